@@ -1,0 +1,3 @@
+"""A full-screen terminal point of sale."""
+
+__version__ = "0.1.0"

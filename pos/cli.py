@@ -1,0 +1,238 @@
+"""The ``pos`` command: the till itself, and the set-up and maintenance commands."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pos import __version__
+from pos.config import DB_ENV, default_db_path
+from pos.db.database import open_database
+from pos.db.errors import DatabaseOpenError, StorageError
+from pos.db.repositories import ProductRepository, SettingsRepository
+from pos.domain.clock import SystemClock, UuidIds
+from pos.paths import DEMO_CATALOG
+from pos.services.catalog import CatalogService
+from pos.services.store import SETTING_DEFAULTS, StoreSettings, init_database, validate_setting
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LARGE_FILE = 1_000_000
+"""Imports of files bigger than this (bytes) show a progress bar."""
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar=DB_ENV,
+        help=f"The database file (or ${DB_ENV}). Default: {default_db_path()}",
+    )(func)
+
+
+def _db_path(ctx: click.Context, db: Path | None) -> Path:
+    """The subcommand's --db, else the group's --db, else the default database."""
+    if db is not None:
+        return db
+    parent = ctx.find_root().params.get("db")
+    return parent if parent is not None else default_db_path()
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """Show the till's own error messages instead of tracebacks."""
+    try:
+        yield
+    except (DatabaseOpenError, StorageError) as exc:
+        message = f"not saved: {exc.reason} ({exc.detail})" if isinstance(exc, StorageError) else str(exc)
+        raise click.ClickException(message) from exc
+    except OSError as exc:
+        raise click.ClickException(f"{exc.filename or ''}: {exc.strerror}") from exc
+
+
+@click.group(
+    invoke_without_command=True,
+    epilog=f"Default database: {default_db_path()} (created with the demo data on first run).",
+)
+@db_option
+@click.version_option(__version__, prog_name="pos")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """A point of sale for the terminal. With no command, starts the till."""
+    if ctx.invoked_subcommand is not None:
+        return
+    path = db if db is not None else default_db_path()
+    with _friendly_errors():
+        if db is None and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            init_database(path, demo_catalog=DEMO_CATALOG)
+            click.echo(f"Created the demo database at {path}", err=True)
+        from pos.factory import make_app  # Textual loads only for the till itself
+
+        app = make_app(path, clock=SystemClock(), ids=UuidIds())
+    app.run()
+
+
+@cli.command()
+@db_option
+@click.option("--demo", is_flag=True, help="Add the demo catalog from data/.")
+@click.option("--force", is_flag=True, help="Replace an existing, non-empty database.")
+@click.pass_context
+def init(ctx: click.Context, db: Path | None, demo: bool, force: bool) -> None:
+    """Create a database with the current schema."""
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        report = init_database(path, demo_catalog=DEMO_CATALOG if demo else None, force=force)
+    click.echo(f"Created {path}")
+    if report.demo is not None:
+        click.echo(f"Demo catalog: {report.demo.summary()}")
+
+
+@cli.group()
+def products() -> None:
+    """Import and export the catalog (CSV: barcode,name,price[,tax_rate][,unit])."""
+
+
+@products.command("import")
+@db_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.pass_context
+def products_import(ctx: click.Context, db: Path | None, file: Path, dry_run: bool) -> None:
+    """Import products from FILE; every row is checked first, and one bad row imports nothing."""
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            service = CatalogService(
+                ProductRepository(database),
+                StoreSettings.load(SettingsRepository(database)).patterns,
+            )
+            if file.stat().st_size > LARGE_FILE and sys.stderr.isatty():
+                rows = file.read_bytes().count(b"\n")
+                with click.progressbar(
+                    length=rows * 2, label="Importing", file=sys.stderr
+                ) as bar:
+                    report = service.import_csv(file, dry_run=dry_run, progress=bar.update)
+            else:
+                report = service.import_csv(file, dry_run=dry_run)
+        finally:
+            database.close()
+    if not report.ok:
+        shown = report.errors[:50]
+        for error in shown:
+            click.echo(f"{file.name}: {error}", err=True)
+        if len(report.errors) > len(shown):
+            click.echo(f"... and {len(report.errors) - len(shown)} more errors", err=True)
+        raise click.ClickException(
+            f"{len(report.errors)} bad row(s) in {file.name}: nothing was imported"
+        )
+    click.echo(report.summary())
+
+
+@products.command("export")
+@db_option
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=False)
+@click.pass_context
+def products_export(ctx: click.Context, db: Path | None, file: Path | None) -> None:
+    """Write the catalog as CSV to FILE (or standard output)."""
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            service = CatalogService(ProductRepository(database))
+            if file is None:
+                count = service.export_csv(sys.stdout)
+            else:
+                tmp = file.with_name(file.name + ".tmp")
+                with tmp.open("w", encoding="utf-8", newline="") as out:
+                    count = service.export_csv(out)
+                tmp.replace(file)  # never leave a half-written export behind
+        finally:
+            database.close()
+    if file is not None:
+        click.echo(f"exported {count:,} products to {file}", err=True)
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database maintenance."""
+
+
+@db_group.command("check")
+@db_option
+@click.pass_context
+def db_check(ctx: click.Context, db: Path | None) -> None:
+    """Print the schema version, SQLite's integrity check and row counts."""
+    from pos.db.database import integrity_check, schema_version
+    from pos.db.repositories import table_counts
+
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            version = schema_version(database)
+            integrity = integrity_check(database)
+            counts = table_counts(database)
+        finally:
+            database.close()
+    click.echo(f"database: {path}")
+    click.echo(f"schema version: {version}")
+    click.echo(f"integrity: {'; '.join(integrity)}")
+    for table, count in counts.items():
+        click.echo(f"{table:<12} {count:>12,}")
+    if integrity != ["ok"]:
+        raise click.ClickException("the integrity check found problems")
+
+
+@cli.group("settings")
+def settings_group() -> None:
+    """Store settings: store_name, till_name, barcode_patterns."""
+
+
+@settings_group.command("show")
+@db_option
+@click.pass_context
+def settings_show(ctx: click.Context, db: Path | None) -> None:
+    """Print every setting."""
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            values = {**SETTING_DEFAULTS, **SettingsRepository(database).all()}
+        finally:
+            database.close()
+    for key, value in values.items():
+        click.echo(f"{key} = {value}")
+
+
+@settings_group.command("set")
+@db_option
+@click.argument("key")
+@click.argument("value")
+@click.pass_context
+def settings_set(ctx: click.Context, db: Path | None, key: str, value: str) -> None:
+    """Change one setting, e.g. ``pos settings set store_name "Corner Shop"``."""
+    path = _db_path(ctx, db)
+    try:
+        stored = validate_setting(key, value)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            SettingsRepository(database).set(key, stored)
+        finally:
+            database.close()
+    click.echo(f"{key} = {stored}")
+
+
+def main() -> None:
+    """Entry point of the ``pos`` script."""
+    cli(prog_name="pos")

@@ -1,0 +1,191 @@
+"""Opening the database: the only place that knows it is SQLite.
+
+Every connection gets WAL, ``synchronous=FULL``, foreign keys and a busy timeout,
+and they are read back and checked after connecting. A missing file is never
+created silently: only ``pos init`` (and the first run of the default database)
+passes ``create=True``. Before anything is written, the file is probed
+read-only, so a file that is not a POS database, or is damaged, or is from a
+newer version of the till, is refused without being touched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import peewee
+
+from pos.db.errors import DatabaseOpenError
+from pos.db.migrations import SCHEMA_VERSION, upgrade
+from pos.db.models import MODELS
+
+Database = peewee.Database
+"""The database type, for code outside ``pos.db`` that must not import peewee."""
+
+APPLICATION_ID = 0x504F5331  # "POS1": marks the file as ours (PRAGMA application_id)
+BUSY_TIMEOUT_MS = 5_000
+
+PRAGMAS: dict[str, Any] = {
+    "journal_mode": "wal",
+    "synchronous": 2,  # FULL: a commit survives power loss, not only a crash
+    "foreign_keys": 1,
+    "busy_timeout": BUSY_TIMEOUT_MS,
+    "cache_size": -16_000,  # 16 MB page cache
+}
+
+
+class TillSqliteDatabase(peewee.SqliteDatabase):
+    """SqliteDatabase that checks its pragmas took effect on every new connection."""
+
+    def _initialize_connection(self, conn: sqlite3.Connection) -> None:
+        super()._initialize_connection(conn)
+        actual = {
+            "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
+            "synchronous": conn.execute("PRAGMA synchronous").fetchone()[0],
+            "foreign_keys": conn.execute("PRAGMA foreign_keys").fetchone()[0],
+            "busy_timeout": conn.execute("PRAGMA busy_timeout").fetchone()[0],
+        }
+        expected = {k: PRAGMAS[k] for k in actual}
+        if actual != expected:
+            raise DatabaseOpenError(
+                f"{self.database}: the database could not be set up safely "
+                f"(wanted {expected}, got {actual}); is it on read-only or network storage?"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """What a read-only look at a database file found."""
+
+    application_id: int
+    user_version: int
+    tables: int
+
+    @property
+    def is_blank(self) -> bool:
+        """A new or empty SQLite file that nothing has used yet."""
+        return self.application_id == 0 and self.user_version == 0 and self.tables == 0
+
+
+def probe(path: Path) -> FileInfo:
+    """Look at a database file without changing it.
+
+    Raises:
+        DatabaseOpenError: not a SQLite file, damaged, or unreadable.
+    """
+    if path.is_dir():
+        raise DatabaseOpenError(f"{path} is a folder, not a database file")
+    if path.stat().st_size == 0:
+        return FileInfo(0, 0, 0)
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseOpenError(
+            f"{path} is not a POS database, or it is damaged ({exc}). It was not changed."
+        ) from exc
+    return FileInfo(app_id, version, tables)
+
+
+def _check_ours(path: Path, info: FileInfo) -> None:
+    if info.is_blank:
+        raise DatabaseOpenError(f"{path} is empty. Create the database with: pos init --db {path}")
+    if info.application_id != APPLICATION_ID:
+        raise DatabaseOpenError(
+            f"{path} is a SQLite file but not a POS database. It was not changed."
+        )
+    if info.user_version > SCHEMA_VERSION:
+        raise DatabaseOpenError(
+            f"{path} was made by a newer version of the till (schema {info.user_version}; "
+            f"this version knows up to {SCHEMA_VERSION}). Upgrade the till; the file was not "
+            "changed."
+        )
+    if info.user_version < 1:
+        raise DatabaseOpenError(f"{path} has no schema version; it is not a POS database.")
+
+
+def _connect(path: Path, *, create: bool) -> TillSqliteDatabase:
+    mode = "rwc" if create else "rw"
+    db = TillSqliteDatabase(
+        f"{path.resolve().as_uri()}?mode={mode}",
+        uri=True,
+        pragmas=PRAGMAS,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+    )
+    db.bind(MODELS, bind_refs=False, bind_backrefs=False)
+    try:
+        db.connect()
+    except DatabaseOpenError:
+        db.close()
+        raise
+    except (peewee.DatabaseError, sqlite3.Error) as exc:
+        db.close()
+        raise DatabaseOpenError(f"{path}: cannot open the database ({exc})") from exc
+    return db
+
+
+def schema_version(db: peewee.Database) -> int:
+    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+
+
+def _migrate(db: peewee.Database, from_version: int) -> None:
+    # One transaction for every step: a failure or a crash leaves the old version intact.
+    with db.atomic("IMMEDIATE"):
+        upgrade(db, from_version)
+        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def open_database(path: Path | str, *, create: bool = False) -> peewee.Database:
+    """Open (and if needed migrate) a till database, and bind the models to it.
+
+    Args:
+        path: The SQLite file.
+        create: Make the file if it is missing or blank (``pos init`` and the first run
+            of the default database only).
+
+    Returns:
+        The connected database, at :data:`SCHEMA_VERSION`.
+
+    Raises:
+        DatabaseOpenError: missing (and not ``create``), not ours, damaged, too new,
+            or not writable.
+    """
+    path = Path(path)
+    if path.exists():
+        info = probe(path)
+        if not (create and info.is_blank):
+            _check_ours(path, info)
+    elif not create:
+        raise DatabaseOpenError(f"No database at {path}. Create one with: pos init --db {path}")
+    elif not path.parent.is_dir():
+        raise DatabaseOpenError(f"Cannot create {path}: the folder {path.parent} does not exist")
+    else:
+        info = FileInfo(0, 0, 0)
+
+    db = _connect(path, create=create)
+    try:
+        if info.user_version < SCHEMA_VERSION:
+            _migrate(db, info.user_version)
+    except (peewee.DatabaseError, sqlite3.Error) as exc:
+        db.close()
+        raise DatabaseOpenError(f"{path}: could not upgrade the database ({exc})") from exc
+    return db
+
+
+def remove_database_files(path: Path) -> None:
+    """Delete a database file and its WAL companions (``pos init --force``)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def integrity_check(db: peewee.Database) -> list[str]:
+    """SQLite's own full check: ``["ok"]`` when the file is sound."""
+    return [row[0] for row in db.execute_sql("PRAGMA integrity_check").fetchall()]

@@ -1,0 +1,90 @@
+"""Errors the storage layer raises, free of any peewee type so services can catch them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import peewee
+
+
+class DatabaseOpenError(Exception):
+    """The database cannot be used: missing, not a POS database, damaged, too new, read-only.
+
+    The message is written for a person, names the file and says what to do.
+    """
+
+
+class StorageError(Exception):
+    """A change could not be saved; nothing of it was written.
+
+    Attributes:
+        kind: ``full``, ``io``, ``locked``, ``readonly``, ``constraint`` or ``other``.
+        detail: The database's own words for the root cause.
+    """
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+    @property
+    def reason(self) -> str:
+        """A short reason a cashier can act on."""
+        return {
+            "full": "the disk is full",
+            "io": "the disk reported an error",
+            "locked": "the database is busy (locked by another program)",
+            "readonly": "the database is read-only",
+            "constraint": "the change broke a data rule",
+        }.get(self.kind, "the database refused the change")
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The real error behind peewee's "cannot rollback - no transaction is active".
+
+    When SQLite has already rolled back (disk full, I/O error), peewee's own
+    ROLLBACK fails and that failure hides the cause; the cause is in ``__context__``.
+    """
+    while exc.__context__ is not None and "cannot rollback" in str(exc):
+        exc = exc.__context__
+    return exc
+
+
+def classify(exc: BaseException) -> StorageError:
+    """Turn any database-layer failure into a :class:`StorageError`."""
+    cause = root_cause(exc)
+    text = str(cause)
+    low = text.lower()
+    if "full" in low:
+        kind = "full"
+    elif "disk i/o" in low or "i/o error" in low:
+        kind = "io"
+    elif "locked" in low or "busy" in low:
+        kind = "locked"
+    elif "readonly" in low or "read-only" in low:
+        kind = "readonly"
+    elif isinstance(cause, peewee.IntegrityError | sqlite3.IntegrityError | OverflowError):
+        kind = "constraint"
+    else:
+        kind = "other"
+    return StorageError(kind, text or type(cause).__name__)
+
+
+STORAGE_FAILURES: tuple[type[BaseException], ...] = (
+    peewee.DatabaseError,
+    peewee.InterfaceError,
+    sqlite3.Error,
+    OverflowError,
+    UnicodeEncodeError,
+)
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Re-raise any database failure inside the block as a :class:`StorageError`."""
+    try:
+        yield
+    except STORAGE_FAILURES as exc:
+        raise classify(exc) from exc

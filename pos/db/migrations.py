@@ -1,0 +1,117 @@
+"""Schema migrations, one function per version, each with frozen copies of its models.
+
+Every database, new or old, reaches the current schema through the same steps:
+``pos init`` runs them all on an empty file, and opening an older database runs
+the ones it lacks. All the steps of one upgrade run in one transaction, so a
+crash or failure leaves the database at its old version, untouched.
+
+Never edit a released step: add a new one and bump :data:`SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee
+from playhouse.migrate import SchemaMigrator, migrate
+
+
+def _strict(db: peewee.Database) -> bool:
+    # STRICT makes SQLite enforce column types; other databases do that anyway.
+    return isinstance(db, peewee.SqliteDatabase)
+
+
+def _v1_initial(db: peewee.Database) -> None:
+    """Products, settings, and the open cart with its lines."""
+
+    class Base(peewee.Model):
+        class Meta:
+            database = db
+            strict_tables = _strict(db)
+
+    class Setting(Base):
+        key = peewee.TextField(primary_key=True)
+        value = peewee.TextField()
+
+        class Meta:
+            table_name = "setting"
+
+    class Product(Base):
+        barcode = peewee.TextField(
+            unique=True, constraints=[peewee.Check("length(barcode) BETWEEN 8 AND 14")]
+        )
+        name = peewee.TextField(constraints=[peewee.Check("length(name) BETWEEN 1 AND 120")])
+        price = peewee.IntegerField(constraints=[peewee.Check("price BETWEEN 0 AND 99999999999")])
+        tax_rate = peewee.IntegerField(
+            default=0, constraints=[peewee.Check("tax_rate BETWEEN 0 AND 10000")]
+        )
+        unit = peewee.TextField(
+            default="each", constraints=[peewee.Check("unit IN ('each', 'kg')")]
+        )
+
+        class Meta:
+            table_name = "product"
+
+    class Cart(Base):
+        uuid = peewee.TextField(unique=True)
+        till = peewee.TextField()
+        opened_at = peewee.TextField()
+
+        class Meta:
+            table_name = "cart"
+
+    class CartLine(Base):
+        cart = peewee.ForeignKeyField(Cart, on_delete="CASCADE", backref="lines")
+        line_no = peewee.IntegerField(constraints=[peewee.Check("line_no >= 1")])
+        barcode = peewee.TextField()
+        name = peewee.TextField()
+        unit = peewee.TextField(constraints=[peewee.Check("unit IN ('each', 'kg')")])
+        unit_price = peewee.IntegerField(
+            constraints=[peewee.Check("unit_price BETWEEN 0 AND 99999999999")]
+        )
+        qty = peewee.IntegerField(constraints=[peewee.Check("qty BETWEEN 1 AND 999999")])
+        tax_rate = peewee.IntegerField(constraints=[peewee.Check("tax_rate BETWEEN 0 AND 10000")])
+        fixed_price = peewee.IntegerField(
+            default=0, constraints=[peewee.Check("fixed_price IN (0, 1)")]
+        )
+
+        class Meta:
+            table_name = "cart_line"
+            indexes = ((("cart", "line_no"), True),)
+
+    db.create_tables([Setting, Product, Cart, CartLine])
+
+
+def _v2_parking(db: peewee.Database) -> None:
+    """Carts can be parked (held) and recalled: a status and the time it was parked."""
+    migrator = SchemaMigrator.from_database(db)
+    migrate(
+        # allow_not_null with a DDL default adds the column in place: SQLite's
+        # table rebuild (peewee's route for NOT NULL) would drop STRICT.
+        migrator.add_column(
+            "cart",
+            "status",
+            peewee.TextField(
+                constraints=[
+                    peewee.SQL("DEFAULT 'open'"),
+                    peewee.Check("status IN ('open', 'parked')"),
+                ]
+            ),
+            allow_not_null=True,
+        ),
+        migrator.add_column("cart", "parked_at", peewee.TextField(null=True)),
+        migrator.add_index("cart", ("status", "till")),
+    )
+
+
+MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (_v1_initial, _v2_parking)
+"""Step ``i`` takes a database from version ``i`` to ``i + 1``."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""The schema version this code reads and writes."""
+
+
+def upgrade(db: peewee.Database, from_version: int) -> None:
+    """Run the steps after ``from_version``. The caller holds the transaction."""
+    for step in MIGRATIONS[from_version:]:
+        step(db)

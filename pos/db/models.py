@@ -1,0 +1,68 @@
+"""The current models (schema version :data:`pos.db.migrations.SCHEMA_VERSION`).
+
+Tables are created by :mod:`pos.db.migrations`, never from these classes, so the
+two must agree: ``tests/unit/test_migrations.py`` compares them column by column.
+Money and quantities are integers (minor units, items or grams); timestamps are
+ISO 8601 UTC text. Each model is bound to the open database by
+:func:`pos.db.database.open_database`.
+"""
+
+from __future__ import annotations
+
+import peewee
+
+from pos.db.fields import UtcTextDateTimeField
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = None
+        strict_tables = True
+
+
+class Setting(BaseModel):
+    key = peewee.TextField(primary_key=True)
+    value = peewee.TextField()
+
+    class Meta:
+        table_name = "setting"
+
+
+class Product(BaseModel):
+    barcode = peewee.TextField(unique=True)
+    name = peewee.TextField()
+    price = peewee.IntegerField()
+    tax_rate = peewee.IntegerField(default=0)
+    unit = peewee.TextField(default="each")
+
+    class Meta:
+        table_name = "product"
+
+
+class Cart(BaseModel):
+    uuid = peewee.TextField(unique=True)
+    till = peewee.TextField()
+    opened_at = UtcTextDateTimeField()
+    status = peewee.TextField(default="open")
+    parked_at = UtcTextDateTimeField(null=True)
+
+    class Meta:
+        table_name = "cart"
+
+
+class CartLine(BaseModel):
+    cart = peewee.ForeignKeyField(Cart, on_delete="CASCADE", backref="lines")
+    line_no = peewee.IntegerField()
+    barcode = peewee.TextField()
+    name = peewee.TextField()
+    unit = peewee.TextField()
+    unit_price = peewee.IntegerField()
+    qty = peewee.IntegerField()
+    tax_rate = peewee.IntegerField()
+    fixed_price = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "cart_line"
+
+
+MODELS: tuple[type[BaseModel], ...] = (Setting, Product, Cart, CartLine)

@@ -1,0 +1,235 @@
+"""Repositories: rows in, domain objects out. Every write is one transaction.
+
+Any database failure inside a write surfaces as :class:`pos.db.errors.StorageError`
+with its root cause (not peewee's "cannot rollback"), and nothing of the write
+is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+
+import peewee
+
+from pos.db import models as m
+from pos.db.errors import storage_errors
+from pos.domain.cart import CartLine, ParkedCart, StoredCart
+from pos.domain.catalog import Product, Unit
+
+BATCH = 500
+"""Rows per INSERT statement (5 columns x 500 stays far under SQLite's variable limit)."""
+
+
+def _product(row: m.Product) -> Product:
+    return Product(row.barcode, row.name, row.price, row.tax_rate, Unit(row.unit))
+
+
+class ProductRepository:
+    """The catalog, looked up by its unique barcode index; nothing is preloaded."""
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+
+    def get(self, barcode: str) -> Product | None:
+        row = m.Product.get_or_none(m.Product.barcode == barcode)
+        return None if row is None else _product(row)
+
+    def count(self) -> int:
+        return int(m.Product.select().count())
+
+    def existing(self, barcodes: Sequence[str]) -> set[str]:
+        """Which of ``barcodes`` are already in the catalog."""
+        found: set[str] = set()
+        for start in range(0, len(barcodes), BATCH):
+            chunk = barcodes[start : start + BATCH]
+            query = m.Product.select(m.Product.barcode).where(m.Product.barcode.in_(chunk))
+            found.update(barcode for (barcode,) in query.tuples())
+        return found
+
+    def upsert_many(self, products: Iterable[Product]) -> int:
+        """Insert or update products by barcode, all in one transaction; returns the count."""
+        count = 0
+        with storage_errors(), self.db.atomic("IMMEDIATE"):
+            batch: list[dict[str, object]] = []
+            for product in products:
+                batch.append(
+                    {
+                        "barcode": product.barcode,
+                        "name": product.name,
+                        "price": product.price,
+                        "tax_rate": product.tax_rate,
+                        "unit": product.unit.value,
+                    }
+                )
+                if len(batch) == BATCH:
+                    count += self._upsert(batch)
+                    batch = []
+            if batch:
+                count += self._upsert(batch)
+        return count
+
+    def _upsert(self, batch: list[dict[str, object]]) -> int:
+        (
+            m.Product.insert_many(batch)
+            .on_conflict(
+                conflict_target=[m.Product.barcode],
+                update={
+                    m.Product.name: peewee.EXCLUDED.name,
+                    m.Product.price: peewee.EXCLUDED.price,
+                    m.Product.tax_rate: peewee.EXCLUDED.tax_rate,
+                    m.Product.unit: peewee.EXCLUDED.unit,
+                },
+            )
+            .execute()
+        )
+        return len(batch)
+
+    def iter_all(self) -> Iterator[Product]:
+        """Every product in barcode order, streamed (not loaded at once)."""
+        query = m.Product.select().order_by(m.Product.barcode)
+        for row in query.iterator():
+            yield _product(row)
+
+
+def _line(row: m.CartLine) -> CartLine:
+    return CartLine(
+        line_no=row.line_no,
+        barcode=row.barcode,
+        name=row.name,
+        unit=Unit(row.unit),
+        unit_price=row.unit_price,
+        qty=row.qty,
+        tax_rate=row.tax_rate,
+        fixed_price=bool(row.fixed_price),
+    )
+
+
+class CartRepository:
+    """Open and parked carts of one till; every change is its own transaction."""
+
+    def __init__(self, db: peewee.Database, till: str) -> None:
+        self.db = db
+        self.till = till
+
+    def _lines(self, cart_id: int) -> list[CartLine]:
+        query = m.CartLine.select().where(m.CartLine.cart == cart_id).order_by(m.CartLine.line_no)
+        return [_line(row) for row in query]
+
+    def open_cart(self, uuid: str, now: datetime) -> StoredCart:
+        """The till's open cart with its lines; a new empty one (``uuid``) if there is none."""
+        with storage_errors(), self.db.atomic("IMMEDIATE"):
+            row = (
+                m.Cart.select()
+                .where((m.Cart.till == self.till) & (m.Cart.status == "open"))
+                .order_by(m.Cart.id.desc())
+                .first()
+            )
+            if row is None:
+                row = m.Cart.create(uuid=uuid, till=self.till, opened_at=now, status="open")
+            return StoredCart(row.id, row.uuid, row.opened_at, self._lines(row.id))
+
+    def save_line(self, cart_id: int, line: CartLine) -> None:
+        """Insert or replace one line."""
+        with storage_errors(), self.db.atomic("IMMEDIATE"):
+            (
+                m.CartLine.insert(
+                    cart=cart_id,
+                    line_no=line.line_no,
+                    barcode=line.barcode,
+                    name=line.name,
+                    unit=line.unit.value,
+                    unit_price=line.unit_price,
+                    qty=line.qty,
+                    tax_rate=line.tax_rate,
+                    fixed_price=int(line.fixed_price),
+                )
+                .on_conflict(
+                    conflict_target=[m.CartLine.cart, m.CartLine.line_no],
+                    update={m.CartLine.qty: peewee.EXCLUDED.qty},
+                )
+                .execute()
+            )
+
+    def delete_line(self, cart_id: int, line_no: int) -> None:
+        with storage_errors(), self.db.atomic("IMMEDIATE"):
+            m.CartLine.delete().where(
+                (m.CartLine.cart == cart_id) & (m.CartLine.line_no == line_no)
+            ).execute()
+
+    def clear(self, cart_id: int) -> None:
+        """Remove every line of the cart."""
+        with storage_errors(), self.db.atomic("IMMEDIATE"):
+            m.CartLine.delete().where(m.CartLine.cart == cart_id).execute()
+
+    def park(self, cart_id: int, now: datetime, new_uuid: str) -> StoredCart:
+        """Park the cart and open a new empty one, in one transaction."""
+        with storage_errors(), self.db.atomic("IMMEDIATE"):
+            m.Cart.update(status="parked", parked_at=now).where(m.Cart.id == cart_id).execute()
+            row = m.Cart.create(uuid=new_uuid, till=self.till, opened_at=now, status="open")
+            return StoredCart(row.id, row.uuid, row.opened_at, [])
+
+    def parked(self) -> list[ParkedCart]:
+        """The till's parked carts, oldest first, with their line count and total."""
+        line = m.CartLine
+        line_total = peewee.Case(
+            None,
+            [(line.unit == "kg", (line.unit_price * line.qty + 500) / 1000)],
+            line.unit_price * line.qty,
+        )
+        items = peewee.Case(None, [(line.unit == "kg", 1)], line.qty)
+        query = (
+            m.Cart.select(
+                m.Cart.id,
+                m.Cart.uuid,
+                m.Cart.parked_at,
+                peewee.fn.COUNT(line.id).alias("n"),
+                peewee.fn.COALESCE(peewee.fn.SUM(items), 0).alias("items"),
+                peewee.fn.COALESCE(peewee.fn.SUM(line_total), 0).alias("total"),
+            )
+            .join(line, peewee.JOIN.LEFT_OUTER)
+            .where((m.Cart.till == self.till) & (m.Cart.status == "parked"))
+            .group_by(m.Cart.id, m.Cart.uuid, m.Cart.parked_at)
+            .order_by(m.Cart.parked_at, m.Cart.id)
+        )
+        return [
+            ParkedCart(row.id, row.uuid, row.parked_at, row.n, int(row.items), int(row.total))
+            for row in query
+        ]
+
+    def recall(self, parked_id: int, open_id: int) -> StoredCart:
+        """Make a parked cart the open one; the (empty) open cart is dropped."""
+        with storage_errors(), self.db.atomic("IMMEDIATE"):
+            row = m.Cart.get_or_none(
+                (m.Cart.id == parked_id) & (m.Cart.till == self.till) & (m.Cart.status == "parked")
+            )
+            if row is None:
+                raise LookupError("that parked cart is gone (recalled on another screen?)")
+            m.Cart.delete().where(m.Cart.id == open_id).execute()
+            m.Cart.update(status="open", parked_at=None).where(m.Cart.id == parked_id).execute()
+            return StoredCart(row.id, row.uuid, row.opened_at, self._lines(row.id))
+
+
+class SettingsRepository:
+    """Store-wide settings as text key/value pairs."""
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+
+    def get(self, key: str, default: str) -> str:
+        row = m.Setting.get_or_none(m.Setting.key == key)
+        return default if row is None else row.value
+
+    def all(self) -> dict[str, str]:
+        return {row.key: row.value for row in m.Setting.select().order_by(m.Setting.key)}
+
+    def set(self, key: str, value: str) -> None:
+        with storage_errors(), self.db.atomic():
+            m.Setting.insert(key=key, value=value).on_conflict(
+                conflict_target=[m.Setting.key], update={m.Setting.value: value}
+            ).execute()
+
+
+def table_counts(db: peewee.Database) -> dict[str, int]:
+    """Rows in each table, for ``pos db check``."""
+    return {model._meta.table_name: int(model.select().count()) for model in m.MODELS}

@@ -1,0 +1,120 @@
+"""Dialogs. None of them lets a scanner's digits or Enter act on it by accident."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, OptionList
+from textual.widgets.option_list import Option
+
+from pos.domain.cart import ParkedCart
+from pos.domain.money import format_money
+
+T = TypeVar("T")
+
+_SCANNER_KEYS = [
+    Binding(key, "scanner_key", show=False, priority=True)
+    for key in ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "asterisk", "full_stop")
+]
+
+
+class GuardedModal(ModalScreen[T]):
+    """A dialog that swallows scanner input.
+
+    A keyboard-wedge scanner types digits and Enter. In a dialog those keys would
+    land in a field or press the focused button (the bug web tills keep shipping),
+    so here digits are dropped and an Enter that follows them is ignored, with a bell.
+    """
+
+    BINDINGS = [*_SCANNER_KEYS, Binding("enter", "enter", show=False, priority=True)]
+
+    _scanned_chars = 0
+
+    def action_scanner_key(self) -> None:
+        self._scanned_chars += 1
+
+    def action_enter(self) -> None:
+        if self._scanned_chars:
+            self._scanned_chars = 0
+            self.app.bell()
+            self.query_one("#hint", Label).update("Scan ignored: finish this dialog first")
+            return
+        self.accept()
+
+    def accept(self) -> None:
+        """What Enter does when it was typed by a person."""
+
+
+class ConfirmModal(GuardedModal[bool]):
+    """Asks before something that cannot be undone. Only Y confirms; Enter never does."""
+
+    BINDINGS = [
+        Binding("y", "confirm", "Yes"),
+        Binding("n,escape", "cancel", "No"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(self.question), id="question")
+            yield Label("Y = yes    N or Esc = no", id="keys")
+            yield Label("", id="hint")
+        yield Footer()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class RecallModal(GuardedModal[int | None]):
+    """Lists the parked carts; Enter recalls the highlighted one."""
+
+    BINDINGS = [Binding("escape", "cancel", "Back")]
+
+    def __init__(self, parked: list[ParkedCart]) -> None:
+        super().__init__()
+        self.parked = parked
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Parked carts", id="title")
+            yield OptionList(
+                *(
+                    Option(
+                        Text(
+                            f"{p.parked_at:%d %b %H:%M}   {p.lines:>3} lines  "
+                            f"{p.items:>4} items  {format_money(p.total):>10}"
+                        ),
+                        id=str(p.id),
+                    )
+                    for p in self.parked
+                ),
+                id="parked",
+            )
+            yield Label("Up/Down choose   Enter recall   Esc back", id="keys")
+            yield Label("", id="hint")
+        yield Footer()
+
+    def accept(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            return
+        option = options.get_option_at_index(options.highlighted)
+        self.dismiss(int(option.id) if option.id else None)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()  # a mouse click: a person, not a scanner
+        self.dismiss(int(event.option.id) if event.option.id else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,185 @@
+"""The scanning screen: the cart, the running totals and the entry line.
+
+Scanner input is captured here whatever has focus: the digit, ``*``, ``.``,
+Backspace and Enter keys are priority bindings of this screen, so they reach
+the entry buffer before any widget sees them. Nothing on this screen is a
+button or a text field, so a scanner's Enter can never press or fill one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from pos.domain.money import format_money
+from pos.screens.modals import ConfirmModal, RecallModal
+from pos.services.checkout import Change, CheckoutService, Outcome
+from pos.widgets import CartTable, EntryLine, MessageLine, TillHeader, TotalsPanel
+
+_ENTRY_KEYS = [
+    *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
+    Binding("asterisk", "type('*')", show=False, priority=True),
+    Binding("full_stop", "type('.')", show=False, priority=True),
+    Binding("backspace", "backspace", show=False, priority=True),
+    Binding("enter", "submit", show=False, priority=True),
+]
+
+
+class ScanScreen(Screen[None]):
+    """Scan items, see each line and the running total."""
+
+    BINDINGS = [
+        *_ENTRY_KEYS,
+        Binding("escape", "cancel", "Clear", priority=True),
+        Binding("plus", "change_qty(1)", "Qty +1", key_display="+", priority=True),
+        Binding("minus", "change_qty(-1)", "Qty -1", key_display="-", priority=True),
+        Binding("f4", "set_qty", "Set qty", priority=True),
+        Binding("delete", "void_line", "Void line", key_display="Del", priority=True),
+        Binding("f6", "park", "Park", priority=True),
+        Binding("f7", "recall", "Recall", priority=True),
+        Binding("f8", "void_cart", "Void cart", priority=True),
+    ]
+    """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
+
+    def __init__(self, checkout: CheckoutService, store_name: str, till_name: str) -> None:
+        super().__init__()
+        self.checkout = checkout
+        self.store_name = store_name
+        self.till_name = till_name
+
+    def compose(self) -> ComposeResult:
+        header = TillHeader(id="header")
+        header.store = self.store_name
+        header.till = self.till_name
+        yield header
+        with Horizontal(id="main"):
+            yield CartTable(id="cart")
+            yield TotalsPanel(id="totals")
+        yield EntryLine(id="entry")
+        yield MessageLine("", id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(CartTable).load(self.checkout.cart.lines)
+        self.query_one(CartTable).focus()
+        self._show_totals()
+
+    # ------------------------------------------------------------- rendering
+
+    @property
+    def cart_table(self) -> CartTable:
+        return self.query_one(CartTable)
+
+    @property
+    def entry(self) -> EntryLine:
+        return self.query_one(EntryLine)
+
+    def _show_totals(self) -> None:
+        cart = self.checkout.cart
+        totals = self.query_one(TotalsPanel)
+        totals.items = cart.item_count
+        totals.subtotal = cart.subtotal
+        totals.total = cart.subtotal
+        self.entry.prompt = self.checkout.prompt
+
+    def apply(self, outcome: Outcome) -> None:
+        """Redraw only what the outcome changed: one row and the totals, or the whole cart."""
+        table = self.cart_table
+        if outcome.change is Change.LINE and outcome.line is not None:
+            table.show_line(outcome.line, is_new=outcome.is_new)
+        elif outcome.change is Change.REMOVED and outcome.line is not None:
+            table.drop_line(outcome.line.line_no)
+        elif outcome.change is Change.RELOAD:
+            table.load(self.checkout.cart.lines)
+        self._show_totals()
+        if outcome.message or outcome.error:
+            self.query_one(MessageLine).show(outcome.message, error=outcome.error)
+        if outcome.error:
+            self.app.bell()
+
+    # ------------------------------------------------------------- entry keys
+
+    def action_type(self, char: str) -> None:
+        self.entry.type(char)
+
+    def action_backspace(self) -> None:
+        self.entry.backspace()
+
+    def action_submit(self) -> None:
+        self.apply(self.checkout.submit(self.entry.take()))
+
+    def action_cancel(self) -> None:
+        self.entry.take()
+        self.apply(self.checkout.cancel())
+
+    # ------------------------------------------------------------- line commands
+
+    def action_change_qty(self, delta: int) -> None:
+        self.apply(self._on_selected(lambda no: self.checkout.change_quantity(no, delta)))
+
+    def action_set_qty(self) -> None:
+        text = self.entry.take()
+        self.apply(self._on_selected(lambda no: self.checkout.set_quantity(no, text)))
+
+    def action_void_line(self) -> None:
+        self.apply(self._on_selected(self.checkout.void_line))
+
+    def _on_selected(self, act: object) -> Outcome:
+        line_no = self.cart_table.selected_line_no
+        if line_no is None:
+            return Outcome.fail("The cart is empty: scan an item first")
+        assert callable(act)
+        result = act(line_no)
+        assert isinstance(result, Outcome)
+        return result
+
+    # ------------------------------------------------------------- cart commands
+
+    def action_park(self) -> None:
+        self.apply(self.checkout.park())
+
+    def action_recall(self) -> None:
+        if len(self.checkout.cart):
+            self.apply(Outcome.fail("Park or void the current cart before recalling another"))
+            return
+        parked = self.checkout.parked()
+        if not parked:
+            self.apply(Outcome.fail("No parked carts"))
+            return
+
+        def recalled(cart_id: int | None) -> None:
+            if cart_id is not None:
+                self.apply(self.checkout.recall(cart_id))
+
+        self.app.push_screen(RecallModal(parked), recalled)
+
+    def action_void_cart(self) -> None:
+        cart = self.checkout.cart
+        if not len(cart):
+            self.apply(Outcome.fail("The cart is already empty"))
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.apply(self.checkout.void_cart())
+            else:
+                self.apply(Outcome.info("Cart kept"))
+
+        question = (
+            f"Void the whole cart? {len(cart)} lines, {cart.item_count} items, "
+            f"total {format_money(cart.subtotal)}."
+        )
+        self.app.push_screen(ConfirmModal(question), confirmed)
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """The main actions, offered in the command palette as well as on keys."""
+        yield SystemCommand("Park cart", "Hold this cart and start a new one (F6)", self.action_park)
+        yield SystemCommand("Recall parked cart", "Bring back a parked cart (F7)", self.action_recall)
+        yield SystemCommand("Void cart", "Remove every line, after a confirmation (F8)",
+                            self.action_void_cart)
+        yield SystemCommand("Void line", "Remove the selected line (Del)", self.action_void_line)

@@ -1,0 +1,1 @@
+"""Orchestration: domain rules plus repositories, with no Textual in sight."""

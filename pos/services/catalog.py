@@ -1,0 +1,92 @@
+"""Catalog import and export (the ``pos products`` commands)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from pos.db.repositories import ProductRepository
+from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodePattern
+from pos.domain.catalog import Product
+from pos.domain.catalog_csv import NotUtf8Error, RowError, decode, read_catalog, write_catalog
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did (or, for a dry run, would do)."""
+
+    total: int = 0
+    new: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        verb = "would import" if self.dry_run else "imported"
+        return f"{verb} {self.total:,} products: {self.new:,} new, {self.updated:,} updated"
+
+
+class CatalogService:
+    """Bulk catalog work on top of :class:`ProductRepository`."""
+
+    def __init__(
+        self, products: ProductRepository, patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS
+    ) -> None:
+        self._products = products
+        self._patterns = patterns
+
+    def import_csv(
+        self,
+        path: Path,
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Validate the whole file, then import all of it in one transaction, or nothing.
+
+        Raises:
+            StorageError: the write failed (nothing was imported).
+            OSError: the file cannot be read.
+        """
+        report = ImportReport(dry_run=dry_run)
+        try:
+            text = decode(path.read_bytes())
+        except NotUtf8Error as exc:
+            report.errors.append(exc.error)
+            return report
+        parsed = read_catalog(text, self._patterns, progress)
+        if not parsed.ok:
+            report.errors = parsed.errors
+            return report
+        barcodes = [p.barcode for p in parsed.products]
+        existing = self._products.existing(barcodes)
+        report.total = len(parsed.products)
+        report.updated = len(existing)
+        report.new = report.total - report.updated
+        if not dry_run:
+            self._products.upsert_many(_counting(parsed.products, progress))
+        elif progress is not None:
+            progress(report.total)
+        return report
+
+    def export_csv(self, out: TextIO) -> int:
+        """Write the whole catalog in the import format; returns the row count."""
+        return write_catalog(self._products.iter_all(), out)
+
+
+def _counting(
+    products: list[Product], progress: Callable[[int], None] | None, every: int = 5_000
+) -> Iterator[Product]:
+    for i, product in enumerate(products, 1):
+        yield product
+        if progress is not None and i % every == 0:
+            progress(every)
+    if progress is not None:
+        progress(len(products) % every)
+

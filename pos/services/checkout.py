@@ -1,0 +1,345 @@
+"""The scanning flow: what each Enter, key and command does to the open cart.
+
+Every change is computed first, saved in its own transaction, and only then
+applied to the in-memory cart, so the screen never shows something that was not
+saved. If saving fails, the cashier is told it was NOT saved and the cart stays
+as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pos.db.errors import StorageError
+from pos.db.repositories import CartRepository
+from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodeError, BarcodePattern, Measure, parse_scan
+from pos.domain.cart import MAX_COUNT, Cart, CartLine, ParkedCart, StoredCart, max_qty
+from pos.domain.catalog import Catalog, Product, Unit
+from pos.domain.clock import Clock
+from pos.domain.entry import (
+    BadEntry,
+    CountEntry,
+    Empty,
+    ScanEntry,
+    WeightEntry,
+    parse_entry,
+)
+from pos.domain.money import format_money
+from pos.domain.receipt import format_qty
+
+
+class Change(StrEnum):
+    """What the screen has to redraw after an action."""
+
+    NONE = "none"  # only the message
+    LINE = "line"  # one line added or changed (``Outcome.line``)
+    REMOVED = "removed"  # one line gone (``Outcome.line`` is the removed line)
+    RELOAD = "reload"  # the whole cart changed (void cart, park, recall)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one action, for the screen to show."""
+
+    change: Change
+    message: str = ""
+    line: CartLine | None = None
+    is_new: bool = False
+    error: bool = False
+
+    @classmethod
+    def fail(cls, message: str) -> Outcome:
+        return cls(Change.NONE, message, error=True)
+
+    @classmethod
+    def info(cls, message: str) -> Outcome:
+        return cls(Change.NONE, message)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """The last scan, which a quantity typed straight after it corrects."""
+
+    line_no: int
+    qty_before: int
+
+
+def _describe(line: CartLine) -> str:
+    return f"{line.name}  {format_qty(line.unit, line.qty)} x {format_money(line.unit_price)}"
+
+
+class CheckoutService:
+    """The open cart of one till and everything the scanning screen can do to it."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        carts: CartRepository,
+        clock: Clock,
+        new_id: Callable[[], str],
+        patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
+    ) -> None:
+        self._catalog = catalog
+        self._carts = carts
+        self._clock = clock
+        self._new_id = new_id
+        self._patterns = patterns
+        self._pending: _Pending | None = None
+        self._awaiting_weight: Product | None = None
+        self._load(carts.open_cart(new_id(), clock.now()))
+
+    def _load(self, stored: StoredCart) -> None:
+        self.cart_id = stored.id
+        self.cart_uuid = stored.uuid
+        self.cart = Cart(stored.lines)
+        self._pending = None
+        self._awaiting_weight = None
+
+    # ----------------------------------------------------------------- queries
+
+    @property
+    def prompt(self) -> str:
+        """What the entry line asks for right now."""
+        if self._awaiting_weight is not None:
+            return f"Weight of {self._awaiting_weight.name} in kg"
+        return "Scan or type"
+
+    @property
+    def awaiting_weight(self) -> bool:
+        return self._awaiting_weight is not None
+
+    def parked(self) -> list[ParkedCart]:
+        """The parked carts of this till, oldest first."""
+        return self._carts.parked()
+
+    # ----------------------------------------------------------------- entry
+
+    def submit(self, text: str) -> Outcome:
+        """Handle Enter on the entry buffer: a scan, a quantity or a weight."""
+        entry = parse_entry(text)
+        if isinstance(entry, Empty):
+            return Outcome.info(self.prompt) if self._awaiting_weight else Outcome(Change.NONE)
+        if isinstance(entry, BadEntry):
+            return Outcome.fail(entry.message)
+        if isinstance(entry, ScanEntry):
+            skipped = self._awaiting_weight
+            self._awaiting_weight = None
+            outcome = self._scan(entry)
+            if skipped is not None:
+                note = f"{skipped.name} was not added (no weight typed). "
+                return Outcome(
+                    outcome.change, note + outcome.message, outcome.line, outcome.is_new,
+                    outcome.error,
+                )
+            return outcome
+        grams = (
+            entry.count * 1000 if isinstance(entry, CountEntry) else entry.grams
+        )
+        if self._awaiting_weight is not None:
+            product = self._awaiting_weight
+            if grams <= 0:
+                return Outcome.fail("Weight must be more than 0")
+            outcome = self._add(product, grams)
+            if not outcome.error:
+                self._awaiting_weight = None
+            return outcome
+        return self._correct_last_scan(entry)
+
+    def _scan(self, entry: ScanEntry) -> Outcome:
+        try:
+            scan = parse_scan(entry.code, self._patterns)
+        except BarcodeError as exc:
+            return Outcome.fail(str(exc))
+        product = self._catalog.get(scan.lookup)
+        if product is None:
+            if scan.is_variable:
+                return Outcome.fail(
+                    f"No product for in-store code {scan.code} (item code {scan.lookup})"
+                )
+            return Outcome.fail(f"No product with barcode {scan.code}")
+        if scan.pattern is not None and scan.value:
+            measure = scan.pattern.measure
+            if measure is Measure.AUTO:
+                measure = Measure.WEIGHT if product.unit is Unit.KG else Measure.PRICE
+            if measure is Measure.WEIGHT:
+                if product.unit is not Unit.KG:
+                    return Outcome.fail(
+                        f"{product.name} is sold by the item, but {scan.code} carries a weight"
+                    )
+                if entry.explicit_multiplier:
+                    return Outcome.fail(f"{product.name} is weighed: it cannot be multiplied")
+                return self._add(product, scan.embedded_grams())
+            return self._add(product, entry.multiplier, price=scan.embedded_price())
+        # The product's own code (a shelf-edge label, or a variable-measure code with
+        # zero value digits): weighed items ask for their weight.
+        if scan.pattern is not None and product.unit is Unit.EACH and product.price == 0:
+            return Outcome.fail(f"{product.name} is priced by its label: scan the price label")
+        if product.unit is Unit.KG:
+            if entry.explicit_multiplier:
+                return Outcome.fail(f"{product.name} is weighed: type its weight, not a count")
+            self._pending = None
+            self._awaiting_weight = product
+            return Outcome.info(f"Type the weight of {product.name} in kg, then Enter")
+        return self._add(product, entry.multiplier)
+
+    def _add(self, product: Product, qty: int, *, price: int | None = None) -> Outcome:
+        existing = self.cart.find((product.barcode, price))
+        if existing is not None:
+            line = existing.with_qty(existing.qty + qty)
+            before = existing.qty
+        else:
+            line = CartLine.for_product(self.cart.next_line_no, product, qty, price=price)
+            before = 0
+        if line.qty > max_qty(line.unit):
+            return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")
+        saved = self._save(line)
+        if saved.error:
+            return saved
+        self._pending = _Pending(line.line_no, before)
+        return Outcome(Change.LINE, _describe(line), line, is_new=existing is None)
+
+    def _correct_last_scan(self, entry: CountEntry | WeightEntry) -> Outcome:
+        pending = self._pending
+        line = self.cart.get(pending.line_no) if pending else None
+        if pending is None or line is None:
+            return Outcome.fail(
+                "Type a quantity straight after a scan, or select a line and press F4"
+            )
+        if line.unit is Unit.KG:
+            added = entry.count * 1000 if isinstance(entry, CountEntry) else entry.grams
+        elif isinstance(entry, WeightEntry):
+            return Outcome.fail(f"{line.name} is sold by the item: type a whole number")
+        else:
+            added = entry.count
+        if added <= 0:
+            return Outcome.fail("Quantity must be at least 1")
+        return self._set(line, pending.qty_before + added, keep_pending=True)
+
+    # ----------------------------------------------------------------- line edits
+
+    def set_quantity(self, line_no: int, text: str) -> Outcome:
+        """Set a line's quantity to what was typed (F4)."""
+        line = self.cart.get(line_no)
+        if line is None:
+            return Outcome.fail("Select a line first")
+        if not text:
+            return Outcome.fail("Type the new quantity, then press F4")
+        entry = parse_entry(text)
+        if isinstance(entry, CountEntry):
+            qty = entry.count * 1000 if line.unit is Unit.KG else entry.count
+        elif isinstance(entry, WeightEntry) and line.unit is Unit.KG:
+            qty = entry.grams
+        elif isinstance(entry, WeightEntry):
+            return Outcome.fail(f"{line.name} is sold by the item: type a whole number")
+        else:
+            return Outcome.fail(f"{text!r} is not a quantity")
+        if qty <= 0:
+            return Outcome.fail("Quantity must be at least 1; to remove the line, void it (Del)")
+        return self._set(line, qty)
+
+    def change_quantity(self, line_no: int, delta: int) -> Outcome:
+        """Add ``delta`` items to a line (the + and - keys)."""
+        line = self.cart.get(line_no)
+        if line is None:
+            return Outcome.fail("Select a line first")
+        if line.unit is Unit.KG:
+            return Outcome.fail(f"{line.name} is weighed: type the weight and press F4")
+        qty = line.qty + delta
+        if qty < 1:
+            return Outcome.fail("Quantity cannot go below 1: to remove the line, void it (Del)")
+        return self._set(line, qty)
+
+    def _set(self, line: CartLine, qty: int, *, keep_pending: bool = False) -> Outcome:
+        if qty > max_qty(line.unit):
+            return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")
+        new = line.with_qty(qty)
+        saved = self._save(new)
+        if saved.error:
+            return saved
+        if not keep_pending:
+            self._pending = None
+        return Outcome(Change.LINE, _describe(new), new)
+
+    def void_line(self, line_no: int) -> Outcome:
+        """Remove a line from the cart."""
+        line = self.cart.get(line_no)
+        if line is None:
+            return Outcome.fail("Select a line first")
+        try:
+            self._carts.delete_line(self.cart_id, line_no)
+        except StorageError as exc:
+            return _not_saved(exc)
+        self.cart.remove(line_no)
+        self._pending = None
+        return Outcome(Change.REMOVED, f"Voided {line.name}", line)
+
+    def void_cart(self) -> Outcome:
+        """Remove every line (after the screen's confirmation)."""
+        if not len(self.cart):
+            return Outcome.fail("The cart is already empty")
+        try:
+            self._carts.clear(self.cart_id)
+        except StorageError as exc:
+            return _not_saved(exc)
+        count = len(self.cart)
+        self.cart.clear()
+        self._pending = None
+        self._awaiting_weight = None
+        return Outcome(Change.RELOAD, f"Cart voided ({count} lines)")
+
+    def cancel(self) -> Outcome:
+        """Escape: drop a weight prompt and stop a typed quantity applying to the last scan."""
+        self._pending = None
+        if self._awaiting_weight is not None:
+            name = self._awaiting_weight.name
+            self._awaiting_weight = None
+            return Outcome.info(f"{name} not added")
+        return Outcome(Change.NONE)
+
+    # ----------------------------------------------------------------- park and recall
+
+    def park(self) -> Outcome:
+        """Hold the cart for later and start a new one."""
+        if not len(self.cart):
+            return Outcome.fail("Nothing to park: the cart is empty")
+        summary = f"{len(self.cart)} lines, {format_money(self.cart.subtotal)}"
+        try:
+            stored = self._carts.park(self.cart_id, self._clock.now(), self._new_id())
+        except StorageError as exc:
+            return _not_saved(exc)
+        self._load(stored)
+        return Outcome(Change.RELOAD, f"Cart parked ({summary})")
+
+    def recall(self, parked_id: int) -> Outcome:
+        """Make a parked cart the open one; the current cart must be empty."""
+        if len(self.cart):
+            return Outcome.fail("Park or void the current cart before recalling another")
+        try:
+            stored = self._carts.recall(parked_id, self.cart_id)
+        except LookupError as exc:
+            return Outcome.fail(str(exc).capitalize())
+        except StorageError as exc:
+            return _not_saved(exc)
+        self._load(stored)
+        total = format_money(self.cart.subtotal)
+        return Outcome(Change.RELOAD, f"Recalled parked cart ({len(self.cart)} lines, {total})")
+
+    # ----------------------------------------------------------------- saving
+
+    def _save(self, line: CartLine) -> Outcome:
+        try:
+            self._carts.save_line(self.cart_id, line)
+        except StorageError as exc:
+            return _not_saved(exc)
+        self.cart.put(line)
+        return Outcome(Change.LINE, line=line)
+
+
+def _max_text(line: CartLine) -> str:
+    return "999.999 kg" if line.unit is Unit.KG else f"{MAX_COUNT} items"
+
+
+def _not_saved(exc: StorageError) -> Outcome:
+    return Outcome.fail(f"NOT saved: {exc.reason}. The cart is unchanged; try again.")

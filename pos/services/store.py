@@ -1,0 +1,101 @@
+"""Store-wide settings and setting up a database (``pos init``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pos.db.database import open_database, remove_database_files
+from pos.db.errors import DatabaseOpenError
+from pos.db.repositories import ProductRepository, SettingsRepository
+from pos.domain.barcodes import (
+    DEFAULT_PATTERNS,
+    BarcodePattern,
+    patterns_from_json,
+    patterns_to_json,
+)
+from pos.services.catalog import CatalogService, ImportReport
+
+SETTING_DEFAULTS: dict[str, str] = {
+    "store_name": "My Shop",
+    "till_name": "Till 1",
+    "barcode_patterns": json.dumps(patterns_to_json(DEFAULT_PATTERNS)),
+}
+"""Every setting the till knows, with its default."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """The settings the screens and services use."""
+
+    store_name: str
+    till_name: str
+    patterns: tuple[BarcodePattern, ...]
+
+    @classmethod
+    def load(cls, repo: SettingsRepository) -> StoreSettings:
+        values = {**SETTING_DEFAULTS, **repo.all()}
+        return cls(
+            store_name=values["store_name"],
+            till_name=values["till_name"],
+            patterns=patterns_from_json(json.loads(values["barcode_patterns"])),
+        )
+
+
+def validate_setting(key: str, value: str) -> str:
+    """Check a setting before it is stored; returns the value to store.
+
+    Raises:
+        ValueError: unknown key or bad value, in words.
+    """
+    if key not in SETTING_DEFAULTS:
+        raise ValueError(f"unknown setting {key!r}; settings are {', '.join(SETTING_DEFAULTS)}")
+    if key == "barcode_patterns":
+        try:
+            data = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"barcode_patterns is not JSON: {exc}") from None
+        return json.dumps(patterns_to_json(patterns_from_json(data)))
+    value = value.strip()
+    if not value or len(value) > 40 or not value.isprintable():
+        raise ValueError(f"{key} must be 1 to 40 printable characters")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class InitReport:
+    path: Path
+    demo: ImportReport | None
+
+
+def init_database(
+    path: Path, *, demo_catalog: Path | None = None, force: bool = False
+) -> InitReport:
+    """Create a database with the current schema, optionally with the demo catalog.
+
+    Raises:
+        DatabaseOpenError: the file exists and is not empty (without ``force``), or the
+            demo data could not be loaded (the new file is removed again).
+    """
+    if path.exists() and path.stat().st_size > 0:
+        if not force:
+            raise DatabaseOpenError(
+                f"{path} already exists and is not empty; use --force to replace it"
+            )
+        remove_database_files(path)
+    db = open_database(path, create=True)
+    report = None
+    try:
+        if demo_catalog is not None:
+            report = CatalogService(ProductRepository(db)).import_csv(demo_catalog)
+            if not report.ok:
+                raise DatabaseOpenError(
+                    "the demo catalog is invalid: " + "; ".join(map(str, report.errors[:3]))
+                )
+    except Exception:
+        db.close()
+        remove_database_files(path)
+        raise
+    db.close()
+    return InitReport(path, report)

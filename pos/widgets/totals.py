@@ -1,0 +1,43 @@
+"""The totals panel: item count, subtotal and the TOTAL in large digits."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Digits, Label
+
+from pos.domain.money import format_money
+
+
+class TotalsPanel(Vertical):
+    """Running totals, set by the screen after every change."""
+
+    items: reactive[int] = reactive(0)
+    subtotal: reactive[int] = reactive(0)
+    total: reactive[int] = reactive(0)
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="items", markup=False)
+        yield Label("", id="subtotal", markup=False)
+        yield Label("TOTAL", id="total-label")
+        yield Digits("0.00", id="total")
+
+    def on_mount(self) -> None:
+        self._refresh_labels()
+
+    def watch_items(self) -> None:
+        self._refresh_labels()
+
+    def watch_subtotal(self) -> None:
+        self._refresh_labels()
+
+    def watch_total(self, total: int) -> None:
+        if self.is_mounted:
+            self.query_one("#total", Digits).update(format_money(total))
+
+    def _refresh_labels(self) -> None:
+        if not self.is_mounted:
+            return
+        self.query_one("#items", Label).update(f"Items     {self.items:>10}")
+        self.query_one("#subtotal", Label).update(f"Subtotal  {format_money(self.subtotal):>10}")
