@@ -27,7 +27,9 @@ class PosApp(App[None]):
     def on_mount(self) -> None:
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
         settings = self.services.settings
-        self.push_screen(ScanScreen(self.services.checkout, settings.store_name, settings.till_name))
+        self.push_screen(
+            ScanScreen(self.services.checkout, settings.store_name, settings.till_name)
+        )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The till's own actions plus Quit; no theme switching at a till."""

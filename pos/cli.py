@@ -50,7 +50,9 @@ def _friendly_errors() -> Iterator[None]:
     try:
         yield
     except (DatabaseOpenError, StorageError) as exc:
-        message = f"not saved: {exc.reason} ({exc.detail})" if isinstance(exc, StorageError) else str(exc)
+        message = (
+            f"not saved: {exc.reason} ({exc.detail})" if isinstance(exc, StorageError) else str(exc)
+        )
         raise click.ClickException(message) from exc
     except OSError as exc:
         raise click.ClickException(f"{exc.filename or ''}: {exc.strerror}") from exc
@@ -116,9 +118,7 @@ def products_import(ctx: click.Context, db: Path | None, file: Path, dry_run: bo
             )
             if file.stat().st_size > LARGE_FILE and sys.stderr.isatty():
                 rows = file.read_bytes().count(b"\n")
-                with click.progressbar(
-                    length=rows * 2, label="Importing", file=sys.stderr
-                ) as bar:
+                with click.progressbar(length=rows * 2, label="Importing", file=sys.stderr) as bar:
                     report = service.import_csv(file, dry_run=dry_run, progress=bar.update)
             else:
                 report = service.import_csv(file, dry_run=dry_run)
@@ -138,7 +138,9 @@ def products_import(ctx: click.Context, db: Path | None, file: Path, dry_run: bo
 
 @products.command("export")
 @db_option
-@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=False)
+@click.argument(
+    "file", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=False
+)
 @click.pass_context
 def products_export(ctx: click.Context, db: Path | None, file: Path | None) -> None:
     """Write the catalog as CSV to FILE (or standard output)."""

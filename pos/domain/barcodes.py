@@ -79,7 +79,9 @@ class BarcodePattern:
 
     def product_code(self, code: str) -> str:
         """The catalog code: value digits zeroed and the check digit recomputed."""
-        body = "".join("0" if p == "V" else c for p, c in zip(self.pattern[:12], code, strict=False))
+        body = "".join(
+            "0" if p == "V" else c for p, c in zip(self.pattern[:12], code, strict=False)
+        )
         return body + ean.calc_check_digit(body)
 
     def value(self, code: str) -> int:
@@ -115,13 +117,15 @@ class Scan:
 
     def embedded_price(self) -> int:
         """The price a variable-measure code carries, in minor units."""
-        assert self.pattern is not None and self.value is not None
+        assert self.pattern is not None
+        assert self.value is not None
         decimals = MINOR_DIGITS if self.pattern.decimals is None else self.pattern.decimals
         return _rescale(self.value, decimals, MINOR_DIGITS)
 
     def embedded_grams(self) -> int:
         """The weight a variable-measure code carries, in grams."""
-        assert self.pattern is not None and self.value is not None
+        assert self.pattern is not None
+        assert self.value is not None
         decimals = 3 if self.pattern.decimals is None else self.pattern.decimals
         return _rescale(self.value, decimals, 3)
 

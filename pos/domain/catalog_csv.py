@@ -122,8 +122,7 @@ def decode(data: bytes) -> str:
         raise NotUtf8Error(
             RowError(
                 line,
-                f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                "save it as CSV UTF-8",
+                f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as CSV UTF-8",
             )
         ) from None
 
@@ -145,7 +144,9 @@ def read_catalog(
     """
     result = CatalogFile()
     if not text.strip():
-        result.errors.append(RowError(1, "the file is empty; expected a header: barcode,name,price"))
+        result.errors.append(
+            RowError(1, "the file is empty; expected a header: barcode,name,price")
+        )
         return result
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -164,9 +165,7 @@ def read_catalog(
             parts.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
         if dupes:
             parts.append(f"column(s) named twice: {', '.join(dupes)}")
-        result.errors.append(
-            RowError(1, "; ".join(parts) + f" (columns are {','.join(COLUMNS)})")
-        )
+        result.errors.append(RowError(1, "; ".join(parts) + f" (columns are {','.join(COLUMNS)})"))
         return result
     index = {name: header.index(name) for name in header}
     seen: dict[str, int] = {}
@@ -192,7 +191,9 @@ def read_catalog(
             )
             continue
         if any(len(cell) > MAX_FIELD for cell in cells):
-            result.errors.append(RowError(line_no, f"a field is longer than {MAX_FIELD} characters"))
+            result.errors.append(
+                RowError(line_no, f"a field is longer than {MAX_FIELD} characters")
+            )
             continue
 
         def cell(name: str, cells: list[str] = cells) -> str:
@@ -200,7 +201,11 @@ def read_catalog(
 
         try:
             product = make_product(
-                cell("barcode"), cell("name"), cell("price"), cell("tax_rate"), cell("unit"),
+                cell("barcode"),
+                cell("name"),
+                cell("price"),
+                cell("tax_rate"),
+                cell("unit"),
                 patterns,
             )
         except ValueError as exc:

@@ -93,14 +93,14 @@ def parse_money(text: str, *, allow_negative: bool = False, what: str = "price")
 
 
 def format_money(minor: int) -> str:
-    """Format minor units as a plain decimal string: ``130`` -> ``"1.30"``, ``-5`` -> ``"-0.05"``."""
+    """Format minor units as a decimal string: ``130`` -> ``"1.30"``, ``-5`` -> ``"-0.05"``."""
     sign = "-" if minor < 0 else ""
     major, rest = divmod(abs(minor), MINOR_PER_MAJOR)
     return f"{sign}{major}.{rest:0{MINOR_DIGITS}d}"
 
 
 def format_scaled(value: int, places: int) -> str:
-    """Format an integer scaled by ``10**places`` without trailing zeros: ``2000, 2`` -> ``"20"``."""
+    """Format a value scaled by ``10**places`` without trailing zeros: ``2000, 2`` -> ``"20"``."""
     return f"{Decimal(value).scaleb(-places).normalize():f}"
 
 

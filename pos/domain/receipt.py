@@ -41,8 +41,12 @@ def format_qty(unit: Unit, qty: int) -> str:
 
 
 def row_for(line: CartLine) -> Row:
-    return Row(line.name, format_qty(line.unit, line.qty), format_money(line.unit_price),
-               format_money(line.total))
+    return Row(
+        line.name,
+        format_qty(line.unit, line.qty),
+        format_money(line.unit_price),
+        format_money(line.total),
+    )
 
 
 def check_width(width: int) -> None:
@@ -87,9 +91,7 @@ def layout_rows(rows: Sequence[Row], width: int) -> list[str]:
     return out
 
 
-def render_cart(
-    lines: Iterable[CartLine], subtotal: int, item_count: int, width: int = 42
-) -> str:
+def render_cart(lines: Iterable[CartLine], subtotal: int, item_count: int, width: int = 42) -> str:
     """The cart as receipt text: the item rows, then the item count and total."""
     check_width(width)
     body = layout_rows([row_for(line) for line in lines], width)

@@ -93,3 +93,8 @@ def wrap_cells(text: str, width: int) -> list[str]:
     if current or not lines:
         lines.append(current)
     return lines
+
+
+def plural(count: int, word: str) -> str:
+    """``1 line``, ``2 lines``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

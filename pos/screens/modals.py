@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from pos.domain.cart import ParkedCart
 from pos.domain.money import format_money
+from pos.domain.text import plural
 
 T = TypeVar("T")
 
@@ -54,8 +55,8 @@ class ConfirmModal(GuardedModal[bool]):
     """Asks before something that cannot be undone. Only Y confirms; Enter never does."""
 
     BINDINGS = [
-        Binding("y", "confirm", "Yes"),
-        Binding("n,escape", "cancel", "No"),
+        Binding("y", "confirm", "Yes", key_display="Y"),
+        Binding("n,escape", "cancel", "No", key_display="N"),
     ]
 
     def __init__(self, question: str) -> None:
@@ -92,8 +93,9 @@ class RecallModal(GuardedModal[int | None]):
                 *(
                     Option(
                         Text(
-                            f"{p.parked_at:%d %b %H:%M}   {p.lines:>3} lines  "
-                            f"{p.items:>4} items  {format_money(p.total):>10}"
+                            f"{p.parked_at.astimezone():%d %b %H:%M}  "
+                            f"{plural(p.lines, 'line'):>9}  {plural(p.items, 'item'):>10}  "
+                            f"{format_money(p.total):>10}"
                         ),
                         id=str(p.id),
                     )

@@ -35,14 +35,14 @@ class ScanScreen(Screen[None]):
 
     BINDINGS = [
         *_ENTRY_KEYS,
-        Binding("escape", "cancel", "Clear", priority=True),
-        Binding("plus", "change_qty(1)", "Qty +1", key_display="+", priority=True),
-        Binding("minus", "change_qty(-1)", "Qty -1", key_display="-", priority=True),
-        Binding("f4", "set_qty", "Set qty", priority=True),
-        Binding("delete", "void_line", "Void line", key_display="Del", priority=True),
-        Binding("f6", "park", "Park", priority=True),
-        Binding("f7", "recall", "Recall", priority=True),
-        Binding("f8", "void_cart", "Void cart", priority=True),
+        Binding("escape", "cancel", "Clear", key_display="Esc", priority=True),
+        Binding("plus", "change_qty(1)", "More", key_display="+", priority=True),
+        Binding("minus", "change_qty(-1)", "Less", key_display="-", priority=True),
+        Binding("f4", "set_qty", "Qty", key_display="F4", priority=True),
+        Binding("delete", "void_line", "Void", key_display="Del", priority=True),
+        Binding("f6", "park", "Park", key_display="F6", priority=True),
+        Binding("f7", "recall", "Recall", key_display="F7", priority=True),
+        Binding("f8", "void_cart", "Void all", key_display="F8", priority=True),
     ]
     """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
 
@@ -178,8 +178,13 @@ class ScanScreen(Screen[None]):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         """The main actions, offered in the command palette as well as on keys."""
-        yield SystemCommand("Park cart", "Hold this cart and start a new one (F6)", self.action_park)
-        yield SystemCommand("Recall parked cart", "Bring back a parked cart (F7)", self.action_recall)
-        yield SystemCommand("Void cart", "Remove every line, after a confirmation (F8)",
-                            self.action_void_cart)
+        yield SystemCommand(
+            "Park cart", "Hold this cart and start a new one (F6)", self.action_park
+        )
+        yield SystemCommand(
+            "Recall parked cart", "Bring back a parked cart (F7)", self.action_recall
+        )
+        yield SystemCommand(
+            "Void cart", "Remove every line, after a confirmation (F8)", self.action_void_cart
+        )
         yield SystemCommand("Void line", "Remove the selected line (Del)", self.action_void_line)

@@ -89,4 +89,3 @@ def _counting(
             progress(every)
     if progress is not None:
         progress(len(products) % every)
-

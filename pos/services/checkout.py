@@ -28,6 +28,7 @@ from pos.domain.entry import (
 )
 from pos.domain.money import format_money
 from pos.domain.receipt import format_qty
+from pos.domain.text import plural
 
 
 class Change(StrEnum):
@@ -130,13 +131,14 @@ class CheckoutService:
             if skipped is not None:
                 note = f"{skipped.name} was not added (no weight typed). "
                 return Outcome(
-                    outcome.change, note + outcome.message, outcome.line, outcome.is_new,
+                    outcome.change,
+                    note + outcome.message,
+                    outcome.line,
+                    outcome.is_new,
                     outcome.error,
                 )
             return outcome
-        grams = (
-            entry.count * 1000 if isinstance(entry, CountEntry) else entry.grams
-        )
+        grams = entry.count * 1000 if isinstance(entry, CountEntry) else entry.grams
         if self._awaiting_weight is not None:
             product = self._awaiting_weight
             if grams <= 0:
@@ -283,11 +285,11 @@ class CheckoutService:
             self._carts.clear(self.cart_id)
         except StorageError as exc:
             return _not_saved(exc)
-        count = len(self.cart)
+        count = plural(len(self.cart), "line")
         self.cart.clear()
         self._pending = None
         self._awaiting_weight = None
-        return Outcome(Change.RELOAD, f"Cart voided ({count} lines)")
+        return Outcome(Change.RELOAD, f"Cart voided ({count})")
 
     def cancel(self) -> Outcome:
         """Escape: drop a weight prompt and stop a typed quantity applying to the last scan."""
@@ -304,7 +306,7 @@ class CheckoutService:
         """Hold the cart for later and start a new one."""
         if not len(self.cart):
             return Outcome.fail("Nothing to park: the cart is empty")
-        summary = f"{len(self.cart)} lines, {format_money(self.cart.subtotal)}"
+        summary = f"{plural(len(self.cart), 'line')}, {format_money(self.cart.subtotal)}"
         try:
             stored = self._carts.park(self.cart_id, self._clock.now(), self._new_id())
         except StorageError as exc:
@@ -324,7 +326,8 @@ class CheckoutService:
             return _not_saved(exc)
         self._load(stored)
         total = format_money(self.cart.subtotal)
-        return Outcome(Change.RELOAD, f"Recalled parked cart ({len(self.cart)} lines, {total})")
+        lines = plural(len(self.cart), "line")
+        return Outcome(Change.RELOAD, f"Recalled parked cart ({lines}, {total})")
 
     # ----------------------------------------------------------------- saving
 

@@ -13,16 +13,21 @@ from pos.domain.receipt import format_qty
 
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("no", "#", 3),
-    ("name", "Item", 32),
-    ("qty", "Qty", 9),
+    ("name", "Item", 20),
+    ("qty", "Qty", 8),
     ("price", "Price", 8),
     ("total", "Total", 9),
 )
-"""Column key, heading and width. Fixed widths: a scan never re-measures the table."""
+"""Column key, heading and width. Fixed widths (the name column takes the rest of the
+table's width on resize), so a scan never makes the table re-measure its columns."""
+
+WIDTH = {key: width for key, _, width in COLUMNS}
+MIN_NAME_WIDTH = 12
 
 
-def _right(text: str) -> Text:
-    return Text(text, justify="right", no_wrap=True)
+def _right(text: str, key: str) -> Text:
+    # DataTable ignores Text.justify, so figures are padded to the column width.
+    return Text(text.rjust(WIDTH[key]), no_wrap=True)
 
 
 class CartTable(DataTable[Text]):
@@ -31,6 +36,8 @@ class CartTable(DataTable[Text]):
     DEFAULT_CSS = """
     CartTable {
         height: 1fr;
+        overflow-x: hidden;
+        scrollbar-gutter: stable;
     }
     """
 
@@ -39,17 +46,30 @@ class CartTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
-            justify = "left" if key == "name" else "right"
-            self.add_column(Text(label, justify=justify), key=key, width=width)
+            heading = label if key == "name" else label.rjust(width)
+            self.add_column(Text(heading), key=key, width=width)
+
+    def on_resize(self) -> None:
+        """Give the name column whatever width the figures leave."""
+        others = sum(width + 2 * self.cell_padding for key, _, width in COLUMNS if key != "name")
+        room = self.scrollable_content_region.width - others - 2 * self.cell_padding
+        column = self.columns["name"]  # type: ignore[index]
+        new_width = max(MIN_NAME_WIDTH, room)
+        if column.width != new_width:
+            column.width = new_width
+            # DataTable has no public way to re-measure after a column width change.
+            self._clear_caches()
+            self._require_update_dimensions = True
+            self.refresh()
 
     @staticmethod
     def _cells(line: CartLine) -> dict[str, Text]:
         return {
-            "no": _right(str(line.line_no)),
+            "no": _right(str(line.line_no), "no"),
             "name": Text(line.name, no_wrap=True, overflow="ellipsis"),
-            "qty": _right(format_qty(line.unit, line.qty)),
-            "price": _right(format_money(line.unit_price)),
-            "total": _right(format_money(line.total)),
+            "qty": _right(format_qty(line.unit, line.qty), "qty"),
+            "price": _right(format_money(line.unit_price), "price"),
+            "total": _right(format_money(line.total), "total"),
         }
 
     def show_line(self, line: CartLine, *, is_new: bool) -> None:

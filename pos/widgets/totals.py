@@ -39,5 +39,16 @@ class TotalsPanel(Vertical):
     def _refresh_labels(self) -> None:
         if not self.is_mounted:
             return
-        self.query_one("#items", Label).update(f"Items     {self.items:>10}")
-        self.query_one("#subtotal", Label).update(f"Subtotal  {format_money(self.subtotal):>10}")
+        width = max(20, self.content_region.width)
+        self.query_one("#items", Label).update(_row("Items", str(self.items), width))
+        self.query_one("#subtotal", Label).update(
+            _row("Subtotal", format_money(self.subtotal), width)
+        )
+
+    def on_resize(self) -> None:
+        self._refresh_labels()
+
+
+def _row(label: str, value: str, width: int) -> str:
+    """``label`` on the left, ``value`` flush right."""
+    return f"{label}{value:>{width - len(label)}}"

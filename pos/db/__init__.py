@@ -1,0 +1,1 @@
+"""The model layer: the only package that imports peewee."""

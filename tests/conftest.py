@@ -1,0 +1,65 @@
+"""Shared fixtures: a fresh demo database per test, a fixed clock and fixed ids."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pos.domain.clock import FixedClock, SequentialIds
+from pos.paths import DEMO_CATALOG
+from pos.services.store import init_database
+
+FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep the developer's own database and theme out of the tests."""
+    monkeypatch.delenv("POS_DB", raising=False)
+    monkeypatch.delenv("TEXTUAL_THEME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TZ", "UTC")  # times on screen are local: make local UTC
+    time.tzset()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(FIXED_NOW)
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path) -> Path:
+    """A new database with the current schema and nothing in it."""
+    path = tmp_path / "empty.sqlite"
+    init_database(path)
+    return path
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Path:
+    """A new database with the demo catalog."""
+    path = tmp_path / "demo.sqlite"
+    init_database(path, demo_catalog=DEMO_CATALOG)
+    return path
+
+
+@pytest.fixture
+def app_factory(demo_db: Path, clock: FixedClock) -> Iterator[Callable[..., object]]:
+    """Build the till exactly as the CLI does, with a fixed clock and ids."""
+    from pos.factory import make_app
+
+    built = []
+
+    def factory(db: Path | None = None) -> object:
+        app = make_app(db or demo_db, clock=clock, ids=SequentialIds())
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        app.services.close()  # type: ignore[attr-defined]

@@ -1,0 +1,144 @@
+"""Catalog CSV import and export through the service (the CLI adds only the printing)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from pos.db.database import open_database
+from pos.db.repositories import ProductRepository
+from pos.domain.catalog import Unit
+from pos.paths import DEMO_CATALOG
+from pos.services.catalog import CatalogService
+
+HEADER = "barcode,name,price,tax_rate,unit\n"
+
+
+@pytest.fixture
+def service(empty_db: Path):  # type: ignore[no-untyped-def]
+    db = open_database(empty_db)
+    yield CatalogService(ProductRepository(db))
+    db.close()
+
+
+def _write(tmp_path: Path, text: str | bytes, name: str = "c.csv") -> Path:
+    path = tmp_path / name
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8", newline="")
+    else:
+        path.write_bytes(text)
+    return path
+
+
+def test_good_file_imports_then_updates(service: CatalogService, tmp_path: Path) -> None:
+    first = _write(tmp_path, HEADER + "4006381333931,Pen,1.20,20,each\n96385074,Gum,0.75,,\n")
+    report = service.import_csv(first)
+    assert report.ok
+    assert (report.total, report.new, report.updated) == (2, 2, 0)
+    assert report.summary() == "imported 2 products: 2 new, 0 updated"
+    second = _write(
+        tmp_path, HEADER + "4006381333931,Pen blue,1.25,20,each\n036000291452,Soup,0.5,0,kg\n"
+    )
+    report = service.import_csv(second)
+    assert (report.new, report.updated) == (1, 1)
+    repo = service._products
+    pen = repo.get("4006381333931")
+    assert pen is not None
+    assert (pen.name, pen.price, pen.tax_rate) == ("Pen blue", 125, 2000)
+    soup = repo.get("0036000291452")  # UPC-A stored as EAN-13
+    assert soup is not None
+    assert soup.unit is Unit.KG
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("4006381333932,Pen,1.20,20,each", "bad check digit"),
+        ("4006381333931,Pen,,20,each", "price is blank"),
+        ("4006381333931,Pen,-1.00,20,each", "negative"),
+        ("4006381333931,Pen,one,20,each", "not a number"),
+        ("4006381333931,Pen,1.001,20,each", "more than 2 decimal places"),
+        ("4006381333931,,1.20,20,each", "name is empty"),
+        ("4006381333931,Pe\x07n,1.20,20,each", "control character"),
+        ("4006381333931,Pen,1.20,20,litre", "unit 'litre'"),
+        ("4006381333931,Pen,1.20,120,each", "between 0 and 100"),
+        ("4006381333931,Pen,1.20,20", "4 fields, but the header has 5"),
+        ("2100001012502,Bananas,0.85,0,kg", "must be stored with zeros"),
+    ],
+)
+def test_each_bad_row_is_named_and_nothing_imported(
+    service: CatalogService, tmp_path: Path, row: str, reason: str
+) -> None:
+    path = _write(tmp_path, HEADER + "96385074,Gum,0.75,20,each\n" + row + "\n")
+    report = service.import_csv(path)
+    assert not report.ok
+    assert len(report.errors) == 1
+    assert report.errors[0].line == 3
+    assert reason in report.errors[0].message
+    assert service._products.count() == 0
+
+
+def test_duplicate_barcode_in_file(service: CatalogService, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        HEADER + "036000291452,Soup,1,0,each\n96385074,Gum,1,0,each\n"
+        "0036000291452,Soup again,1,0,each\n",
+    )
+    report = service.import_csv(path)
+    assert [str(e) for e in report.errors] == ["line 4: barcode 0036000291452 is already on line 2"]
+
+
+def test_file_level_problems(service: CatalogService, tmp_path: Path) -> None:
+    cases = {
+        "": "the file is empty",
+        "barcode,name\n4006381333931,Pen\n": "missing column(s) price",
+        "barcode,name,price,colour\n": "unknown column(s) 'colour'",
+        "barcode,name,price,price\n": "named twice: price",
+    }
+    for text, reason in cases.items():
+        report = service.import_csv(_write(tmp_path, text))
+        assert not report.ok, text
+        assert reason in report.errors[0].message, text
+    not_utf8 = _write(tmp_path, HEADER.encode() + b"4006381333931,Caf\xe9,1.00,0,each\n")
+    report = service.import_csv(not_utf8)
+    assert str(report.errors[0]).startswith("line 2: the file is not UTF-8")
+
+
+def test_bom_crlf_quotes_and_blank_lines(service: CatalogService, tmp_path: Path) -> None:
+    text = (
+        "\ufeffbarcode,name,price\r\n"
+        '4006381333931,"Pens, pack of 3 ""value""",2.50\r\n'
+        "\r\n"
+        "96385074,Gum,0.75\r\n"
+    )
+    report = service.import_csv(_write(tmp_path, text))
+    assert report.ok, report.errors
+    pen = service._products.get("4006381333931")
+    assert pen is not None
+    assert pen.name == 'Pens, pack of 3 "value"'
+
+
+def test_dry_run_writes_nothing(service: CatalogService, tmp_path: Path) -> None:
+    report = service.import_csv(
+        _write(tmp_path, HEADER + "96385074,Gum,0.75,20,each\n"), dry_run=True
+    )
+    assert report.summary() == "would import 1 products: 1 new, 0 updated"
+    assert service._products.count() == 0
+
+
+def test_export_round_trips_exactly(service: CatalogService, tmp_path: Path) -> None:
+    assert service.import_csv(DEMO_CATALOG).ok
+    out = io.StringIO()
+    service.export_csv(out)
+    # the demo file is in the canonical form, so the export is byte-identical to it
+    assert out.getvalue() == DEMO_CATALOG.read_text(encoding="utf-8")
+
+
+def test_demo_catalog_is_realistic() -> None:
+    text = DEMO_CATALOG.read_text(encoding="utf-8")
+    rows = text.splitlines()[1:]
+    assert len(rows) >= 40
+    assert sum(row.endswith(",kg") for row in rows) >= 3
+    assert len({row.split(",")[-2] for row in rows}) >= 2  # at least two tax rates

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import peewee
+import pytest
+
+from pos.db import migrations
+from pos.db.database import APPLICATION_ID, integrity_check, open_database, schema_version
+from pos.db.errors import DatabaseOpenError, StorageError
+from pos.db.models import MODELS
+from pos.db.repositories import ProductRepository
+from pos.domain.catalog import Product
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_missing_file_is_never_created(tmp_path: Path) -> None:
+    path = tmp_path / "nope.sqlite"
+    with pytest.raises(DatabaseOpenError, match="No database at .*pos init"):
+        open_database(path)
+    assert not path.exists()
+
+
+def test_every_connection_is_set_up_safely(empty_db: Path) -> None:
+    db = open_database(empty_db)
+    try:
+        pragma = {
+            name: db.execute_sql(f"PRAGMA {name}").fetchone()[0]
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        }
+        assert pragma == {
+            "journal_mode": "wal",
+            "synchronous": 2,
+            "foreign_keys": 1,
+            "busy_timeout": 5000,
+        }
+        assert schema_version(db) == migrations.SCHEMA_VERSION
+        assert db.execute_sql("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    finally:
+        db.close()
+
+
+def test_garbage_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.sqlite"
+    path.write_bytes(b"this is not a database at all" * 100)
+    before = _digest(path)
+    with pytest.raises(DatabaseOpenError, match="not a POS database, or it is damaged"):
+        open_database(path)
+    assert _digest(path) == before
+
+
+def test_foreign_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE notes (body TEXT)")
+    con.execute("INSERT INTO notes VALUES ('hello')")
+    con.commit()
+    con.close()
+    before = _digest(path)
+    with pytest.raises(DatabaseOpenError, match="not a POS database"):
+        open_database(path)
+    assert _digest(path) == before
+    assert not Path(f"{path}-wal").exists()
+
+
+def test_newer_schema_is_refused_and_untouched(empty_db: Path) -> None:
+    con = sqlite3.connect(empty_db)
+    con.execute(f"PRAGMA user_version = {migrations.SCHEMA_VERSION + 7}")
+    con.commit()
+    con.close()
+    before = _digest(empty_db)
+    with pytest.raises(DatabaseOpenError, match="newer version of the till"):
+        open_database(empty_db)
+    assert _digest(empty_db) == before
+
+
+def test_truncated_database_is_refused(demo_db: Path) -> None:
+    data = demo_db.read_bytes()
+    demo_db.write_bytes(data[:100] + b"\x00" * 50)
+    with pytest.raises(DatabaseOpenError):
+        open_database(demo_db)
+
+
+def test_empty_file_needs_init(tmp_path: Path) -> None:
+    path = tmp_path / "blank.sqlite"
+    path.touch()
+    with pytest.raises(DatabaseOpenError, match="is empty.*pos init"):
+        open_database(path)
+
+
+def _make_v1(path: Path) -> None:
+    """A database exactly as version 1 of the till left it, with some data."""
+    db = peewee.SqliteDatabase(str(path))
+    db.connect()
+    with db.atomic():
+        migrations.MIGRATIONS[0](db)
+        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute_sql("PRAGMA user_version = 1")
+    db.execute_sql(
+        "INSERT INTO product (barcode, name, price, tax_rate, unit) "
+        "VALUES ('4006381333931', 'Pen', 120, 2000, 'each')"
+    )
+    db.execute_sql(
+        "INSERT INTO cart (uuid, till, opened_at) "
+        "VALUES ('u-1', 'Till 1', '2026-01-01T00:00:00+00:00')"
+    )
+    db.execute_sql(
+        "INSERT INTO cart_line (cart_id, line_no, barcode, name, unit, unit_price, qty, tax_rate,"
+        " fixed_price) VALUES (1, 1, '4006381333931', 'Pen', 'each', 120, 3, 2000, 0)"
+    )
+    db.close()
+
+
+def test_older_schema_is_migrated_with_data_kept(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite"
+    _make_v1(path)
+    db = open_database(path)
+    try:
+        assert schema_version(db) == migrations.SCHEMA_VERSION
+        assert integrity_check(db) == ["ok"]
+        assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+        assert db.execute_sql("SELECT status, parked_at FROM cart").fetchall() == [("open", None)]
+        assert db.execute_sql("SELECT qty FROM cart_line").fetchall() == [(3,)]
+        # still STRICT after the migration (peewee's table rebuild would have dropped it)
+        sql = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'cart'").fetchone()[0]
+        assert sql.rstrip().endswith("STRICT")
+    finally:
+        db.close()
+
+
+def test_failed_migration_leaves_the_old_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "v1.sqlite"
+    _make_v1(path)
+
+    def broken(db: peewee.Database) -> None:
+        db.execute_sql("ALTER TABLE cart ADD COLUMN half_done TEXT")
+        raise RuntimeError("power cut in the middle of a migration")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (migrations.MIGRATIONS[0], broken))
+    with pytest.raises(RuntimeError):
+        open_database(path)
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    columns = [row[1] for row in con.execute("PRAGMA table_info(cart)")]
+    assert "half_done" not in columns
+    con.close()
+
+
+def test_models_match_the_migrated_schema(empty_db: Path) -> None:
+    db = open_database(empty_db)
+    try:
+        for model in MODELS:
+            table = model._meta.table_name
+            actual = {row[1] for row in db.execute_sql(f"PRAGMA table_info({table})")}
+            assert actual == set(model._meta.columns), table
+    finally:
+        db.close()
+
+
+def test_database_refuses_bad_money(empty_db: Path) -> None:
+    db = open_database(empty_db)
+    try:
+        bad_rows = [
+            "('4006381333931', 'Pen', -1, 0, 'each')",
+            "('4006381333931', 'Pen', 'abc', 0, 'each')",
+            "('4006381333931', 'Pen', 1.5, 0, 'each')",
+            "('4006381333931', 'Pen', 100, 0, 'litre')",
+            "('4006381333931', '', 100, 0, 'each')",
+        ]
+        for values in bad_rows:
+            with pytest.raises(peewee.IntegrityError):
+                db.execute_sql(
+                    f"INSERT INTO product (barcode, name, price, tax_rate, unit) VALUES {values}"
+                )
+    finally:
+        db.close()
+
+
+def test_disk_full_reports_the_real_cause(empty_db: Path) -> None:
+    db = open_database(empty_db)
+    try:
+        pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
+        db.execute_sql(f"PRAGMA max_page_count = {pages + 1}")
+        repo = ProductRepository(db)
+        many = (
+            Product(f"{n:012d}0", f"Product number {n} " + "x" * 80, 100) for n in range(10_000)
+        )
+        with pytest.raises(StorageError) as info:
+            repo.upsert_many(many)
+        assert info.value.kind == "full"
+        assert "cannot rollback" not in info.value.detail
+        assert repo.count() == 0  # nothing half-imported
+        assert integrity_check(db) == ["ok"]
+    finally:
+        db.close()

@@ -1,0 +1,229 @@
+"""The scanning flow without the screen: every rule of the entry line and the cart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pos.domain.clock import FixedClock, SequentialIds
+from pos.services.checkout import Change, CheckoutService
+from pos.services.container import Services, build_services
+
+PEN = "4006381333931"  # 1.20
+LEMON = "5000000000012"  # 0.50
+BANANAS = "2100001000004"  # 0.85 per kg, weighed
+CHEESE = "2010001000006"  # priced by its label
+
+
+@pytest.fixture
+def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
+    built = build_services(demo_db, clock=clock, ids=SequentialIds())
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def co(services: Services) -> CheckoutService:
+    return services.checkout
+
+
+def reopen(demo_db: Path, clock: FixedClock) -> Services:
+    return build_services(demo_db, clock=clock, ids=SequentialIds())
+
+
+def qtys(co: CheckoutService) -> list[tuple[str, int]]:
+    return [(line.barcode, line.qty) for line in co.cart]
+
+
+def test_scan_adds_one_and_rescan_adds_to_the_same_line(co: CheckoutService) -> None:
+    first = co.submit(PEN)
+    assert first.change is Change.LINE
+    assert first.is_new
+    assert not first.error
+    second = co.submit(PEN)
+    assert second.change is Change.LINE
+    assert not second.is_new
+    assert qtys(co) == [(PEN, 2)]
+    assert (co.cart.subtotal, co.cart.item_count) == (240, 2)
+
+
+def test_unknown_and_invalid_codes_change_nothing(co: CheckoutService) -> None:
+    co.submit(PEN)
+    unknown = co.submit("5012345678917")
+    assert unknown.error
+    assert unknown.message == "No product with barcode 5012345678917"
+    bad = co.submit("4006381333932")
+    assert bad.error
+    assert "bad check digit" in bad.message
+    assert qtys(co) == [(PEN, 1)]
+    assert not co.submit(PEN).error  # the next scan just works
+
+
+def test_quantity_typed_after_a_scan_replaces_that_scans_one(co: CheckoutService) -> None:
+    co.submit(PEN)
+    co.submit(PEN)  # the line holds 2
+    co.submit(PEN)  # ... now 3, this scan's 1 ...
+    outcome = co.submit("6")  # ... becomes 6: 2 + 6
+    assert not outcome.error
+    assert qtys(co) == [(PEN, 8)]
+    co.submit("5")  # a second correction of the same scan: 2 + 5
+    assert qtys(co) == [(PEN, 7)]
+    co.submit(LEMON)  # a full barcode next is a new scan
+    assert qtys(co) == [(PEN, 7), (LEMON, 1)]
+
+
+def test_quantity_without_a_scan_is_refused(co: CheckoutService) -> None:
+    outcome = co.submit("6")
+    assert outcome.error
+    assert "straight after a scan" in outcome.message
+    co.submit(PEN)
+    co.cancel()  # Esc: the typed quantity no longer applies to the last scan
+    assert co.submit("6").error
+    assert co.submit("0").error is True  # zero is never a quantity
+
+
+def test_multiplier_first(co: CheckoutService) -> None:
+    co.submit("3*" + PEN)
+    co.submit("2*" + PEN)
+    assert qtys(co) == [(PEN, 5)]
+    outcome = co.submit("3*")
+    assert outcome.error
+    assert "needs a barcode" in outcome.message
+
+
+def test_weighed_item_asks_for_its_weight(co: CheckoutService) -> None:
+    outcome = co.submit(BANANAS)
+    assert outcome.change is Change.NONE
+    assert "weight of Bananas loose" in outcome.message
+    assert co.awaiting_weight
+    assert co.prompt == "Weight of Bananas loose in kg"
+    assert co.submit("0").error  # zero weight
+    assert co.submit("0.850").change is Change.LINE
+    assert qtys(co) == [(BANANAS, 850)]
+    assert co.cart.subtotal == 72  # 0.85 x 0.85 = 0.7225 -> 0.72
+    assert not co.awaiting_weight
+    assert co.submit("3*" + BANANAS).error  # a weighed item takes no multiplier
+
+
+def test_scan_during_weight_prompt_skips_the_weighed_item(co: CheckoutService) -> None:
+    co.submit(BANANAS)
+    outcome = co.submit(PEN)
+    assert "Bananas loose was not added" in outcome.message
+    assert qtys(co) == [(PEN, 1)]
+    assert not co.awaiting_weight
+
+
+def test_embedded_weight_and_price(co: CheckoutService) -> None:
+    co.submit("2100001012502")  # bananas, 1.250 kg on the label
+    assert qtys(co) == [(BANANAS, 1250)]
+    co.submit("0.5")  # a decimal weight straight after corrects it
+    assert qtys(co) == [(BANANAS, 500)]
+    co.submit("2010001003458")  # cheese, 3.45 on the label
+    co.submit("2010001001201")  # cheese, 1.20 on the label: its own line
+    co.submit("2010001003458")  # the same price again joins the first
+    cheese = [(line.unit_price, line.qty) for line in co.cart if line.barcode == CHEESE]
+    assert cheese == [(345, 2), (120, 1)]
+    refused = co.submit(CHEESE)
+    assert refused.error
+    assert "scan the price label" in refused.message
+
+
+def test_line_edits(co: CheckoutService) -> None:
+    co.submit(PEN)
+    line_no = co.cart.lines[0].line_no
+    co.change_quantity(line_no, +1)
+    assert qtys(co) == [(PEN, 2)]
+    assert co.change_quantity(line_no, -2).error  # never below 1
+    assert co.set_quantity(line_no, "12").change is Change.LINE
+    assert qtys(co) == [(PEN, 12)]
+    assert co.set_quantity(line_no, "").error
+    assert co.set_quantity(line_no, "1.5").error  # items are whole
+    assert co.set_quantity(line_no, "0").error
+    assert co.set_quantity(line_no, "10000").change is Change.NONE  # five digits is a scan
+    assert co.change_quantity(line_no, 9_999).error  # over the line limit
+    assert qtys(co) == [(PEN, 12)]
+    removed = co.void_line(line_no)
+    assert removed.change is Change.REMOVED
+    assert qtys(co) == []
+    assert co.void_line(line_no).error
+
+
+def test_weighed_line_edits(co: CheckoutService) -> None:
+    co.submit("2100001012502")
+    line_no = co.cart.lines[0].line_no
+    assert co.change_quantity(line_no, 1).error  # +/- are for counted items
+    co.set_quantity(line_no, "2.5")
+    assert qtys(co) == [(BANANAS, 2500)]
+
+
+def test_void_cart(co: CheckoutService) -> None:
+    co.submit(PEN)
+    co.submit(LEMON)
+    outcome = co.void_cart()
+    assert outcome.change is Change.RELOAD
+    assert len(co.cart) == 0
+    assert co.void_cart().error
+
+
+def test_open_cart_survives_a_restart(demo_db: Path, clock: FixedClock) -> None:
+    first = reopen(demo_db, clock)
+    for code in (PEN, PEN, LEMON, "2100001012502"):
+        first.checkout.submit(code)
+    first.checkout.submit("4")  # weighed line corrected to 4 kg
+    before = first.checkout.cart.lines
+    uuid = first.checkout.cart_uuid
+    first.close()
+    second = reopen(demo_db, clock)
+    assert second.checkout.cart.lines == before
+    assert second.checkout.cart_uuid == uuid
+    assert second.checkout.cart.subtotal == 240 + 50 + 340
+    second.close()
+
+
+def test_park_and_recall(demo_db: Path, clock: FixedClock) -> None:
+    services = reopen(demo_db, clock)
+    co = services.checkout
+    assert co.park().error  # nothing to park
+    co.submit(PEN)
+    co.submit(PEN)
+    first_uuid = co.cart_uuid
+    assert co.park().message == "Cart parked (1 line, 2.40)"
+    assert len(co.cart) == 0
+    assert co.cart_uuid != first_uuid
+    co.submit(LEMON)
+    clock.advance(minutes=5)
+    co.park()
+    services.close()
+
+    services = reopen(demo_db, clock)  # parked carts survive a restart
+    co = services.checkout
+    parked = co.parked()
+    assert [(p.lines, p.items, p.total) for p in parked] == [(1, 2, 240), (1, 1, 50)]
+    co.submit(LEMON)
+    assert co.recall(parked[0].id).error  # the current cart is not empty
+    co.void_line(co.cart.lines[0].line_no)
+    outcome = co.recall(parked[0].id)
+    assert outcome.change is Change.RELOAD
+    assert qtys(co) == [(PEN, 2)]
+    assert co.cart_uuid == first_uuid
+    assert [p.total for p in co.parked()] == [50]
+    assert co.recall(parked[0].id).error  # already recalled
+    services.close()
+
+
+def test_storage_failure_keeps_the_cart_and_says_not_saved(
+    co: CheckoutService, services: Services
+) -> None:
+    co.submit(PEN)
+    services.db.execute_sql("PRAGMA query_only = 1")  # every write now fails inside SQLite
+    outcome = co.submit(PEN)
+    assert outcome.error
+    assert outcome.message.startswith("NOT saved")
+    assert qtys(co) == [(PEN, 1)]
+    assert co.void_line(co.cart.lines[0].line_no).error
+    assert qtys(co) == [(PEN, 1)]
+    services.db.execute_sql("PRAGMA query_only = 0")  # the fault is gone: a retry works
+    assert not co.submit(PEN).error
+    assert qtys(co) == [(PEN, 2)]

@@ -1,0 +1,101 @@
+"""Snapshots of every state of the scanning screen a cashier sees.
+
+Fixed terminal size, the demo catalog, a fixed clock and fixed ids; nothing on
+these screens shows the wall clock. Look at the SVG before accepting a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from pos.app import PosApp
+from pos.db.database import open_database
+from pos.db.repositories import ProductRepository
+from pos.domain.catalog import Product
+from tests.ui.helpers import scan, settle
+
+SIZE = (100, 30)
+AppFactory = Callable[..., PosApp]
+
+
+def test_scan_screen_empty(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app_factory(), terminal_size=SIZE)
+
+
+def test_scan_screen_with_lines(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in (
+            "4006381333931",
+            "5000000000012",
+            "5000000000012",
+            "0036000291452",
+            "2100001012502",
+            "2010001003458",
+            "3*5000000000043",
+        ):
+            await scan(pilot, code)
+        await pilot.press("up", "up")
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_scan_screen_with_error(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await scan(pilot, "5012345678917")
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_scan_screen_asking_for_a_weight(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "2100002000003")
+        await pilot.press("1", "full_stop", "2")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_scan_screen_with_markup_and_wide_names(  # type: ignore[no-untyped-def]
+    snap_compare, app_factory: AppFactory, demo_db: Path
+) -> None:
+    db = open_database(demo_db)
+    ProductRepository(db).upsert_many(
+        [
+            Product("5010000000011", "[bold red]FREE[/] not styled", 100),
+            Product("5010000000028", "日本の緑茶 お茶 ペットボトル", 199),
+            Product("5010000000035", "Crème brûlée x2", 350),
+        ]
+    )
+    db.close()
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in ("5010000000011", "5010000000028", "5010000000035"):
+            await scan(pilot, code)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_void_cart_confirmation(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await scan(pilot, "5000000000012")
+        await pilot.press("f8")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_recall_list(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await pilot.press("f6")
+        await scan(pilot, "3*5000000000012")
+        await scan(pilot, "2100001012502")
+        await pilot.press("f6", "f7")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)

@@ -1,0 +1,40 @@
+"""The layers point one way, and the pure core loads without Textual or peewee."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_contracts_hold() -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_domain_imports_no_framework() -> None:
+    code = (
+        "import sys, pos.domain.money, pos.domain.barcodes, pos.domain.cart, "
+        "pos.domain.receipt, pos.domain.entry, pos.domain.catalog_csv; "
+        "bad = [m for m in ('textual', 'rich', 'peewee', 'click') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_services_import_no_textual() -> None:
+    code = (
+        "import sys, pos.services.checkout, pos.services.catalog, pos.services.container; "
+        "sys.exit(1 if 'textual' in sys.modules else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

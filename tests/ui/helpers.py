@@ -1,0 +1,33 @@
+"""Driving the till like a keyboard-wedge scanner does."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import App
+from textual.pilot import Pilot
+
+_KEY_NAMES = {"*": "asterisk", ".": "full_stop", "+": "plus", "-": "minus", "\n": "enter"}
+
+
+def burst(app: App[object], text: str) -> None:
+    """Queue key events as fast as a terminal delivers them: no pause between keys.
+
+    ``Pilot.press`` waits for the app to go idle after every key, which no scanner
+    does; this puts every key in the app's queue at once.
+    """
+    driver = app._driver
+    assert driver is not None
+    for char in text:
+        key = _KEY_NAMES.get(char, char)
+        driver.send_message(events.Key(key, None if key == "enter" else char))
+
+
+async def scan(pilot: Pilot[object], code: str) -> None:
+    """One scan at scanner speed, then wait for the screen to catch up."""
+    burst(pilot.app, code + "\n")
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot[object], rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await pilot.pause()

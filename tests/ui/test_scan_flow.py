@@ -1,0 +1,232 @@
+"""Pilot tests of the scanning screen: what a cashier and a scanner do."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from pos.app import PosApp
+from pos.db.database import open_database
+from pos.db.repositories import ProductRepository
+from pos.domain.catalog import Product
+from pos.domain.money import format_money
+from pos.paths import DEMO_CATALOG
+from pos.screens import ConfirmModal, RecallModal, ScanScreen
+from pos.widgets import CartTable, EntryLine, MessageLine, TotalsPanel
+from tests.ui.helpers import burst, scan, settle
+
+PEN = "4006381333931"
+LEMON = "5000000000012"
+SIZE = (100, 30)
+
+AppFactory = Callable[..., PosApp]
+
+
+def _screen(app: PosApp) -> ScanScreen:
+    assert isinstance(app.screen, ScanScreen)
+    return app.screen
+
+
+def _message(app: PosApp) -> str:
+    return str(app.screen.query_one(MessageLine).render())
+
+
+def _rows(app: PosApp) -> list[list[str]]:
+    table = app.screen.query_one(CartTable)
+    return [[str(cell).strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_scan_shows_line_and_total(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, LEMON)
+        await scan(pilot, PEN)
+        assert _rows(app) == [
+            ["1", "Highlighter pen yellow", "2", "1.20", "2.40"],
+            ["2", "Lemons unwaxed", "1", "0.50", "0.50"],
+        ]
+        totals = app.screen.query_one(TotalsPanel)
+        assert (totals.items, totals.total) == (3, 290)
+        # the rescanned line is highlighted (the cursor is on it)
+        assert app.screen.query_one(CartTable).cursor_row == 0
+
+
+async def test_unknown_barcode_rings_and_changes_nothing(app_factory: AppFactory) -> None:
+    app = app_factory()
+    bells: list[bool] = []
+    app.bell = lambda: bells.append(True)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, "5012345678917")
+        assert _message(app) == "No product with barcode 5012345678917"
+        assert bells == [True]
+        assert len(_rows(app)) == 1
+        await scan(pilot, LEMON)  # the next scan works without clearing anything
+        assert len(_rows(app)) == 2
+
+
+async def test_quantity_after_scan_and_multiplier(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, PEN)
+        await scan(pilot, "6")  # this scan's 1 becomes 6: 1 + 6
+        await scan(pilot, "3*" + LEMON)
+        assert [row[2] for row in _rows(app)] == ["7", "3"]
+
+
+async def test_weighed_item_prompt(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, "2100001000004")
+        assert app.screen.query_one(EntryLine).prompt == "Weight of Bananas loose in kg"
+        await scan(pilot, "0.850")
+        assert _rows(app)[0][2:] == ["0.850kg", "0.85", "0.72"]
+        assert app.screen.query_one(EntryLine).prompt == "Scan or type"
+
+
+async def test_keys_edit_the_selected_line(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, LEMON)
+        await pilot.press("up")  # select the pen
+        await pilot.press("plus", "plus")
+        assert _rows(app)[0][2] == "3"
+        await pilot.press("minus")
+        assert _rows(app)[0][2] == "2"
+        await pilot.press("1", "2", "f4")
+        assert _rows(app)[0][2] == "12"
+        await pilot.press("delete")
+        await pilot.pause()
+        assert [row[1] for row in _rows(app)] == ["Lemons unwaxed"]
+        assert app.screen.query_one(TotalsPanel).total == 50
+
+
+async def test_void_cart_asks_first(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f8")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")  # Enter never confirms a destructive question
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        assert len(_rows(app)) == 1
+        await pilot.press("f8", "y")
+        await pilot.pause()
+        assert _rows(app) == []
+        assert app.screen.query_one(TotalsPanel).total == 0
+
+
+async def test_park_and_recall_from_the_list(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f6")
+        await pilot.pause()
+        assert _rows(app) == []
+        assert "Cart parked" in _message(app)
+        await scan(pilot, LEMON)
+        await pilot.press("f7")  # refused: the cart is not empty
+        assert isinstance(app.screen, ScanScreen)
+        await pilot.press("delete", "f7")
+        await pilot.pause()
+        assert isinstance(app.screen, RecallModal)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ScanScreen)
+        assert [row[1] for row in _rows(app)] == ["Highlighter pen yellow"]
+
+
+async def test_scanner_keys_never_act_in_a_dialog(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f6")
+        await pilot.press("f7")
+        await pilot.pause()
+        assert isinstance(app.screen, RecallModal)
+        burst(app, LEMON + "\n")  # a scan while the list is open must not recall anything
+        await settle(pilot)
+        assert isinstance(app.screen, RecallModal)
+        await pilot.press("escape")
+        assert _rows(app) == []
+
+
+async def test_scan_survives_focus_changes_and_refreshes(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*PEN[:6])
+        screen = _screen(app)
+        screen.set_focus(None)  # focus lost in the middle of a scan
+        screen.refresh(layout=True)
+        screen.apply(screen.checkout.cancel())  # an unrelated screen update
+        await pilot.press(*PEN[6:], "enter")
+        await pilot.pause()
+        assert _rows(app)[0][1] == "Highlighter pen yellow"
+        table = app.screen.query_one(CartTable)
+        table.focus()
+        await pilot.press(*LEMON, "enter")  # Enter on the focused table is still a scan
+        await pilot.pause()
+        assert len(_rows(app)) == 2
+
+
+async def test_200_scans_with_no_pauses(app_factory: AppFactory) -> None:
+    """The scanner bug list of the big web tills: none lost, none merged, none doubled."""
+    codes = [row.split(",")[0] for row in DEMO_CATALOG.read_text().splitlines()[1:]]
+    codes = [c for c in codes if not c.startswith("2")]  # counted items only
+    rng = random.Random(7)
+    scans = [rng.choice(codes) for _ in range(200)]
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        burst(app, "".join(code + "\n" for code in scans))
+        for _ in range(50):
+            await pilot.pause()
+            if sum(line.qty for line in _screen(app).checkout.cart) == 200:
+                break
+        expected = Counter("0" + c if len(c) == 12 else c for c in scans)
+        cart = _screen(app).checkout.cart
+        assert Counter({line.barcode: line.qty for line in cart}) == expected
+        # the screen shows the same: one row per product, right quantities and total
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == len(expected)
+        shown = sum(int(str(row[2])) for row in _rows(app))
+        assert shown == 200
+        assert app.screen.query_one(TotalsPanel).total == cart.subtotal
+        assert app.screen.query_one(EntryLine).buffer == ""
+
+
+async def test_names_are_never_markup(app_factory: AppFactory, demo_db: Path) -> None:
+    db = open_database(demo_db)
+    ProductRepository(db).upsert_many(
+        [
+            Product("5010000000011", "[bold red]FREE[/]", 100),
+            Product("5010000000028", "[/]", 100),
+            Product("5010000000035", "[link=https://evil]x[/link] [0]", 100),
+        ]
+    )
+    db.close()
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        for code in ("5010000000011", "5010000000028", "5010000000035"):
+            await scan(pilot, code)
+        assert [row[1] for row in _rows(app)] == [
+            "[bold red]FREE[/]",
+            "[/]",
+            "[link=https://evil]x[/link] [0]",
+        ]
+        assert _message(app).startswith("[link=https://evil]x[/link] [0]")
+        assert format_money(app.screen.query_one(TotalsPanel).total) == "3.00"
+
+
+async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert titles == ["Park cart", "Recall parked cart", "Void cart", "Void line", "Quit"]

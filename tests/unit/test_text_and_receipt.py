@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+
+from pos.domain.cart import Cart, CartLine
+from pos.domain.catalog import Product, Unit
+from pos.domain.receipt import WIDTHS, render_cart
+from pos.domain.text import TextError, cell_len, clean_name, wrap_cells
+
+
+def test_cell_len_counts_terminal_cells() -> None:
+    assert cell_len("abc") == 3
+    assert cell_len("日本") == 4
+    assert cell_len("Cafe\u0301") == 4  # combining accent takes no cell
+
+
+def test_clean_name_normalises_and_refuses_controls() -> None:
+    assert clean_name("  Cafe\u0301 ") == "Café"
+    for bad in ("", "   ", "a\x1b[2Jb", "tab\there", "bidi\u202eevil", "x" * 121, "nul\x00"):
+        with pytest.raises(TextError):
+            clean_name(bad)
+    assert clean_name("[bold red]FREE[/]") == "[bold red]FREE[/]"  # markup is just text
+
+
+def test_wrap_never_exceeds_width() -> None:
+    for text in ("a" * 50, "日本語のテキスト" * 3, "short words wrap at the spaces nicely"):
+        for width in (1, 5, 10):
+            assert all(cell_len(part) <= max(width, 2) for part in wrap_cells(text, width))
+
+
+def _cart() -> Cart:
+    cart = Cart()
+    cart.put(CartLine.for_product(1, Product("5010000000001", "Semi-skimmed milk 2 pints", 145), 2))
+    cart.put(
+        CartLine.for_product(2, Product("2100001000004", "Bananas loose", 85, 0, Unit.KG), 850)
+    )
+    cart.put(
+        CartLine.for_product(
+            3,
+            Product("5010000000002", "A very long product name that has to wrap onto lines", 1999),
+            1,
+        )
+    )
+    cart.put(CartLine.for_product(4, Product("5010000000003", "日本の緑茶 ペットボトル", 199), 10))
+    return cart
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_receipt_fits_the_paper(width: int) -> None:
+    cart = _cart()
+    text = render_cart(cart, cart.subtotal, cart.item_count, width)
+    lines = text.splitlines()
+    assert all(cell_len(line) <= width for line in lines), text
+    # money is right-aligned: every figure row ends exactly at the edge
+    assert lines[-1] == "TOTAL" + " " * (width - 10) + "43.51"
+    assert "19.99" in text
+    assert "0.850kg" in text
+
+
+def test_receipt_layout_42() -> None:
+    cart = _cart()
+    assert render_cart(cart, cart.subtotal, cart.item_count, 42) == (
+        "Item                       Qty Price Total\n"
+        "Semi-skimmed milk 2          2  1.45  2.90\n"
+        "pints\n"
+        "Bananas loose          0.850kg  0.85  0.72\n"
+        "A very long product          1 19.99 19.99\n"
+        "name that has to wrap\n"
+        "onto lines\n"
+        "日本の緑茶                  10  1.99 19.90\n"
+        "ペットボトル\n"
+        "------------------------------------------\n"
+        "Items                                   14\n"
+        "TOTAL                                43.51\n"
+    )
+
+
+def test_receipt_width_must_be_a_paper_width() -> None:
+    with pytest.raises(ValueError, match="one of"):
+        render_cart([], 0, 0, 40)
