@@ -105,7 +105,8 @@ def test_commands_never_create_a_missing_database(runner: CliRunner, tmp_path: P
         ["settings", "show", "--db", str(db)],
     ):
         code, out = run(runner, *args)
-        assert code == 1 and "No database at" in out, args
+        assert code == 1, args
+        assert "No database at" in out, args
     assert not db.exists()
 
 
