@@ -142,3 +142,21 @@ def test_demo_catalog_is_realistic() -> None:
     assert len(rows) >= 40
     assert sum(row.endswith(",kg") for row in rows) >= 3
     assert len({row.split(",")[-2] for row in rows}) >= 2  # at least two tax rates
+
+
+def test_progress_counts_every_row_twice(service: CatalogService, tmp_path: Path) -> None:
+    text = HEADER + "".join(
+        f"{code},Item {i},1.00,0,each\n" for i, code in enumerate(_valid_codes(12_000))
+    )
+    seen: list[int] = []
+    report = service.import_csv(_write(tmp_path, text), progress=seen.append)
+    assert report.ok
+    assert sum(seen) == 2 * 12_000  # validation pass and write pass
+    assert len(seen) > 4  # and in steps, not once at the end
+
+
+def _valid_codes(count: int) -> list[str]:
+    from stdnum import ean
+
+    bodies = (f"50{n:010d}" for n in range(count))
+    return [body + ean.calc_check_digit(body) for body in bodies]

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable
 
 from pos.app import PosApp
@@ -230,3 +231,37 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
     async with app.run_test(size=SIZE):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert titles == ["Park cart", "Recall parked cart", "Void cart", "Void line", "Quit"]
+
+
+async def test_a_scan_redraws_one_row_not_the_cart(
+    app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first paint, scans update a row and the totals; the table is never reloaded."""
+    loads: list[int] = []
+    original = CartTable.load
+
+    def counting_load(self: CartTable, lines: object) -> None:
+        loads.append(1)
+        original(self, lines)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CartTable, "load", counting_load)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        for code in (PEN, LEMON, PEN, "6", "3*" + LEMON):
+            await scan(pilot, code)
+        await pilot.press("plus", "delete")
+        await pilot.pause()
+        assert loads == [1]  # the mount, nothing since
+        assert _rows(app) == [["1", "Highlighter pen yellow", "7", "1.20", "8.40"]]
+
+
+async def test_restarted_till_shows_the_open_cart(app_factory: AppFactory) -> None:
+    first = app_factory()
+    async with first.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, "2*" + LEMON)
+        before = _rows(first)
+    second = app_factory()
+    async with second.run_test(size=SIZE):
+        assert _rows(second) == before
+        assert second.screen.query_one(TotalsPanel).total == 220
