@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,12 +14,15 @@ import click
 
 from pos import __version__
 from pos.config import DB_ENV, default_db_path
-from pos.db.database import open_database
+from pos.db.database import Database, open_database
 from pos.db.errors import DatabaseOpenError, StorageError
-from pos.db.repositories import ProductRepository, SettingsRepository
+from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
 from pos.domain.clock import SystemClock, UuidIds
-from pos.paths import DEMO_CATALOG
+from pos.domain.receipt import render_priced
+from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
+from pos.services.basket import BasketError, basket_json, build_cart, price_basket, rule_summary
 from pos.services.catalog import CatalogService
+from pos.services.discounts import DiscountService
 from pos.services.store import SETTING_DEFAULTS, StoreSettings, init_database, validate_setting
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,7 +78,7 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     with _friendly_errors():
         if db is None and not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            init_database(path, demo_catalog=DEMO_CATALOG)
+            init_database(path, demo_catalog=DEMO_CATALOG, demo_discounts=DEMO_DISCOUNTS)
             click.echo(f"Created the demo database at {path}", err=True)
         from pos.factory import make_app  # Textual loads only for the till itself
 
@@ -83,17 +88,24 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 
 @cli.command()
 @db_option
-@click.option("--demo", is_flag=True, help="Add the demo catalog from data/.")
+@click.option("--demo", is_flag=True, help="Add the demo catalog and discounts from data/.")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty database.")
 @click.pass_context
 def init(ctx: click.Context, db: Path | None, demo: bool, force: bool) -> None:
     """Create a database with the current schema."""
     path = _db_path(ctx, db)
     with _friendly_errors():
-        report = init_database(path, demo_catalog=DEMO_CATALOG if demo else None, force=force)
+        report = init_database(
+            path,
+            demo_catalog=DEMO_CATALOG if demo else None,
+            demo_discounts=DEMO_DISCOUNTS if demo else None,
+            force=force,
+        )
     click.echo(f"Created {path}")
     if report.demo is not None:
         click.echo(f"Demo catalog: {report.demo.summary()}")
+    if report.rules is not None:
+        click.echo(f"Demo discounts: {report.rules.summary()}")
 
 
 @cli.group()
@@ -233,6 +245,132 @@ def settings_set(ctx: click.Context, db: Path | None, key: str, value: str) -> N
         finally:
             database.close()
     click.echo(f"{key} = {stored}")
+
+
+@cli.group()
+def discounts() -> None:
+    """Discount rules: import, export and list (JSON: {"discounts": [...]})."""
+
+
+def _discount_service(database: Database) -> DiscountService:
+    return DiscountService(DiscountRepository(database), ProductRepository(database))
+
+
+@discounts.command("import")
+@db_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def discounts_import(ctx: click.Context, db: Path | None, file: Path) -> None:
+    """Import rules from FILE; every rule is checked first, and one bad rule imports nothing."""
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            report = _discount_service(database).import_json(file)
+        finally:
+            database.close()
+    if not report.ok:
+        for error in report.errors:
+            click.echo(f"{file.name}: {error}", err=True)
+        raise click.ClickException(f"{file.name}: nothing was imported")
+    click.echo(report.summary())
+
+
+@discounts.command("export")
+@db_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.pass_context
+def discounts_export(ctx: click.Context, db: Path | None, file: Path | None) -> None:
+    """Write every rule as JSON to FILE (or standard output)."""
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            service = _discount_service(database)
+            if file is None:
+                service.export_json(sys.stdout)
+            else:
+                tmp = file.with_name(file.name + ".tmp")
+                with tmp.open("w", encoding="utf-8") as out:
+                    count = service.export_json(out)
+                tmp.replace(file)
+                click.echo(f"exported {count} rules to {file}", err=True)
+        finally:
+            database.close()
+
+
+@discounts.command("list")
+@db_option
+@click.pass_context
+def discounts_list(ctx: click.Context, db: Path | None) -> None:
+    """Print the rules as a table."""
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            rules = _discount_service(database).all()
+            products = ProductRepository(database)
+
+            def name_of(code: str) -> str:
+                product = products.get(code)
+                return product.name if product else code
+
+            rows = [rule_summary(rule, name_of) for rule in rules]
+        finally:
+            database.close()
+    if not rows:
+        click.echo("no discount rules")
+        return
+    headings = ("name", "kind", "condition", "reward", "prio", "excl", "group", "active", "when")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headings)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)).rstrip())
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of receipt text.")
+@click.option("--at", "at_text", help="Price as at this local date and time (ISO 8601).")
+@click.option("--width", type=click.Choice(["32", "42", "48"]), default="42", help="Text width.")
+@click.argument("items", nargs=-1, required=True)
+@click.pass_context
+def basket(
+    ctx: click.Context,
+    db: Path | None,
+    as_json: bool,
+    at_text: str | None,
+    width: str,
+    items: tuple[str, ...],
+) -> None:
+    """Price a basket without the till: ITEM is BARCODE or BARCODE:QTY (kg for weighed items)."""
+    path = _db_path(ctx, db)
+    if at_text:
+        try:
+            at = datetime.fromisoformat(at_text)
+        except ValueError:
+            raise click.ClickException(
+                f"--at {at_text!r} is not a date like 2026-12-24T17:00"
+            ) from None
+        if at.tzinfo is not None:
+            at = at.astimezone().replace(tzinfo=None)
+    else:
+        at = SystemClock().now().astimezone().replace(tzinfo=None)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            settings = StoreSettings.load(SettingsRepository(database))
+            try:
+                cart = build_cart(items, ProductRepository(database), settings.patterns)
+            except BasketError as exc:
+                raise click.ClickException(str(exc)) from exc
+            priced = price_basket(cart, DiscountRepository(database).all(), at)
+        finally:
+            database.close()
+    if as_json:
+        click.echo(json.dumps(basket_json(cart, priced), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_priced(cart.lines, priced, cart.item_count, int(width)), nl=False)
 
 
 def main() -> None:

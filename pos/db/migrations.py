@@ -104,7 +104,42 @@ def _v2_parking(db: peewee.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (_v1_initial, _v2_parking)
+def _v3_discounts(db: peewee.Database) -> None:
+    """Discount rules: the condition and the reward as JSON keyed by type, the rest as columns."""
+
+    class DiscountRule(peewee.Model):
+        name = peewee.TextField(
+            unique=True, constraints=[peewee.Check("length(name) BETWEEN 1 AND 80")]
+        )
+        kind = peewee.TextField()
+        conditions = (
+            peewee.TextField()
+        )  # {"items": {...}} | {"any_of": [...], "count": n}, min_subtotal
+        reward = peewee.TextField()  # {"price": "1.30"} | {"free": 1} | {"percent": "10"} | ...
+        exclusive = peewee.IntegerField(
+            default=0, constraints=[peewee.Check("exclusive IN (0, 1)")]
+        )
+        priority = peewee.IntegerField(default=0)
+        rule_group = peewee.TextField(null=True)
+        starts_at = peewee.TextField(null=True)
+        ends_at = peewee.TextField(null=True)
+        weekdays = peewee.TextField(null=True)
+        hours = peewee.TextField(null=True)
+        active = peewee.IntegerField(default=1, constraints=[peewee.Check("active IN (0, 1)")])
+
+        class Meta:
+            database = db
+            table_name = "discount_rule"
+            strict_tables = _strict(db)
+
+    db.create_tables([DiscountRule])
+
+
+MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
+    _v1_initial,
+    _v2_parking,
+    _v3_discounts,
+)
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -65,4 +65,22 @@ class CartLine(BaseModel):
         table_name = "cart_line"
 
 
-MODELS: tuple[type[BaseModel], ...] = (Setting, Product, Cart, CartLine)
+class DiscountRule(BaseModel):
+    name = peewee.TextField(unique=True)
+    kind = peewee.TextField()
+    conditions = peewee.TextField()
+    reward = peewee.TextField()
+    exclusive = peewee.IntegerField(default=0)
+    priority = peewee.IntegerField(default=0)
+    rule_group = peewee.TextField(null=True)
+    starts_at = peewee.TextField(null=True)
+    ends_at = peewee.TextField(null=True)
+    weekdays = peewee.TextField(null=True)
+    hours = peewee.TextField(null=True)
+    active = peewee.IntegerField(default=1)
+
+    class Meta:
+        table_name = "discount_rule"
+
+
+MODELS: tuple[type[BaseModel], ...] = (Setting, Product, Cart, CartLine, DiscountRule)

@@ -7,6 +7,7 @@ is kept.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from pos.db import models as m
 from pos.db.errors import storage_errors
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, Unit
+from pos.domain.discounts import Rule, parse_rule, rule_to_json
 
 BATCH = 500
 """Rows per INSERT statement (5 columns x 500 stays far under SQLite's variable limit)."""
@@ -233,3 +235,92 @@ class SettingsRepository:
 def table_counts(db: peewee.Database) -> dict[str, int]:
     """Rows in each table, for ``pos db check``."""
     return {model._meta.table_name: int(model.select().count()) for model in m.MODELS}
+
+
+RULES_VERSION_KEY = "rules_version"
+
+_CONDITION_KEYS = ("items", "any_of", "count", "min_subtotal")
+_REWARD_KEYS = ("price", "free", "percent", "amount")
+
+
+def _rule_row(rule: Rule) -> dict[str, object]:
+    data = rule_to_json(rule)
+    return {
+        "name": rule.name,
+        "kind": rule.kind,
+        "conditions": json.dumps({k: data[k] for k in _CONDITION_KEYS if k in data}),
+        "reward": json.dumps({k: data[k] for k in _REWARD_KEYS if k in data}),
+        "exclusive": int(rule.exclusive),
+        "priority": rule.priority,
+        "rule_group": rule.group,
+        "starts_at": data.get("starts_at"),
+        "ends_at": data.get("ends_at"),
+        "weekdays": json.dumps(data["weekdays"]) if "weekdays" in data else None,
+        "hours": data.get("hours"),
+        "active": int(rule.active),
+    }
+
+
+def _rule(row: m.DiscountRule) -> Rule:
+    data: dict[str, object] = {
+        "name": row.name,
+        "kind": row.kind,
+        **json.loads(row.conditions),
+        **json.loads(row.reward),
+        "exclusive": bool(row.exclusive),
+        "priority": row.priority,
+        "active": bool(row.active),
+    }
+    for key, value in (
+        ("group", row.rule_group),
+        ("starts_at", row.starts_at),
+        ("ends_at", row.ends_at),
+        ("hours", row.hours),
+    ):
+        if value is not None:
+            data[key] = value
+    if row.weekdays is not None:
+        data["weekdays"] = json.loads(row.weekdays)
+    # Stored rules were validated on the way in; products are not re-checked here, so a
+    # rule whose product has left the catalog still loads (it just never matches).
+    return parse_rule(data)
+
+
+class DiscountRepository:
+    """Discount rules, keyed by their unique name."""
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+
+    def all(self) -> list[Rule]:
+        """Every rule, active or not, by name."""
+        return [_rule(row) for row in m.DiscountRule.select().order_by(m.DiscountRule.name)]
+
+    def names(self) -> set[str]:
+        return {name for (name,) in m.DiscountRule.select(m.DiscountRule.name).tuples()}
+
+    def version(self) -> int:
+        """A number that changes whenever any rule changes (for open carts to notice)."""
+        row = m.Setting.get_or_none(m.Setting.key == RULES_VERSION_KEY)
+        return int(row.value) if row is not None else 0
+
+    def upsert_many(self, rules: Iterable[Rule]) -> None:
+        """Insert or update rules by name, in one transaction with the version bump."""
+        with storage_errors(), self.db.atomic("IMMEDIATE"):
+            for rule in rules:
+                row = _rule_row(rule)
+                (
+                    m.DiscountRule.insert(**row)
+                    .on_conflict(
+                        conflict_target=[m.DiscountRule.name],
+                        update={getattr(m.DiscountRule, k): v for k, v in row.items()},
+                    )
+                    .execute()
+                )
+            self._bump()
+
+    def _bump(self) -> None:
+        m.Setting.insert(key=RULES_VERSION_KEY, value=str(self.version() + 1)).on_conflict(
+            conflict_target=[m.Setting.key],
+            update={m.Setting.value: str(self.version() + 1)},
+        ).execute()

@@ -108,6 +108,7 @@ class Cart:
     def __init__(self, lines: Iterable[CartLine] = ()) -> None:
         self._by_key: dict[LineKey, CartLine] = {}
         self._by_no: dict[int, CartLine] = {}
+        self._by_barcode: dict[str, dict[int, CartLine]] = {}
         self.subtotal = 0
         self.item_count = 0
         self._last_line_no = 0
@@ -138,6 +139,11 @@ class Cart:
     def get(self, line_no: int) -> CartLine | None:
         return self._by_no.get(line_no)
 
+    def lines_for(self, barcode: str) -> Iterable[CartLine]:
+        """The lines of one product (more than one only for price-label codes)."""
+        found = self._by_barcode.get(barcode)
+        return found.values() if found else ()
+
     def put(self, line: CartLine) -> None:
         """Add a line, or replace the line with the same number; totals move by the difference."""
         old = self._by_no.get(line.line_no)
@@ -146,10 +152,15 @@ class Cart:
             self.item_count -= old.items
             if old.key != line.key:
                 del self._by_key[old.key]
+            if old.barcode != line.barcode:
+                del self._by_barcode[old.barcode][old.line_no]
+                if not self._by_barcode[old.barcode]:
+                    del self._by_barcode[old.barcode]
         elif line.key in self._by_key:
             raise ValueError(f"cart already has a line for {line.key}")
         self._by_no[line.line_no] = line
         self._by_key[line.key] = line
+        self._by_barcode.setdefault(line.barcode, {})[line.line_no] = line
         self.subtotal += line.total
         self.item_count += line.items
         self._last_line_no = max(self._last_line_no, line.line_no)
@@ -158,6 +169,10 @@ class Cart:
         """Take a line out of the cart and return it."""
         line = self._by_no.pop(line_no)
         del self._by_key[line.key]
+        same = self._by_barcode[line.barcode]
+        del same[line_no]
+        if not same:
+            del self._by_barcode[line.barcode]
         self.subtotal -= line.total
         self.item_count -= line.items
         return line
@@ -166,6 +181,7 @@ class Cart:
         """Empty the cart (line numbers start again)."""
         self._by_key.clear()
         self._by_no.clear()
+        self._by_barcode.clear()
         self.subtotal = 0
         self.item_count = 0
         self._last_line_no = 0

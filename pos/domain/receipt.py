@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pos.domain.cart import CartLine
 from pos.domain.catalog import Unit
 from pos.domain.money import format_money
+from pos.domain.pricing import AppliedDiscount, PricedBasket
 from pos.domain.text import cell_len, pad_left, pad_right, wrap_cells
 
 WIDTHS = (32, 42, 48)
@@ -64,6 +65,11 @@ def label_amount(label: str, amount: str, width: int) -> str:
 
 def layout_rows(rows: Sequence[Row], width: int) -> list[str]:
     """Lay out item rows under a ``Item / Qty / Price / Total`` heading."""
+    return [line for group in _layout(rows, width) for line in group]
+
+
+def _layout(rows: Sequence[Row], width: int) -> list[list[str]]:
+    """The heading and each row as its own group of lines, all with the same column widths."""
     check_width(width)
     header = Row("Item", "Qty", "Price", "Total")
     everything = [header, *rows]
@@ -79,16 +85,56 @@ def layout_rows(rows: Sequence[Row], width: int) -> list[str]:
             f"{pad_left(row.total, total_w)}"
         )
 
-    out: list[str] = []
+    groups: list[list[str]] = []
     for row in everything:
         if name_w >= MIN_NAME_WIDTH:
             parts = wrap_cells(row.name, name_w)
-            out.append(pad_right(parts[0], name_w) + figures(row))
-            out.extend(parts[1:])
+            groups.append([pad_right(parts[0], name_w) + figures(row), *parts[1:]])
         else:  # too narrow: the name gets whole lines, the figures a line of their own
-            out.extend(wrap_cells(row.name, width))
-            out.append(pad_left(figures(row).lstrip(), width))
-    return out
+            groups.append([*wrap_cells(row.name, width), pad_left(figures(row).lstrip(), width)])
+    return groups
+
+
+def render_priced(
+    lines: Sequence[CartLine], priced: PricedBasket, item_count: int, width: int = 42
+) -> str:
+    """The cart with its discounts: each item discount under the last line it used,
+    then the subtotal, the basket discounts, the total and what the customer saved."""
+    check_width(width)
+    under: dict[int, list[AppliedDiscount]] = {}
+    basket: list[AppliedDiscount] = []
+    for discount in priced.discounts:
+        if discount.uses:
+            under.setdefault(discount.last_line, []).append(discount)
+        else:
+            basket.append(discount)
+    groups = _layout([row_for(line) for line in lines], width)
+    body = list(groups[0])  # the heading
+    for line, group in zip(lines, groups[1:], strict=True):
+        body.extend(group)
+        for discount in under.get(line.line_no, ()):
+            body.append(
+                label_amount(
+                    "  " + discount_label(discount), "-" + format_money(discount.amount), width
+                )
+            )
+    rule = "-" * width
+    totals = [
+        label_amount("Items", str(item_count), width),
+        label_amount("Subtotal", format_money(priced.subtotal), width),
+    ]
+    totals.extend(
+        label_amount(discount_label(d), "-" + format_money(d.amount), width) for d in basket
+    )
+    totals.append(label_amount("TOTAL", format_money(priced.total), width))
+    if priced.discount_total:
+        totals.append(label_amount("You saved", format_money(priced.discount_total), width))
+    return "\n".join([*body, rule, *totals]) + "\n"
+
+
+def discount_label(discount: AppliedDiscount) -> str:
+    """``Lemons 3 for 1.30`` or, applied twice, ``Lemons 3 for 1.30 x2``."""
+    return discount.name if discount.sets <= 1 else f"{discount.name} x{discount.sets}"
 
 
 def render_cart(lines: Iterable[CartLine], subtotal: int, item_count: int, width: int = 42) -> str:

@@ -81,10 +81,13 @@ class ScanScreen(Screen[None]):
 
     def _show_totals(self) -> None:
         cart = self.checkout.cart
+        priced = self.checkout.priced
+        self.cart_table.show_discounts(priced.discounts)
         totals = self.query_one(TotalsPanel)
         totals.items = cart.item_count
-        totals.subtotal = cart.subtotal
-        totals.total = cart.subtotal
+        totals.subtotal = priced.subtotal
+        totals.discounts = priced.discount_total
+        totals.total = priced.total
         self.entry.prompt = self.checkout.prompt
 
     def apply(self, outcome: Outcome) -> None:
@@ -132,7 +135,9 @@ class ScanScreen(Screen[None]):
     def _on_selected(self, act: object) -> Outcome:
         line_no = self.cart_table.selected_line_no
         if line_no is None:
-            return Outcome.fail("The cart is empty: scan an item first")
+            if not len(self.checkout.cart):
+                return Outcome.fail("The cart is empty: scan an item first")
+            return Outcome.fail("Select an item line (Up/Down), not a discount")
         assert callable(act)
         result = act(line_no)
         assert isinstance(result, Outcome)

@@ -8,9 +8,11 @@ as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from pos.db.errors import StorageError
 from pos.db.repositories import CartRepository
@@ -18,6 +20,7 @@ from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodeError, BarcodePattern, 
 from pos.domain.cart import MAX_COUNT, Cart, CartLine, ParkedCart, StoredCart, max_qty
 from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.clock import Clock
+from pos.domain.discounts import Rule
 from pos.domain.entry import (
     BadEntry,
     CountEntry,
@@ -27,6 +30,7 @@ from pos.domain.entry import (
     parse_entry,
 )
 from pos.domain.money import format_money
+from pos.domain.pricing import PricedBasket, Pricer
 from pos.domain.receipt import format_qty
 from pos.domain.text import plural
 
@@ -71,8 +75,31 @@ def _describe(line: CartLine) -> str:
     return f"{line.name}  {format_qty(line.unit, line.qty)} x {format_money(line.unit_price)}"
 
 
+class RuleSource(Protocol):
+    """Where the discount rules come from, and a version that changes with them."""
+
+    def version(self) -> int: ...
+
+    def all(self) -> list[Rule]: ...
+
+
+class NoRules:
+    """A rule source with no rules."""
+
+    def version(self) -> int:
+        return 0
+
+    def all(self) -> list[Rule]:
+        return []
+
+
 class CheckoutService:
-    """The open cart of one till and everything the scanning screen can do to it."""
+    """The open cart of one till and everything the scanning screen can do to it.
+
+    Attributes:
+        cart: The open cart.
+        priced: The cart priced against the discount rules, kept current after every change.
+    """
 
     def __init__(
         self,
@@ -81,12 +108,16 @@ class CheckoutService:
         clock: Clock,
         new_id: Callable[[], str],
         patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
+        rules: RuleSource | None = None,
     ) -> None:
         self._catalog = catalog
         self._carts = carts
         self._clock = clock
         self._new_id = new_id
         self._patterns = patterns
+        self._rules = rules or NoRules()
+        self._rules_version = self._rules.version()
+        self._pricer = Pricer(self._rules.all())
         self._pending: _Pending | None = None
         self._awaiting_weight: Product | None = None
         self._load(carts.open_cart(new_id(), clock.now()))
@@ -97,6 +128,25 @@ class CheckoutService:
         self.cart = Cart(stored.lines)
         self._pending = None
         self._awaiting_weight = None
+        self.reprice()
+
+    def local_now(self) -> datetime:
+        """The shop's local time (naive), which rule windows are written in."""
+        return self._clock.now().astimezone().replace(tzinfo=None)
+
+    def reprice(self, changed: Iterable[str] | None = None) -> PricedBasket:
+        """Price the cart again; ``changed`` names the products whose lines changed.
+
+        If the rules changed since the last scan (a manager saved one), they are
+        reloaded first: a change takes effect on the next scan of every open cart.
+        """
+        version = self._rules.version()
+        if version != self._rules_version:
+            self._rules_version = version
+            self._pricer = Pricer(self._rules.all())
+            changed = None
+        self.priced = self._pricer.price(self.cart, self.local_now(), changed)
+        return self.priced
 
     # ----------------------------------------------------------------- queries
 
@@ -274,6 +324,7 @@ class CheckoutService:
         except StorageError as exc:
             return _not_saved(exc)
         self.cart.remove(line_no)
+        self.reprice({line.barcode})
         self._pending = None
         return Outcome(Change.REMOVED, f"Voided {line.name}", line)
 
@@ -289,6 +340,7 @@ class CheckoutService:
         self.cart.clear()
         self._pending = None
         self._awaiting_weight = None
+        self.reprice()
         return Outcome(Change.RELOAD, f"Cart voided ({count})")
 
     def cancel(self) -> Outcome:
@@ -337,6 +389,7 @@ class CheckoutService:
         except StorageError as exc:
             return _not_saved(exc)
         self.cart.put(line)
+        self.reprice({line.barcode})
         return Outcome(Change.LINE, line=line)
 
 

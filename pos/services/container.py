@@ -6,10 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pos.db.database import Database, open_database
-from pos.db.repositories import CartRepository, ProductRepository, SettingsRepository
+from pos.db.repositories import (
+    CartRepository,
+    DiscountRepository,
+    ProductRepository,
+    SettingsRepository,
+)
 from pos.domain.clock import Clock, IdGenerator
 from pos.services.catalog import CatalogService
 from pos.services.checkout import CheckoutService
+from pos.services.discounts import DiscountService
 from pos.services.store import StoreSettings
 
 
@@ -22,6 +28,7 @@ class Services:
     settings: StoreSettings
     checkout: CheckoutService
     catalog: CatalogService
+    discounts: DiscountService
 
     def close(self) -> None:
         self.db.close()
@@ -45,9 +52,11 @@ def build_services(
             clock,
             ids.new_id,
             settings.patterns,
+            DiscountRepository(db),
         )
         catalog = CatalogService(products, settings.patterns)
+        discounts = DiscountService(DiscountRepository(db), products)
     except Exception:
         db.close()
         raise
-    return Services(db_path, db, settings, checkout, catalog)
+    return Services(db_path, db, settings, checkout, catalog, discounts)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pos.db.database import open_database, remove_database_files
 from pos.db.errors import DatabaseOpenError
-from pos.db.repositories import ProductRepository, SettingsRepository
+from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
 from pos.domain.barcodes import (
     DEFAULT_PATTERNS,
     BarcodePattern,
@@ -16,6 +16,7 @@ from pos.domain.barcodes import (
     patterns_to_json,
 )
 from pos.services.catalog import CatalogService, ImportReport
+from pos.services.discounts import DiscountService, RulesReport
 
 SETTING_DEFAULTS: dict[str, str] = {
     "store_name": "My Shop",
@@ -67,12 +68,17 @@ def validate_setting(key: str, value: str) -> str:
 class InitReport:
     path: Path
     demo: ImportReport | None
+    rules: RulesReport | None = None
 
 
 def init_database(
-    path: Path, *, demo_catalog: Path | None = None, force: bool = False
+    path: Path,
+    *,
+    demo_catalog: Path | None = None,
+    demo_discounts: Path | None = None,
+    force: bool = False,
 ) -> InitReport:
-    """Create a database with the current schema, optionally with the demo catalog.
+    """Create a database with the current schema, optionally with the demo catalog and rules.
 
     Raises:
         DatabaseOpenError: the file exists and is not empty (without ``force``), or the
@@ -86,6 +92,7 @@ def init_database(
         remove_database_files(path)
     db = open_database(path, create=True)
     report = None
+    rules = None
     try:
         if demo_catalog is not None:
             report = CatalogService(ProductRepository(db)).import_csv(demo_catalog)
@@ -93,9 +100,14 @@ def init_database(
                 raise DatabaseOpenError(
                     "the demo catalog is invalid: " + "; ".join(map(str, report.errors[:3]))
                 )
+        if demo_discounts is not None:
+            service = DiscountService(DiscountRepository(db), ProductRepository(db))
+            rules = service.import_json(demo_discounts)
+            if not rules.ok:
+                raise DatabaseOpenError("the demo discounts are invalid: " + rules.errors[0])
     except Exception:
         db.close()
         remove_database_files(path)
         raise
     db.close()
-    return InitReport(path, report)
+    return InitReport(path, report, rules)

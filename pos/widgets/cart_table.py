@@ -9,7 +9,10 @@ from textual.widgets import DataTable
 
 from pos.domain.cart import CartLine
 from pos.domain.money import format_money
-from pos.domain.receipt import format_qty
+from pos.domain.pricing import AppliedDiscount
+from pos.domain.receipt import discount_label, format_qty
+
+DISCOUNT_PREFIX = "discount:"
 
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("no", "#", 3),
@@ -43,6 +46,7 @@ class CartTable(DataTable[Text]):
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._discount_rows: dict[str, AppliedDiscount] = {}
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
@@ -92,16 +96,42 @@ class CartTable(DataTable[Text]):
     def load(self, lines: Iterable[CartLine]) -> None:
         """Show a whole cart (start-up, park, recall, void cart)."""
         self.clear()
+        self._discount_rows.clear()
         for line in lines:
             cells = self._cells(line)
             self.add_row(*(cells[k] for k, _, _ in COLUMNS), key=str(line.line_no))
         if self.row_count:
             self.move_cursor(row=self.row_count - 1, scroll=True)
 
+    def show_discounts(self, discounts: Iterable[AppliedDiscount]) -> None:
+        """Show each applied discount as a row of its own, added when it triggers,
+        updated when it changes and removed when a change breaks it."""
+        wanted = {DISCOUNT_PREFIX + d.name: d for d in discounts}
+        for key in [k for k in self._discount_rows if k not in wanted]:
+            self._discount_rows.pop(key)
+            if key in self.rows:
+                self.remove_row(key)
+        for key, discount in wanted.items():
+            label = Text(
+                "  " + discount_label(discount), style="italic", no_wrap=True, overflow="ellipsis"
+            )
+            amount = _right("-" + format_money(discount.amount), "total")
+            amount.stylize("bold")
+            shown = self._discount_rows.get(key)
+            if shown is None:
+                self.add_row(Text(""), label, Text(""), Text(""), amount, key=key)
+            elif shown != discount:
+                self.update_cell(key, "name", label)
+                self.update_cell(key, "total", amount)
+            self._discount_rows[key] = discount
+
     @property
     def selected_line_no(self) -> int | None:
-        """The line under the cursor, if any."""
+        """The item line under the cursor, if any (None on a discount row)."""
         if not self.row_count:
             return None
         row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return int(row_key.value) if row_key.value is not None else None
+        value = row_key.value
+        if value is None or value.startswith(DISCOUNT_PREFIX):
+            return None
+        return int(value)

@@ -15,11 +15,13 @@ class TotalsPanel(Vertical):
 
     items: reactive[int] = reactive(0)
     subtotal: reactive[int] = reactive(0)
+    discounts: reactive[int] = reactive(0)
     total: reactive[int] = reactive(0)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="items", markup=False)
         yield Label("", id="subtotal", markup=False)
+        yield Label("", id="discounts", markup=False)
         yield Label("TOTAL", id="total-label")
         yield Digits("0.00", id="total")
 
@@ -30,6 +32,9 @@ class TotalsPanel(Vertical):
         self._refresh_labels()
 
     def watch_subtotal(self) -> None:
+        self._refresh_labels()
+
+    def watch_discounts(self) -> None:
         self._refresh_labels()
 
     def watch_total(self, total: int) -> None:
@@ -44,6 +49,9 @@ class TotalsPanel(Vertical):
         self.query_one("#subtotal", Label).update(
             _row("Subtotal", format_money(self.subtotal), width)
         )
+        # always shown, so the TOTAL never jumps when the first discount triggers
+        saving = f"-{format_money(self.discounts)}" if self.discounts else "0.00"
+        self.query_one("#discounts", Label).update(_row("Savings", saving, width))
 
     def on_resize(self) -> None:
         self._refresh_labels()

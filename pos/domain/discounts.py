@@ -1,0 +1,572 @@
+"""Discount rules: the rule file format, validation, and the registry of kinds.
+
+A rule has a ``kind``, a condition and a reward. The item condition is either
+``items`` (barcode -> count: the set that must be bought together) or ``any_of``
+with ``count`` (mix and match: any ``count`` units from the list). The price
+condition is ``min_subtotal``, which the subtotal must exceed (strictly).
+
+Every kind is one :class:`Kind` in :data:`KINDS`, found by name: adding a kind
+means writing its reward function and registering it, nothing else.
+
+The same :func:`parse_rule` validates the rule file, the database rows and (later)
+the manager's editor, so there is one set of rules for what a valid rule is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from pos.domain.barcodes import BarcodeError, normalise
+from pos.domain.catalog import Product, Unit
+from pos.domain.money import (
+    MoneyError,
+    format_money,
+    format_scaled,
+    parse_decimal,
+    parse_money,
+    percent_of,
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_SET_COUNT = 99
+"""No set needs more than 99 units of one product."""
+MAX_PRIORITY = 1_000_000
+MAX_NAME = 80
+
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
+
+
+class RuleError(ValueError):
+    """A rule is not valid; names the rule and the field.
+
+    Attributes:
+        rule: The rule's name (or its position in the file when it has none).
+        field: The field at fault.
+        problem: What is wrong, in words a shop manager understands.
+    """
+
+    def __init__(self, rule: str, field_name: str, problem: str) -> None:
+        super().__init__(f"rule {rule!r}, field {field_name!r}: {problem}")
+        self.rule = rule
+        self.field = field_name
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One validated discount rule (money in minor units, percents in basis points)."""
+
+    name: str
+    kind: str
+    items: Mapping[str, int] = field(default_factory=dict)
+    any_of: tuple[str, ...] = ()
+    count: int = 0
+    price: int | None = None
+    free: int | None = None
+    percent: int | None = None
+    amount: int | None = None
+    min_subtotal: int | None = None
+    exclusive: bool = False
+    priority: int = 0
+    group: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    weekdays: frozenset[int] | None = None
+    hours: tuple[time, time] | None = None
+    active: bool = True
+
+    @property
+    def spec(self) -> Kind:
+        return KINDS[self.kind]
+
+    @property
+    def is_basket(self) -> bool:
+        return self.spec.basket
+
+    @property
+    def barcodes(self) -> frozenset[str]:
+        """Every product the item condition names."""
+        return frozenset(self.items) | frozenset(self.any_of)
+
+    @property
+    def set_size(self) -> int:
+        return sum(self.items.values()) if self.items else self.count
+
+    def sort_key(self) -> tuple[int, str]:
+        """Higher priority first, then by name: the order ties are settled in."""
+        return (-self.priority, self.name)
+
+    def is_active_at(self, at: datetime) -> bool:
+        """Whether the rule counts at ``at`` (local time, naive)."""
+        if not self.active:
+            return False
+        if self.starts_at is not None and at < self.starts_at:
+            return False
+        if self.ends_at is not None and at >= self.ends_at:
+            return False
+        if self.weekdays is not None and at.weekday() not in self.weekdays:
+            return False
+        if self.hours is not None:
+            start, end = self.hours
+            now = at.time()
+            if start <= end:
+                return start <= now < end
+            return now >= start or now < end  # a window over midnight, e.g. 22:00-02:00
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """What one kind of rule needs and how it rewards.
+
+    Attributes:
+        name: The ``kind`` value in the file.
+        basket: Acts on the whole sale (no item condition).
+        reward_fields: The reward fields the kind requires.
+        set_discount: For item kinds: the discount for one complete set, given the
+            value of each unit in it (minor units). Never more than the set is worth.
+        basket_discount: For basket kinds: the discount on a subtotal.
+        weighed_ok: Weighed (kg) products may be in the set (priced by line total).
+        describe: The reward in words, for tables and the editor.
+    """
+
+    name: str
+    basket: bool
+    reward_fields: tuple[str, ...]
+    describe: Callable[[Rule], str]
+    set_discount: Callable[[Rule, Sequence[int]], int] | None = None
+    basket_discount: Callable[[Rule, int], int] | None = None
+    weighed_ok: bool = False
+
+
+KINDS: dict[str, Kind] = {}
+"""Every kind of rule, by its name."""
+
+
+def register(kind: Kind) -> Kind:
+    """Add a kind to :data:`KINDS`."""
+    KINDS[kind.name] = kind
+    return kind
+
+
+def _multibuy(rule: Rule, values: Sequence[int]) -> int:
+    assert rule.price is not None
+    return max(0, sum(values) - rule.price)
+
+
+def _free_items(rule: Rule, values: Sequence[int]) -> int:
+    assert rule.free is not None
+    return sum(sorted(values)[: rule.free])
+
+
+def _percent_off(rule: Rule, values: Sequence[int]) -> int:
+    assert rule.percent is not None
+    return percent_of(sum(values), rule.percent)
+
+
+def _amount_off(rule: Rule, values: Sequence[int]) -> int:
+    assert rule.amount is not None
+    return min(rule.amount, sum(values))
+
+
+def _basket_amount(rule: Rule, subtotal: int) -> int:
+    assert rule.amount is not None
+    return min(rule.amount, subtotal)
+
+
+def _basket_percent(rule: Rule, subtotal: int) -> int:
+    assert rule.percent is not None
+    return percent_of(subtotal, rule.percent)
+
+
+def _pct(rule: Rule) -> str:
+    return format_scaled(rule.percent or 0, 2)
+
+
+register(
+    Kind(
+        "multibuy",
+        False,
+        ("price",),
+        lambda r: f"set for {format_money(r.price or 0)}",
+        set_discount=_multibuy,
+    )
+)
+register(
+    Kind(
+        "free_items",
+        False,
+        ("free",),
+        lambda r: f"{r.free} cheapest free",
+        set_discount=_free_items,
+    )
+)
+register(
+    Kind(
+        "percent_off",
+        False,
+        ("percent",),
+        lambda r: f"{_pct(r)}% off",
+        set_discount=_percent_off,
+        weighed_ok=True,
+    )
+)
+register(
+    Kind(
+        "amount_off",
+        False,
+        ("amount",),
+        lambda r: f"{format_money(r.amount or 0)} off",
+        set_discount=_amount_off,
+    )
+)
+register(
+    Kind(
+        "basket_amount_off",
+        True,
+        ("amount",),
+        lambda r: f"{format_money(r.amount or 0)} off the sale",
+        basket_discount=_basket_amount,
+    )
+)
+register(
+    Kind(
+        "basket_percent_off",
+        True,
+        ("percent",),
+        lambda r: f"{_pct(r)}% off the sale",
+        basket_discount=_basket_percent,
+    )
+)
+
+
+# --------------------------------------------------------------------------- parsing
+
+KNOWN_FIELDS = frozenset(
+    {
+        "name",
+        "kind",
+        "items",
+        "any_of",
+        "count",
+        "price",
+        "free",
+        "percent",
+        "amount",
+        "min_subtotal",
+        "exclusive",
+        "priority",
+        "group",
+        "starts_at",
+        "ends_at",
+        "weekdays",
+        "hours",
+        "active",
+    }
+)
+
+CatalogLookup = Callable[[str], Product | None]
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError('must be a number written as text, e.g. "1.30"')
+    return value if isinstance(value, str) else repr(value)
+
+
+def _money(name: str, key: str, value: object, *, positive: bool) -> int:
+    try:
+        amount = parse_money(_text(value), what=key)
+    except (MoneyError, ValueError) as exc:
+        raise RuleError(name, key, str(exc)) from None
+    if positive and amount <= 0:
+        raise RuleError(name, key, f"{key} must be more than 0")
+    return amount
+
+
+def _int(name: str, key: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise RuleError(name, key, f"{key} must be a whole number")
+    try:
+        number = int(value)
+    except ValueError:
+        raise RuleError(name, key, f"{key} must be a whole number") from None
+    if not low <= number <= high:
+        raise RuleError(name, key, f"{key} must be between {low} and {high}")
+    return number
+
+
+def _when(name: str, key: str, value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RuleError(name, key, f"{key} must be a date and time like 2026-12-24T17:00")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise RuleError(name, key, f"{key} {value!r} is not a date like 2026-12-24T17:00") from None
+    if moment.tzinfo is not None:
+        raise RuleError(name, key, f"{key} is a local shop time: leave out the time zone")
+    return moment
+
+
+def _bool(name: str, key: str, value: object, default: bool) -> bool:
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise RuleError(name, key, f"{key} must be true or false")
+    return value
+
+
+def parse_rule(data: object, catalog: CatalogLookup | None = None, position: int = 0) -> Rule:
+    """Validate one rule from the file format (or the editor) and build it.
+
+    Args:
+        data: The rule as a JSON object.
+        catalog: Looks barcodes up; when given, unknown barcodes and weighed products in
+            count-based sets are refused.
+        position: The rule's place in the file, to name a rule that has no name.
+
+    Raises:
+        RuleError: naming the rule, the field and the problem.
+    """
+    if not isinstance(data, dict):
+        raise RuleError(f"#{position}", "rule", "each rule must be a JSON object")
+    raw_name = data.get("name")
+    label = raw_name if isinstance(raw_name, str) and raw_name.strip() else f"#{position}"
+    if not isinstance(raw_name, str) or not raw_name.strip():
+        raise RuleError(label, "name", "every rule needs a name")
+    name = raw_name.strip()
+    if len(name) > MAX_NAME or not name.isprintable():
+        raise RuleError(label, "name", f"name must be up to {MAX_NAME} printable characters")
+    unknown = sorted(set(data) - KNOWN_FIELDS)
+    if unknown:
+        raise RuleError(name, unknown[0], f"unknown field {unknown[0]!r}")
+    kind_name = data.get("kind")
+    if not isinstance(kind_name, str) or kind_name not in KINDS:
+        raise RuleError(
+            name, "kind", f"unknown kind {kind_name!r}; kinds are {', '.join(sorted(KINDS))}"
+        )
+    kind = KINDS[kind_name]
+
+    items: dict[str, int] = {}
+    any_of: tuple[str, ...] = ()
+    count = 0
+    if kind.basket:
+        for key in ("items", "any_of", "count"):
+            if key in data:
+                raise RuleError(name, key, f"a {kind_name} rule acts on the whole sale: no {key}")
+    else:
+        has_items, has_any = "items" in data, "any_of" in data
+        if has_items == has_any:
+            raise RuleError(name, "items", "give either items (barcode: count) or any_of + count")
+        if has_items:
+            raw_items = data["items"]
+            if not isinstance(raw_items, dict) or not raw_items:
+                raise RuleError(name, "items", "items must map barcodes to counts")
+            for code, need in raw_items.items():
+                items[_barcode(name, "items", code)] = _int(name, "count", need, 1, MAX_SET_COUNT)
+            if "count" in data:
+                raise RuleError(name, "count", "count goes with any_of, not with items")
+        else:
+            raw_any = data["any_of"]
+            if not isinstance(raw_any, list) or not raw_any:
+                raise RuleError(name, "any_of", "any_of must be a list of barcodes")
+            codes = [_barcode(name, "any_of", code) for code in raw_any]
+            if len(set(codes)) != len(codes):
+                raise RuleError(name, "any_of", "a barcode is listed twice")
+            any_of = tuple(codes)
+            if "count" not in data:
+                raise RuleError(name, "count", "any_of needs a count")
+            count = _int(name, "count", data["count"], 1, MAX_SET_COUNT)
+
+    reward: dict[str, int] = {}
+    for key in ("price", "free", "percent", "amount"):
+        if key in data and key not in kind.reward_fields:
+            raise RuleError(name, key, f"a {kind_name} rule has no {key}")
+    for key in kind.reward_fields:
+        if key not in data or data[key] is None or data[key] == "":
+            raise RuleError(name, key, f"a {kind_name} rule needs a {key}")
+        value = data[key]
+        if key in ("price", "amount"):
+            reward[key] = _money(name, key, value, positive=True)
+        elif key == "percent":
+            try:
+                pct = parse_decimal(_text(value), 2, what="percent")
+            except (MoneyError, ValueError) as exc:
+                raise RuleError(name, key, str(exc)) from None
+            if not 0 < pct <= 10_000:
+                raise RuleError(name, key, "percent must be more than 0 and at most 100")
+            reward[key] = pct
+        else:  # free
+            reward[key] = _int(name, key, value, 1, MAX_SET_COUNT)
+
+    min_subtotal = None
+    if data.get("min_subtotal") not in (None, ""):
+        min_subtotal = _money(name, "min_subtotal", data["min_subtotal"], positive=False)
+    if kind.basket and min_subtotal is None:
+        raise RuleError(name, "min_subtotal", f"a {kind_name} rule needs a min_subtotal")
+
+    set_size = sum(items.values()) if items else count
+    if "free" in reward and reward["free"] >= set_size:
+        raise RuleError(name, "free", f"free must be fewer than the {set_size} items in the set")
+
+    starts_at = _when(name, "starts_at", data.get("starts_at"))
+    ends_at = _when(name, "ends_at", data.get("ends_at"))
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise RuleError(name, "ends_at", "ends_at must be after starts_at")
+
+    weekdays = None
+    if data.get("weekdays") is not None:
+        raw_days = data["weekdays"]
+        if not isinstance(raw_days, list) or not raw_days:
+            raise RuleError(name, "weekdays", 'weekdays must be a list like ["sat", "sun"]')
+        days = set()
+        for day in raw_days:
+            if not isinstance(day, str) or day.lower() not in WEEKDAYS:
+                raise RuleError(name, "weekdays", f"{day!r} is not one of {', '.join(WEEKDAYS)}")
+            days.add(WEEKDAYS.index(day.lower()))
+        weekdays = frozenset(days)
+
+    hours = None
+    if data.get("hours") not in (None, ""):
+        raw_hours = data["hours"]
+        match = _HOURS.match(raw_hours) if isinstance(raw_hours, str) else None
+        if match is None:
+            raise RuleError(name, "hours", 'hours must look like "17:00-19:00"')
+        start = time(int(match[1]), int(match[2]))
+        end_h, end_m = int(match[3]), int(match[4])
+        if end_h == 24 and end_m:
+            raise RuleError(name, "hours", "hours end at 24:00 at the latest")
+        end = time(0, 0) if end_h == 24 else time(end_h, end_m)
+        if start == end:
+            raise RuleError(name, "hours", "the hours window is empty")
+        hours = (start, end)
+
+    group = data.get("group")
+    if group is not None and (not isinstance(group, str) or not group.strip()):
+        raise RuleError(name, "group", "group must be a name")
+
+    rule = Rule(
+        name=name,
+        kind=kind_name,
+        items=items,
+        any_of=any_of,
+        count=count,
+        price=reward.get("price"),
+        free=reward.get("free"),
+        percent=reward.get("percent"),
+        amount=reward.get("amount"),
+        min_subtotal=min_subtotal,
+        exclusive=_bool(name, "exclusive", data.get("exclusive"), False),
+        priority=_int(name, "priority", data.get("priority", 0), -MAX_PRIORITY, MAX_PRIORITY),
+        group=group.strip() if isinstance(group, str) else None,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        weekdays=weekdays,
+        hours=hours,
+        active=_bool(name, "active", data.get("active"), True),
+    )
+    if catalog is not None:
+        check_products(rule, catalog)
+    return rule
+
+
+def _barcode(name: str, key: str, code: object) -> str:
+    if not isinstance(code, str):
+        raise RuleError(name, key, f"barcode {code!r} must be text")
+    try:
+        return normalise(code.strip())
+    except BarcodeError as exc:
+        raise RuleError(name, key, str(exc)) from None
+
+
+def check_products(rule: Rule, catalog: CatalogLookup) -> None:
+    """Refuse barcodes the catalog lacks, and weighed products in count-based sets."""
+    key = "items" if rule.items else "any_of"
+    for code in sorted(rule.barcodes):
+        product = catalog(code)
+        if product is None:
+            raise RuleError(rule.name, key, f"no product with barcode {code} in the catalog")
+        if product.unit is Unit.KG:
+            counted = rule.set_size > 1 or not rule.spec.weighed_ok or bool(rule.any_of)
+            if counted:
+                raise RuleError(
+                    rule.name,
+                    key,
+                    f"{product.name} is weighed: it can only be in a percent_off rule on its own "
+                    "line (count 1)",
+                )
+
+
+def parse_rules(data: object, catalog: CatalogLookup | None = None) -> list[Rule]:
+    """Validate a whole rule file ``{"discounts": [...]}``; every rule or none.
+
+    Raises:
+        RuleError: the first problem found (a duplicate name is one).
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("discounts"), list):
+        raise RuleError("file", "discounts", 'the file must look like {"discounts": [...]}')
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for position, item in enumerate(data["discounts"], 1):
+        rule = parse_rule(item, catalog, position)
+        if rule.name.casefold() in seen:
+            raise RuleError(rule.name, "name", "two rules in the file have this name")
+        seen.add(rule.name.casefold())
+        rules.append(rule)
+    return rules
+
+
+def rule_to_json(rule: Rule) -> dict[str, object]:
+    """The rule in the file format (only the fields that differ from the defaults)."""
+    out: dict[str, object] = {"name": rule.name, "kind": rule.kind}
+    if rule.items:
+        out["items"] = dict(rule.items)
+    if rule.any_of:
+        out["any_of"] = list(rule.any_of)
+        out["count"] = rule.count
+    if rule.price is not None:
+        out["price"] = format_money(rule.price)
+    if rule.free is not None:
+        out["free"] = rule.free
+    if rule.percent is not None:
+        out["percent"] = format_scaled(rule.percent, 2)
+    if rule.amount is not None:
+        out["amount"] = format_money(rule.amount)
+    if rule.min_subtotal is not None:
+        out["min_subtotal"] = format_money(rule.min_subtotal)
+    if rule.exclusive:
+        out["exclusive"] = True
+    if rule.priority:
+        out["priority"] = rule.priority
+    if rule.group is not None:
+        out["group"] = rule.group
+    if rule.starts_at is not None:
+        out["starts_at"] = rule.starts_at.isoformat()
+    if rule.ends_at is not None:
+        out["ends_at"] = rule.ends_at.isoformat()
+    if rule.weekdays is not None:
+        out["weekdays"] = [WEEKDAYS[d] for d in sorted(rule.weekdays)]
+    if rule.hours is not None:
+        start, end = rule.hours
+        end_text = "24:00" if end == time(0, 0) else f"{end:%H:%M}"
+        out["hours"] = f"{start:%H:%M}-{end_text}"
+    if not rule.active:
+        out["active"] = False
+    return out
+
+
+def describe_condition(rule: Rule, names: Callable[[str], str] = lambda code: code) -> str:
+    """The condition in words: ``3 x Lemons``, ``any 3 of 5 items``, ``spend over 50.00``."""
+    parts = []
+    if rule.items:
+        parts.append(" + ".join(f"{n} x {names(code)}" for code, n in rule.items.items()))
+    elif rule.any_of:
+        parts.append(f"any {rule.count} of {len(rule.any_of)} items")
+    if rule.min_subtotal is not None:
+        parts.append(f"spend over {format_money(rule.min_subtotal)}")
+    return ", ".join(parts)

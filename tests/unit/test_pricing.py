@@ -1,0 +1,404 @@
+"""The pricing engine: every kind, every combination rule, and a brute-force check."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pos.domain.cart import Cart, CartLine
+from pos.domain.catalog import Product, Unit
+from pos.domain.discounts import Rule, parse_rule
+from pos.domain.pricing import Pricer, price_cart
+
+AT = datetime(2026, 3, 14, 10, 0)  # a Saturday morning
+
+LEMON = Product("5000000000012", "Lemons", 50)
+BRUSH = Product("5000000000029", "Toothbrush", 150)
+SANDWICH = Product("5000000000036", "Sandwich", 225)
+CRISPS = Product("5000000000043", "Crisps", 95)
+JUICE = Product("5000000000050", "Juice", 160)
+RICE = Product("5012345678900", "Rice", 240)
+PEN = Product("4006381333931", "Pen", 120)
+BANANAS = Product("2100001000004", "Bananas", 85, 0, Unit.KG)
+WINE = Product("5011332159811", "Wine", 750)
+
+
+def rule(**data: object) -> Rule:
+    return parse_rule({"name": "r", **data})
+
+
+def cart_of(*items: tuple[Product, int]) -> Cart:
+    cart = Cart()
+    for product, qty in items:
+        existing = cart.find((product.barcode, None))
+        if existing:
+            cart.put(existing.with_qty(existing.qty + qty))
+        else:
+            cart.put(CartLine.for_product(cart.next_line_no, product, qty))
+    return cart
+
+
+def discounts(cart: Cart, *rules: Rule, at: datetime = AT) -> dict[str, int]:
+    return {d.name: d.amount for d in price_cart(cart, rules, at).discounts}
+
+
+LEMONS_3_FOR_130 = rule(
+    name="Lemons 3 for 1.30", kind="multibuy", items={LEMON.barcode: 3}, price="1.30"
+)
+BRUSH_3_FOR_2 = rule(name="Toothbrush 3 for 2", kind="free_items", items={BRUSH.barcode: 3}, free=1)
+MEAL_DEAL = rule(
+    name="Meal deal",
+    kind="multibuy",
+    any_of=[SANDWICH.barcode, CRISPS.barcode, JUICE.barcode],
+    count=3,
+    price="3.50",
+)
+
+
+# ---------------------------------------------------------------- each kind
+
+
+def test_multibuy_once_per_complete_set() -> None:
+    assert discounts(cart_of((LEMON, 2)), LEMONS_3_FOR_130) == {}
+    assert discounts(cart_of((LEMON, 3)), LEMONS_3_FOR_130) == {"Lemons 3 for 1.30": 20}
+    assert discounts(cart_of((LEMON, 7)), LEMONS_3_FOR_130) == {"Lemons 3 for 1.30": 40}
+    priced = price_cart(cart_of((LEMON, 7)), [LEMONS_3_FOR_130], AT)
+    assert (priced.subtotal, priced.discount_total, priced.total) == (350, 40, 310)
+    assert priced.discounts[0].sets == 2
+    assert priced.discounts[0].uses == ((1, 6),)
+
+
+def test_free_items_makes_the_cheapest_free() -> None:
+    assert discounts(cart_of((BRUSH, 3)), BRUSH_3_FOR_2) == {"Toothbrush 3 for 2": 150}
+    mixed = rule(
+        name="any 3 for 2",
+        kind="free_items",
+        any_of=[BRUSH.barcode, PEN.barcode, LEMON.barcode],
+        count=3,
+        free=1,
+    )
+    # 1.50, 1.50, 1.20 | 0.50 0.50 0.50: the cheapest of each set is free
+    assert discounts(cart_of((BRUSH, 2), (PEN, 1), (LEMON, 3)), mixed) == {"any 3 for 2": 170}
+
+
+def test_mix_and_match_uses_the_dearest_items() -> None:
+    cart = cart_of((SANDWICH, 2), (CRISPS, 1), (JUICE, 1))
+    # 2.25 + 2.25 + 1.60 = 6.10 -> 3.50 saves 2.60 (with crisps instead it would save 1.95)
+    assert discounts(cart, MEAL_DEAL) == {"Meal deal": 260}
+
+
+def test_percent_off_rounds_half_up_per_set() -> None:
+    ten = rule(name="10%", kind="percent_off", items={PEN.barcode: 1}, percent="12.5")
+    # 12.5% of 1.20 = 0.15 exactly; of 0.95 = 0.11875 -> 0.12
+    assert discounts(cart_of((PEN, 3)), ten) == {"10%": 45}
+    crisps = rule(name="c", kind="percent_off", items={CRISPS.barcode: 1}, percent="12.5")
+    assert discounts(cart_of((CRISPS, 2)), crisps) == {"c": 24}
+
+
+def test_percent_off_on_a_weighed_line_total() -> None:
+    cart = Cart([CartLine.for_product(1, BANANAS, 1500)])  # 1.5 kg x 0.85 = 1.275 -> 1.28
+    off = rule(name="b", kind="percent_off", items={BANANAS.barcode: 1}, percent="15")
+    assert cart.subtotal == 128
+    assert discounts(cart, off) == {"b": 19}  # 15% of 1.28 = 0.192 -> 0.19
+
+
+def test_amount_off_each_set_never_more_than_the_set() -> None:
+    off = rule(name="20p off two", kind="amount_off", items={PEN.barcode: 2}, amount="0.20")
+    assert discounts(cart_of((PEN, 5)), off) == {"20p off two": 40}
+    huge = rule(name="huge", kind="amount_off", items={LEMON.barcode: 1}, amount="9.00")
+    assert discounts(cart_of((LEMON, 2)), huge) == {"huge": 100}  # never below zero
+
+
+def test_a_deal_dearer_than_normal_prices_is_not_applied() -> None:
+    dear = rule(name="3 for 2.00", kind="multibuy", items={LEMON.barcode: 3}, price="2.00")
+    assert discounts(cart_of((LEMON, 6)), dear) == {}
+
+
+def test_basket_thresholds_are_strict_and_after_item_discounts() -> None:
+    five = rule(name="5 off over 50", kind="basket_amount_off", min_subtotal="50.00", amount="5.00")
+    ten = rule(
+        name="10% off over 10", kind="basket_percent_off", min_subtotal="10.00", percent="10"
+    )
+    exactly_50 = cart_of((WINE, 6), (LEMON, 10))  # 45.00 + 5.00 = 50.00: not over
+    assert discounts(exactly_50, five) == {}
+    over = cart_of((WINE, 6), (LEMON, 11))  # 50.50
+    assert discounts(over, five) == {"5 off over 50": 500}
+    # the lemons deal (3 sets, -0.60) brings 50.50 down to 49.90: no longer over 50
+    assert discounts(over, five, LEMONS_3_FOR_130) == {"Lemons 3 for 1.30": 60}
+    # basket rules stack, each on the subtotal after item discounts (not after each other)
+    assert discounts(over, five, ten) == {"5 off over 50": 500, "10% off over 10": 505}
+
+
+def test_basket_rules_in_one_group_give_the_best_only() -> None:
+    five = rule(
+        name="5 off over 50",
+        kind="basket_amount_off",
+        min_subtotal="50.00",
+        amount="5.00",
+        group="spend",
+    )
+    eight = rule(
+        name="8% off over 40",
+        kind="basket_percent_off",
+        min_subtotal="40.00",
+        percent="8",
+        group="spend",
+    )
+    assert discounts(cart_of((WINE, 6)), five, eight) == {"8% off over 40": 360}  # 45.00
+    assert discounts(cart_of((WINE, 7)), five, eight) == {"5 off over 50": 500}  # 4.20 < 5
+    assert discounts(cart_of((WINE, 16)), five, eight) == {"8% off over 40": 960}
+
+
+def test_item_min_subtotal_is_before_discounts() -> None:
+    gated = rule(
+        name="gated", kind="multibuy", items={LEMON.barcode: 3}, price="1.00", min_subtotal="2.00"
+    )
+    assert discounts(cart_of((LEMON, 4)), gated) == {}  # 2.00 is not over 2.00
+    assert discounts(cart_of((LEMON, 5)), gated) == {"gated": 50}
+
+
+# ---------------------------------------------------------------- combining
+
+
+def test_exclusive_rule_is_the_only_discount_highest_priority_first() -> None:
+    low = rule(
+        name="low",
+        kind="basket_percent_off",
+        min_subtotal="0",
+        percent="5",
+        exclusive=True,
+        priority=1,
+    )
+    high = rule(
+        name="high",
+        kind="percent_off",
+        items={WINE.barcode: 1},
+        percent="50",
+        exclusive=True,
+        priority=9,
+    )
+    cart = cart_of((LEMON, 3), (WINE, 1))
+    assert discounts(cart, LEMONS_3_FOR_130, low, high) == {"high": 375}
+    # the high one needs wine; without it, the next exclusive rule is the only discount
+    assert discounts(cart_of((LEMON, 3)), LEMONS_3_FOR_130, low, high) == {"low": 8}
+    # an exclusive rule whose conditions do not hold leaves the others alone
+    needs_100 = rule(
+        name="x", kind="basket_amount_off", min_subtotal="100", amount="1", exclusive=True
+    )
+    assert discounts(cart_of((LEMON, 3)), LEMONS_3_FOR_130, needs_100) == {"Lemons 3 for 1.30": 20}
+
+
+def test_competing_rules_give_the_customer_the_lowest_total() -> None:
+    # six lemons: two sets of "3 for 1.30" save 0.40; "6 for 2.00" saves 1.00
+    six = rule(name="6 for 2.00", kind="multibuy", items={LEMON.barcode: 6}, price="2.00")
+    assert discounts(cart_of((LEMON, 6)), LEMONS_3_FOR_130, six) == {"6 for 2.00": 100}
+    # nine lemons: 6 for 2.00 + 3 for 1.30 = 1.20 off
+    assert discounts(cart_of((LEMON, 9)), LEMONS_3_FOR_130, six) == {
+        "6 for 2.00": 100,
+        "Lemons 3 for 1.30": 20,
+    }
+
+
+def test_a_unit_is_used_by_one_rule_only() -> None:
+    lemon_deal = rule(
+        name="lemon in the meal",
+        kind="multibuy",
+        any_of=[LEMON.barcode, CRISPS.barcode],
+        count=2,
+        price="1.00",
+    )
+    cart = cart_of((LEMON, 3), (CRISPS, 1))  # 1.50 + 0.95
+    found = price_cart(cart, [LEMONS_3_FOR_130, lemon_deal], AT)
+    used: dict[int, int] = {}
+    for d in found.discounts:
+        for line_no, units in d.uses:
+            used[line_no] = used.get(line_no, 0) + units
+    assert all(used[line.line_no] <= line.qty for line in cart)
+    # best: lemon+crisps (1.45 -> 1.00 saves 0.45) beats 3 lemons (saves 0.20)
+    assert found.discount_total == 45
+
+
+def test_ties_go_to_the_higher_priority_then_the_name() -> None:
+    a = rule(name="a", kind="amount_off", items={LEMON.barcode: 1}, amount="0.10")
+    b = rule(name="b", kind="amount_off", items={LEMON.barcode: 1}, amount="0.10", priority=1)
+    assert discounts(cart_of((LEMON, 1)), a, b) == {"b": 10}
+    c = rule(name="c", kind="amount_off", items={LEMON.barcode: 1}, amount="0.10")
+    assert discounts(cart_of((LEMON, 1)), c, a) == {"a": 10}
+
+
+def test_one_rule_per_group_the_one_that_saves_most() -> None:
+    g1 = rule(name="pens", kind="percent_off", items={PEN.barcode: 1}, percent="10", group="g")
+    g2 = rule(name="lemons", kind="percent_off", items={LEMON.barcode: 1}, percent="50", group="g")
+    assert discounts(cart_of((PEN, 2), (LEMON, 2)), g1, g2) == {"lemons": 50}
+    assert discounts(cart_of((PEN, 20), (LEMON, 1)), g1, g2) == {"pens": 240}
+
+
+def test_windows_switch_rules_on_and_off() -> None:
+    happy = rule(
+        name="happy",
+        kind="percent_off",
+        items={LEMON.barcode: 1},
+        percent="50",
+        hours="17:00-19:00",
+    )
+    cart = cart_of((LEMON, 2))
+    assert discounts(cart, happy, at=datetime(2026, 3, 14, 16, 59)) == {}
+    assert discounts(cart, happy, at=datetime(2026, 3, 14, 17, 0)) == {"happy": 50}
+    off = rule(name="off", kind="percent_off", items={LEMON.barcode: 1}, percent="50", active=False)
+    assert discounts(cart, off) == {}
+
+
+def test_repricing_after_changes_never_adds_a_discount_twice() -> None:
+    pricer = Pricer([LEMONS_3_FOR_130, MEAL_DEAL])
+    cart = Cart()
+    for _ in range(3):
+        cart.put(CartLine.for_product(1, LEMON, (cart.get(1).qty + 1) if cart.get(1) else 1))
+        pricer.price(cart, AT, {LEMON.barcode})
+    again = pricer.price(cart, AT, {LEMON.barcode})
+    assert [d.name for d in again.discounts] == ["Lemons 3 for 1.30"]
+    assert again == price_cart(cart, [LEMONS_3_FOR_130, MEAL_DEAL], AT)
+
+
+# ---------------------------------------------------------------- brute force
+
+PRODUCTS = [LEMON, BRUSH, PEN, CRISPS]
+
+
+@st.composite
+def small_rule(draw: st.DrawFn, index: int) -> Rule:
+    kind = draw(st.sampled_from(["multibuy", "free_items", "percent_off", "amount_off"]))
+    codes = [p.barcode for p in PRODUCTS]
+    data: dict[str, object] = {
+        "name": f"rule {index}",
+        "kind": kind,
+        "priority": draw(st.integers(0, 2)),
+    }
+    if draw(st.booleans()):
+        chosen = draw(st.lists(st.sampled_from(codes), min_size=1, max_size=2, unique=True))
+        data["items"] = {code: draw(st.integers(1, 2)) for code in chosen}
+        size = sum(data["items"].values())  # type: ignore[attr-defined]
+    else:
+        data["any_of"] = draw(st.lists(st.sampled_from(codes), min_size=1, max_size=3, unique=True))
+        size = draw(st.integers(1, 3))
+        data["count"] = size
+    if kind == "multibuy":
+        data["price"] = f"{draw(st.integers(1, 400)) / 100:.2f}"
+    elif kind == "free_items":
+        if size < 2:
+            data["kind"], kind = "amount_off", "amount_off"
+        else:
+            data["free"] = draw(st.integers(1, size - 1))
+    if kind == "percent_off":
+        data["percent"] = str(draw(st.integers(1, 100)))
+    if kind == "amount_off":
+        data["amount"] = f"{draw(st.integers(1, 200)) / 100:.2f}"
+    if draw(st.integers(0, 3)) == 0:
+        data["group"] = "g"
+    return parse_rule(data)
+
+
+def brute_force(cart: Cart, rules: list[Rule]) -> int:
+    """The best total discount over every way of putting units into sets."""
+    units = [(line.barcode, line.unit_price) for line in cart for _ in range(line.qty)]
+
+    def valid(rule: Rule, chosen: tuple[int, ...]) -> bool:
+        codes = [units[i][0] for i in chosen]
+        if rule.items:
+            return (
+                all(codes.count(c) == n for c, n in rule.items.items())
+                and len(codes) == rule.set_size
+            )
+        return all(c in rule.any_of for c in codes)
+
+    best = 0
+
+    def search(left: frozenset[int], total: int, groups: frozenset[str], last: int) -> None:
+        nonlocal best
+        best = max(best, total)
+        for r_index in range(last, len(rules)):
+            r = rules[r_index]
+            if r.group is not None and r.group in groups and r_index != last:
+                continue
+            for chosen in itertools.combinations(sorted(left), r.set_size):
+                if not valid(r, chosen):
+                    continue
+                value = r.spec.set_discount(r, [units[i][1] for i in chosen])  # type: ignore[misc]
+                if value <= 0:
+                    continue
+                new_groups = groups | {r.group} if r.group else groups
+                search(left - set(chosen), total + value, new_groups, r_index)
+
+    # rules are taken in a fixed order (sets of one rule together), which loses nothing
+    search(frozenset(range(len(units))), 0, frozenset(), 0)
+    return best
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    quantities=st.lists(st.integers(0, 3), min_size=4, max_size=4),
+    rules=st.integers(1, 3).flatmap(lambda n: st.tuples(*(small_rule(i) for i in range(n)))),
+)
+def test_engine_total_equals_brute_force(quantities: list[int], rules: tuple[Rule, ...]) -> None:
+    cart = cart_of(*((p, q) for p, q in zip(PRODUCTS, quantities, strict=True) if q))
+    priced = price_cart(cart, rules, AT)
+    assert priced.discount_total == brute_force(cart, list(rules))
+    assert priced.total >= 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.integers(0, 3), st.integers(-2, 3)), min_size=1, max_size=25),
+    rules=st.integers(1, 3).flatmap(lambda n: st.tuples(*(small_rule(i) for i in range(n)))),
+)
+def test_incremental_repricing_equals_pricing_from_scratch(
+    steps: list[tuple[int, int]], rules: tuple[Rule, ...]
+) -> None:
+    pricer = Pricer(rules)
+    cart = Cart()
+    for index, delta in steps:
+        product = PRODUCTS[index]
+        line = cart.find((product.barcode, None))
+        qty = (line.qty if line else 0) + delta
+        if line and qty <= 0:
+            cart.remove(line.line_no)
+        elif line:
+            cart.put(line.with_qty(qty))
+        elif qty > 0:
+            cart.put(CartLine.for_product(cart.next_line_no, product, qty))
+        incremental = pricer.price(cart, AT, {product.barcode})
+        assert incremental == price_cart(cart, rules, AT)
+
+
+def test_big_components_fall_back_but_stay_sane() -> None:
+    codes = [f"50100000{n:04d}" for n in range(12)]
+    from stdnum import ean
+
+    products = [Product(c + ean.calc_check_digit(c), f"P{n}", 100 + n) for n, c in enumerate(codes)]
+    rules = [
+        rule(
+            name=f"mix {n}",
+            kind="multibuy",
+            any_of=[p.barcode for p in products[n : n + 6]],
+            count=3,
+            price="2.00",
+        )
+        for n in range(6)
+    ]
+    cart = cart_of(*((p, 9) for p in products))
+    priced = price_cart(cart, rules, AT)
+    assert 0 < priced.discount_total < cart.subtotal
+    used: dict[int, int] = {}
+    for d in priced.discounts:
+        for line_no, units in d.uses:
+            used[line_no] = used.get(line_no, 0) + units
+    assert all(used.get(line.line_no, 0) <= line.qty for line in cart)
+
+
+@pytest.mark.parametrize("qty", [0, 1, 2])
+def test_empty_and_small_carts(qty: int) -> None:
+    cart = cart_of((LEMON, qty)) if qty else Cart()
+    assert price_cart(cart, [LEMONS_3_FOR_130], AT).discount_total == 0
