@@ -183,26 +183,19 @@ def db_group() -> None:
 @db_option
 @click.pass_context
 def db_check(ctx: click.Context, db: Path | None) -> None:
-    """Print the schema version, SQLite's integrity check and row counts."""
-    from pos.db.database import integrity_check, schema_version
-    from pos.db.repositories import table_counts
+    """Print the schema version, SQLite's integrity check and row counts (read-only)."""
+    from pos.db.database import inspect_database
 
     path = _db_path(ctx, db)
     with _friendly_errors():
-        database = open_database(path)
-        try:
-            version = schema_version(database)
-            integrity = integrity_check(database)
-            counts = table_counts(database)
-        finally:
-            database.close()
+        found = inspect_database(path)
     click.echo(f"database: {path}")
-    click.echo(f"schema version: {version}")
-    click.echo(f"integrity: {'; '.join(integrity)}")
-    for table, count in counts.items():
-        click.echo(f"{table:<12} {count:>12,}")
-    if integrity != ["ok"]:
-        raise click.ClickException("the integrity check found problems")
+    click.echo(f"schema version: {found.version} ({found.version_note})")
+    click.echo(f"integrity: {'; '.join(found.integrity)}")
+    for table, count in found.counts.items():
+        click.echo(f"{table:<14} {'unreadable' if count is None else f'{count:,}':>12}")
+    if not found.ok:
+        raise click.ClickException("the database is damaged: restore it from a backup")
 
 
 @cli.group("settings")

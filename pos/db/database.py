@@ -10,10 +10,12 @@ newer version of the till, is refused without being touched.
 
 from __future__ import annotations
 
+import fcntl
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import peewee
 
@@ -137,7 +139,7 @@ def schema_version(db: peewee.Database) -> int:
 
 def _migrate(db: peewee.Database, from_version: int) -> None:
     # One transaction for every step: a failure or a crash leaves the old version intact.
-    with db.atomic("IMMEDIATE"):
+    with db.atomic("IMMEDIATE"):  # SQLite only: this function is the SQLite set-up
         upgrade(db, from_version)
         db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -177,7 +179,64 @@ def open_database(path: Path | str, *, create: bool = False) -> peewee.Database:
     except (peewee.DatabaseError, sqlite3.Error) as exc:
         db.close()
         raise DatabaseOpenError(f"{path}: could not upgrade the database ({exc})") from exc
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """What ``pos db check`` found, read without changing the file."""
+
+    path: Path
+    version: int
+    integrity: list[str]
+    counts: dict[str, int | None]  # None: the table could not be read
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == ["ok"] and None not in self.counts.values()
+
+    @property
+    def version_note(self) -> str:
+        if self.version < SCHEMA_VERSION:
+            return f"older than this till's {SCHEMA_VERSION}: upgraded when the till opens it"
+        if self.version > SCHEMA_VERSION:
+            return f"newer than this till knows ({SCHEMA_VERSION}): upgrade the till"
+        return "current"
+
+
+def inspect_database(path: Path) -> Inspection:
+    """Check a database read-only: it is never migrated or written.
+
+    Raises:
+        DatabaseOpenError: missing, not a SQLite file, or not a POS database.
+    """
+    if not path.exists():
+        raise DatabaseOpenError(f"No database at {path}")
+    info = probe(path)
+    if info.is_blank or info.application_id != APPLICATION_ID:
+        raise DatabaseOpenError(f"{path} is not a POS database")
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        try:
+            integrity = [row[0] for row in con.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as exc:
+            integrity = [str(exc)]
+        tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master")}
+        counts: dict[str, int | None] = {}
+        for model in MODELS:
+            name = model._meta.table_name
+            if name not in tables:
+                continue
+            try:
+                counts[name] = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+            except sqlite3.DatabaseError:
+                counts[name] = None
+    finally:
+        con.close()
+    return Inspection(path, info.user_version, integrity, counts)
 
 
 def remove_database_files(path: Path) -> None:
@@ -189,3 +248,36 @@ def remove_database_files(path: Path) -> None:
 def integrity_check(db: peewee.Database) -> list[str]:
     """SQLite's own full check: ``["ok"]`` when the file is sound."""
     return [row[0] for row in db.execute_sql("PRAGMA integrity_check").fetchall()]
+
+
+class TillLock:
+    """Makes sure one till (by name) runs only once on a database.
+
+    Two processes as the same till would share one open cart and overwrite each
+    other's lines. The lock is an OS file lock beside the database, so it is released
+    even when the process is killed.
+    """
+
+    def __init__(self, path: Path, till: str) -> None:
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", till)
+        self.file = path.with_name(f"{path.name}.{safe}.lock")
+        self.till = till
+        self._handle: IO[bytes] | None = None
+
+    def acquire(self) -> None:
+        """Raises DatabaseOpenError if the till is already running."""
+        handle = self.file.open("a+b")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise DatabaseOpenError(
+                f"{self.till} is already running on this database; close it first "
+                "(or give this till another name)"
+            ) from None
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing drops the lock
+            self._handle = None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 import peewee
 
@@ -82,9 +84,37 @@ STORAGE_FAILURES: tuple[type[BaseException], ...] = (
 
 
 @contextmanager
+def writing(db: peewee.Database) -> Iterator[None]:
+    """One write transaction, with failures raised as :class:`StorageError`.
+
+    On SQLite the transaction takes the write lock at BEGIN (``IMMEDIATE``), so it
+    waits for another writer up front (busy timeout) instead of failing half way with
+    "database is locked"; other databases get their default transaction.
+    """
+    lock = "IMMEDIATE" if isinstance(db, peewee.SqliteDatabase) else None
+    with storage_errors(), db.atomic(*([lock] if lock else [])):
+        yield
+
+
+@contextmanager
 def storage_errors() -> Iterator[None]:
     """Re-raise any database failure inside the block as a :class:`StorageError`."""
     try:
         yield
     except STORAGE_FAILURES as exc:
         raise classify(exc) from exc
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reading(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a repository read so a damaged or unreadable file raises StorageError."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with storage_errors():
+            return func(*args, **kwargs)
+
+    return wrapper

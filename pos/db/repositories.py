@@ -14,7 +14,7 @@ from datetime import datetime
 import peewee
 
 from pos.db import models as m
-from pos.db.errors import storage_errors
+from pos.db.errors import reading, storage_errors, writing
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, Unit
 from pos.domain.discounts import Rule, parse_rule, rule_to_json
@@ -33,13 +33,16 @@ class ProductRepository:
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
 
+    @reading
     def get(self, barcode: str) -> Product | None:
         row = m.Product.get_or_none(m.Product.barcode == barcode)
         return None if row is None else _product(row)
 
+    @reading
     def count(self) -> int:
         return int(m.Product.select().count())
 
+    @reading
     def existing(self, barcodes: Sequence[str]) -> set[str]:
         """Which of ``barcodes`` are already in the catalog."""
         found: set[str] = set()
@@ -52,7 +55,7 @@ class ProductRepository:
     def upsert_many(self, products: Iterable[Product]) -> int:
         """Insert or update products by barcode, all in one transaction; returns the count."""
         count = 0
-        with storage_errors(), self.db.atomic("IMMEDIATE"):
+        with writing(self.db):
             batch: list[dict[str, object]] = []
             for product in products:
                 batch.append(
@@ -90,8 +93,9 @@ class ProductRepository:
     def iter_all(self) -> Iterator[Product]:
         """Every product in barcode order, streamed (not loaded at once)."""
         query = m.Product.select().order_by(m.Product.barcode)
-        for row in query.iterator():
-            yield _product(row)
+        with storage_errors():
+            for row in query.iterator():
+                yield _product(row)
 
 
 def _line(row: m.CartLine) -> CartLine:
@@ -114,13 +118,14 @@ class CartRepository:
         self.db = db
         self.till = till
 
+    @reading
     def _lines(self, cart_id: int) -> list[CartLine]:
         query = m.CartLine.select().where(m.CartLine.cart == cart_id).order_by(m.CartLine.line_no)
         return [_line(row) for row in query]
 
     def open_cart(self, uuid: str, now: datetime) -> StoredCart:
         """The till's open cart with its lines; a new empty one (``uuid``) if there is none."""
-        with storage_errors(), self.db.atomic("IMMEDIATE"):
+        with writing(self.db):
             row = (
                 m.Cart.select()
                 .where((m.Cart.till == self.till) & (m.Cart.status == "open"))
@@ -133,7 +138,7 @@ class CartRepository:
 
     def save_line(self, cart_id: int, line: CartLine) -> None:
         """Insert or replace one line."""
-        with storage_errors(), self.db.atomic("IMMEDIATE"):
+        with writing(self.db):
             (
                 m.CartLine.insert(
                     cart=cart_id,
@@ -154,23 +159,24 @@ class CartRepository:
             )
 
     def delete_line(self, cart_id: int, line_no: int) -> None:
-        with storage_errors(), self.db.atomic("IMMEDIATE"):
+        with writing(self.db):
             m.CartLine.delete().where(
                 (m.CartLine.cart == cart_id) & (m.CartLine.line_no == line_no)
             ).execute()
 
     def clear(self, cart_id: int) -> None:
         """Remove every line of the cart."""
-        with storage_errors(), self.db.atomic("IMMEDIATE"):
+        with writing(self.db):
             m.CartLine.delete().where(m.CartLine.cart == cart_id).execute()
 
     def park(self, cart_id: int, now: datetime, new_uuid: str) -> StoredCart:
         """Park the cart and open a new empty one, in one transaction."""
-        with storage_errors(), self.db.atomic("IMMEDIATE"):
+        with writing(self.db):
             m.Cart.update(status="parked", parked_at=now).where(m.Cart.id == cart_id).execute()
             row = m.Cart.create(uuid=new_uuid, till=self.till, opened_at=now, status="open")
             return StoredCart(row.id, row.uuid, row.opened_at, [])
 
+    @reading
     def parked(self) -> list[ParkedCart]:
         """The till's parked carts, oldest first, with their line count and total."""
         line = m.CartLine
@@ -201,7 +207,7 @@ class CartRepository:
 
     def recall(self, parked_id: int, open_id: int) -> StoredCart:
         """Make a parked cart the open one; the (empty) open cart is dropped."""
-        with storage_errors(), self.db.atomic("IMMEDIATE"):
+        with writing(self.db):
             row = m.Cart.get_or_none(
                 (m.Cart.id == parked_id) & (m.Cart.till == self.till) & (m.Cart.status == "parked")
             )
@@ -218,23 +224,20 @@ class SettingsRepository:
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
 
+    @reading
     def get(self, key: str, default: str) -> str:
         row = m.Setting.get_or_none(m.Setting.key == key)
         return default if row is None else row.value
 
+    @reading
     def all(self) -> dict[str, str]:
         return {row.key: row.value for row in m.Setting.select().order_by(m.Setting.key)}
 
     def set(self, key: str, value: str) -> None:
-        with storage_errors(), self.db.atomic():
+        with writing(self.db):
             m.Setting.insert(key=key, value=value).on_conflict(
                 conflict_target=[m.Setting.key], update={m.Setting.value: value}
             ).execute()
-
-
-def table_counts(db: peewee.Database) -> dict[str, int]:
-    """Rows in each table, for ``pos db check``."""
-    return {model._meta.table_name: int(model.select().count()) for model in m.MODELS}
 
 
 RULES_VERSION_KEY = "rules_version"
@@ -292,13 +295,16 @@ class DiscountRepository:
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
 
+    @reading
     def all(self) -> list[Rule]:
         """Every rule, active or not, by name."""
         return [_rule(row) for row in m.DiscountRule.select().order_by(m.DiscountRule.name)]
 
+    @reading
     def names(self) -> set[str]:
         return {name for (name,) in m.DiscountRule.select(m.DiscountRule.name).tuples()}
 
+    @reading
     def version(self) -> int:
         """A number that changes whenever any rule changes (for open carts to notice)."""
         row = m.Setting.get_or_none(m.Setting.key == RULES_VERSION_KEY)
@@ -306,7 +312,7 @@ class DiscountRepository:
 
     def upsert_many(self, rules: Iterable[Rule]) -> None:
         """Insert or update rules by name, in one transaction with the version bump."""
-        with storage_errors(), self.db.atomic("IMMEDIATE"):
+        with writing(self.db):
             for rule in rules:
                 row = _rule_row(rule)
                 (

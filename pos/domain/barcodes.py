@@ -70,6 +70,9 @@ class BarcodePattern:
             )
         if "V" not in self.pattern:
             raise ValueError(f"barcode pattern {self.pattern!r} has no value digits (V)")
+        if not self.pattern[0].isdigit():
+            # without a fixed prefix every EAN-13 would be read as an in-store code
+            raise ValueError(f"barcode pattern {self.pattern!r} must start with a fixed digit")
         if self.decimals is not None and not 0 <= self.decimals <= 3:
             raise ValueError("barcode pattern decimals must be 0 to 3")
 

@@ -151,12 +151,15 @@ def read_catalog(
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [cell.strip().lower() for cell in next(reader)]
+        while not any(header):  # blank lines before the header
+            header = [cell.strip().lower() for cell in next(reader)]
     except csv.Error as exc:
-        result.errors.append(RowError(1, f"the header is not valid CSV ({exc})"))
+        result.errors.append(RowError(reader.line_num, f"the header is not valid CSV ({exc})"))
         return result
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     dupes = sorted({c for c in header if header.count(c) > 1})
+    header_line = reader.line_num
     if missing or unknown or dupes:
         parts = []
         if missing:
@@ -165,7 +168,9 @@ def read_catalog(
             parts.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
         if dupes:
             parts.append(f"column(s) named twice: {', '.join(dupes)}")
-        result.errors.append(RowError(1, "; ".join(parts) + f" (columns are {','.join(COLUMNS)})"))
+        result.errors.append(
+            RowError(header_line, "; ".join(parts) + f" (columns are {','.join(COLUMNS)})")
+        )
         return result
     index = {name: header.index(name) for name in header}
     seen: dict[str, int] = {}
@@ -177,7 +182,10 @@ def read_catalog(
         except StopIteration:
             break
         except csv.Error as exc:
-            result.errors.append(RowError(reader.line_num, f"not valid CSV ({exc})"))
+            # the CSV reader cannot find its place again after this: say so
+            result.errors.append(
+                RowError(reader.line_num, f"not valid CSV ({exc}); rows after it were not checked")
+            )
             break
         line_no = reader.line_num
         rows += 1

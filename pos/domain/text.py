@@ -12,7 +12,8 @@ import unicodedata
 
 MAX_NAME_LENGTH = 120
 
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_ALLOWED_FORMAT = frozenset("\u200d")
+"""Invisible format characters a name may hold: the zero-width joiner of emoji sequences."""
 
 
 class TextError(ValueError):
@@ -34,8 +35,13 @@ def clean_name(raw: str, *, what: str = "name") -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise TextError(f"{what} is longer than {MAX_NAME_LENGTH} characters")
     for ch in name:
-        if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
-            raise TextError(f"{what} contains a control character (U+{ord(ch):04X})")
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or (
+            category == "Cf" and ch not in _ALLOWED_FORMAT
+        ):
+            # control and bidi-override characters, zero-width spaces, soft hyphens,
+            # line separators: invisible or layout-breaking, never part of a real name
+            raise TextError(f"{what} contains an invisible or control character (U+{ord(ch):04X})")
     return name
 
 

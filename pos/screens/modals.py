@@ -7,6 +7,7 @@ from typing import TypeVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList
@@ -18,9 +19,13 @@ from pos.domain.text import plural
 
 T = TypeVar("T")
 
+SCANNER_KEY_NAMES = frozenset(
+    ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "asterisk", "full_stop")
+)
+"""The keys a barcode scanner (or a cashier at the entry line) types."""
+
 _SCANNER_KEYS = [
-    Binding(key, "scanner_key", show=False, priority=True)
-    for key in ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "asterisk", "full_stop")
+    Binding(key, "scanner_key", show=False, priority=True) for key in sorted(SCANNER_KEY_NAMES)
 ]
 
 
@@ -120,3 +125,29 @@ class RecallModal(GuardedModal[int | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class GuardedCommandPalette(CommandPalette):
+    """The command palette, deaf to scanners.
+
+    Opened by Ctrl+P while a scanner keeps scanning, the stock palette would take
+    the digits as a search and the scanner's Enter would run the highlighted command.
+    Its search field consumes printable keys before any binding sees them, so the app
+    hands every key to :meth:`intercept` first: digits are dropped, and an Enter that
+    follows them does nothing but ring.
+    """
+
+    _scanned_chars = 0
+
+    def intercept(self, key: str) -> bool:
+        """Whether the key was a scanner's and has been dealt with here."""
+        if key in SCANNER_KEY_NAMES:
+            self._scanned_chars += 1
+            return True
+        if key == "enter" and self._scanned_chars:
+            self._scanned_chars = 0
+            self.app.bell()
+            return True
+        if key != "enter":
+            self._scanned_chars = 0
+        return False

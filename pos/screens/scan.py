@@ -3,12 +3,14 @@
 Scanner input is captured here whatever has focus: the digit, ``*``, ``.``,
 Backspace and Enter keys are priority bindings of this screen, so they reach
 the entry buffer before any widget sees them. Nothing on this screen is a
-button or a text field, so a scanner's Enter can never press or fill one.
+button or a text field, so a scanner's Enter can never press or fill one; keep
+it that way (Textual drops an ancestor's bindings for keys that a focused
+``Input`` consumes, so a text field here would swallow the scanner's digits).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -26,7 +28,8 @@ _ENTRY_KEYS = [
     Binding("asterisk", "type('*')", show=False, priority=True),
     Binding("full_stop", "type('.')", show=False, priority=True),
     Binding("backspace", "backspace", show=False, priority=True),
-    Binding("enter", "submit", show=False, priority=True),
+    # scanners can be set to end a code with CR, LF or Tab: all three submit
+    Binding("enter,ctrl+j,tab", "submit", show=False, priority=True),
 ]
 
 
@@ -63,6 +66,11 @@ class ScanScreen(Screen[None]):
         yield EntryLine(id="entry")
         yield MessageLine("", id="message")
         yield Footer()
+
+    def on_screen_suspend(self) -> None:
+        """A dialog opened over the screen: drop a half-typed entry rather than let it
+        merge with whatever is typed after the dialog closes."""
+        self.entry.take()
 
     def on_mount(self) -> None:
         self.query_one(CartTable).load(self.checkout.cart.lines)
@@ -114,7 +122,8 @@ class ScanScreen(Screen[None]):
         self.entry.backspace()
 
     def action_submit(self) -> None:
-        self.apply(self.checkout.submit(self.entry.take()))
+        text = self.entry.take()
+        self.apply(self.checkout.submit(text, selected=self.cart_table.selected_line_no))
 
     def action_cancel(self) -> None:
         self.entry.take()
@@ -132,16 +141,13 @@ class ScanScreen(Screen[None]):
     def action_void_line(self) -> None:
         self.apply(self._on_selected(self.checkout.void_line))
 
-    def _on_selected(self, act: object) -> Outcome:
+    def _on_selected(self, act: Callable[[int], Outcome]) -> Outcome:
         line_no = self.cart_table.selected_line_no
         if line_no is None:
             if not len(self.checkout.cart):
                 return Outcome.fail("The cart is empty: scan an item first")
             return Outcome.fail("Select an item line (Up/Down), not a discount")
-        assert callable(act)
-        result = act(line_no)
-        assert isinstance(result, Outcome)
-        return result
+        return act(line_no)
 
     # ------------------------------------------------------------- cart commands
 
@@ -153,6 +159,9 @@ class ScanScreen(Screen[None]):
             self.apply(Outcome.fail("Park or void the current cart before recalling another"))
             return
         parked = self.checkout.parked()
+        if isinstance(parked, Outcome):
+            self.apply(parked)
+            return
         if not parked:
             self.apply(Outcome.fail("No parked carts"))
             return

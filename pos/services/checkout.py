@@ -22,6 +22,7 @@ from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.clock import Clock
 from pos.domain.discounts import Rule
 from pos.domain.entry import (
+    MAX_TYPED_GRAMS,
     BadEntry,
     CountEntry,
     Empty,
@@ -140,7 +141,10 @@ class CheckoutService:
         If the rules changed since the last scan (a manager saved one), they are
         reloaded first: a change takes effect on the next scan of every open cart.
         """
-        version = self._rules.version()
+        try:
+            version = self._rules.version()
+        except StorageError:
+            version = self._rules_version  # cannot look: keep pricing with the rules we have
         if version != self._rules_version:
             self._rules_version = version
             self._pricer = Pricer(self._rules.all())
@@ -161,14 +165,23 @@ class CheckoutService:
     def awaiting_weight(self) -> bool:
         return self._awaiting_weight is not None
 
-    def parked(self) -> list[ParkedCart]:
-        """The parked carts of this till, oldest first."""
-        return self._carts.parked()
+    def parked(self) -> list[ParkedCart] | Outcome:
+        """The parked carts of this till, oldest first (or why they cannot be read)."""
+        try:
+            return self._carts.parked()
+        except StorageError as exc:
+            return _unreadable(exc)
 
     # ----------------------------------------------------------------- entry
 
-    def submit(self, text: str) -> Outcome:
-        """Handle Enter on the entry buffer: a scan, a quantity or a weight."""
+    def submit(self, text: str, selected: int | None = None) -> Outcome:
+        """Handle Enter on the entry buffer: a scan, a quantity or a weight.
+
+        Args:
+            text: What was typed or scanned.
+            selected: The line the cashier has selected, if any. A quantity typed after
+                a scan corrects that scan only while its line is still the selected one.
+        """
         entry = parse_entry(text)
         if isinstance(entry, Empty):
             return Outcome.info(self.prompt) if self._awaiting_weight else Outcome(Change.NONE)
@@ -188,23 +201,26 @@ class CheckoutService:
                     outcome.error,
                 )
             return outcome
-        grams = entry.count * 1000 if isinstance(entry, CountEntry) else entry.grams
         if self._awaiting_weight is not None:
             product = self._awaiting_weight
-            if grams <= 0:
-                return Outcome.fail("Weight must be more than 0")
-            outcome = self._add(product, grams)
+            grams = _typed_grams(entry)
+            if isinstance(grams, Outcome):
+                return grams
+            outcome = self._add(product, grams, weight_typed=True)
             if not outcome.error:
                 self._awaiting_weight = None
             return outcome
-        return self._correct_last_scan(entry)
+        return self._correct_last_scan(entry, selected)
 
     def _scan(self, entry: ScanEntry) -> Outcome:
         try:
             scan = parse_scan(entry.code, self._patterns)
         except BarcodeError as exc:
             return Outcome.fail(str(exc))
-        product = self._catalog.get(scan.lookup)
+        try:
+            product = self._catalog.get(scan.lookup)
+        except StorageError as exc:
+            return _unreadable(exc)
         if product is None:
             if scan.is_variable:
                 return Outcome.fail(
@@ -222,7 +238,7 @@ class CheckoutService:
                     )
                 if entry.explicit_multiplier:
                     return Outcome.fail(f"{product.name} is weighed: it cannot be multiplied")
-                return self._add(product, scan.embedded_grams())
+                return self._add(product, scan.embedded_grams(), weight_typed=False)
             return self._add(product, entry.multiplier, price=scan.embedded_price())
         # The product's own code (a shelf-edge label, or a variable-measure code with
         # zero value digits): weighed items ask for their weight.
@@ -236,7 +252,11 @@ class CheckoutService:
             return Outcome.info(f"Type the weight of {product.name} in kg, then Enter")
         return self._add(product, entry.multiplier)
 
-    def _add(self, product: Product, qty: int, *, price: int | None = None) -> Outcome:
+    def _add(
+        self, product: Product, qty: int, *, price: int | None = None, weight_typed: bool = True
+    ) -> Outcome:
+        """Add ``qty`` to the product's line. A weight printed on a label (``weight_typed``
+        false) is the scale's, so it cannot be corrected by typing after the scan."""
         existing = self.cart.find((product.barcode, price))
         if existing is not None:
             line = existing.with_qty(existing.qty + qty)
@@ -249,18 +269,26 @@ class CheckoutService:
         saved = self._save(line)
         if saved.error:
             return saved
-        self._pending = _Pending(line.line_no, before)
+        self._pending = _Pending(line.line_no, before) if weight_typed else None
         return Outcome(Change.LINE, _describe(line), line, is_new=existing is None)
 
-    def _correct_last_scan(self, entry: CountEntry | WeightEntry) -> Outcome:
+    def _correct_last_scan(self, entry: CountEntry | WeightEntry, selected: int | None) -> Outcome:
         pending = self._pending
         line = self.cart.get(pending.line_no) if pending else None
         if pending is None or line is None:
             return Outcome.fail(
                 "Type a quantity straight after a scan, or select a line and press F4"
             )
+        if selected is not None and selected != line.line_no:
+            self._pending = None
+            return Outcome.fail(
+                "Another line is selected: to change it, type the quantity and press F4"
+            )
         if line.unit is Unit.KG:
-            added = entry.count * 1000 if isinstance(entry, CountEntry) else entry.grams
+            grams = _typed_grams(entry)
+            if isinstance(grams, Outcome):
+                return grams
+            added = grams
         elif isinstance(entry, WeightEntry):
             return Outcome.fail(f"{line.name} is sold by the item: type a whole number")
         else:
@@ -279,10 +307,13 @@ class CheckoutService:
         if not text:
             return Outcome.fail("Type the new quantity, then press F4")
         entry = parse_entry(text)
-        if isinstance(entry, CountEntry):
-            qty = entry.count * 1000 if line.unit is Unit.KG else entry.count
-        elif isinstance(entry, WeightEntry) and line.unit is Unit.KG:
-            qty = entry.grams
+        if line.unit is Unit.KG and isinstance(entry, CountEntry | WeightEntry):
+            grams = _typed_grams(entry)
+            if isinstance(grams, Outcome):
+                return grams
+            qty = grams
+        elif isinstance(entry, CountEntry):
+            qty = entry.count
         elif isinstance(entry, WeightEntry):
             return Outcome.fail(f"{line.name} is sold by the item: type a whole number")
         else:
@@ -393,8 +424,28 @@ class CheckoutService:
         return Outcome(Change.LINE, line=line)
 
 
+def _typed_grams(entry: CountEntry | WeightEntry) -> int | Outcome:
+    """A typed weight in grams: ``0.85`` or a whole number of kg, up to 99.999 kg."""
+    grams = entry.count * 1000 if isinstance(entry, CountEntry) else entry.grams
+    if grams <= 0:
+        return Outcome.fail("Weight must be more than 0")
+    if grams > MAX_TYPED_GRAMS:
+        return Outcome.fail(
+            f"{grams // 1000} kg is more than {MAX_TYPED_GRAMS / 1000:.3f} kg: "
+            "type the weight in kg, e.g. 0.850"
+        )
+    return grams
+
+
 def _max_text(line: CartLine) -> str:
     return "999.999 kg" if line.unit is Unit.KG else f"{MAX_COUNT} items"
+
+
+def _unreadable(exc: StorageError) -> Outcome:
+    return Outcome.fail(
+        f"The database could not be read: {exc.reason}. Nothing was changed; "
+        "if this repeats, run pos db check."
+    )
 
 
 def _not_saved(exc: StorageError) -> Outcome:

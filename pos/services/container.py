@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pos.db.database import Database, open_database
+from pos.db.database import Database, TillLock, open_database
+from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.repositories import (
     CartRepository,
     DiscountRepository,
@@ -29,9 +30,12 @@ class Services:
     checkout: CheckoutService
     catalog: CatalogService
     discounts: DiscountService
+    lock: TillLock | None = None
 
     def close(self) -> None:
         self.db.close()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def build_services(
@@ -43,8 +47,11 @@ def build_services(
         DatabaseOpenError: the database cannot be used (the message says why).
     """
     db = open_database(db_path, create=create)
+    lock = None
     try:
         settings = StoreSettings.load(SettingsRepository(db))
+        lock = TillLock(db_path, settings.till_name)
+        lock.acquire()
         products = ProductRepository(db)
         checkout = CheckoutService(
             products,
@@ -56,7 +63,16 @@ def build_services(
         )
         catalog = CatalogService(products, settings.patterns)
         discounts = DiscountService(DiscountRepository(db), products)
+    except StorageError as exc:
+        db.close()
+        if lock is not None:
+            lock.release()
+        raise DatabaseOpenError(
+            f"{db_path}: the database cannot be read ({exc.detail}); run pos db check"
+        ) from exc
     except Exception:
         db.close()
+        if lock is not None:
+            lock.release()
         raise
-    return Services(db_path, db, settings, checkout, catalog, discounts)
+    return Services(db_path, db, settings, checkout, catalog, discounts, lock)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pos.db.database import open_database, remove_database_files
+from pos.db.database import open_database, probe, remove_database_files
 from pos.db.errors import DatabaseOpenError
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
 from pos.domain.barcodes import (
@@ -64,6 +64,14 @@ def validate_setting(key: str, value: str) -> str:
     return value
 
 
+def _is_blank(path: Path) -> bool:
+    """A new, never-used file (empty, or SQLite with nothing in it): safe to initialise."""
+    try:
+        return probe(path).is_blank
+    except DatabaseOpenError:
+        return False
+
+
 @dataclass(frozen=True, slots=True)
 class InitReport:
     path: Path
@@ -84,13 +92,17 @@ def init_database(
         DatabaseOpenError: the file exists and is not empty (without ``force``), or the
             demo data could not be loaded (the new file is removed again).
     """
-    if path.exists() and path.stat().st_size > 0:
-        if not force:
-            raise DatabaseOpenError(
-                f"{path} already exists and is not empty; use --force to replace it"
-            )
-        remove_database_files(path)
-    db = open_database(path, create=True)
+    if path.exists() and not force and not _is_blank(path):
+        raise DatabaseOpenError(
+            f"{path} already exists and is not empty; use --force to replace it"
+        )
+    if not path.parent.is_dir():
+        raise DatabaseOpenError(f"Cannot create {path}: the folder {path.parent} does not exist")
+    # Build the new database beside the old one and swap it in only when it is complete,
+    # so a failure (bad demo data, a full disk) leaves whatever was there untouched.
+    building = path.with_name(f".{path.name}.new")
+    remove_database_files(building)
+    db = open_database(building, create=True)
     report = None
     rules = None
     try:
@@ -105,9 +117,14 @@ def init_database(
             rules = service.import_json(demo_discounts)
             if not rules.ok:
                 raise DatabaseOpenError("the demo discounts are invalid: " + rules.errors[0])
-    except Exception:
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the main file
+    except BaseException:
         db.close()
-        remove_database_files(path)
+        remove_database_files(building)
         raise
     db.close()
+    remove_database_files(path)
+    building.replace(path)
+    Path(f"{building}-wal").unlink(missing_ok=True)
+    Path(f"{building}-shm").unlink(missing_ok=True)
     return InitReport(path, report, rules)

@@ -14,6 +14,7 @@ class EntryLine(Static):
 
     prompt: reactive[str] = reactive("Scan or type")
     buffer: reactive[str] = reactive("")
+    overflow = 0
 
     def render(self) -> Text:
         text = Text()
@@ -24,14 +25,26 @@ class EntryLine(Static):
         return text
 
     def type(self, char: str) -> None:
-        """Append a typed character (bounded: a stuck key cannot grow it forever)."""
-        if len(self.buffer) <= MAX_SCAN_LENGTH:
+        """Append a typed character (bounded: a stuck key cannot grow it forever).
+
+        Past the limit, characters are counted but not kept, so Enter can say what
+        happened (``overflow``).
+        """
+        if len(self.buffer) >= MAX_SCAN_LENGTH:
+            self.overflow += 1
+            return
+        if len(self.buffer) < MAX_SCAN_LENGTH:
             self.buffer += char
 
     def backspace(self) -> None:
         self.buffer = self.buffer[:-1]
 
     def take(self) -> str:
-        """Return the buffer and clear it (on Enter)."""
+        """Return what was typed and clear it (on Enter). If more was typed than the
+        buffer keeps, the text comes back at its full length, so it is refused as too
+        long rather than read as a barcode made of its first characters."""
         text, self.buffer = self.buffer, ""
+        if self.overflow:
+            text = text.ljust(len(text) + self.overflow, "?")
+            self.overflow = 0
         return text

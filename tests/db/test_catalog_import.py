@@ -106,6 +106,17 @@ def test_file_level_problems(service: CatalogService, tmp_path: Path) -> None:
     assert str(report.errors[0]).startswith("line 2: the file is not UTF-8")
 
 
+def test_blank_lines_before_the_header_and_broken_quotes(
+    service: CatalogService, tmp_path: Path
+) -> None:
+    report = service.import_csv(_write(tmp_path, "\n\nbarcode,name\n"))
+    assert str(report.errors[0]).startswith("line 3: missing column(s) price")
+    broken = HEADER + '96385074,"Gum,0.75,20,each\n4006381333931,Pen,1.20,20,each\n'
+    report = service.import_csv(_write(tmp_path, broken * 1))
+    assert not report.ok
+    assert service._products.count() == 0
+
+
 def test_bom_crlf_quotes_and_blank_lines(service: CatalogService, tmp_path: Path) -> None:
     text = (
         "\ufeffbarcode,name,price\r\n"

@@ -118,8 +118,9 @@ def test_scan_during_weight_prompt_skips_the_weighed_item(co: CheckoutService) -
 def test_embedded_weight_and_price(co: CheckoutService) -> None:
     co.submit("2100001012502")  # bananas, 1.250 kg on the label
     assert qtys(co) == [(BANANAS, 1250)]
-    co.submit("0.5")  # a decimal weight straight after corrects it
-    assert qtys(co) == [(BANANAS, 500)]
+    refused = co.submit("0.5")  # the scale's weight is not corrected by typing
+    assert refused.error
+    assert qtys(co) == [(BANANAS, 1250)]
     co.submit("2010001003458")  # cheese, 3.45 on the label
     co.submit("2010001001201")  # cheese, 1.20 on the label: its own line
     co.submit("2010001003458")  # the same price again joins the first
@@ -141,7 +142,9 @@ def test_line_edits(co: CheckoutService) -> None:
     assert co.set_quantity(line_no, "").error
     assert co.set_quantity(line_no, "1.5").error  # items are whole
     assert co.set_quantity(line_no, "0").error
-    assert co.set_quantity(line_no, "10000").change is Change.NONE  # five digits is a scan
+    too_many = co.set_quantity(line_no, "10000")  # five digits is no quantity
+    assert too_many.error
+    assert too_many.message == "'10000' is not a quantity"
     assert co.change_quantity(line_no, 9_999).error  # over the line limit
     assert qtys(co) == [(PEN, 12)]
     removed = co.void_line(line_no)
@@ -156,6 +159,32 @@ def test_weighed_line_edits(co: CheckoutService) -> None:
     assert co.change_quantity(line_no, 1).error  # +/- are for counted items
     co.set_quantity(line_no, "2.5")
     assert qtys(co) == [(BANANAS, 2500)]
+    assert "more than 99.999 kg" in co.set_quantity(line_no, "850").message
+    assert qtys(co) == [(BANANAS, 2500)]
+
+
+def test_weight_prompt_takes_kg_and_refuses_absurd_weights(co: CheckoutService) -> None:
+    co.submit(BANANAS)
+    refused = co.submit("850")  # 850 kg of bananas is a slip for 0.850
+    assert refused.error
+    assert "type the weight in kg, e.g. 0.850" in refused.message
+    assert co.awaiting_weight
+    co.submit("2")  # a whole number is kilograms
+    assert qtys(co) == [(BANANAS, 2000)]
+
+
+def test_quantity_applies_only_while_the_scanned_line_is_selected(co: CheckoutService) -> None:
+    co.submit(PEN)
+    co.submit(LEMON)
+    pen_line = co.cart.lines[0].line_no
+    moved = co.submit("5", selected=pen_line)  # the cashier moved to the pen line
+    assert moved.error
+    assert "press F4" in moved.message
+    assert qtys(co) == [(PEN, 1), (LEMON, 1)]
+    co.submit(LEMON)
+    lemon_line = co.cart.lines[1].line_no
+    assert not co.submit("5", selected=lemon_line).error
+    assert qtys(co) == [(PEN, 1), (LEMON, 6)]
 
 
 def test_void_cart(co: CheckoutService) -> None:
@@ -169,9 +198,9 @@ def test_void_cart(co: CheckoutService) -> None:
 
 def test_open_cart_survives_a_restart(demo_db: Path, clock: FixedClock) -> None:
     first = reopen(demo_db, clock)
-    for code in (PEN, PEN, LEMON, "2100001012502"):
+    for code in (PEN, PEN, LEMON, BANANAS, "3.5"):  # bananas weighed at 3.5 kg ...
         first.checkout.submit(code)
-    first.checkout.submit("4")  # weighed line corrected to 4 kg
+    first.checkout.submit("4")  # ... corrected to 4 kg
     before = first.checkout.cart.lines
     uuid = first.checkout.cart_uuid
     first.close()

@@ -265,3 +265,62 @@ async def test_restarted_till_shows_the_open_cart(app_factory: AppFactory) -> No
     async with second.run_test(size=SIZE):
         assert _rows(second) == before
         assert second.screen.query_one(TotalsPanel).total == 220
+
+
+async def test_a_scan_into_the_command_palette_runs_nothing(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        burst(app, LEMON + "\n")
+        await settle(pilot)
+        assert len(app.screen_stack) == 3  # the palette is still open, nothing ran
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert _rows(app) == [["1", "Highlighter pen yellow", "1", "1.20", "1.20"]]
+
+
+async def test_a_dialog_drops_a_half_typed_entry(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        burst(app, "50000")
+        await settle(pilot)
+        await pilot.press("f8")
+        burst(app, "00000012\n")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.query_one(EntryLine).buffer == ""
+        await scan(pilot, LEMON)  # the next scan is whole, not merged with the leftovers
+        assert [row[1] for row in _rows(app)] == ["Highlighter pen yellow", "Lemons unwaxed"]
+
+
+@pytest.mark.parametrize("suffix", ["ctrl+j", "tab"])
+async def test_scanners_ending_in_lf_or_tab(app_factory: AppFactory, suffix: str) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*PEN, suffix, *LEMON, suffix)
+        await pilot.pause()
+        assert [row[1] for row in _rows(app)] == ["Highlighter pen yellow", "Lemons unwaxed"]
+
+
+async def test_quantity_after_moving_the_cursor_is_refused(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, LEMON)
+        await pilot.press("up")
+        await scan(pilot, "5")
+        assert [row[2] for row in _rows(app)] == ["1", "1"]
+        assert "press F4" in _message(app)
+
+
+async def test_a_stuck_key_is_refused_whole(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, "4" * 10_000)
+        assert _rows(app) == []
+        assert _message(app).startswith("Input of 10000 characters ignored")

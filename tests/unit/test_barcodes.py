@@ -90,7 +90,7 @@ def test_store_can_add_a_pattern_with_three_decimals() -> None:
     assert parse_scan("2100001012502", (price,)).embedded_price() == 12500
 
 
-@pytest.mark.parametrize("bad", ["2IIIIIIVVVVV", "2IIIIIIIIIIIC", "2IIIIIXVVVVVC"])
+@pytest.mark.parametrize("bad", ["2IIIIIIVVVVV", "2IIIIIIIIIIIC", "2IIIIIXVVVVVC", "IIIIIIIVVVVVC"])
 def test_bad_patterns_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="barcode pattern"):
         BarcodePattern("x", bad)

@@ -13,7 +13,7 @@ BANANAS = Product("2100001000004", "Bananas", 85, 0, Unit.KG)
 
 def test_weighed_line_total_rounds_half_up() -> None:
     assert line_total(Unit.KG, 85, 850) == 72  # 0.7225 -> 0.72
-    assert line_total(Unit.KG, 100, 5) == 1  # 0.0005 -> 0.001 -> 0.00? no: 100*5/1000 = 0.5 -> 1
+    assert line_total(Unit.KG, 100, 5) == 1  # 1.00/kg x 5 g = 0.5 minor units -> 1 (half up)
     assert line_total(Unit.KG, 199, 1500) == 299  # 2.985 -> 2.99 (half up)
     assert line_total(Unit.EACH, 145, 3) == 435
 

@@ -16,10 +16,23 @@ def test_cell_len_counts_terminal_cells() -> None:
 
 def test_clean_name_normalises_and_refuses_controls() -> None:
     assert clean_name("  Cafe\u0301 ") == "Café"
-    for bad in ("", "   ", "a\x1b[2Jb", "tab\there", "bidi\u202eevil", "x" * 121, "nul\x00"):
+    for bad in (
+        "",
+        "   ",
+        "a\x1b[2Jb",
+        "tab\there",
+        "bidi\u202eevil",
+        "x" * 121,
+        "nul\x00",
+        "zero\u200bwidth",
+        "soft\u00adhyphen",
+        "line\u2028sep",
+    ):
         with pytest.raises(TextError):
             clean_name(bad)
     assert clean_name("[bold red]FREE[/]") == "[bold red]FREE[/]"  # markup is just text
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467 card"  # emoji joined by ZWJ
+    assert clean_name(family) == family
 
 
 def test_wrap_never_exceeds_width() -> None:

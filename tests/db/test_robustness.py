@@ -1,0 +1,109 @@
+"""Damaged files, read-only checks, safe re-initialisation and one process per till."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pos.cli import cli
+from pos.db.database import TillLock
+from pos.db.errors import DatabaseOpenError
+from pos.domain.clock import FixedClock, SequentialIds
+from pos.paths import DEMO_CATALOG
+from pos.services.container import build_services
+from pos.services.store import init_database
+from tests.db.test_database import _make_v1
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _damage_product_index(path: Path) -> None:
+    """Overwrite a page in the middle of the file, where the product rows live."""
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = con.execute("PRAGMA page_size").fetchone()[0]
+    root = con.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'product_barcode'"
+    ).fetchone()[0]
+    con.close()
+    with path.open("r+b") as f:
+        f.seek((root - 1) * page_size)
+        f.write(b"\xff" * page_size)
+
+
+def test_db_check_reports_damage_without_a_traceback(demo_db: Path) -> None:
+    _damage_product_index(demo_db)
+    before = _digest(demo_db)
+    result = CliRunner().invoke(cli, ["db", "check", "--db", str(demo_db)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "the database is damaged" in result.output
+    assert _digest(demo_db) == before  # looked at, never written
+
+
+def test_db_check_does_not_upgrade_an_old_database(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite"
+    _make_v1(path)
+    before = _digest(path)
+    result = CliRunner().invoke(cli, ["db", "check", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "schema version: 1 (older than this till's" in result.output
+    assert _digest(path) == before
+
+
+def test_a_damaged_catalog_gives_a_message_not_a_crash(demo_db: Path, clock: FixedClock) -> None:
+    services = build_services(demo_db, clock=clock, ids=SequentialIds())
+    try:
+        services.db.close()
+        _damage_product_index(demo_db)
+        outcome = services.checkout.submit("4006381333931")
+        assert outcome.error
+        assert outcome.message.startswith("The database could not be read")
+        assert len(services.checkout.cart) == 0
+    finally:
+        services.close()
+
+
+def test_init_on_a_blank_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "blank.sqlite"
+    sqlite3.connect(path).execute("VACUUM").connection.close()  # a valid, empty SQLite file
+    assert path.stat().st_size >= 0
+    init_database(path)  # no --force needed: nothing is in it
+
+
+def test_force_keeps_the_old_database_when_building_the_new_one_fails(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    before = _digest(demo_db)
+    bad_catalog = tmp_path / "bad.csv"
+    bad_catalog.write_text("barcode,name,price\n123,x,1\n")
+    with pytest.raises(DatabaseOpenError, match="demo catalog is invalid"):
+        init_database(demo_db, demo_catalog=bad_catalog, force=True)
+    assert _digest(demo_db) == before
+    assert not list(tmp_path.glob(".*.new*"))
+
+
+def test_force_replaces(demo_db: Path) -> None:
+    init_database(demo_db, force=True)
+    assert sqlite3.connect(demo_db).execute("SELECT count(*) FROM product").fetchone() == (0,)
+    init_database(demo_db, demo_catalog=DEMO_CATALOG, force=True)
+    assert sqlite3.connect(demo_db).execute("SELECT count(*) FROM product").fetchone() == (56,)
+
+
+def test_one_process_per_till(demo_db: Path, clock: FixedClock) -> None:
+    first = build_services(demo_db, clock=clock, ids=SequentialIds())
+    try:
+        with pytest.raises(DatabaseOpenError, match="Till 1 is already running"):
+            build_services(demo_db, clock=clock, ids=SequentialIds())
+    finally:
+        first.close()
+    build_services(demo_db, clock=clock, ids=SequentialIds()).close()  # free again
+    lock = TillLock(demo_db, "Till 2")  # another till's name is another lock
+    lock.acquire()
+    lock.release()
