@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pos.domain.clock import FixedClock, SequentialIds
-from pos.paths import DEMO_CATALOG
+from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.store import init_database
 
 FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -45,6 +45,14 @@ def demo_db(tmp_path: Path) -> Path:
     """A new database with the demo catalog."""
     path = tmp_path / "demo.sqlite"
     init_database(path, demo_catalog=DEMO_CATALOG)
+    return path
+
+
+@pytest.fixture
+def shop_db(tmp_path: Path) -> Path:
+    """The full demo shop: the catalog and the demo discount rules."""
+    path = tmp_path / "shop.sqlite"
+    init_database(path, demo_catalog=DEMO_CATALOG, demo_discounts=DEMO_DISCOUNTS)
     return path
 
 

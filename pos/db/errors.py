@@ -92,7 +92,21 @@ def writing(db: peewee.Database) -> Iterator[None]:
     "database is locked"; other databases get their default transaction.
     """
     lock = "IMMEDIATE" if isinstance(db, peewee.SqliteDatabase) else None
-    with storage_errors(), db.atomic(*([lock] if lock else [])):
+    with bound(db), storage_errors(), db.atomic(*([lock] if lock else [])):
+        yield
+
+
+@contextmanager
+def bound(db: peewee.Database) -> Iterator[None]:
+    """Point the models at ``db`` for the block.
+
+    peewee binds model classes to one database at a time; binding around each
+    repository call means two open databases in one process (a test, a tool working
+    on two files) never send one's queries to the other.
+    """
+    from pos.db.models import MODELS
+
+    with db.bind_ctx(MODELS, bind_refs=False, bind_backrefs=False):
         yield
 
 
@@ -110,11 +124,13 @@ R = TypeVar("R")
 
 
 def reading(func: Callable[P, R]) -> Callable[P, R]:
-    """Decorate a repository read so a damaged or unreadable file raises StorageError."""
+    """Decorate a repository read (a method of an object with ``.db``): the models are
+    bound to that database, and a damaged or unreadable file raises StorageError."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with storage_errors():
+        db = args[0].db  # type: ignore[attr-defined]
+        with bound(db), storage_errors():
             return func(*args, **kwargs)
 
     return wrapper

@@ -14,7 +14,7 @@ from datetime import datetime
 import peewee
 
 from pos.db import models as m
-from pos.db.errors import reading, storage_errors, writing
+from pos.db.errors import bound, reading, storage_errors, writing
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, Unit
 from pos.domain.discounts import Rule, parse_rule, rule_to_json
@@ -92,8 +92,8 @@ class ProductRepository:
 
     def iter_all(self) -> Iterator[Product]:
         """Every product in barcode order, streamed (not loaded at once)."""
-        query = m.Product.select().order_by(m.Product.barcode)
-        with storage_errors():
+        with bound(self.db), storage_errors():
+            query = m.Product.select().order_by(m.Product.barcode)
             for row in query.iterator():
                 yield _product(row)
 

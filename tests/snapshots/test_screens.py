@@ -99,3 +99,22 @@ def test_recall_list(snap_compare, app_factory: AppFactory) -> None:  # type: ig
         await settle(pilot)
 
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_scan_screen_with_discounts(  # type: ignore[no-untyped-def]
+    snap_compare, app_factory: AppFactory, shop_db: Path
+) -> None:
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in (
+            "5000000000012",
+            "5000000000012",
+            "5000000000012",  # lemons 3 for 1.30
+            "5000000000036",
+            "5000000000043",
+            "5000000000050",  # meal deal
+            "3*5011332159811",  # weekend wine (the fixed clock is a Saturday)
+            "4006381333931",
+        ):
+            await scan(pilot, code)
+
+    assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)

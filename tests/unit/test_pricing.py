@@ -337,7 +337,7 @@ def brute_force(cart: Cart, rules: list[Rule]) -> int:
     return best
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     quantities=st.lists(st.integers(0, 3), min_size=4, max_size=4),
     rules=st.integers(1, 3).flatmap(lambda n: st.tuples(*(small_rule(i) for i in range(n)))),

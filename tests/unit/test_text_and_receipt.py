@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from pos.domain.cart import Cart, CartLine
 from pos.domain.catalog import Product, Unit
-from pos.domain.receipt import WIDTHS, render_cart
+from pos.domain.receipt import WIDTHS, render_cart, render_priced
 from pos.domain.text import TextError, cell_len, clean_name, wrap_cells
 
 
@@ -91,3 +93,46 @@ def test_receipt_layout_42() -> None:
 def test_receipt_width_must_be_a_paper_width() -> None:
     with pytest.raises(ValueError, match="one of"):
         render_cart([], 0, 0, 40)
+
+
+def test_priced_receipt_puts_discounts_under_their_lines() -> None:
+    from pos.domain.discounts import parse_rule
+    from pos.domain.pricing import price_cart
+
+    lemon = Product("5000000000012", "Lemons unwaxed", 50)
+    cart = Cart()
+    cart.put(CartLine.for_product(1, lemon, 6))
+    cart.put(CartLine.for_product(2, Product("5010000000003", "Wine", 2500), 3))
+    rules = [
+        parse_rule(
+            {
+                "name": "Lemons 3 for 1.30",
+                "kind": "multibuy",
+                "items": {lemon.barcode: 3},
+                "price": "1.30",
+            }
+        ),
+        parse_rule(
+            {
+                "name": "5 off over 50",
+                "kind": "basket_amount_off",
+                "min_subtotal": "50",
+                "amount": "5",
+            }
+        ),
+    ]
+    priced = price_cart(cart, rules, datetime(2026, 3, 14, 12))
+    text = render_priced(cart.lines, priced, cart.item_count, 32)
+    assert text == (
+        "Item             Qty Price Total\n"
+        "Lemons unwaxed     6  0.50  3.00\n"
+        "  Lemons 3 for 1.30 x2     -0.40\n"
+        "Wine               3 25.00 75.00\n"
+        "--------------------------------\n"
+        "Items                          9\n"
+        "Subtotal                   78.00\n"
+        "5 off over 50              -5.00\n"
+        "TOTAL                      72.60\n"
+        "You saved                   5.40\n"
+    )
+    assert all(cell_len(line) <= 32 for line in text.splitlines())
