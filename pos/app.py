@@ -2,42 +2,135 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from pos.auth.service import Session
 from pos.paths import STYLES_DIR
-from pos.screens import GuardedCommandPalette, ScanScreen
+from pos.screens import GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
 from pos.services.container import Services
+
+IDLE_LIMIT = 15 * 60
+"""Seconds without a key press before the till locks (PCI DSS 8.2.8: 15 minutes at most)."""
 
 
 class PosApp(App[None]):
-    """The till."""
+    """The till.
+
+    Args:
+        services: Everything the screens call.
+        idle_clock: Monotonic seconds (injectable so tests never sleep). Monotonic,
+            so a wall-clock jump neither locks the till early nor keeps it open.
+        idle_limit: Seconds of inactivity before the idle lock.
+    """
 
     TITLE = "POS"
-    CSS_PATH = [STYLES_DIR / "base.tcss", STYLES_DIR / "scan.tcss", STYLES_DIR / "modals.tcss"]
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    CSS_PATH = [
+        STYLES_DIR / "base.tcss",
+        STYLES_DIR / "scan.tcss",
+        STYLES_DIR / "modals.tcss",
+        STYLES_DIR / "login.tcss",
+    ]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+l", "log_out", "Log out", priority=True),
+    ]
 
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        idle_clock: Callable[[], float] = time.monotonic,
+        idle_limit: float = IDLE_LIMIT,
+    ) -> None:
         super().__init__()
         self.services = services
+        self._idle_clock = idle_clock
+        self.idle_limit = min(idle_limit, IDLE_LIMIT)
+        self._last_input = idle_clock()
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
+        self.set_interval(1.0, self.tick)
+        sessions = self.services.sessions
+        if sessions.needs_first_manager():
+            self.push_screen(SetupScreen(sessions), lambda _: self.show_login())
+        elif self.services.guard.session is not None:
+            self.open_till()
+        else:
+            self.show_login()
+
+    # ------------------------------------------------------------------ who is at the till
+
+    def _login_screen(self, locked: bool) -> LoginScreen:
         settings = self.services.settings
-        self.push_screen(
-            ScanScreen(self.services.checkout, settings.store_name, settings.till_name)
+        return LoginScreen(
+            self.services.sessions,
+            settings.store_name,
+            settings.till_name,
+            locked_by=self.services.guard.identity if locked else None,
         )
 
-    def action_command_palette(self) -> None:
-        """Open the palette in its scanner-proof form."""
-        if self.use_command_palette and not GuardedCommandPalette.is_open(self):
-            self.push_screen(GuardedCommandPalette(id="--command-palette"))
+    def show_login(self) -> None:
+        self.push_screen(self._login_screen(locked=False), self._logged_in)
+
+    def _logged_in(self, session: Session | None) -> None:
+        if session is not None:
+            self.open_till()
+
+    def open_till(self) -> None:
+        if not any(isinstance(screen, ScanScreen) for screen in self.screen_stack):
+            services = self.services
+            self.push_screen(
+                ScanScreen(
+                    services.checkout,
+                    services.settings.store_name,
+                    services.settings.till_name,
+                    services.guard,
+                    services.approvals,
+                )
+            )
+        self._last_input = self._idle_clock()
+
+    def lock_till(self) -> None:
+        """Lock to the login screen, keeping the open cart for its operator."""
+        if isinstance(self.screen, LoginScreen | SetupScreen):
+            return
+        login = self._login_screen(locked=True)
+        self.services.guard.logout()
+        while not isinstance(self.screen, ScanScreen) and len(self.screen_stack) > 2:
+            self.pop_screen()  # close any dialog first
+        self.push_screen(login, lambda _: None)
+
+    def action_log_out(self) -> None:
+        """Ctrl+L: end the session now; the cart stays for its operator."""
+        if self.services.guard.session is not None:
+            self.lock_till()
+
+    def tick(self) -> None:
+        """Every second: the idle lock, and refreshing the access token while active."""
+        if self.services.guard.session is None:
+            return
+        if self._idle_clock() - self._last_input >= self.idle_limit:
+            self.services.auth.audit.append(
+                "idle_lock",
+                self.services.guard.identity.number if self.services.guard.identity else None,
+                {},
+            )
+            self.lock_till()
+        else:
+            self.services.guard.keep_alive()
+
+    # ------------------------------------------------------------------ keys
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_input = self._idle_clock()
         # The palette's search field would swallow a scanner's digits before any
         # binding saw them; give the palette the first look at every key.
         if (
@@ -49,11 +142,21 @@ class PosApp(App[None]):
             return
         await super().on_event(event)
 
+    def action_command_palette(self) -> None:
+        """Open the palette in its scanner-proof form (only while someone is logged in)."""
+        if self.services.guard.session is None:
+            return
+        if self.use_command_palette and not GuardedCommandPalette.is_open(self):
+            self.push_screen(GuardedCommandPalette(id="--command-palette"))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The till's own actions plus Quit; no theme switching at a till."""
         commands = getattr(screen, "palette_commands", None)
         if commands is not None:
             yield from commands()
+        yield SystemCommand(
+            "Log out", "Lock the till; the cart is kept (Ctrl+L)", self.action_log_out
+        )
         yield SystemCommand("Quit", "Close the till (the open cart is kept)", self.exit)
 
     def on_unmount(self) -> None:

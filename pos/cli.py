@@ -13,7 +13,12 @@ from typing import Any, TypeVar
 import click
 
 from pos import __version__
+from pos.auth.audit import printable, verify_chain
+from pos.auth.keys import KeyFileError, key_file_for, rotate
+from pos.auth.pins import PinHasher
+from pos.auth.roles import ROLES
 from pos.config import DB_ENV, default_db_path
+from pos.db.auth_repositories import AuditRepository, OperatorRepository, TokenStateRepository
 from pos.db.database import Database, open_database
 from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
@@ -23,6 +28,7 @@ from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket, rule_summary
 from pos.services.catalog import CatalogService
 from pos.services.discounts import DiscountService
+from pos.services.operators import OperatorAdmin, OperatorError
 from pos.services.store import SETTING_DEFAULTS, StoreSettings, init_database, validate_setting
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,8 +51,12 @@ def _db_path(ctx: click.Context, db: Path | None) -> Path:
     """The subcommand's --db, else the group's --db, else the default database."""
     if db is not None:
         return db
-    parent = ctx.find_root().params.get("db")
-    return parent if parent is not None else default_db_path()
+    outer = ctx.parent
+    while outer is not None:  # a --db given to an enclosing group (pos --db X audit verify)
+        if outer.params.get("db") is not None:
+            return Path(outer.params["db"])
+        outer = outer.parent
+    return default_db_path()
 
 
 @contextmanager
@@ -78,7 +88,9 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     with _friendly_errors():
         if db is None and not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            init_database(path, demo_catalog=DEMO_CATALOG, demo_discounts=DEMO_DISCOUNTS)
+            init_database(
+                path, demo_catalog=DEMO_CATALOG, demo_discounts=DEMO_DISCOUNTS, demo_operators=True
+            )
             click.echo(f"Created the demo database at {path}", err=True)
         from pos.factory import make_app  # Textual loads only for the till itself
 
@@ -99,6 +111,7 @@ def init(ctx: click.Context, db: Path | None, demo: bool, force: bool) -> None:
             path,
             demo_catalog=DEMO_CATALOG if demo else None,
             demo_discounts=DEMO_DISCOUNTS if demo else None,
+            demo_operators=demo,
             force=force,
         )
     click.echo(f"Created {path}")
@@ -106,6 +119,10 @@ def init(ctx: click.Context, db: Path | None, demo: bool, force: bool) -> None:
         click.echo(f"Demo catalog: {report.demo.summary()}")
     if report.rules is not None:
         click.echo(f"Demo discounts: {report.rules.summary()}")
+    if demo:
+        click.echo("Demo operators: cashier 1001 (PIN 2580), manager 9001 (PIN 7391)")
+    else:
+        click.echo("No operators yet: the till asks for the first manager when it starts")
 
 
 @cli.group()
@@ -364,6 +381,197 @@ def basket(
         click.echo(json.dumps(basket_json(cart, priced), indent=2, ensure_ascii=False))
     else:
         click.echo(render_priced(cart.lines, priced, cart.item_count, int(width)), nl=False)
+
+
+def _read_pin(prompt: str) -> str:
+    """A PIN from a hidden prompt, or the first line of standard input when it is not a
+    terminal; never from the command line (it would show in the shell history)."""
+    if sys.stdin.isatty():
+        first = click.prompt(prompt, hide_input=True)
+        again = click.prompt("Again", hide_input=True)
+        if first != again:
+            raise click.ClickException("the two PINs are different")
+        return str(first)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def _operator_admin(database: Database, path: Path) -> OperatorAdmin:
+    clock = SystemClock()
+    till = StoreSettings.load(SettingsRepository(database)).till_name
+    return OperatorAdmin(
+        OperatorRepository(database),
+        TokenStateRepository(database, clock),
+        AuditRepository(database, clock, f"{till} (command line)"),
+        PinHasher(),
+        clock,
+    )
+
+
+@cli.group()
+def operators() -> None:
+    """Operators: add, list, deactivate, set-pin, unlock."""
+
+
+@operators.command("add")
+@db_option
+@click.option("--number", required=True, help="Operator number (digits).")
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.pass_context
+def operators_add(ctx: click.Context, db: Path | None, number: str, name: str, role: str) -> None:
+    """Add an operator; the PIN is asked for (or read from standard input)."""
+    path = _db_path(ctx, db)
+    pin = _read_pin("PIN")
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            try:
+                _operator_admin(database, path).add(number, name, role, pin, by=None)
+            except OperatorError as exc:
+                raise click.ClickException(str(exc)) from exc
+        finally:
+            database.close()
+    click.echo(f"added {role} {number} ({name})")
+
+
+@operators.command("list")
+@db_option
+@click.pass_context
+def operators_list(ctx: click.Context, db: Path | None) -> None:
+    """Print the operators (never their PINs)."""
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            rows = _operator_admin(database, path).all()
+        finally:
+            database.close()
+    for op in rows:
+        state = "active" if op.active else "inactive"
+        if op.locked_until is not None and op.locked_until > SystemClock().now():
+            state += f", locked until {op.locked_until.astimezone():%H:%M}"
+        click.echo(f"{op.number:>12}  {op.role:<10}  {state:<28}  {op.name}")
+
+
+def _operator_change(ctx: click.Context, db: Path | None, change: str, number: str) -> None:
+    path = _db_path(ctx, db)
+    pin = _read_pin("New PIN") if change == "set_pin" else ""
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            admin = _operator_admin(database, path)
+            try:
+                if change == "set_pin":
+                    admin.set_pin(number, pin, by=None)
+                elif change == "deactivate":
+                    admin.deactivate(number, by=None)
+                else:
+                    admin.unlock(number, by=None)
+            except OperatorError as exc:
+                raise click.ClickException(str(exc)) from exc
+        finally:
+            database.close()
+
+
+@operators.command("deactivate")
+@db_option
+@click.option("--number", required=True)
+@click.pass_context
+def operators_deactivate(ctx: click.Context, db: Path | None, number: str) -> None:
+    """Deactivate an operator; every token they hold stops working at once."""
+    _operator_change(ctx, db, "deactivate", number)
+    click.echo(f"deactivated {number}")
+
+
+@operators.command("set-pin")
+@db_option
+@click.option("--number", required=True)
+@click.pass_context
+def operators_set_pin(ctx: click.Context, db: Path | None, number: str) -> None:
+    """Set a new PIN (asked for, or the first line of standard input); ends their sessions."""
+    _operator_change(ctx, db, "set_pin", number)
+    click.echo(f"new PIN set for {number}")
+
+
+@operators.command("unlock")
+@db_option
+@click.option("--number", required=True)
+@click.pass_context
+def operators_unlock(ctx: click.Context, db: Path | None, number: str) -> None:
+    """Unlock an operator locked out by wrong PINs."""
+    _operator_change(ctx, db, "unlock", number)
+    click.echo(f"unlocked {number}")
+
+
+@cli.group()
+def keys() -> None:
+    """The token signing key, kept beside the database (mode 0600)."""
+
+
+@keys.command("rotate")
+@db_option
+@click.pass_context
+def keys_rotate(ctx: click.Context, db: Path | None) -> None:
+    """Make a new signing key; the old one verifies only until its tokens expire."""
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            try:
+                kid = rotate(key_file_for(path), SystemClock().now())
+            except KeyFileError as exc:
+                raise click.ClickException(str(exc)) from exc
+            till = StoreSettings.load(SettingsRepository(database)).till_name
+            AuditRepository(database, SystemClock(), f"{till} (command line)").append(
+                "key_rotation", None, {"kid": kid}
+            )
+        finally:
+            database.close()
+    click.echo(f"new signing key {kid}")
+
+
+@cli.group(invoke_without_command=True)
+@db_option
+@click.option("--since", help="Only entries at or after this date/time (ISO 8601, UTC).")
+@click.pass_context
+def audit(ctx: click.Context, db: Path | None, since: str | None) -> None:
+    """Print the audit log (oldest first)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            log = AuditRepository(database, SystemClock(), "")
+            for entry in log.entries(since):
+                who = entry.operator or "-"
+                till = printable(entry.till)
+                click.echo(
+                    f"{entry.seq:>6}  {entry.at}  {till:<16}  {printable(who):>8}  "
+                    f"{entry.event:<22}  {printable(entry.details)}"
+                )
+        finally:
+            database.close()
+
+
+@audit.command("verify")
+@db_option
+@click.pass_context
+def audit_verify(ctx: click.Context, db: Path | None) -> None:
+    """Check the audit log's hash chain; names the first entry that was changed or removed."""
+    path = _db_path(ctx, db)
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            log = AuditRepository(database, SystemClock(), "")
+            entries = list(log.entries())
+            broken = verify_chain(entries)
+        finally:
+            database.close()
+    if broken is not None:
+        raise click.ClickException(f"the audit log is broken at entry {broken}")
+    click.echo(f"audit log intact: {len(entries)} entries")
 
 
 def main() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from pos.app import PosApp
+from pos.app import IDLE_LIMIT, PosApp
+from pos.auth.pins import PinHasher
 from pos.domain.clock import Clock, IdGenerator, SystemClock, UuidIds
 from pos.services.container import build_services
 
@@ -14,11 +17,17 @@ def make_app(
     *,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
+    hasher: PinHasher | None = None,
+    idle_clock: Callable[[], float] = time.monotonic,
+    idle_limit: float | None = None,
 ) -> PosApp:
     """Open the database at ``db_path`` and build the till on it.
 
     Raises:
         DatabaseOpenError: the database cannot be used (the message says why).
     """
-    services = build_services(db_path, clock=clock or SystemClock(), ids=ids or UuidIds())
-    return PosApp(services)
+    services = build_services(
+        db_path, clock=clock or SystemClock(), ids=ids or UuidIds(), hasher=hasher
+    )
+    limit = idle_limit if idle_limit is not None else services.settings.idle_lock_seconds
+    return PosApp(services, idle_clock=idle_clock, idle_limit=min(limit, IDLE_LIMIT))

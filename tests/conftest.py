@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pos.auth.pins import fast_test_hasher
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.store import init_database
@@ -32,6 +33,13 @@ def clock() -> FixedClock:
     return FixedClock(FIXED_NOW)
 
 
+FAST_HASHER = fast_test_hasher()
+"""OWASP-minimum Argon2id: the production parameters make every login test slow."""
+
+MANAGER = ("9001", "7391")
+CASHIER = ("1001", "2580")
+
+
 @pytest.fixture
 def empty_db(tmp_path: Path) -> Path:
     """A new database with the current schema and nothing in it."""
@@ -42,29 +50,44 @@ def empty_db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def demo_db(tmp_path: Path) -> Path:
-    """A new database with the demo catalog."""
+    """A new database with the demo catalog and the demo operators."""
     path = tmp_path / "demo.sqlite"
-    init_database(path, demo_catalog=DEMO_CATALOG)
+    init_database(path, demo_catalog=DEMO_CATALOG, demo_operators=True, hasher=FAST_HASHER)
     return path
 
 
 @pytest.fixture
 def shop_db(tmp_path: Path) -> Path:
-    """The full demo shop: the catalog and the demo discount rules."""
+    """The full demo shop: the catalog, the demo discount rules and operators."""
     path = tmp_path / "shop.sqlite"
-    init_database(path, demo_catalog=DEMO_CATALOG, demo_discounts=DEMO_DISCOUNTS)
+    init_database(
+        path,
+        demo_catalog=DEMO_CATALOG,
+        demo_discounts=DEMO_DISCOUNTS,
+        demo_operators=True,
+        hasher=FAST_HASHER,
+    )
     return path
 
 
 @pytest.fixture
 def app_factory(demo_db: Path, clock: FixedClock) -> Iterator[Callable[..., object]]:
-    """Build the till exactly as the CLI does, with a fixed clock and ids."""
+    """Build the till exactly as the CLI does, with a fixed clock and ids, logged in
+    (as the demo manager unless told otherwise; ``login=None`` starts at the login)."""
     from pos.factory import make_app
 
     built = []
 
-    def factory(db: Path | None = None) -> object:
-        app = make_app(db or demo_db, clock=clock, ids=SequentialIds())
+    def factory(
+        db: Path | None = None,
+        login: tuple[str, str] | None = MANAGER,
+        **options: object,
+    ) -> object:
+        app = make_app(
+            db or demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER, **options
+        )
+        if login is not None:
+            app.services.sessions.login(*login)
         built.append(app)
         return app
 

@@ -83,4 +83,73 @@ class DiscountRule(BaseModel):
         table_name = "discount_rule"
 
 
-MODELS: tuple[type[BaseModel], ...] = (Setting, Product, Cart, CartLine, DiscountRule)
+class Operator(BaseModel):
+    number = peewee.TextField(unique=True)
+    name = peewee.TextField()
+    role = peewee.TextField()
+    active = peewee.IntegerField(default=1)
+    pin_hash = peewee.TextField()
+    failed_attempts = peewee.IntegerField(default=0)
+    locked_until = UtcTextDateTimeField(null=True)
+    tokens_valid_after = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "operator"
+
+
+class RefreshToken(BaseModel):
+    token_hash = peewee.TextField(unique=True)
+    family = peewee.TextField(index=True)
+    operator = peewee.TextField(index=True)
+    expires_at = peewee.IntegerField()
+    used_at = peewee.IntegerField(null=True)
+    revoked = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "refresh_token"
+
+
+class RevokedToken(BaseModel):
+    jti = peewee.TextField()
+    iss = peewee.TextField()
+    expires_at = peewee.IntegerField(index=True)
+
+    class Meta:
+        table_name = "revoked_token"
+        primary_key = peewee.CompositeKey("jti", "iss")
+
+
+class UsedOverride(BaseModel):
+    jti = peewee.TextField(primary_key=True)
+    used_at = peewee.IntegerField()
+
+    class Meta:
+        table_name = "used_override"
+
+
+class AuditLog(BaseModel):
+    seq = peewee.AutoField()
+    at = peewee.TextField()
+    till = peewee.TextField()
+    operator = peewee.TextField(null=True)
+    event = peewee.TextField(index=True)
+    details = peewee.TextField()
+    prev_hash = peewee.TextField()
+    hash = peewee.TextField()
+
+    class Meta:
+        table_name = "audit_log"
+
+
+MODELS: tuple[type[BaseModel], ...] = (
+    Setting,
+    Product,
+    Cart,
+    CartLine,
+    DiscountRule,
+    Operator,
+    RefreshToken,
+    RevokedToken,
+    UsedOverride,
+    AuditLog,
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 import peewee
@@ -136,6 +137,10 @@ class CartRepository:
                 row = m.Cart.create(uuid=uuid, till=self.till, opened_at=now, status="open")
             return StoredCart(row.id, row.uuid, row.opened_at, self._lines(row.id))
 
+    def transaction(self) -> AbstractContextManager[None]:
+        """One transaction around several changes (an approved void and its audit)."""
+        return writing(self.db)
+
     def save_line(self, cart_id: int, line: CartLine) -> None:
         """Insert or replace one line."""
         with writing(self.db):
@@ -153,7 +158,11 @@ class CartRepository:
                 )
                 .on_conflict(
                     conflict_target=[m.CartLine.cart, m.CartLine.line_no],
-                    update={m.CartLine.qty: peewee.EXCLUDED.qty},
+                    update={
+                        m.CartLine.qty: peewee.EXCLUDED.qty,
+                        m.CartLine.unit_price: peewee.EXCLUDED.unit_price,
+                        m.CartLine.fixed_price: peewee.EXCLUDED.fixed_price,
+                    },
                 )
                 .execute()
             )

@@ -1,6 +1,22 @@
 """The till's screens, one per module."""
 
-from pos.screens.modals import ConfirmModal, GuardedCommandPalette, GuardedModal, RecallModal
+from pos.screens.login import LoginScreen, SetupScreen
+from pos.screens.modals import (
+    ConfirmModal,
+    GuardedCommandPalette,
+    GuardedModal,
+    ManagerOverrideModal,
+    RecallModal,
+)
 from pos.screens.scan import ScanScreen
 
-__all__ = ["ConfirmModal", "GuardedCommandPalette", "GuardedModal", "RecallModal", "ScanScreen"]
+__all__ = [
+    "ConfirmModal",
+    "GuardedCommandPalette",
+    "GuardedModal",
+    "LoginScreen",
+    "ManagerOverrideModal",
+    "RecallModal",
+    "ScanScreen",
+    "SetupScreen",
+]

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from pos.auth.pins import MAX_INPUT
 from pos.domain.cart import ParkedCart
 from pos.domain.money import format_money
 from pos.domain.text import plural
+from pos.services.approvals import ApprovalRefused
 
 T = TypeVar("T")
 
@@ -151,3 +155,58 @@ class GuardedCommandPalette(CommandPalette):
         if key != "enter":
             self._scanned_chars = 0
         return False
+
+
+class ManagerOverrideModal(ModalScreen[str | None]):
+    """A manager approves one action with their number and PIN.
+
+    Dismisses with a single-use override token for exactly that action, or None.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc")]
+
+    def __init__(
+        self,
+        approve: Callable[[str, str], str],
+        what: str,
+    ) -> None:
+        super().__init__()
+        self._approve = approve
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Manager approval needed", id="title")
+            yield Label(Text(self.what), id="question")
+            yield Label("Manager number")
+            yield Input(id="number", restrict=r"[0-9]*", max_length=12)
+            yield Label("PIN")
+            yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=MAX_INPUT)
+            yield Label("", id="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#number", Input).focus()
+
+    @on(Input.Submitted, "#number")
+    def _to_pin(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        number = self.query_one("#number", Input).value
+        pin_input = self.query_one("#pin", Input)
+        pin, pin_input.value = pin_input.value, ""
+        try:
+            token = self._approve(number, pin)
+        except ApprovalRefused as exc:
+            self.query_one("#hint", Label).update(Text(str(exc)))
+            self.app.bell()
+            self.query_one("#number", Input).focus()
+            return
+        self.dismiss(token)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -18,8 +18,11 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from pos.auth.guard import Guard, LoginRequired, OverrideRequired
+from pos.auth.service import Identity
 from pos.domain.money import format_money
-from pos.screens.modals import ConfirmModal, RecallModal
+from pos.screens.modals import ConfirmModal, ManagerOverrideModal, RecallModal
+from pos.services.approvals import Approvals
 from pos.services.checkout import Change, CheckoutService, Outcome
 from pos.widgets import CartTable, EntryLine, MessageLine, TillHeader, TotalsPanel
 
@@ -43,17 +46,27 @@ class ScanScreen(Screen[None]):
         Binding("minus", "change_qty(-1)", "Less", key_display="-", priority=True),
         Binding("f4", "set_qty", "Qty", key_display="F4", priority=True),
         Binding("delete", "void_line", "Void", key_display="Del", priority=True),
+        Binding("f5", "set_price", "Price", key_display="F5", priority=True),
         Binding("f6", "park", "Park", key_display="F6", priority=True),
         Binding("f7", "recall", "Recall", key_display="F7", priority=True),
         Binding("f8", "void_cart", "Void all", key_display="F8", priority=True),
     ]
     """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
 
-    def __init__(self, checkout: CheckoutService, store_name: str, till_name: str) -> None:
+    def __init__(
+        self,
+        checkout: CheckoutService,
+        store_name: str,
+        till_name: str,
+        guard: Guard,
+        approvals: Approvals,
+    ) -> None:
         super().__init__()
         self.checkout = checkout
         self.store_name = store_name
         self.till_name = till_name
+        self.guard = guard
+        self.approvals = approvals
 
     def compose(self) -> ComposeResult:
         header = TillHeader(id="header")
@@ -66,6 +79,12 @@ class ScanScreen(Screen[None]):
         yield EntryLine(id="entry")
         yield MessageLine("", id="message")
         yield Footer()
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog or a login: show who is at the till now."""
+        identity = self.guard.identity
+        header = self.query_one(TillHeader)
+        header.operator = f"{identity.name} ({identity.number})" if identity else ""
 
     def on_screen_suspend(self) -> None:
         """A dialog opened over the screen: drop a half-typed entry rather than let it
@@ -123,7 +142,54 @@ class ScanScreen(Screen[None]):
 
     def action_submit(self) -> None:
         text = self.entry.take()
-        self.apply(self.checkout.submit(text, selected=self.cart_table.selected_line_no))
+        if not text:
+            self.apply(self.checkout.submit(text))
+            return
+        self._permitted(
+            "sale",
+            lambda _who, _approval: self.checkout.submit(
+                text, selected=self.cart_table.selected_line_no
+            ),
+        )
+
+    def _permitted(
+        self,
+        scope: str,
+        act: Callable[[Identity, str | None], Outcome],
+        action: dict[str, object] | None = None,
+        what: str = "",
+    ) -> None:
+        """Run ``act`` through the guard: at once if the operator may, after a manager's
+        approval if not, or not at all (back to the login) if the session is gone."""
+        try:
+            identity = self.guard.require(scope)
+        except LoginRequired as exc:
+            self.apply(Outcome.fail(str(exc)))
+            lock = getattr(self.app, "lock_till", None)
+            if lock is not None:
+                lock()
+            return
+        except OverrideRequired as exc:
+            requester = exc.identity
+            if action is None:
+                self.apply(Outcome.fail(str(exc)))
+                return
+            bound = action
+
+            def approve(number: str, pin: str) -> str:
+                return self.approvals.grant(
+                    number, pin, requester=requester.number, scope=scope, action=bound
+                )
+
+            def approved(token: str | None) -> None:
+                if token is None:
+                    self.apply(Outcome.info("Not approved: nothing changed"))
+                else:
+                    self.apply(act(requester, token))
+
+            self.app.push_screen(ManagerOverrideModal(approve, what or str(exc)), approved)
+            return
+        self.apply(act(identity, None))
 
     def action_cancel(self) -> None:
         self.entry.take()
@@ -132,14 +198,76 @@ class ScanScreen(Screen[None]):
     # ------------------------------------------------------------- line commands
 
     def action_change_qty(self, delta: int) -> None:
-        self.apply(self._on_selected(lambda no: self.checkout.change_quantity(no, delta)))
+        line_no = self.cart_table.selected_line_no
+        if line_no is None:
+            self.apply(self._on_selected(lambda no: self.checkout.change_quantity(no, delta)))
+            return
+        line = self.checkout.cart.line(line_no)
+        self._quantity_change(
+            line_no,
+            line.qty + delta,
+            lambda who, approval: self.checkout.change_quantity(line_no, delta, who, approval),
+        )
 
     def action_set_qty(self) -> None:
         text = self.entry.take()
-        self.apply(self._on_selected(lambda no: self.checkout.set_quantity(no, text)))
+        line_no = self.cart_table.selected_line_no
+        if line_no is None:
+            self.apply(self._on_selected(lambda no: self.checkout.set_quantity(no, text)))
+            return
+        target = self.checkout.quantity_from(line_no, text)
+        self._quantity_change(
+            line_no,
+            target,
+            lambda who, approval: self.checkout.set_quantity(line_no, text, who, approval),
+        )
+
+    def _quantity_change(
+        self, line_no: int, target: int | None, act: Callable[[Identity, str | None], Outcome]
+    ) -> None:
+        """A higher quantity is selling; a lower one voids units and needs ``void``."""
+        line = self.checkout.cart.line(line_no)
+        if target is None or target >= line.qty or target < 1:
+            self._permitted("sale", act)
+            return
+        self._permitted(
+            "void",
+            act,
+            self.checkout.action_for("void", line_no) | {"new_qty": target},
+            f"Take {line.name} from {line.qty} down to {target}",
+        )
 
     def action_void_line(self) -> None:
-        self.apply(self._on_selected(self.checkout.void_line))
+        line_no = self.cart_table.selected_line_no
+        if line_no is None:
+            self.apply(self._on_selected(self.checkout.void_line))
+            return
+        line = self.checkout.cart.line(line_no)
+        self._permitted(
+            "void",
+            lambda who, approval: self.checkout.void_line(line_no, who, approval),
+            self.checkout.action_for("void", line_no),
+            f"Void line {line_no}: {line.name}, {format_money(line.total)}",
+        )
+
+    def action_set_price(self) -> None:
+        text = self.entry.take()
+        line_no = self.cart_table.selected_line_no
+        if line_no is None:
+            self.apply(self._on_selected(self.checkout.void_line))
+            return
+        price = self.checkout.parse_price(text)
+        if isinstance(price, Outcome):
+            self.apply(price)
+            return
+        line = self.checkout.cart.line(line_no)
+        self._permitted(
+            "price_override",
+            lambda who, approval: self.checkout.set_price(line_no, price, who, approval),
+            self.checkout.action_for("price_override", line_no, price),
+            f"Change the price of {line.name} from {format_money(line.unit_price)} "
+            f"to {format_money(price)}",
+        )
 
     def _on_selected(self, act: Callable[[int], Outcome]) -> Outcome:
         line_no = self.cart_table.selected_line_no
@@ -179,10 +307,15 @@ class ScanScreen(Screen[None]):
             return
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.apply(self.checkout.void_cart())
-            else:
+            if not yes:
                 self.apply(Outcome.info("Cart kept"))
+                return
+            self._permitted(
+                "void",
+                lambda who, approval: self.checkout.void_cart(who, approval),
+                self.checkout.action_for("void"),
+                f"Void the whole cart: {format_money(self.checkout.cart.subtotal)}",
+            )
 
         question = (
             f"Void the whole cart? {len(cart)} lines, {cart.item_count} items, "

@@ -9,11 +9,13 @@ as it was.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
+from pos.auth.service import Identity
+from pos.auth.tokens import Claims
 from pos.db.errors import StorageError
 from pos.db.repositories import CartRepository
 from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodeError, BarcodePattern, Measure, parse_scan
@@ -30,10 +32,11 @@ from pos.domain.entry import (
     WeightEntry,
     parse_entry,
 )
-from pos.domain.money import format_money
+from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.pricing import PricedBasket, Pricer
 from pos.domain.receipt import format_qty
 from pos.domain.text import plural
+from pos.services.approvals import ApprovalRefused, Approvals
 
 
 class Change(StrEnum):
@@ -110,7 +113,9 @@ class CheckoutService:
         new_id: Callable[[], str],
         patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
         rules: RuleSource | None = None,
+        approvals: Approvals | None = None,
     ) -> None:
+        self._approvals = approvals
         self._catalog = catalog
         self._carts = carts
         self._clock = clock
@@ -295,12 +300,16 @@ class CheckoutService:
             added = entry.count
         if added <= 0:
             return Outcome.fail("Quantity must be at least 1")
-        return self._set(line, pending.qty_before + added, keep_pending=True)
+        # correcting the scan just made (even downwards) is not a void: the units
+        # being taken off were added by that same scan a moment ago
+        return self._set(line, pending.qty_before + added, keep_pending=True, checked=True)
 
     # ----------------------------------------------------------------- line edits
 
-    def set_quantity(self, line_no: int, text: str) -> Outcome:
-        """Set a line's quantity to what was typed (F4)."""
+    def set_quantity(
+        self, line_no: int, text: str, actor: Identity | None = None, approval: str | None = None
+    ) -> Outcome:
+        """Set a line's quantity to what was typed (F4); lowering it is a void of units."""
         line = self.cart.get(line_no)
         if line is None:
             return Outcome.fail("Select a line first")
@@ -320,10 +329,24 @@ class CheckoutService:
             return Outcome.fail(f"{text!r} is not a quantity")
         if qty <= 0:
             return Outcome.fail("Quantity must be at least 1; to remove the line, void it (Del)")
-        return self._set(line, qty)
+        return self._set(line, qty, actor=actor, approval=approval)
 
-    def change_quantity(self, line_no: int, delta: int) -> Outcome:
-        """Add ``delta`` items to a line (the + and - keys)."""
+    def quantity_from(self, line_no: int, text: str) -> int | None:
+        """The quantity ``text`` would set on the line (None if it is not one)."""
+        line = self.cart.get(line_no)
+        entry = parse_entry(text)
+        if line is None:
+            return None
+        if isinstance(entry, CountEntry):
+            return entry.count * 1000 if line.unit is Unit.KG else entry.count
+        if isinstance(entry, WeightEntry) and line.unit is Unit.KG:
+            return entry.grams
+        return None
+
+    def change_quantity(
+        self, line_no: int, delta: int, actor: Identity | None = None, approval: str | None = None
+    ) -> Outcome:
+        """Add ``delta`` items to a line (the + and - keys); taking some off is a void."""
         line = self.cart.get(line_no)
         if line is None:
             return Outcome.fail("Select a line first")
@@ -332,12 +355,41 @@ class CheckoutService:
         qty = line.qty + delta
         if qty < 1:
             return Outcome.fail("Quantity cannot go below 1: to remove the line, void it (Del)")
-        return self._set(line, qty)
+        return self._set(line, qty, actor=actor, approval=approval)
 
-    def _set(self, line: CartLine, qty: int, *, keep_pending: bool = False) -> Outcome:
+    def _set(
+        self,
+        line: CartLine,
+        qty: int,
+        *,
+        keep_pending: bool = False,
+        actor: Identity | None = None,
+        approval: str | None = None,
+        checked: bool = False,
+    ) -> Outcome:
         if qty > max_qty(line.unit):
             return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")
         new = line.with_qty(qty)
+        if qty < line.qty and not checked and self._approvals is not None:
+            # fewer than before: units are voided, which needs the void scope
+            action = self.action_for("void", line.line_no) | {"new_qty": qty}
+            allowed = self._authorise(actor, "void", action, approval)
+            if isinstance(allowed, Outcome):
+                return allowed
+            failed = self._audited_write(
+                lambda: self._carts.save_line(self.cart_id, new),
+                allowed,
+                "void_units",
+                actor,
+                {**action, "name": line.name},
+            )
+            if failed is not None:
+                return failed
+            self.cart.put(new)
+            self.reprice({line.barcode})
+            if not keep_pending:
+                self._pending = None
+            return Outcome(Change.LINE, _describe(new), new)
         saved = self._save(new)
         if saved.error:
             return saved
@@ -345,34 +397,148 @@ class CheckoutService:
             self._pending = None
         return Outcome(Change.LINE, _describe(new), new)
 
-    def void_line(self, line_no: int) -> Outcome:
-        """Remove a line from the cart."""
+    def action_for(
+        self, scope: str, line_no: int | None = None, price: int | None = None
+    ) -> dict[str, Any]:
+        """What an approval for ``scope`` is bound to: this cart, this line, this amount."""
+        action: dict[str, Any] = {"scope": scope, "cart": self.cart_uuid}
+        line = self.cart.get(line_no) if line_no is not None else None
+        if line is not None:
+            action.update(line=line.line_no, barcode=line.barcode, qty=line.qty, total=line.total)
+        else:
+            action.update(total=self.cart.subtotal, lines=len(self.cart))
+        if price is not None:
+            action["price"] = price
+        return action
+
+    def _authorise(
+        self, actor: Identity | None, scope: str, action: dict[str, Any], approval: str | None
+    ) -> Claims | Outcome | None:
+        """None if ``actor`` may act; the approval's claims if a manager approved exactly this;
+        a refusal otherwise. Enforced here, not only by the screen."""
+        if actor is not None and actor.may(scope):
+            return None
+        if approval is None or self._approvals is None:
+            return Outcome.fail(f"This needs a manager's approval ({scope})")
+        try:
+            return self._approvals.check(approval, scope, action)
+        except ApprovalRefused as exc:
+            return Outcome.fail(str(exc))
+
+    def _audited_write(
+        self,
+        write: Callable[[], None],
+        claims: Claims | None,
+        event: str,
+        actor: Identity | None,
+        details: dict[str, Any],
+    ) -> Outcome | None:
+        """Do a privileged change, use up its approval and audit it, all in one transaction."""
+        try:
+            with self._carts.transaction():
+                write()
+                if claims is not None and self._approvals is not None:
+                    self._approvals.consume(claims)
+                    self._approvals.record(
+                        "override",
+                        claims.sub,
+                        {
+                            "scope": details.get("scope"),
+                            "requester": actor.number if actor else None,
+                            **details,
+                        },
+                    )
+                if self._approvals is not None:
+                    self._approvals.record(event, actor.number if actor else None, details)
+        except ApprovalRefused as exc:
+            return Outcome.fail(str(exc))
+        except StorageError as exc:
+            return _not_saved(exc)
+        return None
+
+    def void_line(
+        self, line_no: int, actor: Identity | None = None, approval: str | None = None
+    ) -> Outcome:
+        """Remove a line from the cart (scope ``void``, or a manager's approval)."""
         line = self.cart.get(line_no)
         if line is None:
             return Outcome.fail("Select a line first")
-        try:
-            self._carts.delete_line(self.cart_id, line_no)
-        except StorageError as exc:
-            return _not_saved(exc)
+        action = self.action_for("void", line_no)
+        allowed = self._authorise(actor, "void", action, approval)
+        if isinstance(allowed, Outcome):
+            return allowed
+        failed = self._audited_write(
+            lambda: self._carts.delete_line(self.cart_id, line_no),
+            allowed,
+            "void",
+            actor,
+            {**action, "name": line.name},
+        )
+        if failed is not None:
+            return failed
         self.cart.remove(line_no)
         self.reprice({line.barcode})
         self._pending = None
         return Outcome(Change.REMOVED, f"Voided {line.name}", line)
 
-    def void_cart(self) -> Outcome:
+    def void_cart(self, actor: Identity | None = None, approval: str | None = None) -> Outcome:
         """Remove every line (after the screen's confirmation)."""
         if not len(self.cart):
             return Outcome.fail("The cart is already empty")
-        try:
-            self._carts.clear(self.cart_id)
-        except StorageError as exc:
-            return _not_saved(exc)
+        action = self.action_for("void")
+        allowed = self._authorise(actor, "void", action, approval)
+        if isinstance(allowed, Outcome):
+            return allowed
+        failed = self._audited_write(
+            lambda: self._carts.clear(self.cart_id), allowed, "void_cart", actor, action
+        )
+        if failed is not None:
+            return failed
         count = plural(len(self.cart), "line")
         self.cart.clear()
         self._pending = None
         self._awaiting_weight = None
         self.reprice()
         return Outcome(Change.RELOAD, f"Cart voided ({count})")
+
+    def parse_price(self, text: str) -> int | Outcome:
+        """A typed price (``1.50``) in minor units, or why not."""
+        try:
+            price = parse_money(text, what="price")
+        except MoneyError as exc:
+            return Outcome.fail(f"Type the new price, then press F5 ({exc})")
+        return price
+
+    def set_price(
+        self, line_no: int, price: int, actor: Identity | None = None, approval: str | None = None
+    ) -> Outcome:
+        """Change a line's unit price (scope ``price_override``, or a manager's approval)."""
+        line = self.cart.get(line_no)
+        if line is None:
+            return Outcome.fail("Select a line first")
+        if line.unit is Unit.KG and price <= 0:
+            return Outcome.fail("A weighed item's price per kg must be more than 0")
+        other = self.cart.find((line.barcode, price))
+        if other is not None and other.line_no != line_no:
+            return Outcome.fail(f"Line {other.line_no} already has {line.name} at that price")
+        action = self.action_for("price_override", line_no, price)
+        allowed = self._authorise(actor, "price_override", action, approval)
+        if isinstance(allowed, Outcome):
+            return allowed
+        new = replace(line, unit_price=price, fixed_price=True)
+        failed = self._audited_write(
+            lambda: self._carts.save_line(self.cart_id, new),
+            allowed,
+            "price_override",
+            actor,
+            {**action, "old_price": line.unit_price, "name": line.name},
+        )
+        if failed is not None:
+            return failed
+        self.cart.put(new)
+        self.reprice({line.barcode})
+        self._pending = None
+        return Outcome(Change.LINE, f"{line.name}: price {format_money(price)}", new)
 
     def cancel(self) -> Outcome:
         """Escape: drop a weight prompt and stop a typed quantity applying to the last scan."""

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pos.auth.guard import Guard
+from pos.auth.keys import KeyFileError, create_key_file, key_file_for, load_keyring
+from pos.auth.pins import PinHasher
+from pos.auth.service import Authenticator
+from pos.auth.tokens import TokenCodec
+from pos.db.auth_repositories import AuditRepository, OperatorRepository, TokenStateRepository
 from pos.db.database import Database, TillLock, open_database
 from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.repositories import (
@@ -14,9 +20,12 @@ from pos.db.repositories import (
     SettingsRepository,
 )
 from pos.domain.clock import Clock, IdGenerator
+from pos.services.approvals import Approvals
 from pos.services.catalog import CatalogService
 from pos.services.checkout import CheckoutService
 from pos.services.discounts import DiscountService
+from pos.services.operators import OperatorAdmin
+from pos.services.session import SessionService
 from pos.services.store import StoreSettings
 
 
@@ -30,6 +39,12 @@ class Services:
     checkout: CheckoutService
     catalog: CatalogService
     discounts: DiscountService
+    auth: Authenticator
+    guard: Guard
+    operators: OperatorAdmin
+    audit: AuditRepository
+    approvals: Approvals
+    sessions: SessionService
     lock: TillLock | None = None
 
     def close(self) -> None:
@@ -39,7 +54,12 @@ class Services:
 
 
 def build_services(
-    db_path: Path, *, clock: Clock, ids: IdGenerator, create: bool = False
+    db_path: Path,
+    *,
+    clock: Clock,
+    ids: IdGenerator,
+    create: bool = False,
+    hasher: PinHasher | None = None,
 ) -> Services:
     """Open the database and wire the services to it.
 
@@ -53,6 +73,18 @@ def build_services(
         lock = TillLock(db_path, settings.till_name)
         lock.acquire()
         products = ProductRepository(db)
+        operator_repo = OperatorRepository(db)
+        keys = key_file_for(db_path)
+        if not keys.exists() and operator_repo.count() == 0:
+            create_key_file(keys, clock.now())  # a database set up before operators existed
+        keyring = load_keyring(keys, clock.now())
+        audit = AuditRepository(db, clock, settings.till_name)
+        token_state = TokenStateRepository(db, clock)
+        pin_hasher = hasher or PinHasher()
+        codec = TokenCodec(keyring, f"pos:{settings.store_name}/{settings.till_name}")
+        auth = Authenticator(operator_repo, token_state, audit, codec, pin_hasher, clock)
+        operators = OperatorAdmin(operator_repo, token_state, audit, pin_hasher, clock)
+        approvals = Approvals(auth)
         checkout = CheckoutService(
             products,
             CartRepository(db, settings.till_name),
@@ -60,9 +92,13 @@ def build_services(
             ids.new_id,
             settings.patterns,
             DiscountRepository(db),
+            approvals,
         )
+        guard = Guard(auth)
+        sessions = SessionService(auth, guard, operators, checkout)
         catalog = CatalogService(products, settings.patterns)
         discounts = DiscountService(DiscountRepository(db), products)
+
     except StorageError as exc:
         db.close()
         if lock is not None:
@@ -70,9 +106,28 @@ def build_services(
         raise DatabaseOpenError(
             f"{db_path}: the database cannot be read ({exc.detail}); run pos db check"
         ) from exc
+    except KeyFileError as exc:
+        db.close()
+        if lock is not None:
+            lock.release()
+        raise DatabaseOpenError(str(exc)) from exc
     except Exception:
         db.close()
         if lock is not None:
             lock.release()
         raise
-    return Services(db_path, db, settings, checkout, catalog, discounts, lock)
+    return Services(
+        db_path=db_path,
+        db=db,
+        settings=settings,
+        checkout=checkout,
+        catalog=catalog,
+        discounts=discounts,
+        auth=auth,
+        guard=guard,
+        operators=operators,
+        audit=audit,
+        approvals=approvals,
+        sessions=sessions,
+        lock=lock,
+    )

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from pos.auth.keys import key_file_for, rotate
+from pos.auth.pins import PinHasher
+from pos.auth.service import OperatorRecord
+from pos.db.auth_repositories import OperatorRepository
 from pos.db.database import open_database, probe, remove_database_files
 from pos.db.errors import DatabaseOpenError
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
@@ -18,10 +23,17 @@ from pos.domain.barcodes import (
 from pos.services.catalog import CatalogService, ImportReport
 from pos.services.discounts import DiscountService, RulesReport
 
+DEMO_OPERATORS = (
+    ("1001", "Demo Cashier", "cashier", "2580"),
+    ("9001", "Demo Manager", "manager", "7391"),
+)
+"""The operators ``pos init --demo`` creates (the README lists them)."""
+
 SETTING_DEFAULTS: dict[str, str] = {
     "store_name": "My Shop",
     "till_name": "Till 1",
     "barcode_patterns": json.dumps(patterns_to_json(DEFAULT_PATTERNS)),
+    "idle_lock_minutes": "15",
 }
 """Every setting the till knows, with its default."""
 
@@ -33,6 +45,7 @@ class StoreSettings:
     store_name: str
     till_name: str
     patterns: tuple[BarcodePattern, ...]
+    idle_lock_seconds: int = 15 * 60
 
     @classmethod
     def load(cls, repo: SettingsRepository) -> StoreSettings:
@@ -41,6 +54,7 @@ class StoreSettings:
             store_name=values["store_name"],
             till_name=values["till_name"],
             patterns=patterns_from_json(json.loads(values["barcode_patterns"])),
+            idle_lock_seconds=int(values["idle_lock_minutes"]) * 60,
         )
 
 
@@ -52,6 +66,10 @@ def validate_setting(key: str, value: str) -> str:
     """
     if key not in SETTING_DEFAULTS:
         raise ValueError(f"unknown setting {key!r}; settings are {', '.join(SETTING_DEFAULTS)}")
+    if key == "idle_lock_minutes":
+        if not value.strip().isdigit() or not 1 <= int(value) <= 15:
+            raise ValueError("idle_lock_minutes must be 1 to 15 (PCI DSS: 15 at most)")
+        return str(int(value))
     if key == "barcode_patterns":
         try:
             data = json.loads(value)
@@ -84,7 +102,9 @@ def init_database(
     *,
     demo_catalog: Path | None = None,
     demo_discounts: Path | None = None,
+    demo_operators: bool = False,
     force: bool = False,
+    hasher: PinHasher | None = None,
 ) -> InitReport:
     """Create a database with the current schema, optionally with the demo catalog and rules.
 
@@ -117,6 +137,11 @@ def init_database(
             rules = service.import_json(demo_discounts)
             if not rules.ok:
                 raise DatabaseOpenError("the demo discounts are invalid: " + rules.errors[0])
+        if demo_operators:
+            repo = OperatorRepository(db)
+            pins = hasher or PinHasher()
+            for number, name, role, pin in DEMO_OPERATORS:
+                repo.add(OperatorRecord(number, name, role, True, pins.hash(pin)))
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the main file
     except BaseException:
         db.close()
@@ -127,4 +152,6 @@ def init_database(
     building.replace(path)
     Path(f"{building}-wal").unlink(missing_ok=True)
     Path(f"{building}-shm").unlink(missing_ok=True)
+    keys = key_file_for(path)
+    rotate(keys, datetime.now(UTC))  # a fresh key: tokens for a replaced database die
     return InitReport(path, report, rules)

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from pos.auth.roles import scopes_for
+from pos.auth.service import Identity
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.checkout import Change, CheckoutService
 from pos.services.container import Services, build_services
+from tests.conftest import FAST_HASHER
+
+BOSS = Identity("9001", "Demo Manager", "manager", scopes_for("manager"))
+CLERK = Identity("1001", "Demo Cashier", "cashier", scopes_for("cashier"))
 
 PEN = "4006381333931"  # 1.20
 LEMON = "5000000000012"  # 0.50
@@ -19,7 +25,7 @@ CHEESE = "2010001000006"  # priced by its label
 
 @pytest.fixture
 def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
-    built = build_services(demo_db, clock=clock, ids=SequentialIds())
+    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
     yield built
     built.close()
 
@@ -30,7 +36,7 @@ def co(services: Services) -> CheckoutService:
 
 
 def reopen(demo_db: Path, clock: FixedClock) -> Services:
-    return build_services(demo_db, clock=clock, ids=SequentialIds())
+    return build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
 
 
 def qtys(co: CheckoutService) -> list[tuple[str, int]]:
@@ -147,10 +153,13 @@ def test_line_edits(co: CheckoutService) -> None:
     assert too_many.message == "'10000' is not a quantity"
     assert co.change_quantity(line_no, 9_999).error  # over the line limit
     assert qtys(co) == [(PEN, 12)]
-    removed = co.void_line(line_no)
+    assert co.void_line(line_no).error  # no operator with the void scope: refused
+    assert co.set_quantity(line_no, "3", CLERK).error  # fewer is a void of units
+    assert co.set_quantity(line_no, "3", BOSS).change is Change.LINE
+    removed = co.void_line(line_no, BOSS)
     assert removed.change is Change.REMOVED
     assert qtys(co) == []
-    assert co.void_line(line_no).error
+    assert co.void_line(line_no, BOSS).error
 
 
 def test_weighed_line_edits(co: CheckoutService) -> None:
@@ -190,10 +199,12 @@ def test_quantity_applies_only_while_the_scanned_line_is_selected(co: CheckoutSe
 def test_void_cart(co: CheckoutService) -> None:
     co.submit(PEN)
     co.submit(LEMON)
-    outcome = co.void_cart()
+    assert co.void_cart(CLERK).error  # a cashier may not
+    assert len(co.cart) == 2
+    outcome = co.void_cart(BOSS)
     assert outcome.change is Change.RELOAD
     assert len(co.cart) == 0
-    assert co.void_cart().error
+    assert co.void_cart(BOSS).error
 
 
 def test_open_cart_survives_a_restart(demo_db: Path, clock: FixedClock) -> None:
@@ -232,7 +243,7 @@ def test_park_and_recall(demo_db: Path, clock: FixedClock) -> None:
     assert [(p.lines, p.items, p.total) for p in parked] == [(1, 2, 240), (1, 1, 50)]
     co.submit(LEMON)
     assert co.recall(parked[0].id).error  # the current cart is not empty
-    co.void_line(co.cart.lines[0].line_no)
+    co.void_line(co.cart.lines[0].line_no, BOSS)
     outcome = co.recall(parked[0].id)
     assert outcome.change is Change.RELOAD
     assert qtys(co) == [(PEN, 2)]
@@ -251,7 +262,7 @@ def test_storage_failure_keeps_the_cart_and_says_not_saved(
     assert outcome.error
     assert outcome.message.startswith("NOT saved")
     assert qtys(co) == [(PEN, 1)]
-    assert co.void_line(co.cart.lines[0].line_no).error
+    assert co.void_line(co.cart.lines[0].line_no, BOSS).error
     assert qtys(co) == [(PEN, 1)]
     services.db.execute_sql("PRAGMA query_only = 0")  # the fault is gone: a retry works
     assert not co.submit(PEN).error

@@ -27,9 +27,16 @@ async def test_import_then_scan(tmp_path: Path, clock: FixedClock) -> None:
     assert runner.invoke(cli, ["init", "--db", str(db)]).exit_code == 0
     result = runner.invoke(cli, ["products", "import", "--db", str(db), str(catalog)])
     assert result.output.strip() == "imported 3 products: 3 new, 0 updated"
+    result = runner.invoke(
+        cli, ["operators", "add", "--db", str(db), "--number", "42", "--name", "Alex",
+              "--role", "cashier"], input="8264\n",
+    )
+    assert result.output.strip() == "added cashier 42 (Alex)"
 
     app = make_app(db, clock=clock, ids=SequentialIds())
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4", "2", "enter", "8", "2", "6", "4", "enter")
+        await pilot.pause()
         await scan(pilot, "5000112637922")
         await scan(pilot, "5000112637922")
         await scan(pilot, "036000291452")  # UPC-A as the scanner reports it

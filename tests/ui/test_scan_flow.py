@@ -230,7 +230,9 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=SIZE):
         titles = [command.title for command in app.get_system_commands(app.screen)]
-        assert titles == ["Park cart", "Recall parked cart", "Void cart", "Void line", "Quit"]
+        assert titles == [
+            "Park cart", "Recall parked cart", "Void cart", "Void line", "Log out", "Quit",
+        ]
 
 
 async def test_a_scan_redraws_one_row_not_the_cart(

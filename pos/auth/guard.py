@@ -1,0 +1,102 @@
+"""The guard: the one place every screen and privileged action passes through.
+
+An action declares the scope it needs and asks :meth:`Guard.require`. The guard
+validates the current access token (refreshing it silently when it has run out and
+the refresh token is still good) and either returns the operator's
+:class:`Identity`, raises :class:`LoginRequired` (no valid session: show the login
+screen), or raises :class:`OverrideRequired` (valid session, missing scope: ask a
+manager). Business code receives the identity and never sees a token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+
+from pos.auth.service import Authenticator, Identity, Session
+from pos.auth.tokens import USER_MESSAGE, Expired, TokenError
+
+REFRESH_MARGIN = 60
+"""Refresh the access token when it has less than this many seconds left."""
+
+
+class LoginRequired(Exception):
+    """No valid session; ``str()`` is what to tell the operator."""
+
+
+class OverrideRequired(Exception):
+    """The operator lacks ``scope``: a manager must approve the action."""
+
+    def __init__(self, scope: str, identity: Identity) -> None:
+        super().__init__(f"{identity.name} may not do this ({scope}): a manager must approve")
+        self.scope = scope
+        self.identity = identity
+
+
+class Guard:
+    """Holds the session (in memory only) and decides every access."""
+
+    def __init__(self, auth: Authenticator, now: Callable[[], float] = time.time) -> None:
+        self.auth = auth
+        self._now = now
+        self.session: Session | None = None
+
+    @property
+    def identity(self) -> Identity | None:
+        return self.session.identity if self.session else None
+
+    def start(self, session: Session) -> None:
+        self.session = session
+
+    def require(self, scope: str) -> Identity:
+        """The current operator, if they may act with ``scope``.
+
+        Raises:
+            LoginRequired: there is no valid session (fails closed on any error).
+            OverrideRequired: the operator lacks the scope.
+        """
+        session = self.session
+        if session is None:
+            raise LoginRequired("Please log in")
+        try:
+            try:
+                identity = self.auth.validate(session.access)
+            except Expired:
+                self.session = session = self.auth.refresh(session)
+                identity = self.auth.validate(session.access)
+        except TokenError as exc:
+            self._refuse(session, exc)
+            raise LoginRequired(USER_MESSAGE) from None
+        except Exception as exc:  # fail closed: an error in checking is a refusal
+            self._refuse(session, exc)
+            raise LoginRequired(USER_MESSAGE) from None
+        session.identity = identity
+        if scope not in identity.scopes:
+            raise OverrideRequired(scope, identity)
+        return identity
+
+    def _refuse(self, session: Session, exc: Exception) -> None:
+        self.session = None
+        with contextlib.suppress(Exception):  # the refusal stands even if it cannot be logged
+            self.auth.audit.append(
+                "token_refused", session.identity.number, {"error": type(exc).__name__}
+            )
+
+    def keep_alive(self) -> None:
+        """Refresh the access token shortly before it expires (called on a timer while
+        the operator is active)."""
+        session = self.session
+        if session is None or session.access_expires - self._now() > REFRESH_MARGIN:
+            return
+        try:
+            self.session = self.auth.refresh(session)
+        except TokenError as exc:
+            self._refuse(session, exc)
+
+    def logout(self) -> None:
+        if self.session is not None:
+            try:
+                self.auth.logout(self.session)
+            finally:
+                self.session = None

@@ -1,0 +1,128 @@
+"""The signing key file, kept beside the database and readable only by its owner.
+
+``pos init`` makes it with 256 random bits and a key id. ``pos keys rotate`` adds a
+new current key; the old one stays only as long as a token it signed can live
+(one refresh-token lifetime), then it is dropped at the next rotation or start.
+The file is never inside the database, so a copy of the database alone cannot
+mint tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import stat
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pos.auth.tokens import LIFETIME, Keyring, TokenKind, WeakKey, new_key
+
+KEEP_OLD_KEYS = timedelta(seconds=LIFETIME[TokenKind.REFRESH])
+
+
+class KeyFileError(Exception):
+    """The key file is missing, unreadable, too open or damaged; the message says which."""
+
+
+def key_file_for(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".keys")
+
+
+def _new_kid(now: datetime) -> str:
+    return f"k{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+
+
+def _write(path: Path, data: dict[str, object]) -> None:
+    """Write atomically with mode 0600 from the start (never briefly world-readable)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=2)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path)
+
+
+def create_key_file(path: Path, now: datetime) -> str:
+    """Make a new key file with one key; returns its key id. Refuses to overwrite."""
+    if path.exists():
+        raise KeyFileError(f"{path} already exists")
+    kid = _new_kid(now)
+    _write(path, {"current": kid, "keys": [_entry(kid, new_key(), now)]})
+    return kid
+
+
+def _entry(
+    kid: str, key: bytes, now: datetime, retire: datetime | None = None
+) -> dict[str, object]:
+    return {
+        "kid": kid,
+        "key": base64.b64encode(key).decode(),
+        "created": now.isoformat(),
+        "retire_after": retire.isoformat() if retire else None,
+    }
+
+
+def _read(path: Path) -> dict[str, object]:
+    if not path.exists():
+        raise KeyFileError(
+            f"The signing key file {path} is missing; tokens cannot be issued. "
+            "Restore it from a backup, or run pos keys rotate to make a new one "
+            "(everyone must log in again)."
+        )
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise KeyFileError(
+            f"{path} can be read by other users (mode {mode:o}); run: chmod 600 {path}"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KeyFileError(f"{path} cannot be read ({exc})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+        raise KeyFileError(f"{path} is not a key file")
+    return data
+
+
+def load_keyring(path: Path, now: datetime) -> Keyring:
+    """The keys that may still verify tokens at ``now``.
+
+    Raises:
+        KeyFileError: missing, too open, damaged, or a key is too short.
+    """
+    data = _read(path)
+    keys: dict[str, bytes] = {}
+    try:
+        for entry in data["keys"]:  # type: ignore[union-attr]
+            retire = entry.get("retire_after")
+            if retire and datetime.fromisoformat(retire) < now:
+                continue
+            keys[entry["kid"]] = base64.b64decode(entry["key"], validate=True)
+        return Keyring(str(data["current"]), keys)
+    except (KeyError, TypeError, ValueError, WeakKey) as exc:
+        raise KeyFileError(f"{path} is damaged or holds a weak key ({exc})") from exc
+
+
+def rotate(path: Path, now: datetime) -> str:
+    """Make a new current key; keep the others only while their tokens can live.
+
+    A missing file is created (all earlier tokens then stop verifying).
+    """
+    if not path.exists():
+        return create_key_file(path, now)
+    data = _read(path)
+    kept = []
+    for entry in data["keys"]:  # type: ignore[union-attr]
+        retire = entry.get("retire_after")
+        if retire and datetime.fromisoformat(retire) < now:
+            continue
+        if entry["kid"] == data["current"]:
+            entry = {**entry, "retire_after": (now + KEEP_OLD_KEYS).isoformat()}
+        kept.append(entry)
+    kid = _new_kid(now)
+    kept.append(_entry(kid, new_key(), now))
+    _write(path, {"current": kid, "keys": kept})
+    return kid

@@ -1,0 +1,89 @@
+"""PINs: the policy for choosing one, and Argon2id hashing (argon2-cffi).
+
+A PIN is 4 to 8 ASCII digits, compared exactly as typed (``"0007"`` is not
+``"7"``). Runs like ``1234``/``9876`` and one repeated digit are refused. Anything
+longer than :data:`MAX_INPUT` is refused before it reaches the hasher, so a pasted
+10 kB "PIN" cannot tie the till up hashing it.
+
+Only the Argon2id hash is stored. The default parameters are argon2-cffi's
+(RFC 9106 low-memory profile: t=3, m=64 MiB, p=4), above OWASP's minimum; a hash
+made with weaker parameters is upgraded at the next successful login.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_LENGTH = 4
+MAX_LENGTH = 8
+MAX_INPUT = 16
+"""Longer input is refused without hashing it."""
+
+DUMMY_PIN = "0000000000"
+"""Verified against when the operator number is unknown, so both cases take as long."""
+
+
+class PinPolicyError(ValueError):
+    """A PIN that may not be chosen; the message says why."""
+
+
+def check_new_pin(pin: str) -> str:
+    """Validate a PIN an operator is choosing.
+
+    Raises:
+        PinPolicyError: wrong length, not digits, a run or a repeated digit.
+    """
+    if not (pin.isascii() and pin.isdigit()):
+        raise PinPolicyError("a PIN is digits only")
+    if not MIN_LENGTH <= len(pin) <= MAX_LENGTH:
+        raise PinPolicyError(f"a PIN is {MIN_LENGTH} to {MAX_LENGTH} digits")
+    if len(set(pin)) == 1:
+        raise PinPolicyError("a PIN cannot be one digit repeated")
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
+    if steps in ({1}, {-1}):
+        raise PinPolicyError("a PIN cannot be a run like 1234 or 9876")
+    return pin
+
+
+class PinHasher:
+    """Argon2id hashing and verification of PINs.
+
+    Args:
+        hasher: The argon2-cffi hasher; tests pass a cheaper one (OWASP's minimum).
+    """
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self._hasher = hasher or PasswordHasher()
+        self._dummy = self._hasher.hash(DUMMY_PIN)
+
+    def hash(self, pin: str) -> str:
+        return self._hasher.hash(check_new_pin(pin))
+
+    def verify(self, stored: str | None, pin: str) -> bool:
+        """Whether ``pin`` matches ``stored``. A missing or damaged hash never matches,
+        and still costs one Argon2 verification (no timing difference)."""
+        if len(pin) > MAX_INPUT or not (pin.isascii() and pin.isdigit()):
+            self._burn()
+            return False
+        try:
+            return self._hasher.verify(stored or self._dummy, pin) and stored is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored: str) -> bool:
+        try:
+            return self._hasher.check_needs_rehash(stored)
+        except InvalidHashError:
+            return True
+
+    def _burn(self) -> None:
+        with contextlib.suppress(VerificationError):
+            self._hasher.verify(self._dummy, DUMMY_PIN + "x")
+
+
+def fast_test_hasher() -> PinHasher:
+    """OWASP's minimum Argon2id parameters (m=19 MiB, t=2, p=1): for tests only."""
+    return PinHasher(PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1))

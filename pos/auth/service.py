@@ -1,0 +1,299 @@
+"""Logging in, staying logged in, logging out, and manager overrides.
+
+Works on small ports (:class:`OperatorStore`, :class:`TokenStore`,
+:class:`AuditSink`) that :mod:`pos.db` implements, so the rules here are tested
+without a database and never touch a token outside this package.
+
+The rules:
+
+* A wrong number or PIN gets one message and takes the same time (an unknown
+  number is checked against a dummy hash). An over-long PIN is refused before
+  hashing.
+* 10 failures lock the operator for 30 minutes (PCI DSS 8.3.4); the count lives in
+  the database, so a restart does not reset it.
+* A login issues an access token (5 min) and a refresh token (8 h). Refresh tokens
+  rotate on every use; presenting a used one revokes the whole family.
+* Logout puts the access token's ``jti`` on the deny-list until it expires and
+  revokes the refresh family. Deactivating an operator or changing their PIN ends
+  every token they hold (``tokens_valid_after``).
+* A manager override is a 60-second token carrying one scope and the one action it
+  approves; the approver must not be the requester; it is consumed once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from pos.auth.pins import MAX_INPUT, PinHasher
+from pos.auth.roles import scopes_for
+from pos.auth.tokens import (
+    Claims,
+    InactiveOperator,
+    ReuseDetected,
+    Revoked,
+    TokenCodec,
+    TokenError,
+    TokenKind,
+    token_hash,
+)
+from pos.domain.clock import Clock
+
+MAX_ATTEMPTS = 10
+LOCKOUT = timedelta(minutes=30)
+LOGIN_FAILED = "Unknown operator or wrong PIN"
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorRecord:
+    number: str
+    name: str
+    role: str
+    active: bool
+    pin_hash: str
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+    tokens_valid_after: int = 0
+
+
+class OperatorStore(Protocol):
+    def get(self, number: str) -> OperatorRecord | None: ...
+
+    def record_failure(self, number: str, locked_until: datetime | None) -> int: ...
+
+    def record_success(self, number: str, new_hash: str | None) -> None: ...
+
+
+class TokenStore(Protocol):
+    def add_refresh(self, digest: str, family: str, operator: str, expires_at: int) -> None: ...
+
+    def use_refresh(self, digest: str, now: int) -> tuple[str, str | None]:
+        """Mark a refresh token used: ``("ok" | "used" | "unknown" | "revoked", family)``."""
+        ...
+
+    def revoke_family(self, family: str) -> None: ...
+
+    def revoke_jti(self, jti: str, iss: str, expires_at: int) -> None: ...
+
+    def is_revoked(self, jti: str, iss: str) -> bool: ...
+
+    def consume_override(self, jti: str, now: int) -> bool:
+        """Record an override as used; False if it already was."""
+        ...
+
+
+class AuditSink(Protocol):
+    def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> None: ...
+
+
+class LoginFailed(Exception):
+    """The login was refused; ``str()`` is what the operator is told."""
+
+
+class OverrideRefused(Exception):
+    """A manager override was refused; ``str()`` is what the screen shows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is acting: what business code receives instead of a token."""
+
+    number: str
+    name: str
+    role: str
+    scopes: tuple[str, ...]
+
+    def may(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+@dataclass(slots=True)
+class Session:
+    """The logged-in operator's tokens, in memory only."""
+
+    identity: Identity
+    access: str = field(repr=False)
+    refresh: str = field(repr=False)
+    access_expires: int
+    access_jti: str
+    issuer: str
+
+
+class Authenticator:
+    """Every credential and token decision of the till."""
+
+    def __init__(
+        self,
+        operators: OperatorStore,
+        tokens: TokenStore,
+        audit: AuditSink,
+        codec: TokenCodec,
+        hasher: PinHasher,
+        clock: Clock,
+    ) -> None:
+        self.operators = operators
+        self.tokens = tokens
+        self.audit = audit
+        self.codec = codec
+        self.hasher = hasher
+        self.clock = clock
+
+    # ------------------------------------------------------------------ login
+
+    def _check_pin(self, number: str, pin: str) -> OperatorRecord:
+        """The operator, if ``pin`` is right and they may log in; LoginFailed otherwise."""
+        now = self.clock.now()
+        if len(pin) > MAX_INPUT or len(number) > 12:
+            self.audit.append("login_failed", None, {"number": number[:12], "why": "too long"})
+            raise LoginFailed(LOGIN_FAILED)
+        operator = self.operators.get(number)
+        if operator is not None and operator.locked_until and operator.locked_until > now:
+            self.hasher.verify(None, pin)  # same time as any other attempt
+            self.audit.append("login_locked", number, {})
+            until = operator.locked_until.astimezone()
+            raise LoginFailed(
+                f"Operator {number} is locked until {until:%H:%M} after too many wrong PINs; "
+                "a manager can unlock it"
+            )
+        good = self.hasher.verify(operator.pin_hash if operator else None, pin)
+        if operator is None or not good or not operator.active:
+            if operator is not None and not good:
+                attempts = operator.failed_attempts + 1
+                lock = now + LOCKOUT if attempts >= MAX_ATTEMPTS else None
+                self.operators.record_failure(number, lock)
+                if lock is not None:
+                    self.audit.append("lockout", number, {"attempts": attempts})
+            why = "inactive" if operator is not None and good else "wrong number or PIN"
+            self.audit.append(
+                "login_failed", number if operator else None, {"number": number, "why": why}
+            )
+            raise LoginFailed(LOGIN_FAILED)
+        rehash = self.hasher.hash(pin) if self.hasher.needs_rehash(operator.pin_hash) else None
+        self.operators.record_success(number, rehash)
+        return operator
+
+    def login(self, number: str, pin: str) -> Session:
+        """Check the number and PIN and start a session.
+
+        Raises:
+            LoginFailed: with the message to show.
+        """
+        operator = self._check_pin(number, pin)
+        session = self._start(operator, family=secrets.token_hex(16))
+        self.audit.append("login", operator.number, {"role": operator.role})
+        return session
+
+    def _start(self, operator: OperatorRecord, family: str) -> Session:
+        scopes = scopes_for(operator.role)
+        access, claims = self.codec.issue(TokenKind.ACCESS, operator.number, operator.role, scopes)
+        refresh, refresh_claims = self.codec.issue(
+            TokenKind.REFRESH, operator.number, operator.role, scopes, {"fam": family}
+        )
+        self.tokens.add_refresh(token_hash(refresh), family, operator.number, refresh_claims.exp)
+        identity = Identity(operator.number, operator.name, operator.role, scopes)
+        return Session(identity, access, refresh, claims.exp, claims.jti, claims.iss)
+
+    # ------------------------------------------------------------------ using tokens
+
+    def _live_operator(self, claims: Claims) -> OperatorRecord:
+        operator = self.operators.get(claims.sub)
+        if operator is None or not operator.active:
+            raise InactiveOperator(claims.sub)
+        if claims.iat < operator.tokens_valid_after:
+            raise Revoked("tokens_valid_after")
+        return operator
+
+    def validate(self, access: str) -> Identity:
+        """The identity behind an access token, after every check.
+
+        Raises:
+            TokenError: the token is not (or no longer) good.
+        """
+        claims = self.codec.decode(access, TokenKind.ACCESS)
+        if self.tokens.is_revoked(claims.jti, claims.iss):
+            raise Revoked("jti")
+        operator = self._live_operator(claims)
+        return Identity(operator.number, operator.name, operator.role, scopes_for(operator.role))
+
+    def refresh(self, session: Session) -> Session:
+        """Swap the refresh token for a new pair (rotation with reuse detection).
+
+        Raises:
+            TokenError: ReuseDetected if it was used before (the family is revoked).
+        """
+        claims = self.codec.decode(session.refresh, TokenKind.REFRESH)
+        family = str(claims.extra.get("fam", ""))
+        status, stored_family = self.tokens.use_refresh(
+            token_hash(session.refresh), int(self.clock.now().timestamp())
+        )
+        if status == "used":
+            self.tokens.revoke_family(stored_family or family)
+            self.audit.append("refresh_reuse", claims.sub, {"family": family[:8]})
+            raise ReuseDetected("refresh token used twice")
+        if status != "ok":
+            raise Revoked(status)
+        operator = self._live_operator(claims)
+        return self._start(operator, family)
+
+    def logout(self, session: Session) -> None:
+        """End the session: deny-list the access token, revoke the refresh family."""
+        try:
+            claims = self.codec.decode(session.refresh, TokenKind.REFRESH)
+            self.tokens.revoke_family(str(claims.extra.get("fam", "")))
+        except TokenError:
+            pass  # an expired refresh token cannot be used anyway
+        self.tokens.revoke_jti(session.access_jti, session.issuer, session.access_expires)
+        self.audit.append("logout", session.identity.number, {})
+
+    # ------------------------------------------------------------------ overrides
+
+    def grant_override(
+        self, number: str, pin: str, *, requester: str, scope: str, action: Mapping[str, Any]
+    ) -> str:
+        """A manager approves one action: returns a 60-second single-use token.
+
+        Raises:
+            OverrideRefused: wrong credentials, no such scope, or self-approval.
+        """
+        if number == requester:
+            self.audit.append("override_refused", requester, {"why": "self", "scope": scope})
+            raise OverrideRefused("Another operator must approve: you cannot approve yourself")
+        try:
+            approver = self._check_pin(number, pin)
+        except LoginFailed as exc:
+            raise OverrideRefused(str(exc)) from None
+        if scope not in scopes_for(approver.role):
+            self.audit.append(
+                "override_refused",
+                approver.number,
+                {"why": "scope", "scope": scope, "requester": requester},
+            )
+            raise OverrideRefused(f"Operator {number} may not approve this ({scope})")
+        token, _ = self.codec.issue(
+            TokenKind.OVERRIDE,
+            approver.number,
+            approver.role,
+            (scope,),
+            {"act": dict(action), "req": requester},
+        )
+        return token
+
+    def check_override(self, token: str, scope: str, action: Mapping[str, Any]) -> Claims:
+        """Validate an override for exactly this scope and action (not yet consumed).
+
+        Raises:
+            TokenError: expired, forged, for another action, or already used.
+        """
+        claims = self.codec.decode(token, TokenKind.OVERRIDE)
+        if claims.scope != (scope,) or claims.extra.get("act") != dict(action):
+            raise Revoked("override for another action")
+        self._live_operator(claims)
+        return claims
+
+    def consume_override(self, claims: Claims) -> None:
+        """Use the override up: call inside the action's own transaction."""
+        if not self.tokens.consume_override(claims.jti, int(self.clock.now().timestamp())):
+            raise Revoked("override already used")

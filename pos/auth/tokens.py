@@ -1,0 +1,318 @@
+"""Short-lived local JWTs (PyJWT, HS256), validated in one place.
+
+Three kinds, each with its own ``typ`` header, its own key (derived from the
+signing key for that purpose only) and its own lifetime:
+
+======== ==================== ========= ================================================
+kind     ``typ``              lifetime  use
+======== ==================== ========= ================================================
+access   ``pos-access+jwt``   5 min     every screen and action (refreshed silently)
+refresh  ``pos-refresh+jwt``  8 h       one shift; rotated on every use
+override ``pos-override+jwt`` 60 s      one manager approval, bound to one action
+======== ==================== ========= ================================================
+
+PyJWT checks a claim only when it is present and never looks at ``typ``, accepts a
+numeric string or ``1e20`` as ``exp``, and lets the header name keys. The wrapper
+therefore: allows HS256 only; requires every claim; checks ``typ`` per kind;
+insists that ``exp``/``iat``/``nbf`` are integers and that ``exp - iat`` is within
+the kind's lifetime; matches ``kid`` against a strict pattern before looking a key
+up; refuses ``jku``/``jwk``/``x5u``/``x5c`` headers; refuses keys under 32 bytes.
+Each failure is its own exception class (kept in the audit log); the cashier sees
+one message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import jwt
+
+ALGORITHM = "HS256"
+AUDIENCE = "pos-till"
+LEEWAY = 30
+"""Seconds of clock difference tolerated on ``exp``/``nbf``/``iat`` (one machine)."""
+MIN_KEY_BYTES = 32
+KID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+FORBIDDEN_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "crit"})
+MAX_TOKEN_LENGTH = 8_192
+REQUIRED = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti")
+
+
+class TokenKind(StrEnum):
+    ACCESS = "access"
+    REFRESH = "refresh"
+    OVERRIDE = "override"
+
+    @property
+    def typ(self) -> str:
+        return f"pos-{self.value}+jwt"
+
+
+LIFETIME: dict[TokenKind, int] = {
+    TokenKind.ACCESS: 5 * 60,
+    TokenKind.REFRESH: 8 * 60 * 60,
+    TokenKind.OVERRIDE: 60,
+}
+"""Seconds each kind of token lives (and the most ``exp - iat`` may be)."""
+
+USER_MESSAGE = "Session no longer valid: please log in again"
+"""What the cashier is told about any token failure."""
+
+
+class TokenError(Exception):
+    """A token was refused. The class name goes to the audit log; never the token."""
+
+    message = USER_MESSAGE
+
+
+class Malformed(TokenError):
+    """Not a JWT at all, or too long."""
+
+
+class BadSignature(TokenError):
+    """The signature does not match (tampered, or signed with another key)."""
+
+
+class WrongAlgorithm(TokenError):
+    """Anything but HS256 (``none`` included)."""
+
+
+class Expired(TokenError):
+    pass
+
+
+class NotYetValid(TokenError):
+    """``nbf`` or ``iat`` in the future beyond the leeway."""
+
+
+class WrongIssuer(TokenError):
+    pass
+
+
+class WrongAudience(TokenError):
+    pass
+
+
+class MissingClaim(TokenError):
+    pass
+
+
+class BadClaim(TokenError):
+    """A claim of the wrong type (``exp`` as a string, ``sub`` as a number ...)."""
+
+
+class WrongKind(TokenError):
+    """The ``typ`` header is not the kind expected (a refresh token used as access)."""
+
+
+class TooLongLived(TokenError):
+    """``exp - iat`` is longer than this kind of token may live."""
+
+
+class UnknownKey(TokenError):
+    """The ``kid`` is malformed or names no key we hold."""
+
+
+class ForbiddenHeader(TokenError):
+    """A header that names outside key material, or an unknown critical extension."""
+
+
+class Revoked(TokenError):
+    """The ``jti`` was revoked (logout), or the operator's tokens were ended."""
+
+
+class ReuseDetected(TokenError):
+    """A refresh token was used twice: its whole family is now revoked."""
+
+
+class InactiveOperator(TokenError):
+    """The operator has been deactivated."""
+
+
+class WeakKey(Exception):
+    """A signing key shorter than 32 bytes: the till refuses to start with it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Keyring:
+    """The signing keys: the current one signs, the others only verify until retired."""
+
+    current: str
+    keys: Mapping[str, bytes]
+
+    def __post_init__(self) -> None:
+        if self.current not in self.keys:
+            raise WeakKey("the current key id has no key")
+        for kid, key in self.keys.items():
+            if not KID_PATTERN.match(kid):
+                raise WeakKey(f"key id {kid!r} is not a valid key id")
+            if len(key) < MIN_KEY_BYTES:
+                raise WeakKey(f"key {kid} is {len(key)} bytes; at least {MIN_KEY_BYTES} needed")
+
+    def key_for(self, kid: str, kind: TokenKind) -> bytes:
+        """A key for one kind of token only, derived from the stored key (HMAC)."""
+        return hmac.new(self.keys[kid], f"pos-{kind.value}".encode(), hashlib.sha256).digest()
+
+
+def new_key() -> bytes:
+    """256 random bits."""
+    return secrets.token_bytes(32)
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """A validated token's contents."""
+
+    kind: TokenKind
+    sub: str
+    role: str
+    scope: tuple[str, ...]
+    iss: str
+    iat: int
+    exp: int
+    jti: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class TokenCodec:
+    """Issues and validates the till's tokens.
+
+    Args:
+        keyring: The signing keys.
+        issuer: This store and till (``pos:<store>/<till>``); checked exactly.
+        now: Seconds since the epoch (injectable for issuing; PyJWT's own checks of
+            ``exp``/``nbf``/``iat`` use the real clock).
+    """
+
+    def __init__(self, keyring: Keyring, issuer: str, now: Callable[[], float] = time.time) -> None:
+        self.keyring = keyring
+        self.issuer = issuer
+        self._now = now
+        self._jwt = jwt.PyJWT(options={"enforce_minimum_key_length": True})
+
+    def issue(
+        self,
+        kind: TokenKind,
+        sub: str,
+        role: str,
+        scope: tuple[str, ...],
+        extra: Mapping[str, Any] | None = None,
+    ) -> tuple[str, Claims]:
+        """Sign a new token; returns it with its claims."""
+        now = int(self._now())
+        claims = {
+            "iss": self.issuer,
+            "aud": AUDIENCE,
+            "sub": sub,
+            "role": role,
+            "scope": " ".join(scope),
+            "iat": now,
+            "nbf": now,
+            "exp": now + LIFETIME[kind],
+            "jti": str(uuid.uuid4()),
+            **(extra or {}),
+        }
+        kid = self.keyring.current
+        token = self._jwt.encode(
+            claims,
+            self.keyring.key_for(kid, kind),
+            algorithm=ALGORITHM,
+            headers={"kid": kid, "typ": kind.typ},
+        )
+        return token, self._claims(kind, claims)
+
+    def decode(self, token: str, kind: TokenKind) -> Claims:
+        """Validate a token of ``kind``; every check in the module docstring.
+
+        Raises:
+            TokenError: a subclass naming what failed.
+        """
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+            raise Malformed("not a token")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Malformed(type(exc).__name__) from None
+        if FORBIDDEN_HEADERS & set(header):
+            raise ForbiddenHeader(", ".join(sorted(FORBIDDEN_HEADERS & set(header))))
+        if header.get("alg") != ALGORITHM:
+            raise WrongAlgorithm(str(header.get("alg")))
+        typ = header.get("typ")
+        if not isinstance(typ, str) or typ.lower() != kind.typ:
+            raise WrongKind(str(typ))
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not KID_PATTERN.match(kid) or kid not in self.keyring.keys:
+            raise UnknownKey("kid")
+        try:
+            decoded = self._jwt.decode_complete(
+                token,
+                self.keyring.key_for(kid, kind),
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=self.issuer,
+                leeway=LEEWAY,
+                options={"require": list(REQUIRED), "strict_aud": True},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Expired("exp") from None
+        except jwt.ImmatureSignatureError:
+            raise NotYetValid("nbf/iat") from None
+        except jwt.InvalidIssuerError:
+            raise WrongIssuer("iss") from None
+        except jwt.InvalidAudienceError:
+            raise WrongAudience("aud") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise MissingClaim(exc.claim) from None
+        except jwt.InvalidAlgorithmError:
+            raise WrongAlgorithm("alg") from None
+        except jwt.InvalidSignatureError:
+            raise BadSignature("signature") from None
+        except (
+            jwt.InvalidIssuedAtError,
+            jwt.exceptions.InvalidSubjectError,
+            jwt.exceptions.InvalidJTIError,
+        ) as exc:
+            raise BadClaim(type(exc).__name__) from None
+        except jwt.PyJWTError as exc:  # crit extensions, bad padding, bad JSON ...
+            raise Malformed(type(exc).__name__) from None
+        payload = decoded["payload"]
+        for name in ("exp", "iat", "nbf"):
+            if type(payload[name]) is not int:
+                raise BadClaim(name)
+        for name in ("sub", "jti", "role", "scope"):
+            if not isinstance(payload.get(name), str):
+                raise BadClaim(name) if name in payload else MissingClaim(name)
+        if payload["exp"] - payload["iat"] > LIFETIME[kind]:
+            raise TooLongLived(f"{payload['exp'] - payload['iat']}s")
+        if payload["nbf"] > payload["exp"]:
+            raise BadClaim("nbf")
+        return self._claims(kind, payload)
+
+    @staticmethod
+    def _claims(kind: TokenKind, payload: Mapping[str, Any]) -> Claims:
+        known = {"iss", "aud", "sub", "role", "scope", "iat", "nbf", "exp", "jti"}
+        return Claims(
+            kind=kind,
+            sub=payload["sub"],
+            role=payload["role"],
+            scope=tuple(payload["scope"].split()),
+            iss=payload["iss"],
+            iat=payload["iat"],
+            exp=payload["exp"],
+            jti=payload["jti"],
+            extra={k: v for k, v in payload.items() if k not in known},
+        )
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a refresh token: its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,212 @@
+"""Operators, token state and the audit log (the ports of :mod:`pos.auth.service`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+import peewee
+
+from pos.auth.audit import GENESIS, AuditEntry, canonical, entry_hash
+from pos.auth.service import OperatorRecord
+from pos.db import models as m
+from pos.db.errors import bound, reading, storage_errors, writing
+from pos.domain.clock import Clock
+
+
+def _operator(row: m.Operator) -> OperatorRecord:
+    return OperatorRecord(
+        number=row.number,
+        name=row.name,
+        role=row.role,
+        active=bool(row.active),
+        pin_hash=row.pin_hash,
+        failed_attempts=row.failed_attempts,
+        locked_until=row.locked_until,
+        tokens_valid_after=row.tokens_valid_after,
+    )
+
+
+class OperatorRepository:
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+
+    @reading
+    def get(self, number: str) -> OperatorRecord | None:
+        row = m.Operator.get_or_none(m.Operator.number == number)
+        return None if row is None else _operator(row)
+
+    @reading
+    def all(self) -> list[OperatorRecord]:
+        return [_operator(r) for r in m.Operator.select().order_by(m.Operator.number)]
+
+    @reading
+    def count(self) -> int:
+        return int(m.Operator.select().count())
+
+    def add(self, record: OperatorRecord) -> None:
+        with writing(self.db):
+            m.Operator.create(
+                number=record.number,
+                name=record.name,
+                role=record.role,
+                active=int(record.active),
+                pin_hash=record.pin_hash,
+            )
+
+    def record_failure(self, number: str, locked_until: datetime | None) -> int:
+        with writing(self.db):
+            updates: dict[Any, Any] = {m.Operator.failed_attempts: m.Operator.failed_attempts + 1}
+            if locked_until is not None:
+                updates[m.Operator.locked_until] = locked_until
+                updates[m.Operator.failed_attempts] = 0  # a new count after the lockout
+            m.Operator.update(updates).where(m.Operator.number == number).execute()
+            row = m.Operator.get_or_none(m.Operator.number == number)
+            return 0 if row is None else row.failed_attempts
+
+    def record_success(self, number: str, new_hash: str | None) -> None:
+        with writing(self.db):
+            updates: dict[Any, Any] = {m.Operator.failed_attempts: 0, m.Operator.locked_until: None}
+            if new_hash is not None:
+                updates[m.Operator.pin_hash] = new_hash
+            m.Operator.update(updates).where(m.Operator.number == number).execute()
+
+    def set_pin(self, number: str, pin_hash: str, tokens_valid_after: int) -> bool:
+        with writing(self.db):
+            return bool(
+                m.Operator.update(
+                    pin_hash=pin_hash,
+                    tokens_valid_after=tokens_valid_after,
+                    failed_attempts=0,
+                    locked_until=None,
+                )
+                .where(m.Operator.number == number)
+                .execute()
+            )
+
+    def set_active(self, number: str, active: bool, tokens_valid_after: int) -> bool:
+        with writing(self.db):
+            return bool(
+                m.Operator.update(active=int(active), tokens_valid_after=tokens_valid_after)
+                .where(m.Operator.number == number)
+                .execute()
+            )
+
+    def unlock(self, number: str) -> bool:
+        with writing(self.db):
+            return bool(
+                m.Operator.update(failed_attempts=0, locked_until=None)
+                .where(m.Operator.number == number)
+                .execute()
+            )
+
+
+class TokenStateRepository:
+    """Refresh-token hashes and families, the deny-list, and used overrides."""
+
+    def __init__(self, db: peewee.Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def add_refresh(self, digest: str, family: str, operator: str, expires_at: int) -> None:
+        with writing(self.db):
+            m.RefreshToken.create(
+                token_hash=digest, family=family, operator=operator, expires_at=expires_at
+            )
+
+    def use_refresh(self, digest: str, now: int) -> tuple[str, str | None]:
+        with writing(self.db):
+            row = m.RefreshToken.get_or_none(m.RefreshToken.token_hash == digest)
+            if row is None:
+                return "unknown", None
+            if row.revoked:
+                return "revoked", row.family
+            # the guarded update makes two concurrent uses impossible: one row changes
+            changed = (
+                m.RefreshToken.update(used_at=now)
+                .where((m.RefreshToken.id == row.id) & m.RefreshToken.used_at.is_null())
+                .execute()
+            )
+            return ("ok" if changed else "used"), row.family
+
+    def revoke_family(self, family: str) -> None:
+        with writing(self.db):
+            m.RefreshToken.update(revoked=1).where(m.RefreshToken.family == family).execute()
+
+    def revoke_operator(self, number: str) -> None:
+        with writing(self.db):
+            m.RefreshToken.update(revoked=1).where(m.RefreshToken.operator == number).execute()
+
+    def revoke_jti(self, jti: str, iss: str, expires_at: int) -> None:
+        now = int(self.clock.now().timestamp())
+        with writing(self.db):
+            m.RevokedToken.insert(
+                jti=jti, iss=iss, expires_at=expires_at
+            ).on_conflict_ignore().execute()
+            # entries are only needed while their token could still be presented
+            m.RevokedToken.delete().where(m.RevokedToken.expires_at < now - 60).execute()
+            m.RefreshToken.delete().where(m.RefreshToken.expires_at < now - 60).execute()
+
+    @reading
+    def is_revoked(self, jti: str, iss: str) -> bool:
+        return (
+            m.RevokedToken.select()
+            .where((m.RevokedToken.jti == jti) & (m.RevokedToken.iss == iss))
+            .exists()
+        )
+
+    def consume_override(self, jti: str, now: int) -> bool:
+        try:
+            with writing(self.db):
+                m.UsedOverride.create(jti=jti, used_at=now)
+        except Exception as exc:  # the primary key says it was used before
+            if "constraint" in str(exc).lower() or "unique" in str(exc).lower():
+                return False
+            raise
+        return True
+
+
+class AuditRepository:
+    """The append-only, hash-chained audit log."""
+
+    def __init__(self, db: peewee.Database, clock: Clock, till: str) -> None:
+        self.db = db
+        self.clock = clock
+        self.till = till
+
+    def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> None:
+        """Add an entry; inside a caller's transaction it commits (or not) with it."""
+        with writing(self.db):
+            last = m.AuditLog.select().order_by(m.AuditLog.seq.desc()).first()
+            prev = last.hash if last else GENESIS
+            seq = (last.seq if last else 0) + 1
+            at = self.clock.now().isoformat(timespec="seconds")
+            body = canonical(details)
+            m.AuditLog.create(
+                seq=seq,
+                at=at,
+                till=self.till,
+                operator=operator,
+                event=event,
+                details=body,
+                prev_hash=prev,
+                hash=entry_hash(prev, seq, at, self.till, operator, event, body),
+            )
+
+    def entries(self, since: str | None = None) -> Iterator[AuditEntry]:
+        with bound(self.db), storage_errors():
+            query = m.AuditLog.select().order_by(m.AuditLog.seq)
+            if since:
+                query = query.where(m.AuditLog.at >= since)
+            for row in query.iterator():
+                yield AuditEntry(
+                    row.seq,
+                    row.at,
+                    row.till,
+                    row.operator,
+                    row.event,
+                    row.details,
+                    row.prev_hash,
+                    row.hash,
+                )

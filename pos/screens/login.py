@@ -1,0 +1,132 @@
+"""Logging in: the operator number and a masked PIN; and creating the first manager."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label
+
+from pos.auth.pins import MAX_INPUT
+from pos.auth.service import Identity, LoginFailed, Session
+from pos.services.session import SessionService
+
+
+class LoginScreen(Screen[Session]):
+    """Operator number, Enter, PIN, Enter. Dismisses with the new session.
+
+    When the till locked itself (idle), ``locked_by`` is the operator whose cart is
+    open: they log back in to continue; another operator needs to be a manager.
+    """
+
+    BINDINGS = [Binding("escape", "clear", "Clear", key_display="Esc")]
+
+    def __init__(
+        self,
+        sessions: SessionService,
+        store_name: str,
+        till_name: str,
+        locked_by: Identity | None = None,
+    ) -> None:
+        super().__init__()
+        self.sessions = sessions
+        self.store_name = store_name
+        self.till_name = till_name
+        self.locked_by = locked_by
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login-box"):
+            yield Label(Text(f"{self.store_name}  |  {self.till_name}"), id="where")
+            if self.locked_by is not None:
+                yield Label(
+                    Text(f"Till locked. {self.locked_by.name}, log in to continue."),
+                    id="title",
+                )
+            else:
+                yield Label("Log in", id="title")
+            yield Label("Operator number")
+            yield Input(id="number", restrict=r"[0-9]*", max_length=12, placeholder="e.g. 1001")
+            yield Label("PIN")
+            yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=MAX_INPUT)
+            yield Label("", id="login-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#number", Input).focus()
+
+    @on(Input.Submitted, "#number")
+    def _to_pin(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        number = self.query_one("#number", Input).value
+        pin_input = self.query_one("#pin", Input)
+        pin, pin_input.value = pin_input.value, ""
+        try:
+            session = self.sessions.login(number, pin, locked_by=self.locked_by)
+        except LoginFailed as exc:
+            self.query_one("#login-message", Label).update(Text(str(exc)))
+            self.app.bell()
+            self.query_one("#number", Input).focus()
+            return
+        self.dismiss(session)
+
+    def action_clear(self) -> None:
+        self.query_one("#number", Input).value = ""
+        self.query_one("#pin", Input).value = ""
+        self.query_one("#login-message", Label).update("")
+        self.query_one("#number", Input).focus()
+
+
+class SetupScreen(Screen[None]):
+    """A new database has no operators and no default account: create the first manager."""
+
+    def __init__(self, sessions: SessionService) -> None:
+        super().__init__()
+        self.sessions = sessions
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login-box"):
+            yield Label("Welcome: create the first manager", id="title")
+            yield Label("There are no operators yet. The first one is a manager.", id="where")
+            yield Label("Operator number")
+            yield Input(id="number", restrict=r"[0-9]*", max_length=12)
+            yield Label("Name")
+            yield Input(id="name", max_length=80)
+            yield Label("PIN (4 to 8 digits)")
+            yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=8)
+            yield Label("PIN again")
+            yield Input(id="pin2", password=True, restrict=r"[0-9]*", max_length=8)
+            yield Label("", id="login-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#number", Input).focus()
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        event.stop()
+        order = ["number", "name", "pin", "pin2"]
+        current = event.input.id or "number"
+        if current != "pin2":
+            self.query_one(f"#{order[order.index(current) + 1]}", Input).focus()
+            return
+        values = {key: self.query_one(f"#{key}", Input).value for key in order}
+        if values["pin"] != values["pin2"]:
+            self._say("The two PINs are different")
+            return
+        error = self.sessions.create_first_manager(values["number"], values["name"], values["pin"])
+        if error:
+            self._say(error)
+            return
+        self.dismiss(None)
+
+    def _say(self, message: str) -> None:
+        self.query_one("#login-message", Label).update(Text(message))
+        self.app.bell()

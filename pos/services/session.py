@@ -1,0 +1,63 @@
+"""Who is at the till: login, the idle lock's rules and the first-manager set-up."""
+
+from __future__ import annotations
+
+from pos.auth.guard import Guard
+from pos.auth.service import Authenticator, Identity, LoginFailed, Session
+from pos.services.checkout import CheckoutService
+from pos.services.operators import OperatorAdmin, OperatorError
+
+
+class SessionService:
+    """Starts sessions for the screens and keeps the open cart with its operator."""
+
+    def __init__(
+        self,
+        auth: Authenticator,
+        guard: Guard,
+        operators: OperatorAdmin,
+        checkout: CheckoutService,
+    ) -> None:
+        self.auth = auth
+        self.guard = guard
+        self.operators = operators
+        self.checkout = checkout
+
+    def needs_first_manager(self) -> bool:
+        return self.operators.none_yet()
+
+    def create_first_manager(self, number: str, name: str, pin: str) -> str | None:
+        """Create the first manager; returns an error message, or None when done."""
+        if not self.operators.none_yet():
+            return "There is already an operator: log in instead"
+        try:
+            self.operators.add(number, name, "manager", pin, by=None)
+        except OperatorError as exc:
+            return str(exc).capitalize()
+        return None
+
+    def login(self, number: str, pin: str, *, locked_by: Identity | None = None) -> Session:
+        """Log in. After an idle lock with a cart open, only its operator or a manager
+        may continue with it.
+
+        Raises:
+            LoginFailed: with the message to show.
+        """
+        session = self.auth.login(number, pin)
+        who = session.identity
+        if (
+            locked_by is not None
+            and who.number != locked_by.number
+            and len(self.checkout.cart)
+            and who.role != "manager"
+        ):
+            self.auth.logout(session)
+            self.auth.audit.append("takeover_refused", who.number, {"cart_of": locked_by.number})
+            raise LoginFailed(
+                f"This cart belongs to {locked_by.name}: they, or a manager, must log in"
+            )
+        self.guard.start(session)
+        return session
+
+    def logout(self) -> None:
+        self.guard.logout()
