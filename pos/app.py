@@ -37,8 +37,8 @@ class PosApp(App[None]):
         STYLES_DIR / "login.tcss",
     ]
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("ctrl+l", "log_out", "Log out", priority=True),
+        Binding("ctrl+q", "quit", "Quit", key_display="^Q", priority=True),
+        Binding("ctrl+l", "log_out", "Lock", key_display="^L", priority=True),
     ]
 
     def __init__(
@@ -106,6 +106,11 @@ class PosApp(App[None]):
         while not isinstance(self.screen, ScanScreen) and len(self.screen_stack) > 2:
             self.pop_screen()  # close any dialog first
         self.push_screen(login, lambda _: None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Lock and the palette need someone logged in (hidden on the login screen)."""
+        needs_session = action in ("log_out", "command_palette")
+        return not (needs_session and self.services.guard.session is None)
 
     def action_log_out(self) -> None:
         """Ctrl+L: end the session now; the cart stays for its operator."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -399,12 +400,13 @@ def _read_pin(prompt: str) -> str:
 def _operator_admin(database: Database, path: Path) -> OperatorAdmin:
     clock = SystemClock()
     till = StoreSettings.load(SettingsRepository(database)).till_name
+    token_now = lambda: int(time.time())  # noqa: E731 - the same clock tokens use
     return OperatorAdmin(
         OperatorRepository(database),
-        TokenStateRepository(database, clock),
+        TokenStateRepository(database, token_now),
         AuditRepository(database, clock, f"{till} (command line)"),
         PinHasher(),
-        clock,
+        token_now,
     )
 
 

@@ -295,5 +295,5 @@ class Authenticator:
 
     def consume_override(self, claims: Claims) -> None:
         """Use the override up: call inside the action's own transaction."""
-        if not self.tokens.consume_override(claims.jti, int(self.clock.now().timestamp())):
+        if not self.tokens.consume_override(claims.jti, self.codec.now()):
             raise Revoked("override already used")

@@ -199,6 +199,10 @@ class TokenCodec:
         self._now = now
         self._jwt = jwt.PyJWT(options={"enforce_minimum_key_length": True})
 
+    def now(self) -> int:
+        """Token time: the clock every token timestamp (and revocation cut-off) uses."""
+        return int(self._now())
+
     def issue(
         self,
         kind: TokenKind,
@@ -208,7 +212,7 @@ class TokenCodec:
         extra: Mapping[str, Any] | None = None,
     ) -> tuple[str, Claims]:
         """Sign a new token; returns it with its claims."""
-        now = int(self._now())
+        now = self.now()
         claims = {
             "iss": self.issuer,
             "aud": AUDIENCE,

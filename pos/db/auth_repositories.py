@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -105,9 +105,9 @@ class OperatorRepository:
 class TokenStateRepository:
     """Refresh-token hashes and families, the deny-list, and used overrides."""
 
-    def __init__(self, db: peewee.Database, clock: Clock) -> None:
+    def __init__(self, db: peewee.Database, now: Callable[[], int]) -> None:
         self.db = db
-        self.clock = clock
+        self.now = now  # token time (see TokenCodec.now), not the shop clock
 
     def add_refresh(self, digest: str, family: str, operator: str, expires_at: int) -> None:
         with writing(self.db):
@@ -139,7 +139,7 @@ class TokenStateRepository:
             m.RefreshToken.update(revoked=1).where(m.RefreshToken.operator == number).execute()
 
     def revoke_jti(self, jti: str, iss: str, expires_at: int) -> None:
-        now = int(self.clock.now().timestamp())
+        now = self.now()
         with writing(self.db):
             m.RevokedToken.insert(
                 jti=jti, iss=iss, expires_at=expires_at

@@ -52,7 +52,7 @@ class LoginScreen(Screen[Session]):
             yield Label("PIN")
             yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=MAX_INPUT)
             yield Label("", id="login-message")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#number", Input).focus()
@@ -104,7 +104,7 @@ class SetupScreen(Screen[None]):
             yield Label("PIN again")
             yield Input(id="pin2", password=True, restrict=r"[0-9]*", max_length=8)
             yield Label("", id="login-message")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#number", Input).focus()

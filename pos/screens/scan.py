@@ -42,9 +42,9 @@ class ScanScreen(Screen[None]):
     BINDINGS = [
         *_ENTRY_KEYS,
         Binding("escape", "cancel", "Clear", key_display="Esc", priority=True),
-        Binding("plus", "change_qty(1)", "More", key_display="+", priority=True),
-        Binding("minus", "change_qty(-1)", "Less", key_display="-", priority=True),
-        Binding("f4", "set_qty", "Qty", key_display="F4", priority=True),
+        Binding("plus", "change_qty(1)", "Qty", key_display="+/-", priority=True),
+        Binding("minus", "change_qty(-1)", "Less", key_display="-", show=False, priority=True),
+        Binding("f4", "set_qty", "Set qty", key_display="F4", priority=True),
         Binding("delete", "void_line", "Void", key_display="Del", priority=True),
         Binding("f5", "set_price", "Price", key_display="F5", priority=True),
         Binding("f6", "park", "Park", key_display="F6", priority=True),
@@ -78,7 +78,7 @@ class ScanScreen(Screen[None]):
             yield TotalsPanel(id="totals")
         yield EntryLine(id="entry")
         yield MessageLine("", id="message")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # Ctrl+P still opens it
 
     def on_screen_resume(self) -> None:
         """Back from a dialog or a login: show who is at the till now."""

@@ -79,11 +79,11 @@ def build_services(
             create_key_file(keys, clock.now())  # a database set up before operators existed
         keyring = load_keyring(keys, clock.now())
         audit = AuditRepository(db, clock, settings.till_name)
-        token_state = TokenStateRepository(db, clock)
         pin_hasher = hasher or PinHasher()
         codec = TokenCodec(keyring, f"pos:{settings.store_name}/{settings.till_name}")
+        token_state = TokenStateRepository(db, codec.now)
         auth = Authenticator(operator_repo, token_state, audit, codec, pin_hasher, clock)
-        operators = OperatorAdmin(operator_repo, token_state, audit, pin_hasher, clock)
+        operators = OperatorAdmin(operator_repo, token_state, audit, pin_hasher, codec.now)
         approvals = Approvals(auth)
         checkout = CheckoutService(
             products,

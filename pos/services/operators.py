@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pos.auth.pins import PinHasher, PinPolicyError
 from pos.auth.roles import ROLES
 from pos.auth.service import AuditSink, OperatorRecord
 from pos.db.auth_repositories import OperatorRepository, TokenStateRepository
-from pos.domain.clock import Clock
 from pos.domain.text import TextError, clean_name
 
 NUMBER = re.compile(r"^[0-9]{1,12}$")
@@ -28,13 +28,13 @@ class OperatorAdmin:
         tokens: TokenStateRepository,
         audit: AuditSink,
         hasher: PinHasher,
-        clock: Clock,
+        token_now: Callable[[], int],
     ) -> None:
         self._operators = operators
         self._tokens = tokens
         self._audit = audit
         self._hasher = hasher
-        self._clock = clock
+        self._token_now = token_now
 
     def add(self, number: str, name: str, role: str, pin: str, *, by: str | None) -> OperatorRecord:
         """Create an operator.
@@ -62,7 +62,7 @@ class OperatorAdmin:
         return record
 
     def _end_tokens(self, number: str) -> int:
-        cutoff = int(self._clock.now().timestamp()) + 1
+        cutoff = self._token_now() + 1  # tokens issued up to now stop working
         self._tokens.revoke_operator(number)
         return cutoff
 

@@ -16,7 +16,8 @@ def test_new_key_file_is_private_and_strong(tmp_path: Path) -> None:
     kid = create_key_file(path, NOW)
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     ring = load_keyring(path, NOW)
-    assert ring.current == kid and len(ring.keys[kid]) == 32
+    assert ring.current == kid
+    assert len(ring.keys[kid]) == 32
     with pytest.raises(KeyFileError, match="already exists"):
         create_key_file(path, NOW)
 
@@ -44,7 +45,8 @@ def test_rotation_keeps_the_old_key_for_one_shift(tmp_path: Path) -> None:
     first = create_key_file(path, NOW)
     second = rotate(path, NOW)
     ring = load_keyring(path, NOW + timedelta(hours=7))
-    assert ring.current == second and set(ring.keys) == {first, second}
+    assert ring.current == second
+    assert set(ring.keys) == {first, second}
     later = load_keyring(path, NOW + timedelta(hours=8, seconds=1))
     assert set(later.keys) == {second}
     third = rotate(path, NOW + timedelta(hours=9))

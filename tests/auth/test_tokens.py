@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import time
+from importlib.metadata import version
 from typing import Any
 
 import jwt
 import pytest
-from importlib.metadata import version
 
 from pos.auth import tokens as t
 from pos.auth.tokens import Keyring, TokenCodec, TokenKind
@@ -34,7 +34,9 @@ def forge(
     """Sign arbitrary claims the way an attacker with (or without) the key would."""
     signing = key if key is not None else Keyring("k1", {"k1": KEY}).key_for("k1", kind)
     return jwt.encode(
-        claims, signing, algorithm=algorithm,
+        claims,
+        signing,
+        algorithm=algorithm,
         headers={"kid": "k1", "typ": kind.typ, **(headers or {})},
     )
 
@@ -51,8 +53,17 @@ def forge_raw(header: dict[str, Any], payload: dict[str, Any], key: bytes) -> st
 
 def good_claims(**changes: Any) -> dict[str, Any]:
     now = int(time.time())
-    claims = {"iss": ISSUER, "aud": t.AUDIENCE, "sub": "1001", "role": "cashier",
-              "scope": "sale", "iat": now, "nbf": now, "exp": now + 300, "jti": "j-1"}
+    claims = {
+        "iss": ISSUER,
+        "aud": t.AUDIENCE,
+        "sub": "1001",
+        "role": "cashier",
+        "scope": "sale",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": "j-1",
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not ...}
 
@@ -102,14 +113,25 @@ def test_forged_good_token_is_accepted(codec: TokenCodec) -> None:
         (lambda: forge(good_claims(), headers={"kid": "../../dev/null"}), t.UnknownKey),
         (lambda: forge(good_claims(), headers={"kid": "' OR 1=1--"}), t.UnknownKey),
         (lambda: forge(good_claims(), headers={"kid": "k2"}), t.UnknownKey),
-        (lambda: forge_raw({"alg": "HS256", "typ": "pos-access+jwt", "kid": 123}, good_claims(),
-                           KEY), t.Malformed),  # PyJWT refuses a non-string kid itself
+        (
+            lambda: forge_raw(
+                {"alg": "HS256", "typ": "pos-access+jwt", "kid": 123}, good_claims(), KEY
+            ),
+            t.Malformed,
+        ),  # PyJWT refuses a non-string kid itself
         (lambda: forge(good_claims(), headers={"jku": "https://evil/keys"}), t.ForbiddenHeader),
         (lambda: forge(good_claims(), headers={"jwk": {"kty": "oct"}}), t.ForbiddenHeader),
         (lambda: forge(good_claims(), headers={"crit": ["exp-ext"]}), t.Malformed),
         (lambda: forge(good_claims(), key=b"k" * 64, algorithm="HS512"), t.WrongAlgorithm),
-        (lambda: b64({"alg": "none", "typ": "pos-access+jwt", "kid": "k1"}) + "."
-         + b64(good_claims()) + ".", t.WrongAlgorithm),
+        (
+            lambda: (
+                b64({"alg": "none", "typ": "pos-access+jwt", "kid": "k1"})
+                + "."
+                + b64(good_claims())
+                + "."
+            ),
+            t.WrongAlgorithm,
+        ),
         (lambda: "abc", t.Malformed),
         (lambda: "a.b.c", t.Malformed),
         (lambda: "x" * 10_000, t.Malformed),
@@ -138,7 +160,10 @@ def test_tampered_payload_fails_the_signature(codec: TokenCodec) -> None:
 
 def test_a_public_key_used_as_hmac_secret_is_refused(codec: TokenCodec) -> None:
     # key confusion (CVE-2022-29217): a token "signed" with a PEM as the HMAC secret
-    pem = b"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"
+    pem = (
+        b"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n"
+        b"-----END PUBLIC KEY-----\n"
+    )
     header = {"alg": "HS256", "typ": "pos-access+jwt", "kid": "k1"}
     with pytest.raises(t.BadSignature):
         codec.decode(forge_raw(header, good_claims(), pem), TokenKind.ACCESS)
@@ -175,7 +200,9 @@ def test_old_keys_verify_until_removed() -> None:
     token, _ = old.issue(TokenKind.ACCESS, "1001", "cashier", ("sale",))
     rotated = TokenCodec(Keyring("k2", {"k1": KEY, "k2": b"n" * 32}), ISSUER)
     assert rotated.decode(token, TokenKind.ACCESS).sub == "1001"
-    assert jwt.get_unverified_header(rotated.issue(TokenKind.ACCESS, "1", "c", ())[0])["kid"] == "k2"
+    assert (
+        jwt.get_unverified_header(rotated.issue(TokenKind.ACCESS, "1", "c", ())[0])["kid"] == "k2"
+    )
     pruned = TokenCodec(Keyring("k2", {"k2": b"n" * 32}), ISSUER)
     with pytest.raises(t.UnknownKey):
         pruned.decode(token, TokenKind.ACCESS)

@@ -6,12 +6,14 @@ these screens shows the wall clock. Look at the SVG before accepting a change.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
 
 from pos.app import PosApp
+from pos.auth.service import LoginFailed
 from pos.db.database import open_database
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import Product
@@ -118,3 +120,51 @@ def test_scan_screen_with_discounts(  # type: ignore[no-untyped-def]
             await scan(pilot, code)
 
     assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)
+
+
+async def _log_in(pilot: Pilot[object], number: str, pin: str) -> None:
+    await pilot.press(*number, "enter", *pin, "enter")
+    await settle(pilot)
+
+
+def test_login_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.press("1", "0", "0", "1", "enter", "2", "5")
+
+    assert snap_compare(app_factory(login=None), run_before=run_before, terminal_size=SIZE)
+
+
+def test_login_failed(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await _log_in(pilot, "1001", "9999")
+
+    assert snap_compare(app_factory(login=None), run_before=run_before, terminal_size=SIZE)
+
+
+def test_login_locked_operator(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    app = app_factory(login=None)
+    for _ in range(10):
+        with contextlib.suppress(LoginFailed):  # the failures are the point
+            app.services.auth.login("1001", "1111")
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await _log_in(pilot, "1001", "2580")
+
+    assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+
+def test_override_dialog_for_a_cashier(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("9", "0", "0", "1", "enter")
+        await settle(pilot)
+
+    assert snap_compare(
+        app_factory(login=("1001", "2580")), run_before=run_before, terminal_size=SIZE
+    )
+
+
+def test_first_manager_setup(snap_compare, app_factory: AppFactory, empty_db: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app_factory(empty_db, login=None), terminal_size=SIZE)

@@ -28,8 +28,20 @@ async def test_import_then_scan(tmp_path: Path, clock: FixedClock) -> None:
     result = runner.invoke(cli, ["products", "import", "--db", str(db), str(catalog)])
     assert result.output.strip() == "imported 3 products: 3 new, 0 updated"
     result = runner.invoke(
-        cli, ["operators", "add", "--db", str(db), "--number", "42", "--name", "Alex",
-              "--role", "cashier"], input="8264\n",
+        cli,
+        [
+            "operators",
+            "add",
+            "--db",
+            str(db),
+            "--number",
+            "42",
+            "--name",
+            "Alex",
+            "--role",
+            "cashier",
+        ],
+        input="8264\n",
     )
     assert result.output.strip() == "added cashier 42 (Alex)"
 

@@ -231,7 +231,12 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
     async with app.run_test(size=SIZE):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert titles == [
-            "Park cart", "Recall parked cart", "Void cart", "Void line", "Log out", "Quit",
+            "Park cart",
+            "Recall parked cart",
+            "Void cart",
+            "Void line",
+            "Log out",
+            "Quit",
         ]
 
 

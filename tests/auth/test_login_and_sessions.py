@@ -1,0 +1,260 @@
+"""Logins, lockout, refresh rotation, logout, revocation, overrides and the audit chain,
+against a real database (the demo operators: cashier 1001/2580, manager 9001/7391)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from pos.auth import tokens as t
+from pos.auth.audit import verify_chain
+from pos.auth.guard import Guard, LoginRequired, OverrideRequired
+from pos.auth.pins import PinPolicyError, check_new_pin
+from pos.auth.service import LOGIN_FAILED, LoginFailed, OverrideRefused
+from pos.domain.clock import FixedClock, SequentialIds
+from pos.services.container import Services, build_services
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+
+
+@pytest.fixture
+def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
+    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    yield built
+    built.close()
+
+
+def events(services: Services) -> list[str]:
+    return [e.event for e in services.audit.entries()]
+
+
+@pytest.mark.parametrize(
+    ("pin", "ok"),
+    [
+        ("2580", True),
+        ("04071958", True),
+        ("123", False),
+        ("123456789", False),
+        ("1234", False),
+        ("9876", False),
+        ("7777", False),
+        ("12a4", False),
+        ("１２３４", False),
+        ("", False),
+    ],
+)
+def test_pin_policy(pin: str, ok: bool) -> None:
+    if ok:
+        assert check_new_pin(pin) == pin
+    else:
+        with pytest.raises(PinPolicyError):
+            check_new_pin(pin)
+
+
+def test_login_issues_tokens_that_never_reach_the_database(
+    services: Services, demo_db: Path
+) -> None:
+    session = services.auth.login(*CASHIER)
+    identity = services.auth.validate(session.access)
+    assert (identity.number, identity.role, identity.scopes) == ("1001", "cashier", ("sale",))
+    assert session.access != session.refresh
+    raw = demo_db.read_bytes() + Path(f"{demo_db}-wal").read_bytes()
+    assert b"eyJ" not in raw  # no token, only the refresh token's hash
+    assert b"2580" not in raw
+    assert events(services)[-1] == "login"
+
+
+def test_wrong_pin_and_unknown_operator_look_the_same(services: Services) -> None:
+    for number, pin in (("1001", "9999"), ("5555", "2580"), ("1001", "9" * 5000)):
+        with pytest.raises(LoginFailed) as info:
+            services.auth.login(number, pin)
+        assert str(info.value) == LOGIN_FAILED
+    assert events(services).count("login_failed") == 3
+
+
+def test_ten_failures_lock_the_operator_for_thirty_minutes(
+    demo_db: Path, clock: FixedClock
+) -> None:
+    services = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    for _ in range(9):
+        with pytest.raises(LoginFailed):
+            services.auth.login("1001", "1111")
+    services.close()
+    # the count is in the database: a restart does not reset it
+    services = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    with pytest.raises(LoginFailed):
+        services.auth.login("1001", "1111")
+    with pytest.raises(LoginFailed, match="locked until"):
+        services.auth.login(*CASHIER)  # the right PIN, but locked
+    clock.advance(minutes=29, seconds=59)
+    with pytest.raises(LoginFailed, match="locked until"):
+        services.auth.login(*CASHIER)
+    clock.advance(seconds=1)
+    assert services.auth.login(*CASHIER).identity.number == "1001"
+    assert "lockout" in events(services)
+    assert "login_locked" in events(services)
+    services.close()
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(services: Services) -> None:
+    first = services.auth.login(*CASHIER)
+    second = services.auth.refresh(first)
+    assert second.refresh != first.refresh
+    assert services.auth.validate(second.access).number == "1001"
+    with pytest.raises(t.ReuseDetected):
+        services.auth.refresh(first)  # the old refresh token again: theft assumed
+    with pytest.raises(t.Revoked):
+        services.auth.refresh(second)  # the whole family is dead
+    assert "refresh_reuse" in events(services)
+
+
+def test_logout_denies_the_access_token_at_once(services: Services) -> None:
+    session = services.auth.login(*CASHIER)
+    services.auth.logout(session)
+    with pytest.raises(t.Revoked):
+        services.auth.validate(session.access)
+    with pytest.raises(t.Revoked):
+        services.auth.refresh(session)
+
+
+def test_deactivation_and_new_pin_end_every_token(services: Services, clock: FixedClock) -> None:
+    session = services.auth.login(*CASHIER)
+    clock.advance(seconds=5)
+    services.operators.set_pin("1001", "3691", by="9001")
+    with pytest.raises(t.Revoked):
+        services.auth.validate(session.access)
+    with pytest.raises(t.Revoked):
+        services.auth.refresh(session)
+    manager = services.auth.login(*MANAGER)
+    services.operators.deactivate("9001", by="9001")
+    with pytest.raises(t.InactiveOperator):
+        services.auth.validate(manager.access)
+    with pytest.raises(LoginFailed, match=LOGIN_FAILED):
+        services.auth.login(*MANAGER)
+
+
+def test_guard(services: Services) -> None:
+    guard = Guard(services.auth)
+    with pytest.raises(LoginRequired):
+        guard.require("sale")
+    guard.start(services.auth.login(*CASHIER))
+    assert guard.require("sale").number == "1001"
+    with pytest.raises(OverrideRequired) as info:
+        guard.require("void")
+    assert info.value.scope == "void"
+
+
+def test_guard_refreshes_an_expired_access_token_silently(services: Services) -> None:
+    codec = services.auth.codec
+    codec._now = lambda: time.time() - 400  # tokens minted 400 s ago: access expired
+    session = services.auth.login(*CASHIER)
+    codec._now = time.time
+    guard = Guard(services.auth)
+    guard.start(session)
+    assert guard.require("sale").number == "1001"
+    assert guard.session is not None
+    assert guard.session.access != session.access
+
+
+def test_guard_fails_closed(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    guard = Guard(services.auth)
+    guard.start(services.auth.login(*CASHIER))
+
+    def broken(_token: str) -> None:
+        raise RuntimeError("bug in the verifier")
+
+    monkeypatch.setattr(services.auth, "validate", broken)
+    with pytest.raises(LoginRequired):
+        guard.require("sale")
+    assert guard.session is None
+    assert events(services)[-1] == "token_refused"
+
+
+def test_overrides_are_bound_single_use_and_not_self_approved(services: Services) -> None:
+    action = {"scope": "void", "cart": "c-1", "line": 3, "total": 120}
+    with pytest.raises(OverrideRefused, match="cannot approve yourself"):
+        services.auth.grant_override("9001", "7391", requester="9001", scope="void", action=action)
+    with pytest.raises(OverrideRefused, match="may not approve"):
+        services.auth.grant_override("1001", "2580", requester="5", scope="void", action=action)
+    with pytest.raises(OverrideRefused, match=LOGIN_FAILED):
+        services.auth.grant_override("9001", "0000", requester="1001", scope="void", action=action)
+    token = services.auth.grant_override(
+        "9001", "7391", requester="1001", scope="void", action=action
+    )
+    with pytest.raises(t.Revoked):
+        services.auth.check_override(token, "void", {**action, "line": 4})
+    with pytest.raises(t.Revoked):
+        services.auth.check_override(token, "refund", action)
+    with pytest.raises(t.WrongKind):
+        services.auth.validate(token)  # never an access token
+    claims = services.auth.check_override(token, "void", action)
+    assert claims.exp - claims.iat == 60
+    services.auth.consume_override(claims)
+    with pytest.raises(t.Revoked):
+        services.auth.consume_override(claims)
+
+
+def test_audit_chain_shows_edits_and_deletions(services: Services, demo_db: Path) -> None:
+    services.auth.login(*CASHIER)
+    with pytest.raises(LoginFailed):
+        services.auth.login("1001", "0000")
+    services.auth.login(*MANAGER)
+    entries = list(services.audit.entries())
+    assert verify_chain(entries) is None
+    services.db.close()
+    con = sqlite3.connect(demo_db)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        con.execute("UPDATE audit_log SET details = '{}' WHERE seq = 2")
+    # someone who drops the guards can edit, but the chain shows it
+    con.execute("DROP TRIGGER audit_log_no_update")
+    con.execute("DROP TRIGGER audit_log_no_delete")
+    con.execute("UPDATE audit_log SET operator = '9001' WHERE seq = 2")
+    con.commit()
+    rows = con.execute(
+        "SELECT seq, at, till, operator, event, details, prev_hash, hash FROM audit_log"
+    ).fetchall()
+    from pos.auth.audit import AuditEntry
+
+    assert verify_chain([AuditEntry(*r) for r in rows]) == 2
+    con.execute("DELETE FROM audit_log WHERE seq = 1")
+    con.commit()
+    rows = con.execute(
+        "SELECT seq, at, till, operator, event, details, prev_hash, hash FROM audit_log"
+    ).fetchall()
+    assert verify_chain([AuditEntry(*r) for r in rows]) == 2
+    con.close()
+
+
+def test_log_injection_is_escaped(services: Services) -> None:
+    with pytest.raises(LoginFailed):
+        services.auth.login("bob\n2026-01-01 LOGIN_SUCCESS admin", "1234")
+    last = list(services.audit.entries())[-1]
+    assert "\n" not in last.details
+
+
+def test_no_default_account(empty_db: Path, clock: FixedClock) -> None:
+    services = build_services(empty_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    try:
+        assert services.sessions.needs_first_manager()
+        for number, pin in (("0000", "0000"), ("1", "1234"), ("admin", "admin")):
+            with pytest.raises(LoginFailed):
+                services.auth.login(number, pin)
+        assert services.sessions.create_first_manager("7", "Ann", "1234") is not None  # a run
+        assert services.sessions.create_first_manager("7", "Ann", "4826") is None
+        assert services.sessions.create_first_manager("8", "Bob", "4826") is not None
+        assert services.auth.login("7", "4826").identity.role == "manager"
+    finally:
+        services.close()
+
+
+def test_lockout_time_uses_the_injected_clock(services: Services, clock: FixedClock) -> None:
+    for _ in range(10):
+        with pytest.raises(LoginFailed):
+            services.auth.login("1001", "1111")
+    record = services.auth.operators.get("1001")
+    assert record is not None
+    assert record.locked_until == clock.now() + timedelta(minutes=30)

@@ -1,0 +1,148 @@
+"""Pilot tests: logging in, failures, lockout, overrides, the idle lock, the first manager."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.widgets import Input, Label
+
+from pos.app import PosApp
+from pos.screens import LoginScreen, ManagerOverrideModal, ScanScreen, SetupScreen
+from pos.widgets import CartTable, MessageLine, TillHeader
+from tests.conftest import CASHIER, MANAGER
+from tests.ui.helpers import scan, settle
+
+SIZE = (100, 30)
+PEN = "4006381333931"
+AppFactory = Callable[..., PosApp]
+
+
+async def log_in(pilot, number: str, pin: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*number, "enter", *pin, "enter")
+    await settle(pilot)
+
+
+def login_message(app: PosApp) -> str:
+    return str(app.screen.query_one("#login-message", Label).render())
+
+
+def rows(app: PosApp) -> int:
+    return app.screen.query_one(CartTable).row_count
+
+
+async def test_the_till_starts_at_the_login(app_factory: AppFactory) -> None:
+    app = app_factory(login=None)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, LoginScreen)
+        await log_in(pilot, *CASHIER)
+        assert isinstance(app.screen, ScanScreen)
+        header = app.screen.query_one(TillHeader)
+        assert header.operator == "Demo Cashier (1001)"
+
+
+async def test_a_failed_login_says_one_thing(app_factory: AppFactory) -> None:
+    app = app_factory(login=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "1001", "9999")
+        assert isinstance(app.screen, LoginScreen)
+        assert login_message(app) == "Unknown operator or wrong PIN"
+        assert app.screen.query_one("#pin", Input).value == ""  # never left on screen
+        await pilot.press("escape")
+        await log_in(pilot, "4242", "2580")
+        assert login_message(app) == "Unknown operator or wrong PIN"
+
+
+async def test_a_locked_operator_is_told(app_factory: AppFactory) -> None:
+    app = app_factory(login=None)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(10):
+            await pilot.press("escape")
+            await log_in(pilot, "1001", "1111")
+        await pilot.press("escape")
+        await log_in(pilot, *CASHIER)
+        assert "locked until" in login_message(app)
+        assert isinstance(app.screen, LoginScreen)
+
+
+async def test_cashier_void_needs_a_manager(app_factory: AppFactory) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerOverrideModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert rows(app) == 1
+        assert "Not approved" in str(app.screen.query_one(MessageLine).render())
+        await pilot.press("delete")
+        await settle(pilot)
+        await log_in(pilot, "1001", "2580")  # a cashier cannot approve their own void
+        assert isinstance(app.screen, ManagerOverrideModal)
+        assert "cannot approve yourself" in str(app.screen.query_one("#hint", Label).render())
+        await pilot.press("ctrl+a")  # nothing: keys that mean nothing here are ignored
+        app.screen.query_one("#number", Input).value = ""
+        app.screen.query_one("#number", Input).focus()
+        await log_in(pilot, *MANAGER)
+        assert isinstance(app.screen, ScanScreen)
+        assert rows(app) == 0
+        log = [e.event for e in app.services.audit.entries()]
+        assert log[-2:] == ["override", "void"]
+
+
+async def test_cashier_price_override_needs_a_manager(app_factory: AppFactory) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("0", "full_stop", "9", "9", "f5")
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerOverrideModal)
+        await log_in(pilot, *MANAGER)
+        line = app.services.checkout.cart.lines[0]
+        assert line.unit_price == 99
+
+
+async def test_idle_lock_keeps_the_cart_for_its_operator(app_factory: AppFactory) -> None:
+    now = [1000.0]
+    app = app_factory(login=CASHIER, idle_clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        now[0] += 14 * 60 + 59
+        app.tick()
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)  # 14:59: still open
+        now[0] += 1
+        app.tick()
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.services.guard.session is None
+        assert "Till locked" in str(app.screen.query_one("#title", Label).render())
+        await log_in(pilot, "1002", "0000")  # nobody
+        await pilot.press("escape")
+        app.services.operators.add("1002", "Other Cashier", "cashier", "3690", by="9001")
+        await log_in(pilot, "1002", "3690")  # another cashier may not take the cart over
+        assert "belongs to Demo Cashier" in login_message(app)
+        await pilot.press("escape")
+        await log_in(pilot, *CASHIER)
+        assert isinstance(app.screen, ScanScreen)
+        assert rows(app) == 1  # the cart is as it was
+        assert "idle_lock" in [e.event for e in app.services.audit.entries()]
+
+
+async def test_first_start_asks_for_the_first_manager(
+    app_factory: AppFactory, empty_db: Path
+) -> None:
+    app = app_factory(empty_db, login=None)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, SetupScreen)
+        await pilot.press(*"7", "enter", *"Ann", "enter", *"4826", "enter", *"4862", "enter")
+        await settle(pilot)
+        assert "different" in login_message(app)
+        app.screen.query_one("#pin2", Input).value = "4826"
+        app.screen.query_one("#pin2", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await log_in(pilot, "7", "4826")
+        assert isinstance(app.screen, ScanScreen)
