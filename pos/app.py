@@ -12,7 +12,7 @@ from textual.screen import Screen
 
 from pos.auth.service import Session
 from pos.paths import STYLES_DIR
-from pos.screens import GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
+from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
 from pos.services.container import Services
 
 IDLE_LIMIT = 15 * 60
@@ -96,6 +96,19 @@ class PosApp(App[None]):
                 )
             )
         self._last_input = self._idle_clock()
+
+    def open_audit(self) -> None:
+        """The audit log screen (it checks the scope again itself)."""
+        services = self.services
+
+        def allowed() -> bool:
+            try:
+                services.guard.require("audit")
+            except Exception:  # noqa: BLE001 - any doubt is a refusal
+                return False
+            return True
+
+        self.push_screen(AuditScreen(services.search_audit, allowed), lambda _: None)
 
     def lock_till(self) -> None:
         """Lock to the login screen, keeping the open cart for its operator."""

@@ -210,3 +210,27 @@ class AuditRepository:
                     row.prev_hash,
                     row.hash,
                 )
+
+
+def _contains(field: peewee.Field, text: str) -> peewee.Node:
+    """``field`` contains ``text`` literally: LIKE with its wildcards escaped."""
+    escaped = text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return peewee.NodeList((field, peewee.SQL("LIKE"), f"%{escaped}%", peewee.SQL("ESCAPE '!'")))
+
+
+def search_audit(db: peewee.Database, text: str, limit: int = 500) -> list[AuditEntry]:
+    """The newest entries (at most ``limit``) whose event, operator or details contain
+    ``text``, taken literally."""
+    with bound(db), storage_errors():
+        query = m.AuditLog.select().order_by(m.AuditLog.seq.desc()).limit(limit)
+        needle = text.strip()
+        if needle:
+            query = query.where(
+                _contains(m.AuditLog.event, needle)
+                | _contains(m.AuditLog.operator, needle)
+                | _contains(m.AuditLog.details, needle)
+            )
+        return [
+            AuditEntry(r.seq, r.at, r.till, r.operator, r.event, r.details, r.prev_hash, r.hash)
+            for r in query
+        ]

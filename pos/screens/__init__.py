@@ -1,5 +1,6 @@
 """The till's screens, one per module."""
 
+from pos.screens.audit import AuditScreen
 from pos.screens.login import LoginScreen, SetupScreen
 from pos.screens.modals import (
     ConfirmModal,
@@ -11,6 +12,7 @@ from pos.screens.modals import (
 from pos.screens.scan import ScanScreen
 
 __all__ = [
+    "AuditScreen",
     "ConfirmModal",
     "GuardedCommandPalette",
     "GuardedModal",

@@ -41,7 +41,7 @@ class ScanScreen(Screen[None]):
 
     BINDINGS = [
         *_ENTRY_KEYS,
-        Binding("escape", "cancel", "Clear", key_display="Esc", priority=True),
+        Binding("escape", "cancel", "Clear", key_display="Esc", show=False, priority=True),
         Binding("plus", "change_qty(1)", "Qty", key_display="+/-", priority=True),
         Binding("minus", "change_qty(-1)", "Less", key_display="-", show=False, priority=True),
         Binding("f4", "set_qty", "Set qty", key_display="F4", priority=True),
@@ -50,6 +50,7 @@ class ScanScreen(Screen[None]):
         Binding("f6", "park", "Park", key_display="F6", priority=True),
         Binding("f7", "recall", "Recall", key_display="F7", priority=True),
         Binding("f8", "void_cart", "Void all", key_display="F8", priority=True),
+        Binding("f9", "audit", "Audit", key_display="F9", priority=True),
     ]
     """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
 
@@ -323,6 +324,25 @@ class ScanScreen(Screen[None]):
         )
         self.app.push_screen(ConfirmModal(question), confirmed)
 
+    def action_audit(self) -> None:
+        """The audit log: a manager screen. Anyone else is told so; no approval opens it."""
+        try:
+            self.guard.require("audit")
+        except LoginRequired as exc:
+            self.apply(Outcome.fail(str(exc)))
+            lock = getattr(self.app, "lock_till", None)
+            if lock is not None:
+                lock()
+            return
+        except OverrideRequired:
+            self.apply(
+                Outcome.fail("The audit log is for managers: a manager must log in (Ctrl+L)")
+            )
+            return
+        opener = getattr(self.app, "open_audit", None)
+        if opener is not None:
+            opener()
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         """The main actions, offered in the command palette as well as on keys."""
         yield SystemCommand(
@@ -335,3 +355,4 @@ class ScanScreen(Screen[None]):
             "Void cart", "Remove every line, after a confirmation (F8)", self.action_void_cart
         )
         yield SystemCommand("Void line", "Remove the selected line (Del)", self.action_void_line)
+        yield SystemCommand("Audit log", "Who did what, for managers (F9)", self.action_audit)

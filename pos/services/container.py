@@ -5,12 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pos.auth.audit import AuditEntry
 from pos.auth.guard import Guard
 from pos.auth.keys import KeyFileError, create_key_file, key_file_for, load_keyring
 from pos.auth.pins import PinHasher
 from pos.auth.service import Authenticator
 from pos.auth.tokens import TokenCodec
-from pos.db.auth_repositories import AuditRepository, OperatorRepository, TokenStateRepository
+from pos.db.auth_repositories import (
+    AuditRepository,
+    OperatorRepository,
+    TokenStateRepository,
+    search_audit,
+)
 from pos.db.database import Database, TillLock, open_database
 from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.repositories import (
@@ -46,6 +52,10 @@ class Services:
     approvals: Approvals
     sessions: SessionService
     lock: TillLock | None = None
+
+    def search_audit(self, text: str) -> list[AuditEntry]:
+        """The newest audit entries matching ``text`` (for the audit screen)."""
+        return search_audit(self.db, text)
 
     def close(self) -> None:
         self.db.close()

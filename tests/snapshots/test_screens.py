@@ -168,3 +168,21 @@ def test_override_dialog_for_a_cashier(snap_compare, app_factory: AppFactory) ->
 
 def test_first_manager_setup(snap_compare, app_factory: AppFactory, empty_db: Path) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app_factory(empty_db, login=None), terminal_size=SIZE)
+
+
+def test_audit_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.press("f9")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_cashier_refused_a_manager_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.press("f9")
+        await settle(pilot)
+
+    assert snap_compare(
+        app_factory(login=("1001", "2580")), run_before=run_before, terminal_size=SIZE
+    )
