@@ -264,7 +264,9 @@ def discounts() -> None:
 
 
 def _discount_service(database: Database) -> DiscountService:
-    return DiscountService(DiscountRepository(database), ProductRepository(database))
+    till = StoreSettings.load(SettingsRepository(database)).till_name
+    audit = AuditRepository(database, SystemClock(), f"{till} (command line)")
+    return DiscountService(DiscountRepository(database), ProductRepository(database), audit)
 
 
 @discounts.command("import")

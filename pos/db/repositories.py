@@ -304,6 +304,10 @@ class DiscountRepository:
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
 
+    def transaction(self) -> AbstractContextManager[None]:
+        """One transaction around a rule change and its audit entries."""
+        return writing(self.db)
+
     @reading
     def all(self) -> list[Rule]:
         """Every rule, active or not, by name."""

@@ -107,7 +107,7 @@ def build_services(
         guard = Guard(auth)
         sessions = SessionService(auth, guard, operators, checkout)
         catalog = CatalogService(products, settings.patterns)
-        discounts = DiscountService(DiscountRepository(db), products)
+        discounts = DiscountService(DiscountRepository(db), products, audit)
 
     except StorageError as exc:
         db.close()

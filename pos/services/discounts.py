@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from pos.auth.service import AuditSink
 from pos.db.repositories import DiscountRepository, ProductRepository
 from pos.domain.discounts import Rule as Rule
 from pos.domain.discounts import RuleError, parse_rules, rule_to_json
@@ -34,9 +35,17 @@ class RulesReport:
 class DiscountService:
     """Validate, store and export discount rules."""
 
-    def __init__(self, rules: DiscountRepository, products: ProductRepository) -> None:
+    def __init__(
+        self,
+        rules: DiscountRepository,
+        products: ProductRepository,
+        audit: AuditSink | None = None,
+        actor: str | None = None,
+    ) -> None:
         self._rules = rules
         self._products = products
+        self._audit = audit
+        self._actor = actor
 
     def import_json(self, path: Path) -> RulesReport:
         """Validate every rule in the file, then import all of them or none.
@@ -66,7 +75,21 @@ class DiscountService:
         report.total = len(rules)
         report.updated = sum(rule.name.casefold() in existing for rule in rules)
         report.new = report.total - report.updated
-        self._rules.upsert_many(rules)
+        before = {r.name: rule_to_json(r) for r in self._rules.all()}
+        with self._rules.transaction():
+            self._rules.upsert_many(rules)
+            if self._audit is not None:
+                for rule in rules:
+                    self._audit.append(
+                        "discount_rule_saved",
+                        self._actor,
+                        {
+                            "name": rule.name,
+                            "before": before.get(rule.name),
+                            "after": rule_to_json(rule),
+                            "source": path.name,
+                        },
+                    )
         return report
 
     def export_json(self, out: TextIO) -> int:

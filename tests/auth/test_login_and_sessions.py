@@ -258,3 +258,42 @@ def test_lockout_time_uses_the_injected_clock(services: Services, clock: FixedCl
     record = services.auth.operators.get("1001")
     assert record is not None
     assert record.locked_until == clock.now() + timedelta(minutes=30)
+
+
+def test_keep_alive_refreshes_before_expiry(services: Services) -> None:
+    now = [time.time()]
+    guard = Guard(services.auth, now=lambda: now[0])
+    guard.start(services.auth.login(*CASHIER))
+    first = guard.session
+    assert first is not None
+    guard.keep_alive()
+    assert guard.session is first  # plenty of time left: nothing to do
+    now[0] = first.access_expires - 30
+    guard.keep_alive()
+    assert guard.session is not None
+    assert guard.session.refresh != first.refresh
+
+
+def test_rule_imports_are_audited(services: Services, tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "r.json"
+    path.write_text(
+        json.dumps(
+            {
+                "discounts": [
+                    {
+                        "name": "Pens",
+                        "kind": "percent_off",
+                        "items": {"4006381333931": 1},
+                        "percent": "5",
+                    }
+                ]
+            }
+        )
+    )
+    assert services.discounts.import_json(path).ok
+    entry = list(services.audit.entries())[-1]
+    assert entry.event == "discount_rule_saved"
+    assert '"before":null' in entry.details
+    assert '"percent":"5"' in entry.details
