@@ -324,18 +324,18 @@ class DiscountRepository:
         return int(row.value) if row is not None else 0
 
     def upsert_many(self, rules: Iterable[Rule]) -> None:
-        """Insert or update rules by name, in one transaction with the version bump."""
+        """Insert or update rules by name (names match whatever their case, as in the rule
+        file), in one transaction with the version bump."""
         with writing(self.db):
             for rule in rules:
                 row = _rule_row(rule)
-                (
-                    m.DiscountRule.insert(**row)
-                    .on_conflict(
-                        conflict_target=[m.DiscountRule.name],
-                        update={getattr(m.DiscountRule, k): v for k, v in row.items()},
-                    )
-                    .execute()
+                same = m.DiscountRule.get_or_none(
+                    peewee.fn.LOWER(m.DiscountRule.name) == rule.name.lower()
                 )
+                if same is None:
+                    m.DiscountRule.insert(**row).execute()
+                else:
+                    m.DiscountRule.update(**row).where(m.DiscountRule.id == same.id).execute()
             self._bump()
 
     def _bump(self) -> None:

@@ -107,14 +107,21 @@ class Rule:
             return False
         if self.ends_at is not None and at >= self.ends_at:
             return False
-        if self.weekdays is not None and at.weekday() not in self.weekdays:
+        day = at.weekday()
+        if self.hours is not None and self.hours[0] > self.hours[1] and at.time() < self.hours[1]:
+            day = (day - 1) % 7  # after midnight in a window that began the day before
+        if self.weekdays is not None and day not in self.weekdays:
             return False
         if self.hours is not None:
             start, end = self.hours
             now = at.time()
-            if start <= end:
+            if start == end:  # 00:00-24:00: all day
+                return True
+            if start < end:
                 return start <= now < end
-            return now >= start or now < end  # a window over midnight, e.g. 22:00-02:00
+            # a window over midnight (22:00-02:00): the hours after midnight belong to the
+            # day the window started on, so "fri 22:00-02:00" is on at Saturday 01:00
+            return now >= start or now < end
         return True
 
 
@@ -442,7 +449,7 @@ def parse_rule(data: object, catalog: CatalogLookup | None = None, position: int
         if end_h == 24 and end_m:
             raise RuleError(name, "hours", "hours end at 24:00 at the latest")
         end = time(0, 0) if end_h == 24 else time(end_h, end_m)
-        if start == end:
+        if start == end and not (end_h == 24 and start == time(0, 0)):
             raise RuleError(name, "hours", "the hours window is empty")
         hours = (start, end)
 
@@ -514,9 +521,9 @@ def parse_rules(data: object, catalog: CatalogLookup | None = None) -> list[Rule
     seen: set[str] = set()
     for position, item in enumerate(data["discounts"], 1):
         rule = parse_rule(item, catalog, position)
-        if rule.name.casefold() in seen:
+        if rule.name.lower() in seen:
             raise RuleError(rule.name, "name", "two rules in the file have this name")
-        seen.add(rule.name.casefold())
+        seen.add(rule.name.lower())
         rules.append(rule)
     return rules
 

@@ -43,6 +43,9 @@ from pos.domain.cart import CartLine
 from pos.domain.catalog import Unit
 from pos.domain.discounts import Rule
 
+MAX_EXACT_SETS = 200
+"""The most sets the exact search may build (it recurses once per set)."""
+
 EXACT_WORK_LIMIT = 20_000
 """The exact search's budget for one component (sets tried); a bigger component takes
 the best greedy order instead, so no scan ever waits on the optimiser."""
@@ -339,7 +342,14 @@ def _heuristic(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
 
 
 def _exact_cost(rules: Sequence[Rule], slots: Sequence[_Slot]) -> int:
-    """A bound on the exact search's work: states times the sets tried in each."""
+    """A bound on the exact search's work: states times the sets tried in each.
+
+    Also infinite when the search would nest too deep (it recurses once per set), so a
+    line of thousands of units never reaches it.
+    """
+    smallest_set = min(r.set_size for r in rules)
+    if sum(slot.count for slot in slots) // max(smallest_set, 1) > MAX_EXACT_SETS:
+        return EXACT_WORK_LIMIT + 1
     states = 1
     for slot in slots:
         states *= slot.count + 1
@@ -416,16 +426,9 @@ class Pricer:
         else:
             stale = {self._component_of[b] for b in changed if b in self._component_of}
 
-        for rule in self._exclusive:
-            if not rule.is_active_at(at) or not _threshold_met(rule, subtotal):
-                continue
-            found = self._exclusive_discount(rule, cart, subtotal)
-            if found is not None:
-                return PricedBasket(subtotal, (found,))
-
-        applied: list[AppliedDiscount] = []
-        item_total = 0
-        used_groups: set[str] = set()
+        # Item components are brought up to date first, always: the cache must follow
+        # every change, even while an exclusive rule hides their result.
+        items: list[tuple[tuple[Rule, ...], _Result]] = []
         for index, rules in enumerate(self._components):
             eligible = tuple(r for r in rules if r.is_active_at(at) and _threshold_met(r, subtotal))
             cached = self._cache.get(index)
@@ -434,17 +437,47 @@ class Pricer:
             elif cached is not None and index not in stale and cached[0] == eligible:
                 result = cached[1]
             else:
-                slots = [
-                    _slot(line)
-                    for code in sorted({c for r in eligible for c in r.barcodes})
-                    for line in cart.lines_for(code)
-                ]
-                result = _solve(eligible, slots)
+                result = _solve(eligible, _slots_for(eligible, cart))
             self._cache[index] = (eligible, result)
+            items.append((eligible, result))
+
+        for rule in self._exclusive:
+            if not rule.is_active_at(at) or not _threshold_met(rule, subtotal):
+                continue
+            found = self._exclusive_discount(rule, cart, subtotal)
+            if found is not None:
+                return PricedBasket(subtotal, (found,))
+
+        best = self._with_baskets(items, subtotal, at)
+        # Rule 4 across kinds: where a group holds both item and basket rules, only one
+        # of them applies: try the group's basket side instead of its item side too.
+        item_groups = {r.group for eligible, _ in items for r in eligible if r.group}
+        for group in sorted(item_groups & {r.group for r in self._basket if r.group}):
+            without = [
+                (eligible, result)
+                if not any(r.group == group for r in eligible)
+                else (
+                    kept := tuple(r for r in eligible if r.group != group),
+                    _solve(kept, _slots_for(kept, cart)) if kept else _NOTHING,
+                )
+                for eligible, result in items
+            ]
+            other = self._with_baskets(without, subtotal, at)
+            if other.discount_total > best.discount_total:
+                best = other
+        return best
+
+    def _with_baskets(
+        self, items: list[tuple[tuple[Rule, ...], _Result]], subtotal: int, at: datetime
+    ) -> PricedBasket:
+        """The item discounts plus the basket rules, worked out on what the items leave."""
+        applied: list[AppliedDiscount] = []
+        item_total = 0
+        used_groups: set[str] = set()
+        for eligible, result in items:
             applied.extend(result.applied)
             item_total += result.total
             used_groups.update(r.group for r in eligible if r.group and _uses(result, r))
-
         after_items = subtotal - item_total
         best_in_group: dict[str, AppliedDiscount] = {}
         basket: list[AppliedDiscount] = []
@@ -480,9 +513,17 @@ class Pricer:
             assert rule.spec.basket_discount is not None
             amount = min(rule.spec.basket_discount(rule, subtotal), subtotal)
             return AppliedDiscount(rule.name, rule.kind, amount, 1) if amount > 0 else None
-        slots = [_slot(line) for code in sorted(rule.barcodes) for line in cart.lines_for(code)]
-        result = _solve((rule,), slots)
+        result = _solve((rule,), _slots_for((rule,), cart))
         return result.applied[0] if result.applied else None
+
+
+def _slots_for(rules: Sequence[Rule], cart: CartView) -> list[_Slot]:
+    """The cart's lines of the products ``rules`` name, as slots."""
+    return [
+        _slot(line)
+        for code in sorted({c for r in rules for c in r.barcodes})
+        for line in cart.lines_for(code)
+    ]
 
 
 def _threshold_met(rule: Rule, subtotal: int) -> bool:

@@ -50,6 +50,8 @@ def build_cart(
                 qty = scan.embedded_grams()
             else:
                 price = scan.embedded_price()
+        if qty is None and price is None and scan.pattern is not None and product.price == 0:
+            raise BasketError(f"{product.name} is priced by its label: give the label's barcode")
         if qty is None:
             qty = _quantity(item, qty_text, product.unit if price is None else Unit.EACH)
         elif qty_text:
@@ -123,7 +125,8 @@ def rule_summary(rule: Rule, name_of: Callable[[str], str]) -> tuple[str, ...]:
         window.append(",".join(WEEKDAYS[d] for d in sorted(rule.weekdays)))
     if rule.hours is not None:
         start_h, end_h = rule.hours
-        window.append(f"{start_h:%H:%M}-{end_h:%H:%M}")
+        end_text = "24:00" if end_h.hour == end_h.minute == 0 else f"{end_h:%H:%M}"
+        window.append(f"{start_h:%H:%M}-{end_text}")
     return (
         rule.name,
         rule.kind,

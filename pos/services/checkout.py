@@ -151,9 +151,12 @@ class CheckoutService:
         except StorageError:
             version = self._rules_version  # cannot look: keep pricing with the rules we have
         if version != self._rules_version:
-            self._rules_version = version
-            self._pricer = Pricer(self._rules.all())
-            changed = None
+            try:
+                self._pricer = Pricer(self._rules.all())
+                self._rules_version = version
+                changed = None
+            except StorageError:
+                pass  # keep the rules we have; the next scan tries again
         self.priced = self._pricer.price(self.cart, self.local_now(), changed)
         return self.priced
 

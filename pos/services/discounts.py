@@ -71,11 +71,11 @@ class DiscountService:
         except RuleError as exc:
             report.errors.append(str(exc))
             return report
-        existing = {name.casefold() for name in self._rules.names()}
+        existing = {name.lower() for name in self._rules.names()}
         report.total = len(rules)
-        report.updated = sum(rule.name.casefold() in existing for rule in rules)
+        report.updated = sum(rule.name.lower() in existing for rule in rules)
         report.new = report.total - report.updated
-        before = {r.name: rule_to_json(r) for r in self._rules.all()}
+        before = {r.name.lower(): rule_to_json(r) for r in self._rules.all()}
         with self._rules.transaction():
             self._rules.upsert_many(rules)
             if self._audit is not None:

@@ -199,3 +199,35 @@ def test_basket_refuses_a_bad_date(db: Path) -> None:
     code, out = run("basket", "--db", str(db), "--at", "someday", "5000000000012")
     assert code == 1
     assert "is not a date" in out
+
+
+def test_names_match_whatever_their_case(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(
+        json.dumps(
+            {
+                "discounts": [
+                    {
+                        "name": "lemons 3 FOR 1.30",
+                        "kind": "multibuy",
+                        "items": {"5000000000012": 3},
+                        "price": "1.20",
+                    }
+                ]
+            }
+        )
+    )
+    code, out = run("discounts", "import", "--db", str(db), str(path))
+    assert (code, out.strip()) == (0, "imported 1 rules: 0 new, 1 updated")
+    exported = tmp_path / "all.json"
+    run("discounts", "export", "--db", str(db), str(exported))
+    names = [r["name"] for r in json.loads(exported.read_text())["discounts"]]
+    assert len(names) == 10
+    assert "lemons 3 FOR 1.30" in names
+    assert run("discounts", "import", "--db", str(db), str(exported))[0] == 0  # round trip
+
+
+def test_basket_refuses_a_label_priced_item_without_its_label(db: Path) -> None:
+    code, out = run("basket", "--db", str(db), "2010001000006:2")
+    assert code == 1
+    assert "priced by its label" in out

@@ -203,3 +203,14 @@ def test_conditions_in_words() -> None:
     assert describe_condition(rules[0], names.__getitem__) == "3 x Lemons"
     assert describe_condition(rules[2]) == "any 3 of 2 items"
     assert describe_condition(rules[5]) == "spend over 50.00"
+
+
+def test_all_day_and_overnight_windows_with_weekdays() -> None:
+    all_day = _rule(hours="00:00-24:00")
+    assert all_day.is_active_at(datetime(2026, 3, 14, 0, 0))
+    assert all_day.is_active_at(datetime(2026, 3, 14, 23, 59))
+    friday_night = _rule(weekdays=["fri"], hours="22:00-02:00")
+    assert friday_night.is_active_at(datetime(2026, 3, 13, 23, 0))  # Friday 23:00
+    assert friday_night.is_active_at(datetime(2026, 3, 14, 1, 0))  # Saturday 01:00: Friday's
+    assert not friday_night.is_active_at(datetime(2026, 3, 13, 1, 0))  # Thursday night's
+    assert rule_to_json(all_day)["hours"] == "00:00-24:00"

@@ -402,3 +402,70 @@ def test_big_components_fall_back_but_stay_sane() -> None:
 def test_empty_and_small_carts(qty: int) -> None:
     cart = cart_of((LEMON, qty)) if qty else Cart()
     assert price_cart(cart, [LEMONS_3_FOR_130], AT).discount_total == 0
+
+
+def test_large_quantities_price_without_deep_recursion() -> None:
+    rice = rule(name="10% off rice", kind="percent_off", items={RICE.barcode: 1}, percent="10")
+    assert discounts(cart_of((RICE, 9999)), rice) == {"10% off rice": 24 * 9999}
+    assert discounts(cart_of((LEMON, 9999)), LEMONS_3_FOR_130) == {"Lemons 3 for 1.30": 20 * 3333}
+    six = rule(name="6 for 2.00", kind="multibuy", items={LEMON.barcode: 6}, price="2.00")
+    found = discounts(cart_of((LEMON, 1000)), LEMONS_3_FOR_130, six)
+    assert sum(found.values()) == 100 * 166 + 20 * 1  # 166 sixes, then one three
+
+
+def test_an_item_rule_and_a_basket_rule_in_one_group_give_the_better() -> None:
+    item = rule(
+        name="Lemons 10% off",
+        kind="percent_off",
+        items={LEMON.barcode: 1},
+        percent="10",
+        group="promo",
+    )
+    basket = rule(
+        name="5 off over 50",
+        kind="basket_amount_off",
+        min_subtotal="50.00",
+        amount="5.00",
+        group="promo",
+    )
+    cart = cart_of((WINE, 8), (LEMON, 1))  # 60.50
+    assert discounts(cart, item, basket) == {"5 off over 50": 500}
+    small = cart_of((LEMON, 4))
+    assert discounts(small, item, basket) == {"Lemons 10% off": 20}
+
+
+EXCLUSIVE_20 = rule(
+    name="15% over 20 (exclusive)",
+    kind="basket_percent_off",
+    min_subtotal="2.00",
+    percent="15",
+    exclusive=True,
+)
+GROUPED_BASKET = rule(
+    name="1 off over 3", kind="basket_amount_off", min_subtotal="3.00", amount="1.00", group="g"
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 3)), min_size=1, max_size=25),
+    rules=st.integers(1, 3).flatmap(lambda n: st.tuples(*(small_rule(i) for i in range(n)))),
+    extras=st.sets(st.sampled_from([0, 1])),
+)
+def test_incremental_equals_scratch_with_exclusive_and_basket_rules(
+    steps: list[tuple[int, int]], rules: tuple[Rule, ...], extras: set[int]
+) -> None:
+    all_rules = (*rules, *((EXCLUSIVE_20, GROUPED_BASKET)[i] for i in sorted(extras)))
+    pricer = Pricer(all_rules)
+    cart = Cart()
+    for index, delta in steps:
+        product = PRODUCTS[index]
+        line = cart.find((product.barcode, None))
+        qty = (line.qty if line else 0) + delta
+        if line and qty <= 0:
+            cart.remove(line.line_no)
+        elif line:
+            cart.put(line.with_qty(qty))
+        elif qty > 0:
+            cart.put(CartLine.for_product(cart.next_line_no, product, qty))
+        assert pricer.price(cart, AT, {product.barcode}) == price_cart(cart, all_rules, AT)
