@@ -213,11 +213,18 @@ def _v4_operators(db: peewee.Database) -> None:
         )
 
 
+def _v5_line_operator(db: peewee.Database) -> None:
+    """Each cart line records the operator who scanned it."""
+    migrator = SchemaMigrator.from_database(db)
+    migrate(migrator.add_column("cart_line", "operator", peewee.TextField(null=True)))
+
+
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     _v1_initial,
     _v2_parking,
     _v3_discounts,
     _v4_operators,
+    _v5_line_operator,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

@@ -60,6 +60,7 @@ class CartLine(BaseModel):
     qty = peewee.IntegerField()
     tax_rate = peewee.IntegerField()
     fixed_price = peewee.IntegerField(default=0)
+    operator = peewee.TextField(null=True)
 
     class Meta:
         table_name = "cart_line"

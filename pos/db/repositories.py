@@ -109,6 +109,7 @@ def _line(row: m.CartLine) -> CartLine:
         qty=row.qty,
         tax_rate=row.tax_rate,
         fixed_price=bool(row.fixed_price),
+        operator=row.operator,
     )
 
 
@@ -155,6 +156,7 @@ class CartRepository:
                     qty=line.qty,
                     tax_rate=line.tax_rate,
                     fixed_price=int(line.fixed_price),
+                    operator=line.operator,
                 )
                 .on_conflict(
                     conflict_target=[m.CartLine.cart, m.CartLine.line_no],

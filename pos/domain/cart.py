@@ -53,6 +53,7 @@ class CartLine:
         tax_rate: Basis points.
         fixed_price: True when the price came from the barcode (in-store price code):
             such lines are kept apart per price.
+        operator: The number of the operator who scanned the line (from their token).
     """
 
     line_no: int
@@ -63,6 +64,7 @@ class CartLine:
     qty: int
     tax_rate: int
     fixed_price: bool = False
+    operator: str | None = None
 
     @property
     def key(self) -> LineKey:
@@ -82,10 +84,17 @@ class CartLine:
 
     @classmethod
     def for_product(
-        cls, line_no: int, product: Product, qty: int, *, price: int | None = None
+        cls,
+        line_no: int,
+        product: Product,
+        qty: int,
+        *,
+        price: int | None = None,
+        operator: str | None = None,
     ) -> CartLine:
         """A new line for ``product``; ``price`` overrides the catalog price (price codes)."""
         return cls(
+            operator=operator,
             line_no=line_no,
             barcode=product.barcode,
             name=product.name,

@@ -148,8 +148,8 @@ class ScanScreen(Screen[None]):
             return
         self._permitted(
             "sale",
-            lambda _who, _approval: self.checkout.submit(
-                text, selected=self.cart_table.selected_line_no
+            lambda who, _approval: self.checkout.submit(
+                text, selected=self.cart_table.selected_line_no, actor=who
             ),
         )
 

@@ -126,6 +126,7 @@ class CheckoutService:
         self._pricer = Pricer(self._rules.all())
         self._pending: _Pending | None = None
         self._awaiting_weight: Product | None = None
+        self._actor: Identity | None = None
         self._load(carts.open_cart(new_id(), clock.now()))
 
     def _load(self, stored: StoredCart) -> None:
@@ -182,14 +183,18 @@ class CheckoutService:
 
     # ----------------------------------------------------------------- entry
 
-    def submit(self, text: str, selected: int | None = None) -> Outcome:
+    def submit(
+        self, text: str, selected: int | None = None, actor: Identity | None = None
+    ) -> Outcome:
         """Handle Enter on the entry buffer: a scan, a quantity or a weight.
 
         Args:
             text: What was typed or scanned.
             selected: The line the cashier has selected, if any. A quantity typed after
                 a scan corrects that scan only while its line is still the selected one.
+            actor: Who is scanning (the guard's identity); recorded on new lines.
         """
+        self._actor = actor
         entry = parse_entry(text)
         if isinstance(entry, Empty):
             return Outcome.info(self.prompt) if self._awaiting_weight else Outcome(Change.NONE)
@@ -270,7 +275,13 @@ class CheckoutService:
             line = existing.with_qty(existing.qty + qty)
             before = existing.qty
         else:
-            line = CartLine.for_product(self.cart.next_line_no, product, qty, price=price)
+            line = CartLine.for_product(
+                self.cart.next_line_no,
+                product,
+                qty,
+                price=price,
+                operator=self._actor.number if self._actor else None,
+            )
             before = 0
         if line.qty > max_qty(line.unit):
             return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")

@@ -39,6 +39,8 @@ async def test_the_till_starts_at_the_login(app_factory: AppFactory) -> None:
         assert isinstance(app.screen, ScanScreen)
         header = app.screen.query_one(TillHeader)
         assert header.operator == "Demo Cashier (1001)"
+        await scan(pilot, PEN)  # the line records who scanned it, from the token
+        assert app.services.checkout.cart.lines[0].operator == "1001"
 
 
 async def test_a_failed_login_says_one_thing(app_factory: AppFactory) -> None:
