@@ -10,9 +10,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
-from pos.auth.pins import MAX_INPUT
 from pos.auth.service import Identity, LoginFailed, Session
 from pos.services.session import SessionService
+from pos.widgets.credentials import Credentials
 
 
 class LoginScreen(Screen[Session]):
@@ -47,41 +47,24 @@ class LoginScreen(Screen[Session]):
                 )
             else:
                 yield Label("Log in", id="title")
-            yield Label("Operator number")
-            yield Input(id="number", restrict=r"[0-9]*", max_length=12, placeholder="e.g. 1001")
-            yield Label("PIN")
-            yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=MAX_INPUT)
+            yield Credentials()
             yield Label("", id="login-message")
         yield Footer(show_command_palette=False)
 
-    def on_mount(self) -> None:
-        self.query_one("#number", Input).focus()
-
-    @on(Input.Submitted, "#number")
-    def _to_pin(self, event: Input.Submitted) -> None:
+    def on_credentials_submitted(self, event: Credentials.Submitted) -> None:
         event.stop()
-        self.query_one("#pin", Input).focus()
-
-    @on(Input.Submitted, "#pin")
-    def _submit(self, event: Input.Submitted) -> None:
-        event.stop()
-        number = self.query_one("#number", Input).value
-        pin_input = self.query_one("#pin", Input)
-        pin, pin_input.value = pin_input.value, ""
         try:
-            session = self.sessions.login(number, pin, locked_by=self.locked_by)
+            session = self.sessions.login(event.number, event.pin, locked_by=self.locked_by)
         except LoginFailed as exc:
             self.query_one("#login-message", Label).update(Text(str(exc)))
             self.app.bell()
-            self.query_one("#number", Input).focus()
+            self.query_one(Credentials).start()
             return
         self.dismiss(session)
 
     def action_clear(self) -> None:
-        self.query_one("#number", Input).value = ""
-        self.query_one("#pin", Input).value = ""
         self.query_one("#login-message", Label).update("")
-        self.query_one("#number", Input).focus()
+        self.query_one(Credentials).start(clear=True)
 
 
 class SetupScreen(Screen[None]):

@@ -6,20 +6,19 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from pos.auth.pins import MAX_INPUT
 from pos.domain.cart import ParkedCart
 from pos.domain.money import format_money
 from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused
+from pos.widgets.credentials import Credentials
 
 T = TypeVar("T")
 
@@ -178,33 +177,18 @@ class ManagerOverrideModal(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Label("Manager approval needed", id="title")
             yield Label(Text(self.what), id="question")
-            yield Label("Manager number")
-            yield Input(id="number", restrict=r"[0-9]*", max_length=12)
-            yield Label("PIN")
-            yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=MAX_INPUT)
+            yield Credentials("Manager number")
             yield Label("", id="hint")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#number", Input).focus()
-
-    @on(Input.Submitted, "#number")
-    def _to_pin(self, event: Input.Submitted) -> None:
+    def on_credentials_submitted(self, event: Credentials.Submitted) -> None:
         event.stop()
-        self.query_one("#pin", Input).focus()
-
-    @on(Input.Submitted, "#pin")
-    def _submit(self, event: Input.Submitted) -> None:
-        event.stop()
-        number = self.query_one("#number", Input).value
-        pin_input = self.query_one("#pin", Input)
-        pin, pin_input.value = pin_input.value, ""
         try:
-            token = self._approve(number, pin)
+            token = self._approve(event.number, event.pin)
         except ApprovalRefused as exc:
             self.query_one("#hint", Label).update(Text(str(exc)))
             self.app.bell()
-            self.query_one("#number", Input).focus()
+            self.query_one(Credentials).start()
             return
         self.dismiss(token)
 

@@ -165,10 +165,7 @@ class ScanScreen(Screen[None]):
         try:
             identity = self.guard.require(scope)
         except LoginRequired as exc:
-            self.apply(Outcome.fail(str(exc)))
-            lock = getattr(self.app, "lock_till", None)
-            if lock is not None:
-                lock()
+            self._session_ended(exc)
             return
         except OverrideRequired as exc:
             requester = exc.identity
@@ -324,15 +321,19 @@ class ScanScreen(Screen[None]):
         )
         self.app.push_screen(ConfirmModal(question), confirmed)
 
+    def _session_ended(self, exc: LoginRequired) -> None:
+        """The token is no longer good: say so and go back to the login (cart kept)."""
+        self.apply(Outcome.fail(str(exc)))
+        lock = getattr(self.app, "lock_till", None)
+        if lock is not None:
+            lock()
+
     def action_audit(self) -> None:
         """The audit log: a manager screen. Anyone else is told so; no approval opens it."""
         try:
             self.guard.require("audit")
         except LoginRequired as exc:
-            self.apply(Outcome.fail(str(exc)))
-            lock = getattr(self.app, "lock_till", None)
-            if lock is not None:
-                lock()
+            self._session_ended(exc)
             return
         except OverrideRequired:
             self.apply(

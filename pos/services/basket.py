@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from pos.domain.barcodes import BarcodeError, BarcodePattern, Measure, parse_scan
+from pos.domain.barcodes import BarcodeError, BarcodePattern, parse_scan
 from pos.domain.cart import Cart, CartLine, max_qty
 from pos.domain.catalog import Catalog, Unit
 from pos.domain.discounts import WEEKDAYS, Rule, describe_condition
 from pos.domain.entry import CountEntry, WeightEntry, parse_entry
 from pos.domain.money import format_money
 from pos.domain.pricing import PricedBasket, price_cart
+from pos.domain.scanning import ScanProblem, embedded_measure
 
 
 class BasketError(ValueError):
@@ -36,22 +37,11 @@ def build_cart(
         product = catalog.get(scan.lookup)
         if product is None:
             raise BasketError(f"No product with barcode {scan.code}")
-        price: int | None = None
-        qty: int | None = None
-        if scan.pattern is not None and scan.value:
-            measure = scan.pattern.measure
-            if measure is Measure.AUTO:
-                measure = Measure.WEIGHT if product.unit is Unit.KG else Measure.PRICE
-            if measure is Measure.WEIGHT:
-                if product.unit is not Unit.KG:
-                    raise BasketError(
-                        f"{product.name} is sold by the item, but {code} has a weight"
-                    )
-                qty = scan.embedded_grams()
-            else:
-                price = scan.embedded_price()
-        if qty is None and price is None and scan.pattern is not None and product.price == 0:
-            raise BasketError(f"{product.name} is priced by its label: give the label's barcode")
+        try:
+            embedded = embedded_measure(scan, product)
+        except ScanProblem as exc:
+            raise BasketError(str(exc)) from None
+        price, qty = embedded.price, embedded.grams
         if qty is None:
             qty = _quantity(item, qty_text, product.unit if price is None else Unit.EACH)
         elif qty_text:

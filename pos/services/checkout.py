@@ -18,7 +18,7 @@ from pos.auth.service import Identity
 from pos.auth.tokens import Claims
 from pos.db.errors import StorageError
 from pos.db.repositories import CartRepository
-from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodeError, BarcodePattern, Measure, parse_scan
+from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodeError, BarcodePattern, parse_scan
 from pos.domain.cart import MAX_COUNT, Cart, CartLine, ParkedCart, StoredCart, max_qty
 from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.clock import Clock
@@ -35,6 +35,7 @@ from pos.domain.entry import (
 from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.pricing import PricedBasket, Pricer
 from pos.domain.receipt import format_qty
+from pos.domain.scanning import ScanProblem, embedded_measure
 from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused, Approvals
 
@@ -240,23 +241,17 @@ class CheckoutService:
                     f"No product for in-store code {scan.code} (item code {scan.lookup})"
                 )
             return Outcome.fail(f"No product with barcode {scan.code}")
-        if scan.pattern is not None and scan.value:
-            measure = scan.pattern.measure
-            if measure is Measure.AUTO:
-                measure = Measure.WEIGHT if product.unit is Unit.KG else Measure.PRICE
-            if measure is Measure.WEIGHT:
-                if product.unit is not Unit.KG:
-                    return Outcome.fail(
-                        f"{product.name} is sold by the item, but {scan.code} carries a weight"
-                    )
-                if entry.explicit_multiplier:
-                    return Outcome.fail(f"{product.name} is weighed: it cannot be multiplied")
-                return self._add(product, scan.embedded_grams(), weight_typed=False)
-            return self._add(product, entry.multiplier, price=scan.embedded_price())
-        # The product's own code (a shelf-edge label, or a variable-measure code with
-        # zero value digits): weighed items ask for their weight.
-        if scan.pattern is not None and product.unit is Unit.EACH and product.price == 0:
-            return Outcome.fail(f"{product.name} is priced by its label: scan the price label")
+        try:
+            embedded = embedded_measure(scan, product)
+        except ScanProblem as exc:
+            return Outcome.fail(str(exc))
+        if embedded.grams is not None:
+            if entry.explicit_multiplier:
+                return Outcome.fail(f"{product.name} is weighed: it cannot be multiplied")
+            return self._add(product, embedded.grams, weight_typed=False)
+        if embedded.price is not None:
+            return self._add(product, entry.multiplier, price=embedded.price)
+        # the product's own code: a weighed item asks for its weight
         if product.unit is Unit.KG:
             if entry.explicit_multiplier:
                 return Outcome.fail(f"{product.name} is weighed: type its weight, not a count")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -265,6 +266,22 @@ def test_repricing_after_changes_never_adds_a_discount_twice() -> None:
 
 # ---------------------------------------------------------------- brute force
 
+
+def edit_steps(cart: Cart, steps: list[tuple[int, int]]) -> Iterator[Product]:
+    """Apply (product index, quantity change) edits one by one, yielding each product."""
+    for index, delta in steps:
+        product = PRODUCTS[index]
+        line = cart.find((product.barcode, None))
+        qty = (line.qty if line else 0) + delta
+        if line and qty <= 0:
+            cart.remove(line.line_no)
+        elif line:
+            cart.put(line.with_qty(qty))
+        elif qty > 0:
+            cart.put(CartLine.for_product(cart.next_line_no, product, qty))
+        yield product
+
+
 PRODUCTS = [LEMON, BRUSH, PEN, CRISPS]
 
 
@@ -359,16 +376,7 @@ def test_incremental_repricing_equals_pricing_from_scratch(
 ) -> None:
     pricer = Pricer(rules)
     cart = Cart()
-    for index, delta in steps:
-        product = PRODUCTS[index]
-        line = cart.find((product.barcode, None))
-        qty = (line.qty if line else 0) + delta
-        if line and qty <= 0:
-            cart.remove(line.line_no)
-        elif line:
-            cart.put(line.with_qty(qty))
-        elif qty > 0:
-            cart.put(CartLine.for_product(cart.next_line_no, product, qty))
+    for product in edit_steps(cart, steps):
         incremental = pricer.price(cart, AT, {product.barcode})
         assert incremental == price_cart(cart, rules, AT)
 
@@ -458,14 +466,5 @@ def test_incremental_equals_scratch_with_exclusive_and_basket_rules(
     all_rules = (*rules, *((EXCLUSIVE_20, GROUPED_BASKET)[i] for i in sorted(extras)))
     pricer = Pricer(all_rules)
     cart = Cart()
-    for index, delta in steps:
-        product = PRODUCTS[index]
-        line = cart.find((product.barcode, None))
-        qty = (line.qty if line else 0) + delta
-        if line and qty <= 0:
-            cart.remove(line.line_no)
-        elif line:
-            cart.put(line.with_qty(qty))
-        elif qty > 0:
-            cart.put(CartLine.for_product(cart.next_line_no, product, qty))
+    for product in edit_steps(cart, steps):
         assert pricer.price(cart, AT, {product.barcode}) == price_cart(cart, all_rules, AT)
