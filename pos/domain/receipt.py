@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from pos.domain.cart import CartLine
 from pos.domain.catalog import Unit
-from pos.domain.money import format_money
+from pos.domain.money import format_money, format_scaled
 from pos.domain.pricing import AppliedDiscount, PricedBasket
+from pos.domain.tax import RateLine
+from pos.domain.tender import Method, Payment
 from pos.domain.text import cell_len, pad_left, pad_right, wrap_cells
 
 WIDTHS = (32, 42, 48)
@@ -147,3 +150,75 @@ def render_cart(lines: Iterable[CartLine], subtotal: int, item_count: int, width
         label_amount("TOTAL", format_money(subtotal), width),
     ]
     return "\n".join([*body, rule, *total]) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptData:
+    """Everything a completed sale's receipt shows."""
+
+    store: str
+    till: str
+    receipt_no: int
+    operator: str
+    at: datetime  # local time
+    lines: Sequence[CartLine]
+    priced: PricedBasket
+    vat: Sequence[RateLine]
+    payments: Sequence[Payment]
+    inclusive: bool = True
+
+
+def format_receipt_no(number: int) -> str:
+    return f"{number:04d}"
+
+
+def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) -> str:
+    """The whole receipt: header, lines and discounts, totals, VAT, payments."""
+    check_width(width)
+    rule = "-" * width
+    out = [pad_right(_centre(data.store, width), width).rstrip()]
+    out.append(label_amount(data.till, f"Receipt {format_receipt_no(data.receipt_no)}", width))
+    out.append(label_amount(f"{data.at:%Y-%m-%d %H:%M}", data.operator, width))
+    if copy:
+        out.append(_centre("*** COPY ***", width))
+    out.append(rule)
+    body = render_priced(data.lines, data.priced, sum(line.items for line in data.lines), width)
+    lines = body.rstrip("\n").split("\n")
+    if not data.inclusive:  # the TOTAL line of the body is before tax: add the tax to it
+        lines = [line for line in lines if not line.startswith("TOTAL")]
+        tax = sum(row.vat for row in data.vat)
+        lines.append(label_amount("VAT", format_money(tax), width))
+        lines.append(label_amount("TOTAL", format_money(data.priced.total + tax), width))
+    out.extend(lines)
+    out.append(rule)
+    out.append(_vat_table(data.vat, width))
+    out.append(rule)
+    for payment in data.payments:
+        label = "Cash" if payment.method is Method.CASH else "Card"
+        if payment.reference:
+            label += f" {payment.reference}"
+        out.append(label_amount(label, format_money(payment.tendered), width))
+        if payment.change:
+            out.append(label_amount("Change", format_money(payment.change), width))
+    out.append("")
+    out.append(_centre("Thank you", width))
+    return "\n".join(out) + "\n"
+
+
+def _centre(text: str, width: int) -> str:
+    gap = max(0, width - cell_len(text)) // 2
+    return " " * gap + text
+
+
+def _vat_table(rows: Sequence[RateLine], width: int) -> str:
+    cells = [("VAT", "Net", "VAT", "Gross")] + [
+        (f"{format_scaled(r.rate, 2)}%", format_money(r.net), format_money(r.vat),
+         format_money(r.gross))
+        for r in rows
+    ]
+    widths = [max(cell_len(c[i]) for c in cells) for i in range(4)]
+    first = width - sum(widths[1:]) - 3
+    return "\n".join(
+        pad_right(c[0], first) + "".join(" " + pad_left(c[i], widths[i]) for i in (1, 2, 3))
+        for c in cells
+    )

@@ -1,0 +1,100 @@
+"""Taking payment: cash with change, card, and split tender."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+NOTES = (500, 1000, 2000, 5000)
+"""Notes offered as quick keys (5, 10, 20, 50)."""
+
+MAX_TENDER = 100_000_00
+"""No single payment above 100,000.00: a slip of the finger, not a customer."""
+
+
+class Method(StrEnum):
+    CASH = "cash"
+    CARD = "card"
+
+
+class TenderError(ValueError):
+    """A payment that cannot be taken; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One payment towards the sale.
+
+    Attributes:
+        method: cash or card.
+        amount: What it pays off the sale.
+        tendered: What the customer handed over (cash; equals ``amount`` for card).
+        change: What the customer gets back (cash only).
+        reference: The card terminal's reference, if typed.
+    """
+
+    method: Method
+    amount: int
+    tendered: int
+    change: int = 0
+    reference: str = ""
+
+
+@dataclass(slots=True)
+class Tender:
+    """Payments towards ``due`` until nothing is left to pay."""
+
+    due: int
+    payments: list[Payment] = field(default_factory=list)
+
+    @property
+    def paid(self) -> int:
+        return sum(p.amount for p in self.payments)
+
+    @property
+    def remaining(self) -> int:
+        return self.due - self.paid
+
+    @property
+    def complete(self) -> bool:
+        return self.remaining <= 0
+
+    @property
+    def change(self) -> int:
+        return sum(p.change for p in self.payments)
+
+    def _check(self, amount: int) -> None:
+        if self.complete:
+            raise TenderError("Nothing is left to pay")
+        if amount <= 0:
+            raise TenderError("The amount must be more than 0.00")
+        if amount > MAX_TENDER:
+            raise TenderError("That amount is too large for one payment")
+
+    def cash(self, tendered: int) -> Payment:
+        """Cash handed over; anything above what is left comes back as change."""
+        self._check(tendered)
+        amount = min(tendered, self.remaining)
+        payment = Payment(Method.CASH, amount, tendered, tendered - amount)
+        self.payments.append(payment)
+        return payment
+
+    def card(self, amount: int | None = None, reference: str = "") -> Payment:
+        """A card payment for ``amount`` (default: all that is left); never more than that."""
+        amount = self.remaining if amount is None else amount
+        self._check(amount)
+        if amount > self.remaining:
+            raise TenderError("A card cannot pay more than is left to pay")
+        payment = Payment(Method.CARD, amount, amount, 0, reference[:40])
+        self.payments.append(payment)
+        return payment
+
+
+def quick_cash(remaining: int) -> list[int]:
+    """The exact amount and the next notes up: the quick keys for cash."""
+    options = [remaining]
+    for note in NOTES:
+        up = -(-remaining // note) * note  # the next multiple of the note
+        if up > remaining and up not in options:
+            options.append(up)
+    return options[:4]
