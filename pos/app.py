@@ -10,10 +10,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from pos.auth.service import Session
+from pos.auth.service import Identity, Session
+from pos.domain.receipt import format_receipt_no
 from pos.paths import STYLES_DIR
 from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
+from pos.screens.payment import PaymentScreen, ReceiptScreen
 from pos.services.container import Services
+from pos.services.sales import Completed
 
 IDLE_LIMIT = 15 * 60
 """Seconds without a key press before the till locks (PCI DSS 8.2.8: 15 minutes at most)."""
@@ -35,6 +38,7 @@ class PosApp(App[None]):
         STYLES_DIR / "scan.tcss",
         STYLES_DIR / "modals.tcss",
         STYLES_DIR / "login.tcss",
+        STYLES_DIR / "payment.tcss",
     ]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", key_display="^Q", priority=True),
@@ -96,6 +100,23 @@ class PosApp(App[None]):
                 )
             )
         self._last_input = self._idle_clock()
+
+    def take_payment(self, actor: Identity) -> None:
+        """The payment screen, then the receipt, then back to a new cart."""
+        services = self.services
+
+        def paid(done: Completed | None) -> None:
+            if done is None:
+                return
+
+            def next_customer(_: None) -> None:
+                for screen in self.screen_stack:
+                    if isinstance(screen, ScanScreen):
+                        screen.sale_completed(format_receipt_no(done.receipt_no))
+
+            self.push_screen(ReceiptScreen(done), next_customer)
+
+        self.push_screen(PaymentScreen(services.sales, actor), paid)
 
     def open_audit(self) -> None:
         """The audit log screen (it checks the scope again itself)."""

@@ -219,12 +219,84 @@ def _v5_line_operator(db: peewee.Database) -> None:
     migrate(migrator.add_column("cart_line", "operator", peewee.TextField(null=True)))
 
 
+def _v6_sales(db: peewee.Database) -> None:
+    """Completed sales with their lines, discounts and payments; receipt numbers per till."""
+
+    class Base(peewee.Model):
+        class Meta:
+            database = db
+            strict_tables = _strict(db)
+
+    class TillCounter(Base):
+        till = peewee.TextField(primary_key=True)
+        last_receipt = peewee.IntegerField(default=0)
+
+        class Meta:
+            table_name = "till_counter"
+
+    class Sale(Base):
+        uuid = peewee.TextField(unique=True)
+        till = peewee.TextField()
+        receipt_no = peewee.IntegerField(constraints=[peewee.Check("receipt_no >= 1")])
+        at = peewee.TextField(index=True)
+        operator = peewee.TextField(null=True)
+        subtotal = peewee.IntegerField()
+        discount_total = peewee.IntegerField(constraints=[peewee.Check("discount_total >= 0")])
+        total = peewee.IntegerField(constraints=[peewee.Check("total >= 0")])
+        tax_inclusive = peewee.IntegerField(constraints=[peewee.Check("tax_inclusive IN (0, 1)")])
+        receipt_text = peewee.TextField()
+
+        class Meta:
+            table_name = "sale"
+            indexes = ((("till", "receipt_no"), True),)
+
+    class SaleLine(Base):
+        sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="lines")
+        line_no = peewee.IntegerField()
+        barcode = peewee.TextField()
+        name = peewee.TextField()
+        unit = peewee.TextField()
+        unit_price = peewee.IntegerField()
+        qty = peewee.IntegerField(constraints=[peewee.Check("qty >= 1")])
+        tax_rate = peewee.IntegerField()
+        total = peewee.IntegerField()
+        operator = peewee.TextField(null=True)
+
+        class Meta:
+            table_name = "sale_line"
+            indexes = ((("sale", "line_no"), True),)
+
+    class SaleDiscount(Base):
+        sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="discounts")
+        name = peewee.TextField()
+        kind = peewee.TextField()
+        amount = peewee.IntegerField(constraints=[peewee.Check("amount > 0")])
+        uses = peewee.TextField()  # JSON [[line_no, units], ...]
+
+        class Meta:
+            table_name = "sale_discount"
+
+    class Payment(Base):
+        sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="payments")
+        method = peewee.TextField(constraints=[peewee.Check("method IN ('cash', 'card')")])
+        amount = peewee.IntegerField(constraints=[peewee.Check("amount > 0")])
+        tendered = peewee.IntegerField()
+        change = peewee.IntegerField(default=0, constraints=[peewee.Check("change >= 0")])
+        reference = peewee.TextField(default="")
+
+        class Meta:
+            table_name = "payment"
+
+    db.create_tables([TillCounter, Sale, SaleLine, SaleDiscount, Payment])
+
+
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     _v1_initial,
     _v2_parking,
     _v3_discounts,
     _v4_operators,
     _v5_line_operator,
+    _v6_sales,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

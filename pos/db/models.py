@@ -142,6 +142,69 @@ class AuditLog(BaseModel):
         table_name = "audit_log"
 
 
+class TillCounter(BaseModel):
+    till = peewee.TextField(primary_key=True)
+    last_receipt = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "till_counter"
+
+
+class Sale(BaseModel):
+    uuid = peewee.TextField(unique=True)
+    till = peewee.TextField()
+    receipt_no = peewee.IntegerField()
+    at = UtcTextDateTimeField()
+    operator = peewee.TextField(null=True)
+    subtotal = peewee.IntegerField()
+    discount_total = peewee.IntegerField()
+    total = peewee.IntegerField()
+    tax_inclusive = peewee.IntegerField()
+    receipt_text = peewee.TextField()
+
+    class Meta:
+        table_name = "sale"
+
+
+class SaleLine(BaseModel):
+    sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="lines")
+    line_no = peewee.IntegerField()
+    barcode = peewee.TextField()
+    name = peewee.TextField()
+    unit = peewee.TextField()
+    unit_price = peewee.IntegerField()
+    qty = peewee.IntegerField()
+    tax_rate = peewee.IntegerField()
+    total = peewee.IntegerField()
+    operator = peewee.TextField(null=True)
+
+    class Meta:
+        table_name = "sale_line"
+
+
+class SaleDiscount(BaseModel):
+    sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="discounts")
+    name = peewee.TextField()
+    kind = peewee.TextField()
+    amount = peewee.IntegerField()
+    uses = peewee.TextField()
+
+    class Meta:
+        table_name = "sale_discount"
+
+
+class Payment(BaseModel):
+    sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="payments")
+    method = peewee.TextField()
+    amount = peewee.IntegerField()
+    tendered = peewee.IntegerField()
+    change = peewee.IntegerField(default=0)
+    reference = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "payment"
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Setting,
     Product,
@@ -153,4 +216,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     RevokedToken,
     UsedOverride,
     AuditLog,
+    TillCounter,
+    Sale,
+    SaleLine,
+    SaleDiscount,
+    Payment,
 )

@@ -212,8 +212,12 @@ def _centre(text: str, width: int) -> str:
 
 def _vat_table(rows: Sequence[RateLine], width: int) -> str:
     cells = [("VAT", "Net", "VAT", "Gross")] + [
-        (f"{format_scaled(r.rate, 2)}%", format_money(r.net), format_money(r.vat),
-         format_money(r.gross))
+        (
+            f"{format_scaled(r.rate, 2)}%",
+            format_money(r.net),
+            format_money(r.vat),
+            format_money(r.gross),
+        )
         for r in rows
     ]
     widths = [max(cell_len(c[i]) for c in cells) for i in range(4)]

@@ -42,9 +42,7 @@ def share(amount: int, weights: Mapping[int, int]) -> dict[int, int]:
         return dict.fromkeys(weights, 0)
     base = {k: amount * w // total for k, w in weights.items()}
     left = amount - sum(base.values())
-    order = sorted(
-        weights, key=lambda k: (-(amount * weights[k] % total), -weights[k], k)
-    )
+    order = sorted(weights, key=lambda k: (-(amount * weights[k] % total), -weights[k], k))
     for k in order[:left]:
         base[k] += 1
     return base
@@ -61,8 +59,10 @@ def gross_by_rate(lines: Iterable[CartLine], priced: PricedBasket) -> dict[int, 
             weights: dict[int, int] = {}
             for line_no, units in discount.uses:
                 line = by_no[line_no]
-                value = line.total if units >= line.qty or line.qty == 0 else (
-                    line.total * units // line.qty
+                value = (
+                    line.total
+                    if units >= line.qty or line.qty == 0
+                    else (line.total * units // line.qty)
                 )
                 weights[line.tax_rate] = weights.get(line.tax_rate, 0) + value
         else:

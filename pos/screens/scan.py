@@ -50,7 +50,8 @@ class ScanScreen(Screen[None]):
         Binding("f6", "park", "Park", key_display="F6", priority=True),
         Binding("f7", "recall", "Recall", key_display="F7", priority=True),
         Binding("f8", "void_cart", "Void all", key_display="F8", priority=True),
-        Binding("f9", "audit", "Audit", key_display="F9", priority=True),
+        Binding("f9", "audit", "Audit", key_display="F9", show=False, priority=True),
+        Binding("f10", "pay", "Pay", key_display="F10", priority=True),
     ]
     """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
 
@@ -321,6 +322,24 @@ class ScanScreen(Screen[None]):
         )
         self.app.push_screen(ConfirmModal(question), confirmed)
 
+    def action_pay(self) -> None:
+        """F10: take payment for the cart."""
+        if not len(self.checkout.cart):
+            self.apply(Outcome.fail("The cart is empty: scan an item first"))
+            return
+        if self.checkout.awaiting_weight:
+            self.apply(Outcome.fail("Type the weight first, or Esc"))
+            return
+        self.entry.take()
+        pay = getattr(self.app, "take_payment", None)
+        if pay is not None:
+            self._permitted("sale", lambda who, _approval: pay(who) or Outcome(Change.NONE))
+
+    def sale_completed(self, receipt_no: str) -> None:
+        """Back from the receipt: the new, empty cart."""
+        self.cart_table.load(self.checkout.cart.lines)
+        self.apply(Outcome.info(f"Sale {receipt_no} completed. Next customer."))
+
     def _session_ended(self, exc: LoginRequired) -> None:
         """The token is no longer good: say so and go back to the login (cart kept)."""
         self.apply(Outcome.fail(str(exc)))
@@ -356,4 +375,5 @@ class ScanScreen(Screen[None]):
             "Void cart", "Remove every line, after a confirmation (F8)", self.action_void_cart
         )
         yield SystemCommand("Void line", "Remove the selected line (Del)", self.action_void_line)
+        yield SystemCommand("Pay", "Take payment for the cart (F10)", self.action_pay)
         yield SystemCommand("Audit log", "Who did what, for managers (F9)", self.action_audit)

@@ -138,6 +138,10 @@ class CheckoutService:
         self._awaiting_weight = None
         self.reprice()
 
+    def start_new_cart(self) -> None:
+        """After a sale: the old cart is gone from the database; open a new one."""
+        self._load(self._carts.open_cart(self._new_id(), self._clock.now()))
+
     def local_now(self) -> datetime:
         """The shop's local time (naive), which rule windows are written in."""
         return self._clock.now().astimezone().replace(tzinfo=None)

@@ -25,12 +25,14 @@ from pos.db.repositories import (
     ProductRepository,
     SettingsRepository,
 )
+from pos.db.sales import SaleRepository
 from pos.domain.clock import Clock, IdGenerator
 from pos.services.approvals import Approvals
 from pos.services.catalog import CatalogService
 from pos.services.checkout import CheckoutService
 from pos.services.discounts import DiscountService
 from pos.services.operators import OperatorAdmin
+from pos.services.sales import SaleService
 from pos.services.session import SessionService
 from pos.services.store import StoreSettings
 
@@ -51,6 +53,7 @@ class Services:
     audit: AuditRepository
     approvals: Approvals
     sessions: SessionService
+    sales: SaleService
     lock: TillLock | None = None
 
     def search_audit(self, text: str) -> list[AuditEntry]:
@@ -106,6 +109,9 @@ def build_services(
         )
         guard = Guard(auth)
         sessions = SessionService(auth, guard, operators, checkout)
+        sales = SaleService(
+            checkout, SaleRepository(db, settings.till_name), audit, settings, clock
+        )
         catalog = CatalogService(products, settings.patterns)
         discounts = DiscountService(DiscountRepository(db), products, audit)
 
@@ -139,5 +145,6 @@ def build_services(
         audit=audit,
         approvals=approvals,
         sessions=sessions,
+        sales=sales,
         lock=lock,
     )

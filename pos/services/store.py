@@ -34,6 +34,8 @@ SETTING_DEFAULTS: dict[str, str] = {
     "till_name": "Till 1",
     "barcode_patterns": json.dumps(patterns_to_json(DEFAULT_PATTERNS)),
     "idle_lock_minutes": "15",
+    "tax_inclusive": "yes",
+    "receipt_width": "42",
 }
 """Every setting the till knows, with its default."""
 
@@ -46,6 +48,8 @@ class StoreSettings:
     till_name: str
     patterns: tuple[BarcodePattern, ...]
     idle_lock_seconds: int = 15 * 60
+    tax_inclusive: bool = True
+    receipt_width: int = 42
 
     @classmethod
     def load(cls, repo: SettingsRepository) -> StoreSettings:
@@ -55,6 +59,8 @@ class StoreSettings:
             till_name=values["till_name"],
             patterns=patterns_from_json(json.loads(values["barcode_patterns"])),
             idle_lock_seconds=int(values["idle_lock_minutes"]) * 60,
+            tax_inclusive=values["tax_inclusive"] == "yes",
+            receipt_width=int(values["receipt_width"]),
         )
 
 
@@ -70,6 +76,14 @@ def validate_setting(key: str, value: str) -> str:
         if not value.strip().isdigit() or not 1 <= int(value) <= 15:
             raise ValueError("idle_lock_minutes must be 1 to 15 (PCI DSS: 15 at most)")
         return str(int(value))
+    if key == "tax_inclusive":
+        if value.strip().lower() not in ("yes", "no"):
+            raise ValueError("tax_inclusive is yes (prices include VAT) or no (VAT is added)")
+        return value.strip().lower()
+    if key == "receipt_width":
+        if value.strip() not in ("32", "42", "48"):
+            raise ValueError("receipt_width is 32, 42 or 48 characters")
+        return value.strip()
     if key == "barcode_patterns":
         try:
             data = json.loads(value)

@@ -186,3 +186,35 @@ def test_cashier_refused_a_manager_screen(snap_compare, app_factory: AppFactory)
     assert snap_compare(
         app_factory(login=("1001", "2580")), run_before=run_before, terminal_size=SIZE
     )
+
+
+def test_payment_screen_split_tender(snap_compare, app_factory: AppFactory, shop_db: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in ("5000000000012", "5000000000012", "5000000000012", "4006381333931"):
+            await scan(pilot, code)
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("1", "f3")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)
+
+
+def test_receipt_screen(snap_compare, app_factory: AppFactory, shop_db: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in (
+            "5000000000012",
+            "5000000000012",
+            "5000000000012",
+            "4006381333931",
+            "2100001012502",
+        ):
+            await scan(pilot, code)
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("1", "f3")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)

@@ -235,6 +235,7 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
             "Recall parked cart",
             "Void cart",
             "Void line",
+            "Pay",
             "Audit log",
             "Log out",
             "Quit",

@@ -1,0 +1,135 @@
+"""Completed sales: written in one transaction with the cart they replace."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import peewee
+
+from pos.db import models as m
+from pos.db.errors import reading, writing
+from pos.domain.cart import CartLine
+from pos.domain.pricing import PricedBasket
+from pos.domain.tender import Payment
+
+
+@dataclass(frozen=True, slots=True)
+class SaleSummary:
+    receipt_no: int
+    at: datetime
+    total: int
+    operator: str | None
+
+
+class SaleRepository:
+    """Sales of one till; receipt numbers are sequential per till with no gaps."""
+
+    def __init__(self, db: peewee.Database, till: str) -> None:
+        self.db = db
+        self.till = till
+
+    def complete(
+        self,
+        *,
+        cart_id: int,
+        uuid: str,
+        at: datetime,
+        operator: str | None,
+        lines: Sequence[CartLine],
+        priced: PricedBasket,
+        total: int,
+        tax_inclusive: bool,
+        payments: Sequence[Payment],
+        receipt_text: Callable[[int], str],
+        also: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write the sale and remove its cart, all in one transaction; returns the receipt
+        number. Idempotent on ``uuid``: a sale already written is not written again.
+
+        ``also`` runs inside the same transaction (the audit entry).
+        """
+        with writing(self.db):
+            done = m.Sale.get_or_none(m.Sale.uuid == uuid)
+            if done is not None:
+                return int(done.receipt_no)
+            m.TillCounter.insert(till=self.till, last_receipt=1).on_conflict(
+                conflict_target=[m.TillCounter.till],
+                update={m.TillCounter.last_receipt: m.TillCounter.last_receipt + 1},
+            ).execute()
+            number = int(m.TillCounter.get(m.TillCounter.till == self.till).last_receipt)
+            sale = m.Sale.create(
+                uuid=uuid,
+                till=self.till,
+                receipt_no=number,
+                at=at,
+                operator=operator,
+                subtotal=priced.subtotal,
+                discount_total=priced.discount_total,
+                total=total,
+                tax_inclusive=int(tax_inclusive),
+                receipt_text=receipt_text(number),
+            )
+            m.SaleLine.insert_many(
+                [
+                    {
+                        "sale": sale.id,
+                        "line_no": line.line_no,
+                        "barcode": line.barcode,
+                        "name": line.name,
+                        "unit": line.unit.value,
+                        "unit_price": line.unit_price,
+                        "qty": line.qty,
+                        "tax_rate": line.tax_rate,
+                        "total": line.total,
+                        "operator": line.operator,
+                    }
+                    for line in lines
+                ]
+            ).execute()
+            for discount in priced.discounts:
+                m.SaleDiscount.create(
+                    sale=sale.id,
+                    name=discount.name,
+                    kind=discount.kind,
+                    amount=discount.amount,
+                    uses=json.dumps([list(u) for u in discount.uses]),
+                )
+            for payment in payments:
+                m.Payment.create(
+                    sale=sale.id,
+                    method=payment.method.value,
+                    amount=payment.amount,
+                    tendered=payment.tendered,
+                    change=payment.change,
+                    reference=payment.reference,
+                )
+            m.CartLine.delete().where(m.CartLine.cart == cart_id).execute()
+            m.Cart.delete().where(m.Cart.id == cart_id).execute()
+            if also is not None:
+                also(number)
+            return number
+
+    @reading
+    def receipt_no_of(self, uuid: str) -> int | None:
+        sale = m.Sale.get_or_none(m.Sale.uuid == uuid)
+        return None if sale is None else int(sale.receipt_no)
+
+    @reading
+    def last(self) -> SaleSummary | None:
+        row = (
+            m.Sale.select()
+            .where(m.Sale.till == self.till)
+            .order_by(m.Sale.receipt_no.desc())
+            .first()
+        )
+        if row is None:
+            return None
+        return SaleSummary(row.receipt_no, row.at, row.total, row.operator)
+
+    @reading
+    def receipt_text(self, receipt_no: int) -> str | None:
+        row = m.Sale.get_or_none((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
+        return None if row is None else str(row.receipt_text)

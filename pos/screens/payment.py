@@ -1,0 +1,208 @@
+"""Taking payment, and the receipt that follows.
+
+Like the scanning screen, the payment screen has no text field: the digits,
+``.``, Backspace and Enter are priority bindings that fill one amount line, so a
+stray scan can never be taken as an amount (anything longer than an amount is
+refused as a barcode).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Digits, Footer, Label, Static
+
+from pos.auth.service import Identity
+from pos.domain.money import MoneyError, format_money, parse_money
+from pos.domain.receipt import format_receipt_no
+from pos.domain.tender import Method, Tender, TenderError, quick_cash
+from pos.screens.modals import ConfirmModal
+from pos.services.sales import Completed, SaleFailed, SaleService
+from pos.widgets import EntryLine, MessageLine
+
+MAX_AMOUNT_CHARS = 9
+"""Longer input is not an amount (a scanned barcode, most likely)."""
+
+
+class PaymentScreen(Screen[Completed | None]):
+    """The amount due, large; cash (with change), card, or both."""
+
+    BINDINGS = [
+        *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
+        Binding("full_stop", "type('.')", show=False, priority=True),
+        Binding("backspace", "backspace", show=False, priority=True),
+        Binding("enter", "cash", show=False, priority=True),
+        Binding("f2", "cash", "Cash", key_display="F2", priority=True),
+        Binding("f3", "card", "Card", key_display="F3", priority=True),
+        # F5 to F8 are listed on screen with the amounts they pay
+        Binding("f5", "quick(0)", "Exact", key_display="F5", priority=True),
+        Binding("f6", "quick(1)", "Note 1", key_display="F6", show=False, priority=True),
+        Binding("f7", "quick(2)", "Note 2", key_display="F7", show=False, priority=True),
+        Binding("f8", "quick(3)", "Note 3", key_display="F8", show=False, priority=True),
+        Binding("f10", "retry", "Save again", key_display="F10", priority=True),
+        Binding("escape", "back", "Back to cart", key_display="Esc", priority=True),
+    ]
+
+    def __init__(self, sales: SaleService, actor: Identity) -> None:
+        super().__init__()
+        self.sales = sales
+        self.actor = actor
+        self.tender: Tender = sales.start()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="pay-main"):
+            with Vertical(id="pay-left"):
+                yield Label("Amount due", id="due-label")
+                yield Digits(format_money(self.tender.remaining), id="due")
+                yield Label("", id="quick", markup=False)
+                yield Static("", id="paid", markup=False)
+            with Vertical(id="pay-right"):
+                yield Label("Type an amount, then F2 cash or F3 card.", id="help")
+                yield Label("Enter = cash. F5 to F8: exact and the next notes.", id="help2")
+        yield EntryLine(id="entry")
+        yield MessageLine("", id="message")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(EntryLine).prompt = "Amount"
+        self._show()
+
+    # ------------------------------------------------------------------ display
+
+    def _show(self, message: str = "", *, error: bool = False) -> None:
+        tender = self.tender
+        label = "Change" if tender.complete else "Amount due"
+        amount = tender.change if tender.complete else tender.remaining
+        self.query_one("#due-label", Label).update(label)
+        self.query_one("#due", Digits).update(format_money(amount))
+        options = quick_cash(tender.remaining) if not tender.complete else []
+        self.query_one("#quick", Label).update(
+            "   ".join(f"F{5 + i} {format_money(o)}" for i, o in enumerate(options))
+        )
+        paid = [
+            f"{'Cash' if p.method is Method.CASH else 'Card'} {format_money(p.tendered):>10}"
+            + (f"   change {format_money(p.change)}" if p.change else "")
+            for p in tender.payments
+        ]
+        self.query_one("#paid", Static).update(Text("\n".join(paid)))
+        if message or error:
+            self.query_one(MessageLine).show(message, error=error)
+        if error:
+            self.app.bell()
+
+    # ------------------------------------------------------------------ amount entry
+
+    def action_type(self, char: str) -> None:
+        self.query_one(EntryLine).type(char)
+
+    def action_backspace(self) -> None:
+        self.query_one(EntryLine).backspace()
+
+    def _typed(self) -> int | None | str:
+        """The typed amount in minor units, None if nothing was typed, or why not."""
+        text = self.query_one(EntryLine).take()
+        if not text:
+            return None
+        if len(text) > MAX_AMOUNT_CHARS:
+            return "That looks like a barcode: finish the payment first (Esc goes back)"
+        try:
+            return parse_money(text, what="amount")
+        except MoneyError as exc:
+            return str(exc).capitalize()
+
+    # ------------------------------------------------------------------ payments
+
+    def action_cash(self) -> None:
+        typed = self._typed()
+        if isinstance(typed, str):
+            self._show(typed, error=True)
+            return
+        self._pay(lambda: self.tender.cash(typed if typed is not None else self.tender.remaining))
+
+    def action_card(self) -> None:
+        typed = self._typed()
+        if isinstance(typed, str):
+            self._show(typed, error=True)
+            return
+        self._pay(lambda: self.tender.card(typed))
+
+    def action_quick(self, index: int) -> None:
+        self.query_one(EntryLine).take()
+        options = quick_cash(self.tender.remaining)
+        if self.tender.complete or index >= len(options):
+            return
+        self._pay(lambda: self.tender.cash(options[index]))
+
+    def _pay(self, take: object) -> None:
+        assert callable(take)
+        try:
+            take()
+        except TenderError as exc:
+            self._show(str(exc), error=True)
+            return
+        if self.tender.complete:
+            self._finish()
+        else:
+            self._show(f"Paid so far {format_money(self.tender.paid)}")
+
+    def _finish(self) -> None:
+        try:
+            done = self.sales.complete(self.tender, self.actor)
+        except SaleFailed as exc:
+            self._show(f"{exc} (F10 saves again)", error=True)
+            return
+        self.dismiss(done)
+
+    def action_retry(self) -> None:
+        if self.tender.complete:
+            self._finish()
+
+    def action_back(self) -> None:
+        if not self.tender.payments:
+            self.dismiss(None)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        count = len(self.tender.payments)
+        self.app.push_screen(
+            ConfirmModal(f"Go back to the cart and forget {count} payment(s) taken here?"),
+            answer,
+        )
+
+
+class ReceiptScreen(Screen[None]):
+    """The receipt of the sale just completed, and the change to give."""
+
+    BINDINGS = [
+        Binding("enter,f10", "new_sale", "New sale", key_display="Enter", priority=True),
+        Binding("f2", "print", "Print", key_display="F2", priority=True),
+    ]
+
+    def __init__(self, done: Completed) -> None:
+        super().__init__()
+        self.done = done
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="receipt-main"):
+            with VerticalScroll(id="receipt-paper"):
+                yield Static(Text(self.done.receipt_text), id="receipt-text")
+            with Vertical(id="receipt-side"):
+                yield Label(f"Sale {format_receipt_no(self.done.receipt_no)} saved", id="saved")
+                yield Label("Change", id="change-label")
+                yield Digits(format_money(self.done.change), id="change")
+        yield MessageLine("", id="message")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def action_new_sale(self) -> None:
+        self.dismiss(None)
+
+    def action_print(self) -> None:
+        self.query_one(MessageLine).show(
+            "No printer is set up yet: the receipt is saved with the sale", error=True
+        )

@@ -1,0 +1,135 @@
+"""Turning the open cart into a completed sale that is never lost or charged twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pos.auth.service import AuditSink, Identity
+from pos.db.errors import StorageError
+from pos.db.sales import SaleRepository, SaleSummary
+from pos.domain.clock import Clock
+from pos.domain.receipt import ReceiptData, format_receipt_no, render_receipt
+from pos.domain.tax import RateLine, amount_due, vat_summary
+from pos.domain.tender import Tender
+from pos.services.checkout import CheckoutService
+from pos.services.store import StoreSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """A sale that is safely in the database."""
+
+    receipt_no: int
+    receipt_text: str
+    change: int
+
+
+class SaleFailed(Exception):
+    """The sale was NOT saved; ``str()`` says why. The cart is kept."""
+
+
+class SaleService:
+    """Payment and completion of the open cart."""
+
+    def __init__(
+        self,
+        checkout: CheckoutService,
+        sales: SaleRepository,
+        audit: AuditSink,
+        settings: StoreSettings,
+        clock: Clock,
+    ) -> None:
+        self.checkout = checkout
+        self.sales = sales
+        self.audit = audit
+        self.settings = settings
+        self.clock = clock
+
+    def vat(self) -> list[RateLine]:
+        cart = self.checkout.cart
+        return vat_summary(cart.lines, self.checkout.priced, inclusive=self.settings.tax_inclusive)
+
+    def start(self) -> Tender:
+        """A tender for what the open cart costs now."""
+        return Tender(amount_due(self.vat()))
+
+    def last_sale(self) -> SaleSummary | None:
+        try:
+            return self.sales.last()
+        except StorageError:
+            return None
+
+    def complete(self, tender: Tender, actor: Identity) -> Completed:
+        """Write the sale, its lines, discounts and payments and drop the cart, in one
+        transaction; then start a new cart.
+
+        Raises:
+            SaleFailed: nothing was saved (the cart is kept; a retry is safe).
+        """
+        if not tender.complete:
+            raise SaleFailed("Something is still to pay")
+        cart = self.checkout.cart
+        if not len(cart):
+            raise SaleFailed("The cart is empty")
+        vat = self.vat()
+        if amount_due(vat) != tender.due:
+            raise SaleFailed("The cart changed during payment: take payment again")
+        at = self.clock.now()
+        uuid = self.checkout.cart_uuid
+        lines = cart.lines
+        priced = self.checkout.priced
+        texts: dict[int, str] = {}
+
+        def receipt(number: int) -> str:
+            texts[number] = render_receipt(
+                ReceiptData(
+                    self.settings.store_name,
+                    self.settings.till_name,
+                    number,
+                    f"{actor.name}",
+                    at.astimezone().replace(tzinfo=None),
+                    lines,
+                    priced,
+                    vat,
+                    tender.payments,
+                    self.settings.tax_inclusive,
+                ),
+                self.settings.receipt_width,
+            )
+            return texts[number]
+
+        def audit(number: int) -> None:
+            self.audit.append(
+                "sale_completed",
+                actor.number,
+                {"receipt": format_receipt_no(number), "total": tender.due, "sale": uuid},
+            )
+
+        try:
+            number = self.sales.complete(
+                cart_id=self.checkout.cart_id,
+                uuid=uuid,
+                at=at,
+                operator=actor.number,
+                lines=lines,
+                priced=priced,
+                total=tender.due,
+                tax_inclusive=self.settings.tax_inclusive,
+                payments=tender.payments,
+                receipt_text=receipt,
+                also=audit,
+            )
+        except StorageError as exc:
+            # an error at COMMIT can hide a commit that happened: look before saying no
+            try:
+                number_or_none = self.sales.receipt_no_of(uuid)
+            except StorageError:
+                number_or_none = None
+            if number_or_none is None:
+                raise SaleFailed(
+                    f"Sale NOT saved: {exc.reason}. The cart is kept; try again."
+                ) from exc
+            number = number_or_none
+        self.checkout.start_new_cart()
+        text = texts.get(number) or self.sales.receipt_text(number) or ""
+        return Completed(number, text, tender.change)

@@ -1,0 +1,103 @@
+"""Pilot tests: paying, the receipt, and a sale that cannot be saved."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.widgets import Digits
+
+from pos.app import PosApp
+from pos.screens import ScanScreen
+from pos.screens.payment import PaymentScreen, ReceiptScreen
+from pos.widgets import CartTable, MessageLine
+from tests.conftest import CASHIER
+from tests.ui.helpers import burst, scan, settle
+
+SIZE = (100, 30)
+PEN = "4006381333931"  # 1.20, 20% VAT
+LEMON = "5000000000012"  # 0.50, 0% VAT
+AppFactory = Callable[..., PosApp]
+
+
+async def test_cash_sale_with_change(app_factory: AppFactory, demo_db: Path) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, LEMON)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert app.screen.query_one("#due", Digits).value == "1.70"
+        burst(app, "5\n")  # 5.00 cash, Enter
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert app.screen.query_one("#change", Digits).value == "3.30"
+        assert "Receipt 0001" in app.screen.done.receipt_text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert app.screen.query_one(CartTable).row_count == 0
+        assert "Sale 0001 completed" in str(app.screen.query_one(MessageLine).render())
+    con = sqlite3.connect(demo_db)
+    assert con.execute("SELECT receipt_no, total, operator FROM sale").fetchall() == [
+        (1, 170, "1001")
+    ]
+    assert con.execute("SELECT method, amount, tendered, change FROM payment").fetchall() == [
+        ("cash", 170, 500, 330)
+    ]
+    assert con.execute("SELECT count(*) FROM cart_line").fetchone() == (0,)
+
+
+async def test_split_tender_and_numbers_in_sequence(app_factory: AppFactory) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        for expected in (1, 2):
+            await scan(pilot, PEN)
+            await pilot.press("f10")
+            await settle(pilot)
+            burst(app, "1")
+            await pilot.press("f3")  # 1.00 by card
+            await settle(pilot)
+            assert app.screen.query_one("#due", Digits).value == "0.20"
+            await pilot.press("f5")  # the exact rest in cash
+            await settle(pilot)
+            assert isinstance(app.screen, ReceiptScreen)
+            assert app.screen.done.receipt_no == expected
+            await pilot.press("enter")
+            await settle(pilot)
+
+
+async def test_escape_goes_back_to_the_cart_unchanged(app_factory: AppFactory) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        burst(app, "5000112637922\n")  # a scan on the payment screen is no amount
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert "looks like a barcode" in str(app.screen.query_one(MessageLine).render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert app.screen.query_one(CartTable).row_count == 1
+
+
+async def test_a_sale_that_cannot_be_saved_keeps_the_cart(app_factory: AppFactory) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        app.services.db.execute_sql("PRAGMA query_only = 1")  # the disk refuses writes
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert "Sale NOT saved" in str(app.screen.query_one(MessageLine).render())
+        app.services.db.execute_sql("PRAGMA query_only = 0")  # the fault is gone
+        await pilot.press("f10")  # save again
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert app.screen.done.receipt_no == 1
