@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from pos.auth.service import Identity, Session
+from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
 from pos.paths import STYLES_DIR
 from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
@@ -97,9 +98,19 @@ class PosApp(App[None]):
                     services.settings.till_name,
                     services.guard,
                     services.approvals,
+                    self._last_sale_text,
                 )
             )
         self._last_input = self._idle_clock()
+
+    def _last_sale_text(self) -> str | None:
+        last = self.services.sales.last_sale()
+        if last is None:
+            return None
+        return (
+            f"Last sale {format_receipt_no(last.receipt_no)} was completed at "
+            f"{last.at.astimezone():%H:%M} ({format_money(last.total)})"
+        )
 
     def take_payment(self, actor: Identity) -> None:
         """The payment screen, then the receipt, then back to a new cart."""

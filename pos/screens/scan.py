@@ -62,8 +62,10 @@ class ScanScreen(Screen[None]):
         till_name: str,
         guard: Guard,
         approvals: Approvals,
+        last_sale: Callable[[], str | None] | None = None,
     ) -> None:
         super().__init__()
+        self._last_sale = last_sale
         self.checkout = checkout
         self.store_name = store_name
         self.till_name = till_name
@@ -97,6 +99,11 @@ class ScanScreen(Screen[None]):
         self.query_one(CartTable).load(self.checkout.cart.lines)
         self.query_one(CartTable).focus()
         self._show_totals()
+        if not len(self.checkout.cart) and self._last_sale is not None:
+            # after a restart: a sale that was saved just before is not charged again
+            last = self._last_sale()
+            if last:
+                self.query_one(MessageLine).show(last)
 
     # ------------------------------------------------------------- rendering
 

@@ -101,3 +101,19 @@ async def test_a_sale_that_cannot_be_saved_keeps_the_cart(app_factory: AppFactor
         await settle(pilot)
         assert isinstance(app.screen, ReceiptScreen)
         assert app.screen.done.receipt_no == 1
+
+
+async def test_a_restarted_till_says_the_last_sale_was_completed(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+    again = app_factory(login=CASHIER)
+    async with again.run_test(size=SIZE):
+        message = str(again.screen.query_one(MessageLine).render())
+        assert message == "Last sale 0001 was completed at 09:30 (1.20)"
