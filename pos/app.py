@@ -78,7 +78,7 @@ class PosApp(App[None]):
             self.services.sessions,
             settings.store_name,
             settings.till_name,
-            locked_by=self.services.guard.identity if locked else None,
+            locked_by=self.services.guard.last_identity if locked else None,
         )
 
     def show_login(self) -> None:
@@ -163,8 +163,12 @@ class PosApp(App[None]):
             self.lock_till()
 
     def tick(self) -> None:
-        """Every second: the idle lock, and refreshing the access token while active."""
+        """Every second: the idle lock, refreshing the access token while active, and
+        locking at once if the session has ended some other way (revoked, PIN changed)."""
+        self.services.reload_keys_if_changed()
         if self.services.guard.session is None:
+            if any(isinstance(s, ScanScreen) for s in self.screen_stack):
+                self.lock_till()
             return
         if self._idle_clock() - self._last_input >= self.idle_limit:
             self.services.auth.audit.append(

@@ -41,6 +41,8 @@ class Guard:
         self.auth = auth
         self._now = now
         self.session: Session | None = None
+        self.last_identity: Identity | None = None
+        """Who held the last session, kept after it ends (the idle lock's owner)."""
 
     @property
     def identity(self) -> Identity | None:
@@ -48,6 +50,7 @@ class Guard:
 
     def start(self, session: Session) -> None:
         self.session = session
+        self.last_identity = session.identity
 
     def require(self, scope: str) -> Identity:
         """The current operator, if they may act with ``scope``.
@@ -73,6 +76,8 @@ class Guard:
             raise LoginRequired(USER_MESSAGE) from None
         session.identity = identity
         if scope not in identity.scopes:
+            with contextlib.suppress(Exception):  # the refusal stands even if unlogged
+                self.auth.audit.append("authz_denied", identity.number, {"scope": scope})
             raise OverrideRequired(scope, identity)
         return identity
 
@@ -91,7 +96,7 @@ class Guard:
             return
         try:
             self.session = self.auth.refresh(session)
-        except TokenError as exc:
+        except Exception as exc:  # fail closed: any failure ends the session
             self._refuse(session, exc)
 
     def logout(self) -> None:

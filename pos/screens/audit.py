@@ -54,6 +54,9 @@ class AuditScreen(Screen[None]):
 
     @on(Input.Changed, "#audit-filter")
     def _filter(self, event: Input.Changed) -> None:
+        if not self._allowed():  # every look is checked, not only the first
+            self.dismiss(None)
+            return
         self._show(event.value)
 
     def _show(self, text: str) -> None:

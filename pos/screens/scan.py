@@ -260,7 +260,7 @@ class ScanScreen(Screen[None]):
         text = self.entry.take()
         line_no = self.cart_table.selected_line_no
         if line_no is None:
-            self.apply(self._on_selected(self.checkout.void_line))
+            self.apply(self._on_selected(lambda _no: Outcome(Change.NONE)))
             return
         price = self.checkout.parse_price(text)
         if isinstance(price, Outcome):
@@ -286,25 +286,26 @@ class ScanScreen(Screen[None]):
     # ------------------------------------------------------------- cart commands
 
     def action_park(self) -> None:
-        self.apply(self.checkout.park())
+        self._permitted("sale", lambda _who, _approval: self.checkout.park())
 
     def action_recall(self) -> None:
+        self._permitted("sale", lambda _who, _approval: self._recall())
+
+    def _recall(self) -> Outcome:
         if len(self.checkout.cart):
-            self.apply(Outcome.fail("Park or void the current cart before recalling another"))
-            return
+            return Outcome.fail("Park or void the current cart before recalling another")
         parked = self.checkout.parked()
         if isinstance(parked, Outcome):
-            self.apply(parked)
-            return
+            return parked
         if not parked:
-            self.apply(Outcome.fail("No parked carts"))
-            return
+            return Outcome.fail("No parked carts")
 
         def recalled(cart_id: int | None) -> None:
             if cart_id is not None:
-                self.apply(self.checkout.recall(cart_id))
+                self._permitted("sale", lambda _w, _a: self.checkout.recall(cart_id))
 
         self.app.push_screen(RecallModal(parked), recalled)
+        return Outcome(Change.NONE)
 
     def action_void_cart(self) -> None:
         cart = self.checkout.cart

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class Services:
 
     db_path: Path
     db: Database
+    clock: Clock
     settings: StoreSettings
     checkout: CheckoutService
     catalog: CatalogService
@@ -55,6 +57,24 @@ class Services:
     sessions: SessionService
     sales: SaleService
     lock: TillLock | None = None
+
+    _keys_seen: tuple[int, float] | None = None
+
+    def reload_keys_if_changed(self) -> None:
+        """Pick up ``pos keys rotate`` (and drop retired keys) without a restart: the
+        key file is looked at again when it changes, and every ten minutes anyway."""
+        path = key_file_for(self.db_path)
+        try:
+            stamp = (path.stat().st_mtime_ns, time.monotonic() // 600)
+        except OSError:
+            return  # a missing file is reported at the next start; tokens keep working
+        if stamp == self._keys_seen:
+            return
+        try:
+            self.auth.codec.keyring = load_keyring(path, self.clock.now())
+        except KeyFileError:
+            return  # keep the keys we have rather than lock everyone out mid-shift
+        self._keys_seen = stamp
 
     def search_audit(self, text: str) -> list[AuditEntry]:
         """The newest audit entries matching ``text`` (for the audit screen)."""
@@ -135,6 +155,7 @@ def build_services(
     return Services(
         db_path=db_path,
         db=db,
+        clock=clock,
         settings=settings,
         checkout=checkout,
         catalog=catalog,

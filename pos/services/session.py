@@ -45,19 +45,23 @@ class SessionService:
         """
         session = self.auth.login(number, pin)
         who = session.identity
-        if (
-            locked_by is not None
-            and who.number != locked_by.number
-            and len(self.checkout.cart)
-            and who.role != "manager"
-        ):
+        owner = self.cart_owner()
+        if owner is not None and owner != who.number and who.role != "manager":
+            # the open cart belongs to someone else: after an idle lock, a log-out or a
+            # restart alike, only its operator or a manager may carry on with it
             self.auth.logout(session)
-            self.auth.audit.append("takeover_refused", who.number, {"cart_of": locked_by.number})
-            raise LoginFailed(
-                f"This cart belongs to {locked_by.name}: they, or a manager, must log in"
-            )
+            self.auth.audit.append("takeover_refused", who.number, {"cart_of": owner})
+            name = locked_by.name if locked_by and locked_by.number == owner else owner
+            raise LoginFailed(f"This cart belongs to {name}: they, or a manager, must log in")
         self.guard.start(session)
         return session
+
+    def cart_owner(self) -> str | None:
+        """The operator whose cart is open: who scanned its first line."""
+        for line in self.checkout.cart:
+            if line.operator:
+                return line.operator
+        return None
 
     def logout(self) -> None:
         self.guard.logout()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Label
 
 from pos.app import PosApp
+from pos.auth.guard import LoginRequired
 from pos.screens import LoginScreen, ManagerOverrideModal, ScanScreen, SetupScreen
 from pos.widgets import CartTable, MessageLine, TillHeader
 from tests.conftest import CASHIER, MANAGER
@@ -184,3 +186,38 @@ async def test_a_cashier_is_refused_the_audit_log(app_factory: AppFactory) -> No
         app.open_audit()
         await settle(pilot)
         assert isinstance(app.screen, ScanScreen)
+
+
+async def test_a_restart_does_not_hand_the_cart_to_another_cashier(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        app.services.operators.add("1002", "Other Cashier", "cashier", "3690", by="9001")
+    again = app_factory(login=None)  # the till restarted (Ctrl+Q, crash, power cut)
+    async with again.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "1002", "3690")
+        assert isinstance(again.screen, LoginScreen)
+        assert "belongs to 1001" in login_message(again)
+        await pilot.press("escape")
+        await log_in(pilot, *MANAGER)  # a manager may carry on with it
+        assert isinstance(again.screen, ScanScreen)
+        assert rows(again) == 1
+
+
+async def test_a_session_that_ends_locks_the_till_at_once(app_factory: AppFactory) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        app.services.operators.set_pin("1001", "3691", by="9001")  # ends every token
+        with pytest.raises(LoginRequired):  # the next check finds the token revoked ...
+            app.services.guard.require("sale")
+        app.tick()  # ... and the next tick locks the till at once
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert "Demo Cashier, log in to continue" in str(
+            app.screen.query_one("#title", Label).render()
+        )
+        await pilot.press("f6")  # nothing behind the login works without a session
+        assert isinstance(app.screen, LoginScreen)
