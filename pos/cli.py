@@ -15,7 +15,7 @@ import click
 
 from pos import __version__
 from pos.auth.audit import printable, verify_chain
-from pos.auth.keys import KeyFileError, key_file_for, rotate
+from pos.auth.keys import KeyFileError, key_file_for, load_audit_key, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.roles import ROLES
 from pos.config import DB_ENV, default_db_path
@@ -263,9 +263,18 @@ def discounts() -> None:
     """Discount rules: import, export and list (JSON: {"discounts": [...]})."""
 
 
-def _discount_service(database: Database) -> DiscountService:
+def _audit_log(database: Database, path: Path) -> AuditRepository:
+    """The audit log as the command line writes to it (its till is "(command line)")."""
     till = StoreSettings.load(SettingsRepository(database)).till_name
-    audit = AuditRepository(database, SystemClock(), f"{till} (command line)")
+    try:
+        key = load_audit_key(key_file_for(path))
+    except KeyFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return AuditRepository(database, SystemClock(), f"{till} (command line)", key)
+
+
+def _discount_service(database: Database, path: Path) -> DiscountService:
+    audit = _audit_log(database, path)
     return DiscountService(DiscountRepository(database), ProductRepository(database), audit)
 
 
@@ -279,7 +288,7 @@ def discounts_import(ctx: click.Context, db: Path | None, file: Path) -> None:
     with _friendly_errors():
         database = open_database(path)
         try:
-            report = _discount_service(database).import_json(file)
+            report = _discount_service(database, path).import_json(file)
         finally:
             database.close()
     if not report.ok:
@@ -299,7 +308,7 @@ def discounts_export(ctx: click.Context, db: Path | None, file: Path | None) -> 
     with _friendly_errors():
         database = open_database(path)
         try:
-            service = _discount_service(database)
+            service = _discount_service(database, path)
             if file is None:
                 service.export_json(sys.stdout)
             else:
@@ -321,7 +330,7 @@ def discounts_list(ctx: click.Context, db: Path | None) -> None:
     with _friendly_errors():
         database = open_database(path)
         try:
-            rules = _discount_service(database).all()
+            rules = _discount_service(database, path).all()
             products = ProductRepository(database)
 
             def name_of(code: str) -> str:
@@ -400,13 +409,11 @@ def _read_pin(prompt: str) -> str:
 
 
 def _operator_admin(database: Database, path: Path) -> OperatorAdmin:
-    clock = SystemClock()
-    till = StoreSettings.load(SettingsRepository(database)).till_name
     token_now = lambda: int(time.time())  # noqa: E731 - the same clock tokens use
     return OperatorAdmin(
         OperatorRepository(database),
         TokenStateRepository(database, token_now),
-        AuditRepository(database, clock, f"{till} (command line)"),
+        _audit_log(database, path),
         PinHasher(),
         token_now,
     )
@@ -526,10 +533,7 @@ def keys_rotate(ctx: click.Context, db: Path | None) -> None:
                 kid = rotate(key_file_for(path), SystemClock().now())
             except KeyFileError as exc:
                 raise click.ClickException(str(exc)) from exc
-            till = StoreSettings.load(SettingsRepository(database)).till_name
-            AuditRepository(database, SystemClock(), f"{till} (command line)").append(
-                "key_rotation", None, {"kid": kid}
-            )
+            _audit_log(database, path).append("key_rotation", None, {"kid": kid})
         finally:
             database.close()
     click.echo(f"new signing key {kid}")
@@ -547,7 +551,7 @@ def audit(ctx: click.Context, db: Path | None, since: str | None) -> None:
     with _friendly_errors():
         database = open_database(path)
         try:
-            log = AuditRepository(database, SystemClock(), "")
+            log = _audit_log(database, path)
             for entry in log.entries(since):
                 who = entry.operator or "-"
                 till = printable(entry.till)
@@ -568,14 +572,15 @@ def audit_verify(ctx: click.Context, db: Path | None) -> None:
     with _friendly_errors():
         database = open_database(path)
         try:
-            log = AuditRepository(database, SystemClock(), "")
+            log = _audit_log(database, path)
             entries = list(log.entries())
-            broken = verify_chain(entries)
+            broken = verify_chain(entries, log.key)
         finally:
             database.close()
     if broken is not None:
         raise click.ClickException(f"the audit log is broken at entry {broken}")
-    click.echo(f"audit log intact: {len(entries)} entries")
+    head = f"; newest entry {entries[-1].seq}, hash {entries[-1].hash[:16]}" if entries else ""
+    click.echo(f"audit log intact: {len(entries)} entries{head}")
 
 
 def main() -> None:

@@ -51,7 +51,14 @@ def create_key_file(path: Path, now: datetime) -> str:
     if path.exists():
         raise KeyFileError(f"{path} already exists")
     kid = _new_kid(now)
-    _write(path, {"current": kid, "keys": [_entry(kid, new_key(), now)]})
+    _write(
+        path,
+        {
+            "current": kid,
+            "keys": [_entry(kid, new_key(), now)],
+            "audit_key": base64.b64encode(new_key()).decode(),
+        },
+    )
     return kid
 
 
@@ -124,5 +131,23 @@ def rotate(path: Path, now: datetime) -> str:
         kept.append(entry)
     kid = _new_kid(now)
     kept.append(_entry(kid, new_key(), now))
-    _write(path, {"current": kid, "keys": kept})
+    # the audit key never rotates: the whole chain is verified with it
+    audit_key = data.get("audit_key") or base64.b64encode(new_key()).decode()
+    _write(path, {"current": kid, "keys": kept, "audit_key": audit_key})
     return kid
+
+
+def load_audit_key(path: Path) -> bytes:
+    """The key of the audit log's hash chain (kept in the key file, never rotated).
+
+    Raises:
+        KeyFileError: missing, too open, damaged, or without an audit key.
+    """
+    data = _read(path)
+    try:
+        key = base64.b64decode(str(data["audit_key"]), validate=True)
+    except (KeyError, ValueError) as exc:
+        raise KeyFileError(f"{path} has no audit key; run pos keys rotate") from exc
+    if len(key) < 32:
+        raise KeyFileError(f"{path} holds a weak audit key")
+    return key

@@ -31,7 +31,9 @@ from typing import Any, Protocol
 from pos.auth.pins import MAX_INPUT, PinHasher
 from pos.auth.roles import scopes_for
 from pos.auth.tokens import (
+    LIFETIME,
     Claims,
+    Expired,
     InactiveOperator,
     ReuseDetected,
     Revoked,
@@ -75,6 +77,8 @@ class TokenStore(Protocol):
         ...
 
     def revoke_family(self, family: str) -> None: ...
+
+    def family_revoked(self, family: str) -> bool: ...
 
     def revoke_jti(self, jti: str, iss: str, expires_at: int) -> None: ...
 
@@ -147,7 +151,7 @@ class Authenticator:
         """The operator, if ``pin`` is right and they may log in; LoginFailed otherwise."""
         now = self.clock.now()
         if len(pin) > MAX_INPUT or len(number) > 12:
-            self.audit.append("login_failed", None, {"number": number[:12], "why": "too long"})
+            self.audit.append("login_failed", None, {"why": "input too long"})
             raise LoginFailed(LOGIN_FAILED)
         operator = self.operators.get(number)
         if operator is not None and operator.locked_until and operator.locked_until > now:
@@ -166,10 +170,13 @@ class Authenticator:
                 self.operators.record_failure(number, lock)
                 if lock is not None:
                     self.audit.append("lockout", number, {"attempts": attempts})
-            why = "inactive" if operator is not None and good else "wrong number or PIN"
-            self.audit.append(
-                "login_failed", number if operator else None, {"number": number, "why": why}
-            )
+            # What was typed is logged only when it is a real operator's number: an
+            # unknown "number" may be a PIN typed in the wrong field.
+            if operator is None:
+                self.audit.append("login_failed", None, {"why": "unknown operator"})
+            else:
+                why = "inactive" if good else "wrong PIN"
+                self.audit.append("login_failed", number, {"why": why})
             raise LoginFailed(LOGIN_FAILED)
         rehash = self.hasher.hash(pin) if self.hasher.needs_rehash(operator.pin_hash) else None
         self.operators.record_success(number, rehash)
@@ -182,15 +189,29 @@ class Authenticator:
             LoginFailed: with the message to show.
         """
         operator = self._check_pin(number, pin)
-        session = self._start(operator, family=secrets.token_hex(16))
+        session = self._start(operator, family=secrets.token_hex(16), started=self.codec.now())
         self.audit.append("login", operator.number, {"role": operator.role})
         return session
 
-    def _start(self, operator: OperatorRecord, family: str) -> Session:
+    def _start(self, operator: OperatorRecord, family: str, started: int) -> Session:
+        """Issue a token pair. ``started`` is when the operator logged in: no refresh
+        reaches past one shift from then, however often it is rotated (S-02)."""
         scopes = scopes_for(operator.role)
-        access, claims = self.codec.issue(TokenKind.ACCESS, operator.number, operator.role, scopes)
+        ends = started + LIFETIME[TokenKind.REFRESH]
+        now = self.codec.now()
+        if now >= ends:
+            raise Expired("the shift's session is over: log in again")
+        context = {"fam": family, "sat": started}
+        access, claims = self.codec.issue(
+            TokenKind.ACCESS,
+            operator.number,
+            operator.role,
+            scopes,
+            context,
+            expires=min(now + LIFETIME[TokenKind.ACCESS], ends),
+        )
         refresh, refresh_claims = self.codec.issue(
-            TokenKind.REFRESH, operator.number, operator.role, scopes, {"fam": family}
+            TokenKind.REFRESH, operator.number, operator.role, scopes, context, expires=ends
         )
         self.tokens.add_refresh(token_hash(refresh), family, operator.number, refresh_claims.exp)
         identity = Identity(operator.number, operator.name, operator.role, scopes)
@@ -216,6 +237,8 @@ class Authenticator:
         if self.tokens.is_revoked(claims.jti, claims.iss):
             raise Revoked("jti")
         operator = self._live_operator(claims)
+        if self.tokens.family_revoked(str(claims.extra.get("fam", ""))):
+            raise Revoked("family")  # the refresh family was ended (reuse, logout)
         return Identity(operator.number, operator.name, operator.role, scopes_for(operator.role))
 
     def refresh(self, session: Session) -> Session:
@@ -236,7 +259,10 @@ class Authenticator:
         if status != "ok":
             raise Revoked(status)
         operator = self._live_operator(claims)
-        return self._start(operator, family)
+        started = claims.extra.get("sat")
+        if type(started) is not int:
+            raise Revoked("no session start")
+        return self._start(operator, family, started)
 
     def logout(self, session: Session) -> None:
         """End the session: deny-list the access token, revoke the refresh family."""
@@ -281,16 +307,23 @@ class Authenticator:
         )
         return token
 
-    def check_override(self, token: str, scope: str, action: Mapping[str, Any]) -> Claims:
-        """Validate an override for exactly this scope and action (not yet consumed).
+    def check_override(
+        self, token: str, scope: str, action: Mapping[str, Any], requester: str | None
+    ) -> Claims:
+        """Validate an override for exactly this scope, action and requester (not yet
+        consumed); the approver must still be active and still hold the scope.
 
         Raises:
-            TokenError: expired, forged, for another action, or already used.
+            TokenError: expired, forged, for another action or person, or already used.
         """
         claims = self.codec.decode(token, TokenKind.OVERRIDE)
         if claims.scope != (scope,) or claims.extra.get("act") != dict(action):
             raise Revoked("override for another action")
-        self._live_operator(claims)
+        if requester is None or claims.extra.get("req") != requester:
+            raise Revoked("override for another operator")
+        approver = self._live_operator(claims)
+        if scope not in scopes_for(approver.role):
+            raise Revoked("the approver no longer holds the scope")
         return claims
 
     def consume_override(self, claims: Claims) -> None:

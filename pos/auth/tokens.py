@@ -210,8 +210,9 @@ class TokenCodec:
         role: str,
         scope: tuple[str, ...],
         extra: Mapping[str, Any] | None = None,
+        expires: int | None = None,
     ) -> tuple[str, Claims]:
-        """Sign a new token; returns it with its claims."""
+        """Sign a new token (``expires``: earlier than the kind's lifetime allows)."""
         now = self.now()
         claims = {
             "iss": self.issuer,
@@ -221,7 +222,7 @@ class TokenCodec:
             "scope": " ".join(scope),
             "iat": now,
             "nbf": now,
-            "exp": now + LIFETIME[kind],
+            "exp": min(expires, now + LIFETIME[kind]) if expires else now + LIFETIME[kind],
             "jti": str(uuid.uuid4()),
             **(extra or {}),
         }
@@ -240,7 +241,12 @@ class TokenCodec:
         Raises:
             TokenError: a subclass naming what failed.
         """
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        if (
+            not isinstance(token, str)
+            or len(token) > MAX_TOKEN_LENGTH
+            or not token.isascii()
+            or "=" in token  # base64url in a JWT is unpadded: one token, one spelling
+        ):
             raise Malformed("not a token")
         try:
             header = jwt.get_unverified_header(token)

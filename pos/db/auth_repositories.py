@@ -134,6 +134,14 @@ class TokenStateRepository:
         with writing(self.db):
             m.RefreshToken.update(revoked=1).where(m.RefreshToken.family == family).execute()
 
+    @reading
+    def family_revoked(self, family: str) -> bool:
+        return (
+            m.RefreshToken.select()
+            .where((m.RefreshToken.family == family) & (m.RefreshToken.revoked == 1))
+            .exists()
+        )
+
     def revoke_operator(self, number: str) -> None:
         with writing(self.db):
             m.RefreshToken.update(revoked=1).where(m.RefreshToken.operator == number).execute()
@@ -170,10 +178,11 @@ class TokenStateRepository:
 class AuditRepository:
     """The append-only, hash-chained audit log."""
 
-    def __init__(self, db: peewee.Database, clock: Clock, till: str) -> None:
+    def __init__(self, db: peewee.Database, clock: Clock, till: str, key: bytes) -> None:
         self.db = db
         self.clock = clock
         self.till = till
+        self.key = key
 
     def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> None:
         """Add an entry; inside a caller's transaction it commits (or not) with it."""
@@ -191,7 +200,7 @@ class AuditRepository:
                 event=event,
                 details=body,
                 prev_hash=prev,
-                hash=entry_hash(prev, seq, at, self.till, operator, event, body),
+                hash=entry_hash(self.key, prev, seq, at, self.till, operator, event, body),
             )
 
     def entries(self, since: str | None = None) -> Iterator[AuditEntry]:

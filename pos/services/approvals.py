@@ -29,9 +29,11 @@ class Approvals:
         except OverrideRefused as exc:
             raise ApprovalRefused(str(exc)) from None
 
-    def check(self, token: str, scope: str, action: Mapping[str, Any]) -> Claims:
+    def check(
+        self, token: str, scope: str, action: Mapping[str, Any], requester: str | None
+    ) -> Claims:
         try:
-            return self._auth.check_override(token, scope, action)
+            return self._auth.check_override(token, scope, action, requester)
         except TokenError as exc:
             self._auth.audit.append("override_rejected", None, {"error": type(exc).__name__})
             raise ApprovalRefused(

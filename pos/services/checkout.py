@@ -434,7 +434,7 @@ class CheckoutService:
         if approval is None or self._approvals is None:
             return Outcome.fail(f"This needs a manager's approval ({scope})")
         try:
-            return self._approvals.check(approval, scope, action)
+            return self._approvals.check(approval, scope, action, actor.number if actor else None)
         except ApprovalRefused as exc:
             return Outcome.fail(str(exc))
 

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from pos.auth.audit import AuditEntry
 from pos.auth.guard import Guard
-from pos.auth.keys import KeyFileError, create_key_file, key_file_for, load_keyring
+from pos.auth.keys import (
+    KeyFileError,
+    create_key_file,
+    key_file_for,
+    load_audit_key,
+    load_keyring,
+)
 from pos.auth.pins import PinHasher
 from pos.auth.service import Authenticator
 from pos.auth.tokens import TokenCodec
@@ -111,7 +117,7 @@ def build_services(
         if not keys.exists() and operator_repo.count() == 0:
             create_key_file(keys, clock.now())  # a database set up before operators existed
         keyring = load_keyring(keys, clock.now())
-        audit = AuditRepository(db, clock, settings.till_name)
+        audit = AuditRepository(db, clock, settings.till_name, load_audit_key(keys))
         pin_hasher = hasher or PinHasher()
         codec = TokenCodec(keyring, f"pos:{settings.store_name}/{settings.till_name}")
         token_state = TokenStateRepository(db, codec.now)

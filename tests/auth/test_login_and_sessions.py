@@ -186,12 +186,16 @@ def test_overrides_are_bound_single_use_and_not_self_approved(services: Services
         "9001", "7391", requester="1001", scope="void", action=action
     )
     with pytest.raises(t.Revoked):
-        services.auth.check_override(token, "void", {**action, "line": 4})
+        services.auth.check_override(token, "void", {**action, "line": 4}, "1001")
     with pytest.raises(t.Revoked):
-        services.auth.check_override(token, "refund", action)
+        services.auth.check_override(token, "refund", action, "1001")
+    with pytest.raises(t.Revoked):  # another cashier cannot use 1001's approval
+        services.auth.check_override(token, "void", action, "1002")
+    with pytest.raises(t.Revoked):
+        services.auth.check_override(token, "void", action, None)
     with pytest.raises(t.WrongKind):
         services.auth.validate(token)  # never an access token
-    claims = services.auth.check_override(token, "void", action)
+    claims = services.auth.check_override(token, "void", action, "1001")
     assert claims.exp - claims.iat == 60
     services.auth.consume_override(claims)
     with pytest.raises(t.Revoked):
@@ -204,7 +208,8 @@ def test_audit_chain_shows_edits_and_deletions(services: Services, demo_db: Path
         services.auth.login("1001", "0000")
     services.auth.login(*MANAGER)
     entries = list(services.audit.entries())
-    assert verify_chain(entries) is None
+    key = services.audit.key
+    assert verify_chain(entries, key) is None
     services.db.close()
     con = sqlite3.connect(demo_db)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -219,13 +224,13 @@ def test_audit_chain_shows_edits_and_deletions(services: Services, demo_db: Path
     ).fetchall()
     from pos.auth.audit import AuditEntry
 
-    assert verify_chain([AuditEntry(*r) for r in rows]) == 2
+    assert verify_chain([AuditEntry(*r) for r in rows], key) == 2
     con.execute("DELETE FROM audit_log WHERE seq = 1")
     con.commit()
     rows = con.execute(
         "SELECT seq, at, till, operator, event, details, prev_hash, hash FROM audit_log"
     ).fetchall()
-    assert verify_chain([AuditEntry(*r) for r in rows]) == 2
+    assert verify_chain([AuditEntry(*r) for r in rows], key) == 2
     con.close()
 
 
@@ -297,3 +302,66 @@ def test_rule_imports_are_audited(services: Services, tmp_path: Path) -> None:
     assert entry.event == "discount_rule_saved"
     assert '"before":null' in entry.details
     assert '"percent":"5"' in entry.details
+
+
+def test_a_failed_login_never_logs_what_was_typed_as_a_number(
+    services: Services, demo_db: Path
+) -> None:
+    for typed in ("2580", "10012580", "7391"):  # PINs typed into the number field
+        with pytest.raises(LoginFailed):
+            services.auth.login(typed, "0000")
+    log = "".join(e.details for e in services.audit.entries())
+    assert "2580" not in log
+    assert "7391" not in log
+
+
+def test_refresh_never_reaches_past_one_shift(services: Services) -> None:
+    codec = services.auth.codec
+    real = codec._now
+    codec._now = lambda: real() - 8 * 3600 + 100  # logged in 7 h 58 min ago
+    session = services.auth.login(*CASHIER)
+    codec._now = real
+    renewed = services.auth.refresh(session)
+    claims = codec.decode(renewed.refresh, t.TokenKind.REFRESH)
+    assert claims.exp <= real() + 100  # still ends when the shift that logged in ends
+
+
+def test_reuse_ends_the_access_tokens_of_the_family(services: Services) -> None:
+    first = services.auth.login(*CASHIER)
+    second = services.auth.refresh(first)
+    with pytest.raises(t.ReuseDetected):
+        services.auth.refresh(first)
+    for access in (first.access, second.access):
+        with pytest.raises(t.Revoked):
+            services.auth.validate(access)
+
+
+def test_padded_tokens_are_refused(services: Services) -> None:
+    session = services.auth.login(*CASHIER)
+    head, body, sig = session.access.split(".")
+    with pytest.raises(t.Malformed):
+        services.auth.validate(f"{head}.{body}=.{sig}")
+
+
+def test_a_rewritten_chain_does_not_verify_without_the_key(
+    services: Services, demo_db: Path
+) -> None:
+    import hashlib
+
+    from pos.auth.audit import GENESIS, AuditEntry
+
+    services.auth.login(*CASHIER)
+    services.auth.login(*MANAGER)
+    entries = list(services.audit.entries())
+    # someone with the database but not the key file edits entry 1 and recomputes the
+    # chain with a key of their own: it no longer verifies
+    forged, prev = [], GENESIS
+    for e in entries:
+        operator = "0000" if e.seq == 1 else e.operator
+        body = "\x1f".join([prev, str(e.seq), e.at, e.till, operator or "", e.event, e.details])
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        forged.append(AuditEntry(e.seq, e.at, e.till, operator, e.event, e.details, prev, digest))
+        prev = digest
+    assert verify_chain(forged, services.audit.key) == 1
+    assert verify_chain(entries, services.audit.key) is None
+    assert verify_chain(entries, b"x" * 32) == 1  # and the real key is needed to verify
