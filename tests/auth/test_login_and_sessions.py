@@ -365,3 +365,29 @@ def test_a_rewritten_chain_does_not_verify_without_the_key(
     assert verify_chain(forged, services.audit.key) == 1
     assert verify_chain(entries, services.audit.key) is None
     assert verify_chain(entries, b"x" * 32) == 1  # and the real key is needed to verify
+
+
+def test_unknown_and_known_operators_cost_one_verification_each(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same work whatever is wrong (timing itself is a benchmark matter, not a test)."""
+    real = services.auth.hasher._hasher
+    calls: list[str] = []
+
+    class Counting:
+        def verify(self, stored: str, pin: str) -> bool:
+            calls.append(stored[:9])
+            return real.verify(stored, pin)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+    monkeypatch.setattr(services.auth.hasher, "_hasher", Counting())
+    for number, pin in (("1001", "9999"), ("4242", "9999")):
+        with pytest.raises(LoginFailed):
+            services.auth.login(number, pin)
+    assert len(calls) == 2  # one Argon2 verification each, even for an unknown number
+    assert all(c.startswith("$argon2id") for c in calls)
+    with pytest.raises(LoginFailed):
+        services.auth.login("9001", "9" * 40)
+    assert len(calls) == 2  # an over-long PIN is refused before any hashing
