@@ -125,7 +125,10 @@ class PosApp(App[None]):
                     if isinstance(screen, ScanScreen):
                         screen.sale_completed(format_receipt_no(done.receipt_no))
 
-            self.push_screen(ReceiptScreen(done), next_customer)
+            self.push_screen(
+                ReceiptScreen(done, lambda number: services.sales.reprint(number, actor)),
+                next_customer,
+            )
 
         self.push_screen(PaymentScreen(services.sales, actor), paid)
 

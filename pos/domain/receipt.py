@@ -226,3 +226,9 @@ def _vat_table(rows: Sequence[RateLine], width: int) -> str:
         pad_right(c[0], first) + "".join(" " + pad_left(c[i], widths[i]) for i in (1, 2, 3))
         for c in cells
     )
+
+
+def mark_copy(text: str, width: int = 42) -> str:
+    """A receipt printed again: ``*** COPY ***`` above and below it."""
+    marker = _centre("*** COPY ***", width)
+    return f"{marker}\n{text.rstrip()}\n{marker}\n"

@@ -8,6 +8,8 @@ refused as a barcode).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +22,7 @@ from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.tender import Method, Tender, TenderError, quick_cash
 from pos.screens.modals import ConfirmModal
+from pos.services.printing import PrinterError
 from pos.services.sales import Completed, SaleFailed, SaleService
 from pos.widgets import EntryLine, MessageLine
 
@@ -184,9 +187,10 @@ class ReceiptScreen(Screen[None]):
         Binding("f2", "print", "Print", key_display="F2", priority=True),
     ]
 
-    def __init__(self, done: Completed) -> None:
+    def __init__(self, done: Completed, reprint: Callable[[int], str] | None = None) -> None:
         super().__init__()
         self.done = done
+        self._reprint = reprint
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="receipt-main"):
@@ -199,10 +203,27 @@ class ReceiptScreen(Screen[None]):
         yield MessageLine("", id="message")
         yield Footer(compact=True, show_command_palette=False)
 
+    def on_mount(self) -> None:
+        if self.done.print_problem:
+            self._say(
+                f"Not printed: {self.done.print_problem}. The sale is saved; F2 prints a copy."
+            )
+
+    def _say(self, text: str, *, error: bool = True) -> None:
+        self.query_one(MessageLine).show(text, error=error)
+        if error:
+            self.app.bell()
+
     def action_new_sale(self) -> None:
         self.dismiss(None)
 
     def action_print(self) -> None:
-        self.query_one(MessageLine).show(
-            "No printer is set up yet: the receipt is saved with the sale", error=True
-        )
+        """F2: print the receipt (again), marked COPY."""
+        if self._reprint is None:
+            return
+        try:
+            self._reprint(self.done.receipt_no)
+        except PrinterError as exc:
+            self._say(f"Not printed: {exc}. The sale is saved.")
+            return
+        self._say("Copy printed", error=False)

@@ -39,6 +39,7 @@ from pos.services.catalog import CatalogService
 from pos.services.checkout import CheckoutService
 from pos.services.discounts import DiscountService
 from pos.services.operators import OperatorAdmin
+from pos.services.printing import ReceiptPrinter
 from pos.services.sales import SaleService
 from pos.services.session import SessionService
 from pos.services.store import StoreSettings
@@ -136,7 +137,12 @@ def build_services(
         guard = Guard(auth)
         sessions = SessionService(auth, guard, operators, checkout)
         sales = SaleService(
-            checkout, SaleRepository(db, settings.till_name), audit, settings, clock
+            checkout,
+            SaleRepository(db, settings.till_name),
+            audit,
+            settings,
+            clock,
+            ReceiptPrinter(settings.printer),
         )
         catalog = CatalogService(products, settings.patterns)
         discounts = DiscountService(DiscountRepository(db), products, audit)

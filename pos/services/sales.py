@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pos.auth.service import AuditSink, Identity
 from pos.db.errors import StorageError
 from pos.db.sales import SaleRepository, SaleSummary
 from pos.domain.clock import Clock
-from pos.domain.receipt import ReceiptData, format_receipt_no, render_receipt
+from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render_receipt
 from pos.domain.tax import RateLine, amount_due, vat_summary
-from pos.domain.tender import Tender
+from pos.domain.tender import Method, Tender
 from pos.services.checkout import CheckoutService
+from pos.services.printing import PrinterError, ReceiptPrinter
 from pos.services.store import StoreSettings
 
 
 @dataclass(frozen=True, slots=True)
 class Completed:
-    """A sale that is safely in the database."""
+    """A sale that is safely in the database.
+
+    Attributes:
+        printed: Whether the receipt went to the printer.
+        print_problem: Why not, when a printer is set up but did not print.
+    """
 
     receipt_no: int
     receipt_text: str
     change: int
+    cash: bool = False
+    printed: bool = False
+    print_problem: str | None = None
 
 
 class SaleFailed(Exception):
@@ -38,7 +47,9 @@ class SaleService:
         audit: AuditSink,
         settings: StoreSettings,
         clock: Clock,
+        printer: ReceiptPrinter | None = None,
     ) -> None:
+        self.printer = printer or ReceiptPrinter("none")
         self.checkout = checkout
         self.sales = sales
         self.audit = audit
@@ -132,4 +143,26 @@ class SaleService:
             number = number_or_none
         self.checkout.start_new_cart()
         text = texts.get(number) or self.sales.receipt_text(number) or ""
-        return Completed(number, text, tender.change)
+        cash = any(p.method is Method.CASH for p in tender.payments)
+        done = Completed(number, text, tender.change, cash)
+        if self.printer.configured:  # after the commit: a printer never loses a sale
+            try:
+                self.printer.print(text, open_drawer=cash)
+                done = replace(done, printed=True)
+            except PrinterError as exc:
+                done = replace(done, print_problem=str(exc))
+        return done
+
+    def reprint(self, receipt_no: int, actor: Identity) -> str:
+        """Print a saved receipt again, marked COPY; returns what was printed.
+
+        Raises:
+            PrinterError: not printed (the message says why).
+        """
+        text = self.sales.receipt_text(receipt_no)
+        if text is None:
+            raise PrinterError(f"no receipt {format_receipt_no(receipt_no)} on this till")
+        copy = mark_copy(text, self.settings.receipt_width)
+        self.printer.print(copy, open_drawer=False)
+        self.audit.append("reprint", actor.number, {"receipt": format_receipt_no(receipt_no)})
+        return copy

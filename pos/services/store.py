@@ -36,6 +36,7 @@ SETTING_DEFAULTS: dict[str, str] = {
     "idle_lock_minutes": "15",
     "tax_inclusive": "yes",
     "receipt_width": "42",
+    "printer": "none",
 }
 """Every setting the till knows, with its default."""
 
@@ -50,6 +51,7 @@ class StoreSettings:
     idle_lock_seconds: int = 15 * 60
     tax_inclusive: bool = True
     receipt_width: int = 42
+    printer: str = "none"
 
     @classmethod
     def load(cls, repo: SettingsRepository) -> StoreSettings:
@@ -61,6 +63,7 @@ class StoreSettings:
             idle_lock_seconds=int(values["idle_lock_minutes"]) * 60,
             tax_inclusive=values["tax_inclusive"] == "yes",
             receipt_width=int(values["receipt_width"]),
+            printer=values["printer"],
         )
 
 
@@ -90,6 +93,11 @@ def validate_setting(key: str, value: str) -> str:
         except json.JSONDecodeError as exc:
             raise ValueError(f"barcode_patterns is not JSON: {exc}") from None
         return json.dumps(patterns_to_json(patterns_from_json(data)))
+    if key == "printer":
+        value = value.strip()
+        if not value or len(value) > 200 or not value.isprintable():
+            raise ValueError("printer is none, host:port, or a device or file path")
+        return value
     value = value.strip()
     if not value or len(value) > 40 or not value.isprintable():
         raise ValueError(f"{key} must be 1 to 40 printable characters")
