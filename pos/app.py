@@ -15,6 +15,7 @@ from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
 from pos.paths import STYLES_DIR
 from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
+from pos.screens.history import HistoryScreen
 from pos.screens.payment import PaymentScreen, ReceiptScreen
 from pos.services.container import Services
 from pos.services.sales import Completed
@@ -131,6 +132,13 @@ class PosApp(App[None]):
             )
 
         self.push_screen(PaymentScreen(services.sales, actor), paid)
+
+    def open_history(self, actor: Identity) -> None:
+        sales = self.services.sales
+        self.push_screen(
+            HistoryScreen(sales.history, sales.receipt, lambda n: sales.reprint(n, actor)),
+            lambda _: None,
+        )
 
     def open_audit(self) -> None:
         """The audit log screen (it checks the scope again itself)."""

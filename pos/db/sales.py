@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 import peewee
 
 from pos.db import models as m
 from pos.db.errors import reading, writing
 from pos.domain.cart import CartLine
+from pos.domain.history import SaleRow, SaleSummary
 from pos.domain.pricing import PricedBasket
 from pos.domain.tender import Payment
-
-
-@dataclass(frozen=True, slots=True)
-class SaleSummary:
-    receipt_no: int
-    at: datetime
-    total: int
-    operator: str | None
 
 
 class SaleRepository:
@@ -133,3 +125,34 @@ class SaleRepository:
     def receipt_text(self, receipt_no: int) -> str | None:
         row = m.Sale.get_or_none((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
         return None if row is None else str(row.receipt_text)
+
+
+def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> list[SaleRow]:
+    """The till's sales, newest first: all of them, one receipt number, or one local
+    day (``YYYY-MM-DD``). Read by index, at most ``limit`` rows."""
+    from pos.db.errors import bound, storage_errors
+
+    with bound(db), storage_errors():
+        count = peewee.fn.COUNT(m.SaleLine.id)
+        query = (
+            m.Sale.select(
+                m.Sale.receipt_no, m.Sale.at, m.Sale.operator, m.Sale.total, count.alias("n")
+            )
+            .join(m.SaleLine, peewee.JOIN.LEFT_OUTER)
+            .where(m.Sale.till == till)
+            .group_by(m.Sale.id)
+            .order_by(m.Sale.receipt_no.desc())
+            .limit(limit)
+        )
+        needle = text.strip()
+        if needle.isdigit():
+            query = query.where(m.Sale.receipt_no == int(needle))
+        elif needle:
+            try:
+                day = date.fromisoformat(needle)
+            except ValueError:
+                return []
+            start = datetime.combine(day, time()).astimezone()  # local midnight
+            end = start + timedelta(days=1)
+            query = query.where((m.Sale.at >= start) & (m.Sale.at < end))
+        return [SaleRow(r.receipt_no, r.at, r.operator, r.n, r.total) for r in query]

@@ -52,6 +52,7 @@ class ScanScreen(Screen[None]):
         Binding("f8", "void_cart", "Void all", key_display="F8", priority=True),
         Binding("f9", "audit", "Audit", key_display="F9", show=False, priority=True),
         Binding("f10", "pay", "Pay", key_display="F10", priority=True),
+        Binding("f11", "history", "History", key_display="F11", show=False, priority=True),
     ]
     """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
 
@@ -355,6 +356,12 @@ class ScanScreen(Screen[None]):
         if lock is not None:
             lock()
 
+    def action_history(self) -> None:
+        """F11: past sales of this till, and their receipts."""
+        opener = getattr(self.app, "open_history", None)
+        if opener is not None:
+            self._permitted("sale", lambda who, _approval: opener(who) or Outcome(Change.NONE))
+
     def action_audit(self) -> None:
         """The audit log: a manager screen. Anyone else is told so; no approval opens it."""
         try:
@@ -384,4 +391,7 @@ class ScanScreen(Screen[None]):
         )
         yield SystemCommand("Void line", "Remove the selected line (Del)", self.action_void_line)
         yield SystemCommand("Pay", "Take payment for the cart (F10)", self.action_pay)
+        yield SystemCommand(
+            "Sales history", "Past sales and their receipts (F11)", self.action_history
+        )
         yield SystemCommand("Audit log", "Who did what, for managers (F9)", self.action_audit)

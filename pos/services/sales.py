@@ -6,8 +6,9 @@ from dataclasses import dataclass, replace
 
 from pos.auth.service import AuditSink, Identity
 from pos.db.errors import StorageError
-from pos.db.sales import SaleRepository, SaleSummary
+from pos.db.sales import SaleRepository, find_sales
 from pos.domain.clock import Clock
+from pos.domain.history import SaleRow, SaleSummary
 from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render_receipt
 from pos.domain.tax import RateLine, amount_due, vat_summary
 from pos.domain.tender import Method, Tender
@@ -152,6 +153,13 @@ class SaleService:
             except PrinterError as exc:
                 done = replace(done, print_problem=str(exc))
         return done
+
+    def history(self, text: str) -> list[SaleRow]:
+        """Past sales of this till, newest first (search: a receipt number or a date)."""
+        return find_sales(self.sales.db, self.sales.till, text)
+
+    def receipt(self, receipt_no: int) -> str | None:
+        return self.sales.receipt_text(receipt_no)
 
     def reprint(self, receipt_no: int, actor: Identity) -> str:
         """Print a saved receipt again, marked COPY; returns what was printed.

@@ -218,3 +218,19 @@ def test_receipt_screen(snap_compare, app_factory: AppFactory, shop_db: Path) ->
         await settle(pilot)
 
     assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)
+
+
+def test_history_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in ("4006381333931", "5000000000012"):
+            await scan(pilot, code)
+            await pilot.press("f10")
+            await settle(pilot)
+            await pilot.press("f5")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+        await pilot.press("f11")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)

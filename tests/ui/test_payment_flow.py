@@ -117,3 +117,53 @@ async def test_a_restarted_till_says_the_last_sale_was_completed(
     async with again.run_test(size=SIZE):
         message = str(again.screen.query_one(MessageLine).render())
         assert message == "Last sale 0001 was completed at 09:30 (1.20)"
+
+
+async def test_history_finds_a_sale_and_reprints_it(app_factory: AppFactory) -> None:
+    from textual.widgets import DataTable
+
+    from pos.screens.history import HistoryScreen, SaleReceiptModal
+
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        for code in (PEN, LEMON):
+            await scan(pilot, code)
+            await pilot.press("f10")
+            await settle(pilot)
+            await pilot.press("f5")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+        await pilot.press("f11")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        table = app.screen.query_one(DataTable)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["0002", "0001"]
+        await pilot.press("1")  # receipt number 1
+        await settle(pilot)
+        assert table.row_count == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleReceiptModal)
+        assert "Receipt 0001" in app.screen.text
+        await pilot.press("f2")  # no printer set up: a clear message, nothing breaks
+        await settle(pilot)
+        assert "Not printed" in str(app.screen.query_one(MessageLine).render())
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+
+
+def test_history_search_by_day(app_factory: AppFactory) -> None:
+    from datetime import date
+
+    app = app_factory(login=CASHIER)
+    checkout = app.services.checkout
+    checkout.submit(PEN, actor=app.services.guard.identity)
+    tender = app.services.sales.start()
+    tender.cash(tender.due)
+    app.services.sales.complete(tender, app.services.guard.identity)
+    today = date(2026, 3, 14).isoformat()  # the fixed clock's day
+    assert [r.receipt_no for r in app.services.sales.history(today)] == [1]
+    assert app.services.sales.history("2026-03-15") == []
+    assert app.services.sales.history("not a date") == []

@@ -1,0 +1,123 @@
+"""Past sales: newest first, searched by receipt number or date; open one to see it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from pos.domain.history import SaleRow
+from pos.domain.money import format_money
+from pos.domain.receipt import format_receipt_no
+from pos.services.printing import PrinterError
+from pos.widgets import MessageLine
+
+
+class HistoryScreen(Screen[None]):
+    """The till's sales. Enter opens the highlighted one."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", key_display="Esc"),
+        Binding("enter", "open", "Open", key_display="Enter", priority=True),
+    ]
+
+    def __init__(
+        self,
+        search: Callable[[str], list[SaleRow]],
+        receipt: Callable[[int], str | None],
+        reprint: Callable[[int], str],
+    ) -> None:
+        super().__init__()
+        self._search = search
+        self._receipt = receipt
+        self._reprint = reprint
+        self._rows: list[SaleRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label("Sales history", id="history-title")
+        yield Input(id="history-search", placeholder="Receipt number, or a date: 2026-03-14")
+        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield MessageLine("", id="message")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in (
+            ("no", "Receipt"),
+            ("at", "When (UTC)"),
+            ("op", "Operator"),
+            ("lines", "Lines"),
+            ("total", "Total"),
+        ):
+            table.add_column(label, key=key)
+        self._show("")
+        self.query_one(Input).focus()
+
+    @on(Input.Changed, "#history-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    def _show(self, text: str) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self._rows = self._search(text)
+        for row in self._rows:
+            table.add_row(
+                Text(format_receipt_no(row.receipt_no)),
+                Text(f"{row.at.astimezone():%Y-%m-%d %H:%M}"),
+                Text(row.operator or "-"),
+                Text(str(row.lines).rjust(5)),
+                Text(format_money(row.total).rjust(10)),
+            )
+        self.query_one(MessageLine).show(f"{len(self._rows)} sales shown (newest first)")
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if not self._rows:
+            return
+        row = self._rows[min(table.cursor_row, len(self._rows) - 1)]
+        text = self._receipt(row.receipt_no)
+        if text is not None:
+            self.app.push_screen(SaleReceiptModal(row.receipt_no, text, self._reprint))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class SaleReceiptModal(ModalScreen[None]):
+    """One past sale's receipt, as it was printed; F2 prints a copy."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", key_display="Esc"),
+        Binding("f2", "reprint", "Print copy", key_display="F2"),
+    ]
+
+    def __init__(self, number: int, text: str, reprint: Callable[[int], str]) -> None:
+        super().__init__()
+        self.number = number
+        self.text = text
+        self._reprint = reprint
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="receipt-paper"):
+            yield Static(Text(self.text))
+        yield MessageLine("", id="message")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def action_reprint(self) -> None:
+        try:
+            self._reprint(self.number)
+        except PrinterError as exc:
+            self.query_one(MessageLine).show(f"Not printed: {exc}", error=True)
+            self.app.bell()
+            return
+        self.query_one(MessageLine).show("Copy printed")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
