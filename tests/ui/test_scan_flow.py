@@ -236,6 +236,7 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
             "Void cart",
             "Void line",
             "Pay",
+            "Sales history",
             "Audit log",
             "Log out",
             "Quit",
