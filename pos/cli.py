@@ -583,6 +583,47 @@ def audit_verify(ctx: click.Context, db: Path | None) -> None:
     click.echo(f"audit log intact: {len(entries)} entries{head}")
 
 
+@cli.command()
+@db_option
+@click.option("--date", "day_text", help="The day (YYYY-MM-DD, local). Default: today.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def report(ctx: click.Context, db: Path | None, day_text: str | None, as_json: bool) -> None:
+    """The X report of a day: sales, takings, discounts, tender, VAT, operators (closes nothing)."""
+    from datetime import date as date_type
+    from datetime import time as time_type
+    from datetime import timedelta
+
+    from pos.db.reports import day_figures
+
+    path = _db_path(ctx, db)
+    try:
+        day = (
+            date_type.fromisoformat(day_text)
+            if day_text
+            else SystemClock().now().astimezone().date()
+        )
+    except ValueError:
+        raise click.ClickException(f"--date {day_text!r} is not a date like 2026-03-14") from None
+    start = datetime.combine(day, time_type()).astimezone()
+    with _friendly_errors():
+        database = open_database(path)
+        try:
+            till = StoreSettings.load(SettingsRepository(database)).till_name
+            figures = day_figures(database, till, start, start + timedelta(days=1))
+        finally:
+            database.close()
+    if as_json:
+        click.echo(
+            json.dumps({"till": till, "date": day.isoformat(), **figures.as_json()}, indent=2)
+        )
+        return
+    click.echo(f"X report  {till}  {day.isoformat()}  (closes nothing)")
+    click.echo("-" * 44)
+    for line in figures.lines():
+        click.echo(line)
+
+
 def main() -> None:
     """Entry point of the ``pos`` script."""
     cli(prog_name="pos")

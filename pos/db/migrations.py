@@ -287,7 +287,17 @@ def _v6_sales(db: peewee.Database) -> None:
         class Meta:
             table_name = "payment"
 
-    db.create_tables([TillCounter, Sale, SaleLine, SaleDiscount, Payment])
+    class SaleVat(Base):
+        sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="vat")
+        rate = peewee.IntegerField()
+        net = peewee.IntegerField()
+        vat = peewee.IntegerField()
+        gross = peewee.IntegerField()
+
+        class Meta:
+            table_name = "sale_vat"
+
+    db.create_tables([TillCounter, Sale, SaleLine, SaleDiscount, Payment, SaleVat])
 
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (

@@ -205,6 +205,17 @@ class Payment(BaseModel):
         table_name = "payment"
 
 
+class SaleVat(BaseModel):
+    sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="vat")
+    rate = peewee.IntegerField()
+    net = peewee.IntegerField()
+    vat = peewee.IntegerField()
+    gross = peewee.IntegerField()
+
+    class Meta:
+        table_name = "sale_vat"
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Setting,
     Product,
@@ -221,4 +232,5 @@ MODELS: tuple[type[BaseModel], ...] = (
     SaleLine,
     SaleDiscount,
     Payment,
+    SaleVat,
 )

@@ -13,6 +13,7 @@ from pos.db.errors import reading, writing
 from pos.domain.cart import CartLine
 from pos.domain.history import SaleRow, SaleSummary
 from pos.domain.pricing import PricedBasket
+from pos.domain.tax import RateLine
 from pos.domain.tender import Payment
 
 
@@ -35,6 +36,7 @@ class SaleRepository:
         total: int,
         tax_inclusive: bool,
         payments: Sequence[Payment],
+        vat: Sequence[RateLine],
         receipt_text: Callable[[int], str],
         also: Callable[[int], None] | None = None,
     ) -> int:
@@ -97,6 +99,10 @@ class SaleRepository:
                     tendered=payment.tendered,
                     change=payment.change,
                     reference=payment.reference,
+                )
+            for row in vat:
+                m.SaleVat.create(
+                    sale=sale.id, rate=row.rate, net=row.net, vat=row.vat, gross=row.gross
                 )
             m.CartLine.delete().where(m.CartLine.cart == cart_id).execute()
             m.Cart.delete().where(m.Cart.id == cart_id).execute()

@@ -128,6 +128,7 @@ class SaleService:
                 total=tender.due,
                 tax_inclusive=self.settings.tax_inclusive,
                 payments=tender.payments,
+                vat=vat,
                 receipt_text=receipt,
                 also=audit,
             )

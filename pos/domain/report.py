@@ -1,0 +1,80 @@
+"""The end-of-day figures (X and Z reports) and how they print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pos.domain.money import format_money, format_scaled
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    """One till's day, in minor units. ``cash``/``card`` are what each tender paid off
+    sales (cash change already taken out)."""
+
+    sales: int
+    gross: int
+    discounts: int
+    net: int
+    refunds: int
+    cash: int
+    card: int
+    change_given: int
+    vat: list[tuple[int, int, int, int]] = field(default_factory=list)  # rate, net, vat, gross
+    operators: list[tuple[str, int, int]] = field(default_factory=list)  # number, sales, total
+    takings_by_utc_hour: dict[int, int] = field(default_factory=dict)
+    voids: int = 0
+    overrides: int = 0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "sales": self.sales,
+            "gross": format_money(self.gross),
+            "discounts": format_money(self.discounts),
+            "refunds": format_money(self.refunds),
+            "net": format_money(self.net),
+            "tender": {"cash": format_money(self.cash), "card": format_money(self.card)},
+            "vat": [
+                {
+                    "rate": format_scaled(r, 2),
+                    "net": format_money(n),
+                    "vat": format_money(v),
+                    "gross": format_money(g),
+                }
+                for r, n, v, g in self.vat
+            ],
+            "operators": [
+                {"operator": o, "sales": c, "total": format_money(t)} for o, c, t in self.operators
+            ],
+            "takings_by_utc_hour": {
+                f"{h:02d}": format_money(t) for h, t in sorted(self.takings_by_utc_hour.items())
+            },
+            "voids": self.voids,
+            "overrides": self.overrides,
+        }
+
+    def lines(self) -> list[str]:
+        """The report as text lines (for the terminal and the report screen)."""
+        out = [
+            f"Sales             {self.sales:>12}",
+            f"Gross takings     {format_money(self.gross):>12}",
+            f"Discounts given   {format_money(self.discounts):>12}",
+            f"Refunds           {format_money(self.refunds):>12}",
+            f"Net               {format_money(self.net):>12}",
+            f"Voids             {self.voids:>12}",
+            f"Overrides         {self.overrides:>12}",
+            "",
+            "By tender",
+            f"  Cash            {format_money(self.cash):>12}",
+            f"  Card            {format_money(self.card):>12}",
+            "",
+            "By VAT rate          Net       VAT     Gross",
+        ]
+        out += [
+            f"  {format_scaled(r, 2) + '%':<8}{format_money(n):>12}{format_money(v):>10}"
+            f"{format_money(g):>10}"
+            for r, n, v, g in self.vat
+        ]
+        out += ["", "By operator"]
+        out += [f"  {o:<10} {c:>5} sales {format_money(t):>12}" for o, c, t in self.operators]
+        return out
