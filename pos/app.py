@@ -17,6 +17,7 @@ from pos.paths import STYLES_DIR
 from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
 from pos.screens.history import HistoryScreen
 from pos.screens.payment import PaymentScreen, ReceiptScreen
+from pos.screens.report import ReportScreen
 from pos.services.container import Services
 from pos.services.sales import Completed
 
@@ -139,6 +140,10 @@ class PosApp(App[None]):
             HistoryScreen(sales.history, sales.receipt, lambda n: sales.reprint(n, actor)),
             lambda _: None,
         )
+
+    def open_report(self) -> None:
+        title, figures, hourly = self.services.sales.x_report()
+        self.push_screen(ReportScreen(title, figures, hourly), lambda _: None)
 
     def open_audit(self) -> None:
         """The audit log screen (it checks the scope again itself)."""

@@ -68,7 +68,8 @@ class DayFigures:
             f"  Cash            {format_money(self.cash):>12}",
             f"  Card            {format_money(self.card):>12}",
             "",
-            "By VAT rate          Net       VAT     Gross",
+            "By VAT rate",
+            f"  {'Rate':<8}{'Net':>12}{'VAT':>10}{'Gross':>10}",
         ]
         out += [
             f"  {format_scaled(r, 2) + '%':<8}{format_money(n):>12}{format_money(v):>10}"

@@ -53,6 +53,7 @@ class ScanScreen(Screen[None]):
         Binding("f9", "audit", "Audit", key_display="F9", show=False, priority=True),
         Binding("f10", "pay", "Pay", key_display="F10", priority=True),
         Binding("f11", "history", "History", key_display="F11", show=False, priority=True),
+        Binding("f12", "report", "Report", key_display="F12", show=False, priority=True),
     ]
     """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
 
@@ -362,6 +363,20 @@ class ScanScreen(Screen[None]):
         if opener is not None:
             self._permitted("sale", lambda who, _approval: opener(who) or Outcome(Change.NONE))
 
+    def action_report(self) -> None:
+        """F12: today's X report (supervisors and managers)."""
+        opener = getattr(self.app, "open_report", None)
+        try:
+            self.guard.require("reports")
+        except LoginRequired as exc:
+            self._session_ended(exc)
+            return
+        except OverrideRequired:
+            self.apply(Outcome.fail("Reports are for supervisors and managers"))
+            return
+        if opener is not None:
+            opener()
+
     def action_audit(self) -> None:
         """The audit log: a manager screen. Anyone else is told so; no approval opens it."""
         try:
@@ -394,4 +409,5 @@ class ScanScreen(Screen[None]):
         yield SystemCommand(
             "Sales history", "Past sales and their receipts (F11)", self.action_history
         )
+        yield SystemCommand("X report", "Today's figures, closes nothing (F12)", self.action_report)
         yield SystemCommand("Audit log", "Who did what, for managers (F9)", self.action_audit)

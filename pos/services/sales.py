@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
 
 from pos.auth.service import AuditSink, Identity
 from pos.db.errors import StorageError
+from pos.db.reports import day_figures
 from pos.db.sales import SaleRepository, find_sales
 from pos.domain.clock import Clock
 from pos.domain.history import SaleRow, SaleSummary
 from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render_receipt
+from pos.domain.report import DayFigures
 from pos.domain.tax import RateLine, amount_due, vat_summary
 from pos.domain.tender import Method, Tender
 from pos.services.checkout import CheckoutService
@@ -154,6 +157,19 @@ class SaleService:
             except PrinterError as exc:
                 done = replace(done, print_problem=str(exc))
         return done
+
+    def x_report(self) -> tuple[str, DayFigures, list[int]]:
+        """Today's figures, a title, and the takings of each local hour (0 to 23)."""
+        now = self.clock.now().astimezone()
+        start = datetime.combine(now.date(), time()).astimezone()
+        figures = day_figures(self.sales.db, self.sales.till, start, start + timedelta(days=1))
+        hourly = [0] * 24
+        for utc_hour, amount in figures.takings_by_utc_hour.items():
+            moment = start.astimezone(UTC).replace(hour=utc_hour, minute=30)
+            local = moment.astimezone(start.tzinfo)
+            hourly[local.hour] += amount
+        title = f"X report  {self.settings.till_name}  {now:%Y-%m-%d %H:%M}  (closes nothing)"
+        return title, figures, hourly
 
     def history(self, text: str) -> list[SaleRow]:
         """Past sales of this till, newest first (search: a receipt number or a date)."""

@@ -234,3 +234,19 @@ def test_history_screen(snap_compare, app_factory: AppFactory) -> None:  # type:
         await settle(pilot)
 
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_x_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in ("4006381333931", "5000000000012"):
+            await scan(pilot, code)
+            await pilot.press("f10")
+            await settle(pilot)
+            await pilot.press("f5")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)

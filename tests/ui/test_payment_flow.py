@@ -167,3 +167,27 @@ def test_history_search_by_day(app_factory: AppFactory) -> None:
     assert [r.receipt_no for r in app.services.sales.history(today)] == [1]
     assert app.services.sales.history("2026-03-15") == []
     assert app.services.sales.history("not a date") == []
+
+
+async def test_x_report_on_screen_and_refused_to_cashiers(app_factory: AppFactory) -> None:
+    from pos.screens.report import ReportScreen
+    from tests.conftest import MANAGER
+
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("enter", "f12")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert "supervisors and managers" in str(app.screen.query_one(MessageLine).render())
+    boss = app_factory(login=MANAGER)
+    async with boss.run_test(size=SIZE) as pilot:
+        await pilot.press("f12")
+        await settle(pilot)
+        assert isinstance(boss.screen, ReportScreen)
+        assert boss.screen.figures.sales == 1
+        assert boss.screen.hourly[9] == 120  # 09:30 local (UTC in the tests)

@@ -237,6 +237,7 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
             "Void line",
             "Pay",
             "Sales history",
+            "X report",
             "Audit log",
             "Log out",
             "Quit",
