@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from pos.auth.service import Identity, Session
+from pos.db.errors import StorageError
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
 from pos.paths import STYLES_DIR
@@ -19,6 +20,7 @@ from pos.screens.history import HistoryScreen
 from pos.screens.payment import PaymentScreen, ReceiptScreen
 from pos.screens.report import ReportScreen
 from pos.services.container import Services
+from pos.services.days import DayClosed
 from pos.services.sales import Completed
 
 IDLE_LIMIT = 15 * 60
@@ -142,8 +144,35 @@ class PosApp(App[None]):
         )
 
     def open_report(self) -> None:
-        title, figures, hourly = self.services.sales.x_report()
-        self.push_screen(ReportScreen(title, figures, hourly), lambda _: None)
+        services = self.services
+        title, figures, hourly = services.sales.x_report()
+
+        def manager() -> Identity | str:
+            try:
+                return services.guard.require("day:close")
+            except Exception:  # noqa: BLE001 - any doubt is a refusal
+                return "Only a manager closes or opens the day"
+
+        def close_day(counted: int) -> list[str] | str:
+            who = manager()
+            if isinstance(who, str):
+                return who
+            try:
+                return services.days.close_day(counted, who).lines()
+            except (DayClosed, StorageError) as exc:
+                return str(exc)
+
+        def open_day(float_amount: int) -> str:
+            who = manager()
+            if isinstance(who, str):
+                return who
+            try:
+                services.days.open_day(float_amount, who)
+            except StorageError as exc:
+                return f"Not opened: {exc.reason}"
+            return f"Day opened with a float of {format_money(float_amount)}"
+
+        self.push_screen(ReportScreen(title, figures, hourly, close_day, open_day), lambda _: None)
 
     def open_audit(self) -> None:
         """The audit log screen (it checks the scope again itself)."""

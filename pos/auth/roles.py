@@ -10,6 +10,7 @@ SCOPES = (
     "discounts:edit",
     "operators:edit",
     "reports",
+    "day:close",
     "audit",
 )
 

@@ -297,7 +297,22 @@ def _v6_sales(db: peewee.Database) -> None:
         class Meta:
             table_name = "sale_vat"
 
-    db.create_tables([TillCounter, Sale, SaleLine, SaleDiscount, Payment, SaleVat])
+    class TillDay(Base):
+        till = peewee.TextField(index=True)
+        z_no = peewee.IntegerField(null=True)
+        opened_at = peewee.TextField()
+        opened_by = peewee.TextField(null=True)
+        float_amount = peewee.IntegerField(constraints=[peewee.Check("float_amount >= 0")])
+        closed_at = peewee.TextField(null=True)
+        closed_by = peewee.TextField(null=True)
+        counted = peewee.IntegerField(null=True)
+        expected = peewee.IntegerField(null=True)
+
+        class Meta:
+            table_name = "till_day"
+            indexes = ((("till", "z_no"), True),)
+
+    db.create_tables([TillCounter, Sale, SaleLine, SaleDiscount, Payment, SaleVat, TillDay])
 
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (

@@ -216,6 +216,21 @@ class SaleVat(BaseModel):
         table_name = "sale_vat"
 
 
+class TillDay(BaseModel):
+    till = peewee.TextField(index=True)
+    z_no = peewee.IntegerField(null=True)
+    opened_at = UtcTextDateTimeField()
+    opened_by = peewee.TextField(null=True)
+    float_amount = peewee.IntegerField()
+    closed_at = UtcTextDateTimeField(null=True)
+    closed_by = peewee.TextField(null=True)
+    counted = peewee.IntegerField(null=True)
+    expected = peewee.IntegerField(null=True)
+
+    class Meta:
+        table_name = "till_day"
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Setting,
     Product,
@@ -233,4 +248,5 @@ MODELS: tuple[type[BaseModel], ...] = (
     SaleDiscount,
     Payment,
     SaleVat,
+    TillDay,
 )

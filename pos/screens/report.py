@@ -2,38 +2,122 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, Label, Sparkline, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Label, Sparkline, Static
 
+from pos.domain.money import MoneyError, parse_money
 from pos.domain.report import DayFigures
+from pos.widgets import MessageLine
 
 
 class ReportScreen(Screen[None]):
-    """Today's X report (it closes nothing)."""
+    """Today's X report (it closes nothing); F2 closes the day with a Z report and the
+    cash count, F3 opens a new day with its float."""
 
-    BINDINGS = [Binding("escape", "close", "Back", key_display="Esc")]
+    BINDINGS = [
+        Binding("escape", "close", "Back", key_display="Esc"),
+        Binding("f2", "z_report", "Close day (Z)", key_display="F2"),
+        Binding("f3", "open_day", "Open day", key_display="F3"),
+    ]
 
-    def __init__(self, title: str, figures: DayFigures, hourly: list[int]) -> None:
+    def __init__(
+        self,
+        title: str,
+        figures: DayFigures,
+        hourly: list[int],
+        close_day: Callable[[int], list[str] | str] | None = None,
+        open_day: Callable[[int], str] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.figures = figures
         self.hourly = hourly
+        self._close_day = close_day
+        self._open_day = open_day
 
     def compose(self) -> ComposeResult:
         yield Label(Text(self.title_text), id="report-title")
         with Horizontal(id="report-main"):
-            yield Static(Text("\n".join(self.figures.lines())), id="report-figures")
+            with VerticalScroll(id="report-figures"):
+                yield Static(Text("\n".join(self.figures.lines())), id="figures-text")
             with Vertical(id="report-chart"):
                 yield Label("Takings by hour (00 to 23)")
                 yield Sparkline(self.hourly, id="takings")
                 yield Label(_hour_axis(), id="hours")
+        yield MessageLine("", id="message")
         yield Footer(compact=True, show_command_palette=False)
 
     def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_z_report(self) -> None:
+        if self._close_day is None:
+            return
+        close = self._close_day
+
+        def counted(amount: int | None) -> None:
+            if amount is None:
+                return
+            result = close(amount)
+            if isinstance(result, str):
+                self.query_one(MessageLine).show(result, error=True)
+                self.app.bell()
+                return
+            self.query_one("#figures-text", Static).update(Text("\n".join(result)))
+            self.query_one("#report-title", Label).update("Z report: the day is closed")
+            self.query_one(MessageLine).show("Day closed. F3 opens the next one.")
+
+        self.app.push_screen(AmountModal("Counted cash in the drawer"), counted)
+
+    def action_open_day(self) -> None:
+        if self._open_day is None:
+            return
+        open_day = self._open_day
+
+        def with_float(amount: int | None) -> None:
+            if amount is not None:
+                self.query_one(MessageLine).show(open_day(amount))
+
+        self.app.push_screen(AmountModal("Float in the drawer for the new day"), with_float)
+
+
+class AmountModal(ModalScreen[int | None]):
+    """Asks for an amount of money (``12.50``)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(self.question), id="question")
+            yield Input(id="amount", restrict=r"[0-9.]*", max_length=10, placeholder="0.00")
+            yield Label("", id="hint")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            amount = parse_money(event.value or "0", what="amount")
+        except MoneyError as exc:
+            self.query_one("#hint", Label).update(str(exc).capitalize())
+            return
+        self.dismiss(amount)
+
+    def action_cancel(self) -> None:
         self.dismiss(None)
 
 

@@ -25,6 +25,7 @@ from pos.db.auth_repositories import (
     search_audit,
 )
 from pos.db.database import Database, TillLock, open_database
+from pos.db.days import DayRepository
 from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.repositories import (
     CartRepository,
@@ -37,6 +38,7 @@ from pos.domain.clock import Clock, IdGenerator
 from pos.services.approvals import Approvals
 from pos.services.catalog import CatalogService
 from pos.services.checkout import CheckoutService
+from pos.services.days import DayService
 from pos.services.discounts import DiscountService
 from pos.services.operators import OperatorAdmin
 from pos.services.printing import ReceiptPrinter
@@ -63,6 +65,7 @@ class Services:
     approvals: Approvals
     sessions: SessionService
     sales: SaleService
+    days: DayService
     lock: TillLock | None = None
 
     _keys_seen: tuple[int, float] | None = None
@@ -136,6 +139,7 @@ def build_services(
         )
         guard = Guard(auth)
         sessions = SessionService(auth, guard, operators, checkout)
+        days = DayService(DayRepository(db, settings.till_name), audit, clock)
         sales = SaleService(
             checkout,
             SaleRepository(db, settings.till_name),
@@ -143,6 +147,7 @@ def build_services(
             settings,
             clock,
             ReceiptPrinter(settings.printer),
+            days,
         )
         catalog = CatalogService(products, settings.patterns)
         discounts = DiscountService(DiscountRepository(db), products, audit)
@@ -179,5 +184,6 @@ def build_services(
         approvals=approvals,
         sessions=sessions,
         sales=sales,
+        days=days,
         lock=lock,
     )

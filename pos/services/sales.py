@@ -16,6 +16,7 @@ from pos.domain.report import DayFigures
 from pos.domain.tax import RateLine, amount_due, vat_summary
 from pos.domain.tender import Method, Tender
 from pos.services.checkout import CheckoutService
+from pos.services.days import DayClosed, DayService
 from pos.services.printing import PrinterError, ReceiptPrinter
 from pos.services.store import StoreSettings
 
@@ -52,7 +53,9 @@ class SaleService:
         settings: StoreSettings,
         clock: Clock,
         printer: ReceiptPrinter | None = None,
+        days: DayService | None = None,
     ) -> None:
+        self.days = days
         self.printer = printer or ReceiptPrinter("none")
         self.checkout = checkout
         self.sales = sales
@@ -83,6 +86,13 @@ class SaleService:
         """
         if not tender.complete:
             raise SaleFailed("Something is still to pay")
+        if self.days is not None:
+            try:
+                self.days.check_open()
+            except DayClosed as exc:
+                raise SaleFailed(str(exc)) from exc
+            except StorageError as exc:
+                raise SaleFailed(f"Sale NOT saved: {exc.reason}. Try again.") from exc
         cart = self.checkout.cart
         if not len(cart):
             raise SaleFailed("The cart is empty")

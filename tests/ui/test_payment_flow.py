@@ -191,3 +191,28 @@ async def test_x_report_on_screen_and_refused_to_cashiers(app_factory: AppFactor
         assert isinstance(boss.screen, ReportScreen)
         assert boss.screen.figures.sales == 1
         assert boss.screen.hourly[9] == 120  # 09:30 local (UTC in the tests)
+
+
+async def test_z_report_from_the_report_screen(app_factory: AppFactory) -> None:
+    from pos.screens.report import AmountModal, ReportScreen
+    from tests.conftest import MANAGER
+
+    app = app_factory(login=MANAGER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("enter", "f12")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, AmountModal)
+        await pilot.press("1", "full_stop", "2", "0", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        shown = str(app.screen.query_one("#figures-text").render())
+        assert "Z report 0001" in shown
+        assert "exact" in shown

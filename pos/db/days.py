@@ -1,0 +1,82 @@
+"""Trading days of a till: opened with a float, closed by a Z report with the cash count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import peewee
+
+from pos.db import models as m
+from pos.db.errors import reading, writing
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    opened_at: datetime
+    float_amount: int
+    closed_at: datetime | None = None
+    z_no: int | None = None
+    counted: int | None = None
+    expected: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+
+def _day(row: m.TillDay) -> Day:
+    return Day(row.opened_at, row.float_amount, row.closed_at, row.z_no, row.counted, row.expected)
+
+
+class DayRepository:
+    def __init__(self, db: peewee.Database, till: str) -> None:
+        self.db = db
+        self.till = till
+
+    @reading
+    def latest(self) -> Day | None:
+        row = (
+            m.TillDay.select()
+            .where(m.TillDay.till == self.till)
+            .order_by(m.TillDay.id.desc())
+            .first()
+        )
+        return None if row is None else _day(row)
+
+    def open_day(self, at: datetime, float_amount: int, by: str | None) -> Day:
+        with writing(self.db):
+            current = (
+                m.TillDay.select()
+                .where((m.TillDay.till == self.till) & m.TillDay.closed_at.is_null())
+                .first()
+            )
+            if current is not None:
+                return _day(current)
+            row = m.TillDay.create(
+                till=self.till, opened_at=at, opened_by=by, float_amount=float_amount
+            )
+            return _day(row)
+
+    def close_day(self, at: datetime, counted: int, expected: int, by: str | None) -> Day:
+        """Close the open day with the next Z number (sequential per till)."""
+        with writing(self.db):
+            row = (
+                m.TillDay.select()
+                .where((m.TillDay.till == self.till) & m.TillDay.closed_at.is_null())
+                .first()
+            )
+            if row is None:
+                raise LookupError("no day is open")
+            last = (
+                m.TillDay.select(peewee.fn.MAX(m.TillDay.z_no))
+                .where(m.TillDay.till == self.till)
+                .scalar()
+            )
+            row.z_no = (last or 0) + 1
+            row.closed_at = at
+            row.closed_by = by
+            row.counted = counted
+            row.expected = expected
+            row.save()
+            return _day(row)

@@ -1,0 +1,106 @@
+"""Opening and closing the trading day: the float, the Z report and the cash-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pos.auth.service import AuditSink, Identity
+from pos.db.days import Day, DayRepository
+from pos.db.reports import day_figures
+from pos.domain.clock import Clock
+from pos.domain.money import format_money
+from pos.domain.report import DayFigures
+
+
+class DayClosed(Exception):
+    """No sale can be taken: ``str()`` says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class CashUp:
+    """A closed day: its Z number, figures and the cash count."""
+
+    day: Day
+    figures: DayFigures
+
+    @property
+    def difference(self) -> int:
+        assert self.day.counted is not None
+        assert self.day.expected is not None
+        return self.day.counted - self.day.expected
+
+    def lines(self) -> list[str]:
+        d = self.day
+        assert d.counted is not None
+        assert d.expected is not None
+        over = "over" if self.difference > 0 else "short" if self.difference < 0 else "exact"
+        return [
+            f"Z report {d.z_no:04d}  (the day is closed)",
+            "",
+            "Cash-up",
+            f"  Float           {format_money(d.float_amount):>12}",
+            f"  Cash takings    {format_money(self.figures.cash):>12}",
+            f"  Expected        {format_money(d.expected):>12}",
+            f"  Counted         {format_money(d.counted):>12}",
+            f"  Difference      {format_money(self.difference):>12}  {over}",
+            "",
+            *self.figures.lines(),
+        ]
+
+
+class DayService:
+    """The till's day: sales need an open one; a Z report closes it."""
+
+    def __init__(self, days: DayRepository, audit: AuditSink, clock: Clock) -> None:
+        self.days = days
+        self.audit = audit
+        self.clock = clock
+
+    def check_open(self) -> None:
+        """Raises DayClosed if the till's day has been closed and no new one opened.
+        The very first day of a till opens by itself (with no float)."""
+        latest = self.days.latest()
+        if latest is None:
+            self.days.open_day(self.clock.now(), 0, None)
+            return
+        if not latest.open:
+            raise DayClosed(
+                f"The day was closed by Z report {latest.z_no:04d}: a manager opens a new "
+                "day (F12) before the next sale"
+            )
+
+    def current(self) -> Day | None:
+        return self.days.latest()
+
+    def open_day(self, float_amount: int, actor: Identity) -> Day:
+        day = self.days.open_day(self.clock.now(), float_amount, actor.number)
+        self.audit.append("day_opened", actor.number, {"float": float_amount})
+        return day
+
+    def close_day(self, counted: int, actor: Identity) -> CashUp:
+        """The Z report: figures since the day opened, the cash count, the day closed.
+
+        Raises:
+            DayClosed: no day is open.
+            StorageError: nothing was closed.
+        """
+        latest = self.days.latest()
+        if latest is None or not latest.open:
+            raise DayClosed("No day is open")
+        now = self.clock.now()
+        # every sale up to and including this moment belongs to the day being closed
+        figures = day_figures(
+            self.days.db, self.days.till, latest.opened_at, now + timedelta(microseconds=1)
+        )
+        expected = latest.float_amount + figures.cash - figures.refunds
+        try:
+            day = self.days.close_day(now, counted, expected, actor.number)
+        except LookupError as exc:
+            raise DayClosed(str(exc)) from exc
+        self.audit.append(
+            "z_report",
+            actor.number,
+            {"z": day.z_no, "expected": expected, "counted": counted, "net": figures.net},
+        )
+        return CashUp(day, figures)

@@ -1,0 +1,63 @@
+"""The trading day: the first opens by itself, a Z report closes it with the cash count,
+and a closed day takes no sale until a manager opens the next."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pos.domain.clock import FixedClock, SequentialIds
+from pos.services.container import Services, build_services
+from pos.services.days import DayClosed
+from pos.services.sales import SaleFailed
+from tests.conftest import FAST_HASHER, MANAGER
+
+
+@pytest.fixture
+def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
+    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    built.sessions.login(*MANAGER)
+    yield built
+    built.close()
+
+
+def sell(services: Services, code: str, cash: int) -> None:
+    who = services.guard.identity
+    services.checkout.submit(code, actor=who)
+    tender = services.sales.start()
+    tender.cash(cash)
+    services.sales.complete(tender, who)
+
+
+def test_z_report_cash_up_and_a_closed_day(services: Services, clock: FixedClock) -> None:
+    boss = services.guard.identity
+    assert boss is not None
+    sell(services, "4006381333931", 500)  # 1.20 in cash (5.00 tendered, 3.80 change)
+    first = services.days.current()
+    assert first is not None
+    assert first.open
+    assert first.float_amount == 0
+    clock.advance(hours=8)
+    cashup = services.days.close_day(100, boss)  # 1.00 counted
+    assert cashup.day.z_no == 1
+    assert cashup.day.expected == 120  # float 0 + cash takings 1.20
+    assert cashup.difference == -20
+    assert "short" in "\n".join(cashup.lines())
+    with pytest.raises(SaleFailed, match="closed by Z report 0001"):
+        sell(services, "4006381333931", 500)
+    assert len(services.checkout.cart) == 1  # the refused sale's cart is kept
+    with pytest.raises(DayClosed):
+        services.days.close_day(0, boss)
+    services.days.open_day(5000, boss)  # a 50.00 float
+    tender = services.sales.start()
+    tender.cash(tender.due)
+    services.sales.complete(tender, boss)
+    clock.advance(hours=8)
+    second = services.days.close_day(5120, boss)
+    assert (second.day.z_no, second.day.expected, second.difference) == (2, 5120, 0)
+    assert second.figures.sales == 1  # only the new day's sale
+    events = [e.event for e in services.audit.entries()]
+    assert events.count("z_report") == 2
+    assert "day_opened" in events
