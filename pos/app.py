@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 
@@ -10,17 +11,22 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from pos.auth.guard import LoginRequired, OverrideRequired
 from pos.auth.service import Identity, Session
 from pos.db.errors import StorageError
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
 from pos.paths import STYLES_DIR
 from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
-from pos.screens.history import HistoryScreen
+from pos.screens.history import HistoryScreen, SaleReceiptModal
+from pos.screens.modals import ManagerOverrideModal
 from pos.screens.payment import PaymentScreen, ReceiptScreen
+from pos.screens.refund import RefundScreen, refund_summary
 from pos.screens.report import ReportScreen
 from pos.services.container import Services
 from pos.services.days import DayClosed
+from pos.services.printing import PrinterError
+from pos.services.refunds import RefundDone, RefundFailed
 from pos.services.sales import Completed
 
 IDLE_LIMIT = 15 * 60
@@ -139,9 +145,67 @@ class PosApp(App[None]):
     def open_history(self, actor: Identity) -> None:
         sales = self.services.sales
         self.push_screen(
-            HistoryScreen(sales.history, sales.receipt, lambda n: sales.reprint(n, actor)),
+            HistoryScreen(
+                sales.history, sales.receipt, lambda n: sales.reprint(n, actor), self.open_refund
+            ),
             lambda _: None,
         )
+
+    def open_refund(self, receipt_no: int) -> None:
+        """Refund lines of a sale: the ``refund`` scope, or a manager approves this one."""
+        services = self.services
+        lines = services.refunds.lines(receipt_no)
+        if not lines:
+            return
+
+        def show(done: RefundDone) -> None:
+            if isinstance(self.screen, RefundScreen):
+                self.screen.dismiss(None)
+            text = done.receipt_text
+            if services.sales.printer.configured:
+                with contextlib.suppress(PrinterError):  # the refund is saved regardless
+                    services.sales.printer.print(text, open_drawer=False)
+            self.push_screen(SaleReceiptModal(done.receipt_no, text, lambda n: text))
+            self.notify(refund_summary(done.amount, done.method, done.receipt_no))
+
+        def refund(quantities: dict[int, int], method: str) -> str | None:
+            try:
+                who = services.guard.require("refund")
+            except LoginRequired as exc:
+                self.lock_till()
+                return str(exc)
+            except OverrideRequired as exc:
+                requester = exc.identity
+                action = services.refunds.action(receipt_no, quantities, method)
+
+                def approve(number: str, pin: str) -> str:
+                    return services.approvals.grant(
+                        number, pin, requester=requester.number, scope="refund", action=action
+                    )
+
+                def approved(token: str | None) -> None:
+                    if token is None:
+                        return
+                    try:
+                        show(
+                            services.refunds.refund(
+                                receipt_no, quantities, method, requester, token
+                            )
+                        )
+                    except RefundFailed as failed:
+                        self.notify(str(failed), severity="error")
+
+                self.push_screen(
+                    ManagerOverrideModal(approve, f"Refund from sale {receipt_no:04d}"), approved
+                )
+                return None
+            try:
+                show(services.refunds.refund(receipt_no, quantities, method, who))
+            except RefundFailed as exc:
+                return str(exc)
+            return None
+
+        self.push_screen(RefundScreen(receipt_no, lines, refund), lambda _: None)
 
     def open_report(self) -> None:
         services = self.services

@@ -260,6 +260,7 @@ def _v6_sales(db: peewee.Database) -> None:
         qty = peewee.IntegerField(constraints=[peewee.Check("qty >= 1")])
         tax_rate = peewee.IntegerField()
         total = peewee.IntegerField()
+        paid = peewee.IntegerField(constraints=[peewee.Check("paid >= 0")])
         operator = peewee.TextField(null=True)
 
         class Meta:
@@ -312,7 +313,34 @@ def _v6_sales(db: peewee.Database) -> None:
             table_name = "till_day"
             indexes = ((("till", "z_no"), True),)
 
-    db.create_tables([TillCounter, Sale, SaleLine, SaleDiscount, Payment, SaleVat, TillDay])
+    class Refund(Base):
+        uuid = peewee.TextField(unique=True)
+        sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="refunds")
+        till = peewee.TextField()
+        receipt_no = peewee.IntegerField()
+        at = peewee.TextField(index=True)
+        operator = peewee.TextField(null=True)
+        approver = peewee.TextField(null=True)
+        method = peewee.TextField(constraints=[peewee.Check("method IN ('cash', 'card')")])
+        total = peewee.IntegerField(constraints=[peewee.Check("total > 0")])
+        receipt_text = peewee.TextField()
+
+        class Meta:
+            table_name = "refund"
+            indexes = ((("till", "receipt_no"), True),)
+
+    class RefundLine(Base):
+        refund = peewee.ForeignKeyField(Refund, on_delete="RESTRICT", backref="lines")
+        line_no = peewee.IntegerField()
+        qty = peewee.IntegerField(constraints=[peewee.Check("qty >= 1")])
+        amount = peewee.IntegerField(constraints=[peewee.Check("amount >= 0")])
+
+        class Meta:
+            table_name = "refund_line"
+
+    db.create_tables(
+        [TillCounter, Sale, SaleLine, SaleDiscount, Payment, SaleVat, TillDay, Refund, RefundLine]
+    )
 
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (

@@ -176,6 +176,7 @@ class SaleLine(BaseModel):
     qty = peewee.IntegerField()
     tax_rate = peewee.IntegerField()
     total = peewee.IntegerField()
+    paid = peewee.IntegerField()
     operator = peewee.TextField(null=True)
 
     class Meta:
@@ -231,6 +232,32 @@ class TillDay(BaseModel):
         table_name = "till_day"
 
 
+class Refund(BaseModel):
+    uuid = peewee.TextField(unique=True)
+    sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="refunds")
+    till = peewee.TextField()
+    receipt_no = peewee.IntegerField()
+    at = UtcTextDateTimeField()
+    operator = peewee.TextField(null=True)
+    approver = peewee.TextField(null=True)
+    method = peewee.TextField()
+    total = peewee.IntegerField()
+    receipt_text = peewee.TextField()
+
+    class Meta:
+        table_name = "refund"
+
+
+class RefundLine(BaseModel):
+    refund = peewee.ForeignKeyField(Refund, on_delete="RESTRICT", backref="lines")
+    line_no = peewee.IntegerField()
+    qty = peewee.IntegerField()
+    amount = peewee.IntegerField()
+
+    class Meta:
+        table_name = "refund_line"
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Setting,
     Product,
@@ -249,4 +276,6 @@ MODELS: tuple[type[BaseModel], ...] = (
     Payment,
     SaleVat,
     TillDay,
+    Refund,
+    RefundLine,
 )

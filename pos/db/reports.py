@@ -75,6 +75,13 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
             .group_by(hour)
             .tuples()
         }
+        refund_in_day = (m.Refund.till == till) & (m.Refund.at >= start) & (m.Refund.at < end)
+        refunds = dict(
+            m.Refund.select(m.Refund.method, peewee.fn.SUM(m.Refund.total))
+            .where(refund_in_day)
+            .group_by(m.Refund.method)
+            .tuples()
+        )
         audit_in_day = (m.AuditLog.at >= start.isoformat(timespec="seconds")) & (
             m.AuditLog.at < end.isoformat(timespec="seconds")
         )
@@ -90,8 +97,9 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
         sales=count,
         gross=gross,
         discounts=discounts,
-        net=net,
-        refunds=0,
+        net=net - sum(int(v) for v in refunds.values()),
+        refunds=sum(int(v) for v in refunds.values()),
+        cash_refunds=int(refunds.get("cash", 0)),
         cash=int(tender.get("cash", 0)),
         card=int(tender.get("card", 0)),
         change_given=change,

@@ -11,7 +11,7 @@ import peewee
 from pos.db import models as m
 from pos.db.errors import reading, writing
 from pos.domain.cart import CartLine
-from pos.domain.history import SaleRow, SaleSummary
+from pos.domain.history import RefundableLine, SaleRow, SaleSummary
 from pos.domain.pricing import PricedBasket
 from pos.domain.tax import RateLine
 from pos.domain.tender import Payment
@@ -37,6 +37,7 @@ class SaleRepository:
         tax_inclusive: bool,
         payments: Sequence[Payment],
         vat: Sequence[RateLine],
+        paid: dict[int, int],
         receipt_text: Callable[[int], str],
         also: Callable[[int], None] | None = None,
     ) -> int:
@@ -78,6 +79,7 @@ class SaleRepository:
                         "qty": line.qty,
                         "tax_rate": line.tax_rate,
                         "total": line.total,
+                        "paid": paid.get(line.line_no, 0),
                         "operator": line.operator,
                     }
                     for line in lines
@@ -109,6 +111,109 @@ class SaleRepository:
             if also is not None:
                 also(number)
             return number
+
+    def _next_number(self) -> int:
+        """The till's next receipt number (sales and refunds share the sequence); call
+        inside the transaction that uses it, so a number is never lost or repeated."""
+        m.TillCounter.insert(till=self.till, last_receipt=1).on_conflict(
+            conflict_target=[m.TillCounter.till],
+            update={m.TillCounter.last_receipt: m.TillCounter.last_receipt + 1},
+        ).execute()
+        return int(m.TillCounter.get(m.TillCounter.till == self.till).last_receipt)
+
+    @reading
+    def refundable(self, receipt_no: int) -> list[RefundableLine] | None:
+        """A sale's lines with what is left to refund, or None if there is no such sale."""
+        sale = m.Sale.get_or_none((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
+        if sale is None:
+            return None
+        done: dict[int, tuple[int, int]] = {}
+        query = (
+            m.RefundLine.select(
+                m.RefundLine.line_no,
+                peewee.fn.SUM(m.RefundLine.qty),
+                peewee.fn.SUM(m.RefundLine.amount),
+            )
+            .join(m.Refund)
+            .where(m.Refund.sale == sale.id)
+            .group_by(m.RefundLine.line_no)
+            .tuples()
+        )
+        for line_no, qty, amount in query:
+            done[int(line_no)] = (int(qty), int(amount))
+        return [
+            RefundableLine(
+                row.line_no,
+                row.name,
+                row.unit,
+                row.qty,
+                row.paid,
+                *done.get(row.line_no, (0, 0)),
+            )
+            for row in m.SaleLine.select()
+            .where(m.SaleLine.sale == sale.id)
+            .order_by(m.SaleLine.line_no)
+        ]
+
+    def refund(
+        self,
+        *,
+        receipt_no: int,
+        uuid: str,
+        quantities: dict[int, int],
+        method: str,
+        at: datetime,
+        operator: str | None,
+        approver: str | None,
+        receipt_text: Callable[[int, list[tuple[RefundableLine, int, int]]], str],
+        also: Callable[[int, int], None] | None = None,
+    ) -> tuple[int, int]:
+        """Refund ``quantities`` (line number -> units) of a sale, in one transaction.
+
+        Each line pays back its share of what the customer paid, never more in total
+        than was paid for the line, counting earlier refunds. Returns (receipt number,
+        amount).
+
+        Raises:
+            LookupError: no such sale, or more than is left to refund.
+        """
+        with writing(self.db):
+            done = m.Refund.get_or_none(m.Refund.uuid == uuid)
+            if done is not None:
+                return int(done.receipt_no), int(done.total)
+            lines = {r.line_no: r for r in self.refundable(receipt_no) or []}
+            if not lines:
+                raise LookupError(f"no sale {receipt_no:04d} on this till")
+            plan: list[tuple[RefundableLine, int, int]] = []
+            for line_no, qty in sorted(quantities.items()):
+                line = lines.get(line_no)
+                if line is None or qty < 1 or qty > line.left:
+                    raise LookupError(f"line {line_no}: at most {line.left if line else 0}")
+                # cumulative shares: all refunds of a line add up to what was paid for it
+                after = line.paid * (line.refunded + qty) // line.sold
+                plan.append((line, qty, after - line.refunded_amount))
+            total = sum(amount for _, _, amount in plan)
+            if total <= 0:
+                raise LookupError("nothing to refund")
+            sale = m.Sale.get((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
+            number = self._next_number()
+            refund = m.Refund.create(
+                uuid=uuid,
+                sale=sale.id,
+                till=self.till,
+                receipt_no=number,
+                at=at,
+                operator=operator,
+                approver=approver,
+                method=method,
+                total=total,
+                receipt_text=receipt_text(number, plan),
+            )
+            for line, qty, amount in plan:
+                m.RefundLine.create(refund=refund.id, line_no=line.line_no, qty=qty, amount=amount)
+            if also is not None:
+                also(number, total)
+            return number, total
 
     @reading
     def receipt_no_of(self, uuid: str) -> int | None:

@@ -25,3 +25,20 @@ class SaleRow:
     operator: str | None
     lines: int
     total: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundableLine:
+    """A sold line and what is left of it to refund."""
+
+    line_no: int
+    name: str
+    unit: str
+    sold: int
+    paid: int
+    refunded: int = 0
+    refunded_amount: int = 0
+
+    @property
+    def left(self) -> int:
+        return self.sold - self.refunded

@@ -44,6 +44,11 @@ def format_qty(unit: Unit, qty: int) -> str:
     return str(qty)
 
 
+def format_qty_text(unit: str, qty: int) -> str:
+    """``format_qty`` for a unit stored as text (``"each"`` or ``"kg"``)."""
+    return format_qty(Unit(unit), qty)
+
+
 def row_for(line: CartLine) -> Row:
     return Row(
         line.name,
@@ -232,3 +237,31 @@ def mark_copy(text: str, width: int = 42) -> str:
     """A receipt printed again: ``*** COPY ***`` above and below it."""
     marker = _centre("*** COPY ***", width)
     return f"{marker}\n{text.rstrip()}\n{marker}\n"
+
+
+def render_refund(
+    *,
+    store: str,
+    till: str,
+    number: int,
+    original: int,
+    operator: str,
+    at: datetime,
+    items: Sequence[tuple[str, str, int]],
+    method: str,
+    width: int = 42,
+) -> str:
+    """A refund's receipt: what came back, and how the money went back."""
+    check_width(width)
+    rule = "-" * width
+    out = [_centre(store, width), label_amount(till, f"Refund {format_receipt_no(number)}", width)]
+    out.append(label_amount(f"{at:%Y-%m-%d %H:%M}", operator, width))
+    out.append(f"For sale {format_receipt_no(original)}")
+    out.append(rule)
+    for name, qty, amount in items:
+        out.append(label_amount(f"{name} x {qty}", "-" + format_money(amount), width))
+    out.append(rule)
+    total = sum(amount for _, _, amount in items)
+    out.append(label_amount("REFUNDED", format_money(total), width))
+    out.append(label_amount(f"Paid back by {method}", format_money(total), width))
+    return "\n".join(out) + "\n"

@@ -10,7 +10,7 @@ from pos.domain.money import format_money, format_scaled
 @dataclass(frozen=True, slots=True)
 class DayFigures:
     """One till's day, in minor units. ``cash``/``card`` are what each tender paid off
-    sales (cash change already taken out)."""
+    sales (cash change already taken out); ``net`` is after discounts and refunds."""
 
     sales: int
     gross: int
@@ -20,6 +20,7 @@ class DayFigures:
     cash: int
     card: int
     change_given: int
+    cash_refunds: int = 0
     vat: list[tuple[int, int, int, int]] = field(default_factory=list)  # rate, net, vat, gross
     operators: list[tuple[str, int, int]] = field(default_factory=list)  # number, sales, total
     takings_by_utc_hour: dict[int, int] = field(default_factory=dict)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pos.domain.cart import CartLine
+from pos.domain.catalog import Unit
 from pos.domain.money import round_half_up
 from pos.domain.pricing import PricedBasket
 
@@ -90,3 +91,24 @@ def vat_summary(
 def amount_due(summary: Iterable[RateLine]) -> int:
     """What the customer pays: the sum of the grosses."""
     return sum(row.gross for row in summary)
+
+
+def paid_per_line(lines: Iterable[CartLine], priced: PricedBasket, total: int) -> dict[int, int]:
+    """What the customer paid for each line: its total less its share of the discounts
+    (an item discount on the lines it used, a basket discount on all), scaled to the sale's
+    ``total`` (which includes the VAT when prices exclude it). Adds up to ``total`` exactly.
+    A refund pays back at most these amounts."""
+    by_no = {line.line_no: line for line in lines}
+    left = {no: line.total for no, line in by_no.items()}
+    for discount in priced.discounts:
+        if discount.uses:
+            weights = {
+                no: by_no[no].total if by_no[no].unit is Unit.KG else by_no[no].unit_price * units
+                for no, units in discount.uses
+            }
+        else:
+            weights = {no: amount for no, amount in left.items() if amount > 0}
+        for no, part in share(discount.amount, weights).items():
+            left[no] -= part
+    net = {no: max(0, amount) for no, amount in left.items()}
+    return share(total, net) if sum(net.values()) else dict.fromkeys(by_no, 0)

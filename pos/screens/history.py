@@ -32,11 +32,13 @@ class HistoryScreen(Screen[None]):
         search: Callable[[str], list[SaleRow]],
         receipt: Callable[[int], str | None],
         reprint: Callable[[int], str],
+        refund: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__()
         self._search = search
         self._receipt = receipt
         self._reprint = reprint
+        self._refund = refund
         self._rows: list[SaleRow] = []
 
     def compose(self) -> ComposeResult:
@@ -84,7 +86,9 @@ class HistoryScreen(Screen[None]):
         row = self._rows[min(table.cursor_row, len(self._rows) - 1)]
         text = self._receipt(row.receipt_no)
         if text is not None:
-            self.app.push_screen(SaleReceiptModal(row.receipt_no, text, self._reprint))
+            self.app.push_screen(
+                SaleReceiptModal(row.receipt_no, text, self._reprint, self._refund)
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -96,13 +100,26 @@ class SaleReceiptModal(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", key_display="Esc"),
         Binding("f2", "reprint", "Print copy", key_display="F2"),
+        Binding("f4", "refund", "Refund", key_display="F4"),
     ]
 
-    def __init__(self, number: int, text: str, reprint: Callable[[int], str]) -> None:
+    def __init__(
+        self,
+        number: int,
+        text: str,
+        reprint: Callable[[int], str],
+        refund: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__()
         self.number = number
         self.text = text
         self._reprint = reprint
+        self._refund = refund
+
+    def action_refund(self) -> None:
+        if self._refund is not None:
+            self.dismiss(None)
+            self._refund(self.number)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="receipt-paper"):

@@ -42,6 +42,7 @@ from pos.services.days import DayService
 from pos.services.discounts import DiscountService
 from pos.services.operators import OperatorAdmin
 from pos.services.printing import ReceiptPrinter
+from pos.services.refunds import RefundService
 from pos.services.sales import SaleService
 from pos.services.session import SessionService
 from pos.services.store import StoreSettings
@@ -66,6 +67,7 @@ class Services:
     sessions: SessionService
     sales: SaleService
     days: DayService
+    refunds: RefundService
     lock: TillLock | None = None
 
     _keys_seen: tuple[int, float] | None = None
@@ -140,9 +142,11 @@ def build_services(
         guard = Guard(auth)
         sessions = SessionService(auth, guard, operators, checkout)
         days = DayService(DayRepository(db, settings.till_name), audit, clock)
+        sale_repo = SaleRepository(db, settings.till_name)
+        refunds = RefundService(sale_repo, approvals, audit, days, settings, clock, ids.new_id)
         sales = SaleService(
             checkout,
-            SaleRepository(db, settings.till_name),
+            sale_repo,
             audit,
             settings,
             clock,
@@ -185,5 +189,6 @@ def build_services(
         sessions=sessions,
         sales=sales,
         days=days,
+        refunds=refunds,
         lock=lock,
     )

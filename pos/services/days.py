@@ -41,6 +41,7 @@ class CashUp:
             "Cash-up",
             f"  Float           {format_money(d.float_amount):>12}",
             f"  Cash takings    {format_money(self.figures.cash):>12}",
+            f"  Cash refunds    {format_money(self.figures.cash_refunds):>12}",
             f"  Expected        {format_money(d.expected):>12}",
             f"  Counted         {format_money(d.counted):>12}",
             f"  Difference      {format_money(self.difference):>12}  {over}",
@@ -93,7 +94,7 @@ class DayService:
         figures = day_figures(
             self.days.db, self.days.till, latest.opened_at, now + timedelta(microseconds=1)
         )
-        expected = latest.float_amount + figures.cash - figures.refunds
+        expected = latest.float_amount + figures.cash - figures.cash_refunds
         try:
             day = self.days.close_day(now, counted, expected, actor.number)
         except LookupError as exc:

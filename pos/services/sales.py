@@ -13,7 +13,7 @@ from pos.domain.clock import Clock
 from pos.domain.history import SaleRow, SaleSummary
 from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render_receipt
 from pos.domain.report import DayFigures
-from pos.domain.tax import RateLine, amount_due, vat_summary
+from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
 from pos.domain.tender import Method, Tender
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayClosed, DayService
@@ -142,6 +142,7 @@ class SaleService:
                 tax_inclusive=self.settings.tax_inclusive,
                 payments=tender.payments,
                 vat=vat,
+                paid=paid_per_line(lines, priced, tender.due),
                 receipt_text=receipt,
                 also=audit,
             )

@@ -267,3 +267,23 @@ def test_z_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type
         await settle(pilot)
 
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_refund_screen(snap_compare, app_factory: AppFactory, shop_db: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in ("5000000000012", "5000000000012", "5000000000012", "4006381333931"):
+            await scan(pilot, code)
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("enter", "f11")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)

@@ -216,3 +216,58 @@ async def test_z_report_from_the_report_screen(app_factory: AppFactory) -> None:
         shown = str(app.screen.query_one("#figures-text").render())
         assert "Z report 0001" in shown
         assert "exact" in shown
+
+
+async def _sale_then_refund_screen(app: PosApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    for code in (PEN, LEMON):
+        await scan(pilot, code)
+    await pilot.press("f10")
+    await settle(pilot)
+    await pilot.press("f5")
+    await settle(pilot)
+    await pilot.press("enter", "f11")
+    await settle(pilot)
+    await pilot.press("enter")  # open sale 0001
+    await settle(pilot)
+    await pilot.press("f4")  # refund from it
+    await settle(pilot)
+
+
+async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
+    from pos.screens.history import SaleReceiptModal
+    from pos.screens.refund import RefundScreen
+    from tests.conftest import MANAGER
+
+    app = app_factory(login=MANAGER)
+    async with app.run_test(size=SIZE) as pilot:
+        await _sale_then_refund_screen(app, pilot)
+        assert isinstance(app.screen, RefundScreen)
+        burst(app, "5\n")  # more than was sold
+        await settle(pilot)
+        assert "At most 1" in str(app.screen.query_one(MessageLine).render())
+        burst(app, "1\n")
+        await settle(pilot)
+        await pilot.press("f2")  # cash
+        await settle(pilot)
+        assert isinstance(app.screen, SaleReceiptModal)
+        assert "Refund 0002" in app.screen.text
+        assert "REFUNDED" in app.screen.text
+
+
+async def test_a_cashier_refund_needs_a_manager(app_factory: AppFactory) -> None:
+    from pos.screens import ManagerOverrideModal
+    from pos.screens.history import SaleReceiptModal
+    from tests.conftest import MANAGER
+
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await _sale_then_refund_screen(app, pilot)
+        burst(app, "1\n")
+        await settle(pilot)
+        await pilot.press("f3")  # to the card
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerOverrideModal)
+        await pilot.press(*MANAGER[0], "enter", *MANAGER[1], "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleReceiptModal)
+        assert "Paid back by card" in app.screen.text

@@ -1,0 +1,122 @@
+"""Refunding lines of a past sale: choose what comes back, then cash or card."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from pos.domain.history import RefundableLine
+from pos.domain.money import format_money
+from pos.domain.receipt import format_qty_text
+from pos.widgets import EntryLine, MessageLine
+
+RefundCall = Callable[[dict[int, int], str], str | None]
+"""Does the refund (quantities, method); returns an error message or None when done."""
+
+
+class RefundScreen(Screen[None]):
+    """Up/Down choose a line, type how many come back and Enter; F2 cash, F3 card.
+
+    Like the scanning screen it has no text field: the number keys fill one entry
+    line, so a stray scan cannot become a quantity (it is refused as too many)."""
+
+    BINDINGS = [
+        *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
+        Binding("backspace", "backspace", show=False, priority=True),
+        Binding("enter", "set_qty", "Set qty", key_display="Enter", priority=True),
+        Binding("f2", "refund('cash')", "Refund cash", key_display="F2", priority=True),
+        Binding("f3", "refund('card')", "Refund card", key_display="F3", priority=True),
+        Binding("escape", "back", "Back", key_display="Esc", priority=True),
+    ]
+
+    def __init__(self, receipt_no: int, lines: list[RefundableLine], refund: RefundCall) -> None:
+        super().__init__()
+        self.receipt_no = receipt_no
+        self.lines = lines
+        self._refund = refund
+        self.chosen: dict[int, int] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"Refund from sale {self.receipt_no:04d}", id="refund-title")
+        yield DataTable(id="refund-table", cursor_type="row", zebra_stripes=True)
+        yield EntryLine(id="entry")
+        yield MessageLine("Choose a line, type how many come back, Enter.", id="message")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(EntryLine).prompt = "Quantity"
+        table = self.query_one(DataTable)
+        for key, label in (
+            ("no", "#"),
+            ("name", "Item"),
+            ("sold", "Sold"),
+            ("done", "Refunded"),
+            ("left", "Left"),
+            ("back", "Refund"),
+        ):
+            table.add_column(label, key=key)
+        for line in self.lines:
+            table.add_row(
+                Text(str(line.line_no)),
+                Text(line.name),
+                Text(format_qty_text(line.unit, line.sold)),
+                Text(format_qty_text(line.unit, line.refunded)),
+                Text(format_qty_text(line.unit, line.left)),
+                Text(""),
+                key=str(line.line_no),
+            )
+        table.focus()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.query_one(MessageLine).show(text, error=error)
+        if error:
+            self.app.bell()
+
+    def action_type(self, char: str) -> None:
+        self.query_one(EntryLine).type(char)
+
+    def action_backspace(self) -> None:
+        self.query_one(EntryLine).backspace()
+
+    def action_set_qty(self) -> None:
+        typed = self.query_one(EntryLine).take()
+        table = self.query_one(DataTable)
+        if not self.lines:
+            return
+        line = self.lines[min(table.cursor_row, len(self.lines) - 1)]
+        if line.unit == "kg":  # a weighed line comes back whole, or not at all
+            qty = 0 if self.chosen.get(line.line_no) else line.left
+        elif not typed.isdigit() or len(typed) > 4:
+            self._say("Type how many (a whole number), then Enter", error=True)
+            return
+        else:
+            qty = int(typed)
+        if qty > line.left:
+            self._say(f"At most {format_qty_text(line.unit, line.left)} of {line.name}", error=True)
+            return
+        self.chosen[line.line_no] = qty
+        table.update_cell(
+            str(line.line_no), "back", Text(format_qty_text(line.unit, qty) if qty else "")
+        )
+        self._say(f"{len([q for q in self.chosen.values() if q])} line(s) chosen")
+
+    def action_refund(self, method: str) -> None:
+        chosen = {k: v for k, v in self.chosen.items() if v}
+        if not chosen:
+            self._say("Choose what comes back first", error=True)
+            return
+        problem = self._refund(chosen, method)
+        if problem:
+            self._say(problem, error=True)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def refund_summary(amount: int, method: str, number: int) -> str:
+    return f"Refund {number:04d}: {format_money(amount)} paid back by {method}"

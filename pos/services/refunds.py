@@ -1,0 +1,149 @@
+"""Refunds: lines and quantities of a past sale, paid back by cash or card."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pos.auth.service import AuditSink, Identity
+from pos.db.errors import StorageError
+from pos.db.sales import SaleRepository
+from pos.domain.clock import Clock
+from pos.domain.history import RefundableLine
+from pos.domain.receipt import format_qty_text, render_refund
+from pos.services.approvals import ApprovalRefused, Approvals
+from pos.services.days import DayClosed, DayService
+from pos.services.store import StoreSettings
+
+
+class RefundFailed(Exception):
+    """Nothing was refunded; ``str()`` says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class RefundDone:
+    receipt_no: int
+    amount: int
+    receipt_text: str
+    method: str
+
+
+class RefundService:
+    """Refunds need the ``refund`` scope, or a manager's approval bound to the refund."""
+
+    def __init__(
+        self,
+        sales: SaleRepository,
+        approvals: Approvals,
+        audit: AuditSink,
+        days: DayService,
+        settings: StoreSettings,
+        clock: Clock,
+        new_id: Callable[[], str],
+    ) -> None:
+        self.sales = sales
+        self.approvals = approvals
+        self.audit = audit
+        self.days = days
+        self.settings = settings
+        self.clock = clock
+        self.new_id = new_id
+
+    def lines(self, receipt_no: int) -> list[RefundableLine] | None:
+        return self.sales.refundable(receipt_no)
+
+    @staticmethod
+    def action(receipt_no: int, quantities: dict[int, int], method: str) -> dict[str, Any]:
+        """What an approval for this refund is bound to."""
+        return {
+            "scope": "refund",
+            "receipt": receipt_no,
+            "lines": {str(k): v for k, v in sorted(quantities.items())},
+            "method": method,
+        }
+
+    def refund(
+        self,
+        receipt_no: int,
+        quantities: dict[int, int],
+        method: str,
+        actor: Identity,
+        approval: str | None = None,
+    ) -> RefundDone:
+        """Pay back the chosen quantities, in one transaction with the approval and audit.
+
+        Raises:
+            RefundFailed: not allowed, nothing to refund, too much, or not saved.
+        """
+        if method not in ("cash", "card"):
+            raise RefundFailed("Refund to cash or card")
+        quantities = {k: v for k, v in quantities.items() if v > 0}
+        if not quantities:
+            raise RefundFailed("Choose what comes back first")
+        action = self.action(receipt_no, quantities, method)
+        claims = None
+        if not actor.may("refund"):
+            if approval is None:
+                raise RefundFailed("A refund needs a manager's approval")
+            try:
+                claims = self.approvals.check(approval, "refund", action, actor.number)
+            except ApprovalRefused as exc:
+                raise RefundFailed(str(exc)) from exc
+        try:
+            self.days.check_open()
+        except DayClosed as exc:
+            raise RefundFailed(str(exc)) from exc
+        at = self.clock.now()
+        texts: dict[int, str] = {}
+
+        def receipt(number: int, plan: list[tuple[RefundableLine, int, int]]) -> str:
+            texts[number] = render_refund(
+                store=self.settings.store_name,
+                till=self.settings.till_name,
+                number=number,
+                original=receipt_no,
+                operator=actor.name,
+                at=at.astimezone().replace(tzinfo=None),
+                items=[
+                    (line.name, format_qty_text(line.unit, qty), amount)
+                    for line, qty, amount in plan
+                ],
+                method=method,
+                width=self.settings.receipt_width,
+            )
+            return texts[number]
+
+        def also(number: int, total: int) -> None:
+            if claims is not None:
+                self.approvals.consume(claims)
+                self.approvals.record(
+                    "override",
+                    claims.sub,
+                    {"scope": "refund", "requester": actor.number, "receipt": receipt_no},
+                )
+            self.audit.append(
+                "refund",
+                actor.number,
+                {"sale": receipt_no, "refund": number, "amount": total, "method": method},
+            )
+
+        try:
+            number, amount = self.sales.refund(
+                receipt_no=receipt_no,
+                uuid=self.new_id(),
+                quantities=quantities,
+                method=method,
+                at=at,
+                operator=actor.number,
+                approver=claims.sub if claims else None,
+                receipt_text=receipt,
+                also=also,
+            )
+        except LookupError as exc:
+            raise RefundFailed(str(exc).capitalize()) from exc
+        except ApprovalRefused as exc:
+            raise RefundFailed(str(exc)) from exc
+        except StorageError as exc:
+            raise RefundFailed(f"Refund NOT saved: {exc.reason}") from exc
+        return RefundDone(number, amount, texts.get(number, ""), method)
