@@ -14,8 +14,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Digits, Footer, Label, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Digits, Footer, Input, Label, Static
 
 from pos.auth.service import Identity
 from pos.domain.money import MoneyError, format_money, parse_money
@@ -130,7 +130,16 @@ class PaymentScreen(Screen[Completed | None]):
         if isinstance(typed, str):
             self._show(typed, error=True)
             return
-        self._pay(lambda: self.tender.card(typed))
+        amount = typed if typed is not None else self.tender.remaining
+        if amount > self.tender.remaining:
+            self._show("A card cannot pay more than is left to pay", error=True)
+            return
+
+        def with_reference(reference: str | None) -> None:
+            if reference is not None:
+                self._pay(lambda: self.tender.card(amount, reference))
+
+        self.app.push_screen(ReferenceModal(format_money(amount)), with_reference)
 
     def action_quick(self, index: int) -> None:
         self.query_one(EntryLine).take()
@@ -177,6 +186,33 @@ class PaymentScreen(Screen[Completed | None]):
             ConfirmModal(f"Go back to the cart and forget {count} payment(s) taken here?"),
             answer,
         )
+
+
+class ReferenceModal(ModalScreen[str | None]):
+    """The card terminal's reference for a card payment (optional: Enter skips it)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc")]
+
+    def __init__(self, amount: str) -> None:
+        super().__init__()
+        self.amount = amount
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(f"Card payment of {self.amount}", id="question")
+            yield Label("Terminal reference (optional), then Enter")
+            yield Input(id="reference", restrict=r"[A-Za-z0-9-]*", max_length=40)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class ReceiptScreen(Screen[None]):

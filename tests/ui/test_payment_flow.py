@@ -58,7 +58,9 @@ async def test_split_tender_and_numbers_in_sequence(app_factory: AppFactory) -> 
             await pilot.press("f10")
             await settle(pilot)
             burst(app, "1")
-            await pilot.press("f3")  # 1.00 by card
+            await pilot.press("f3")  # 1.00 by card ...
+            await settle(pilot)
+            await pilot.press(*"T55", "enter")  # ... with the terminal's reference
             await settle(pilot)
             assert app.screen.query_one("#due", Digits).value == "0.20"
             await pilot.press("f5")  # the exact rest in cash
@@ -271,3 +273,39 @@ async def test_a_cashier_refund_needs_a_manager(app_factory: AppFactory) -> None
         await settle(pilot)
         assert isinstance(app.screen, SaleReceiptModal)
         assert "Paid back by card" in app.screen.text
+
+
+async def test_card_reference_is_kept(app_factory: AppFactory, demo_db: Path) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press(*"AUTH-8812", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert "Card AUTH-8812" in app.screen.done.receipt_text
+    con = sqlite3.connect(demo_db)
+    assert con.execute("SELECT method, reference FROM payment").fetchall() == [
+        ("card", "AUTH-8812")
+    ]
+
+
+def test_tax_exclusive_prices_add_the_vat(app_factory: AppFactory, demo_db: Path) -> None:
+    from pos.db.database import open_database
+    from pos.db.repositories import SettingsRepository
+
+    database = open_database(demo_db)
+    SettingsRepository(database).set("tax_inclusive", "no")
+    database.close()
+    app = app_factory(login=CASHIER)
+    who = app.services.guard.identity
+    app.services.checkout.submit(PEN, actor=who)  # 1.20 net at 20%
+    tender = app.services.sales.start()
+    assert tender.due == 144
+    tender.cash(200)
+    done = app.services.sales.complete(tender, who)
+    assert "VAT" in done.receipt_text
+    assert "1.44" in done.receipt_text
