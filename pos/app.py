@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Iterable
 
@@ -15,7 +14,7 @@ from pos.auth.guard import LoginRequired, OverrideRequired
 from pos.auth.service import Identity, Session
 from pos.db.errors import StorageError
 from pos.domain.money import format_money
-from pos.domain.receipt import format_receipt_no
+from pos.domain.receipt import format_receipt_no, mark_copy
 from pos.paths import STYLES_DIR
 from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
 from pos.screens.history import HistoryScreen, SaleReceiptModal
@@ -162,11 +161,21 @@ class PosApp(App[None]):
             if isinstance(self.screen, RefundScreen):
                 self.screen.dismiss(None)
             text = done.receipt_text
-            if services.sales.printer.configured:
-                with contextlib.suppress(PrinterError):  # the refund is saved regardless
-                    services.sales.printer.print(text, open_drawer=False)
-            self.push_screen(SaleReceiptModal(done.receipt_no, text, lambda n: text))
-            self.notify(refund_summary(done.amount, done.method, done.receipt_no))
+            printer = services.sales.printer
+            summary = refund_summary(done.amount, done.method, done.receipt_no)
+            if printer.configured:
+                try:  # the refund is saved whatever the printer does
+                    printer.print(text, open_drawer=done.method == "cash")
+                except PrinterError as exc:
+                    summary += f". Not printed: {exc}"
+
+            def reprint(_number: int) -> str:
+                copy = mark_copy(text, services.settings.receipt_width)
+                printer.print(copy, open_drawer=False)
+                return copy
+
+            self.push_screen(SaleReceiptModal(done.receipt_no, text, reprint))
+            self.notify(summary)
 
         def refund(quantities: dict[int, int], method: str) -> str | None:
             try:

@@ -606,11 +606,12 @@ def report(ctx: click.Context, db: Path | None, day_text: str | None, as_json: b
     except ValueError:
         raise click.ClickException(f"--date {day_text!r} is not a date like 2026-03-14") from None
     start = datetime.combine(day, time_type()).astimezone()
+    end = datetime.combine(day + timedelta(days=1), time_type()).astimezone()  # 23 or 25 h
     with _friendly_errors():
         database = open_database(path)
         try:
             till = StoreSettings.load(SettingsRepository(database)).till_name
-            figures = day_figures(database, till, start, start + timedelta(days=1))
+            figures = day_figures(database, till, start, end)
         finally:
             database.close()
     if as_json:

@@ -3,7 +3,7 @@ over sales), so a year of sales reports as fast as a day."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import peewee
 
@@ -82,9 +82,11 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
             .group_by(m.Refund.method)
             .tuples()
         )
-        audit_in_day = (m.AuditLog.at >= start.isoformat(timespec="seconds")) & (
-            m.AuditLog.at < end.isoformat(timespec="seconds")
-        )
+        # the audit log keeps UTC text to the second: compare in UTC, and count the
+        # second the range ends in (a Z report closes "now")
+        first = start.astimezone(UTC).isoformat(timespec="seconds")
+        last = (end.astimezone(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
+        audit_in_day = (m.AuditLog.till == till) & (m.AuditLog.at >= first) & (m.AuditLog.at < last)
         events = dict(
             m.AuditLog.select(m.AuditLog.event, peewee.fn.COUNT(m.AuditLog.seq))
             .where(

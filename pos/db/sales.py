@@ -264,6 +264,6 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
             except ValueError:
                 return []
             start = datetime.combine(day, time()).astimezone()  # local midnight
-            end = start + timedelta(days=1)
+            end = datetime.combine(day + timedelta(days=1), time()).astimezone()
             query = query.where((m.Sale.at >= start) & (m.Sale.at < end))
         return [SaleRow(r.receipt_no, r.at, r.operator, r.n, r.total) for r in query]

@@ -170,16 +170,27 @@ class SaleService:
         return done
 
     def x_report(self) -> tuple[str, DayFigures, list[int]]:
-        """Today's figures, a title, and the takings of each local hour (0 to 23)."""
+        """The open trading day's figures so far (what its Z report would show), a title,
+        and the takings of each local hour (0 to 23)."""
         now = self.clock.now().astimezone()
-        start = datetime.combine(now.date(), time()).astimezone()
-        figures = day_figures(self.sales.db, self.sales.till, start, start + timedelta(days=1))
+        day = self.days.current() if self.days is not None else None
+        if day is not None and day.open:
+            start = day.opened_at
+        else:
+            start = datetime.combine(now.date(), time()).astimezone()
+        figures = day_figures(
+            self.sales.db, self.sales.till, start, now + timedelta(microseconds=1)
+        )
         hourly = [0] * 24
         for utc_hour, amount in figures.takings_by_utc_hour.items():
             moment = start.astimezone(UTC).replace(hour=utc_hour, minute=30)
             local = moment.astimezone(start.tzinfo)
             hourly[local.hour] += amount
-        title = f"X report  {self.settings.till_name}  {now:%Y-%m-%d %H:%M}  (closes nothing)"
+        since = start.astimezone()
+        title = (
+            f"X report  {self.settings.till_name}  since {since:%Y-%m-%d %H:%M}, "
+            f"at {now:%H:%M}  (closes nothing)"
+        )
         return title, figures, hourly
 
     def history(self, text: str) -> list[SaleRow]:

@@ -61,3 +61,22 @@ def test_z_report_cash_up_and_a_closed_day(services: Services, clock: FixedClock
     events = [e.event for e in services.audit.entries()]
     assert events.count("z_report") == 2
     assert "day_opened" in events
+
+
+def test_x_report_covers_the_open_day_and_counts_voids(
+    services: Services, clock: FixedClock
+) -> None:
+    boss = services.guard.identity
+    assert boss is not None
+    sell(services, "4006381333931", 500)
+    services.checkout.submit("5000000000012", actor=boss)
+    services.checkout.void_line(services.checkout.cart.lines[0].line_no, boss)
+    figures = services.sales.x_report()[1]
+    assert (figures.sales, figures.voids) == (1, 1)
+    clock.advance(hours=1)
+    services.days.close_day(120, boss)
+    clock.advance(minutes=5)
+    services.days.open_day(0, boss)
+    sell(services, "4006381333931", 500)
+    after = services.sales.x_report()[1]
+    assert (after.sales, after.voids) == (1, 0)  # only the new day, as its Z will show
