@@ -17,7 +17,7 @@ from pos.auth.service import LoginFailed
 from pos.db.database import open_database
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import Product
-from tests.ui.helpers import scan, settle
+from tests.ui.helpers import scan, sell, settle
 
 SIZE = (100, 30)
 AppFactory = Callable[..., PosApp]
@@ -227,13 +227,7 @@ def test_receipt_screen(snap_compare, app_factory: AppFactory, shop_db: Path) ->
 def test_history_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         for code in ("4006381333931", "5000000000012"):
-            await scan(pilot, code)
-            await pilot.press("f10")
-            await settle(pilot)
-            await pilot.press("f5")
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
+            await sell(pilot, code)
         await pilot.press("f11")
         await settle(pilot)
 
@@ -243,13 +237,7 @@ def test_history_screen(snap_compare, app_factory: AppFactory) -> None:  # type:
 def test_x_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         for code in ("4006381333931", "5000000000012"):
-            await scan(pilot, code)
-            await pilot.press("f10")
-            await settle(pilot)
-            await pilot.press("f5")
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
+            await sell(pilot, code)
         await pilot.press("f12")
         await settle(pilot)
 
@@ -258,12 +246,8 @@ def test_x_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type
 
 def test_z_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
-        await scan(pilot, "4006381333931")
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
-        await pilot.press("enter", "f12")
+        await sell(pilot, "4006381333931")
+        await pilot.press("f12")
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)

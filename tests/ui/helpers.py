@@ -31,3 +31,15 @@ async def scan(pilot: Pilot[object], code: str) -> None:
 async def settle(pilot: Pilot[object], rounds: int = 3) -> None:
     for _ in range(rounds):
         await pilot.pause()
+
+
+async def sell(pilot: Pilot[object], *codes: str) -> None:
+    """Scan ``codes``, pay the exact amount in cash and leave the receipt for a new sale."""
+    for code in codes:
+        await scan(pilot, code)
+    await pilot.press("f10")
+    await settle(pilot)
+    await pilot.press("f5")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)

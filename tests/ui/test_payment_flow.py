@@ -13,7 +13,7 @@ from pos.screens import ScanScreen
 from pos.screens.payment import PaymentScreen, ReceiptScreen
 from pos.widgets import CartTable, MessageLine
 from tests.conftest import CASHIER
-from tests.ui.helpers import burst, scan, settle
+from tests.ui.helpers import burst, scan, sell, settle
 
 SIZE = (100, 30)
 PEN = "4006381333931"  # 1.20, 20% VAT
@@ -129,13 +129,7 @@ async def test_history_finds_a_sale_and_reprints_it(app_factory: AppFactory) -> 
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
         for code in (PEN, LEMON):
-            await scan(pilot, code)
-            await pilot.press("f10")
-            await settle(pilot)
-            await pilot.press("f5")
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
+            await sell(pilot, code)
         await pilot.press("f11")
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
@@ -177,12 +171,8 @@ async def test_x_report_on_screen_and_refused_to_cashiers(app_factory: AppFactor
 
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
-        await scan(pilot, PEN)
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
-        await pilot.press("enter", "f12")
+        await sell(pilot, PEN)
+        await pilot.press("f12")
         await settle(pilot)
         assert isinstance(app.screen, ScanScreen)
         assert "supervisors and managers" in str(app.screen.query_one(MessageLine).render())
@@ -201,12 +191,8 @@ async def test_z_report_from_the_report_screen(app_factory: AppFactory) -> None:
 
     app = app_factory(login=MANAGER)
     async with app.run_test(size=SIZE) as pilot:
-        await scan(pilot, PEN)
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
-        await pilot.press("enter", "f12")
+        await sell(pilot, PEN)
+        await pilot.press("f12")
         await settle(pilot)
         assert isinstance(app.screen, ReportScreen)
         await pilot.press("f2")
