@@ -9,6 +9,7 @@ import peewee
 
 from pos.db import models as m
 from pos.db.errors import bound, storage_errors
+from pos.domain.money import round_half_up
 from pos.domain.report import DayFigures
 
 
@@ -42,7 +43,7 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
             .scalar()
             or 0
         )
-        vat = [
+        sales_vat = [
             (int(rate), int(n), int(v), int(g))
             for rate, n, v, g in m.SaleVat.select(
                 m.SaleVat.rate,
@@ -54,16 +55,6 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
             .where(in_day)
             .group_by(m.SaleVat.rate)
             .order_by(m.SaleVat.rate)
-            .tuples()
-        ]
-        operators = [
-            (op or "-", int(n), int(t))
-            for op, n, t in m.Sale.select(
-                m.Sale.operator, peewee.fn.COUNT(m.Sale.id), peewee.fn.SUM(m.Sale.total)
-            )
-            .where(in_day)
-            .group_by(m.Sale.operator)
-            .order_by(m.Sale.operator)
             .tuples()
         ]
         # the hour is characters 12-13 of the stored ISO 8601 UTC text
@@ -82,6 +73,48 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
             .group_by(m.Refund.method)
             .tuples()
         )
+        # a refund pays back what was paid for its lines, VAT included: take it off
+        # each line's rate (the VAT in a refunded gross is worked out as on a receipt)
+        refunded_by_rate = dict(
+            m.RefundLine.select(m.SaleLine.tax_rate, peewee.fn.SUM(m.RefundLine.amount))
+            .join(m.Refund)
+            .join(
+                m.SaleLine,
+                on=(m.SaleLine.sale == m.Refund.sale)
+                & (m.SaleLine.line_no == m.RefundLine.line_no),
+            )
+            .where(refund_in_day)
+            .group_by(m.SaleLine.tax_rate)
+            .tuples()
+        )
+        by_rate = {rate: [n, v, g] for rate, n, v, g in sales_vat}
+        for rate, gross_back in refunded_by_rate.items():
+            vat_back = round_half_up(int(gross_back) * int(rate), 10_000 + int(rate))
+            row = by_rate.setdefault(int(rate), [0, 0, 0])
+            row[0] -= int(gross_back) - vat_back
+            row[1] -= vat_back
+            row[2] -= int(gross_back)
+        vat = [(rate, n, v, g) for rate, (n, v, g) in sorted(by_rate.items())]
+        sold = {
+            op or "-": (int(n), int(t))
+            for op, n, t in m.Sale.select(
+                m.Sale.operator, peewee.fn.COUNT(m.Sale.id), peewee.fn.SUM(m.Sale.total)
+            )
+            .where(in_day)
+            .group_by(m.Sale.operator)
+            .tuples()
+        }
+        paid_back = {
+            op or "-": int(t)
+            for op, t in m.Refund.select(m.Refund.operator, peewee.fn.SUM(m.Refund.total))
+            .where(refund_in_day)
+            .group_by(m.Refund.operator)
+            .tuples()
+        }
+        operators = [
+            (op, *sold.get(op, (0, 0)), paid_back.get(op, 0))
+            for op in sorted(sold.keys() | paid_back.keys())
+        ]
         # the audit log keeps UTC text to the second: compare in UTC, and count the
         # second the range ends in (a Z report closes "now")
         first = start.astimezone(UTC).isoformat(timespec="seconds")
@@ -100,6 +133,7 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
         gross=gross,
         discounts=discounts,
         net=net - sum(int(v) for v in refunds.values()),
+        vat_added=net - (gross - discounts),
         refunds=sum(int(v) for v in refunds.values()),
         cash_refunds=int(refunds.get("cash", 0)),
         cash=int(tender.get("cash", 0)),

@@ -234,20 +234,37 @@ class SaleRepository:
 
     @reading
     def receipt_text(self, receipt_no: int) -> str | None:
+        """The stored receipt of a sale or a refund (they share the numbering)."""
         row = m.Sale.get_or_none((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
+        if row is None:
+            row = m.Refund.get_or_none(
+                (m.Refund.till == self.till) & (m.Refund.receipt_no == receipt_no)
+            )
         return None if row is None else str(row.receipt_text)
 
 
 def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> list[SaleRow]:
-    """The till's sales, newest first: all of them, one receipt number, or one local
-    day (``YYYY-MM-DD``). Read by index, at most ``limit`` rows."""
+    """The till's sales and refunds, newest first: all of them, one receipt number, or one
+    local day (``YYYY-MM-DD``). Read by index, at most ``limit`` rows."""
     from pos.db.errors import bound, storage_errors
 
+    needle = text.strip()
+    start = end = None
+    if needle and not needle.isdigit():
+        try:
+            day = date.fromisoformat(needle)
+        except ValueError:
+            return []
+        start = datetime.combine(day, time()).astimezone()  # local midnight
+        end = datetime.combine(day + timedelta(days=1), time()).astimezone()
     with bound(db), storage_errors():
-        count = peewee.fn.COUNT(m.SaleLine.id)
-        query = (
+        sales = (
             m.Sale.select(
-                m.Sale.receipt_no, m.Sale.at, m.Sale.operator, m.Sale.total, count.alias("n")
+                m.Sale.receipt_no,
+                m.Sale.at,
+                m.Sale.operator,
+                m.Sale.total,
+                peewee.fn.COUNT(m.SaleLine.id).alias("n"),
             )
             .join(m.SaleLine, peewee.JOIN.LEFT_OUTER)
             .where(m.Sale.till == till)
@@ -255,15 +272,34 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
             .order_by(m.Sale.receipt_no.desc())
             .limit(limit)
         )
-        needle = text.strip()
+        original = m.Sale.alias()
+        refunds = (
+            m.Refund.select(
+                m.Refund.receipt_no,
+                m.Refund.at,
+                m.Refund.operator,
+                m.Refund.total,
+                original.receipt_no.alias("sale_no"),
+                peewee.fn.COUNT(m.RefundLine.id).alias("n"),
+            )
+            .join(original, on=(m.Refund.sale == original.id))
+            .switch(m.Refund)
+            .join(m.RefundLine, peewee.JOIN.LEFT_OUTER)
+            .where(m.Refund.till == till)
+            .group_by(m.Refund.id)
+            .order_by(m.Refund.receipt_no.desc())
+            .limit(limit)
+        )
         if needle.isdigit():
-            query = query.where(m.Sale.receipt_no == int(needle))
-        elif needle:
-            try:
-                day = date.fromisoformat(needle)
-            except ValueError:
-                return []
-            start = datetime.combine(day, time()).astimezone()  # local midnight
-            end = datetime.combine(day + timedelta(days=1), time()).astimezone()
-            query = query.where((m.Sale.at >= start) & (m.Sale.at < end))
-        return [SaleRow(r.receipt_no, r.at, r.operator, r.n, r.total) for r in query]
+            sales = sales.where(m.Sale.receipt_no == int(needle))
+            refunds = refunds.where(m.Refund.receipt_no == int(needle))
+        elif start is not None:
+            sales = sales.where((m.Sale.at >= start) & (m.Sale.at < end))
+            refunds = refunds.where((m.Refund.at >= start) & (m.Refund.at < end))
+        rows = [SaleRow(r.receipt_no, r.at, r.operator, r.n, r.total) for r in sales]
+        rows += [
+            SaleRow(r.receipt_no, r.at, r.operator, r.n, -r.total, refund_of=r.sale_no)
+            for r in refunds.objects()
+        ]
+    # receipt numbers are one sequence per till, shared by sales and refunds
+    return sorted(rows, key=lambda row: row.receipt_no, reverse=True)[:limit]

@@ -18,13 +18,15 @@ class SaleSummary:
 
 @dataclass(frozen=True, slots=True)
 class SaleRow:
-    """One row of the sales history."""
+    """One row of the sales history: a sale, or a refund (``refund_of`` is the receipt
+    number of the sale it paid back, and ``total`` is negative)."""
 
     receipt_no: int
     at: datetime
     operator: str | None
     lines: int
     total: int
+    refund_of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,10 @@ from pos.domain.money import format_money, format_scaled
 @dataclass(frozen=True, slots=True)
 class DayFigures:
     """One till's day, in minor units. ``cash``/``card`` are what each tender paid off
-    sales (cash change already taken out); ``net`` is after discounts and refunds."""
+    sales (cash change already taken out); ``net`` is after discounts and refunds, and
+    includes ``vat_added`` (the VAT put on top of net prices when the shop prices
+    tax-exclusive; 0 with VAT-inclusive prices). The VAT rows are after refunds (a refund
+    comes off its lines' rates); each operator's row shows the refunds they paid out."""
 
     sales: int
     gross: int
@@ -22,10 +25,12 @@ class DayFigures:
     change_given: int
     cash_refunds: int = 0
     vat: list[tuple[int, int, int, int]] = field(default_factory=list)  # rate, net, vat, gross
-    operators: list[tuple[str, int, int]] = field(default_factory=list)  # number, sales, total
+    # number, sales, their total, refunds they paid out
+    operators: list[tuple[str, int, int, int]] = field(default_factory=list)
     takings_by_utc_hour: dict[int, int] = field(default_factory=dict)
     voids: int = 0
     overrides: int = 0
+    vat_added: int = 0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -33,6 +38,7 @@ class DayFigures:
             "gross": format_money(self.gross),
             "discounts": format_money(self.discounts),
             "refunds": format_money(self.refunds),
+            "vat_added": format_money(self.vat_added),
             "net": format_money(self.net),
             "tender": {"cash": format_money(self.cash), "card": format_money(self.card)},
             "vat": [
@@ -45,7 +51,13 @@ class DayFigures:
                 for r, n, v, g in self.vat
             ],
             "operators": [
-                {"operator": o, "sales": c, "total": format_money(t)} for o, c, t in self.operators
+                {
+                    "operator": o,
+                    "sales": c,
+                    "total": format_money(t),
+                    "refunds": format_money(r),
+                }
+                for o, c, t, r in self.operators
             ],
             "takings_by_utc_hour": {
                 f"{h:02d}": format_money(t) for h, t in sorted(self.takings_by_utc_hour.items())
@@ -61,6 +73,10 @@ class DayFigures:
             f"Gross takings     {format_money(self.gross):>12}",
             f"Discounts given   {format_money(self.discounts):>12}",
             f"Refunds           {format_money(self.refunds):>12}",
+        ]
+        if self.vat_added:
+            out.append(f"VAT added         {format_money(self.vat_added):>12}")
+        out += [
             f"Net               {format_money(self.net):>12}",
             f"Voids             {self.voids:>12}",
             f"Overrides         {self.overrides:>12}",
@@ -78,5 +94,7 @@ class DayFigures:
             for r, n, v, g in self.vat
         ]
         out += ["", "By operator"]
-        out += [f"  {o:<10} {c:>5} sales {format_money(t):>12}" for o, c, t in self.operators]
+        for o, c, t, r in self.operators:
+            back = f"  refunds {format_money(r)}" if r else ""
+            out.append(f"  {o:<10} {c:>5} sales {format_money(t):>12}{back}")
         return out

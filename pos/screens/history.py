@@ -1,4 +1,5 @@
-"""Past sales: newest first, searched by receipt number or date; open one to see it."""
+"""Past sales and refunds: newest first, searched by receipt number or date; open one to
+see its receipt and print a copy."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from pos.widgets import MessageLine
 
 
 class HistoryScreen(Screen[None]):
-    """The till's sales. Enter opens the highlighted one."""
+    """The till's sales and refunds. Enter opens the highlighted one."""
 
     BINDINGS = [
         Binding("escape", "close", "Back", key_display="Esc"),
@@ -52,7 +53,7 @@ class HistoryScreen(Screen[None]):
         table = self.query_one(DataTable)
         for key, label in (
             ("no", "Receipt"),
-            ("at", "When (UTC)"),
+            ("at", "When"),
             ("op", "Operator"),
             ("lines", "Lines"),
             ("total", "Total"),
@@ -60,6 +61,11 @@ class HistoryScreen(Screen[None]):
             table.add_column(label, key=key)
         self._show("")
         self.query_one(Input).focus()
+
+    def on_screen_resume(self) -> None:
+        # back from a receipt: a refund made from it is listed at once
+        if self.is_mounted and self.query(DataTable):
+            self._show(self.query_one(Input).value)
 
     @on(Input.Changed, "#history-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -70,14 +76,21 @@ class HistoryScreen(Screen[None]):
         table.clear()
         self._rows = self._search(text)
         for row in self._rows:
+            number = format_receipt_no(row.receipt_no)
             table.add_row(
-                Text(format_receipt_no(row.receipt_no)),
+                Text(number)
+                if row.refund_of is None
+                else Text(f"{number} refund of {format_receipt_no(row.refund_of)}"),
                 Text(f"{row.at.astimezone():%Y-%m-%d %H:%M}"),
                 Text(row.operator or "-"),
                 Text(str(row.lines).rjust(5)),
                 Text(format_money(row.total).rjust(10)),
             )
-        self.query_one(MessageLine).show(f"{len(self._rows)} sales shown (newest first)")
+        refunds = sum(1 for row in self._rows if row.refund_of is not None)
+        shown = f"{len(self._rows) - refunds} sales"
+        if refunds:
+            shown += f" and {refunds} refund{'s' if refunds > 1 else ''}"
+        self.query_one(MessageLine).show(f"{shown} shown (newest first)")
 
     def action_open(self) -> None:
         table = self.query_one(DataTable)
@@ -86,16 +99,16 @@ class HistoryScreen(Screen[None]):
         row = self._rows[min(table.cursor_row, len(self._rows) - 1)]
         text = self._receipt(row.receipt_no)
         if text is not None:
-            self.app.push_screen(
-                SaleReceiptModal(row.receipt_no, text, self._reprint, self._refund)
-            )
+            refund = self._refund if row.refund_of is None else None  # no refund of a refund
+            self.app.push_screen(SaleReceiptModal(row.receipt_no, text, self._reprint, refund))
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
 class SaleReceiptModal(ModalScreen[None]):
-    """One past sale's receipt, as it was printed; F2 prints a copy."""
+    """One past sale's (or refund's) receipt, as it was printed; F2 prints a copy, F4
+    starts a refund of a sale."""
 
     BINDINGS = [
         Binding("escape", "close", "Back", key_display="Esc"),
@@ -115,6 +128,10 @@ class SaleReceiptModal(ModalScreen[None]):
         self.text = text
         self._reprint = reprint
         self._refund = refund
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # a refund's own receipt: F4 is not offered
+        return not (action == "refund" and self._refund is None)
 
     def action_refund(self) -> None:
         if self._refund is not None:

@@ -80,3 +80,47 @@ def test_x_report_covers_the_open_day_and_counts_voids(
     sell(services, "4006381333931", 500)
     after = services.sales.x_report()[1]
     assert (after.sales, after.voids) == (1, 0)  # only the new day, as its Z will show
+
+
+def test_refunds_come_off_the_vat_rates_and_show_per_operator(
+    services: Services, clock: FixedClock
+) -> None:
+    boss = services.guard.identity
+    assert boss is not None
+    who = boss
+    for code in ("4006381333931", "4006381333931", "5000000000012"):
+        services.checkout.submit(code, actor=who)  # 2 pens at 20%, lemons at 0%
+    tender = services.sales.start()
+    tender.cash(tender.due)
+    services.sales.complete(tender, who)
+    before = services.sales.x_report()[1]
+    assert {r: g for r, _, _, g in before.vat} == {0: 50, 2000: 240}
+    pen = next(line for line in services.refunds.lines(1) or [] if line.name.startswith("Highl"))
+    services.refunds.refund(1, {pen.line_no: 1}, "cash", boss)  # 1.20 back, 0.20 of it VAT
+    after = services.sales.x_report()[1]
+    assert [(r, n, v, g) for r, n, v, g in after.vat] == [(0, 50, 0, 50), (2000, 100, 20, 120)]
+    assert sum(g for *_, g in after.vat) == after.net == 170
+    assert after.operators == [("9001", 1, 290, 120)]
+    assert "refunds 1.20" in "\n".join(after.lines())
+    assert after.as_json()["operators"] == [
+        {"operator": "9001", "sales": 1, "total": "2.90", "refunds": "1.20"}
+    ]
+
+
+def test_tax_exclusive_reports_show_the_vat_added(demo_db: Path, clock: FixedClock) -> None:
+    from pos.db.database import open_database
+    from pos.db.repositories import SettingsRepository
+
+    database = open_database(demo_db)
+    SettingsRepository(database).set("tax_inclusive", "no")
+    database.close()
+    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    try:
+        built.sessions.login(*MANAGER)
+        sell(built, "4006381333931", 500)  # 1.20 net + 0.24 VAT
+        figures = built.sales.x_report()[1]
+    finally:
+        built.close()
+    assert (figures.gross, figures.discounts, figures.vat_added, figures.net) == (120, 0, 24, 144)
+    assert figures.vat == [(2000, 120, 24, 144)]
+    assert "VAT added                 0.24" in figures.lines()

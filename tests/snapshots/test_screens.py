@@ -234,6 +234,19 @@ def test_history_screen(snap_compare, app_factory: AppFactory) -> None:  # type:
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
 
 
+def test_history_lists_a_refund(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in ("4006381333931", "5000000000012"):
+            await sell(pilot, code)
+        services = pilot.app.services  # type: ignore[attr-defined]
+        pen = (services.refunds.lines(1) or [])[0]
+        services.refunds.refund(1, {pen.line_no: 1}, "card", services.guard.identity)
+        await pilot.press("f11")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
 def test_x_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         for code in ("4006381333931", "5000000000012"):

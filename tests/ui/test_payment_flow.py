@@ -222,7 +222,9 @@ async def _sale_then_refund_screen(app: PosApp, pilot) -> None:  # type: ignore[
 
 
 async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
-    from pos.screens.history import SaleReceiptModal
+    from textual.widgets import DataTable
+
+    from pos.screens.history import HistoryScreen, SaleReceiptModal
     from pos.screens.refund import RefundScreen
     from tests.conftest import MANAGER
 
@@ -240,6 +242,25 @@ async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
         assert isinstance(app.screen, SaleReceiptModal)
         assert "Refund 0002" in app.screen.text
         assert "REFUNDED" in app.screen.text
+        await pilot.press("escape")  # back to the history, which lists the refund at once
+        await settle(pilot)
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        table = history.query_one(DataTable)
+        rows = [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [(r[0], r[4]) for r in rows] == [("0002 refund of 0001", "-1.20"), ("0001", "1.70")]
+        assert "1 sales and 1 refund shown" in str(history.query_one(MessageLine).render())
+        await pilot.press("enter")  # the refund's own receipt, as it was printed
+        await settle(pilot)
+        assert isinstance(app.screen, SaleReceiptModal)
+        assert "Refund 0002" in app.screen.text
+        assert app.screen.check_action("refund", ()) is False  # no refund of a refund
+        await pilot.press("f4", "f2")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleReceiptModal)
+        assert "Not printed" in str(app.screen.query_one(MessageLine).render())
+        assert [r.receipt_no for r in app.services.sales.history("2")] == [2]
+        assert app.services.sales.receipt(2) == app.screen.text
 
 
 async def test_a_cashier_refund_needs_a_manager(app_factory: AppFactory) -> None:
