@@ -83,8 +83,8 @@ class CartTable(DataTable[Text]):
         if is_new or key not in self.rows:
             self.add_row(*(cells[k] for k, _, _ in COLUMNS), key=key)
         else:
-            self.update_cell(key, "qty", cells["qty"])
-            self.update_cell(key, "total", cells["total"])
+            for column in ("qty", "price", "total"):  # F5 changes the price
+                self.update_cell(key, column, cells[column])
         self.move_cursor(row=self.get_row_index(key), scroll=True)
 
     def drop_line(self, line_no: int) -> None:

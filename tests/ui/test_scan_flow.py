@@ -335,3 +335,15 @@ async def test_a_stuck_key_is_refused_whole(app_factory: AppFactory) -> None:
         await scan(pilot, "4" * 10_000)
         assert _rows(app) == []
         assert _message(app).startswith("Input of 10000 characters ignored")
+
+
+async def test_a_new_price_shows_in_the_row(app_factory: AppFactory) -> None:
+    """F5 changes the price: the Price cell and the Total cell both follow."""
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, PEN)
+        await pilot.press("0", "full_stop", "9", "9", "f5")
+        await settle(pilot)
+        assert _rows(app) == [["1", "Highlighter pen yellow", "2", "0.99", "1.98"]]
+        assert app.screen.query_one(TotalsPanel).total == 198
