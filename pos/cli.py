@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -70,8 +71,21 @@ def _friendly_errors() -> Iterator[None]:
             f"not saved: {exc.reason} ({exc.detail})" if isinstance(exc, StorageError) else str(exc)
         )
         raise click.ClickException(message) from exc
+    except BrokenPipeError:
+        # the reader went away (`pos products export | head`): stop quietly, as cat does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
     except OSError as exc:
-        raise click.ClickException(f"{exc.filename or ''}: {exc.strerror}") from exc
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
+
+
+def data_rows(raw: bytes) -> int:
+    """The rows of a CSV file less its header, for the progress bar (the last line
+    may lack its newline)."""
+    lines = raw.count(b"\n") + (bool(raw) and not raw.endswith(b"\n"))
+    return max(lines - 1, 0)
 
 
 @click.group(
@@ -147,7 +161,7 @@ def products_import(ctx: click.Context, db: Path | None, file: Path, dry_run: bo
                 StoreSettings.load(SettingsRepository(database)).patterns,
             )
             if file.stat().st_size > LARGE_FILE and sys.stderr.isatty():
-                rows = file.read_bytes().count(b"\n")
+                rows = data_rows(file.read_bytes())
                 with click.progressbar(length=rows * 2, label="Importing", file=sys.stderr) as bar:
                     report = service.import_csv(file, dry_run=dry_run, progress=bar.update)
             else:

@@ -245,6 +245,12 @@ def remove_database_files(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def flush_to_main_file(db: peewee.Database) -> None:
+    """Move everything written so far into the main database file (SQLite's WAL
+    checkpoint), so a new database is one complete file before it is swapped in."""
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def integrity_check(db: peewee.Database) -> list[str]:
     """SQLite's own full check: ``["ok"]`` when the file is sound."""
     return [row[0] for row in db.execute_sql("PRAGMA integrity_check").fetchall()]

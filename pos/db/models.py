@@ -1,7 +1,8 @@
 """The current models (schema version :data:`pos.db.migrations.SCHEMA_VERSION`).
 
 Tables are created by :mod:`pos.db.migrations`, never from these classes, so the
-two must agree: ``tests/unit/test_migrations.py`` compares them column by column.
+two must agree: ``test_models_match_the_migrated_schema`` (in ``tests/db/test_database.py``)
+compares them column by column.
 Money and quantities are integers (minor units, items or grams); timestamps are
 ISO 8601 UTC text. Each model is bound to the open database by
 :func:`pos.db.database.open_database`.

@@ -11,7 +11,7 @@ from pos.auth.keys import key_file_for, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.service import OperatorRecord
 from pos.db.auth_repositories import OperatorRepository
-from pos.db.database import open_database, probe, remove_database_files
+from pos.db.database import flush_to_main_file, open_database, probe, remove_database_files
 from pos.db.errors import DatabaseOpenError
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
 from pos.domain.barcodes import (
@@ -164,7 +164,7 @@ def init_database(
             pins = hasher or PinHasher()
             for number, name, role, pin in DEMO_OPERATORS:
                 repo.add(OperatorRecord(number, name, role, True, pins.hash(pin)))
-        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the main file
+        flush_to_main_file(db)
     except BaseException:
         db.close()
         remove_database_files(building)

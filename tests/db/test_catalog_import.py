@@ -171,3 +171,21 @@ def _valid_codes(count: int) -> list[str]:
 
     bodies = (f"50{n:010d}" for n in range(count))
     return [body + ean.calc_check_digit(body) for body in bodies]
+
+
+def test_a_bad_file_leaves_the_existing_catalog_as_it_was(
+    service: CatalogService, tmp_path: Path
+) -> None:
+    """One bad row imports nothing: the good rows beside it change no existing product."""
+    service.import_csv(_write(tmp_path, HEADER + "4006381333931,Pen,1.20,20,each\n"))
+    bad = _write(
+        tmp_path,
+        HEADER + "4006381333931,Pen renamed,9.99,20,each\n96385074,Gum,0.75,,\n"
+        "4006381333932,Bad check digit,1.00,20,each\n",
+    )
+    report = service.import_csv(bad)
+    assert not report.ok
+    pen = service._products.get("4006381333931")
+    assert pen is not None
+    assert (pen.name, pen.price) == ("Pen", 120)
+    assert service._products.get("96385074") is None
