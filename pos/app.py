@@ -17,6 +17,7 @@ from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no, mark_copy
 from pos.paths import STYLES_DIR
 from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
+from pos.screens.discount_editor import DiscountEditorScreen
 from pos.screens.history import HistoryScreen, SaleReceiptModal
 from pos.screens.modals import ManagerOverrideModal
 from pos.screens.payment import PaymentScreen, ReceiptScreen
@@ -49,6 +50,7 @@ class PosApp(App[None]):
         STYLES_DIR / "modals.tcss",
         STYLES_DIR / "login.tcss",
         STYLES_DIR / "payment.tcss",
+        STYLES_DIR / "discount_editor.tcss",
     ]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", key_display="^Q", priority=True),
@@ -246,6 +248,25 @@ class PosApp(App[None]):
             return f"Day opened with a float of {format_money(float_amount)}"
 
         self.push_screen(ReportScreen(title, figures, hourly, close_day, open_day), lambda _: None)
+
+    def open_discount_editor(self, approval: str | None = None) -> None:
+        """The discount rules (the screen checks the scope, or the approval, itself)."""
+        services = self.services
+
+        def closed(_: None) -> None:
+            for screen in self.screen_stack:
+                if isinstance(screen, ScanScreen):
+                    screen.discounts_closed()
+
+        self.push_screen(
+            DiscountEditorScreen(
+                services.discount_admin,
+                services.approvals,
+                lambda: services.checkout.cart,
+                approval,
+            ),
+            closed,
+        )
 
     def open_audit(self) -> None:
         """The audit log screen (it checks the scope again itself)."""

@@ -343,6 +343,14 @@ def _v6_sales(db: peewee.Database) -> None:
     )
 
 
+def _v7_product_names(db: peewee.Database) -> None:
+    """An index on product names in any case, for the discount editor's product search
+    (a name prefix is a range on it, whatever the size of the catalog)."""
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS product_name_nocase ON product (name COLLATE NOCASE)"
+    )
+
+
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     _v1_initial,
     _v2_parking,
@@ -350,6 +358,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     _v4_operators,
     _v5_line_operator,
     _v6_sales,
+    _v7_product_names,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

@@ -44,6 +44,24 @@ class ProductRepository:
         return int(m.Product.select().count())
 
     @reading
+    def search(self, text: str, limit: int = 8) -> list[Product]:
+        """Products whose name starts with ``text`` (any case), by name; at most
+        ``limit``. A range on the name index (``product_name_nocase``), so it costs the
+        same on a catalog of any size."""
+        needle = text.strip()
+        if not needle:
+            return []
+        upper = needle[:-1] + chr(ord(needle[-1]) + 1)
+        name = m.Product.name.collate("NOCASE")
+        query = (
+            m.Product.select()
+            .where((name >= needle) & (name < upper))
+            .order_by(name, m.Product.barcode)
+            .limit(limit)
+        )
+        return [_product(row) for row in query]
+
+    @reading
     def existing(self, barcodes: Sequence[str]) -> set[str]:
         """Which of ``barcodes`` are already in the catalog."""
         found: set[str] = set()
@@ -318,6 +336,37 @@ class DiscountRepository:
     @reading
     def names(self) -> set[str]:
         return {name for (name,) in m.DiscountRule.select(m.DiscountRule.name).tuples()}
+
+    @reading
+    def get(self, name: str) -> Rule | None:
+        """The rule with this name, whatever its case."""
+        row = m.DiscountRule.get_or_none(peewee.fn.LOWER(m.DiscountRule.name) == name.lower())
+        return None if row is None else _rule(row)
+
+    def save(self, rule: Rule, replacing: str | None = None) -> None:
+        """Store one rule: a new one, or in place of ``replacing`` (its old name, which
+        may differ: a rename). Call inside :meth:`transaction` with its audit entry."""
+        with writing(self.db):
+            row = _rule_row(rule)
+            old = replacing if replacing is not None else rule.name
+            same = m.DiscountRule.get_or_none(peewee.fn.LOWER(m.DiscountRule.name) == old.lower())
+            if same is None:
+                m.DiscountRule.insert(**row).execute()
+            else:
+                m.DiscountRule.update(**row).where(m.DiscountRule.id == same.id).execute()
+            self._bump()
+
+    def delete(self, name: str) -> bool:
+        """Remove a rule; False if there was none by that name."""
+        with writing(self.db):
+            gone = (
+                m.DiscountRule.delete()
+                .where(peewee.fn.LOWER(m.DiscountRule.name) == name.lower())
+                .execute()
+            )
+            if gone:
+                self._bump()
+            return bool(gone)
 
     @reading
     def version(self) -> int:

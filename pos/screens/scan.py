@@ -44,6 +44,7 @@ class ScanScreen(Screen[None]):
         Binding("escape", "cancel", "Clear", key_display="Esc", show=False, priority=True),
         Binding("plus", "change_qty(1)", "Qty", key_display="+/-", priority=True),
         Binding("minus", "change_qty(-1)", "Less", key_display="-", show=False, priority=True),
+        Binding("f3", "discounts", "Deals", key_display="F3", show=False, priority=True),
         Binding("f4", "set_qty", "Set qty", key_display="F4", priority=True),
         Binding("delete", "void_line", "Void", key_display="Del", priority=True),
         Binding("f5", "set_price", "Price", key_display="F5", priority=True),
@@ -393,6 +394,43 @@ class ScanScreen(Screen[None]):
         if opener is not None:
             opener()
 
+    def action_discounts(self) -> None:
+        """F3: the discount rules (managers; anyone else with a manager's approval)."""
+        opener = getattr(self.app, "open_discount_editor", None)
+        if opener is None:
+            return
+        try:
+            self.guard.require("discounts:edit")
+        except LoginRequired as exc:
+            self._session_ended(exc)
+            return
+        except OverrideRequired as exc:
+            requester = exc.identity
+            action = {"scope": "discounts:edit", "op": "open"}
+
+            def approve(number: str, pin: str) -> str:
+                return self.approvals.grant(
+                    number, pin, requester=requester.number, scope="discounts:edit", action=action
+                )
+
+            def approved(token: str | None) -> None:
+                if token is None:
+                    self.apply(Outcome.info("Not approved: the discount rules stay closed"))
+                else:
+                    opener(token)
+
+            self.app.push_screen(
+                ManagerOverrideModal(approve, "Open the discount rules (a manager's screen)"),
+                approved,
+            )
+            return
+        opener(None)
+
+    def discounts_closed(self) -> None:
+        """Back from the discount rules: price the cart with the rules as they are now."""
+        self.checkout.reprice()
+        self._show_totals()
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         """The main actions, offered in the command palette as well as on keys."""
         yield SystemCommand(
@@ -411,3 +449,6 @@ class ScanScreen(Screen[None]):
         )
         yield SystemCommand("X report", "Today's figures, closes nothing (F12)", self.action_report)
         yield SystemCommand("Audit log", "Who did what, for managers (F9)", self.action_audit)
+        yield SystemCommand(
+            "Discount rules", "Add and change promotions, for managers (F3)", self.action_discounts
+        )

@@ -39,6 +39,7 @@ from pos.services.approvals import Approvals
 from pos.services.catalog import CatalogService
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayService
+from pos.services.discount_admin import DiscountAdmin
 from pos.services.discounts import DiscountService
 from pos.services.operators import OperatorAdmin
 from pos.services.printing import ReceiptPrinter
@@ -68,6 +69,7 @@ class Services:
     sales: SaleService
     days: DayService
     refunds: RefundService
+    discount_admin: DiscountAdmin
     lock: TillLock | None = None
 
     _keys_seen: tuple[int, float] | None = None
@@ -155,6 +157,9 @@ def build_services(
         )
         catalog = CatalogService(products, settings.patterns)
         discounts = DiscountService(DiscountRepository(db), products, audit)
+        discount_admin = DiscountAdmin(
+            DiscountRepository(db), products, guard, approvals, audit, clock, settings.patterns
+        )
 
     except StorageError as exc:
         db.close()
@@ -190,5 +195,6 @@ def build_services(
         sales=sales,
         days=days,
         refunds=refunds,
+        discount_admin=discount_admin,
         lock=lock,
     )

@@ -1,0 +1,734 @@
+"""The manager's discount editor: the table of rules and the form that adds and edits one.
+
+Both screens are thin: :class:`pos.services.discount_admin.DiscountAdmin` validates
+(with the pricing engine's own rules), saves, audits and previews; every change passes
+the guard there. An operator without the ``discounts:edit`` scope gets a manager's
+approval for each change, bound to exactly that change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Checkbox, DataTable, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from pos.auth.guard import LoginRequired
+from pos.domain.barcodes import BarcodeError, normalise
+from pos.domain.cart import Cart
+from pos.domain.discounts import KINDS, WEEKDAYS, Rule
+from pos.domain.rule_form import DATE_FORMAT_HINT, KIND_LABELS, RuleForm
+from pos.screens.modals import ConfirmModal, ManagerOverrideModal
+from pos.services.approvals import Approvals
+from pos.services.discount_admin import (
+    SCOPE,
+    SORTS,
+    BasketError,
+    DiscountAdmin,
+    EditRefused,
+    NeedsApproval,
+    summarise,
+)
+from pos.widgets import MessageLine
+from pos.widgets.rule_products import RuleProducts
+
+Change = Callable[[str | None], Rule]
+"""A change to make, given the manager's approval (or None when none is needed)."""
+
+
+def run_change(
+    screen: Screen[Any],
+    approvals: Approvals,
+    change: Change,
+    what: str,
+    done: Callable[[Rule | None, str], None],
+) -> None:
+    """Make a change through the guard: at once if the operator may, after a manager's
+    approval bound to exactly it if not, back to the login if the session has ended.
+    ``done`` gets the rule (None if nothing changed) and what to tell the operator."""
+    try:
+        done(change(None), "")
+    except NeedsApproval as exc:
+        needed = exc  # the name of an except clause is cleared when the clause ends
+
+        def approve(number: str, pin: str) -> str:
+            return approvals.grant(
+                number,
+                pin,
+                requester=needed.requester.number,
+                scope=SCOPE,
+                action=needed.action,
+            )
+
+        def approved(token: str | None) -> None:
+            if token is None:
+                done(None, "Not approved: nothing changed")
+                return
+            try:
+                done(change(token), "")
+            except (EditRefused, NeedsApproval) as refused:
+                done(None, str(refused))
+
+        screen.app.push_screen(ManagerOverrideModal(approve, what), approved)
+    except EditRefused as exc:
+        done(None, str(exc))
+    except LoginRequired as exc:
+        done(None, str(exc))
+        lock = getattr(screen.app, "lock_till", None)
+        if lock is not None:
+            lock()
+    except Exception as exc:  # noqa: BLE001 - a storage fault: say so, keep the screen
+        reason = getattr(exc, "reason", None) or str(exc)
+        done(None, f"NOT saved: {reason}")
+
+
+COLUMNS = (
+    ("name", "Name", 20),
+    ("kind", "Kind", 10),
+    ("condition", "Condition", 19),
+    ("reward", "Reward", 16),
+    ("priority", "Prio", 4),
+    ("exclusive", "Excl", 4),
+    ("group", "Group", 6),
+    ("active", "Act", 3),
+    ("window", "When", 12),
+    ("now", "Now", 3),
+)
+"""Column key, heading and width: the table fits a 120-column terminal."""
+
+
+class DiscountEditorScreen(Screen[None]):
+    """Every rule in a table; add, edit, duplicate, switch on and off, delete."""
+
+    BINDINGS = [
+        Binding("f2", "add", "New", key_display="F2"),
+        Binding("f3", "edit", "Edit", key_display="F3/Enter"),
+        Binding("f4", "duplicate", "Duplicate", key_display="F4"),
+        Binding("f5", "toggle", "On/off", key_display="F5"),
+        Binding("f8", "delete", "Delete", key_display="F8"),
+        Binding("f6", "sort", "Sort", key_display="F6"),
+        Binding("escape", "close", "Back", key_display="Esc"),
+        Binding("up", "move(-1)", show=False),
+        Binding("down", "move(1)", show=False),
+    ]
+
+    def __init__(
+        self,
+        admin: DiscountAdmin,
+        approvals: Approvals,
+        cart: Callable[[], Cart],
+        approval: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.admin = admin
+        self.approvals = approvals
+        self._cart = cart
+        self._approval = approval
+        self._sort = "name"
+        self._rows: list[Rule] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label("Discount rules", id="editor-title")
+        yield Input(
+            id="rule-filter",
+            placeholder="Filter: name, kind, product or barcode; or active, inactive, on now",
+        )
+        yield DataTable(id="rule-table", cursor_type="row", zebra_stripes=True)
+        yield MessageLine("", id="message")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        if not self.admin.open(self._approval):  # the screen checks for itself
+            self.dismiss(None)
+            return
+        table = self.query_one(DataTable)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self.refresh_rules()
+        self.query_one(Input).focus()
+
+    # ------------------------------------------------------------- the table
+
+    def refresh_rules(self, select: str | None = None, message: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        current = select or self.selected_name
+        rows = self.admin.rows(self.query_one(Input).value, self._sort)
+        table.clear()
+        self._rows = [row.rule for row in rows]
+        for row in rows:
+            rule = row.rule
+            table.add_row(
+                Text(rule.name, no_wrap=True, overflow="ellipsis"),
+                Text(row.kind),
+                Text(row.condition, no_wrap=True, overflow="ellipsis"),
+                Text(row.reward, no_wrap=True, overflow="ellipsis"),
+                Text(str(rule.priority).rjust(4)),
+                Text("yes" if rule.exclusive else ""),
+                Text(rule.group or "", no_wrap=True, overflow="ellipsis"),
+                Text("yes" if rule.active else "no", style="" if rule.active else "dim"),
+                Text(row.window, no_wrap=True, overflow="ellipsis"),
+                Text("on" if row.on_now else "off", style="bold" if row.on_now else "dim"),
+                key=rule.name,
+            )
+        names = [rule.name.lower() for rule in self._rows]
+        if current is not None and current.lower() in names:
+            table.move_cursor(row=names.index(current.lower()))
+        shown = f"{len(rows)} rule{'' if len(rows) == 1 else 's'}, sorted by {self._sort}"
+        self.query_one(MessageLine).show(message or shown)
+
+    @property
+    def selected_name(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self._rows or not table.row_count:
+            return None
+        return self._rows[min(table.cursor_row, len(self._rows) - 1)].name
+
+    @on(Input.Changed, "#rule-filter")
+    def _filter(self, _event: Input.Changed) -> None:
+        self.refresh_rules()
+
+    @on(Input.Submitted, "#rule-filter")
+    def _filter_enter(self, _event: Input.Submitted) -> None:
+        self.action_edit()
+
+    @on(DataTable.RowSelected, "#rule-table")
+    def _row_chosen(self, _event: DataTable.RowSelected) -> None:
+        self.action_edit()
+
+    def action_move(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
+
+    def action_sort(self) -> None:
+        self._sort = SORTS[(SORTS.index(self._sort) + 1) % len(SORTS)]
+        self.refresh_rules()
+
+    # ------------------------------------------------------------- actions
+
+    def _open_form(self, form: RuleForm, editing: str | None, title: str) -> None:
+        def saved(rule: Rule | None) -> None:
+            if rule is not None:
+                self.refresh_rules(rule.name, f"Saved {rule.name!r}: it counts from the next scan")
+
+        self.app.push_screen(
+            DiscountFormScreen(self.admin, self.approvals, form, editing, title, self._cart),
+            saved,
+        )
+
+    def action_add(self) -> None:
+        self._open_form(RuleForm(), None, "New rule")
+
+    def action_edit(self) -> None:
+        name = self.selected_name
+        rule = self.admin.get(name) if name else None
+        if rule is None:
+            self.query_one(MessageLine).show("No rule selected", error=True)
+            return
+        self._open_form(RuleForm.from_rule(rule), rule.name, f"Edit rule: {rule.name}")
+
+    def action_duplicate(self) -> None:
+        name = self.selected_name
+        rule = self.admin.get(name) if name else None
+        if rule is None:
+            self.query_one(MessageLine).show("No rule selected", error=True)
+            return
+        form = RuleForm.from_rule(rule)
+        form.name = _copy_name(rule.name, lambda n: self.admin.get(n) is not None)
+        self._open_form(form, None, f"New rule, a copy of {rule.name}")
+
+    def _report(self, select: str | None) -> Callable[[Rule | None, str], None]:
+        def done(rule: Rule | None, message: str) -> None:
+            if rule is None:
+                self.query_one(MessageLine).show(message or "Nothing changed", error=True)
+                self.app.bell()
+            else:
+                self.refresh_rules(select, message or None)
+
+        return done
+
+    def action_toggle(self) -> None:
+        name = self.selected_name
+        rule = self.admin.get(name) if name else None
+        if rule is None:
+            self.query_one(MessageLine).show("No rule selected", error=True)
+            return
+        switch_on = not rule.active
+
+        def done(changed: Rule | None, message: str) -> None:
+            if changed is not None:
+                state = "on" if changed.active else "off"
+                message = f"{changed.name!r} switched {state}: it counts from the next scan"
+            self._report(rule.name)(changed, message)
+
+        run_change(
+            self,
+            self.approvals,
+            lambda approval: self.admin.set_active(rule.name, switch_on, approval),
+            f"Switch {'on' if switch_on else 'off'} the rule {rule.name!r}",
+            done,
+        )
+
+    def action_delete(self) -> None:
+        name = self.selected_name
+        if name is None:
+            self.query_one(MessageLine).show("No rule selected", error=True)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                self.query_one(MessageLine).show("Nothing deleted")
+                return
+
+            def done(gone: Rule | None, message: str) -> None:
+                if gone is not None:
+                    message = f"Deleted {gone.name!r} (the audit log keeps its last content)"
+                self._report(None)(gone, message)
+
+            run_change(
+                self,
+                self.approvals,
+                lambda approval: self.admin.delete(name, approval),
+                f"Delete the rule {name!r}",
+                done,
+            )
+
+        self.app.push_screen(ConfirmModal(f"Delete the rule {name!r}?"), confirmed)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def palette_commands(self) -> list[SystemCommand]:
+        return [
+            SystemCommand("New rule", "Add a discount rule (F2)", self.action_add),
+            SystemCommand("Edit rule", "Change the selected rule (F3)", self.action_edit),
+            SystemCommand(
+                "Duplicate rule", "Start from the selected rule (F4)", self.action_duplicate
+            ),
+            SystemCommand("Switch rule on/off", "Enable or disable it (F5)", self.action_toggle),
+            SystemCommand("Delete rule", "After a confirmation (F8)", self.action_delete),
+        ]
+
+
+def _copy_name(name: str, taken: Callable[[str], bool]) -> str:
+    for n in range(1, 100):
+        candidate = f"{name} (copy)" if n == 1 else f"{name} (copy {n})"
+        if not taken(candidate[:80]):
+            return candidate[:80]
+    return name
+
+
+# ----------------------------------------------------------------------------- the form
+
+_REWARDS = {
+    "price": ("Set price", "e.g. 1.30: what the whole set costs"),
+    "free": ("Number free", "e.g. 1: the cheapest items of the set that are free"),
+    "percent": ("Percent off", "e.g. 10"),
+    "amount": ("Amount off", "e.g. 0.50"),
+}
+
+
+class DiscountFormScreen(Screen[Rule | None]):
+    """One rule's fields, shown as its kind needs them; errors next to their fields; a
+    preview of what the rule does to a basket."""
+
+    BINDINGS = [
+        Binding("f2", "save", "Save", key_display="F2"),
+        Binding("f6", "basket", "Preview basket", key_display="F6"),
+        Binding("escape", "cancel", "Cancel", key_display="Esc"),
+        Binding("up", "suggest(-1)", show=False),
+        Binding("down", "suggest(1)", show=False),
+    ]
+
+    def __init__(
+        self,
+        admin: DiscountAdmin,
+        approvals: Approvals,
+        form: RuleForm,
+        editing: str | None,
+        title: str,
+        cart: Callable[[], Cart],
+    ) -> None:
+        super().__init__()
+        self.admin = admin
+        self.approvals = approvals
+        self.form = form
+        self.editing = editing
+        self.title_text = title
+        self._cart = cart
+        self._checked = False  # errors show after the first save, then as you type
+        self._loaded = False
+        self._start = repr(form)
+        self.errors: dict[str, str] = {}
+
+    # ------------------------------------------------------------- layout
+
+    def _field(self, key: str, label: str, *widgets: Any) -> ComposeResult:
+        with Vertical(id=f"row-{key}", classes="field"):
+            with Horizontal(classes="field-line"):
+                yield Label(label, classes="field-label")
+                yield from widgets
+            yield Label("", id=f"err-{key}", classes="field-error")
+
+    def compose(self) -> ComposeResult:
+        f = self.form
+        yield Label(self.title_text, id="form-title")
+        with Horizontal(id="form-main"):
+            with VerticalScroll(id="form-fields"):
+                yield from self._field(
+                    "name", "Name", Input(f.name, id="f-name", compact=True, max_length=80)
+                )
+                yield from self._field(
+                    "kind",
+                    "Kind",
+                    Select(
+                        [(KIND_LABELS[k], k) for k in KINDS],
+                        value=f.kind,
+                        allow_blank=False,
+                        compact=True,
+                        id="f-kind",
+                    ),
+                )
+                yield from self._field(
+                    "mode",
+                    "Condition",
+                    Select(
+                        [("Every product listed (a set)", "set"), ("Any N of the list", "any")],
+                        value="any" if f.any_of else "set",
+                        allow_blank=False,
+                        compact=True,
+                        id="f-mode",
+                    ),
+                )
+                with Vertical(id="row-products", classes="field"):
+                    with Horizontal(classes="field-line"):
+                        yield Label("Add product", classes="field-label")
+                        yield Input(
+                            id="f-pick",
+                            placeholder="scan a barcode, or type a name (3* for three)",
+                            compact=True,
+                        )
+                    yield OptionList(id="f-suggest")
+                    yield RuleProducts(id="f-products")
+                    yield Label("", id="err-products", classes="field-error")
+                yield from self._field(
+                    "count",
+                    "How many",
+                    Input(f.count, id="f-count", compact=True, placeholder="items from the list"),
+                )
+                for key, (label, hint) in _REWARDS.items():
+                    yield from self._field(
+                        key,
+                        label,
+                        Input(getattr(f, key), id=f"f-{key}", compact=True, placeholder=hint),
+                    )
+                yield from self._field(
+                    "min_subtotal",
+                    "Spend over",
+                    Input(
+                        f.min_subtotal,
+                        id="f-min_subtotal",
+                        compact=True,
+                        placeholder="e.g. 50.00 (blank: any spend)",
+                    ),
+                )
+                yield from self._field(
+                    "priority",
+                    "Priority",
+                    Input(f.priority, id="f-priority", compact=True, placeholder="higher first"),
+                    Checkbox("Exclusive", f.exclusive, id="f-exclusive", compact=True),
+                    Checkbox("Active", f.active, id="f-active", compact=True),
+                )
+                yield from self._field(
+                    "group",
+                    "Group",
+                    Input(f.group, id="f-group", compact=True, placeholder="one rule per group"),
+                )
+                yield from self._field(
+                    "starts_at",
+                    "From",
+                    Input(
+                        f.starts_at,
+                        id="f-starts_at",
+                        compact=True,
+                        placeholder=f"{DATE_FORMAT_HINT} (blank: now)",
+                    ),
+                )
+                yield from self._field(
+                    "ends_at",
+                    "Until",
+                    Input(
+                        f.ends_at,
+                        id="f-ends_at",
+                        compact=True,
+                        placeholder=f"{DATE_FORMAT_HINT} (not included)",
+                    ),
+                )
+                yield from self._field(
+                    "weekdays",
+                    "Days",
+                    *(
+                        Checkbox(day, day in f.weekdays, id=f"day-{day}", compact=True)
+                        for day in WEEKDAYS
+                    ),
+                )
+                yield from self._field(
+                    "hours",
+                    "Hours",
+                    Input(f.hours, id="f-hours", compact=True, placeholder="e.g. 17:00-19:00"),
+                )
+            with Vertical(id="form-preview"):
+                yield Label("Preview", id="preview-title")
+                yield Input(
+                    id="preview-basket",
+                    placeholder="barcode[:qty] ... (blank: the cart)",
+                    compact=True,
+                )
+                yield Static("", id="preview-text")
+        yield MessageLine("", id="message")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        products = self.query_one(RuleProducts)
+        products.set_items(
+            [(code, self.admin.product_name(code), n) for code, n in self.form.products]
+        )
+        self.query_one("#f-suggest", OptionList).display = False
+        self._show_fields()
+        self.query_one("#f-name", Input).focus()
+        self._loaded = True
+        self._changed()
+
+    def _show_fields(self) -> None:
+        shown = self.form.shown_fields()
+        basket = KINDS[self.form.kind].basket
+        self.query_one("#row-mode").display = not basket
+        for key in ("products", "count", *_REWARDS):
+            self.query_one(f"#row-{key}").display = key in shown
+        products = self.query_one(RuleProducts)
+        products.show_counts(not self.form.any_of)
+        threshold = self.query_one("#f-min_subtotal", Input)
+        threshold.placeholder = "e.g. 50.00" if basket else "e.g. 50.00 (blank: any spend)"
+
+    # ------------------------------------------------------------- reading the fields
+
+    def _read(self) -> RuleForm:
+        def text(key: str) -> str:
+            return self.query_one(f"#f-{key}", Input).value
+
+        form = self.form
+        form.name = text("name")
+        kind = self.query_one("#f-kind", Select).value
+        form.kind = kind if isinstance(kind, str) else form.kind
+        form.any_of = self.query_one("#f-mode", Select).value == "any"
+        form.products = self.query_one(RuleProducts).items
+        for key in ("count", *_REWARDS, "min_subtotal", "priority", "group"):
+            setattr(form, key, text(key))
+        form.starts_at, form.ends_at, form.hours = text("starts_at"), text("ends_at"), text("hours")
+        form.exclusive = self.query_one("#f-exclusive", Checkbox).value
+        form.active = self.query_one("#f-active", Checkbox).value
+        form.weekdays = tuple(
+            day for day in WEEKDAYS if self.query_one(f"#day-{day}", Checkbox).value
+        )
+        return form
+
+    @property
+    def dirty(self) -> bool:
+        return repr(self._read()) != self._start
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(RuleProducts.Changed)
+    def _field_changed(self, event: Any) -> None:
+        widget = getattr(event, "input", None)
+        if widget is not None and widget.id == "f-pick":
+            self._suggest(event.value)
+            return
+        self._changed()
+
+    @on(Select.Changed)
+    def _select_changed(self, _event: Select.Changed[Any]) -> None:
+        self._read()
+        self._show_fields()
+        self._changed()
+
+    def _changed(self) -> None:
+        if not self._loaded:
+            return
+        form = self._read()
+        rule, errors = self.admin.check(form, self.editing)
+        if self._checked:
+            self._show_errors(errors)
+        self._preview(rule)
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        for label in self.query(".field-error").results(Label):
+            key = (label.id or "").removeprefix("err-")
+            problem = errors.get(key, "")
+            label.update(Text(problem))
+            label.set_class(bool(problem), "-shown")
+
+    # ------------------------------------------------------------- products
+
+    def _suggest(self, text: str) -> None:
+        suggestions = self.query_one("#f-suggest", OptionList)
+        suggestions.clear_options()
+        _, name = _split_count(text)
+        if name and not name.isdigit():
+            for product in self.admin.search_products(name):
+                suggestions.add_option(
+                    Option(Text(f"{product.name}  {product.barcode}"), id=product.barcode)
+                )
+        suggestions.display = suggestions.option_count > 0
+        if suggestions.option_count:
+            suggestions.highlighted = 0
+
+    def action_suggest(self, delta: int) -> None:
+        suggestions = self.query_one("#f-suggest", OptionList)
+        if not suggestions.display or not suggestions.option_count:
+            self.focus_next() if delta > 0 else self.focus_previous()
+            return
+        current = suggestions.highlighted or 0
+        suggestions.highlighted = max(0, min(suggestions.option_count - 1, current + delta))
+
+    @on(Input.Submitted, "#f-pick")
+    def _pick(self, event: Input.Submitted) -> None:
+        event.stop()
+        count, text = _split_count(event.value)
+        suggestions = self.query_one("#f-suggest", OptionList)
+        message = self.query_one(MessageLine)
+        if not text:
+            return
+        if text.isdigit():
+            try:
+                code = normalise(text)
+            except BarcodeError as exc:
+                message.show(str(exc), error=True)
+                self.app.bell()
+                return
+            product = self.admin.product(code)
+            if product is None:
+                message.show(f"No product with barcode {code}", error=True)
+                self.app.bell()
+                return
+        else:
+            highlighted = suggestions.highlighted
+            if not suggestions.option_count or highlighted is None:
+                message.show(f"No product name starts with {text!r}", error=True)
+                self.app.bell()
+                return
+            code = suggestions.get_option_at_index(highlighted).id or ""
+            product = self.admin.product(code)
+            if product is None:
+                return
+        self.query_one(RuleProducts).add_product(product.barcode, product.name, count)
+        message.show(f"Added {product.name}")
+        event.input.value = ""
+        suggestions.display = False
+
+    @on(OptionList.OptionSelected, "#f-suggest")
+    def _suggestion_clicked(self, event: OptionList.OptionSelected) -> None:
+        product = self.admin.product(event.option.id or "")
+        if product is not None:
+            count, _ = _split_count(self.query_one("#f-pick", Input).value)
+            self.query_one(RuleProducts).add_product(product.barcode, product.name, count)
+            self.query_one("#f-pick", Input).value = ""
+            event.option_list.display = False
+            self.query_one("#f-pick", Input).focus()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        if event.input.id not in ("f-pick", "preview-basket"):
+            self.focus_next()
+
+    # ------------------------------------------------------------- preview
+
+    @on(Input.Submitted, "#preview-basket")
+    def _basket_entered(self, _event: Input.Submitted) -> None:
+        self._changed()
+
+    def action_basket(self) -> None:
+        self.query_one("#preview-basket", Input).focus()
+
+    def _preview(self, rule: Rule | None) -> None:
+        out = self.query_one("#preview-text", Static)
+        typed = self.query_one("#preview-basket", Input).value.strip()
+        if rule is None:
+            out.update(
+                Text(
+                    "Complete the rule to see what it does to the basket (F2 names what is missing)"
+                )
+            )
+            return
+        try:
+            basket = self.admin.sample_basket(typed) if typed else self._cart()
+        except BasketError as exc:
+            out.update(Text(str(exc), style="bold"))
+            return
+        source = "the typed basket" if typed else "the current cart"
+        lines = [f"On {source}:", *summarise(self.admin.preview(rule, basket, self.editing))]
+        # Static drops leading spaces: indent with no-break spaces
+        shown = [line.replace(" ", "\u00a0", len(line) - len(line.lstrip(" "))) for line in lines]
+        out.update(Text("\n".join(shown), no_wrap=True, overflow="ellipsis"))
+
+    # ------------------------------------------------------------- save and cancel
+
+    def action_save(self) -> None:
+        form = self._read()
+        self._checked = True
+        rule, errors = self.admin.check(form, self.editing)
+        self._show_errors(errors)
+        message = self.query_one(MessageLine)
+        if rule is None:
+            count = len(errors)
+            message.show(
+                f"Not saved: {count} field{'' if count == 1 else 's'} to put right", error=True
+            )
+            self.app.bell()
+            first = next(iter(errors))
+            target = self.query(f"#f-{first}")
+            if target:
+                target.first().focus()
+            return
+
+        def done(saved: Rule | None, problem: str) -> None:
+            if saved is not None:
+                self.dismiss(saved)
+            else:
+                message.show(problem or "Not saved", error=True)
+                self.app.bell()
+
+        run_change(
+            self,
+            self.approvals,
+            lambda approval: self.admin.save(form, self.editing, approval),
+            f"Save the rule {rule.name!r}",
+            done,
+        )
+
+    def action_cancel(self) -> None:
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmModal("Leave without saving? The changes are lost."), answered)
+
+
+def _split_count(text: str) -> tuple[int, str]:
+    """``3*bread`` or ``3*5000...``: three of it; anything else: one."""
+    head, star, rest = text.strip().partition("*")
+    if star and head.isdigit() and 0 < int(head) <= 99:
+        return int(head), rest.strip()
+    return 1, text.strip()

@@ -1,0 +1,386 @@
+"""The manager's discount editor behind the screen: list, check, save, switch on and
+off, delete and preview rules, each change through the guard and into the audit log.
+
+Every change needs the ``discounts:edit`` scope, checked here when the change is made
+(not only when the screen opened). An operator without it may still make one change
+with a manager's approval bound to exactly that change (the rule's name and content),
+used up in the same transaction as the change and its audit entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pos.auth.guard import Guard, OverrideRequired
+from pos.auth.service import AuditSink, Identity
+from pos.db.errors import StorageError
+from pos.db.repositories import DiscountRepository, ProductRepository
+from pos.domain.barcodes import BarcodePattern
+from pos.domain.cart import Cart
+from pos.domain.catalog import Product
+from pos.domain.clock import Clock
+from pos.domain.discounts import Rule, describe_condition, parse_rule, rule_to_json
+from pos.domain.money import format_money
+from pos.domain.pricing import PricedBasket, price_cart
+from pos.domain.rule_form import KIND_SHORT, RuleForm, check_form, describe_window, rule_matches
+from pos.services.approvals import ApprovalRefused, Approvals
+from pos.services.basket import BasketError, build_cart
+
+SCOPE = "discounts:edit"
+SORTS = ("name", "kind", "state")
+"""The orders the rule table can be sorted in."""
+
+
+class EditRefused(Exception):
+    """The change was not made; ``str()`` is what the manager is told."""
+
+
+class NeedsApproval(Exception):
+    """The operator lacks the scope: a manager may approve this one change.
+
+    Attributes:
+        action: What the approval must be bound to.
+        requester: Who asked.
+    """
+
+    def __init__(self, action: dict[str, Any], requester: Identity) -> None:
+        super().__init__("This change needs a manager's approval")
+        self.action = action
+        self.requester = requester
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRow:
+    """One row of the editor's table, in words."""
+
+    rule: Rule
+    kind: str  # short, for a table column
+    condition: str
+    reward: str
+    window: str
+    on_now: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a rule does to a sample basket: priced without it and with it."""
+
+    items: int
+    without: PricedBasket
+    with_rule: PricedBasket
+    rule_name: str
+
+    @property
+    def extra_saving(self) -> int:
+        """How much more the customer saves with the rule (may be 0, or less if it
+        displaces a better deal)."""
+        return self.with_rule.discount_total - self.without.discount_total
+
+    @property
+    def rule_saving(self) -> int:
+        applied = self.with_rule.by_name().get(self.rule_name)
+        return applied.amount if applied is not None else 0
+
+
+class DiscountAdmin:
+    """What the discount editor screen calls."""
+
+    def __init__(
+        self,
+        rules: DiscountRepository,
+        products: ProductRepository,
+        guard: Guard,
+        approvals: Approvals,
+        audit: AuditSink,
+        clock: Clock,
+        patterns: tuple[BarcodePattern, ...],
+    ) -> None:
+        self._rules = rules
+        self._products = products
+        self._guard = guard
+        self._approvals = approvals
+        self._audit = audit
+        self._clock = clock
+        self._patterns = patterns
+
+    # ---------------------------------------------------------------- reading
+
+    def local_now(self) -> datetime:
+        """The shop's local time (naive), which rule windows are written in."""
+        return self._clock.now().astimezone().replace(tzinfo=None)
+
+    def allowed(self) -> bool:
+        """Whether the operator at the till holds the scope now (the screen re-checks
+        this when it opens; any doubt is a refusal)."""
+        try:
+            self._guard.require(SCOPE)
+        except Exception:  # noqa: BLE001 - a lapsed session or a missing scope alike
+            return False
+        return True
+
+    def open_action(self) -> dict[str, Any]:
+        """What a manager's approval to open the editor is bound to."""
+        return {"scope": SCOPE, "op": "open"}
+
+    def open(self, approval: str | None = None) -> bool:
+        """Whether the editor may open now: the operator holds the scope, or brings a
+        manager's approval to open it (checked and used up here, and audited)."""
+        if self.allowed():
+            return True
+        identity = self._guard.identity
+        if approval is None or identity is None:
+            return False
+        try:
+            claims = self._approvals.check(approval, SCOPE, self.open_action(), identity.number)
+            with self._rules.transaction():
+                self._approvals.consume(claims)
+                self._audit.append(
+                    "override", claims.sub, {"requester": identity.number, **self.open_action()}
+                )
+        except (ApprovalRefused, StorageError):
+            return False
+        return True
+
+    def rows(self, text: str = "", sort: str = "name") -> list[RuleRow]:
+        """Every rule (or those matching ``text``), described for the table."""
+        now = self.local_now()
+        out = []
+        for rule in self._rules.all():
+            names = {code: self.product_name(code) for code in sorted(rule.barcodes)}
+            on_now = rule.is_active_at(now)
+            if not rule_matches(rule, text, on_now, names):
+                continue
+            out.append(
+                RuleRow(
+                    rule,
+                    KIND_SHORT.get(rule.kind, rule.kind),
+                    describe_condition(rule, names.__getitem__),
+                    rule.spec.describe(rule),
+                    describe_window(rule),
+                    on_now,
+                )
+            )
+        keys: dict[str, Callable[[RuleRow], tuple[object, ...]]] = {
+            "name": lambda row: (row.rule.name.lower(),),
+            "kind": lambda row: (row.kind, row.rule.name.lower()),
+            "state": lambda row: (not row.on_now, not row.rule.active, row.rule.name.lower()),
+        }
+        return sorted(out, key=keys.get(sort, keys["name"]))
+
+    def get(self, name: str) -> Rule | None:
+        return self._rules.get(name)
+
+    def product(self, barcode: str) -> Product | None:
+        return self._products.get(barcode)
+
+    def product_name(self, barcode: str) -> str:
+        product = self._products.get(barcode)
+        return product.name if product is not None else f"{barcode} (not in the catalog)"
+
+    def search_products(self, text: str, limit: int = 8) -> list[Product]:
+        """Autocomplete: products whose name starts with ``text``."""
+        return self._products.search(text, limit)
+
+    def check(
+        self, form: RuleForm, editing: str | None = None
+    ) -> tuple[Rule | None, dict[str, str]]:
+        """The form validated by the engine's own rules; every faulty field is named."""
+
+        def taken(name: str) -> bool:
+            other = self._rules.get(name)
+            return other is not None and (editing is None or other.name.lower() != editing.lower())
+
+        return check_form(form, self._products.get, taken)
+
+    # ---------------------------------------------------------------- preview
+
+    def sample_basket(self, text: str) -> Cart:
+        """A basket typed as ``BARCODE`` or ``BARCODE:QTY`` items, as ``pos basket`` reads them.
+
+        Raises:
+            BasketError: an unknown barcode or a bad quantity (the message says which).
+        """
+        return build_cart(text.split(), self._products, self._patterns)
+
+    def preview(self, rule: Rule, basket: Cart, editing: str | None = None) -> Preview:
+        """Price ``basket`` with the saved rules, then with ``rule`` added (in place of
+        ``editing``, the rule's saved version), at the current moment."""
+        others = [
+            r
+            for r in self._rules.all()
+            if r.name.lower() not in {rule.name.lower(), (editing or "").lower()}
+        ]
+        saved = self._rules.get(editing) if editing else None
+        before = [*others, saved] if saved is not None else others
+        now = self.local_now()
+        return Preview(
+            basket.item_count,
+            price_cart(basket, before, now),
+            price_cart(basket, [*others, rule], now),
+            rule.name,
+        )
+
+    # ---------------------------------------------------------------- changes
+
+    def save(self, form: RuleForm, editing: str | None = None, approval: str | None = None) -> Rule:
+        """Save the form as a new rule, or in place of ``editing`` (its saved name).
+
+        Raises:
+            EditRefused: the form is not valid, or the approval was refused.
+            NeedsApproval: the operator lacks the scope (ask a manager, then call again
+                with the approval).
+            LoginRequired: the session has ended.
+            StorageError: the write failed; nothing was saved.
+        """
+        rule, errors = self.check(form, editing)
+        if rule is None:
+            raise EditRefused("Not saved: " + "; ".join(errors.values()))
+        before = self._rules.get(editing) if editing else None
+        after = rule_to_json(rule)
+        action = self.action_for("save", editing or rule.name, after)
+        self._change(
+            action,
+            approval,
+            lambda: self._rules.save(rule, editing),
+            "discount_rule_saved",
+            {
+                "name": rule.name,
+                "before": rule_to_json(before) if before else None,
+                "after": after,
+                "source": "editor",
+            },
+        )
+        return rule
+
+    def set_active(self, name: str, active: bool, approval: str | None = None) -> Rule:
+        """Switch a rule on or off (raises as :meth:`save`)."""
+        rule = self._rules.get(name)
+        if rule is None:
+            raise EditRefused(f"No rule called {name!r}: it may have been deleted")
+        data = rule_to_json(rule)
+        data.pop("active", None)
+        if not active:
+            data["active"] = False
+        changed = parse_rule(data)
+        self._change(
+            self.action_for("enable" if active else "disable", rule.name, data),
+            approval,
+            lambda: self._rules.save(changed, rule.name),
+            "discount_rule_saved",
+            {
+                "name": rule.name,
+                "before": rule_to_json(rule),
+                "after": rule_to_json(changed),
+                "source": "editor",
+            },
+        )
+        return changed
+
+    def delete(self, name: str, approval: str | None = None) -> Rule:
+        """Delete a rule; the audit entry keeps its last content (raises as :meth:`save`)."""
+        rule = self._rules.get(name)
+        if rule is None:
+            raise EditRefused(f"No rule called {name!r}: it may have been deleted")
+        last = rule_to_json(rule)
+
+        def remove() -> None:
+            if not self._rules.delete(rule.name):
+                raise EditRefused(f"No rule called {name!r}: it may have been deleted")
+
+        self._change(
+            self.action_for("delete", rule.name, last),
+            approval,
+            remove,
+            "discount_rule_deleted",
+            {"name": rule.name, "before": last, "after": None, "source": "editor"},
+        )
+        return rule
+
+    def action_for(self, op: str, name: str, content: dict[str, object]) -> dict[str, Any]:
+        """What an approval of one change is bound to: the operation, the rule's (saved)
+        name and a digest of its new content, so it approves nothing else."""
+        digest = hashlib.sha256(
+            json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+        return {"scope": SCOPE, "op": op, "rule": name.lower(), "content": digest[:32]}
+
+    def _change(
+        self,
+        action: dict[str, Any],
+        approval: str | None,
+        write: Callable[[], None],
+        event: str,
+        details: dict[str, Any],
+    ) -> None:
+        try:
+            actor = self._guard.require(SCOPE)
+            claims = None
+        except OverrideRequired as exc:
+            if approval is None:
+                raise NeedsApproval(action, exc.identity) from None
+            actor = exc.identity
+            try:
+                claims = self._approvals.check(approval, SCOPE, action, actor.number)
+            except ApprovalRefused as refused:
+                raise EditRefused(str(refused)) from None
+        try:
+            with self._rules.transaction():
+                write()
+                if claims is not None:
+                    self._approvals.consume(claims)
+                    self._audit.append(
+                        "override",
+                        claims.sub,
+                        {"scope": SCOPE, "requester": actor.number, **action},
+                    )
+                self._audit.append(event, actor.number, details)
+        except ApprovalRefused as exc:
+            raise EditRefused(str(exc)) from None
+
+
+def _row(label: str, priced: PricedBasket) -> str:
+    return f"{label:<12}{format_money(priced.total):>10}{format_money(priced.discount_total):>10}"
+
+
+def summarise(preview: Preview) -> list[str]:
+    """The preview in words, line by line (at most 38 columns wide)."""
+    if not preview.items:
+        return ["The basket is empty: type barcodes", "above, or scan items into the cart."]
+    without, with_rule = preview.without, preview.with_rule
+    lines = [
+        f"{preview.items} items, {format_money(without.subtotal)} before discounts",
+        "",
+        f"{'':<12}{'Total':>10}{'Saved':>10}",
+        _row("Without it", without),
+        _row("With it", with_rule),
+        "",
+    ]
+    if preview.rule_saving:
+        lines.append(f"This rule takes off {format_money(preview.rule_saving)}")
+    else:
+        lines.append("This rule does not apply to this basket")
+    displaced = sorted(set(without.by_name()) - set(with_rule.by_name()))
+    if displaced:
+        lines.append("instead of: " + ", ".join(displaced))
+    if with_rule.discounts:
+        lines += ["", "Discounts with it:"]
+        lines += [f"  {d.name}  -{format_money(d.amount)}" for d in with_rule.discounts]
+    return lines
+
+
+__all__ = [
+    "SCOPE",
+    "SORTS",
+    "BasketError",
+    "DiscountAdmin",
+    "EditRefused",
+    "NeedsApproval",
+    "Preview",
+    "RuleRow",
+    "summarise",
+]

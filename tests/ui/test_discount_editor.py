@@ -1,0 +1,390 @@
+"""Pilot tests of the manager's discount editor: what a manager (and a cashier with a
+manager beside them) does with the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Static
+
+from pos.app import PosApp
+from pos.screens import ConfirmModal, ManagerOverrideModal, ScanScreen
+from pos.screens.discount_editor import DiscountEditorScreen, DiscountFormScreen
+from pos.widgets import MessageLine, TotalsPanel
+from pos.widgets.rule_products import RuleProducts
+from tests.conftest import CASHIER, MANAGER
+from tests.ui.helpers import burst, scan, settle
+
+SIZE = (120, 34)
+LEMON = "5000000000012"
+PEN = "4006381333931"
+AppFactory = Callable[..., PosApp]
+
+_KEYS = {" ": "space", ".": "full_stop", "*": "asterisk", ":": "colon", "-": "minus"}
+
+
+async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*(_KEYS.get(ch, ch) for ch in text))
+    await settle(pilot)
+
+
+async def log_in(pilot, number: str, pin: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*number, "enter", *pin, "enter")
+    await settle(pilot)
+
+
+def message(app: PosApp) -> str:
+    return str(app.screen.query_one(MessageLine).render())
+
+
+def table_names(app: PosApp) -> list[str]:
+    table = app.screen.query_one("#rule-table", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+def audit_events(app: PosApp, event: str) -> list[dict[str, object]]:
+    import json
+
+    return [
+        json.loads(e.details) if isinstance(e.details, str) else dict(e.details)
+        for e in app.services.audit.entries()
+        if e.event == event
+    ]
+
+
+async def open_editor(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("f3")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DiscountEditorScreen)
+
+
+async def fill_lemon_deal(pilot, price: str = "1.00") -> None:  # type: ignore[no-untyped-def]
+    """A new multibuy: 2 lemons for ``price``, the lemons found by name."""
+    await pilot.press("f2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DiscountFormScreen)
+    await type_text(pilot, "Two lemons")
+    pilot.app.screen.query_one("#f-pick", Input).focus()
+    await type_text(pilot, "2*lemons")
+    await pilot.press("enter")
+    await settle(pilot)
+    pilot.app.screen.query_one("#f-price", Input).focus()
+    await type_text(pilot, price)
+
+
+async def test_a_rule_added_in_the_editor_prices_the_next_scan(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        before = len(table_names(app))
+        await fill_lemon_deal(pilot, "0.80")
+        form = app.screen
+        assert isinstance(form, DiscountFormScreen)
+        assert form.query_one(RuleProducts).items == [(LEMON, 2)]
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountEditorScreen)
+        assert "Saved 'Two lemons'" in message(app)
+        assert len(table_names(app)) == before + 1
+        saved = app.services.discount_admin.get("Two lemons")
+        assert saved is not None
+        assert (dict(saved.items), saved.price) == ({LEMON: 2}, 80)
+        entry = audit_events(app, "discount_rule_saved")[-1]
+        assert entry["before"] is None
+        assert entry["after"] == {
+            "name": "Two lemons",
+            "kind": "multibuy",
+            "items": {LEMON: 2},
+            "price": "0.80",
+        }
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        await scan(pilot, LEMON)
+        await scan(pilot, LEMON)
+        totals = app.screen.query_one(TotalsPanel)
+        assert (totals.subtotal, totals.total) == (100, 80)  # 2 x 0.50, the new deal
+
+
+async def test_editing_a_rule_keeps_its_history(app_factory: AppFactory, shop_db: Path) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await type_text(pilot, "lemons 3")
+        assert table_names(app) == ["Lemons 3 for 1.30"]
+        await pilot.press("enter")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DiscountFormScreen)
+        assert form.query_one("#f-name", Input).value == "Lemons 3 for 1.30"
+        price = form.query_one("#f-price", Input)
+        assert price.value == "1.30"
+        price.value = "1.20"
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountEditorScreen)
+        rule = app.services.discount_admin.get("Lemons 3 for 1.30")
+        assert rule is not None
+        assert rule.price == 120
+        entry = audit_events(app, "discount_rule_saved")[-1]
+        assert entry["before"]["price"] == "1.30"  # type: ignore[index]
+        assert entry["after"]["price"] == "1.20"  # type: ignore[index]
+        assert entry["name"] == "Lemons 3 for 1.30"
+
+
+async def test_errors_show_next_to_their_fields_and_nothing_is_saved(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        count = len(app.services.discounts.all())
+        await pilot.press("f2")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DiscountFormScreen)
+        form.query_one("#f-price", Input).value = "0"
+        form.query_one("#f-ends_at", Input).value = "24/12/2026"
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.screen is form  # still on the form
+        assert form.errors == {
+            "name": "Every rule needs a name",
+            "products": "Add a product: scan its barcode or type its name",
+            "price": "Price must be more than 0",
+            "ends_at": "End '24/12/2026' is not a date like 2026-12-24 17:00",
+        }
+        shown = str(form.query_one("#err-price").render())
+        assert shown == "Price must be more than 0"
+        assert "Not saved: 4 fields to put right" in message(app)
+        assert len(app.services.discounts.all()) == count
+        # put one right: its error goes as you type, the others stay
+        form.query_one("#f-price", Input).value = "1.00"
+        await settle(pilot)
+        assert "price" not in form.errors
+        assert "name" in form.errors
+
+
+async def test_a_name_already_taken_is_refused(app_factory: AppFactory, shop_db: Path) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await fill_lemon_deal(pilot)
+        app.screen.query_one("#f-name", Input).value = "meal deal"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountFormScreen)
+        assert app.screen.errors["name"] == "Another rule is already called 'meal deal'"
+
+
+async def test_the_preview_shows_the_savings_with_and_without_the_rule(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, LEMON)
+        await scan(pilot, LEMON)
+        await open_editor(pilot)
+        await fill_lemon_deal(pilot, "0.80")
+        preview = str(app.screen.query_one("#preview-text", Static).render())
+        assert "On the current cart:" in preview
+        assert "Without it" in preview
+        assert "This rule takes off 0.20" in preview
+        lines = {
+            line.split()[0] + line.split()[1]: line.split()[-2:]
+            for line in preview.replace("\u00a0", " ").splitlines()
+            if line.startswith("With")
+        }
+        assert lines == {"Withoutit": ["1.00", "0.00"], "Withit": ["0.80", "0.20"]}
+        await pilot.press("f6")  # a typed basket instead of the cart
+        await type_text(pilot, f"{LEMON}:3 {PEN}")
+        preview = str(app.screen.query_one("#preview-text", Static).render())
+        assert "On the typed basket:" in preview
+        assert "4 items, 2.70 before discounts" in preview
+        assert "instead of: Lemons 3 for 1.30" not in preview  # 3 for 1.30 still wins here
+        await type_text(pilot, " 123")
+        preview = str(app.screen.query_one("#preview-text", Static).render())
+        assert "123" in preview  # a bad item in the basket is named, not a crash
+
+
+async def test_switching_a_rule_off_and_on(app_factory: AppFactory, shop_db: Path) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await type_text(pilot, "meal deal")
+        await pilot.press("f5")
+        await settle(pilot)
+        rule = app.services.discount_admin.get("Meal deal")
+        assert rule is not None
+        assert rule.active is False
+        assert "'Meal deal' switched off" in message(app)
+        await pilot.press("f5")
+        await settle(pilot)
+        rule = app.services.discount_admin.get("Meal deal")
+        assert rule is not None
+        assert rule.active is True
+        changes = [e for e in audit_events(app, "discount_rule_saved") if e["name"] == "Meal deal"]
+        assert [c["after"].get("active", True) for c in changes[-2:]] == [False, True]  # type: ignore[union-attr]
+
+
+async def test_delete_asks_first_and_keeps_the_rule_in_the_audit_log(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await type_text(pilot, "toothbrush")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.services.discount_admin.get("Toothbrush 3 for 2") is not None
+        await pilot.press("f8")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.services.discount_admin.get("Toothbrush 3 for 2") is None
+        assert table_names(app) == []  # the filter still says toothbrush
+        deleted = audit_events(app, "discount_rule_deleted")
+        assert deleted[-1]["before"]["kind"] == "free_items"  # type: ignore[index]
+        assert "Deleted 'Toothbrush 3 for 2'" in message(app)
+
+
+async def test_duplicate_starts_a_new_rule_from_one(app_factory: AppFactory, shop_db: Path) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await type_text(pilot, "lemons")
+        await pilot.press("f4")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DiscountFormScreen)
+        assert form.query_one("#f-name", Input).value == "Lemons 3 for 1.30 (copy)"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.services.discount_admin.get("Lemons 3 for 1.30") is not None
+        copy = app.services.discount_admin.get("Lemons 3 for 1.30 (copy)")
+        assert copy is not None
+        assert copy.price == 130
+
+
+async def test_a_scanned_barcode_adds_the_product(app_factory: AppFactory, shop_db: Path) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        app.screen.query_one("#f-pick", Input).focus()
+        burst(app, PEN + "\n")  # at scanner speed
+        await settle(pilot)
+        burst(app, "5012345678901\n")  # a bad check digit
+        await settle(pilot)
+        assert app.screen.query_one(RuleProducts).items == [(PEN, 1)]
+        assert "check digit" in message(app)
+        burst(app, "5000000000999\n")  # valid, but not in the catalog
+        await settle(pilot)
+        assert app.screen.query_one(RuleProducts).items == [(PEN, 1)]
+
+
+async def test_leaving_a_changed_form_asks_first(app_factory: AppFactory, shop_db: Path) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await type_text(pilot, "Half")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountFormScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountEditorScreen)
+        assert app.services.discount_admin.get("Half") is None
+
+
+async def test_a_cashier_needs_a_manager_to_open_and_for_each_change(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db, login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerOverrideModal)
+        await log_in(pilot, *MANAGER)
+        assert isinstance(app.screen, DiscountEditorScreen)
+        await type_text(pilot, "meal deal")
+        await pilot.press("f5")  # a change needs its own approval
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerOverrideModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        rule = app.services.discount_admin.get("Meal deal")
+        assert rule is not None
+        assert rule.active
+        assert "Not approved" in message(app)
+        await pilot.press("f5")
+        await settle(pilot)
+        await log_in(pilot, *MANAGER)
+        rule = app.services.discount_admin.get("Meal deal")
+        assert rule is not None
+        assert not rule.active
+        overrides = audit_events(app, "override")
+        assert [o["op"] for o in overrides[-2:]] == ["open", "disable"]
+        saved = audit_events(app, "discount_rule_saved")[-1]
+        assert saved["name"] == "Meal deal"
+
+
+async def test_the_editor_checks_the_scope_itself(app_factory: AppFactory, shop_db: Path) -> None:
+    """Pushed without a manager's approval for a cashier, the screen closes at once."""
+    app = app_factory(shop_db, login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        services = app.services
+        app.push_screen(
+            DiscountEditorScreen(
+                services.discount_admin, services.approvals, lambda: services.checkout.cart
+            )
+        )
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+
+
+async def test_palette_offers_the_discount_rules(app_factory: AppFactory, shop_db: Path) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ScanScreen)
+        titles = [c.title for c in screen.palette_commands()]
+        assert "Discount rules" in titles
+        await open_editor(pilot)
+        titles = [c.title for c in app.screen.palette_commands()]  # type: ignore[attr-defined]
+        assert {"New rule", "Edit rule", "Duplicate rule", "Delete rule"} <= set(titles)
+
+
+async def test_sort_and_filter_by_state(app_factory: AppFactory, shop_db: Path) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await type_text(pilot, "off now")
+        off = table_names(app)
+        assert off  # the demo rules include timed ones that are off at 09:30 on a Saturday
+        assert "Lemons 3 for 1.30" not in off
+        app.screen.query_one("#rule-filter", Input).value = ""
+        await pilot.press("f6")  # by kind
+        await settle(pilot)
+        table = app.screen.query_one("#rule-table", DataTable)
+        kinds = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert len(kinds) == len(app.services.discounts.all())
+        assert kinds == sorted(kinds)
+        assert kinds[0] != kinds[-1]
+        assert "sorted by kind" in message(app)
