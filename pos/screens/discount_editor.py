@@ -675,9 +675,7 @@ class DiscountFormScreen(Screen[Rule | None]):
             return
         source = "the typed basket" if typed else "the current cart"
         lines = [f"On {source}:", *summarise(self.admin.preview(rule, basket, self.editing))]
-        # Static drops leading spaces: indent with no-break spaces
-        shown = [line.replace(" ", "\u00a0", len(line) - len(line.lstrip(" "))) for line in lines]
-        out.update(Text("\n".join(shown), no_wrap=True, overflow="ellipsis"))
+        out.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"))
 
     # ------------------------------------------------------------- save and cancel
 

@@ -355,7 +355,7 @@ def summarise(preview: Preview) -> list[str]:
     lines = [
         f"{preview.items} items, {format_money(without.subtotal)} before discounts",
         "",
-        f"{'':<12}{'Total':>10}{'Saved':>10}",
+        f"{'Basket':<12}{'total':>10}{'saved':>10}",
         _row("Without it", without),
         _row("With it", with_rule),
         "",
@@ -369,7 +369,7 @@ def summarise(preview: Preview) -> list[str]:
         lines.append("instead of: " + ", ".join(displaced))
     if with_rule.discounts:
         lines += ["", "Discounts with it:"]
-        lines += [f"  {d.name}  -{format_money(d.amount)}" for d in with_rule.discounts]
+        lines += [f"- {d.name}  -{format_money(d.amount)}" for d in with_rule.discounts]
     return lines
 
 
