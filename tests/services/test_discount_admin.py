@@ -1,0 +1,147 @@
+"""The discount editor's service: checks, saves, approvals bound to one change, search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pos.auth.guard import LoginRequired
+from pos.db.database import open_database
+from pos.domain.clock import FixedClock, SequentialIds
+from pos.domain.rule_form import RuleForm, check_form
+from pos.services.container import Services, build_services
+from pos.services.discount_admin import EditRefused, NeedsApproval
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+
+LEMON = "5000000000012"
+PEN = "4006381333931"
+
+
+@pytest.fixture
+def services(shop_db: Path, clock: FixedClock) -> Services:
+    built = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    yield built  # type: ignore[misc]
+    built.close()
+
+
+def lemons(name: str = "Two lemons", price: str = "0.80") -> RuleForm:
+    return RuleForm(name=name, kind="multibuy", products=[(LEMON, 2)], price=price)
+
+
+def test_every_faulty_field_is_named_at_once() -> None:
+    form = RuleForm(
+        name="",
+        kind="amount_off",
+        products=[(LEMON, 0)],
+        amount="x",
+        starts_at="2026-12-02",
+        ends_at="2026-12-01",
+        priority="high",
+    )
+    rule, errors = check_form(form)
+    assert rule is None
+    assert errors == {
+        "name": "Every rule needs a name",
+        "count": "Each product's count must be between 1 and 99",
+        "amount": "Amount 'x' is not a number",
+        "ends_at": "End must be after start",
+        "priority": "Priority must be a whole number",
+    }
+
+
+def test_the_form_and_the_file_share_one_set_of_rules() -> None:
+    rule, errors = check_form(
+        RuleForm(
+            name="Meal",
+            kind="multibuy",
+            any_of=True,
+            products=[(LEMON, 1)],
+            count="3",
+            price="3.50",
+        )
+    )
+    assert errors == {}
+    assert rule is not None
+    assert (rule.any_of, rule.count, rule.price) == ((LEMON,), 3, 350)
+    assert RuleForm.from_rule(rule).any_of
+    _, errors = check_form(RuleForm(name="B", kind="basket_percent_off", percent="150"))
+    assert errors == {
+        "percent": "Percent must be more than 0 and at most 100",
+        "min_subtotal": "This kind of rule needs a spend threshold",
+    }
+
+
+def test_a_manager_saves_renames_and_the_audit_has_both_sides(services: Services) -> None:
+    services.sessions.login(*MANAGER)
+    admin = services.discount_admin
+    admin.save(lemons())
+    admin.save(lemons("Lemon pair", "0.90"), editing="Two lemons")
+    assert admin.get("Two lemons") is None
+    renamed = admin.get("lemon pair")
+    assert renamed is not None
+    assert renamed.price == 90
+    saved = [
+        json.loads(e.details) for e in services.audit.entries() if e.event == "discount_rule_saved"
+    ]
+    assert (saved[-1]["before"]["name"], saved[-1]["before"]["price"]) == ("Two lemons", "0.80")
+    assert (saved[-1]["after"]["name"], saved[-1]["after"]["price"]) == ("Lemon pair", "0.90")
+    with pytest.raises(EditRefused, match="Another rule is already called"):
+        admin.save(lemons("Meal deal"))
+
+
+def test_a_cashier_needs_an_approval_bound_to_exactly_that_change(services: Services) -> None:
+    services.sessions.login(*CASHIER)
+    admin = services.discount_admin
+    with pytest.raises(NeedsApproval) as asked:
+        admin.save(lemons())
+    token = services.approvals.grant(
+        *MANAGER, requester=CASHIER[0], scope="discounts:edit", action=asked.value.action
+    )
+    with pytest.raises(EditRefused):  # the approval was for 0.80, not 0.10
+        admin.save(lemons(price="0.10"), approval=token)
+    assert admin.get("Two lemons") is None
+    token = services.approvals.grant(
+        *MANAGER, requester=CASHIER[0], scope="discounts:edit", action=asked.value.action
+    )
+    admin.save(lemons(), approval=token)
+    assert admin.get("Two lemons") is not None
+    with pytest.raises(EditRefused, match="already used"):  # single use
+        admin.save(lemons(), editing="Two lemons", approval=token)
+
+
+def test_a_lapsed_session_changes_nothing(services: Services) -> None:
+    services.sessions.login(*MANAGER)
+    services.guard.logout()
+    with pytest.raises(LoginRequired):
+        services.discount_admin.delete("Meal deal")
+    assert services.discount_admin.get("Meal deal") is not None
+
+
+def test_a_change_shows_on_the_next_scan(services: Services) -> None:
+    services.sessions.login(*MANAGER)
+    who = services.guard.identity
+    services.checkout.submit(LEMON, actor=who)
+    services.checkout.submit(LEMON, actor=who)
+    assert services.checkout.priced.total == 100
+    services.discount_admin.save(lemons())
+    services.checkout.submit(PEN, actor=who)
+    assert services.checkout.priced.total == 80 + 120
+
+
+def test_product_search_reads_the_name_index(services: Services) -> None:
+    found = services.discount_admin.search_products("lem")
+    assert [p.barcode for p in found] == [LEMON]
+    assert services.discount_admin.search_products("") == []
+    assert services.discount_admin.search_products("%") == []
+    db = open_database(services.db_path)
+    try:
+        plan = db.execute_sql(
+            "EXPLAIN QUERY PLAN SELECT * FROM product WHERE name >= ? COLLATE NOCASE"
+            " AND name < ? COLLATE NOCASE ORDER BY name COLLATE NOCASE LIMIT 8",
+            ("lem", "len"),
+        ).fetchall()
+    finally:
+        db.close()
+    assert "product_name_nocase" in " ".join(str(row) for row in plan)
