@@ -388,3 +388,25 @@ async def test_sort_and_filter_by_state(app_factory: AppFactory, shop_db: Path) 
         assert kinds == sorted(kinds)
         assert kinds[0] != kinds[-1]
         assert "sorted by kind" in message(app)
+
+
+async def test_a_rule_that_cannot_be_saved_stays_on_the_form(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    """A read-only database: the form says NOT saved and keeps what was typed."""
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await fill_lemon_deal(pilot)
+        app.services.db.execute_sql("PRAGMA query_only = ON")
+        try:
+            await pilot.press("f2")
+            await settle(pilot)
+            assert isinstance(app.screen, DiscountFormScreen)
+            assert "NOT saved: the database is read-only" in message(app)
+        finally:
+            app.services.db.execute_sql("PRAGMA query_only = OFF")
+        await pilot.press("f2")  # the fault is gone: the same form saves
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountEditorScreen)
+        assert app.services.discount_admin.get("Two lemons") is not None
