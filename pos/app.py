@@ -14,7 +14,7 @@ from pos.auth.guard import LoginRequired, OverrideRequired
 from pos.auth.service import Identity, Session
 from pos.db.errors import StorageError
 from pos.domain.money import format_money
-from pos.domain.receipt import format_receipt_no, mark_copy
+from pos.domain.receipt import format_receipt_no
 from pos.paths import STYLES_DIR
 from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
 from pos.screens.discount_editor import DiscountEditorScreen
@@ -83,13 +83,14 @@ class PosApp(App[None]):
 
     # ------------------------------------------------------------------ who is at the till
 
-    def _login_screen(self, locked: bool) -> LoginScreen:
+    def _login_screen(self, locked: bool, message: str = "") -> LoginScreen:
         settings = self.services.settings
         return LoginScreen(
             self.services.sessions,
             settings.store_name,
             settings.till_name,
             locked_by=self.services.guard.last_identity if locked else None,
+            message=message,
         )
 
     def show_login(self) -> None:
@@ -123,8 +124,9 @@ class PosApp(App[None]):
             f"{last.at.astimezone():%H:%M} ({format_money(last.total)})"
         )
 
-    def take_payment(self, actor: Identity) -> None:
-        """The payment screen, then the receipt, then back to a new cart."""
+    def take_payment(self) -> None:
+        """The payment screen, then the receipt, then back to a new cart. Saving the sale
+        and printing a copy ask the guard who is at the till when they happen."""
         services = self.services
 
         def paid(done: Completed | None) -> None:
@@ -136,19 +138,14 @@ class PosApp(App[None]):
                     if isinstance(screen, ScanScreen):
                         screen.sale_completed(format_receipt_no(done.receipt_no))
 
-            self.push_screen(
-                ReceiptScreen(done, lambda number: services.sales.reprint(number, actor)),
-                next_customer,
-            )
+            self.push_screen(ReceiptScreen(done, services.sales.reprint), next_customer)
 
-        self.push_screen(PaymentScreen(services.sales, actor), paid)
+        self.push_screen(PaymentScreen(services.sales), paid)
 
-    def open_history(self, actor: Identity) -> None:
+    def open_history(self) -> None:
         sales = self.services.sales
         self.push_screen(
-            HistoryScreen(
-                sales.history, sales.receipt, lambda n: sales.reprint(n, actor), self.open_refund
-            ),
+            HistoryScreen(sales.history, sales.receipt, sales.reprint, self.open_refund),
             lambda _: None,
         )
 
@@ -170,18 +167,13 @@ class PosApp(App[None]):
                     printer.print(text, open_drawer=done.method == "cash")
                 except PrinterError as exc:
                     summary += f". Not printed: {exc}"
-
-            def reprint(_number: int) -> str:
-                copy = mark_copy(text, services.settings.receipt_width)
-                printer.print(copy, open_drawer=False)
-                return copy
-
-            self.push_screen(SaleReceiptModal(done.receipt_no, text, reprint))
+            # a copy is a reprint like any other: through the guard, and audited
+            self.push_screen(SaleReceiptModal(done.receipt_no, text, services.sales.reprint))
             self.notify(summary)
 
         def refund(quantities: dict[int, int], method: str) -> str | None:
             try:
-                who = services.guard.require("refund")
+                services.guard.require("refund")
             except LoginRequired as exc:
                 self.lock_till()
                 return str(exc)
@@ -197,12 +189,12 @@ class PosApp(App[None]):
                 def approved(token: str | None) -> None:
                     if token is None:
                         return
+                    # the refund service asks the guard again: the session may have
+                    # ended while the manager was typing
                     try:
-                        show(
-                            services.refunds.refund(
-                                receipt_no, quantities, method, requester, token
-                            )
-                        )
+                        show(services.refunds.refund(receipt_no, quantities, method, token))
+                    except LoginRequired:
+                        self.lock_till("Refund NOT made: the session has ended. Log in again.")
                     except RefundFailed as failed:
                         self.notify(str(failed), severity="error")
 
@@ -211,7 +203,10 @@ class PosApp(App[None]):
                 )
                 return None
             try:
-                show(services.refunds.refund(receipt_no, quantities, method, who))
+                show(services.refunds.refund(receipt_no, quantities, method))
+            except LoginRequired as exc:
+                self.lock_till()
+                return str(exc)
             except RefundFailed as exc:
                 return str(exc)
             return None
@@ -281,14 +276,18 @@ class PosApp(App[None]):
 
         self.push_screen(AuditScreen(services.search_audit, allowed), lambda _: None)
 
-    def lock_till(self) -> None:
-        """Lock to the login screen, keeping the open cart for its operator."""
+    def lock_till(self, message: str = "") -> None:
+        """Lock to the login screen, keeping the open cart for its operator, and the
+        payment screen with the payments already taken (``message`` says why, on the
+        login screen)."""
         if isinstance(self.screen, LoginScreen | SetupScreen):
             return
-        login = self._login_screen(locked=True)
+        login = self._login_screen(locked=True, message=message)
         self.services.guard.logout()
-        while not isinstance(self.screen, ScanScreen) and len(self.screen_stack) > 2:
-            self.pop_screen()  # close any dialog first
+        while (
+            not isinstance(self.screen, ScanScreen | PaymentScreen) and len(self.screen_stack) > 2
+        ):
+            self.pop_screen()  # close any dialog first; a payment in progress stays
         self.push_screen(login, lambda _: None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -277,6 +278,21 @@ def discounts() -> None:
     """Discount rules: import, export and list (JSON: {"discounts": [...]})."""
 
 
+def cli_actor() -> str:
+    """Who ran the command, for the audit log's operator field: ``os:<user>``.
+
+    The user is the account the process runs as (from its uid, not from ``$USER``,
+    which anyone can set), so a change made on the command line, where no operator
+    logs in, is attributable. Operator numbers are digits: ``os:`` never looks like one.
+    """
+    uid = os.getuid()
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:  # no account for the uid (e.g. in a container)
+        name = f"uid{uid}"
+    return f"os:{name}"[:64]
+
+
 def _audit_log(database: Database, path: Path) -> AuditRepository:
     """The audit log as the command line writes to it (its till is "(command line)")."""
     till = StoreSettings.load(SettingsRepository(database)).till_name
@@ -289,7 +305,9 @@ def _audit_log(database: Database, path: Path) -> AuditRepository:
 
 def _discount_service(database: Database, path: Path) -> DiscountService:
     audit = _audit_log(database, path)
-    return DiscountService(DiscountRepository(database), ProductRepository(database), audit)
+    return DiscountService(
+        DiscountRepository(database), ProductRepository(database), audit, actor=cli_actor()
+    )
 
 
 @discounts.command("import")
@@ -452,7 +470,7 @@ def operators_add(ctx: click.Context, db: Path | None, number: str, name: str, r
         database = open_database(path)
         try:
             try:
-                _operator_admin(database, path).add(number, name, role, pin, by=None)
+                _operator_admin(database, path).add(number, name, role, pin, by=cli_actor())
             except OperatorError as exc:
                 raise click.ClickException(str(exc)) from exc
         finally:
@@ -487,12 +505,13 @@ def _operator_change(ctx: click.Context, db: Path | None, change: str, number: s
         try:
             admin = _operator_admin(database, path)
             try:
+                by = cli_actor()
                 if change == "set_pin":
-                    admin.set_pin(number, pin, by=None)
+                    admin.set_pin(number, pin, by=by)
                 elif change == "deactivate":
-                    admin.deactivate(number, by=None)
+                    admin.deactivate(number, by=by)
                 else:
-                    admin.unlock(number, by=None)
+                    admin.unlock(number, by=by)
             except OperatorError as exc:
                 raise click.ClickException(str(exc)) from exc
         finally:
@@ -547,7 +566,7 @@ def keys_rotate(ctx: click.Context, db: Path | None) -> None:
                 kid = rotate(key_file_for(path), SystemClock().now())
             except KeyFileError as exc:
                 raise click.ClickException(str(exc)) from exc
-            _audit_log(database, path).append("key_rotation", None, {"kid": kid})
+            _audit_log(database, path).append("key_rotation", cli_actor(), {"kid": kid})
         finally:
             database.close()
     click.echo(f"new signing key {kid}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from pos.auth.service import Authenticator, Identity, Session
 from pos.auth.tokens import USER_MESSAGE, Expired, TokenError
@@ -32,6 +33,24 @@ class OverrideRequired(Exception):
         super().__init__(f"{identity.name} may not do this ({scope}): a manager must approve")
         self.scope = scope
         self.identity = identity
+
+
+class Authority(Protocol):
+    """What services ask at the moment a privileged action runs (the :class:`Guard`).
+
+    Services take this rather than an :class:`Identity` captured earlier, so an action
+    that runs after the session ended (a payment finished after the operator was
+    deactivated, a callback after a manager's approval) is refused, not done under a
+    stale identity.
+    """
+
+    def require(self, scope: str) -> Identity:
+        """The current operator, who holds ``scope``; LoginRequired or OverrideRequired."""
+        ...
+
+    def current(self) -> Identity:
+        """The current operator, whatever they may do; LoginRequired if there is none."""
+        ...
 
 
 class Guard:
@@ -59,6 +78,20 @@ class Guard:
             LoginRequired: there is no valid session (fails closed on any error).
             OverrideRequired: the operator lacks the scope.
         """
+        identity = self.current()
+        if scope not in identity.scopes:
+            with contextlib.suppress(Exception):  # the refusal stands even if unlogged
+                self.auth.audit.append("authz_denied", identity.number, {"scope": scope})
+            raise OverrideRequired(scope, identity)
+        return identity
+
+    def current(self) -> Identity:
+        """The operator of the current session, after validating its token now (for an
+        action a manager approved, where the approval is checked instead of the scope).
+
+        Raises:
+            LoginRequired: there is no valid session (fails closed on any error).
+        """
         session = self.session
         if session is None:
             raise LoginRequired("Please log in")
@@ -75,10 +108,6 @@ class Guard:
             self._refuse(session, exc)
             raise LoginRequired(USER_MESSAGE) from None
         session.identity = identity
-        if scope not in identity.scopes:
-            with contextlib.suppress(Exception):  # the refusal stands even if unlogged
-                self.auth.audit.append("authz_denied", identity.number, {"scope": scope})
-            raise OverrideRequired(scope, identity)
         return identity
 
     def _refuse(self, session: Session, exc: Exception) -> None:

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
+from pos.auth.guard import LoginRequired
 from pos.domain.history import SaleRow
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
@@ -147,6 +148,15 @@ class SaleReceiptModal(ModalScreen[None]):
     def action_reprint(self) -> None:
         try:
             self._reprint(self.number)
+        except LoginRequired:
+            self.query_one(MessageLine).show(
+                "Not printed: the session has ended; log in again", error=True
+            )
+            self.app.bell()
+            lock = getattr(self.app, "lock_till", None)
+            if lock is not None:
+                lock()
+            return
         except PrinterError as exc:
             self.query_one(MessageLine).show(f"Not printed: {exc}", error=True)
             self.app.bell()

@@ -20,6 +20,7 @@ class LoginScreen(Screen[Session]):
 
     When the till locked itself (idle), ``locked_by`` is the operator whose cart is
     open: they log back in to continue; another operator needs to be a manager.
+    ``message`` says why the till locked when that needs saying (a sale not saved).
     """
 
     BINDINGS = [Binding("escape", "clear", "Clear", key_display="Esc")]
@@ -30,12 +31,14 @@ class LoginScreen(Screen[Session]):
         store_name: str,
         till_name: str,
         locked_by: Identity | None = None,
+        message: str = "",
     ) -> None:
         super().__init__()
         self.sessions = sessions
         self.store_name = store_name
         self.till_name = till_name
         self.locked_by = locked_by
+        self.message = message
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
@@ -48,7 +51,7 @@ class LoginScreen(Screen[Session]):
             else:
                 yield Label("Log in", id="title")
             yield Credentials()
-            yield Label("", id="login-message")
+            yield Label(Text(self.message), id="login-message")
         yield Footer(show_command_palette=False)
 
     def on_credentials_submitted(self, event: Credentials.Submitted) -> None:

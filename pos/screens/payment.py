@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Digits, Footer, Input, Label, Static
 
-from pos.auth.service import Identity
+from pos.auth.guard import LoginRequired
 from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.tender import Method, Tender, TenderError, quick_cash
@@ -29,9 +29,20 @@ from pos.widgets import EntryLine, MessageLine
 MAX_AMOUNT_CHARS = 9
 """Longer input is not an amount (a scanned barcode, most likely)."""
 
+SESSION_ENDED = (
+    "Sale NOT saved: the session has ended. Log in again: the cart and the payments "
+    "taken are kept, and F10 then saves the sale."
+)
+BACK_AFTER_LOGIN = "Logged in again. The sale is NOT saved yet: F10 saves it (payments kept)."
+
 
 class PaymentScreen(Screen[Completed | None]):
-    """The amount due, large; cash (with change), card, or both."""
+    """The amount due, large; cash (with change), card, or both.
+
+    The screen holds no identity: the sale is saved for whoever the guard says is
+    logged in at that moment. If the session has ended, nothing is saved, the till
+    locks to the login and this screen stays underneath with the payments taken.
+    """
 
     BINDINGS = [
         *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
@@ -49,11 +60,11 @@ class PaymentScreen(Screen[Completed | None]):
         Binding("escape", "back", "Back to cart", key_display="Esc", priority=True),
     ]
 
-    def __init__(self, sales: SaleService, actor: Identity) -> None:
+    def __init__(self, sales: SaleService) -> None:
         super().__init__()
         self.sales = sales
-        self.actor = actor
         self.tender: Tender = sales.start()
+        self._locked_out = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pay-main"):
@@ -72,6 +83,12 @@ class PaymentScreen(Screen[Completed | None]):
     def on_mount(self) -> None:
         self.query_one(EntryLine).prompt = "Amount"
         self._show()
+
+    def on_screen_resume(self) -> None:
+        """Back from the login after the session ended: the payments are still here."""
+        if self._locked_out:
+            self._locked_out = False
+            self._show(BACK_AFTER_LOGIN)
 
     # ------------------------------------------------------------------ display
 
@@ -162,11 +179,22 @@ class PaymentScreen(Screen[Completed | None]):
 
     def _finish(self) -> None:
         try:
-            done = self.sales.complete(self.tender, self.actor)
+            done = self.sales.complete(self.tender)
+        except LoginRequired:
+            self._session_ended()
+            return
         except SaleFailed as exc:
             self._show(f"{exc} (F10 saves again)", error=True)
             return
         self.dismiss(done)
+
+    def _session_ended(self) -> None:
+        """Nothing was saved: say so, and lock to the login above this screen."""
+        self._show(SESSION_ENDED, error=True)
+        lock = getattr(self.app, "lock_till", None)
+        if lock is not None:
+            self._locked_out = True
+            lock(SESSION_ENDED)
 
     def action_retry(self) -> None:
         if self.tender.complete:
@@ -259,6 +287,12 @@ class ReceiptScreen(Screen[None]):
             return
         try:
             self._reprint(self.done.receipt_no)
+        except LoginRequired:
+            self._say("Not printed: the session has ended; log in again. The sale is saved.")
+            lock = getattr(self.app, "lock_till", None)
+            if lock is not None:
+                lock()
+            return
         except PrinterError as exc:
             self._say(f"Not printed: {exc}. The sale is saved.")
             return

@@ -74,6 +74,7 @@ class ScanScreen(Screen[None]):
         self.till_name = till_name
         self.guard = guard
         self.approvals = approvals
+        self._shown_cart = ""
 
     def compose(self) -> ComposeResult:
         header = TillHeader(id="header")
@@ -88,10 +89,19 @@ class ScanScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)  # Ctrl+P still opens it
 
     def on_screen_resume(self) -> None:
-        """Back from a dialog or a login: show who is at the till now."""
+        """Back from a dialog or a login: show who is at the till now, and the new cart
+        if a sale was completed while this screen was covered (the till locked on the
+        receipt)."""
         identity = self.guard.identity
         header = self.query_one(TillHeader)
         header.operator = f"{identity.name} ({identity.number})" if identity else ""
+        if self._shown_cart != self.checkout.cart_uuid:
+            self._load_cart()
+            self._show_totals()
+
+    def _load_cart(self) -> None:
+        self.cart_table.load(self.checkout.cart.lines)
+        self._shown_cart = self.checkout.cart_uuid
 
     def on_screen_suspend(self) -> None:
         """A dialog opened over the screen: drop a half-typed entry rather than let it
@@ -99,7 +109,7 @@ class ScanScreen(Screen[None]):
         self.entry.take()
 
     def on_mount(self) -> None:
-        self.query_one(CartTable).load(self.checkout.cart.lines)
+        self._load_cart()
         self.query_one(CartTable).focus()
         self._show_totals()
         if not len(self.checkout.cart) and self._last_sale is not None:
@@ -137,7 +147,7 @@ class ScanScreen(Screen[None]):
         elif outcome.change is Change.REMOVED and outcome.line is not None:
             table.drop_line(outcome.line.line_no)
         elif outcome.change is Change.RELOAD:
-            table.load(self.checkout.cart.lines)
+            self._load_cart()
         self._show_totals()
         if outcome.message or outcome.error:
             self.query_one(MessageLine).show(outcome.message, error=outcome.error)
@@ -172,7 +182,11 @@ class ScanScreen(Screen[None]):
         what: str = "",
     ) -> None:
         """Run ``act`` through the guard: at once if the operator may, after a manager's
-        approval if not, or not at all (back to the login) if the session is gone."""
+        approval if not, or not at all (back to the login) if the session is gone.
+
+        The services check the guard again when ``act`` runs (an approval can take a
+        while; the session may end meanwhile): if it has ended, nothing is done and the
+        till locks."""
         try:
             identity = self.guard.require(scope)
         except LoginRequired as exc:
@@ -194,11 +208,20 @@ class ScanScreen(Screen[None]):
                 if token is None:
                     self.apply(Outcome.info("Not approved: nothing changed"))
                 else:
-                    self.apply(act(requester, token))
+                    self._run(lambda: act(requester, token))
 
             self.app.push_screen(ManagerOverrideModal(approve, what or str(exc)), approved)
             return
-        self.apply(act(identity, None))
+        self._run(lambda: act(identity, None))
+
+    def _run(self, act: Callable[[], Outcome]) -> None:
+        """Do the action and show what it did, or lock if the session ended meanwhile."""
+        try:
+            outcome = act()
+        except LoginRequired as exc:
+            self._session_ended(exc)
+            return
+        self.apply(outcome)
 
     def action_cancel(self) -> None:
         self.entry.take()
@@ -344,15 +367,16 @@ class ScanScreen(Screen[None]):
         self.entry.take()
         pay = getattr(self.app, "take_payment", None)
         if pay is not None:
-            self._permitted("sale", lambda who, _approval: pay(who) or Outcome(Change.NONE))
+            self._permitted("sale", lambda _who, _approval: pay() or Outcome(Change.NONE))
 
     def sale_completed(self, receipt_no: str) -> None:
         """Back from the receipt: the new, empty cart."""
-        self.cart_table.load(self.checkout.cart.lines)
+        self._load_cart()
         self.apply(Outcome.info(f"Sale {receipt_no} completed. Next customer."))
 
     def _session_ended(self, exc: LoginRequired) -> None:
-        """The token is no longer good: say so and go back to the login (cart kept)."""
+        """The token is no longer good: say so and go back to the login (cart kept).
+        Whatever was being done was not done."""
         self.apply(Outcome.fail(str(exc)))
         lock = getattr(self.app, "lock_till", None)
         if lock is not None:
@@ -362,7 +386,7 @@ class ScanScreen(Screen[None]):
         """F11: past sales of this till, and their receipts."""
         opener = getattr(self.app, "open_history", None)
         if opener is not None:
-            self._permitted("sale", lambda who, _approval: opener(who) or Outcome(Change.NONE))
+            self._permitted("sale", lambda _who, _approval: opener() or Outcome(Change.NONE))
 
     def action_report(self) -> None:
         """F12: today's X report (supervisors and managers)."""

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from pos.auth.guard import Authority
 from pos.auth.service import Identity
 from pos.auth.tokens import Claims
 from pos.db.errors import StorageError
@@ -101,6 +102,11 @@ class NoRules:
 class CheckoutService:
     """The open cart of one till and everything the scanning screen can do to it.
 
+    Voids and price changes ask ``authority`` (the guard), when one is given, who is
+    acting at the moment they run: an action that runs after a manager's approval, or
+    after the session ended, is checked then (``LoginRequired`` if it has ended), not under
+    an identity captured before.
+
     Attributes:
         cart: The open cart.
         priced: The cart priced against the discount rules, kept current after every change.
@@ -115,8 +121,10 @@ class CheckoutService:
         patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
         rules: RuleSource | None = None,
         approvals: Approvals | None = None,
+        authority: Authority | None = None,
     ) -> None:
         self._approvals = approvals
+        self._authority = authority
         self._catalog = catalog
         self._carts = carts
         self._clock = clock
@@ -389,11 +397,12 @@ class CheckoutService:
             allowed = self._authorise(actor, "void", action, approval)
             if isinstance(allowed, Outcome):
                 return allowed
+            who, claims = allowed
             failed = self._audited_write(
                 lambda: self._carts.save_line(self.cart_id, new),
-                allowed,
+                claims,
                 "void_units",
-                actor,
+                who,
                 {**action, "name": line.name},
             )
             if failed is not None:
@@ -426,17 +435,30 @@ class CheckoutService:
 
     def _authorise(
         self, actor: Identity | None, scope: str, action: dict[str, Any], approval: str | None
-    ) -> Claims | Outcome | None:
-        """None if ``actor`` may act; the approval's claims if a manager approved exactly this;
-        a refusal otherwise. Enforced here, not only by the screen."""
+    ) -> tuple[Identity | None, Claims | None] | Outcome:
+        """Who acts, and None if they may; or the approval's claims if a manager approved
+        exactly this; a refusal otherwise. Enforced here, not only by the screen.
+
+        With an authority, the acting operator is the guard's at this moment: ``actor``
+        (who the screen thinks is acting) must still be that operator.
+
+        Raises:
+            LoginRequired: the session has ended; nothing was changed.
+        """
+        if self._authority is not None:
+            current = self._authority.current()
+            if actor is not None and actor.number != current.number:
+                return Outcome.fail("Another operator is logged in now: nothing changed")
+            actor = current
         if actor is not None and actor.may(scope):
-            return None
+            return actor, None
         if approval is None or self._approvals is None:
             return Outcome.fail(f"This needs a manager's approval ({scope})")
         try:
-            return self._approvals.check(approval, scope, action, actor.number if actor else None)
+            claims = self._approvals.check(approval, scope, action, actor.number if actor else None)
         except ApprovalRefused as exc:
             return Outcome.fail(str(exc))
+        return actor, claims
 
     def _audited_write(
         self,
@@ -480,11 +502,12 @@ class CheckoutService:
         allowed = self._authorise(actor, "void", action, approval)
         if isinstance(allowed, Outcome):
             return allowed
+        who, claims = allowed
         failed = self._audited_write(
             lambda: self._carts.delete_line(self.cart_id, line_no),
-            allowed,
+            claims,
             "void",
-            actor,
+            who,
             {**action, "name": line.name},
         )
         if failed is not None:
@@ -502,8 +525,9 @@ class CheckoutService:
         allowed = self._authorise(actor, "void", action, approval)
         if isinstance(allowed, Outcome):
             return allowed
+        who, claims = allowed
         failed = self._audited_write(
-            lambda: self._carts.clear(self.cart_id), allowed, "void_cart", actor, action
+            lambda: self._carts.clear(self.cart_id), claims, "void_cart", who, action
         )
         if failed is not None:
             return failed
@@ -538,12 +562,13 @@ class CheckoutService:
         allowed = self._authorise(actor, "price_override", action, approval)
         if isinstance(allowed, Outcome):
             return allowed
+        who, claims = allowed
         new = replace(line, unit_price=price, fixed_price=True)
         failed = self._audited_write(
             lambda: self._carts.save_line(self.cart_id, new),
-            allowed,
+            claims,
             "price_override",
-            actor,
+            who,
             {**action, "old_price": line.unit_price, "name": line.name},
         )
         if failed is not None:

@@ -132,6 +132,7 @@ def build_services(
         auth = Authenticator(operator_repo, token_state, audit, codec, pin_hasher, clock)
         operators = OperatorAdmin(operator_repo, token_state, audit, pin_hasher, codec.now)
         approvals = Approvals(auth)
+        guard = Guard(auth)
         checkout = CheckoutService(
             products,
             CartRepository(db, settings.till_name),
@@ -140,12 +141,14 @@ def build_services(
             settings.patterns,
             DiscountRepository(db),
             approvals,
+            guard,
         )
-        guard = Guard(auth)
         sessions = SessionService(auth, guard, operators, checkout)
         days = DayService(DayRepository(db, settings.till_name), audit, clock)
         sale_repo = SaleRepository(db, settings.till_name)
-        refunds = RefundService(sale_repo, approvals, audit, days, settings, clock, ids.new_id)
+        refunds = RefundService(
+            sale_repo, approvals, audit, days, settings, clock, ids.new_id, authority=guard
+        )
         sales = SaleService(
             checkout,
             sale_repo,
@@ -154,6 +157,7 @@ def build_services(
             clock,
             ReceiptPrinter(settings.printer),
             days,
+            authority=guard,
         )
         catalog = CatalogService(products, settings.patterns)
         discounts = DiscountService(DiscountRepository(db), products, audit)

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pos.auth.service import AuditSink, Identity
+from pos.auth.guard import Authority
+from pos.auth.service import AuditSink
 from pos.db.errors import StorageError
 from pos.db.sales import SaleRepository
 from pos.domain.clock import Clock
@@ -30,7 +31,12 @@ class RefundDone:
 
 
 class RefundService:
-    """Refunds need the ``refund`` scope, or a manager's approval bound to the refund."""
+    """Refunds need the ``refund`` scope, or a manager's approval bound to the refund.
+
+    Who refunds is asked of ``authority`` (the guard) when the refund is made, so a
+    refund that runs after a manager's approval, or after the session ended, is
+    checked then, not under an identity captured before.
+    """
 
     def __init__(
         self,
@@ -41,7 +47,10 @@ class RefundService:
         settings: StoreSettings,
         clock: Clock,
         new_id: Callable[[], str],
+        *,
+        authority: Authority,
     ) -> None:
+        self.authority = authority
         self.sales = sales
         self.approvals = approvals
         self.audit = audit
@@ -68,14 +77,16 @@ class RefundService:
         receipt_no: int,
         quantities: dict[int, int],
         method: str,
-        actor: Identity,
         approval: str | None = None,
     ) -> RefundDone:
-        """Pay back the chosen quantities, in one transaction with the approval and audit.
+        """Pay back the chosen quantities, in one transaction with the approval and audit,
+        for the current operator (asked of the guard now).
 
         Raises:
+            LoginRequired: the session has ended: nothing was refunded.
             RefundFailed: not allowed, nothing to refund, too much, or not saved.
         """
+        actor = self.authority.current()
         if method not in ("cash", "card"):
             raise RefundFailed("Refund to cash or card")
         quantities = {k: v for k, v in quantities.items() if v > 0}

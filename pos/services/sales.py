@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
-from pos.auth.service import AuditSink, Identity
+from pos.auth.guard import Authority, OverrideRequired
+from pos.auth.service import AuditSink
 from pos.db.errors import StorageError
 from pos.db.reports import day_figures
 from pos.db.sales import SaleRepository, find_sales
@@ -43,7 +44,13 @@ class SaleFailed(Exception):
 
 
 class SaleService:
-    """Payment and completion of the open cart."""
+    """Payment and completion of the open cart.
+
+    Who completes a sale or prints a copy is asked of ``authority`` (the guard) at the
+    moment it happens, never taken from an identity a screen captured earlier: a
+    session that ended in between (operator deactivated, PIN changed, logged out)
+    saves nothing.
+    """
 
     def __init__(
         self,
@@ -54,7 +61,10 @@ class SaleService:
         clock: Clock,
         printer: ReceiptPrinter | None = None,
         days: DayService | None = None,
+        *,
+        authority: Authority,
     ) -> None:
+        self.authority = authority
         self.days = days
         self.printer = printer or ReceiptPrinter("none")
         self.checkout = checkout
@@ -77,15 +87,22 @@ class SaleService:
         except StorageError:
             return None
 
-    def complete(self, tender: Tender, actor: Identity) -> Completed:
+    def complete(self, tender: Tender) -> Completed:
         """Write the sale, its lines, discounts and payments and drop the cart, in one
-        transaction; then start a new cart.
+        transaction; then start a new cart. The sale is the current operator's: the
+        guard is asked now, so a session that has ended saves nothing.
 
         Raises:
+            LoginRequired: the session has ended: nothing was saved (the cart and the
+                tender are kept; after a login a retry is safe).
             SaleFailed: nothing was saved (the cart is kept; a retry is safe).
         """
         if not tender.complete:
             raise SaleFailed("Something is still to pay")
+        try:
+            actor = self.authority.require("sale")
+        except OverrideRequired as exc:
+            raise SaleFailed(f"Sale NOT saved: {exc}") from None
         if self.days is not None:
             try:
                 self.days.check_open()
@@ -200,12 +217,18 @@ class SaleService:
     def receipt(self, receipt_no: int) -> str | None:
         return self.sales.receipt_text(receipt_no)
 
-    def reprint(self, receipt_no: int, actor: Identity) -> str:
-        """Print a saved receipt again, marked COPY; returns what was printed.
+    def reprint(self, receipt_no: int) -> str:
+        """Print a saved receipt (of a sale or a refund) again, marked COPY, for the
+        current operator (asked of the guard now); returns what was printed.
 
         Raises:
+            LoginRequired: the session has ended: nothing was printed.
             PrinterError: not printed (the message says why).
         """
+        try:
+            actor = self.authority.require("sale")
+        except OverrideRequired as exc:
+            raise PrinterError(str(exc)) from None
         text = self.sales.receipt_text(receipt_no)
         if text is None:
             raise PrinterError(f"no receipt {format_receipt_no(receipt_no)} on this till")

@@ -121,6 +121,11 @@ def test_forged_good_token_is_accepted(codec: TokenCodec) -> None:
         ),  # PyJWT refuses a non-string kid itself
         (lambda: forge(good_claims(), headers={"jku": "https://evil/keys"}), t.ForbiddenHeader),
         (lambda: forge(good_claims(), headers={"jwk": {"kty": "oct"}}), t.ForbiddenHeader),
+        (lambda: forge(good_claims(), headers={"x5u": "https://evil/cert.pem"}), t.ForbiddenHeader),
+        (
+            lambda: forge(good_claims(), headers={"x5c": ["MIIBszCCAVmgAwIBAgIU"]}),
+            t.ForbiddenHeader,
+        ),
         (lambda: forge(good_claims(), headers={"crit": ["exp-ext"]}), t.Malformed),
         (lambda: forge(good_claims(), key=b"k" * 64, algorithm="HS512"), t.WrongAlgorithm),
         (

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from pos.auth.guard import LoginRequired
 from pos.auth.roles import scopes_for
 from pos.auth.service import Identity
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.checkout import Change, CheckoutService
 from pos.services.container import Services, build_services
-from tests.conftest import FAST_HASHER
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 
 BOSS = Identity("9001", "Demo Manager", "manager", scopes_for("manager"))
 CLERK = Identity("1001", "Demo Cashier", "cashier", scopes_for("cashier"))
@@ -137,7 +138,7 @@ def test_embedded_weight_and_price(co: CheckoutService) -> None:
     assert "scan the price label" in refused.message
 
 
-def test_line_edits(co: CheckoutService) -> None:
+def test_line_edits(co: CheckoutService, services: Services) -> None:
     co.submit(PEN)
     line_no = co.cart.lines[0].line_no
     co.change_quantity(line_no, +1)
@@ -153,8 +154,15 @@ def test_line_edits(co: CheckoutService) -> None:
     assert too_many.message == "'10000' is not a quantity"
     assert co.change_quantity(line_no, 9_999).error  # over the line limit
     assert qtys(co) == [(PEN, 12)]
+    with pytest.raises(LoginRequired):  # nobody logged in: the guard refuses the void
+        co.void_line(line_no)
+    services.sessions.login(*CASHIER)
     assert co.void_line(line_no).error  # no operator with the void scope: refused
     assert co.set_quantity(line_no, "3", CLERK).error  # fewer is a void of units
+    services.guard.logout()
+    services.sessions.login(*MANAGER)
+    assert co.set_quantity(line_no, "3", CLERK).error  # not who is logged in now
+    assert qtys(co) == [(PEN, 12)]
     assert co.set_quantity(line_no, "3", BOSS).change is Change.LINE
     removed = co.void_line(line_no, BOSS)
     assert removed.change is Change.REMOVED
@@ -196,11 +204,14 @@ def test_quantity_applies_only_while_the_scanned_line_is_selected(co: CheckoutSe
     assert qtys(co) == [(PEN, 1), (LEMON, 6)]
 
 
-def test_void_cart(co: CheckoutService) -> None:
+def test_void_cart(co: CheckoutService, services: Services) -> None:
     co.submit(PEN)
     co.submit(LEMON)
+    services.sessions.login(*CASHIER)
     assert co.void_cart(CLERK).error  # a cashier may not
     assert len(co.cart) == 2
+    services.guard.logout()
+    services.sessions.login(*MANAGER)
     outcome = co.void_cart(BOSS)
     assert outcome.change is Change.RELOAD
     assert len(co.cart) == 0
@@ -238,6 +249,7 @@ def test_park_and_recall(demo_db: Path, clock: FixedClock) -> None:
     services.close()
 
     services = reopen(demo_db, clock)  # parked carts survive a restart
+    services.sessions.login(*MANAGER)
     co = services.checkout
     parked = co.parked()
     assert [(p.lines, p.items, p.total) for p in parked] == [(1, 2, 240), (1, 1, 50)]
@@ -256,6 +268,7 @@ def test_park_and_recall(demo_db: Path, clock: FixedClock) -> None:
 def test_storage_failure_keeps_the_cart_and_says_not_saved(
     co: CheckoutService, services: Services
 ) -> None:
+    services.sessions.login(*MANAGER)
     co.submit(PEN)
     services.db.execute_sql("PRAGMA query_only = 1")  # every write now fails inside SQLite
     outcome = co.submit(PEN)

@@ -28,7 +28,7 @@ def sell(services: Services, code: str, cash: int) -> None:
     services.checkout.submit(code, actor=who)
     tender = services.sales.start()
     tender.cash(cash)
-    services.sales.complete(tender, who)
+    services.sales.complete(tender)
 
 
 def test_z_report_cash_up_and_a_closed_day(services: Services, clock: FixedClock) -> None:
@@ -53,7 +53,7 @@ def test_z_report_cash_up_and_a_closed_day(services: Services, clock: FixedClock
     services.days.open_day(5000, boss)  # a 50.00 float
     tender = services.sales.start()
     tender.cash(tender.due)
-    services.sales.complete(tender, boss)
+    services.sales.complete(tender)
     clock.advance(hours=8)
     second = services.days.close_day(5120, boss)
     assert (second.day.z_no, second.day.expected, second.difference) == (2, 5120, 0)
@@ -92,11 +92,11 @@ def test_refunds_come_off_the_vat_rates_and_show_per_operator(
         services.checkout.submit(code, actor=who)  # 2 pens at 20%, lemons at 0%
     tender = services.sales.start()
     tender.cash(tender.due)
-    services.sales.complete(tender, who)
+    services.sales.complete(tender)
     before = services.sales.x_report()[1]
     assert {r: g for r, _, _, g in before.vat} == {0: 50, 2000: 240}
     pen = next(line for line in services.refunds.lines(1) or [] if line.name.startswith("Highl"))
-    services.refunds.refund(1, {pen.line_no: 1}, "cash", boss)  # 1.20 back, 0.20 of it VAT
+    services.refunds.refund(1, {pen.line_no: 1}, "cash")  # 1.20 back, 0.20 of it VAT
     after = services.sales.x_report()[1]
     assert [(r, n, v, g) for r, n, v, g in after.vat] == [(0, 50, 0, 50), (2000, 100, 20, 120)]
     assert sum(g for *_, g in after.vat) == after.net == 170

@@ -240,7 +240,7 @@ def test_history_lists_a_refund(snap_compare, app_factory: AppFactory) -> None: 
             await sell(pilot, code)
         services = pilot.app.services  # type: ignore[attr-defined]
         pen = (services.refunds.lines(1) or [])[0]
-        services.refunds.refund(1, {pen.line_no: 1}, "card", services.guard.identity)
+        services.refunds.refund(1, {pen.line_no: 1}, "card")
         await pilot.press("f11")
         await settle(pilot)
 

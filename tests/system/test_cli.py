@@ -188,3 +188,288 @@ def test_the_till_refuses_a_missing_explicit_database(runner: CliRunner, tmp_pat
     assert code == 1
     assert "No database at" in out
     assert not (tmp_path / "typo.sqlite").exists()
+
+
+# ---------------------------------------------------------------- operators, keys, audit
+
+
+def _os_actor() -> str:
+    import os
+    import pwd
+
+    return f"os:{pwd.getpwuid(os.getuid()).pw_name}"
+
+
+def _log(db: Path) -> list[tuple[int, str | None, str, str]]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(
+            "SELECT seq, operator, event, details FROM audit_log ORDER BY seq"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def _services(db: Path):  # type: ignore[no-untyped-def]
+    from pos.domain.clock import SystemClock, UuidIds
+    from pos.services.container import build_services
+
+    return build_services(db, clock=SystemClock(), ids=UuidIds())
+
+
+@pytest.fixture
+def till_db(runner: CliRunner, tmp_path: Path) -> Path:
+    """A database made by ``pos init`` (no demo), with operator 42 added on the CLI."""
+    db = tmp_path / "till.sqlite"
+    assert run(runner, "init", "--db", str(db))[0] == 0
+    result = runner.invoke(
+        cli,
+        ["operators", "add", "--db", str(db), "--number", "42", "--name", "Alex"]
+        + ["--role", "cashier"],
+        input="8264\n",
+    )
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_the_demo_operators_log_in_after_init_demo(runner: CliRunner, tmp_path: Path) -> None:
+    from tests.conftest import CASHIER, MANAGER
+
+    db = tmp_path / "till.sqlite"
+    code, out = run(runner, "init", "--db", str(db), "--demo")
+    assert code == 0
+    assert "cashier 1001 (PIN 2580), manager 9001 (PIN 7391)" in out
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "**1001, PIN 2580**" in readme  # the README lists the same operators
+    assert "**9001, PIN 7391**" in readme
+    services = _services(db)
+    try:
+        cashier = services.auth.login(*CASHIER).identity
+        manager = services.auth.login(*MANAGER).identity
+    finally:
+        services.close()
+    assert (cashier.name, cashier.role) == ("Demo Cashier", "cashier")
+    assert (manager.name, manager.role) == ("Demo Manager", "manager")
+    assert "operators:edit" in manager.scopes
+    code, out = run(runner, "operators", "list", "--db", str(db))
+    assert [line.split()[:3] for line in out.splitlines()] == [
+        ["1001", "cashier", "active"],
+        ["9001", "manager", "active"],
+    ]
+
+
+def test_operators_list_shows_no_pin(runner: CliRunner, till_db: Path) -> None:
+    code, out = run(runner, "operators", "list", "--db", str(till_db))
+    assert code == 0
+    assert out.split() == ["42", "cashier", "active", "Alex"]
+    assert "8264" not in out
+    assert "argon2" not in out
+
+
+def test_operators_set_pin_reads_stdin_and_ends_the_old_pin(
+    runner: CliRunner, till_db: Path
+) -> None:
+    from pos.auth.service import LoginFailed
+
+    result = runner.invoke(
+        cli, ["operators", "set-pin", "--db", str(till_db), "--number", "42"], input="3691\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "new PIN set for 42"
+    assert "3691" not in result.output
+    services = _services(till_db)
+    try:
+        with pytest.raises(LoginFailed):
+            services.auth.login("42", "8264")
+        assert services.auth.login("42", "3691").identity.number == "42"
+    finally:
+        services.close()
+    bad = runner.invoke(
+        cli, ["operators", "set-pin", "--db", str(till_db), "--number", "42"], input="1234\n"
+    )
+    assert bad.exit_code == 1  # a run of digits: refused, the PIN is unchanged
+    missing = runner.invoke(
+        cli, ["operators", "set-pin", "--db", str(till_db), "--number", "77"], input="3691\n"
+    )
+    assert missing.exit_code == 1
+    assert "no operator 77" in missing.output
+
+
+def test_operators_deactivate(runner: CliRunner, till_db: Path) -> None:
+    from pos.auth.service import LoginFailed
+
+    code, out = run(runner, "operators", "deactivate", "--db", str(till_db), "--number", "42")
+    assert (code, out.strip()) == (0, "deactivated 42")
+    code, out = run(runner, "operators", "list", "--db", str(till_db))
+    assert out.split()[:3] == ["42", "cashier", "inactive"]
+    services = _services(till_db)
+    try:
+        with pytest.raises(LoginFailed):
+            services.auth.login("42", "8264")
+    finally:
+        services.close()
+    code, out = run(runner, "operators", "deactivate", "--db", str(till_db), "--number", "77")
+    assert code == 1
+    assert "no operator 77" in out
+
+
+def test_operators_unlock(runner: CliRunner, till_db: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pos.auth.service import LoginFailed
+    from pos.db.auth_repositories import OperatorRepository
+    from pos.db.database import open_database
+
+    database = open_database(till_db)
+    OperatorRepository(database).record_failure("42", datetime.now(UTC) + timedelta(minutes=30))
+    database.close()
+    code, out = run(runner, "operators", "list", "--db", str(till_db))
+    assert "locked until" in out
+    services = _services(till_db)
+    try:
+        with pytest.raises(LoginFailed, match="locked until"):
+            services.auth.login("42", "8264")
+    finally:
+        services.close()
+    code, out = run(runner, "operators", "unlock", "--db", str(till_db), "--number", "42")
+    assert (code, out.strip()) == (0, "unlocked 42")
+    code, out = run(runner, "operators", "list", "--db", str(till_db))
+    assert "locked" not in out
+    services = _services(till_db)
+    try:
+        assert services.auth.login("42", "8264").identity.number == "42"
+    finally:
+        services.close()
+
+
+def test_keys_rotate_keeps_the_old_key_for_its_tokens(runner: CliRunner, till_db: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pos.auth.keys import key_file_for, load_keyring
+
+    keys = key_file_for(till_db)
+    before = load_keyring(keys, datetime.now(UTC))
+    code, out = run(runner, "keys", "rotate", "--db", str(till_db))
+    assert code == 0
+    kid = out.strip().removeprefix("new signing key ")
+    after = load_keyring(keys, datetime.now(UTC))
+    assert after.current == kid != before.current
+    assert before.current in after.keys  # still verifies the tokens it signed
+    assert oct(keys.stat().st_mode & 0o777) == "0o600"
+    seq, operator, event, details = _log(till_db)[-1]
+    assert (operator, event) == (_os_actor(), "key_rotation")
+    assert kid in details
+
+
+def test_every_cli_change_is_attributed_to_the_os_user(runner: CliRunner, till_db: Path) -> None:
+    for args in (
+        ["operators", "unlock", "--number", "42"],
+        ["operators", "deactivate", "--number", "42"],
+        ["keys", "rotate"],
+    ):
+        assert run(runner, *args[:2], "--db", str(till_db), *args[2:])[0] == 0, args
+    assert (
+        runner.invoke(
+            cli, ["operators", "set-pin", "--db", str(till_db), "--number", "42"], input="3691\n"
+        ).exit_code
+        == 0
+    )
+    log = _log(till_db)
+    assert [event for _, _, event, _ in log] == [
+        "operator_added",
+        "operator_unlocked",
+        "operator_deactivated",
+        "key_rotation",
+        "operator_pin_changed",
+    ]
+    assert {operator for _, operator, _, _ in log} == {_os_actor()}
+    code, out = run(runner, "audit", "--db", str(till_db))
+    assert code == 0
+    assert all(_os_actor() in line for line in out.splitlines())
+    assert "(command line)" in out
+
+
+def test_cli_actor_without_an_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import pwd
+
+    from pos.cli import cli_actor
+
+    def no_account(uid: int) -> object:
+        raise KeyError(uid)
+
+    monkeypatch.setattr(pwd, "getpwuid", no_account)
+    monkeypatch.setenv("USER", "someone-else")  # the environment is not believed
+    assert cli_actor() == f"os:uid{os.getuid()}"
+
+
+def _audit_at(db: Path, moments: list[str]) -> None:
+    """Audit entries written at the given UTC moments (as a till would)."""
+    from datetime import datetime
+
+    from pos.auth.keys import key_file_for, load_audit_key
+    from pos.db.auth_repositories import AuditRepository
+    from pos.db.database import open_database
+    from pos.domain.clock import FixedClock
+
+    database = open_database(db)
+    try:
+        key = load_audit_key(key_file_for(db))
+        for i, moment in enumerate(moments):
+            clock = FixedClock(datetime.fromisoformat(moment))
+            AuditRepository(database, clock, "Till 1", key).append("login", "1001", {"n": i})
+    finally:
+        database.close()
+
+
+def test_audit_prints_the_log_and_since_filters_it(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "till.sqlite"
+    run(runner, "init", "--db", str(db))
+    _audit_at(
+        db, ["2026-03-14T09:00:00+00:00", "2026-03-14T12:30:00+00:00", "2026-03-15T08:00:00+00:00"]
+    )
+    code, out = run(runner, "audit", "--db", str(db))
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].split()[:3] == ["1", "2026-03-14T09:00:00+00:00", "Till"]
+    assert '{"n":0}' in lines[0]
+    code, out = run(runner, "audit", "--db", str(db), "--since", "2026-03-14T12:00")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["2", "3"]
+    code, out = run(runner, "audit", "--db", str(db), "--since", "2026-03-15")
+    assert [line.split()[0] for line in out.splitlines()] == ["3"]
+    code, out = run(runner, "audit", "--db", str(db), "--since", "2027-01-01")
+    assert (code, out) == (0, "")
+
+
+def test_audit_verify_ok_then_names_the_edited_entry(runner: CliRunner, till_db: Path) -> None:
+    run(runner, "keys", "rotate", "--db", str(till_db))
+    run(runner, "operators", "unlock", "--db", str(till_db), "--number", "42")
+    code, out = run(runner, "audit", "verify", "--db", str(till_db))
+    assert code == 0
+    assert out.startswith("audit log intact: 3 entries; newest entry 3, hash ")
+    con = sqlite3.connect(till_db)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        con.execute("UPDATE audit_log SET operator = 'someone' WHERE seq = 2")
+    # someone who drops the guard can edit an entry, but the chain shows which
+    con.execute("DROP TRIGGER audit_log_no_update")
+    con.execute("UPDATE audit_log SET operator = 'someone' WHERE seq = 2")
+    con.commit()
+    con.close()
+    code, out = run(runner, "audit", "verify", "--db", str(till_db))
+    assert code == 1
+    assert "the audit log is broken at entry 2" in out
+
+
+def test_audit_verify_names_a_removed_entry(runner: CliRunner, till_db: Path) -> None:
+    run(runner, "keys", "rotate", "--db", str(till_db))
+    run(runner, "operators", "unlock", "--db", str(till_db), "--number", "42")
+    con = sqlite3.connect(till_db)
+    con.execute("DROP TRIGGER audit_log_no_delete")
+    con.execute("DELETE FROM audit_log WHERE seq = 2")
+    con.commit()
+    con.close()
+    code, out = run(runner, "audit", "verify", "--db", str(till_db))
+    assert code == 1
+    assert "the audit log is broken at entry 2" in out

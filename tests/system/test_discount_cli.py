@@ -52,6 +52,17 @@ def test_export_then_import_round_trips(db: Path, tmp_path: Path) -> None:
     exported = json.loads(first.read_text())["discounts"]
     original = json.loads(DEMO_DISCOUNTS.read_text())["discounts"]
     assert sorted(exported, key=lambda r: r["name"]) == sorted(original, key=lambda r: r["name"])
+    # each rule saved from the command line is in the audit log, under the OS account
+    import sqlite3
+
+    from pos.cli import cli_actor
+
+    con = sqlite3.connect(db)
+    saved = con.execute(
+        "SELECT DISTINCT operator FROM audit_log WHERE event = 'discount_rule_saved'"
+    ).fetchall()
+    con.close()
+    assert saved == [(cli_actor(),)]
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ def _sell(services, codes: list[str], card: int = 0) -> None:  # type: ignore[no
     if card:
         tender.card(card)
     tender.cash(tender.remaining + 1000)  # with 10.00 change
-    services.sales.complete(tender, who)
+    services.sales.complete(tender)
 
 
 def test_x_report_adds_up(shop_db: Path, clock: FixedClock) -> None:

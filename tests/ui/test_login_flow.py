@@ -221,3 +221,71 @@ async def test_a_session_that_ends_locks_the_till_at_once(app_factory: AppFactor
         )
         await pilot.press("f6")  # nothing behind the login works without a session
         assert isinstance(app.screen, LoginScreen)
+
+
+async def test_an_approval_after_the_session_ended_does_nothing(app_factory: AppFactory) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerOverrideModal)
+        # while the manager walks over, the cashier is deactivated elsewhere
+        app.services.operators.deactivate("1001", by="9001")
+        await log_in(pilot, *MANAGER)  # the manager approves: the void is checked again now
+        assert isinstance(app.screen, LoginScreen)  # the session is gone: the till locked
+        assert app.services.guard.session is None
+        assert len(app.services.checkout.cart) == 1  # nothing was voided
+        log = [e.event for e in app.services.audit.entries()]
+        assert "void" not in log
+        assert "override" not in log  # the approval was not used up either
+
+
+async def test_a_shorter_idle_setting_locks_sooner(app_factory: AppFactory, demo_db: Path) -> None:
+    from pos.db.database import open_database
+    from pos.db.repositories import SettingsRepository
+
+    database = open_database(demo_db)
+    SettingsRepository(database).set("idle_lock_minutes", "2")
+    database.close()
+    now = [1000.0]
+    app = app_factory(login=CASHIER, idle_clock=lambda: now[0])
+    assert app.idle_limit == 120
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        now[0] += 119
+        app.tick()
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)  # 1:59: still open
+        await pilot.press("escape")  # a key press starts the two minutes again
+        now[0] += 119
+        app.tick()
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)  # 1:59 after the key press
+        now[0] += 1
+        app.tick()
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)  # 2:00: locked, long before 15 minutes
+        assert app.services.guard.session is None
+        await log_in(pilot, *CASHIER)
+        assert rows(app) == 1
+
+
+async def test_the_idle_lock_keeps_a_payment_in_progress(app_factory: AppFactory) -> None:
+    from textual.widgets import Digits
+
+    from pos.screens.payment import PaymentScreen
+
+    now = [1000.0]
+    app = app_factory(login=CASHIER, idle_clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10", "1", "f2")  # 1.00 of 1.20 paid in cash
+        await settle(pilot)
+        now[0] += 15 * 60
+        app.tick()
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await log_in(pilot, *CASHIER)
+        assert isinstance(app.screen, PaymentScreen)  # the payment taken is still there
+        assert app.screen.query_one("#due", Digits).value == "0.20"

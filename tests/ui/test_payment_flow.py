@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.widgets import Digits
+import pytest
+from click.testing import CliRunner
+from textual.widgets import Digits, Label
 
 from pos.app import PosApp
-from pos.screens import ScanScreen
+from pos.auth.guard import LoginRequired
+from pos.cli import cli
+from pos.screens import LoginScreen, ScanScreen
 from pos.screens.payment import PaymentScreen, ReceiptScreen
 from pos.widgets import CartTable, MessageLine
-from tests.conftest import CASHIER
+from tests.conftest import CASHIER, MANAGER
 from tests.ui.helpers import burst, scan, sell, settle
 
 SIZE = (100, 30)
@@ -158,7 +163,7 @@ def test_history_search_by_day(app_factory: AppFactory) -> None:
     checkout.submit(PEN, actor=app.services.guard.identity)
     tender = app.services.sales.start()
     tender.cash(tender.due)
-    app.services.sales.complete(tender, app.services.guard.identity)
+    app.services.sales.complete(tender)
     today = date(2026, 3, 14).isoformat()  # the fixed clock's day
     assert [r.receipt_no for r in app.services.sales.history(today)] == [1]
     assert app.services.sales.history("2026-03-15") == []
@@ -313,6 +318,166 @@ def test_tax_exclusive_prices_add_the_vat(app_factory: AppFactory, demo_db: Path
     tender = app.services.sales.start()
     assert tender.due == 144
     tender.cash(200)
-    done = app.services.sales.complete(tender, who)
+    done = app.services.sales.complete(tender)
     assert "VAT" in done.receipt_text
     assert "1.44" in done.receipt_text
+
+
+# ---------------------------------------------------------------- the session ends mid-sale
+
+
+async def _pay_but_one_step(app: PosApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """A pen in the cart, 1.00 of its 1.20 paid in cash: F5 would complete the sale."""
+    await scan(pilot, PEN)
+    await pilot.press("f10")
+    await settle(pilot)
+    burst(app, "1")
+    await pilot.press("f2")
+    await settle(pilot)
+    assert isinstance(app.screen, PaymentScreen)
+    assert app.screen.query_one("#due", Digits).value == "0.20"
+
+
+def _login_text(app: PosApp) -> str:
+    return str(app.screen.query_one("#login-message", Label).render())
+
+
+def _payment_under(app: PosApp) -> PaymentScreen:
+    return next(s for s in app.screen_stack if isinstance(s, PaymentScreen))
+
+
+async def _log_in(pilot, number: str, pin: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*number, "enter", *pin, "enter")
+    await settle(pilot)
+
+
+async def test_a_cashier_deactivated_mid_payment_saves_nothing(
+    app_factory: AppFactory, demo_db: Path
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_but_one_step(app, pilot)
+        # a manager deactivates 1001 from another process while the cashier is paying
+        result = CliRunner().invoke(
+            cli, ["operators", "deactivate", "--db", str(demo_db), "--number", "1001"]
+        )
+        assert result.exit_code == 0, result.output
+        await pilot.press("f5")  # the rest in cash: the sale would be saved now
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)  # the till locked at once
+        assert app.services.guard.session is None
+        assert "Sale NOT saved" in _login_text(app)
+        assert "log in again" in _login_text(app).lower()
+        con = sqlite3.connect(demo_db)
+        assert con.execute("SELECT count(*) FROM sale").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM payment").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM cart_line").fetchone() == (1,)  # cart kept
+        events = [e.event for e in app.services.audit.entries()]
+        assert "sale_completed" not in events
+        assert "token_refused" in events
+        # the payment screen is still there under the login, with what was taken
+        payment = _payment_under(app)
+        assert [(p.tendered, p.amount) for p in payment.tender.payments] == [(100, 100), (20, 20)]
+        await _log_in(pilot, *CASHIER)  # deactivated: cannot log back in
+        assert isinstance(app.screen, LoginScreen)
+        await pilot.press("escape")
+        await _log_in(pilot, *MANAGER)  # a manager may carry on with the cashier's cart
+        assert app.screen is payment
+        assert "NOT saved yet" in str(payment.query_one(MessageLine).render())
+        await pilot.press("f10")  # save again
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+    # the sale is the manager's, who completed it, with both payments
+    assert con.execute("SELECT receipt_no, total, operator FROM sale").fetchall() == [
+        (1, 120, "9001")
+    ]
+    assert con.execute("SELECT method, amount FROM payment ORDER BY id").fetchall() == [
+        ("cash", 100),
+        ("cash", 20),
+    ]
+    con.close()
+
+
+async def test_a_pin_change_mid_payment_saves_nothing_until_the_new_login(
+    app_factory: AppFactory, demo_db: Path
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_but_one_step(app, pilot)
+        app.services.operators.set_pin("1001", "3691", by="9001")  # ends every token
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert "Sale NOT saved" in _login_text(app)
+        con = sqlite3.connect(demo_db)
+        assert con.execute("SELECT count(*) FROM sale").fetchone() == (0,)
+        assert len(_payment_under(app).tender.payments) == 2
+        await _log_in(pilot, *CASHIER)  # the old PIN no longer works
+        assert isinstance(app.screen, LoginScreen)
+        await pilot.press("escape")
+        # tokens issued in the second of the change are cut off: log in a moment later
+        app.services.auth.codec._now = lambda: time.time() + 2
+        await _log_in(pilot, "1001", "3691")
+        assert isinstance(app.screen, PaymentScreen)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+    assert con.execute("SELECT total, operator FROM sale").fetchall() == [(120, "1001")]
+    con.close()
+
+
+async def test_a_reprint_after_deactivation_is_refused(
+    app_factory: AppFactory, demo_db: Path
+) -> None:
+    from pos.screens.history import SaleReceiptModal
+
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await sell(pilot, PEN)
+        await pilot.press("f11")
+        await settle(pilot)
+        await pilot.press("enter")  # sale 0001's receipt
+        await settle(pilot)
+        assert isinstance(app.screen, SaleReceiptModal)
+        app.services.operators.deactivate("1001", by="9001")
+        await pilot.press("f2")  # print a copy
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.services.guard.session is None
+        assert "reprint" not in [e.event for e in app.services.audit.entries()]
+
+
+async def test_a_copy_from_the_receipt_screen_after_deactivation_is_refused(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        app.services.operators.deactivate("1001", by="9001")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert "reprint" not in [e.event for e in app.services.audit.entries()]
+
+
+def test_the_sale_service_asks_the_guard_when_it_saves(app_factory: AppFactory) -> None:
+    """Enforced in the service, whatever a screen does: no session, no sale, no copy."""
+    app = app_factory(login=CASHIER)
+    services = app.services
+    services.checkout.submit(PEN, actor=services.guard.identity)
+    tender = services.sales.start()
+    tender.cash(tender.due)
+    services.operators.deactivate("1001", by="9001")
+    with pytest.raises(LoginRequired):
+        services.sales.complete(tender)
+    assert len(services.checkout.cart) == 1  # kept
+    with pytest.raises(LoginRequired):
+        services.sales.reprint(1)
+    services.sessions.login(*MANAGER)
+    done = services.sales.complete(tender)  # the same tender, once someone is logged in
+    assert done.receipt_no == 1
