@@ -1,7 +1,8 @@
 """Receipt printers (python-escpos): a file or device, a network printer, or none.
 
 The setting ``printer`` is ``none`` (the default), ``host:port`` for a network
-printer, or a path (``/dev/usb/lp0``, or a file to collect the bytes). Printing
+printer, or a path (``/dev/usb/lp0``, or a file to collect the bytes: each receipt
+is appended to it). Printing
 happens after the sale is saved and never blocks or undoes it: a missing, offline
 or paperless printer gives a message, and the receipt can be printed again later
 (marked COPY).
@@ -10,10 +11,13 @@ or paperless printer gives a message, and the receipt can be printed again later
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import stat
 from collections.abc import Callable
 from typing import Any
 
+from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import File, Network
 
 NETWORK = re.compile(r"^(?P<host>[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
@@ -25,6 +29,33 @@ class PrinterError(Exception):
     """The receipt was not printed; ``str()`` says why (the sale is saved regardless)."""
 
 
+def is_device_path(path: str) -> bool:
+    """A character or block device, or a FIFO: anything but a regular (or new) file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # a new file (or an unreachable path: opening it says why)
+    return not stat.S_ISREG(mode)
+
+
+class FilePrinter(File):
+    """python-escpos's ``File`` opens with ``"wb"``, so every receipt would overwrite the
+    one before it: a regular file is appended to, a device is written as it is."""
+
+    def open(self, raise_not_found: bool = True) -> None:
+        if self._device:
+            self.close()
+        mode = "wb" if is_device_path(self.devfile) else "ab"
+        try:
+            self.device = open(self.devfile, mode)  # noqa: SIM115 - closed by close()
+        except OSError as exc:
+            self.device = None
+            if raise_not_found:
+                raise DeviceNotFoundError(
+                    f"Could not open the specified file {self.devfile}:\n{exc}"
+                ) from exc
+
+
 def printer_from_setting(value: str) -> Callable[[], Any] | None:
     """A function that opens the printer the setting names, or None for no printer."""
     value = value.strip()
@@ -34,7 +65,7 @@ def printer_from_setting(value: str) -> Callable[[], Any] | None:
     if match:
         host, port = match["host"], int(match["port"])
         return lambda: Network(host, port=port, timeout=3)
-    return lambda: File(devfile=value)
+    return lambda: FilePrinter(devfile=value)
 
 
 def print_receipt(printer: Any, text: str, *, open_drawer: bool) -> None:

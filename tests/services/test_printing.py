@@ -12,7 +12,13 @@ from pos.app import PosApp
 from pos.db.database import open_database
 from pos.db.repositories import SettingsRepository
 from pos.screens.payment import ReceiptScreen
-from pos.services.printing import PrinterError, ReceiptPrinter, print_receipt, printer_from_setting
+from pos.services.printing import (
+    PrinterError,
+    ReceiptPrinter,
+    is_device_path,
+    print_receipt,
+    printer_from_setting,
+)
 from pos.widgets import MessageLine
 from tests.conftest import CASHIER
 from tests.ui.helpers import scan, settle
@@ -54,6 +60,21 @@ def test_a_broken_printer_is_a_printer_error() -> None:
         ReceiptPrinter("/no/such/folder/lp0").print("x", open_drawer=False)
 
 
+def test_a_file_printer_keeps_every_receipt(tmp_path: Path) -> None:
+    paper = tmp_path / "printer.bin"
+    printer = ReceiptPrinter(str(paper))
+    printer.print("First receipt, the longer one\n", open_drawer=False)
+    printer.print("Second\n", open_drawer=False)
+    out = paper.read_bytes()
+    assert out.index(b"First receipt, the longer one") < out.index(b"Second")
+    assert out.count(CUT) == 2
+    # a device is written as it is; a regular or new file is appended to
+    assert is_device_path("/dev/null")
+    assert not is_device_path(str(paper))
+    assert not is_device_path(str(tmp_path / "new.bin"))
+    ReceiptPrinter("/dev/null").print("x\n", open_drawer=False)
+
+
 def _set_printer(db: Path, value: str) -> None:
     database = open_database(db)
     SettingsRepository(database).set("printer", value)
@@ -80,8 +101,11 @@ async def test_a_sale_prints_and_a_copy_is_marked(
         assert DRAWER in first
         await pilot.press("f2")
         await settle(pilot)
-        again = paper.read_bytes()[len(first) :]
+        both = paper.read_bytes()
+        assert both.startswith(first)  # the copy is added after the receipt, not over it
+        again = both[len(first) :]
         assert b"*** COPY ***" in again
+        assert b"Receipt 0001" in again
         assert DRAWER not in again
         assert "Copy printed" in str(app.screen.query_one(MessageLine).render())
         assert [e.event for e in app.services.audit.entries()][-1] == "reprint"
