@@ -14,7 +14,7 @@ from pos.auth.guard import LoginRequired, OverrideRequired
 from pos.auth.service import Identity, Session
 from pos.db.errors import StorageError
 from pos.domain.money import format_money
-from pos.domain.receipt import format_receipt_no, mark_copy
+from pos.domain.receipt import format_receipt_no
 from pos.paths import STYLES_DIR
 from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
 from pos.screens.history import HistoryScreen, SaleReceiptModal
@@ -24,7 +24,6 @@ from pos.screens.refund import RefundScreen, refund_summary
 from pos.screens.report import ReportScreen
 from pos.services.container import Services
 from pos.services.days import DayClosed
-from pos.services.printing import PrinterError
 from pos.services.refunds import RefundDone, RefundFailed
 from pos.services.sales import Completed
 
@@ -134,8 +133,13 @@ class PosApp(App[None]):
                     if isinstance(screen, ScanScreen):
                         screen.sale_completed(format_receipt_no(done.receipt_no))
 
+            sales = services.sales
             self.push_screen(
-                ReceiptScreen(done, lambda number: services.sales.reprint(number, actor)),
+                ReceiptScreen(
+                    done,
+                    lambda number: sales.reprint(number, actor),
+                    job=sales.receipt_job(done.receipt_text, open_drawer=done.cash),
+                ),
                 next_customer,
             )
 
@@ -157,25 +161,21 @@ class PosApp(App[None]):
         if not lines:
             return
 
-        def show(done: RefundDone) -> None:
+        def show(done: RefundDone, actor: Identity) -> None:
             if isinstance(self.screen, RefundScreen):
                 self.screen.dismiss(None)
-            text = done.receipt_text
-            printer = services.sales.printer
-            summary = refund_summary(done.amount, done.method, done.receipt_no)
-            if printer.configured:
-                try:  # the refund is saved whatever the printer does
-                    printer.print(text, open_drawer=done.method == "cash")
-                except PrinterError as exc:
-                    summary += f". Not printed: {exc}"
-
-            def reprint(_number: int) -> str:
-                copy = mark_copy(text, services.settings.receipt_width)
-                printer.print(copy, open_drawer=False)
-                return copy
-
-            self.push_screen(SaleReceiptModal(done.receipt_no, text, reprint))
-            self.notify(summary)
+            sales = services.sales
+            # the refund is saved: its receipt prints in the background, F2 prints a copy
+            job = sales.receipt_job(done.receipt_text, open_drawer=done.method == "cash")
+            self.push_screen(
+                SaleReceiptModal(
+                    done.receipt_no,
+                    done.receipt_text,
+                    lambda number: sales.reprint(number, actor),
+                    job=job,
+                )
+            )
+            self.notify(refund_summary(done.amount, done.method, done.receipt_no))
 
         def refund(quantities: dict[int, int], method: str) -> str | None:
             try:
@@ -199,7 +199,8 @@ class PosApp(App[None]):
                         show(
                             services.refunds.refund(
                                 receipt_no, quantities, method, requester, token
-                            )
+                            ),
+                            requester,
                         )
                     except RefundFailed as failed:
                         self.notify(str(failed), severity="error")
@@ -209,7 +210,7 @@ class PosApp(App[None]):
                 )
                 return None
             try:
-                show(services.refunds.refund(receipt_no, quantities, method, who))
+                show(services.refunds.refund(receipt_no, quantities, method, who), who)
             except RefundFailed as exc:
                 return str(exc)
             return None

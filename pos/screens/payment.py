@@ -22,7 +22,8 @@ from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.tender import Method, Tender, TenderError, quick_cash
 from pos.screens.modals import ConfirmModal
-from pos.services.printing import PrinterError
+from pos.screens.printing import PrintMessages, PrintsReceipts
+from pos.services.printing import PrinterError, PrintJob
 from pos.services.sales import Completed, SaleFailed, SaleService
 from pos.widgets import EntryLine, MessageLine
 
@@ -215,18 +216,39 @@ class ReferenceModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ReceiptScreen(Screen[None]):
-    """The receipt of the sale just completed, and the change to give."""
+class ReceiptScreen(PrintsReceipts):
+    """The receipt of the sale just completed, and the change to give. It shows at once;
+    the receipt prints in the background ("Printing…", then "Receipt printed" or why not).
+
+    Args:
+        done: The saved sale.
+        reprint: A COPY of a receipt for the printer (F2).
+        job: The receipt to print now, or None without a printer.
+    """
 
     BINDINGS = [
         Binding("enter,f10", "new_sale", "New sale", key_display="Enter", priority=True),
         Binding("f2", "print", "Print", key_display="F2", priority=True),
     ]
 
-    def __init__(self, done: Completed, reprint: Callable[[int], str] | None = None) -> None:
+    RECEIPT = PrintMessages(
+        "Printing the receipt…",
+        "Receipt printed",
+        "Not printed: {}. The sale is saved; F2 prints a copy.",
+    )
+    COPY = PrintMessages("Printing a copy…", "Copy printed", "Not printed: {}. The sale is saved.")
+
+    def __init__(
+        self,
+        done: Completed,
+        reprint: Callable[[int], PrintJob] | None = None,
+        *,
+        job: PrintJob | None = None,
+    ) -> None:
         super().__init__()
         self.done = done
         self._reprint = reprint
+        self._job = job
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="receipt-main"):
@@ -240,10 +262,8 @@ class ReceiptScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        if self.done.print_problem:
-            self._say(
-                f"Not printed: {self.done.print_problem}. The sale is saved; F2 prints a copy."
-            )
+        if self._job is not None:
+            self.start_print(self._job, self.RECEIPT)
 
     def _say(self, text: str, *, error: bool = True) -> None:
         self.query_one(MessageLine).show(text, error=error)
@@ -255,11 +275,11 @@ class ReceiptScreen(Screen[None]):
 
     def action_print(self) -> None:
         """F2: print the receipt (again), marked COPY."""
-        if self._reprint is None:
+        if self._reprint is None or self.print_busy():
             return
         try:
-            self._reprint(self.done.receipt_no)
+            job = self._reprint(self.done.receipt_no)
         except PrinterError as exc:
             self._say(f"Not printed: {exc}. The sale is saved.")
             return
-        self._say("Copy printed", error=False)
+        self.start_print(job, self.COPY)

@@ -1,16 +1,25 @@
-"""Receipts on ESC/POS printers, checked byte by byte with python-escpos's dummy printer."""
+"""Receipts on ESC/POS printers, checked byte by byte with python-escpos's dummy printer.
+
+Printing runs in a thread worker: the tests hold a printer stub on a ``threading.Event``
+to see the screen while a receipt is on its way, and await the worker for the outcome
+(never a sleep).
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from escpos.printer import Dummy
+from textual.pilot import Pilot
 
 from pos.app import PosApp
 from pos.db.database import open_database
 from pos.db.repositories import SettingsRepository
+from pos.screens import ScanScreen
+from pos.screens.history import SaleReceiptModal
 from pos.screens.payment import ReceiptScreen
 from pos.services.printing import (
     PrinterError,
@@ -20,12 +29,51 @@ from pos.services.printing import (
     printer_from_setting,
 )
 from pos.widgets import MessageLine
-from tests.conftest import CASHIER
-from tests.ui.helpers import scan, settle
+from tests.conftest import CASHIER, MANAGER
+from tests.ui.helpers import burst, scan, sell, settle
 
 CUT = b"\x1dV"  # GS V
 DRAWER = b"\x1bp"  # ESC p
 FEED = b"\x1bd"  # ESC d n: the feed escpos sends before the cut
+SIZE = (100, 30)
+PEN = "4006381333931"  # 1.20
+
+
+class StalledPrinter(Dummy):
+    """A dummy printer that hangs in its first write until the test lets it go, then
+    prints (or fails, like a printer out of paper)."""
+
+    def __init__(self, fail: str | None = None) -> None:
+        super().__init__()
+        self.reached = threading.Event()
+        self.go = threading.Event()
+        self.fail = fail
+
+    def _raw(self, msg: bytes) -> None:
+        self.reached.set()
+        assert self.go.wait(timeout=30), "the test never let the printer go"
+        if self.fail:
+            raise OSError(self.fail)
+        super()._raw(msg)
+
+
+def _message(app: PosApp) -> str:
+    return str(app.screen.query_one(MessageLine).render())
+
+
+async def _printed(pilot: Pilot[object]) -> None:
+    """Wait for the print workers, then for the screen to show their outcome."""
+    await pilot.app.workers.wait_for_complete()
+    await settle(pilot)
+
+
+async def _pay_exact_cash(pilot: Pilot[object], *codes: str) -> None:
+    for code in codes:
+        await scan(pilot, code)
+    await pilot.press("f10")
+    await settle(pilot)
+    await pilot.press("f5")
+    await settle(pilot)
 
 
 def test_receipt_bytes_cut_after_the_feed_and_kick_the_drawer_for_cash() -> None:
@@ -75,9 +123,25 @@ def test_a_file_printer_keeps_every_receipt(tmp_path: Path) -> None:
     ReceiptPrinter("/dev/null").print("x\n", open_drawer=False)
 
 
-def _set_printer(db: Path, value: str) -> None:
+def test_a_stalled_printer_gives_up_and_holds_the_next_receipt_back() -> None:
+    stalled = StalledPrinter()
+    printer = ReceiptPrinter(opener=lambda: stalled, timeout=0)
+    with pytest.raises(PrinterError, match="did not answer within 0 s"):
+        printer.print("First\n", open_drawer=False)
+    assert stalled.reached.wait(timeout=30)
+    with pytest.raises(PrinterError, match="still busy with an earlier receipt"):
+        printer.print("Second\n", open_drawer=False)  # never interleaved with the first
+    stalled.go.set()
+    printer.timeout = 30
+    printer.print("Third\n", open_drawer=False)  # waits for the first to finish
+    out = stalled.output
+    assert out.index(b"First") < out.index(b"Third")
+    assert b"Second" not in out
+
+
+def _set(db: Path, key: str, value: str) -> None:
     database = open_database(db)
-    SettingsRepository(database).set("printer", value)
+    SettingsRepository(database).set(key, value)
     database.close()
 
 
@@ -85,46 +149,156 @@ async def test_a_sale_prints_and_a_copy_is_marked(
     app_factory: Callable[..., PosApp], demo_db: Path, tmp_path: Path
 ) -> None:
     paper = tmp_path / "printer.bin"
-    _set_printer(demo_db, str(paper))
+    _set(demo_db, "printer", str(paper))
     app = app_factory(login=CASHIER)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await scan(pilot, "4006381333931")
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("f5")  # exact cash
-        await settle(pilot)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
         assert isinstance(app.screen, ReceiptScreen)
-        assert app.screen.done.printed
+        await _printed(pilot)
+        assert _message(app) == "Receipt printed"
         first = paper.read_bytes()
         assert b"Receipt 0001" in first
         assert CUT in first
         assert DRAWER in first
         await pilot.press("f2")
-        await settle(pilot)
+        await _printed(pilot)
         both = paper.read_bytes()
         assert both.startswith(first)  # the copy is added after the receipt, not over it
         again = both[len(first) :]
         assert b"*** COPY ***" in again
         assert b"Receipt 0001" in again
         assert DRAWER not in again
-        assert "Copy printed" in str(app.screen.query_one(MessageLine).render())
+        assert _message(app) == "Copy printed"
         assert [e.event for e in app.services.audit.entries()][-1] == "reprint"
+
+
+async def test_the_receipt_shows_at_once_while_the_printer_hangs(
+    app_factory: Callable[..., PosApp],
+) -> None:
+    stalled = StalledPrinter()
+    app = app_factory(login=CASHIER)
+    app.services.sales.printer = ReceiptPrinter(opener=lambda: stalled)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
+        assert isinstance(app.screen, ReceiptScreen)  # shown, the printer not done
+        assert stalled.reached.wait(timeout=30)
+        assert _message(app) == "Printing the receipt…"
+        last = app.services.sales.last_sale()
+        assert last is not None
+        assert last.receipt_no == 1
+        await pilot.press("f2")  # the screen answers keys meanwhile
+        await settle(pilot)
+        assert _message(app) == "Still printing: try again when it is done"
+        stalled.go.set()
+        await _printed(pilot)
+        assert _message(app) == "Receipt printed"
+        assert b"Receipt 0001" in stalled.output
+        assert [e.event for e in app.services.audit.entries()][-1] != "reprint"
+
+
+async def test_a_printer_that_fails_late_says_so(app_factory: Callable[..., PosApp]) -> None:
+    stalled = StalledPrinter(fail="out of paper")
+    app = app_factory(login=CASHIER)
+    app.services.sales.printer = ReceiptPrinter(opener=lambda: stalled)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
+        assert stalled.reached.wait(timeout=30)
+        stalled.go.set()
+        await _printed(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert _message(app) == (
+            "Not printed: the printer did not print (OSError: out of paper)."
+            " The sale is saved; F2 prints a copy."
+        )
+
+
+async def test_a_failure_after_the_next_sale_began_is_still_reported(
+    app_factory: Callable[..., PosApp],
+) -> None:
+    stalled = StalledPrinter(fail="out of paper")
+    app = app_factory(login=CASHIER)
+    app.services.sales.printer = ReceiptPrinter(opener=lambda: stalled)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
+        assert stalled.reached.wait(timeout=30)
+        await pilot.press("enter")  # the next customer, while the printer still hangs
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        await scan(pilot, PEN)  # the till sells on
+        stalled.go.set()
+        await _printed(pilot)
+        notes = [note.message for note in app._notifications]
+        assert any("Not printed" in n and "out of paper" in n for n in notes), notes
+
+
+async def test_a_copy_from_the_history_prints_in_the_background(
+    app_factory: Callable[..., PosApp],
+) -> None:
+    stalled = StalledPrinter()
+    stalled.go.set()
+    app = app_factory(login=CASHIER)
+    app.services.sales.printer = ReceiptPrinter(opener=lambda: stalled)
+    async with app.run_test(size=SIZE) as pilot:
+        await sell(pilot, PEN)
+        await _printed(pilot)
+        stalled.go.clear()
+        stalled.reached.clear()
+        await pilot.press("f11", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleReceiptModal)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert stalled.reached.wait(timeout=30)
+        assert _message(app) == "Printing a copy…"
+        assert [e.event for e in app.services.audit.entries()][-1] != "reprint"
+        stalled.go.set()
+        await _printed(pilot)
+        assert _message(app) == "Copy printed"
+        assert b"*** COPY ***" in stalled.output
+        assert [e.event for e in app.services.audit.entries()][-1] == "reprint"
+
+
+async def test_a_refund_receipt_prints_in_the_background(
+    app_factory: Callable[..., PosApp],
+) -> None:
+    stalled = StalledPrinter()
+    stalled.go.set()
+    app = app_factory(login=MANAGER)
+    app.services.sales.printer = ReceiptPrinter(opener=lambda: stalled)
+    async with app.run_test(size=SIZE) as pilot:
+        await sell(pilot, PEN)
+        await _printed(pilot)
+        stalled.go.clear()
+        stalled.reached.clear()
+        start = len(stalled.output)
+        await pilot.press("f11", "enter", "f4")
+        await settle(pilot)
+        burst(app, "1\n")  # one pen back ...
+        await settle(pilot)
+        await pilot.press("f2")  # ... in cash
+        await settle(pilot)
+        assert isinstance(app.screen, SaleReceiptModal)
+        assert stalled.reached.wait(timeout=30)
+        assert _message(app) == "Printing the refund receipt…"
+        stalled.go.set()
+        await _printed(pilot)
+        assert _message(app) == "Refund receipt printed"
+        out = stalled.output[start:]
+        assert b"Refund 0002" in out
+        assert b"REFUNDED" in out
+        assert DRAWER in out  # a cash refund opens the drawer
 
 
 async def test_a_dead_printer_never_loses_the_sale(
     app_factory: Callable[..., PosApp], demo_db: Path
 ) -> None:
-    _set_printer(demo_db, "/no/such/folder/lp0")
+    _set(demo_db, "printer", "/no/such/folder/lp0")
     app = app_factory(login=CASHIER)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await scan(pilot, "4006381333931")
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
         assert isinstance(app.screen, ReceiptScreen)
-        assert not app.screen.done.printed
-        message = str(app.screen.query_one(MessageLine).render())
+        await _printed(pilot)
+        message = _message(app)
         assert message.startswith("Not printed:")
         assert "The sale is saved" in message
         assert app.services.sales.last_sale() is not None
