@@ -139,6 +139,7 @@ class PosApp(App[None]):
                     done,
                     lambda number: sales.reprint(number, actor),
                     job=sales.receipt_job(done.receipt_text, open_drawer=done.cash),
+                    currency=services.settings.currency_symbol,
                 ),
                 next_customer,
             )

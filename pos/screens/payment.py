@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.renderables.digits import DIGITS
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Digits, Footer, Input, Label, Static
 
@@ -29,6 +30,19 @@ from pos.widgets import EntryLine, MessageLine
 
 MAX_AMOUNT_CHARS = 9
 """Longer input is not an amount (a scanned barcode, most likely)."""
+
+
+def big_money(minor: int, symbol: str) -> str:
+    """An amount for a ``Digits`` widget, with the currency sign if Digits can draw it
+    (``£``, ``$``, ``€``); other signs go in the label (``big_label``)."""
+    return format_money(minor, symbol if all(ch in DIGITS for ch in symbol) else "")
+
+
+def big_label(label: str, symbol: str) -> str:
+    """``Amount due``, or ``Amount due (kr)`` for a sign the digits cannot show."""
+    if not symbol or all(ch in DIGITS for ch in symbol):
+        return label
+    return f"{label} ({symbol})"
 
 
 class PaymentScreen(Screen[Completed | None]):
@@ -55,12 +69,13 @@ class PaymentScreen(Screen[Completed | None]):
         self.sales = sales
         self.actor = actor
         self.tender: Tender = sales.start()
+        self.currency = sales.settings.currency_symbol
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pay-main"):
             with Vertical(id="pay-left"):
-                yield Label("Amount due", id="due-label")
-                yield Digits(format_money(self.tender.remaining), id="due")
+                yield Label(big_label("Amount due", self.currency), id="due-label")
+                yield Digits(big_money(self.tender.remaining, self.currency), id="due")
                 yield Label("", id="quick", markup=False)
                 yield Static("", id="paid", markup=False)
             with Vertical(id="pay-right"):
@@ -80,8 +95,8 @@ class PaymentScreen(Screen[Completed | None]):
         tender = self.tender
         label = "Change" if tender.complete else "Amount due"
         amount = tender.change if tender.complete else tender.remaining
-        self.query_one("#due-label", Label).update(label)
-        self.query_one("#due", Digits).update(format_money(amount))
+        self.query_one("#due-label", Label).update(big_label(label, self.currency))
+        self.query_one("#due", Digits).update(big_money(amount, self.currency))
         options = quick_cash(tender.remaining) if not tender.complete else []
         self.query_one("#quick", Label).update(
             "   ".join(f"F{5 + i} {format_money(o)}" for i, o in enumerate(options))
@@ -224,6 +239,7 @@ class ReceiptScreen(PrintsReceipts):
         done: The saved sale.
         reprint: A COPY of a receipt for the printer (F2).
         job: The receipt to print now, or None without a printer.
+        currency: The currency sign for the change shown large.
     """
 
     BINDINGS = [
@@ -244,11 +260,13 @@ class ReceiptScreen(PrintsReceipts):
         reprint: Callable[[int], PrintJob] | None = None,
         *,
         job: PrintJob | None = None,
+        currency: str = "",
     ) -> None:
         super().__init__()
         self.done = done
         self._reprint = reprint
         self._job = job
+        self.currency = currency
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="receipt-main"):
@@ -256,8 +274,8 @@ class ReceiptScreen(PrintsReceipts):
                 yield Static(Text(self.done.receipt_text), id="receipt-text")
             with Vertical(id="receipt-side"):
                 yield Label(f"Sale {format_receipt_no(self.done.receipt_no)} saved", id="saved")
-                yield Label("Change", id="change-label")
-                yield Digits(format_money(self.done.change), id="change")
+                yield Label(big_label("Change", self.currency), id="change-label")
+                yield Digits(big_money(self.done.change, self.currency), id="change")
         yield MessageLine("", id="message")
         yield Footer(compact=True, show_command_palette=False)
 

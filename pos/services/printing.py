@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import File, Network
+from escpos.printer import Dummy, File, Network
 
 NETWORK = re.compile(r"^(?P<host>[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
 FEED_LINES = 4
@@ -77,6 +77,13 @@ def printer_from_setting(value: str) -> Callable[[], Any] | None:
         host, port = match["host"], int(match["port"])
         return lambda: Network(host, port=port, timeout=NETWORK_TIMEOUT)
     return lambda: FilePrinter(devfile=value)
+
+
+def can_print(text: str) -> bool:
+    """Whether a code page of the printer (python-escpos's default profile, which the till
+    uses) has every character of ``text``; a character without one prints as ``?``."""
+    encoder = Dummy().magic.encoder
+    return all(encoder.find_suitable_encoding(char) is not None for char in text)
 
 
 def print_receipt(printer: Any, text: str, *, open_drawer: bool) -> None:

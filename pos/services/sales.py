@@ -112,6 +112,7 @@ class SaleService:
                     vat,
                     tender.payments,
                     self.settings.tax_inclusive,
+                    currency=self.settings.currency_symbol,
                 ),
                 self.settings.receipt_width,
             )

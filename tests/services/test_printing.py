@@ -28,6 +28,7 @@ from pos.services.printing import (
     print_receipt,
     printer_from_setting,
 )
+from pos.services.store import SETTING_DEFAULTS, StoreSettings, validate_setting
 from pos.widgets import MessageLine
 from tests.conftest import CASHIER, MANAGER
 from tests.ui.helpers import burst, scan, sell, settle
@@ -93,6 +94,27 @@ def test_settings() -> None:
     assert printer_from_setting("") is None
     assert printer_from_setting("192.168.1.50:9100") is not None
     assert printer_from_setting("/dev/usb/lp0") is not None
+
+
+def test_the_currency_symbol_setting() -> None:
+    assert SETTING_DEFAULTS["currency_symbol"] == "£"
+    assert validate_setting("currency_symbol", " € ") == "€"
+    assert validate_setting("currency_symbol", "kr") == "kr"
+    assert validate_setting("currency_symbol", "CHF") == "CHF"
+    assert validate_setting("currency_symbol", "None") == "none"  # no sign at all
+    for bad in ("", "  ", "EURO", "£1", "k r", "-", "£.", "\x1b[2J", "\u202e£"):
+        with pytest.raises(ValueError, match="currency_symbol is 1 to 3"):
+            validate_setting("currency_symbol", bad)
+    with pytest.raises(ValueError, match="no code page"):
+        validate_setting("currency_symbol", "₹")  # escpos would print it as "?"
+
+
+def test_no_currency_sign(demo_db: Path) -> None:
+    database = open_database(demo_db)
+    repo = SettingsRepository(database)
+    repo.set("currency_symbol", "none")
+    assert StoreSettings.load(repo).currency_symbol == ""
+    database.close()
 
 
 def test_a_broken_printer_is_a_printer_error() -> None:
@@ -170,6 +192,35 @@ async def test_a_sale_prints_and_a_copy_is_marked(
         assert DRAWER not in again
         assert _message(app) == "Copy printed"
         assert [e.event for e in app.services.audit.entries()][-1] == "reprint"
+
+
+async def test_a_completed_sale_prints_the_pound_sign(
+    app_factory: Callable[..., PosApp],
+) -> None:
+    app = app_factory(login=CASHIER)
+    printed: list[Dummy] = []
+
+    def dummy() -> Dummy:
+        printed.append(Dummy())
+        return printed[-1]
+
+    app.services.sales.printer = ReceiptPrinter(opener=dummy)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
+        await _printed(pilot)
+    out = printed[0].output
+    cp437 = int(printed[0].profile.get_code_pages()["CP437"])
+    assert "£".encode("cp437") == b"\x9c"
+    select = b"\x1bt" + bytes([cp437])  # ESC t n: the code page the printer has
+    total = out.index(b"TOTAL")
+    assert select in out[:total]  # selected before the money (and not changed since)
+    assert out.rfind(b"\x1bt", 0, total) == out.rfind(select, 0, total)
+    line = out[total : out.index(b"\n", total)]
+    assert line.endswith(b" \x9c1.20")  # TOTAL ... £1.20
+    assert len(line) == 42  # one byte per cell: the sign keeps the columns
+    assert b"Cash" in out
+    assert b" \x9c1.20\n" in out[out.index(b"Cash") :]
+    assert "£".encode() not in out  # never the UTF-8 bytes
 
 
 async def test_the_receipt_shows_at_once_while_the_printer_hangs(
@@ -285,7 +336,7 @@ async def test_a_refund_receipt_prints_in_the_background(
         assert _message(app) == "Refund receipt printed"
         out = stalled.output[start:]
         assert b"Refund 0002" in out
-        assert b"REFUNDED" in out
+        assert b" \x9c1.20\n" in out[out.index(b"REFUNDED") :]
         assert DRAWER in out  # a cash refund opens the drawer
 
 
