@@ -25,7 +25,6 @@ from pos.screens.refund import RefundScreen, refund_summary
 from pos.screens.report import ReportScreen
 from pos.services.container import Services
 from pos.services.days import DayClosed
-from pos.services.printing import PrinterError
 from pos.services.refunds import RefundDone, RefundFailed
 from pos.services.sales import Completed
 
@@ -138,7 +137,16 @@ class PosApp(App[None]):
                     if isinstance(screen, ScanScreen):
                         screen.sale_completed(format_receipt_no(done.receipt_no))
 
-            self.push_screen(ReceiptScreen(done, services.sales.reprint), next_customer)
+            sales = services.sales
+            self.push_screen(
+                ReceiptScreen(
+                    done,
+                    sales.reprint,
+                    job=sales.receipt_job(done.receipt_text, open_drawer=done.cash),
+                    currency=services.settings.currency_symbol,
+                ),
+                next_customer,
+            )
 
         self.push_screen(PaymentScreen(services.sales), paid)
 
@@ -159,17 +167,14 @@ class PosApp(App[None]):
         def show(done: RefundDone) -> None:
             if isinstance(self.screen, RefundScreen):
                 self.screen.dismiss(None)
-            text = done.receipt_text
-            printer = services.sales.printer
-            summary = refund_summary(done.amount, done.method, done.receipt_no)
-            if printer.configured:
-                try:  # the refund is saved whatever the printer does
-                    printer.print(text, open_drawer=done.method == "cash")
-                except PrinterError as exc:
-                    summary += f". Not printed: {exc}"
-            # a copy is a reprint like any other: through the guard, and audited
-            self.push_screen(SaleReceiptModal(done.receipt_no, text, services.sales.reprint))
-            self.notify(summary)
+            sales = services.sales
+            # the refund is saved: its receipt prints in the background; a copy is a
+            # reprint like any other, through the guard, and audited
+            job = sales.receipt_job(done.receipt_text, open_drawer=done.method == "cash")
+            self.push_screen(
+                SaleReceiptModal(done.receipt_no, done.receipt_text, sales.reprint, job=job)
+            )
+            self.notify(refund_summary(done.amount, done.method, done.receipt_no))
 
         def refund(quantities: dict[int, int], method: str) -> str | None:
             try:

@@ -92,11 +92,15 @@ def parse_money(text: str, *, allow_negative: bool = False, what: str = "price")
     return value
 
 
-def format_money(minor: int) -> str:
-    """Format minor units as a decimal string: ``130`` -> ``"1.30"``, ``-5`` -> ``"-0.05"``."""
+def format_money(minor: int, symbol: str = "") -> str:
+    """Format minor units as a decimal string: ``130`` -> ``"1.30"``, ``-5`` -> ``"-0.05"``.
+
+    ``symbol`` (the currency sign, e.g. ``"£"``) goes after the minus sign:
+    ``-5, "£"`` -> ``"-£0.05"``.
+    """
     sign = "-" if minor < 0 else ""
     major, rest = divmod(abs(minor), MINOR_PER_MAJOR)
-    return f"{sign}{major}.{rest:0{MINOR_DIGITS}d}"
+    return f"{sign}{symbol}{major}.{rest:0{MINOR_DIGITS}d}"
 
 
 def format_scaled(value: int, places: int) -> str:

@@ -3,7 +3,9 @@
 Column widths come from the longest value in each column plus one space of
 padding; the name column takes what is left and long names wrap at word
 boundaries inside it. Money is right-aligned. Widths are measured in terminal
-cells, so CJK names and combining accents keep the columns straight.
+cells, so CJK names and combining accents keep the columns straight. The money
+totals (TOTAL, each payment, change, a refund's amount) carry the currency sign
+of the ``currency_symbol`` setting; the item columns stay plain figures.
 """
 
 from __future__ import annotations
@@ -104,10 +106,16 @@ def _layout(rows: Sequence[Row], width: int) -> list[list[str]]:
 
 
 def render_priced(
-    lines: Sequence[CartLine], priced: PricedBasket, item_count: int, width: int = 42
+    lines: Sequence[CartLine],
+    priced: PricedBasket,
+    item_count: int,
+    width: int = 42,
+    *,
+    currency: str = "",
 ) -> str:
     """The cart with its discounts: each item discount under the last line it used,
-    then the subtotal, the basket discounts, the total and what the customer saved."""
+    then the subtotal, the basket discounts, the total (with the ``currency`` sign) and
+    what the customer saved."""
     check_width(width)
     under: dict[int, list[AppliedDiscount]] = {}
     basket: list[AppliedDiscount] = []
@@ -134,7 +142,7 @@ def render_priced(
     totals.extend(
         label_amount(discount_label(d), "-" + format_money(d.amount), width) for d in basket
     )
-    totals.append(label_amount("TOTAL", format_money(priced.total), width))
+    totals.append(label_amount("TOTAL", format_money(priced.total, currency), width))
     if priced.discount_total:
         totals.append(label_amount("You saved", format_money(priced.discount_total), width))
     return "\n".join([*body, rule, *totals]) + "\n"
@@ -171,6 +179,8 @@ class ReceiptData:
     vat: Sequence[RateLine]
     payments: Sequence[Payment]
     inclusive: bool = True
+    currency: str = ""
+    """The currency sign on the money totals (``"£"``), or none."""
 
 
 def format_receipt_no(number: int) -> str:
@@ -187,13 +197,15 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
     if copy:
         out.append(_centre("*** COPY ***", width))
     out.append(rule)
-    body = render_priced(data.lines, data.priced, sum(line.items for line in data.lines), width)
+    money = data.currency
+    items = sum(line.items for line in data.lines)
+    body = render_priced(data.lines, data.priced, items, width, currency=money)
     lines = body.rstrip("\n").split("\n")
     if not data.inclusive:  # the TOTAL line of the body is before tax: add the tax to it
         lines = [line for line in lines if not line.startswith("TOTAL")]
         tax = sum(row.vat for row in data.vat)
         lines.append(label_amount("VAT", format_money(tax), width))
-        lines.append(label_amount("TOTAL", format_money(data.priced.total + tax), width))
+        lines.append(label_amount("TOTAL", format_money(data.priced.total + tax, money), width))
     out.extend(lines)
     out.append(rule)
     out.append(_vat_table(data.vat, width))
@@ -202,9 +214,9 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
         label = "Cash" if payment.method is Method.CASH else "Card"
         if payment.reference:
             label += f" {payment.reference}"
-        out.append(label_amount(label, format_money(payment.tendered), width))
+        out.append(label_amount(label, format_money(payment.tendered, money), width))
         if payment.change:
-            out.append(label_amount("Change", format_money(payment.change), width))
+            out.append(label_amount("Change", format_money(payment.change, money), width))
     out.append("")
     out.append(_centre("Thank you", width))
     return "\n".join(out) + "\n"
@@ -250,8 +262,10 @@ def render_refund(
     items: Sequence[tuple[str, str, int]],
     method: str,
     width: int = 42,
+    currency: str = "",
 ) -> str:
-    """A refund's receipt: what came back, and how the money went back."""
+    """A refund's receipt: what came back, and how the money went back (the totals with
+    the ``currency`` sign)."""
     check_width(width)
     rule = "-" * width
     out = [_centre(store, width), label_amount(till, f"Refund {format_receipt_no(number)}", width)]
@@ -262,6 +276,6 @@ def render_refund(
         out.append(label_amount(f"{name} x {qty}", "-" + format_money(amount), width))
     out.append(rule)
     total = sum(amount for _, _, amount in items)
-    out.append(label_amount("REFUNDED", format_money(total), width))
-    out.append(label_amount(f"Paid back by {method}", format_money(total), width))
+    out.append(label_amount("REFUNDED", format_money(total, currency), width))
+    out.append(label_amount(f"Paid back by {method}", format_money(total, currency), width))
     return "\n".join(out) + "\n"

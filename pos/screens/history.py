@@ -17,7 +17,8 @@ from pos.auth.guard import LoginRequired
 from pos.domain.history import SaleRow
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
-from pos.services.printing import PrinterError
+from pos.screens.printing import PrintMessages, PrintsReceipts
+from pos.services.printing import PrinterError, PrintJob
 from pos.widgets import MessageLine
 
 
@@ -33,7 +34,7 @@ class HistoryScreen(Screen[None]):
         self,
         search: Callable[[str], list[SaleRow]],
         receipt: Callable[[int], str | None],
-        reprint: Callable[[int], str],
+        reprint: Callable[[int], PrintJob],
         refund: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__()
@@ -107,9 +108,10 @@ class HistoryScreen(Screen[None]):
         self.dismiss(None)
 
 
-class SaleReceiptModal(ModalScreen[None]):
+class SaleReceiptModal(PrintsReceipts, ModalScreen[None]):
     """One past sale's (or refund's) receipt, as it was printed; F2 prints a copy, F4
-    starts a refund of a sale."""
+    starts a refund of a sale. ``job`` (a new refund's receipt) prints when it opens;
+    printing never holds up the screen."""
 
     BINDINGS = [
         Binding("escape", "close", "Back", key_display="Esc"),
@@ -117,18 +119,32 @@ class SaleReceiptModal(ModalScreen[None]):
         Binding("f4", "refund", "Refund", key_display="F4"),
     ]
 
+    REFUND = PrintMessages(
+        "Printing the refund receipt…",
+        "Refund receipt printed",
+        "Not printed: {}. The refund is saved; F2 prints a copy.",
+    )
+    COPY = PrintMessages("Printing a copy…", "Copy printed", "Not printed: {}")
+
     def __init__(
         self,
         number: int,
         text: str,
-        reprint: Callable[[int], str],
+        reprint: Callable[[int], PrintJob],
         refund: Callable[[int], None] | None = None,
+        *,
+        job: PrintJob | None = None,
     ) -> None:
         super().__init__()
         self.number = number
         self.text = text
         self._reprint = reprint
         self._refund = refund
+        self._job = job
+
+    def on_mount(self) -> None:
+        if self._job is not None:
+            self.start_print(self._job, self.REFUND)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # a refund's own receipt: F4 is not offered
@@ -146,8 +162,10 @@ class SaleReceiptModal(ModalScreen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def action_reprint(self) -> None:
+        if self.print_busy():
+            return
         try:
-            self._reprint(self.number)
+            job = self._reprint(self.number)
         except LoginRequired:
             self.query_one(MessageLine).show(
                 "Not printed: the session has ended; log in again", error=True
@@ -161,7 +179,7 @@ class SaleReceiptModal(ModalScreen[None]):
             self.query_one(MessageLine).show(f"Not printed: {exc}", error=True)
             self.app.bell()
             return
-        self.query_one(MessageLine).show("Copy printed")
+        self.start_print(job, self.COPY)
 
     def action_close(self) -> None:
         self.dismiss(None)

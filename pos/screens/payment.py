@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.renderables.digits import DIGITS
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Digits, Footer, Input, Label, Static
 
@@ -22,7 +23,8 @@ from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.tender import Method, Tender, TenderError, quick_cash
 from pos.screens.modals import ConfirmModal
-from pos.services.printing import PrinterError
+from pos.screens.printing import PrintMessages, PrintsReceipts
+from pos.services.printing import PrinterError, PrintJob
 from pos.services.sales import Completed, SaleFailed, SaleService
 from pos.widgets import EntryLine, MessageLine
 
@@ -34,6 +36,19 @@ SESSION_ENDED = (
     "taken are kept, and F10 then saves the sale."
 )
 BACK_AFTER_LOGIN = "Logged in again. The sale is NOT saved yet: F10 saves it (payments kept)."
+
+
+def big_money(minor: int, symbol: str) -> str:
+    """An amount for a ``Digits`` widget, with the currency sign if Digits can draw it
+    (``£``, ``$``, ``€``); other signs go in the label (``big_label``)."""
+    return format_money(minor, symbol if all(ch in DIGITS for ch in symbol) else "")
+
+
+def big_label(label: str, symbol: str) -> str:
+    """``Amount due``, or ``Amount due (kr)`` for a sign the digits cannot show."""
+    if not symbol or all(ch in DIGITS for ch in symbol):
+        return label
+    return f"{label} ({symbol})"
 
 
 class PaymentScreen(Screen[Completed | None]):
@@ -65,12 +80,13 @@ class PaymentScreen(Screen[Completed | None]):
         self.sales = sales
         self.tender: Tender = sales.start()
         self._locked_out = False
+        self.currency = sales.settings.currency_symbol
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pay-main"):
             with Vertical(id="pay-left"):
-                yield Label("Amount due", id="due-label")
-                yield Digits(format_money(self.tender.remaining), id="due")
+                yield Label(big_label("Amount due", self.currency), id="due-label")
+                yield Digits(big_money(self.tender.remaining, self.currency), id="due")
                 yield Label("", id="quick", markup=False)
                 yield Static("", id="paid", markup=False)
             with Vertical(id="pay-right"):
@@ -96,8 +112,8 @@ class PaymentScreen(Screen[Completed | None]):
         tender = self.tender
         label = "Change" if tender.complete else "Amount due"
         amount = tender.change if tender.complete else tender.remaining
-        self.query_one("#due-label", Label).update(label)
-        self.query_one("#due", Digits).update(format_money(amount))
+        self.query_one("#due-label", Label).update(big_label(label, self.currency))
+        self.query_one("#due", Digits).update(big_money(amount, self.currency))
         options = quick_cash(tender.remaining) if not tender.complete else []
         self.query_one("#quick", Label).update(
             "   ".join(f"F{5 + i} {format_money(o)}" for i, o in enumerate(options))
@@ -243,18 +259,42 @@ class ReferenceModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ReceiptScreen(Screen[None]):
-    """The receipt of the sale just completed, and the change to give."""
+class ReceiptScreen(PrintsReceipts):
+    """The receipt of the sale just completed, and the change to give. It shows at once;
+    the receipt prints in the background ("Printing…", then "Receipt printed" or why not).
+
+    Args:
+        done: The saved sale.
+        reprint: A COPY of a receipt for the printer (F2).
+        job: The receipt to print now, or None without a printer.
+        currency: The currency sign for the change shown large.
+    """
 
     BINDINGS = [
         Binding("enter,f10", "new_sale", "New sale", key_display="Enter", priority=True),
         Binding("f2", "print", "Print", key_display="F2", priority=True),
     ]
 
-    def __init__(self, done: Completed, reprint: Callable[[int], str] | None = None) -> None:
+    RECEIPT = PrintMessages(
+        "Printing the receipt…",
+        "Receipt printed",
+        "Not printed: {}. The sale is saved; F2 prints a copy.",
+    )
+    COPY = PrintMessages("Printing a copy…", "Copy printed", "Not printed: {}. The sale is saved.")
+
+    def __init__(
+        self,
+        done: Completed,
+        reprint: Callable[[int], PrintJob] | None = None,
+        *,
+        job: PrintJob | None = None,
+        currency: str = "",
+    ) -> None:
         super().__init__()
         self.done = done
         self._reprint = reprint
+        self._job = job
+        self.currency = currency
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="receipt-main"):
@@ -262,16 +302,14 @@ class ReceiptScreen(Screen[None]):
                 yield Static(Text(self.done.receipt_text), id="receipt-text")
             with Vertical(id="receipt-side"):
                 yield Label(f"Sale {format_receipt_no(self.done.receipt_no)} saved", id="saved")
-                yield Label("Change", id="change-label")
-                yield Digits(format_money(self.done.change), id="change")
+                yield Label(big_label("Change", self.currency), id="change-label")
+                yield Digits(big_money(self.done.change, self.currency), id="change")
         yield MessageLine("", id="message")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        if self.done.print_problem:
-            self._say(
-                f"Not printed: {self.done.print_problem}. The sale is saved; F2 prints a copy."
-            )
+        if self._job is not None:
+            self.start_print(self._job, self.RECEIPT)
 
     def _say(self, text: str, *, error: bool = True) -> None:
         self.query_one(MessageLine).show(text, error=error)
@@ -283,10 +321,10 @@ class ReceiptScreen(Screen[None]):
 
     def action_print(self) -> None:
         """F2: print the receipt (again), marked COPY."""
-        if self._reprint is None:
+        if self._reprint is None or self.print_busy():
             return
         try:
-            self._reprint(self.done.receipt_no)
+            job = self._reprint(self.done.receipt_no)
         except LoginRequired:
             self._say("Not printed: the session has ended; log in again. The sale is saved.")
             lock = getattr(self.app, "lock_till", None)
@@ -296,4 +334,4 @@ class ReceiptScreen(Screen[None]):
         except PrinterError as exc:
             self._say(f"Not printed: {exc}. The sale is saved.")
             return
-        self._say("Copy printed", error=False)
+        self.start_print(job, self.COPY)

@@ -122,6 +122,7 @@ class RefundService:
                 ],
                 method=method,
                 width=self.settings.receipt_width,
+                currency=self.settings.currency_symbol,
             )
             return texts[number]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from pos.auth.guard import Authority, OverrideRequired
@@ -18,25 +18,18 @@ from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
 from pos.domain.tender import Method, Tender
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayClosed, DayService
-from pos.services.printing import PrinterError, ReceiptPrinter
+from pos.services.printing import PrinterError, PrintJob, ReceiptPrinter
 from pos.services.store import StoreSettings
 
 
 @dataclass(frozen=True, slots=True)
 class Completed:
-    """A sale that is safely in the database.
-
-    Attributes:
-        printed: Whether the receipt went to the printer.
-        print_problem: Why not, when a printer is set up but did not print.
-    """
+    """A sale that is safely in the database (printed afterwards: ``receipt_job``)."""
 
     receipt_no: int
     receipt_text: str
     change: int
     cash: bool = False
-    printed: bool = False
-    print_problem: str | None = None
 
 
 class SaleFailed(Exception):
@@ -90,7 +83,9 @@ class SaleService:
     def complete(self, tender: Tender) -> Completed:
         """Write the sale, its lines, discounts and payments and drop the cart, in one
         transaction; then start a new cart. The sale is the current operator's: the
-        guard is asked now, so a session that has ended saves nothing.
+        guard is asked now, so a session that has ended saves nothing. Nothing is
+        printed here: the receipt's ``receipt_job`` goes to the printer afterwards, off
+        the event loop.
 
         Raises:
             LoginRequired: the session has ended: nothing was saved (the cart and the
@@ -135,6 +130,7 @@ class SaleService:
                     vat,
                     tender.payments,
                     self.settings.tax_inclusive,
+                    currency=self.settings.currency_symbol,
                 ),
                 self.settings.receipt_width,
             )
@@ -177,14 +173,15 @@ class SaleService:
         self.checkout.start_new_cart()
         text = texts.get(number) or self.sales.receipt_text(number) or ""
         cash = any(p.method is Method.CASH for p in tender.payments)
-        done = Completed(number, text, tender.change, cash)
-        if self.printer.configured:  # after the commit: a printer never loses a sale
-            try:
-                self.printer.print(text, open_drawer=cash)
-                done = replace(done, printed=True)
-            except PrinterError as exc:
-                done = replace(done, print_problem=str(exc))
-        return done
+        return Completed(number, text, tender.change, cash)
+
+    def receipt_job(self, text: str, *, open_drawer: bool) -> PrintJob | None:
+        """A saved sale's or refund's receipt for the printer (kicking the drawer when
+        cash changed hands), or None without a printer. Only ever printed after the
+        commit: a printer never loses a sale."""
+        if not self.printer.configured:
+            return None
+        return PrintJob(text, self.printer, open_drawer=open_drawer)
 
     def x_report(self) -> tuple[str, DayFigures, list[int]]:
         """The open trading day's figures so far (what its Z report would show), a title,
@@ -217,22 +214,27 @@ class SaleService:
     def receipt(self, receipt_no: int) -> str | None:
         return self.sales.receipt_text(receipt_no)
 
-    def reprint(self, receipt_no: int) -> str:
-        """Print a saved receipt (of a sale or a refund) again, marked COPY, for the
-        current operator (asked of the guard now); returns what was printed.
+    def reprint(self, receipt_no: int) -> PrintJob:
+        """A saved receipt (a sale's or a refund's) to print again, marked COPY, for the
+        current operator (asked of the guard now). Once it printed, its
+        ``after_printed`` puts the reprint in the audit log.
 
         Raises:
-            LoginRequired: the session has ended: nothing was printed.
-            PrinterError: not printed (the message says why).
+            LoginRequired: the session has ended: nothing is printed.
+            PrinterError: no printer, or no such receipt (the message says why).
         """
         try:
             actor = self.authority.require("sale")
         except OverrideRequired as exc:
             raise PrinterError(str(exc)) from None
+        if not self.printer.configured:
+            raise PrinterError("no printer is set up (pos settings set printer ...)")
         text = self.sales.receipt_text(receipt_no)
         if text is None:
             raise PrinterError(f"no receipt {format_receipt_no(receipt_no)} on this till")
         copy = mark_copy(text, self.settings.receipt_width)
-        self.printer.print(copy, open_drawer=False)
-        self.audit.append("reprint", actor.number, {"receipt": format_receipt_no(receipt_no)})
-        return copy
+
+        def audit() -> None:
+            self.audit.append("reprint", actor.number, {"receipt": format_receipt_no(receipt_no)})
+
+        return PrintJob(copy, self.printer, after_printed=audit)

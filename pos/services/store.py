@@ -20,8 +20,10 @@ from pos.domain.barcodes import (
     patterns_from_json,
     patterns_to_json,
 )
+from pos.domain.text import cell_len
 from pos.services.catalog import CatalogService, ImportReport
 from pos.services.discounts import DiscountService, RulesReport
+from pos.services.printing import can_print
 
 DEMO_OPERATORS = (
     ("1001", "Demo Cashier", "cashier", "2580"),
@@ -37,6 +39,7 @@ SETTING_DEFAULTS: dict[str, str] = {
     "tax_inclusive": "yes",
     "receipt_width": "42",
     "printer": "none",
+    "currency_symbol": "£",
 }
 """Every setting the till knows, with its default."""
 
@@ -52,6 +55,8 @@ class StoreSettings:
     tax_inclusive: bool = True
     receipt_width: int = 42
     printer: str = "none"
+    currency_symbol: str = "£"
+    """On the receipt's money totals and the large amounts on screen; ``""`` for none."""
 
     @classmethod
     def load(cls, repo: SettingsRepository) -> StoreSettings:
@@ -64,6 +69,9 @@ class StoreSettings:
             tax_inclusive=values["tax_inclusive"] == "yes",
             receipt_width=int(values["receipt_width"]),
             printer=values["printer"],
+            currency_symbol=""
+            if values["currency_symbol"] == "none"
+            else values["currency_symbol"],
         )
 
 
@@ -98,9 +106,39 @@ def validate_setting(key: str, value: str) -> str:
         if not value or len(value) > 200 or not value.isprintable():
             raise ValueError("printer is none, host:port, or a device or file path")
         return value
+    if key == "currency_symbol":
+        return _currency_symbol(value)
     value = value.strip()
     if not value or len(value) > 40 or not value.isprintable():
         raise ValueError(f"{key} must be 1 to 40 printable characters")
+    return value
+
+
+MAX_CURRENCY_CELLS = 3
+"""A currency sign is short: ``£``, ``kr``, ``CHF``."""
+
+
+def _currency_symbol(value: str) -> str:
+    """``none``, or a short sign with no digits, spaces or number punctuation that the
+    receipt printer has a code page for."""
+    value = value.strip()
+    if value.lower() == "none":
+        return "none"
+    if (
+        not value
+        or not value.isprintable()
+        or cell_len(value) > MAX_CURRENCY_CELLS
+        or any(ch.isspace() or ch.isdigit() or ch in "+-.,%" for ch in value)
+    ):
+        raise ValueError(
+            f"currency_symbol is 1 to {MAX_CURRENCY_CELLS} printable characters"
+            " without digits or spaces (such as £, € or kr), or none"
+        )
+    if not can_print(value):
+        raise ValueError(
+            f"currency_symbol {value!r} is in no code page of the receipt printer;"
+            " use letters instead (such as Rs)"
+        )
     return value
 
 

@@ -1,25 +1,80 @@
-"""Receipts on ESC/POS printers, checked byte by byte with python-escpos's dummy printer."""
+"""Receipts on ESC/POS printers, checked byte by byte with python-escpos's dummy printer.
+
+Printing runs in a thread worker: the tests hold a printer stub on a ``threading.Event``
+to see the screen while a receipt is on its way, and await the worker for the outcome
+(never a sleep).
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from escpos.printer import Dummy
+from textual.pilot import Pilot
 
 from pos.app import PosApp
 from pos.db.database import open_database
 from pos.db.repositories import SettingsRepository
+from pos.screens import ScanScreen
+from pos.screens.history import SaleReceiptModal
 from pos.screens.payment import ReceiptScreen
-from pos.services.printing import PrinterError, ReceiptPrinter, print_receipt, printer_from_setting
+from pos.services.printing import (
+    PrinterError,
+    ReceiptPrinter,
+    is_device_path,
+    print_receipt,
+    printer_from_setting,
+)
+from pos.services.store import SETTING_DEFAULTS, StoreSettings, validate_setting
 from pos.widgets import MessageLine
-from tests.conftest import CASHIER
-from tests.ui.helpers import scan, settle
+from tests.conftest import CASHIER, MANAGER
+from tests.ui.helpers import burst, scan, sell, settle
 
 CUT = b"\x1dV"  # GS V
 DRAWER = b"\x1bp"  # ESC p
 FEED = b"\x1bd"  # ESC d n: the feed escpos sends before the cut
+SIZE = (100, 30)
+PEN = "4006381333931"  # 1.20
+
+
+class StalledPrinter(Dummy):
+    """A dummy printer that hangs in its first write until the test lets it go, then
+    prints (or fails, like a printer out of paper)."""
+
+    def __init__(self, fail: str | None = None) -> None:
+        super().__init__()
+        self.reached = threading.Event()
+        self.go = threading.Event()
+        self.fail = fail
+
+    def _raw(self, msg: bytes) -> None:
+        self.reached.set()
+        assert self.go.wait(timeout=30), "the test never let the printer go"
+        if self.fail:
+            raise OSError(self.fail)
+        super()._raw(msg)
+
+
+def _message(app: PosApp) -> str:
+    return str(app.screen.query_one(MessageLine).render())
+
+
+async def _printed(pilot: Pilot[object]) -> None:
+    """Wait for the print workers, then for the screen to show their outcome."""
+    await pilot.app.workers.wait_for_complete()
+    await settle(pilot)
+
+
+async def _pay_exact_cash(pilot: Pilot[object], *codes: str) -> None:
+    for code in codes:
+        await scan(pilot, code)
+    await pilot.press("f10")
+    await settle(pilot)
+    await pilot.press("f5")
+    await settle(pilot)
 
 
 def test_receipt_bytes_cut_after_the_feed_and_kick_the_drawer_for_cash() -> None:
@@ -41,6 +96,27 @@ def test_settings() -> None:
     assert printer_from_setting("/dev/usb/lp0") is not None
 
 
+def test_the_currency_symbol_setting() -> None:
+    assert SETTING_DEFAULTS["currency_symbol"] == "£"
+    assert validate_setting("currency_symbol", " € ") == "€"
+    assert validate_setting("currency_symbol", "kr") == "kr"
+    assert validate_setting("currency_symbol", "CHF") == "CHF"
+    assert validate_setting("currency_symbol", "None") == "none"  # no sign at all
+    for bad in ("", "  ", "EURO", "£1", "k r", "-", "£.", "\x1b[2J", "\u202e£"):
+        with pytest.raises(ValueError, match="currency_symbol is 1 to 3"):
+            validate_setting("currency_symbol", bad)
+    with pytest.raises(ValueError, match="no code page"):
+        validate_setting("currency_symbol", "₹")  # escpos would print it as "?"
+
+
+def test_no_currency_sign(demo_db: Path) -> None:
+    database = open_database(demo_db)
+    repo = SettingsRepository(database)
+    repo.set("currency_symbol", "none")
+    assert StoreSettings.load(repo).currency_symbol == ""
+    database.close()
+
+
 def test_a_broken_printer_is_a_printer_error() -> None:
     class Broken:
         def text(self, _: str) -> None:
@@ -54,9 +130,40 @@ def test_a_broken_printer_is_a_printer_error() -> None:
         ReceiptPrinter("/no/such/folder/lp0").print("x", open_drawer=False)
 
 
-def _set_printer(db: Path, value: str) -> None:
+def test_a_file_printer_keeps_every_receipt(tmp_path: Path) -> None:
+    paper = tmp_path / "printer.bin"
+    printer = ReceiptPrinter(str(paper))
+    printer.print("First receipt, the longer one\n", open_drawer=False)
+    printer.print("Second\n", open_drawer=False)
+    out = paper.read_bytes()
+    assert out.index(b"First receipt, the longer one") < out.index(b"Second")
+    assert out.count(CUT) == 2
+    # a device is written as it is; a regular or new file is appended to
+    assert is_device_path("/dev/null")
+    assert not is_device_path(str(paper))
+    assert not is_device_path(str(tmp_path / "new.bin"))
+    ReceiptPrinter("/dev/null").print("x\n", open_drawer=False)
+
+
+def test_a_stalled_printer_gives_up_and_holds_the_next_receipt_back() -> None:
+    stalled = StalledPrinter()
+    printer = ReceiptPrinter(opener=lambda: stalled, timeout=0)
+    with pytest.raises(PrinterError, match="did not answer within 0 s"):
+        printer.print("First\n", open_drawer=False)
+    assert stalled.reached.wait(timeout=30)
+    with pytest.raises(PrinterError, match="still busy with an earlier receipt"):
+        printer.print("Second\n", open_drawer=False)  # never interleaved with the first
+    stalled.go.set()
+    printer.timeout = 30
+    printer.print("Third\n", open_drawer=False)  # waits for the first to finish
+    out = stalled.output
+    assert out.index(b"First") < out.index(b"Third")
+    assert b"Second" not in out
+
+
+def _set(db: Path, key: str, value: str) -> None:
     database = open_database(db)
-    SettingsRepository(database).set("printer", value)
+    SettingsRepository(database).set(key, value)
     database.close()
 
 
@@ -64,43 +171,185 @@ async def test_a_sale_prints_and_a_copy_is_marked(
     app_factory: Callable[..., PosApp], demo_db: Path, tmp_path: Path
 ) -> None:
     paper = tmp_path / "printer.bin"
-    _set_printer(demo_db, str(paper))
+    _set(demo_db, "printer", str(paper))
     app = app_factory(login=CASHIER)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await scan(pilot, "4006381333931")
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("f5")  # exact cash
-        await settle(pilot)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
         assert isinstance(app.screen, ReceiptScreen)
-        assert app.screen.done.printed
+        await _printed(pilot)
+        assert _message(app) == "Receipt printed"
         first = paper.read_bytes()
         assert b"Receipt 0001" in first
         assert CUT in first
         assert DRAWER in first
         await pilot.press("f2")
-        await settle(pilot)
-        again = paper.read_bytes()[len(first) :]
+        await _printed(pilot)
+        both = paper.read_bytes()
+        assert both.startswith(first)  # the copy is added after the receipt, not over it
+        again = both[len(first) :]
         assert b"*** COPY ***" in again
+        assert b"Receipt 0001" in again
         assert DRAWER not in again
-        assert "Copy printed" in str(app.screen.query_one(MessageLine).render())
+        assert _message(app) == "Copy printed"
         assert [e.event for e in app.services.audit.entries()][-1] == "reprint"
+
+
+async def test_a_completed_sale_prints_the_pound_sign(
+    app_factory: Callable[..., PosApp],
+) -> None:
+    app = app_factory(login=CASHIER)
+    printed: list[Dummy] = []
+
+    def dummy() -> Dummy:
+        printed.append(Dummy())
+        return printed[-1]
+
+    app.services.sales.printer = ReceiptPrinter(opener=dummy)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
+        await _printed(pilot)
+    out = printed[0].output
+    cp437 = int(printed[0].profile.get_code_pages()["CP437"])
+    assert "£".encode("cp437") == b"\x9c"
+    select = b"\x1bt" + bytes([cp437])  # ESC t n: the code page the printer has
+    total = out.index(b"TOTAL")
+    assert select in out[:total]  # selected before the money (and not changed since)
+    assert out.rfind(b"\x1bt", 0, total) == out.rfind(select, 0, total)
+    line = out[total : out.index(b"\n", total)]
+    assert line.endswith(b" \x9c1.20")  # TOTAL ... £1.20
+    assert len(line) == 42  # one byte per cell: the sign keeps the columns
+    assert b"Cash" in out
+    assert b" \x9c1.20\n" in out[out.index(b"Cash") :]
+    assert "£".encode() not in out  # never the UTF-8 bytes
+
+
+async def test_the_receipt_shows_at_once_while_the_printer_hangs(
+    app_factory: Callable[..., PosApp],
+) -> None:
+    stalled = StalledPrinter()
+    app = app_factory(login=CASHIER)
+    app.services.sales.printer = ReceiptPrinter(opener=lambda: stalled)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
+        assert isinstance(app.screen, ReceiptScreen)  # shown, the printer not done
+        assert stalled.reached.wait(timeout=30)
+        assert _message(app) == "Printing the receipt…"
+        last = app.services.sales.last_sale()
+        assert last is not None
+        assert last.receipt_no == 1
+        await pilot.press("f2")  # the screen answers keys meanwhile
+        await settle(pilot)
+        assert _message(app) == "Still printing: try again when it is done"
+        stalled.go.set()
+        await _printed(pilot)
+        assert _message(app) == "Receipt printed"
+        assert b"Receipt 0001" in stalled.output
+        assert [e.event for e in app.services.audit.entries()][-1] != "reprint"
+
+
+async def test_a_printer_that_fails_late_says_so(app_factory: Callable[..., PosApp]) -> None:
+    stalled = StalledPrinter(fail="out of paper")
+    app = app_factory(login=CASHIER)
+    app.services.sales.printer = ReceiptPrinter(opener=lambda: stalled)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
+        assert stalled.reached.wait(timeout=30)
+        stalled.go.set()
+        await _printed(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert _message(app) == (
+            "Not printed: the printer did not print (OSError: out of paper)."
+            " The sale is saved; F2 prints a copy."
+        )
+
+
+async def test_a_failure_after_the_next_sale_began_is_still_reported(
+    app_factory: Callable[..., PosApp],
+) -> None:
+    stalled = StalledPrinter(fail="out of paper")
+    app = app_factory(login=CASHIER)
+    app.services.sales.printer = ReceiptPrinter(opener=lambda: stalled)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
+        assert stalled.reached.wait(timeout=30)
+        await pilot.press("enter")  # the next customer, while the printer still hangs
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        await scan(pilot, PEN)  # the till sells on
+        stalled.go.set()
+        await _printed(pilot)
+        notes = [note.message for note in app._notifications]
+        assert any("Not printed" in n and "out of paper" in n for n in notes), notes
+
+
+async def test_a_copy_from_the_history_prints_in_the_background(
+    app_factory: Callable[..., PosApp],
+) -> None:
+    stalled = StalledPrinter()
+    stalled.go.set()
+    app = app_factory(login=CASHIER)
+    app.services.sales.printer = ReceiptPrinter(opener=lambda: stalled)
+    async with app.run_test(size=SIZE) as pilot:
+        await sell(pilot, PEN)
+        await _printed(pilot)
+        stalled.go.clear()
+        stalled.reached.clear()
+        await pilot.press("f11", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleReceiptModal)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert stalled.reached.wait(timeout=30)
+        assert _message(app) == "Printing a copy…"
+        assert [e.event for e in app.services.audit.entries()][-1] != "reprint"
+        stalled.go.set()
+        await _printed(pilot)
+        assert _message(app) == "Copy printed"
+        assert b"*** COPY ***" in stalled.output
+        assert [e.event for e in app.services.audit.entries()][-1] == "reprint"
+
+
+async def test_a_refund_receipt_prints_in_the_background(
+    app_factory: Callable[..., PosApp],
+) -> None:
+    stalled = StalledPrinter()
+    stalled.go.set()
+    app = app_factory(login=MANAGER)
+    app.services.sales.printer = ReceiptPrinter(opener=lambda: stalled)
+    async with app.run_test(size=SIZE) as pilot:
+        await sell(pilot, PEN)
+        await _printed(pilot)
+        stalled.go.clear()
+        stalled.reached.clear()
+        start = len(stalled.output)
+        await pilot.press("f11", "enter", "f4")
+        await settle(pilot)
+        burst(app, "1\n")  # one pen back ...
+        await settle(pilot)
+        await pilot.press("f2")  # ... in cash
+        await settle(pilot)
+        assert isinstance(app.screen, SaleReceiptModal)
+        assert stalled.reached.wait(timeout=30)
+        assert _message(app) == "Printing the refund receipt…"
+        stalled.go.set()
+        await _printed(pilot)
+        assert _message(app) == "Refund receipt printed"
+        out = stalled.output[start:]
+        assert b"Refund 0002" in out
+        assert b" \x9c1.20\n" in out[out.index(b"REFUNDED") :]
+        assert DRAWER in out  # a cash refund opens the drawer
 
 
 async def test_a_dead_printer_never_loses_the_sale(
     app_factory: Callable[..., PosApp], demo_db: Path
 ) -> None:
-    _set_printer(demo_db, "/no/such/folder/lp0")
+    _set(demo_db, "printer", "/no/such/folder/lp0")
     app = app_factory(login=CASHIER)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await scan(pilot, "4006381333931")
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
+    async with app.run_test(size=SIZE) as pilot:
+        await _pay_exact_cash(pilot, PEN)
         assert isinstance(app.screen, ReceiptScreen)
-        assert not app.screen.done.printed
-        message = str(app.screen.query_one(MessageLine).render())
+        await _printed(pilot)
+        message = _message(app)
         assert message.startswith("Not printed:")
         assert "The sale is saved" in message
         assert app.services.sales.last_sale() is not None

@@ -153,9 +153,16 @@ def test_settings(runner: CliRunner, tmp_path: Path) -> None:
         '[{"name": "Weight 3dp", "pattern": "21IIIIIVVVVVC", "measure": "weight", "decimals": 3}]',
     )
     assert code == 0
+    code, out = run(runner, "settings", "set", "--db", str(db), "currency_symbol", "€")
+    assert code == 0
+    assert out.strip() == "currency_symbol = €"
+    code, out = run(runner, "settings", "set", "--db", str(db), "currency_symbol", "12")
+    assert code == 1
+    assert "currency_symbol is 1 to 3" in out
     code, out = run(runner, "settings", "show", "--db", str(db))
     assert "store_name = Corner Shop" in out
     assert "21IIIIIVVVVVC" in out
+    assert "currency_symbol = €" in out
 
 
 def test_first_run_creates_the_default_database_with_demo_data(

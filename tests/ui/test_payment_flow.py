@@ -34,11 +34,12 @@ async def test_cash_sale_with_change(app_factory: AppFactory, demo_db: Path) -> 
         await pilot.press("f10")
         await settle(pilot)
         assert isinstance(app.screen, PaymentScreen)
-        assert app.screen.query_one("#due", Digits).value == "1.70"
+        assert app.screen.query_one("#due", Digits).value == "£1.70"
         burst(app, "5\n")  # 5.00 cash, Enter
         await settle(pilot)
         assert isinstance(app.screen, ReceiptScreen)
-        assert app.screen.query_one("#change", Digits).value == "3.30"
+        assert app.screen.query_one("#change", Digits).value == "£3.30"
+        assert "£3.30" in app.screen.done.receipt_text  # the change line
         assert "Receipt 0001" in app.screen.done.receipt_text
         await pilot.press("enter")
         await settle(pilot)
@@ -67,7 +68,7 @@ async def test_split_tender_and_numbers_in_sequence(app_factory: AppFactory) -> 
             await settle(pilot)
             await pilot.press(*"T55", "enter")  # ... with the terminal's reference
             await settle(pilot)
-            assert app.screen.query_one("#due", Digits).value == "0.20"
+            assert app.screen.query_one("#due", Digits).value == "£0.20"
             await pilot.press("f5")  # the exact rest in cash
             await settle(pilot)
             assert isinstance(app.screen, ReceiptScreen)
@@ -481,3 +482,14 @@ def test_the_sale_service_asks_the_guard_when_it_saves(app_factory: AppFactory) 
     services.sessions.login(*MANAGER)
     done = services.sales.complete(tender)  # the same tender, once someone is logged in
     assert done.receipt_no == 1
+
+
+def test_large_amounts_show_the_currency_sign() -> None:
+    from pos.screens.payment import big_label, big_money
+
+    assert big_money(130, "£") == "£1.30"  # Digits draws £, $ and €
+    assert big_label("Amount due", "£") == "Amount due"
+    assert big_money(130, "kr") == "1.30"  # other signs go in the label
+    assert big_label("Amount due", "kr") == "Amount due (kr)"
+    assert big_money(130, "") == "1.30"
+    assert big_label("Change", "") == "Change"

@@ -64,6 +64,12 @@ def test_format_money(minor: int, text: str) -> None:
     assert format_money(minor) == text
 
 
+def test_format_money_with_a_currency_sign() -> None:
+    assert format_money(130, "£") == "£1.30"
+    assert format_money(-5, "£") == "-£0.05"  # the sign before the symbol
+    assert format_money(1250, "kr") == "kr12.50"
+
+
 @pytest.mark.parametrize(
     ("num", "den", "expected"),
     [

@@ -6,7 +6,14 @@ import pytest
 
 from pos.domain.cart import Cart, CartLine
 from pos.domain.catalog import Product, Unit
-from pos.domain.receipt import WIDTHS, render_cart, render_priced
+from pos.domain.receipt import (
+    WIDTHS,
+    ReceiptData,
+    render_cart,
+    render_priced,
+    render_receipt,
+    render_refund,
+)
 from pos.domain.text import TextError, cell_len, clean_name, wrap_cells
 
 
@@ -136,3 +143,63 @@ def test_priced_receipt_puts_discounts_under_their_lines() -> None:
         "You saved                   5.40\n"
     )
     assert all(cell_len(line) <= 32 for line in text.splitlines())
+
+
+@pytest.mark.parametrize("currency", ["£", "kr", "円"])  # 1, 2 and 2 cells wide
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_money_totals_carry_the_currency_sign(width: int, currency: str) -> None:
+    from pos.domain.pricing import price_cart
+    from pos.domain.tax import amount_due, vat_summary
+    from pos.domain.tender import Tender
+
+    cart = _cart()
+    priced = price_cart(cart, [], datetime(2026, 3, 14, 12))
+    vat = vat_summary(cart.lines, priced, inclusive=True)
+    tender = Tender(amount_due(vat))
+    tender.card(1000, "T55")
+    tender.cash(4000)  # 33.51 left: 6.49 change
+    data = ReceiptData(
+        "Corner Shop",
+        "Till 1",
+        7,
+        "Ann",
+        datetime(2026, 3, 14, 12),
+        cart.lines,
+        priced,
+        vat,
+        tender.payments,
+        currency=currency,
+    )
+    lines = render_receipt(data, width).splitlines()
+    assert all(cell_len(line) <= width for line in lines), lines
+    for label, amount in (
+        ("TOTAL", "43.51"),
+        ("Card T55", "10.00"),
+        ("Cash", "40.00"),
+        ("Change", "6.49"),
+    ):
+        line = next(line for line in lines if line.startswith(label + " "))
+        assert line.endswith(" " + currency + amount), line  # right-aligned at the edge
+        assert cell_len(line) == width
+    # the item columns and the VAT table stay plain figures
+    signed = [line.split()[0] for line in lines if currency in line]
+    assert signed == ["TOTAL", "Card", "Cash", "Change"]
+    refund = render_refund(
+        store="Corner Shop",
+        till="Till 1",
+        number=8,
+        original=7,
+        operator="Ann",
+        at=datetime(2026, 3, 14, 13),
+        items=[("Bananas loose", "0.850kg", 72)],
+        method="cash",
+        width=width,
+        currency=currency,
+    ).splitlines()
+    assert all(cell_len(line) <= width for line in refund)
+    assert refund[-2].endswith(" " + currency + "0.72")
+    assert cell_len(refund[-2]) == width
+    assert refund[-1].endswith(" " + currency + "0.72")
+    assert cell_len(refund[-1]) == width
+    assert "-0.72" in refund[-4]
+    assert currency not in refund[-4]
