@@ -336,7 +336,7 @@ async def _pay_but_one_step(app: PosApp, pilot) -> None:  # type: ignore[no-unty
     await pilot.press("f2")
     await settle(pilot)
     assert isinstance(app.screen, PaymentScreen)
-    assert app.screen.query_one("#due", Digits).value == "0.20"
+    assert app.screen.query_one("#due", Digits).value == "£0.20"
 
 
 def _login_text(app: PosApp) -> str:
