@@ -32,8 +32,8 @@ MAX_AMOUNT_CHARS = 9
 """Longer input is not an amount (a scanned barcode, most likely)."""
 
 SESSION_ENDED = (
-    "Sale NOT saved: the session has ended. Log in again: the cart and the payments "
-    "taken are kept, and F10 then saves the sale."
+    "Sale NOT saved: the session has ended. Log in again (or a manager): the cart and "
+    "the payments taken are kept, and F10 then saves the sale."
 )
 BACK_AFTER_LOGIN = "Logged in again. The sale is NOT saved yet: F10 saves it (payments kept)."
 
