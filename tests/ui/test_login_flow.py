@@ -288,4 +288,4 @@ async def test_the_idle_lock_keeps_a_payment_in_progress(app_factory: AppFactory
         assert isinstance(app.screen, LoginScreen)
         await log_in(pilot, *CASHIER)
         assert isinstance(app.screen, PaymentScreen)  # the payment taken is still there
-        assert app.screen.query_one("#due", Digits).value == "0.20"
+        assert app.screen.query_one("#due", Digits).value == "£0.20"

@@ -239,6 +239,7 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
             "Sales history",
             "X report",
             "Audit log",
+            "Discount rules",
             "Log out",
             "Quit",
         ]
