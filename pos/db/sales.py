@@ -11,6 +11,7 @@ import peewee
 from pos.db import models as m
 from pos.db.errors import reading, writing
 from pos.domain.cart import CartLine
+from pos.domain.discounts import Rule, rule_to_json
 from pos.domain.history import RefundableLine, SaleRow, SaleSummary
 from pos.domain.pricing import PricedBasket
 from pos.domain.tax import RateLine
@@ -40,10 +41,15 @@ class SaleRepository:
         paid: dict[int, int],
         receipt_text: Callable[[int], str],
         also: Callable[[int], None] | None = None,
+        rules: Sequence[Rule] | None = None,
+        priced_at: datetime | None = None,
     ) -> int:
         """Write the sale and remove its cart, all in one transaction; returns the receipt
         number. Idempotent on ``uuid``: a sale already written is not written again.
 
+        ``rules`` (the discount rules that applied) and ``priced_at`` (the local, naive
+        time it was priced at) are kept so that a refund can price what is kept again
+        exactly as the sale was priced; without them its refunds are proportional.
         ``also`` runs inside the same transaction (the audit entry).
         """
         with writing(self.db):
@@ -66,6 +72,10 @@ class SaleRepository:
                 total=total,
                 tax_inclusive=int(tax_inclusive),
                 receipt_text=receipt_text(number),
+                rules=None
+                if rules is None or priced_at is None
+                else json.dumps([rule_to_json(rule) for rule in rules], sort_keys=True),
+                priced_at=None if rules is None or priced_at is None else priced_at.isoformat(),
             )
             m.SaleLine.insert_many(
                 [
