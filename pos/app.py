@@ -15,6 +15,7 @@ from pos.auth.service import Identity, Session
 from pos.db.errors import StorageError
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
+from pos.domain.refunds import RefundPlan
 from pos.paths import STYLES_DIR
 from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
 from pos.screens.discount_editor import DiscountEditorScreen
@@ -216,7 +217,13 @@ class PosApp(App[None]):
                 return str(exc)
             return None
 
-        self.push_screen(RefundScreen(receipt_no, lines, refund), lambda _: None)
+        def quote(quantities: dict[int, int]) -> RefundPlan | str:
+            try:
+                return services.refunds.quote(receipt_no, quantities)
+            except RefundFailed as exc:
+                return str(exc)
+
+        self.push_screen(RefundScreen(receipt_no, lines, refund, quote), lambda _: None)
 
     def open_report(self) -> None:
         services = self.services

@@ -162,6 +162,8 @@ class Sale(BaseModel):
     total = peewee.IntegerField()
     tax_inclusive = peewee.IntegerField()
     receipt_text = peewee.TextField()
+    rules = peewee.TextField(null=True)  # the rules that priced it, JSON (NULL: before v7)
+    priced_at = peewee.TextField(null=True)  # the local time it was priced at (ISO, naive)
 
     class Meta:
         table_name = "sale"

@@ -11,8 +11,10 @@ import peewee
 from pos.db import models as m
 from pos.db.errors import reading, writing
 from pos.domain.cart import CartLine
+from pos.domain.discounts import Rule, RuleError, parse_rule, rule_to_json
 from pos.domain.history import RefundableLine, SaleRow, SaleSummary
 from pos.domain.pricing import PricedBasket
+from pos.domain.refunds import RefundPlan, SaleBasis, plan_refund
 from pos.domain.tax import RateLine
 from pos.domain.tender import Payment
 
@@ -40,10 +42,15 @@ class SaleRepository:
         paid: dict[int, int],
         receipt_text: Callable[[int], str],
         also: Callable[[int], None] | None = None,
+        rules: Sequence[Rule] | None = None,
+        priced_at: datetime | None = None,
     ) -> int:
         """Write the sale and remove its cart, all in one transaction; returns the receipt
         number. Idempotent on ``uuid``: a sale already written is not written again.
 
+        ``rules`` (the discount rules that applied) and ``priced_at`` (the local, naive
+        time it was priced at) are kept so that a refund can price what is kept again
+        exactly as the sale was priced; without them its refunds are proportional.
         ``also`` runs inside the same transaction (the audit entry).
         """
         with writing(self.db):
@@ -66,6 +73,10 @@ class SaleRepository:
                 total=total,
                 tax_inclusive=int(tax_inclusive),
                 receipt_text=receipt_text(number),
+                rules=None
+                if rules is None or priced_at is None
+                else json.dumps([rule_to_json(rule) for rule in rules], sort_keys=True),
+                priced_at=None if rules is None or priced_at is None else priced_at.isoformat(),
             )
             m.SaleLine.insert_many(
                 [
@@ -124,9 +135,13 @@ class SaleRepository:
     @reading
     def refundable(self, receipt_no: int) -> list[RefundableLine] | None:
         """A sale's lines with what is left to refund, or None if there is no such sale."""
-        sale = m.Sale.get_or_none((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
-        if sale is None:
-            return None
+        sale = self._sale(receipt_no)
+        return None if sale is None else self._lines(sale)
+
+    def _sale(self, receipt_no: int) -> m.Sale | None:
+        return m.Sale.get_or_none((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
+
+    def _lines(self, sale: m.Sale) -> list[RefundableLine]:
         done: dict[int, tuple[int, int]] = {}
         query = (
             m.RefundLine.select(
@@ -149,11 +164,41 @@ class SaleRepository:
                 row.qty,
                 row.paid,
                 *done.get(row.line_no, (0, 0)),
+                barcode=row.barcode,
+                unit_price=row.unit_price,
+                tax_rate=row.tax_rate,
             )
             for row in m.SaleLine.select()
             .where(m.SaleLine.sale == sale.id)
             .order_by(m.SaleLine.line_no)
         ]
+
+    def _basis(self, sale: m.Sale) -> SaleBasis:
+        """What the sale's refunds are worked out from (no rules: saved before they were
+        kept, or they no longer read as rules: the proportional refund)."""
+        rules: tuple[Rule, ...] | None = None
+        priced_at = None
+        if sale.rules is not None and sale.priced_at is not None:
+            try:
+                rules = tuple(parse_rule(data) for data in json.loads(sale.rules))
+                priced_at = datetime.fromisoformat(sale.priced_at)
+            except (ValueError, TypeError, RuleError):
+                rules = priced_at = None
+        return SaleBasis(
+            tuple(self._lines(sale)), int(sale.total), bool(sale.tax_inclusive), rules, priced_at
+        )
+
+    @reading
+    def quote(self, receipt_no: int, quantities: dict[int, int]) -> RefundPlan:
+        """What refunding ``quantities`` would pay back now (nothing is written).
+
+        Raises:
+            LookupError: no such sale, or more than is left to refund.
+        """
+        sale = self._sale(receipt_no)
+        if sale is None:
+            raise LookupError(f"no sale {receipt_no:04d} on this till")
+        return plan_refund(self._basis(sale), quantities)
 
     def refund(
         self,
@@ -165,37 +210,32 @@ class SaleRepository:
         at: datetime,
         operator: str | None,
         approver: str | None,
-        receipt_text: Callable[[int, list[tuple[RefundableLine, int, int]]], str],
+        receipt_text: Callable[[int, RefundPlan], str],
         also: Callable[[int, int], None] | None = None,
     ) -> tuple[int, int]:
         """Refund ``quantities`` (line number -> units) of a sale, in one transaction.
 
-        Each line pays back its share of what the customer paid, never more in total
-        than was paid for the line, counting earlier refunds. Returns (receipt number,
-        amount).
+        What is kept is priced again with the rules the sale kept (see
+        :mod:`pos.domain.refunds`); never more in total than was paid for a line,
+        counting earlier refunds. Returns (receipt number, amount).
 
         Raises:
-            LookupError: no such sale, or more than is left to refund.
+            LookupError: no such sale, more than is left to refund, or nothing to pay back.
         """
         with writing(self.db):
             done = m.Refund.get_or_none(m.Refund.uuid == uuid)
             if done is not None:
                 return int(done.receipt_no), int(done.total)
-            lines = {r.line_no: r for r in self.refundable(receipt_no) or []}
-            if not lines:
+            sale = self._sale(receipt_no)
+            if sale is None:
                 raise LookupError(f"no sale {receipt_no:04d} on this till")
-            plan: list[tuple[RefundableLine, int, int]] = []
-            for line_no, qty in sorted(quantities.items()):
-                line = lines.get(line_no)
-                if line is None or qty < 1 or qty > line.left:
-                    raise LookupError(f"line {line_no}: at most {line.left if line else 0}")
-                # cumulative shares: all refunds of a line add up to what was paid for it
-                after = line.paid * (line.refunded + qty) // line.sold
-                plan.append((line, qty, after - line.refunded_amount))
-            total = sum(amount for _, _, amount in plan)
-            if total <= 0:
+            plan = plan_refund(self._basis(sale), quantities)
+            if not plan.items:
                 raise LookupError("nothing to refund")
-            sale = m.Sale.get((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
+            total = plan.total
+            if total <= 0:
+                lost = "; ".join(f"{name} no longer applies" for name in plan.lost)
+                raise LookupError(f"nothing to pay back{': ' + lost if lost else ''}")
             number = self._next_number()
             refund = m.Refund.create(
                 uuid=uuid,
@@ -209,8 +249,17 @@ class SaleRepository:
                 total=total,
                 receipt_text=receipt_text(number, plan),
             )
-            for line, qty, amount in plan:
-                m.RefundLine.create(refund=refund.id, line_no=line.line_no, qty=qty, amount=amount)
+            m.RefundLine.insert_many(
+                [
+                    {
+                        "refund": refund.id,
+                        "line_no": item.line.line_no,
+                        "qty": item.qty,
+                        "amount": item.amount,
+                    }
+                    for item in plan.items
+                ]
+            ).execute()
             if also is not None:
                 also(number, total)
             return number, total

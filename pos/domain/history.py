@@ -31,7 +31,8 @@ class SaleRow:
 
 @dataclass(frozen=True, slots=True)
 class RefundableLine:
-    """A sold line and what is left of it to refund."""
+    """A sold line and what is left of it to refund (``barcode``, ``unit_price`` and
+    ``tax_rate`` as sold, to price it again)."""
 
     line_no: int
     name: str
@@ -40,6 +41,9 @@ class RefundableLine:
     paid: int
     refunded: int = 0
     refunded_amount: int = 0
+    barcode: str = ""
+    unit_price: int = 0
+    tax_rate: int = 0
 
     @property
     def left(self) -> int:

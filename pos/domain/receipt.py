@@ -263,9 +263,12 @@ def render_refund(
     method: str,
     width: int = 42,
     currency: str = "",
+    lost: Sequence[str] = (),
 ) -> str:
-    """A refund's receipt: what came back, and how the money went back (the totals with
-    the ``currency`` sign)."""
+    """A refund's receipt: what came back, the deals the customer no longer gets
+    (``lost``, by name), and how the money went back (the totals with the ``currency``
+    sign). An item with no quantity is the rest of what was paid for a line that came
+    back in an earlier refund."""
     check_width(width)
     rule = "-" * width
     out = [_centre(store, width), label_amount(till, f"Refund {format_receipt_no(number)}", width)]
@@ -273,7 +276,12 @@ def render_refund(
     out.append(f"For sale {format_receipt_no(original)}")
     out.append(rule)
     for name, qty, amount in items:
-        out.append(label_amount(f"{name} x {qty}", "-" + format_money(amount), width))
+        label = f"{name} x {qty}" if qty else f"{name} (returned before)"
+        figure = "-" + format_money(amount)
+        parts = wrap_cells(label, width - cell_len(figure) - 1)  # a long name wraps
+        out.extend([*parts[:-1], label_amount(parts[-1], figure, width)])
+    for name in lost:
+        out.extend(wrap_cells(f"{name} no longer applies", width))
     out.append(rule)
     total = sum(amount for _, _, amount in items)
     out.append(label_amount("REFUNDED", format_money(total, currency), width))

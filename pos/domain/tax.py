@@ -60,9 +60,9 @@ def gross_by_rate(lines: Iterable[CartLine], priced: PricedBasket) -> dict[int, 
             weights: dict[int, int] = {}
             for line_no, units in discount.uses:
                 line = by_no[line_no]
-                value = (
+                value = (  # a weighed line is one unit worth its line total
                     line.total
-                    if units >= line.qty or line.qty == 0
+                    if line.unit is Unit.KG or units >= line.qty or line.qty == 0
                     else (line.total * units // line.qty)
                 )
                 weights[line.tax_rate] = weights.get(line.tax_rate, 0) + value

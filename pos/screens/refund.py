@@ -13,15 +13,21 @@ from textual.widgets import DataTable, Footer, Label
 from pos.domain.history import RefundableLine
 from pos.domain.money import format_money
 from pos.domain.receipt import format_qty_text
+from pos.domain.refunds import RefundPlan
 from pos.widgets import EntryLine, MessageLine
 
 RefundCall = Callable[[dict[int, int], str], str | None]
 """Does the refund (quantities, method); returns an error message or None when done."""
 
+QuoteCall = Callable[[dict[int, int]], RefundPlan | str]
+"""What refunding the quantities would pay back now, or why it cannot be worked out."""
+
 
 class RefundScreen(Screen[None]):
     """Up/Down choose a line, type how many come back and Enter; F2 cash, F3 card.
 
+    What the refund pays back (the sale priced again without what comes back) and the
+    deals it costs are shown as soon as a quantity is set, before F2 or F3 makes it.
     Like the scanning screen it has no text field: the number keys fill one entry
     line, so a stray scan cannot become a quantity (it is refused as too many)."""
 
@@ -34,16 +40,25 @@ class RefundScreen(Screen[None]):
         Binding("escape", "back", "Back", key_display="Esc", priority=True),
     ]
 
-    def __init__(self, receipt_no: int, lines: list[RefundableLine], refund: RefundCall) -> None:
+    def __init__(
+        self,
+        receipt_no: int,
+        lines: list[RefundableLine],
+        refund: RefundCall,
+        quote: QuoteCall | None = None,
+    ) -> None:
         super().__init__()
         self.receipt_no = receipt_no
         self.lines = lines
         self._refund = refund
+        self._quote = quote
         self.chosen: dict[int, int] = {}
+        self.plan: RefundPlan | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(f"Refund from sale {self.receipt_no:04d}", id="refund-title")
         yield DataTable(id="refund-table", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="refund-amount")
         yield EntryLine(id="entry")
         yield MessageLine("Choose a line, type how many come back, Enter.", id="message")
         yield Footer(compact=True, show_command_palette=False)
@@ -104,6 +119,32 @@ class RefundScreen(Screen[None]):
             str(line.line_no), "back", Text(format_qty_text(line.unit, qty) if qty else "")
         )
         self._say(f"{len([q for q in self.chosen.values() if q])} line(s) chosen")
+        self._show_amount()
+
+    def _show_amount(self) -> None:
+        """What the chosen quantities pay back, and the deals they cost."""
+        label = self.query_one("#refund-amount", Label)
+        chosen = {k: v for k, v in self.chosen.items() if v}
+        self.plan = None
+        if self._quote is None or not chosen:
+            label.update("")
+            return
+        found = self._quote(chosen)
+        if isinstance(found, str):
+            label.update("")
+            self._say(found, error=True)
+            return
+        self.plan = found
+        text = Text()
+        if found.total > 0:
+            text.append(f"Pays back {format_money(found.total)}", style="bold")
+        else:
+            text.append(
+                "Nothing to pay back: what is kept now costs all that was paid", style="bold"
+            )
+        for name in found.lost:
+            text.append(f"\n{name} no longer applies", style="italic")
+        label.update(text)
 
     def action_refund(self, method: str) -> None:
         chosen = {k: v for k, v in self.chosen.items() if v}

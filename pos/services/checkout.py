@@ -110,6 +110,7 @@ class CheckoutService:
     Attributes:
         cart: The open cart.
         priced: The cart priced against the discount rules, kept current after every change.
+        priced_at: The local (naive) time it was last priced at.
     """
 
     def __init__(
@@ -132,7 +133,8 @@ class CheckoutService:
         self._patterns = patterns
         self._rules = rules or NoRules()
         self._rules_version = self._rules.version()
-        self._pricer = Pricer(self._rules.all())
+        self._rule_set = tuple(self._rules.all())
+        self._pricer = Pricer(self._rule_set)
         self._pending: _Pending | None = None
         self._awaiting_weight: Product | None = None
         self._actor: Identity | None = None
@@ -166,13 +168,22 @@ class CheckoutService:
             version = self._rules_version  # cannot look: keep pricing with the rules we have
         if version != self._rules_version:
             try:
-                self._pricer = Pricer(self._rules.all())
+                rule_set = tuple(self._rules.all())
+                self._pricer = Pricer(rule_set)
+                self._rule_set = rule_set
                 self._rules_version = version
                 changed = None
             except StorageError:
                 pass  # keep the rules we have; the next scan tries again
-        self.priced = self._pricer.price(self.cart, self.local_now(), changed)
+        self.priced_at = self.local_now()
+        self.priced = self._pricer.price(self.cart, self.priced_at, changed)
         return self.priced
+
+    def applied_rules(self) -> tuple[Rule, ...]:
+        """The rules behind the cart's discounts as priced (at :attr:`priced_at`, local):
+        what a sale keeps so that a refund can price what is kept the same way."""
+        names = {discount.name for discount in self.priced.discounts}
+        return tuple(rule for rule in self._rule_set if rule.name in names)
 
     # ----------------------------------------------------------------- queries
 

@@ -13,6 +13,7 @@ from pos.db.sales import SaleRepository
 from pos.domain.clock import Clock
 from pos.domain.history import RefundableLine
 from pos.domain.receipt import format_qty_text, render_refund
+from pos.domain.refunds import RefundPlan
 from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.days import DayClosed, DayService
 from pos.services.store import StoreSettings
@@ -62,6 +63,20 @@ class RefundService:
     def lines(self, receipt_no: int) -> list[RefundableLine] | None:
         return self.sales.refundable(receipt_no)
 
+    def quote(self, receipt_no: int, quantities: dict[int, int]) -> RefundPlan:
+        """What refunding ``quantities`` would pay back now, and the deals it would cost
+        (shown before the refund is made; nothing is written).
+
+        Raises:
+            RefundFailed: no such sale, too much, or it cannot be read.
+        """
+        try:
+            return self.sales.quote(receipt_no, {k: v for k, v in quantities.items() if v > 0})
+        except LookupError as exc:
+            raise RefundFailed(str(exc).capitalize()) from exc
+        except StorageError as exc:
+            raise RefundFailed(f"Cannot work the refund out: {exc.reason}") from exc
+
     @staticmethod
     def action(receipt_no: int, quantities: dict[int, int], method: str) -> dict[str, Any]:
         """What an approval for this refund is bound to."""
@@ -108,7 +123,7 @@ class RefundService:
         at = self.clock.now()
         texts: dict[int, str] = {}
 
-        def receipt(number: int, plan: list[tuple[RefundableLine, int, int]]) -> str:
+        def receipt(number: int, plan: RefundPlan) -> str:
             texts[number] = render_refund(
                 store=self.settings.store_name,
                 till=self.settings.till_name,
@@ -117,12 +132,17 @@ class RefundService:
                 operator=actor.name,
                 at=at.astimezone().replace(tzinfo=None),
                 items=[
-                    (line.name, format_qty_text(line.unit, qty), amount)
-                    for line, qty, amount in plan
+                    (
+                        item.line.name,
+                        format_qty_text(item.line.unit, item.qty) if item.qty else "",
+                        item.amount,
+                    )
+                    for item in plan.items
                 ],
                 method=method,
                 width=self.settings.receipt_width,
                 currency=self.settings.currency_symbol,
+                lost=plan.lost,
             )
             return texts[number]
 

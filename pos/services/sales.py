@@ -115,6 +115,8 @@ class SaleService:
         uuid = self.checkout.cart_uuid
         lines = cart.lines
         priced = self.checkout.priced
+        rules = self.checkout.applied_rules()
+        priced_at = self.checkout.priced_at
         texts: dict[int, str] = {}
 
         def receipt(number: int) -> str:
@@ -158,6 +160,8 @@ class SaleService:
                 paid=paid_per_line(lines, priced, tender.due),
                 receipt_text=receipt,
                 also=audit,
+                rules=rules,
+                priced_at=priced_at,
             )
         except StorageError as exc:
             # an error at COMMIT can hide a commit that happened: look before saying no

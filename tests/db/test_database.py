@@ -133,6 +133,60 @@ def test_older_schema_is_migrated_with_data_kept(tmp_path: Path) -> None:
         db.close()
 
 
+def test_sales_and_refunds_of_version_6_are_kept_by_the_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "v6.sqlite"
+    db = peewee.SqliteDatabase(str(path), pragmas={"foreign_keys": 1})
+    db.connect()
+    with db.atomic():
+        for step in migrations.MIGRATIONS[:6]:
+            step(db)
+        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute_sql("PRAGMA user_version = 6")
+    db.execute_sql(
+        "INSERT INTO sale (uuid, till, receipt_no, at, operator, subtotal, discount_total, total,"
+        " tax_inclusive, receipt_text) VALUES ('s-1', 'Till 1', 1, '2026-01-01T10:00:00+00:00',"
+        " '9001', 150, 20, 130, 1, 'receipt')"
+    )
+    db.execute_sql(
+        "INSERT INTO sale_line (sale_id, line_no, barcode, name, unit, unit_price, qty, tax_rate,"
+        " total, paid) VALUES (1, 1, '5000000000012', 'Lemons', 'each', 50, 3, 0, 150, 130)"
+    )
+    db.execute_sql(
+        "INSERT INTO refund (uuid, sale_id, till, receipt_no, at, method, total, receipt_text)"
+        " VALUES ('r-1', 1, 'Till 1', 2, '2026-01-01T11:00:00+00:00', 'cash', 43, 'refund')"
+    )
+    db.execute_sql("INSERT INTO refund_line (refund_id, line_no, qty, amount) VALUES (1, 1, 1, 43)")
+    db.close()
+
+    db = open_database(path)
+    try:
+        assert schema_version(db) == migrations.SCHEMA_VERSION
+        assert integrity_check(db) == ["ok"]
+        assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+        # no rules kept: the sale's refunds stay proportional
+        assert db.execute_sql("SELECT rules, priced_at FROM sale").fetchall() == [(None, None)]
+        rows = "SELECT refund_id, line_no, qty, amount FROM refund_line"
+        assert db.execute_sql(rows).fetchall() == [(1, 1, 1, 43)]
+        # a refund line may now carry only money (the rest of a line returned earlier)...
+        db.execute_sql(
+            "INSERT INTO refund_line (refund_id, line_no, qty, amount) VALUES (1, 1, 0, 5)"
+        )
+        with pytest.raises(peewee.IntegrityError):  # ...but never nothing at all
+            db.execute_sql(
+                "INSERT INTO refund_line (refund_id, line_no, qty, amount) VALUES (1, 1, 0, 0)"
+            )
+        with pytest.raises(peewee.IntegrityError):  # and still belongs to a refund
+            db.execute_sql(
+                "INSERT INTO refund_line (refund_id, line_no, qty, amount) VALUES (9, 1, 1, 5)"
+            )
+        sql = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'refund_line'").fetchone()
+        assert sql[0].rstrip().endswith("STRICT")
+        indexes = db.execute_sql("PRAGMA index_list(refund_line)").fetchall()
+        assert [row[1] for row in indexes] == ["refundline_refund_id"]
+    finally:
+        db.close()
+
+
 def test_failed_migration_leaves_the_old_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

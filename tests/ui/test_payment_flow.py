@@ -243,6 +243,8 @@ async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
         assert "At most 1" in str(app.screen.query_one(MessageLine).render())
         burst(app, "1\n")
         await settle(pilot)
+        shown = str(app.screen.query_one("#refund-amount").render())
+        assert shown == "Pays back 1.20"  # before the refund is made
         await pilot.press("f2")  # cash
         await settle(pilot)
         assert isinstance(app.screen, SaleReceiptModal)

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pos.domain.cart import Cart, CartLine
-from pos.domain.catalog import Product
+from pos.domain.catalog import Product, Unit
 from pos.domain.discounts import parse_rule
 from pos.domain.pricing import price_cart
 from pos.domain.tax import amount_due, share, vat_summary
@@ -40,6 +40,17 @@ def test_vat_inclusive_rows_add_up() -> None:
     assert all(r.net + r.vat == r.gross for r in rows)
     twenty = next(r for r in rows if r.rate == 2000)
     assert twenty.vat == round(twenty.gross / 6)  # 20% inclusive is a sixth
+
+
+def test_an_item_discount_on_a_weighed_line_is_in_the_vat_summary() -> None:
+    cart = Cart()
+    bananas = Product("2100001000004", "Bananas", 85, 0, Unit.KG)
+    cart.put(CartLine.for_product(1, bananas, 1000))  # 1 kg, 0.85
+    happy = parse_rule(
+        {"name": "20% off", "kind": "percent_off", "items": {"2100001000004": 1}, "percent": "20"}
+    )
+    priced = price_cart(cart, [happy], AT)
+    assert amount_due(vat_summary(cart.lines, priced)) == priced.total == 68
 
 
 def test_vat_exclusive_adds_tax() -> None:

@@ -1,0 +1,134 @@
+"""Completing a sale is idempotent on its sale id, and a commit that reported an error but
+had in fact committed is recognised instead of being charged again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pos.auth.service import Identity
+from pos.db.errors import StorageError
+from pos.domain.clock import FixedClock, SequentialIds
+from pos.domain.tax import paid_per_line
+from pos.services.container import Services, build_services
+from pos.services.sales import SaleFailed
+from tests.conftest import FAST_HASHER, MANAGER
+
+LEMON = "5000000000012"
+PEN = "4006381333931"
+
+
+@pytest.fixture
+def services(shop_db: Path, clock: FixedClock) -> Iterator[Services]:
+    built = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    built.sessions.login(*MANAGER)
+    yield built
+    built.close()
+
+
+def _boss(services: Services) -> Identity:
+    who = services.guard.identity
+    assert who is not None
+    return who
+
+
+def _scan(services: Services, *codes: str) -> None:
+    for code in codes:
+        services.checkout.submit(code, actor=_boss(services))
+
+
+def _count(services: Services, table: str) -> int:
+    return int(services.db.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+def test_completing_the_same_sale_twice_saves_it_once(services: Services) -> None:
+    _scan(services, LEMON, LEMON, LEMON, PEN)
+    co = services.checkout
+    vat = services.sales.vat()
+    due = sum(row.gross for row in vat)
+    tender = services.sales.start()
+    tender.cash(due)
+    audited: list[int] = []
+    args: dict[str, Any] = {
+        "cart_id": co.cart_id,
+        "uuid": co.cart_uuid,
+        "at": services.clock.now(),
+        "operator": "9001",
+        "lines": co.cart.lines,
+        "priced": co.priced,
+        "total": due,
+        "tax_inclusive": True,
+        "payments": tender.payments,
+        "vat": vat,
+        "paid": paid_per_line(co.cart.lines, co.priced, due),
+        "receipt_text": lambda number: f"receipt {number}",
+        "also": audited.append,
+        "rules": co.applied_rules(),
+        "priced_at": co.priced_at,
+    }
+    repo = services.sales.sales
+    first = repo.complete(**args)
+    again = repo.complete(**args)  # a retry with the same sale id
+    assert first == again == 1
+    assert audited == [1]  # the second call wrote nothing, not even the audit entry
+    counts = {t: _count(services, t) for t in ("sale", "sale_line", "payment", "sale_discount")}
+    assert counts == {"sale": 1, "sale_line": 2, "payment": 1, "sale_discount": 1}
+    assert _count(services, "cart_line") == 0
+    # the receipt number was not used up: the next sale is 0002
+    co.start_new_cart()
+    _scan(services, PEN)
+    tender = services.sales.start()
+    tender.cash(tender.due)
+    assert services.sales.complete(tender).receipt_no == 2
+
+
+def test_an_error_after_the_commit_is_recognised(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = services.sales.sales
+    real = repo.complete
+
+    def committed_then_failed(**kwargs: Any) -> int:
+        real(**kwargs)  # written and committed...
+        raise StorageError("io", "disk I/O error")  # ...but the COMMIT reported an error
+
+    monkeypatch.setattr(repo, "complete", committed_then_failed)
+    _scan(services, PEN)
+    first_cart = services.checkout.cart_uuid
+    tender = services.sales.start()
+    tender.cash(200)
+    done = services.sales.complete(tender)
+    assert done.receipt_no == 1  # found by its sale id: not "NOT saved"
+    assert "Highlighter pen yellow" in done.receipt_text
+    assert done.change == 80
+    assert services.checkout.cart_uuid != first_cart  # a new cart began
+    assert len(services.checkout.cart) == 0
+    assert _count(services, "sale") == 1
+    assert services.sales.last_sale() is not None
+
+
+def test_an_error_before_the_commit_keeps_the_cart_and_a_retry_works(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = services.sales.sales
+    real = repo.complete
+
+    def failed(**kwargs: Any) -> int:
+        raise StorageError("full", "database or disk is full")
+
+    monkeypatch.setattr(repo, "complete", failed)
+    _scan(services, PEN)
+    cart = services.checkout.cart_uuid
+    tender = services.sales.start()
+    tender.cash(tender.due)
+    with pytest.raises(SaleFailed, match="Sale NOT saved: the disk is full"):
+        services.sales.complete(tender)
+    assert services.checkout.cart_uuid == cart
+    assert len(services.checkout.cart) == 1
+    assert _count(services, "sale") == 0
+    monkeypatch.setattr(repo, "complete", real)  # the fault is gone
+    assert services.sales.complete(tender).receipt_no == 1
+    assert _count(services, "sale") == 1
