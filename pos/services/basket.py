@@ -8,10 +8,11 @@ from datetime import datetime
 from pos.domain.barcodes import BarcodeError, BarcodePattern, parse_scan
 from pos.domain.cart import Cart, CartLine, max_qty
 from pos.domain.catalog import Catalog, Unit
-from pos.domain.discounts import WEEKDAYS, Rule, describe_condition
+from pos.domain.discounts import Rule, describe_condition
 from pos.domain.entry import CountEntry, WeightEntry, parse_entry
 from pos.domain.money import format_money
 from pos.domain.pricing import PricedBasket, price_cart
+from pos.domain.rule_form import describe_window
 from pos.domain.scanning import ScanProblem, embedded_measure
 
 
@@ -105,18 +106,7 @@ def format_qty_json(line: CartLine) -> int | str:
 
 
 def rule_summary(rule: Rule, name_of: Callable[[str], str]) -> tuple[str, ...]:
-    """One row of ``pos discounts list`` (and, later, the editor's table)."""
-    window = []
-    if rule.starts_at or rule.ends_at:
-        start = rule.starts_at.isoformat(" ", "minutes") if rule.starts_at else "..."
-        end = rule.ends_at.isoformat(" ", "minutes") if rule.ends_at else "..."
-        window.append(f"{start} to {end}")
-    if rule.weekdays is not None:
-        window.append(",".join(WEEKDAYS[d] for d in sorted(rule.weekdays)))
-    if rule.hours is not None:
-        start_h, end_h = rule.hours
-        end_text = "24:00" if end_h.hour == end_h.minute == 0 else f"{end_h:%H:%M}"
-        window.append(f"{start_h:%H:%M}-{end_text}")
+    """One row of ``pos discounts list``."""
     return (
         rule.name,
         rule.kind,
@@ -126,5 +116,5 @@ def rule_summary(rule: Rule, name_of: Callable[[str], str]) -> tuple[str, ...]:
         "yes" if rule.exclusive else "",
         rule.group or "",
         "yes" if rule.active else "no",
-        " ".join(window) or "always",
+        describe_window(rule),
     )
