@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pos.domain import pricing
 from pos.domain.cart import Cart, CartLine
 from pos.domain.catalog import Product, Unit
 from pos.domain.discounts import Rule, parse_rule
@@ -404,6 +405,44 @@ def test_big_components_fall_back_but_stay_sane() -> None:
     for d in priced.discounts:
         for line_no, units in d.uses:
             used[line_no] = used.get(line_no, 0) + units
+    assert all(used.get(line.line_no, 0) <= line.qty for line in cart)
+
+
+def test_past_the_budget_no_worse_than_the_best_greedy_order() -> None:
+    # two overlapping mix-and-match deals with 20 of each product: more than the exact
+    # search's budget, where its first solution beats every greedy order of the two
+    from stdnum import ean
+
+    codes = [f"50100001{n:04d}" for n in range(4)]
+    products = [
+        Product(c + ean.calc_check_digit(c), f"P{n}", 120 + 35 * n) for n, c in enumerate(codes)
+    ]
+    rules = sorted(
+        [
+            rule(
+                name="a",
+                kind="multibuy",
+                any_of=[p.barcode for p in products[:3]],
+                count=3,
+                price="3.50",
+            ),
+            rule(
+                name="b",
+                kind="free_items",
+                any_of=[p.barcode for p in products[1:]],
+                count=3,
+                free=1,
+            ),
+        ],
+        key=Rule.sort_key,
+    )
+    cart = cart_of(*((p, 20) for p in products))
+    slots = pricing._slots_for(rules, cart)
+    with pytest.raises(pricing._TooBig):
+        pricing._Search(rules, slots).solve()
+    priced = price_cart(cart, rules, AT)
+    assert priced.discount_total >= pricing._heuristic(rules, slots).total
+    used = units_used(priced.discounts)
     assert all(used.get(line.line_no, 0) <= line.qty for line in cart)
 
 
