@@ -24,10 +24,14 @@ Item rules that share a product, or a group, form a *component*; components are
 priced independently. :class:`Pricer` keeps each component's result and, after a
 scan, re-solves only the component of the scanned product (plus the exclusive and
 basket rules, which are cheap), which is how re-pricing stays flat on big carts.
-Within a component the search is exact (a memoised search over the units left)
-while it fits :data:`EXACT_WORK_LIMIT`; beyond that it takes the best of the
-greedy orders of its rules (see :func:`_heuristic`), which may miss the optimum
-by a few pence in rare mixes of competing rules.
+Within a component the search is exact (:class:`_Search`: a branch and bound over
+the units left, memoised, with bounds from the linear relaxation) while it fits
+:data:`EXACT_WORK_LIMIT`. Deals on fixed sets (``items``) never come near it, whatever
+the quantities; only mix-and-match (``any_of``) deals with many units can (one "any 3
+of 3" deal with about 80 of each item, two overlapping ones with about 20 of each
+product, six overlapping "any 3 of 6" deals over 12 products with 2 of each). Beyond
+it the engine takes the better of the best greedy order of the rules (see
+:func:`_heuristic`) and the search's first solution, which can miss the optimum.
 """
 
 from __future__ import annotations
@@ -42,13 +46,6 @@ from typing import Protocol
 from pos.domain.cart import CartLine
 from pos.domain.catalog import Unit
 from pos.domain.discounts import Rule
-
-MAX_EXACT_SETS = 200
-"""The most sets the exact search may build (it recurses once per set)."""
-
-EXACT_WORK_LIMIT = 20_000
-"""The exact search's budget for one component (sets tried); a bigger component takes
-the best greedy order instead, so no scan ever waits on the optimiser."""
 
 
 class CartView(Protocol):
@@ -210,15 +207,44 @@ def _greedy(
 
 # ------------------------------------------------------------------------- several rules
 
+EXACT_WORK_LIMIT = 4_000
+"""The exact search's budget for one component, in steps (a number of sets tried at a
+level; a linear programme counts by its size): a tenth to a fifth of a second. A component
+that needs more takes the better of the best greedy order (see :func:`_heuristic`) and
+the search's first solution, which may miss the optimum."""
+
+QUICK_WORK_LIMIT = 60
+"""The steps of the quick first try, which settles everyday baskets (see
+:meth:`_Search.solve`)."""
+
+MAX_CANDIDATES = 1_000
+"""The most ways to fill one set that the exact search lists for a component (summed over
+its rules). Only mix-and-match sets over many lines have more: ``any 3`` of 18 lines can
+be filled 1,140 ways, ``any 4`` of 20 lines 8,855."""
+
+_SCALE = 1 << 24
+"""Fixed point for the per-unit rates of the search's upper bound (integers: exact)."""
+
 
 class _TooBig(Exception):
-    """The exact search would take too long for this component."""
+    """The exact search would take too long for this component.
+
+    Attributes:
+        found: The best allocation found before it stopped, if any.
+    """
+
+    found: _Result | None = None
 
 
 def _candidate_sets(
-    rule: Rule, slots: Sequence[_Slot], counts: tuple[int, ...]
-) -> Iterable[tuple[int, ...]]:
-    """Every distinct way to take one set of ``rule`` from the units left, as take-vectors."""
+    rule: Rule, slots: Sequence[_Slot], counts: Sequence[int]
+) -> Iterable[tuple[tuple[int, int], ...]]:
+    """Every distinct way to take one set of ``rule`` from the units left.
+
+    Each way is ``((slot, units), ...)`` by slot. The order is fixed (it settles ties):
+    for an ``items`` rule product by product in the rule's order, and for each product
+    the most units from its earliest slot first; ``any_of`` likewise over its slots.
+    """
     n = len(slots)
     if rule.items:
         per_code = []
@@ -228,97 +254,648 @@ def _candidate_sets(
             if not per_code[-1]:
                 return
         for combo in itertools.product(*per_code):
-            take = [0] * n
-            for part in combo:
-                for i, k in part:
-                    take[i] += k
-            yield tuple(take)
+            yield tuple(sorted(part for parts in combo for part in parts))
     else:
         members = set(rule.any_of)
         idx = [i for i in range(n) if slots[i].barcode in members and counts[i] > 0]
-        for part in _multisets(idx, rule.count, counts):
-            take = [0] * n
-            for i, k in part:
-                take[i] += k
-            yield tuple(take)
+        yield from _multisets(idx, rule.count, counts)
 
 
 def _multisets(
-    idx: list[int], need: int, counts: Sequence[int]
+    idx: Sequence[int], need: int, counts: Sequence[int]
 ) -> Iterable[tuple[tuple[int, int], ...]]:
-    """Ways to take ``need`` units from the slots ``idx`` (bounded by ``counts``)."""
-    if need == 0:
-        yield ()
+    """Ways to take ``need`` units from the slots ``idx`` (bounded by ``counts``).
+
+    From the most units of ``idx[0]`` down (lexicographic), without recursion: a
+    product may have hundreds of price-label lines.
+    """
+    caps = [counts[i] for i in idx]
+    room = [*itertools.accumulate(reversed(caps), initial=0)][::-1]  # room[j]: sum(caps[j:])
+    if room[0] < need:
         return
-    if not idx:
-        return
-    first, rest = idx[0], idx[1:]
-    for k in range(min(need, counts[first]), -1, -1):
-        for tail in _multisets(rest, need - k, counts):
-            yield (((first, k),) if k else ()) + tail
+    ks = [0] * len(idx)
+
+    def fill(start: int, left: int) -> None:
+        for j in range(start, len(idx)):
+            ks[j] = min(caps[j], left)
+            left -= ks[j]
+
+    fill(0, need)
+    while True:
+        yield tuple((idx[j], k) for j, k in enumerate(ks) if k)
+        # the next way: the last slot that can pass one unit on to the slots after it
+        tail = 0
+        for j in range(len(idx) - 1, -1, -1):
+            if ks[j] and room[j + 1] > tail:
+                ks[j] -= 1
+                fill(j + 1, tail + 1)
+                break
+            tail += ks[j]
+        else:
+            return
+
+
+def _candidate_count(rule: Rule, slots: Sequence[_Slot]) -> int:
+    """An upper bound on the ways to fill one set of ``rule`` from ``slots``."""
+    if rule.items:
+        ways = 1
+        for code, need in rule.items.items():
+            k = sum(1 for s in slots if s.barcode == code)
+            ways *= math.comb(k + need - 1, need) if k else 0
+        return ways
+    k = sum(1 for s in slots if s.barcode in rule.any_of)
+    return math.comb(k + rule.count - 1, rule.count) if k else 0
+
+
+_LP_SIZE = 600
+"""The largest linear programme (levels x slots) the search solves for a bound."""
+
+_LP_CUTS = 8
+"""Bounds from linear programmes kept per level."""
+
+
+def _lp_prices(
+    columns: Sequence[Sequence[tuple[int, int]]], gains: Sequence[int], caps: Sequence[int]
+) -> list[float] | None:
+    """Prices per row from the linear relaxation: the dual of ``max gains . x`` subject to
+    ``sum(k * x[n] for (row, k) in columns[n]) <= caps[row]`` and ``x >= 0``.
+
+    The simplex method on a dense tableau: the most negative reduced cost enters, and
+    after a run of steps that gain nothing, Bland's rule (which cannot cycle). ``None``
+    if it does not finish within its step limit. Floats: the caller makes the prices safe.
+    """
+    n_rows, n_cols = len(caps), len(columns)
+    width = n_cols + n_rows
+    table = [[0.0] * (width + 1) for _ in range(n_rows)]
+    for n, column in enumerate(columns):
+        for row, k in column:
+            table[row][n] = float(k)
+    for row, cap in enumerate(caps):
+        table[row][n_cols + row] = 1.0
+        table[row][width] = float(cap)
+    objective = [-float(g) for g in gains] + [0.0] * (n_rows + 1)
+    basis = list(range(n_cols, width))
+    eps = 1e-9
+    stalled = 0
+    for _ in range(20 * width):
+        if stalled < 10:
+            enter = min(range(width), key=objective.__getitem__)
+            if objective[enter] >= -eps:
+                return objective[n_cols:width]
+        else:
+            enter = next((j for j in range(width) if objective[j] < -eps), -1)
+            if enter < 0:
+                return objective[n_cols:width]
+        leave, ratio = -1, math.inf
+        for row in range(n_rows):
+            a = table[row][enter]
+            if a > eps:
+                r = table[row][width] / a
+                if r < ratio - eps or (r <= ratio + eps and basis[row] < basis[leave]):
+                    leave, ratio = row, r
+        if leave < 0:
+            return None  # unbounded: cannot happen with finite caps
+        stalled = stalled + 1 if ratio <= eps else 0
+        a = table[leave][enter]
+        pivot = table[leave] = [x / a for x in table[leave]]
+        for row in range(n_rows):
+            if row != leave and (f := table[row][enter]):
+                table[row] = [x - f * p for x, p in zip(table[row], pivot, strict=True)]
+        if f := objective[enter]:
+            objective = [x - f * p for x, p in zip(objective, pivot, strict=True)]
+        basis[leave] = enter
+    return None
+
+
+class _Bound:
+    """At most what ``m`` sets at one level, and then the levels after it, take off.
+
+    In units of ``1 / (_SCALE * lcm)`` and concave in ``m``: ``m`` times the level's
+    discount plus the least of some lines (what the units left are worth at prices per
+    unit that pay for every later set) and of the sum, rule by rule, of its best set
+    times the most sets its units left allow (a line for the rules whose sets need one
+    kind of unit, a minimum of lines for each of the others).
+    """
+
+    __slots__ = ("gain", "lines", "most", "multi", "sets", "top")
+
+    def __init__(
+        self,
+        gain: int,
+        most: int,
+        lines: list[tuple[int, int]],
+        sets: tuple[int, int],
+        multi: list[tuple[int, list[tuple[int, int]]]],
+    ) -> None:
+        self.gain = gain
+        self.most = most  # the most sets the level can take
+        self.lines = lines  # (value at m = 0, fall per set)
+        self.sets = sets  # the same, for the rules whose sets need one kind of unit
+        self.multi = multi  # (best set, [(sets allowed at m = 0, fall per set)])
+        self.top: int | None = None  # where it stops rising (found when needed)
+
+    def __call__(self, m: int) -> int:
+        rest = min([a - b * m for a, b in self.lines])
+        sets = self.sets[0] - self.sets[1] * m
+        for most, parts in self.multi:
+            sets += most * min([a - b * m for a, b in parts])
+        return m * self.gain + min(rest, sets)
+
+    def add(self, line: tuple[int, int]) -> None:
+        self.lines.append(line)
+        self.top = None
+
+    def peak(self) -> int:
+        """The fewest sets at which the bound is at its highest (it is concave)."""
+        if self.top is None:
+            low, high = 0, self.most
+            while low < high:
+                mid = (low + high) // 2
+                if self(mid + 1) > self(mid):
+                    low = mid + 1
+                else:
+                    high = mid
+            self.top = low
+        return self.top
+
+    def last_over(self, need: int, m: int) -> int | None:
+        """The most sets, at most ``m``, at which the bound is at least ``need``."""
+        if m < 0:
+            return None
+        if self(m) >= need:
+            return m
+        peak = self.peak()
+        if m <= peak or self(peak) < need:
+            return None  # below the peak fewer sets only lower it
+        low, high = peak, m - 1  # it falls from the peak to m: bisect
+        while low < high:
+            mid = (low + high + 1) // 2
+            if self(mid) >= need:
+                low = mid
+            else:
+                high = mid - 1
+        return low
+
+
+class _Frame:
+    """A state being searched: the sets still to try at its level, and the best so far."""
+
+    __slots__ = (
+        "best",
+        "bound",
+        "choice",
+        "counts",
+        "floor",
+        "gained",
+        "key",
+        "level",
+        "mask",
+        "next",
+    )
+
+    def __init__(
+        self,
+        key: tuple[int, ...],
+        level: int,
+        counts: list[int],
+        mask: int,
+        floor: int,
+        bound: _Bound,
+    ) -> None:
+        self.key = key
+        self.level = level
+        self.counts = counts
+        self.mask = mask
+        self.floor = floor  # the caller needs a total over this; then the best so far
+        self.bound = bound
+        self.best: int | None = None
+        self.choice = 0  # how many sets the best total takes at this level
+        self.next = bound.most  # the most sets still to try
+        self.gained = 0  # what the sets being tried take off, with the moves after them
+
+
+class _Search:
+    """The exact allocation of a component's units to sets of its rules.
+
+    The rules are taken in order (priority, then name) and, within a rule, its ways to
+    fill a set (:func:`_candidate_sets`) in order; each (rule, way) is a *level*. At
+    each level the search chooses how many sets to take that way, the most first, and
+    keeps the first choice that reaches the best total: more sets of the higher-priority
+    rule, then of its earlier way. That is the tie-break of rule 3, and it gives the same
+    allocation, down to the lines each discount used, as trying every allocation in that
+    order would.
+
+    What makes it fast:
+
+    * Moves without a choice are made at once: a level that cannot fill a set is
+      skipped, and one whose units no later level uses takes every set it can (a rule on
+      its own is one step, whatever the quantities).
+    * A first solution from a dive that follows the bound (below) sets the floor, so the
+      search only looks where it might do at least as well.
+    * Branch and bound: a state is searched for a total over a floor (what its caller
+      already has). The bound on what the later levels can take off is the least of:
+      every unit left at the best rate per unit any later level pays for it; the same in
+      proportion to the units' prices; rule by rule, the most sets its units allow times
+      its best set; and the prices of the linear relaxation (solved by the simplex method
+      where a state needs it, kept per level, and valid for every state). All exact
+      integer arithmetic and concave in the number of sets taken at the level, so the
+      numbers of sets worth trying form one range, found by bisection.
+    * States (level, units left, groups used) are memoised on the units the remaining
+      levels can still use, so different choices that leave the same units meet; a state
+      that could not beat its floor remembers that, and is searched again only for less.
+    * An explicit stack, no recursion: the depth is the number of levels, never the
+      number of sets.
+    * A quick first try without the dive and the relaxation, which cost more than they
+      save in the small searches of everyday baskets.
+
+    Raises :class:`_TooBig` past :data:`MAX_CANDIDATES` or :data:`EXACT_WORK_LIMIT`.
+    """
+
+    def __init__(self, rules: Sequence[Rule], slots: Sequence[_Slot]) -> None:
+        if sum(_candidate_count(r, slots) for r in rules) > MAX_CANDIDATES:
+            raise _TooBig
+        self.rules = rules
+        self.slots = slots
+        counts = [s.count for s in slots]
+        bits: dict[str, int] = {}
+        self.rule_of: list[int] = []
+        self.take: list[tuple[tuple[int, int], ...]] = []
+        self.gain: list[int] = []
+        for i, rule in enumerate(rules):
+            spec = rule.spec
+            assert spec.set_discount is not None
+            for take in _candidate_sets(rule, slots, counts):
+                values = [slots[j].value for j, k in take for _ in range(k)]
+                discount = spec.set_discount(rule, values)
+                if discount > 0:
+                    self.rule_of.append(i)
+                    self.take.append(take)
+                    self.gain.append(discount)
+            if rule.group is not None:
+                bits.setdefault(rule.group, 1 << len(bits))
+        size = self.size = len(self.take)
+        rule_bit = [bits[r.group] if r.group is not None else 0 for r in rules]
+        self.bit = [rule_bit[i] for i in self.rule_of]
+        self.first = [n == 0 or self.rule_of[n - 1] != i for n, i in enumerate(self.rule_of)]
+        self.end = [size] * size  # the first level of the next rule
+        for n in range(size - 2, -1, -1):
+            self.end[n] = n + 1 if self.rule_of[n + 1] != self.rule_of[n] else self.end[n + 1]
+        # taking a set marks its rule's group used, which matters to the levels after it
+        # only when a later rule with sets to offer is in the same group
+        later: set[int] = set()
+        shares_rule: dict[int, bool] = {}
+        for i in sorted(set(self.rule_of), reverse=True):
+            shares_rule[i] = bool(rule_bit[i]) and rule_bit[i] in later
+            later.add(rule_bit[i])
+        self.shares = [shares_rule[i] for i in self.rule_of]
+
+        # per level, over it and every later level: the slots they use, the best rate
+        # paid per unit and per unit of value (fixed point, rounded up), their group bits,
+        # and per rule its best set; per rule, what a set needs (units of each product,
+        # or of its members)
+        self.rel: list[tuple[int, ...]] = [()] * (size + 1)
+        self.per_unit: list[dict[int, int]] = [{}] * (size + 1)
+        self.per_value: list[dict[int, int]] = [{}] * (size + 1)
+        self.mask = [0] * (size + 1)
+        self.free = [False] * size  # no later level uses this level's slots
+        self.best_set: list[tuple[tuple[int, int], ...]] = [()] * (size + 1)
+        self.needs: dict[int, tuple[tuple[int, tuple[int, ...]], ...]] = {}
+        for i, rule in enumerate(rules):
+            if rule.items:
+                self.needs[i] = tuple(
+                    (need, tuple(j for j, s in enumerate(slots) if s.barcode == code))
+                    for code, need in rule.items.items()
+                )
+            else:
+                members = tuple(j for j, s in enumerate(slots) if s.barcode in rule.any_of)
+                self.needs[i] = ((rule.count, members),)
+        self.lcm = math.lcm(*(need for i in set(self.rule_of) for need, _ in self.needs[i]))
+        unit_rate: dict[int, int] = {}
+        value_rate: dict[int, int] = {}
+        most: dict[int, int] = {}
+        for n in range(size - 1, -1, -1):
+            take, discount = self.take[n], self.gain[n]
+            self.free[n] = not any(j in unit_rate for j, _ in take)
+            units = sum(k for _, k in take)
+            worth = sum(slots[j].value * k for j, k in take)  # > 0: it gives a discount
+            for j, _ in take:
+                unit_rate[j] = max(unit_rate.get(j, 0), -(-discount * _SCALE // units))
+                share = -(-discount * slots[j].value * _SCALE // worth)
+                value_rate[j] = max(value_rate.get(j, 0), share)
+            most[self.rule_of[n]] = max(most.get(self.rule_of[n], 0), discount)
+            self.rel[n] = tuple(sorted(unit_rate))
+            self.per_unit[n] = dict(unit_rate)
+            self.per_value[n] = dict(value_rate)
+            self.best_set[n] = tuple(sorted(most.items()))
+            self.mask[n] = self.mask[n + 1] | self.bit[n]
+        self.cuts: list[list[dict[int, int]]] = [[] for _ in range(size + 1)]
+        self.solved: dict[tuple[int, ...], dict[int, int] | None] = {}  # linear programmes
+        # key -> (exact, total, sets): the best total from a state and how many sets its
+        # level takes for it, or (not exact) a total the state is known not to exceed
+        self.memo: dict[tuple[int, ...], tuple[bool, int, int]] = {}
+        self.work = 0
+        self.limit = EXACT_WORK_LIMIT
+        self.relax = True  # use the linear relaxation (not in the quick first try)
+
+    # -------------------------------------------------------------- moves
+
+    def advance(
+        self, level: int, counts: list[int], mask: int, sets: list[int] | None = None
+    ) -> tuple[int, int, int]:
+        """Enter ``level`` and make the moves that need no choice.
+
+        Returns the level with a choice (or the end), the groups used, and the discount
+        of the sets taken on the way; ``counts`` is updated in place and ``sets`` (per
+        level), when given, counts the sets taken.
+        """
+        gained = 0
+        size = self.size
+        while level < size:
+            if self.first[level] and self.bit[level] & mask:
+                level = self.end[level]  # an earlier rule of its group applied
+                continue
+            take = self.take[level]
+            room = min([counts[j] // k for j, k in take])
+            if room and not (
+                self.free[level] and (not self.shares[level] or self.bit[level] & mask)
+            ):
+                break  # a choice: how many sets to take here
+            if room:  # nothing later wants these units: every set, at once
+                for j, k in take:
+                    counts[j] -= k * room
+                gained += self.gain[level] * room
+                mask |= self.bit[level]
+                if sets is not None:
+                    sets[level] += room
+            level += 1
+        return level, mask, gained
+
+    def key(self, level: int, counts: list[int], mask: int) -> tuple[int, ...]:
+        return (level, mask & self.mask[level], *[counts[j] for j in self.rel[level]])
+
+    # -------------------------------------------------------------- bounds
+
+    def line(
+        self, rates: dict[int, int], counts: list[int], take: Sequence[tuple[int, int]]
+    ) -> tuple[int, int]:
+        """A bound from prices per unit, as (at m = 0, fall per set at the level)."""
+        start = sum([counts[j] * r for j, r in rates.items()])
+        fall = sum([k * rates.get(j, 0) for j, k in take])
+        return start * self.lcm, fall * self.lcm
+
+    def bound(self, level: int, counts: list[int]) -> _Bound:
+        """The bound of taking ``m`` sets at ``level`` (a state with a choice)."""
+        take = self.take[level]
+        after = level + 1
+        lines = [
+            self.line(rates, counts, take)
+            for rates in (self.per_unit[after], self.per_value[after], *self.cuts[after])
+        ]
+        used = dict(take)
+        single = [0, 0]
+        multi = []
+        for i, best in self.best_set[after]:
+            parts = []
+            for need, where in self.needs[i]:
+                left = sum([counts[j] for j in where])
+                fall = sum([used.get(j, 0) for j in where])
+                factor = self.lcm // need
+                if fall % need:
+                    parts.append((left * factor, fall * factor))
+                else:  # whole sets either way: round down
+                    parts.append((left // need * self.lcm, fall // need * self.lcm))
+            if len(parts) == 1:
+                single[0] += best * _SCALE * parts[0][0]
+                single[1] += best * _SCALE * parts[0][1]
+            else:
+                multi.append((best * _SCALE, parts))
+        most = min([counts[j] // k for j, k in take])
+        gain = self.gain[level] * _SCALE * self.lcm
+        return _Bound(gain, most, lines, (single[0], single[1]), multi)
+
+    def relaxed(self, level: int, counts: list[int]) -> dict[int, int] | None:
+        """Prices per unit from the linear relaxation of the levels from ``level`` on, at
+        ``counts``: exact integers, rounded up so that they pay for every set of those
+        levels (so they bound every state at ``level``, not only this one).
+        """
+        rel = self.rel[level]
+        columns = self.size - level
+        if not columns or columns * len(rel) > _LP_SIZE:
+            return None
+        key = self.key(level, counts, 0)
+        if key in self.solved:
+            return self.solved[key]
+        self.work += 1 + columns * len(rel) ** 2 // 170  # about its cost in steps
+        row = {j: r for r, j in enumerate(rel)}
+        takes = [[(row[j], k) for j, k in self.take[n]] for n in range(level, self.size)]
+        prices = _lp_prices(takes, self.gain[level:], [counts[j] for j in rel])
+        rates: dict[int, int] | None = None
+        if prices is not None:
+            fixed = [max(0, math.ceil(p * _SCALE)) + 1 for p in prices]
+            for n, column in enumerate(takes):  # make sure every set is paid for
+                short = self.gain[level + n] * _SCALE - sum(fixed[r] * k for r, k in column)
+                if short > 0:
+                    r, k = max(column, key=lambda part: part[1])
+                    fixed[r] += -(-short // k)
+            rates = {j: fixed[r] for j, r in row.items() if fixed[r]}
+            cuts = self.cuts[level]
+            cuts.append(rates)
+            if len(cuts) > _LP_CUTS:
+                del cuts[0]
+        self.solved[key] = rates
+        return rates
+
+    def refine(self, bound: _Bound, level: int, counts: list[int], m: int) -> None:
+        """Add the relaxation's bound, solved after ``m`` sets at ``level``, to ``bound``."""
+        if not self.relax or self.work > self.limit:
+            return
+        left = list(counts)
+        take = self.take[level]
+        for j, k in take:
+            left[j] -= k * m
+        rates = self.relaxed(level + 1, left)
+        if rates is not None:
+            bound.add(self.line(rates, counts, take))
+
+    # -------------------------------------------------------------- search
+
+    def dive(self) -> tuple[int, list[int]]:
+        """A good first solution: at each level, the number of sets the bound likes best."""
+        counts = [s.count for s in self.slots]
+        sets = [0] * self.size
+        level, mask, total = self.advance(0, counts, 0, sets)
+        while level < self.size:
+            bound = self.bound(level, counts)
+            m = bound.peak()
+            for _ in range(3):  # a few steps of the relaxation move the peak where it belongs
+                self.refine(bound, level, counts, m)
+                if bound.peak() == m:
+                    break
+                m = bound.peak()
+            for j, k in self.take[level]:
+                counts[j] -= k * m
+            sets[level] += m
+            total += self.gain[level] * m
+            level, mask, gained = self.advance(
+                level + 1, counts, mask | self.bit[level] if m else mask, sets
+            )
+            total += gained
+        return total, sets
+
+    def best(self, level: int, counts: list[int], mask: int, floor: int) -> int | None:
+        """The best total from a state with a choice to make, if it is over ``floor``."""
+        memo, size = self.memo, self.size
+        scale = _SCALE * self.lcm
+        root = _Frame(
+            self.key(level, counts, mask), level, counts, mask, floor, self.bound(level, counts)
+        )
+        stack = [root]
+        answer: int | None = None
+        pending = False  # ``answer`` is for the top frame's child of ``frame.next`` sets
+        while stack:
+            frame = stack[-1]
+            level = frame.level
+            if pending:
+                pending = False
+                if answer is not None:  # it beat the floor: the best so far
+                    frame.floor = frame.best = frame.gained + answer
+                    frame.choice = frame.next
+                frame.next -= 1
+            take, gain, bit, bound = (
+                self.take[level],
+                self.gain[level],
+                self.bit[level],
+                frame.bound,
+            )
+            while (m := bound.last_over((frame.floor + 1) * scale, frame.next)) is not None:
+                self.work += 1
+                if self.work > self.limit:
+                    raise _TooBig
+                left = list(frame.counts)
+                for j, k in take:
+                    left[j] -= k * m
+                at, groups, gained = self.advance(
+                    level + 1, left, frame.mask | bit if m else frame.mask
+                )
+                gained += m * gain
+                need = frame.floor - gained  # what the rest must be worth to matter
+                found: int | None = None
+                if at == size:
+                    found = 0 if need < 0 else None
+                else:
+                    key = self.key(at, left, groups)
+                    hit = memo.get(key)
+                    if hit is not None and (hit[0] or hit[1] <= need):
+                        found = hit[1] if hit[0] and hit[1] > need else None
+                    else:
+                        lines = len(bound.lines)
+                        self.refine(bound, level, frame.counts, m)
+                        if len(bound.lines) > lines and bound(m) < (frame.floor + 1) * scale:
+                            frame.next = m - 1  # the relaxation says it cannot
+                            continue
+                        frame.next, frame.gained = m, gained
+                        stack.append(_Frame(key, at, left, groups, need, self.bound(at, left)))
+                        break
+                if found is not None:
+                    frame.floor = frame.best = gained + found
+                    frame.choice = m
+                frame.next = m - 1
+            else:
+                stack.pop()
+                if frame.best is not None:
+                    memo[frame.key] = (True, frame.best, frame.choice)
+                else:
+                    memo[frame.key] = (False, frame.floor, 0)
+                answer = frame.best
+                pending = True
+        return answer
+
+    def solve(self) -> _Result:
+        """The best allocation; :class:`_TooBig` carries the dive's when it runs out.
+
+        Small searches (most) are done by a quick first try without the dive and the
+        linear relaxation, which cost more than they save there. What that try learnt
+        stays in the memo for the full search.
+        """
+        counts = [s.count for s in self.slots]
+        sets = [0] * self.size
+        level, mask, total = self.advance(0, counts, 0, sets)
+        if level < self.size:
+            self.limit, self.relax = QUICK_WORK_LIMIT, False
+            try:
+                found = self.best(level, counts, mask, -1)
+            except _TooBig:
+                self.limit, self.relax = EXACT_WORK_LIMIT, True
+                first, dived = self.dive()
+                greedy = _heuristic(self.rules, self.slots, _few_orders(self.rules)).total
+                try:
+                    found = self.best(level, counts, mask, max(first, greedy) - total - 1)
+                except _TooBig as big:
+                    big.found = self.result(first, dived)
+                    raise
+            assert found is not None
+            total += found
+        while level < self.size:  # follow the remembered choices
+            exact, _, times = self.memo[self.key(level, counts, mask)]
+            assert exact
+            for j, k in self.take[level]:
+                counts[j] -= k * times
+            sets[level] += times
+            if times:
+                mask |= self.bit[level]
+            level, mask, _ = self.advance(level + 1, counts, mask, sets)
+        return self.result(total, sets)
+
+    def result(self, total: int, sets: list[int]) -> _Result:
+        """The discounts of ``sets`` (per level, how many), by rule in order."""
+        per_rule: dict[int, tuple[list[int], dict[int, int]]] = {}
+        for n, times in enumerate(sets):
+            if times:
+                tally, uses = per_rule.setdefault(self.rule_of[n], ([0, 0], {}))
+                tally[0] += self.gain[n] * times
+                tally[1] += times
+                for j, k in self.take[n]:
+                    line_no = self.slots[j].line_no
+                    uses[line_no] = uses.get(line_no, 0) + k * times
+        applied = []
+        for i, ((amount, count), uses) in sorted(per_rule.items()):
+            rule = self.rules[i]
+            applied.append(
+                AppliedDiscount(rule.name, rule.kind, amount, count, tuple(sorted(uses.items())))
+            )
+        return _Result(total, tuple(applied))
 
 
 def _exact(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
     """The best allocation of units to sets of ``rules`` (sorted by priority, then name)."""
-    memo: dict[
-        tuple[int, tuple[int, ...], frozenset[str], bool], tuple[int, tuple[object, ...]]
-    ] = {}
-    work = [0]  # candidate sets tried so far
-
-    def search(
-        i: int, counts: tuple[int, ...], used: frozenset[str], started: bool
-    ) -> tuple[int, tuple[object, ...]]:
-        if i == len(rules):
-            return 0, ()
-        key = (i, counts, used, started)
-        hit = memo.get(key)
-        if hit is not None:
-            return hit
-        rule = rules[i]
-        best: tuple[int, tuple[object, ...]] | None = None
-        if rule.group is None or started or rule.group not in used:
-            spec = rule.spec
-            assert spec.set_discount is not None
-            for take in _candidate_sets(rule, slots, counts):
-                work[0] += 1
-                if work[0] > EXACT_WORK_LIMIT:
-                    raise _TooBig
-                values = [slots[j].value for j, k in enumerate(take) for _ in range(k)]
-                discount = spec.set_discount(rule, values)
-                if discount <= 0:
-                    continue
-                left = tuple(c - t for c, t in zip(counts, take, strict=True))
-                sub_total, sub_path = search(i, left, used, True)
-                total = discount + sub_total
-                if best is None or total > best[0]:
-                    best = (total, ((i, discount, take), *sub_path))
-        now_used = used | {rule.group} if (started and rule.group) else used
-        moved = search(i + 1, counts, now_used, False)
-        if best is None or moved[0] > best[0]:  # ties keep the higher-priority rule's sets
-            best = moved
-        memo[key] = best
-        return best
-
-    total, path = search(0, tuple(s.count for s in slots), frozenset(), False)
-    per_rule: dict[int, list[tuple[int, dict[int, int]]]] = {}
-    for step in path:
-        i, discount, take = step  # type: ignore[misc]
-        used_units = {slots[j].line_no: k for j, k in enumerate(take) if k}
-        per_rule.setdefault(i, []).append((discount, used_units))
-    applied = [_applied(rules[i], sets) for i, sets in sorted(per_rule.items())]
-    return _Result(total, tuple(a for a in applied if a is not None))
+    return _Search(rules, slots).solve()
 
 
-def _heuristic(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
+def _few_orders(rules: Sequence[Rule]) -> list[tuple[Rule, ...]]:
+    """Some rule orders to seed the exact search with: every order of up to 4 rules,
+    otherwise each rotation of the priority order and of its reverse."""
+    if len(rules) <= 4:
+        return list(itertools.permutations(rules))
+    forward, back = tuple(rules), tuple(reversed(rules))
+    return [order[n:] + order[:n] for order in (forward, back) for n in range(len(rules))]
+
+
+def _heuristic(
+    rules: Sequence[Rule],
+    slots: Sequence[_Slot],
+    orders: Iterable[Sequence[Rule]] | None = None,
+) -> _Result:
     """For components too big to search exactly: the best of the greedy rule orders.
 
-    Up to 6 rules every order is tried; beyond that, priority order and its reverse.
+    Up to 6 rules every order is tried; beyond that, priority order and its reverse
+    (or the ``orders`` given).
     """
-    orders = (
-        itertools.permutations(rules)
-        if len(rules) <= 6
-        else iter([tuple(rules), tuple(reversed(rules))])
-    )
+    if orders is None:
+        orders = (
+            itertools.permutations(rules)
+            if len(rules) <= 6
+            else iter([tuple(rules), tuple(reversed(rules))])
+        )
     best: _Result | None = None
     for order in orders:
         counts = [s.count for s in slots]
@@ -341,51 +918,24 @@ def _heuristic(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
     return best or _NOTHING
 
 
-def _exact_cost(rules: Sequence[Rule], slots: Sequence[_Slot]) -> int:
-    """A bound on the exact search's work: states times the sets tried in each.
-
-    Also infinite when the search would nest too deep (it recurses once per set), so a
-    line of thousands of units never reaches it.
-    """
-    smallest_set = min(r.set_size for r in rules)
-    if sum(slot.count for slot in slots) // max(smallest_set, 1) > MAX_EXACT_SETS:
-        return EXACT_WORK_LIMIT + 1
-    states = 1
-    for slot in slots:
-        states *= slot.count + 1
-        if states > EXACT_WORK_LIMIT:
-            return states
-    branching = 0
-    for rule in rules:
-        if rule.items:
-            ways = 1
-            for code, need in rule.items.items():
-                k = sum(1 for s in slots if s.barcode == code)
-                ways *= math.comb(k + need - 1, need) if k else 0
-        else:
-            k = sum(1 for s in slots if s.barcode in rule.any_of)
-            ways = math.comb(k + rule.count - 1, rule.count) if k else 0
-        branching += ways + 1
-    return states * branching
-
-
 def _solve(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
     """Price one component: its eligible item rules against its lines.
 
-    Exact whenever the search is small enough (which it is for everyday baskets: a few
-    competing rules over a handful of lines); otherwise the best greedy order. Even a
+    Exact whenever the search fits its budget (see the module's notes); otherwise the
+    better of the best greedy order and the search's first solution. Even a
     single rule is searched exactly when it can be: rounding a percentage per set means
     the most valuable units first is not always best (1% of 1.50 + 1.50 and of
     1.20 + 1.20 rounds to 0.05; two sets of 1.50 + 1.20 round to 0.06).
     """
     if not rules or not slots:
         return _NOTHING
-    if _exact_cost(rules, slots) <= EXACT_WORK_LIMIT:
-        try:
-            return _exact(rules, slots)
-        except _TooBig:
-            pass
-    return _heuristic(rules, slots)
+    try:
+        return _exact(rules, slots)
+    except _TooBig as big:
+        fallback = _heuristic(rules, slots)
+        if big.found is not None and big.found.total > fallback.total:
+            return big.found
+        return fallback
 
 
 # ------------------------------------------------------------------------- the pricer

@@ -85,7 +85,7 @@ class DiscountService:
                         self._actor,
                         {
                             "name": rule.name,
-                            "before": before.get(rule.name),
+                            "before": before.get(rule.name.lower()),
                             "after": rule_to_json(rule),
                             "source": path.name,
                         },

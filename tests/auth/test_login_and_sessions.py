@@ -304,6 +304,42 @@ def test_rule_imports_are_audited(services: Services, tmp_path: Path) -> None:
     assert '"percent":"5"' in entry.details
 
 
+def test_importing_a_changed_rule_audits_what_it_was_and_what_it_is(
+    services: Services, tmp_path: Path
+) -> None:
+    import json
+
+    def rule_file(name: str, percent: str) -> Path:
+        path = tmp_path / f"{name}-{percent}.json"
+        rule = {"name": name, "kind": "percent_off", "items": {"4006381333931": 1}}
+        path.write_text(json.dumps({"discounts": [{**rule, "percent": percent}]}))
+        return path
+
+    def last_saved() -> dict[str, object]:
+        entry = list(services.audit.entries())[-1]
+        assert entry.event == "discount_rule_saved"
+        return json.loads(entry.details)
+
+    assert services.discounts.import_json(rule_file("Pens 5% off", "5")).ok
+    assert last_saved()["before"] is None
+    assert services.discounts.import_json(rule_file("Pens 5% off", "10")).ok
+    saved = last_saved()
+    assert saved["name"] == "Pens 5% off"
+    assert saved["before"] == {
+        "name": "Pens 5% off",
+        "kind": "percent_off",
+        "items": {"4006381333931": 1},
+        "percent": "5",
+    }
+    assert saved["after"] == {**saved["before"], "percent": "10"}  # type: ignore[dict-item]
+    # names match whatever their case, and so does what the audit says it replaced
+    assert services.discounts.import_json(rule_file("PENS 5% OFF", "12")).ok
+    saved = last_saved()
+    assert saved["before"]["name"] == "Pens 5% off"  # type: ignore[index]
+    assert saved["before"]["percent"] == "10"  # type: ignore[index]
+    assert saved["after"]["name"] == "PENS 5% OFF"  # type: ignore[index]
+
+
 def test_a_failed_login_never_logs_what_was_typed_as_a_number(
     services: Services, demo_db: Path
 ) -> None:

@@ -168,6 +168,44 @@ def test_basket_json_and_the_weekend(db: Path) -> None:
     }
 
 
+def test_basket_a_label_barcode_carries_its_own_price(db: Path) -> None:
+    # 2 + 010001 (deli cheese, 2010001000006 in the catalog at 0.00) + 00349 (3.49) + check
+    code, out = run(
+        "basket",
+        "--db",
+        str(db),
+        "--json",
+        "--at",
+        "2026-03-16T10:00",
+        "2010001003496",
+        "2010001005209",  # another cut, another price: a line of its own
+        "2010001003496",  # the same label again adds to its line
+        "2010002008995:2",  # a roast chicken labelled 8.99, twice
+    )
+    assert code == 0
+    cheese = {"barcode": "2010001000006", "name": "Deli cheese cut to order"}
+    assert json.loads(out) == {
+        "lines": [
+            {**cheese, "qty": 2, "unit_price": "3.49", "total": "6.98"},
+            {**cheese, "qty": 1, "unit_price": "5.20", "total": "5.20"},
+            {
+                "barcode": "2010002000005",
+                "name": "Roast chicken whole",
+                "qty": 2,
+                "unit_price": "8.99",
+                "total": "17.98",
+            },
+        ],
+        "discounts": [],
+        "subtotal": "30.16",
+        "discount_total": "0.00",
+        "total": "30.16",
+    }
+    code, out = run("basket", "--db", str(db), "2010001003496:0.5")
+    assert code == 1
+    assert "whole number" in out  # the label says the price; the count is whole
+
+
 def test_basket_happy_hour_and_christmas_eve(db: Path) -> None:
     _, out = run("basket", "--db", str(db), "--json", "--at", "2026-03-16T17:30", "2100001000004:2")
     assert json.loads(out)["discounts"] == [

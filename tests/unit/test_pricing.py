@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 from datetime import datetime
@@ -10,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pos.domain import pricing
 from pos.domain.cart import Cart, CartLine
 from pos.domain.catalog import Product, Unit
 from pos.domain.discounts import Rule, parse_rule
-from pos.domain.pricing import Pricer, price_cart
+from pos.domain.pricing import AppliedDiscount, Pricer, price_cart
 
 AT = datetime(2026, 3, 14, 10, 0)  # a Saturday morning
 
@@ -406,6 +408,44 @@ def test_big_components_fall_back_but_stay_sane() -> None:
     assert all(used.get(line.line_no, 0) <= line.qty for line in cart)
 
 
+def test_past_the_budget_no_worse_than_the_best_greedy_order() -> None:
+    # two overlapping mix-and-match deals with 20 of each product: more than the exact
+    # search's budget, where its first solution beats every greedy order of the two
+    from stdnum import ean
+
+    codes = [f"50100001{n:04d}" for n in range(4)]
+    products = [
+        Product(c + ean.calc_check_digit(c), f"P{n}", 120 + 35 * n) for n, c in enumerate(codes)
+    ]
+    rules = sorted(
+        [
+            rule(
+                name="a",
+                kind="multibuy",
+                any_of=[p.barcode for p in products[:3]],
+                count=3,
+                price="3.50",
+            ),
+            rule(
+                name="b",
+                kind="free_items",
+                any_of=[p.barcode for p in products[1:]],
+                count=3,
+                free=1,
+            ),
+        ],
+        key=Rule.sort_key,
+    )
+    cart = cart_of(*((p, 20) for p in products))
+    slots = pricing._slots_for(rules, cart)
+    with pytest.raises(pricing._TooBig):
+        pricing._Search(rules, slots).solve()
+    priced = price_cart(cart, rules, AT)
+    assert priced.discount_total >= pricing._heuristic(rules, slots).total
+    used = units_used(priced.discounts)
+    assert all(used.get(line.line_no, 0) <= line.qty for line in cart)
+
+
 @pytest.mark.parametrize("qty", [0, 1, 2])
 def test_empty_and_small_carts(qty: int) -> None:
     cart = cart_of((LEMON, qty)) if qty else Cart()
@@ -468,3 +508,262 @@ def test_incremental_equals_scratch_with_exclusive_and_basket_rules(
     cart = Cart()
     for product in edit_steps(cart, steps):
         assert pricer.price(cart, AT, {product.barcode}) == price_cart(cart, all_rules, AT)
+
+
+# ---------------------------------------------------------------- larger searches
+
+BREAD = Product("5010222129514", "White sliced bread", 135)
+MILK = Product("5010000123451", "Semi-skimmed milk", 145)
+BUTTER = Product("5010111126488", "Unsalted butter", 235)
+PAIR_DEALS = (
+    rule(
+        name="Bread and milk 2.00",
+        kind="multibuy",
+        items={BREAD.barcode: 1, MILK.barcode: 1},
+        price="2.00",
+    ),
+    rule(
+        name="Bread and butter 2.50",
+        kind="multibuy",
+        items={BREAD.barcode: 1, BUTTER.barcode: 1},
+        price="2.50",
+    ),
+    rule(
+        name="Milk and butter 2.50",
+        kind="multibuy",
+        items={MILK.barcode: 1, BUTTER.barcode: 1},
+        price="2.50",
+    ),
+)
+
+
+def best_pairs(n: int) -> int:
+    """Every split of n each of bread, milk and butter between the three pair deals."""
+    bread_milk = BREAD.price + MILK.price - 200
+    bread_butter = BREAD.price + BUTTER.price - 250
+    milk_butter = MILK.price + BUTTER.price - 250
+    return max(
+        a * bread_milk + b * bread_butter + c * milk_butter
+        for a in range(n + 1)
+        for b in range(n + 1 - a)
+        for c in range(min(n - a, n - b) + 1)
+    )
+
+
+def units_used(applied: tuple[AppliedDiscount, ...]) -> dict[int, int]:
+    used: dict[int, int] = {}
+    for d in applied:
+        for line_no, units in d.uses:
+            used[line_no] = used.get(line_no, 0) + units
+    return used
+
+
+@pytest.mark.parametrize("n", range(13, 21))
+def test_three_pair_deals_over_the_same_products_find_the_best_split(n: int) -> None:
+    cart = cart_of((BREAD, n), (MILK, n), (BUTTER, n))
+    priced = price_cart(cart, PAIR_DEALS, AT)
+    assert priced.discount_total == best_pairs(n)
+    used = units_used(priced.discounts)
+    assert all(used.get(line.line_no, 0) <= line.qty for line in cart)
+    assert sum(d.sets for d in priced.discounts) * 2 == sum(used.values())
+
+
+def test_three_pair_deals_the_review_found_and_more_units_never_save_less() -> None:
+    def saving(n: int) -> int:
+        return price_cart(
+            cart_of((BREAD, n), (MILK, n), (BUTTER, n)), PAIR_DEALS, AT
+        ).discount_total
+
+    assert saving(14) == 2310  # the greedy order gave 18.20
+    assert saving(16) == 2640  # and 20.80
+    savings = [saving(n) for n in range(1, 31)]
+    assert savings == sorted(savings)
+    # Far more units: prices of 0.35 a bread, 0.45 a milk and 0.85 a butter pay exactly for
+    # every pair deal, so a split saves 1.65 for each bread + milk + butter less those
+    # prices for the units it leaves out. With an even n nothing need be left out; with an
+    # odd n one unit must be, and the cheapest to leave out is one bread.
+    assert saving(1000) == 165 * 1000
+    assert saving(9999) == 165 * 9999 - 35
+
+
+def best_by_counts(cart: Cart, rules: list[Rule]) -> int:
+    """The best total discount, worked out over how many units of each product are left.
+
+    Independent of the engine's search: units of one product are alike (one line each),
+    so the best from some units left is the best over every set any rule can take next.
+    At most one rule of a group applies: each choice of one rule (or none) per group is
+    tried in turn.
+    """
+    codes = sorted({line.barcode for line in cart})
+    price = {line.barcode: line.unit_price for line in cart}
+    groups = sorted({r.group for r in rules if r.group is not None})
+    choices = [[None, *(r for r in rules if r.group == g)] for g in groups]
+    best = 0
+    for chosen in itertools.product(*choices):
+        allowed = [r for r in rules if r.group is None] + [r for r in chosen if r is not None]
+        moves: list[tuple[tuple[int, ...], int]] = []
+        for r in allowed:
+            if r.items:
+                shapes = (
+                    [tuple(r.items.get(c, 0) for c in codes)]
+                    if all(c in price for c in r.items)
+                    else []
+                )
+            else:
+                members = [i for i, c in enumerate(codes) if c in r.any_of]
+                shapes = []
+                for picked in itertools.combinations_with_replacement(members, r.count):
+                    shapes.append(tuple(picked.count(i) for i in range(len(codes))))
+            for shape in shapes:
+                values = [price[codes[i]] for i, k in enumerate(shape) for _ in range(k)]
+                off = r.spec.set_discount(r, values)  # type: ignore[misc]
+                if off > 0:
+                    moves.append((shape, off))
+        start = tuple(sum(line.qty for line in cart.lines_for(c)) for c in codes)
+        best = max(best, most_from(start, moves))
+    return best
+
+
+def most_from(start: tuple[int, ...], moves: list[tuple[tuple[int, ...], int]]) -> int:
+    """The most that sets of the shapes in ``moves`` take off ``start`` units."""
+
+    @functools.cache
+    def most(left: tuple[int, ...]) -> int:
+        found = 0
+        for shape, off in moves:
+            if all(n >= k for n, k in zip(left, shape, strict=True)):
+                rest = tuple(n - k for n, k in zip(left, shape, strict=True))
+                found = max(found, off + most(rest))
+        return found
+
+    return most(start)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    quantities=st.lists(st.integers(0, 8), min_size=4, max_size=4),
+    rules=st.integers(2, 3).flatmap(lambda n: st.tuples(*(small_rule(i) for i in range(n)))),
+)
+def test_engine_total_equals_brute_force_with_more_units(
+    quantities: list[int], rules: tuple[Rule, ...]
+) -> None:
+    cart = cart_of(*((p, q) for p, q in zip(PRODUCTS, quantities, strict=True) if q))
+    priced = price_cart(cart, rules, AT)
+    assert priced.discount_total == best_by_counts(cart, list(rules))
+    used = units_used(priced.discounts)
+    assert all(used.get(line.line_no, 0) <= line.qty for line in cart)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    quantities=st.lists(st.integers(0, 6), min_size=4, max_size=4),
+    rules=st.integers(1, 3).flatmap(lambda n: st.tuples(*(small_rule(i) for i in range(n)))),
+    extra=st.integers(0, 3),
+)
+def test_more_units_never_save_less(
+    quantities: list[int], rules: tuple[Rule, ...], extra: int
+) -> None:
+    # the extra unit could always go undiscounted, so the best saving cannot fall
+    before = cart_of(*((p, q) for p, q in zip(PRODUCTS, quantities, strict=True) if q))
+    more = [q + (n == extra) for n, q in enumerate(quantities)]
+    after = cart_of(*((p, q) for p, q in zip(PRODUCTS, more, strict=True) if q))
+    assert (
+        price_cart(after, rules, AT).discount_total >= price_cart(before, rules, AT).discount_total
+    )
+
+
+def plain_search(cart: Cart, rules: list[Rule]) -> dict[str, AppliedDiscount]:
+    """The item discounts from trying every allocation, in the order that settles ties.
+
+    Rules in order (priority, then name); for each, its ways to fill a set in order (the
+    most units from the earliest line first, lines by barcode and then as scanned); one
+    more set of a rule before moving on to the next; the first best total wins. The
+    engine must give the same discounts, down to the lines and units each one used.
+    """
+    ordered = sorted(rules, key=Rule.sort_key)
+    lines = [
+        line
+        for code in sorted({c for r in ordered for c in r.barcodes})
+        for line in cart.lines_for(code)
+    ]
+
+    def fill(idx: list[int], need: int, left: tuple[int, ...]) -> Iterator[dict[int, int]]:
+        if need == 0:
+            yield {}
+        elif idx:
+            for k in range(min(need, left[idx[0]]), -1, -1):
+                for rest in fill(idx[1:], need - k, left):
+                    yield {idx[0]: k, **rest} if k else rest
+
+    def ways(r: Rule, left: tuple[int, ...]) -> Iterator[dict[int, int]]:
+        where = {
+            code: [i for i, line in enumerate(lines) if line.barcode == code]
+            for code in (r.items or {"": 0})
+        }
+        if r.items:
+            for parts in itertools.product(*(fill(where[c], n, left) for c, n in r.items.items())):
+                yield {i: k for part in parts for i, k in part.items()}
+        else:
+            members = [i for i, line in enumerate(lines) if line.barcode in r.any_of]
+            yield from fill(members, r.count, left)
+
+    Path = tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...]
+
+    @functools.cache
+    def search(
+        i: int, left: tuple[int, ...], used: frozenset[str], started: bool
+    ) -> tuple[int, Path]:
+        if i == len(ordered):
+            return 0, ()
+        r = ordered[i]
+        best: tuple[int, Path] | None = None
+        if r.group is None or started or r.group not in used:
+            for take in ways(r, left):
+                values = [lines[j].unit_price for j, k in take.items() for _ in range(k)]
+                off = r.spec.set_discount(r, values)  # type: ignore[misc]
+                if off > 0:
+                    rest = tuple(n - take.get(j, 0) for j, n in enumerate(left))
+                    total, path = search(i, rest, used, True)
+                    if best is None or off + total > best[0]:
+                        best = (off + total, ((i, off, tuple(sorted(take.items()))), *path))
+        after = used | {r.group} if started and r.group else used
+        moved = search(i + 1, left, after, False)
+        return moved if best is None or moved[0] > best[0] else best
+
+    _, path = search(0, tuple(line.qty for line in lines), frozenset(), False)
+    found: dict[str, AppliedDiscount] = {}
+    for i, off, take in path:
+        r = ordered[i]
+        old = found.get(r.name, AppliedDiscount(r.name, r.kind, 0, 0))
+        uses = dict(old.uses)
+        for j, k in take:
+            uses[lines[j].line_no] = uses.get(lines[j].line_no, 0) + k
+        found[r.name] = AppliedDiscount(
+            r.name, r.kind, old.amount + off, old.sets + 1, tuple(sorted(uses.items()))
+        )
+    return found
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(1, 3), st.sampled_from([None, 40, 95, 180])),
+        min_size=1,
+        max_size=6,
+    ),
+    rules=st.integers(1, 3).flatmap(lambda n: st.tuples(*(small_rule(i) for i in range(n)))),
+)
+def test_engine_uses_the_same_lines_as_the_plain_search(
+    lines: list[tuple[int, int, int | None]], rules: tuple[Rule, ...]
+) -> None:
+    # price-label lines keep a product on several lines, so there are several ways to
+    # fill a set, and ties between them
+    cart = Cart()
+    for index, qty, label in lines:
+        product = PRODUCTS[index]
+        line = cart.find((product.barcode, label))
+        if line is not None:
+            cart.put(line.with_qty(min(line.qty + qty, 4)))
+        else:
+            cart.put(CartLine.for_product(cart.next_line_no, product, qty, price=label))
+    assert price_cart(cart, rules, AT).by_name() == plain_search(cart, list(rules))
