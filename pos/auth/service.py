@@ -209,9 +209,16 @@ class Authenticator:
             scopes,
             context,
             expires=min(now + LIFETIME[TokenKind.ACCESS], ends),
+            not_before=operator.tokens_valid_after,
         )
         refresh, refresh_claims = self.codec.issue(
-            TokenKind.REFRESH, operator.number, operator.role, scopes, context, expires=ends
+            TokenKind.REFRESH,
+            operator.number,
+            operator.role,
+            scopes,
+            context,
+            expires=ends,
+            not_before=operator.tokens_valid_after,
         )
         self.tokens.add_refresh(token_hash(refresh), family, operator.number, refresh_claims.exp)
         identity = Identity(operator.number, operator.name, operator.role, scopes)

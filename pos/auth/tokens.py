@@ -211,9 +211,15 @@ class TokenCodec:
         scope: tuple[str, ...],
         extra: Mapping[str, Any] | None = None,
         expires: int | None = None,
+        not_before: int = 0,
     ) -> tuple[str, Claims]:
-        """Sign a new token (``expires``: earlier than the kind's lifetime allows)."""
-        now = self.now()
+        """Sign a new token (``expires``: earlier than the kind's lifetime allows).
+
+        ``not_before`` is the operator's revocation cut-off: a token issued in the same
+        second as a PIN change or a reactivation is dated at the cut-off (at most a
+        second ahead, well inside the leeway), so it is not born revoked; every token
+        issued before the change is still dated before it."""
+        now = max(self.now(), not_before)
         claims = {
             "iss": self.issuer,
             "aud": AUDIENCE,

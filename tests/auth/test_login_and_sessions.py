@@ -137,6 +137,20 @@ def test_deactivation_and_new_pin_end_every_token(services: Services, clock: Fix
         services.auth.login(*MANAGER)
 
 
+def test_a_login_straight_after_a_pin_change_works(services: Services) -> None:
+    """The cut-off is the second after the change; a token issued in that same second
+    is dated at the cut-off, so the new PIN works at once and the old token does not."""
+    frozen = services.auth.codec.now()
+    services.auth.codec._now = lambda: frozen  # type: ignore[method-assign]
+    before = services.auth.login(*CASHIER)
+    services.operators.set_pin("1001", "3691", by="9001")  # all in one second
+    with pytest.raises(t.Revoked):
+        services.auth.validate(before.access)
+    after = services.auth.login("1001", "3691")
+    assert services.auth.validate(after.access).number == "1001"
+    assert services.auth.refresh(after).identity.number == "1001"
+
+
 def test_guard(services: Services) -> None:
     guard = Guard(services.auth)
     with pytest.raises(LoginRequired):
