@@ -31,7 +31,8 @@ class SessionService:
         if not self.operators.none_yet():
             return "There is already an operator: log in instead"
         try:
-            self.operators.add(number, name, "manager", pin, by=None)
+            # nobody is logged in yet: the new manager is the one setting the till up
+            self.operators.add(number, name, "manager", pin, by=number)
         except OperatorError as exc:
             return str(exc).capitalize()
         return None

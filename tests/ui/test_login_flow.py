@@ -150,6 +150,8 @@ async def test_first_start_asks_for_the_first_manager(
         assert isinstance(app.screen, LoginScreen)
         await log_in(pilot, "7", "4826")
         assert isinstance(app.screen, ScanScreen)
+        added = [e for e in app.services.audit.entries() if e.event == "operator_added"]
+        assert [e.operator for e in added] == ["7"]  # attributed to the one who set it up
 
 
 async def test_managers_see_the_audit_log_and_filter_it(app_factory: AppFactory) -> None:
