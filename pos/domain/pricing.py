@@ -918,6 +918,11 @@ def _heuristic(
     return best or _NOTHING
 
 
+_GREEDY_EXACT = frozenset({"multibuy", "free_items"})
+"""Kinds for which one rule on its own is solved exactly by :func:`_greedy`: the
+reward of a set grows with the value of its units and is not rounded per set."""
+
+
 def _solve(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
     """Price one component: its eligible item rules against its lines.
 
@@ -929,6 +934,10 @@ def _solve(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
     """
     if not rules or not slots:
         return _NOTHING
+    if len(rules) == 1 and rules[0].kind in _GREEDY_EXACT:
+        # one rule alone: its most valuable units first is the best (no rounding per set)
+        found = _applied(rules[0], _greedy(rules[0], slots, [s.count for s in slots]))
+        return _Result(found.amount, (found,)) if found is not None else _NOTHING
     try:
         return _exact(rules, slots)
     except _TooBig as big:

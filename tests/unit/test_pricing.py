@@ -767,3 +767,34 @@ def test_engine_uses_the_same_lines_as_the_plain_search(
         else:
             cart.put(CartLine.for_product(cart.next_line_no, product, qty, price=label))
     assert price_cart(cart, rules, AT).by_name() == plain_search(cart, list(rules))
+
+
+@pytest.mark.parametrize("kind", ["multibuy", "free_items"])
+def test_one_big_mix_and_match_rule_is_exact_without_the_search(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A meal deal on its own over many lines and units: the most valuable units first
+    is the best, so it is priced at once (the search, with its budget, is not needed)."""
+    from stdnum import ean
+
+    codes = []
+    for i in range(12):
+        stem = f"501000000{i:03d}"
+        codes.append(stem + ean.calc_check_digit(stem))
+    products = [Product(c, f"P{i}", 100 + 17 * i, 0, Unit.EACH) for i, c in enumerate(codes)]
+    cart = cart_of(*((p, 80 if i < 3 else 1) for i, p in enumerate(products)))
+    reward = {"price": "2.50"} if kind == "multibuy" else {"free": 1}
+    rule = parse_rule({"name": "Meal", "kind": kind, "any_of": codes, "count": 3, **reward})
+
+    def no_search(*_args: object) -> object:
+        raise AssertionError("searched")
+
+    monkeypatch.setattr(pricing, "_exact", no_search)
+    got = price_cart(cart, [rule], datetime(2026, 3, 14, 12)).discount_total
+    values = sorted((line.unit_price for line in cart for _ in range(line.qty)), reverse=True)
+    sets = [values[i : i + 3] for i in range(0, len(values) - len(values) % 3, 3)]
+    if kind == "multibuy":
+        best = sum(max(0, sum(s) - 250) for s in sets)
+    else:
+        best = sum(min(s) for s in sets)
+    assert got == best
