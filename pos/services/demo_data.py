@@ -353,7 +353,7 @@ class _Generator:
                     break
             brand = rng.choice(_BRANDS)
             size = min(rng.randint(*COMPANY_ITEMS), self.count - made)
-            for item in rng.sample(range(100_000), size):
+            for item in sorted(rng.sample(range(100_000), size)):
                 code = _barcode(f"{company}{item:05d}")
                 if code in taken:  # one of the demo catalog's own
                     continue
