@@ -141,6 +141,77 @@ def init(ctx: click.Context, db: Path | None, demo: bool, force: bool) -> None:
         click.echo("No operators yet: the till asks for the first manager when it starts")
 
 
+@cli.command("demo-data")
+@db_option
+@click.option(
+    "--products",
+    "n_products",
+    type=click.IntRange(0),
+    default=1_000_000,
+    show_default=True,
+    help="Generated products (the demo catalog comes on top).",
+)
+@click.option(
+    "--rules",
+    "n_rules",
+    type=click.IntRange(0),
+    default=500,
+    show_default=True,
+    help="Discount rules, of every kind.",
+)
+@click.option(
+    "--sales",
+    "n_sales",
+    type=click.IntRange(0),
+    default=10_000,
+    show_default=True,
+    help="Completed sales over the year 2026.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="The same seed and sizes make the same data.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing, non-empty database.")
+@click.pass_context
+def demo_data(
+    ctx: click.Context,
+    db: Path | None,
+    n_products: int,
+    n_rules: int,
+    n_sales: int,
+    seed: int,
+    force: bool,
+) -> None:
+    """Create a large demo database (deterministic) for benchmarks or to try the till at
+    scale: the demo operators and catalog as ``pos init --demo``, plus generated products,
+    rules and a year of sales (sales made here have no audit-log entries)."""
+    from pos.services.demo_data import generate_demo_data
+
+    path = _db_path(ctx, db)
+    sizes = {"products": n_products, "rules": n_rules, "sales": n_sales, "seed": seed}
+    with _friendly_errors():
+        try:
+            if sys.stderr.isatty():
+                total = n_products + n_rules + n_sales
+                with click.progressbar(length=total, label="Generating", file=sys.stderr) as bar:
+                    report = generate_demo_data(path, **sizes, progress=bar.update, force=force)
+            else:
+                report = generate_demo_data(path, **sizes, force=force)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {path}")
+    click.echo(
+        f"  products {report.products_seconds:.1f} s, rules {report.rules_seconds:.1f} s, "
+        f"sales {report.sales_seconds:.1f} s ({report.sale_lines:,} lines); "
+        f"{report.demo_products} demo catalog products added"
+    )
+    click.echo("Demo operators: cashier 1001 (PIN 2580), manager 9001 (PIN 7391)")
+    click.echo(report.summary())
+
+
 @cli.group()
 def products() -> None:
     """Import and export the catalog (CSV: barcode,name,price[,tax_rate][,unit])."""

@@ -261,6 +261,14 @@ class RefundLine(BaseModel):
         table_name = "refund_line"
 
 
+def insert_sql(model: type[BaseModel], fields: tuple[str, ...]) -> str:
+    """A plain ``INSERT`` of ``fields`` (by field name) into the model's table, with one
+    ``?`` per field: for ``executemany`` on the bulk paths (no per-row query building)."""
+    columns = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in fields)
+    marks = ", ".join("?" * len(fields))
+    return f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Setting,
     Product,

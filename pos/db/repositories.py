@@ -93,6 +93,30 @@ class ProductRepository:
                 count += self._upsert(batch)
         return count
 
+    def insert_new(self, products: Iterable[Product]) -> int:
+        """Insert products that are not in the catalog yet, streamed through one prepared
+        statement (``executemany``) in one transaction; returns the count. The bulk path
+        for generated catalogs (``pos demo-data``): a barcode already there fails the
+        whole insert (StorageError, kind ``constraint``) and nothing is kept."""
+        count = 0
+
+        def rows() -> Iterator[tuple[str, str, int, int, str]]:
+            nonlocal count
+            for product in products:
+                count += 1
+                yield (
+                    product.barcode,
+                    product.name,
+                    product.price,
+                    product.tax_rate,
+                    product.unit.value,
+                )
+
+        fields = ("barcode", "name", "price", "tax_rate", "unit")
+        with writing(self.db):
+            self.db.cursor().executemany(m.insert_sql(m.Product, fields), rows())
+        return count
+
     def _upsert(self, batch: list[dict[str, object]]) -> int:
         (
             m.Product.insert_many(batch)

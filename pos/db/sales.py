@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import peewee
@@ -53,75 +54,103 @@ class SaleRepository:
         exactly as the sale was priced; without them its refunds are proportional.
         ``also`` runs inside the same transaction (the audit entry).
         """
+        record = SaleRecord(
+            uuid=uuid,
+            at=at,
+            operator=operator,
+            lines=lines,
+            priced=priced,
+            total=total,
+            tax_inclusive=tax_inclusive,
+            payments=payments,
+            vat=vat,
+            paid=paid,
+            receipt_text=receipt_text,
+            rules=rules,
+            priced_at=priced_at,
+        )
         with writing(self.db):
             done = m.Sale.get_or_none(m.Sale.uuid == uuid)
             if done is not None:
                 return int(done.receipt_no)
-            m.TillCounter.insert(till=self.till, last_receipt=1).on_conflict(
-                conflict_target=[m.TillCounter.till],
-                update={m.TillCounter.last_receipt: m.TillCounter.last_receipt + 1},
-            ).execute()
-            number = int(m.TillCounter.get(m.TillCounter.till == self.till).last_receipt)
-            sale = m.Sale.create(
-                uuid=uuid,
-                till=self.till,
-                receipt_no=number,
-                at=at,
-                operator=operator,
-                subtotal=priced.subtotal,
-                discount_total=priced.discount_total,
-                total=total,
-                tax_inclusive=int(tax_inclusive),
-                receipt_text=receipt_text(number),
-                rules=None
-                if rules is None or priced_at is None
-                else json.dumps([rule_to_json(rule) for rule in rules], sort_keys=True),
-                priced_at=None if rules is None or priced_at is None else priced_at.isoformat(),
-            )
-            m.SaleLine.insert_many(
-                [
-                    {
-                        "sale": sale.id,
-                        "line_no": line.line_no,
-                        "barcode": line.barcode,
-                        "name": line.name,
-                        "unit": line.unit.value,
-                        "unit_price": line.unit_price,
-                        "qty": line.qty,
-                        "tax_rate": line.tax_rate,
-                        "total": line.total,
-                        "paid": paid.get(line.line_no, 0),
-                        "operator": line.operator,
-                    }
-                    for line in lines
-                ]
-            ).execute()
-            for discount in priced.discounts:
-                m.SaleDiscount.create(
-                    sale=sale.id,
-                    name=discount.name,
-                    kind=discount.kind,
-                    amount=discount.amount,
-                    uses=json.dumps([list(u) for u in discount.uses]),
-                )
-            for payment in payments:
-                m.Payment.create(
-                    sale=sale.id,
-                    method=payment.method.value,
-                    amount=payment.amount,
-                    tendered=payment.tendered,
-                    change=payment.change,
-                    reference=payment.reference,
-                )
-            for row in vat:
-                m.SaleVat.create(
-                    sale=sale.id, rate=row.rate, net=row.net, vat=row.vat, gross=row.gross
-                )
+            number = self._next_number()
+            sale = m.Sale.create(**_sale_row(record, self.till, number))
+            m.SaleLine.insert_many(_line_rows(sale.id, record)).execute()
+            for row in _discount_rows(sale.id, record):
+                m.SaleDiscount.create(**row)
+            for row in _payment_rows(sale.id, record):
+                m.Payment.create(**row)
+            for row in _vat_rows(sale.id, record):
+                m.SaleVat.create(**row)
             m.CartLine.delete().where(m.CartLine.cart == cart_id).execute()
             m.Cart.delete().where(m.Cart.id == cart_id).execute()
             if also is not None:
                 also(number)
             return number
+
+    def complete_many(
+        self, sales: Iterable[SaleRecord], progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Write many completed sales (none of them written before) in one transaction,
+        through prepared statements (``executemany``); returns how many. Each gets the
+        till's next receipt number and exactly the rows :meth:`complete` writes for it
+        (sale, lines, discounts, payments, VAT summary; the till's counter), but there is
+        no cart to remove and no ``also`` hook: the bulk path for generated sales
+        (``pos demo-data``), whose sales have no audit entries. A uuid already there fails
+        the whole write (StorageError) and nothing is kept. ``progress`` gets counts of
+        sales written."""
+        count = 0
+        with writing(self.db):
+            counter = m.TillCounter.get_or_none(m.TillCounter.till == self.till)
+            number = 0 if counter is None else int(counter.last_receipt)
+            sale_id = int(m.Sale.select(peewee.fn.MAX(m.Sale.id)).scalar() or 0)
+            batch: dict[type[m.BaseModel], list[dict[str, object]]] = {}
+            for record in sales:
+                number += 1
+                sale_id += 1
+                batch.setdefault(m.Sale, []).append(
+                    {"id": sale_id, **_sale_row(record, self.till, number)}
+                )
+                for model, rows in (
+                    (m.SaleLine, _line_rows(sale_id, record)),
+                    (m.SaleDiscount, _discount_rows(sale_id, record)),
+                    (m.Payment, _payment_rows(sale_id, record)),
+                    (m.SaleVat, _vat_rows(sale_id, record)),
+                ):
+                    batch.setdefault(model, []).extend(rows)
+                count += 1
+                if count % BULK_SALES == 0:
+                    self._insert_rows(batch)
+                    batch = {}
+                    if progress is not None:
+                        progress(BULK_SALES)
+            self._insert_rows(batch)
+            if count:
+                m.TillCounter.insert(till=self.till, last_receipt=number).on_conflict(
+                    conflict_target=[m.TillCounter.till],
+                    update={m.TillCounter.last_receipt: number},
+                ).execute()
+        if progress is not None and count % BULK_SALES:
+            progress(count % BULK_SALES)
+        return count
+
+    def _insert_rows(self, batch: dict[type[m.BaseModel], list[dict[str, object]]]) -> None:
+        """Rows of several tables, parents first, each table by one ``executemany``; the
+        values go through each field's own conversion (timestamps to UTC text)."""
+        cursor = self.db.cursor()
+        for model in (m.Sale, m.SaleLine, m.SaleDiscount, m.Payment, m.SaleVat):
+            rows = batch.get(model)
+            if not rows:
+                continue
+            names = tuple(rows[0])
+            fields = [model._meta.fields[name] for name in names]
+            cursor.executemany(
+                m.insert_sql(model, names),
+                [
+                    tuple(f.db_value(row[n]) for f, n in zip(fields, names, strict=True))
+                    for row in rows
+                ],
+            )
 
     def _next_number(self) -> int:
         """The till's next receipt number (sales and refunds share the sequence); call
@@ -290,6 +319,102 @@ class SaleRepository:
                 (m.Refund.till == self.till) & (m.Refund.receipt_no == receipt_no)
             )
         return None if row is None else str(row.receipt_text)
+
+
+BULK_SALES = 1_000
+"""Sales per round of ``executemany`` in :meth:`SaleRepository.complete_many`."""
+
+
+@dataclass(frozen=True, slots=True)
+class SaleRecord:
+    """One completed sale as :meth:`SaleRepository.complete` writes it (see there)."""
+
+    uuid: str
+    at: datetime
+    operator: str | None
+    lines: Sequence[CartLine]
+    priced: PricedBasket
+    total: int
+    tax_inclusive: bool
+    payments: Sequence[Payment]
+    vat: Sequence[RateLine]
+    paid: Mapping[int, int]
+    receipt_text: Callable[[int], str]
+    rules: Sequence[Rule] | None = None
+    priced_at: datetime | None = None
+
+
+def _sale_row(record: SaleRecord, till: str, number: int) -> dict[str, object]:
+    kept = record.rules is not None and record.priced_at is not None
+    return {
+        "uuid": record.uuid,
+        "till": till,
+        "receipt_no": number,
+        "at": record.at,
+        "operator": record.operator,
+        "subtotal": record.priced.subtotal,
+        "discount_total": record.priced.discount_total,
+        "total": record.total,
+        "tax_inclusive": int(record.tax_inclusive),
+        "receipt_text": record.receipt_text(number),
+        "rules": json.dumps([rule_to_json(rule) for rule in record.rules or ()], sort_keys=True)
+        if kept
+        else None,
+        "priced_at": record.priced_at.isoformat() if kept and record.priced_at else None,
+    }
+
+
+def _line_rows(sale_id: int, record: SaleRecord) -> list[dict[str, object]]:
+    return [
+        {
+            "sale": sale_id,
+            "line_no": line.line_no,
+            "barcode": line.barcode,
+            "name": line.name,
+            "unit": line.unit.value,
+            "unit_price": line.unit_price,
+            "qty": line.qty,
+            "tax_rate": line.tax_rate,
+            "total": line.total,
+            "paid": record.paid.get(line.line_no, 0),
+            "operator": line.operator,
+        }
+        for line in record.lines
+    ]
+
+
+def _discount_rows(sale_id: int, record: SaleRecord) -> list[dict[str, object]]:
+    return [
+        {
+            "sale": sale_id,
+            "name": discount.name,
+            "kind": discount.kind,
+            "amount": discount.amount,
+            "uses": json.dumps([list(u) for u in discount.uses]),
+        }
+        for discount in record.priced.discounts
+    ]
+
+
+def _payment_rows(sale_id: int, record: SaleRecord) -> list[dict[str, object]]:
+    return [
+        {
+            "sale": sale_id,
+            "method": payment.method.value,
+            "amount": payment.amount,
+            "tendered": payment.tendered,
+            "change": payment.change,
+            "reference": payment.reference,
+        }
+        for payment in record.payments
+    ]
+
+
+def _vat_rows(sale_id: int, record: SaleRecord) -> list[dict[str, object]]:
+    return [
+        {"sale": sale_id, "rate": row.rate, "net": row.net, "vat": row.vat, "gross": row.gross}
+        for row in record.vat
+    ]
 
 
 def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> list[SaleRow]:

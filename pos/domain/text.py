@@ -54,6 +54,8 @@ def char_cells(ch: str) -> int:
 
 def cell_len(text: str) -> int:
     """The width of ``text`` in terminal cells."""
+    if text.isascii():  # no ASCII character is combining, a format character or wide
+        return len(text)
     return sum(char_cells(ch) for ch in text)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,13 @@ from pos.auth.keys import key_file_for, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.service import OperatorRecord
 from pos.db.auth_repositories import OperatorRepository
-from pos.db.database import flush_to_main_file, open_database, probe, remove_database_files
+from pos.db.database import (
+    Database,
+    flush_to_main_file,
+    open_database,
+    probe,
+    remove_database_files,
+)
 from pos.db.errors import DatabaseOpenError
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
 from pos.domain.barcodes import (
@@ -165,8 +172,12 @@ def init_database(
     demo_operators: bool = False,
     force: bool = False,
     hasher: PinHasher | None = None,
+    fill: Callable[[Database], None] | None = None,
 ) -> InitReport:
     """Create a database with the current schema, optionally with the demo catalog and rules.
+
+    ``fill`` runs last on the new database before it is swapped in (``pos demo-data``
+    adds its generated data there); if it fails, nothing is swapped in.
 
     Raises:
         DatabaseOpenError: the file exists and is not empty (without ``force``), or the
@@ -202,6 +213,8 @@ def init_database(
             pins = hasher or PinHasher()
             for number, name, role, pin in DEMO_OPERATORS:
                 repo.add(OperatorRecord(number, name, role, True, pins.hash(pin)))
+        if fill is not None:
+            fill(db)
         flush_to_main_file(db)
     except BaseException:
         db.close()

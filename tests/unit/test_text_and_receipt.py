@@ -203,3 +203,12 @@ def test_the_money_totals_carry_the_currency_sign(width: int, currency: str) -> 
     assert cell_len(refund[-1]) == width
     assert "-0.72" in refund[-4]
     assert currency not in refund[-4]
+
+
+def test_ascii_text_is_one_cell_a_character() -> None:
+    """cell_len's ASCII shortcut agrees with char_cells for every ASCII character."""
+    from pos.domain.text import char_cells
+
+    every = "".join(chr(i) for i in range(128))
+    assert cell_len(every) == sum(char_cells(ch) for ch in every) == 128
+    assert cell_len("Café 日本") == 9  # not ASCII: counted per character
