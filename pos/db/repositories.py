@@ -48,18 +48,23 @@ class ProductRepository:
         """Products whose name starts with ``text`` (any case), by name; at most
         ``limit``. A range on the name index (``product_name_nocase``), so it costs the
         same on a catalog of any size."""
-        needle = text.strip()
+        query = self.search_query(text, limit)
+        return [] if query is None else [_product(row) for row in query]
+
+    @staticmethod
+    def search_query(text: str, limit: int = 8) -> peewee.ModelSelect | None:
+        """The query :meth:`search` runs (None for blank text)."""
+        needle = text.strip().lower()  # NOCASE compares lower-cased ASCII
         if not needle:
-            return []
+            return None
         upper = needle[:-1] + chr(ord(needle[-1]) + 1)
         name = m.Product.name.collate("NOCASE")
-        query = (
+        return (
             m.Product.select()
             .where((name >= needle) & (name < upper))
             .order_by(name, m.Product.barcode)
             .limit(limit)
         )
-        return [_product(row) for row in query]
 
     @reading
     def existing(self, barcodes: Sequence[str]) -> set[str]:

@@ -223,6 +223,9 @@ def friendly(problem: str, field_name: str, any_of: bool) -> str:
             text = re.sub(rf"\b{key}\b", label, text)
     text = text.replace("give either items (barcode: count) or any_of + count", "add a product")
     text = text.replace("any_of needs a count", "say how many items from the list")
+    if field_name == "count" and any_of and "whole number" in text:
+        text = "Say how many items from the list make a set, e.g. 3"
+    text = re.sub(r"\b(a) ([aeiou])", r"\1n \2", text)  # "needs an amount"
     return text[:1].upper() + text[1:]
 
 

@@ -53,11 +53,27 @@ def run_change(
     """Make a change through the guard: at once if the operator may, after a manager's
     approval bound to exactly it if not, back to the login if the session has ended.
     ``done`` gets the rule (None if nothing changed) and what to tell the operator."""
-    try:
-        done(change(None), "")
-    except NeedsApproval as exc:
-        needed = exc  # the name of an except clause is cleared when the clause ends
 
+    def attempt(token: str | None) -> None:
+        try:
+            done(change(token), "")
+        except NeedsApproval as exc:
+            if token is not None:  # approved, yet still asked: never loop
+                done(None, str(exc))
+                return
+            ask(exc)
+        except EditRefused as exc:
+            done(None, str(exc))
+        except LoginRequired as exc:
+            done(None, str(exc))
+            lock = getattr(screen.app, "lock_till", None)
+            if lock is not None:
+                lock()
+        except Exception as exc:  # noqa: BLE001 - a storage fault: say so, keep the screen
+            reason = getattr(exc, "reason", None) or str(exc)
+            done(None, f"NOT saved: {reason}")
+
+    def ask(needed: NeedsApproval) -> None:
         def approve(number: str, pin: str) -> str:
             return approvals.grant(
                 number,
@@ -70,23 +86,12 @@ def run_change(
         def approved(token: str | None) -> None:
             if token is None:
                 done(None, "Not approved: nothing changed")
-                return
-            try:
-                done(change(token), "")
-            except (EditRefused, NeedsApproval) as refused:
-                done(None, str(refused))
+            else:
+                attempt(token)
 
         screen.app.push_screen(ManagerOverrideModal(approve, what), approved)
-    except EditRefused as exc:
-        done(None, str(exc))
-    except LoginRequired as exc:
-        done(None, str(exc))
-        lock = getattr(screen.app, "lock_till", None)
-        if lock is not None:
-            lock()
-    except Exception as exc:  # noqa: BLE001 - a storage fault: say so, keep the screen
-        reason = getattr(exc, "reason", None) or str(exc)
-        done(None, f"NOT saved: {reason}")
+
+    attempt(None)
 
 
 COLUMNS = (
@@ -318,10 +323,13 @@ class DiscountEditorScreen(Screen[None]):
 
 
 def _copy_name(name: str, taken: Callable[[str], bool]) -> str:
+    """``Name (copy)``, ``Name (copy 2)``...: the name is shortened, never the suffix,
+    so the copy stays within the 80 characters a name may have."""
     for n in range(1, 100):
-        candidate = f"{name} (copy)" if n == 1 else f"{name} (copy {n})"
-        if not taken(candidate[:80]):
-            return candidate[:80]
+        suffix = " (copy)" if n == 1 else f" (copy {n})"
+        candidate = name[: 80 - len(suffix)].rstrip() + suffix
+        if not taken(candidate):
+            return candidate
     return name
 
 
@@ -367,6 +375,7 @@ class DiscountFormScreen(Screen[Rule | None]):
         self._loaded = False
         self._start = repr(form)
         self.errors: dict[str, str] = {}
+        self._before: dict[str, str] = {}  # each field's text when it got focus
 
     # ------------------------------------------------------------- layout
 
@@ -383,7 +392,9 @@ class DiscountFormScreen(Screen[Rule | None]):
         with Horizontal(id="form-main"):
             with VerticalScroll(id="form-fields"):
                 yield from self._field(
-                    "name", "Name", Input(f.name, id="f-name", compact=True, max_length=80)
+                    "name",
+                    "Name",
+                    Input(f.name, id="f-name", compact=True, max_length=80, select_on_focus=False),
                 )
                 yield from self._field(
                     "kind",
@@ -582,7 +593,7 @@ class DiscountFormScreen(Screen[Rule | None]):
         suggestions = self.query_one("#f-suggest", OptionList)
         suggestions.clear_options()
         _, name = _split_count(text)
-        if name and not name.isdigit():
+        if name and not (name.isascii() and name.isdigit()):
             for product in self.admin.search_products(name):
                 suggestions.add_option(
                     Option(Text(f"{product.name}  {product.barcode}"), id=product.barcode)
@@ -607,7 +618,7 @@ class DiscountFormScreen(Screen[Rule | None]):
         message = self.query_one(MessageLine)
         if not text:
             return
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             try:
                 code = normalise(text)
             except BarcodeError as exc:
@@ -646,8 +657,39 @@ class DiscountFormScreen(Screen[Rule | None]):
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
-        if event.input.id not in ("f-pick", "preview-basket"):
+        if event.input.id in ("f-pick", "preview-basket"):
+            return
+        if not self._scanned_into(event.input):
             self.focus_next()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        widget = getattr(event, "widget", None)
+        if isinstance(widget, Input) and widget.id:
+            self._before[widget.id] = widget.value
+
+    def _scanned_into(self, field: Input) -> bool:
+        """A scanner typed a barcode (and Enter) into a field that is not the product
+        picker: put the field back as it was and add the product instead."""
+        if "products" not in self.form.shown_fields():
+            return False
+        before = self._before.get(field.id or "", "")
+        typed = field.value[len(before) :] if field.value.startswith(before) else field.value
+        run = len(typed) - len(typed.rstrip("0123456789"))  # the digits at the end
+        for size in (13, 12, 8):  # EAN-13, UPC-A, EAN-8
+            if run < size:
+                continue
+            try:
+                product = self.admin.product(normalise(typed[-size:]))
+            except BarcodeError:
+                continue
+            if product is not None:
+                break
+        else:
+            return False
+        field.value = field.value[:-size]
+        self.query_one(RuleProducts).add_product(product.barcode, product.name)
+        self.query_one(MessageLine).show(f"Scanned: added {product.name} to the products")
+        return True
 
     # ------------------------------------------------------------- preview
 
@@ -708,7 +750,7 @@ class DiscountFormScreen(Screen[Rule | None]):
             self,
             self.approvals,
             lambda approval: self.admin.save(form, self.editing, approval),
-            f"Save the rule {rule.name!r}",
+            f"Save the rule {rule.name!r}: {self.admin.summary(rule)}",
             done,
         )
 
@@ -727,6 +769,6 @@ class DiscountFormScreen(Screen[Rule | None]):
 def _split_count(text: str) -> tuple[int, str]:
     """``3*bread`` or ``3*5000...``: three of it; anything else: one."""
     head, star, rest = text.strip().partition("*")
-    if star and head.isdigit() and 0 < int(head) <= 99:
+    if star and head.isascii() and head.isdigit() and 0 < int(head) <= 99:
         return int(head), rest.strip()
     return 1, text.strip()

@@ -74,6 +74,8 @@ class Preview:
     without: PricedBasket
     with_rule: PricedBasket
     rule_name: str
+    as_saved: PricedBasket | None = None
+    """When editing: the basket with the rule as it is saved now."""
 
     @property
     def extra_saving(self) -> int:
@@ -175,6 +177,20 @@ class DiscountAdmin:
     def get(self, name: str) -> Rule | None:
         return self._rules.get(name)
 
+    def summary(self, rule: Rule) -> str:
+        """The rule in one line, for the manager approving it: kind, condition, reward
+        and window."""
+        names = {code: self.product_name(code) for code in sorted(rule.barcodes)}
+        parts = [
+            KIND_SHORT.get(rule.kind, rule.kind),
+            describe_condition(rule, names.__getitem__),
+            rule.spec.describe(rule),
+            describe_window(rule),
+        ]
+        if not rule.active:
+            parts.append("switched off")
+        return ", ".join(part for part in parts if part)
+
     def product(self, barcode: str) -> Product | None:
         return self._products.get(barcode)
 
@@ -208,21 +224,18 @@ class DiscountAdmin:
         return build_cart(text.split(), self._products, self._patterns)
 
     def preview(self, rule: Rule, basket: Cart, editing: str | None = None) -> Preview:
-        """Price ``basket`` with the saved rules, then with ``rule`` added (in place of
-        ``editing``, the rule's saved version), at the current moment."""
-        others = [
-            r
-            for r in self._rules.all()
-            if r.name.lower() not in {rule.name.lower(), (editing or "").lower()}
-        ]
+        """Price ``basket`` at the current moment with the other saved rules only, with
+        ``rule`` as well, and (when editing) with the rule as it is saved now."""
+        names = {rule.name.lower(), (editing or "").lower()}
+        others = [r for r in self._rules.all() if r.name.lower() not in names]
         saved = self._rules.get(editing) if editing else None
-        before = [*others, saved] if saved is not None else others
         now = self.local_now()
         return Preview(
             basket.item_count,
-            price_cart(basket, before, now),
+            price_cart(basket, others, now),
             price_cart(basket, [*others, rule], now),
             rule.name,
+            price_cart(basket, [*others, saved], now) if saved is not None else None,
         )
 
     # ---------------------------------------------------------------- changes
@@ -240,21 +253,28 @@ class DiscountAdmin:
         rule, errors = self.check(form, editing)
         if rule is None:
             raise EditRefused("Not saved: " + "; ".join(errors.values()))
-        before = self._rules.get(editing) if editing else None
         after = rule_to_json(rule)
         action = self.action_for("save", editing or rule.name, after)
-        self._change(
-            action,
-            approval,
-            lambda: self._rules.save(rule, editing),
-            "discount_rule_saved",
-            {
+
+        def write() -> dict[str, Any]:
+            # read again inside the transaction: another till may have changed it
+            before = self._rules.get(editing) if editing else None
+            if editing and before is None:
+                raise EditRefused(
+                    f"Not saved: the rule {editing!r} was deleted meanwhile (on another till?)"
+                )
+            renamed = not editing or editing.lower() != rule.name.lower()
+            if renamed and self._rules.get(rule.name) is not None:
+                raise EditRefused(f"Not saved: another rule is already called {rule.name!r}")
+            self._rules.save(rule, editing)
+            return {
                 "name": rule.name,
                 "before": rule_to_json(before) if before else None,
                 "after": after,
                 "source": "editor",
-            },
-        )
+            }
+
+        self._change(action, approval, write, "discount_rule_saved")
         return rule
 
     def set_active(self, name: str, active: bool, approval: str | None = None) -> Rule:
@@ -267,17 +287,24 @@ class DiscountAdmin:
         if not active:
             data["active"] = False
         changed = parse_rule(data)
+
+        def write() -> dict[str, Any]:
+            current = self._rules.get(rule.name)
+            if current is None:
+                raise EditRefused(f"No rule called {name!r}: it may have been deleted")
+            self._rules.save(changed, rule.name)
+            return {
+                "name": rule.name,
+                "before": rule_to_json(current),
+                "after": rule_to_json(changed),
+                "source": "editor",
+            }
+
         self._change(
             self.action_for("enable" if active else "disable", rule.name, data),
             approval,
-            lambda: self._rules.save(changed, rule.name),
+            write,
             "discount_rule_saved",
-            {
-                "name": rule.name,
-                "before": rule_to_json(rule),
-                "after": rule_to_json(changed),
-                "source": "editor",
-            },
         )
         return changed
 
@@ -288,16 +315,22 @@ class DiscountAdmin:
             raise EditRefused(f"No rule called {name!r}: it may have been deleted")
         last = rule_to_json(rule)
 
-        def remove() -> None:
-            if not self._rules.delete(rule.name):
+        def remove() -> dict[str, Any]:
+            current = self._rules.get(rule.name)
+            if current is None or not self._rules.delete(rule.name):
                 raise EditRefused(f"No rule called {name!r}: it may have been deleted")
+            return {
+                "name": rule.name,
+                "before": rule_to_json(current),
+                "after": None,
+                "source": "editor",
+            }
 
         self._change(
             self.action_for("delete", rule.name, last),
             approval,
             remove,
             "discount_rule_deleted",
-            {"name": rule.name, "before": last, "after": None, "source": "editor"},
         )
         return rule
 
@@ -313,10 +346,12 @@ class DiscountAdmin:
         self,
         action: dict[str, Any],
         approval: str | None,
-        write: Callable[[], None],
+        write: Callable[[], dict[str, Any]],
         event: str,
-        details: dict[str, Any],
     ) -> None:
+        """Check who may, then write, use up the approval and audit, in one transaction
+        (``write`` makes the change and returns the audit entry's details; anything it
+        raises undoes all of it)."""
         try:
             actor = self._guard.require(SCOPE)
             claims = None
@@ -330,7 +365,7 @@ class DiscountAdmin:
                 raise EditRefused(str(refused)) from None
         try:
             with self._rules.transaction():
-                write()
+                details = write()
                 if claims is not None:
                     self._approvals.consume(claims)
                     self._audit.append(
@@ -357,9 +392,13 @@ def summarise(preview: Preview) -> list[str]:
         "",
         f"{'Basket':<12}{'total':>10}{'saved':>10}",
         _row("Without it", without),
-        _row("With it", with_rule),
-        "",
     ]
+    if preview.as_saved is not None:
+        lines.append(_row("As saved", preview.as_saved))
+        lines.append(_row("As edited", with_rule))
+    else:
+        lines.append(_row("With it", with_rule))
+    lines.append("")
     if preview.rule_saving:
         lines.append(f"This rule takes off {format_money(preview.rule_saving)}")
     else:

@@ -12,7 +12,7 @@ from pos.db.database import open_database
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.domain.rule_form import RuleForm, check_form
 from pos.services.container import Services, build_services
-from pos.services.discount_admin import EditRefused, NeedsApproval
+from pos.services.discount_admin import EditRefused, NeedsApproval, summarise
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 
 LEMON = "5000000000012"
@@ -131,17 +131,68 @@ def test_a_change_shows_on_the_next_scan(services: Services) -> None:
 
 
 def test_product_search_reads_the_name_index(services: Services) -> None:
+    from pos.db.repositories import ProductRepository
+
     found = services.discount_admin.search_products("lem")
     assert [p.barcode for p in found] == [LEMON]
+    assert [p.barcode for p in services.discount_admin.search_products("LEMON")] == [LEMON]
     assert services.discount_admin.search_products("") == []
     assert services.discount_admin.search_products("%") == []
+    query = ProductRepository.search_query("froz")  # the query search() itself runs
+    assert query is not None
+    sql, params = query.sql()
     db = open_database(services.db_path)
     try:
-        plan = db.execute_sql(
-            "EXPLAIN QUERY PLAN SELECT * FROM product WHERE name >= ? COLLATE NOCASE"
-            " AND name < ? COLLATE NOCASE ORDER BY name COLLATE NOCASE LIMIT 8",
-            ("lem", "len"),
-        ).fetchall()
+        plan = db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()
     finally:
         db.close()
     assert "product_name_nocase" in " ".join(str(row) for row in plan)
+
+
+def test_an_upper_case_search_finds_names_ending_in_z(tmp_path: Path, clock: FixedClock) -> None:
+    from pos.db.repositories import ProductRepository
+    from pos.domain.catalog import Product, Unit
+
+    db = open_database(tmp_path / "z.sqlite", create=True)
+    try:
+        ProductRepository(db).upsert_many([Product(PEN, "Frozen peas", 120, 0, Unit.EACH)])
+        assert [p.name for p in ProductRepository(db).search("FROZ")] == ["Frozen peas"]
+    finally:
+        db.close()
+
+
+def test_saving_a_rule_deleted_meanwhile_does_not_bring_it_back(services: Services) -> None:
+    services.sessions.login(*MANAGER)
+    admin = services.discount_admin
+    form = RuleForm.from_rule(admin.get("Meal deal"))  # type: ignore[arg-type]
+    form.priority = "5"
+    other = open_database(services.db_path)  # another till deletes it
+    try:
+        from pos.db.repositories import DiscountRepository
+
+        assert DiscountRepository(other).delete("Meal deal")
+    finally:
+        other.close()
+    with pytest.raises(EditRefused, match="was deleted meanwhile"):
+        admin.save(form, editing="Meal deal")
+    assert admin.get("Meal deal") is None
+    with pytest.raises(EditRefused, match="may have been deleted"):
+        admin.set_active("Meal deal", False)
+
+
+def test_the_preview_prices_without_the_rule_as_saved_and_as_edited(services: Services) -> None:
+    services.sessions.login(*MANAGER)
+    admin = services.discount_admin
+    basket = admin.sample_basket(f"{LEMON}:3")
+    form = RuleForm.from_rule(admin.get("Lemons 3 for 1.30"))  # type: ignore[arg-type]
+    form.price = "1.00"
+    rule, _ = admin.check(form, "Lemons 3 for 1.30")
+    assert rule is not None
+    preview = admin.preview(rule, basket, editing="Lemons 3 for 1.30")
+    assert preview.without.total == 150  # no lemon deal at all
+    assert preview.as_saved is not None
+    assert preview.as_saved.total == 130
+    assert preview.with_rule.total == 100
+    text = "\n".join(summarise(preview))
+    assert "As saved" in text
+    assert "As edited" in text

@@ -9,6 +9,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Static
 
 from pos.app import PosApp
+from pos.domain.rule_form import RuleForm
 from pos.screens import ConfirmModal, ManagerOverrideModal, ScanScreen
 from pos.screens.discount_editor import DiscountEditorScreen, DiscountFormScreen
 from pos.widgets import MessageLine, TotalsPanel
@@ -410,3 +411,96 @@ async def test_a_rule_that_cannot_be_saved_stays_on_the_form(
         await settle(pilot)
         assert isinstance(app.screen, DiscountEditorScreen)
         assert app.services.discount_admin.get("Two lemons") is not None
+
+
+async def test_a_session_that_ends_while_the_manager_approves_locks_the_till(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    """The approved change asks the guard again: nothing changes, no crash, the till locks."""
+    from pos.screens import LoginScreen
+
+    app = app_factory(shop_db, login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        await log_in(pilot, *MANAGER)
+        await type_text(pilot, "meal deal")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerOverrideModal)
+        app.services.operators.deactivate("1001", by="9001")  # meanwhile
+        await log_in(pilot, *MANAGER)
+        assert isinstance(app.screen, LoginScreen)
+        rule = app.services.discount_admin.get("Meal deal")
+        assert rule is not None
+        assert rule.active
+
+
+async def test_a_scan_into_another_field_adds_the_product(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    """The scanner types wherever the cursor is: the field keeps its text, the product
+    goes into the list."""
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await type_text(pilot, "Pens")  # the name field has the cursor
+        burst(app, PEN + "\n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DiscountFormScreen)
+        assert form.query_one("#f-name", Input).value == "Pens"
+        assert form.query_one(RuleProducts).items == [(PEN, 1)]
+        form.query_one("#f-price", Input).focus()
+        await type_text(pilot, "1.50")
+        burst(app, PEN + "\n")
+        await settle(pilot)
+        assert form.query_one("#f-price", Input).value == "1.50"
+        assert form.query_one(RuleProducts).items == [(PEN, 2)]
+        burst(app, "2*\n")  # not a barcode: stays typed
+        await settle(pilot)
+
+
+async def test_a_copy_of_a_long_name_keeps_its_suffix(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        services = app.services
+        long_name = "L" * 80
+        services.discount_admin.save(
+            RuleForm(name=long_name, kind="multibuy", products=[(LEMON, 2)], price="0.90")
+        )
+        await open_editor(pilot)
+        await type_text(pilot, "LLLL")
+        await pilot.press("f4")
+        await settle(pilot)
+        name = app.screen.query_one("#f-name", Input).value
+        assert name.endswith(" (copy)")
+        assert len(name) == 80
+        await pilot.press("f2")
+        await settle(pilot)
+        assert services.discount_admin.get(name) is not None
+
+
+async def test_a_strange_digit_in_the_picker_is_no_crash(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        picker = app.screen.query_one("#f-pick", Input)
+        picker.focus()
+        picker.value = "²*lemons"
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountFormScreen)
+        picker.value = "٣"  # an Arabic-Indic digit: not a barcode
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountFormScreen)
