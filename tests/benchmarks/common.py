@@ -10,7 +10,7 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
-DEFAULTS = {"products": 1_000_000, "rules": 500, "lines": 1_000, "sales": 20_000}
+DEFAULTS = {"products": 1_000_000, "rules": 500, "lines": 1_000, "sales": 2_000}
 """The issue's sizes (``sales`` is ours: sales generated through the real SaleService)."""
 
 
