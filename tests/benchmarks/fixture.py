@@ -32,6 +32,8 @@ from pos.services.store import init_database
 FAST_HASHER = fast_test_hasher()
 MANAGER = ("9001", "7391")
 CACHE = Path(tempfile.gettempdir()) / "pos-bench-cache"
+VERSION = 2
+"""Bump when the generated data change: the cache is keyed by it and the sizes."""
 CART_PRODUCTS = 1_000
 """Rules are written over the first products of :func:`cart_barcode`'s sequence."""
 
@@ -122,7 +124,8 @@ def rules_json(rules: int, products: int) -> dict[str, object]:
     """``rules`` rules of every kind over the products benchmark carts scan: fixed sets,
     free items, mix and match, percent and amount off, groups, exclusive rules, basket
     thresholds, time windows and inactive ones. Item rules overlap in small components
-    (a few rules sharing a product), as a supermarket's promotions do."""
+    (two rules share a block of four products; a group links two blocks), as a
+    supermarket's promotions do, not in one component spanning the store."""
     pool = min(CART_PRODUCTS, products)
     out: list[dict[str, object]] = []
 
@@ -130,7 +133,7 @@ def rules_json(rules: int, products: int) -> dict[str, object]:
         return cart_barcode(k % pool, products)
 
     for j in range(rules):
-        base = (j * 2) % pool
+        base = (j // 2) * 4 % pool  # rules 2m and 2m+1 share the four products of block m
         kind = j % 10
         rule: dict[str, object]
         if kind == 0:
@@ -161,7 +164,7 @@ def rules_json(rules: int, products: int) -> dict[str, object]:
             rule["starts_at"] = "2020-01-01T00:00:00"
             rule["ends_at"] = "2021-01-01T00:00:00"  # over long ago: never on
         elif kind == 8:
-            rule = {"kind": "multibuy", "items": {code(base): 1, code(base + 5): 1}}
+            rule = {"kind": "multibuy", "items": {code(base): 1, code(base + 3): 1}}
             rule["price"] = "2.00"
             rule["active"] = j % 20 != 8
         elif j % 50 == 9:
@@ -231,7 +234,7 @@ def build_database(path: Path, products: int, rules: int) -> Built:
 def cached_database(products: int, rules: int) -> Path:
     """The database for these sizes, built once per cache."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"shop-{products}p-{rules}r.sqlite"
+    path = CACHE / f"shop-v{VERSION}-{products}p-{rules}r.sqlite"
     if not path.exists() or not key_file_for(path).exists():
         building = CACHE / f"building-{products}p-{rules}r.sqlite"
         _remove(building)
