@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format check clean
+.PHONY: run test lint format check clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check pos tests
 	$(BIN)/python -m pytest -q
+
+## The benchmarks of issue 7 at full size (one JSON line per figure; BENCH_OUT=file to keep
+## them; BENCH_PRODUCTS, BENCH_RULES, BENCH_LINES, BENCH_SALES change the sizes).
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check pos tests

@@ -1,0 +1,150 @@
+"""Figures 7 and 8: completing sales (the commit, with ``synchronous=FULL``), and the
+end-of-day report on a database holding a year of sales.
+
+S sales of ``LINES_PER_SALE`` lines each are scanned and paid through the real
+CheckoutService and SaleService (the clock moves on through a year between sales);
+each ``SaleService.complete`` is timed (figure 7). To reach the issue's 1,000,000 sale
+lines without hours of fsyncs, those sales are then copied in SQL (every table of a
+sale, new uuids and receipt numbers, the same times) until the sale lines number
+``sale_lines``; the JSON ``sizes`` say how many came through the service. The report
+is ``day_figures`` (what ``pos report`` and F12 run): one busy day, and the whole year.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pos.db.database import open_database
+from pos.db.reports import day_figures
+from pos.domain.clock import FixedClock
+from tests.benchmarks.common import Sizes, emit, median, ms, percentile
+from tests.benchmarks.fixture import cart_barcode, working_copy
+from tests.benchmarks.screen import till
+
+LINES_PER_SALE = 10
+YEAR_START = datetime(2025, 3, 14, 8, 0, tzinfo=UTC)
+SALE_TABLES = ("sale_line", "sale_discount", "payment", "sale_vat")
+
+
+def _sell(db: Path, sizes: Sizes) -> list[float]:
+    clock = FixedClock(YEAR_START)
+    app = till(db, clock)
+    services = app.services
+    step = timedelta(days=365) / max(1, sizes.sales)
+    commits: list[float] = []
+    try:
+        for n in range(sizes.sales):
+            for k in range(LINES_PER_SALE):
+                code = cart_barcode((n * 3 + k * 17) % 1000, sizes.products)
+                outcome = services.checkout.submit(code)
+                assert not outcome.error, outcome.message
+            tender = services.sales.start()
+            tender.cash(tender.due) if n % 2 else tender.card()
+            started = time.perf_counter()
+            services.sales.complete(tender)
+            commits.append(time.perf_counter() - started)
+            clock.advance(seconds=step.total_seconds())
+    finally:
+        services.close()
+    return commits
+
+
+def _copy_sales(db: Path, copies: int) -> int:
+    """Copy every sale ``copies`` times over (SQL); returns the sale lines in the end."""
+    con = sqlite3.connect(db, isolation_level=None)
+    try:
+        top = con.execute("SELECT MAX(id), MAX(receipt_no) FROM sale").fetchone()
+        last_id, last_receipt = int(top[0]), int(top[1])
+        columns = {
+            table: [row[1] for row in con.execute(f"PRAGMA table_info({table})")]
+            for table in ("sale", *SALE_TABLES)
+        }
+        con.execute("BEGIN")
+        for copy in range(1, copies):
+            shift = {
+                "id": f"id + {copy * last_id}",
+                "uuid": f"uuid || '-copy{copy}'",
+                "receipt_no": f"receipt_no + {copy * last_receipt}",
+                "sale_id": f"sale_id + {copy * last_id}",
+            }
+            for table in ("sale", *SALE_TABLES):
+                names = [c for c in columns[table] if table == "sale" or c != "id"]
+                values = [shift.get(c, c) for c in names]
+                con.execute(
+                    f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608 - our names
+                    f"SELECT {', '.join(values)} FROM {table} WHERE "
+                    + ("id" if table == "sale" else "sale_id")
+                    + f" <= {last_id}"
+                )
+        con.execute("COMMIT")
+        con.execute("ANALYZE")
+        return int(con.execute("SELECT COUNT(*) FROM sale_line").fetchone()[0])
+    finally:
+        con.close()
+
+
+def _time_report(db: Path, start: datetime, end: datetime, runs: int = 5) -> list[float]:
+    database = open_database(db)
+    try:
+        times = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            figures = day_figures(database, "Till 1", start, end)
+            times.append(time.perf_counter() - began)
+        assert figures.sales > 0
+        return times
+    finally:
+        database.close()
+
+
+def bench_sales(sizes: Sizes, sale_lines: int = 1_000_000) -> list[dict[str, object]]:
+    with tempfile.TemporaryDirectory(prefix="pos-bench-sales-") as folder:
+        db = working_copy(sizes.products, sizes.rules, Path(folder))
+        commits = _sell(db, sizes)
+        real_lines = sizes.sales * LINES_PER_SALE
+        copies = max(1, math.ceil(sale_lines / real_lines))
+        total_lines = _copy_sales(db, copies) if copies > 1 else real_lines
+        day = YEAR_START + timedelta(days=182)
+        day_start = day.replace(hour=0, minute=0)
+        one_day = _time_report(db, day_start, day_start + timedelta(days=1))
+        year = _time_report(db, YEAR_START, YEAR_START + timedelta(days=366))
+    p99 = ms(percentile(commits, 99))
+    sales_sizes = {
+        "products": sizes.products,
+        "sales_through_sale_service": sizes.sales,
+        "lines_per_sale": LINES_PER_SALE,
+        "sql_copies": copies,
+        "sale_lines": total_lines,
+    }
+    return [
+        emit(
+            "7_sale_commit_p99",
+            p99,
+            "ms",
+            {"sales": sizes.sales, "lines_per_sale": LINES_PER_SALE},
+            "<= 20 ms",
+            p99 <= 20,
+            median_ms=round(ms(median(commits)), 3),
+        ),
+        emit(
+            "8_report_one_day",
+            ms(median(one_day)),
+            "ms",
+            sales_sizes,
+            "< 1000 ms",
+            ms(median(one_day)) < 1000,
+        ),
+        emit(
+            "8_report_whole_year",
+            ms(median(year)),
+            "ms",
+            sales_sizes,
+            "< 1000 ms",
+            ms(median(year)) < 1000,
+        ),
+    ]

@@ -1,0 +1,100 @@
+"""Figure 2: start-up of a real ``pos --db`` process on a pty, to the login screen being
+painted (its "Operator number" field is on the terminal), on the N-product database
+against an empty one (same operators, no products, no rules)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+from pos.services.store import init_database
+from tests.benchmarks.common import Sizes, emit, median, ms
+from tests.benchmarks.fixture import FAST_HASHER, working_copy
+
+MARKER = b"Operator number"
+RUNS = 5
+
+
+def time_to_login(db: Path, timeout: float = 60.0) -> float:
+    """Seconds from starting ``python -m pos --db DB`` to the login screen on the pty."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color"}
+    env.pop("POS_DB", None)
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pos", "--db", str(db)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        close_fds=True,
+    )
+    os.close(slave)
+    output = bytearray()
+    try:
+        while MARKER not in output:
+            if time.perf_counter() - started > timeout or proc.poll() is not None:
+                tail = bytes(output[-1500:]).decode(errors="replace")
+                raise AssertionError(f"no login screen on {db}; output ends: {tail}")
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                with contextlib.suppress(OSError):
+                    output.extend(os.read(master, 65536))
+        return time.perf_counter() - started
+    finally:
+        proc.send_signal(signal.SIGKILL)  # our own child; the open cart is not involved
+        proc.wait(timeout=10)
+        with contextlib.suppress(OSError):
+            os.close(master)
+
+
+def bench_startup(sizes: Sizes, runs: int = RUNS, *, warm: bool = True) -> list[dict[str, object]]:
+    with tempfile.TemporaryDirectory(prefix="pos-bench-start-") as folder:
+        big = working_copy(sizes.products, sizes.rules, Path(folder))
+        empty = Path(folder) / "empty.sqlite"
+        init_database(empty, demo_operators=True, hasher=FAST_HASHER)
+        if warm:  # the OS file cache and the bytecode, not measured
+            time_to_login(empty)
+            time_to_login(big)
+        big_times, empty_times = [], []
+        for _ in range(runs):  # interleaved, so load on the machine hits both alike
+            empty_times.append(time_to_login(empty))
+            big_times.append(time_to_login(big))
+    big_ms, empty_ms = ms(median(big_times)), ms(median(empty_times))
+    ratio = big_ms / empty_ms
+    sized = {"products": sizes.products, "rules": sizes.rules, "runs": runs}
+    return [
+        emit(
+            "2_startup_to_login",
+            big_ms,
+            "ms",
+            sized,
+            "< 1000 ms",
+            big_ms < 1000,
+            empty_db_ms=round(empty_ms, 1),
+            runs_ms=[round(ms(t), 1) for t in big_times],
+        ),
+        emit(
+            "2_startup_vs_empty_db",
+            ratio,
+            "x",
+            sized,
+            "<= 1.10x",
+            ratio <= 1.10,
+            big_db_ms=round(big_ms, 1),
+            empty_db_ms=round(empty_ms, 1),
+        ),
+    ]

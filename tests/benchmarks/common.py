@@ -1,0 +1,87 @@
+"""What every benchmark shares: the sizes, the JSON line it prints, and small statistics."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any
+
+DEFAULTS = {"products": 1_000_000, "rules": 500, "lines": 1_000, "sales": 2_000}
+"""The issue's sizes (``sales`` is ours: sales generated through the real SaleService)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    products: int = DEFAULTS["products"]
+    rules: int = DEFAULTS["rules"]
+    lines: int = DEFAULTS["lines"]
+    sales: int = DEFAULTS["sales"]
+    burst: int = 500
+    reprices: int = 200
+    voids: int = 20
+    commits: int = 200
+
+    @classmethod
+    def from_env(cls) -> Sizes:
+        """BENCH_PRODUCTS, BENCH_RULES, BENCH_LINES, BENCH_SALES (the issue's defaults)."""
+
+        def get(name: str, default: int) -> int:
+            return int(os.environ.get(f"BENCH_{name.upper()}", default))
+
+        return cls(**{key: get(key, value) for key, value in asdict(cls()).items()})
+
+    @property
+    def full(self) -> bool:
+        return (self.products, self.rules, self.lines) == (
+            DEFAULTS["products"],
+            DEFAULTS["rules"],
+            DEFAULTS["lines"],
+        )
+
+
+def emit(
+    name: str,
+    value: float,
+    unit: str,
+    sizes: dict[str, Any],
+    target: str,
+    passed: bool | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Print one figure as one JSON line (and append it to $BENCH_OUT if set)."""
+    record: dict[str, Any] = {
+        "name": name,
+        "value": round(value, 4) if isinstance(value, float) else value,
+        "unit": unit,
+        "sizes": sizes,
+        "target": target,
+        "pass": passed,
+        **extra,
+    }
+    line = json.dumps(record, sort_keys=False)
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+    out = os.environ.get("BENCH_OUT")
+    if out:
+        with open(out, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+    return record
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The ``pct`` percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(pct / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000.0

@@ -1,0 +1,264 @@
+"""The benchmark database: N products, R rules of every kind, demo operators.
+
+``build_database`` is the one function to swap for
+``pos.services.demo_data.generate_demo_data`` once that exists. Everything goes
+through the real services: the catalog CSV through ``CatalogService.import_csv``
+(full validation), the rules through ``DiscountService.import_json``.
+
+The built database is cached under the temp dir, keyed by the sizes, so one
+``make bench`` builds it once; each benchmark works on a copy of it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from stdnum import ean
+
+from pos.auth.keys import key_file_for
+from pos.auth.pins import fast_test_hasher
+from pos.db.database import flush_to_main_file, open_database
+from pos.db.repositories import DiscountRepository, ProductRepository
+from pos.services.catalog import CatalogService
+from pos.services.discounts import DiscountService
+from pos.services.store import init_database
+
+FAST_HASHER = fast_test_hasher()
+MANAGER = ("9001", "7391")
+CACHE = Path(tempfile.gettempdir()) / "pos-bench-cache"
+VERSION = 2
+"""Bump when the generated data change: the cache is keyed by it and the sizes."""
+CART_PRODUCTS = 1_000
+"""Rules are written over the first products of :func:`cart_barcode`'s sequence."""
+
+_WORDS = [
+    "Apple",
+    "Banana",
+    "Bread",
+    "Butter",
+    "Cheese",
+    "Chicken",
+    "Coffee",
+    "Cola",
+    "Cream",
+    "Crisps",
+    "Eggs",
+    "Flour",
+    "Honey",
+    "Jam",
+    "Juice",
+    "Lemon",
+    "Milk",
+    "Oats",
+    "Olive",
+    "Onion",
+    "Orange",
+    "Pasta",
+    "Pepper",
+    "Potato",
+    "Rice",
+    "Salmon",
+    "Salt",
+    "Soap",
+    "Soup",
+    "Sugar",
+    "Tea",
+    "Tomato",
+    "Tuna",
+    "Water",
+    "Wine",
+    "Yogurt",
+]
+_SIZES = ("100g", "250g", "500g", "1kg", "330ml", "500ml", "1l", "2l", "6 pack", "12 pack")
+
+
+def barcode(i: int) -> str:
+    """The EAN-13 of product ``i`` (prefix 5: never an in-store 2... code)."""
+    body = f"5{i:011d}"
+    return body + ean.calc_check_digit(body)
+
+
+def cart_index(k: int, products: int) -> int:
+    """The catalog index of the ``k``-th distinct product a benchmark cart scans: spread
+    over the whole catalog, so scans hit every part of the barcode index."""
+    stride = max(2, products // CART_PRODUCTS)  # even at 2: a weighed one moves up by one
+    index = (k * stride) % products
+    return index + 1 if is_weighed(index) else index
+
+
+def cart_barcode(k: int, products: int) -> str:
+    return barcode(cart_index(k, products))
+
+
+def is_weighed(i: int) -> bool:
+    return i % 100 == 99
+
+
+def write_catalog_csv(path: Path, products: int, seed: int = 0) -> None:
+    """``products`` valid rows: EAN-13 barcodes, names, prices, VAT rates, 1% sold by kg."""
+    rng = random.Random(seed)
+    rates = ("0", "5", "20", "20")
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("barcode,name,price,tax_rate,unit\n")
+        rows = []
+        for i in range(products):
+            name = f"{rng.choice(_WORDS)} {rng.choice(_WORDS).lower()} {rng.choice(_SIZES)} {i}"
+            pence = rng.randint(10, 9_999)
+            unit = "kg" if is_weighed(i) else "each"
+            rows.append(
+                f"{barcode(i)},{name},{pence // 100}.{pence % 100:02d},{rng.choice(rates)},{unit}\n"
+            )
+            if len(rows) == 10_000:
+                out.writelines(rows)
+                rows = []
+        out.writelines(rows)
+
+
+def rules_json(rules: int, products: int) -> dict[str, object]:
+    """``rules`` rules of every kind over the products benchmark carts scan: fixed sets,
+    free items, mix and match, percent and amount off, groups, exclusive rules, basket
+    thresholds, time windows and inactive ones. Item rules overlap in small components
+    (two rules share a block of four products; a group links two blocks), as a
+    supermarket's promotions do, not in one component spanning the store."""
+    pool = min(CART_PRODUCTS, products)
+    out: list[dict[str, object]] = []
+
+    def code(k: int) -> str:
+        return cart_barcode(k % pool, products)
+
+    for j in range(rules):
+        base = (j // 2) * 4 % pool  # rules 2m and 2m+1 share the four products of block m
+        kind = j % 10
+        rule: dict[str, object]
+        if kind == 0:
+            rule = {"kind": "multibuy", "items": {code(base): 2}, "price": "1.00"}
+        elif kind == 1:
+            rule = {"kind": "free_items", "items": {code(base): 3}, "free": 1}
+        elif kind == 2:
+            rule = {
+                "kind": "multibuy",
+                "any_of": [code(base), code(base + 1), code(base + 2), code(base + 3)],
+                "count": 3,
+                "price": "3.50",
+            }
+        elif kind == 3:
+            rule = {"kind": "percent_off", "items": {code(base): 1}, "percent": "10"}
+        elif kind == 4:
+            rule = {"kind": "amount_off", "items": {code(base): 1, code(base + 1): 1}}
+            rule["amount"] = "0.20"
+        elif kind == 5:
+            rule = {"kind": "percent_off", "items": {code(base): 1}, "percent": "15"}
+            rule["group"] = f"group {j // 20}"
+        elif kind == 6:
+            rule = {"kind": "amount_off", "items": {code(base + 1): 1}, "amount": "0.10"}
+            rule["weekdays"] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            rule["hours"] = "00:00-23:59"
+        elif kind == 7:
+            rule = {"kind": "percent_off", "items": {code(base): 2}, "percent": "5"}
+            rule["starts_at"] = "2020-01-01T00:00:00"
+            rule["ends_at"] = "2021-01-01T00:00:00"  # over long ago: never on
+        elif kind == 8:
+            rule = {"kind": "multibuy", "items": {code(base): 1, code(base + 3): 1}}
+            rule["price"] = "2.00"
+            rule["active"] = j % 20 != 8
+        elif j % 50 == 9:
+            rule = {"kind": "basket_amount_off", "min_subtotal": "50.00", "amount": "5.00"}
+            rule["group"] = "spend and save"
+        elif j % 50 == 19:
+            rule = {"kind": "basket_percent_off", "min_subtotal": "100.00", "percent": "10"}
+            rule["group"] = "spend and save"
+        elif j % 50 == 29:
+            # exclusive, but only on a spend no benchmark cart reaches
+            rule = {"kind": "basket_percent_off", "min_subtotal": "99999.00", "percent": "20"}
+            rule.update(exclusive=True, priority=100)
+        elif j % 50 == 39:
+            rule = {"kind": "percent_off", "items": {code(base): 3}, "percent": "30"}
+            rule.update(exclusive=True, priority=50)
+        else:
+            rule = {"kind": "multibuy", "items": {code(base + 1): 3}, "price": "2.50"}
+            rule["priority"] = j % 7
+        rule["name"] = f"Rule {j:04d} {rule['kind']}"
+        out.append(rule)
+    return {"discounts": out}
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    path: Path
+    import_seconds: float
+
+
+def catalog_csv(products: int) -> Path:
+    """The benchmark catalog file (an input: kept between runs, regenerated if missing)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"catalog-{products}.csv"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        write_catalog_csv(partial, products)
+        partial.replace(path)
+    return path
+
+
+def build_database(path: Path, products: int, rules: int) -> Built:
+    """A till database at ``path`` with the demo operators, ``products`` products and
+    ``rules`` rules, all through the real import services."""
+    init_database(path, demo_operators=True, hasher=FAST_HASHER)
+    csv_path = catalog_csv(products)
+    rules_path = path.with_name(path.name + ".rules.json")
+    rules_path.write_text(json.dumps(rules_json(rules, products)), encoding="utf-8")
+    db = open_database(path)
+    try:
+        started = time.perf_counter()
+        report = CatalogService(ProductRepository(db)).import_csv(csv_path)
+        seconds = time.perf_counter() - started
+        assert report.ok, report.errors[:3]
+        assert report.total == products
+        if rules:
+            imported = DiscountService(DiscountRepository(db), ProductRepository(db)).import_json(
+                rules_path
+            )
+            assert imported.ok, imported.errors
+        flush_to_main_file(db)
+    finally:
+        db.close()
+    rules_path.unlink()
+    return Built(path, seconds)
+
+
+def cached_database(products: int, rules: int) -> Path:
+    """The database for these sizes, built once per cache."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"shop-v{VERSION}-{products}p-{rules}r.sqlite"
+    if not path.exists() or not key_file_for(path).exists():
+        building = CACHE / f"building-{products}p-{rules}r.sqlite"
+        _remove(building)
+        build_database(building, products, rules)
+        _remove(path)
+        shutil.move(key_file_for(building), key_file_for(path))
+        building.replace(path)
+    return path
+
+
+def working_copy(products: int, rules: int, folder: Path) -> Path:
+    """A fresh copy of the cached database (and its key file) for one benchmark, so
+    carts and sales of one benchmark never leak into the next."""
+    source = cached_database(products, rules)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    _remove(target)
+    shutil.copyfile(source, target)
+    shutil.copyfile(key_file_for(source), key_file_for(target))
+    key_file_for(target).chmod(0o600)  # the till refuses a key file others can read
+    return target
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    key_file_for(path).unlink(missing_ok=True)

@@ -1,0 +1,96 @@
+"""Every benchmark of issue 7 at a tiny size, so they cannot rot: each runs for real
+and prints its JSON lines; their shape is checked here, never the targets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.benchmarks import fixture
+from tests.benchmarks.bench_burst import bench_burst
+from tests.benchmarks.bench_import import bench_import
+from tests.benchmarks.bench_memory import bench_memory
+from tests.benchmarks.bench_pricing import bench_pricing
+from tests.benchmarks.bench_sales import bench_sales
+from tests.benchmarks.bench_scan import bench_scan
+from tests.benchmarks.bench_startup import bench_startup
+from tests.benchmarks.common import Sizes
+
+TINY = Sizes(
+    products=2_000, rules=20, lines=30, sales=20, burst=30, reprices=30, voids=3, commits=20
+)
+KEYS = ["name", "value", "unit", "sizes", "target", "pass"]
+
+RUNS: dict[str, Callable[[], list[dict[str, object]]]] = {
+    "import": lambda: bench_import(TINY),
+    "startup": lambda: bench_startup(TINY, runs=1, warm=False),
+    "scan": lambda: bench_scan(TINY),
+    "pricing": lambda: bench_pricing(TINY),
+    "burst": lambda: bench_burst(TINY),
+    "memory": lambda: bench_memory(TINY),
+    "sales": lambda: bench_sales(TINY, sale_lines=1_000),
+}
+FIGURES = {
+    "import": ["1_catalog_import_rate", "1_catalog_import_vs_bare_executemany"],
+    "startup": ["2_startup_to_login", "2_startup_vs_empty_db"],
+    "scan": [
+        "3_scan_to_screen_p99",
+        "3_scan_to_screen_flatness",
+        "9_void_middle_line_to_screen",
+    ],
+    "pricing": ["4_reprice_incremental_p99", "4_reprice_full"],
+    "burst": ["5_scanner_burst_caught_up"],
+    "memory": ["6_peak_rss"],
+    "sales": ["7_sale_commit_p99", "8_report_one_day", "8_report_whole_year"],
+}
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tiny database is built once per test session, in pytest's own temp dir."""
+    monkeypatch.setattr(fixture, "CACHE", tmp_path_factory.getbasetemp() / "bench-cache")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bench", list(RUNS))
+def test_benchmark_prints_its_figures(
+    bench: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "bench.jsonl"
+    monkeypatch.setenv("BENCH_OUT", str(out))
+    returned = RUNS[bench]()
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    kept = [json.loads(line) for line in out.read_text().splitlines()]
+    assert printed == kept == returned
+    assert [figure["name"] for figure in printed] == FIGURES[bench]
+    for figure in printed:
+        assert list(figure)[: len(KEYS)] == KEYS
+        assert isinstance(figure["value"], int | float)
+        assert figure["value"] >= 0
+        assert isinstance(figure["unit"], str)
+        assert isinstance(figure["target"], str)
+        assert isinstance(figure["sizes"], dict)
+        assert figure["sizes"]
+        assert isinstance(figure["pass"], bool)
+
+
+def test_sizes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PRODUCTS", "RULES", "LINES"):
+        monkeypatch.delenv(f"BENCH_{name}", raising=False)
+    assert (Sizes.from_env().products, Sizes().rules, Sizes().lines) == (1_000_000, 500, 1_000)
+    monkeypatch.setenv("BENCH_PRODUCTS", "5000")
+    monkeypatch.setenv("BENCH_LINES", "40")
+    sizes = Sizes.from_env()
+    assert (sizes.products, sizes.rules, sizes.lines) == (5_000, 500, 40)
+
+
+def test_cart_products_are_distinct_and_sold_by_the_item() -> None:
+    codes = [fixture.cart_barcode(k, TINY.products) for k in range(TINY.lines)]
+    assert len(set(codes)) == len(codes)
+    assert all(not fixture.is_weighed(fixture.cart_index(k, 2_000)) for k in range(1_000))
