@@ -26,6 +26,7 @@ from pos.db.database import Database, open_database
 from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
 from pos.domain.clock import SystemClock, UuidIds
+from pos.domain.money import format_money
 from pos.domain.receipt import render_priced
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket, rule_summary
@@ -727,6 +728,15 @@ def report(ctx: click.Context, db: Path | None, day_text: str | None, as_json: b
     click.echo("-" * 44)
     for line in figures.lines():
         click.echo(line)
+    click.echo("")
+    click.echo("Takings by hour (UTC)")
+    hours = sorted(figures.takings_by_utc_hour.items())
+    top = max((t for _, t in hours), default=0)
+    for hour, takings in hours:
+        bar = "#" * (round(20 * takings / top) if top > 0 else 0)
+        click.echo(f"  {hour:02d}:00  {format_money(takings):>10}  {bar}")
+    if not hours:
+        click.echo("  no sales")
 
 
 def main() -> None:

@@ -51,6 +51,8 @@ def test_x_report_adds_up(shop_db: Path, clock: FixedClock) -> None:
     }
     text = CliRunner().invoke(cli, ["report", "--db", str(shop_db), "--date", "2026-03-14"])
     assert "X report  Till 1  2026-03-14  (closes nothing)" in text.output
+    hours = text.output.split("Takings by hour (UTC)\n")[1].splitlines()
+    assert hours == ["  09:00       22.50  " + "#" * 20]  # the clock is fixed at 09:30 UTC
     empty = CliRunner().invoke(
         cli, ["report", "--db", str(shop_db), "--date", "2026-03-13", "--json"]
     )
