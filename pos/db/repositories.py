@@ -44,6 +44,20 @@ class ProductRepository:
         return int(m.Product.select().count())
 
     @reading
+    def names(self, barcodes: Iterable[str]) -> dict[str, str]:
+        """The names of those of ``barcodes`` in the catalog, in as few queries as the
+        list needs (by the barcode index)."""
+        wanted = sorted(set(barcodes))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            query = m.Product.select(m.Product.barcode, m.Product.name).where(
+                m.Product.barcode.in_(chunk)
+            )
+            found.update(query.tuples())
+        return found
+
+    @reading
     def search(self, text: str, limit: int = 8) -> list[Product]:
         """Products whose name starts with ``text`` (any case), by name; at most
         ``limit``. A range on the name index (``product_name_nocase``), so it costs the

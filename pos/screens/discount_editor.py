@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from pos.auth.guard import LoginRequired
 from pos.domain.barcodes import BarcodeError, normalise
 from pos.domain.cart import Cart
+from pos.domain.catalog import Product
 from pos.domain.discounts import KINDS, WEEKDAYS, Rule
 from pos.domain.rule_form import DATE_FORMAT_HINT, KIND_LABELS, RuleForm
 from pos.screens.modals import ConfirmModal, ManagerOverrideModal
@@ -231,19 +232,24 @@ class DiscountEditorScreen(Screen[None]):
     def action_add(self) -> None:
         self._open_form(RuleForm(), None, "New rule")
 
-    def action_edit(self) -> None:
+    def _selected_rule(self) -> Rule | None:
+        """The highlighted rule as saved now (it may have gone meanwhile): None, and
+        the manager told, if there is none."""
         name = self.selected_name
         rule = self.admin.get(name) if name else None
         if rule is None:
             self.query_one(MessageLine).show("No rule selected", error=True)
+        return rule
+
+    def action_edit(self) -> None:
+        rule = self._selected_rule()
+        if rule is None:
             return
         self._open_form(RuleForm.from_rule(rule), rule.name, f"Edit rule: {rule.name}")
 
     def action_duplicate(self) -> None:
-        name = self.selected_name
-        rule = self.admin.get(name) if name else None
+        rule = self._selected_rule()
         if rule is None:
-            self.query_one(MessageLine).show("No rule selected", error=True)
             return
         form = RuleForm.from_rule(rule)
         form.name = _copy_name(rule.name, lambda n: self.admin.get(n) is not None)
@@ -260,10 +266,8 @@ class DiscountEditorScreen(Screen[None]):
         return done
 
     def action_toggle(self) -> None:
-        name = self.selected_name
-        rule = self.admin.get(name) if name else None
+        rule = self._selected_rule()
         if rule is None:
-            self.query_one(MessageLine).show("No rule selected", error=True)
             return
         switch_on = not rule.active
 
@@ -566,14 +570,14 @@ class DiscountFormScreen(Screen[Rule | None]):
 
     @on(Select.Changed)
     def _select_changed(self, _event: Select.Changed[Any]) -> None:
-        self._read()
+        form = self._read()
         self._show_fields()
-        self._changed()
+        self._changed(form)
 
-    def _changed(self) -> None:
+    def _changed(self, form: RuleForm | None = None) -> None:
         if not self._loaded:
             return
-        form = self._read()
+        form = form or self._read()
         rule, errors = self.admin.check(form, self.editing)
         if self._checked:
             self._show_errors(errors)
@@ -610,49 +614,50 @@ class DiscountFormScreen(Screen[Rule | None]):
         current = suggestions.highlighted or 0
         suggestions.highlighted = max(0, min(suggestions.option_count - 1, current + delta))
 
+    def _refuse(self, problem: str) -> None:
+        self.query_one(MessageLine).show(problem, error=True)
+        self.app.bell()
+
+    def _add_picked(self, product: Product, count: int) -> None:
+        """Into the product list; the picker is cleared for the next one."""
+        self.query_one(RuleProducts).add_product(product.barcode, product.name, count)
+        self.query_one(MessageLine).show(f"Added {product.name}")
+        self.query_one("#f-pick", Input).value = ""
+        self.query_one("#f-suggest", OptionList).display = False
+
     @on(Input.Submitted, "#f-pick")
     def _pick(self, event: Input.Submitted) -> None:
+        """Enter in the picker: a barcode (typed or scanned), or the highlighted name."""
         event.stop()
         count, text = _split_count(event.value)
-        suggestions = self.query_one("#f-suggest", OptionList)
-        message = self.query_one(MessageLine)
         if not text:
             return
         if text.isascii() and text.isdigit():
             try:
                 code = normalise(text)
             except BarcodeError as exc:
-                message.show(str(exc), error=True)
-                self.app.bell()
+                self._refuse(str(exc))
                 return
             product = self.admin.product(code)
             if product is None:
-                message.show(f"No product with barcode {code}", error=True)
-                self.app.bell()
+                self._refuse(f"No product with barcode {code}")
                 return
         else:
+            suggestions = self.query_one("#f-suggest", OptionList)
             highlighted = suggestions.highlighted
             if not suggestions.option_count or highlighted is None:
-                message.show(f"No product name starts with {text!r}", error=True)
-                self.app.bell()
+                self._refuse(f"No product name starts with {text!r}")
                 return
-            code = suggestions.get_option_at_index(highlighted).id or ""
-            product = self.admin.product(code)
+            product = self.admin.product(suggestions.get_option_at_index(highlighted).id or "")
             if product is None:
                 return
-        self.query_one(RuleProducts).add_product(product.barcode, product.name, count)
-        message.show(f"Added {product.name}")
-        event.input.value = ""
-        suggestions.display = False
+        self._add_picked(product, count)
 
     @on(OptionList.OptionSelected, "#f-suggest")
     def _suggestion_clicked(self, event: OptionList.OptionSelected) -> None:
         product = self.admin.product(event.option.id or "")
         if product is not None:
-            count, _ = _split_count(self.query_one("#f-pick", Input).value)
-            self.query_one(RuleProducts).add_product(product.barcode, product.name, count)
-            self.query_one("#f-pick", Input).value = ""
-            event.option_list.display = False
+            self._add_picked(product, _split_count(self.query_one("#f-pick", Input).value)[0])
             self.query_one("#f-pick", Input).focus()
 
     @on(Input.Submitted)

@@ -201,16 +201,22 @@ class PaymentScreen(Screen[Completed | None]):
             return
         except SaleFailed as exc:
             self._show(f"{exc} (F10 saves again)", error=True)
+            self.refresh_bindings()
             return
         self.dismiss(done)
 
     def _session_ended(self) -> None:
         """Nothing was saved: say so, and lock to the login above this screen."""
         self._show(SESSION_ENDED, error=True)
+        self.refresh_bindings()
         lock = getattr(self.app, "lock_till", None)
         if lock is not None:
             self._locked_out = True
             lock(SESSION_ENDED)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F10 "Save again" is offered only when a paid sale is waiting to be saved."""
+        return action != "retry" or self.tender.complete
 
     def action_retry(self) -> None:
         if self.tender.complete:

@@ -24,6 +24,7 @@ from pos.domain.money import format_money
 from pos.screens.modals import ConfirmModal, ManagerOverrideModal, RecallModal
 from pos.services.approvals import Approvals
 from pos.services.checkout import Change, CheckoutService, Outcome
+from pos.services.discount_admin import OPEN_ACTION, SCOPE
 from pos.widgets import CartTable, EntryLine, MessageLine, TillHeader, TotalsPanel
 
 _ENTRY_KEYS = [
@@ -421,34 +422,13 @@ class ScanScreen(Screen[None]):
     def action_discounts(self) -> None:
         """F3: the discount rules (managers; anyone else with a manager's approval)."""
         opener = getattr(self.app, "open_discount_editor", None)
-        if opener is None:
-            return
-        try:
-            self.guard.require("discounts:edit")
-        except LoginRequired as exc:
-            self._session_ended(exc)
-            return
-        except OverrideRequired as exc:
-            requester = exc.identity
-            action = {"scope": "discounts:edit", "op": "open"}
-
-            def approve(number: str, pin: str) -> str:
-                return self.approvals.grant(
-                    number, pin, requester=requester.number, scope="discounts:edit", action=action
-                )
-
-            def approved(token: str | None) -> None:
-                if token is None:
-                    self.apply(Outcome.info("Not approved: the discount rules stay closed"))
-                else:
-                    opener(token)
-
-            self.app.push_screen(
-                ManagerOverrideModal(approve, "Open the discount rules (a manager's screen)"),
-                approved,
+        if opener is not None:
+            self._permitted(
+                SCOPE,
+                lambda _who, approval: opener(approval) or Outcome(Change.NONE),
+                dict(OPEN_ACTION),
+                "Open the discount rules (a manager's screen)",
             )
-            return
-        opener(None)
 
     def discounts_closed(self) -> None:
         """Back from the discount rules: price the cart with the rules as they are now."""

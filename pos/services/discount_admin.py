@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +32,8 @@ from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.basket import BasketError, build_cart
 
 SCOPE = "discounts:edit"
+OPEN_ACTION: dict[str, Any] = {"scope": SCOPE, "op": "open"}
+"""What a manager's approval to open the editor is bound to."""
 SORTS = ("name", "kind", "state")
 """The orders the rule table can be sorted in."""
 
@@ -78,12 +80,6 @@ class Preview:
     """When editing: the basket with the rule as it is saved now."""
 
     @property
-    def extra_saving(self) -> int:
-        """How much more the customer saves with the rule (may be 0, or less if it
-        displaces a better deal)."""
-        return self.with_rule.discount_total - self.without.discount_total
-
-    @property
     def rule_saving(self) -> int:
         applied = self.with_rule.by_name().get(self.rule_name)
         return applied.amount if applied is not None else 0
@@ -109,6 +105,22 @@ class DiscountAdmin:
         self._audit = audit
         self._clock = clock
         self._patterns = patterns
+        self._cached: tuple[int, list[Rule], dict[str, str]] | None = None
+
+    def _saved(self) -> tuple[list[Rule], dict[str, str]]:
+        """Every saved rule and the names of their products, read again only when the
+        rules change (the editor asks on every keystroke of the filter and the form)."""
+        version = self._rules.version()
+        if self._cached is None or self._cached[0] != version:
+            rules = self._rules.all()
+            codes = {code for rule in rules for code in rule.barcodes}
+            self._cached = (version, rules, self._products.names(codes))
+        return self._cached[1], self._cached[2]
+
+    @staticmethod
+    def _names_for(codes: Iterable[str], known: dict[str, str]) -> dict[str, str]:
+        """Each barcode's product name, or says it has left the catalog."""
+        return {code: known.get(code) or f"{code} (not in the catalog)" for code in sorted(codes)}
 
     # ---------------------------------------------------------------- reading
 
@@ -125,10 +137,6 @@ class DiscountAdmin:
             return False
         return True
 
-    def open_action(self) -> dict[str, Any]:
-        """What a manager's approval to open the editor is bound to."""
-        return {"scope": SCOPE, "op": "open"}
-
     def open(self, approval: str | None = None) -> bool:
         """Whether the editor may open now: the operator holds the scope, or brings a
         manager's approval to open it (checked and used up here, and audited)."""
@@ -138,11 +146,11 @@ class DiscountAdmin:
         if approval is None or identity is None:
             return False
         try:
-            claims = self._approvals.check(approval, SCOPE, self.open_action(), identity.number)
+            claims = self._approvals.check(approval, SCOPE, OPEN_ACTION, identity.number)
             with self._rules.transaction():
                 self._approvals.consume(claims)
                 self._audit.append(
-                    "override", claims.sub, {"requester": identity.number, **self.open_action()}
+                    "override", claims.sub, {"requester": identity.number, **OPEN_ACTION}
                 )
         except (ApprovalRefused, StorageError):
             return False
@@ -152,8 +160,9 @@ class DiscountAdmin:
         """Every rule (or those matching ``text``), described for the table."""
         now = self.local_now()
         out = []
-        for rule in self._rules.all():
-            names = {code: self.product_name(code) for code in sorted(rule.barcodes)}
+        rules, known = self._saved()
+        for rule in rules:
+            names = self._names_for(rule.barcodes, known)
             on_now = rule.is_active_at(now)
             if not rule_matches(rule, text, on_now, names):
                 continue
@@ -180,7 +189,7 @@ class DiscountAdmin:
     def summary(self, rule: Rule) -> str:
         """The rule in one line, for the manager approving it: kind, condition, reward
         and window."""
-        names = {code: self.product_name(code) for code in sorted(rule.barcodes)}
+        names = self._names_for(rule.barcodes, self._products.names(rule.barcodes))
         parts = [
             KIND_SHORT.get(rule.kind, rule.kind),
             describe_condition(rule, names.__getitem__),
@@ -195,8 +204,7 @@ class DiscountAdmin:
         return self._products.get(barcode)
 
     def product_name(self, barcode: str) -> str:
-        product = self._products.get(barcode)
-        return product.name if product is not None else f"{barcode} (not in the catalog)"
+        return self._names_for([barcode], self._products.names([barcode]))[barcode]
 
     def search_products(self, text: str, limit: int = 8) -> list[Product]:
         """Autocomplete: products whose name starts with ``text``."""
@@ -227,8 +235,9 @@ class DiscountAdmin:
         """Price ``basket`` at the current moment with the other saved rules only, with
         ``rule`` as well, and (when editing) with the rule as it is saved now."""
         names = {rule.name.lower(), (editing or "").lower()}
-        others = [r for r in self._rules.all() if r.name.lower() not in names]
-        saved = self._rules.get(editing) if editing else None
+        rules, _ = self._saved()
+        others = [r for r in rules if r.name.lower() not in names]
+        saved = next((r for r in rules if editing and r.name.lower() == editing.lower()), None)
         now = self.local_now()
         return Preview(
             basket.item_count,
@@ -419,6 +428,7 @@ __all__ = [
     "DiscountAdmin",
     "EditRefused",
     "NeedsApproval",
+    "OPEN_ACTION",
     "Preview",
     "RuleRow",
     "summarise",

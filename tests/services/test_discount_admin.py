@@ -196,3 +196,23 @@ def test_the_preview_prices_without_the_rule_as_saved_and_as_edited(services: Se
     text = "\n".join(summarise(preview))
     assert "As saved" in text
     assert "As edited" in text
+
+
+def test_the_table_sees_a_rule_saved_on_another_till(services: Services) -> None:
+    """The editor keeps the rules between keystrokes, but never past a change."""
+    from pos.db.repositories import DiscountRepository
+    from pos.domain.discounts import parse_rule
+
+    admin = services.discount_admin
+    before = [row.rule.name for row in admin.rows()]
+    other = open_database(services.db_path)
+    try:
+        DiscountRepository(other).save(
+            parse_rule({"name": "Pen pair", "kind": "multibuy", "items": {PEN: 2}, "price": "2.00"})
+        )
+    finally:
+        other.close()
+    after = admin.rows("pen pair")
+    assert [row.rule.name for row in after] == ["Pen pair"]
+    assert after[0].condition == "2 x Highlighter pen yellow"
+    assert "Pen pair" not in before

@@ -98,11 +98,13 @@ async def test_a_sale_that_cannot_be_saved_keeps_the_cart(app_factory: AppFactor
         await scan(pilot, PEN)
         await pilot.press("f10")
         await settle(pilot)
+        assert app.screen.check_action("retry", ()) is False  # nothing to save again yet
         app.services.db.execute_sql("PRAGMA query_only = 1")  # the disk refuses writes
         await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, PaymentScreen)
         assert "Sale NOT saved" in str(app.screen.query_one(MessageLine).render())
+        assert app.screen.check_action("retry", ()) is True  # F10 now offered
         app.services.db.execute_sql("PRAGMA query_only = 0")  # the fault is gone
         await pilot.press("f10")  # save again
         await settle(pilot)
