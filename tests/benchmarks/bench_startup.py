@@ -5,22 +5,17 @@ against an empty one (same operators, no products, no rules)."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import pty
 import select
 import signal
-import struct
-import subprocess
-import sys
 import tempfile
-import termios
 import time
 from pathlib import Path
 
 from pos.services.store import init_database
 from tests.benchmarks.common import Sizes, emit, median, ms
 from tests.benchmarks.fixture import FAST_HASHER, working_copy
+from tests.pty_till import start_on_pty
 
 MARKER = b"Operator number"
 RUNS = 5
@@ -28,21 +23,8 @@ RUNS = 5
 
 def time_to_login(db: Path, timeout: float = 60.0) -> float:
     """Seconds from starting ``python -m pos --db DB`` to the login screen on the pty."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color"}
-    env.pop("POS_DB", None)
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pos", "--db", str(db)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-        close_fds=True,
-    )
-    os.close(slave)
+    proc, master = start_on_pty(db)
     output = bytearray()
     try:
         while MARKER not in output:

@@ -14,16 +14,10 @@ watches the database from outside, kills the process with SIGKILL at random mome
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import pty
 import random
 import signal
 import sqlite3
-import struct
-import subprocess
-import sys
-import termios
 import threading
 import time
 from collections import Counter
@@ -34,6 +28,7 @@ import pytest
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import build_services
 from tests.conftest import FAST_HASHER
+from tests.pty_till import start_on_pty
 
 pytestmark = pytest.mark.slow
 
@@ -51,19 +46,7 @@ class Till:
     """A till process on a pty, with everything it prints collected."""
 
     def __init__(self, db: Path) -> None:
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        env = {**os.environ, "TERM": "xterm-256color"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pos", "--db", str(db)],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            start_new_session=True,
-            close_fds=True,
-        )
-        os.close(slave)
+        self.proc, master = start_on_pty(db)
         self.master = master
         self.output = bytearray()
         self._reader = threading.Thread(target=self._drain, daemon=True)

@@ -459,8 +459,6 @@ async def test_a_scan_into_another_field_adds_the_product(
         await settle(pilot)
         assert form.query_one("#f-price", Input).value == "1.50"
         assert form.query_one(RuleProducts).items == [(PEN, 2)]
-        burst(app, "2*\n")  # not a barcode: stays typed
-        await settle(pilot)
 
 
 async def test_a_copy_of_a_long_name_keeps_its_suffix(
