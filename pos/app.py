@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable
 
@@ -31,6 +32,19 @@ from pos.services.sales import Completed
 
 IDLE_LIMIT = 15 * 60
 """Seconds without a key press before the till locks (PCI DSS 8.2.8: 15 minutes at most)."""
+
+
+def collect_garbage() -> None:
+    """A full garbage collection now, at a moment nobody waits on the till (it has just
+    opened, or the receipt is on screen), then freeze what survives.
+
+    Python's full collection walks every object in the process: after start-up that is
+    70,000 or so, about 50 ms here, and it lands on a random scan. Frozen objects are
+    skipped, so the collections during the next sale only walk what that sale creates.
+    Unfreezing first lets this collection free whatever the last sale left behind."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class PosApp(App[None]):
@@ -113,6 +127,7 @@ class PosApp(App[None]):
                     self._last_sale_text,
                 )
             )
+            self.call_after_refresh(collect_garbage)
         self._last_input = self._idle_clock()
 
     def _last_sale_text(self) -> str | None:
@@ -148,6 +163,7 @@ class PosApp(App[None]):
                 ),
                 next_customer,
             )
+            self.call_after_refresh(collect_garbage)  # the receipt is up: nobody waits
 
         self.push_screen(PaymentScreen(services.sales), paid)
 

@@ -12,6 +12,7 @@ from pos.auth.audit import GENESIS, AuditEntry, canonical, entry_hash
 from pos.auth.service import OperatorRecord
 from pos.db import models as m
 from pos.db.errors import bound, reading, storage_errors, writing
+from pos.db.prepared import Prepared, converter, slot
 from pos.domain.clock import Clock
 
 
@@ -31,11 +32,29 @@ def _operator(row: m.Operator) -> OperatorRecord:
 class OperatorRepository:
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
+        fields = m.Operator._meta.sorted_fields
+        # every token check reads the operator: compiled once (pos.db.prepared)
+        self._get = Prepared(
+            db,
+            lambda: m.Operator.select(*fields).where(m.Operator.number == slot("number")),
+        )
+        self._convert = converter(fields)
 
-    @reading
     def get(self, number: str) -> OperatorRecord | None:
-        row = m.Operator.get_or_none(m.Operator.number == number)
-        return None if row is None else _operator(row)
+        rows = self._get.run(number=number)
+        if not rows:
+            return None
+        row = self._convert(rows[0])
+        return OperatorRecord(
+            number=row["number"],
+            name=row["name"],
+            role=row["role"],
+            active=bool(row["active"]),
+            pin_hash=row["pin_hash"],
+            failed_attempts=row["failed_attempts"],
+            locked_until=row["locked_until"],
+            tokens_valid_after=row["tokens_valid_after"],
+        )
 
     @reading
     def all(self) -> list[OperatorRecord]:
@@ -108,6 +127,23 @@ class TokenStateRepository:
     def __init__(self, db: peewee.Database, now: Callable[[], int]) -> None:
         self.db = db
         self.now = now  # token time (see TokenCodec.now), not the shop clock
+        # checked on every action (pos.db.prepared: compiled once)
+        self._family_revoked = Prepared(
+            db,
+            lambda: (
+                m.RefreshToken.select(peewee.SQL("1"))
+                .where((m.RefreshToken.family == slot("family")) & (m.RefreshToken.revoked == 1))
+                .limit(1)
+            ),
+        )
+        self._is_revoked = Prepared(
+            db,
+            lambda: (
+                m.RevokedToken.select(peewee.SQL("1"))
+                .where((m.RevokedToken.jti == slot("jti")) & (m.RevokedToken.iss == slot("iss")))
+                .limit(1)
+            ),
+        )
 
     def add_refresh(self, digest: str, family: str, operator: str, expires_at: int) -> None:
         with writing(self.db):
@@ -134,13 +170,8 @@ class TokenStateRepository:
         with writing(self.db):
             m.RefreshToken.update(revoked=1).where(m.RefreshToken.family == family).execute()
 
-    @reading
     def family_revoked(self, family: str) -> bool:
-        return (
-            m.RefreshToken.select()
-            .where((m.RefreshToken.family == family) & (m.RefreshToken.revoked == 1))
-            .exists()
-        )
+        return self._family_revoked.exists(family=family)
 
     def revoke_operator(self, number: str) -> None:
         with writing(self.db):
@@ -156,13 +187,8 @@ class TokenStateRepository:
             m.RevokedToken.delete().where(m.RevokedToken.expires_at < now - 60).execute()
             m.RefreshToken.delete().where(m.RefreshToken.expires_at < now - 60).execute()
 
-    @reading
     def is_revoked(self, jti: str, iss: str) -> bool:
-        return (
-            m.RevokedToken.select()
-            .where((m.RevokedToken.jti == jti) & (m.RevokedToken.iss == iss))
-            .exists()
-        )
+        return self._is_revoked.exists(jti=jti, iss=iss)
 
     def consume_override(self, jti: str, now: int) -> bool:
         try:

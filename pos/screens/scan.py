@@ -133,11 +133,12 @@ class ScanScreen(Screen[None]):
         cart = self.checkout.cart
         priced = self.checkout.priced
         self.cart_table.show_discounts(priced.discounts)
-        totals = self.query_one(TotalsPanel)
-        totals.items = cart.item_count
-        totals.subtotal = priced.subtotal
-        totals.discounts = priced.discount_total
-        totals.total = priced.total
+        self.query_one(TotalsPanel).show(
+            items=cart.item_count,
+            subtotal=priced.subtotal,
+            discounts=priced.discount_total,
+            total=priced.total,
+        )
         self.entry.prompt = self.checkout.prompt
 
     def apply(self, outcome: Outcome) -> None:

@@ -1,11 +1,31 @@
-"""The cart as a table: one row per line, updated one row at a time."""
+"""The cart as a table: one row per line, drawn with Textual's line API.
+
+A scan adds or changes one row. A ``DataTable`` would re-render every visible cell on any
+change (its cell cache is keyed on an update counter) and re-lay out the whole screen on
+every new or removed row; at a few hundred lines that is most of a frame. This widget keeps
+its rows in a list, renders a row only when it is drawn and caches the result per row and
+state, so a scan costs the lines that actually change on screen, however long the cart.
+
+The header stays on the first line; the rows scroll under it. There is no scrollbar
+(repainting one on every scan costs more than the row): the border says how many rows
+are out of view above and below, and the mouse wheel and the cursor keys scroll.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import count
 
-from rich.text import Text
-from textual.widgets import DataTable
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
 
 from pos.domain.cart import CartLine
 from pos.domain.money import format_money
@@ -14,124 +34,391 @@ from pos.domain.receipt import discount_label, format_qty
 
 DISCOUNT_PREFIX = "discount:"
 
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("no", "#", 3),
-    ("name", "Item", 20),
-    ("qty", "Qty", 8),
-    ("price", "Price", 8),
-    ("total", "Total", 9),
+COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
+    ("no", "#", 3, True),
+    ("name", "Item", 20, False),
+    ("qty", "Qty", 8, True),
+    ("price", "Price", 8, True),
+    ("total", "Total", 9, True),
 )
-"""Column key, heading and width. Fixed widths (the name column takes the rest of the
-table's width on resize), so a scan never makes the table re-measure its columns."""
+"""Column key, heading, width and whether it is right-aligned. The name column takes the
+width the others leave; the others are fixed, so no change ever re-measures a column."""
 
-WIDTH = {key: width for key, _, width in COLUMNS}
+PADDING = 1
+"""Blank cells either side of every column."""
 MIN_NAME_WIDTH = 12
+CACHED_ROWS = 256
+"""Rendered rows kept: a few screens' worth. Every kept row is an object the garbage
+collector walks, so the cache must not grow with the cart."""
 
 
-def _right(text: str, key: str) -> Text:
-    # DataTable ignores Text.justify, so figures are padded to the column width.
-    return Text(text.rjust(WIDTH[key]), no_wrap=True)
+@dataclass(slots=True)
+class CartRow:
+    """One row as shown: an item line (``key`` is its line number) or a discount."""
+
+    key: str
+    cells: tuple[str, str, str, str, str]
+    discount: bool = False
+    serial: int = field(default_factory=lambda: next(_SERIALS))
+    """Names this content: a row is replaced, never changed, when its line changes."""
 
 
-class CartTable(DataTable[Text]):
-    """The cart lines. Product names are shown literally (never parsed as markup)."""
+_SERIALS = count()
+
+
+def _fit(text: str, width: int, right: bool) -> str:
+    """``text`` in exactly ``width`` terminal cells (wide characters count twice), cut with
+    an ellipsis when it is too long."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    if right:
+        return " " * (width - length) + text
+    return text + " " * (width - length)
+
+
+class CartTable(ScrollView, can_focus=True):
+    """The cart lines and the discounts they trigger. Names are shown literally."""
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "edge(0)", "First line", show=False),
+        Binding("end", "edge(1)", "Last line", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "cart-table--header",
+        "cart-table--odd-row",
+        "cart-table--even-row",
+        "cart-table--cursor",
+        "cart-table--discount",
+    }
 
     DEFAULT_CSS = """
     CartTable {
         height: 1fr;
-        overflow-x: hidden;
-        scrollbar-gutter: stable;
+        overflow: hidden hidden;
+        background: $surface;
+        color: $foreground;
+        & > .cart-table--header {
+            text-style: bold;
+            background: $panel;
+        }
+        & > .cart-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        &:dark > .cart-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .cart-table--discount {
+            text-style: italic;
+        }
+        & > .cart-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .cart-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
     }
     """
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._discount_rows: dict[str, AppliedDiscount] = {}
+        super().__init__(id=id)
+        self._rows: list[CartRow] = []
+        self._index: dict[str, int] = {}
+        self._discounts: dict[str, AppliedDiscount] = {}
+        self.cursor_row = 0
+        self._widths: tuple[int, ...] = ()
+        self._header: Strip | None = None
+        self._cache: dict[tuple[int, int, bool], Strip] = {}
+        """Rendered rows by (serial, parity, cursor); cleared on resize, focus and style
+        changes."""
+        self._styles: dict[str, Style] = {}
+        self._shown_range: tuple[int, int] = (0, 0)
 
-    def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            heading = label if key == "name" else label.rjust(width)
-            self.add_column(Text(heading), key=key, width=width)
+    # ------------------------------------------------------------------ reading
 
-    def on_resize(self) -> None:
-        """Give the name column whatever width the figures leave."""
-        others = sum(width + 2 * self.cell_padding for key, _, width in COLUMNS if key != "name")
-        room = self.scrollable_content_region.width - others - 2 * self.cell_padding
-        column = self.columns["name"]  # type: ignore[index]
-        new_width = max(MIN_NAME_WIDTH, room)
-        if column.width != new_width:
-            column.width = new_width
-            # DataTable has no public way to re-measure after a column width change.
-            self._clear_caches()
-            self._require_update_dimensions = True
-            self.refresh()
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
 
-    @staticmethod
-    def _cells(line: CartLine) -> dict[str, Text]:
-        return {
-            "no": _right(str(line.line_no), "no"),
-            "name": Text(line.name, no_wrap=True, overflow="ellipsis"),
-            "qty": _right(format_qty(line.unit, line.qty), "qty"),
-            "price": _right(format_money(line.unit_price), "price"),
-            "total": _right(format_money(line.total), "total"),
-        }
+    @property
+    def rows(self) -> dict[str, int]:
+        """Row keys (line numbers, and ``discount:`` + rule name) to their position."""
+        return self._index
 
-    def show_line(self, line: CartLine, *, is_new: bool) -> None:
-        """Add a new line, or update the changed cells of an existing one, and select it."""
-        key = str(line.line_no)
-        cells = self._cells(line)
-        if is_new or key not in self.rows:
-            self.add_row(*(cells[k] for k, _, _ in COLUMNS), key=key)
-        else:
-            for column in ("qty", "price", "total"):  # F5 changes the price
-                self.update_cell(key, column, cells[column])
-        self.move_cursor(row=self.get_row_index(key), scroll=True)
+    def get_row_index(self, key: str) -> int:
+        return self._index[key]
 
-    def drop_line(self, line_no: int) -> None:
-        """Remove a voided line."""
-        key = str(line_no)
-        if key in self.rows:
-            self.remove_row(key)
-
-    def load(self, lines: Iterable[CartLine]) -> None:
-        """Show a whole cart (start-up, park, recall, void cart)."""
-        self.clear()
-        self._discount_rows.clear()
-        for line in lines:
-            cells = self._cells(line)
-            self.add_row(*(cells[k] for k, _, _ in COLUMNS), key=str(line.line_no))
-        if self.row_count:
-            self.move_cursor(row=self.row_count - 1, scroll=True)
-
-    def show_discounts(self, discounts: Iterable[AppliedDiscount]) -> None:
-        """Show each applied discount as a row of its own, added when it triggers,
-        updated when it changes and removed when a change breaks it."""
-        wanted = {DISCOUNT_PREFIX + d.name: d for d in discounts}
-        for key in [k for k in self._discount_rows if k not in wanted]:
-            self._discount_rows.pop(key)
-            if key in self.rows:
-                self.remove_row(key)
-        for key, discount in wanted.items():
-            label = Text(
-                "  " + discount_label(discount), style="italic", no_wrap=True, overflow="ellipsis"
-            )
-            amount = _right("-" + format_money(discount.amount), "total")
-            amount.stylize("bold")
-            shown = self._discount_rows.get(key)
-            if shown is None:
-                self.add_row(Text(""), label, Text(""), Text(""), amount, key=key)
-            elif shown != discount:
-                self.update_cell(key, "name", label)
-                self.update_cell(key, "total", amount)
-            self._discount_rows[key] = discount
+    def get_row_at(self, index: int) -> tuple[str, str, str, str, str]:
+        """The cells of a row as text."""
+        return self._rows[index].cells
 
     @property
     def selected_line_no(self) -> int | None:
         """The item line under the cursor, if any (None on a discount row)."""
-        if not self.row_count:
+        if not self._rows:
             return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        value = row_key.value
-        if value is None or value.startswith(DISCOUNT_PREFIX):
-            return None
-        return int(value)
+        row = self._rows[min(self.cursor_row, len(self._rows) - 1)]
+        return None if row.discount else int(row.key)
+
+    # ----------------------------------------------------------------- changing
+
+    @staticmethod
+    def _item_row(line: CartLine) -> CartRow:
+        return CartRow(
+            str(line.line_no),
+            (
+                str(line.line_no),
+                line.name,
+                format_qty(line.unit, line.qty),
+                format_money(line.unit_price),
+                format_money(line.total),
+            ),
+        )
+
+    @staticmethod
+    def _discount_row(key: str, discount: AppliedDiscount) -> CartRow:
+        cells = ("", "  " + discount_label(discount), "", "", "-" + format_money(discount.amount))
+        return CartRow(key, cells, discount=True)
+
+    def show_line(self, line: CartLine, *, is_new: bool) -> None:
+        """Add a new line, or replace an existing one, and put the cursor on it."""
+        row = self._item_row(line)
+        index = self._index.get(row.key)
+        if is_new or index is None:
+            index = self._append(row)
+        else:
+            self._rows[index] = row
+            self._refresh_row(index)
+        self.move_cursor(row=index)
+
+    def drop_line(self, line_no: int) -> None:
+        """Remove a voided line."""
+        index = self._index.get(str(line_no))
+        if index is not None:
+            self._remove(index)
+
+    def load(self, lines: Iterable[CartLine]) -> None:
+        """Show a whole cart (start-up, park, recall, void cart)."""
+        self._rows = [self._item_row(line) for line in lines]
+        self._discounts.clear()
+        self._reindex(0)
+        self._cache.clear()
+        self._set_height()
+        self.refresh()
+        self.move_cursor(row=max(0, len(self._rows) - 1))
+
+    def show_discounts(self, discounts: Iterable[AppliedDiscount]) -> None:
+        """Show each applied discount as a row of its own, added when it triggers (after the
+        row of the line that triggered it), updated when it changes and removed when a
+        change breaks it."""
+        wanted = {DISCOUNT_PREFIX + d.name: d for d in discounts}
+        for key in [k for k in self._discounts if k not in wanted]:
+            self._discounts.pop(key)
+            index = self._index.get(key)
+            if index is not None:
+                self._remove(index)
+        for key, discount in wanted.items():
+            shown = self._discounts.get(key)
+            if shown == discount:
+                continue
+            row = self._discount_row(key, discount)
+            index = self._index.get(key)
+            if index is None:
+                self._append(row)
+            else:
+                self._rows[index] = row
+                self._refresh_row(index)
+            self._discounts[key] = discount
+
+    def _append(self, row: CartRow) -> int:
+        index = len(self._rows)
+        self._rows.append(row)
+        self._index[row.key] = index
+        self._set_height()
+        self._refresh_row(index)
+        return index
+
+    def _remove(self, index: int) -> None:
+        row = self._rows.pop(index)
+        del self._index[row.key]
+        self._reindex(index)
+        self._set_height()
+        if self.cursor_row >= len(self._rows):
+            self.cursor_row = max(0, len(self._rows) - 1)
+        self._refresh_from(index)
+
+    def _reindex(self, start: int) -> None:
+        if start == 0:
+            self._index = {}
+        index = self._index
+        for i in range(start, len(self._rows)):
+            index[self._rows[i].key] = i
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._show_range()
+
+    def _show_range(self) -> None:
+        """Say on the border how many rows are out of view."""
+        top = round(self.scroll_y)
+        visible = max(1, self.scrollable_content_region.height - 1)
+        shown = (top, max(0, len(self._rows) - top - visible))
+        if shown != self._shown_range:
+            self._shown_range = shown
+            above, below = shown
+            parts = [f"↑ {above} more"] if above else []
+            parts += [f"↓ {below} more"] if below else []
+            self.border_subtitle = "  ".join(parts)
+
+    def _set_height(self) -> None:
+        """Set the scrollable height to the rows plus the header without asking the screen
+        for a new layout (the widget's own size does not change): only the scrollbar and
+        the scroll limits follow."""
+        size = Size(self.size.width, len(self._rows) + 1)
+        if size != self.virtual_size:
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+        self._show_range()
+
+    # ------------------------------------------------------------------- cursor
+
+    def move_cursor(self, *, row: int, scroll: bool = True) -> None:
+        """Put the cursor on ``row`` (clamped) and scroll it into view."""
+        row = max(0, min(row, len(self._rows) - 1))
+        old, self.cursor_row = self.cursor_row, row
+        if old != row:
+            self._refresh_row(old)
+        self._refresh_row(row)
+        if scroll:
+            self._scroll_to_row(row)
+
+    def _scroll_to_row(self, row: int) -> None:
+        visible = max(1, self.scrollable_content_region.height - 1)  # less the header
+        top = round(self.scroll_y)
+        if row < top:
+            self.scroll_to(y=row, animate=False, force=True)
+        elif row >= top + visible:
+            self.scroll_to(y=row - visible + 1, animate=False, force=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(row=self.cursor_row + delta)
+
+    def action_page(self, direction: int) -> None:
+        page = max(1, self.scrollable_content_region.height - 1)
+        self.move_cursor(row=self.cursor_row + direction * page)
+
+    def action_edge(self, end: int) -> None:
+        self.move_cursor(row=len(self._rows) - 1 if end else 0)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.scroll_to(y=self.scroll_y + 3, animate=False, force=True)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.scroll_to(y=self.scroll_y - 3, animate=False, force=True)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            row = round(self.scroll_y) + event.y - 1
+            if row < len(self._rows):
+                self.move_cursor(row=row)
+
+    # --------------------------------------------------------------- rendering
+
+    def _refresh_row(self, index: int) -> None:
+        self.refresh_line(index + 1)  # the header is line 0
+
+    def _refresh_from(self, index: int) -> None:
+        height = self.scrollable_content_region.height
+        self.refresh_lines(index + 1, max(1, height + round(self.scroll_y) - index))
+
+    def on_resize(self) -> None:
+        self._layout_columns()
+        self._set_height()
+        if self._rows:
+            self._scroll_to_row(self.cursor_row)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._cache.clear()
+        self._header = None
+
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)
+        self._cache.clear()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        super()._on_blur(event)
+        self._cache.clear()
+
+    def _layout_columns(self) -> None:
+        width = self.scrollable_content_region.width
+        others = sum(w + 2 * PADDING for key, _, w, _ in COLUMNS if key != "name")
+        name = max(MIN_NAME_WIDTH, width - others - 2 * PADDING)
+        widths = tuple(name if key == "name" else w for key, _, w, _ in COLUMNS)
+        if widths != self._widths:
+            self._widths = widths
+            self._cache.clear()
+            self._header = None
+            self.refresh()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_styles(name).rich_style
+        return style
+
+    def _strip(self, cells: Iterable[str], style: Style, bold_total: bool = False) -> Strip:
+        if not self._widths:
+            self._layout_columns()
+        pad = " " * PADDING
+        segments: list[Segment] = []
+        for (key, _, _, right), width, text in zip(COLUMNS, self._widths, cells, strict=True):
+            cell = pad + _fit(text, width, right) + pad
+            if bold_total and key == "total":
+                segments.append(Segment(cell, style + Style(bold=True, italic=False)))
+            else:
+                segments.append(Segment(cell, style))
+        width = self.scrollable_content_region.width
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def render_line(self, y: int) -> Strip:
+        base = self.rich_style
+        if y == 0:
+            if self._header is None:
+                headings = [label for _, label, _, _ in COLUMNS]
+                self._header = self._strip(headings, base + self._style("cart-table--header"))
+            return self._header
+        index = round(self.scroll_y) + y - 1
+        if index >= len(self._rows):
+            return Strip.blank(self.scrollable_content_region.width, base)
+        row = self._rows[index]
+        parity = index % 2
+        cursor = index == self.cursor_row
+        key = (row.serial, parity, cursor)
+        strip = self._cache.get(key)
+        if strip is None:
+            style = base + self._style("cart-table--odd-row" if parity else "cart-table--even-row")
+            if row.discount:
+                style += self._style("cart-table--discount")
+            if cursor:
+                style += self._style("cart-table--cursor")
+            strip = self._strip(row.cells, style, bold_total=row.discount)
+            if len(self._cache) > CACHED_ROWS:
+                self._cache.clear()
+            self._cache[key] = strip
+        return strip
+
+
+__all__ = ["COLUMNS", "CartRow", "CartTable"]

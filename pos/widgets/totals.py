@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.widgets import Digits, Label
 
 from pos.domain.money import format_money
@@ -13,10 +13,11 @@ from pos.domain.money import format_money
 class TotalsPanel(Vertical):
     """Running totals, set by the screen after every change."""
 
-    items: reactive[int] = reactive(0)
-    subtotal: reactive[int] = reactive(0)
-    discounts: reactive[int] = reactive(0)
-    total: reactive[int] = reactive(0)
+    # ``var``, not ``reactive``: a new figure redraws its own label, never the whole panel
+    items: reactive[int] = var(0)
+    subtotal: reactive[int] = var(0)
+    discounts: reactive[int] = var(0)
+    total: reactive[int] = var(0)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="items", markup=False)
@@ -45,13 +46,23 @@ class TotalsPanel(Vertical):
         if not self.is_mounted:
             return
         width = max(20, self.content_region.width)
-        self.query_one("#items", Label).update(_row("Items", str(self.items), width))
+        # Each label is one line of a fixed width: a new figure never changes the layout,
+        # so the screen is not asked to lay itself out again on every scan.
+        self.query_one("#items", Label).update(_row("Items", str(self.items), width), layout=False)
         self.query_one("#subtotal", Label).update(
-            _row("Subtotal", format_money(self.subtotal), width)
+            _row("Subtotal", format_money(self.subtotal), width), layout=False
         )
         # always shown, so the TOTAL never jumps when the first discount triggers
         saving = f"-{format_money(self.discounts)}" if self.discounts else "0.00"
-        self.query_one("#discounts", Label).update(_row("Savings", saving, width))
+        self.query_one("#discounts", Label).update(_row("Savings", saving, width), layout=False)
+
+    def show(self, *, items: int, subtotal: int, discounts: int, total: int) -> None:
+        """Set every figure at once: the labels are redrawn once, not once per figure."""
+        self.set_reactive(TotalsPanel.items, items)
+        self.set_reactive(TotalsPanel.subtotal, subtotal)
+        self.set_reactive(TotalsPanel.discounts, discounts)
+        self._refresh_labels()
+        self.total = total
 
     def on_resize(self) -> None:
         self._refresh_labels()

@@ -2,10 +2,10 @@
 
 ``Pilot.pause`` sleeps at least 20 ms (it waits for the CPU to go idle), which would
 swamp a 16 ms target, so :func:`caught_up` waits by yielding to the event loop until
-every message pump of the screen is empty, the change is in the widgets, and the
-DataTable has measured its new rows; then it paints the screen as Textual's update
-timer does (``Screen._on_timer_update``: layout plus compositor render of every dirty
-widget). The wait for the next 60 Hz timer tick itself is not counted.
+every message pump of the screen is empty and the change is in the widgets; then it
+paints the screen as Textual's update timer does (``Screen._on_timer_update``: layout
+plus compositor render of every dirty widget). The wait for the next 60 Hz timer tick
+itself is not counted.
 """
 
 from __future__ import annotations
@@ -49,9 +49,7 @@ def _quiet(app: PosApp) -> bool:
     for pump in (app, screen, *screen.walk_children()):
         if pump.message_queue_size or pump._next_callbacks:
             return False
-    return not any(
-        table._require_update_dimensions or table._new_rows for table in screen.query(CartTable)
-    )
+    return True
 
 
 async def caught_up(

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import Label
 
 from pos.app import PosApp
 from pos.auth.service import LoginFailed
 from pos.db.database import open_database
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import Product
-from tests.ui.helpers import scan, sell, settle
+from tests.ui.helpers import scan, sell, settle, until
 
 SIZE = (100, 30)
 AppFactory = Callable[..., PosApp]
@@ -149,6 +150,9 @@ def test_login_locked_operator(snap_compare, app_factory: AppFactory) -> None:  
 
     async def run_before(pilot: Pilot[object]) -> None:
         await _log_in(pilot, "1001", "2580")
+        message = pilot.app.screen.query_one("#login-message", Label)
+        await until(pilot, lambda: "locked until" in str(message.content))
+        await settle(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
 

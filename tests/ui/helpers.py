@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
@@ -26,6 +28,16 @@ async def scan(pilot: Pilot[object], code: str) -> None:
     """One scan at scanner speed, then wait for the screen to catch up."""
     burst(pilot.app, code + "\n")
     await settle(pilot)
+
+
+async def until(pilot: Pilot[object], condition: Callable[[], bool], rounds: int = 100) -> None:
+    """Pause until ``condition()`` holds (a loaded machine can need more than a few
+    pauses); fail clearly if it never does."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError("the screen never reached the expected state")
 
 
 async def settle(pilot: Pilot[object], rounds: int = 3) -> None:

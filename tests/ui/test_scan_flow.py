@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from pos.app import PosApp
 from pos.db.database import open_database
@@ -195,7 +194,7 @@ async def test_200_scans_with_no_pauses(app_factory: AppFactory) -> None:
         cart = _screen(app).checkout.cart
         assert Counter({line.barcode: line.qty for line in cart}) == expected
         # the screen shows the same: one row per product, right quantities and total
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one(CartTable)
         assert table.row_count == len(expected)
         shown = sum(int(str(row[2])) for row in _rows(app))
         assert shown == 200

@@ -1,0 +1,80 @@
+"""Queries compiled once (pos.db.prepared) give what the peewee query gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import peewee
+import pytest
+
+from pos.auth.service import OperatorRecord
+from pos.db import models as m
+from pos.db.auth_repositories import OperatorRepository, TokenStateRepository
+from pos.db.database import open_database
+from pos.db.errors import StorageError
+from pos.db.prepared import Prepared, converter, slot
+
+
+def test_slots_are_filled_at_each_run_and_fixed_values_kept(empty_db: Path) -> None:
+    db = open_database(empty_db)
+    try:
+        db.execute_sql(
+            "INSERT INTO refresh_token (token_hash, family, operator, expires_at, revoked) "
+            "VALUES ('h1', 'fam-a', '1001', 10, 1), ('h2', 'fam-b', '1001', 10, 0)"
+        )
+        query = Prepared(
+            db,
+            lambda: (
+                m.RefreshToken.select(m.RefreshToken.token_hash)
+                .where((m.RefreshToken.family == slot("family")) & (m.RefreshToken.revoked == 1))
+                .limit(5)
+            ),
+        )
+        assert query.run(family="fam-a") == [("h1",)]
+        assert query.run(family="fam-b") == []  # revoked == 1 is part of the statement
+        assert not query.exists(family="fam-c")
+        with pytest.raises(KeyError):
+            query.run()  # a slot left unfilled is an error, never a match on the sentinel
+    finally:
+        db.close()
+
+
+def test_operator_and_token_checks_match_the_model(empty_db: Path) -> None:
+    db = open_database(empty_db)
+    try:
+        operators = OperatorRepository(db)
+        locked = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
+        operators.add(OperatorRecord("1001", "Ann", "cashier", True, "hash"))
+        operators.record_failure("1001", locked)  # the lockout starts a new count
+        operators.record_failure("1001", None)
+        got = operators.get("1001")
+        assert got is not None
+        assert (got.name, got.role, got.active, got.failed_attempts) == ("Ann", "cashier", True, 1)
+        assert got.locked_until == locked  # converted as the model converts it
+        assert operators.get("9999") is None
+        tokens = TokenStateRepository(db, now=lambda: 0)
+        assert not tokens.is_revoked("j1", "store/till")
+        tokens.revoke_jti("j1", "store/till", 100)
+        assert tokens.is_revoked("j1", "store/till")
+        assert not tokens.is_revoked("j1", "store/other-till")
+    finally:
+        db.close()
+
+
+def test_converter_uses_the_fields_python_values() -> None:
+    fields = [m.Operator.number, m.Operator.locked_until]
+    row = converter(fields)(("1001", "2026-03-14T10:00:00+00:00"))
+    assert row["number"] == "1001"
+    assert row["locked_until"] == datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
+
+
+def test_a_failing_database_raises_storage_error(empty_db: Path) -> None:
+    db = open_database(empty_db)
+    query = Prepared(db, lambda: m.RevokedToken.select().where(m.RevokedToken.jti == slot("j")))
+    query.run(j="x")
+    db.execute_sql("DROP TABLE revoked_token")
+    with pytest.raises(StorageError):
+        query.run(j="x")
+    db.close()
+    assert isinstance(db, peewee.Database)

@@ -1,0 +1,206 @@
+"""The cart table on its own: rows, cursor, scrolling, alignment and what a change costs."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from textual import events
+from textual.app import App, ComposeResult
+from textual.widget import Widget
+
+from pos.domain.cart import CartLine
+from pos.domain.catalog import Unit
+from pos.domain.pricing import AppliedDiscount
+from pos.widgets import CartTable
+from pos.widgets.cart_table import CACHED_ROWS
+
+SIZE = (60, 12)  # 12 lines: the header and 11 rows
+
+
+def line(no: int, name: str = "", qty: int = 1, price: int = 100) -> CartLine:
+    return CartLine(no, f"{no:013d}", name or f"Item {no}", Unit.EACH, price, qty, 2000)
+
+
+class Host(App[None]):
+    def compose(self) -> ComposeResult:
+        yield CartTable(id="cart")
+
+
+def wheel(kind: type[events.MouseEvent], widget: Widget) -> events.MouseEvent:
+    return kind(widget, 5, 3, 0, 1, 0, False, False, False)
+
+
+def text(table: CartTable, y: int) -> str:
+    return table.render_line(y).text
+
+
+async def test_rows_cursor_and_void_in_the_middle() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CartTable)
+        for no in range(1, 6):
+            table.show_line(line(no), is_new=True)
+        await pilot.pause()
+        assert table.row_count == 5
+        assert table.cursor_row == 4
+        assert table.selected_line_no == 5
+        assert "Item 1" in text(table, 1)
+        assert "Item 5" in text(table, 5)
+        table.move_cursor(row=2)
+        table.drop_line(3)
+        await pilot.pause()
+        assert [table.get_row_at(i)[1] for i in range(table.row_count)] == [
+            "Item 1",
+            "Item 2",
+            "Item 4",
+            "Item 5",
+        ]
+        assert table.rows == {"1": 0, "2": 1, "4": 2, "5": 3}
+        assert "Item 4" in text(table, 3)  # the rows below moved up on screen
+        assert text(table, 5).strip() == ""
+        table.move_cursor(row=3)
+        table.drop_line(5)  # the last row, under the cursor: the cursor stays in the table
+        assert table.cursor_row == 2
+        assert table.selected_line_no == 4
+        table.drop_line(99)  # not shown: nothing happens
+        assert table.row_count == 3
+
+
+async def test_a_changed_line_replaces_its_row() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CartTable)
+        table.show_line(line(1), is_new=True)
+        table.show_line(line(2), is_new=True)
+        table.show_line(line(1, qty=3, price=250), is_new=False)
+        await pilot.pause()
+        assert table.row_count == 2
+        assert table.cursor_row == 0
+        assert table.get_row_at(0)[2:] == ("3", "2.50", "7.50")
+        assert "7.50" in text(table, 1)
+
+
+async def test_discount_rows_follow_their_rule() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CartTable)
+        table.show_line(line(1), is_new=True)
+        deal = AppliedDiscount("Two for one", "free_items", 100, 1, ((1, 2),))
+        table.show_discounts([deal])
+        table.show_line(line(2), is_new=True)
+        await pilot.pause()
+        assert table.rows == {"1": 0, "discount:Two for one": 1, "2": 2}
+        assert table.get_row_at(1)[4] == "-1.00"
+        table.move_cursor(row=1)
+        assert table.selected_line_no is None  # a discount row is not a line
+        bigger = AppliedDiscount("Two for one", "free_items", 200, 2, ((1, 4),))
+        table.show_discounts([bigger])
+        assert table.get_row_at(1)[4] == "-2.00"
+        table.show_discounts([])
+        assert table.rows == {"1": 0, "2": 1}
+
+
+async def test_the_newest_line_is_always_in_view() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CartTable)
+        for no in range(1, 41):
+            table.show_line(line(no), is_new=True)
+        await pilot.pause()
+        visible = table.scrollable_content_region.height - 1
+        assert round(table.scroll_y) == 40 - visible
+        assert "Item 40" in text(table, visible)  # the bottom line
+        assert "Item" in text(table, 0)
+        assert "Total" in text(table, 0)
+        assert str(table.border_subtitle) == f"↑ {40 - visible} more"
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        assert round(table.scroll_y) == 0
+        assert str(table.border_subtitle) == f"↓ {40 - visible} more"
+        await pilot.press("pagedown")
+        assert table.cursor_row == visible
+        await pilot.press("down", "down", "up")
+        assert table.cursor_row == visible + 1
+        await pilot.press("end")
+        assert table.cursor_row == 39
+        await pilot.click(CartTable, offset=(5, 3))  # the third row on screen
+        assert table.cursor_row == round(table.scroll_y) + 2
+        clicked = table.cursor_row
+        table.post_message(wheel(events.MouseScrollUp, table))  # three rows; cursor stays
+        await pilot.pause()
+        assert round(table.scroll_y) == 40 - visible - 3
+        assert table.cursor_row == clicked
+        assert str(table.border_subtitle) == f"↑ {40 - visible - 3} more  ↓ 3 more"
+        for _ in range(20):
+            table.post_message(wheel(events.MouseScrollDown, table))
+        await pilot.pause()
+        assert round(table.scroll_y) == 40 - visible  # never past the last row
+
+
+async def test_wide_and_combining_names_stay_aligned() -> None:
+    names = [
+        "Plain name",
+        "日本の緑茶ティーバッグ 大容量パック",  # wide: two cells a character
+        "Crème brûlée",  # combining accents: no width of their own
+        "Pizza 🍕🍕🍕 party pack with extra cheese",
+        "[bold]not markup[/]",
+    ]
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CartTable)
+        for no, name in enumerate(names, 1):
+            table.show_line(line(no, name=name, price=12345), is_new=True)
+        await pilot.pause()
+        width = table.scrollable_content_region.width
+        for y in range(len(names) + 1):
+            strip = table.render_line(y)
+            assert strip.cell_length == width
+        for y in range(1, len(names) + 1):
+            shown = text(table, y)
+            # the price ends in the same terminal column on every row
+            assert cell_len(shown[: shown.index("123.45") + 6]) == cell_len(
+                text(table, 1)[: text(table, 1).index("123.45") + 6]
+            )
+        assert "…" in text(table, 2)  # cut, not wrapped
+        assert "[bold]not markup[/]" in text(table, 5)
+
+
+async def test_a_scan_does_not_lay_out_the_screen_again() -> None:
+    """Adding a row changes the scroll range, not the widget's size: no screen layout
+    (except once, when the scrollbar first appears)."""
+    layouts: list[str] = []
+    original = Widget.refresh
+
+    def spy(self: Widget, *regions: object, layout: bool = False, **kw: bool) -> Widget:
+        if layout:
+            layouts.append(type(self).__name__)
+        return original(self, *regions, layout=layout, **kw)  # type: ignore[arg-type]
+
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CartTable)
+        for no in range(1, 15):
+            table.show_line(line(no), is_new=True)
+        await pilot.pause()
+        Widget.refresh = spy  # type: ignore[method-assign]
+        try:
+            for no in range(15, 30):
+                table.show_line(line(no), is_new=True)
+            table.drop_line(10)
+            await pilot.pause()
+        finally:
+            Widget.refresh = original  # type: ignore[method-assign]
+        assert layouts == []
+        assert table.virtual_size.height == 29  # 28 rows and the header
+        assert table.max_scroll_y == 29 - table.scrollable_content_region.height
+
+
+async def test_the_render_cache_does_not_grow_with_the_cart() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CartTable)
+        for no in range(1, 2 * CACHED_ROWS):
+            table.show_line(line(no), is_new=True)
+            table.render_line(11)
+            table.render_line(10)
+        await pilot.pause()
+        assert len(table._cache) <= CACHED_ROWS + 1
