@@ -380,4 +380,5 @@ class PosApp(App[None]):
         yield SystemCommand("Quit", "Close the till (the open cart is kept)", self.exit)
 
     def on_unmount(self) -> None:
+        gc.unfreeze()  # whatever runs on in this process collects as usual again
         self.services.close()

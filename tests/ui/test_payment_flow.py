@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -494,3 +495,34 @@ def test_large_amounts_show_the_currency_sign() -> None:
     assert big_label("Amount due", "kr") == "Amount due (kr)"
     assert big_money(130, "") == "1.30"
     assert big_label("Change", "") == "Change"
+
+
+async def test_garbage_is_collected_between_customers_not_during_a_scan(
+    app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full collection runs when the till opens and when the receipt is shown; what
+    survives is frozen, so the collections during a scan only walk the new objects."""
+    import pos.app
+
+    calls: list[str] = []
+    real = pos.app.collect_garbage
+
+    def counted() -> None:
+        calls.append(type(app.screen).__name__)
+        real()
+
+    monkeypatch.setattr(pos.app, "collect_garbage", counted)
+    app = app_factory()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert calls == ["ScanScreen"]
+        assert gc.get_freeze_count() > 0
+        await scan(pilot, "5000000000012")
+        assert calls == ["ScanScreen"]  # not on a scan
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("f5")  # exact cash
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert calls == ["ScanScreen", "ReceiptScreen"]
+    assert gc.get_freeze_count() == 0  # the app unfroze on the way out
