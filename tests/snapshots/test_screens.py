@@ -7,6 +7,7 @@ these screens shows the wall clock. Look at the SVG before accepting a change.
 from __future__ import annotations
 
 import contextlib
+import csv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from pos.auth.service import LoginFailed
 from pos.db.database import open_database
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import Product
+from pos.paths import DATA_DIR
 from tests.ui.helpers import scan, sell, settle, until
 
 SIZE = (100, 30)
@@ -78,6 +80,25 @@ def test_scan_screen_with_markup_and_wide_names(  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         for code in ("5010000000011", "5010000000028", "5010000000035"):
             await scan(pilot, code)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_scan_screen_long_cart_scrolled(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    """More lines than the screen holds: the newest stays in view, the border counts the
+    rows out of view above and below once the cashier moves up."""
+    with (DATA_DIR / "demo_catalog.csv").open(encoding="utf-8") as f:
+        codes = [
+            row["barcode"]
+            for row in csv.DictReader(f)
+            if row["unit"] == "each" and row["price"] != "0.00" and row["barcode"][0] != "2"
+        ][:30]
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in codes:
+            await scan(pilot, code)
+        await pilot.press(*["up"] * 22)
+        await settle(pilot)
 
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
 
