@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import Screen
 
 from pos.auth.guard import LoginRequired, OverrideRequired
@@ -29,6 +30,7 @@ from pos.services.container import Services
 from pos.services.days import DayClosed
 from pos.services.refunds import RefundDone, RefundFailed
 from pos.services.sales import Completed
+from pos.widgets.too_small import TooSmall, too_small
 
 IDLE_LIMIT = 15 * 60
 """Seconds without a key press before the till locks (PCI DSS 8.2.8: 15 minutes at most)."""
@@ -87,6 +89,7 @@ class PosApp(App[None]):
     def on_mount(self) -> None:
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
         self.set_interval(1.0, self.tick)
+        self.screen_change_signal.subscribe(self, self._fit_window)
         sessions = self.services.sessions
         if sessions.needs_first_manager():
             self.push_screen(SetupScreen(sessions), lambda _: self.show_login())
@@ -94,6 +97,24 @@ class PosApp(App[None]):
             self.open_till()
         else:
             self.show_login()
+
+    # ------------------------------------------------------------------ window size
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_window(self.screen, event.size)  # (runs before App.size follows)
+
+    def _fit_window(self, screen: Screen[object], size: Size | None = None) -> None:
+        """Cover the screen with a clear notice while the terminal is too small for it,
+        and take the notice away once it is large enough again."""
+        size = size or self.size
+        notices = screen.query(TooSmall)
+        if too_small(size):
+            if notices:
+                notices.first().show_size(size)
+            else:
+                screen.mount(TooSmall(size))
+        else:
+            notices.remove()
 
     # ------------------------------------------------------------------ who is at the till
 

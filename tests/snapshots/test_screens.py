@@ -313,3 +313,10 @@ def test_refund_screen(snap_compare, app_factory: AppFactory, shop_db: Path) -> 
         await settle(pilot)
 
     assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)
+
+
+def test_window_too_small(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "5000000000012")
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=(60, 18))

@@ -1,0 +1,34 @@
+"""The notice shown over any screen while the terminal is smaller than the layout needs."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.widgets import Static
+
+MIN_SIZE = Size(80, 24)
+"""The smallest terminal every screen is laid out for (a standard 80 x 24 terminal)."""
+
+
+def too_small(size: Size) -> bool:
+    return size.width < MIN_SIZE.width or size.height < MIN_SIZE.height
+
+
+class TooSmall(Static):
+    """Covers the screen (an overlay: the layout beneath is untouched) and says how big
+    the window must be. The till keeps working underneath: a scan typed meanwhile is
+    still taken, and shows as soon as the window is large enough again."""
+
+    def __init__(self, size: Size) -> None:
+        super().__init__(id="too-small")
+        self.show_size(size)
+
+    def show_size(self, size: Size) -> None:
+        self.update(
+            Text(
+                "The window is too small for the till.\n\n"
+                f"Make it at least {MIN_SIZE.width} x {MIN_SIZE.height} characters "
+                f"(it is {size.width} x {size.height} now).",
+                justify="center",
+            )
+        )
