@@ -17,32 +17,49 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
     """Everything sold on ``till`` from ``start`` up to ``end`` (aware datetimes)."""
     with bound(db), storage_errors():
         in_day = (m.Sale.till == till) & (m.Sale.at >= start) & (m.Sale.at < end)
-        totals = (
+        # One pass over the till's sales in the range (the sale_report index covers it),
+        # grouped by hour and operator: the day's totals, the takings by hour and the
+        # figures per operator are sums over those few groups.
+        hour = peewee.fn.SUBSTR(m.Sale.at, 12, 2)  # characters 12-13 of the UTC text
+        groups = list(
             m.Sale.select(
+                hour,
+                m.Sale.operator,
                 peewee.fn.COUNT(m.Sale.id),
-                peewee.fn.COALESCE(peewee.fn.SUM(m.Sale.subtotal), 0),
-                peewee.fn.COALESCE(peewee.fn.SUM(m.Sale.discount_total), 0),
-                peewee.fn.COALESCE(peewee.fn.SUM(m.Sale.total), 0),
+                peewee.fn.SUM(m.Sale.subtotal),
+                peewee.fn.SUM(m.Sale.discount_total),
+                peewee.fn.SUM(m.Sale.total),
             )
             .where(in_day)
+            .group_by(hour, m.Sale.operator)
             .tuples()
-            .first()
         )
-        count, gross, discounts, net = (int(v) for v in (totals or (0, 0, 0, 0)))
-        tender = dict(
-            m.Payment.select(m.Payment.method, peewee.fn.SUM(m.Payment.amount))
+        count = sum(int(g[2]) for g in groups)
+        gross = sum(int(g[3]) for g in groups)
+        discounts = sum(int(g[4]) for g in groups)
+        net = sum(int(g[5]) for g in groups)
+        hours: dict[int, int] = {}
+        sold_by: dict[str, list[int]] = {}
+        for h, op, n, _sub, _disc, total in groups:
+            hours[int(h)] = hours.get(int(h), 0) + int(total)
+            row = sold_by.setdefault(op or "-", [0, 0])
+            row[0] += int(n)
+            row[1] += int(total)
+        tender: dict[str, int] = {}
+        change = 0
+        for method, amount, given in (
+            m.Payment.select(
+                m.Payment.method,
+                peewee.fn.SUM(m.Payment.amount),
+                peewee.fn.SUM(m.Payment.change),
+            )
             .join(m.Sale)
             .where(in_day)
             .group_by(m.Payment.method)
             .tuples()
-        )
-        change = int(
-            m.Payment.select(peewee.fn.COALESCE(peewee.fn.SUM(m.Payment.change), 0))
-            .join(m.Sale)
-            .where(in_day)
-            .scalar()
-            or 0
-        )
+        ):
+            tender[method] = int(amount)
+            change += int(given or 0)
         sales_vat = [
             (int(rate), int(n), int(v), int(g))
             for rate, n, v, g in m.SaleVat.select(
@@ -57,15 +74,6 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
             .order_by(m.SaleVat.rate)
             .tuples()
         ]
-        # the hour is characters 12-13 of the stored ISO 8601 UTC text
-        hour = peewee.fn.SUBSTR(m.Sale.at, 12, 2)
-        hours = {
-            int(h): int(t)
-            for h, t in m.Sale.select(hour, peewee.fn.SUM(m.Sale.total))
-            .where(in_day)
-            .group_by(hour)
-            .tuples()
-        }
         refund_in_day = (m.Refund.till == till) & (m.Refund.at >= start) & (m.Refund.at < end)
         refunds = dict(
             m.Refund.select(m.Refund.method, peewee.fn.SUM(m.Refund.total))
@@ -95,15 +103,7 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
             row[1] -= vat_back
             row[2] -= int(gross_back)
         vat = [(rate, n, v, g) for rate, (n, v, g) in sorted(by_rate.items())]
-        sold = {
-            op or "-": (int(n), int(t))
-            for op, n, t in m.Sale.select(
-                m.Sale.operator, peewee.fn.COUNT(m.Sale.id), peewee.fn.SUM(m.Sale.total)
-            )
-            .where(in_day)
-            .group_by(m.Sale.operator)
-            .tuples()
-        }
+        sold = {op: (n, t) for op, (n, t) in sold_by.items()}
         paid_back = {
             op or "-": int(t)
             for op, t in m.Refund.select(m.Refund.operator, peewee.fn.SUM(m.Refund.total))

@@ -254,3 +254,28 @@ def test_disk_full_reports_the_real_cause(empty_db: Path) -> None:
         assert integrity_check(db) == ["ok"]
     finally:
         db.close()
+
+
+def test_the_report_reads_covering_indexes_only(empty_db: Path) -> None:
+    """The X/Z report's aggregates read index ranges, never the wide sale rows (which hold
+    the receipt text): a year of sales reports in well under a second."""
+    from datetime import UTC, datetime
+
+    from pos.db.reports import day_figures
+
+    db = open_database(empty_db)
+    try:
+        plans: list[str] = []
+        connection = db.connection()
+        connection.set_trace_callback(plans.append)
+        year = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+        day_figures(db, "Till 1", *year)
+        connection.set_trace_callback(None)
+        on_sales = [q for q in plans if '"sale" AS' in q or 'JOIN "sale"' in q]
+        assert len(on_sales) == 3  # one pass over the sales, one over payments, one over VAT
+        for query in on_sales:
+            plan = " / ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + query))
+            assert "SCAN" not in plan, plan
+            assert plan.count("COVERING INDEX") == plan.count("SEARCH"), plan
+    finally:
+        db.close()
