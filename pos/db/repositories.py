@@ -133,7 +133,7 @@ class ProductRepository:
         count: int,
         progress: Callable[[int], None] | None = None,
         *,
-        rebuild_from: int = REBUILD_FROM,
+        rebuild_from: int | None = None,
     ) -> int:
         """Insert or update ``count`` validated rows by barcode, all in one transaction;
         returns how many were in the catalog already (updated; the others are new). The
@@ -142,11 +142,11 @@ class ProductRepository:
         The rows go through one prepared ``INSERT ... ON CONFLICT (barcode) DO UPDATE``
         (``executemany``, :data:`WRITE_CHUNK` rows a call, each call reported to
         ``progress``). The unique barcode index stays throughout. An import of at least
-        ``rebuild_from`` rows, and at least half as many as the catalog already has,
-        drops the product table's other indexes first and builds them again once the rows
-        are in, in the same transaction: sorting all the names once is several times
-        faster than as many inserts at random places of the name index. Any failure rolls
-        all of it back, the indexes with it.
+        ``rebuild_from`` rows (default :data:`REBUILD_FROM`), and at least half as many
+        as the catalog already has, drops the product table's other indexes first and
+        builds them again once the rows are in, in the same transaction: sorting all the
+        names once is several times faster than as many inserts at random places of the
+        name index. Any failure rolls all of it back, the indexes with it.
 
         Raises:
             StorageError: nothing was written (and every index is as it was).
@@ -156,7 +156,8 @@ class ProductRepository:
             cursor = self.db.cursor()
             before = cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0]
             rebuild: list[str] = []
-            if count >= rebuild_from and 2 * count >= before:
+            threshold = REBUILD_FROM if rebuild_from is None else rebuild_from
+            if count >= threshold and 2 * count >= before:
                 rebuild = _drop_secondary_indexes(cursor, m.Product._meta.table_name)
             for start in range(0, count, WRITE_CHUNK):
                 size = min(WRITE_CHUNK, count - start)

@@ -63,14 +63,13 @@ class CatalogService:
         if not parsed.ok:
             report.errors = parsed.errors
             return report
-        rows = [(p.barcode, p.name, p.price, p.tax_rate, p.unit.value) for p in parsed.products]
-        report.total = len(rows)
+        report.total = parsed.count
         if dry_run:
-            report.updated = len(self._products.existing([row[0] for row in rows]))
+            report.updated = len(self._products.existing(parsed.barcodes()))
             if progress is not None:
                 progress(report.total)
         else:
-            report.updated = self._products.import_rows(rows, len(rows), progress)
+            report.updated = self._products.import_rows(parsed.rows(), parsed.count, progress)
         report.new = report.total - report.updated
         return report
 
