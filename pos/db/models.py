@@ -269,6 +269,19 @@ def insert_sql(model: type[BaseModel], fields: tuple[str, ...]) -> str:
     return f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
 
 
+def upsert_sql(model: type[BaseModel], fields: tuple[str, ...], key: str) -> str:
+    """:func:`insert_sql`, but a row whose ``key`` (a unique column) is already there
+    updates that row's other ``fields`` instead (SQLite's ``ON CONFLICT DO UPDATE``)."""
+    column = model._meta.fields
+    updates = ", ".join(
+        f'"{column[name].column_name}" = excluded."{column[name].column_name}"'
+        for name in fields
+        if name != key
+    )
+    target = column[key].column_name
+    return f'{insert_sql(model, fields)} ON CONFLICT ("{target}") DO UPDATE SET {updates}'
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Setting,
     Product,

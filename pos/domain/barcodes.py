@@ -3,7 +3,9 @@
 Accepted symbologies: EAN-13, EAN-8 and UPC-A. A UPC-A code (12 digits) is the
 EAN-13 with a leading ``0`` and is looked up as such, so a product is found
 whichever way the scanner reports it. Check digits (GS1 mod 10) are validated
-by python-stdnum before any lookup.
+by python-stdnum before any lookup; the catalog import checks a whole column of
+codes at once with :func:`check_digits_valid`, which a property test holds equal
+to stdnum.
 
 Variable-measure (in-store) codes follow an ordered table of patterns, the way
 the large tills' barcode nomenclatures do: the first pattern that matches a
@@ -23,6 +25,7 @@ in minor units for ``each`` items or the weight in grams for ``kg`` items.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -163,6 +166,49 @@ def normalise(code: str) -> str:
     if not ean.is_valid(code):
         raise BarcodeError(f"{code} has a bad check digit")
     return "0" + code if len(code) == 12 else code
+
+
+_TO_DIGITS = bytes.maketrans(b"0123456789", bytes(range(10)))
+_GOOD_SUMS = bytes(range(0, 256, 10))
+
+
+def check_digits_valid(codes: Sequence[str]) -> bool:
+    """True if every code is 8, 12 or 13 ASCII digits with a good GS1 check digit: the
+    bulk test of the catalog import, for a column of codes at once.
+
+    For each code this is ``normalise``'s test (``stdnum.ean.is_valid`` on 8, 12 or 13
+    ASCII digits); a property test holds the two equal. stdnum takes about 9 us a code
+    (cleaning, then a generator over the digits), which was most of the time of a
+    million-row import; this takes well under a tenth of that:
+
+    * each code is padded with zeros to 13 digits: EAN-8, UPC-A and EAN-13 all weight
+      their digits 1, 3, 1, 3... counted from the check digit, so zeros in front change
+      nothing; a code is good when its digits weighted 1, 3, 1, 3, ..., 1 from the left
+      sum to a multiple of 10;
+    * the digits of all the codes at position ``i`` form one byte string, read as one
+      big integer with one byte per code; the integers of the 7 even positions plus 3
+      times those of the 6 odd ones give every code's weighted sum in its own byte (at
+      most 7 * 9 + 3 * 6 * 9 = 225, so no byte carries into the next);
+    * the codes are all good when no byte of the sums is left after deleting the
+      multiples of 10.
+    """
+    if not codes:
+        return True
+    lengths = set(map(len, codes))
+    if not lengths <= {8, 12, 13}:
+        return False
+    joined = "".join(codes) if lengths == {13} else "".join(code.zfill(13) for code in codes)
+    if not (joined.isascii() and joined.isdigit()):
+        return False
+    digits = joined.encode("ascii").translate(_TO_DIGITS)
+
+    def position(i: int) -> int:
+        return int.from_bytes(digits[i::13], "little")
+
+    even = sum(position(i) for i in range(0, 13, 2))
+    odd = sum(position(i) for i in range(1, 13, 2))
+    sums = (even + 3 * odd).to_bytes(len(codes), "little")
+    return not sums.translate(None, _GOOD_SUMS)
 
 
 def parse_scan(code: str, patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS) -> Scan:

@@ -37,6 +37,16 @@ class Product:
     unit: Unit = Unit.EACH
 
 
+ProductRow = tuple[str, str, int, int, str]
+"""A validated product as the bulk import writes it: barcode, name, price, tax_rate and the
+unit's value, in the columns' order (a tuple, not a :class:`Product`: a million of them)."""
+
+
+def product_from_row(row: ProductRow) -> Product:
+    barcode, name, price, tax_rate, unit = row
+    return Product(barcode, name, price, tax_rate, Unit(unit))
+
+
 class Catalog(Protocol):
     """Looks products up by barcode (by index: nothing is preloaded)."""
 

@@ -14,14 +14,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain, islice, repeat
+from operator import itemgetter
+from typing import Any, TypeVar
 
-from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodeError, BarcodePattern, normalise
+from pos.domain.barcodes import (
+    DEFAULT_PATTERNS,
+    BarcodeError,
+    BarcodePattern,
+    check_digits_valid,
+    normalise,
+)
 from pos.domain.barcodes import catalog_code_problem as barcode_problem
-from pos.domain.catalog import MAX_TAX_RATE, Product, Unit
+from pos.domain.catalog import MAX_TAX_RATE, Product, ProductRow, Unit, product_from_row
 from pos.domain.money import MoneyError, format_money, format_scaled, parse_decimal, parse_money
-from pos.domain.text import TextError, clean_name
+from pos.domain.text import MAX_NAME_LENGTH, TextError, clean_name
 
 REQUIRED = ("barcode", "name", "price")
 OPTIONAL = ("tax_rate", "unit")
@@ -41,16 +50,55 @@ class RowError:
         return f"line {self.line}: {self.message}"
 
 
-@dataclass(slots=True)
-class CatalogFile:
-    """The outcome of reading a catalog CSV."""
+Columns = tuple[list[str], list[str], list[int], list[int], list[str]]
+"""Good rows a column at a time: barcodes, names, prices, tax rates, units."""
 
-    products: list[Product] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+
+class CatalogFile:
+    """The outcome of reading a catalog CSV: the good rows, in file order, and the errors.
+
+    The rows are kept a column at a time (as they are checked), not as a million tuples:
+    :meth:`rows` streams them as :data:`~pos.domain.catalog.ProductRow` tuples.
+    """
+
+    __slots__ = ("_batches", "_loose", "count", "errors")
+
+    def __init__(self) -> None:
+        self.errors: list[RowError] = []
+        self.count = 0
+        """How many good rows."""
+        self._batches: list[Columns] = []
+        self._loose: Columns | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def add_columns(self, columns: Columns) -> None:
+        """Good rows, as parallel columns of equal length."""
+        self._batches.append(columns)
+        self._loose = None
+        self.count += len(columns[0])
+
+    def add_row(self, row: ProductRow) -> None:
+        if self._loose is None:
+            self._loose = ([], [], [], [], [])
+            self._batches.append(self._loose)
+        codes, names, prices, rates, units = self._loose
+        code, name, price, rate, unit = row
+        codes.append(code)
+        names.append(name)
+        prices.append(price)
+        rates.append(rate)
+        units.append(unit)
+        self.count += 1
+
+    def rows(self) -> Iterator[ProductRow]:
+        """The good rows in file order, one tuple at a time."""
+        return chain.from_iterable(zip(*batch, strict=True) for batch in self._batches)
+
+    def barcodes(self) -> list[str]:
+        return list(chain.from_iterable(batch[0] for batch in self._batches))
 
 
 def parse_tax_rate(text: str) -> int:
@@ -66,15 +114,30 @@ def parse_tax_rate(text: str) -> int:
     return rate
 
 
-def make_product(
+UNITS = frozenset(u.value for u in Unit)
+
+
+def parse_unit(text: str) -> str:
+    """The unit's value (``each`` when blank, any case).
+
+    Raises:
+        ValueError: not ``each`` or ``kg``.
+    """
+    unit = text.strip().lower() or Unit.EACH.value
+    if unit not in UNITS:
+        raise ValueError(f"unit {text.strip()!r} is not 'each' or 'kg'")
+    return unit
+
+
+def make_row(
     barcode: str,
     name: str,
     price: str,
     tax_rate: str = "",
     unit: str = "",
     patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
-) -> Product:
-    """Build a valid product from text fields.
+) -> ProductRow:
+    """Validate one product's text fields: the reference check of every import row.
 
     Raises:
         ValueError: naming the field and the problem.
@@ -94,11 +157,23 @@ def make_product(
         minor = parse_money(price)
     except MoneyError as exc:
         raise ValueError(str(exc)) from None
-    rate = parse_tax_rate(tax_rate)
-    unit_text = unit.strip().lower() or Unit.EACH.value
-    if unit_text not in {u.value for u in Unit}:
-        raise ValueError(f"unit {unit.strip()!r} is not 'each' or 'kg'")
-    return Product(code, clean, minor, rate, Unit(unit_text))
+    return (code, clean, minor, parse_tax_rate(tax_rate), parse_unit(unit))
+
+
+def make_product(
+    barcode: str,
+    name: str,
+    price: str,
+    tax_rate: str = "",
+    unit: str = "",
+    patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
+) -> Product:
+    """Build a valid product from text fields.
+
+    Raises:
+        ValueError: naming the field and the problem.
+    """
+    return product_from_row(make_row(barcode, name, price, tax_rate, unit, patterns))
 
 
 class NotUtf8Error(ValueError):
@@ -128,20 +203,52 @@ def decode(data: bytes) -> str:
 
 
 PROGRESS_EVERY = 5_000
+CHUNK = 10_000
+"""Rows checked together by the bulk path of :func:`read_catalog`."""
+
+
+class _RowByRow(Exception):
+    """A quoted field spans lines, or the CSV is broken: only the row-by-row reading
+    knows each row's line number (and where the CSV broke). ``args[0]`` is how many rows
+    were reported to ``progress`` before."""
 
 
 def read_catalog(
     text: str,
     patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
     progress: Callable[[int], None] | None = None,
+    *,
+    bulk: bool = True,
 ) -> CatalogFile:
     """Validate a whole catalog CSV (see the module docstring).
+
+    Rows are read in chunks of :data:`CHUNK` and each column of a chunk is checked at
+    once (see :class:`_Checker`); a chunk with any bad row is checked again row by row
+    with :func:`make_row`, which names the line and the problem. ``bulk=False`` checks
+    every row that way: the reference that the bulk path is tested against (the same
+    rows, values and errors).
 
     Args:
         text: The decoded file.
         patterns: The variable-measure table (in-store codes must have zero value digits).
         progress: Called with the number of rows read since the last call.
+        bulk: Check rows a chunk at a time (the default) or one at a time.
     """
+    if bulk:
+        try:
+            return _read(text, patterns, progress, bulk=True)
+        except _RowByRow as restart:
+            progress = _skipping(progress, restart.args[0])
+    return _read(text, patterns, progress, bulk=False)
+
+
+def _read(
+    text: str,
+    patterns: tuple[BarcodePattern, ...],
+    progress: Callable[[int], None] | None,
+    *,
+    bulk: bool,
+) -> CatalogFile:
     result = CatalogFile()
     if not text.strip():
         result.errors.append(
@@ -172,64 +279,300 @@ def read_catalog(
             RowError(header_line, "; ".join(parts) + f" (columns are {','.join(COLUMNS)})")
         )
         return result
-    index = {name: header.index(name) for name in header}
-    seen: dict[str, int] = {}
-    line_no = 1
+    checker = _Checker(header, patterns, result)
     rows = 0
+    if bulk:
+        lines_text = _plain_lines(text)
+        plain = lines_text is not None
+        chunks = _line_chunks(lines_text, header_line) if plain else _csv_chunks(reader)
+        for chunk, lines in chunks:
+            if not checker.chunk(chunk, lines, split=plain):
+                records = csv.reader(chunk, strict=True) if plain else chunk
+                try:
+                    for cells, line_no in zip(records, lines, strict=True):
+                        checker.row(cells, line_no)
+                except csv.Error:
+                    raise _RowByRow(rows - rows % PROGRESS_EVERY) from None
+            if progress is not None:
+                for _ in range((rows + len(chunk)) // PROGRESS_EVERY - rows // PROGRESS_EVERY):
+                    progress(PROGRESS_EVERY)
+            rows += len(chunk)
+    else:
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                # the CSV reader cannot find its place again after this: say so
+                result.errors.append(
+                    RowError(
+                        reader.line_num, f"not valid CSV ({exc}); rows after it were not checked"
+                    )
+                )
+                break
+            rows += 1
+            if progress is not None and rows % PROGRESS_EVERY == 0:
+                progress(PROGRESS_EVERY)
+            checker.row(cells, reader.line_num)
+    if progress is not None:
+        progress(rows % PROGRESS_EVERY)
+    return result
+
+
+def _plain_lines(text: str) -> str | None:
+    """The file as lines ending in ``\\n``, if the CSV reader would split each line at
+    every comma and read one row a line: no quotes, and no carriage return but in
+    ``\\r\\n`` line ends (which become ``\\n``). None for any other file."""
+    if '"' in text:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        return text.replace("\r\n", "\n")
+    return text
+
+
+def _line_chunks(text: str, header_line: int) -> Iterator[tuple[list[str], range]]:
+    """The data lines (after the header's line) of a :func:`_plain_lines` text, CHUNK at
+    a time, with their line numbers."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the file ends with a newline: no row after it
+    for start in range(header_line, len(lines), CHUNK):
+        chunk = lines[start : start + CHUNK]
+        yield chunk, range(start + 1, start + 1 + len(chunk))
+
+
+def _csv_chunks(reader: Any) -> Iterator[tuple[list[list[str]], range]]:
+    """The CSV reader's rows, CHUNK at a time, with their line numbers (or _RowByRow
+    where a row spans lines or the CSV breaks)."""
+    done = 0  # rows yielded (and checked, when the next chunk is asked for)
     while True:
+        first = reader.line_num
         try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            # the CSV reader cannot find its place again after this: say so
-            result.errors.append(
-                RowError(reader.line_num, f"not valid CSV ({exc}); rows after it were not checked")
-            )
-            break
-        line_no = reader.line_num
-        rows += 1
-        if progress is not None and rows % PROGRESS_EVERY == 0:
-            progress(PROGRESS_EVERY)
+            chunk = list(islice(reader, CHUNK))
+        except csv.Error:
+            raise _RowByRow(done - done % PROGRESS_EVERY) from None
+        if not chunk:
+            return
+        if reader.line_num - first != len(chunk):
+            # a row spans lines: its line number is unknown here
+            raise _RowByRow(done - done % PROGRESS_EVERY)
+        yield chunk, range(first + 1, reader.line_num + 1)
+        done += len(chunk)
+
+
+def _skipping(progress: Callable[[int], None] | None, done: int) -> Callable[[int], None] | None:
+    """``progress`` less the first ``done`` rows (already reported before a restart)."""
+    if progress is None or not done:
+        return progress
+    left = done
+
+    def report(count: int) -> None:
+        nonlocal left
+        skipped = min(count, left)
+        left -= skipped
+        if count > skipped:
+            progress(count - skipped)
+
+    return report
+
+
+class _Checker:
+    """Checks the data rows of one file against its header, and the barcodes against
+    each other; good rows go to ``result`` and bad ones to ``result.errors``.
+
+    :meth:`row` checks one row with :func:`make_row` (the reference). :meth:`chunk`
+    checks many rows a column at a time: string methods that run over a whole column in
+    C (``"".join(codes).isdigit()``), the bulk check digit test, and each distinct tax
+    rate and unit of the chunk parsed once by the reference parser. It accepts a chunk
+    only if every row of it is good and reports no error: a chunk it refuses is checked
+    row by row, which names each problem. So it accepts exactly what :meth:`row`
+    accepts, with the same values (property-tested).
+    """
+
+    def __init__(
+        self, header: list[str], patterns: tuple[BarcodePattern, ...], result: CatalogFile
+    ) -> None:
+        self.width = len(header)
+        self.index = {name: header.index(name) for name in header}
+        self.patterns = patterns
+        self.prefixes = frozenset(p.pattern[0] for p in patterns)
+        self.result = result
+        self.seen: set[str] = set()
+        self._placed: list[tuple[Sequence[str], Sequence[int]]] = []
+        self._first_lines: dict[str, int] = {}
+        self._indexed = 0
+
+    def _first_line(self, barcode: str) -> int:
+        """The line of the good row with ``barcode`` (the map is built only when a
+        duplicate is found: a good file never needs it)."""
+        for codes, lines in self._placed[self._indexed :]:
+            self._first_lines.update(zip(codes, lines, strict=True))
+        self._indexed = len(self._placed)
+        return self._first_lines[barcode]
+
+    def row(self, cells: list[str], line_no: int) -> None:
+        result = self.result
         if not any(cell.strip() for cell in cells):
-            continue  # blank lines are allowed (a trailing newline, a spacer)
-        if len(cells) != len(header):
+            return  # blank lines are allowed (a trailing newline, a spacer)
+        if len(cells) != self.width:
             result.errors.append(
-                RowError(line_no, f"{len(cells)} fields, but the header has {len(header)}")
+                RowError(line_no, f"{len(cells)} fields, but the header has {self.width}")
             )
-            continue
+            return
         if any(len(cell) > MAX_FIELD for cell in cells):
             result.errors.append(
                 RowError(line_no, f"a field is longer than {MAX_FIELD} characters")
             )
-            continue
+            return
+        index = self.index
 
-        def cell(name: str, cells: list[str] = cells) -> str:
+        def cell(name: str) -> str:
             return cells[index[name]] if name in index else ""
 
         try:
-            product = make_product(
+            row = make_row(
                 cell("barcode"),
                 cell("name"),
                 cell("price"),
                 cell("tax_rate"),
                 cell("unit"),
-                patterns,
+                self.patterns,
             )
         except ValueError as exc:
             result.errors.append(RowError(line_no, str(exc)))
-            continue
-        first = seen.get(product.barcode)
-        if first is not None:
-            result.errors.append(
-                RowError(line_no, f"barcode {product.barcode} is already on line {first}")
-            )
-            continue
-        seen[product.barcode] = line_no
-        result.products.append(product)
-    if progress is not None:
-        progress(rows % PROGRESS_EVERY)
-    return result
+            return
+        code = row[0]
+        if code in self.seen:
+            first = self._first_line(code)
+            result.errors.append(RowError(line_no, f"barcode {code} is already on line {first}"))
+            return
+        self.seen.add(code)
+        self._placed.append(((code,), (line_no,)))
+        result.add_row(row)
+
+    def chunk(self, chunk: list[Any], lines: Sequence[int], *, split: bool) -> bool:
+        """Check ``chunk`` (rows on ``lines``: lines of text to split at commas, or the
+        CSV reader's rows) at once; False, with nothing kept, if any row of it is bad or
+        needs a closer look."""
+        blank: Any = "" if split else []
+        if blank in chunk:
+            kept = [(cells, line) for cells, line in zip(chunk, lines, strict=True) if cells]
+            chunk = [cells for cells, _ in kept]
+            lines = [line for _, line in kept]
+            if not chunk:
+                return True
+        width = self.width
+        columns: list[Sequence[str]]
+        if split:
+            if set(map(str.count, chunk, repeat(","))) != {width - 1}:
+                return False
+            cells = ",".join(chunk).split(",")
+            columns = [cells[i::width] for i in range(width)]
+        else:
+            try:
+                columns = list(zip(*chunk, strict=True))
+            except ValueError:
+                return False
+            if len(columns) != width:
+                return False
+        index = self.index
+        codes = self._barcodes(columns[index["barcode"]])
+        names = _names(columns[index["name"]])
+        prices = _prices(columns[index["price"]])
+        if codes is None or names is None or prices is None:
+            return False
+        count = len(codes)
+        rates = [0] * count
+        if "tax_rate" in index:
+            parsed_rates = _each_distinct(columns[index["tax_rate"]], parse_tax_rate)
+            if parsed_rates is None:
+                return False
+            rates = parsed_rates
+        units = [Unit.EACH.value] * count
+        if "unit" in index:
+            parsed_units = _each_distinct(columns[index["unit"]], parse_unit)
+            if parsed_units is None:
+                return False
+            units = parsed_units
+        distinct = set(codes)
+        if len(distinct) != count or not self.seen.isdisjoint(distinct):
+            return False  # a barcode twice: the row-by-row check names both lines
+        self.seen |= distinct
+        self._placed.append((codes, lines))
+        self.result.add_columns((codes, names, prices, rates, units))
+        return True
+
+    def _barcodes(self, column: Sequence[str]) -> list[str] | None:
+        """The codes as :func:`normalise` returns them, or None if any is bad (the same
+        tests: ASCII digits, 8, 12 or 13 of them, the check digit; then the in-store
+        codes' value digits, by :func:`barcode_problem` itself)."""
+        if not check_digits_valid(column):
+            return None
+        codes = (
+            [("0" + c if len(c) == 12 else c) for c in column]
+            if 12 in map(len, column)
+            else [*column]
+        )
+        if self.prefixes and not self.prefixes.isdisjoint(map(itemgetter(0), codes)):
+            prefixes, patterns = self.prefixes, self.patterns
+            if any(c[0] in prefixes and barcode_problem(c, patterns) for c in codes):
+                return None
+        return codes
+
+
+def _names(column: Sequence[str]) -> list[str] | None:
+    """The names as :func:`clean_name` returns them, or None if any is bad. Printable
+    ASCII (tested on the whole column at once) is already NFC and holds no control
+    character, and its only whitespace is the space; any other name goes to clean_name."""
+    if max(map(len, column)) > MAX_FIELD:
+        return None
+    joined = "".join(column)
+    if joined.isascii() and joined.isprintable():
+        names = list(map(str.strip, column))
+        lengths = set(map(len, names))
+        return None if 0 in lengths or max(lengths) > MAX_NAME_LENGTH else names
+    try:
+        return list(map(clean_name, column))
+    except TextError:
+        return None
+
+
+def _prices(column: Sequence[str]) -> list[int] | None:
+    """The prices as :func:`parse_money` returns them, or None if any is bad. A column of
+    plain ``123.45`` prices (1 to 9 ASCII digits, one point, 2 digits: at most
+    999,999,999.99, never negative) is read at once; any other goes to parse_money."""
+    lengths = set(map(len, column))
+    if min(lengths) >= 4 and max(lengths) <= 12:
+        joined = ",".join(column)
+        if joined.count(".") == len(column) and "".join(map(itemgetter(-3), column)) == (
+            "." * len(column)
+        ):
+            digits = joined.replace(".", "").split(",")
+            together = "".join(digits)
+            if len(digits) == len(column) and together.isascii() and together.isdigit():
+                return list(map(int, digits))
+    if max(lengths) > MAX_FIELD:
+        return None
+    try:
+        return list(map(parse_money, column))
+    except MoneyError:
+        return None
+
+
+T = TypeVar("T")
+
+
+def _each_distinct(column: Sequence[str], parse: Callable[[str], T]) -> list[T] | None:
+    """``parse`` of every cell, calling it once per distinct cell (a column of tax rates
+    or units holds a handful); None if any cell is bad."""
+    try:
+        parsed = {text: parse(text) for text in set(column) if len(text) <= MAX_FIELD}
+        return list(map(parsed.__getitem__, column))
+    except (ValueError, KeyError):  # KeyError: a cell longer than MAX_FIELD
+        return None
 
 
 def write_catalog(products: Iterable[Product], out: io.TextIOBase | io.StringIO) -> int:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from pos.db.repositories import ProductRepository
 from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodePattern
-from pos.domain.catalog import Product
 from pos.domain.catalog_csv import NotUtf8Error, RowError, decode, read_catalog, write_catalog
 
 
@@ -64,28 +63,16 @@ class CatalogService:
         if not parsed.ok:
             report.errors = parsed.errors
             return report
-        barcodes = [p.barcode for p in parsed.products]
-        existing = self._products.existing(barcodes)
-        report.total = len(parsed.products)
-        report.updated = len(existing)
+        report.total = parsed.count
+        if dry_run:
+            report.updated = len(self._products.existing(parsed.barcodes()))
+            if progress is not None:
+                progress(report.total)
+        else:
+            report.updated = self._products.import_rows(parsed.rows(), parsed.count, progress)
         report.new = report.total - report.updated
-        if not dry_run:
-            self._products.upsert_many(_counting(parsed.products, progress))
-        elif progress is not None:
-            progress(report.total)
         return report
 
     def export_csv(self, out: TextIO) -> int:
         """Write the whole catalog in the import format; returns the row count."""
         return write_catalog(self._products.iter_all(), out)
-
-
-def _counting(
-    products: list[Product], progress: Callable[[int], None] | None, every: int = 5_000
-) -> Iterator[Product]:
-    for i, product in enumerate(products, 1):
-        yield product
-        if progress is not None and i % every == 0:
-            progress(every)
-    if progress is not None:
-        progress(len(products) % every)

@@ -189,3 +189,55 @@ def test_a_bad_file_leaves_the_existing_catalog_as_it_was(
     assert pen is not None
     assert (pen.name, pen.price) == ("Pen", 120)
     assert service._products.get("96385074") is None
+
+
+def _indexes(service: CatalogService) -> dict[str, str]:
+    query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'product'"
+    return dict(service._products.db.execute_sql(query).fetchall())
+
+
+def _catalog_csv(codes: list[str], name: str = "Item") -> str:
+    return HEADER + "".join(f"{code},{name} {i},1.00,0,each\r\n" for i, code in enumerate(codes))
+
+
+def test_a_large_import_rebuilds_the_name_index_and_a_dry_run_counts_updates(
+    service: CatalogService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pos.db.repositories.REBUILD_FROM", 100)
+    before = _indexes(service)
+    codes = _valid_codes(300)
+    report = service.import_csv(_write(tmp_path, _catalog_csv(codes[:200])))
+    assert report.summary() == "imported 200 products: 200 new, 0 updated"
+    assert _indexes(service) == before
+    again = _write(tmp_path, _catalog_csv(codes[100:], name="Renamed"), "again.csv")
+    dry = service.import_csv(again, dry_run=True)
+    assert dry.summary() == "would import 200 products: 100 new, 100 updated"
+    assert service._products.count() == 200
+    report = service.import_csv(again)
+    assert report.summary() == "imported 200 products: 100 new, 100 updated"
+    assert service._products.count() == 300
+    assert [p.name for p in service._products.search("renamed 1", limit=2)] == [
+        "Renamed 1",
+        "Renamed 10",
+    ]
+
+
+def test_a_large_import_that_fails_to_write_leaves_the_catalog_and_indexes(
+    service: CatalogService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pos.db.errors import StorageError
+
+    monkeypatch.setattr("pos.db.repositories.REBUILD_FROM", 100)
+    codes = _valid_codes(3_000)
+    service.import_csv(_write(tmp_path, _catalog_csv(codes[:10])))
+    before = _indexes(service)
+    db = service._products.db
+    pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
+    db.execute_sql(f"PRAGMA max_page_count = {pages + 10}")
+    with pytest.raises(StorageError):
+        service.import_csv(_write(tmp_path, _catalog_csv(codes, name="x" * 100), "big.csv"))
+    assert service._products.count() == 10
+    assert _indexes(service) == before
+    pen = service._products.get(codes[0])
+    assert pen is not None
+    assert pen.name == "Item 0"

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import random
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum import ean
 
 from pos.domain.barcodes import (
     DEFAULT_PATTERNS,
@@ -8,6 +13,7 @@ from pos.domain.barcodes import (
     BarcodePattern,
     Measure,
     catalog_code_problem,
+    check_digits_valid,
     normalise,
     parse_scan,
     patterns_from_json,
@@ -108,3 +114,58 @@ def test_catalog_code_must_have_zero_value_digits() -> None:
     assert catalog_code_problem("2100001000004") is None
     assert "2100001000004" in (catalog_code_problem("2100001012502") or "")
     assert catalog_code_problem("4006381333931") is None
+
+
+def _stdnum_valid(code: str) -> bool:
+    """The reference: what normalise accepts (stdnum's check on 8, 12 or 13 ASCII digits)."""
+    return len(code) in (8, 12, 13) and code.isascii() and code.isdigit() and ean.is_valid(code)
+
+
+@st.composite
+def _codes(draw: st.DrawFn) -> str:
+    """Mostly GS1 codes with a good check digit, and every way of being wrong."""
+    kind = draw(st.sampled_from(["good", "good", "good", "digits", "text"]))
+    if kind == "text":  # signs, spaces, letters, non-ASCII digits
+        return draw(st.text(alphabet="0123456789 -+.xO\u0663\uff11", min_size=0, max_size=15))
+    length = draw(st.sampled_from([8, 12, 13] if kind == "good" else [0, 1, 7, 8, 9, 12, 13, 14]))
+    if not length:
+        return ""
+    body = draw(st.text(alphabet="0123456789", min_size=length - 1, max_size=length - 1))
+    if kind == "good":
+        return body + ean.calc_check_digit(body)
+    return body + draw(st.sampled_from("0123456789"))
+
+
+@given(st.lists(_codes(), max_size=12))
+def test_bulk_check_digits_agree_with_stdnum(codes: list[str]) -> None:
+    assert check_digits_valid(codes) == all(_stdnum_valid(code) for code in codes)
+
+
+@given(_codes())
+def test_bulk_check_digit_of_one_code_is_normalise(code: str) -> None:
+    try:
+        normalise(code)
+    except BarcodeError:
+        accepted = False
+    else:
+        accepted = True
+    assert check_digits_valid([code]) == accepted
+
+
+def test_bulk_check_digits_over_a_long_column() -> None:
+    """Every code's sum has its own byte: one bad code anywhere in 10,000 is found."""
+    rng = random.Random(7)
+    bodies = ["".join(rng.choice("0123456789") for _ in range(rng.choice([7, 11, 12])))]
+    bodies += ["".join(rng.choice("0123456789") for _ in range(12)) for _ in range(9_999)]
+    codes = [body + ean.calc_check_digit(body) for body in bodies]
+    assert check_digits_valid(codes)
+    for at in (0, 1, 4_321, 9_999):
+        wrong = str((int(codes[at][-1]) + rng.randint(1, 9)) % 10)
+        broken = [*codes[:at], codes[at][:-1] + wrong, *codes[at + 1 :]]
+        assert not check_digits_valid(broken)
+    for code in ("4006381333931", "96385074", "036000291452", "9" * 12 + "4", "0" * 13):
+        assert check_digits_valid([code])
+        assert check_digits_valid([*codes, code])
+        for wrong in set("0123456789") - {code[-1]}:  # every wrong digit, off by 5 too
+            assert not check_digits_valid([*codes, code[:-1] + wrong])
+    assert check_digits_valid([])

@@ -1,0 +1,182 @@
+"""ProductRepository.import_rows, the catalog import's write: one transaction, one prepared
+upsert through executemany, and for a large import the secondary indexes dropped and built
+again, which must leave the same indexes whether the import succeeds or fails."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from stdnum import ean
+
+from pos.db.database import Database, integrity_check, open_database
+from pos.db.errors import StorageError
+from pos.db.repositories import ProductRepository
+from pos.domain.catalog import ProductRow
+
+NEVER = 10**9
+"""A ``rebuild_from`` no import reaches: the indexes are kept as they are."""
+
+
+@pytest.fixture
+def db(empty_db: Path) -> Iterator[Database]:
+    database = open_database(empty_db)
+    yield database
+    database.close()
+
+
+def _rows(count: int, start: int = 0, name: str = "Item") -> list[ProductRow]:
+    rows = []
+    for n in range(start, start + count):
+        body = f"50{n:010d}"
+        rows.append((body + ean.calc_check_digit(body), f"{name} {n}", 100 + n, 2000, "each"))
+    return rows
+
+
+def _indexes(db: Database) -> dict[str, str]:
+    query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'product'"
+    return dict(db.execute_sql(query).fetchall())
+
+
+def _traced(db: Database) -> list[str]:
+    """Every statement the connection runs from now on."""
+    statements: list[str] = []
+    db.connection().set_trace_callback(statements.append)
+    return statements
+
+
+def _search_plan(db: Database) -> str:
+    query = ProductRepository.search_query("item 1")
+    assert query is not None
+    sql, params = query.sql()
+    return " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def _catalog(db: Database) -> list[tuple[object, ...]]:
+    return db.execute_sql("SELECT * FROM product ORDER BY id").fetchall()
+
+
+def test_the_schema_has_a_name_index_to_rebuild(db: Database) -> None:
+    """The case the rebuild exists for (if the schema changes, so must these tests)."""
+    assert set(_indexes(db)) == {"product_barcode", "product_name_nocase"}
+
+
+def test_a_large_import_rebuilds_the_name_index(db: Database) -> None:
+    before = _indexes(db)
+    statements = _traced(db)
+    rows = _rows(300)
+    assert ProductRepository(db).import_rows(rows, len(rows), rebuild_from=100) == 0
+    drops = [s for s in statements if s.startswith("DROP INDEX")]
+    assert drops == ['DROP INDEX "product_name_nocase"']  # never the unique barcode index
+    assert before["product_name_nocase"] in statements  # created again with its own SQL
+    assert _indexes(db) == before
+    assert integrity_check(db) == ["ok"]
+    assert "product_name_nocase" in _search_plan(db)
+    found = ProductRepository(db).search("item 10", limit=3)
+    assert [p.name for p in found] == ["Item 10", "Item 100", "Item 101"]
+    assert ProductRepository(db).count() == 300
+
+
+def test_a_small_import_into_a_large_catalog_keeps_the_indexes(db: Database) -> None:
+    repo = ProductRepository(db)
+    repo.import_rows(_rows(1_000), 1_000, rebuild_from=100)
+    statements = _traced(db)
+    rows = _rows(200, start=5_000)  # as many as rebuild_from, but a fifth of the catalog
+    assert repo.import_rows(rows, len(rows), rebuild_from=100) == 0
+    assert not [s for s in statements if "INDEX" in s]
+    assert repo.count() == 1_200
+    assert "product_name_nocase" in _search_plan(db)
+
+
+@pytest.mark.parametrize("rebuild_from", [1, NEVER])
+def test_new_and_updated_rows_are_counted_and_updates_keep_the_row(
+    db: Database, rebuild_from: int
+) -> None:
+    repo = ProductRepository(db)
+    assert repo.import_rows(_rows(50), 50, rebuild_from=rebuild_from) == 0
+    ids = dict(db.execute_sql("SELECT barcode, id FROM product").fetchall())
+    changed = _rows(20, start=40, name="Renamed")  # 40-49 are there, 50-59 are new
+    assert repo.import_rows(changed, 20, rebuild_from=rebuild_from) == 10
+    assert repo.count() == 60
+    again = dict(db.execute_sql("SELECT barcode, id FROM product").fetchall())
+    assert all(again[code] == ids[code] for code in ids)  # an update is not a new row
+    renamed = repo.get(changed[0][0])
+    assert renamed is not None
+    assert (renamed.name, renamed.price) == ("Renamed 40", 140)
+    kept = repo.get(_rows(1, start=39)[0][0])
+    assert kept is not None
+    assert kept.name == "Item 39"
+    assert _indexes(db).keys() == {"product_barcode", "product_name_nocase"}
+
+
+def test_progress_counts_the_rows_written(db: Database) -> None:
+    seen: list[int] = []
+    ProductRepository(db).import_rows(_rows(12_000), 12_000, seen.append, rebuild_from=1)
+    assert sum(seen) == 12_000
+    assert len(seen) == 3  # one call per executemany chunk
+
+
+@pytest.mark.parametrize("rebuild_from", [1, NEVER])
+def test_a_failed_import_leaves_the_catalog_and_its_indexes(
+    db: Database, rebuild_from: int
+) -> None:
+    repo = ProductRepository(db)
+    repo.import_rows(_rows(30), 30, rebuild_from=NEVER)
+    before, catalog = _indexes(db), _catalog(db)
+    rows = _rows(40, start=10, name="Changed")
+    rows[-1] = (rows[-1][0], "Bad", -1, 0, "each")  # breaks the price CHECK, at the end
+    with pytest.raises(StorageError) as info:
+        repo.import_rows(rows, len(rows), rebuild_from=rebuild_from)
+    assert info.value.kind == "constraint"
+    assert _catalog(db) == catalog
+    assert _indexes(db) == before
+    assert integrity_check(db) == ["ok"]
+    assert "product_name_nocase" in _search_plan(db)
+
+
+def test_a_rebuild_that_fails_leaves_the_old_index(db: Database) -> None:
+    """The index build itself fails (refused here): the drop is undone with the rows."""
+    repo = ProductRepository(db)
+    repo.import_rows(_rows(30), 30, rebuild_from=NEVER)
+    before, catalog = _indexes(db), _catalog(db)
+
+    def no_new_indexes(action: int, *_: object) -> int:
+        return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_CREATE_INDEX else sqlite3.SQLITE_OK
+
+    db.connection().set_authorizer(no_new_indexes)
+    try:
+        with pytest.raises(StorageError):
+            repo.import_rows(_rows(100, start=1_000), 100, rebuild_from=1)
+    finally:
+        db.connection().set_authorizer(None)
+    assert _catalog(db) == catalog
+    assert _indexes(db) == before
+    assert integrity_check(db) == ["ok"]
+
+
+def test_disk_full_during_a_rebuilding_import(db: Database) -> None:
+    repo = ProductRepository(db)
+    repo.import_rows(_rows(30), 30, rebuild_from=NEVER)
+    before, catalog = _indexes(db), _catalog(db)
+    pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
+    db.execute_sql(f"PRAGMA max_page_count = {pages + 20}")
+    rows = [
+        (code, name + " " + "x" * 100, price, rate, unit)
+        for code, name, price, rate, unit in _rows(5_000, start=100)
+    ]
+    with pytest.raises(StorageError) as info:
+        repo.import_rows(rows, len(rows), rebuild_from=1)
+    assert info.value.kind == "full"
+    assert _catalog(db) == catalog
+    assert _indexes(db) == before
+    assert integrity_check(db) == ["ok"]
+
+
+def test_existing_finds_the_barcodes_in_the_catalog(db: Database) -> None:
+    repo = ProductRepository(db)
+    repo.import_rows(_rows(1_200), 1_200)
+    wanted = [row[0] for row in _rows(1_000, start=700)]  # 500 there, 500 not; 2 chunks+
+    assert repo.existing(wanted) == set(wanted[:500])
+    assert repo.existing([]) == set()
