@@ -38,3 +38,15 @@ def test_services_import_no_textual() -> None:
         "sys.exit(1 if 'textual' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_the_till_starts_without_the_printer_library() -> None:
+    """python-escpos (its printer profiles, PIL, qrcode) costs about half a second to
+    import: the till's start-up path leaves it until a receipt is printed."""
+    code = (
+        "import sys, pos.cli, pos.factory; "
+        "bad = [m for m in ('escpos', 'PIL', 'qrcode', 'usb') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

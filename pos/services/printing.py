@@ -10,6 +10,10 @@ Sending a receipt blocks (a network printer's timeout, a stalled device), so the
 screens run ``PrintJob.send`` off the event loop. It touches no database, prints
 one receipt at a time, and gives up after ``PRINT_TIMEOUT`` seconds even if the
 device never answers.
+
+python-escpos itself (with its printer profiles, PIL, qrcode and the rest) is imported
+only when a printer is opened or a currency sign is checked (:mod:`pos.services.escpos_io`):
+importing it costs about half a second, which the till's start-up does not pay.
 """
 
 from __future__ import annotations
@@ -22,9 +26,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import Dummy, File, Network
 
 NETWORK = re.compile(r"^(?P<host>[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
 FEED_LINES = 4
@@ -49,24 +50,6 @@ def is_device_path(path: str) -> bool:
     return not stat.S_ISREG(mode)
 
 
-class FilePrinter(File):
-    """python-escpos's ``File`` opens with ``"wb"``, so every receipt would overwrite the
-    one before it: a regular file is appended to, a device is written as it is."""
-
-    def open(self, raise_not_found: bool = True) -> None:
-        if self._device:
-            self.close()
-        mode = "wb" if is_device_path(self.devfile) else "ab"
-        try:
-            self.device = open(self.devfile, mode)  # noqa: SIM115 - closed by close()
-        except OSError as exc:
-            self.device = None
-            if raise_not_found:
-                raise DeviceNotFoundError(
-                    f"Could not open the specified file {self.devfile}:\n{exc}"
-                ) from exc
-
-
 def printer_from_setting(value: str) -> Callable[[], Any] | None:
     """A function that opens the printer the setting names, or None for no printer."""
     value = value.strip()
@@ -75,15 +58,28 @@ def printer_from_setting(value: str) -> Callable[[], Any] | None:
     match = NETWORK.match(value)
     if match:
         host, port = match["host"], int(match["port"])
-        return lambda: Network(host, port=port, timeout=NETWORK_TIMEOUT)
-    return lambda: FilePrinter(devfile=value)
+
+        def network() -> Any:
+            from pos.services.escpos_io import network_printer
+
+            return network_printer(host, port, NETWORK_TIMEOUT)
+
+        return network
+
+    def device() -> Any:
+        from pos.services.escpos_io import file_printer
+
+        return file_printer(value)
+
+    return device
 
 
 def can_print(text: str) -> bool:
     """Whether a code page of the printer (python-escpos's default profile, which the till
     uses) has every character of ``text``; a character without one prints as ``?``."""
-    encoder = Dummy().magic.encoder
-    return all(encoder.find_suitable_encoding(char) is not None for char in text)
+    from pos.services.escpos_io import can_encode
+
+    return can_encode(text)
 
 
 def print_receipt(printer: Any, text: str, *, open_drawer: bool) -> None:

@@ -7,6 +7,7 @@ to see the screen while a receipt is on its way, and await the worker for the ou
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -128,6 +129,11 @@ def test_a_broken_printer_is_a_printer_error() -> None:
         ReceiptPrinter("none").print("x", open_drawer=False)
     with pytest.raises(PrinterError, match="cannot be reached|did not print"):
         ReceiptPrinter("/no/such/folder/lp0").print("x", open_drawer=False)
+    with socket.socket() as closed:  # a port nobody listens on: refused at once
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(PrinterError, match="cannot be reached|did not print"):
+        ReceiptPrinter(f"127.0.0.1:{port}").print("x", open_drawer=False)
 
 
 def test_a_file_printer_keeps_every_receipt(tmp_path: Path) -> None:
