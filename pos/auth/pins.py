@@ -12,10 +12,13 @@ made with weaker parameters is upgraded at the next successful login.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import secrets
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.low_level import ARGON2_VERSION
 
 MIN_LENGTH = 4
 MAX_LENGTH = 8
@@ -23,7 +26,9 @@ MAX_INPUT = 16
 """Longer input is refused without hashing it."""
 
 DUMMY_PIN = "0000000000"
-"""Verified against when the operator number is unknown, so both cases take as long."""
+"""Verified against the dummy hash to burn the time of one verification."""
+
+_TYPE_NAMES = {Type.ID: "argon2id", Type.I: "argon2i", Type.D: "argon2d"}
 
 
 class PinPolicyError(ValueError):
@@ -57,7 +62,7 @@ class PinHasher:
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self._hasher = hasher or PasswordHasher()
-        self._dummy = self._hasher.hash(DUMMY_PIN)
+        self._dummy = dummy_hash(self._hasher)
 
     def hash(self, pin: str) -> str:
         return self._hasher.hash(check_new_pin(pin))
@@ -82,6 +87,26 @@ class PinHasher:
     def _burn(self) -> None:
         with contextlib.suppress(VerificationError):
             self._hasher.verify(self._dummy, DUMMY_PIN + "x")
+
+
+def dummy_hash(hasher: PasswordHasher) -> str:
+    """An encoded hash with ``hasher``'s parameters and a random salt and digest, verified
+    against when the operator number is unknown (or the stored hash is missing), so that
+    case costs one full Argon2 verification like a wrong PIN does.
+
+    Verifying recomputes the digest with the parameters in the string whatever the digest
+    is, so random bytes cost exactly what a real hash costs, without the half-second of
+    hashing a real one at start-up; no PIN matches them (and a match is refused anyway).
+    """
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode("ascii").rstrip("=")
+
+    return (
+        f"${_TYPE_NAMES[hasher.type]}$v={ARGON2_VERSION}"
+        f"$m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}"
+        f"${b64(secrets.token_bytes(hasher.salt_len))}${b64(secrets.token_bytes(hasher.hash_len))}"
+    )
 
 
 def fast_test_hasher() -> PinHasher:

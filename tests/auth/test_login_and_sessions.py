@@ -10,11 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, extract_parameters
+from argon2.exceptions import VerifyMismatchError
 
 from pos.auth import tokens as t
 from pos.auth.audit import verify_chain
 from pos.auth.guard import Guard, LoginRequired, OverrideRequired
-from pos.auth.pins import PinPolicyError, check_new_pin
+from pos.auth.pins import DUMMY_PIN, PinHasher, PinPolicyError, check_new_pin, dummy_hash
 from pos.auth.service import LOGIN_FAILED, LoginFailed, OverrideRefused
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
@@ -441,3 +443,24 @@ def test_unknown_and_known_operators_cost_one_verification_each(
     with pytest.raises(LoginFailed):
         services.auth.login("9001", "9" * 40)
     assert len(calls) == 2  # an over-long PIN is refused before any hashing
+
+
+@pytest.mark.parametrize(
+    "hasher",
+    [PasswordHasher(), PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)],
+    ids=["default", "owasp-minimum"],
+)
+def test_the_dummy_hash_costs_a_full_verification_and_matches_nothing(
+    hasher: PasswordHasher,
+) -> None:
+    """The hash verified for an unknown operator is made without hashing (no half-second
+    at start-up), with the hasher's own parameters, so verifying it costs the same."""
+    dummy = dummy_hash(hasher)
+    assert extract_parameters(dummy) == extract_parameters(hasher.hash("2580"))
+    assert not hasher.check_needs_rehash(dummy)
+    with pytest.raises(VerifyMismatchError):  # a full verification that fails, not a bad hash
+        hasher.verify(dummy, DUMMY_PIN)
+    assert dummy_hash(hasher) != dummy  # a fresh salt and digest each time
+    pins = PinHasher(hasher)
+    assert not pins.verify(None, DUMMY_PIN)
+    assert not pins.verify(None, "2580")
