@@ -107,10 +107,12 @@ class CheckoutService:
     after the session ended, is checked then (``LoginRequired`` if it has ended), not under
     an identity captured before.
 
+    The discount rules are read when the cart is first priced (the login does it, see
+    :meth:`load_rules`), not when the service is built: the login screen needs none of
+    them, and a big rule set takes a while to read.
+
     Attributes:
         cart: The open cart.
-        priced: The cart priced against the discount rules, kept current after every change.
-        priced_at: The local (naive) time it was last priced at.
     """
 
     def __init__(
@@ -132,9 +134,11 @@ class CheckoutService:
         self._new_id = new_id
         self._patterns = patterns
         self._rules = rules or NoRules()
-        self._rules_version = self._rules.version()
-        self._rule_set = tuple(self._rules.all())
-        self._pricer = Pricer(self._rule_set)
+        self._rules_version = 0
+        self._rule_set: tuple[Rule, ...] = ()
+        self._pricer: Pricer | None = None  # the rules are not read yet
+        self._priced: PricedBasket | None = None
+        self._priced_at: datetime | None = None
         self._pending: _Pending | None = None
         self._awaiting_weight: Product | None = None
         self._actor: Identity | None = None
@@ -146,7 +150,41 @@ class CheckoutService:
         self.cart = Cart(stored.lines)
         self._pending = None
         self._awaiting_weight = None
-        self.reprice()
+        self._priced = None  # the next price is worked out from scratch
+        if self._pricer is not None:
+            self.reprice()
+
+    def load_rules(self) -> None:
+        """Read the discount rules, if they have not been read yet.
+
+        Raises:
+            StorageError: they cannot be read (nothing is priced without them).
+        """
+        if self._pricer is None:
+            version = self._rules.version()
+            rule_set = tuple(self._rules.all())
+            self._pricer = Pricer(rule_set)
+            self._rule_set = rule_set
+            self._rules_version = version
+
+    @property
+    def priced(self) -> PricedBasket:
+        """The cart priced against the discount rules, kept current after every change.
+
+        Raises:
+            StorageError: only the first time, if the rules cannot be read.
+        """
+        if self._priced is None:
+            return self.reprice()
+        return self._priced
+
+    @property
+    def priced_at(self) -> datetime:
+        """The local (naive) time the cart was last priced at."""
+        if self._priced is None:
+            self.reprice()
+        assert self._priced_at is not None
+        return self._priced_at
 
     def start_new_cart(self) -> None:
         """After a sale: the old cart is gone from the database; open a new one."""
@@ -161,23 +199,33 @@ class CheckoutService:
 
         If the rules changed since the last scan (a manager saved one), they are
         reloaded first: a change takes effect on the next scan of every open cart.
+
+        Raises:
+            StorageError: only if the rules have never been read and cannot be.
         """
-        try:
-            version = self._rules.version()
-        except StorageError:
-            version = self._rules_version  # cannot look: keep pricing with the rules we have
-        if version != self._rules_version:
+        if self._pricer is None:
+            self.load_rules()
+            changed = None
+        else:
             try:
-                rule_set = tuple(self._rules.all())
-                self._pricer = Pricer(rule_set)
-                self._rule_set = rule_set
-                self._rules_version = version
-                changed = None
+                version = self._rules.version()
             except StorageError:
-                pass  # keep the rules we have; the next scan tries again
-        self.priced_at = self.local_now()
-        self.priced = self._pricer.price(self.cart, self.priced_at, changed)
-        return self.priced
+                version = self._rules_version  # cannot look: keep pricing with the rules we have
+            if version != self._rules_version:
+                try:
+                    rule_set = tuple(self._rules.all())
+                    self._pricer = Pricer(rule_set)
+                    self._rule_set = rule_set
+                    self._rules_version = version
+                    changed = None
+                except StorageError:
+                    pass  # keep the rules we have; the next scan tries again
+        if self._priced is None:
+            changed = None  # a cart just loaded: nothing cached is about it
+        assert self._pricer is not None
+        self._priced_at = self.local_now()
+        self._priced = self._pricer.price(self.cart, self._priced_at, changed)
+        return self._priced
 
     def applied_rules(self) -> tuple[Rule, ...]:
         """The rules behind the cart's discounts as priced (at :attr:`priced_at`, local):

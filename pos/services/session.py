@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pos.auth.guard import Guard
 from pos.auth.service import Authenticator, Identity, LoginFailed, Session
+from pos.db.errors import StorageError
 from pos.services.checkout import CheckoutService
 from pos.services.operators import OperatorAdmin, OperatorError
 
@@ -41,9 +42,16 @@ class SessionService:
         """Log in. After an idle lock with a cart open, only its operator or a manager
         may continue with it.
 
+        The first login reads the discount rules for the open cart (start-up leaves them
+        for it): a till that cannot read them does not open.
+
         Raises:
             LoginFailed: with the message to show.
         """
+        try:
+            self.checkout.load_rules()
+        except StorageError as exc:
+            raise LoginFailed(f"Cannot open the till: {exc.reason}. Try again.") from exc
         session = self.auth.login(number, pin)
         who = session.identity
         owner = self.cart_owner()

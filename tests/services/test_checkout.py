@@ -9,8 +9,11 @@ import pytest
 
 from pos.auth.guard import LoginRequired
 from pos.auth.roles import scopes_for
-from pos.auth.service import Identity
+from pos.auth.service import Identity, LoginFailed
+from pos.db.errors import StorageError
+from pos.db.repositories import DiscountRepository
 from pos.domain.clock import FixedClock, SequentialIds
+from pos.domain.discounts import Rule
 from pos.services.checkout import Change, CheckoutService
 from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
@@ -280,3 +283,75 @@ def test_storage_failure_keeps_the_cart_and_says_not_saved(
     services.db.execute_sql("PRAGMA query_only = 0")  # the fault is gone: a retry works
     assert not co.submit(PEN).error
     assert qtys(co) == [(PEN, 2)]
+
+
+def test_the_rules_are_read_at_the_first_login_not_at_start_up(
+    shop_db: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The login screen needs no rules: start-up does not read them (however many there
+    are); the first login does, once, and a cart restored after a restart keeps its deal."""
+    first = reopen(shop_db, clock)
+    for _ in range(3):
+        first.checkout.submit(LEMON)
+    assert first.checkout.priced.total == 130  # Lemons 3 for 1.30
+    first.close()
+
+    reads: list[int] = []
+    real = DiscountRepository.all
+
+    def counted(self: DiscountRepository) -> list[Rule]:
+        reads.append(1)
+        return real(self)
+
+    monkeypatch.setattr(DiscountRepository, "all", counted)
+    second = reopen(shop_db, clock)
+    assert reads == []
+    second.sessions.login(*CASHIER)
+    assert len(reads) == 1
+    second.sessions.logout()
+    second.sessions.login(*CASHIER)
+    assert len(reads) == 1
+    assert second.checkout.priced.total == 130
+    assert [d.name for d in second.checkout.priced.discounts] == ["Lemons 3 for 1.30"]
+    second.close()
+
+
+def test_a_till_that_cannot_read_its_rules_does_not_open(
+    shop_db: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = reopen(shop_db, clock)
+    real = DiscountRepository.all
+
+    def locked(self: DiscountRepository) -> list[Rule]:
+        raise StorageError("locked", "database is locked")
+
+    monkeypatch.setattr(DiscountRepository, "all", locked)
+    with pytest.raises(LoginFailed, match="Cannot open the till: the database is busy"):
+        services.sessions.login(*CASHIER)
+    assert services.guard.session is None
+    monkeypatch.setattr(DiscountRepository, "all", real)  # the fault is gone
+    services.sessions.login(*CASHIER)
+    for _ in range(3):
+        services.checkout.submit(LEMON)
+    assert services.checkout.priced.total == 130
+    services.close()
+
+
+def test_a_cart_recalled_or_opened_afterwards_is_priced_from_scratch(
+    shop_db: Path, clock: FixedClock
+) -> None:
+    """Nothing the pricer kept about one cart is used for the next one."""
+    services = reopen(shop_db, clock)
+    services.sessions.login(*MANAGER)
+    co = services.checkout
+    for _ in range(3):
+        co.submit(LEMON)
+    assert co.priced.total == 130
+    co.park()
+    assert co.priced.total == 0
+    co.submit(LEMON)
+    assert co.priced.total == 50
+    co.void_line(co.cart.lines[0].line_no, BOSS)
+    co.recall(co.parked()[0].id)
+    assert co.priced.total == 130
+    services.close()
