@@ -32,9 +32,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
+if TYPE_CHECKING:
+    import jwt
 
 ALGORITHM = "HS256"
 AUDIENCE = "pos-till"
@@ -197,7 +198,18 @@ class TokenCodec:
         self.keyring = keyring
         self.issuer = issuer
         self._now = now
-        self._jwt = jwt.PyJWT(options={"enforce_minimum_key_length": True})
+        self._pyjwt: jwt.PyJWT | None = None
+
+    @property
+    def _jwt(self) -> jwt.PyJWT:
+        """PyJWT, imported at the first token rather than at start-up: its package pulls in
+        urllib, http.client, email and ssl (for JWKS clients the till never uses), tens of
+        milliseconds before the login screen."""
+        if self._pyjwt is None:
+            import jwt
+
+            self._pyjwt = jwt.PyJWT(options={"enforce_minimum_key_length": True})
+        return self._pyjwt
 
     def now(self) -> int:
         """Token time: the clock every token timestamp (and revocation cut-off) uses."""
@@ -254,6 +266,8 @@ class TokenCodec:
             or "=" in token  # base64url in a JWT is unpadded: one token, one spelling
         ):
             raise Malformed("not a token")
+        import jwt  # see _jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
