@@ -1,10 +1,17 @@
-"""The Textual application: screens, styles and global keys. No business rules here."""
+"""The Textual application: screens, styles and global keys. No business rules here.
+
+Only the login screens are imported at start-up; every other screen is imported where
+it is first opened, so the till is at its login screen without loading the scanning,
+payment and manager screens (and the Textual widgets they bring).
+"""
 
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -17,20 +24,16 @@ from pos.auth.service import Identity, Session
 from pos.db.errors import StorageError
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
-from pos.domain.refunds import RefundPlan
 from pos.paths import STYLES_DIR
-from pos.screens import AuditScreen, GuardedCommandPalette, LoginScreen, ScanScreen, SetupScreen
-from pos.screens.discount_editor import DiscountEditorScreen
-from pos.screens.history import HistoryScreen, SaleReceiptModal
-from pos.screens.modals import ManagerOverrideModal
-from pos.screens.payment import PaymentScreen, ReceiptScreen
-from pos.screens.refund import RefundScreen, refund_summary
-from pos.screens.report import ReportScreen
+from pos.screens.login import LoginScreen, SetupScreen
 from pos.services.container import Services
 from pos.services.days import DayClosed
 from pos.services.refunds import RefundDone, RefundFailed
-from pos.services.sales import Completed
 from pos.widgets.too_small import TooSmall, too_small
+
+if TYPE_CHECKING:
+    from pos.domain.refunds import RefundPlan
+    from pos.services.sales import Completed
 
 IDLE_LIMIT = 15 * 60
 """Seconds without a key press before the till locks (PCI DSS 8.2.8: 15 minutes at most)."""
@@ -47,6 +50,20 @@ def collect_garbage() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+def _open(stack: Iterable[Screen[object]], module: str, *names: str) -> list[Screen[object]]:
+    """The screens in ``stack`` of the classes ``names`` of ``module``, without importing
+    it: until it is imported (the first time one of them opens) none can be there."""
+    loaded = sys.modules.get(module)
+    if loaded is None:
+        return []
+    kinds = tuple(getattr(loaded, name) for name in names)
+    return [screen for screen in stack if isinstance(screen, kinds)]
+
+
+def _scan_screens(stack: Iterable[Screen[object]]) -> list[Screen[object]]:
+    return _open(stack, "pos.screens.scan", "ScanScreen")
 
 
 class PosApp(App[None]):
@@ -136,7 +153,9 @@ class PosApp(App[None]):
             self.open_till()
 
     def open_till(self) -> None:
-        if not any(isinstance(screen, ScanScreen) for screen in self.screen_stack):
+        from pos.screens.scan import ScanScreen
+
+        if not _scan_screens(self.screen_stack):
             services = self.services
             self.push_screen(
                 ScanScreen(
@@ -163,6 +182,8 @@ class PosApp(App[None]):
     def take_payment(self) -> None:
         """The payment screen, then the receipt, then back to a new cart. Saving the sale
         and printing a copy ask the guard who is at the till when they happen."""
+        from pos.screens.payment import PaymentScreen, ReceiptScreen
+
         services = self.services
 
         def paid(done: Completed | None) -> None:
@@ -170,9 +191,8 @@ class PosApp(App[None]):
                 return
 
             def next_customer(_: None) -> None:
-                for screen in self.screen_stack:
-                    if isinstance(screen, ScanScreen):
-                        screen.sale_completed(format_receipt_no(done.receipt_no))
+                for screen in _scan_screens(self.screen_stack):
+                    screen.sale_completed(format_receipt_no(done.receipt_no))  # type: ignore[attr-defined]
 
             sales = services.sales
             self.push_screen(
@@ -189,6 +209,8 @@ class PosApp(App[None]):
         self.push_screen(PaymentScreen(services.sales), paid)
 
     def open_history(self) -> None:
+        from pos.screens.history import HistoryScreen
+
         sales = self.services.sales
         self.push_screen(
             HistoryScreen(sales.history, sales.receipt, sales.reprint, self.open_refund),
@@ -197,6 +219,10 @@ class PosApp(App[None]):
 
     def open_refund(self, receipt_no: int) -> None:
         """Refund lines of a sale: the ``refund`` scope, or a manager approves this one."""
+        from pos.screens.history import SaleReceiptModal
+        from pos.screens.modals import ManagerOverrideModal
+        from pos.screens.refund import RefundScreen, refund_summary
+
         services = self.services
         lines = services.refunds.lines(receipt_no)
         if not lines:
@@ -263,6 +289,8 @@ class PosApp(App[None]):
         self.push_screen(RefundScreen(receipt_no, lines, refund, quote), lambda _: None)
 
     def open_report(self) -> None:
+        from pos.screens.report import ReportScreen
+
         services = self.services
         title, figures, hourly = services.sales.x_report()
 
@@ -295,12 +323,13 @@ class PosApp(App[None]):
 
     def open_discount_editor(self, approval: str | None = None) -> None:
         """The discount rules (the screen checks the scope, or the approval, itself)."""
+        from pos.screens.discount_editor import DiscountEditorScreen
+
         services = self.services
 
         def closed(_: None) -> None:
-            for screen in self.screen_stack:
-                if isinstance(screen, ScanScreen):
-                    screen.discounts_closed()
+            for screen in _scan_screens(self.screen_stack):
+                screen.discounts_closed()  # type: ignore[attr-defined]
 
         self.push_screen(
             DiscountEditorScreen(
@@ -314,6 +343,8 @@ class PosApp(App[None]):
 
     def open_audit(self) -> None:
         """The audit log screen (it checks the scope again itself)."""
+        from pos.screens.audit import AuditScreen
+
         services = self.services
 
         def allowed() -> bool:
@@ -333,11 +364,15 @@ class PosApp(App[None]):
             return
         login = self._login_screen(locked=True, message=message)
         self.services.guard.logout()
-        while (
-            not isinstance(self.screen, ScanScreen | PaymentScreen) and len(self.screen_stack) > 2
-        ):
+        while not self._is_till_or_payment(self.screen) and len(self.screen_stack) > 2:
             self.pop_screen()  # close any dialog first; a payment in progress stays
         self.push_screen(login, lambda _: None)
+
+    @staticmethod
+    def _is_till_or_payment(screen: Screen[object]) -> bool:
+        return bool(
+            _scan_screens([screen]) or _open([screen], "pos.screens.payment", "PaymentScreen")
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lock and the palette need someone logged in (hidden on the login screen)."""
@@ -354,7 +389,7 @@ class PosApp(App[None]):
         locking at once if the session has ended some other way (revoked, PIN changed)."""
         self.services.reload_keys_if_changed()
         if self.services.guard.session is None:
-            if any(isinstance(s, ScanScreen) for s in self.screen_stack):
+            if _scan_screens(self.screen_stack):
                 self.lock_till()
             return
         if self._idle_clock() - self._last_input >= self.idle_limit:
@@ -377,8 +412,8 @@ class PosApp(App[None]):
         if (
             isinstance(event, events.Key)
             and not event.is_forwarded
-            and isinstance(self.screen, GuardedCommandPalette)
-            and self.screen.intercept(event.key)
+            and _open([self.screen], "pos.screens.modals", "GuardedCommandPalette")
+            and self.screen.intercept(event.key)  # type: ignore[attr-defined]
         ):
             return
         await super().on_event(event)
@@ -387,6 +422,8 @@ class PosApp(App[None]):
         """Open the palette in its scanner-proof form (only while someone is logged in)."""
         if self.services.guard.session is None:
             return
+        from pos.screens.modals import GuardedCommandPalette
+
         if self.use_command_palette and not GuardedCommandPalette.is_open(self):
             self.push_screen(GuardedCommandPalette(id="--command-palette"))
 

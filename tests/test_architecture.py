@@ -50,3 +50,28 @@ def test_the_till_starts_without_the_printer_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_login_screen_does_not_load_what_only_a_logged_in_till_needs(
+    tmp_path: Path,
+) -> None:
+    """Building the till for its login screen imports no other screen, no DataTable and
+    no PyJWT (each is imported when first used): start-up pays for the login only."""
+    db = tmp_path / "shop.sqlite"
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pos.auth.pins import fast_test_hasher\n"
+        "from pos.services.store import init_database\n"
+        f"init_database(Path({str(db)!r}), demo_operators=True, hasher=fast_test_hasher())\n"
+        "from pos.factory import make_app\n"
+        f"app = make_app(Path({str(db)!r}))\n"
+        "app.services.close()\n"
+        "later = ['pos.screens.' + name for name in ('scan', 'payment', 'history', 'refund',"
+        " 'report', 'audit', 'discount_editor', 'modals')]\n"
+        "later += ['textual.widgets._data_table', 'jwt', 'escpos']\n"
+        "bad = [m for m in later if m in sys.modules]\n"
+        "print(bad); sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

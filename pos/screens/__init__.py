@@ -1,15 +1,38 @@
-"""The till's screens, one per module."""
+"""The till's screens, one per module.
 
-from pos.screens.audit import AuditScreen
-from pos.screens.login import LoginScreen, SetupScreen
-from pos.screens.modals import (
-    ConfirmModal,
-    GuardedCommandPalette,
-    GuardedModal,
-    ManagerOverrideModal,
-    RecallModal,
-)
-from pos.screens.scan import ScanScreen
+Each module is imported when one of its names is first asked for (PEP 562), so the
+login screen does not pay, at start-up, for the scanning, payment and manager screens
+and the widgets they use; ``from pos.screens import ScanScreen`` works as it always did.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pos.screens.audit import AuditScreen
+    from pos.screens.login import LoginScreen, SetupScreen
+    from pos.screens.modals import (
+        ConfirmModal,
+        GuardedCommandPalette,
+        GuardedModal,
+        ManagerOverrideModal,
+        RecallModal,
+    )
+    from pos.screens.scan import ScanScreen
+
+_MODULES = {
+    "AuditScreen": "pos.screens.audit",
+    "ConfirmModal": "pos.screens.modals",
+    "GuardedCommandPalette": "pos.screens.modals",
+    "GuardedModal": "pos.screens.modals",
+    "LoginScreen": "pos.screens.login",
+    "ManagerOverrideModal": "pos.screens.modals",
+    "RecallModal": "pos.screens.modals",
+    "ScanScreen": "pos.screens.scan",
+    "SetupScreen": "pos.screens.login",
+}
 
 __all__ = [
     "AuditScreen",
@@ -22,3 +45,12 @@ __all__ = [
     "ScanScreen",
     "SetupScreen",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

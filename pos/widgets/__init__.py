@@ -1,10 +1,38 @@
-"""Reusable widgets: they display what they are given and post intent messages up."""
+"""Reusable widgets: they display what they are given and post intent messages up.
 
-from pos.widgets.cart_table import CartTable
-from pos.widgets.entry_line import EntryLine
-from pos.widgets.message_line import MessageLine
-from pos.widgets.till_header import TillHeader
-from pos.widgets.too_small import TooSmall
-from pos.widgets.totals import TotalsPanel
+Each module is imported when one of its names is first asked for (PEP 562): the login
+screen's credentials do not bring the cart table (and Textual's DataTable) in with them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pos.widgets.cart_table import CartTable
+    from pos.widgets.entry_line import EntryLine
+    from pos.widgets.message_line import MessageLine
+    from pos.widgets.till_header import TillHeader
+    from pos.widgets.too_small import TooSmall
+    from pos.widgets.totals import TotalsPanel
+
+_MODULES = {
+    "CartTable": "pos.widgets.cart_table",
+    "EntryLine": "pos.widgets.entry_line",
+    "MessageLine": "pos.widgets.message_line",
+    "TillHeader": "pos.widgets.till_header",
+    "TooSmall": "pos.widgets.too_small",
+    "TotalsPanel": "pos.widgets.totals",
+}
 
 __all__ = ["CartTable", "EntryLine", "MessageLine", "TillHeader", "TooSmall", "TotalsPanel"]
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
