@@ -150,9 +150,7 @@ class CheckoutService:
         self.cart = Cart(stored.lines)
         self._pending = None
         self._awaiting_weight = None
-        self._priced = None  # the next price is worked out from scratch
-        if self._pricer is not None:
-            self.reprice()
+        self._priced = None  # priced from scratch when it is next looked at
 
     def load_rules(self) -> None:
         """Read the discount rules, if they have not been read yet.
@@ -189,6 +187,16 @@ class CheckoutService:
     def start_new_cart(self) -> None:
         """After a sale: the old cart is gone from the database; open a new one."""
         self._load(self._carts.open_cart(self._new_id(), self._clock.now()))
+
+    def open_next_cart(self) -> StoredCart:
+        """Open the cart that follows a sale, without switching to it: called inside the
+        sale's transaction, so the sale, the removal of its cart and the next open cart
+        are one commit. Switch to it with :meth:`continue_with` once that commit is done."""
+        return self._carts.open_cart(self._new_id(), self._clock.now())
+
+    def continue_with(self, stored: StoredCart) -> None:
+        """After a sale: carry on with the cart :meth:`open_next_cart` opened."""
+        self._load(stored)
 
     def local_now(self) -> datetime:
         """The shop's local time (naive), which rule windows are written in."""

@@ -10,6 +10,7 @@ from pos.auth.service import AuditSink
 from pos.db.errors import StorageError
 from pos.db.reports import day_figures
 from pos.db.sales import SaleRepository, find_sales
+from pos.domain.cart import StoredCart
 from pos.domain.clock import Clock
 from pos.domain.history import SaleRow, SaleSummary
 from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render_receipt
@@ -81,8 +82,9 @@ class SaleService:
             return None
 
     def complete(self, tender: Tender) -> Completed:
-        """Write the sale, its lines, discounts and payments and drop the cart, in one
-        transaction; then start a new cart. The sale is the current operator's: the
+        """Write the sale, its lines, discounts and payments, its audit entry, the removal
+        of the cart and the next (empty) open cart, in one transaction; then carry on with
+        that cart. The sale is the current operator's: the
         guard is asked now, so a session that has ended saves nothing. Nothing is
         printed here: the receipt's ``receipt_job`` goes to the printer afterwards, off
         the event loop.
@@ -138,12 +140,15 @@ class SaleService:
             )
             return texts[number]
 
-        def audit(number: int) -> None:
+        next_cart: list[StoredCart] = []
+
+        def in_transaction(number: int) -> None:
             self.audit.append(
                 "sale_completed",
                 actor.number,
                 {"receipt": format_receipt_no(number), "total": tender.due, "sale": uuid},
             )
+            next_cart.append(self.checkout.open_next_cart())
 
         try:
             number = self.sales.complete(
@@ -159,7 +164,7 @@ class SaleService:
                 vat=vat,
                 paid=paid_per_line(lines, priced, tender.due),
                 receipt_text=receipt,
-                also=audit,
+                also=in_transaction,
                 rules=rules,
                 priced_at=priced_at,
             )
@@ -174,7 +179,11 @@ class SaleService:
                     f"Sale NOT saved: {exc.reason}. The cart is kept; try again."
                 ) from exc
             number = number_or_none
-        self.checkout.start_new_cart()
+            next_cart.clear()  # committed after all: open_cart finds the cart it opened
+        if next_cart:
+            self.checkout.continue_with(next_cart[-1])
+        else:  # saved before (the same sale id), or saved by a COMMIT that reported an error
+            self.checkout.start_new_cart()
         text = texts.get(number) or self.sales.receipt_text(number) or ""
         cash = any(p.method is Method.CASH for p in tender.payments)
         return Completed(number, text, tender.change, cash)

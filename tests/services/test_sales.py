@@ -132,3 +132,82 @@ def test_an_error_before_the_commit_keeps_the_cart_and_a_retry_works(
     monkeypatch.setattr(repo, "complete", real)  # the fault is gone
     assert services.sales.complete(tender).receipt_no == 1
     assert _count(services, "sale") == 1
+
+
+def _paid_sale(services: Services) -> Any:
+    _scan(services, LEMON, LEMON, LEMON, PEN)
+    tender = services.sales.start()
+    tender.cash(tender.due)
+    return tender
+
+
+def test_a_sale_is_one_write_transaction_with_its_next_cart(services: Services) -> None:
+    """The sale, its rows, the audit entry, the removal of the cart and the next open cart
+    are one BEGIN ... COMMIT (one sync of the log); nothing else is written around it.
+    (The till's very first sale also opens its first trading day, once: sell one first.)"""
+    services.sales.complete(_paid_sale(services))
+    tender = _paid_sale(services)
+    old_cart = services.checkout.cart_uuid
+    statements: list[str] = []
+    connection = services.db.connection()
+    connection.set_trace_callback(statements.append)
+    try:
+        done = services.sales.complete(tender)
+    finally:
+        connection.set_trace_callback(None)
+    verbs = [s.split()[0].upper() for s in statements]
+    assert verbs.count("BEGIN") == 1
+    assert verbs.count("COMMIT") == 1
+    begin, commit = verbs.index("BEGIN"), verbs.index("COMMIT")
+    writes = [i for i, verb in enumerate(verbs) if verb in ("INSERT", "UPDATE", "DELETE")]
+    assert writes
+    assert all(begin < i < commit for i in writes)
+    assert "ROLLBACK" not in verbs
+    # the cart the till carries on with is the open cart that transaction wrote
+    co = services.checkout
+    assert co.cart_uuid != old_cart
+    assert len(co.cart) == 0
+    assert co.priced.total == 0
+    row = services.db.execute_sql(
+        "SELECT uuid, status FROM cart WHERE id = ?", (co.cart_id,)
+    ).fetchone()
+    assert row == (co.cart_uuid, "open")
+    assert done.receipt_no == 2
+    assert [e.event for e in services.audit.entries()][-1] == "sale_completed"
+
+
+def test_a_failure_inside_the_sale_transaction_writes_nothing(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tender = _paid_sale(services)
+    co = services.checkout
+    cart, lines = co.cart_uuid, co.cart.lines
+    events = len(list(services.audit.entries()))
+
+    def cannot_open(*_: Any) -> Any:
+        raise StorageError("io", "disk I/O error")
+
+    monkeypatch.setattr(services.checkout, "open_next_cart", cannot_open)
+    with pytest.raises(SaleFailed, match="Sale NOT saved"):
+        services.sales.complete(tender)
+    for table in ("sale", "sale_line", "payment", "sale_discount", "sale_vat"):
+        assert _count(services, table) == 0, table
+    assert len(list(services.audit.entries())) == events  # no sale_completed entry
+    assert (co.cart_uuid, co.cart.lines) == (cart, lines)
+    assert _count(services, "cart_line") == len(lines)
+    monkeypatch.undo()  # the fault is gone: the same sale saves, once
+    assert services.sales.complete(tender).receipt_no == 1
+    assert _count(services, "sale") == 1
+
+
+def test_the_next_cart_survives_a_restart(shop_db: Path, clock: FixedClock) -> None:
+    first = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    first.sessions.login(*MANAGER)
+    first.sales.complete(_paid_sale(first))
+    next_cart = first.checkout.cart_uuid
+    first.close()
+    second = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    assert second.checkout.cart_uuid == next_cart
+    assert len(second.checkout.cart) == 0
+    assert int(second.db.execute_sql("SELECT COUNT(*) FROM cart").fetchone()[0]) == 1
+    second.close()
