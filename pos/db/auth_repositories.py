@@ -201,6 +201,10 @@ class TokenStateRepository:
         return True
 
 
+_LAST_ENTRY = 'SELECT "seq", "hash" FROM "audit_log" ORDER BY "seq" DESC LIMIT 1'
+"""The newest entry's number and hash (a plain statement: every sale appends one)."""
+
+
 class AuditRepository:
     """The append-only, hash-chained audit log."""
 
@@ -213,20 +217,24 @@ class AuditRepository:
     def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> None:
         """Add an entry; inside a caller's transaction it commits (or not) with it."""
         with writing(self.db):
-            last = m.AuditLog.select().order_by(m.AuditLog.seq.desc()).first()
-            prev = last.hash if last else GENESIS
-            seq = (last.seq if last else 0) + 1
+            last = self.db.cursor().execute(_LAST_ENTRY).fetchone()
+            prev = last[1] if last else GENESIS
+            seq = (last[0] if last else 0) + 1
             at = self.clock.now().isoformat(timespec="seconds")
             body = canonical(details)
-            m.AuditLog.create(
-                seq=seq,
-                at=at,
-                till=self.till,
-                operator=operator,
-                event=event,
-                details=body,
-                prev_hash=prev,
-                hash=entry_hash(self.key, prev, seq, at, self.till, operator, event, body),
+            m.insert_row(
+                self.db,
+                m.AuditLog,
+                {
+                    "seq": seq,
+                    "at": at,
+                    "till": self.till,
+                    "operator": operator,
+                    "event": event,
+                    "details": body,
+                    "prev_hash": prev,
+                    "hash": entry_hash(self.key, prev, seq, at, self.till, operator, event, body),
+                },
             )
 
     def entries(self, since: str | None = None) -> Iterator[AuditEntry]:

@@ -282,6 +282,20 @@ def upsert_sql(model: type[BaseModel], fields: tuple[str, ...], key: str) -> str
     return f'{insert_sql(model, fields)} ON CONFLICT ("{target}") DO UPDATE SET {updates}'
 
 
+def insert_row(db: peewee.Database, model: type[BaseModel], row: dict[str, object]) -> int:
+    """Insert one row by a plain prepared ``INSERT`` (each value through its field's own
+    conversion, as peewee would); returns its id. For the paths where peewee building the
+    query would cost more than SQLite running it (a sale's commit)."""
+    names = tuple(row)
+    fields = [model._meta.fields[name] for name in names]
+    cursor = db.cursor()
+    cursor.execute(
+        insert_sql(model, names),
+        tuple(f.db_value(row[n]) for f, n in zip(fields, names, strict=True)),
+    )
+    return int(cursor.lastrowid)
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Setting,
     Product,

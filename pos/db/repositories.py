@@ -217,6 +217,12 @@ def _line(row: m.CartLine) -> CartLine:
     )
 
 
+_OPEN_CART = (
+    'SELECT "id", "uuid", "opened_at" FROM "cart" WHERE "till" = ? AND "status" = \'open\' '
+    'ORDER BY "id" DESC LIMIT 1'
+)
+
+
 class CartRepository:
     """Open and parked carts of one till; every change is its own transaction."""
 
@@ -231,16 +237,14 @@ class CartRepository:
 
     def open_cart(self, uuid: str, now: datetime) -> StoredCart:
         """The till's open cart with its lines; a new empty one (``uuid``) if there is none."""
-        with writing(self.db):
-            row = (
-                m.Cart.select()
-                .where((m.Cart.till == self.till) & (m.Cart.status == "open"))
-                .order_by(m.Cart.id.desc())
-                .first()
-            )
-            if row is None:
-                row = m.Cart.create(uuid=uuid, till=self.till, opened_at=now, status="open")
-            return StoredCart(row.id, row.uuid, row.opened_at, self._lines(row.id))
+        with writing(self.db):  # plain statements: this runs in every sale's commit
+            row = self.db.cursor().execute(_OPEN_CART, (self.till,)).fetchone()
+            if row is None:  # a new cart has no lines to read back
+                new = {"uuid": uuid, "till": self.till, "opened_at": now, "status": "open"}
+                return StoredCart(m.insert_row(self.db, m.Cart, new), uuid, now, [])
+            cart_id, cart_uuid, opened_at = row
+            opened = m.Cart.opened_at.python_value(opened_at)
+            return StoredCart(int(cart_id), cart_uuid, opened, self._lines(int(cart_id)))
 
     def transaction(self) -> AbstractContextManager[None]:
         """One transaction around several changes (an approved void and its audit)."""
