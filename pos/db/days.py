@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import peewee
 
 from pos.db import models as m
-from pos.db.errors import reading, writing
+from pos.db.errors import writing
+from pos.db.prepared import Prepared, converter, slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,20 +31,37 @@ def _day(row: m.TillDay) -> Day:
     return Day(row.opened_at, row.float_amount, row.closed_at, row.z_no, row.counted, row.expected)
 
 
+def _day_of(row: dict[str, Any]) -> Day:
+    return Day(
+        row["opened_at"],
+        row["float_amount"],
+        row["closed_at"],
+        row["z_no"],
+        row["counted"],
+        row["expected"],
+    )
+
+
 class DayRepository:
     def __init__(self, db: peewee.Database, till: str) -> None:
         self.db = db
         self.till = till
-
-    @reading
-    def latest(self) -> Day | None:
-        row = (
-            m.TillDay.select()
-            .where(m.TillDay.till == self.till)
-            .order_by(m.TillDay.id.desc())
-            .first()
+        fields = m.TillDay._meta.sorted_fields
+        self._latest = Prepared(
+            db,
+            lambda: (
+                m.TillDay.select(*fields)
+                .where(m.TillDay.till == slot("till"))
+                .order_by(m.TillDay.id.desc())
+                .limit(1)
+            ),
         )
-        return None if row is None else _day(row)
+        self._convert = converter(fields)
+
+    def latest(self) -> Day | None:
+        """The till's newest day (asked before every sale: compiled once, pos.db.prepared)."""
+        rows = self._latest.run(till=self.till)
+        return None if not rows else _day_of(self._convert(rows[0]))
 
     def open_day(self, at: datetime, float_amount: int, by: str | None) -> Day:
         with writing(self.db):
