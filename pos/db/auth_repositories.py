@@ -201,10 +201,6 @@ class TokenStateRepository:
         return True
 
 
-_LAST_ENTRY = 'SELECT "seq", "hash" FROM "audit_log" ORDER BY "seq" DESC LIMIT 1'
-"""The newest entry's number and hash (a plain statement: every sale appends one)."""
-
-
 class AuditRepository:
     """The append-only, hash-chained audit log."""
 
@@ -213,13 +209,18 @@ class AuditRepository:
         self.clock = clock
         self.till = till
         self.key = key
+        # the newest entry's number and hash: every sale appends one (pos.db.prepared)
+        log = m.AuditLog
+        self._last = Prepared(
+            db, lambda: log.select(log.seq, log.hash).order_by(log.seq.desc()).limit(1)
+        )
 
     def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> None:
         """Add an entry; inside a caller's transaction it commits (or not) with it."""
         with writing(self.db):
-            last = self.db.cursor().execute(_LAST_ENTRY).fetchone()
-            prev = last[1] if last else GENESIS
-            seq = (last[0] if last else 0) + 1
+            rows = self._last.run()
+            prev = rows[0][1] if rows else GENESIS
+            seq = (rows[0][0] if rows else 0) + 1
             at = self.clock.now().isoformat(timespec="seconds")
             body = canonical(details)
             m.insert_row(

@@ -18,6 +18,7 @@ import peewee
 
 from pos.db import models as m
 from pos.db.errors import bound, reading, storage_errors, writing
+from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, ProductRow, Unit
 from pos.domain.discounts import Rule, parse_rule, rule_to_json
@@ -217,18 +218,22 @@ def _line(row: m.CartLine) -> CartLine:
     )
 
 
-_OPEN_CART = (
-    'SELECT "id", "uuid", "opened_at" FROM "cart" WHERE "till" = ? AND "status" = \'open\' '
-    'ORDER BY "id" DESC LIMIT 1'
-)
-
-
 class CartRepository:
     """Open and parked carts of one till; every change is its own transaction."""
 
     def __init__(self, db: peewee.Database, till: str) -> None:
         self.db = db
         self.till = till
+        # looked for in every sale's commit (the next cart): compiled once (pos.db.prepared)
+        self._open = Prepared(
+            db,
+            lambda: (
+                m.Cart.select(m.Cart.id, m.Cart.uuid, m.Cart.opened_at)
+                .where((m.Cart.till == slot("till")) & (m.Cart.status == "open"))
+                .order_by(m.Cart.id.desc())
+                .limit(1)
+            ),
+        )
 
     @reading
     def _lines(self, cart_id: int) -> list[CartLine]:
@@ -237,12 +242,12 @@ class CartRepository:
 
     def open_cart(self, uuid: str, now: datetime) -> StoredCart:
         """The till's open cart with its lines; a new empty one (``uuid``) if there is none."""
-        with writing(self.db):  # plain statements: this runs in every sale's commit
-            row = self.db.cursor().execute(_OPEN_CART, (self.till,)).fetchone()
-            if row is None:  # a new cart has no lines to read back
+        with writing(self.db):
+            rows = self._open.run(till=self.till)
+            if not rows:  # a new cart has no lines to read back
                 new = {"uuid": uuid, "till": self.till, "opened_at": now, "status": "open"}
                 return StoredCart(m.insert_row(self.db, m.Cart, new), uuid, now, [])
-            cart_id, cart_uuid, opened_at = row
+            ((cart_id, cart_uuid, opened_at),) = rows
             opened = m.Cart.opened_at.python_value(opened_at)
             return StoredCart(int(cart_id), cart_uuid, opened, self._lines(int(cart_id)))
 

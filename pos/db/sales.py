@@ -11,6 +11,7 @@ import peewee
 
 from pos.db import models as m
 from pos.db.errors import reading, writing
+from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine
 from pos.domain.discounts import Rule, RuleError, parse_rule, rule_to_json
 from pos.domain.history import RefundableLine, SaleRow, SaleSummary
@@ -26,6 +27,26 @@ class SaleRepository:
     def __init__(self, db: peewee.Database, till: str) -> None:
         self.db = db
         self.till = till
+        # the statements of every sale's commit, compiled once (pos.db.prepared)
+        self._sale_of_uuid = Prepared(
+            db, lambda: m.Sale.select(m.Sale.receipt_no).where(m.Sale.uuid == slot("uuid"))
+        )
+        counter = m.TillCounter
+        self._next_receipt = Prepared(
+            db,
+            lambda: (
+                counter.insert(till=slot("till"), last_receipt=1)
+                .on_conflict(
+                    conflict_target=[counter.till],
+                    update={counter.last_receipt: counter.last_receipt + 1},
+                )
+                .returning(counter.last_receipt)
+            ),
+        )
+        self._drop_cart_lines = Prepared(
+            db, lambda: m.CartLine.delete().where(m.CartLine.cart == slot("cart"))
+        )
+        self._drop_cart = Prepared(db, lambda: m.Cart.delete().where(m.Cart.id == slot("cart")))
 
     def complete(
         self,
@@ -74,10 +95,9 @@ class SaleRepository:
             priced_at=priced_at,
         )
         with writing(self.db):
-            cursor = self.db.cursor()
-            done = cursor.execute(_SALE_OF_UUID, (uuid,)).fetchone()
-            if done is not None:
-                return int(done[0])
+            done = self._sale_of_uuid.run(uuid=uuid)
+            if done:
+                return int(done[0][0])
             number = self._next_number()
             sale_id = m.insert_row(self.db, m.Sale, _sale_row(record, self.till, number))
             self._insert_rows(
@@ -88,8 +108,8 @@ class SaleRepository:
                     m.SaleVat: _vat_rows(sale_id, record),
                 }
             )
-            cursor.execute(_DROP_CART_LINES, (cart_id,))
-            cursor.execute(_DROP_CART, (cart_id,))
+            self._drop_cart_lines.run(cart=cart_id)
+            self._drop_cart.run(cart=cart_id)
             if also is not None:
                 also(number)
             return number
@@ -162,7 +182,7 @@ class SaleRepository:
         """The till's next receipt number (sales and refunds share the sequence); call
         inside the transaction that uses it, so a number is never lost or repeated. The
         counter goes up and is read in one statement (``RETURNING``)."""
-        (number,) = self.db.cursor().execute(_NEXT_RECEIPT, (self.till,)).fetchone()
+        ((number,),) = self._next_receipt.run(till=self.till)
         return int(number)
 
     @reading
@@ -324,17 +344,6 @@ class SaleRepository:
             )
         return None if row is None else str(row.receipt_text)
 
-
-# The statements of a sale's commit, prepared once by SQLite (its statement cache) and
-# never built again by peewee: building a query costs more than running it here.
-_SALE_OF_UUID = 'SELECT "receipt_no" FROM "sale" WHERE "uuid" = ?'
-_NEXT_RECEIPT = (
-    'INSERT INTO "till_counter" ("till", "last_receipt") VALUES (?, 1) '
-    'ON CONFLICT ("till") DO UPDATE SET "last_receipt" = "till_counter"."last_receipt" + 1 '
-    'RETURNING "last_receipt"'
-)
-_DROP_CART_LINES = 'DELETE FROM "cart_line" WHERE "cart_id" = ?'
-_DROP_CART = 'DELETE FROM "cart" WHERE "id" = ?'
 
 BULK_SALES = 1_000
 """Sales per round of ``executemany`` in :meth:`SaleRepository.complete_many`."""
