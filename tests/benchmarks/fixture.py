@@ -32,8 +32,9 @@ from pos.services.store import init_database
 FAST_HASHER = fast_test_hasher()
 MANAGER = ("9001", "7391")
 CACHE = Path(tempfile.gettempdir()) / "pos-bench-cache"
-VERSION = 2
-"""Bump when the generated data change: the cache is keyed by it and the sizes."""
+VERSION = 3
+"""Bump when the generated data or the schema change: the cache is keyed by it and the
+sizes (a cached database of an older schema would be migrated inside a measurement)."""
 CART_PRODUCTS = 1_000
 """Rules are written over the first products of :func:`cart_barcode`'s sequence."""
 
