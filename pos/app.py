@@ -204,7 +204,9 @@ class PosApp(App[None]):
                 ),
                 next_customer,
             )
-            self.call_after_refresh(collect_garbage)  # the receipt is up: nobody waits
+            # the receipt is up: nobody waits; the log checkpoint and a full collection
+            self.call_after_refresh(sales.between_customers)
+            self.call_after_refresh(collect_garbage)
 
         self.push_screen(PaymentScreen(services.sales), paid)
 

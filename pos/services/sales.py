@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from pos.auth.guard import Authority, OverrideRequired
 from pos.auth.service import AuditSink
+from pos.db.database import checkpoint
 from pos.db.errors import StorageError
 from pos.db.reports import day_figures
 from pos.db.sales import SaleRepository, find_sales
@@ -187,6 +189,14 @@ class SaleService:
         text = texts.get(number) or self.sales.receipt_text(number) or ""
         cash = any(p.method is Method.CASH for p in tender.payments)
         return Completed(number, text, tender.change, cash)
+
+    def between_customers(self) -> None:
+        """Upkeep nobody waits for, once a sale's receipt is on screen: the database log's
+        checkpoint (see :func:`pos.db.database.checkpoint`), which would otherwise land on
+        whichever scan or sale commit crosses SQLite's threshold. If it cannot be done now,
+        SQLite does it later by itself."""
+        with contextlib.suppress(StorageError):
+            checkpoint(self.sales.db)
 
     def receipt_job(self, text: str, *, open_drawer: bool) -> PrintJob | None:
         """A saved sale's or refund's receipt for the printer (kicking the drawer when

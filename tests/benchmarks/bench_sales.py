@@ -3,7 +3,9 @@ end-of-day report on a database holding a year of sales.
 
 S sales of ``LINES_PER_SALE`` lines each are scanned and paid through the real
 CheckoutService and SaleService (the clock moves on through a year between sales);
-each ``SaleService.complete`` is timed (figure 7). To reach the issue's 1,000,000 sale
+each ``SaleService.complete`` is timed (figure 7); between sales the till's upkeep
+(``between_customers``, the log checkpoint the app runs while the receipt is on screen)
+runs untimed, as it does at the till. To reach the issue's 1,000,000 sale
 lines without hours of fsyncs, those sales are then copied in SQL (every table of a
 sale, new uuids and receipt numbers, the same times) until the sale lines number
 ``sale_lines``; the JSON ``sizes`` say how many came through the service. The report
@@ -48,6 +50,7 @@ def _sell(db: Path, sizes: Sizes) -> list[float]:
             started = time.perf_counter()
             services.sales.complete(tender)
             commits.append(time.perf_counter() - started)
+            services.sales.between_customers()  # as the till does once the receipt is up
             clock.advance(seconds=step.total_seconds())
     finally:
         services.close()

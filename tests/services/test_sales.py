@@ -3,6 +3,7 @@ had in fact committed is recognised instead of being charged again."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -211,3 +212,34 @@ def test_the_next_cart_survives_a_restart(shop_db: Path, clock: FixedClock) -> N
     assert len(second.checkout.cart) == 0
     assert int(second.db.execute_sql("SELECT COUNT(*) FROM cart").fetchone()[0]) == 1
     second.close()
+
+
+def test_between_customers_the_log_is_checkpointed(
+    services: Services, shop_db: Path, tmp_path: Path
+) -> None:
+    """After a sale the till copies the log into the main file while the receipt is up,
+    so SQLite's own checkpoint does not land on the next scan or sale's commit."""
+    services.sales.complete(_paid_sale(services))
+
+    def sales_in_main_file() -> int:
+        alone = tmp_path / "main-file-only.sqlite"  # the main file without its log
+        alone.write_bytes(shop_db.read_bytes())
+        con = sqlite3.connect(alone)
+        try:
+            return int(con.execute("SELECT COUNT(*) FROM sale").fetchone()[0])
+        finally:
+            con.close()
+
+    assert sales_in_main_file() == 0  # synced in the log, not yet in the main file
+    services.sales.between_customers()
+    assert sales_in_main_file() == 1
+
+
+def test_between_customers_never_fails(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pos.services.sales as sales_module
+
+    def busy(_: object) -> None:
+        raise StorageError("locked", "database is locked")
+
+    monkeypatch.setattr(sales_module, "checkpoint", busy)
+    services.sales.between_customers()  # SQLite checkpoints by itself later

@@ -526,3 +526,29 @@ async def test_garbage_is_collected_between_customers_not_during_a_scan(
         assert isinstance(app.screen, ReceiptScreen)
         assert calls == ["ScanScreen", "ReceiptScreen"]
     assert gc.get_freeze_count() == 0  # the app unfroze on the way out
+
+
+async def test_the_log_is_checkpointed_once_the_receipt_is_up(
+    app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database log's checkpoint runs while the receipt is on screen (nobody waits),
+    never as part of a scan."""
+    app = app_factory()
+    calls: list[str] = []
+    real = app.services.sales.between_customers
+
+    def counted() -> None:
+        calls.append(type(app.screen).__name__)
+        real()
+
+    monkeypatch.setattr(app.services.sales, "between_customers", counted)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await scan(pilot, "5000000000012")
+        assert calls == []
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("f5")  # exact cash
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert calls == ["ReceiptScreen"]
