@@ -103,6 +103,23 @@ def wrap_cells(text: str, width: int) -> list[str]:
     return lines
 
 
+def visible(text: str) -> str:
+    """``text`` with its control characters shown, not obeyed: ``^A`` for C0 controls and
+    DEL, ``<U+009B>`` for C1; for echoing what was typed or scanned back to the screen."""
+    if text.isprintable():
+        return text
+    shown = []
+    for ch in text:
+        code = ord(ch)
+        if code < 0x20 or code == 0x7F:
+            shown.append("^" + chr(code ^ 0x40))
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or not ch.isprintable():
+            shown.append(f"<U+{code:04X}>" if ch != " " else ch)
+        else:
+            shown.append(ch)
+    return "".join(shown)
+
+
 def plural(count: int, word: str) -> str:
     """``1 line``, ``2 lines``."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
