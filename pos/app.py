@@ -418,6 +418,15 @@ class PosApp(App[None]):
             and self.screen.intercept(event.key)  # type: ignore[attr-defined]
         ):
             return
+        # letters, control characters and pastes on the scanning screen go to its entry
+        # line in the order they came, before the bindings of the keys after them
+        if (
+            isinstance(event, events.Key | events.Paste)
+            and not event.is_forwarded
+            and isinstance(self.screen, ScanScreen)
+            and self.screen.intercept(event)
+        ):
+            return
         await super().on_event(event)
 
     def action_command_palette(self) -> None:

@@ -441,6 +441,10 @@ def _vat_rows(sale_id: int, record: SaleRecord) -> list[dict[str, object]]:
     ]
 
 
+MAX_RECEIPT_NO = 2**63 - 1
+"""The largest integer SQLite stores."""
+
+
 def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> list[SaleRow]:
     """The till's sales and refunds, newest first: all of them, one receipt number, or one
     local day (``YYYY-MM-DD``). Read by index, at most ``limit`` rows."""
@@ -448,7 +452,10 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
 
     needle = text.strip()
     start = end = None
-    if needle and not needle.isdigit():
+    number = needle.isascii() and needle.isdigit()  # not "²", which int() refuses
+    if number and int(needle) > MAX_RECEIPT_NO:
+        return []  # no such receipt, and SQLite cannot even compare with it (> 2**63 - 1)
+    if needle and not number:
         try:
             day = date.fromisoformat(needle)
         except ValueError:
@@ -488,7 +495,7 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
             .order_by(m.Refund.receipt_no.desc())
             .limit(limit)
         )
-        if needle.isdigit():
+        if number:
             sales = sales.where(m.Sale.receipt_no == int(needle))
             refunds = refunds.where(m.Refund.receipt_no == int(needle))
         elif start is not None:

@@ -299,17 +299,25 @@ def _read(
             rows += len(chunk)
     else:
         while True:
+            start = reader.line_num + 1  # the line the next row starts on
             try:
                 cells = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
-                # the CSV reader cannot find its place again after this: say so
-                result.errors.append(
-                    RowError(
-                        reader.line_num, f"not valid CSV ({exc}); rows after it were not checked"
+                # the CSV reader cannot find its place again after this: say so, at the
+                # line where the broken row began (a quote never closed swallows the
+                # lines after it until the reader gives up, far below the mistake)
+                end = reader.line_num
+                if end > start:
+                    error = RowError(
+                        start,
+                        f"not valid CSV ({exc}) in the row from line {start} to line {end}, "
+                        "a quote that is never closed?; rows after it were not checked",
                     )
-                )
+                else:
+                    error = RowError(end, f"not valid CSV ({exc}); rows after it were not checked")
+                result.errors.append(error)
                 break
             rows += 1
             if progress is not None and rows % PROGRESS_EVERY == 0:

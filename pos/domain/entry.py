@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from pos.domain.barcodes import MAX_SCAN_LENGTH
+from pos.domain.text import visible
 
 MAX_TYPED_COUNT = 9_999
 MAX_TYPED_GRAMS = 99_999
@@ -64,7 +65,7 @@ class BadEntry:
 
 Entry = Empty | ScanEntry | CountEntry | WeightEntry | BadEntry
 
-_MULTIPLIED = re.compile(r"^(\d{1,4})\*(\d*)$")
+_MULTIPLIED = re.compile(r"^(\d+)\*(\d*)$")
 _WEIGHT = re.compile(r"^(\d{0,4})\.(\d{1,3})$")
 
 
@@ -74,8 +75,10 @@ def parse_entry(text: str) -> Entry:
         return Empty()
     if len(text) > MAX_SCAN_LENGTH:
         return BadEntry(f"Input of {len(text)} characters ignored: too long for a barcode")
+    if not text.isprintable():
+        return BadEntry(f"'{visible(text)}' holds a control character: not a barcode or a quantity")
     if not text.isascii() or any(ch not in ALLOWED_CHARS for ch in text):
-        return BadEntry(f"{text!r} is not a barcode or a quantity")
+        return BadEntry(f"'{text}' is not a barcode or a quantity")
     if text.isdigit():
         if len(text) <= 4:
             return CountEntry(int(text))
@@ -85,6 +88,8 @@ def parse_entry(text: str) -> Entry:
         count = int(match[1])
         if count < 1:
             return BadEntry("Quantity must be at least 1")
+        if count > MAX_TYPED_COUNT:
+            return BadEntry(f"Quantity {count} is too many: at most {MAX_TYPED_COUNT:,}")
         if not match[2]:
             return BadEntry(f"{count}* needs a barcode after it: type {count}* and scan")
         return ScanEntry(match[2], count, explicit_multiplier=True)
@@ -94,4 +99,4 @@ def parse_entry(text: str) -> Entry:
         if grams > MAX_TYPED_GRAMS:
             return BadEntry(f"Weight {text} kg is more than {MAX_TYPED_GRAMS / 1000:.3f} kg")
         return WeightEntry(grams, text)
-    return BadEntry(f"{text!r} is not a barcode or a quantity")
+    return BadEntry(f"'{text}' is not a barcode or a quantity")

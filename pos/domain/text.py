@@ -45,18 +45,84 @@ def clean_name(raw: str, *, what: str = "name") -> str:
     return name
 
 
+_ZWJ = "\u200d"
+_VS16 = "\ufe0f"
+"""Emoji presentation: the narrow character before it is drawn two cells wide."""
+_MODIFIERS = range(0x1F3FB, 0x1F400)
+"""Emoji skin-tone modifiers: drawn inside the emoji before them."""
+_JAMO = range(0x1160, 0x1200)
+_JAMO_EXTENDED = range(0xD7B0, 0xD800)
+"""Conjoining Hangul vowels and final consonants."""
+_FILLERS = frozenset((0x3164, 0xFFA0))
+"""Hangul fillers: nothing drawn."""
+
+
 def char_cells(ch: str) -> int:
-    """How many terminal cells one character takes: 0, 1 or 2."""
-    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return 0
+    """How many terminal cells one character takes on its own: 0, 1 or 2, as Rich counts
+    them (a test compares every character; they differ only where Rich's Unicode tables
+    are newer than this Python's, a few hundred rare symbols made wide in Unicode 16)."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Mc", "Me", "Cf"):
+        return 0  # Mc too: a Devanagari or Thai vowel sign is drawn in its consonant's cell
+    code = ord(ch)
+    if code in _MODIFIERS or code in _JAMO or code in _JAMO_EXTENDED or code in _FILLERS:
+        return 0  # Hangul vowels and finals after a leading consonant make one syllable
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 def cell_len(text: str) -> int:
-    """The width of ``text`` in terminal cells."""
+    """The width of ``text`` in terminal cells, as Textual (Rich) draws it.
+
+    Beyond the width of each character, an emoji sequence is one picture: a character
+    joined to the one before by a zero-width joiner (the family in 👨\u200d👩\u200d👧) takes
+    no cells of its own, a skin-tone modifier none, and the emoji presentation selector
+    (U+FE0F, as in ❤️ or a keycap 1️⃣) makes a narrow character two cells wide. A test holds
+    this equal to ``rich.cells.cell_len`` (the domain cannot import Rich).
+    """
     if text.isascii():  # no ASCII character is combining, a format character or wide
         return len(text)
-    return sum(char_cells(ch) for ch in text)
+    if _ZWJ not in text and _VS16 not in text:
+        return sum(char_cells(ch) for ch in text)
+    total = 0
+    last = 0  # the width of the last character that took cells
+    joined = False
+    for ch in text:
+        if joined:  # the character after a joiner is part of the emoji before it
+            joined = False
+            continue
+        if ch == _ZWJ:
+            joined = True
+        elif ch == _VS16:
+            total += last == 1
+            last = 0
+        elif width := char_cells(ch):
+            last = width
+            total += width
+    return total
+
+
+_FLAG_LETTERS = range(0x1F1E6, 0x1F200)
+"""Regional indicators: a pair of them is a flag."""
+
+
+def _lone_flag_letter(piece: str) -> bool:
+    return len(piece) == 1 and ord(piece) in _FLAG_LETTERS
+
+
+def clusters(text: str) -> list[str]:
+    """``text`` cut into the pieces that are drawn as one: a character with the combining
+    marks, selectors, modifiers and joined characters that follow it. Cutting between
+    pieces never changes their widths (``cell_len`` of the pieces adds up)."""
+    pieces: list[str] = []
+    joined = False
+    for ch in text:
+        if pieces and (joined or ch in (_ZWJ, _VS16) or not char_cells(ch)):
+            pieces[-1] += ch
+        elif pieces and ord(ch) in _FLAG_LETTERS and _lone_flag_letter(pieces[-1]):
+            pieces[-1] += ch  # two regional indicators are one flag
+        else:
+            pieces.append(ch)
+        joined = ch == _ZWJ
+    return pieces
 
 
 def pad_right(text: str, width: int) -> str:
@@ -72,8 +138,8 @@ def pad_left(text: str, width: int) -> str:
 def wrap_cells(text: str, width: int) -> list[str]:
     """Wrap ``text`` into lines of at most ``width`` cells, breaking at spaces where possible.
 
-    A word longer than the width is split between characters (never inside a
-    combining sequence).
+    A word longer than the width is split between the pieces drawn as one (never inside
+    a combining sequence or an emoji sequence, see :func:`clusters`).
     """
     if width < 1:
         raise ValueError("width must be at least 1")
@@ -88,19 +154,37 @@ def wrap_cells(text: str, width: int) -> list[str]:
             lines.append(current)
             current = ""
         while cell_len(word) > width:
+            pieces = clusters(word)
             cut, used = 0, 0
-            for i, ch in enumerate(word):
-                w = char_cells(ch)
+            for i, piece in enumerate(pieces):
+                w = cell_len(piece)
                 if used + w > width and cut > 0:
                     break
                 used += w
                 cut = i + 1
-            lines.append(word[:cut])
-            word = word[cut:]
+            lines.append("".join(pieces[:cut]))
+            word = "".join(pieces[cut:])
         current = word
     if current or not lines:
         lines.append(current)
     return lines
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters shown, not obeyed: ``^A`` for C0 controls and
+    DEL, ``<U+009B>`` for C1; for echoing what was typed or scanned back to the screen."""
+    if text.isprintable():
+        return text
+    shown = []
+    for ch in text:
+        code = ord(ch)
+        if code < 0x20 or code == 0x7F:
+            shown.append("^" + chr(code ^ 0x40))
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or not ch.isprintable():
+            shown.append(f"<U+{code:04X}>" if ch != " " else ch)
+        else:
+            shown.append(ch)
+    return "".join(shown)
 
 
 def plural(count: int, word: str) -> str:

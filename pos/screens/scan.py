@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -21,6 +22,7 @@ from textual.widgets import Footer
 from pos.auth.guard import Guard, LoginRequired, OverrideRequired
 from pos.auth.service import Identity
 from pos.domain.money import format_money
+from pos.domain.text import plural
 from pos.screens.modals import ConfirmModal, ManagerOverrideModal, RecallModal
 from pos.services.approvals import Approvals
 from pos.services.checkout import Change, CheckoutService, Outcome
@@ -164,6 +166,32 @@ class ScanScreen(Screen[None]):
     def action_backspace(self) -> None:
         self.entry.backspace()
 
+    def intercept(self, event: events.Key | events.Paste) -> bool:
+        """The app's first look at a key or a paste on this screen (before any binding, in
+        the order they came); True if it was taken here.
+
+        A key with a character and no binding (a letter, a space, a control character,
+        what is left of an escape sequence the terminal parser did not know) is typed into
+        the entry, so Enter refuses the entry whole and says why instead of reading the
+        digits around it as a barcode or a quantity. It is taken here, not in ``on_key``:
+        a key that bubbles up from the focused widget arrives after the priority bindings
+        of the keys typed after it (the Enter), so it would miss its own entry.
+
+        Pasted text is never scanned: a block of it could be many entries at once.
+        """
+        if isinstance(event, events.Paste):
+            self.apply(
+                Outcome.fail(
+                    f"Pasted text ignored ({plural(len(event.text), 'character')}): "
+                    "scan the barcode or type it"
+                )
+            )
+            return True
+        if event.character is None or event.key in self.app.active_bindings:
+            return False
+        self.entry.type(event.character)
+        return True
+
     def action_submit(self) -> None:
         text = self.entry.take()
         if not text:
@@ -232,6 +260,11 @@ class ScanScreen(Screen[None]):
     # ------------------------------------------------------------- line commands
 
     def action_change_qty(self, delta: int) -> None:
+        if self.entry.buffer:
+            # part of what is being typed or scanned (``3-``, a Code 39 ``AB-12``): it is
+            # refused on Enter with the rest, not obeyed as a command in the middle of it
+            self.entry.type("+" if delta > 0 else "-")
+            return
         line_no = self.cart_table.selected_line_no
         if line_no is None:
             self.apply(self._on_selected(lambda no: self.checkout.change_quantity(no, delta)))

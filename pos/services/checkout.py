@@ -25,6 +25,7 @@ from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.clock import Clock
 from pos.domain.discounts import Rule
 from pos.domain.entry import (
+    MAX_TYPED_COUNT,
     MAX_TYPED_GRAMS,
     BadEntry,
     CountEntry,
@@ -280,6 +281,13 @@ class CheckoutService:
             return Outcome.info(self.prompt) if self._awaiting_weight else Outcome(Change.NONE)
         if isinstance(entry, BadEntry):
             return Outcome.fail(entry.message)
+        if isinstance(entry, ScanEntry) and not entry.explicit_multiplier and len(entry.code) < 8:
+            # 5 to 7 digits: too many for a quantity, too few for a barcode; say both,
+            # and leave a weight prompt and the last scan as they were
+            return Outcome.fail(
+                f"{entry.code} is neither a quantity (at most {MAX_TYPED_COUNT:,}) nor a "
+                f"barcode ({len(entry.code)} digits; EAN-8, UPC-A or EAN-13 have 8, 12 or 13)"
+            )
         if isinstance(entry, ScanEntry):
             skipped = self._awaiting_weight
             self._awaiting_weight = None
@@ -398,6 +406,7 @@ class CheckoutService:
         self, line_no: int, text: str, actor: Identity | None = None, approval: str | None = None
     ) -> Outcome:
         """Set a line's quantity to what was typed (F4); lowering it is a void of units."""
+        self._pending = None
         line = self.cart.get(line_no)
         if line is None:
             return Outcome.fail("Select a line first")
@@ -434,7 +443,11 @@ class CheckoutService:
     def change_quantity(
         self, line_no: int, delta: int, actor: Identity | None = None, approval: str | None = None
     ) -> Outcome:
-        """Add ``delta`` items to a line (the + and - keys); taking some off is a void."""
+        """Add ``delta`` items to a line (the + and - keys); taking some off is a void.
+
+        The key ends the moment "straight after a scan", even when it is refused: ``-3``
+        then Enter must not read the 3 as a quantity for the last scan."""
+        self._pending = None
         line = self.cart.get(line_no)
         if line is None:
             return Outcome.fail("Select a line first")

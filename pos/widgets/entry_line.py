@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from pos.domain.barcodes import MAX_SCAN_LENGTH
+from pos.domain.text import visible
 
 
 class EntryLine(Static):
@@ -20,7 +21,7 @@ class EntryLine(Static):
         text = Text()
         text.append(f"{self.prompt} ", style="bold")
         text.append("> ", style="dim")
-        text.append(self.buffer)
+        text.append(visible(self.buffer))  # a control character is shown, never obeyed
         text.append(" ", style="reverse")  # a steady cursor: no blink in snapshots
         return text
 

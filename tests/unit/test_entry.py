@@ -30,7 +30,7 @@ def test_entries(text: str, entry: object) -> None:
     [
         ("3*", "needs a barcode after it"),
         ("0*5000112637922", "at least 1"),
-        ("12345*5000112637922", "not a barcode or a quantity"),
+        ("12345*5000112637922", "Quantity 12345 is too many: at most 9,999"),
         ("1.2345", "not a barcode or a quantity"),
         ("1..2", "not a barcode or a quantity"),
         ("**", "not a barcode or a quantity"),
