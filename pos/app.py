@@ -423,8 +423,8 @@ class PosApp(App[None]):
         if (
             isinstance(event, events.Key | events.Paste)
             and not event.is_forwarded
-            and isinstance(self.screen, ScanScreen)
-            and self.screen.intercept(event)
+            and _scan_screens([self.screen])
+            and self.screen.intercept(event)  # type: ignore[attr-defined]
         ):
             return
         await super().on_event(event)
