@@ -70,7 +70,9 @@ def _friendly_errors() -> Iterator[None]:
         yield
     except (DatabaseOpenError, StorageError) as exc:
         message = (
-            f"not saved: {exc.reason} ({exc.detail})" if isinstance(exc, StorageError) else str(exc)
+            f"not saved: {exc.reason} ({exc.detail}); {exc.advice}"
+            if isinstance(exc, StorageError)
+            else str(exc)
         )
         raise click.ClickException(message) from exc
     except BrokenPipeError:

@@ -256,6 +256,15 @@ class Authenticator:
         """
         claims = self.codec.decode(session.refresh, TokenKind.REFRESH)
         family = str(claims.extra.get("fam", ""))
+        operator = self._live_operator(claims)
+        started = claims.extra.get("sat")
+        if type(started) is not int:
+            raise Revoked("no session start")
+        # The new pair is stored before the old refresh token is marked used: if the
+        # database fails in between (full, locked), the old one is still unused and a
+        # retry works, instead of looking like a replay that ends the whole family. A
+        # pair that is stored but never handed out is never presented.
+        renewed = self._start(operator, family, started)
         status, stored_family = self.tokens.use_refresh(
             token_hash(session.refresh), int(self.clock.now().timestamp())
         )
@@ -265,11 +274,7 @@ class Authenticator:
             raise ReuseDetected("refresh token used twice")
         if status != "ok":
             raise Revoked(status)
-        operator = self._live_operator(claims)
-        started = claims.extra.get("sat")
-        if type(started) is not int:
-            raise Revoked("no session start")
-        return self._start(operator, family, started)
+        return renewed
 
     def logout(self, session: Session) -> None:
         """End the session: deny-list the access token, revoke the refresh family."""

@@ -22,7 +22,8 @@ class StorageError(Exception):
     """A change could not be saved; nothing of it was written.
 
     Attributes:
-        kind: ``full``, ``io``, ``locked``, ``readonly``, ``constraint`` or ``other``.
+        kind: ``full``, ``io``, ``locked``, ``readonly``, ``damaged``, ``constraint`` or
+            ``other``.
         detail: The database's own words for the root cause.
     """
 
@@ -39,8 +40,21 @@ class StorageError(Exception):
             "io": "the disk reported an error",
             "locked": "the database is busy (locked by another program)",
             "readonly": "the database is read-only",
+            "damaged": "the database file is damaged",
             "constraint": "the change broke a data rule",
         }.get(self.kind, "the database refused the change")
+
+    @property
+    def advice(self) -> str:
+        """What to do about it, in words (follows :attr:`reason`)."""
+        return {
+            "full": "free some disk space, then try again",
+            "io": "check the disk and run pos db check, then try again",
+            "locked": "another program is using the database: close it or wait, then try again",
+            "readonly": "make the database file and its folder writable, then try again",
+            "damaged": "run pos db check and restore the database from a backup",
+            "constraint": "check what was entered",
+        }.get(self.kind, "try again; if it repeats, run pos db check")
 
 
 def root_cause(exc: BaseException) -> BaseException:
@@ -59,7 +73,9 @@ def classify(exc: BaseException) -> StorageError:
     cause = root_cause(exc)
     text = str(cause)
     low = text.lower()
-    if "full" in low:
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        kind = "damaged"
+    elif "full" in low:
         kind = "full"
     elif "disk i/o" in low or "i/o error" in low:
         kind = "io"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pos.auth.guard import Guard
 from pos.auth.service import Authenticator, Identity, LoginFailed, Session
+from pos.db.errors import StorageError
 from pos.services.checkout import CheckoutService
 from pos.services.operators import OperatorAdmin, OperatorError
 
@@ -35,15 +36,27 @@ class SessionService:
             self.operators.add(number, name, "manager", pin, by=number)
         except OperatorError as exc:
             return str(exc).capitalize()
+        except StorageError as exc:
+            return f"The manager was NOT saved: {exc.reason}; {exc.advice}."
         return None
 
     def login(self, number: str, pin: str, *, locked_by: Identity | None = None) -> Session:
         """Log in. After an idle lock with a cart open, only its operator or a manager
         may continue with it.
 
+        A database that cannot be read or written (full, read-only, locked, damaged)
+        refuses every login alike, right PIN or wrong, with a message saying so: the
+        attempt cannot be recorded, so it cannot count either way.
+
         Raises:
             LoginFailed: with the message to show.
         """
+        try:
+            return self._login(number, pin, locked_by)
+        except StorageError as exc:
+            raise LoginFailed(f"Cannot log in now: {exc.reason}; {exc.advice}.") from None
+
+    def _login(self, number: str, pin: str, locked_by: Identity | None) -> Session:
         session = self.auth.login(number, pin)
         who = session.identity
         owner = self.cart_owner()
