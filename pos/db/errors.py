@@ -61,9 +61,13 @@ def root_cause(exc: BaseException) -> BaseException:
     """The real error behind peewee's "cannot rollback - no transaction is active".
 
     When SQLite has already rolled back (disk full, I/O error), peewee's own
-    ROLLBACK fails and that failure hides the cause; the cause is in ``__context__``.
+    ROLLBACK (or, in a nested block, ROLLBACK TO SAVEPOINT) fails and that failure
+    hides the cause; the cause is in ``__context__``.
     """
-    while exc.__context__ is not None and "cannot rollback" in str(exc):
+    while exc.__context__ is not None and (
+        "cannot rollback" in str(exc) or "no such savepoint" in str(exc)
+    ):
+        # (inside a nested block the savepoint went with the rolled-back transaction)
         exc = exc.__context__
     return exc
 
@@ -71,6 +75,8 @@ def root_cause(exc: BaseException) -> BaseException:
 def classify(exc: BaseException) -> StorageError:
     """Turn any database-layer failure into a :class:`StorageError`."""
     cause = root_cause(exc)
+    if isinstance(cause, StorageError):  # classified already, by an inner block
+        return cause
     text = str(cause)
     low = text.lower()
     if "malformed" in low or "not a database" in low or "corrupt" in low:
