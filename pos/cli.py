@@ -636,6 +636,7 @@ def keys_rotate(ctx: click.Context, db: Path | None) -> None:
     with _friendly_errors():
         database = open_database(path)
         try:
+            had_file = key_file_for(path).exists()
             try:
                 kid = rotate(key_file_for(path), SystemClock().now())
             except KeyFileError as exc:
@@ -643,6 +644,13 @@ def keys_rotate(ctx: click.Context, db: Path | None) -> None:
             _audit_log(database, path).append("key_rotation", cli_actor(), {"kid": kid})
         finally:
             database.close()
+    if not had_file:
+        click.echo(
+            f"The key file was missing: made a new one ({key_file_for(path)}). Audit entries "
+            "made before it cannot be verified with the new key; pos audit verify will say "
+            "where they end. Everyone must log in again.",
+            err=True,
+        )
     click.echo(f"new signing key {kid}")
 
 
