@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -154,6 +154,13 @@ class Authenticator:
             self.audit.append("login_failed", None, {"why": "input too long"})
             raise LoginFailed(LOGIN_FAILED)
         operator = self.operators.get(number)
+        if operator is not None and operator.locked_until and operator.locked_until > now + LOCKOUT:
+            # The clock went back since the lock (or forward, then back): the lock would
+            # run for longer than a lockout. It ends LOCKOUT from now instead, kept so
+            # that it does not move again: never shorter than 30 minutes from the lock,
+            # never a day because the clock was wrong for a while.
+            operator = replace(operator, locked_until=now + LOCKOUT)
+            self.operators.record_failure(number, operator.locked_until)
         if operator is not None and operator.locked_until and operator.locked_until > now:
             self.hasher.verify(None, pin)  # same time as any other attempt
             self.audit.append("login_locked", number, {})

@@ -134,7 +134,7 @@ def build_services(
         auth = Authenticator(operator_repo, token_state, audit, codec, pin_hasher, clock)
         operators = OperatorAdmin(operator_repo, token_state, audit, pin_hasher, codec.now)
         approvals = Approvals(auth)
-        guard = Guard(auth)
+        guard = Guard(auth, now=codec.now)  # token time, as the codec checks it
         checkout = CheckoutService(
             products,
             CartRepository(db, settings.till_name),
