@@ -318,7 +318,7 @@ class PosApp(App[None]):
             try:
                 services.days.open_day(float_amount, who)
             except StorageError as exc:
-                return f"Not opened: {exc.reason}"
+                return f"Not opened: {exc.reason}; {exc.advice}"
             return f"Day opened with a float of {format_money(float_amount)}"
 
         self.push_screen(ReportScreen(title, figures, hourly, close_day, open_day), lambda _: None)

@@ -70,7 +70,9 @@ def _friendly_errors() -> Iterator[None]:
         yield
     except (DatabaseOpenError, StorageError) as exc:
         message = (
-            f"not saved: {exc.reason} ({exc.detail})" if isinstance(exc, StorageError) else str(exc)
+            f"not saved: {exc.reason} ({exc.detail}); {exc.advice}"
+            if isinstance(exc, StorageError)
+            else str(exc)
         )
         raise click.ClickException(message) from exc
     except BrokenPipeError:
@@ -634,6 +636,7 @@ def keys_rotate(ctx: click.Context, db: Path | None) -> None:
     with _friendly_errors():
         database = open_database(path)
         try:
+            had_file = key_file_for(path).exists()
             try:
                 kid = rotate(key_file_for(path), SystemClock().now())
             except KeyFileError as exc:
@@ -641,6 +644,13 @@ def keys_rotate(ctx: click.Context, db: Path | None) -> None:
             _audit_log(database, path).append("key_rotation", cli_actor(), {"kid": kid})
         finally:
             database.close()
+    if not had_file:
+        click.echo(
+            f"The key file was missing: made a new one ({key_file_for(path)}). Audit entries "
+            "made before it cannot be verified with the new key; pos audit verify will say "
+            "where they end. Everyone must log in again.",
+            err=True,
+        )
     click.echo(f"new signing key {kid}")
 
 

@@ -119,18 +119,28 @@ class Guard:
 
     def keep_alive(self) -> None:
         """Refresh the access token shortly before it expires (called on a timer while
-        the operator is active)."""
+        the operator is active).
+
+        A refused token ends the session. A failure that is not the token's (the
+        database is locked, full or read-only, so the rotation cannot be recorded)
+        leaves the session as it is: its access token is still good until it expires,
+        the next tick tries again, and once the token has expired every action is
+        refused (fail closed) until a refresh succeeds."""
         session = self.session
         if session is None or session.access_expires - self._now() > REFRESH_MARGIN:
             return
         try:
             self.session = self.auth.refresh(session)
-        except Exception as exc:  # fail closed: any failure ends the session
+        except TokenError as exc:  # fail closed: a refused token ends the session
             self._refuse(session, exc)
+        except Exception:  # noqa: BLE001 - storage: the token still stands; retry later
+            return
 
     def logout(self) -> None:
+        """End the session. It ends in memory even when the database cannot record
+        the logout (full, read-only, locked): the tokens are dropped with it, and the
+        access token dies within its five minutes anyway."""
         if self.session is not None:
-            try:
-                self.auth.logout(self.session)
-            finally:
-                self.session = None
+            session, self.session = self.session, None
+            with contextlib.suppress(Exception):
+                self.auth.logout(session)

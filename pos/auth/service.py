@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -154,6 +154,13 @@ class Authenticator:
             self.audit.append("login_failed", None, {"why": "input too long"})
             raise LoginFailed(LOGIN_FAILED)
         operator = self.operators.get(number)
+        if operator is not None and operator.locked_until and operator.locked_until > now + LOCKOUT:
+            # The clock went back since the lock (or forward, then back): the lock would
+            # run for longer than a lockout. It ends LOCKOUT from now instead, kept so
+            # that it does not move again: never shorter than 30 minutes from the lock,
+            # never a day because the clock was wrong for a while.
+            operator = replace(operator, locked_until=now + LOCKOUT)
+            self.operators.record_failure(number, operator.locked_until)
         if operator is not None and operator.locked_until and operator.locked_until > now:
             self.hasher.verify(None, pin)  # same time as any other attempt
             self.audit.append("login_locked", number, {})
@@ -256,6 +263,15 @@ class Authenticator:
         """
         claims = self.codec.decode(session.refresh, TokenKind.REFRESH)
         family = str(claims.extra.get("fam", ""))
+        operator = self._live_operator(claims)
+        started = claims.extra.get("sat")
+        if type(started) is not int:
+            raise Revoked("no session start")
+        # The new pair is stored before the old refresh token is marked used: if the
+        # database fails in between (full, locked), the old one is still unused and a
+        # retry works, instead of looking like a replay that ends the whole family. A
+        # pair that is stored but never handed out is never presented.
+        renewed = self._start(operator, family, started)
         status, stored_family = self.tokens.use_refresh(
             token_hash(session.refresh), int(self.clock.now().timestamp())
         )
@@ -265,11 +281,7 @@ class Authenticator:
             raise ReuseDetected("refresh token used twice")
         if status != "ok":
             raise Revoked(status)
-        operator = self._live_operator(claims)
-        started = claims.extra.get("sat")
-        if type(started) is not int:
-            raise Revoked("no session start")
-        return self._start(operator, family, started)
+        return renewed
 
     def logout(self, session: Session) -> None:
         """End the session: deny-list the access token, revoke the refresh family."""

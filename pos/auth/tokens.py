@@ -190,8 +190,8 @@ class TokenCodec:
     Args:
         keyring: The signing keys.
         issuer: This store and till (``pos:<store>/<till>``); checked exactly.
-        now: Seconds since the epoch (injectable for issuing; PyJWT's own checks of
-            ``exp``/``nbf``/``iat`` use the real clock).
+        now: Seconds since the epoch (injectable): the time tokens are issued at and
+            checked against (``exp``, ``nbf`` and ``iat``, each with :data:`LEEWAY`).
     """
 
     def __init__(self, keyring: Keyring, issuer: str, now: Callable[[], float] = time.time) -> None:
@@ -289,8 +289,14 @@ class TokenCodec:
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
                 issuer=self.issuer,
-                leeway=LEEWAY,
-                options={"require": list(REQUIRED), "strict_aud": True},
+                options={
+                    "require": list(REQUIRED),
+                    "strict_aud": True,
+                    # the times are checked below against this codec's own clock
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.ExpiredSignatureError:
             raise Expired("exp") from None
@@ -321,11 +327,28 @@ class TokenCodec:
         for name in ("sub", "jti", "role", "scope"):
             if not isinstance(payload.get(name), str):
                 raise BadClaim(name) if name in payload else MissingClaim(name)
+        self._check_times(payload)
         if payload["exp"] - payload["iat"] > LIFETIME[kind]:
             raise TooLongLived(f"{payload['exp'] - payload['iat']}s")
         if payload["nbf"] > payload["exp"]:
             raise BadClaim("nbf")
         return self._claims(kind, payload)
+
+    def _check_times(self, payload: Mapping[str, Any]) -> None:
+        """``exp``, ``nbf`` and ``iat`` against this codec's clock, as PyJWT would
+        against the system's: expired once ``exp`` is ``LEEWAY`` seconds past; not yet
+        valid while ``nbf`` or ``iat`` is more than ``LEEWAY`` seconds ahead.
+
+        A clock that went back more than the leeway therefore refuses the tokens issued
+        before (their ``iat`` is in the future, RFC 7519 4.1.6, SECURITY.md J-07): the
+        session ends and the operator logs in again, with tokens dated by the clock as
+        it is now. A clock that went forward past ``exp`` expires them: the refresh
+        token (8 h) renews the pair silently, within the shift."""
+        now = self.now()
+        if payload["exp"] <= now - LEEWAY:
+            raise Expired("exp")
+        if payload["nbf"] > now + LEEWAY or payload["iat"] > now + LEEWAY:
+            raise NotYetValid("nbf/iat")
 
     @staticmethod
     def _claims(kind: TokenKind, payload: Mapping[str, Any]) -> Claims:

@@ -11,6 +11,7 @@ newer version of the till, is refused without being touched.
 from __future__ import annotations
 
 import fcntl
+import os
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -131,6 +132,35 @@ def _connect(path: Path, *, create: bool) -> TillSqliteDatabase:
         db.close()
         raise DatabaseOpenError(f"{path}: cannot open the database ({exc})") from exc
     return db
+
+
+def check_writable(path: Path) -> None:
+    """Refuse a database the till could not save to: a read-only file, or a folder
+    where SQLite cannot make its ``-wal``/``-shm`` companions.
+
+    SQLite would open such a file read-only without a word and fail at the first
+    sale; a till that starts must be able to save one. Tools that only read
+    (``pos db check``) do not ask.
+
+    Raises:
+        DatabaseOpenError: with what to do.
+    """
+    path = Path(path)
+    folder = path.resolve().parent
+    if not os.access(path, os.W_OK):
+        raise DatabaseOpenError(
+            f"{path} is read-only: the till could not save a sale. Make it writable "
+            f"(chmod u+w {path}, or move it off read-only storage), then start the till again."
+        )
+    companions = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
+    missing = [c for c in companions if not c.exists()]
+    if any(c.exists() and not os.access(c, os.W_OK) for c in companions) or (
+        missing and not os.access(folder, os.W_OK | os.X_OK)
+    ):
+        raise DatabaseOpenError(
+            f"The folder {folder} (or the -wal/-shm files beside {path.name}) is read-only: "
+            "the till could not save a sale. Make it writable, then start the till again."
+        )
 
 
 def schema_version(db: peewee.Database) -> int:

@@ -22,7 +22,8 @@ class StorageError(Exception):
     """A change could not be saved; nothing of it was written.
 
     Attributes:
-        kind: ``full``, ``io``, ``locked``, ``readonly``, ``constraint`` or ``other``.
+        kind: ``full``, ``io``, ``locked``, ``readonly``, ``damaged``, ``constraint`` or
+            ``other``.
         detail: The database's own words for the root cause.
     """
 
@@ -39,17 +40,34 @@ class StorageError(Exception):
             "io": "the disk reported an error",
             "locked": "the database is busy (locked by another program)",
             "readonly": "the database is read-only",
+            "damaged": "the database file is damaged",
             "constraint": "the change broke a data rule",
         }.get(self.kind, "the database refused the change")
+
+    @property
+    def advice(self) -> str:
+        """What to do about it, in words (follows :attr:`reason`)."""
+        return {
+            "full": "free some disk space, then try again",
+            "io": "check the disk and run pos db check, then try again",
+            "locked": "another program is using the database: close it or wait, then try again",
+            "readonly": "make the database file and its folder writable, then try again",
+            "damaged": "run pos db check and restore the database from a backup",
+            "constraint": "check what was entered",
+        }.get(self.kind, "try again; if it repeats, run pos db check")
 
 
 def root_cause(exc: BaseException) -> BaseException:
     """The real error behind peewee's "cannot rollback - no transaction is active".
 
     When SQLite has already rolled back (disk full, I/O error), peewee's own
-    ROLLBACK fails and that failure hides the cause; the cause is in ``__context__``.
+    ROLLBACK (or, in a nested block, ROLLBACK TO SAVEPOINT) fails and that failure
+    hides the cause; the cause is in ``__context__``.
     """
-    while exc.__context__ is not None and "cannot rollback" in str(exc):
+    while exc.__context__ is not None and (
+        "cannot rollback" in str(exc) or "no such savepoint" in str(exc)
+    ):
+        # (inside a nested block the savepoint went with the rolled-back transaction)
         exc = exc.__context__
     return exc
 
@@ -57,9 +75,13 @@ def root_cause(exc: BaseException) -> BaseException:
 def classify(exc: BaseException) -> StorageError:
     """Turn any database-layer failure into a :class:`StorageError`."""
     cause = root_cause(exc)
+    if isinstance(cause, StorageError):  # classified already, by an inner block
+        return cause
     text = str(cause)
     low = text.lower()
-    if "full" in low:
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        kind = "damaged"
+    elif "full" in low:
         kind = "full"
     elif "disk i/o" in low or "i/o error" in low:
         kind = "io"

@@ -72,7 +72,8 @@ def run_change(
                 lock()
         except Exception as exc:  # noqa: BLE001 - a storage fault: say so, keep the screen
             reason = getattr(exc, "reason", None) or str(exc)
-            done(None, f"NOT saved: {reason}")
+            advice = getattr(exc, "advice", None)
+            done(None, f"NOT saved: {reason}" + (f"; {advice}" if advice else ""))
 
     def ask(needed: NeedsApproval) -> None:
         def approve(number: str, pin: str) -> str:

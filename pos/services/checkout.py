@@ -727,10 +727,9 @@ def _max_text(line: CartLine) -> str:
 
 def _unreadable(exc: StorageError) -> Outcome:
     return Outcome.fail(
-        f"The database could not be read: {exc.reason}. Nothing was changed; "
-        "if this repeats, run pos db check."
+        f"The database could not be read: {exc.reason}. Nothing was changed; {exc.advice}."
     )
 
 
 def _not_saved(exc: StorageError) -> Outcome:
-    return Outcome.fail(f"NOT saved: {exc.reason}. The cart is unchanged; try again.")
+    return Outcome.fail(f"NOT saved: {exc.reason}. The cart is unchanged; {exc.advice}.")

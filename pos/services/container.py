@@ -24,7 +24,7 @@ from pos.db.auth_repositories import (
     TokenStateRepository,
     search_audit,
 )
-from pos.db.database import Database, TillLock, open_database
+from pos.db.database import Database, TillLock, check_writable, open_database
 from pos.db.days import DayRepository
 from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.repositories import (
@@ -113,6 +113,8 @@ def build_services(
     Raises:
         DatabaseOpenError: the database cannot be used (the message says why).
     """
+    if db_path.exists():
+        check_writable(db_path)  # before SQLite makes its -wal/-shm files
     db = open_database(db_path, create=create)
     lock = None
     try:
@@ -132,7 +134,7 @@ def build_services(
         auth = Authenticator(operator_repo, token_state, audit, codec, pin_hasher, clock)
         operators = OperatorAdmin(operator_repo, token_state, audit, pin_hasher, codec.now)
         approvals = Approvals(auth)
-        guard = Guard(auth)
+        guard = Guard(auth, now=codec.now)  # token time, as the codec checks it
         checkout = CheckoutService(
             products,
             CartRepository(db, settings.till_name),

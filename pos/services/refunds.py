@@ -75,7 +75,7 @@ class RefundService:
         except LookupError as exc:
             raise RefundFailed(str(exc).capitalize()) from exc
         except StorageError as exc:
-            raise RefundFailed(f"Cannot work the refund out: {exc.reason}") from exc
+            raise RefundFailed(f"Cannot work the refund out: {exc.reason}; {exc.advice}") from exc
 
     @staticmethod
     def action(receipt_no: int, quantities: dict[int, int], method: str) -> dict[str, Any]:
@@ -177,5 +177,5 @@ class RefundService:
         except ApprovalRefused as exc:
             raise RefundFailed(str(exc)) from exc
         except StorageError as exc:
-            raise RefundFailed(f"Refund NOT saved: {exc.reason}") from exc
+            raise RefundFailed(f"Refund NOT saved: {exc.reason}; {exc.advice}") from exc
         return RefundDone(number, amount, texts.get(number, ""), method)

@@ -108,7 +108,9 @@ class SaleService:
             except DayClosed as exc:
                 raise SaleFailed(str(exc)) from exc
             except StorageError as exc:
-                raise SaleFailed(f"Sale NOT saved: {exc.reason}. Try again.") from exc
+                raise SaleFailed(
+                    f"Sale NOT saved: {exc.reason}. The cart is kept; {exc.advice}."
+                ) from exc
         cart = self.checkout.cart
         if not len(cart):
             raise SaleFailed("The cart is empty")
@@ -178,7 +180,7 @@ class SaleService:
                 number_or_none = None
             if number_or_none is None:
                 raise SaleFailed(
-                    f"Sale NOT saved: {exc.reason}. The cart is kept; try again."
+                    f"Sale NOT saved: {exc.reason}. The cart is kept; {exc.advice}."
                 ) from exc
             number = number_or_none
             next_cart.clear()  # committed after all: open_cart finds the cart it opened

@@ -36,6 +36,8 @@ class SessionService:
             self.operators.add(number, name, "manager", pin, by=number)
         except OperatorError as exc:
             return str(exc).capitalize()
+        except StorageError as exc:
+            return f"The manager was NOT saved: {exc.reason}; {exc.advice}."
         return None
 
     def login(self, number: str, pin: str, *, locked_by: Identity | None = None) -> Session:
@@ -45,6 +47,10 @@ class SessionService:
         The first login reads the discount rules for the open cart (start-up leaves them
         for it): a till that cannot read them does not open.
 
+        A database that cannot be read or written (full, read-only, locked, damaged)
+        refuses every login alike, right PIN or wrong, with a message saying so: the
+        attempt cannot be recorded, so it cannot count either way.
+
         Raises:
             LoginFailed: with the message to show.
         """
@@ -52,6 +58,12 @@ class SessionService:
             self.checkout.load_rules()
         except StorageError as exc:
             raise LoginFailed(f"Cannot open the till: {exc.reason}. Try again.") from exc
+        try:
+            return self._login(number, pin, locked_by)
+        except StorageError as exc:
+            raise LoginFailed(f"Cannot log in now: {exc.reason}; {exc.advice}.") from None
+
+    def _login(self, number: str, pin: str, locked_by: Identity | None) -> Session:
         session = self.auth.login(number, pin)
         who = session.identity
         owner = self.cart_owner()
