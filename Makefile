@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format check clean bench
+.PHONY: run test lint format check clean bench hardening
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ test: $(STAMP)
 ## them; BENCH_PRODUCTS, BENCH_RULES, BENCH_LINES, BENCH_SALES change the sizes).
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run
+
+## The hardening loops of issue 8 at full size: the till killed 300 times at random points,
+## and two tills selling on one database for a minute (HARDEN_KILLS, HARDEN_TILLS_SECONDS,
+## HARDEN_SEED and HARDEN_POINTS change them; make test runs them short).
+HARDEN_KILLS ?= 300
+HARDEN_TILLS_SECONDS ?= 60
+hardening: $(STAMP)
+	HARDEN_KILLS=$(HARDEN_KILLS) HARDEN_TILLS_SECONDS=$(HARDEN_TILLS_SECONDS) \
+	$(if $(HARDEN_SEED),HARDEN_SEED=$(HARDEN_SEED)) $(if $(HARDEN_POINTS),HARDEN_POINTS=$(HARDEN_POINTS)) \
+	$(BIN)/python -m pytest -q -s tests/hardening/test_kill_loop.py tests/hardening/test_two_tills.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check pos tests

@@ -20,7 +20,7 @@ from pos.auth.audit import printable, verify_chain
 from pos.auth.keys import KeyFileError, key_file_for, load_audit_key, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.roles import ROLES
-from pos.config import DB_ENV, default_db_path
+from pos.config import DB_ENV, TILL_ENV, default_db_path
 from pos.db.auth_repositories import AuditRepository, OperatorRepository, TokenStateRepository
 from pos.db.database import Database, open_database
 from pos.db.errors import DatabaseOpenError, StorageError
@@ -97,12 +97,24 @@ def data_rows(raw: bytes) -> int:
     epilog=f"Default database: {default_db_path()} (created with the demo data on first run).",
 )
 @db_option
+@click.option(
+    "--till",
+    "till",
+    envvar=TILL_ENV,
+    help=f"This till's name (or ${TILL_ENV}), for several tills on one database; each has "
+    "its own cart, receipt numbers and day. Default: the till_name setting.",
+)
 @click.version_option(__version__, prog_name="pos")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None) -> None:
+def cli(ctx: click.Context, db: Path | None, till: str | None) -> None:
     """A point of sale for the terminal. With no command, starts the till."""
     if ctx.invoked_subcommand is not None:
         return
+    if till is not None:
+        try:
+            till = validate_setting("till_name", till)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--till") from exc
     path = db if db is not None else default_db_path()
     with _friendly_errors():
         if db is None and not path.exists():
@@ -113,7 +125,7 @@ def cli(ctx: click.Context, db: Path | None) -> None:
             click.echo(f"Created the demo database at {path}", err=True)
         from pos.factory import make_app  # Textual loads only for the till itself
 
-        app = make_app(path, clock=SystemClock(), ids=UuidIds())
+        app = make_app(path, clock=SystemClock(), ids=UuidIds(), till_name=till)
     app.run()
 
 

@@ -9,6 +9,8 @@ from platformdirs import user_data_path
 
 APP_NAME = "pos-till"
 DB_ENV = "POS_DB"
+TILL_ENV = "POS_TILL"
+"""This process's till name (``pos --till``), over the ``till_name`` setting."""
 
 
 def default_db_path() -> Path:

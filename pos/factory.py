@@ -20,14 +20,20 @@ def make_app(
     hasher: PinHasher | None = None,
     idle_clock: Callable[[], float] = time.monotonic,
     idle_limit: float | None = None,
+    till_name: str | None = None,
 ) -> PosApp:
-    """Open the database at ``db_path`` and build the till on it.
+    """Open the database at ``db_path`` and build the till on it (as ``till_name``, if
+    given, instead of the ``till_name`` setting).
 
     Raises:
         DatabaseOpenError: the database cannot be used (the message says why).
     """
     services = build_services(
-        db_path, clock=clock or SystemClock(), ids=ids or UuidIds(), hasher=hasher
+        db_path,
+        clock=clock or SystemClock(),
+        ids=ids or UuidIds(),
+        hasher=hasher,
+        till_name=till_name,
     )
     limit = idle_limit if idle_limit is not None else services.settings.idle_lock_seconds
     return PosApp(services, idle_clock=idle_clock, idle_limit=min(limit, IDLE_LIMIT))

@@ -21,6 +21,7 @@ FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 def _no_outside_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Keep the developer's own database and theme out of the tests."""
     monkeypatch.delenv("POS_DB", raising=False)
+    monkeypatch.delenv("POS_TILL", raising=False)
     monkeypatch.delenv("TEXTUAL_THEME", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

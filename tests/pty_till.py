@@ -1,26 +1,58 @@
-"""Starting the real ``pos`` command on a pseudo-terminal (crash tests, start-up benchmark)."""
+"""Starting the real ``pos`` command on a pseudo-terminal (crash and hardening tests, the
+start-up benchmark), typing into it, and reading what it left in the database from outside
+(plain ``sqlite3``, never the till's own code)."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
+import signal
+import sqlite3
 import struct
 import subprocess
 import sys
 import termios
+import threading
+import time
+from collections import Counter
 from pathlib import Path
 
+F2 = "\x1bOQ"
+F3 = "\x1bOR"
+F5 = "\x1b[15~"
+F6 = "\x1b[17~"
+F10 = "\x1b[21~"
+ESC = "\x1b"
 
-def start_on_pty(db: Path, rows: int = 30, cols: int = 100) -> tuple[subprocess.Popen[bytes], int]:
-    """``python -m pos --db DB`` on a new pty of ``rows`` x ``cols``, in its own session;
-    returns the process and the pty's master end (to read what it draws, and type)."""
+NAMES = {
+    "4006381333931": "Highlighter pen yellow",
+    "5000000000012": "Lemons unwaxed",
+    "0036000291452": "Imported peanut butter 340g",
+    "96385074": "Chewing gum spearmint",
+    "5000000000043": "Crisps ready salted 45g",
+}
+"""Demo products the tests scan (a UPC-A, an EAN-8 and EAN-13s), with their names."""
+CODES = list(NAMES)
+
+
+def start_on_pty(
+    db: Path, rows: int = 30, cols: int = 100, *, till: str | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """``python -m pos --db DB [--till TILL]`` on a new pty of ``rows`` x ``cols``, in its
+    own session; returns the process and the pty's master end (to read what it draws, and
+    type)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color"}
     env.pop("POS_DB", None)
+    env.pop("POS_TILL", None)
+    command = [sys.executable, "-m", "pos", "--db", str(db)]
+    if till is not None:
+        command += ["--till", till]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pos", "--db", str(db)],
+        command,
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -30,3 +62,111 @@ def start_on_pty(db: Path, rows: int = 30, cols: int = 100) -> tuple[subprocess.
     )
     os.close(slave)
     return proc, master
+
+
+class Till:
+    """A till process on a pty, with everything it prints collected."""
+
+    def __init__(self, db: Path, *, till: str | None = None, cols: int = 100) -> None:
+        self.proc, master = start_on_pty(db, cols=cols, till=till)
+        self.master = master
+        self.output = bytearray()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.output.extend(chunk)
+
+    def mark(self) -> int:
+        """Where the output is now: ``wait_for_text(..., since=mark)`` looks after it."""
+        return len(self.output)
+
+    def wait_for_text(self, text: str, timeout: float = 20.0, *, since: int = 0) -> None:
+        deadline = time.monotonic() + timeout
+        while text.encode() not in self.output[since:]:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                tail = bytes(self.output[-2000:]).decode(errors="replace")
+                raise AssertionError(f"till never showed {text!r}; output ends: {tail}")
+            time.sleep(0.02)
+
+    def shown(self, text: str, since: int = 0) -> bool:
+        return text.encode() in self.output[since:]
+
+    def log_in(self, number: str = "9001", pin: str = "7391") -> None:
+        """An operator logs in (the demo manager unless told): number, Enter, PIN, Enter."""
+        self.wait_for_text("Operator number")
+        self.type(f"{number}\r")
+        time.sleep(0.2)
+        self.type(f"{pin}\r")
+        self.wait_for_text("Scan or type")
+
+    def type(self, text: str) -> None:
+        os.write(self.master, text.encode())
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        with contextlib.suppress(OSError):
+            os.close(self.master)
+
+
+def read_only(db: Path) -> sqlite3.Connection:
+    """A connection that cannot change the file (the WAL is still read)."""
+    return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+
+
+def cart_in_db(db: Path, till: str | None = None) -> Counter[str]:
+    """The open cart (of one till, or of any) as the database holds it."""
+    con = read_only(db)
+    try:
+        rows = con.execute(
+            "SELECT l.barcode, l.qty FROM cart_line l JOIN cart c ON c.id = l.cart_id "
+            "WHERE c.status = 'open' AND (?1 IS NULL OR c.till = ?1)",
+            (till,),
+        ).fetchall()
+    finally:
+        con.close()
+    counted: Counter[str] = Counter()
+    for barcode, qty in rows:
+        counted[barcode] += qty
+    return counted
+
+
+def wait_for_count(db: Path, count: int, timeout: float = 20.0, till: str | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while sum(cart_in_db(db, till).values()) < count:
+        assert time.monotonic() < deadline, f"the till did not reach {count} items"
+        time.sleep(0.02)
+
+
+def sales_in_db(db: Path) -> list[tuple[int, int]]:
+    """(receipt number, units sold) of every sale."""
+    con = read_only(db)
+    try:
+        return con.execute(
+            "SELECT s.receipt_no, SUM(l.qty) FROM sale s JOIN sale_line l ON l.sale_id = s.id "
+            "GROUP BY s.id ORDER BY s.receipt_no"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def integrity(db: Path) -> list[str]:
+    """SQLite's full integrity check, read from outside the till."""
+    con = read_only(db)
+    try:
+        return [row[0] for row in con.execute("PRAGMA integrity_check")]
+    finally:
+        con.close()
+
+
+def normal(code: str) -> str:
+    """A scanned code as the cart stores it (UPC-A is looked up as its EAN-13)."""
+    return "0" + code if len(code) == 12 else code

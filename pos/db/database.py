@@ -322,7 +322,7 @@ class TillLock:
             handle.close()
             raise DatabaseOpenError(
                 f"{self.till} is already running on this database; close it first "
-                "(or give this till another name)"
+                "(or start this one under another name: pos --till NAME)"
             ) from None
         self._handle = handle
 

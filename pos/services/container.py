@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pos.auth.audit import AuditEntry
@@ -107,8 +107,13 @@ def build_services(
     ids: IdGenerator,
     create: bool = False,
     hasher: PinHasher | None = None,
+    till_name: str | None = None,
 ) -> Services:
     """Open the database and wire the services to it.
+
+    ``till_name`` names this till on the database instead of the ``till_name`` setting
+    (several tills on one database each run under their own name: their own open cart,
+    receipt numbers, trading day and lock).
 
     Raises:
         DatabaseOpenError: the database cannot be used (the message says why).
@@ -119,6 +124,8 @@ def build_services(
     lock = None
     try:
         settings = StoreSettings.load(SettingsRepository(db))
+        if till_name is not None:
+            settings = replace(settings, till_name=till_name)
         lock = TillLock(db_path, settings.till_name)
         lock.acquire()
         products = ProductRepository(db)

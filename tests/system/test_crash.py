@@ -13,12 +13,8 @@ watches the database from outside, kills the process with SIGKILL at random mome
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
-import signal
 import sqlite3
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,88 +24,19 @@ import pytest
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import build_services
 from tests.conftest import FAST_HASHER
-from tests.pty_till import start_on_pty
+from tests.pty_till import (
+    CODES,
+    F5,
+    F10,
+    NAMES,
+    Till,
+    cart_in_db,
+    normal,
+    sales_in_db,
+    wait_for_count,
+)
 
 pytestmark = pytest.mark.slow
-
-NAMES = {
-    "4006381333931": "Highlighter pen yellow",
-    "5000000000012": "Lemons unwaxed",
-    "0036000291452": "Imported peanut butter 340g",
-    "96385074": "Chewing gum spearmint",
-    "5000000000043": "Crisps ready salted 45g",
-}
-CODES = list(NAMES)
-
-
-class Till:
-    """A till process on a pty, with everything it prints collected."""
-
-    def __init__(self, db: Path) -> None:
-        self.proc, master = start_on_pty(db)
-        self.master = master
-        self.output = bytearray()
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self.output.extend(chunk)
-
-    def wait_for_text(self, text: str, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while text.encode() not in self.output:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                tail = bytes(self.output[-2000:]).decode(errors="replace")
-                raise AssertionError(f"till never showed {text!r}; output ends: {tail}")
-            time.sleep(0.05)
-
-    def log_in(self) -> None:
-        """The demo manager logs in: number, Enter, PIN, Enter."""
-        self.wait_for_text("Operator number")
-        self.type("9001\r")
-        time.sleep(0.2)
-        self.type("7391\r")
-        self.wait_for_text("Scan or type")
-
-    def type(self, text: str) -> None:
-        os.write(self.master, text.encode())
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        with contextlib.suppress(OSError):
-            os.close(self.master)
-
-
-def cart_in_db(db: Path) -> Counter[str]:
-    """The open cart as the database holds it, read from outside the till."""
-    con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    try:
-        rows = con.execute(
-            "SELECT l.barcode, l.qty FROM cart_line l JOIN cart c ON c.id = l.cart_id "
-            "WHERE c.status = 'open'"
-        ).fetchall()
-    finally:
-        con.close()
-    return Counter(dict(rows))
-
-
-def wait_for_count(db: Path, count: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while sum(cart_in_db(db).values()) < count:
-        assert time.monotonic() < deadline, f"the till did not reach {count} items"
-        time.sleep(0.02)
-
-
-def normal(code: str) -> str:
-    return "0" + code if len(code) == 12 else code
 
 
 def test_kill_minus_nine_while_scanning(demo_db: Path, clock: FixedClock) -> None:
@@ -157,22 +84,6 @@ def test_kill_minus_nine_while_scanning(demo_db: Path, clock: FixedClock) -> Non
             till.wait_for_text(NAMES[code])
     finally:
         till.kill()
-
-
-F10 = "\x1b[21~"
-F5 = "\x1b[15~"
-
-
-def sales_in_db(db: Path) -> list[tuple[int, int]]:
-    """(receipt number, units sold) of every sale."""
-    con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    try:
-        return con.execute(
-            "SELECT s.receipt_no, SUM(l.qty) FROM sale s JOIN sale_line l ON l.sale_id = s.id "
-            "GROUP BY s.id ORDER BY s.receipt_no"
-        ).fetchall()
-    finally:
-        con.close()
 
 
 def test_kill_minus_nine_while_completing_sales(demo_db: Path) -> None:

@@ -1,0 +1,160 @@
+"""Two real till processes on one SQLite file, scanning and completing sales at once.
+
+Each till runs as its own ``python -m pos --till NAME`` on a pty and is driven by its own
+thread as a cashier would: a burst of scans at scanner speed, F10, exact cash or the next
+note, the receipt, Enter for the next customer, for ``HARDEN_TILLS_SECONDS`` (default 12;
+``make hardening`` runs a minute). Afterwards, read from outside with ``sqlite3``:
+
+* every sale a till showed as saved ("Sale 0007 saved") is in the database, with exactly
+  the lines scanned for it, and there is no other sale;
+* each till's receipt numbers are 1..n, no gap, no repeat;
+* nothing like "database is locked", "busy" or "NOT saved" ever reached either screen;
+* the integrity check passes and the audit chain (both tills append to it) verifies.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from pos.auth.audit import verify_chain
+from pos.auth.keys import key_file_for, load_audit_key
+from pos.db.auth_repositories import AuditRepository
+from pos.db.database import open_database
+from pos.domain.clock import SystemClock
+from tests.pty_till import (
+    CODES,
+    F5,
+    F6,
+    F10,
+    Till,
+    cart_in_db,
+    integrity,
+    normal,
+    read_only,
+    wait_for_count,
+)
+
+pytestmark = pytest.mark.slow
+
+SECONDS = float(os.environ.get("HARDEN_TILLS_SECONDS", "12"))
+SEED = int(os.environ.get("HARDEN_SEED", "2609"))
+TILLS = (("Till A", ("9001", "7391")), ("Till B", ("1001", "2580")))
+TROUBLE = re.compile(rb"locked|busy|NOT saved|Traceback|rror", re.IGNORECASE)
+"""What must never reach a cashier's screen here."""
+
+
+@dataclass
+class Driven:
+    """What one till's cashier did, and what the till said."""
+
+    name: str
+    sales: list[Counter[str]] = field(default_factory=list)
+    saved_in: list[float] = field(default_factory=list)  # F5 to "Sale N saved", seconds
+    scans: int = 0
+    error: BaseException | None = None
+
+
+def run_till(till: Till, driven: Driven, db: Path, rng: random.Random, until: float) -> None:
+    """Sell until ``until`` (monotonic), each sale to its receipt and the next customer."""
+    try:
+        while time.monotonic() < until:
+            codes = [rng.choice(CODES) for _ in range(rng.randint(1, 6))]
+            till.type("".join(code + "\r" for code in codes))
+            wait_for_count(db, len(codes), till=driven.name)
+            driven.scans += len(codes)
+            mark = till.mark()
+            till.type(F10)
+            till.wait_for_text("Amount due", since=mark)
+            number = len(driven.sales) + 1
+            mark = till.mark()
+            started = time.monotonic()
+            till.type(rng.choice((F5, F6)))  # exact cash, or the next note (change given)
+            till.wait_for_text(f"Sale {number:04d} saved", since=mark)
+            driven.saved_in.append(time.monotonic() - started)
+            driven.sales.append(Counter(normal(code) for code in codes))
+            mark = till.mark()
+            till.type("\r")  # the next customer
+            till.wait_for_text("Scan or type", since=mark)
+    except BaseException as exc:  # noqa: BLE001 - reported by the test's own thread
+        driven.error = exc
+
+
+def sales_of(db: Path, till: str) -> list[tuple[int, Counter[str]]]:
+    """(receipt number, lines) of every sale of ``till``, in receipt order."""
+    con = read_only(db)
+    try:
+        rows = con.execute(
+            "SELECT s.receipt_no, l.barcode, l.qty FROM sale s "
+            "JOIN sale_line l ON l.sale_id = s.id WHERE s.till = ? ORDER BY s.receipt_no",
+            (till,),
+        ).fetchall()
+        count = con.execute("SELECT COUNT(*) FROM sale WHERE till = ?", (till,)).fetchone()[0]
+    finally:
+        con.close()
+    sales: dict[int, Counter[str]] = {}
+    for number, barcode, qty in rows:
+        sales.setdefault(number, Counter())[barcode] += qty
+    assert len(sales) == count, f"{till}: a sale without lines"
+    return sorted(sales.items())
+
+
+def audit_chain_breaks(db: Path) -> int | None:
+    database = open_database(db)
+    try:
+        log = AuditRepository(database, SystemClock(), "check", load_audit_key(key_file_for(db)))
+        return verify_chain(list(log.entries()), log.key)
+    finally:
+        database.close()
+
+
+def test_two_tills_sell_at_once_on_one_database(shop_db: Path) -> None:
+    tills = [Till(shop_db, till=name) for name, _ in TILLS]
+    driven = [Driven(name) for name, _ in TILLS]
+    try:
+        for till, (_, login) in zip(tills, TILLS, strict=True):
+            till.log_in(*login)
+        until = time.monotonic() + SECONDS
+        threads = [
+            threading.Thread(
+                target=run_till, args=(till, done, shop_db, random.Random(SEED + i), until)
+            )
+            for i, (till, done) in enumerate(zip(tills, driven, strict=True))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=SECONDS + 120)
+    finally:
+        for till in tills:
+            till.kill()
+    for till, done in zip(tills, driven, strict=True):
+        where = f"seed {SEED}, {done.name} after {len(done.sales)} sales"
+        if done.error is not None:
+            raise AssertionError(f"{where}: {done.error}") from done.error
+        trouble = TROUBLE.search(bytes(till.output))
+        assert trouble is None, f"{where}: the screen showed {trouble.group()!r}"
+        stored = sales_of(shop_db, done.name)
+        numbers = [number for number, _ in stored]
+        assert numbers == list(range(1, len(done.sales) + 1)), f"{where}: receipts {numbers}"
+        assert [lines for _, lines in stored] == done.sales, f"{where}: lines differ"
+        assert cart_in_db(shop_db, done.name) == Counter(), f"{where}: a cart left open"
+    assert integrity(shop_db) == ["ok"]
+    assert audit_chain_breaks(shop_db) is None
+    print(
+        f"two tills for {SECONDS:.0f} s (seed {SEED}): "
+        + "; ".join(
+            f"{d.name} {len(d.sales)} sales, {d.scans} scans, save p50 "
+            f"{sorted(d.saved_in)[len(d.saved_in) // 2] * 1000:.0f} ms, "
+            f"max {max(d.saved_in) * 1000:.0f} ms"
+            for d in driven
+        )
+    )
