@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from pos.auth.pins import fast_test_hasher
 from pos.domain.clock import FixedClock, SequentialIds
@@ -27,6 +28,10 @@ def _no_outside_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TZ", "UTC")  # times on screen are local: make local UTC
     time.tzset()
+    # An Input's cursor blinks on a half-second timer: on a loaded machine a test can take
+    # longer than that between a focus and its snapshot, which then shows the cursor off.
+    # The cursor stays on in tests, as every other timer-driven thing on screen does.
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
 
 @pytest.fixture
