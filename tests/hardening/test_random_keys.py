@@ -141,6 +141,15 @@ class Model:
             self.lines = {}  # a sale was completed: its cart is gone
 
         checkout.start_new_cart = new_cart  # type: ignore[method-assign]
+        continue_with = checkout.continue_with  # a sale's commit opened the next cart
+
+        @wraps(continue_with)
+        def next_cart(stored: Any) -> None:
+            continue_with(stored)
+            self.log.append(("continue_with", None))
+            self.lines = {}  # a sale was completed: its cart is gone
+
+        checkout.continue_with = next_cart  # type: ignore[method-assign]
 
     def _observe(self, name: str) -> None:
         method: Callable[..., Outcome] = getattr(self.checkout, name)
