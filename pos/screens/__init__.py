@@ -7,8 +7,9 @@ and the widgets they use; ``from pos.screens import ScanScreen`` works as it alw
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from pos.widgets.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from pos.screens.audit import AuditScreen
@@ -47,10 +48,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _MODULES, globals())

@@ -1,13 +1,14 @@
 """Reusable widgets: they display what they are given and post intent messages up.
 
 Each module is imported when one of its names is first asked for (PEP 562): the login
-screen's credentials do not bring the cart table (and Textual's DataTable) in with them.
+screen's credentials do not bring the cart table and the totals in with them.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from pos.widgets.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from pos.widgets.cart_table import CartTable
@@ -29,10 +30,4 @@ _MODULES = {
 __all__ = ["CartTable", "EntryLine", "MessageLine", "TillHeader", "TooSmall", "TotalsPanel"]
 
 
-def __getattr__(name: str) -> object:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _MODULES, globals())
