@@ -20,7 +20,16 @@ from pos.auth.audit import printable, verify_chain
 from pos.auth.keys import KeyFileError, key_file_for, load_audit_key, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.roles import ROLES
-from pos.config import DB_ENV, TILL_ENV, default_db_path
+from pos.config import (
+    DB_ENV,
+    KEYS_ENV,
+    TILL_ENV,
+    DbTarget,
+    default_db_path,
+    describe,
+    is_server,
+    parse_target,
+)
 from pos.db.auth_repositories import AuditRepository, OperatorRepository, TokenStateRepository
 from pos.db.database import Database, open_database
 from pos.db.errors import DatabaseOpenError, StorageError
@@ -41,24 +50,43 @@ LARGE_FILE = 1_000_000
 """Imports of files bigger than this (bytes) show a progress bar."""
 
 
+class DatabaseTarget(click.ParamType):
+    """``--db``: a SQLite file, or a PostgreSQL URL (``postgresql://user:pw@host/db``)."""
+
+    name = "FILE|URL"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, Path):
+            return value
+        text = str(value)
+        if not text:
+            self.fail("is empty", param, ctx)
+        if "://" in text and not is_server(text):
+            self.fail(f"{describe(text)}: only postgresql:// URLs are supported", param, ctx)
+        target = parse_target(text)
+        if isinstance(target, Path) and target.is_dir():
+            self.fail(f"{target} is a folder, not a database file", param, ctx)
+        return target
+
+
 def db_option(func: F) -> F:
     return click.option(
         "--db",
         "db",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=DatabaseTarget(),
         envvar=DB_ENV,
-        help=f"The database file (or ${DB_ENV}). Default: {default_db_path()}",
+        help=f"The database file or postgresql:// URL (or ${DB_ENV}). Default: {default_db_path()}",
     )(func)
 
 
-def _db_path(ctx: click.Context, db: Path | None) -> Path:
+def _db_path(ctx: click.Context, db: DbTarget | None) -> DbTarget:
     """The subcommand's --db, else the group's --db, else the default database."""
     if db is not None:
         return db
     outer = ctx.parent
     while outer is not None:  # a --db given to an enclosing group (pos --db X audit verify)
         if outer.params.get("db") is not None:
-            return Path(outer.params["db"])
+            return parse_target(outer.params["db"])
         outer = outer.parent
     return default_db_path()
 
@@ -106,7 +134,7 @@ def data_rows(raw: bytes) -> int:
 )
 @click.version_option(__version__, prog_name="pos")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, till: str | None) -> None:
+def cli(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
     """A point of sale for the terminal. With no command, starts the till."""
     if ctx.invoked_subcommand is not None:
         return
@@ -134,7 +162,7 @@ def cli(ctx: click.Context, db: Path | None, till: str | None) -> None:
 @click.option("--demo", is_flag=True, help="Add the demo catalog and discounts from data/.")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty database.")
 @click.pass_context
-def init(ctx: click.Context, db: Path | None, demo: bool, force: bool) -> None:
+def init(ctx: click.Context, db: DbTarget | None, demo: bool, force: bool) -> None:
     """Create a database with the current schema."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -145,7 +173,12 @@ def init(ctx: click.Context, db: Path | None, demo: bool, force: bool) -> None:
             demo_operators=demo,
             force=force,
         )
-    click.echo(f"Created {path}")
+    click.echo(f"Created {describe(path)}")
+    if is_server(path):
+        click.echo(
+            f"Signing keys: {key_file_for(path)}. Every till of the store needs this same "
+            f"file: copy it to each (same place, or name it in ${KEYS_ENV})."
+        )
     if report.demo is not None:
         click.echo(f"Demo catalog: {report.demo.summary()}")
     if report.rules is not None:
@@ -193,7 +226,7 @@ def init(ctx: click.Context, db: Path | None, demo: bool, force: bool) -> None:
 @click.pass_context
 def demo_data(
     ctx: click.Context,
-    db: Path | None,
+    db: DbTarget | None,
     n_products: int,
     n_rules: int,
     n_sales: int,
@@ -217,7 +250,7 @@ def demo_data(
                 report = generate_demo_data(path, **sizes, force=force)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
-    click.echo(f"Created {path}")
+    click.echo(f"Created {describe(path)}")
     click.echo(
         f"  products {report.products_seconds:.1f} s, rules {report.rules_seconds:.1f} s, "
         f"sales {report.sales_seconds:.1f} s ({report.sale_lines:,} lines); "
@@ -237,7 +270,7 @@ def products() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
 @click.pass_context
-def products_import(ctx: click.Context, db: Path | None, file: Path, dry_run: bool) -> None:
+def products_import(ctx: click.Context, db: DbTarget | None, file: Path, dry_run: bool) -> None:
     """Import products from FILE; every row is checked first, and one bad row imports nothing."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -273,7 +306,7 @@ def products_import(ctx: click.Context, db: Path | None, file: Path, dry_run: bo
     "file", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=False
 )
 @click.pass_context
-def products_export(ctx: click.Context, db: Path | None, file: Path | None) -> None:
+def products_export(ctx: click.Context, db: DbTarget | None, file: Path | None) -> None:
     """Write the catalog as CSV to FILE (or standard output)."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -301,14 +334,15 @@ def db_group() -> None:
 @db_group.command("check")
 @db_option
 @click.pass_context
-def db_check(ctx: click.Context, db: Path | None) -> None:
-    """Print the schema version, SQLite's integrity check and row counts (read-only)."""
+def db_check(ctx: click.Context, db: DbTarget | None) -> None:
+    """Print the schema version, SQLite's integrity check (on a server: that every table
+    reads) and row counts (read-only)."""
     from pos.db.database import inspect_database
 
     path = _db_path(ctx, db)
     with _friendly_errors():
         found = inspect_database(path)
-    click.echo(f"database: {path}")
+    click.echo(f"database: {describe(path)}")
     click.echo(f"schema version: {found.version} ({found.version_note})")
     click.echo(f"integrity: {'; '.join(found.integrity)}")
     for table, count in found.counts.items():
@@ -325,7 +359,7 @@ def settings_group() -> None:
 @settings_group.command("show")
 @db_option
 @click.pass_context
-def settings_show(ctx: click.Context, db: Path | None) -> None:
+def settings_show(ctx: click.Context, db: DbTarget | None) -> None:
     """Print every setting."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -343,7 +377,7 @@ def settings_show(ctx: click.Context, db: Path | None) -> None:
 @click.argument("key")
 @click.argument("value")
 @click.pass_context
-def settings_set(ctx: click.Context, db: Path | None, key: str, value: str) -> None:
+def settings_set(ctx: click.Context, db: DbTarget | None, key: str, value: str) -> None:
     """Change one setting, e.g. ``pos settings set store_name "Corner Shop"``."""
     path = _db_path(ctx, db)
     try:
@@ -400,7 +434,7 @@ def _discount_service(database: Database, path: Path) -> DiscountService:
 @db_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
-def discounts_import(ctx: click.Context, db: Path | None, file: Path) -> None:
+def discounts_import(ctx: click.Context, db: DbTarget | None, file: Path) -> None:
     """Import rules from FILE; every rule is checked first, and one bad rule imports nothing."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -420,7 +454,7 @@ def discounts_import(ctx: click.Context, db: Path | None, file: Path) -> None:
 @db_option
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.pass_context
-def discounts_export(ctx: click.Context, db: Path | None, file: Path | None) -> None:
+def discounts_export(ctx: click.Context, db: DbTarget | None, file: Path | None) -> None:
     """Write every rule as JSON to FILE (or standard output)."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -442,7 +476,7 @@ def discounts_export(ctx: click.Context, db: Path | None, file: Path | None) -> 
 @discounts.command("list")
 @db_option
 @click.pass_context
-def discounts_list(ctx: click.Context, db: Path | None) -> None:
+def discounts_list(ctx: click.Context, db: DbTarget | None) -> None:
     """Print the rules as a table."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -477,7 +511,7 @@ def discounts_list(ctx: click.Context, db: Path | None) -> None:
 @click.pass_context
 def basket(
     ctx: click.Context,
-    db: Path | None,
+    db: DbTarget | None,
     as_json: bool,
     at_text: str | None,
     width: str,
@@ -548,7 +582,9 @@ def operators() -> None:
 @click.option("--name", required=True)
 @click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.pass_context
-def operators_add(ctx: click.Context, db: Path | None, number: str, name: str, role: str) -> None:
+def operators_add(
+    ctx: click.Context, db: DbTarget | None, number: str, name: str, role: str
+) -> None:
     """Add an operator; the PIN is asked for (or read from standard input)."""
     path = _db_path(ctx, db)
     pin = _read_pin("PIN")
@@ -567,7 +603,7 @@ def operators_add(ctx: click.Context, db: Path | None, number: str, name: str, r
 @operators.command("list")
 @db_option
 @click.pass_context
-def operators_list(ctx: click.Context, db: Path | None) -> None:
+def operators_list(ctx: click.Context, db: DbTarget | None) -> None:
     """Print the operators (never their PINs)."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -583,7 +619,7 @@ def operators_list(ctx: click.Context, db: Path | None) -> None:
         click.echo(f"{op.number:>12}  {op.role:<10}  {state:<28}  {op.name}")
 
 
-def _operator_change(ctx: click.Context, db: Path | None, change: str, number: str) -> None:
+def _operator_change(ctx: click.Context, db: DbTarget | None, change: str, number: str) -> None:
     path = _db_path(ctx, db)
     pin = _read_pin("New PIN") if change == "set_pin" else ""
     with _friendly_errors():
@@ -608,7 +644,7 @@ def _operator_change(ctx: click.Context, db: Path | None, change: str, number: s
 @db_option
 @click.option("--number", required=True)
 @click.pass_context
-def operators_deactivate(ctx: click.Context, db: Path | None, number: str) -> None:
+def operators_deactivate(ctx: click.Context, db: DbTarget | None, number: str) -> None:
     """Deactivate an operator; every token they hold stops working at once."""
     _operator_change(ctx, db, "deactivate", number)
     click.echo(f"deactivated {number}")
@@ -618,7 +654,7 @@ def operators_deactivate(ctx: click.Context, db: Path | None, number: str) -> No
 @db_option
 @click.option("--number", required=True)
 @click.pass_context
-def operators_set_pin(ctx: click.Context, db: Path | None, number: str) -> None:
+def operators_set_pin(ctx: click.Context, db: DbTarget | None, number: str) -> None:
     """Set a new PIN (asked for, or the first line of standard input); ends their sessions."""
     _operator_change(ctx, db, "set_pin", number)
     click.echo(f"new PIN set for {number}")
@@ -628,7 +664,7 @@ def operators_set_pin(ctx: click.Context, db: Path | None, number: str) -> None:
 @db_option
 @click.option("--number", required=True)
 @click.pass_context
-def operators_unlock(ctx: click.Context, db: Path | None, number: str) -> None:
+def operators_unlock(ctx: click.Context, db: DbTarget | None, number: str) -> None:
     """Unlock an operator locked out by wrong PINs."""
     _operator_change(ctx, db, "unlock", number)
     click.echo(f"unlocked {number}")
@@ -642,7 +678,7 @@ def keys() -> None:
 @keys.command("rotate")
 @db_option
 @click.pass_context
-def keys_rotate(ctx: click.Context, db: Path | None) -> None:
+def keys_rotate(ctx: click.Context, db: DbTarget | None) -> None:
     """Make a new signing key; the old one verifies only until its tokens expire."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -670,7 +706,7 @@ def keys_rotate(ctx: click.Context, db: Path | None) -> None:
 @db_option
 @click.option("--since", help="Only entries at or after this date/time (ISO 8601, UTC).")
 @click.pass_context
-def audit(ctx: click.Context, db: Path | None, since: str | None) -> None:
+def audit(ctx: click.Context, db: DbTarget | None, since: str | None) -> None:
     """Print the audit log (oldest first)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -693,7 +729,7 @@ def audit(ctx: click.Context, db: Path | None, since: str | None) -> None:
 @audit.command("verify")
 @db_option
 @click.pass_context
-def audit_verify(ctx: click.Context, db: Path | None) -> None:
+def audit_verify(ctx: click.Context, db: DbTarget | None) -> None:
     """Check the audit log's hash chain; names the first entry that was changed or removed."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -715,7 +751,7 @@ def audit_verify(ctx: click.Context, db: Path | None) -> None:
 @click.option("--date", "day_text", help="The day (YYYY-MM-DD, local). Default: today.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def report(ctx: click.Context, db: Path | None, day_text: str | None, as_json: bool) -> None:
+def report(ctx: click.Context, db: DbTarget | None, day_text: str | None, as_json: bool) -> None:
     """The X report of a day: sales, takings, discounts, tender, VAT, operators (closes nothing)."""
     from datetime import date as date_type
     from datetime import time as time_type

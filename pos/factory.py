@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from pos.app import IDLE_LIMIT, PosApp
 from pos.auth.pins import PinHasher
+from pos.config import DbTarget
 from pos.domain.clock import Clock, IdGenerator, SystemClock, UuidIds
 from pos.services.container import build_services
 
 
 def make_app(
-    db_path: Path,
+    db_path: DbTarget,
     *,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
@@ -22,8 +22,8 @@ def make_app(
     idle_limit: float | None = None,
     till_name: str | None = None,
 ) -> PosApp:
-    """Open the database at ``db_path`` and build the till on it (as ``till_name``, if
-    given, instead of the ``till_name`` setting).
+    """Open the database at ``db_path`` (a SQLite file or a server URL) and build the
+    till on it (as ``till_name``, if given, instead of the ``till_name`` setting).
 
     Raises:
         DatabaseOpenError: the database cannot be used (the message says why).

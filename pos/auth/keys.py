@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pos.auth.tokens import LIFETIME, Keyring, TokenKind, WeakKey, new_key
+from pos.config import DbTarget, is_server, server_key_file
 
 KEEP_OLD_KEYS = timedelta(seconds=LIFETIME[TokenKind.REFRESH])
 
@@ -26,8 +27,13 @@ class KeyFileError(Exception):
     """The key file is missing, unreadable, too open or damaged; the message says which."""
 
 
-def key_file_for(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".keys")
+def key_file_for(target: DbTarget) -> Path:
+    """Beside a SQLite file; for a server database, the file every till of the store
+    shares (:func:`pos.config.server_key_file`)."""
+    if is_server(target):
+        return server_key_file(str(target))
+    path = Path(target)
+    return path.with_name(path.name + ".keys")
 
 
 def _new_kid(now: datetime) -> str:
@@ -36,6 +42,7 @@ def _new_kid(now: datetime) -> str:
 
 def _write(path: Path, data: dict[str, object]) -> None:
     """Write atomically with mode 0600 from the start (never briefly world-readable)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a server's: config folder
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -11,8 +11,9 @@ import peewee
 from pos.auth.audit import GENESIS, AuditEntry, canonical, entry_hash
 from pos.auth.service import OperatorRecord
 from pos.db import models as m
-from pos.db.errors import bound, reading, storage_errors, writing
+from pos.db.errors import bound, is_sqlite, reading, storage_errors, writing
 from pos.db.prepared import Prepared, converter, slot
+from pos.db.server import AUDIT_LOCK
 from pos.domain.clock import Clock
 
 
@@ -209,6 +210,7 @@ class AuditRepository:
         self.clock = clock
         self.till = till
         self.key = key
+        self._sqlite = is_sqlite(db)
         # the newest entry's number and hash: every sale appends one (pos.db.prepared)
         log = m.AuditLog
         self._last = Prepared(
@@ -218,6 +220,8 @@ class AuditRepository:
     def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> None:
         """Add an entry; inside a caller's transaction it commits (or not) with it."""
         with writing(self.db):
+            if not self._sqlite:  # SQLite's write lock already orders the appends
+                self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))
             rows = self._last.run()
             prev = rows[0][1] if rows else GENESIS
             seq = (rows[0][0] if rows else 0) + 1
@@ -256,10 +260,11 @@ class AuditRepository:
                 )
 
 
-def _contains(field: peewee.Field, text: str) -> peewee.Node:
-    """``field`` contains ``text`` literally: LIKE with its wildcards escaped."""
+def _contains(field: peewee.Field, text: str, like: str = "LIKE") -> peewee.Node:
+    """``field`` contains ``text`` literally, in any case: LIKE (ILIKE on PostgreSQL,
+    whose LIKE minds case) with its wildcards escaped."""
     escaped = text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return peewee.NodeList((field, peewee.SQL("LIKE"), f"%{escaped}%", peewee.SQL("ESCAPE '!'")))
+    return peewee.NodeList((field, peewee.SQL(like), f"%{escaped}%", peewee.SQL("ESCAPE '!'")))
 
 
 def search_audit(db: peewee.Database, text: str, limit: int = 500) -> list[AuditEntry]:
@@ -269,10 +274,11 @@ def search_audit(db: peewee.Database, text: str, limit: int = 500) -> list[Audit
         query = m.AuditLog.select().order_by(m.AuditLog.seq.desc()).limit(limit)
         needle = text.strip()
         if needle:
+            like = "LIKE" if is_sqlite(db) else "ILIKE"
             query = query.where(
-                _contains(m.AuditLog.event, needle)
-                | _contains(m.AuditLog.operator, needle)
-                | _contains(m.AuditLog.details, needle)
+                _contains(m.AuditLog.event, needle, like)
+                | _contains(m.AuditLog.operator, needle, like)
+                | _contains(m.AuditLog.details, needle, like)
             )
         return [
             AuditEntry(r.seq, r.at, r.till, r.operator, r.event, r.details, r.prev_hash, r.hash)

@@ -20,9 +20,12 @@ from typing import IO, Any
 
 import peewee
 
-from pos.db.errors import DatabaseOpenError, storage_errors
+from pos.config import DbTarget, is_server
+from pos.db import server
+from pos.db.errors import DatabaseOpenError, is_sqlite, storage_errors
 from pos.db.migrations import SCHEMA_VERSION, upgrade
 from pos.db.models import MODELS
+from pos.db.server import ServerTillLock
 
 Database = peewee.Database
 """The database type, for code outside ``pos.db`` that must not import peewee."""
@@ -164,6 +167,8 @@ def check_writable(path: Path) -> None:
 
 
 def schema_version(db: peewee.Database) -> int:
+    if not is_sqlite(db):
+        return server.read_version(db)[1]
     return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
 
 
@@ -175,13 +180,14 @@ def _migrate(db: peewee.Database, from_version: int) -> None:
         db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def open_database(path: Path | str, *, create: bool = False) -> peewee.Database:
+def open_database(path: DbTarget, *, create: bool = False) -> peewee.Database:
     """Open (and if needed migrate) a till database, and bind the models to it.
 
     Args:
-        path: The SQLite file.
+        path: The SQLite file, or a PostgreSQL URL (:mod:`pos.db.server`).
         create: Make the file if it is missing or blank (``pos init`` and the first run
-            of the default database only).
+            of the default database only); on a server, create the tables in a blank
+            database.
 
     Returns:
         The connected database, at :data:`SCHEMA_VERSION`.
@@ -190,6 +196,10 @@ def open_database(path: Path | str, *, create: bool = False) -> peewee.Database:
         DatabaseOpenError: missing (and not ``create``), not ours, damaged, too new,
             or not writable.
     """
+    if is_server(path):
+        return server.open_server(
+            str(path), create=create, schema_version=SCHEMA_VERSION, upgrade=upgrade
+        )
     path = Path(path)
     if path.exists():
         info = probe(path)
@@ -219,7 +229,7 @@ def open_database(path: Path | str, *, create: bool = False) -> peewee.Database:
 class Inspection:
     """What ``pos db check`` found, read without changing the file."""
 
-    path: Path
+    path: DbTarget
     version: int
     integrity: list[str]
     counts: dict[str, int | None]  # None: the table could not be read
@@ -237,12 +247,17 @@ class Inspection:
         return "current"
 
 
-def inspect_database(path: Path) -> Inspection:
-    """Check a database read-only: it is never migrated or written.
+def inspect_database(path: DbTarget) -> Inspection:
+    """Check a database read-only: it is never migrated or written. (On a server, the
+    server keeps its own pages sound: the check is that every table can be read.)
 
     Raises:
         DatabaseOpenError: missing, not a SQLite file, or not a POS database.
     """
+    if is_server(path):
+        version, integrity, counts = server.inspect_server(str(path))
+        return Inspection(path, version, integrity, counts)
+    path = Path(path)
     if not path.exists():
         raise DatabaseOpenError(f"No database at {path}")
     info = probe(path)
@@ -269,6 +284,16 @@ def inspect_database(path: Path) -> Inspection:
     return Inspection(path, info.user_version, integrity, counts)
 
 
+def server_is_blank(url: str) -> bool:
+    """The server database has none of the till's tables yet."""
+    return server.is_blank(url)
+
+
+def drop_server_tables(url: str) -> None:
+    """Remove the till's tables from a server database (``pos init --force``)."""
+    server.drop_everything(url)
+
+
 def remove_database_files(path: Path) -> None:
     """Delete a database file and its WAL companions (``pos init --force``)."""
     for suffix in ("", "-wal", "-shm"):
@@ -278,6 +303,8 @@ def remove_database_files(path: Path) -> None:
 def flush_to_main_file(db: peewee.Database) -> None:
     """Move everything written so far into the main database file (SQLite's WAL
     checkpoint), so a new database is one complete file before it is swapped in."""
+    if not is_sqlite(db):
+        return
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
@@ -290,13 +317,26 @@ def checkpoint(db: peewee.Database) -> None:
     Raises:
         StorageError: it could not be done now (SQLite checkpoints by itself later).
     """
+    if not is_sqlite(db):
+        return  # the server checkpoints by itself
     with storage_errors():
         db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def integrity_check(db: peewee.Database) -> list[str]:
-    """SQLite's own full check: ``["ok"]`` when the file is sound."""
+    """SQLite's own full check: ``["ok"]`` when the file is sound. (A server checks
+    its own storage: ``["ok"]`` once a statement runs.)"""
+    if not is_sqlite(db):
+        db.execute_sql("SELECT 1").fetchone()
+        return ["ok"]
     return [row[0] for row in db.execute_sql("PRAGMA integrity_check").fetchall()]
+
+
+def till_lock(target: DbTarget, till: str) -> TillLock | ServerTillLock:
+    """The lock that keeps one till (by name) running once on ``target``."""
+    if is_server(target):
+        return ServerTillLock(str(target), till)
+    return TillLock(Path(target), till)
 
 
 class TillLock:

@@ -105,6 +105,11 @@ STORAGE_FAILURES: tuple[type[BaseException], ...] = (
 )
 
 
+def is_sqlite(db: peewee.Database) -> bool:
+    """SQLite (the till's own file), rather than a server database."""
+    return isinstance(db, peewee.SqliteDatabase)
+
+
 @contextmanager
 def writing(db: peewee.Database) -> Iterator[None]:
     """One write transaction, with failures raised as :class:`StorageError`.

@@ -201,7 +201,20 @@ def _v4_operators(db: peewee.Database) -> None:
             table_name = "audit_log"
 
     db.create_tables([Operator, RefreshToken, RevokedToken, UsedOverride, AuditLog])
-    if isinstance(db, peewee.SqliteDatabase):
+    if not isinstance(db, peewee.SqliteDatabase):  # PostgreSQL: the same rule in PL/pgSQL
+        db.execute_sql(
+            "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$"
+        )
+        db.execute_sql(
+            "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+        )
+        db.execute_sql(
+            "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+        )
+    else:
         # append-only: the chain of hashes shows tampering, these make it harder
         db.execute_sql(
             "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
@@ -353,6 +366,16 @@ def _v7_refund_pricing(db: peewee.Database) -> None:
         migrator.add_column("sale", "rules", peewee.TextField(null=True)),  # JSON list
         migrator.add_column("sale", "priced_at", peewee.TextField(null=True)),  # local, naive
     )
+    if not isinstance(db, peewee.SqliteDatabase):  # PostgreSQL changes a CHECK in place
+        db.execute_sql('ALTER TABLE "refund_line" DROP CONSTRAINT "refund_line_qty_check"')
+        db.execute_sql(
+            'ALTER TABLE "refund_line" ADD CONSTRAINT "refund_line_qty_check" CHECK (qty >= 0)'
+        )
+        db.execute_sql(
+            'ALTER TABLE "refund_line" ADD CONSTRAINT "refund_line_check" '
+            "CHECK (qty >= 1 OR amount > 0)"
+        )
+        return
 
     class Base(peewee.Model):
         class Meta:
@@ -389,6 +412,9 @@ def _v7_refund_pricing(db: peewee.Database) -> None:
 def _v8_product_names(db: peewee.Database) -> None:
     """An index on product names in any case, for the discount editor's product search
     (a name prefix is a range on it, whatever the size of the catalog)."""
+    if not isinstance(db, peewee.SqliteDatabase):  # PostgreSQL has no NOCASE: lower()
+        db.execute_sql("CREATE INDEX IF NOT EXISTS product_name_nocase ON product (lower(name))")
+        return
     db.execute_sql(
         "CREATE INDEX IF NOT EXISTS product_name_nocase ON product (name COLLATE NOCASE)"
     )

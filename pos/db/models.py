@@ -261,17 +261,19 @@ class RefundLine(BaseModel):
         table_name = "refund_line"
 
 
-def insert_sql(model: type[BaseModel], fields: tuple[str, ...]) -> str:
+def insert_sql(model: type[BaseModel], fields: tuple[str, ...], param: str = "?") -> str:
     """A plain ``INSERT`` of ``fields`` (by field name) into the model's table, with one
-    ``?`` per field: for ``executemany`` on the bulk paths (no per-row query building)."""
+    placeholder (the database's ``param``: ``?`` for SQLite, ``%s`` for PostgreSQL) per
+    field: for ``executemany`` on the bulk paths (no per-row query building)."""
     columns = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in fields)
-    marks = ", ".join("?" * len(fields))
+    marks = ", ".join([param] * len(fields))
     return f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
 
 
-def upsert_sql(model: type[BaseModel], fields: tuple[str, ...], key: str) -> str:
+def upsert_sql(model: type[BaseModel], fields: tuple[str, ...], key: str, param: str = "?") -> str:
     """:func:`insert_sql`, but a row whose ``key`` (a unique column) is already there
-    updates that row's other ``fields`` instead (SQLite's ``ON CONFLICT DO UPDATE``)."""
+    updates that row's other ``fields`` instead (``ON CONFLICT DO UPDATE``, the same on
+    SQLite and PostgreSQL)."""
     column = model._meta.fields
     updates = ", ".join(
         f'"{column[name].column_name}" = excluded."{column[name].column_name}"'
@@ -279,21 +281,23 @@ def upsert_sql(model: type[BaseModel], fields: tuple[str, ...], key: str) -> str
         if name != key
     )
     target = column[key].column_name
-    return f'{insert_sql(model, fields)} ON CONFLICT ("{target}") DO UPDATE SET {updates}'
+    return f'{insert_sql(model, fields, param)} ON CONFLICT ("{target}") DO UPDATE SET {updates}'
 
 
 def insert_row(db: peewee.Database, model: type[BaseModel], row: dict[str, object]) -> int:
     """Insert one row by a plain prepared ``INSERT`` (each value through its field's own
     conversion, as peewee would); returns its id. For the paths where peewee building the
-    query would cost more than SQLite running it (a sale's commit)."""
+    query would cost more than the database running it (a sale's commit)."""
     names = tuple(row)
     fields = [model._meta.fields[name] for name in names]
+    values = tuple(f.db_value(row[n]) for f, n in zip(fields, names, strict=True))
     cursor = db.cursor()
-    cursor.execute(
-        insert_sql(model, names),
-        tuple(f.db_value(row[n]) for f, n in zip(fields, names, strict=True)),
-    )
-    return int(cursor.lastrowid)
+    if isinstance(db, peewee.SqliteDatabase):
+        cursor.execute(insert_sql(model, names), values)
+        return int(cursor.lastrowid)
+    key = model._meta.primary_key.column_name
+    cursor.execute(f'{insert_sql(model, names, db.param)} RETURNING "{key}"', values)
+    return int(cursor.fetchone()[0])
 
 
 MODELS: tuple[type[BaseModel], ...] = (

@@ -49,7 +49,9 @@ class Prepared:
         sql, params = self._compile()
         filled = [p if (name := _slot_name(p)) is None else values[name] for p in params]
         with storage_errors():
-            return list(self.db.execute_sql(sql, filled).fetchall())
+            cursor = self.db.execute_sql(sql, filled)
+            # a statement without rows (DELETE): psycopg refuses to fetch from it
+            return [] if cursor.description is None else list(cursor.fetchall())
 
     def exists(self, **values: Any) -> bool:
         return bool(self.run(**values))

@@ -17,7 +17,7 @@ from itertools import islice
 import peewee
 
 from pos.db import models as m
-from pos.db.errors import bound, reading, storage_errors, writing
+from pos.db.errors import bound, is_sqlite, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, ProductRow, Unit
@@ -32,7 +32,6 @@ WRITE_CHUNK = 5_000
 REBUILD_FROM = 50_000
 """Imports of at least this many rows may rebuild the product table's secondary indexes."""
 _PRODUCT_FIELDS = ("barcode", "name", "price", "tax_rate", "unit")
-_UPSERT_PRODUCT = m.upsert_sql(m.Product, _PRODUCT_FIELDS, "barcode")
 
 
 def _drop_secondary_indexes(cursor: sqlite3.Cursor, table: str) -> list[str]:
@@ -91,17 +90,20 @@ class ProductRepository:
         """Products whose name starts with ``text`` (any case), by name; at most
         ``limit``. A range on the name index (``product_name_nocase``), so it costs the
         same on a catalog of any size."""
-        query = self.search_query(text, limit)
+        query = self.search_query(text, limit, sqlite=is_sqlite(self.db))
         return [] if query is None else [_product(row) for row in query]
 
     @staticmethod
-    def search_query(text: str, limit: int = 8) -> peewee.ModelSelect | None:
-        """The query :meth:`search` runs (None for blank text)."""
+    def search_query(
+        text: str, limit: int = 8, *, sqlite: bool = True
+    ) -> peewee.ModelSelect | None:
+        """The query :meth:`search` runs (None for blank text). On PostgreSQL the index
+        is on ``lower(name)`` (byte order, as the column's), the same range."""
         needle = text.strip().lower()  # NOCASE compares lower-cased ASCII
         if not needle:
             return None
         upper = needle[:-1] + chr(ord(needle[-1]) + 1)
-        name = m.Product.name.collate("NOCASE")
+        name = m.Product.name.collate("NOCASE") if sqlite else peewee.fn.LOWER(m.Product.name)
         return (
             m.Product.select()
             .where((name >= needle) & (name < upper))
@@ -117,7 +119,7 @@ class ProductRepository:
         cursor = self.db.cursor()
         for start in range(0, len(barcodes), BATCH):
             chunk = barcodes[start : start + BATCH]
-            marks = ", ".join("?" * len(chunk))
+            marks = ", ".join([self.db.param] * len(chunk))
             query = f'SELECT "barcode" FROM "product" WHERE "barcode" IN ({marks})'
             found.update(barcode for (barcode,) in cursor.execute(query, chunk))
         return found
@@ -157,12 +159,13 @@ class ProductRepository:
             cursor = self.db.cursor()
             before = cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0]
             rebuild: list[str] = []
+            upsert = m.upsert_sql(m.Product, _PRODUCT_FIELDS, "barcode", self.db.param)
             threshold = REBUILD_FROM if rebuild_from is None else rebuild_from
-            if count >= threshold and 2 * count >= before:
+            if count >= threshold and 2 * count >= before and is_sqlite(self.db):
                 rebuild = _drop_secondary_indexes(cursor, m.Product._meta.table_name)
             for start in range(0, count, WRITE_CHUNK):
                 size = min(WRITE_CHUNK, count - start)
-                cursor.executemany(_UPSERT_PRODUCT, islice(source, size))
+                cursor.executemany(upsert, islice(source, size))
                 if progress is not None:
                     progress(size)
             for sql in rebuild:
@@ -193,7 +196,7 @@ class ProductRepository:
 
         fields = ("barcode", "name", "price", "tax_rate", "unit")
         with writing(self.db):
-            self.db.cursor().executemany(m.insert_sql(m.Product, fields), rows())
+            self.db.cursor().executemany(m.insert_sql(m.Product, fields, self.db.param), rows())
         return count
 
     def iter_all(self) -> Iterator[Product]:

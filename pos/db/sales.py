@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import peewee
 
 from pos.db import models as m
-from pos.db.errors import reading, writing
+from pos.db.errors import is_sqlite, reading, writing
 from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine
 from pos.domain.discounts import Rule, RuleError, parse_rule, rule_to_json
@@ -151,6 +151,10 @@ class SaleRepository:
                     if progress is not None:
                         progress(BULK_SALES)
             self._insert_rows(batch)
+            if count and not is_sqlite(self.db):  # the ids were given: move the sequence on
+                self.db.execute_sql(
+                    "SELECT setval(pg_get_serial_sequence('sale', 'id'), %s)", (sale_id,)
+                )
             if count:
                 m.TillCounter.insert(till=self.till, last_receipt=number).on_conflict(
                     conflict_target=[m.TillCounter.till],
@@ -171,7 +175,7 @@ class SaleRepository:
             names = tuple(rows[0])
             fields = [model._meta.fields[name] for name in names]
             cursor.executemany(
-                m.insert_sql(model, names),
+                m.insert_sql(model, names, self.db.param),
                 [
                     tuple(f.db_value(row[n]) for f, n in zip(fields, names, strict=True))
                     for row in rows

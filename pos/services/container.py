@@ -18,13 +18,21 @@ from pos.auth.keys import (
 from pos.auth.pins import PinHasher
 from pos.auth.service import Authenticator
 from pos.auth.tokens import TokenCodec
+from pos.config import DbTarget, describe, is_server
 from pos.db.auth_repositories import (
     AuditRepository,
     OperatorRepository,
     TokenStateRepository,
     search_audit,
 )
-from pos.db.database import Database, TillLock, check_writable, open_database
+from pos.db.database import (
+    Database,
+    ServerTillLock,
+    TillLock,
+    check_writable,
+    open_database,
+    till_lock,
+)
 from pos.db.days import DayRepository
 from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.repositories import (
@@ -53,7 +61,7 @@ from pos.services.store import StoreSettings
 class Services:
     """The app's collaborators: the screens call these, never the database."""
 
-    db_path: Path
+    db_path: DbTarget
     db: Database
     clock: Clock
     settings: StoreSettings
@@ -70,7 +78,7 @@ class Services:
     days: DayService
     refunds: RefundService
     discount_admin: DiscountAdmin
-    lock: TillLock | None = None
+    lock: TillLock | ServerTillLock | None = None
 
     _keys_seen: tuple[int, float] | None = None
 
@@ -101,7 +109,7 @@ class Services:
 
 
 def build_services(
-    db_path: Path,
+    db_path: DbTarget,
     *,
     clock: Clock,
     ids: IdGenerator,
@@ -118,15 +126,15 @@ def build_services(
     Raises:
         DatabaseOpenError: the database cannot be used (the message says why).
     """
-    if db_path.exists():
-        check_writable(db_path)  # before SQLite makes its -wal/-shm files
+    if not is_server(db_path) and Path(db_path).exists():
+        check_writable(Path(db_path))  # before SQLite makes its -wal/-shm files
     db = open_database(db_path, create=create)
     lock = None
     try:
         settings = StoreSettings.load(SettingsRepository(db))
         if till_name is not None:
             settings = replace(settings, till_name=till_name)
-        lock = TillLock(db_path, settings.till_name)
+        lock = till_lock(db_path, settings.till_name)
         lock.acquire()
         products = ProductRepository(db)
         operator_repo = OperatorRepository(db)
@@ -179,7 +187,7 @@ def build_services(
         if lock is not None:
             lock.release()
         raise DatabaseOpenError(
-            f"{db_path}: the database cannot be read ({exc.detail}); run pos db check"
+            f"{describe(db_path)}: the database cannot be read ({exc.detail}); run pos db check"
         ) from exc
     except KeyFileError as exc:
         db.close()

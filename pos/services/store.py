@@ -11,13 +11,16 @@ from pathlib import Path
 from pos.auth.keys import key_file_for, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.service import OperatorRecord
+from pos.config import DbTarget, describe, is_server
 from pos.db.auth_repositories import OperatorRepository
 from pos.db.database import (
     Database,
+    drop_server_tables,
     flush_to_main_file,
     open_database,
     probe,
     remove_database_files,
+    server_is_blank,
 )
 from pos.db.errors import DatabaseOpenError
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
@@ -159,13 +162,13 @@ def _is_blank(path: Path) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class InitReport:
-    path: Path
+    path: DbTarget
     demo: ImportReport | None
     rules: RulesReport | None = None
 
 
 def init_database(
-    path: Path,
+    path: DbTarget,
     *,
     demo_catalog: Path | None = None,
     demo_discounts: Path | None = None,
@@ -183,6 +186,17 @@ def init_database(
         DatabaseOpenError: the file exists and is not empty (without ``force``), or the
             demo data could not be loaded (the new file is removed again).
     """
+    if is_server(path):
+        return _init_server(
+            str(path),
+            demo_catalog=demo_catalog,
+            demo_discounts=demo_discounts,
+            demo_operators=demo_operators,
+            force=force,
+            hasher=hasher,
+            fill=fill,
+        )
+    path = Path(path)
     if path.exists() and not force and not _is_blank(path):
         raise DatabaseOpenError(
             f"{path} already exists and is not empty; use --force to replace it"
@@ -194,27 +208,8 @@ def init_database(
     building = path.with_name(f".{path.name}.new")
     remove_database_files(building)
     db = open_database(building, create=True)
-    report = None
-    rules = None
     try:
-        if demo_catalog is not None:
-            report = CatalogService(ProductRepository(db)).import_csv(demo_catalog)
-            if not report.ok:
-                raise DatabaseOpenError(
-                    "the demo catalog is invalid: " + "; ".join(map(str, report.errors[:3]))
-                )
-        if demo_discounts is not None:
-            service = DiscountService(DiscountRepository(db), ProductRepository(db))
-            rules = service.import_json(demo_discounts)
-            if not rules.ok:
-                raise DatabaseOpenError("the demo discounts are invalid: " + rules.errors[0])
-        if demo_operators:
-            repo = OperatorRepository(db)
-            pins = hasher or PinHasher()
-            for number, name, role, pin in DEMO_OPERATORS:
-                repo.add(OperatorRecord(number, name, role, True, pins.hash(pin)))
-        if fill is not None:
-            fill(db)
+        report, rules = _fill(db, demo_catalog, demo_discounts, demo_operators, hasher, fill)
         flush_to_main_file(db)
     except BaseException:
         db.close()
@@ -228,3 +223,65 @@ def init_database(
     keys = key_file_for(path)
     rotate(keys, datetime.now(UTC))  # a fresh key: tokens for a replaced database die
     return InitReport(path, report, rules)
+
+
+def _init_server(
+    url: str,
+    *,
+    demo_catalog: Path | None,
+    demo_discounts: Path | None,
+    demo_operators: bool,
+    force: bool,
+    hasher: PinHasher | None,
+    fill: Callable[[Database], None] | None,
+) -> InitReport:
+    """``pos init`` on a server database: the tables are made in place (a server database
+    cannot be swapped in like a file); if filling them fails, they are removed again."""
+    if not server_is_blank(url):
+        if not force:
+            raise DatabaseOpenError(
+                f"{describe(url)} already holds tables; use --force to replace them"
+            )
+        drop_server_tables(url)
+    db = open_database(url, create=True)
+    try:
+        report, rules = _fill(db, demo_catalog, demo_discounts, demo_operators, hasher, fill)
+    except BaseException:
+        db.close()
+        drop_server_tables(url)
+        raise
+    db.close()
+    rotate(key_file_for(url), datetime.now(UTC))  # a fresh key: tokens for the old data die
+    return InitReport(url, report, rules)
+
+
+def _fill(
+    db: Database,
+    demo_catalog: Path | None,
+    demo_discounts: Path | None,
+    demo_operators: bool,
+    hasher: PinHasher | None,
+    fill: Callable[[Database], None] | None,
+) -> tuple[ImportReport | None, RulesReport | None]:
+    """Put the demo data (and ``fill``'s) into a new database."""
+    report = None
+    rules = None
+    if demo_catalog is not None:
+        report = CatalogService(ProductRepository(db)).import_csv(demo_catalog)
+        if not report.ok:
+            raise DatabaseOpenError(
+                "the demo catalog is invalid: " + "; ".join(map(str, report.errors[:3]))
+            )
+    if demo_discounts is not None:
+        service = DiscountService(DiscountRepository(db), ProductRepository(db))
+        rules = service.import_json(demo_discounts)
+        if not rules.ok:
+            raise DatabaseOpenError("the demo discounts are invalid: " + rules.errors[0])
+    if demo_operators:
+        repo = OperatorRepository(db)
+        pins = hasher or PinHasher()
+        for number, name, role, pin in DEMO_OPERATORS:
+            repo.add(OperatorRecord(number, name, role, True, pins.hash(pin)))
+    if fill is not None:
+        fill(db)
+    return report, rules
