@@ -73,5 +73,7 @@ def server_key_file(url: str) -> Path:
     parts = urlsplit(url)
     name = f"{parts.username or ''}@{parts.hostname or 'local'}-{parts.port or 5432}"
     name += f"-{parts.path.lstrip('/') or 'postgres'}"
+    if parts.query:  # e.g. options=-csearch_path=...: another schema is another store
+        name += f"-{parts.query}"
     safe = re.sub(r"[^A-Za-z0-9_.@-]+", "_", name)
     return user_config_path(APP_NAME, appauthor=False) / "keys" / f"{safe}.keys"

@@ -1,11 +1,22 @@
-"""Shared fixtures: a fresh demo database per test, a fixed clock and fixed ids."""
+"""Shared fixtures: a fresh demo database per test, a fixed clock and fixed ids.
+
+Tests marked ``backends`` (a module's ``pytestmark``, or one test) run twice: on a
+SQLite file and on PostgreSQL. The PostgreSQL run needs a server: ``POS_TEST_PG_URL``
+(``.ci/run`` starts a throwaway one; the README says how to by hand). Without it those
+runs are skipped, saying so. Each PostgreSQL test gets a schema of its own in that
+database, dropped afterwards. ``sqlite_only`` on a test of such a module keeps it to
+SQLite (it is about the file itself: damaged, read-only, locked).
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from textual.widgets import Input
@@ -24,7 +35,9 @@ def _no_outside_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("POS_DB", raising=False)
     monkeypatch.delenv("POS_TILL", raising=False)
     monkeypatch.delenv("TEXTUAL_THEME", raising=False)
+    monkeypatch.delenv("POS_KEYS", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))  # server key files
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TZ", "UTC")  # times on screen are local: make local UTC
     time.tzset()
@@ -46,26 +59,94 @@ MANAGER = ("9001", "7391")
 CASHIER = ("1001", "2580")
 
 
+PG_ENV = "POS_TEST_PG_URL"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backends: run on SQLite and on PostgreSQL")
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file; not on a server")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marked = metafunc.definition.get_closest_marker("backends") is not None
+    only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    if marked and not only and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def empty_db(tmp_path: Path) -> Path:
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database the test's databases are made on (SQLite unless the test is
+    marked ``backends``, which runs it on each)."""
+    return getattr(request, "param", "sqlite")
+
+
+def _with_schema(url: str, schema: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "options"]
+    query.append(("options", f"-csearch_path={schema}"))
+    return parts._replace(query=urlencode(query)).geturl()
+
+
+@pytest.fixture
+def pg_server() -> Iterator[Callable[[], str]]:
+    """Makes URLs of new, empty PostgreSQL schemas (each a blank "database" for the
+    till), dropped after the test; skips the test when no server is configured."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"no PostgreSQL server: set {PG_ENV} (see the README, Tests on PostgreSQL)")
+    import psycopg
+
+    made: list[str] = []
+
+    def new_schema() -> str:
+        schema = f"t_{secrets.token_hex(6)}"
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        made.append(schema)
+        return _with_schema(base, schema)
+
+    yield new_schema
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '10s'")
+        for schema in made:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def new_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str], Path]:
+    """Where to make a new database called ``name``: a SQLite file in the test's folder,
+    or (on PostgreSQL) the URL of a new, empty schema. Typed as a Path for the tests'
+    sake; on PostgreSQL it is the URL text, which every ``--db`` and ``open_database``
+    take."""
+
+    if backend == "sqlite":
+        return lambda name: tmp_path / f"{name}.sqlite"
+    server = request.getfixturevalue("pg_server")
+    return lambda name: server()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def empty_db(new_db: Callable[[str], Path]) -> Path:
     """A new database with the current schema and nothing in it."""
-    path = tmp_path / "empty.sqlite"
+    path = new_db("empty")
     init_database(path)
     return path
 
 
 @pytest.fixture
-def demo_db(tmp_path: Path) -> Path:
+def demo_db(new_db: Callable[[str], Path]) -> Path:
     """A new database with the demo catalog and the demo operators."""
-    path = tmp_path / "demo.sqlite"
+    path = new_db("demo")
     init_database(path, demo_catalog=DEMO_CATALOG, demo_operators=True, hasher=FAST_HASHER)
     return path
 
 
 @pytest.fixture
-def shop_db(tmp_path: Path) -> Path:
+def shop_db(new_db: Callable[[str], Path]) -> Path:
     """The full demo shop: the catalog, the demo discount rules and operators."""
-    path = tmp_path / "shop.sqlite"
+    path = new_db("shop")
     init_database(
         path,
         demo_catalog=DEMO_CATALOG,

@@ -14,6 +14,7 @@ import fcntl
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -284,14 +285,13 @@ def inspect_database(path: DbTarget) -> Inspection:
     return Inspection(path, info.user_version, integrity, counts)
 
 
-def server_is_blank(url: str) -> bool:
-    """The server database has none of the till's tables yet."""
-    return server.is_blank(url)
-
-
-def drop_server_tables(url: str) -> None:
-    """Remove the till's tables from a server database (``pos init --force``)."""
-    server.drop_everything(url)
+def init_server(
+    url: str, *, force: bool, fill: Callable[[peewee.Database], None]
+) -> peewee.Database:
+    """``pos init`` on a server database, all in one transaction (:func:`server.init_server`)."""
+    return server.init_server(
+        url, force=force, schema_version=SCHEMA_VERSION, upgrade=upgrade, fill=fill
+    )
 
 
 def remove_database_files(path: Path) -> None:

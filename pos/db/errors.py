@@ -22,8 +22,8 @@ class StorageError(Exception):
     """A change could not be saved; nothing of it was written.
 
     Attributes:
-        kind: ``full``, ``io``, ``locked``, ``readonly``, ``damaged``, ``constraint`` or
-            ``other``.
+        kind: ``full``, ``io``, ``locked``, ``readonly``, ``damaged``, ``constraint``,
+            ``offline`` (a database server that cannot be reached) or ``other``.
         detail: The database's own words for the root cause.
     """
 
@@ -42,6 +42,7 @@ class StorageError(Exception):
             "readonly": "the database is read-only",
             "damaged": "the database file is damaged",
             "constraint": "the change broke a data rule",
+            "offline": "the database server cannot be reached",
         }.get(self.kind, "the database refused the change")
 
     @property
@@ -54,6 +55,7 @@ class StorageError(Exception):
             "readonly": "make the database file and its folder writable, then try again",
             "damaged": "run pos db check and restore the database from a backup",
             "constraint": "check what was entered",
+            "offline": "check the network and the server, then try again (nothing was lost)",
         }.get(self.kind, "try again; if it repeats, run pos db check")
 
 
@@ -72,6 +74,39 @@ def root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
+_SQLSTATE_KINDS = (  # PostgreSQL's error classes (SQLSTATE), most specific first
+    ("53100", "full"),  # disk_full
+    ("25006", "readonly"),  # read_only_sql_transaction
+    ("40", "locked"),  # serialization failure, deadlock: another till's transaction
+    ("55P03", "locked"),  # lock_not_available (lock_timeout)
+    ("57014", "locked"),  # query_canceled (statement_timeout)
+    ("57P", "offline"),  # the server is shutting down or restarting
+    ("08", "offline"),  # connection exceptions
+    ("23", "constraint"),  # integrity constraint violations
+    ("22", "constraint"),  # data exceptions: a value of the wrong type or out of range
+    ("XX001", "damaged"),  # data_corrupted
+    ("XX002", "damaged"),  # index_corrupted
+    ("58", "io"),  # system errors (I/O)
+)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The PostgreSQL error code behind a failure (peewee keeps the driver's error as
+    its first argument), or None."""
+    for candidate in (exc, *exc.args[:1], exc.__cause__, exc.__context__):
+        state = getattr(candidate, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return None
+
+
+def _from_driver(exc: BaseException) -> bool:
+    """An error of the PostgreSQL driver itself (raised where peewee does not wrap it:
+    a raw cursor on the bulk paths). Known by its module, so SQLite's till never has
+    to import the driver."""
+    return type(exc).__module__.partition(".")[0] == "psycopg"
+
+
 def classify(exc: BaseException) -> StorageError:
     """Turn any database-layer failure into a :class:`StorageError`."""
     cause = root_cause(exc)
@@ -79,6 +114,13 @@ def classify(exc: BaseException) -> StorageError:
         return cause
     text = str(cause)
     low = text.lower()
+    state = _sqlstate(cause)
+    if state is not None or _from_driver(cause):
+        kind = next((k for prefix, k in _SQLSTATE_KINDS if (state or "").startswith(prefix)), "")
+        if not kind:
+            closed = "connection" in low and ("closed" in low or "lost" in low)
+            kind = "offline" if closed else "other"
+        return StorageError(kind, text.strip() or type(cause).__name__)
     if "malformed" in low or "not a database" in low or "corrupt" in low:
         kind = "damaged"
     elif "full" in low:
@@ -148,6 +190,10 @@ def storage_errors() -> Iterator[None]:
     try:
         yield
     except STORAGE_FAILURES as exc:
+        raise classify(exc) from exc
+    except Exception as exc:
+        if not _from_driver(exc):
+            raise
         raise classify(exc) from exc
 
 

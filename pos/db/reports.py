@@ -20,7 +20,9 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
         # One pass over the till's sales in the range (the sale_report index covers it),
         # grouped by hour and operator: the day's totals, the takings by hour and the
         # figures per operator are sums over those few groups.
-        hour = peewee.fn.SUBSTR(m.Sale.at, 12, 2)  # characters 12-13 of the UTC text
+        # characters 12-13 of the UTC text; the positions are literals so that the grouped
+        # expression and the selected one are the same to PostgreSQL (not two parameters)
+        hour = peewee.fn.SUBSTR(m.Sale.at, peewee.SQL("12"), peewee.SQL("2"))
         groups = list(
             m.Sale.select(
                 hour,

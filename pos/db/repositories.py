@@ -8,7 +8,6 @@ is kept.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -34,9 +33,20 @@ REBUILD_FROM = 50_000
 _PRODUCT_FIELDS = ("barcode", "name", "price", "tax_rate", "unit")
 
 
-def _drop_secondary_indexes(cursor: sqlite3.Cursor, table: str) -> list[str]:
-    """Drop ``table``'s indexes that are neither unique nor made by SQLite itself;
+def _drop_secondary_indexes(db: peewee.Database, table: str) -> list[str]:
+    """Drop ``table``'s indexes that are neither unique nor made by the database itself;
     returns the statements that create them again."""
+    cursor = db.cursor()
+    if not is_sqlite(db):  # PostgreSQL: its catalog has each index's definition
+        found = cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+            "JOIN pg_class c ON c.oid = x.indexrelid "
+            "WHERE x.indrelid = to_regclass(%s) AND NOT x.indisunique AND NOT x.indisprimary",
+            (f'"{table}"',),
+        ).fetchall()
+        for name, _ in found:
+            cursor.execute(f'DROP INDEX "{name}"')
+        return [sql for _, sql in found]
     names = [
         name
         for _, name, unique, origin, _ in cursor.execute(f'PRAGMA index_list("{table}")')
@@ -161,8 +171,8 @@ class ProductRepository:
             rebuild: list[str] = []
             upsert = m.upsert_sql(m.Product, _PRODUCT_FIELDS, "barcode", self.db.param)
             threshold = REBUILD_FROM if rebuild_from is None else rebuild_from
-            if count >= threshold and 2 * count >= before and is_sqlite(self.db):
-                rebuild = _drop_secondary_indexes(cursor, m.Product._meta.table_name)
+            if count >= threshold and 2 * count >= before:
+                rebuild = _drop_secondary_indexes(self.db, m.Product._meta.table_name)
             for start in range(0, count, WRITE_CHUNK):
                 size = min(WRITE_CHUNK, count - start)
                 cursor.executemany(upsert, islice(source, size))

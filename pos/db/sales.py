@@ -495,7 +495,7 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
             .switch(m.Refund)
             .join(m.RefundLine, peewee.JOIN.LEFT_OUTER)
             .where(m.Refund.till == till)
-            .group_by(m.Refund.id)
+            .group_by(m.Refund.id, original.receipt_no)  # PostgreSQL wants the joined column
             .order_by(m.Refund.receipt_no.desc())
             .limit(limit)
         )

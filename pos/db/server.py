@@ -154,18 +154,11 @@ def open_server(url: str, *, create: bool, schema_version: int, upgrade: Any) ->
                     f"this version knows up to {schema_version}). Upgrade the till; the "
                     "database was not changed."
                 )
-            if version < schema_version:
+            if blank:
+                _create_schema(db, schema_version, upgrade)
+            elif version < schema_version:
                 upgrade(db, version)
-                if blank:
-                    db.execute_sql(
-                        "CREATE TABLE pos_schema (application TEXT NOT NULL, "
-                        "version BIGINT NOT NULL)"
-                    )
-                    db.execute_sql(
-                        "INSERT INTO pos_schema VALUES (%s, %s)", (APPLICATION, schema_version)
-                    )
-                else:
-                    db.execute_sql("UPDATE pos_schema SET version = %s", (schema_version,))
+                db.execute_sql("UPDATE pos_schema SET version = %s", (schema_version,))
     except DatabaseOpenError:
         db.close()
         raise
@@ -178,31 +171,56 @@ def open_server(url: str, *, create: bool, schema_version: int, upgrade: Any) ->
     return db
 
 
-def drop_everything(url: str) -> None:
-    """Remove the till's tables from the server database (``pos init --force``)."""
+def _create_schema(db: peewee.Database, schema_version: int, upgrade: Any) -> None:
+    upgrade(db, 0)
+    db.execute_sql("CREATE TABLE pos_schema (application TEXT NOT NULL, version BIGINT NOT NULL)")
+    db.execute_sql("INSERT INTO pos_schema VALUES (%s, %s)", (APPLICATION, schema_version))
+
+
+def _drop_ours(db: peewee.Database) -> None:
+    tables = _tables(db)
+    ours = [m._meta.table_name for m in MODELS] + ["pos_schema"]
+    present = [name for name in ours if name in tables]
+    if present:
+        db.execute_sql("DROP TABLE " + ", ".join(f'"{name}"' for name in present) + " CASCADE")
+    db.execute_sql("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE")
+
+
+def init_server(
+    url: str, *, force: bool, schema_version: int, upgrade: Any, fill: Any
+) -> peewee.Database:
+    """``pos init`` on a server: in one transaction, remove the till's old tables (with
+    ``force``), make the new ones and ``fill`` them. PostgreSQL's DDL is transactional,
+    so a failure anywhere (bad demo data, a lost connection) leaves what was there
+    before, old data included. Returns the database, still connected.
+
+    Raises:
+        DatabaseOpenError: tables are there (without ``force``), or tables that are not
+            the till's would remain.
+    """
+    label = describe(url)
     db = _connect(url)
     try:
         with db.atomic():
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            tables = _tables(db)
-            ours = [m._meta.table_name for m in MODELS] + ["pos_schema"]
-            present = [name for name in ours if name in tables]
-            if present:
-                db.execute_sql(
-                    "DROP TABLE " + ", ".join(f'"{name}"' for name in present) + " CASCADE"
-                )
-            db.execute_sql("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE")
-    finally:
+            blank, _ = read_version(db)
+            if not blank:
+                if not force:
+                    raise DatabaseOpenError(
+                        f"{label} already holds tables; use --force to replace them"
+                    )
+                _drop_ours(db)
+                if _tables(db):
+                    raise DatabaseOpenError(
+                        f"{label} holds tables that are not the till's; use an empty "
+                        "database (or schema) for the till. Nothing was changed."
+                    )
+            _create_schema(db, schema_version, upgrade)
+            fill(db)
+    except BaseException:
         db.close()
-
-
-def is_blank(url: str) -> bool:
-    """The server database has no tables yet (``pos init`` may create them)."""
-    db = _connect(url)
-    try:
-        return read_version(db)[0]
-    finally:
-        db.close()
+        raise
+    return db
 
 
 def inspect_server(url: str) -> tuple[int, list[str], dict[str, int | None]]:

@@ -11,16 +11,15 @@ from pathlib import Path
 from pos.auth.keys import key_file_for, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.service import OperatorRecord
-from pos.config import DbTarget, describe, is_server
+from pos.config import DbTarget, is_server
 from pos.db.auth_repositories import OperatorRepository
 from pos.db.database import (
     Database,
-    drop_server_tables,
     flush_to_main_file,
+    init_server,
     open_database,
     probe,
     remove_database_files,
-    server_is_blank,
 )
 from pos.db.errors import DatabaseOpenError
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
@@ -236,22 +235,16 @@ def _init_server(
     fill: Callable[[Database], None] | None,
 ) -> InitReport:
     """``pos init`` on a server database: the tables are made in place (a server database
-    cannot be swapped in like a file); if filling them fails, they are removed again."""
-    if not server_is_blank(url):
-        if not force:
-            raise DatabaseOpenError(
-                f"{describe(url)} already holds tables; use --force to replace them"
-            )
-        drop_server_tables(url)
-    db = open_database(url, create=True)
-    try:
-        report, rules = _fill(db, demo_catalog, demo_discounts, demo_operators, hasher, fill)
-    except BaseException:
-        db.close()
-        drop_server_tables(url)
-        raise
-    db.close()
+    cannot be swapped in like a file), in one transaction with their demo data, so a
+    failure leaves what was there before."""
+    filled: list[tuple[ImportReport | None, RulesReport | None]] = []
+
+    def fill_in(db: Database) -> None:
+        filled.append(_fill(db, demo_catalog, demo_discounts, demo_operators, hasher, fill))
+
+    init_server(url, force=force, fill=fill_in).close()
     rotate(key_file_for(url), datetime.now(UTC))  # a fresh key: tokens for the old data die
+    report, rules = filled[0]
     return InitReport(url, report, rules)
 
 

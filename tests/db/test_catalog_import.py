@@ -12,6 +12,9 @@ from pos.db.repositories import ProductRepository
 from pos.domain.catalog import Unit
 from pos.paths import DEMO_CATALOG
 from pos.services.catalog import CatalogService
+from tests.dbtools import indexes
+
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
 HEADER = "barcode,name,price,tax_rate,unit\n"
 
@@ -192,8 +195,7 @@ def test_a_bad_file_leaves_the_existing_catalog_as_it_was(
 
 
 def _indexes(service: CatalogService) -> dict[str, str]:
-    query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'product'"
-    return dict(service._products.db.execute_sql(query).fetchall())
+    return indexes(service._products.db, "product")
 
 
 def _catalog_csv(codes: list[str], name: str = "Item") -> str:
@@ -222,6 +224,7 @@ def test_a_large_import_rebuilds_the_name_index_and_a_dry_run_counts_updates(
     ]
 
 
+@pytest.mark.sqlite_only  # a full disk made by SQLite's page limit
 def test_a_large_import_that_fails_to_write_leaves_the_catalog_and_indexes(
     service: CatalogService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import peewee
 import pytest
@@ -12,7 +14,11 @@ from pos.db.database import APPLICATION_ID, integrity_check, open_database, sche
 from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.models import MODELS
 from pos.db.repositories import ProductRepository
+from pos.db.server import server_database
 from pos.domain.catalog import Product
+from pos.services.store import init_database
+
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
 
 def _digest(path: Path) -> str:
@@ -26,6 +32,7 @@ def test_missing_file_is_never_created(tmp_path: Path) -> None:
     assert not path.exists()
 
 
+@pytest.mark.sqlite_only  # SQLite's pragmas; the server's settings below
 def test_every_connection_is_set_up_safely(empty_db: Path) -> None:
     db = open_database(empty_db)
     try:
@@ -68,6 +75,7 @@ def test_foreign_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
     assert not Path(f"{path}-wal").exists()
 
 
+@pytest.mark.sqlite_only  # the file's user_version; the server's below
 def test_newer_schema_is_refused_and_untouched(empty_db: Path) -> None:
     con = sqlite3.connect(empty_db)
     con.execute(f"PRAGMA user_version = {migrations.SCHEMA_VERSION + 7}")
@@ -79,6 +87,7 @@ def test_newer_schema_is_refused_and_untouched(empty_db: Path) -> None:
     assert _digest(empty_db) == before
 
 
+@pytest.mark.sqlite_only  # a damaged file
 def test_truncated_database_is_refused(demo_db: Path) -> None:
     data = demo_db.read_bytes()
     demo_db.write_bytes(data[:100] + b"\x00" * 50)
@@ -207,6 +216,7 @@ def test_failed_migration_leaves_the_old_version(
     con.close()
 
 
+@pytest.mark.sqlite_only  # PRAGMA table_info; the server's below
 def test_models_match_the_migrated_schema(empty_db: Path) -> None:
     db = open_database(empty_db)
     try:
@@ -218,18 +228,20 @@ def test_models_match_the_migrated_schema(empty_db: Path) -> None:
         db.close()
 
 
-def test_database_refuses_bad_money(empty_db: Path) -> None:
+def test_database_refuses_bad_money(empty_db: Path, backend: str) -> None:
     db = open_database(empty_db)
     try:
         bad_rows = [
             "('4006381333931', 'Pen', -1, 0, 'each')",
             "('4006381333931', 'Pen', 'abc', 0, 'each')",
-            "('4006381333931', 'Pen', 1.5, 0, 'each')",
             "('4006381333931', 'Pen', 100, 0, 'litre')",
             "('4006381333931', '', 100, 0, 'each')",
         ]
+        if backend == "sqlite":  # STRICT; PostgreSQL rounds 1.5 into a BIGINT column (the
+            bad_rows.append("('4006381333931', 'Pen', 1.5, 0, 'each')")  # till sends ints)
         for values in bad_rows:
-            with pytest.raises(peewee.IntegrityError):
+            # SQLite says IntegrityError for all; PostgreSQL DataError for 'abc'
+            with pytest.raises((peewee.IntegrityError, peewee.DataError)), db.atomic():
                 db.execute_sql(
                     f"INSERT INTO product (barcode, name, price, tax_rate, unit) VALUES {values}"
                 )
@@ -237,6 +249,7 @@ def test_database_refuses_bad_money(empty_db: Path) -> None:
         db.close()
 
 
+@pytest.mark.sqlite_only  # a full disk made by SQLite's page limit
 def test_disk_full_reports_the_real_cause(empty_db: Path) -> None:
     db = open_database(empty_db)
     try:
@@ -256,6 +269,7 @@ def test_disk_full_reports_the_real_cause(empty_db: Path) -> None:
         db.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's query plans
 def test_the_report_reads_covering_indexes_only(empty_db: Path) -> None:
     """The X/Z report's aggregates read index ranges, never the wide sale rows (which hold
     the receipt text): a year of sales reports in well under a second."""
@@ -277,5 +291,191 @@ def test_the_report_reads_covering_indexes_only(empty_db: Path) -> None:
             plan = " / ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + query))
             assert "SCAN" not in plan, plan
             assert plan.count("COVERING INDEX") == plan.count("SEARCH"), plan
+    finally:
+        db.close()
+
+
+def test_server_connections_are_set_up_safely(pg_server: Callable[[], str]) -> None:
+    """Durable commits (refused otherwise), UTC, a lock timeout, 64-bit integers and text
+    in byte order; the schema version is kept in pos_schema."""
+    url = pg_server()
+    db = open_database(url, create=True)
+    try:
+        show = {
+            name: db.execute_sql(f"SHOW {name}").fetchone()[0]
+            for name in ("synchronous_commit", "fsync", "TimeZone", "lock_timeout")
+        }
+        assert show == {
+            "synchronous_commit": "on",
+            "fsync": "on",
+            "TimeZone": "UTC",
+            "lock_timeout": "5s",
+        }
+        assert schema_version(db) == migrations.SCHEMA_VERSION
+        types = dict(
+            db.execute_sql(
+                "SELECT column_name, data_type || coalesce(' ' || collation_name, '') "
+                "FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'sale'"
+            ).fetchall()
+        )
+        assert types["total"] == "bigint"
+        assert types["id"] == "bigint"
+        assert types["at"] == "text C"
+    finally:
+        db.close()
+
+
+def test_a_server_without_durable_commits_is_refused(pg_server: Callable[[], str]) -> None:
+    url = pg_server()
+    open_database(url, create=True).close()
+    parts = urlsplit(url)
+    options = dict(parse_qsl(parts.query))["options"] + " -csynchronous_commit=off"
+    off = parts._replace(query=urlencode({"options": options})).geturl()
+    with pytest.raises(DatabaseOpenError, match="synchronous_commit=off"):
+        open_database(off)
+
+
+def test_a_newer_server_schema_is_refused_and_untouched(pg_server: Callable[[], str]) -> None:
+    url = pg_server()
+    db = open_database(url, create=True)
+    db.execute_sql("UPDATE pos_schema SET version = %s", (migrations.SCHEMA_VERSION + 1,))
+    db.close()
+    with pytest.raises(DatabaseOpenError, match="newer version of the till"):
+        open_database(url)
+    db = server_database(url)
+    try:
+        assert db.execute_sql("SELECT version FROM pos_schema").fetchone()[0] == (
+            migrations.SCHEMA_VERSION + 1
+        )
+    finally:
+        db.close()
+
+
+def test_server_tables_that_are_not_ours_are_refused(pg_server: Callable[[], str]) -> None:
+    url = pg_server()
+    db = server_database(url)
+    db.execute_sql("CREATE TABLE orders (id int)")
+    db.close()
+    with pytest.raises(DatabaseOpenError, match="not a POS database"):
+        open_database(url)
+    with pytest.raises(DatabaseOpenError, match="already holds tables"):
+        init_database(url)
+    with pytest.raises(DatabaseOpenError, match="empty"):
+        open_database(pg_server())  # a blank one needs pos init
+
+
+def test_server_models_match_the_migrated_schema(pg_server: Callable[[], str]) -> None:
+    db = open_database(pg_server(), create=True)
+    try:
+        for model in MODELS:
+            table = model._meta.table_name
+            actual = {
+                name
+                for (name,) in db.execute_sql(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = %s",
+                    (table,),
+                )
+            }
+            assert actual == set(model._meta.columns), table
+    finally:
+        db.close()
+
+
+def test_the_audit_log_is_append_only_on_the_server(pg_server: Callable[[], str]) -> None:
+    db = open_database(pg_server(), create=True)
+    try:
+        db.execute_sql(
+            "INSERT INTO audit_log (seq, at, till, event, details, prev_hash, hash) "
+            "VALUES (1, 'now', 'Till 1', 'x', '{}', '', '')"
+        )
+        for statement in (
+            "UPDATE audit_log SET event = 'y'",
+            "DELETE FROM audit_log",
+            "TRUNCATE audit_log",
+        ):
+            with pytest.raises(peewee.DatabaseError, match="append-only"), db.atomic():
+                db.execute_sql(statement)
+        assert db.execute_sql("SELECT count(*) FROM audit_log").fetchone()[0] == 1
+    finally:
+        db.close()
+
+
+def _server_at(url: str, version: int) -> None:
+    """A server database exactly as that version of the till left it."""
+    db = server_database(url)
+    db.connect()
+    with db.atomic():
+        for step in migrations.MIGRATIONS[:version]:
+            step(db)
+        db.execute_sql("CREATE TABLE pos_schema (application TEXT NOT NULL, version BIGINT)")
+        db.execute_sql("INSERT INTO pos_schema VALUES ('pos-till', %s)", (version,))
+    db.close()
+
+
+def test_a_server_database_of_version_6_is_upgraded_with_its_sales(
+    pg_server: Callable[[], str],
+) -> None:
+    url = pg_server()
+    _server_at(url, 6)
+    db = server_database(url)
+    db.execute_sql(
+        "INSERT INTO sale (uuid, till, receipt_no, at, operator, subtotal, discount_total, total,"
+        " tax_inclusive, receipt_text) VALUES ('s-1', 'Till 1', 1, '2026-01-01T10:00:00+00:00',"
+        " '9001', 150, 20, 130, 1, 'receipt')"
+    )
+    sale_id = db.execute_sql("SELECT id FROM sale").fetchone()[0]
+    db.execute_sql(
+        "INSERT INTO refund (uuid, sale_id, till, receipt_no, at, method, total, receipt_text)"
+        " VALUES ('r-1', %s, 'Till 1', 2, '2026-01-01T11:00:00+00:00', 'cash', 43, 'refund')",
+        (sale_id,),
+    )
+    refund_id = db.execute_sql("SELECT id FROM refund").fetchone()[0]
+    db.execute_sql(
+        "INSERT INTO refund_line (refund_id, line_no, qty, amount) VALUES (%s, 1, 1, 43)",
+        (refund_id,),
+    )
+    db.close()
+
+    db = open_database(url)
+    try:
+        assert schema_version(db) == migrations.SCHEMA_VERSION
+        assert db.execute_sql("SELECT rules, priced_at FROM sale").fetchall() == [(None, None)]
+        line = "INSERT INTO refund_line (refund_id, line_no, qty, amount) VALUES (%s, 1, %s, %s)"
+        db.execute_sql(line, (refund_id, 0, 5))  # money only: allowed from version 7 on
+        with pytest.raises(peewee.IntegrityError), db.atomic():  # but never nothing at all
+            db.execute_sql(line, (refund_id, 0, 0))
+        with pytest.raises(peewee.IntegrityError), db.atomic():  # and still a refund's
+            db.execute_sql(line, (refund_id + 100, 1, 5))
+        assert db.execute_sql("SELECT count(*) FROM refund_line").fetchone()[0] == 2
+    finally:
+        db.close()
+
+
+def test_a_failed_server_migration_leaves_the_old_version(
+    pg_server: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = pg_server()
+    _server_at(url, 1)
+
+    def broken(db: peewee.Database) -> None:
+        db.execute_sql("ALTER TABLE cart ADD COLUMN half_done TEXT")
+        raise RuntimeError("power cut in the middle of a migration")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (migrations.MIGRATIONS[0], broken))
+    with pytest.raises(RuntimeError):
+        open_database(url)
+    db = server_database(url)
+    try:
+        assert db.execute_sql("SELECT version FROM pos_schema").fetchone()[0] == 1
+        columns = {
+            name
+            for (name,) in db.execute_sql(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'cart'"
+            )
+        }
+        assert "half_done" not in columns
     finally:
         db.close()

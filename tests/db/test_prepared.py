@@ -15,6 +15,8 @@ from pos.db.database import open_database
 from pos.db.errors import StorageError
 from pos.db.prepared import Prepared, converter, slot
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 
 def test_slots_are_filled_at_each_run_and_fixed_values_kept(empty_db: Path) -> None:
     db = open_database(empty_db)

@@ -10,13 +10,17 @@ import pytest
 from click.testing import CliRunner
 
 from pos.cli import cli
-from pos.db.database import TillLock
+from pos.db.database import open_database, till_lock
 from pos.db.errors import DatabaseOpenError
+from pos.db.models import MODELS
+from pos.db.repositories import ProductRepository
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.paths import DEMO_CATALOG
 from pos.services.container import build_services
 from pos.services.store import init_database
 from tests.db.test_database import _make_v1
+
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
 
 def _digest(path: Path) -> str:
@@ -37,6 +41,7 @@ def _damage_product_index(path: Path) -> None:
         f.write(b"\xff" * page_size)
 
 
+@pytest.mark.sqlite_only  # a damaged file
 def test_db_check_reports_damage_without_a_traceback(demo_db: Path) -> None:
     _damage_product_index(demo_db)
     before = _digest(demo_db)
@@ -57,6 +62,7 @@ def test_db_check_does_not_upgrade_an_old_database(tmp_path: Path) -> None:
     assert _digest(path) == before
 
 
+@pytest.mark.sqlite_only  # a damaged file
 def test_a_damaged_catalog_gives_a_message_not_a_crash(demo_db: Path, clock: FixedClock) -> None:
     services = build_services(demo_db, clock=clock, ids=SequentialIds())
     try:
@@ -77,23 +83,50 @@ def test_init_on_a_blank_sqlite_file(tmp_path: Path) -> None:
     init_database(path)  # no --force needed: nothing is in it
 
 
+def _contents(target: Path) -> object:
+    """The file's bytes (SQLite), or every row of the till's tables (a server)."""
+    if isinstance(target, Path):
+        return _digest(target)
+    db = open_database(target)
+    try:
+        return {
+            model._meta.table_name: db.execute_sql(
+                f'SELECT * FROM "{model._meta.table_name}" ORDER BY 1'
+            ).fetchall()
+            for model in MODELS
+        }
+    finally:
+        db.close()
+
+
+def _products(target: Path) -> int:
+    db = open_database(target)
+    try:
+        return ProductRepository(db).count()
+    finally:
+        db.close()
+
+
 def test_force_keeps_the_old_database_when_building_the_new_one_fails(
     demo_db: Path, tmp_path: Path
 ) -> None:
-    before = _digest(demo_db)
+    before = _contents(demo_db)
     bad_catalog = tmp_path / "bad.csv"
     bad_catalog.write_text("barcode,name,price\n123,x,1\n")
     with pytest.raises(DatabaseOpenError, match="demo catalog is invalid"):
         init_database(demo_db, demo_catalog=bad_catalog, force=True)
-    assert _digest(demo_db) == before
+    assert _contents(demo_db) == before
+    assert _products(demo_db) == 56
     assert not list(tmp_path.glob(".*.new*"))
 
 
 def test_force_replaces(demo_db: Path) -> None:
+    with pytest.raises(DatabaseOpenError, match="already"):
+        init_database(demo_db)
     init_database(demo_db, force=True)
-    assert sqlite3.connect(demo_db).execute("SELECT count(*) FROM product").fetchone() == (0,)
+    assert _products(demo_db) == 0
     init_database(demo_db, demo_catalog=DEMO_CATALOG, force=True)
-    assert sqlite3.connect(demo_db).execute("SELECT count(*) FROM product").fetchone() == (56,)
+    assert _products(demo_db) == 56
 
 
 def test_one_process_per_till(demo_db: Path, clock: FixedClock) -> None:
@@ -104,6 +137,6 @@ def test_one_process_per_till(demo_db: Path, clock: FixedClock) -> None:
     finally:
         first.close()
     build_services(demo_db, clock=clock, ids=SequentialIds()).close()  # free again
-    lock = TillLock(demo_db, "Till 2")  # another till's name is another lock
+    lock = till_lock(demo_db, "Till 2")  # another till's name is another lock
     lock.acquire()
     lock.release()

@@ -18,6 +18,8 @@ from pos.services.checkout import Change, CheckoutService
 from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 BOSS = Identity("9001", "Demo Manager", "manager", scopes_for("manager"))
 CLERK = Identity("1001", "Demo Cashier", "cashier", scopes_for("cashier"))
 
@@ -268,19 +270,29 @@ def test_park_and_recall(demo_db: Path, clock: FixedClock) -> None:
     services.close()
 
 
+READ_ONLY = {  # every write now fails inside the database, and then works again
+    "sqlite": ("PRAGMA query_only = 1", "PRAGMA query_only = 0"),
+    "postgresql": (
+        "SET default_transaction_read_only = on",
+        "SET default_transaction_read_only = off",
+    ),
+}
+
+
 def test_storage_failure_keeps_the_cart_and_says_not_saved(
-    co: CheckoutService, services: Services
+    co: CheckoutService, services: Services, backend: str
 ) -> None:
     services.sessions.login(*MANAGER)
     co.submit(PEN)
-    services.db.execute_sql("PRAGMA query_only = 1")  # every write now fails inside SQLite
+    fail, mend = READ_ONLY[backend]
+    services.db.execute_sql(fail)
     outcome = co.submit(PEN)
     assert outcome.error
     assert outcome.message.startswith("NOT saved")
     assert qtys(co) == [(PEN, 1)]
     assert co.void_line(co.cart.lines[0].line_no, BOSS).error
     assert qtys(co) == [(PEN, 1)]
-    services.db.execute_sql("PRAGMA query_only = 0")  # the fault is gone: a retry works
+    services.db.execute_sql(mend)  # the fault is gone: a retry works
     assert not co.submit(PEN).error
     assert qtys(co) == [(PEN, 2)]
 

@@ -14,6 +14,8 @@ from pos.services.days import DayClosed
 from pos.services.sales import SaleFailed
 from tests.conftest import FAST_HASHER, MANAGER
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:

@@ -34,6 +34,8 @@ from pos.widgets import MessageLine
 from tests.conftest import CASHIER, MANAGER
 from tests.ui.helpers import burst, scan, sell, settle
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 CUT = b"\x1dV"  # GS V
 DRAWER = b"\x1bp"  # ESC p
 FEED = b"\x1bd"  # ESC d n: the feed escpos sends before the cut

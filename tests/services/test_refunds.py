@@ -18,6 +18,8 @@ from pos.services.refunds import RefundFailed
 from pos.services.store import init_database
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 LEMON = "5000000000012"  # 0.50, "Lemons 3 for 1.30"
 PEN = "4006381333931"  # 1.20
 LAUNDRY = "5010962149711"  # 5.00

@@ -18,6 +18,8 @@ from pos.services.container import Services, build_services
 from pos.services.sales import SaleFailed
 from tests.conftest import FAST_HASHER, MANAGER
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 LEMON = "5000000000012"
 PEN = "4006381333931"
 
@@ -142,6 +144,7 @@ def _paid_sale(services: Services) -> Any:
     return tender
 
 
+@pytest.mark.sqlite_only  # SQLite's statement trace (the same code path on a server)
 def test_a_sale_is_one_write_transaction_with_its_next_cart(services: Services) -> None:
     """The sale, its rows, the audit entry, the removal of the cart and the next open cart
     are one BEGIN ... COMMIT (one sync of the log); nothing else is written around it.
@@ -214,6 +217,7 @@ def test_the_next_cart_survives_a_restart(shop_db: Path, clock: FixedClock) -> N
     second.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's write-ahead log
 def test_between_customers_the_log_is_checkpointed(
     services: Services, shop_db: Path, tmp_path: Path
 ) -> None:

@@ -1,0 +1,34 @@
+"""Looking inside a test database on either backend (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+from pos.db.database import Database
+from pos.db.errors import is_sqlite
+from pos.db.repositories import ProductRepository
+
+
+def indexes(db: Database, table: str = "product") -> dict[str, str]:
+    """The table's indexes (not a primary key) and the SQL that makes each."""
+    if not is_sqlite(db):
+        query = (
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = %s AND indexname <> %s"
+        )
+        return dict(db.execute_sql(query, (table, f"{table}_pkey")).fetchall())
+    query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+    return dict(db.execute_sql(query, (table,)).fetchall())
+
+
+def search_plan(db: Database, text: str) -> str:
+    """The plan of the product search for ``text``. (PostgreSQL plans a table this small
+    as a scan of it whatever the indexes: with scans off, the plan shows the index the
+    query can use.)"""
+    sqlite = is_sqlite(db)
+    query = ProductRepository.search_query(text, sqlite=sqlite)
+    assert query is not None
+    sql, params = query.sql()
+    if sqlite:
+        return " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+    with db.atomic():
+        db.execute_sql("SET LOCAL enable_seqscan = off")
+        return " ".join(str(row) for row in db.execute_sql("EXPLAIN " + sql, params))
