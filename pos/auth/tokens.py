@@ -189,14 +189,26 @@ class TokenCodec:
 
     Args:
         keyring: The signing keys.
-        issuer: This store and till (``pos:<store>/<till>``); checked exactly.
+        issuer: This store and till (``pos:<store>/<till>``): the ``iss`` of the tokens
+            it issues; a token's ``iss`` is checked exactly against it...
         now: Seconds since the epoch (injectable): the time tokens are issued at and
             checked against (``exp``, ``nbf`` and ``iat``, each with :data:`LEEWAY`).
+        other_issuer: ...or, if given, against the other tills of the store (the tills
+            of one database share its keys, so a token issued on one verifies on all):
+            called with an ``iss`` that is not this till's, after the signature has
+            been verified; True if it is exactly one of theirs.
     """
 
-    def __init__(self, keyring: Keyring, issuer: str, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        keyring: Keyring,
+        issuer: str,
+        now: Callable[[], float] = time.time,
+        other_issuer: Callable[[str], bool] | None = None,
+    ) -> None:
         self.keyring = keyring
         self.issuer = issuer
+        self.other_issuer = other_issuer
         self._now = now
         self._pyjwt: jwt.PyJWT | None = None
 
@@ -288,7 +300,8 @@ class TokenCodec:
                 self.keyring.key_for(kid, kind),
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
-                issuer=self.issuer,
+                # several tills' issuers: checked below, exactly, once the signature is
+                issuer=self.issuer if self.other_issuer is None else None,
                 options={
                     "require": list(REQUIRED),
                     "strict_aud": True,
@@ -321,6 +334,11 @@ class TokenCodec:
         except jwt.PyJWTError as exc:  # crit extensions, bad padding, bad JSON ...
             raise Malformed(type(exc).__name__) from None
         payload = decoded["payload"]
+        iss = payload["iss"]
+        if self.other_issuer is not None and (
+            not isinstance(iss, str) or (iss != self.issuer and not self.other_issuer(iss))
+        ):
+            raise WrongIssuer("iss")
         for name in ("exp", "iat", "nbf"):
             if type(payload[name]) is not int:
                 raise BadClaim(name)

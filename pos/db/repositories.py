@@ -498,7 +498,33 @@ class DiscountRepository:
             self._bump()
 
     def _bump(self) -> None:
-        m.Setting.insert(key=RULES_VERSION_KEY, value=str(self.version() + 1)).on_conflict(
-            conflict_target=[m.Setting.key],
-            update={m.Setting.value: str(self.version() + 1)},
+        # one statement that adds one to what is stored: two tills saving rules at once
+        # (PostgreSQL) each get their own version, never the same one twice
+        bumped = (m.Setting.value.cast("INTEGER") + 1).cast("TEXT")
+        m.Setting.insert(key=RULES_VERSION_KEY, value="1").on_conflict(
+            conflict_target=[m.Setting.key], update={m.Setting.value: bumped}
         ).execute()
+
+
+class TillDirectory:
+    """The names of the tills that work on this database (each has carts, receipt
+    numbers or trading days). Kept in memory and read again only for a name it does not
+    know yet: a new till is found at its first token, a known one costs no query."""
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+        self._names: frozenset[str] = frozenset()
+
+    @reading
+    def _load(self) -> frozenset[str]:
+        query = (
+            m.Cart.select(m.Cart.till)
+            | m.TillCounter.select(m.TillCounter.till)
+            | m.TillDay.select(m.TillDay.till)
+        )
+        return frozenset(till for (till,) in query.tuples())
+
+    def has(self, name: str) -> bool:
+        if name not in self._names:
+            self._names = self._load()
+        return name in self._names

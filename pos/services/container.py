@@ -40,6 +40,7 @@ from pos.db.repositories import (
     DiscountRepository,
     ProductRepository,
     SettingsRepository,
+    TillDirectory,
 )
 from pos.db.sales import SaleRepository
 from pos.domain.clock import Clock, IdGenerator
@@ -144,7 +145,14 @@ def build_services(
         keyring = load_keyring(keys, clock.now())
         audit = AuditRepository(db, clock, settings.till_name, load_audit_key(keys))
         pin_hasher = hasher or PinHasher()
-        codec = TokenCodec(keyring, f"pos:{settings.store_name}/{settings.till_name}")
+        store = f"pos:{settings.store_name}/"
+        tills = TillDirectory(db)
+        codec = TokenCodec(
+            keyring,
+            store + settings.till_name,
+            # another till of the store (same database, same keys): its tokens verify here
+            other_issuer=lambda iss: iss.startswith(store) and tills.has(iss[len(store) :]),
+        )
         token_state = TokenStateRepository(db, codec.now)
         auth = Authenticator(operator_repo, token_state, audit, codec, pin_hasher, clock)
         operators = OperatorAdmin(operator_repo, token_state, audit, pin_hasher, codec.now)
