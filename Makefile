@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format check clean bench hardening
+.PHONY: run test test-pg lint format check clean bench hardening
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check pos tests
 	$(BIN)/python -m pytest -q
+
+## The whole test suite with a throwaway PostgreSQL server (as CI runs it): the database
+## tests run on SQLite and on PostgreSQL. Needs PostgreSQL installed (CI installs it as root).
+test-pg: $(STAMP)
+	.ci/with-postgres $(MAKE) test
 
 ## The benchmarks of issue 7 at full size (one JSON line per figure; BENCH_OUT=file to keep
 ## them; BENCH_PRODUCTS, BENCH_RULES, BENCH_LINES, BENCH_SALES change the sizes).

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
@@ -66,6 +67,22 @@ BACKENDS = ("sqlite", "postgresql")
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backends: run on SQLite and on PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file; not on a server")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    terminalreporter.write_line(_backends_line())
+
+
+def _backends_line() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        return (
+            f"PostgreSQL: none ({PG_ENV} is not set): the PostgreSQL half of the database "
+            "tests is skipped (make test-pg runs it with a throwaway server)"
+        )
+    from pos.config import describe
+
+    return f"PostgreSQL: {describe(url)} (the database tests run on SQLite and on it)"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
