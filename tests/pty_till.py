@@ -1,6 +1,6 @@
 """Starting the real ``pos`` command on a pseudo-terminal (crash and hardening tests, the
 start-up benchmark), typing into it, and reading what it left in the database from outside
-(plain ``sqlite3``, never the till's own code)."""
+(plain ``sqlite3``, or ``psycopg`` for a server; never the till's own code)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
+
+from pos.config import is_server
+from pos.db.models import MODELS
 
 F2 = "\x1bOQ"
 F3 = "\x1bOR"
@@ -117,8 +121,28 @@ class Till:
             os.close(self.master)
 
 
-def read_only(db: Path) -> sqlite3.Connection:
-    """A connection that cannot change the file (the WAL is still read)."""
+class _ReadOnlyServer:
+    """A read-only psycopg connection that takes SQLite's ``?`` placeholders, so the
+    checks below read a PostgreSQL database with the same SQL."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self._con = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        self._con.execute("SET default_transaction_read_only = on")
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> Any:
+        return self._con.execute(sql.replace("?", "%s"), params)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def read_only(db: Path) -> Any:
+    """A connection that cannot change the database (SQLite: the WAL is still read; a
+    PostgreSQL URL: a read-only session)."""
+    if is_server(db):
+        return _ReadOnlyServer(str(db))
     return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
 
 
@@ -128,8 +152,8 @@ def cart_in_db(db: Path, till: str | None = None) -> Counter[str]:
     try:
         rows = con.execute(
             "SELECT l.barcode, l.qty FROM cart_line l JOIN cart c ON c.id = l.cart_id "
-            "WHERE c.status = 'open' AND (?1 IS NULL OR c.till = ?1)",
-            (till,),
+            "WHERE c.status = 'open' AND (CAST(? AS TEXT) IS NULL OR c.till = ?)",
+            (till, till),
         ).fetchall()
     finally:
         con.close()
@@ -159,7 +183,16 @@ def sales_in_db(db: Path) -> list[tuple[int, int]]:
 
 
 def integrity(db: Path) -> list[str]:
-    """SQLite's full integrity check, read from outside the till."""
+    """SQLite's full integrity check, read from outside the till (a server keeps its own
+    pages: there, that every table of the till's can be read)."""
+    if is_server(db):
+        con = read_only(db)
+        try:
+            for model in MODELS:
+                con.execute(f'SELECT count(*) FROM "{model._meta.table_name}"').fetchone()
+        finally:
+            con.close()
+        return ["ok"]
     con = read_only(db)
     try:
         return [row[0] for row in con.execute("PRAGMA integrity_check")]
