@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from pos.app import PosApp
@@ -74,6 +75,7 @@ async def fill_lemon_deal(pilot, price: str = "1.00") -> None:  # type: ignore[n
     await type_text(pilot, price)
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_a_rule_added_in_the_editor_prices_the_next_scan(
     app_factory: AppFactory, shop_db: Path
 ) -> None:
@@ -233,6 +235,7 @@ async def test_switching_a_rule_off_and_on(app_factory: AppFactory, shop_db: Pat
         assert [c["after"].get("active", True) for c in changes[-2:]] == [False, True]  # type: ignore[union-attr]
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_delete_asks_first_and_keeps_the_rule_in_the_audit_log(
     app_factory: AppFactory, shop_db: Path
 ) -> None:

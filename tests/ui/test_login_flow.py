@@ -45,6 +45,7 @@ async def test_the_till_starts_at_the_login(app_factory: AppFactory) -> None:
         assert app.services.checkout.cart.lines[0].operator == "1001"
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_a_failed_login_says_one_thing(app_factory: AppFactory) -> None:
     app = app_factory(login=None)
     async with app.run_test(size=SIZE) as pilot:
@@ -57,6 +58,7 @@ async def test_a_failed_login_says_one_thing(app_factory: AppFactory) -> None:
         assert login_message(app) == "Unknown operator or wrong PIN"
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_a_locked_operator_is_told(app_factory: AppFactory) -> None:
     app = app_factory(login=None)
     async with app.run_test(size=SIZE) as pilot:
@@ -69,6 +71,7 @@ async def test_a_locked_operator_is_told(app_factory: AppFactory) -> None:
         assert isinstance(app.screen, LoginScreen)
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_cashier_void_needs_a_manager(app_factory: AppFactory) -> None:
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
@@ -107,6 +110,7 @@ async def test_cashier_price_override_needs_a_manager(app_factory: AppFactory) -
         assert line.unit_price == 99
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_idle_lock_keeps_the_cart_for_its_operator(app_factory: AppFactory) -> None:
     now = [1000.0]
     app = app_factory(login=CASHIER, idle_clock=lambda: now[0])
@@ -134,6 +138,7 @@ async def test_idle_lock_keeps_the_cart_for_its_operator(app_factory: AppFactory
         assert "idle_lock" in [e.event for e in app.services.audit.entries()]
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_first_start_asks_for_the_first_manager(
     app_factory: AppFactory, empty_db: Path
 ) -> None:
@@ -154,6 +159,7 @@ async def test_first_start_asks_for_the_first_manager(
         assert [e.operator for e in added] == ["7"]  # attributed to the one who set it up
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_managers_see_the_audit_log_and_filter_it(app_factory: AppFactory) -> None:
     app = app_factory(login=MANAGER)
     async with app.run_test(size=SIZE) as pilot:

@@ -56,6 +56,7 @@ async def test_cash_sale_with_change(app_factory: AppFactory, demo_db: Path) -> 
     assert con.execute("SELECT count(*) FROM cart_line").fetchone() == (0,)
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_split_tender_and_numbers_in_sequence(app_factory: AppFactory) -> None:
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
@@ -129,6 +130,7 @@ async def test_a_restarted_till_says_the_last_sale_was_completed(
         assert message == "Last sale 0001 was completed at 09:30 (1.20)"
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_history_finds_a_sale_and_reprints_it(app_factory: AppFactory) -> None:
     from textual.widgets import DataTable
 
@@ -193,6 +195,7 @@ async def test_x_report_on_screen_and_refused_to_cashiers(app_factory: AppFactor
         assert boss.screen.hourly[9] == 120  # 09:30 local (UTC in the tests)
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_z_report_from_the_report_screen(app_factory: AppFactory) -> None:
     from pos.screens.report import AmountModal, ReportScreen
     from tests.conftest import MANAGER
@@ -229,6 +232,7 @@ async def _sale_then_refund_screen(app: PosApp, pilot) -> None:  # type: ignore[
     await settle(pilot)
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
     from textual.widgets import DataTable
 
@@ -273,6 +277,7 @@ async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
         assert app.services.sales.receipt(2) == app.screen.text
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_a_cashier_refund_needs_a_manager(app_factory: AppFactory) -> None:
     from pos.screens import ManagerOverrideModal
     from pos.screens.history import SaleReceiptModal

@@ -40,6 +40,7 @@ def _rows(app: PosApp) -> list[list[str]]:
     return [[str(cell).strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_scan_shows_line_and_total(app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
@@ -108,6 +109,7 @@ async def test_keys_edit_the_selected_line(app_factory: AppFactory) -> None:
         assert app.screen.query_one(TotalsPanel).total == 50
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_void_cart_asks_first(app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
@@ -124,6 +126,7 @@ async def test_void_cart_asks_first(app_factory: AppFactory) -> None:
         assert app.screen.query_one(TotalsPanel).total == 0
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_park_and_recall_from_the_list(app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
@@ -177,6 +180,7 @@ async def test_scan_survives_focus_changes_and_refreshes(app_factory: AppFactory
         assert len(_rows(app)) == 2
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_200_scans_with_no_pauses(app_factory: AppFactory) -> None:
     """The scanner bug list of the big web tills: none lost, none merged, none doubled."""
     codes = [row.split(",")[0] for row in DEMO_CATALOG.read_text().splitlines()[1:]]
@@ -266,6 +270,7 @@ async def test_a_scan_redraws_one_row_not_the_cart(
         assert _rows(app) == [["1", "Highlighter pen yellow", "7", "1.20", "8.40"]]
 
 
+@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_restarted_till_shows_the_open_cart(app_factory: AppFactory) -> None:
     first = app_factory()
     async with first.run_test(size=SIZE) as pilot:
