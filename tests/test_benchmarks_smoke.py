@@ -1,10 +1,14 @@
 """Every benchmark of issue 7 at a tiny size, so they cannot rot: each runs for real
-and prints its JSON lines; their shape is checked here, never the targets."""
+and prints its JSON lines; their shape is checked here, never the targets. They run on
+SQLite and, with ``POS_TEST_PG_URL`` set, on that PostgreSQL server (as ``BENCH_DB``):
+the tiny databases there are named for this test session and dropped at its end."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,11 +22,12 @@ from tests.benchmarks.bench_sales import bench_sales
 from tests.benchmarks.bench_scan import bench_scan
 from tests.benchmarks.bench_startup import bench_startup
 from tests.benchmarks.common import Sizes
+from tests.conftest import PG_ENV
 
 TINY = Sizes(
     products=2_000, rules=20, lines=30, sales=20, burst=30, reprices=30, voids=3, commits=20
 )
-KEYS = ["name", "value", "unit", "sizes", "target", "pass"]
+KEYS = ["name", "value", "unit", "sizes", "target", "pass", "db"]
 
 RUNS: dict[str, Callable[[], list[dict[str, object]]]] = {
     "import": lambda: bench_import(TINY),
@@ -48,16 +53,51 @@ FIGURES = {
 }
 
 
+@pytest.fixture(scope="session")
+def _pg_prefix() -> Iterator[str]:
+    """The start of the names of this session's benchmark databases on the server, all
+    dropped at the end (a session of its own never meets another's cached database)."""
+    prefix = f"pos_bench_t{secrets.token_hex(4)}"
+    yield prefix
+    url = os.environ.get(PG_ENV)
+    if url:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            names = conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)
+            ).fetchall()
+            for (name,) in names:
+                conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(autouse=True)
-def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tiny database is built once per test session, in pytest's own temp dir."""
-    monkeypatch.setattr(fixture, "CACHE", tmp_path_factory.getbasetemp() / "bench-cache")
+def _own_cache(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The tiny database is built once per test session, in pytest's own temp dir (on a
+    server: a database of this session's, with its key file in that temp dir)."""
+    cache = tmp_path_factory.getbasetemp() / "bench-cache"
+    monkeypatch.setattr(fixture, "CACHE", cache)
+    monkeypatch.delenv(fixture.SERVER_ENV, raising=False)
+    if backend == "postgresql":
+        url = os.environ.get(PG_ENV)
+        if not url:
+            pytest.skip(f"no PostgreSQL server: set {PG_ENV} (see the README, Tests on PostgreSQL)")
+        monkeypatch.setenv(fixture.SERVER_ENV, url)
+        monkeypatch.setattr(fixture, "PG_PREFIX", request.getfixturevalue("_pg_prefix"))
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(cache / "xdg-config"))  # the key files
 
 
 @pytest.mark.slow
+@pytest.mark.backends
 @pytest.mark.parametrize("bench", list(RUNS))
 def test_benchmark_prints_its_figures(
     bench: str,
+    backend: str,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -78,6 +118,7 @@ def test_benchmark_prints_its_figures(
         assert isinstance(figure["sizes"], dict)
         assert figure["sizes"]
         assert isinstance(figure["pass"], bool)
+        assert figure["db"] == backend
 
 
 def test_sizes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,11 +5,12 @@ screen has caught up, and a check that every scan made exactly its line."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
+from pos.config import DbTarget
+from pos.db.database import open_database
 from pos.screens import ScanScreen
 from pos.widgets import CartTable
 from tests.benchmarks.common import Sizes, emit, ms
@@ -18,7 +19,7 @@ from tests.benchmarks.screen import SIZE, caught_up, scan_screen, shown, till
 from tests.ui.helpers import burst
 
 
-async def _run(db: Path, sizes: Sizes, codes: list[str]) -> float:
+async def _run(db: DbTarget, sizes: Sizes, codes: list[str]) -> float:
     app = till(db)
     try:
         async with app.run_test(size=SIZE):
@@ -41,15 +42,18 @@ async def _run(db: Path, sizes: Sizes, codes: list[str]) -> float:
 def bench_burst(sizes: Sizes) -> list[dict[str, object]]:
     codes = [cart_barcode(k, sizes.products) for k in range(sizes.burst)]
     assert len(set(codes)) == len(codes)
-    with tempfile.TemporaryDirectory(prefix="pos-bench-burst-") as folder:
-        db = working_copy(sizes.products, sizes.rules, Path(folder))
+    with (
+        tempfile.TemporaryDirectory(prefix="pos-bench-burst-") as folder,
+        working_copy(sizes.products, sizes.rules, Path(folder)) as db,
+    ):
         seconds = asyncio.run(_run(db, sizes, codes))
-        con = sqlite3.connect(db)
-        try:
-            saved = con.execute(
+        con = open_database(db)
+        try:  # a server's SUM is a numeric: ints, to print them
+            row = con.execute_sql(
                 "SELECT COUNT(*), COALESCE(SUM(l.qty), 0) FROM cart_line l "
                 "JOIN cart c ON c.id = l.cart_id WHERE c.status = 'open'"
             ).fetchone()
+            saved = (int(row[0]), int(row[1]))
         finally:
             con.close()
     exact = tuple(saved) == (len(codes), len(codes))

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from pos.config import DbTarget, parse_target
 from pos.screens import ScanScreen
 from tests.benchmarks.common import Sizes, emit
 from tests.benchmarks.fixture import cart_barcode, working_copy
@@ -19,7 +20,7 @@ from tests.benchmarks.screen import SIZE, caught_up, shown, till
 from tests.ui.helpers import burst
 
 
-async def _fill(db: Path, products: int, lines: int) -> int:
+async def _fill(db: DbTarget, products: int, lines: int) -> int:
     app = till(db)
     try:
         async with app.run_test(size=SIZE):
@@ -34,14 +35,16 @@ async def _fill(db: Path, products: int, lines: int) -> int:
 
 
 def child(db: str, products: str, lines: str) -> None:
-    count = asyncio.run(_fill(Path(db), int(products), int(lines)))
+    count = asyncio.run(_fill(parse_target(db), int(products), int(lines)))
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     sys.stdout.write(json.dumps({"lines": count, "peak_kb": peak_kb}) + "\n")
 
 
 def bench_memory(sizes: Sizes) -> list[dict[str, object]]:
-    with tempfile.TemporaryDirectory(prefix="pos-bench-rss-") as folder:
-        db = working_copy(sizes.products, sizes.rules, Path(folder))
+    with (
+        tempfile.TemporaryDirectory(prefix="pos-bench-rss-") as folder,
+        working_copy(sizes.products, sizes.rules, Path(folder)) as db,
+    ):
         done = subprocess.run(
             [sys.executable, "-m", "tests.benchmarks.bench_memory", str(db)]
             + [str(sizes.products), str(sizes.lines)],

@@ -24,8 +24,11 @@ FULL_RUNS = 20
 
 
 def bench_pricing(sizes: Sizes) -> list[dict[str, object]]:
-    with tempfile.TemporaryDirectory(prefix="pos-bench-price-") as folder:
-        db = open_database(working_copy(sizes.products, sizes.rules, Path(folder)))
+    with (
+        tempfile.TemporaryDirectory(prefix="pos-bench-price-") as folder,
+        working_copy(sizes.products, sizes.rules, Path(folder)) as target,
+    ):
+        db = open_database(target)
         try:
             products = ProductRepository(db)
             found = [products.get(cart_barcode(k, sizes.products)) for k in range(sizes.lines)]

@@ -1,5 +1,6 @@
-"""Figures 7 and 8: completing sales (the commit, with ``synchronous=FULL``), and the
-end-of-day report on a database holding a year of sales.
+"""Figures 7 and 8: completing sales (the commit, with ``synchronous=FULL`` on SQLite,
+``synchronous_commit=on`` on a server), and the end-of-day report on a database holding
+a year of sales.
 
 S sales of ``LINES_PER_SALE`` lines each are scanned and paid through the real
 CheckoutService and SaleService (the clock moves on through a year between sales);
@@ -15,12 +16,14 @@ is ``day_figures`` (what ``pos report`` and F12 run): one busy day, and the whol
 from __future__ import annotations
 
 import math
-import sqlite3
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from peewee import Database
+
+from pos.config import DbTarget
 from pos.db.database import open_database
 from pos.db.reports import day_figures
 from pos.domain.clock import FixedClock
@@ -33,7 +36,7 @@ YEAR_START = datetime(2025, 3, 14, 8, 0, tzinfo=UTC)
 SALE_TABLES = ("sale_line", "sale_discount", "payment", "sale_vat")
 
 
-def _sell(db: Path, sizes: Sizes) -> list[float]:
+def _sell(db: DbTarget, sizes: Sizes) -> list[float]:
     clock = FixedClock(YEAR_START)
     app = till(db, clock)
     services = app.services
@@ -57,41 +60,46 @@ def _sell(db: Path, sizes: Sizes) -> list[float]:
     return commits
 
 
-def _copy_sales(db: Path, copies: int) -> int:
+def _copy_sales(db: DbTarget, copies: int) -> int:
     """Copy every sale ``copies`` times over (SQL); returns the sale lines in the end."""
-    con = sqlite3.connect(db, isolation_level=None)
+    con = open_database(db)
     try:
-        top = con.execute("SELECT MAX(id), MAX(receipt_no) FROM sale").fetchone()
+        top = con.execute_sql("SELECT MAX(id), MAX(receipt_no) FROM sale").fetchone()
         last_id, last_receipt = int(top[0]), int(top[1])
         columns = {
-            table: [row[1] for row in con.execute(f"PRAGMA table_info({table})")]
+            table: [column.name for column in con.get_columns(table)]
             for table in ("sale", *SALE_TABLES)
         }
-        con.execute("BEGIN")
-        for copy in range(1, copies):
-            shift = {
-                "id": f"id + {copy * last_id}",
-                "uuid": f"uuid || '-copy{copy}'",
-                "receipt_no": f"receipt_no + {copy * last_receipt}",
-                "sale_id": f"sale_id + {copy * last_id}",
-            }
-            for table in ("sale", *SALE_TABLES):
-                names = [c for c in columns[table] if table == "sale" or c != "id"]
-                values = [shift.get(c, c) for c in names]
-                con.execute(
-                    f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608 - our names
-                    f"SELECT {', '.join(values)} FROM {table} WHERE "
-                    + ("id" if table == "sale" else "sale_id")
-                    + f" <= {last_id}"
-                )
-        con.execute("COMMIT")
-        con.execute("ANALYZE")
-        return int(con.execute("SELECT COUNT(*) FROM sale_line").fetchone()[0])
+        with con.atomic():
+            _copy_rows(con, columns, copies, last_id, last_receipt)
+        con.execute_sql("ANALYZE")
+        return int(con.execute_sql("SELECT COUNT(*) FROM sale_line").fetchone()[0])
     finally:
         con.close()
 
 
-def _time_report(db: Path, start: datetime, end: datetime, runs: int = 5) -> list[float]:
+def _copy_rows(
+    con: Database, columns: dict[str, list[str]], copies: int, last_id: int, last_receipt: int
+) -> None:
+    for copy in range(1, copies):
+        shift = {
+            "id": f"id + {copy * last_id}",
+            "uuid": f"uuid || '-copy{copy}'",
+            "receipt_no": f"receipt_no + {copy * last_receipt}",
+            "sale_id": f"sale_id + {copy * last_id}",
+        }
+        for table in ("sale", *SALE_TABLES):
+            names = [c for c in columns[table] if table == "sale" or c != "id"]
+            values = [shift.get(c, c) for c in names]
+            con.execute_sql(
+                f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608 - our names
+                f"SELECT {', '.join(values)} FROM {table} WHERE "
+                + ("id" if table == "sale" else "sale_id")
+                + f" <= {last_id}"
+            )
+
+
+def _time_report(db: DbTarget, start: datetime, end: datetime, runs: int = 5) -> list[float]:
     database = open_database(db)
     try:
         times = []
@@ -106,8 +114,10 @@ def _time_report(db: Path, start: datetime, end: datetime, runs: int = 5) -> lis
 
 
 def bench_sales(sizes: Sizes, sale_lines: int = 1_000_000) -> list[dict[str, object]]:
-    with tempfile.TemporaryDirectory(prefix="pos-bench-sales-") as folder:
-        db = working_copy(sizes.products, sizes.rules, Path(folder))
+    with (
+        tempfile.TemporaryDirectory(prefix="pos-bench-sales-") as folder,
+        working_copy(sizes.products, sizes.rules, Path(folder)) as db,
+    ):
         commits = _sell(db, sizes)
         real_lines = sizes.sales * LINES_PER_SALE
         copies = max(1, math.ceil(sale_lines / real_lines))

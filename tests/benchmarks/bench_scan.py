@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from pos.config import DbTarget
 from pos.screens import ScanScreen
 from pos.widgets import CartTable, TotalsPanel
 from tests.benchmarks.common import Sizes, emit, median, ms, percentile
@@ -17,7 +18,7 @@ from tests.benchmarks.screen import SIZE, caught_up, press, scan_screen, shown, 
 from tests.ui.helpers import burst
 
 
-async def _run(db: Path, sizes: Sizes) -> tuple[list[float], list[float]]:
+async def _run(db: DbTarget, sizes: Sizes) -> tuple[list[float], list[float]]:
     app = till(db)
     scans: list[float] = []
     voids: list[float] = []
@@ -61,8 +62,10 @@ async def _run(db: Path, sizes: Sizes) -> tuple[list[float], list[float]]:
 
 
 def bench_scan(sizes: Sizes) -> list[dict[str, object]]:
-    with tempfile.TemporaryDirectory(prefix="pos-bench-scan-") as folder:
-        db = working_copy(sizes.products, sizes.rules, Path(folder))
+    with (
+        tempfile.TemporaryDirectory(prefix="pos-bench-scan-") as folder,
+        working_copy(sizes.products, sizes.rules, Path(folder)) as db,
+    ):
         scans, voids = asyncio.run(_run(db, sizes))
     sized = {"products": sizes.products, "rules": sizes.rules, "lines": sizes.lines}
     p99 = ms(percentile(scans, 99))

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pos
-from pos.services.store import init_database
+from pos.config import DbTarget
 from tests.benchmarks.common import Sizes, emit, median, ms
-from tests.benchmarks.fixture import FAST_HASHER, working_copy
+from tests.benchmarks.fixture import FAST_HASHER, empty_database, working_copy
 from tests.pty_till import start_on_pty
 
 MARKER = b"Operator number"
@@ -25,7 +25,7 @@ RUNS = 11
 where single starts vary by a few hundred milliseconds (5 made the 10% ratio a coin toss)."""
 
 
-def time_to_login(db: Path, timeout: float = 60.0) -> float:
+def time_to_login(db: DbTarget, timeout: float = 60.0) -> float:
     """Seconds from starting ``python -m pos --db DB`` to the login screen on the pty."""
     started = time.perf_counter()
     proc, master = start_on_pty(db)
@@ -48,10 +48,11 @@ def time_to_login(db: Path, timeout: float = 60.0) -> float:
 
 
 def bench_startup(sizes: Sizes, runs: int = RUNS, *, warm: bool = True) -> list[dict[str, object]]:
-    with tempfile.TemporaryDirectory(prefix="pos-bench-start-") as folder:
-        big = working_copy(sizes.products, sizes.rules, Path(folder))
-        empty = Path(folder) / "empty.sqlite"
-        init_database(empty, demo_operators=True, hasher=FAST_HASHER)
+    with (
+        tempfile.TemporaryDirectory(prefix="pos-bench-start-") as folder,
+        working_copy(sizes.products, sizes.rules, Path(folder)) as big,
+        empty_database(Path(folder), "empty", demo_operators=True, hasher=FAST_HASHER) as empty,
+    ):
         if warm:  # the OS file cache and the bytecode, not measured
             # A till starts from compiled bytecode once it has run (or pip has installed
             # it); with PYTHONDONTWRITEBYTECODE set, as on some development machines, the

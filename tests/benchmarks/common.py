@@ -60,6 +60,7 @@ def emit(
         "sizes": sizes,
         "target": target,
         "pass": passed,
+        "db": _db_kind(),
         **extra,
     }
     line = json.dumps(record, sort_keys=False)
@@ -70,6 +71,12 @@ def emit(
         with open(out, "a", encoding="utf-8") as handle:
             handle.write(line + "\n")
     return record
+
+
+def _db_kind() -> str:
+    from tests.benchmarks.fixture import db_kind  # fixture imports the till; common does not
+
+    return db_kind()
 
 
 def percentile(values: list[float], pct: float) -> float:

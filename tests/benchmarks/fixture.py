@@ -7,22 +7,34 @@ through the real services: the catalog CSV through ``CatalogService.import_csv``
 
 The built database is cached under the temp dir, keyed by the sizes, so one
 ``make bench`` builds it once; each benchmark works on a copy of it.
+
+With ``BENCH_DB`` set to a PostgreSQL server's URL, the same happens on that server: the
+cached database is a database named after the version and the sizes (kept between runs),
+and each working copy is a ``CREATE DATABASE ... TEMPLATE`` of it (a file copy), dropped
+after the benchmark. Its key file, as for a file, is copied beside the copy's URL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
+import secrets
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import psycopg
 from stdnum import ean
 
 from pos.auth.keys import key_file_for
 from pos.auth.pins import fast_test_hasher
+from pos.config import DbTarget, is_server
 from pos.db.database import flush_to_main_file, open_database
 from pos.db.repositories import DiscountRepository, ProductRepository
 from pos.services.catalog import CatalogService
@@ -32,6 +44,10 @@ from pos.services.store import init_database
 FAST_HASHER = fast_test_hasher()
 MANAGER = ("9001", "7391")
 CACHE = Path(tempfile.gettempdir()) / "pos-bench-cache"
+SERVER_ENV = "BENCH_DB"
+"""A PostgreSQL URL: the benchmarks run on that server instead of a SQLite file."""
+PG_PREFIX = "pos_bench"
+"""The start of every database name the benchmarks make on a server."""
 VERSION = 3
 """Bump when the generated data or the schema change: the cache is keyed by it and the
 sizes (a cached database of an older schema would be migrated inside a measurement)."""
@@ -191,7 +207,7 @@ def rules_json(rules: int, products: int) -> dict[str, object]:
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    path: Path
+    path: DbTarget
     import_seconds: float
 
 
@@ -206,12 +222,13 @@ def catalog_csv(products: int) -> Path:
     return path
 
 
-def build_database(path: Path, products: int, rules: int) -> Built:
-    """A till database at ``path`` with the demo operators, ``products`` products and
-    ``rules`` rules, all through the real import services."""
+def build_database(path: DbTarget, products: int, rules: int) -> Built:
+    """A till database at ``path`` (a file, or an empty server database) with the demo
+    operators, ``products`` products and ``rules`` rules, all through the real import
+    services."""
     init_database(path, demo_operators=True, hasher=FAST_HASHER)
     csv_path = catalog_csv(products)
-    rules_path = path.with_name(path.name + ".rules.json")
+    rules_path = CACHE / f"rules-{products}p-{rules}r-{os.getpid()}.json"
     rules_path.write_text(json.dumps(rules_json(rules, products)), encoding="utf-8")
     db = open_database(path)
     try:
@@ -232,9 +249,88 @@ def build_database(path: Path, products: int, rules: int) -> Built:
     return Built(path, seconds)
 
 
-def cached_database(products: int, rules: int) -> Path:
-    """The database for these sizes, built once per cache."""
+def server() -> str | None:
+    """The PostgreSQL server the benchmarks run on (``$BENCH_DB``), or None: SQLite."""
+    url = os.environ.get(SERVER_ENV) or None
+    if url is not None and not is_server(url):
+        raise ValueError(f"{SERVER_ENV} must be a postgresql:// URL, not {url!r}")
+    return url
+
+
+def db_kind() -> str:
+    """``"postgresql"`` or ``"sqlite"``: what every figure's ``db`` says."""
+    return "postgresql" if server() else "sqlite"
+
+
+def database_url(url: str, name: str) -> str:
+    """``url`` with its database changed to ``name``."""
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+
+def _admin(url: str) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(url, autocommit=True)
+
+
+def _exists(url: str, name: str) -> bool:
+    with _admin(url) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return found is not None
+
+
+def drop_server_database(url: str, name: str) -> None:
+    """Drop database ``name`` (closing whatever is still connected to it) and its key file."""
+    with _admin(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    key_file_for(database_url(url, name)).unlink(missing_ok=True)
+
+
+def create_server_database(url: str, name: str, template: str | None = None) -> str:
+    """A new database ``name`` on ``url``'s server (a file copy of ``template`` if given);
+    returns its URL."""
+    drop_server_database(url, name)
+    with _admin(url) as conn:
+        if template is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        else:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    return database_url(url, name)
+
+
+def scratch_name(what: str) -> str:
+    return f"{PG_PREFIX}_{what}_{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def cached_name(products: int, rules: int) -> str:
+    return f"{PG_PREFIX}_v{VERSION}_{products}p_{rules}r"
+
+
+def _cached_on_server(url: str, products: int, rules: int) -> str:
+    """The server database for these sizes, built once per server (and key file): built
+    under another name and renamed when complete, so one that exists is whole."""
+    name = cached_name(products, rules)
+    target = database_url(url, name)
+    if _exists(url, name) and key_file_for(target).exists():
+        return target
+    building = f"{PG_PREFIX}_building_{products}p_{rules}r"
+    build_database(create_server_database(url, building), products, rules)
+    # what autovacuum does soon after an import on a real server, done now so that it
+    # never lands inside a measurement and every copy starts with the planner's statistics
+    with psycopg.connect(database_url(url, building), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+    drop_server_database(url, name)
+    key_file_for(target).parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(key_file_for(database_url(url, building)), key_file_for(target))
+    with _admin(url) as conn:
+        conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    return target
+
+
+def cached_database(products: int, rules: int) -> DbTarget:
+    """The database for these sizes, built once per cache (on ``$BENCH_DB`` if set)."""
     CACHE.mkdir(parents=True, exist_ok=True)
+    url = server()
+    if url is not None:
+        return _cached_on_server(url, products, rules)
     path = CACHE / f"shop-v{VERSION}-{products}p-{rules}r.sqlite"
     if not path.exists() or not key_file_for(path).exists():
         building = CACHE / f"building-{products}p-{rules}r.sqlite"
@@ -246,17 +342,55 @@ def cached_database(products: int, rules: int) -> Path:
     return path
 
 
-def working_copy(products: int, rules: int, folder: Path) -> Path:
+@contextlib.contextmanager
+def working_copy(products: int, rules: int, folder: Path) -> Iterator[DbTarget]:
     """A fresh copy of the cached database (and its key file) for one benchmark, so
-    carts and sales of one benchmark never leak into the next."""
+    carts and sales of one benchmark never leak into the next: a file in ``folder``, or
+    on a server a database made from the cached one as a template, dropped after."""
     source = cached_database(products, rules)
+    url = server()
+    if url is not None:
+        name = scratch_name("work")
+        target: DbTarget = create_server_database(
+            url, name, template=urlsplit(str(source)).path[1:]
+        )
+        try:
+            _copy_key(source, target)
+            yield target
+        finally:
+            drop_server_database(url, name)
+        return
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / source.name
+    target = folder / Path(source).name
     _remove(target)
     shutil.copyfile(source, target)
+    _copy_key(source, target)
+    yield target
+
+
+@contextlib.contextmanager
+def empty_database(folder: Path, name: str, **init: object) -> Iterator[DbTarget]:
+    """A new database made by ``init_database(**init)``: a file in ``folder``, or a new
+    database on ``$BENCH_DB``'s server, dropped after."""
+    url = server()
+    if url is None:
+        path = folder / f"{name}.sqlite"
+        init_database(path, **init)  # type: ignore[arg-type]
+        yield path
+        return
+    db_name = scratch_name(name)
+    try:
+        target = create_server_database(url, db_name)
+        init_database(target, **init)  # type: ignore[arg-type]
+        yield target
+    finally:
+        drop_server_database(url, db_name)
+
+
+def _copy_key(source: DbTarget, target: DbTarget) -> None:
+    key_file_for(target).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(key_file_for(source), key_file_for(target))
     key_file_for(target).chmod(0o600)  # the till refuses a key file others can read
-    return target
 
 
 def _remove(path: Path) -> None:

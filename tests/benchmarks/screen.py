@@ -14,11 +14,11 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from textual import events
 
 from pos.app import PosApp
+from pos.config import DbTarget
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.factory import make_app
 from pos.screens import ScanScreen
@@ -29,7 +29,7 @@ FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 SIZE = (100, 30)
 
 
-def till(db: Path, clock: FixedClock | None = None) -> PosApp:
+def till(db: DbTarget, clock: FixedClock | None = None) -> PosApp:
     """The till as the CLI builds it, with a fixed clock and ids, the manager logged in."""
     app = make_app(
         db, clock=clock or FixedClock(FIXED_NOW), ids=SequentialIds(), hasher=FAST_HASHER
