@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-pg lint format check clean bench hardening
+.PHONY: run test test-pg lint format check clean bench bench-pg hardening
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ test-pg: $(STAMP)
 ## them; BENCH_PRODUCTS, BENCH_RULES, BENCH_LINES, BENCH_SALES change the sizes).
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run
+
+## The same benchmarks on a PostgreSQL server: BENCH_DB=postgresql://user@host:port/dbname
+## make bench-pg (or BENCH_DB=... make bench). The database for the sizes is built on that
+## server once (pos_bench_v3_1000000p_500r; minutes at full size) and kept; each benchmark
+## works on a CREATE DATABASE ... TEMPLATE copy of it, dropped after. Every JSON line says
+## "db": "sqlite" or "postgresql".
+bench-pg: $(STAMP)
+	@test -n "$(BENCH_DB)" || { echo "bench-pg: set BENCH_DB=postgresql://user@host:port/dbname" >&2; exit 2; }
+	BENCH_DB='$(BENCH_DB)' $(BIN)/python -m tests.benchmarks.run
 
 ## The hardening loops of issue 8 at full size: the till killed 300 times at random points,
 ## and two tills selling on one database for a minute (HARDEN_KILLS, HARDEN_TILLS_SECONDS,

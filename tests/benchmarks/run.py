@@ -3,9 +3,11 @@
     BENCH_PRODUCTS=1000000 BENCH_RULES=500 BENCH_LINES=1000 BENCH_SALES=2000 \
         python -m tests.benchmarks.run [NAME ...]
 
-Each figure is one JSON line on stdout (and appended to $BENCH_OUT if set). NAME picks
-benchmarks by name (import, startup, scan, pricing, burst, memory, sales). The database
-is built once per sizes and cached under the temp dir (see fixture.py).
+Each figure is one JSON line on stdout (and appended to $BENCH_OUT if set), saying which
+database it ran on (``"db"``). NAME picks benchmarks by name (import, startup, scan,
+pricing, burst, memory, sales). The database is built once per sizes and cached under the
+temp dir (see fixture.py); with ``BENCH_DB=postgresql://user@host:port/dbname`` everything
+runs on that PostgreSQL server instead, the cached database kept there.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from pos.config import describe
 from tests.benchmarks.bench_burst import bench_burst
 from tests.benchmarks.bench_import import bench_import
 from tests.benchmarks.bench_memory import bench_memory
@@ -45,8 +48,8 @@ def main(names: list[str]) -> int:
         sys.stderr.write(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}\n")
         return 2
     started = time.perf_counter()
-    cached_database(sizes.products, sizes.rules)
-    sys.stderr.write(f"database ready ({time.perf_counter() - started:.1f} s)\n")
+    target = cached_database(sizes.products, sizes.rules)
+    sys.stderr.write(f"{describe(target)} ready ({time.perf_counter() - started:.1f} s)\n")
     failed = 0
     for name in names or list(BENCHMARKS):
         began = time.perf_counter()
