@@ -13,7 +13,6 @@ from pos.auth.service import OperatorRecord
 from pos.db import models as m
 from pos.db.errors import bound, is_sqlite, reading, storage_errors, writing
 from pos.db.prepared import Prepared, converter, slot
-from pos.db.server import AUDIT_LOCK
 from pos.domain.clock import Clock
 
 
@@ -200,6 +199,12 @@ class TokenStateRepository:
                 return False
             raise
         return True
+
+
+AUDIT_LOCK = 0x504F5301
+"""PostgreSQL: an advisory lock held for the rest of a transaction that appends to the
+audit log. The hash chain is one sequence for the whole store, so two tills never read the
+same last entry (SQLite's write lock orders the appends already)."""
 
 
 class AuditRepository:

@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import peewee
-from playhouse.migrate import SchemaMigrator, migrate
+
+from pos.db import without_driver
+
+with without_driver():  # see pos.db: no psycopg through its CockroachDB support
+    from playhouse.migrate import SchemaMigrator, migrate
 
 
 def _strict(db: peewee.Database) -> bool:
