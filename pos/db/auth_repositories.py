@@ -11,7 +11,8 @@ import peewee
 from pos.auth.audit import GENESIS, AuditEntry, canonical, entry_hash
 from pos.auth.service import OperatorRecord
 from pos.db import models as m
-from pos.db.errors import bound, is_sqlite, reading, storage_errors, writing
+from pos.db.dialect import dialect
+from pos.db.errors import bound, reading, storage_errors, writing
 from pos.db.prepared import Prepared, converter, slot
 from pos.domain.clock import Clock
 
@@ -201,12 +202,6 @@ class TokenStateRepository:
         return True
 
 
-AUDIT_LOCK = 0x504F5301
-"""PostgreSQL: an advisory lock held for the rest of a transaction that appends to the
-audit log. The hash chain is one sequence for the whole store, so two tills never read the
-same last entry (SQLite's write lock orders the appends already)."""
-
-
 class AuditRepository:
     """The append-only, hash-chained audit log."""
 
@@ -215,7 +210,7 @@ class AuditRepository:
         self.clock = clock
         self.till = till
         self.key = key
-        self._sqlite = is_sqlite(db)
+        self._dialect = dialect(db)
         # the newest entry's number and hash: every sale appends one (pos.db.prepared)
         log = m.AuditLog
         self._last = Prepared(
@@ -225,8 +220,7 @@ class AuditRepository:
     def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> None:
         """Add an entry; inside a caller's transaction it commits (or not) with it."""
         with writing(self.db):
-            if not self._sqlite:  # SQLite's write lock already orders the appends
-                self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))
+            self._dialect.order_audit_appends(self.db)  # one chain for every till
             rows = self._last.run()
             prev = rows[0][1] if rows else GENESIS
             seq = (rows[0][0] if rows else 0) + 1
@@ -279,7 +273,7 @@ def search_audit(db: peewee.Database, text: str, limit: int = 500) -> list[Audit
         query = m.AuditLog.select().order_by(m.AuditLog.seq.desc()).limit(limit)
         needle = text.strip()
         if needle:
-            like = "LIKE" if is_sqlite(db) else "ILIKE"
+            like = dialect(db).like
             query = query.where(
                 _contains(m.AuditLog.event, needle, like)
                 | _contains(m.AuditLog.operator, needle, like)

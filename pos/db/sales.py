@@ -10,7 +10,8 @@ from datetime import date, datetime, time, timedelta
 import peewee
 
 from pos.db import models as m
-from pos.db.errors import is_sqlite, reading, writing
+from pos.db.dialect import dialect
+from pos.db.errors import reading, writing
 from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine
 from pos.domain.discounts import Rule, RuleError, parse_rule, rule_to_json
@@ -151,11 +152,8 @@ class SaleRepository:
                     if progress is not None:
                         progress(BULK_SALES)
             self._insert_rows(batch)
-            if count and not is_sqlite(self.db):  # the ids were given: move the sequence on
-                self.db.execute_sql(
-                    "SELECT setval(pg_get_serial_sequence('sale', 'id'), %s)", (sale_id,)
-                )
             if count:
+                dialect(self.db).after_given_ids(self.db, m.Sale._meta.table_name, sale_id)
                 m.TillCounter.insert(till=self.till, last_receipt=number).on_conflict(
                     conflict_target=[m.TillCounter.till],
                     update={m.TillCounter.last_receipt: number},

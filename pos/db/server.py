@@ -41,7 +41,7 @@ LOCK_TIMEOUT = "5s"
 entry) before it fails; the same as SQLite's busy timeout."""
 
 _MIGRATION_LOCK = 0x504F5300  # advisory lock ids ("POS" and a number; the audit log's is
-# pos.db.auth_repositories.AUDIT_LOCK)
+# pos.db.dialect.AUDIT_LOCK)
 
 
 class _Psycopg3(peewee.Psycopg3Adapter):
