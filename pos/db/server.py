@@ -44,6 +44,11 @@ _MIGRATION_LOCK = 0x504F5300  # advisory lock ids ("POS" and a number; the audit
 # pos.db.dialect.AUDIT_LOCK)
 
 
+class NotDurable(peewee.OperationalError):
+    """The server would not keep a commit through a power cut (refused at connecting;
+    on a reconnect in the middle of a shift it is a failed statement like any other)."""
+
+
 class _Psycopg3(peewee.Psycopg3Adapter):
     """peewee's psycopg 3 adapter, with the driver imported here rather than by peewee
     (which is imported with it hidden, see :mod:`pos.db`)."""
@@ -107,7 +112,7 @@ class TillPostgresDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
             cursor.execute("SHOW fsync")
             (fsync,) = cursor.fetchone()
         if commit == "off" or fsync == "off":
-            raise DatabaseOpenError(
+            raise NotDurable(
                 f"the server does not make commits durable (synchronous_commit={commit}, "
                 f"fsync={fsync}): a sale could be lost in a power cut. Turn both on."
             )
@@ -127,7 +132,7 @@ def _connect(url: str) -> TillPostgresDatabase:
     db.bind(MODELS, bind_refs=False, bind_backrefs=False)
     try:
         db.connect()
-    except DatabaseOpenError as exc:
+    except NotDurable as exc:
         db.close()
         raise DatabaseOpenError(f"{describe(url)}: {exc}") from exc
     except (peewee.DatabaseError, peewee.InterfaceError, peewee.ImproperlyConfigured) as exc:
