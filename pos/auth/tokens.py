@@ -199,6 +199,12 @@ class TokenCodec:
         self.issuer = issuer
         self._now = now
         self._pyjwt: jwt.PyJWT | None = None
+        self._verified: dict[tuple[str, TokenKind, str], tuple[str, bytes, dict[str, Any]]] = {}
+        """Tokens (and the issuer) whose header and signature were checked, with the key id,
+        the key they were checked with and their claims: the screen and the service check
+        the same token for one action, and the signature of the same bytes under the same
+        key only needs checking once. Everything that depends on the moment or the keyring
+        (times, lifetime, the key still being there) is checked again every time."""
 
     @property
     def _jwt(self) -> jwt.PyJWT:
@@ -266,6 +272,14 @@ class TokenCodec:
             or "=" in token  # base64url in a JWT is unpadded: one token, one spelling
         ):
             raise Malformed("not a token")
+        seen = self._verified.get((token, kind, self.issuer))
+        if seen is not None:
+            kid, key, payload = seen
+            if kid in self.keyring.keys and hmac.compare_digest(
+                key, self.keyring.key_for(kid, kind)
+            ):
+                return self._checked(kind, dict(payload))
+            del self._verified[token, kind, self.issuer]
         import jwt  # see _jwt
 
         try:
@@ -282,10 +296,11 @@ class TokenCodec:
         kid = header.get("kid")
         if not isinstance(kid, str) or not KID_PATTERN.match(kid) or kid not in self.keyring.keys:
             raise UnknownKey("kid")
+        key = self.keyring.key_for(kid, kind)
         try:
             decoded = self._jwt.decode_complete(
                 token,
-                self.keyring.key_for(kid, kind),
+                key,
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
                 issuer=self.issuer,
@@ -321,6 +336,14 @@ class TokenCodec:
         except jwt.PyJWTError as exc:  # crit extensions, bad padding, bad JSON ...
             raise Malformed(type(exc).__name__) from None
         payload = decoded["payload"]
+        claims = self._checked(kind, payload)
+        if len(self._verified) >= 8:
+            self._verified.clear()
+        self._verified[token, kind, self.issuer] = (kid, key, dict(payload))
+        return claims
+
+    def _checked(self, kind: TokenKind, payload: dict[str, Any]) -> Claims:
+        """The claims of a token whose signature is good, after the checks of its claims."""
         for name in ("exp", "iat", "nbf"):
             if type(payload[name]) is not int:
                 raise BadClaim(name)

@@ -438,7 +438,9 @@ class CartTable(ScrollView, can_focus=True):
             else:
                 segments.append(Segment(cell, style))
         width = self.scrollable_content_region.width
-        return Strip(segments).adjust_cell_length(width, style)
+        # one segment per run of one style: every later step of the paint (the border,
+        # the crop, the compositor's cuts) works segment by segment
+        return Strip(segments).adjust_cell_length(width, style).simplify()
 
     def render_line(self, y: int) -> Strip:
         base = self._base
