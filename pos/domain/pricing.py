@@ -922,6 +922,22 @@ _GREEDY_EXACT = frozenset({"multibuy", "free_items"})
 """Kinds for which one rule on its own is solved exactly by :func:`_greedy`: the
 reward of a set grows with the value of its units and is not rounded per set."""
 
+SMALL_UNITS = 24
+SMALL_WAYS = 120
+"""A rule of :data:`_GREEDY_EXACT` alone on at most this many units, with at most this
+many ways to fill one set, is searched anyway: the saving is the same, but the search
+breaks ties between lines as rule 3 says (the earliest lines first), where the most
+valuable units first may use other lines (4 lemons on one line and one at a label
+price, any 2 for 1: 4 of the first line, not 3 + 1). Beyond it the tie-break is the
+greedy one, which is quick whatever the quantities."""
+
+
+def _small(rule: Rule, slots: Sequence[_Slot]) -> bool:
+    """Whether searching ``rule`` alone over ``slots`` costs next to nothing."""
+    return (
+        sum(s.count for s in slots) <= SMALL_UNITS and _candidate_count(rule, slots) <= SMALL_WAYS
+    )
+
 
 def _solve(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
     """Price one component: its eligible item rules against its lines.
@@ -934,7 +950,7 @@ def _solve(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
     """
     if not rules or not slots:
         return _NOTHING
-    if len(rules) == 1 and rules[0].kind in _GREEDY_EXACT:
+    if len(rules) == 1 and rules[0].kind in _GREEDY_EXACT and not _small(rules[0], slots):
         # one rule alone: its most valuable units first is the best (no rounding per set)
         found = _applied(rules[0], _greedy(rules[0], slots, [s.count for s in slots]))
         return _Result(found.amount, (found,)) if found is not None else _NOTHING

@@ -826,8 +826,9 @@ TIE_TWO_WAYS = (
 )
 """Found by this test (random run): 4 lemons on one line and one at a label price, any 2
 for the price of 1. Both answers save 1.00; the engine takes 3 + 1 of the two lines where
-the plain search takes 4 of the first. Equal money, a different tie-break: kept here,
-known to fail, until the engine breaks this tie the plain search's way."""
+the plain search takes 4 of the first. Equal money, a different tie-break: the engine
+now searches a rule alone on a few units too (``pricing.SMALL_UNITS``), so it breaks
+the tie the plain search's way."""
 
 
 @settings(
@@ -844,7 +845,7 @@ known to fail, until the engine breaks this tie the plain search's way."""
     ),
     rules=st.integers(1, 3).flatmap(lambda n: st.tuples(*(small_rule(i) for i in range(n)))),
 )
-@example(*TIE_TWO_WAYS).xfail(reason="known tie-break difference, same saving (see TIE_TWO_WAYS)")
+@example(*TIE_TWO_WAYS)
 def test_engine_uses_the_same_lines_as_the_plain_search(
     lines: list[tuple[int, int, int | None]], rules: tuple[Rule, ...]
 ) -> None:
