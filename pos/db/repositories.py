@@ -219,6 +219,13 @@ class CartRepository:
                 .limit(1)
             ),
         )
+        # a void: compiled once too
+        self._delete_line = Prepared(
+            db,
+            lambda: m.CartLine.delete().where(
+                (m.CartLine.cart == slot("cart")) & (m.CartLine.line_no == slot("line"))
+            ),
+        )
 
     @reading
     def _lines(self, cart_id: int) -> list[CartLine]:
@@ -269,9 +276,7 @@ class CartRepository:
 
     def delete_line(self, cart_id: int, line_no: int) -> None:
         with writing(self.db):
-            m.CartLine.delete().where(
-                (m.CartLine.cart == cart_id) & (m.CartLine.line_no == line_no)
-            ).execute()
+            self._delete_line.run(cart=cart_id, line=line_no)
 
     def clear(self, cart_id: int) -> None:
         """Remove every line of the cart."""
@@ -403,6 +408,10 @@ class DiscountRepository:
 
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
+        # asked before every re-price: compiled once (pos.db.prepared)
+        self._version = Prepared(
+            db, lambda: m.Setting.select(m.Setting.value).where(m.Setting.key == RULES_VERSION_KEY)
+        )
 
     def transaction(self) -> AbstractContextManager[None]:
         """One transaction around a rule change and its audit entries."""
@@ -451,8 +460,8 @@ class DiscountRepository:
     @reading
     def version(self) -> int:
         """A number that changes whenever any rule changes (for open carts to notice)."""
-        row = m.Setting.get_or_none(m.Setting.key == RULES_VERSION_KEY)
-        return int(row.value) if row is not None else 0
+        rows = self._version.run()
+        return int(rows[0][0]) if rows else 0
 
     def upsert_many(self, rules: Iterable[Rule]) -> None:
         """Insert or update rules by name (names match whatever their case, as in the rule
