@@ -539,7 +539,7 @@ def _operator_admin(database: Database, path: Path) -> OperatorAdmin:
 
 @cli.group()
 def operators() -> None:
-    """Operators: add, list, deactivate, set-pin, unlock."""
+    """Operators: add, list, deactivate, reactivate, set-pin, unlock."""
 
 
 @operators.command("add")
@@ -596,6 +596,8 @@ def _operator_change(ctx: click.Context, db: Path | None, change: str, number: s
                     admin.set_pin(number, pin, by=by)
                 elif change == "deactivate":
                     admin.deactivate(number, by=by)
+                elif change == "reactivate":
+                    admin.reactivate(number, by=by)
                 else:
                     admin.unlock(number, by=by)
             except OperatorError as exc:
@@ -612,6 +614,16 @@ def operators_deactivate(ctx: click.Context, db: Path | None, number: str) -> No
     """Deactivate an operator; every token they hold stops working at once."""
     _operator_change(ctx, db, "deactivate", number)
     click.echo(f"deactivated {number}")
+
+
+@operators.command("reactivate")
+@db_option
+@click.option("--number", required=True)
+@click.pass_context
+def operators_reactivate(ctx: click.Context, db: Path | None, number: str) -> None:
+    """Let a deactivated operator log in again; tokens from before stay refused."""
+    _operator_change(ctx, db, "reactivate", number)
+    click.echo(f"reactivated {number}")
 
 
 @operators.command("set-pin")
