@@ -193,8 +193,9 @@ class SaleRepository:
             )
 
     def _day_now(self) -> int | None:
-        """The till's open trading day, read inside the caller's transaction (so a Z
-        report closing it is either wholly before or wholly after), or None."""
+        """The till's open trading day (its newest, as DayRepository.latest), read inside
+        the caller's write transaction: the row it is written to records the day that was
+        open when it was committed. None if no day is open."""
         rows = self._open_day.run(till=self.till)
         return int(rows[0][0]) if rows else None
 
