@@ -230,7 +230,7 @@ class TokenCodec:
         return self._pyjwt
 
     def now(self) -> int:
-        """Token time: the clock every token timestamp (and revocation cut-off) uses."""
+        """Token time: the clock every token timestamp uses."""
         return int(self._now())
 
     def issue(
@@ -241,15 +241,12 @@ class TokenCodec:
         scope: tuple[str, ...],
         extra: Mapping[str, Any] | None = None,
         expires: int | None = None,
-        not_before: int = 0,
     ) -> tuple[str, Claims]:
-        """Sign a new token (``expires``: earlier than the kind's lifetime allows).
-
-        ``not_before`` is the operator's revocation cut-off: a token issued in the same
-        second as a PIN change or a reactivation is dated at the cut-off (at most a
-        second ahead, well inside the leeway), so it is not born revoked; every token
-        issued before the change is still dated before it."""
-        now = max(self.now(), not_before)
+        """Sign a new token (``expires``: earlier than the kind's lifetime allows), dated
+        by the codec's clock as it is now. Revocation never compares these dates (a
+        clock that went back would make every new token look older than the change):
+        the caller puts the operator's revocation counter in ``extra`` (``gen``)."""
+        now = self.now()
         claims = {
             "iss": self.issuer,
             "aud": AUDIENCE,

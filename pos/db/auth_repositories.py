@@ -27,6 +27,7 @@ def _operator(row: m.Operator) -> OperatorRecord:
         failed_attempts=row.failed_attempts,
         locked_until=row.locked_until,
         tokens_valid_after=row.tokens_valid_after,
+        token_generation=row.token_generation,
     )
 
 
@@ -55,6 +56,7 @@ class OperatorRepository:
             failed_attempts=row["failed_attempts"],
             locked_until=row["locked_until"],
             tokens_valid_after=row["tokens_valid_after"],
+            token_generation=row["token_generation"],
         )
 
     @reading
@@ -92,12 +94,15 @@ class OperatorRepository:
                 updates[m.Operator.pin_hash] = new_hash
             m.Operator.update(updates).where(m.Operator.number == number).execute()
 
-    def set_pin(self, number: str, pin_hash: str, tokens_valid_after: int) -> bool:
+    def set_pin(self, number: str, pin_hash: str, ended_at: int) -> bool:
+        """A new PIN; every token the operator holds stops working (the counter moves
+        on, in the same statement: no token issued before can be equal to it)."""
         with writing(self.db):
             return bool(
                 m.Operator.update(
                     pin_hash=pin_hash,
-                    tokens_valid_after=tokens_valid_after,
+                    tokens_valid_after=ended_at,
+                    token_generation=m.Operator.token_generation + 1,
                     failed_attempts=0,
                     locked_until=None,
                 )
@@ -105,10 +110,15 @@ class OperatorRepository:
                 .execute()
             )
 
-    def set_active(self, number: str, active: bool, tokens_valid_after: int) -> bool:
+    def set_active(self, number: str, active: bool, ended_at: int) -> bool:
+        """Deactivate or reactivate; either way every token held stops working."""
         with writing(self.db):
             return bool(
-                m.Operator.update(active=int(active), tokens_valid_after=tokens_valid_after)
+                m.Operator.update(
+                    active=int(active),
+                    tokens_valid_after=ended_at,
+                    token_generation=m.Operator.token_generation + 1,
+                )
                 .where(m.Operator.number == number)
                 .execute()
             )

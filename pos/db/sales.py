@@ -48,6 +48,16 @@ class SaleRepository:
             db, lambda: m.CartLine.delete().where(m.CartLine.cart == slot("cart"))
         )
         self._drop_cart = Prepared(db, lambda: m.Cart.delete().where(m.Cart.id == slot("cart")))
+        day = m.TillDay
+        self._open_day = Prepared(
+            db,
+            lambda: (
+                day.select(day.id)
+                .where((day.till == slot("till")) & day.closed_at.is_null())
+                .order_by(day.id.desc())
+                .limit(1)
+            ),
+        )
 
     def complete(
         self,
@@ -75,6 +85,8 @@ class SaleRepository:
         time it was priced at) are kept so that a refund can price what is kept again
         exactly as the sale was priced; without them its refunds are proportional.
         ``also`` runs inside the same transaction (the audit entry, the next open cart).
+        The sale records the till's open trading day as it is in this transaction (its
+        ``day_id``; NULL if none is open), which is what the Z report counts it by.
 
         Every row goes in by a prepared statement (the lines, discounts, payments and VAT
         rows each by one ``executemany``) and nothing written is read back: the commit is
@@ -100,7 +112,8 @@ class SaleRepository:
             if done:
                 return int(done[0][0])
             number = self._next_number()
-            sale_id = m.insert_row(self.db, m.Sale, _sale_row(record, self.till, number))
+            row = _sale_row(record, self.till, number, self._day_now())
+            sale_id = m.insert_row(self.db, m.Sale, row)
             self._insert_rows(
                 {
                     m.SaleLine: _line_rows(sale_id, record),
@@ -123,7 +136,8 @@ class SaleRepository:
         till's next receipt number and exactly the rows :meth:`complete` writes for it
         (sale, lines, discounts, payments, VAT summary; the till's counter), but there is
         no cart to remove and no ``also`` hook: the bulk path for generated sales
-        (``pos demo-data``), whose sales have no audit entries. A uuid already there fails
+        (``pos demo-data``), whose sales have no audit entries and no trading day (a
+        year of them is reported by their times). A uuid already there fails
         the whole write (StorageError) and nothing is kept. ``progress`` gets counts of
         sales written."""
         count = 0
@@ -136,7 +150,7 @@ class SaleRepository:
                 number += 1
                 sale_id += 1
                 batch.setdefault(m.Sale, []).append(
-                    {"id": sale_id, **_sale_row(record, self.till, number)}
+                    {"id": sale_id, **_sale_row(record, self.till, number, None)}
                 )
                 for model, rows in (
                     (m.SaleLine, _line_rows(sale_id, record)),
@@ -179,6 +193,13 @@ class SaleRepository:
                     for row in rows
                 ],
             )
+
+    def _day_now(self) -> int | None:
+        """The till's open trading day (its newest, as DayRepository.latest), read inside
+        the caller's write transaction: the row it is written to records the day that was
+        open when it was committed. None if no day is open."""
+        rows = self._open_day.run(till=self.till)
+        return int(rows[0][0]) if rows else None
 
     def _next_number(self) -> int:
         """The till's next receipt number (sales and refunds share the sequence); call
@@ -303,6 +324,7 @@ class SaleRepository:
                 method=method,
                 total=total,
                 receipt_text=receipt_text(number, plan),
+                day=self._day_now(),
             )
             m.RefundLine.insert_many(
                 [
@@ -370,9 +392,10 @@ class SaleRecord:
     priced_at: datetime | None = None
 
 
-def _sale_row(record: SaleRecord, till: str, number: int) -> dict[str, object]:
+def _sale_row(record: SaleRecord, till: str, number: int, day: int | None) -> dict[str, object]:
     kept = record.rules is not None and record.priced_at is not None
     return {
+        "day": day,
         "uuid": record.uuid,
         "till": till,
         "receipt_no": number,
