@@ -91,6 +91,43 @@ def _db_path(ctx: click.Context, db: DbTarget | None) -> DbTarget:
     return default_db_path()
 
 
+def till_option(func: F) -> F:
+    return click.option(
+        "--till",
+        "till",
+        help=f"The till it is for (as pos --till, or ${TILL_ENV}). Default: the till_name setting.",
+    )(func)
+
+
+def _till_given(ctx: click.Context, till: str | None) -> str | None:
+    """The subcommand's --till, else an enclosing group's --till (the group reads
+    $POS_TILL too: pos --till X report, POS_TILL=X pos audit), else None; checked as the
+    till_name setting is.
+
+    Raises:
+        click.BadParameter: not a till name.
+    """
+    context: click.Context | None = ctx
+    value = till
+    while value is None and context is not None:
+        value = context.params.get("till")
+        context = context.parent
+    if value is None:
+        return None
+    try:
+        return validate_setting("till_name", value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--till") from exc
+
+
+def _till_name(ctx: click.Context, till: str | None, database: Database) -> str:
+    """The till a subcommand acts as or for: :func:`_till_given`, else the setting."""
+    given = _till_given(ctx, till)
+    return (
+        given if given is not None else StoreSettings.load(SettingsRepository(database)).till_name
+    )
+
+
 @contextmanager
 def _friendly_errors() -> Iterator[None]:
     """Show the till's own error messages instead of tracebacks."""
@@ -191,6 +228,7 @@ def init(ctx: click.Context, db: DbTarget | None, demo: bool, force: bool) -> No
 
 @cli.command("demo-data")
 @db_option
+@till_option
 @click.option(
     "--products",
     "n_products",
@@ -227,6 +265,7 @@ def init(ctx: click.Context, db: DbTarget | None, demo: bool, force: bool) -> No
 def demo_data(
     ctx: click.Context,
     db: DbTarget | None,
+    till: str | None,
     n_products: int,
     n_rules: int,
     n_sales: int,
@@ -240,14 +279,17 @@ def demo_data(
 
     path = _db_path(ctx, db)
     sizes = {"products": n_products, "rules": n_rules, "sales": n_sales, "seed": seed}
+    for_till = _till_given(ctx, till)  # the sales' till (default: the till_name setting)
     with _friendly_errors():
         try:
             if sys.stderr.isatty():
                 total = n_products + n_rules + n_sales
                 with click.progressbar(length=total, label="Generating", file=sys.stderr) as bar:
-                    report = generate_demo_data(path, **sizes, progress=bar.update, force=force)
+                    report = generate_demo_data(
+                        path, **sizes, progress=bar.update, force=force, till=for_till
+                    )
             else:
-                report = generate_demo_data(path, **sizes, force=force)
+                report = generate_demo_data(path, **sizes, force=force, till=for_till)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {describe(path)}")
@@ -413,9 +455,12 @@ def cli_actor() -> str:
     return f"os:{name}"[:64]
 
 
-def _audit_log(database: Database, path: Path) -> AuditRepository:
-    """The audit log as the command line writes to it (its till is "(command line)")."""
-    till = StoreSettings.load(SettingsRepository(database)).till_name
+def _audit_log(
+    database: Database, path: DbTarget, ctx: click.Context | None = None
+) -> AuditRepository:
+    """The audit log as the command line writes to it: its till is the one the command
+    is for (``--till``, ``$POS_TILL`` or the setting) and "(command line)"."""
+    till = _till_name(ctx or click.get_current_context(), None, database)
     try:
         key = load_audit_key(key_file_for(path))
     except KeyFileError as exc:
@@ -423,7 +468,7 @@ def _audit_log(database: Database, path: Path) -> AuditRepository:
     return AuditRepository(database, SystemClock(), f"{till} (command line)", key)
 
 
-def _discount_service(database: Database, path: Path) -> DiscountService:
+def _discount_service(database: Database, path: DbTarget) -> DiscountService:
     audit = _audit_log(database, path)
     return DiscountService(
         DiscountRepository(database), ProductRepository(database), audit, actor=cli_actor()
@@ -432,9 +477,10 @@ def _discount_service(database: Database, path: Path) -> DiscountService:
 
 @discounts.command("import")
 @db_option
+@till_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
-def discounts_import(ctx: click.Context, db: DbTarget | None, file: Path) -> None:
+def discounts_import(ctx: click.Context, db: DbTarget | None, till: str | None, file: Path) -> None:
     """Import rules from FILE; every rule is checked first, and one bad rule imports nothing."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -452,9 +498,12 @@ def discounts_import(ctx: click.Context, db: DbTarget | None, file: Path) -> Non
 
 @discounts.command("export")
 @db_option
+@till_option
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.pass_context
-def discounts_export(ctx: click.Context, db: DbTarget | None, file: Path | None) -> None:
+def discounts_export(
+    ctx: click.Context, db: DbTarget | None, till: str | None, file: Path | None
+) -> None:
     """Write every rule as JSON to FILE (or standard output)."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -475,8 +524,9 @@ def discounts_export(ctx: click.Context, db: DbTarget | None, file: Path | None)
 
 @discounts.command("list")
 @db_option
+@till_option
 @click.pass_context
-def discounts_list(ctx: click.Context, db: DbTarget | None) -> None:
+def discounts_list(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
     """Print the rules as a table."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -560,7 +610,7 @@ def _read_pin(prompt: str) -> str:
     return line.rstrip("\r\n")
 
 
-def _operator_admin(database: Database, path: Path) -> OperatorAdmin:
+def _operator_admin(database: Database, path: DbTarget) -> OperatorAdmin:
     token_now = lambda: int(time.time())  # noqa: E731 - the same clock tokens use
     return OperatorAdmin(
         OperatorRepository(database),
@@ -573,17 +623,18 @@ def _operator_admin(database: Database, path: Path) -> OperatorAdmin:
 
 @cli.group()
 def operators() -> None:
-    """Operators: add, list, deactivate, set-pin, unlock."""
+    """Operators: add, list, deactivate, reactivate, set-pin, unlock."""
 
 
 @operators.command("add")
 @db_option
+@till_option
 @click.option("--number", required=True, help="Operator number (digits).")
 @click.option("--name", required=True)
 @click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.pass_context
 def operators_add(
-    ctx: click.Context, db: DbTarget | None, number: str, name: str, role: str
+    ctx: click.Context, db: DbTarget | None, till: str | None, number: str, name: str, role: str
 ) -> None:
     """Add an operator; the PIN is asked for (or read from standard input)."""
     path = _db_path(ctx, db)
@@ -602,8 +653,9 @@ def operators_add(
 
 @operators.command("list")
 @db_option
+@till_option
 @click.pass_context
-def operators_list(ctx: click.Context, db: DbTarget | None) -> None:
+def operators_list(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
     """Print the operators (never their PINs)."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -632,6 +684,8 @@ def _operator_change(ctx: click.Context, db: DbTarget | None, change: str, numbe
                     admin.set_pin(number, pin, by=by)
                 elif change == "deactivate":
                     admin.deactivate(number, by=by)
+                elif change == "reactivate":
+                    admin.reactivate(number, by=by)
                 else:
                     admin.unlock(number, by=by)
             except OperatorError as exc:
@@ -642,19 +696,38 @@ def _operator_change(ctx: click.Context, db: DbTarget | None, change: str, numbe
 
 @operators.command("deactivate")
 @db_option
+@till_option
 @click.option("--number", required=True)
 @click.pass_context
-def operators_deactivate(ctx: click.Context, db: DbTarget | None, number: str) -> None:
+def operators_deactivate(
+    ctx: click.Context, db: DbTarget | None, till: str | None, number: str
+) -> None:
     """Deactivate an operator; every token they hold stops working at once."""
     _operator_change(ctx, db, "deactivate", number)
     click.echo(f"deactivated {number}")
 
 
-@operators.command("set-pin")
+@operators.command("reactivate")
 @db_option
+@till_option
 @click.option("--number", required=True)
 @click.pass_context
-def operators_set_pin(ctx: click.Context, db: DbTarget | None, number: str) -> None:
+def operators_reactivate(
+    ctx: click.Context, db: DbTarget | None, till: str | None, number: str
+) -> None:
+    """Let a deactivated operator log in again; tokens from before stay refused."""
+    _operator_change(ctx, db, "reactivate", number)
+    click.echo(f"reactivated {number}")
+
+
+@operators.command("set-pin")
+@db_option
+@till_option
+@click.option("--number", required=True)
+@click.pass_context
+def operators_set_pin(
+    ctx: click.Context, db: DbTarget | None, till: str | None, number: str
+) -> None:
     """Set a new PIN (asked for, or the first line of standard input); ends their sessions."""
     _operator_change(ctx, db, "set_pin", number)
     click.echo(f"new PIN set for {number}")
@@ -662,9 +735,12 @@ def operators_set_pin(ctx: click.Context, db: DbTarget | None, number: str) -> N
 
 @operators.command("unlock")
 @db_option
+@till_option
 @click.option("--number", required=True)
 @click.pass_context
-def operators_unlock(ctx: click.Context, db: DbTarget | None, number: str) -> None:
+def operators_unlock(
+    ctx: click.Context, db: DbTarget | None, till: str | None, number: str
+) -> None:
     """Unlock an operator locked out by wrong PINs."""
     _operator_change(ctx, db, "unlock", number)
     click.echo(f"unlocked {number}")
@@ -677,8 +753,9 @@ def keys() -> None:
 
 @keys.command("rotate")
 @db_option
+@till_option
 @click.pass_context
-def keys_rotate(ctx: click.Context, db: DbTarget | None) -> None:
+def keys_rotate(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
     """Make a new signing key; the old one verifies only until its tokens expire."""
     path = _db_path(ctx, db)
     with _friendly_errors():
@@ -704,22 +781,27 @@ def keys_rotate(ctx: click.Context, db: DbTarget | None) -> None:
 
 @cli.group(invoke_without_command=True)
 @db_option
+@till_option
 @click.option("--since", help="Only entries at or after this date/time (ISO 8601, UTC).")
 @click.pass_context
-def audit(ctx: click.Context, db: DbTarget | None, since: str | None) -> None:
-    """Print the audit log (oldest first)."""
+def audit(ctx: click.Context, db: DbTarget | None, till: str | None, since: str | None) -> None:
+    """Print the audit log (oldest first); with --till (or $POS_TILL), that till's
+    entries only (the till's own and its command line's)."""
     if ctx.invoked_subcommand is not None:
         return
     path = _db_path(ctx, db)
+    only = _till_given(ctx, till)
     with _friendly_errors():
         database = open_database(path)
         try:
             log = _audit_log(database, path)
             for entry in log.entries(since):
+                if only is not None and not _of_till(entry.till, only):
+                    continue
                 who = entry.operator or "-"
-                till = printable(entry.till)
+                where = printable(entry.till)
                 click.echo(
-                    f"{entry.seq:>6}  {entry.at}  {till:<16}  {printable(who):>8}  "
+                    f"{entry.seq:>6}  {entry.at}  {where:<16}  {printable(who):>8}  "
                     f"{entry.event:<22}  {printable(entry.details)}"
                 )
         finally:
@@ -728,10 +810,14 @@ def audit(ctx: click.Context, db: DbTarget | None, since: str | None) -> None:
 
 @audit.command("verify")
 @db_option
+@till_option
 @click.pass_context
-def audit_verify(ctx: click.Context, db: DbTarget | None) -> None:
-    """Check the audit log's hash chain; names the first entry that was changed or removed."""
+def audit_verify(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
+    """Check the audit log's hash chain; names the first entry that was changed or removed.
+    The chain is the whole database's (every till's entries): all of it is checked; with
+    --till (or $POS_TILL) the line also counts that till's entries."""
     path = _db_path(ctx, db)
+    only = _till_given(ctx, till)
     with _friendly_errors():
         database = open_database(path)
         try:
@@ -743,16 +829,28 @@ def audit_verify(ctx: click.Context, db: DbTarget | None) -> None:
     if broken is not None:
         raise click.ClickException(f"the audit log is broken at entry {broken}")
     head = f"; newest entry {entries[-1].seq}, hash {entries[-1].hash[:16]}" if entries else ""
+    if only is not None:
+        mine = sum(_of_till(entry.till, only) for entry in entries)
+        head += f"; {mine} of them from {printable(only)}"
     click.echo(f"audit log intact: {len(entries)} entries{head}")
+
+
+def _of_till(entry_till: str, till: str) -> bool:
+    """An audit entry made by ``till`` itself or by the command line for it."""
+    return entry_till in (till, f"{till} (command line)")
 
 
 @cli.command()
 @db_option
+@till_option
 @click.option("--date", "day_text", help="The day (YYYY-MM-DD, local). Default: today.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def report(ctx: click.Context, db: DbTarget | None, day_text: str | None, as_json: bool) -> None:
-    """The X report of a day: sales, takings, discounts, tender, VAT, operators (closes nothing)."""
+def report(
+    ctx: click.Context, db: DbTarget | None, till: str | None, day_text: str | None, as_json: bool
+) -> None:
+    """The X report of a day: sales, takings, discounts, tender, VAT, operators (closes nothing).
+    For one till: --till (or pos --till, $POS_TILL), else the till_name setting."""
     from datetime import date as date_type
     from datetime import time as time_type
     from datetime import timedelta
@@ -773,7 +871,7 @@ def report(ctx: click.Context, db: DbTarget | None, day_text: str | None, as_jso
     with _friendly_errors():
         database = open_database(path)
         try:
-            till = StoreSettings.load(SettingsRepository(database)).till_name
+            till = _till_name(ctx, till, database)
             figures = day_figures(database, till, start, end)
         finally:
             database.close()

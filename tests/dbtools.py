@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pos.db.database import Database
+from pos.db.dialect import dialect
 from pos.db.errors import is_sqlite
 from pos.db.repositories import ProductRepository
 
@@ -24,7 +25,7 @@ def search_plan(db: Database, text: str) -> str:
     as a scan of it whatever the indexes: with scans off, the plan shows the index the
     query can use.)"""
     sqlite = is_sqlite(db)
-    query = ProductRepository.search_query(text, sqlite=sqlite)
+    query = ProductRepository.search_query(text, on=dialect(db))
     assert query is not None
     sql, params = query.sql()
     if sqlite:

@@ -56,7 +56,8 @@ def test_the_login_screen_does_not_load_what_only_a_logged_in_till_needs(
     tmp_path: Path,
 ) -> None:
     """Building the till for its login screen imports no other screen, no DataTable and
-    no PyJWT (each is imported when first used): start-up pays for the login only."""
+    no PyJWT (each is imported when first used), and on SQLite no PostgreSQL driver (peewee
+    would import it: see pos.db): start-up pays for the login only."""
     db = tmp_path / "shop.sqlite"
     code = (
         "import sys\n"
@@ -69,7 +70,7 @@ def test_the_login_screen_does_not_load_what_only_a_logged_in_till_needs(
         "app.services.close()\n"
         "later = ['pos.screens.' + name for name in ('scan', 'payment', 'history', 'refund',"
         " 'report', 'audit', 'discount_editor', 'modals')]\n"
-        "later += ['textual.widgets._data_table', 'jwt', 'escpos']\n"
+        "later += ['textual.widgets._data_table', 'jwt', 'escpos', 'psycopg', 'pos.db.server']\n"
         "bad = [m for m in later if m in sys.modules]\n"
         "print(bad); sys.exit(1 if bad else 0)\n"
     )

@@ -49,7 +49,12 @@ FIGURES = {
     "pricing": ["4_reprice_incremental_p99", "4_reprice_full"],
     "burst": ["5_scanner_burst_caught_up"],
     "memory": ["6_peak_rss"],
-    "sales": ["7_sale_commit_p99", "8_report_one_day", "8_report_whole_year"],
+    "sales": [
+        "7_sale_commit_p99",
+        "8_report_one_day",
+        "8_report_whole_year",
+        "8_report_trading_day_of_a_year",
+    ],
 }
 
 

@@ -14,8 +14,12 @@ The rules:
 * A login issues an access token (5 min) and a refresh token (8 h). Refresh tokens
   rotate on every use; presenting a used one revokes the whole family.
 * Logout puts the access token's ``jti`` on the deny-list until it expires and
-  revokes the refresh family. Deactivating an operator or changing their PIN ends
-  every token they hold (``tokens_valid_after``).
+  revokes the refresh family. Deactivating or reactivating an operator or changing
+  their PIN ends every token they hold: each token carries the operator's revocation
+  counter (``gen``) from when it was issued, and is good only while the operator's
+  counter in the database is still equal. No time is compared, so a clock that went
+  back after the change locks nobody out, and every till on the database sees the
+  change at the next check.
 * A manager override is a 60-second token carrying one scope and the one action it
   approves; the approver must not be the requester; it is consumed once.
 """
@@ -58,7 +62,8 @@ class OperatorRecord:
     pin_hash: str
     failed_attempts: int = 0
     locked_until: datetime | None = None
-    tokens_valid_after: int = 0
+    tokens_valid_after: int = 0  # the last revocation's time: kept, no longer compared
+    token_generation: int = 0  # the revocation counter every live token carries (``gen``)
 
 
 class OperatorStore(Protocol):
@@ -208,7 +213,7 @@ class Authenticator:
         now = self.codec.now()
         if now >= ends:
             raise Expired("the shift's session is over: log in again")
-        context = {"fam": family, "sat": started}
+        context = {"fam": family, "sat": started, "gen": operator.token_generation}
         access, claims = self.codec.issue(
             TokenKind.ACCESS,
             operator.number,
@@ -216,7 +221,6 @@ class Authenticator:
             scopes,
             context,
             expires=min(now + LIFETIME[TokenKind.ACCESS], ends),
-            not_before=operator.tokens_valid_after,
         )
         refresh, refresh_claims = self.codec.issue(
             TokenKind.REFRESH,
@@ -225,7 +229,6 @@ class Authenticator:
             scopes,
             context,
             expires=ends,
-            not_before=operator.tokens_valid_after,
         )
         self.tokens.add_refresh(token_hash(refresh), family, operator.number, refresh_claims.exp)
         identity = Identity(operator.number, operator.name, operator.role, scopes)
@@ -237,8 +240,9 @@ class Authenticator:
         operator = self.operators.get(claims.sub)
         if operator is None or not operator.active:
             raise InactiveOperator(claims.sub)
-        if claims.iat < operator.tokens_valid_after:
-            raise Revoked("tokens_valid_after")
+        generation = claims.extra.get("gen")
+        if type(generation) is not int or generation != operator.token_generation:
+            raise Revoked("generation")  # a PIN change, a (re)activation since it was issued
         return operator
 
     def validate(self, access: str) -> Identity:
@@ -322,7 +326,7 @@ class Authenticator:
             approver.number,
             approver.role,
             (scope,),
-            {"act": dict(action), "req": requester},
+            {"act": dict(action), "req": requester, "gen": approver.token_generation},
         )
         return token
 

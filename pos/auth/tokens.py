@@ -211,6 +211,12 @@ class TokenCodec:
         self.other_issuer = other_issuer
         self._now = now
         self._pyjwt: jwt.PyJWT | None = None
+        self._verified: dict[tuple[str, TokenKind, str], tuple[str, bytes, dict[str, Any]]] = {}
+        """Tokens (and the issuer) whose header and signature were checked, with the key id,
+        the key they were checked with and their claims: the screen and the service check
+        the same token for one action, and the signature of the same bytes under the same
+        key only needs checking once. Everything that depends on the moment or the keyring
+        (times, lifetime, the key still being there) is checked again every time."""
 
     @property
     def _jwt(self) -> jwt.PyJWT:
@@ -224,7 +230,7 @@ class TokenCodec:
         return self._pyjwt
 
     def now(self) -> int:
-        """Token time: the clock every token timestamp (and revocation cut-off) uses."""
+        """Token time: the clock every token timestamp uses."""
         return int(self._now())
 
     def issue(
@@ -235,15 +241,12 @@ class TokenCodec:
         scope: tuple[str, ...],
         extra: Mapping[str, Any] | None = None,
         expires: int | None = None,
-        not_before: int = 0,
     ) -> tuple[str, Claims]:
-        """Sign a new token (``expires``: earlier than the kind's lifetime allows).
-
-        ``not_before`` is the operator's revocation cut-off: a token issued in the same
-        second as a PIN change or a reactivation is dated at the cut-off (at most a
-        second ahead, well inside the leeway), so it is not born revoked; every token
-        issued before the change is still dated before it."""
-        now = max(self.now(), not_before)
+        """Sign a new token (``expires``: earlier than the kind's lifetime allows), dated
+        by the codec's clock as it is now. Revocation never compares these dates (a
+        clock that went back would make every new token look older than the change):
+        the caller puts the operator's revocation counter in ``extra`` (``gen``)."""
+        now = self.now()
         claims = {
             "iss": self.issuer,
             "aud": AUDIENCE,
@@ -278,6 +281,14 @@ class TokenCodec:
             or "=" in token  # base64url in a JWT is unpadded: one token, one spelling
         ):
             raise Malformed("not a token")
+        seen = self._verified.get((token, kind, self.issuer))
+        if seen is not None:
+            kid, key, payload = seen
+            if kid in self.keyring.keys and hmac.compare_digest(
+                key, self.keyring.key_for(kid, kind)
+            ):
+                return self._checked(kind, dict(payload))
+            del self._verified[token, kind, self.issuer]
         import jwt  # see _jwt
 
         try:
@@ -294,10 +305,11 @@ class TokenCodec:
         kid = header.get("kid")
         if not isinstance(kid, str) or not KID_PATTERN.match(kid) or kid not in self.keyring.keys:
             raise UnknownKey("kid")
+        key = self.keyring.key_for(kid, kind)
         try:
             decoded = self._jwt.decode_complete(
                 token,
-                self.keyring.key_for(kid, kind),
+                key,
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
                 # several tills' issuers: checked below, exactly, once the signature is
@@ -334,6 +346,14 @@ class TokenCodec:
         except jwt.PyJWTError as exc:  # crit extensions, bad padding, bad JSON ...
             raise Malformed(type(exc).__name__) from None
         payload = decoded["payload"]
+        claims = self._checked(kind, payload)
+        if len(self._verified) >= 8:
+            self._verified.clear()
+        self._verified[token, kind, self.issuer] = (kid, key, dict(payload))
+        return claims
+
+    def _checked(self, kind: TokenKind, payload: dict[str, Any]) -> Claims:
+        """The claims of a token whose signature is good, after the checks of its claims."""
         iss = payload["iss"]
         if self.other_issuer is not None and (
             not isinstance(iss, str) or (iss != self.issuer and not self.other_issuer(iss))

@@ -11,9 +11,9 @@ import peewee
 from pos.auth.audit import GENESIS, AuditEntry, canonical, entry_hash
 from pos.auth.service import OperatorRecord
 from pos.db import models as m
-from pos.db.errors import bound, is_sqlite, reading, storage_errors, writing
+from pos.db.dialect import dialect
+from pos.db.errors import bound, reading, storage_errors, writing
 from pos.db.prepared import Prepared, converter, slot
-from pos.db.server import AUDIT_LOCK
 from pos.domain.clock import Clock
 
 
@@ -27,6 +27,7 @@ def _operator(row: m.Operator) -> OperatorRecord:
         failed_attempts=row.failed_attempts,
         locked_until=row.locked_until,
         tokens_valid_after=row.tokens_valid_after,
+        token_generation=row.token_generation,
     )
 
 
@@ -55,6 +56,7 @@ class OperatorRepository:
             failed_attempts=row["failed_attempts"],
             locked_until=row["locked_until"],
             tokens_valid_after=row["tokens_valid_after"],
+            token_generation=row["token_generation"],
         )
 
     @reading
@@ -92,12 +94,15 @@ class OperatorRepository:
                 updates[m.Operator.pin_hash] = new_hash
             m.Operator.update(updates).where(m.Operator.number == number).execute()
 
-    def set_pin(self, number: str, pin_hash: str, tokens_valid_after: int) -> bool:
+    def set_pin(self, number: str, pin_hash: str, ended_at: int) -> bool:
+        """A new PIN; every token the operator holds stops working (the counter moves
+        on, in the same statement: no token issued before can be equal to it)."""
         with writing(self.db):
             return bool(
                 m.Operator.update(
                     pin_hash=pin_hash,
-                    tokens_valid_after=tokens_valid_after,
+                    tokens_valid_after=ended_at,
+                    token_generation=m.Operator.token_generation + 1,
                     failed_attempts=0,
                     locked_until=None,
                 )
@@ -105,10 +110,15 @@ class OperatorRepository:
                 .execute()
             )
 
-    def set_active(self, number: str, active: bool, tokens_valid_after: int) -> bool:
+    def set_active(self, number: str, active: bool, ended_at: int) -> bool:
+        """Deactivate or reactivate; either way every token held stops working."""
         with writing(self.db):
             return bool(
-                m.Operator.update(active=int(active), tokens_valid_after=tokens_valid_after)
+                m.Operator.update(
+                    active=int(active),
+                    tokens_valid_after=ended_at,
+                    token_generation=m.Operator.token_generation + 1,
+                )
                 .where(m.Operator.number == number)
                 .execute()
             )
@@ -210,7 +220,7 @@ class AuditRepository:
         self.clock = clock
         self.till = till
         self.key = key
-        self._sqlite = is_sqlite(db)
+        self._dialect = dialect(db)
         # the newest entry's number and hash: every sale appends one (pos.db.prepared)
         log = m.AuditLog
         self._last = Prepared(
@@ -220,8 +230,7 @@ class AuditRepository:
     def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> None:
         """Add an entry; inside a caller's transaction it commits (or not) with it."""
         with writing(self.db):
-            if not self._sqlite:  # SQLite's write lock already orders the appends
-                self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))
+            self._dialect.order_audit_appends(self.db)  # one chain for every till
             rows = self._last.run()
             prev = rows[0][1] if rows else GENESIS
             seq = (rows[0][0] if rows else 0) + 1
@@ -274,7 +283,7 @@ def search_audit(db: peewee.Database, text: str, limit: int = 500) -> list[Audit
         query = m.AuditLog.select().order_by(m.AuditLog.seq.desc()).limit(limit)
         needle = text.strip()
         if needle:
-            like = "LIKE" if is_sqlite(db) else "ILIKE"
+            like = dialect(db).like
             query = query.where(
                 _contains(m.AuditLog.event, needle, like)
                 | _contains(m.AuditLog.operator, needle, like)

@@ -17,16 +17,17 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import peewee
 
 from pos.config import DbTarget, is_server
-from pos.db import server
 from pos.db.errors import DatabaseOpenError, is_sqlite, storage_errors
 from pos.db.migrations import SCHEMA_VERSION, upgrade
 from pos.db.models import MODELS
-from pos.db.server import ServerTillLock
+
+if TYPE_CHECKING:
+    from pos.db.server import ServerTillLock
 
 Database = peewee.Database
 """The database type, for code outside ``pos.db`` that must not import peewee."""
@@ -167,9 +168,16 @@ def check_writable(path: Path) -> None:
         )
 
 
+def _server():  # noqa: ANN202 (the module)
+    """:mod:`pos.db.server`, imported for the first server URL (it loads psycopg)."""
+    from pos.db import server
+
+    return server
+
+
 def schema_version(db: peewee.Database) -> int:
     if not is_sqlite(db):
-        return server.read_version(db)[1]
+        return _server().read_version(db)[1]
     return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
 
 
@@ -198,7 +206,7 @@ def open_database(path: DbTarget, *, create: bool = False) -> peewee.Database:
             or not writable.
     """
     if is_server(path):
-        return server.open_server(
+        return _server().open_server(
             str(path), create=create, schema_version=SCHEMA_VERSION, upgrade=upgrade
         )
     path = Path(path)
@@ -256,7 +264,7 @@ def inspect_database(path: DbTarget) -> Inspection:
         DatabaseOpenError: missing, not a SQLite file, or not a POS database.
     """
     if is_server(path):
-        version, integrity, counts = server.inspect_server(str(path))
+        version, integrity, counts = _server().inspect_server(str(path))
         return Inspection(path, version, integrity, counts)
     path = Path(path)
     if not path.exists():
@@ -288,8 +296,8 @@ def inspect_database(path: DbTarget) -> Inspection:
 def init_server(
     url: str, *, force: bool, fill: Callable[[peewee.Database], None]
 ) -> peewee.Database:
-    """``pos init`` on a server database, all in one transaction (:func:`server.init_server`)."""
-    return server.init_server(
+    """``pos init`` on a server database, all in one transaction (:mod:`pos.db.server`)."""
+    return _server().init_server(
         url, force=force, schema_version=SCHEMA_VERSION, upgrade=upgrade, fill=fill
     )
 
@@ -335,7 +343,7 @@ def integrity_check(db: peewee.Database) -> list[str]:
 def till_lock(target: DbTarget, till: str) -> TillLock | ServerTillLock:
     """The lock that keeps one till (by name) running once on ``target``."""
     if is_server(target):
-        return ServerTillLock(str(target), till)
+        return _server().ServerTillLock(str(target), till)
     return TillLock(Path(target), till)
 
 

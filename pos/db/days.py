@@ -21,6 +21,8 @@ class Day:
     z_no: int | None = None
     counted: int | None = None
     expected: int | None = None
+    id: int | None = None
+    """The day's row: the sales and refunds taken in it carry it (``day_id``, v10)."""
 
     @property
     def open(self) -> bool:
@@ -28,7 +30,15 @@ class Day:
 
 
 def _day(row: m.TillDay) -> Day:
-    return Day(row.opened_at, row.float_amount, row.closed_at, row.z_no, row.counted, row.expected)
+    return Day(
+        row.opened_at,
+        row.float_amount,
+        row.closed_at,
+        row.z_no,
+        row.counted,
+        row.expected,
+        row.id,
+    )
 
 
 def _day_of(row: dict[str, Any]) -> Day:
@@ -39,6 +49,7 @@ def _day_of(row: dict[str, Any]) -> Day:
         row["z_no"],
         row["counted"],
         row["expected"],
+        row["id"],
     )
 
 

@@ -115,11 +115,13 @@ def classify(exc: BaseException) -> StorageError:
     text = str(cause)
     low = text.lower()
     state = _sqlstate(cause)
-    if state is not None or _from_driver(cause):
+    # a server that cannot be reached (the driver's words; no SQLSTATE comes with them)
+    words = ("closed", "lost", "refused", "failed", "timeout", "timed out", "terminat")
+    cut = ("connection" in low or "server" in low) and any(w in low for w in words)
+    if state is not None or _from_driver(cause) or cut:
         kind = next((k for prefix, k in _SQLSTATE_KINDS if (state or "").startswith(prefix)), "")
         if not kind:
-            closed = "connection" in low and ("closed" in low or "lost" in low)
-            kind = "offline" if closed else "other"
+            kind = "offline" if cut else "other"
         return StorageError(kind, text.strip() or type(cause).__name__)
     if "malformed" in low or "not a database" in low or "corrupt" in low:
         kind = "damaged"

@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import peewee
-from playhouse.migrate import SchemaMigrator, migrate
+
+from pos.db import without_driver
+
+with without_driver():  # see pos.db: no psycopg through its CockroachDB support
+    from playhouse.migrate import SchemaMigrator, migrate
 
 
 def _strict(db: peewee.Database) -> bool:
@@ -440,6 +444,53 @@ def _v9_report_indexes(db: peewee.Database) -> None:
     db.execute_sql('DROP INDEX IF EXISTS "salevat_sale_id"')
 
 
+def _v10_day_ids_and_token_generation(db: peewee.Database) -> None:
+    """Each sale and refund records the trading day it was taken in (``day_id``, written
+    in its own transaction), so the Z report counts a day's rows by that id whatever the
+    clock said; rows saved before (NULL) keep the time-range rule. A covering index per
+    table serves that path as ``sale_report`` serves the time range: the day's rows are
+    one range on (day_id, till), and the old rows one range on (NULL, till, at).
+
+    Operators get a revocation counter (``token_generation``): a PIN change, a
+    deactivation or a reactivation adds one, and a token carries the value it was issued
+    under and is good only while it is equal, so revocation no longer compares times and
+    a clock that went back locks nobody out.
+
+    Standard SQL only (ADD COLUMN, CREATE INDEX IF NOT EXISTS): it runs on SQLite and on
+    PostgreSQL alike, with no table rebuild."""
+
+    class TillDay(peewee.Model):  # only what the foreign keys need
+        class Meta:
+            database = db
+            table_name = "till_day"
+
+    def day_field() -> peewee.ForeignKeyField:
+        return peewee.ForeignKeyField(
+            TillDay, field=TillDay.id, null=True, index=False, on_delete="RESTRICT"
+        )
+
+    migrator = SchemaMigrator.from_database(db)
+    migrate(
+        migrator.add_column("sale", "day_id", day_field()),
+        migrator.add_column("refund", "day_id", day_field()),
+        # a DDL default with allow_not_null adds the column in place (see _v2_parking)
+        migrator.add_column(
+            "operator",
+            "token_generation",
+            peewee.IntegerField(constraints=[peewee.SQL("DEFAULT 0")]),
+            allow_not_null=True,
+        ),
+    )
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "sale_day_report" ON "sale" '
+        '("day_id", "till", "at", "operator", "subtotal", "discount_total", "total")'
+    )
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "refund_day_report" ON "refund" '
+        '("day_id", "till", "at", "method", "operator", "total", "sale_id")'
+    )
+
+
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     _v1_initial,
     _v2_parking,
@@ -450,6 +501,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     _v7_refund_pricing,
     _v8_product_names,
     _v9_report_indexes,
+    _v10_day_ids_and_token_generation,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

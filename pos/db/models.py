@@ -93,7 +93,8 @@ class Operator(BaseModel):
     pin_hash = peewee.TextField()
     failed_attempts = peewee.IntegerField(default=0)
     locked_until = UtcTextDateTimeField(null=True)
-    tokens_valid_after = peewee.IntegerField(default=0)
+    tokens_valid_after = peewee.IntegerField(default=0)  # kept; no longer compared (v10)
+    token_generation = peewee.IntegerField(default=0)  # a token is good while it is equal
 
     class Meta:
         table_name = "operator"
@@ -151,6 +152,21 @@ class TillCounter(BaseModel):
         table_name = "till_counter"
 
 
+class TillDay(BaseModel):
+    till = peewee.TextField(index=True)
+    z_no = peewee.IntegerField(null=True)
+    opened_at = UtcTextDateTimeField()
+    opened_by = peewee.TextField(null=True)
+    float_amount = peewee.IntegerField()
+    closed_at = UtcTextDateTimeField(null=True)
+    closed_by = peewee.TextField(null=True)
+    counted = peewee.IntegerField(null=True)
+    expected = peewee.IntegerField(null=True)
+
+    class Meta:
+        table_name = "till_day"
+
+
 class Sale(BaseModel):
     uuid = peewee.TextField(unique=True)
     till = peewee.TextField()
@@ -164,6 +180,8 @@ class Sale(BaseModel):
     receipt_text = peewee.TextField()
     rules = peewee.TextField(null=True)  # the rules that priced it, JSON (NULL: before v7)
     priced_at = peewee.TextField(null=True)  # the local time it was priced at (ISO, naive)
+    # the trading day it was taken in (NULL: saved before v10, reported by its time)
+    day = peewee.ForeignKeyField(TillDay, null=True, index=False, on_delete="RESTRICT")
 
     class Meta:
         table_name = "sale"
@@ -220,21 +238,6 @@ class SaleVat(BaseModel):
         table_name = "sale_vat"
 
 
-class TillDay(BaseModel):
-    till = peewee.TextField(index=True)
-    z_no = peewee.IntegerField(null=True)
-    opened_at = UtcTextDateTimeField()
-    opened_by = peewee.TextField(null=True)
-    float_amount = peewee.IntegerField()
-    closed_at = UtcTextDateTimeField(null=True)
-    closed_by = peewee.TextField(null=True)
-    counted = peewee.IntegerField(null=True)
-    expected = peewee.IntegerField(null=True)
-
-    class Meta:
-        table_name = "till_day"
-
-
 class Refund(BaseModel):
     uuid = peewee.TextField(unique=True)
     sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="refunds")
@@ -246,6 +249,7 @@ class Refund(BaseModel):
     method = peewee.TextField()
     total = peewee.IntegerField()
     receipt_text = peewee.TextField()
+    day = peewee.ForeignKeyField(TillDay, null=True, index=False, on_delete="RESTRICT")
 
     class Meta:
         table_name = "refund"

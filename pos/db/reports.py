@@ -13,18 +13,31 @@ from pos.domain.money import round_half_up
 from pos.domain.report import DayFigures
 
 
-def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) -> DayFigures:
-    """Everything sold on ``till`` from ``start`` up to ``end`` (aware datetimes)."""
+def day_figures(
+    db: peewee.Database, till: str, start: datetime, end: datetime, day: int | None = None
+) -> DayFigures:
+    """Everything sold on ``till`` from ``start`` up to ``end`` (aware datetimes).
+
+    With ``day`` (a trading day's id: the X and Z reports), the sales and refunds taken
+    in that day are counted by the day they record, whatever time the clock gave them
+    (it may have gone back during the day); rows that record no day (saved before
+    schema v10) are counted by the time range, as before. The voids and overrides come
+    from the audit log, by the time range either way."""
     with bound(db), storage_errors():
-        in_day = (m.Sale.till == till) & (m.Sale.at >= start) & (m.Sale.at < end)
-        # One pass over the till's sales in the range (the sale_report index covers it),
-        # grouped by hour and operator: the day's totals, the takings by hour and the
-        # figures per operator are sums over those few groups.
+        sale_parts = _parts(m.Sale, till, start, end, day)
+        refund_parts = _parts(m.Refund, till, start, end, day)
+        # One pass over the till's sales in the range (a covering index: sale_report for
+        # a time range, sale_day_report for a day), grouped by hour and operator: the
+        # day's totals, the takings by hour and the figures per operator are sums over
+        # those few groups. A day is two such passes (its rows, and the old rows that
+        # record no day), added up here: every figure is a sum.
         # characters 12-13 of the UTC text; the positions are literals so that the grouped
         # expression and the selected one are the same to PostgreSQL (not two parameters)
         hour = peewee.fn.SUBSTR(m.Sale.at, peewee.SQL("12"), peewee.SQL("2"))
-        groups = list(
-            m.Sale.select(
+        groups = [
+            group
+            for in_day in sale_parts
+            for group in m.Sale.select(
                 hour,
                 m.Sale.operator,
                 peewee.fn.COUNT(m.Sale.id),
@@ -35,7 +48,7 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
             .where(in_day)
             .group_by(hour, m.Sale.operator)
             .tuples()
-        )
+        ]
         count = sum(int(g[2]) for g in groups)
         gross = sum(int(g[3]) for g in groups)
         discounts = sum(int(g[4]) for g in groups)
@@ -49,70 +62,79 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
             row[1] += int(total)
         tender: dict[str, int] = {}
         change = 0
-        for method, amount, given in (
-            m.Payment.select(
-                m.Payment.method,
-                peewee.fn.SUM(m.Payment.amount),
-                peewee.fn.SUM(m.Payment.change),
-            )
-            .join(m.Sale)
-            .where(in_day)
-            .group_by(m.Payment.method)
-            .tuples()
-        ):
-            tender[method] = int(amount)
-            change += int(given or 0)
-        sales_vat = [
-            (int(rate), int(n), int(v), int(g))
-            for rate, n, v, g in m.SaleVat.select(
-                m.SaleVat.rate,
-                peewee.fn.SUM(m.SaleVat.net),
-                peewee.fn.SUM(m.SaleVat.vat),
-                peewee.fn.SUM(m.SaleVat.gross),
-            )
-            .join(m.Sale)
-            .where(in_day)
-            .group_by(m.SaleVat.rate)
-            .order_by(m.SaleVat.rate)
-            .tuples()
-        ]
-        refund_in_day = (m.Refund.till == till) & (m.Refund.at >= start) & (m.Refund.at < end)
-        refunds = dict(
-            m.Refund.select(m.Refund.method, peewee.fn.SUM(m.Refund.total))
-            .where(refund_in_day)
-            .group_by(m.Refund.method)
-            .tuples()
-        )
-        # a refund pays back what was paid for its lines, VAT included: take it off
-        # each line's rate (the VAT in a refunded gross is worked out as on a receipt)
-        refunded_by_rate = dict(
-            m.RefundLine.select(m.SaleLine.tax_rate, peewee.fn.SUM(m.RefundLine.amount))
-            .join(m.Refund)
-            .join(
-                m.SaleLine,
-                on=(m.SaleLine.sale == m.Refund.sale)
-                & (m.SaleLine.line_no == m.RefundLine.line_no),
-            )
-            .where(refund_in_day)
-            .group_by(m.SaleLine.tax_rate)
-            .tuples()
-        )
-        by_rate = {rate: [n, v, g] for rate, n, v, g in sales_vat}
+        for in_day in sale_parts:
+            for method, amount, given in (
+                m.Payment.select(
+                    m.Payment.method,
+                    peewee.fn.SUM(m.Payment.amount),
+                    peewee.fn.SUM(m.Payment.change),
+                )
+                .join(m.Sale)
+                .where(in_day)
+                .group_by(m.Payment.method)
+                .tuples()
+            ):
+                tender[method] = tender.get(method, 0) + int(amount)
+                change += int(given or 0)
+        by_rate: dict[int, list[int]] = {}
+        for in_day in sale_parts:
+            for rate, n, v, g in (
+                m.SaleVat.select(
+                    m.SaleVat.rate,
+                    peewee.fn.SUM(m.SaleVat.net),
+                    peewee.fn.SUM(m.SaleVat.vat),
+                    peewee.fn.SUM(m.SaleVat.gross),
+                )
+                .join(m.Sale)
+                .where(in_day)
+                .group_by(m.SaleVat.rate)
+                .tuples()
+            ):
+                row = by_rate.setdefault(int(rate), [0, 0, 0])
+                row[0] += int(n)
+                row[1] += int(v)
+                row[2] += int(g)
+        refunds: dict[str, int] = {}
+        refunded_by_rate: dict[int, int] = {}
+        paid_back: dict[str, int] = {}
+        for refund_in_day in refund_parts:
+            for method, total in (
+                m.Refund.select(m.Refund.method, peewee.fn.SUM(m.Refund.total))
+                .where(refund_in_day)
+                .group_by(m.Refund.method)
+                .tuples()
+            ):
+                refunds[method] = refunds.get(method, 0) + int(total)
+            # a refund pays back what was paid for its lines, VAT included: take it off
+            # each line's rate (the VAT in a refunded gross is worked out as on a receipt)
+            for rate, gross_back in (
+                m.RefundLine.select(m.SaleLine.tax_rate, peewee.fn.SUM(m.RefundLine.amount))
+                .join(m.Refund)
+                .join(
+                    m.SaleLine,
+                    on=(m.SaleLine.sale == m.Refund.sale)
+                    & (m.SaleLine.line_no == m.RefundLine.line_no),
+                )
+                .where(refund_in_day)
+                .group_by(m.SaleLine.tax_rate)
+                .tuples()
+            ):
+                refunded_by_rate[int(rate)] = refunded_by_rate.get(int(rate), 0) + int(gross_back)
+            for op, total in (
+                m.Refund.select(m.Refund.operator, peewee.fn.SUM(m.Refund.total))
+                .where(refund_in_day)
+                .group_by(m.Refund.operator)
+                .tuples()
+            ):
+                paid_back[op or "-"] = paid_back.get(op or "-", 0) + int(total)
         for rate, gross_back in refunded_by_rate.items():
-            vat_back = round_half_up(int(gross_back) * int(rate), 10_000 + int(rate))
-            row = by_rate.setdefault(int(rate), [0, 0, 0])
-            row[0] -= int(gross_back) - vat_back
+            vat_back = round_half_up(gross_back * rate, 10_000 + rate)
+            row = by_rate.setdefault(rate, [0, 0, 0])
+            row[0] -= gross_back - vat_back
             row[1] -= vat_back
-            row[2] -= int(gross_back)
+            row[2] -= gross_back
         vat = [(rate, n, v, g) for rate, (n, v, g) in sorted(by_rate.items())]
         sold = {op: (n, t) for op, (n, t) in sold_by.items()}
-        paid_back = {
-            op or "-": int(t)
-            for op, t in m.Refund.select(m.Refund.operator, peewee.fn.SUM(m.Refund.total))
-            .where(refund_in_day)
-            .group_by(m.Refund.operator)
-            .tuples()
-        }
         operators = [
             (op, *sold.get(op, (0, 0)), paid_back.get(op, 0))
             for op in sorted(sold.keys() | paid_back.keys())
@@ -149,3 +171,21 @@ def day_figures(db: peewee.Database, till: str, start: datetime, end: datetime) 
         + int(events.get("void_units", 0)),
         overrides=int(events.get("override", 0)),
     )
+
+
+def _parts(
+    table: type[m.Sale] | type[m.Refund],
+    till: str,
+    start: datetime,
+    end: datetime,
+    day: int | None,
+) -> list[peewee.Expression]:
+    """Which of ``table``'s rows a report counts, as conditions that are each one range
+    of a covering index (the report adds up what each finds): the till's rows in the
+    time range; or, for a trading day, the rows recording that day, and the ones
+    recording none (saved before schema v10) in the time range. Apart, not ORed: the
+    planner would take neither index for an OR of the two."""
+    in_range = (table.till == till) & (table.at >= start) & (table.at < end)
+    if day is None:
+        return [in_range]
+    return [(table.day == day) & (table.till == till), table.day.is_null() & in_range]

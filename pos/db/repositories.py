@@ -16,7 +16,8 @@ from itertools import islice
 import peewee
 
 from pos.db import models as m
-from pos.db.errors import bound, is_sqlite, reading, storage_errors, writing
+from pos.db.dialect import SQLITE, Dialect, dialect
+from pos.db.errors import bound, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, ProductRow, Unit
@@ -31,35 +32,6 @@ WRITE_CHUNK = 5_000
 REBUILD_FROM = 50_000
 """Imports of at least this many rows may rebuild the product table's secondary indexes."""
 _PRODUCT_FIELDS = ("barcode", "name", "price", "tax_rate", "unit")
-
-
-def _drop_secondary_indexes(db: peewee.Database, table: str) -> list[str]:
-    """Drop ``table``'s indexes that are neither unique nor made by the database itself;
-    returns the statements that create them again."""
-    cursor = db.cursor()
-    if not is_sqlite(db):  # PostgreSQL: its catalog has each index's definition
-        found = cursor.execute(
-            "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
-            "JOIN pg_class c ON c.oid = x.indexrelid "
-            "WHERE x.indrelid = to_regclass(%s) AND NOT x.indisunique AND NOT x.indisprimary",
-            (f'"{table}"',),
-        ).fetchall()
-        for name, _ in found:
-            cursor.execute(f'DROP INDEX "{name}"')
-        return [sql for _, sql in found]
-    names = [
-        name
-        for _, name, unique, origin, _ in cursor.execute(f'PRAGMA index_list("{table}")')
-        if not unique and origin == "c"
-    ]
-    statements = []
-    for name in names:
-        (sql,) = cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
-        ).fetchone()
-        statements.append(sql)
-        cursor.execute(f'DROP INDEX "{name}"')
-    return statements
 
 
 def _product(row: m.Product) -> Product:
@@ -100,20 +72,18 @@ class ProductRepository:
         """Products whose name starts with ``text`` (any case), by name; at most
         ``limit``. A range on the name index (``product_name_nocase``), so it costs the
         same on a catalog of any size."""
-        query = self.search_query(text, limit, sqlite=is_sqlite(self.db))
+        query = self.search_query(text, limit, dialect(self.db))
         return [] if query is None else [_product(row) for row in query]
 
     @staticmethod
-    def search_query(
-        text: str, limit: int = 8, *, sqlite: bool = True
-    ) -> peewee.ModelSelect | None:
+    def search_query(text: str, limit: int = 8, on: Dialect = SQLITE) -> peewee.ModelSelect | None:
         """The query :meth:`search` runs (None for blank text). On PostgreSQL the index
         is on ``lower(name)`` (byte order, as the column's), the same range."""
         needle = text.strip().lower()  # NOCASE compares lower-cased ASCII
         if not needle:
             return None
         upper = needle[:-1] + chr(ord(needle[-1]) + 1)
-        name = m.Product.name.collate("NOCASE") if sqlite else peewee.fn.LOWER(m.Product.name)
+        name = on.name_key(m.Product.name)
         return (
             m.Product.select()
             .where((name >= needle) & (name < upper))
@@ -172,7 +142,9 @@ class ProductRepository:
             upsert = m.upsert_sql(m.Product, _PRODUCT_FIELDS, "barcode", self.db.param)
             threshold = REBUILD_FROM if rebuild_from is None else rebuild_from
             if count >= threshold and 2 * count >= before:
-                rebuild = _drop_secondary_indexes(self.db, m.Product._meta.table_name)
+                rebuild = dialect(self.db).drop_secondary_indexes(
+                    self.db, m.Product._meta.table_name
+                )
             for start in range(0, count, WRITE_CHUNK):
                 size = min(WRITE_CHUNK, count - start)
                 cursor.executemany(upsert, islice(source, size))
@@ -247,6 +219,13 @@ class CartRepository:
                 .limit(1)
             ),
         )
+        # a void: compiled once too
+        self._delete_line = Prepared(
+            db,
+            lambda: m.CartLine.delete().where(
+                (m.CartLine.cart == slot("cart")) & (m.CartLine.line_no == slot("line"))
+            ),
+        )
 
     @reading
     def _lines(self, cart_id: int) -> list[CartLine]:
@@ -297,9 +276,7 @@ class CartRepository:
 
     def delete_line(self, cart_id: int, line_no: int) -> None:
         with writing(self.db):
-            m.CartLine.delete().where(
-                (m.CartLine.cart == cart_id) & (m.CartLine.line_no == line_no)
-            ).execute()
+            self._delete_line.run(cart=cart_id, line=line_no)
 
     def clear(self, cart_id: int) -> None:
         """Remove every line of the cart."""
@@ -431,6 +408,10 @@ class DiscountRepository:
 
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
+        # asked before every re-price: compiled once (pos.db.prepared)
+        self._version = Prepared(
+            db, lambda: m.Setting.select(m.Setting.value).where(m.Setting.key == RULES_VERSION_KEY)
+        )
 
     def transaction(self) -> AbstractContextManager[None]:
         """One transaction around a rule change and its audit entries."""
@@ -479,8 +460,8 @@ class DiscountRepository:
     @reading
     def version(self) -> int:
         """A number that changes whenever any rule changes (for open carts to notice)."""
-        row = m.Setting.get_or_none(m.Setting.key == RULES_VERSION_KEY)
-        return int(row.value) if row is not None else 0
+        rows = self._version.run()
+        return int(rows[0][0]) if rows else 0
 
     def upsert_many(self, rules: Iterable[Rule]) -> None:
         """Insert or update rules by name (names match whatever their case, as in the rule

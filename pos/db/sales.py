@@ -10,7 +10,8 @@ from datetime import date, datetime, time, timedelta
 import peewee
 
 from pos.db import models as m
-from pos.db.errors import is_sqlite, reading, writing
+from pos.db.dialect import dialect
+from pos.db.errors import reading, writing
 from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine
 from pos.domain.discounts import Rule, RuleError, parse_rule, rule_to_json
@@ -47,6 +48,16 @@ class SaleRepository:
             db, lambda: m.CartLine.delete().where(m.CartLine.cart == slot("cart"))
         )
         self._drop_cart = Prepared(db, lambda: m.Cart.delete().where(m.Cart.id == slot("cart")))
+        day = m.TillDay
+        self._open_day = Prepared(
+            db,
+            lambda: (
+                day.select(day.id)
+                .where((day.till == slot("till")) & day.closed_at.is_null())
+                .order_by(day.id.desc())
+                .limit(1)
+            ),
+        )
 
     def complete(
         self,
@@ -74,6 +85,8 @@ class SaleRepository:
         time it was priced at) are kept so that a refund can price what is kept again
         exactly as the sale was priced; without them its refunds are proportional.
         ``also`` runs inside the same transaction (the audit entry, the next open cart).
+        The sale records the till's open trading day as it is in this transaction (its
+        ``day_id``; NULL if none is open), which is what the Z report counts it by.
 
         Every row goes in by a prepared statement (the lines, discounts, payments and VAT
         rows each by one ``executemany``) and nothing written is read back: the commit is
@@ -99,7 +112,8 @@ class SaleRepository:
             if done:
                 return int(done[0][0])
             number = self._next_number()
-            sale_id = m.insert_row(self.db, m.Sale, _sale_row(record, self.till, number))
+            row = _sale_row(record, self.till, number, self._day_now())
+            sale_id = m.insert_row(self.db, m.Sale, row)
             self._insert_rows(
                 {
                     m.SaleLine: _line_rows(sale_id, record),
@@ -122,7 +136,8 @@ class SaleRepository:
         till's next receipt number and exactly the rows :meth:`complete` writes for it
         (sale, lines, discounts, payments, VAT summary; the till's counter), but there is
         no cart to remove and no ``also`` hook: the bulk path for generated sales
-        (``pos demo-data``), whose sales have no audit entries. A uuid already there fails
+        (``pos demo-data``), whose sales have no audit entries and no trading day (a
+        year of them is reported by their times). A uuid already there fails
         the whole write (StorageError) and nothing is kept. ``progress`` gets counts of
         sales written."""
         count = 0
@@ -135,7 +150,7 @@ class SaleRepository:
                 number += 1
                 sale_id += 1
                 batch.setdefault(m.Sale, []).append(
-                    {"id": sale_id, **_sale_row(record, self.till, number)}
+                    {"id": sale_id, **_sale_row(record, self.till, number, None)}
                 )
                 for model, rows in (
                     (m.SaleLine, _line_rows(sale_id, record)),
@@ -151,11 +166,8 @@ class SaleRepository:
                     if progress is not None:
                         progress(BULK_SALES)
             self._insert_rows(batch)
-            if count and not is_sqlite(self.db):  # the ids were given: move the sequence on
-                self.db.execute_sql(
-                    "SELECT setval(pg_get_serial_sequence('sale', 'id'), %s)", (sale_id,)
-                )
             if count:
+                dialect(self.db).after_given_ids(self.db, m.Sale._meta.table_name, sale_id)
                 m.TillCounter.insert(till=self.till, last_receipt=number).on_conflict(
                     conflict_target=[m.TillCounter.till],
                     update={m.TillCounter.last_receipt: number},
@@ -181,6 +193,13 @@ class SaleRepository:
                     for row in rows
                 ],
             )
+
+    def _day_now(self) -> int | None:
+        """The till's open trading day (its newest, as DayRepository.latest), read inside
+        the caller's write transaction: the row it is written to records the day that was
+        open when it was committed. None if no day is open."""
+        rows = self._open_day.run(till=self.till)
+        return int(rows[0][0]) if rows else None
 
     def _next_number(self) -> int:
         """The till's next receipt number (sales and refunds share the sequence); call
@@ -305,6 +324,7 @@ class SaleRepository:
                 method=method,
                 total=total,
                 receipt_text=receipt_text(number, plan),
+                day=self._day_now(),
             )
             m.RefundLine.insert_many(
                 [
@@ -372,9 +392,10 @@ class SaleRecord:
     priced_at: datetime | None = None
 
 
-def _sale_row(record: SaleRecord, till: str, number: int) -> dict[str, object]:
+def _sale_row(record: SaleRecord, till: str, number: int, day: int | None) -> dict[str, object]:
     kept = record.rules is not None and record.priced_at is not None
     return {
+        "day": day,
         "uuid": record.uuid,
         "till": till,
         "receipt_no": number,

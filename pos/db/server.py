@@ -20,12 +20,16 @@ steps as SQLite's build it (:mod:`pos.db.migrations`); what differs is here:
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlparse
 
 import peewee
+import psycopg
 from playhouse.db_url import parseresult_to_dict
 from playhouse.shortcuts import ReconnectMixin
+from psycopg.pq import TransactionStatus
+from psycopg.types.json import Json, Jsonb
 
 from pos.config import describe
 from pos.db.errors import DatabaseOpenError
@@ -36,14 +40,51 @@ LOCK_TIMEOUT = "5s"
 """How long a statement waits for a row another till holds (a receipt counter, an audit
 entry) before it fails; the same as SQLite's busy timeout."""
 
-_MIGRATION_LOCK = 0x504F5300  # advisory lock ids ("POS" and a number)
-AUDIT_LOCK = 0x504F5301
-"""Held for the rest of a transaction that appends to the audit log: the hash chain is
-one sequence for the whole store, so two tills never read the same last entry."""
+_MIGRATION_LOCK = 0x504F5300  # advisory lock ids ("POS" and a number; the audit log's is
+# pos.db.dialect.AUDIT_LOCK)
+
+
+class NotDurable(peewee.OperationalError):
+    """The server would not keep a commit through a power cut (refused at connecting;
+    on a reconnect in the middle of a shift it is a failed statement like any other)."""
+
+
+class _Psycopg3(peewee.Psycopg3Adapter):
+    """peewee's psycopg 3 adapter, with the driver imported here rather than by peewee
+    (which is imported with it hidden, see :mod:`pos.db`)."""
+
+    txn_idle = TransactionStatus.IDLE
+    txn_inerror = TransactionStatus.INERROR
+    txn_unknown = TransactionStatus.UNKNOWN
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.json_type = Json
+        self.jsonb_type = Jsonb
+
+    def check_driver(self) -> None:
+        pass  # imported above
+
+    def get_binary_type(self) -> Any:
+        return psycopg.Binary
+
+    def connect(self, db: peewee.Database, **params: Any) -> Any:
+        if db._encoding:
+            params.setdefault("client_encoding", db._encoding)
+        params.setdefault("dbname", db.database)
+        return psycopg.connect(**params)
+
+    def server_side_cursor(self, conn: Any) -> Any:
+        in_txn = self.txn_status(conn) == TransactionStatus.INTRANS
+        return conn.cursor(name=str(uuid.uuid1()), withhold=not in_txn)
 
 
 class TillPostgresDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
     """PostgresqlDatabase with 64-bit integers, byte-order text and checked settings."""
+
+    # whichever driver peewee thinks it has (none: it was imported without one), ours
+    psycopg2_adapter = _Psycopg3
+    psycopg3_adapter = _Psycopg3
 
     field_types = {  # noqa: RUF012 (peewee's own class attribute)
         **peewee.PostgresqlDatabase.field_types,
@@ -71,7 +112,7 @@ class TillPostgresDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
             cursor.execute("SHOW fsync")
             (fsync,) = cursor.fetchone()
         if commit == "off" or fsync == "off":
-            raise DatabaseOpenError(
+            raise NotDurable(
                 f"the server does not make commits durable (synchronous_commit={commit}, "
                 f"fsync={fsync}): a sale could be lost in a power cut. Turn both on."
             )
@@ -91,7 +132,7 @@ def _connect(url: str) -> TillPostgresDatabase:
     db.bind(MODELS, bind_refs=False, bind_backrefs=False)
     try:
         db.connect()
-    except DatabaseOpenError as exc:
+    except NotDurable as exc:
         db.close()
         raise DatabaseOpenError(f"{describe(url)}: {exc}") from exc
     except (peewee.DatabaseError, peewee.InterfaceError, peewee.ImproperlyConfigured) as exc:

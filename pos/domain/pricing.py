@@ -922,6 +922,22 @@ _GREEDY_EXACT = frozenset({"multibuy", "free_items"})
 """Kinds for which one rule on its own is solved exactly by :func:`_greedy`: the
 reward of a set grows with the value of its units and is not rounded per set."""
 
+SMALL_UNITS = 24
+SMALL_WAYS = 120
+"""A rule of :data:`_GREEDY_EXACT` alone on at most this many units, with at most this
+many ways to fill one set, is searched anyway: the saving is the same, but the search
+breaks ties between lines as rule 3 says (the earliest lines first), where the most
+valuable units first may use other lines (4 lemons on one line and one at a label
+price, any 2 for 1: 4 of the first line, not 3 + 1). Beyond it the tie-break is the
+greedy one, which is quick whatever the quantities."""
+
+
+def _small(rule: Rule, slots: Sequence[_Slot]) -> bool:
+    """Whether searching ``rule`` alone over ``slots`` costs next to nothing."""
+    return (
+        sum(s.count for s in slots) <= SMALL_UNITS and _candidate_count(rule, slots) <= SMALL_WAYS
+    )
+
 
 def _solve(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
     """Price one component: its eligible item rules against its lines.
@@ -934,7 +950,7 @@ def _solve(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
     """
     if not rules or not slots:
         return _NOTHING
-    if len(rules) == 1 and rules[0].kind in _GREEDY_EXACT:
+    if len(rules) == 1 and rules[0].kind in _GREEDY_EXACT and not _small(rules[0], slots):
         # one rule alone: its most valuable units first is the best (no rounding per set)
         found = _applied(rules[0], _greedy(rules[0], slots, [s.count for s in slots]))
         return _Result(found.amount, (found,)) if found is not None else _NOTHING
@@ -957,15 +973,60 @@ class Pricer:
     rule set. Each component's last result is kept with the inputs it was computed
     from; :meth:`price` recomputes a component only when its lines, its rules'
     activity or its rules' ``min_subtotal`` conditions have changed.
+
+    What a scan costs follows what it changed, not the size of the rule set:
+
+    * A component is looked at again only when a line of one of its products changed,
+      or when its eligible rules may have: at a new minute for rules with a time window
+      (windows are whole minutes, so within a minute a rule is on or off throughout;
+      a window that is not gets looked at every time), on every call for rules with a
+      ``min_subtotal``. The other components' results are kept as they are.
+    * The discount of each exclusive item rule is kept until a line of its products
+      changes, and each component keeps the groups its result used.
     """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = tuple(sorted(rules, key=Rule.sort_key))
+        self._order = {rule.name: n for n, rule in enumerate(self.rules)}
         self._exclusive = [r for r in self.rules if r.exclusive]
         self._basket = [r for r in self.rules if r.is_basket and not r.exclusive]
+        self._basket_groups = frozenset(r.group for r in self._basket if r.group)
         items = [r for r in self.rules if not r.is_basket and not r.exclusive]
         self._components, self._component_of = _components(items)
-        self._cache: dict[int, tuple[object, _Result]] = {}
+        # per component: its eligible rules when they never change (None otherwise)
+        self._fixed: list[tuple[Rule, ...] | None] = [
+            None
+            if any(map(_windowed, rules)) or any(map(_thresholded, rules))
+            else tuple(r for r in rules if r.active)
+            for rules in self._components
+        ]
+        self._by_threshold = [
+            i for i, rules in enumerate(self._components) if any(map(_thresholded, rules))
+        ]
+        self._by_window = [
+            i
+            for i, rules in enumerate(self._components)
+            if any(map(_windowed, rules)) and i not in set(self._by_threshold)
+        ]
+        self._whole_minutes = all(_whole_minutes(r) for r in self.rules)
+        self._minute: datetime | None = None  # when the windowed components were last seen
+        self._shares_basket_group = [
+            i
+            for i, rules in enumerate(self._components)
+            if any(r.group in self._basket_groups for r in rules if r.group)
+        ]
+        self._items: list[tuple[tuple[Rule, ...], _Result]] = [
+            ((), _NOTHING) for _ in self._components
+        ]
+        # what each component's result gives the basket rules: its discounts, their total
+        # and the groups they used
+        self._applied_of: list[tuple[AppliedDiscount, ...]] = [() for _ in self._components]
+        self._total_of = [0 for _ in self._components]
+        self._used_groups: list[frozenset[str]] = [frozenset() for _ in self._components]
+        self._primed = False  # every component priced at least once
+        self._exclusive_found: dict[int, AppliedDiscount | None] = {}
+        """The discount of each exclusive item rule (by position in ``_exclusive``) on the
+        cart as last seen, dropped when a line of one of its products changes."""
 
     def price(
         self, cart: CartView, at: datetime, changed: Iterable[str] | None = None
@@ -980,38 +1041,72 @@ class Pricer:
                 as pricing from scratch.
         """
         subtotal = cart.subtotal
-        if changed is None:
+        minute = at.replace(second=0, microsecond=0) if self._whole_minutes else None
+        if changed is None or not self._primed:
             stale = set(range(len(self._components)))
+            self._exclusive_found.clear()
+            self._primed = True
+            look = stale
         else:
+            changed = set(changed)
             stale = {self._component_of[b] for b in changed if b in self._component_of}
+            if self._exclusive_found:
+                for n in list(self._exclusive_found):
+                    if not changed.isdisjoint(self._exclusive[n].barcodes):
+                        del self._exclusive_found[n]
+            look = stale.union(self._by_threshold)
+            if minute is None or minute != self._minute:
+                look.update(self._by_window)
+        self._minute = minute
 
         # Item components are brought up to date first, always: the cache must follow
         # every change, even while an exclusive rule hides their result.
-        items: list[tuple[tuple[Rule, ...], _Result]] = []
-        for index, rules in enumerate(self._components):
-            eligible = tuple(r for r in rules if r.is_active_at(at) and _threshold_met(r, subtotal))
-            cached = self._cache.get(index)
-            if not eligible:
-                result = _NOTHING
-            elif cached is not None and index not in stale and cached[0] == eligible:
-                result = cached[1]
-            else:
-                result = _solve(eligible, _slots_for(eligible, cart))
-            self._cache[index] = (eligible, result)
-            items.append((eligible, result))
+        items = self._items
+        for index in sorted(look):
+            eligible = self._fixed[index]
+            if eligible is None:
+                eligible = tuple(
+                    r
+                    for r in self._components[index]
+                    if r.is_active_at(at) and _threshold_met(r, subtotal)
+                )
+            kept, was = items[index]
+            if index not in stale and kept == eligible:
+                continue  # the same rules on the same lines: the same result
+            result = _solve(eligible, _slots_for(eligible, cart)) if eligible else _NOTHING
+            items[index] = (eligible, result)
+            self._applied_of[index] = result.applied
+            self._total_of[index] = result.total
+            self._used_groups[index] = _used_groups(eligible, result)
 
-        for rule in self._exclusive:
+        for n, rule in enumerate(self._exclusive):
             if not rule.is_active_at(at) or not _threshold_met(rule, subtotal):
                 continue
-            found = self._exclusive_discount(rule, cart, subtotal)
+            if rule.is_basket:
+                found = self._exclusive_discount(rule, cart, subtotal)
+            elif n in self._exclusive_found:
+                found = self._exclusive_found[n]
+            else:
+                found = self._exclusive_found[n] = self._exclusive_discount(rule, cart, subtotal)
             if found is not None:
                 return PricedBasket(subtotal, (found,))
 
-        best = self._with_baskets(items, subtotal, at)
+        best = self._with_baskets(
+            list(itertools.chain.from_iterable(self._applied_of)),
+            sum(self._total_of),
+            set().union(*self._used_groups),
+            subtotal,
+            at,
+        )
         # Rule 4 across kinds: where a group holds both item and basket rules, only one
         # of them applies: try the group's basket side instead of its item side too.
-        item_groups = {r.group for eligible, _ in items for r in eligible if r.group}
-        for group in sorted(item_groups & {r.group for r in self._basket if r.group}):
+        item_groups = {
+            r.group
+            for index in self._shares_basket_group
+            for r in items[index][0]
+            if r.group in self._basket_groups
+        }
+        for group in sorted(item_groups):
             without = [
                 (eligible, result)
                 if not any(r.group == group for r in eligible)
@@ -1021,22 +1116,22 @@ class Pricer:
                 )
                 for eligible, result in items
             ]
-            other = self._with_baskets(without, subtotal, at)
+            other = self._with_baskets(*_fold(without), subtotal, at)
             if other.discount_total > best.discount_total:
                 best = other
         return best
 
     def _with_baskets(
-        self, items: list[tuple[tuple[Rule, ...], _Result]], subtotal: int, at: datetime
+        self,
+        applied: list[AppliedDiscount],
+        item_total: int,
+        used_groups: set[str],
+        subtotal: int,
+        at: datetime,
     ) -> PricedBasket:
-        """The item discounts plus the basket rules, worked out on what the items leave."""
-        applied: list[AppliedDiscount] = []
-        item_total = 0
-        used_groups: set[str] = set()
-        for eligible, result in items:
-            applied.extend(result.applied)
-            item_total += result.total
-            used_groups.update(r.group for r in eligible if r.group and _uses(result, r))
+        """The item discounts (``applied``, which this extends, worth ``item_total``, from
+        rules of ``used_groups``) plus the basket rules, worked out on what the items
+        leave."""
         after_items = subtotal - item_total
         best_in_group: dict[str, AppliedDiscount] = {}
         basket: list[AppliedDiscount] = []
@@ -1055,13 +1150,14 @@ class Pricer:
             elif rule.group not in best_in_group or amount > best_in_group[rule.group].amount:
                 best_in_group[rule.group] = found
         basket.extend(best_in_group.values())
-        order = {rule.name: n for n, rule in enumerate(self.rules)}
-        basket.sort(key=lambda d: order[d.name])
+        basket.sort(key=lambda d: self._order[d.name])
         room = after_items  # basket discounts never take the sale below zero
         for found in basket:
             amount = min(found.amount, room)
             if amount > 0:
-                applied.append(AppliedDiscount(found.name, found.kind, amount, 1))
+                if amount != found.amount:
+                    found = AppliedDiscount(found.name, found.kind, amount, 1)
+                applied.append(found)
                 room -= amount
         return PricedBasket(subtotal, tuple(applied))
 
@@ -1076,6 +1172,21 @@ class Pricer:
         return result.applied[0] if result.applied else None
 
 
+def _used_groups(eligible: Sequence[Rule], result: _Result) -> frozenset[str]:
+    """The groups of the rules that ``result`` applied."""
+    return frozenset(r.group for r in eligible if r.group and _uses(result, r))
+
+
+def _fold(
+    items: Sequence[tuple[Sequence[Rule], _Result]],
+) -> tuple[list[AppliedDiscount], int, set[str]]:
+    """The components' discounts, their total and the groups they used."""
+    applied = [d for _, result in items for d in result.applied]
+    total = sum(result.total for _, result in items)
+    groups = set().union(*(_used_groups(eligible, result) for eligible, result in items))
+    return applied, total, groups
+
+
 def _slots_for(rules: Sequence[Rule], cart: CartView) -> list[_Slot]:
     """The cart's lines of the products ``rules`` name, as slots."""
     return [
@@ -1083,6 +1194,28 @@ def _slots_for(rules: Sequence[Rule], cart: CartView) -> list[_Slot]:
         for code in sorted({c for r in rules for c in r.barcodes})
         for line in cart.lines_for(code)
     ]
+
+
+def _windowed(rule: Rule) -> bool:
+    """Whether a rule's activity depends on the moment."""
+    return (
+        rule.starts_at is not None
+        or rule.ends_at is not None
+        or rule.weekdays is not None
+        or rule.hours is not None
+    )
+
+
+def _thresholded(rule: Rule) -> bool:
+    return rule.min_subtotal is not None
+
+
+def _whole_minutes(rule: Rule) -> bool:
+    """Whether every edge of the rule's windows falls on a whole minute (so that it is on
+    or off for the whole of any minute)."""
+    edges = [t for t in (rule.starts_at, rule.ends_at) if t is not None]
+    edges += list(rule.hours or ())
+    return all(t.second == 0 and t.microsecond == 0 for t in edges)
 
 
 def _threshold_met(rule: Rule, subtotal: int) -> bool:

@@ -11,12 +11,14 @@ it that way (Textual drops an ancestor's bindings for keys that a focused
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from pos.auth.guard import Guard, LoginRequired, OverrideRequired
@@ -28,6 +30,8 @@ from pos.services.approvals import Approvals
 from pos.services.checkout import Change, CheckoutService, Outcome
 from pos.services.discount_admin import OPEN_ACTION, SCOPE
 from pos.widgets import CartTable, EntryLine, MessageLine, TillHeader, TotalsPanel
+
+W = TypeVar("W", bound=Widget)
 
 _ENTRY_KEYS = [
     *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
@@ -71,6 +75,7 @@ class ScanScreen(Screen[None]):
         last_sale: Callable[[], str | None] | None = None,
     ) -> None:
         super().__init__()
+        self._widgets: dict[type[Widget], Widget] = {}
         self._last_sale = last_sale
         self.checkout = checkout
         self.store_name = store_name
@@ -125,17 +130,26 @@ class ScanScreen(Screen[None]):
 
     @property
     def cart_table(self) -> CartTable:
-        return self.query_one(CartTable)
+        return self._one(CartTable)
 
     @property
     def entry(self) -> EntryLine:
-        return self.query_one(EntryLine)
+        return self._one(EntryLine)
+
+    def _one(self, kind: type[W]) -> W:
+        """The screen's one widget of ``kind``, looked up once (every key asks for the
+        entry line; a query walks the screen)."""
+        found = self._widgets.get(kind)
+        if found is None or not found.is_attached:
+            found = self._widgets[kind] = self.query_one(kind)
+        assert isinstance(found, kind)
+        return found
 
     def _show_totals(self) -> None:
         cart = self.checkout.cart
         priced = self.checkout.priced
         self.cart_table.show_discounts(priced.discounts)
-        self.query_one(TotalsPanel).show(
+        self._one(TotalsPanel).show(
             items=cart.item_count,
             subtotal=priced.subtotal,
             discounts=priced.discount_total,
@@ -154,7 +168,7 @@ class ScanScreen(Screen[None]):
             self._load_cart()
         self._show_totals()
         if outcome.message or outcome.error:
-            self.query_one(MessageLine).show(outcome.message, error=outcome.error)
+            self._one(MessageLine).show(outcome.message, error=outcome.error)
         if outcome.error:
             self.app.bell()
 
@@ -187,7 +201,9 @@ class ScanScreen(Screen[None]):
                 )
             )
             return True
-        if event.character is None or event.key in self.app.active_bindings:
+        if event.character is None or event.key in self._bindings.key_to_bindings:
+            return False  # a key of this screen (a digit, Enter): its binding has it
+        if event.key in self.app.active_bindings:  # dearer: walks every binding in reach
             return False
         self.entry.type(event.character)
         return True

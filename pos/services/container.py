@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pos.auth.audit import AuditEntry
 from pos.auth.guard import Guard
@@ -27,7 +28,6 @@ from pos.db.auth_repositories import (
 )
 from pos.db.database import (
     Database,
-    ServerTillLock,
     TillLock,
     check_writable,
     open_database,
@@ -56,6 +56,9 @@ from pos.services.refunds import RefundService
 from pos.services.sales import SaleService
 from pos.services.session import SessionService
 from pos.services.store import StoreSettings
+
+if TYPE_CHECKING:
+    from pos.db.server import ServerTillLock
 
 
 @dataclass

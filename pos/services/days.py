@@ -90,9 +90,15 @@ class DayService:
         if latest is None or not latest.open:
             raise DayClosed("No day is open")
         now = self.clock.now()
-        # every sale up to and including this moment belongs to the day being closed
+        # the day's sales and refunds are those recording it, whatever the clock said;
+        # rows from before schema v10 (no day recorded) by time: every one up to and
+        # including this moment belongs to the day being closed
         figures = day_figures(
-            self.days.db, self.days.till, latest.opened_at, now + timedelta(microseconds=1)
+            self.days.db,
+            self.days.till,
+            latest.opened_at,
+            now + timedelta(microseconds=1),
+            day=latest.id,
         )
         expected = latest.float_amount + figures.cash - figures.cash_refunds
         try:

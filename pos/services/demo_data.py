@@ -31,7 +31,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -230,6 +230,7 @@ def generate_demo_data(
     progress: Callable[[int], None] | None = None,
     force: bool = False,
     hasher: PinHasher | None = None,
+    till: str | None = None,
 ) -> DemoReport:
     """Make a database at ``path`` like ``pos init --demo`` (without the demo rules)
     and fill it with ``products`` generated products, ``rules`` rules of every kind and
@@ -238,7 +239,8 @@ def generate_demo_data(
     The sales skip the audit log (it records only what really happened). ``progress``
     is called with counts of things made (products, rules and sales, adding up to
     ``products + rules + sales``). ``hasher`` hashes the demo operators' PINs (tests
-    pass a fast one).
+    pass a fast one). ``till`` names the till the sales are made on (``pos --till``),
+    instead of the ``till_name`` setting.
 
     Raises:
         ValueError: a size out of range (``rules`` needs ``products`` >= 10 and
@@ -268,6 +270,8 @@ def generate_demo_data(
         times["rules"] = time.perf_counter() - tick
         tick = time.perf_counter()
         settings = StoreSettings.load(SettingsRepository(db))
+        if till is not None:
+            settings = replace(settings, till_name=till)
         repo = SaleRepository(db, settings.till_name)
         lines = [0]
         made["sales"] = repo.complete_many(generator.sales(sales, settings, lines), progress)

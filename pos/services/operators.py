@@ -62,9 +62,12 @@ class OperatorAdmin:
         return record
 
     def _end_tokens(self, number: str) -> int:
-        cutoff = self._token_now() + 1  # tokens issued up to now stop working
+        """End the operator's refresh families; the caller's change moves their token
+        counter on (which ends every token, on every till). Returns the time of the
+        change, kept for the record only: a clock that goes back must not make the
+        tokens issued after it look older."""
         self._tokens.revoke_operator(number)
-        return cutoff
+        return self._token_now()
 
     def set_pin(self, number: str, pin: str, *, by: str | None) -> None:
         try:
@@ -79,6 +82,13 @@ class OperatorAdmin:
         if not self._operators.set_active(number, False, self._end_tokens(number)):
             raise OperatorError(f"no operator {number}")
         self._audit.append("operator_deactivated", by, {"number": number})
+
+    def reactivate(self, number: str, *, by: str | None) -> None:
+        """Let a deactivated operator log in again (with their PIN); any token they
+        still held from before stays dead."""
+        if not self._operators.set_active(number, True, self._end_tokens(number)):
+            raise OperatorError(f"no operator {number}")
+        self._audit.append("operator_reactivated", by, {"number": number})
 
     def unlock(self, number: str, *, by: str | None) -> None:
         if not self._operators.unlock(number):

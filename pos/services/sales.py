@@ -213,12 +213,14 @@ class SaleService:
         and the takings of each local hour (0 to 23)."""
         now = self.clock.now().astimezone()
         day = self.days.current() if self.days is not None else None
+        day_id = None
         if day is not None and day.open:
             start = day.opened_at
+            day_id = day.id  # the day's own sales, whatever time the clock gave them
         else:
             start = datetime.combine(now.date(), time()).astimezone()
         figures = day_figures(
-            self.sales.db, self.sales.till, start, now + timedelta(microseconds=1)
+            self.sales.db, self.sales.till, start, now + timedelta(microseconds=1), day=day_id
         )
         hourly = [0] * 24
         for utc_hour, amount in figures.takings_by_utc_hour.items():

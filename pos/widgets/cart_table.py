@@ -13,9 +13,11 @@ are out of view above and below, and the mouse wheel and the cursor keys scroll.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import count
+from operator import attrgetter
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -61,9 +63,40 @@ class CartRow:
     discount: bool = False
     serial: int = field(default_factory=lambda: next(_SERIALS))
     """Names this content: a row is replaced, never changed, when its line changes."""
+    place: int = 0
+    """Where the row stands: set when it is added, kept when it is replaced, and rising
+    down the table, so a row's index is found by bisection (no index to rebuild when a
+    row in the middle goes)."""
 
 
 _SERIALS = count()
+_PLACES = count()
+_PLACE = attrgetter("place")
+
+
+class RowIndex(Mapping[str, int]):
+    """Row keys to their position, worked out when asked (a void never renumbers)."""
+
+    __slots__ = ("_keys", "_rows")
+
+    def __init__(self, rows: list[CartRow], keys: dict[str, CartRow]) -> None:
+        self._rows = rows
+        self._keys = keys
+
+    def __getitem__(self, key: str) -> int:
+        return bisect_left(self._rows, self._keys[key].place, key=_PLACE)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return (row.key for row in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, key: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        return self[key] if key in self._keys else default
 
 
 def _fit(text: str, width: int, right: bool) -> str:
@@ -132,7 +165,8 @@ class CartTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
         self._rows: list[CartRow] = []
-        self._index: dict[str, int] = {}
+        self._keys: dict[str, CartRow] = {}
+        self._index = RowIndex(self._rows, self._keys)
         self._discounts: dict[str, AppliedDiscount] = {}
         self.cursor_row = 0
         self._widths: tuple[int, ...] = ()
@@ -141,6 +175,9 @@ class CartTable(ScrollView, can_focus=True):
         """Rendered rows by (serial, parity, cursor); cleared on resize, focus and style
         changes."""
         self._styles: dict[str, Style] = {}
+        self._base: Style | None = None
+        """The widget's own style (``rich_style`` walks every ancestor: too dear per line)."""
+        self._blank: Strip | None = None
         self._shown_range: tuple[int, int] = (0, 0)
 
     # ------------------------------------------------------------------ reading
@@ -150,7 +187,7 @@ class CartTable(ScrollView, can_focus=True):
         return len(self._rows)
 
     @property
-    def rows(self) -> dict[str, int]:
+    def rows(self) -> Mapping[str, int]:
         """Row keys (line numbers, and ``discount:`` + rule name) to their position."""
         return self._index
 
@@ -196,8 +233,7 @@ class CartTable(ScrollView, can_focus=True):
         if is_new or index is None:
             index = self._append(row)
         else:
-            self._rows[index] = row
-            self._refresh_row(index)
+            self._replace(index, row)
         self.move_cursor(row=index)
 
     def drop_line(self, line_no: int) -> None:
@@ -208,9 +244,12 @@ class CartTable(ScrollView, can_focus=True):
 
     def load(self, lines: Iterable[CartLine]) -> None:
         """Show a whole cart (start-up, park, recall, void cart)."""
-        self._rows = [self._item_row(line) for line in lines]
+        self._rows[:] = [self._item_row(line) for line in lines]
         self._discounts.clear()
-        self._reindex(0)
+        self._keys.clear()
+        for row in self._rows:
+            row.place = next(_PLACES)
+            self._keys[row.key] = row
         self._cache.clear()
         self._set_height()
         self.refresh()
@@ -228,40 +267,38 @@ class CartTable(ScrollView, can_focus=True):
                 self._remove(index)
         for key, discount in wanted.items():
             shown = self._discounts.get(key)
-            if shown == discount:
+            if shown is discount or shown == discount:  # a kept result is the same object
                 continue
             row = self._discount_row(key, discount)
             index = self._index.get(key)
             if index is None:
                 self._append(row)
             else:
-                self._rows[index] = row
-                self._refresh_row(index)
+                self._replace(index, row)
             self._discounts[key] = discount
 
     def _append(self, row: CartRow) -> int:
         index = len(self._rows)
+        row.place = next(_PLACES)
         self._rows.append(row)
-        self._index[row.key] = index
+        self._keys[row.key] = row
         self._set_height()
         self._refresh_row(index)
         return index
 
+    def _replace(self, index: int, row: CartRow) -> None:
+        row.place = self._rows[index].place
+        self._rows[index] = row
+        self._keys[row.key] = row
+        self._refresh_row(index)
+
     def _remove(self, index: int) -> None:
         row = self._rows.pop(index)
-        del self._index[row.key]
-        self._reindex(index)
+        del self._keys[row.key]
         self._set_height()
         if self.cursor_row >= len(self._rows):
             self.cursor_row = max(0, len(self._rows) - 1)
         self._refresh_from(index)
-
-    def _reindex(self, start: int) -> None:
-        if start == 0:
-            self._index = {}
-        index = self._index
-        for i in range(start, len(self._rows)):
-            index[self._rows[i].key] = i
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -343,6 +380,8 @@ class CartTable(ScrollView, can_focus=True):
         self.refresh_lines(index + 1, max(1, height + round(self.scroll_y) - index))
 
     def on_resize(self) -> None:
+        self._cache.clear()  # rows are drawn to the full width
+        self._blank = None
         self._layout_columns()
         self._set_height()
         if self._rows:
@@ -353,14 +392,21 @@ class CartTable(ScrollView, can_focus=True):
         self._styles.clear()
         self._cache.clear()
         self._header = None
+        self._base = None
+        self._blank = None
 
     def _on_focus(self, event: events.Focus) -> None:
         super()._on_focus(event)
-        self._cache.clear()
+        self._forget_styles()
 
     def _on_blur(self, event: events.Blur) -> None:
         super()._on_blur(event)
+        self._forget_styles()
+
+    def _forget_styles(self) -> None:
         self._cache.clear()
+        self._base = None
+        self._blank = None
 
     def _layout_columns(self) -> None:
         width = self.scrollable_content_region.width
@@ -371,6 +417,7 @@ class CartTable(ScrollView, can_focus=True):
             self._widths = widths
             self._cache.clear()
             self._header = None
+            self._blank = None
             self.refresh()
 
     def _style(self, name: str) -> Style:
@@ -391,10 +438,14 @@ class CartTable(ScrollView, can_focus=True):
             else:
                 segments.append(Segment(cell, style))
         width = self.scrollable_content_region.width
-        return Strip(segments).adjust_cell_length(width, style)
+        # one segment per run of one style: every later step of the paint (the border,
+        # the crop, the compositor's cuts) works segment by segment
+        return Strip(segments).adjust_cell_length(width, style).simplify()
 
     def render_line(self, y: int) -> Strip:
-        base = self.rich_style
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
         if y == 0:
             if self._header is None:
                 headings = [label for _, label, _, _ in COLUMNS]
@@ -402,7 +453,9 @@ class CartTable(ScrollView, can_focus=True):
             return self._header
         index = round(self.scroll_y) + y - 1
         if index >= len(self._rows):
-            return Strip.blank(self.scrollable_content_region.width, base)
+            if self._blank is None:
+                self._blank = Strip.blank(self.scrollable_content_region.width, base)
+            return self._blank
         row = self._rows[index]
         parity = index % 2
         cursor = index == self.cursor_row

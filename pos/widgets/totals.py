@@ -19,6 +19,10 @@ class TotalsPanel(Vertical):
     discounts: reactive[int] = var(0)
     total: reactive[int] = var(0)
 
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self._shown: dict[str, str] = {}
+
     def compose(self) -> ComposeResult:
         yield Label("", id="items", markup=False)
         yield Label("", id="subtotal", markup=False)
@@ -46,15 +50,19 @@ class TotalsPanel(Vertical):
         if not self.is_mounted:
             return
         width = max(20, self.content_region.width)
-        # Each label is one line of a fixed width: a new figure never changes the layout,
-        # so the screen is not asked to lay itself out again on every scan.
-        self.query_one("#items", Label).update(_row("Items", str(self.items), width), layout=False)
-        self.query_one("#subtotal", Label).update(
-            _row("Subtotal", format_money(self.subtotal), width), layout=False
-        )
         # always shown, so the TOTAL never jumps when the first discount triggers
         saving = f"-{format_money(self.discounts)}" if self.discounts else "0.00"
-        self.query_one("#discounts", Label).update(_row("Savings", saving, width), layout=False)
+        texts = {
+            "items": _row("Items", str(self.items), width),
+            "subtotal": _row("Subtotal", format_money(self.subtotal), width),
+            "discounts": _row("Savings", saving, width),
+        }
+        for name, text in texts.items():
+            if self._shown.get(name) != text:  # only a figure that changed is redrawn
+                self._shown[name] = text
+                # Each label is one line of a fixed width: a new figure never changes the
+                # layout, so the screen is not asked to lay itself out again on every scan.
+                self.query_one(f"#{name}", Label).update(text, layout=False)
 
     def show(self, *, items: int, subtotal: int, discounts: int, total: int) -> None:
         """Set every figure at once: the labels are redrawn once, not once per figure."""

@@ -153,6 +153,24 @@ def test_a_login_straight_after_a_pin_change_works(services: Services) -> None:
     assert services.auth.refresh(after).identity.number == "1001"
 
 
+@pytest.mark.parametrize("generation", [None, "0", 0.0, True, 1, -1])
+def test_a_token_without_the_operators_current_counter_is_refused(
+    services: Services, generation: object
+) -> None:
+    """Revocation compares the token's ``gen`` with the operator's counter (0 for a new
+    operator) for equality, as exactly an int: missing, another type or another value
+    is refused, even correctly signed (J-18: a per-user cut-off, without a clock)."""
+    good = services.auth.login(*CASHIER)
+    claims = services.auth.codec.decode(good.access, t.TokenKind.ACCESS)
+    extra = {k: v for k, v in claims.extra.items() if k != "gen"}
+    if generation is not None:
+        extra["gen"] = generation
+    token, _ = services.auth.codec.issue(t.TokenKind.ACCESS, "1001", "cashier", claims.scope, extra)
+    with pytest.raises(t.Revoked):
+        services.auth.validate(token)
+    assert services.auth.validate(good.access).number == "1001"
+
+
 def test_guard(services: Services) -> None:
     guard = Guard(services.auth)
     with pytest.raises(LoginRequired):

@@ -213,6 +213,33 @@ def test_old_keys_verify_until_removed() -> None:
         pruned.decode(token, TokenKind.ACCESS)
 
 
+def test_a_token_checked_before_is_still_checked_against_the_clock_and_the_keys() -> None:
+    # the signature of a token already checked is not checked again (the screen and
+    # the service check the same token for one action), but its times, its kind, the
+    # issuer and the key it was signed with are, every time
+    now = [float(time.time())]
+    codec = TokenCodec(Keyring("k1", {"k1": KEY}), ISSUER, now=lambda: now[0])
+    token, _ = codec.issue(TokenKind.ACCESS, "1001", "cashier", ("sale",))
+    assert codec.decode(token, TokenKind.ACCESS).sub == "1001"
+    assert codec.decode(token, TokenKind.ACCESS).sub == "1001"
+    with pytest.raises(t.WrongKind):
+        codec.decode(token, TokenKind.REFRESH)
+    now[0] += t.LIFETIME[TokenKind.ACCESS] + t.LEEWAY + 1
+    with pytest.raises(t.Expired):
+        codec.decode(token, TokenKind.ACCESS)
+    now[0] -= t.LIFETIME[TokenKind.ACCESS] + t.LEEWAY + 1
+    codec.keyring = Keyring("k1", {"k1": b"n" * 32})  # the same key id, another key
+    with pytest.raises(t.BadSignature):
+        codec.decode(token, TokenKind.ACCESS)
+    codec.keyring = Keyring("k2", {"k2": b"n" * 32})
+    with pytest.raises(t.UnknownKey):
+        codec.decode(token, TokenKind.ACCESS)
+    codec.keyring = Keyring("k1", {"k1": KEY})
+    codec.issuer = "pos:another/till"
+    with pytest.raises(t.WrongIssuer):
+        codec.decode(token, TokenKind.ACCESS)
+
+
 def test_no_verify_signature_false_anywhere() -> None:
     from pathlib import Path
 

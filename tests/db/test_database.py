@@ -479,3 +479,128 @@ def test_a_failed_server_migration_leaves_the_old_version(
         assert "half_done" not in columns
     finally:
         db.close()
+
+
+def _sale_sql(n: int, at: str, total: int) -> str:
+    return (
+        "INSERT INTO sale (uuid, till, receipt_no, at, operator, subtotal, discount_total,"
+        f" total, tax_inclusive, receipt_text) VALUES ('s-{n}', 'Till 1', {n}, '{at}', '9001',"
+        f" {total}, 0, {total}, 1, 'receipt')"
+    )
+
+
+def test_version_9_sales_are_reported_by_time_after_the_upgrade(tmp_path: Path) -> None:
+    """Schema v10 records each sale's and refund's trading day; the rows saved before
+    record none (NULL) and a day's report still counts them by its time range, while
+    the new rows count by their day whatever their time."""
+    from datetime import UTC, datetime
+
+    from pos.db.reports import day_figures
+
+    path = tmp_path / "v9.sqlite"
+    db = peewee.SqliteDatabase(str(path), pragmas={"foreign_keys": 1})
+    db.connect()
+    with db.atomic():
+        for step in migrations.MIGRATIONS[:9]:
+            step(db)
+        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute_sql("PRAGMA user_version = 9")
+    db.execute_sql(
+        "INSERT INTO till_day (till, opened_at, float_amount) "
+        "VALUES ('Till 1', '2026-03-14T09:00:00+00:00', 0)"
+    )
+    db.execute_sql(_sale_sql(1, "2026-03-13T17:00:00+00:00", 999))  # the day before
+    db.execute_sql(_sale_sql(2, "2026-03-14T10:00:00+00:00", 150))
+    db.execute_sql(
+        "INSERT INTO refund (uuid, sale_id, till, receipt_no, at, method, total, receipt_text)"
+        " VALUES ('r-1', 2, 'Till 1', 3, '2026-03-14T11:00:00+00:00', 'cash', 50, 'refund')"
+    )
+    db.execute_sql(
+        "INSERT INTO operator (number, name, role, active, pin_hash, failed_attempts,"
+        " tokens_valid_after) VALUES ('1001', 'Ann', 'cashier', 1, 'x', 0, 1773478800)"
+    )
+    db.close()
+
+    db = open_database(path)
+    try:
+        assert schema_version(db) == migrations.SCHEMA_VERSION
+        assert integrity_check(db) == ["ok"]
+        assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+        assert db.execute_sql("SELECT day_id FROM sale").fetchall() == [(None,), (None,)]
+        assert db.execute_sql("SELECT day_id FROM refund").fetchall() == [(None,)]
+        assert db.execute_sql("SELECT token_generation FROM operator").fetchall() == [(0,)]
+        # a sale of the new version, stamped before the day opened (the clock went back)
+        db.execute_sql(_sale_sql(4, "2026-03-14T08:00:00+00:00", 70))
+        db.execute_sql("UPDATE sale SET day_id = 1 WHERE receipt_no = 4")
+        opened = datetime(2026, 3, 14, 9, tzinfo=UTC)
+        now = datetime(2026, 3, 14, 18, tzinfo=UTC)
+        figures = day_figures(db, "Till 1", opened, now, day=1)
+        assert (figures.sales, figures.gross, figures.refunds) == (2, 150 + 70, 50)
+        by_time = day_figures(db, "Till 1", opened, now)  # pos report: by time only
+        assert (by_time.sales, by_time.gross, by_time.refunds) == (1, 150, 50)
+        with pytest.raises(peewee.IntegrityError):  # the day must exist
+            db.execute_sql("UPDATE sale SET day_id = 7 WHERE receipt_no = 4")
+    finally:
+        db.close()
+
+
+@pytest.mark.sqlite_only  # SQLite's query plans
+def test_a_days_report_reads_covering_indexes_only(empty_db: Path) -> None:
+    """The X/Z report of a trading day (by the day each sale records, schema v10) reads
+    index ranges as the time-range report does: the day's rows, then the old rows."""
+    from datetime import UTC, datetime
+
+    from pos.db.reports import day_figures
+
+    db = open_database(empty_db)
+    try:
+        db.execute_sql(
+            "INSERT INTO till_day (till, opened_at, float_amount) "
+            "VALUES ('Till 1', '2026-03-14T09:00:00+00:00', 0)"
+        )
+        plans: list[str] = []
+        connection = db.connection()
+        connection.set_trace_callback(plans.append)
+        year = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+        day_figures(db, "Till 1", *year, day=1)
+        connection.set_trace_callback(None)
+        on_sales = [q for q in plans if '"sale" AS' in q or 'JOIN "sale"' in q]
+        on_refunds = [q for q in plans if '"refund" AS' in q]
+        assert len(on_sales) == 6  # sales, payments, VAT: the day's, and the old rows
+        assert len(on_refunds) == 6  # by method, by rate, by operator: the same two
+        for query in on_sales:
+            plan = " / ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + query))
+            assert "SCAN" not in plan, plan
+            assert "sale_day_report" in plan, plan
+            assert plan.count("COVERING INDEX") == plan.count("SEARCH"), plan
+        for query in on_refunds:
+            plan = " / ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + query))
+            assert "SCAN" not in plan, plan
+            assert "COVERING INDEX refund_day_report" in plan, plan
+    finally:
+        db.close()
+
+
+def test_the_version_10_step_is_standard_sql_for_postgresql() -> None:
+    """v10 must run on PostgreSQL too (its support is on the way): ALTER TABLE ... ADD
+    COLUMN (with the foreign key as a constraint) and CREATE INDEX IF NOT EXISTS, no
+    PRAGMA, no table rebuild. The statements are caught, not run (no server here)."""
+    statements: list[str] = []
+
+    class Captured(peewee.PostgresqlDatabase):
+        def execute_sql(self, sql: str, params: object = None, *args: object) -> None:  # type: ignore[override]
+            statements.append(sql)
+
+        def execute(self, query: object, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+            sql, _ = self.get_sql_context().sql(query).query()
+            statements.append(sql)
+
+    migrations._v10_day_ids_and_token_generation(Captured("pos"))
+    text = "\n".join(statements)
+    assert "PRAGMA" not in text.upper()
+    assert "RENAME" not in text.upper()
+    assert "DROP" not in text.upper()
+    assert all(s.startswith(("ALTER TABLE", "CREATE INDEX IF NOT EXISTS")) for s in statements)
+    assert 'ADD COLUMN "day_id" INTEGER' in text
+    assert 'ADD COLUMN "token_generation" INTEGER NOT NULL DEFAULT 0' in text
+    assert 'REFERENCES "till_day" ("id")' in text

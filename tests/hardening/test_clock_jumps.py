@@ -31,7 +31,7 @@ from pos.app import PosApp
 from pos.auth import tokens as t
 from pos.auth.guard import Guard, LoginRequired
 from pos.auth.service import LoginFailed
-from pos.domain.clock import FixedClock, SequentialIds
+from pos.domain.clock import FixedClock, SequentialIds, UuidIds
 from pos.screens import LoginScreen, ScanScreen
 from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
@@ -149,6 +149,70 @@ def test_an_override_does_not_outlive_its_minute_after_a_jump(
         services.auth.check_override(token, "void", {"line": 1}, "1001")
 
 
+def test_a_pin_change_just_before_the_clock_went_back_locks_nobody_out(
+    services: Services, token_time: TokenTime, clock: FixedClock
+) -> None:
+    """Revocation is a counter each token carries (``gen``), compared for equality: the
+    tokens from before the PIN change are refused at once, and after the clock goes back
+    two hours the operator logs in with the new PIN and works, without waiting for the
+    clock to pass the change again."""
+    guard = Guard(services.auth, now=services.auth.codec.now)
+    before = services.auth.login(*CASHIER)
+    services.operators.set_pin("1001", "3691", by="9001")
+    with pytest.raises(t.Revoked):
+        services.auth.validate(before.access)  # ended at once
+    with pytest.raises(t.Revoked):
+        services.auth.refresh(before)
+    token_time.at -= 2 * 3600
+    clock.advance(hours=-2)
+    with pytest.raises(LoginFailed):
+        services.auth.login(*CASHIER)  # the old PIN
+    guard.start(services.auth.login("1001", "3691"))
+    assert guard.require("sale").number == "1001"
+    token_time.at += 4 * 60  # the access token renews silently, as on any day
+    guard.keep_alive()
+    assert guard.require("sale").number == "1001"
+    assert services.auth.refresh(guard.session).identity.number == "1001"  # type: ignore[arg-type]
+    with pytest.raises(t.TokenError):
+        services.auth.validate(before.access)  # still dead (and now "from the future")
+
+
+def test_deactivation_and_reactivation_end_tokens_but_a_clock_back_locks_nobody_out(
+    services: Services, token_time: TokenTime, clock: FixedClock
+) -> None:
+    before = services.auth.login(*CASHIER)
+    services.operators.deactivate("1001", by="9001")
+    with pytest.raises(t.InactiveOperator):
+        services.auth.validate(before.access)
+    services.operators.reactivate("1001", by="9001")
+    with pytest.raises(t.Revoked):
+        services.auth.validate(before.access)  # reactivation does not revive old tokens
+    token_time.at -= 2 * 3600
+    clock.advance(hours=-2)
+    after = services.auth.login(*CASHIER)
+    assert services.auth.validate(after.access).number == "1001"
+    assert services.auth.refresh(after).identity.number == "1001"
+
+
+def test_a_pin_change_on_one_till_ends_the_tokens_on_another(
+    services: Services, demo_db: Path, clock: FixedClock
+) -> None:
+    other = build_services(
+        demo_db, clock=clock, ids=UuidIds(), hasher=FAST_HASHER, till_name="Till 2"
+    )
+    try:
+        session = other.auth.login(*CASHIER)
+        assert other.auth.validate(session.access).number == "1001"
+        services.operators.set_pin("1001", "3691", by="9001")  # on Till 1
+        with pytest.raises(t.Revoked):
+            other.auth.validate(session.access)
+        with pytest.raises(t.Revoked):
+            other.auth.refresh(session)
+        assert other.auth.validate(other.auth.login("1001", "3691").access).number == "1001"
+    finally:
+        other.close()
+
+
 # --------------------------------------------------------------------------- the lockout
 
 
@@ -237,6 +301,28 @@ async def test_the_idle_lock_ignores_the_wall_clock(
         app.tick()
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
+
+
+async def test_a_pin_change_then_the_clock_back_two_hours_the_operator_sells_on(
+    app_factory: AppFactory, clock: FixedClock
+) -> None:
+    app = app_factory(login=None)
+    codec = app.services.auth.codec
+    token_time = TokenTime(clock.now().timestamp())
+    codec._now = token_time  # type: ignore[method-assign]
+    app.services.sessions.login(*CASHIER)  # tokens dated by the clock the test moves
+    async with app.run_test(size=SIZE) as pilot:
+        await sell(pilot, PEN)
+        app.services.operators.set_pin("1001", "3691", by="9001")  # ends every token
+        clock.advance(hours=-2)
+        token_time.at -= 2 * 3600
+        await scan(pilot, PEN)  # refused: the session ended with the PIN change
+        assert isinstance(app.screen, LoginScreen)
+        await pilot.press(*"1001", "enter", *"3691", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)  # at once: nothing waits for the clock
+        await sell(pilot, PEN)
+        assert app.services.sales.last_sale().receipt_no == 2  # type: ignore[union-attr]
 
 
 async def test_sales_across_a_clock_going_back(

@@ -13,6 +13,7 @@ from pos.services.container import Services, build_services
 from pos.services.days import DayClosed
 from pos.services.sales import SaleFailed
 from tests.conftest import FAST_HASHER, MANAGER
+from tests.pty_till import read_only
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
@@ -126,3 +127,62 @@ def test_tax_exclusive_reports_show_the_vat_added(demo_db: Path, clock: FixedClo
     assert (figures.gross, figures.discounts, figures.vat_added, figures.net) == (120, 0, 24, 144)
     assert figures.vat == [(2000, 120, 24, 144)]
     assert "VAT added                 0.24" in figures.lines()
+
+
+def test_a_z_report_after_the_clock_went_back_counts_every_sale_of_the_day(
+    services: Services, clock: FixedClock
+) -> None:
+    """Each sale and refund records its trading day (schema v10): the Z report counts
+    them by it, not by the clock, which went back an hour during the day."""
+    boss = services.guard.identity
+    assert boss is not None
+    services.days.open_day(1000, boss)  # the first day, opened at 09:30 by the clock
+    sell(services, "4006381333931", 500)
+    sell(services, "5000000000012", 100)
+    clock.advance(hours=-1)  # 08:30: now "before" the day opened
+    sell(services, "4006381333931", 200)
+    sell(services, "5000000000012", 50)
+    pen = next(line for line in services.refunds.lines(3) or [] if line.name.startswith("Highl"))
+    services.refunds.refund(3, {pen.line_no: 1}, "cash")  # taken at 08:30 too
+    x = services.sales.x_report()[1]
+    cash_up = services.days.close_day(1000 + 120 + 50 + 120 + 50 - 120, boss)
+    figures = cash_up.figures
+    assert x == figures  # the X report said the same, by the same rule
+    assert figures.sales == 4
+    assert figures.cash == 120 + 50 + 120 + 50  # what was paid (the change is not kept)
+    assert figures.gross == 340
+    assert figures.refunds == figures.cash_refunds == 120
+    assert figures.net == 340 - 120
+    assert sum(g for *_, g in figures.vat) == figures.net
+    assert figures.operators == [("9001", 4, 340, 120)]
+    assert cash_up.difference == 0
+
+    con = read_only(services.db_path)  # from outside the till, on either database
+    try:
+        totals = con.execute("SELECT COUNT(*), SUM(total) FROM sale").fetchone()
+        days = con.execute("SELECT DISTINCT day_id FROM sale UNION SELECT day_id FROM refund")
+        assert (totals[0], int(totals[1])) == (figures.sales, figures.gross)
+        assert [d for (d,) in days] == [1]
+    finally:
+        con.close()
+
+
+def test_a_day_opened_after_the_clock_went_back_counts_only_its_own_sales(
+    services: Services, clock: FixedClock
+) -> None:
+    """The next day opens "before" the last day's sales by the clock: neither day takes
+    the other's sales."""
+    boss = services.guard.identity
+    assert boss is not None
+    sell(services, "4006381333931", 500)  # 09:30, the first day (opened by itself)
+    clock.advance(hours=1)
+    sell(services, "4006381333931", 500)  # 10:30
+    first = services.days.close_day(240, boss)
+    assert first.figures.sales == 2
+    clock.advance(hours=-2)  # 08:30
+    services.days.open_day(0, boss)
+    sell(services, "5000000000012", 100)
+    clock.advance(hours=1, minutes=30)  # 10:00: between the old day's two sales
+    sell(services, "5000000000012", 100)
+    second = services.days.close_day(100, boss)
+    assert (second.figures.sales, second.figures.gross) == (2, 100)
