@@ -83,8 +83,15 @@ class DayRepository:
             )
             if current is not None:
                 return _day(current)
+            # where the audit log stands: the day's voids and overrides are the entries
+            # after it (the audit log's numbers only go up, whatever the clock says)
+            seq = m.AuditLog.select(peewee.fn.MAX(m.AuditLog.seq)).scalar() or 0
             row = m.TillDay.create(
-                till=self.till, opened_at=at, opened_by=by, float_amount=float_amount
+                till=self.till,
+                opened_at=at,
+                opened_by=by,
+                float_amount=float_amount,
+                audit_seq=int(seq),
             )
             return _day(row)
 

@@ -456,6 +456,10 @@ def _v10_day_ids_and_token_generation(db: peewee.Database) -> None:
     under and is good only while it is equal, so revocation no longer compares times and
     a clock that went back locks nobody out.
 
+    A trading day also records where the audit log stood when it opened (``audit_seq``:
+    the newest entry's number), so the voids and overrides of a day are the till's entries
+    after it, whatever the clock said (NULL for days opened before: by time).
+
     Standard SQL only (ADD COLUMN, CREATE INDEX IF NOT EXISTS): it runs on SQLite and on
     PostgreSQL alike, with no table rebuild."""
 
@@ -480,6 +484,7 @@ def _v10_day_ids_and_token_generation(db: peewee.Database) -> None:
             peewee.IntegerField(constraints=[peewee.SQL("DEFAULT 0")]),
             allow_not_null=True,
         ),
+        migrator.add_column("till_day", "audit_seq", peewee.IntegerField(null=True)),
     )
     db.execute_sql(
         'CREATE INDEX IF NOT EXISTS "sale_day_report" ON "sale" '

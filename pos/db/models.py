@@ -162,6 +162,7 @@ class TillDay(BaseModel):
     closed_by = peewee.TextField(null=True)
     counted = peewee.IntegerField(null=True)
     expected = peewee.IntegerField(null=True)
+    audit_seq = peewee.IntegerField(null=True)  # the audit log's newest entry at opening
 
     class Meta:
         table_name = "till_day"

@@ -144,6 +144,18 @@ def day_figures(
         first = start.astimezone(UTC).isoformat(timespec="seconds")
         last = (end.astimezone(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
         audit_in_day = (m.AuditLog.till == till) & (m.AuditLog.at >= first) & (m.AuditLog.at < last)
+        opened_seq = None if day is None else _audit_seq_of(day)
+        if opened_seq is not None:
+            # a trading day's entries are those after the audit log's newest at its opening
+            # (and before the till's next day's), whatever the clock said
+            audit_in_day = (m.AuditLog.till == till) & (m.AuditLog.seq > opened_seq)
+            later = (
+                m.TillDay.select(peewee.fn.MIN(m.TillDay.audit_seq))
+                .where((m.TillDay.till == till) & (m.TillDay.id > day))
+                .scalar()
+            )
+            if later is not None:
+                audit_in_day &= m.AuditLog.seq <= later
         events = dict(
             m.AuditLog.select(m.AuditLog.event, peewee.fn.COUNT(m.AuditLog.seq))
             .where(
@@ -171,6 +183,12 @@ def day_figures(
         + int(events.get("void_units", 0)),
         overrides=int(events.get("override", 0)),
     )
+
+
+def _audit_seq_of(day: int) -> int | None:
+    """Where the audit log stood when the day opened (None: a day from before schema 10)."""
+    seq = m.TillDay.select(m.TillDay.audit_seq).where(m.TillDay.id == day).scalar()
+    return None if seq is None else int(seq)
 
 
 def _parts(

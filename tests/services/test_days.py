@@ -132,14 +132,19 @@ def test_tax_exclusive_reports_show_the_vat_added(demo_db: Path, clock: FixedClo
 def test_a_z_report_after_the_clock_went_back_counts_every_sale_of_the_day(
     services: Services, clock: FixedClock
 ) -> None:
-    """Each sale and refund records its trading day (schema v10): the Z report counts
-    them by it, not by the clock, which went back an hour during the day."""
+    """Each sale and refund records its trading day (schema v10), and the day where the
+    audit log stood when it opened: the Z report counts the sales, refunds and voids by
+    them, not by the clock, which went back an hour during the day."""
     boss = services.guard.identity
     assert boss is not None
     services.days.open_day(1000, boss)  # the first day, opened at 09:30 by the clock
     sell(services, "4006381333931", 500)
+    services.checkout.submit("5000000000012", actor=boss)
+    services.checkout.void_line(services.checkout.cart.lines[0].line_no, boss)  # a void
     sell(services, "5000000000012", 100)
     clock.advance(hours=-1)  # 08:30: now "before" the day opened
+    services.checkout.submit("5000000000012", actor=boss)
+    services.checkout.void_line(services.checkout.cart.lines[0].line_no, boss)  # at 08:30
     sell(services, "4006381333931", 200)
     sell(services, "5000000000012", 50)
     pen = next(line for line in services.refunds.lines(3) or [] if line.name.startswith("Highl"))
@@ -155,6 +160,7 @@ def test_a_z_report_after_the_clock_went_back_counts_every_sale_of_the_day(
     assert figures.net == 340 - 120
     assert sum(g for *_, g in figures.vat) == figures.net
     assert figures.operators == [("9001", 4, 340, 120)]
+    assert figures.voids == 2
     assert cash_up.difference == 0
 
     con = read_only(services.db_path)  # from outside the till, on either database
