@@ -21,6 +21,8 @@ steps as SQLite's build it (:mod:`pos.db.migrations`); what differs is here:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
@@ -167,6 +169,27 @@ def read_version(db: peewee.Database) -> tuple[bool, int]:
     return False, int(row[1])
 
 
+@contextmanager
+def _setting_up(url: str) -> Iterator[TillPostgresDatabase]:
+    """Connected, inside one transaction that holds the set-up lock (so two tills starting
+    at once take turns), and closed again if anything in the block fails.
+
+    Raises:
+        DatabaseOpenError: from the block, or for a database error (what it said).
+    """
+    db = _connect(url)
+    try:
+        with db.atomic():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            yield db
+    except (peewee.DatabaseError, peewee.InterfaceError) as exc:
+        db.close()
+        raise DatabaseOpenError(f"{describe(url)}: could not set up the database ({exc})") from exc
+    except BaseException:
+        db.close()
+        raise
+
+
 def open_server(url: str, *, create: bool, schema_version: int, upgrade: Any) -> peewee.Database:
     """Connect, check the database is ours (or blank, with ``create``), and migrate it.
 
@@ -176,39 +199,27 @@ def open_server(url: str, *, create: bool, schema_version: int, upgrade: Any) ->
     leaves the old version.
     """
     label = describe(url)
-    db = _connect(url)
-    try:
-        with db.atomic():
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            blank, version = read_version(db)
-            if blank and not create:
-                raise DatabaseOpenError(
-                    f"{label} is empty. Create the till's tables with: pos init --db URL"
-                )
-            if not blank and version == 0:
-                raise DatabaseOpenError(
-                    f"{label} holds tables that are not a POS database. It was not changed."
-                )
-            if version > schema_version:
-                raise DatabaseOpenError(
-                    f"{label} was made by a newer version of the till (schema {version}; "
-                    f"this version knows up to {schema_version}). Upgrade the till; the "
-                    "database was not changed."
-                )
-            if blank:
-                _create_schema(db, schema_version, upgrade)
-            elif version < schema_version:
-                upgrade(db, version)
-                db.execute_sql("UPDATE pos_schema SET version = %s", (schema_version,))
-    except DatabaseOpenError:
-        db.close()
-        raise
-    except (peewee.DatabaseError, peewee.InterfaceError) as exc:
-        db.close()
-        raise DatabaseOpenError(f"{label}: could not set up the database ({exc})") from exc
-    except BaseException:
-        db.close()
-        raise
+    with _setting_up(url) as db:
+        blank, version = read_version(db)
+        if blank and not create:
+            raise DatabaseOpenError(
+                f"{label} is empty. Create the till's tables with: pos init --db URL"
+            )
+        if not blank and version == 0:
+            raise DatabaseOpenError(
+                f"{label} holds tables that are not a POS database. It was not changed."
+            )
+        if version > schema_version:
+            raise DatabaseOpenError(
+                f"{label} was made by a newer version of the till (schema {version}; "
+                f"this version knows up to {schema_version}). Upgrade the till; the "
+                "database was not changed."
+            )
+        if blank:
+            _create_schema(db, schema_version, upgrade)
+        elif version < schema_version:
+            upgrade(db, version)
+            db.execute_sql("UPDATE pos_schema SET version = %s", (schema_version,))
     return db
 
 
@@ -240,27 +251,21 @@ def init_server(
             the till's would remain.
     """
     label = describe(url)
-    db = _connect(url)
-    try:
-        with db.atomic():
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            blank, _ = read_version(db)
-            if not blank:
-                if not force:
-                    raise DatabaseOpenError(
-                        f"{label} already holds tables; use --force to replace them"
-                    )
-                _drop_ours(db)
-                if _tables(db):
-                    raise DatabaseOpenError(
-                        f"{label} holds tables that are not the till's; use an empty "
-                        "database (or schema) for the till. Nothing was changed."
-                    )
-            _create_schema(db, schema_version, upgrade)
-            fill(db)
-    except BaseException:
-        db.close()
-        raise
+    with _setting_up(url) as db:
+        blank, _ = read_version(db)
+        if not blank:
+            if not force:
+                raise DatabaseOpenError(
+                    f"{label} already holds tables; use --force to replace them"
+                )
+            _drop_ours(db)
+            if _tables(db):
+                raise DatabaseOpenError(
+                    f"{label} holds tables that are not the till's; use an empty "
+                    "database (or schema) for the till. Nothing was changed."
+                )
+        _create_schema(db, schema_version, upgrade)
+        fill(db)
     return db
 
 
