@@ -30,18 +30,11 @@ class Day:
 
 
 def _day(row: m.TillDay) -> Day:
-    return Day(
-        row.opened_at,
-        row.float_amount,
-        row.closed_at,
-        row.z_no,
-        row.counted,
-        row.expected,
-        row.id,
-    )
+    return _day_of({f.name: getattr(row, f.name) for f in m.TillDay._meta.sorted_fields})
 
 
 def _day_of(row: dict[str, Any]) -> Day:
+    """A day from its row's values by field name (a model's, or a prepared query's)."""
     return Day(
         row["opened_at"],
         row["float_amount"],

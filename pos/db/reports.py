@@ -22,7 +22,9 @@ def day_figures(
     in that day are counted by the day they record, whatever time the clock gave them
     (it may have gone back during the day); rows that record no day (saved before
     schema v10) are counted by the time range, as before. The voids and overrides come
-    from the audit log, by the time range either way."""
+    from the audit log: for a day, its entries after where the log stood when the day
+    opened (``till_day.audit_seq``) and up to the till's next day; otherwise (and for a
+    day opened before schema v10) by the time range."""
     with bound(db), storage_errors():
         sale_parts = _parts(m.Sale, till, start, end, day)
         refund_parts = _parts(m.Refund, till, start, end, day)
