@@ -160,11 +160,15 @@ class CheckoutService:
             StorageError: they cannot be read (nothing is priced without them).
         """
         if self._pricer is None:
-            version = self._rules.version()
-            rule_set = tuple(self._rules.all())
-            self._pricer = Pricer(rule_set)
-            self._rule_set = rule_set
-            self._rules_version = version
+            self._read_rules(self._rules.version())
+
+    def _read_rules(self, version: int) -> None:
+        """Read the rules (at ``version``) and price with them from now on; nothing
+        changes if they cannot be read (StorageError)."""
+        rule_set = tuple(self._rules.all())
+        self._pricer = Pricer(rule_set)
+        self._rule_set = rule_set
+        self._rules_version = version
 
     @property
     def priced(self) -> PricedBasket:
@@ -222,10 +226,7 @@ class CheckoutService:
                 version = self._rules_version  # cannot look: keep pricing with the rules we have
             if version != self._rules_version:
                 try:
-                    rule_set = tuple(self._rules.all())
-                    self._pricer = Pricer(rule_set)
-                    self._rule_set = rule_set
-                    self._rules_version = version
+                    self._read_rules(version)
                     changed = None
                 except StorageError:
                     pass  # keep the rules we have; the next scan tries again
