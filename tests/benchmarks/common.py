@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import sqlite3
 import statistics
 import sys
+import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 DEFAULTS = {"products": 1_000_000, "rules": 500, "lines": 1_000, "sales": 2_000}
@@ -77,6 +80,30 @@ def _db_kind() -> str:
     from tests.benchmarks.fixture import db_kind  # fixture imports the till; common does not
 
     return db_kind()
+
+
+def bare_commits(folder: Path, count: int = 200) -> list[float]:
+    """Seconds per one-row commit of plain ``sqlite3`` in a new file in ``folder``, with
+    the till's pragmas (WAL, ``synchronous=FULL``): what the disk alone costs a commit,
+    the floor under every scan and void (each is saved before it is shown)."""
+    path = folder / "bare-commit.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    times: list[float] = []
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+        for n in range(count):
+            started = time.perf_counter()
+            conn.execute("BEGIN")
+            conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
+            conn.execute("COMMIT")
+            times.append(time.perf_counter() - started)
+    finally:
+        conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return times
 
 
 def percentile(values: list[float], pct: float) -> float:
