@@ -29,8 +29,9 @@ async def _run(db: DbTarget, sizes: Sizes) -> tuple[list[float], list[float]]:
             checkout = screen.checkout
             table = screen.query_one(CartTable)
             for k in range(sizes.lines):
-                burst(app, cart_barcode(k, sizes.products))  # the digits, not timed
-                await caught_up(app)
+                code = cart_barcode(k, sizes.products)
+                burst(app, code)  # the digits, not timed: wait until the entry line holds them
+                await caught_up(app, lambda code=code: screen.entry.buffer == code)
                 started = time.perf_counter()
                 burst(app, "\n")
                 await caught_up(app, shown(app, k + 1))
