@@ -190,7 +190,7 @@ class Authenticator:
                 why = "inactive" if good else "wrong PIN"
                 self.audit.append("login_failed", number, {"why": why})
             raise LoginFailed(LOGIN_FAILED)
-        rehash = self.hasher.hash(pin) if self.hasher.needs_rehash(operator.pin_hash) else None
+        rehash = self.hasher.rehash(pin) if self.hasher.needs_rehash(operator.pin_hash) else None
         self.operators.record_success(number, rehash)
         return operator
 

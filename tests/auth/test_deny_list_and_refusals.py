@@ -1,0 +1,113 @@
+"""The deny-list of access tokens (and its pruning), what the audit log keeps of a refused
+token, the message of the attempt that locks, and the Argon2 upgrade at login, against a
+real database (the demo operators: cashier 1001/2580, manager 9001/7391)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher, extract_parameters
+
+from pos.auth.guard import Guard
+from pos.auth.pins import PinHasher
+from pos.domain.clock import FixedClock, SequentialIds
+from pos.services.container import Services, build_services
+from tests.conftest import CASHIER, FAST_HASHER
+
+START = 1_773_480_600  # 2026-03-14 09:30 UTC, token time
+
+
+class TokenTime:
+    """The codec's clock (token time), moved by hand."""
+
+    def __init__(self) -> None:
+        self.at = float(START)
+
+    def __call__(self) -> float:
+        return self.at
+
+
+@pytest.fixture
+def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
+    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def token_time(services: Services) -> TokenTime:
+    now = TokenTime()
+    services.auth.codec._now = now  # the deny-list's pruning reads the same clock
+    return now
+
+
+def _guard(services: Services) -> Guard:
+    return Guard(services.auth, now=services.auth.codec.now)
+
+
+def _last(services: Services) -> tuple[str, str | None, dict[str, object]]:
+    entry = list(services.audit.entries())[-1]
+    return entry.event, entry.operator, json.loads(entry.details)
+
+
+def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------ the Argon2 upgrade
+
+
+STRONGER = PasswordHasher(time_cost=3, memory_cost=19_456, parallelism=1)
+
+
+def _stored_hash(db: Path, number: str) -> str:
+    return str(_rows(db, f"SELECT pin_hash FROM operator WHERE number = '{number}'")[0][0])
+
+
+def test_a_login_upgrades_a_hash_made_with_other_parameters(
+    demo_db: Path, clock: FixedClock
+) -> None:
+    old = _stored_hash(demo_db, "1001")
+    assert extract_parameters(old).time_cost == 2  # made by the fast (OWASP-minimum) hasher
+    services = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=PinHasher(STRONGER))
+    try:
+        assert services.auth.hasher.needs_rehash(old)
+        services.auth.login(*CASHIER)
+        new = _stored_hash(demo_db, "1001")
+        assert new != old
+        assert extract_parameters(new) == extract_parameters(STRONGER.hash("2580"))
+        assert STRONGER.verify(new, "2580")
+        assert not services.auth.hasher.needs_rehash(new)
+        services.auth.login(*CASHIER)  # up to date: left as it is
+        assert _stored_hash(demo_db, "1001") == new
+        assert _stored_hash(demo_db, "9001") != new  # only the operator who logged in
+    finally:
+        services.close()
+
+
+def test_a_pin_chosen_under_older_rules_still_logs_in_and_is_upgraded(
+    demo_db: Path, clock: FixedClock
+) -> None:
+    """7890 is refused as a run now; an operator who chose it before still logs in (the
+    upgrade re-hashes the PIN that verified, without the choosing rules)."""
+    con = sqlite3.connect(demo_db)
+    con.execute(
+        "UPDATE operator SET pin_hash = ? WHERE number = '1001'",
+        (FAST_HASHER._hasher.hash("7890"),),
+    )
+    con.commit()
+    con.close()
+    services = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=PinHasher(STRONGER))
+    try:
+        assert services.auth.login("1001", "7890").identity.number == "1001"
+        assert extract_parameters(_stored_hash(demo_db, "1001")).time_cost == 3
+    finally:
+        services.close()
