@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from argon2 import PasswordHasher, extract_parameters
 
 from pos.auth.guard import Guard
 from pos.auth.pins import PinHasher
+from pos.auth.service import LOGIN_FAILED, MAX_ATTEMPTS, LoginFailed
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER
@@ -60,6 +62,37 @@ def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+# ------------------------------------------------------------------ the attempt that locks
+
+
+def test_the_attempt_that_locks_says_so_at_once(services: Services, clock: FixedClock) -> None:
+    for _ in range(MAX_ATTEMPTS - 1):
+        with pytest.raises(LoginFailed) as info:
+            services.auth.login("1001", "1111")
+        assert str(info.value) == LOGIN_FAILED
+        clock.advance(seconds=10)
+    with pytest.raises(LoginFailed) as info:
+        services.auth.login("1001", "1111")  # the 10th wrong PIN locks the operator
+    until = (clock.now() + timedelta(minutes=30)).astimezone()
+    locked = (
+        f"Operator 1001 is locked until {until:%H:%M} after too many wrong PINs; "
+        "a manager can unlock it"
+    )
+    assert str(info.value) == locked
+    record = services.auth.operators.get("1001")
+    assert record is not None
+    assert record.locked_until == clock.now() + timedelta(minutes=30)
+    clock.advance(minutes=1)
+    with pytest.raises(LoginFailed) as info:
+        services.auth.login(*CASHIER)  # the next attempt, with the right PIN: the same
+    assert str(info.value) == locked
+    # an unknown number never locks: it keeps the one message
+    for _ in range(MAX_ATTEMPTS + 1):
+        with pytest.raises(LoginFailed) as info:
+            services.auth.login("4242", "1111")
+        assert str(info.value) == LOGIN_FAILED
 
 
 # ------------------------------------------------------------------ the Argon2 upgrade
