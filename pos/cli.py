@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -779,10 +779,38 @@ def keys_rotate(ctx: click.Context, db: DbTarget | None, till: str | None) -> No
     click.echo(f"new signing key {kid}")
 
 
+def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--since`` as the audit log writes its times (UTC, to the second), so the log's
+    text comparison means "at or after": a date is its midnight, a time without an
+    offset is UTC, one with an offset is converted.
+
+    Raises:
+        click.BadParameter: not a date or date-time (exit status 2).
+    """
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
+    except (ValueError, OverflowError):
+        raise click.BadParameter(
+            f"{value!r} is not a date or time; give a date like 2026-03-14 or a date and "
+            "time like 2026-03-14T09:30 (UTC unless it ends with an offset like +01:00)",
+            param_hint="--since",
+        ) from None
+
+
 @cli.group(invoke_without_command=True)
 @db_option
 @till_option
-@click.option("--since", help="Only entries at or after this date/time (ISO 8601, UTC).")
+@click.option(
+    "--since",
+    callback=_since,
+    help="Only entries at or after this date or date-time (ISO 8601, e.g. 2026-03-14 or "
+    "2026-03-14T09:30; UTC unless an offset is given).",
+)
 @click.pass_context
 def audit(ctx: click.Context, db: DbTarget | None, till: str | None, since: str | None) -> None:
     """Print the audit log (oldest first); with --till (or $POS_TILL), that till's

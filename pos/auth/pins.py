@@ -1,7 +1,8 @@
 """PINs: the policy for choosing one, and Argon2id hashing (argon2-cffi).
 
 A PIN is 4 to 8 ASCII digits, compared exactly as typed (``"0007"`` is not
-``"7"``). Runs like ``1234``/``9876`` and one repeated digit are refused. Anything
+``"7"``). Runs like ``1234``/``9876`` (also round the dial: ``7890``, ``9012``,
+``0987``) and one repeated digit are refused. Anything
 longer than :data:`MAX_INPUT` is refused before it reaches the hasher, so a pasted
 10 kB "PIN" cannot tie the till up hashing it.
 
@@ -47,9 +48,10 @@ def check_new_pin(pin: str) -> str:
         raise PinPolicyError(f"a PIN is {MIN_LENGTH} to {MAX_LENGTH} digits")
     if len(set(pin)) == 1:
         raise PinPolicyError("a PIN cannot be one digit repeated")
-    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
-    if steps in ({1}, {-1}):
-        raise PinPolicyError("a PIN cannot be a run like 1234 or 9876")
+    # each step up or down by one, counted round the dial (9 is followed by 0)
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    if steps in ({1}, {9}):
+        raise PinPolicyError("a PIN cannot be a run of digits like 1234, 9876 or 8901")
     return pin
 
 
@@ -65,7 +67,14 @@ class PinHasher:
         self._dummy = dummy_hash(self._hasher)
 
     def hash(self, pin: str) -> str:
+        """The hash of a PIN being chosen (refused unless :func:`check_new_pin` allows it)."""
         return self._hasher.hash(check_new_pin(pin))
+
+    def rehash(self, pin: str) -> str:
+        """A new hash, with this hasher's parameters, of a PIN that has just verified
+        against its old hash (an upgrade at login). The choosing rules are not applied
+        again: a PIN chosen under older rules still logs in."""
+        return self._hasher.hash(pin)
 
     def verify(self, stored: str | None, pin: str) -> bool:
         """Whether ``pin`` matches ``stored``. A missing or damaged hash never matches,

@@ -53,6 +53,14 @@ LOCKOUT = timedelta(minutes=30)
 LOGIN_FAILED = "Unknown operator or wrong PIN"
 
 
+def _locked(number: str, until: datetime) -> str:
+    """What a locked operator is told (the time in the till's local time)."""
+    return (
+        f"Operator {number} is locked until {until.astimezone():%H:%M} after too many "
+        "wrong PINs; a manager can unlock it"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class OperatorRecord:
     number: str
@@ -169,13 +177,10 @@ class Authenticator:
         if operator is not None and operator.locked_until and operator.locked_until > now:
             self.hasher.verify(None, pin)  # same time as any other attempt
             self.audit.append("login_locked", number, {})
-            until = operator.locked_until.astimezone()
-            raise LoginFailed(
-                f"Operator {number} is locked until {until:%H:%M} after too many wrong PINs; "
-                "a manager can unlock it"
-            )
+            raise LoginFailed(_locked(number, operator.locked_until))
         good = self.hasher.verify(operator.pin_hash if operator else None, pin)
         if operator is None or not good or not operator.active:
+            lock = None
             if operator is not None and not good:
                 attempts = operator.failed_attempts + 1
                 lock = now + LOCKOUT if attempts >= MAX_ATTEMPTS else None
@@ -189,8 +194,12 @@ class Authenticator:
             else:
                 why = "inactive" if good else "wrong PIN"
                 self.audit.append("login_failed", number, {"why": why})
+            if lock is not None:
+                # said at once, on the attempt that locks: the next attempt says the same,
+                # so this tells nothing more (only a real operator's number can lock)
+                raise LoginFailed(_locked(number, lock))
             raise LoginFailed(LOGIN_FAILED)
-        rehash = self.hasher.hash(pin) if self.hasher.needs_rehash(operator.pin_hash) else None
+        rehash = self.hasher.rehash(pin) if self.hasher.needs_rehash(operator.pin_hash) else None
         self.operators.record_success(number, rehash)
         return operator
 

@@ -42,7 +42,8 @@ AUDIENCE = "pos-till"
 LEEWAY = 30
 """Seconds of clock difference tolerated on ``exp``/``nbf``/``iat`` (one machine)."""
 MIN_KEY_BYTES = 32
-KID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+KID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+"""A key id, matched whole (``fullmatch``: ``$`` would also let ``"k1\\n"`` through)."""
 FORBIDDEN_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "crit"})
 MAX_TOKEN_LENGTH = 8_192
 REQUIRED = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti")
@@ -154,7 +155,7 @@ class Keyring:
         if self.current not in self.keys:
             raise WeakKey("the current key id has no key")
         for kid, key in self.keys.items():
-            if not KID_PATTERN.match(kid):
+            if not KID_PATTERN.fullmatch(kid):
                 raise WeakKey(f"key id {kid!r} is not a valid key id")
             if len(key) < MIN_KEY_BYTES:
                 raise WeakKey(f"key {kid} is {len(key)} bytes; at least {MIN_KEY_BYTES} needed")
@@ -303,7 +304,11 @@ class TokenCodec:
         if not isinstance(typ, str) or typ.lower() != kind.typ:
             raise WrongKind(str(typ))
         kid = header.get("kid")
-        if not isinstance(kid, str) or not KID_PATTERN.match(kid) or kid not in self.keyring.keys:
+        if (
+            not isinstance(kid, str)
+            or not KID_PATTERN.fullmatch(kid)
+            or kid not in self.keyring.keys
+        ):
             raise UnknownKey("kid")
         key = self.keyring.key_for(kid, kind)
         try:

@@ -43,6 +43,17 @@ def events(services: Services) -> list[str]:
         ("123456789", False),
         ("1234", False),
         ("9876", False),
+        # runs round the dial (9 then 0, 0 then 9) are runs too
+        ("7890", False),
+        ("8901", False),
+        ("9012", False),
+        ("0987", False),
+        ("1098", False),
+        ("34567890", False),
+        ("7391", True),  # the demo manager's
+        ("1357", True),
+        ("9080", True),
+        ("0909", True),
         ("7777", False),
         ("12a4", False),
         ("１２３４", False),

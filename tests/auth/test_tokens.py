@@ -191,6 +191,26 @@ def test_short_keys_are_refused() -> None:
         Keyring("bad kid!", {"bad kid!": KEY})
 
 
+def test_a_key_id_with_a_trailing_newline_is_refused() -> None:
+    # ``^...$`` with ``match`` lets "k1\n" through ($ matches before a final newline)
+    with pytest.raises(t.WeakKey, match="not a valid key id"):
+        Keyring("k1\n", {"k1\n": KEY})
+
+
+def test_a_token_whose_kid_has_a_trailing_newline_is_refused_before_the_lookup() -> None:
+    # a keyring that holds such a key id (bypassing its own check) shows the header check
+    # alone refuses it: the key is never looked up
+    keyring = object.__new__(Keyring)
+    object.__setattr__(keyring, "current", "k1\n")
+    object.__setattr__(keyring, "keys", {"k1\n": KEY})
+    codec = TokenCodec(keyring, ISSUER)
+    token = forge(
+        good_claims(), key=keyring.key_for("k1\n", TokenKind.ACCESS), headers={"kid": "k1\n"}
+    )
+    with pytest.raises(t.UnknownKey):
+        codec.decode(token, TokenKind.ACCESS)
+
+
 def test_leeway_is_thirty_seconds(codec: TokenCodec) -> None:
     now = int(time.time())
     ok = forge(good_claims(iat=now - 300, nbf=now - 300, exp=now - 10))
