@@ -103,7 +103,9 @@ class LoginScreen(Screen[Session]):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        _watch(self, self.check)
+        # after the first paint: the check's reading (a second on a large file) does not
+        # hold up the login screen showing
+        self.call_after_refresh(_watch, self, self.check)
 
     def on_checked(self, event: Checked) -> None:
         event.stop()
@@ -182,7 +184,7 @@ class SetupScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#number", Input).focus()
-        _watch(self, self.check)
+        self.call_after_refresh(_watch, self, self.check)
 
     def on_checked(self, event: Checked) -> None:
         event.stop()
