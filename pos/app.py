@@ -109,7 +109,9 @@ class PosApp(App[None]):
         self.screen_change_signal.subscribe(self, self._fit_window)
         sessions = self.services.sessions
         if sessions.needs_first_manager():
-            self.push_screen(SetupScreen(sessions), lambda _: self.show_login())
+            self.push_screen(
+                SetupScreen(sessions, self.services.integrity), lambda _: self.show_login()
+            )
         elif self.services.guard.session is not None:
             self.open_till()
         else:
@@ -143,6 +145,7 @@ class PosApp(App[None]):
             settings.till_name,
             locked_by=self.services.guard.last_identity if locked else None,
             message=message,
+            check=self.services.integrity,
         )
 
     def show_login(self) -> None:

@@ -6,6 +6,13 @@ created silently: only ``pos init`` (and the first run of the default database)
 passes ``create=True``. Before anything is written, the file is probed
 read-only, so a file that is not a POS database, or is damaged, or is from a
 newer version of the till, is refused without being touched.
+
+A file damaged inside (its header intact) passes that probe: only SQLite's
+``PRAGMA quick_check``, which reads every page, finds it. :func:`open_database`
+runs it before handing out a connection (and always before a migration); the
+till itself opens without it, so its login screen is up at once, and runs it in
+the background (:class:`IntegrityCheck`), letting nobody log in (nothing is
+written) until it has passed.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import fcntl
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +147,127 @@ def _connect(path: Path, *, create: bool) -> TillSqliteDatabase:
     return db
 
 
+def damage_message(path: DbTarget, problems: list[str]) -> str:
+    """What to tell a cashier or manager about a damaged file (plain English)."""
+    lines = [line.strip() for problem in problems for line in problem.splitlines()]
+    found = next((line for line in lines if line and not line.startswith("***")), "")
+    found = found or "an unreadable page"
+    return (
+        f"The database {path} is damaged (SQLite found: {found}). Nothing was written "
+        f"to it. See what is wrong with: pos db check --db {path}. Then restore the "
+        "database from a backup."
+    )
+
+
+def quick_check(path: Path) -> list[str]:
+    """SQLite's ``PRAGMA quick_check`` of the whole file on a read-only connection of its
+    own: ``["ok"]`` when every page is sound, else what is wrong. Never writes.
+    (About 0.7 s on a million products with the file in the OS cache, 1.6 s without.)"""
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return [str(row[0]) for row in con.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
+        return [str(exc)]
+    finally:
+        con.close()
+
+
+def verify_intact(path: Path) -> None:
+    """Refuse a file damaged inside, before anything writes to it.
+
+    Raises:
+        DatabaseOpenError: the file is damaged; it was not changed.
+    """
+    problems = quick_check(path)
+    if problems != ["ok"]:
+        raise DatabaseOpenError(damage_message(path, problems))
+
+
+class IntegrityCheck:
+    """The till's check of its database file, off the UI thread.
+
+    :meth:`start` runs :func:`quick_check` in a background thread (sqlite3 releases the
+    GIL while it reads), on a read-only connection of its own. Until it has passed, the
+    login screen lets nobody in, so nothing is written to a damaged file. On a server
+    there is nothing to check (the server keeps its own pages sound): it has passed.
+    """
+
+    def __init__(self, target: DbTarget) -> None:
+        self.target = target
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._callbacks: list[Callable[[], None]] = []
+        self._thread: threading.Thread | None = None
+        self._cancelled = False
+        self._problems: list[str] | None = None
+        if is_server(target):
+            self._finish(["ok"])
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def passed(self) -> bool:
+        """The file is sound: logging in (and writing) may go ahead."""
+        return self._problems == ["ok"]
+
+    @property
+    def problem(self) -> str:
+        """What to tell the user when the check failed; empty until then."""
+        if self._problems is None or self.passed:
+            return ""
+        return damage_message(self.target, self._problems)
+
+    def start(self) -> None:
+        """Start the check in the background (once; later calls do nothing)."""
+        with self._lock:
+            if self._thread is not None or self._done.is_set():
+                return
+            self._thread = threading.Thread(
+                target=self._run, name="pos-integrity-check", daemon=True
+            )
+        self._thread.start()
+
+    def run(self) -> None:
+        """The check, in the caller's thread (what :meth:`start` runs)."""
+        with self._lock:
+            if self._done.is_set():
+                return
+        self._run()
+
+    def _run(self) -> None:
+        try:
+            problems = quick_check(Path(self.target))
+        except Exception as exc:  # noqa: BLE001 - any doubt is a refusal
+            problems = [str(exc) or type(exc).__name__]
+        self._finish(problems)
+
+    def _finish(self, problems: list[str]) -> None:
+        with self._lock:
+            self._problems = problems
+            self._done.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def when_done(self, callback: Callable[[], None]) -> bool:
+        """Call ``callback`` (from the checking thread) once the check is over.
+
+        Returns:
+            True if it is over already: ``callback`` is not kept; the caller goes on.
+        """
+        with self._lock:
+            if self._done.is_set():
+                return True
+            self._callbacks.append(callback)
+            return False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the check is over (or ``timeout``); True if it is over."""
+        return self._done.wait(timeout)
+
+
 def check_writable(path: Path) -> None:
     """Refuse a database the till could not save to: a read-only file, or a folder
     where SQLite cannot make its ``-wal``/``-shm`` companions.
@@ -189,7 +318,7 @@ def _migrate(db: peewee.Database, from_version: int) -> None:
         db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def open_database(path: DbTarget, *, create: bool = False) -> peewee.Database:
+def open_database(path: DbTarget, *, create: bool = False, check: bool = True) -> peewee.Database:
     """Open (and if needed migrate) a till database, and bind the models to it.
 
     Args:
@@ -197,13 +326,17 @@ def open_database(path: DbTarget, *, create: bool = False) -> peewee.Database:
         create: Make the file if it is missing or blank (``pos init`` and the first run
             of the default database only); on a server, create the tables in a blank
             database.
+        check: Read the whole file first (:func:`verify_intact`) and refuse it if it is
+            damaged. Only the till passes False: it checks in the background before
+            anyone logs in (:class:`IntegrityCheck`). A migration is always preceded by
+            the check, whatever ``check`` says.
 
     Returns:
         The connected database, at :data:`SCHEMA_VERSION`.
 
     Raises:
         DatabaseOpenError: missing (and not ``create``), not ours, damaged, too new,
-            or not writable.
+            or not writable. A damaged file is left as it was.
     """
     if is_server(path):
         return _server().open_server(
@@ -214,6 +347,8 @@ def open_database(path: DbTarget, *, create: bool = False) -> peewee.Database:
         info = probe(path)
         if not (create and info.is_blank):
             _check_ours(path, info)
+            if check or info.user_version < SCHEMA_VERSION:
+                verify_intact(path)
     elif not create:
         raise DatabaseOpenError(f"No database at {path}. Create one with: pos init --db {path}")
     elif not path.parent.is_dir():

@@ -232,6 +232,11 @@ class CartRepository:
         query = m.CartLine.select().where(m.CartLine.cart == cart_id).order_by(m.CartLine.line_no)
         return [_line(row) for row in query]
 
+    @reading
+    def has_open_cart(self) -> bool:
+        """Whether the till has an open cart (else :meth:`open_cart` writes a new one)."""
+        return bool(self._open.run(till=self.till))
+
     def open_cart(self, uuid: str, now: datetime) -> StoredCart:
         """The till's open cart with its lines; a new empty one (``uuid``) if there is none."""
         with writing(self.db):

@@ -2,17 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
 from pos.auth.service import Identity, LoginFailed, Session
 from pos.services.session import SessionService
 from pos.widgets.credentials import Credentials
+
+CHECKING = "Checking the database before the first login: one moment, please."
+
+
+class DatabaseCheck(Protocol):
+    """The check that the database file is sound (``pos.db.database.IntegrityCheck``):
+    nobody logs in, so nothing is written, until it has passed."""
+
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def passed(self) -> bool: ...
+
+    @property
+    def problem(self) -> str: ...
+
+    def start(self) -> None: ...
+
+    def when_done(self, callback: Callable[[], None]) -> bool: ...
+
+
+class Checked(Message):
+    """The database check is over (posted from the checking thread)."""
+
+
+def _watch(screen: Screen[object], check: DatabaseCheck | None) -> None:
+    """Start ``check`` and post :class:`Checked` to ``screen`` when it is over
+    (post_message may be called from any thread)."""
+    if check is None:
+        return
+    check.start()
+    if check.when_done(lambda: screen.post_message(Checked())):
+        screen.post_message(Checked())
+
+
+def _refusal(check: DatabaseCheck) -> str:
+    return f"Nobody can log in. {check.problem}"
 
 
 class LoginScreen(Screen[Session]):
@@ -21,6 +63,9 @@ class LoginScreen(Screen[Session]):
     When the till locked itself (idle), ``locked_by`` is the operator whose cart is
     open: they log back in to continue; another operator needs to be a manager.
     ``message`` says why the till locked when that needs saying (a sale not saved).
+
+    ``check`` is the check of the database file: until it has passed, a login waits for
+    it (nothing is written); if it fails, the screen says so and refuses every login.
     """
 
     BINDINGS = [Binding("escape", "clear", "Clear", key_display="Esc")]
@@ -32,6 +77,7 @@ class LoginScreen(Screen[Session]):
         till_name: str,
         locked_by: Identity | None = None,
         message: str = "",
+        check: DatabaseCheck | None = None,
     ) -> None:
         super().__init__()
         self.sessions = sessions
@@ -39,6 +85,8 @@ class LoginScreen(Screen[Session]):
         self.till_name = till_name
         self.locked_by = locked_by
         self.message = message
+        self.check = check
+        self._waiting: tuple[str, str] | None = None  # a login typed during the check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
@@ -54,28 +102,70 @@ class LoginScreen(Screen[Session]):
             yield Label(Text(self.message), id="login-message")
         yield Footer(show_command_palette=False)
 
+    def on_mount(self) -> None:
+        # after the first paint: the check's reading (a second on a large file) does not
+        # hold up the login screen showing
+        self.call_after_refresh(_watch, self, self.check)
+
+    def on_checked(self, event: Checked) -> None:
+        event.stop()
+        check = self.check
+        if check is None:
+            return
+        if not check.passed:
+            self._waiting = None
+            self.add_class("damaged")
+            self._say(_refusal(check))
+            return
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self.query_one("#login-message", Label).update("")
+            self._log_in(*waiting)
+
     def on_credentials_submitted(self, event: Credentials.Submitted) -> None:
         event.stop()
+        check = self.check
+        if check is not None and not check.passed:
+            if check.done:
+                self._say(_refusal(check))
+                self.app.bell()
+            else:
+                self._waiting = (event.number, event.pin)
+                self._say(CHECKING)
+            self.query_one(Credentials).start()
+            return
+        self._log_in(event.number, event.pin)
+
+    def _log_in(self, number: str, pin: str) -> None:
         try:
-            session = self.sessions.login(event.number, event.pin, locked_by=self.locked_by)
+            session = self.sessions.login(number, pin, locked_by=self.locked_by)
         except LoginFailed as exc:
-            self.query_one("#login-message", Label).update(Text(str(exc)))
+            self._say(str(exc))
             self.app.bell()
             self.query_one(Credentials).start()
             return
         self.dismiss(session)
 
+    def _say(self, message: str) -> None:
+        self.query_one("#login-message", Label).update(Text(message))
+
     def action_clear(self) -> None:
-        self.query_one("#login-message", Label).update("")
+        self._waiting = None
+        if self.check is not None and self.check.done and not self.check.passed:
+            self._say(_refusal(self.check))  # the damage is not cleared away
+        else:
+            self._say("")
         self.query_one(Credentials).start(clear=True)
 
 
 class SetupScreen(Screen[None]):
-    """A new database has no operators and no default account: create the first manager."""
+    """A new database has no operators and no default account: create the first manager
+    (once the database ``check`` has passed: nothing is written before)."""
 
-    def __init__(self, sessions: SessionService) -> None:
+    def __init__(self, sessions: SessionService, check: DatabaseCheck | None = None) -> None:
         super().__init__()
         self.sessions = sessions
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
@@ -94,6 +184,13 @@ class SetupScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#number", Input).focus()
+        self.call_after_refresh(_watch, self, self.check)
+
+    def on_checked(self, event: Checked) -> None:
+        event.stop()
+        if self.check is not None and not self.check.passed:
+            self.add_class("damaged")
+            self._say(_refusal(self.check))
 
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
@@ -106,6 +203,10 @@ class SetupScreen(Screen[None]):
         values = {key: self.query_one(f"#{key}", Input).value for key in order}
         if values["pin"] != values["pin2"]:
             self._say("The two PINs are different")
+            return
+        check = self.check
+        if check is not None and not check.passed:
+            self._say(_refusal(check) if check.done else f"{CHECKING} Press Enter again.")
             return
         error = self.sessions.create_first_manager(values["number"], values["name"], values["pin"])
         if error:

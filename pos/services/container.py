@@ -28,6 +28,7 @@ from pos.db.auth_repositories import (
 )
 from pos.db.database import (
     Database,
+    IntegrityCheck,
     TillLock,
     check_writable,
     open_database,
@@ -82,6 +83,9 @@ class Services:
     days: DayService
     refunds: RefundService
     discount_admin: DiscountAdmin
+    integrity: IntegrityCheck
+    """The check of the database file that must pass before anyone logs in (the login
+    screen starts it: the till opens without reading the whole file first)."""
     lock: TillLock | ServerTillLock | None = None
 
     _keys_seen: tuple[int, float] | None = None
@@ -132,7 +136,10 @@ def build_services(
     """
     if not is_server(db_path) and Path(db_path).exists():
         check_writable(Path(db_path))  # before SQLite makes its -wal/-shm files
-    db = open_database(db_path, create=create)
+    # not read through now (a second on a large file): the login screen has it checked
+    # in the background, and lets nobody in (nothing is written) until it has passed
+    db = open_database(db_path, create=create, check=False)
+    integrity = IntegrityCheck(db_path)
     lock = None
     try:
         settings = StoreSettings.load(SettingsRepository(db))
@@ -161,9 +168,15 @@ def build_services(
         operators = OperatorAdmin(operator_repo, token_state, audit, pin_hasher, codec.now)
         approvals = Approvals(auth)
         guard = Guard(auth, now=codec.now)  # token time, as the codec checks it
+        carts = CartRepository(db, settings.till_name)
+        if not carts.has_open_cart():
+            # the till's first start writes its first cart now: check the file first
+            integrity.run()
+            if not integrity.passed:
+                raise DatabaseOpenError(integrity.problem)
         checkout = CheckoutService(
             products,
-            CartRepository(db, settings.till_name),
+            carts,
             clock,
             ids.new_id,
             settings.patterns,
@@ -228,5 +241,6 @@ def build_services(
         days=days,
         refunds=refunds,
         discount_admin=discount_admin,
+        integrity=integrity,
         lock=lock,
     )

@@ -15,16 +15,8 @@ from pos.auth.pins import MAX_INPUT
 
 class Credentials(Vertical):
     """Number, Enter, PIN, Enter: posts :class:`Credentials.Submitted`. The PIN field is
-    emptied as soon as it is read, so a PIN never stays on screen."""
-
-    DEFAULT_CSS = """
-    Credentials {
-        height: auto;
-    }
-    Credentials Input {
-        margin-bottom: 1;
-    }
-    """
+    emptied as soon as it is read, so a PIN never stays on screen. (Styled in
+    styles/login.tcss.)"""
 
     @dataclass
     class Submitted(Message):

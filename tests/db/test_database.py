@@ -125,6 +125,28 @@ def _make_v1(path: Path) -> None:
     db.close()
 
 
+@pytest.mark.sqlite_only  # a damaged file
+def test_a_damaged_older_schema_is_refused_before_its_migration(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite"
+    _make_v1(path)
+    con = sqlite3.connect(path)
+    page_size = con.execute("PRAGMA page_size").fetchone()[0]
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'product'").fetchone()[0]
+    pages = con.execute("PRAGMA page_count").fetchone()[0]
+    con.close()
+    assert 1 < root < pages  # a page in the middle: the header is intact
+    with path.open("r+b") as f:
+        f.seek((root - 1) * page_size)
+        f.write(b"\xff" * page_size)
+    before = path.read_bytes()
+    # even as the till opens it (which checks later, in the background): a migration
+    # would rewrite the file, so the check comes first
+    with pytest.raises(DatabaseOpenError, match="is damaged.*Nothing was written"):
+        open_database(path, check=False)
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").read_bytes() == b""
+
+
 def test_older_schema_is_migrated_with_data_kept(tmp_path: Path) -> None:
     path = tmp_path / "v1.sqlite"
     _make_v1(path)

@@ -41,6 +41,86 @@ def _damage_product_index(path: Path) -> None:
         f.write(b"\xff" * page_size)
 
 
+def files_beside(path: Path) -> dict[str, bytes]:
+    """The database file and its -wal (if any): what the till could have written to."""
+    return {p.name: p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists()}
+
+
+def unchanged(before: dict[str, bytes], path: Path) -> bool:
+    """The file is byte for byte as it was, and no -wal holds anything new."""
+    after = files_beside(path)
+    wal = f"{path.name}-wal"
+    if after.get(wal, b"") == b"":
+        after.pop(wal, None)
+        before = {k: v for k, v in before.items() if not (k == wal and v == b"")}
+    return after == before
+
+
+def damaged_after_a_first_start(path: Path, clock: FixedClock) -> dict[str, bytes]:
+    """The till has run on ``path`` once (its cart is open, as on any later start); then
+    a page in the middle of the file is damaged, the header left intact. Returns the
+    files as they are then."""
+    build_services(path, clock=clock, ids=SequentialIds()).close()
+    _damage_product_index(path)
+    return files_beside(path)
+
+
+@pytest.mark.sqlite_only  # a damaged file
+def test_the_till_opens_a_damaged_file_but_its_check_fails(
+    demo_db: Path, clock: FixedClock
+) -> None:
+    before = damaged_after_a_first_start(demo_db, clock)
+    services = build_services(demo_db, clock=clock, ids=SequentialIds())  # not read through
+    try:
+        services.integrity.start()
+        assert services.integrity.wait(30)
+        assert not services.integrity.passed
+        assert "is damaged" in services.integrity.problem
+        assert "Nothing was written" in services.integrity.problem
+        assert f"pos db check --db {demo_db}" in services.integrity.problem
+    finally:
+        services.close()
+    assert unchanged(before, demo_db)
+
+
+@pytest.mark.sqlite_only  # a damaged file
+def test_a_first_start_on_a_damaged_file_is_refused_before_its_first_cart(
+    demo_db: Path, clock: FixedClock
+) -> None:
+    _damage_product_index(demo_db)  # no till has run here: the start would write a cart
+    before = files_beside(demo_db)
+    with pytest.raises(DatabaseOpenError, match="is damaged.*Nothing was written"):
+        build_services(demo_db, clock=clock, ids=SequentialIds())
+    assert unchanged(before, demo_db)
+
+
+@pytest.mark.sqlite_only  # a damaged file
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["products", "import", "{csv}"],
+        ["discounts", "import", "{csv}"],
+        ["settings", "set", "store_name", "Corner Shop"],
+        ["keys", "rotate"],
+        ["operators", "deactivate", "--number", "1001"],
+    ],
+)
+def test_cli_commands_that_write_refuse_a_damaged_file(
+    demo_db: Path, tmp_path: Path, command: list[str]
+) -> None:
+    catalog = tmp_path / "in.csv"
+    catalog.write_text("barcode,name,price\n4006381333931,Pen,1.30\n")
+    _damage_product_index(demo_db)
+    before = files_beside(demo_db)
+    args = [part.replace("{csv}", str(catalog)) for part in command]
+    result = CliRunner().invoke(cli, [*args, "--db", str(demo_db)])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "is damaged" in result.output
+    assert "Nothing was written" in result.output
+    assert unchanged(before, demo_db)
+
+
 @pytest.mark.sqlite_only  # a damaged file
 def test_db_check_reports_damage_without_a_traceback(demo_db: Path) -> None:
     _damage_product_index(demo_db)

@@ -178,6 +178,25 @@ def test_login_locked_operator(snap_compare, app_factory: AppFactory) -> None:  
     assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
 
 
+def test_login_damaged_database(
+    snap_compare, app_factory: AppFactory, demo_db: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from pos.domain.clock import FixedClock
+    from tests.conftest import FIXED_NOW
+    from tests.db.test_robustness import damaged_after_a_first_start
+
+    damaged_after_a_first_start(demo_db, FixedClock(FIXED_NOW))
+    monkeypatch.chdir(demo_db.parent)  # the message names the file as given: the same each run
+    app = app_factory(Path(demo_db.name), login=None)
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        message = pilot.app.screen.query_one("#login-message", Label)
+        await until(pilot, lambda: "is damaged" in str(message.content))
+        await _log_in(pilot, "1001", "2580")  # refused like every login
+
+    assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+
 def test_override_dialog_for_a_cashier(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         await scan(pilot, "4006381333931")

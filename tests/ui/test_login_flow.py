@@ -10,10 +10,12 @@ from textual.widgets import Input, Label
 
 from pos.app import PosApp
 from pos.auth.guard import LoginRequired
+from pos.db.database import IntegrityCheck
 from pos.screens import LoginScreen, ManagerOverrideModal, ScanScreen, SetupScreen
+from pos.screens.login import CHECKING
 from pos.widgets import CartTable, MessageLine, TillHeader
 from tests.conftest import CASHIER, MANAGER
-from tests.ui.helpers import scan, settle
+from tests.ui.helpers import scan, settle, until
 
 SIZE = (100, 30)
 PEN = "4006381333931"
@@ -297,3 +299,61 @@ async def test_the_idle_lock_keeps_a_payment_in_progress(app_factory: AppFactory
         await log_in(pilot, *CASHIER)
         assert isinstance(app.screen, PaymentScreen)  # the payment taken is still there
         assert app.screen.query_one("#due", Digits).value == "£0.20"
+
+
+async def test_a_damaged_database_refuses_every_login_and_is_not_written(
+    app_factory: AppFactory, demo_db: Path
+) -> None:
+    from pos.domain.clock import FixedClock
+    from tests.conftest import FIXED_NOW
+    from tests.db.test_robustness import damaged_after_a_first_start, unchanged
+
+    before = damaged_after_a_first_start(demo_db, FixedClock(FIXED_NOW))
+    app = app_factory(login=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.services.integrity.done)
+        await until(pilot, lambda: "is damaged" in login_message(app))
+        for number, pin in (CASHIER, MANAGER):
+            await log_in(pilot, number, pin)
+            assert isinstance(app.screen, LoginScreen)
+            message = login_message(app)
+            assert message.startswith("Nobody can log in. The database")
+            assert "Nothing was written to it" in message
+            assert "pos db check" in message
+            assert "backup" in message
+        await pilot.press("escape")  # clearing the fields does not clear the warning
+        assert "is damaged" in login_message(app)
+        assert app.services.guard.session is None
+    app.services.close()
+    assert unchanged(before, demo_db)  # not a byte: no audit, no checkpoint on quit
+
+
+class HeldCheck(IntegrityCheck):
+    """The database check, run when the test says (not in a thread)."""
+
+    def start(self) -> None:
+        pass
+
+
+async def test_a_login_typed_during_the_check_waits_for_it(app_factory: AppFactory) -> None:
+    app = app_factory(login=None)
+    check = app.services.integrity = HeldCheck(app.services.db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, *CASHIER)
+        assert isinstance(app.screen, LoginScreen)
+        assert login_message(app) == CHECKING
+        assert app.services.guard.session is None
+        assert [e.event for e in app.services.audit.entries()] == []  # nothing written yet
+        check.run()  # passes: the waiting login goes ahead
+        await until(pilot, lambda: isinstance(app.screen, ScanScreen))
+        assert app.screen.query_one(TillHeader).operator == "Demo Cashier (1001)"
+
+
+async def test_a_healthy_database_passes_its_check(app_factory: AppFactory) -> None:
+    app = app_factory(login=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.services.integrity.done)
+        assert app.services.integrity.passed
+        assert login_message(app) == ""
+        await log_in(pilot, *CASHIER)
+        assert isinstance(app.screen, ScanScreen)
