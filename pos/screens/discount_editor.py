@@ -145,7 +145,7 @@ class DiscountEditorScreen(Screen[None]):
         yield Label("Discount rules", id="editor-title")
         yield Input(
             id="rule-filter",
-            placeholder="Filter: name, kind, product or barcode; or active, inactive, on now",
+            placeholder="Filter: name, kind, product, barcode, active, inactive, on now, off now",
         )
         yield DataTable(id="rule-table", cursor_type="row", zebra_stripes=True)
         yield MessageLine("", id="message")

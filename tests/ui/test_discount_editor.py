@@ -632,3 +632,17 @@ async def test_a_cashier_s_f3_is_one_refusal_in_the_audit_log(
         assert not rule.active
         assert len(audit_events(app, "authz_denied")) == before + 2  # one per refusal
         assert [o["op"] for o in audit_events(app, "override")[-2:]] == ["open", "disable"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+async def test_the_filter_s_hint_fits_and_names_every_state(
+    app_factory: AppFactory, shop_db: Path, size: tuple[int, int]
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=size) as pilot:
+        await open_editor(pilot)
+        box = app.screen.query_one("#rule-filter", Input)
+        hint = str(box.placeholder)
+        for state in ("active", "inactive", "on now", "off now"):
+            assert state in hint
+        assert len(hint) < box.content_region.width  # not cut, even on 80 columns
