@@ -221,14 +221,14 @@ def _weighed(product: str, kind: str, any_of: bool) -> str:
         short = KIND_SHORT.get(kind, kind.replace("_", " "))
         article = "an" if short[:1].lower() in "aeiou" else "a"
         takers = [KIND_LABELS.get(k, k) for k, other in KINDS.items() if other.weighed_ok]
-        only = " or ".join(f'"{label}"' for label in takers) or "no kind of rule"
-        return (
-            f"{product} is sold by weight, so {article} {short} rule cannot include it. "
-            f"Only {only} can, with it as the only product"
-        )
+        refused = f"{product} is sold by weight: {article} {short} rule cannot include it"
+        if not takers:
+            return refused
+        only = " or ".join(f'"{label}"' for label in takers)
+        return f"{refused}. Only {only} can, with it as the only product"
     if any_of:
         return (
-            f"{product} is sold by weight, so it cannot be one of a list: "
+            f"{product} is sold by weight: it cannot be one of a list; "
             "make it the rule's only product, with a count of 1"
         )
     return f"{product} is sold by weight: it must be this rule's only product, with a count of 1"

@@ -85,12 +85,12 @@ def _weighed_problem(**fields: object) -> str:
 def test_a_weighed_product_is_refused_in_words_for_the_kind_at_hand() -> None:
     problem = _weighed_problem(kind="multibuy", products=[(BANANA, 2)], price="1.00")
     assert problem == (
-        "Bananas loose is sold by weight, so a multibuy rule cannot include it. "
+        "Bananas loose is sold by weight: a multibuy rule cannot include it. "
         'Only "Percent off items" can, with it as the only product'
     )
     assert "this kind of rule" not in problem
     problem = _weighed_problem(kind="amount_off", products=[(BANANA, 1)], amount="0.10")
-    assert problem.startswith("Bananas loose is sold by weight, so an amount off rule cannot")
+    assert problem.startswith("Bananas loose is sold by weight: an amount off rule cannot")
     problem = _weighed_problem(kind="percent_off", products=[(BANANA, 2)], percent="10")
     assert problem == (
         "Bananas loose is sold by weight: it must be this rule's only product, with a count of 1"
@@ -98,7 +98,10 @@ def test_a_weighed_product_is_refused_in_words_for_the_kind_at_hand() -> None:
     problem = _weighed_problem(
         kind="percent_off", any_of=True, products=[(BANANA, 1), (LEMON, 1)], count="1"
     )
-    assert problem.startswith("Bananas loose is sold by weight, so it cannot be one of a list")
+    assert problem == (
+        "Bananas loose is sold by weight: it cannot be one of a list; "
+        "make it the rule's only product, with a count of 1"
+    )
     rule, errors = check_form(
         RuleForm(name="Bananas", kind="percent_off", products=[(BANANA, 1)], percent="10"),
         CATALOG.get,
