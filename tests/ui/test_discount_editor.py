@@ -646,3 +646,19 @@ async def test_the_filter_s_hint_fits_and_names_every_state(
         for state in ("active", "inactive", "on now", "off now"):
             assert state in hint
         assert len(hint) < box.content_region.width  # not cut, even on 80 columns
+
+
+async def test_the_preview_says_why_a_dearer_multibuy_never_applies(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, LEMON)
+        await scan(pilot, LEMON)
+        await open_editor(pilot)
+        await fill_lemon_deal(pilot, "5.00")  # two lemons cost 1.00 without it
+        preview = str(app.screen.query_one("#preview-text", Static).render())
+        assert "This rule does not apply" not in preview
+        assert "The set costs 1.00 at normal prices;" in preview
+        assert "this deal would cost more," in preview
+        assert "so it is never applied." in preview
