@@ -211,9 +211,36 @@ def _field_of(error: RuleError) -> str:
 _KIND_PHRASE = re.compile(r"\ban? (" + "|".join(map(re.escape, KINDS)) + r") rule\b")
 
 
-def friendly(problem: str, field_name: str, any_of: bool) -> str:
+_WEIGHED = re.compile(r"^(?P<product>.+?) is weighed: it can only be in ")
+
+
+def _weighed(product: str, kind: str, any_of: bool) -> str:
+    """Why a weighed product cannot be in this rule, said for the kind at hand."""
+    spec = KINDS.get(kind)
+    if spec is None or not spec.weighed_ok:
+        short = KIND_SHORT.get(kind, kind.replace("_", " "))
+        article = "an" if short[:1].lower() in "aeiou" else "a"
+        takers = [KIND_LABELS.get(k, k) for k, other in KINDS.items() if other.weighed_ok]
+        refused = f"{product} is sold by weight: {article} {short} rule cannot include it"
+        if not takers:
+            return refused
+        only = " or ".join(f'"{label}"' for label in takers)
+        return f"{refused}. Only {only} can, with it as the only product"
+    if any_of:
+        return (
+            f"{product} is sold by weight: it cannot be one of a list; "
+            "make it the rule's only product, with a count of 1"
+        )
+    return f"{product} is sold by weight: it must be this rule's only product, with a count of 1"
+
+
+def friendly(problem: str, field_name: str, any_of: bool, kind: str = "") -> str:
     """An engine message in the form's words: field labels instead of file keys, the
-    form's date format, a capital letter."""
+    form's date format, a capital letter. ``kind`` is the kind of rule in the form
+    (a weighed product's problem is said for it)."""
+    weighed = _WEIGHED.match(problem)
+    if weighed is not None and kind:
+        return _weighed(weighed["product"], kind, any_of)
     text = _KIND_PHRASE.sub("this kind of rule", problem)
     text = text.replace("2026-12-24T17:00", DATE_FORMAT_HINT)
     if field_name == "count" and not any_of:
@@ -269,9 +296,9 @@ def check_form(
             rule = None
             where = _field_of(exc)
             if where in errors or where == "kind":
-                errors.setdefault(where, friendly(exc.problem, where, form.any_of))
+                errors.setdefault(where, friendly(exc.problem, where, form.any_of, form.kind))
                 break
-            errors[where] = friendly(exc.problem, where, form.any_of)
+            errors[where] = friendly(exc.problem, where, form.any_of, form.kind)
             _make_safe(data, where, form.any_of)
             if where == "products":
                 use_catalog = None
@@ -338,6 +365,7 @@ def rule_matches(rule: Rule, text: str, on_now: bool, names: Mapping[str, str]) 
             rule.name,
             rule.kind.replace("_", " "),
             KIND_LABELS.get(rule.kind, ""),
+            KIND_SHORT.get(rule.kind, ""),  # the words the table's Kind column shows
             rule.group or "",
             *names.values(),
             *names,  # a scanned barcode finds the rules on that product

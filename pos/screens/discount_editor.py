@@ -25,7 +25,7 @@ from pos.domain.barcodes import BarcodeError, normalise
 from pos.domain.cart import Cart
 from pos.domain.catalog import Product
 from pos.domain.discounts import KINDS, WEEKDAYS, Rule
-from pos.domain.rule_form import DATE_FORMAT_HINT, KIND_LABELS, RuleForm
+from pos.domain.rule_form import DATE_FORMAT_HINT, FIELDS, KIND_LABELS, RuleForm
 from pos.screens.modals import ConfirmModal, ManagerOverrideModal
 from pos.services.approvals import Approvals
 from pos.services.discount_admin import (
@@ -145,7 +145,7 @@ class DiscountEditorScreen(Screen[None]):
         yield Label("Discount rules", id="editor-title")
         yield Input(
             id="rule-filter",
-            placeholder="Filter: name, kind, product or barcode; or active, inactive, on now",
+            placeholder="Filter: name, kind, product, barcode, active, inactive, on now, off now",
         )
         yield DataTable(id="rule-table", cursor_type="row", zebra_stripes=True)
         yield MessageLine("", id="message")
@@ -739,8 +739,8 @@ class DiscountFormScreen(Screen[Rule | None]):
                 f"Not saved: {count} field{'' if count == 1 else 's'} to put right", error=True
             )
             self.app.bell()
-            first = next(iter(errors))
-            target = self.query(f"#f-{first}")
+            first = _topmost(errors)
+            target = self.query(_FOCUS_FOR.get(first, f"#f-{first}"))
             if target:
                 target.first().focus()
             return
@@ -770,6 +770,16 @@ class DiscountFormScreen(Screen[Rule | None]):
                 self.dismiss(None)
 
         self.app.push_screen(ConfirmModal("Leave without saving? The changes are lost."), answered)
+
+
+_FOCUS_FOR = {"products": "#f-pick", "weekdays": "#day-mon"}
+"""Where the cursor goes for a field whose widget is not ``#f-<field>``."""
+
+
+def _topmost(errors: dict[str, str]) -> str:
+    """The faulty field highest up the form (``check_form`` names them in the order it
+    finds them, which is not the form's)."""
+    return min(errors, key=lambda key: FIELDS.index(key) if key in FIELDS else len(FIELDS))
 
 
 def _split_count(text: str) -> tuple[int, str]:

@@ -22,7 +22,7 @@ from pos.db.errors import StorageError
 from pos.db.repositories import DiscountRepository, ProductRepository
 from pos.domain.barcodes import BarcodePattern
 from pos.domain.cart import Cart
-from pos.domain.catalog import Product
+from pos.domain.catalog import Product, Unit
 from pos.domain.clock import Clock
 from pos.domain.discounts import Rule, describe_condition, parse_rule, rule_to_json
 from pos.domain.money import format_money
@@ -69,6 +69,23 @@ class RuleRow:
 
 
 @dataclass(frozen=True, slots=True)
+class DearerDeal:
+    """A multibuy that costs as much as its set at normal prices, or more: it never
+    saves anything, so the engine never applies it.
+
+    Attributes:
+        normal: What the set costs without the deal (the dearest set, for "any N of
+            the list").
+        price: The deal's set price.
+        any_of: The set is "any N of the list".
+    """
+
+    normal: int
+    price: int
+    any_of: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Preview:
     """What a rule does to a sample basket: priced without it and with it."""
 
@@ -78,6 +95,8 @@ class Preview:
     rule_name: str
     as_saved: PricedBasket | None = None
     """When editing: the basket with the rule as it is saved now."""
+    dearer: DearerDeal | None = None
+    """For a multibuy whose set price is not below its products' normal prices."""
 
     @property
     def rule_saving(self) -> int:
@@ -140,11 +159,17 @@ class DiscountAdmin:
     def open(self, approval: str | None = None) -> bool:
         """Whether the editor may open now: the operator holds the scope, or brings a
         manager's approval to open it (checked and used up here, and audited)."""
-        if self.allowed():
-            return True
-        identity = self._guard.identity
-        if approval is None or identity is None:
+        if approval is None:
+            return self.allowed()
+        # Brought an approval: the refusal that asked for it is in the audit log already,
+        # so the scope is looked at here without logging a second ``authz_denied``; the
+        # session is validated as ever, and the approval checked and used up.
+        try:
+            identity = self._guard.current()
+        except Exception:  # noqa: BLE001 - a lapsed session: any doubt is a refusal
             return False
+        if identity.may(SCOPE):
+            return True
         try:
             claims = self._approvals.check(approval, SCOPE, OPEN_ACTION, identity.number)
             with self._rules.transaction():
@@ -245,7 +270,25 @@ class DiscountAdmin:
             price_cart(basket, [*others, rule], now),
             rule.name,
             price_cart(basket, [*others, saved], now) if saved is not None else None,
+            self._dearer_deal(rule),
         )
+
+    def _dearer_deal(self, rule: Rule) -> DearerDeal | None:
+        """A multibuy whose set price is not below the set's normal price (see
+        :class:`DearerDeal`); None for any other rule."""
+        if rule.kind != "multibuy" or rule.price is None:
+            return None
+        prices = {}
+        for code in rule.barcodes:
+            product = self._products.get(code)
+            if product is None or product.unit is not Unit.EACH:
+                return None
+            prices[code] = product.price
+        if rule.items:
+            value = sum(prices[code] * count for code, count in rule.items.items())
+        else:
+            value = max(prices.values(), default=0) * rule.count
+        return DearerDeal(value, rule.price, bool(rule.any_of)) if rule.price >= value else None
 
     # ---------------------------------------------------------------- changes
 
@@ -361,17 +404,21 @@ class DiscountAdmin:
         """Check who may, then write, use up the approval and audit, in one transaction
         (``write`` makes the change and returns the audit entry's details; anything it
         raises undoes all of it)."""
-        try:
-            actor = self._guard.require(SCOPE)
-            claims = None
-        except OverrideRequired as exc:
-            if approval is None:
-                raise NeedsApproval(action, exc.identity) from None
-            actor = exc.identity
+        claims = None
+        if approval is None:
             try:
-                claims = self._approvals.check(approval, SCOPE, action, actor.number)
-            except ApprovalRefused as refused:
-                raise EditRefused(str(refused)) from None
+                actor = self._guard.require(SCOPE)
+            except OverrideRequired as exc:  # the guard logs the refusal, once
+                raise NeedsApproval(action, exc.identity) from None
+        else:
+            # the second try, with the manager's approval: the first logged the refusal,
+            # so the scope is looked at without logging it again
+            actor = self._guard.current()
+            if not actor.may(SCOPE):
+                try:
+                    claims = self._approvals.check(approval, SCOPE, action, actor.number)
+                except ApprovalRefused as refused:
+                    raise EditRefused(str(refused)) from None
         try:
             with self._rules.transaction():
                 details = write()
@@ -391,10 +438,29 @@ def _row(label: str, priced: PricedBasket) -> str:
     return f"{label:<12}{format_money(priced.total):>10}{format_money(priced.discount_total):>10}"
 
 
+def _never_applied(deal: DearerDeal) -> list[str]:
+    """Why a multibuy at or above its set's normal price is never applied, in lines of
+    at most 38 columns."""
+    normal = format_money(deal.normal)
+    more = "cost more" if deal.price > deal.normal else "save nothing"
+    if deal.any_of:
+        return [
+            f"A set costs at most {normal} at normal",
+            f"prices; this deal would {more},",
+            "so it is never applied.",
+        ]
+    return [
+        f"The set costs {normal} at normal prices;",
+        f"this deal would {more},",
+        "so it is never applied.",
+    ]
+
+
 def summarise(preview: Preview) -> list[str]:
     """The preview in words, line by line (at most 38 columns wide)."""
     if not preview.items:
-        return ["The basket is empty: type barcodes", "above, or scan items into the cart."]
+        empty = ["The basket is empty: type barcodes", "above, or scan items into the cart."]
+        return empty + (["", *_never_applied(preview.dearer)] if preview.dearer else [])
     without, with_rule = preview.without, preview.with_rule
     lines = [
         f"{preview.items} items, {format_money(without.subtotal)} before discounts",
@@ -410,6 +476,8 @@ def summarise(preview: Preview) -> list[str]:
     lines.append("")
     if preview.rule_saving:
         lines.append(f"This rule takes off {format_money(preview.rule_saving)}")
+    elif preview.dearer is not None:
+        lines += _never_applied(preview.dearer)
     else:
         lines.append("This rule does not apply to this basket")
     displaced = sorted(set(without.by_name()) - set(with_rule.by_name()))
@@ -429,6 +497,7 @@ __all__ = [
     "EditRefused",
     "NeedsApproval",
     "OPEN_ACTION",
+    "DearerDeal",
     "Preview",
     "RuleRow",
     "summarise",

@@ -13,14 +13,9 @@ from pos.domain.discounts import MAX_SET_COUNT
 
 
 class RuleProducts(DataTable[Text]):
-    """Barcode, name and count of each product in the rule (in the order added)."""
+    """Barcode, name and count of each product in the rule (in the order added).
 
-    DEFAULT_CSS = """
-    RuleProducts {
-        height: auto;
-        max-height: 7;
-    }
-    """
+    Styled in ``styles/discount_editor.tcss``."""
 
     BINDINGS = [
         Binding("plus", "count(1)", "More", key_display="+"),

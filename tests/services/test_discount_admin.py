@@ -214,3 +214,101 @@ def test_the_table_sees_a_rule_saved_on_another_till(services: Services) -> None
     assert [row.rule.name for row in after] == ["Pen pair"]
     assert after[0].condition == "2 x Highlighter pen yellow"
     assert "Pen pair" not in before
+
+
+def test_a_parked_cart_is_priced_with_a_rule_added_while_it_was_parked(
+    services: Services,
+) -> None:
+    services.sessions.login(*MANAGER)
+    who = services.guard.identity
+    checkout = services.checkout
+    checkout.submit(LEMON, actor=who)
+    checkout.submit(LEMON, actor=who)
+    assert checkout.priced.total == 100
+    assert "Cart parked" in checkout.park().message
+    services.discount_admin.save(lemons())  # 2 for 0.80, added in the editor meanwhile
+    parked = checkout.parked()
+    assert isinstance(parked, list)
+    assert len(parked) == 1
+    assert "Recalled" in checkout.recall(parked[0].id).message
+    assert checkout.cart.item_count == 2
+    assert checkout.priced.total == 80
+    assert [d.name for d in checkout.priced.discounts] == ["Two lemons"]
+
+
+def _denials(services: Services) -> int:
+    return sum(1 for e in services.audit.entries() if e.event == "authz_denied")
+
+
+def test_one_refusal_is_one_audit_entry_when_a_manager_approves(services: Services) -> None:
+    """A cashier's change is refused once (logged), then made with the approval: the
+    second try looks at the scope again without logging a second refusal."""
+    services.sessions.login(*CASHIER)
+    admin = services.discount_admin
+    before = _denials(services)
+    with pytest.raises(NeedsApproval) as asked:
+        admin.set_active("Meal deal", False)
+    assert _denials(services) == before + 1
+    token = services.approvals.grant(
+        *MANAGER, requester=CASHIER[0], scope="discounts:edit", action=asked.value.action
+    )
+    admin.set_active("Meal deal", False, approval=token)
+    assert admin.get("Meal deal").active is False  # type: ignore[union-attr]
+    assert _denials(services) == before + 1
+    # the editor opened with an approval: checked and used up, no second refusal logged
+    from pos.services.discount_admin import OPEN_ACTION
+
+    token = services.approvals.grant(
+        *MANAGER, requester=CASHIER[0], scope="discounts:edit", action=OPEN_ACTION
+    )
+    assert admin.open(token)
+    assert _denials(services) == before + 1
+    assert not admin.open(token)  # single use
+    assert not admin.open(None)  # no approval: refused, and that refusal is logged
+    assert _denials(services) == before + 2
+
+
+def test_the_preview_says_why_a_dearer_multibuy_never_applies(services: Services) -> None:
+    services.sessions.login(*MANAGER)
+    admin = services.discount_admin
+    basket = admin.sample_basket(f"{LEMON}:2")
+    rule, errors = admin.check(lemons(price="5.00"))  # two lemons cost 1.00 anyway
+    assert errors == {}
+    assert rule is not None
+    preview = admin.preview(rule, basket)
+    assert preview.rule_saving == 0
+    text = summarise(preview)
+    assert "This rule does not apply to this basket" not in text
+    assert text[-3:] == [
+        "The set costs 1.00 at normal prices;",
+        "this deal would cost more,",
+        "so it is never applied.",
+    ]
+    assert all(len(line) <= 38 for line in text)
+    same, _ = admin.check(lemons(price="1.00"))
+    assert same is not None
+    assert "this deal would save nothing," in summarise(admin.preview(same, basket))
+    # an empty basket says it too; a deal that saves says nothing of the kind
+    empty = summarise(admin.preview(rule, admin.sample_basket("")))
+    assert "so it is never applied." in empty
+    cheap, _ = admin.check(lemons(price="0.80"))
+    assert cheap is not None
+    assert "never applied" not in "\n".join(summarise(admin.preview(cheap, basket)))
+    # any 2 of lemons (0.50) and highlighters (1.20): a set costs at most 2.40
+    meal, errors = admin.check(
+        RuleForm(
+            name="Any two",
+            kind="multibuy",
+            any_of=True,
+            products=[(LEMON, 1), (PEN, 1)],
+            count="2",
+            price="2.40",
+        )
+    )
+    assert errors == {}
+    assert meal is not None
+    assert summarise(admin.preview(meal, basket))[-3:] == [
+        "A set costs at most 2.40 at normal",
+        "prices; this deal would save nothing,",
+        "so it is never applied.",
+    ]

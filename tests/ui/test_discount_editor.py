@@ -505,3 +505,160 @@ async def test_a_strange_digit_in_the_picker_is_no_crash(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DiscountFormScreen)
+
+
+async def test_filter_by_kind_and_sort_by_state(app_factory: AppFactory, shop_db: Path) -> None:
+    """The words of the Kind column filter; F6 twice sorts by state: on now, then
+    switched on but off at this moment, then switched off (by name within each)."""
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await type_text(pilot, "free items")
+        assert table_names(app) == ["Toothbrush 3 for 2"]
+        app.screen.query_one("#rule-filter", Input).value = "meal deal"
+        await settle(pilot)
+        await pilot.press("f5")  # switched off: the third state
+        await settle(pilot)
+        app.screen.query_one("#rule-filter", Input).value = ""
+        await settle(pilot)
+        await pilot.press("f6", "f6")  # name -> kind -> state
+        await settle(pilot)
+        assert "sorted by state" in message(app)
+        table = app.screen.query_one("#rule-table", DataTable)
+        rows = [
+            (str(table.get_row_at(i)[0]), str(table.get_row_at(i)[7]), str(table.get_row_at(i)[9]))
+            for i in range(table.row_count)
+        ]
+        assert rows == [  # Saturday 09:30
+            ("10% off over 100", "yes", "on"),
+            ("10% off rice", "yes", "on"),
+            ("20p off two highlighters", "yes", "on"),
+            ("5 off over 50", "yes", "on"),
+            ("Lemons 3 for 1.30", "yes", "on"),
+            ("Toothbrush 3 for 2", "yes", "on"),
+            ("Weekend wine 3 for 20", "yes", "on"),
+            ("Christmas Eve 20% off everything", "yes", "off"),  # on 24 December only
+            ("Happy hour bananas 20% off", "yes", "off"),  # 17:00-19:00
+            ("Meal deal", "no", "off"),
+        ]
+
+
+async def test_the_mouse_opens_a_rule_and_clicks_footer_keys(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    """A click highlights a row, a second click on it opens the rule; a click on a key
+    in the footer does what the key does."""
+    from textual.widgets._footer import FooterKey
+
+    def footer_key(key: str) -> FooterKey:
+        return next(k for k in app.screen.query(FooterKey) if k.key == key)
+
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        names = table_names(app)
+        table = app.screen.query_one("#rule-table", DataTable)
+        assert table.cursor_row == 0
+        await pilot.click("#rule-table", offset=(2, 3))  # the header is line 0: the 3rd rule
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountEditorScreen)
+        assert table.cursor_row == 2
+        await pilot.click("#rule-table", offset=(2, 3))
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DiscountFormScreen)
+        assert form.editing == names[2]
+        assert form.query_one("#f-name", Input).value == names[2]
+        assert await pilot.click(footer_key("escape"))  # "Esc Cancel": nothing changed
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountEditorScreen)
+        assert await pilot.click(footer_key("f2"))  # "F2 New"
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountFormScreen)
+        assert app.screen.editing is None
+        assert str(app.screen.query_one("#form-title").render()) == "New rule"
+
+
+async def test_a_failed_save_puts_the_cursor_on_the_top_faulty_field(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DiscountFormScreen)
+        form.query_one("#f-price", Input).focus()
+        await pilot.press("f2")  # an empty form: the name is the top faulty field
+        await settle(pilot)
+        assert {"name", "products", "price"} <= set(form.errors)
+        assert app.focused is form.query_one("#f-name", Input)
+        await type_text(pilot, "Pens")
+        await pilot.press("f2")  # now the products: the cursor goes to the picker
+        await settle(pilot)
+        assert app.focused is form.query_one("#f-pick", Input)
+        await type_text(pilot, PEN)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert list(form.errors) == ["price"]
+        assert app.focused is form.query_one("#f-price", Input)
+
+
+async def test_a_cashier_s_f3_is_one_refusal_in_the_audit_log(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    """The scan screen's refusal asks for the manager; the editor checks again with the
+    approval but does not log the same refusal twice. The same for each change."""
+    app = app_factory(shop_db, login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        before = len(audit_events(app, "authz_denied"))
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerOverrideModal)
+        await log_in(pilot, *MANAGER)
+        assert isinstance(app.screen, DiscountEditorScreen)
+        denied = audit_events(app, "authz_denied")
+        assert len(denied) == before + 1
+        assert denied[-1] == {"scope": "discounts:edit"}
+        await type_text(pilot, "meal deal")
+        await pilot.press("f5")
+        await settle(pilot)
+        await log_in(pilot, *MANAGER)
+        rule = app.services.discount_admin.get("Meal deal")
+        assert rule is not None
+        assert not rule.active
+        assert len(audit_events(app, "authz_denied")) == before + 2  # one per refusal
+        assert [o["op"] for o in audit_events(app, "override")[-2:]] == ["open", "disable"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+async def test_the_filter_s_hint_fits_and_names_every_state(
+    app_factory: AppFactory, shop_db: Path, size: tuple[int, int]
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=size) as pilot:
+        await open_editor(pilot)
+        box = app.screen.query_one("#rule-filter", Input)
+        hint = str(box.placeholder)
+        for state in ("active", "inactive", "on now", "off now"):
+            assert state in hint
+        assert len(hint) < box.content_region.width  # not cut, even on 80 columns
+
+
+async def test_the_preview_says_why_a_dearer_multibuy_never_applies(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, LEMON)
+        await scan(pilot, LEMON)
+        await open_editor(pilot)
+        await fill_lemon_deal(pilot, "5.00")  # two lemons cost 1.00 without it
+        preview = str(app.screen.query_one("#preview-text", Static).render())
+        assert "This rule does not apply" not in preview
+        assert "The set costs 1.00 at normal prices;" in preview
+        assert "this deal would cost more," in preview
+        assert "so it is never applied." in preview
