@@ -17,7 +17,7 @@ from pos.auth.guard import LoginRequired
 from pos.domain.history import SaleRow
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
-from pos.screens.printing import PrintMessages, PrintsReceipts
+from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.services.printing import PrinterError, PrintJob
 from pos.widgets import MessageLine
 
@@ -122,9 +122,11 @@ class SaleReceiptModal(PrintsReceipts, ModalScreen[None]):
     REFUND = PrintMessages(
         "Printing the refund receipt…",
         "Refund receipt printed",
-        "Not printed: {}. The refund is saved; F2 prints a copy.",
+        "Refund saved. Not printed: {}. F2 prints a copy.",
     )
-    COPY = PrintMessages("Printing a copy…", "Copy printed", "Not printed: {}")
+    COPY = PrintMessages(
+        "Printing a copy…", "Copy printed", "Copy not printed: {}. F2 tries again."
+    )
 
     def __init__(
         self,
@@ -168,7 +170,7 @@ class SaleReceiptModal(PrintsReceipts, ModalScreen[None]):
             job = self._reprint(self.number)
         except LoginRequired:
             self.query_one(MessageLine).show(
-                "Not printed: the session has ended; log in again", error=True
+                "Copy not printed: the session has ended; log in again", error=True
             )
             self.app.bell()
             lock = getattr(self.app, "lock_till", None)
@@ -176,8 +178,7 @@ class SaleReceiptModal(PrintsReceipts, ModalScreen[None]):
                 lock()
             return
         except PrinterError as exc:
-            self.query_one(MessageLine).show(f"Not printed: {exc}", error=True)
-            self.app.bell()
+            show_not_printed(self, "Copy not printed: {}.", exc)
             return
         self.start_print(job, self.COPY)
 

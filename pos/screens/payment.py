@@ -23,7 +23,7 @@ from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.tender import Method, Tender, TenderError, quick_cash
 from pos.screens.modals import ConfirmModal
-from pos.screens.printing import PrintMessages, PrintsReceipts
+from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.services.printing import PrinterError, PrintJob
 from pos.services.sales import Completed, SaleFailed, SaleService
 from pos.widgets import EntryLine, MessageLine
@@ -284,9 +284,11 @@ class ReceiptScreen(PrintsReceipts):
     RECEIPT = PrintMessages(
         "Printing the receipt…",
         "Receipt printed",
-        "Not printed: {}. The sale is saved; F2 prints a copy.",
+        "Sale saved. Not printed: {}. F2 prints a copy.",
     )
-    COPY = PrintMessages("Printing a copy…", "Copy printed", "Not printed: {}. The sale is saved.")
+    COPY = PrintMessages(
+        "Printing a copy…", "Copy printed", "Sale saved. Copy not printed: {}. F2 tries again."
+    )
 
     def __init__(
         self,
@@ -332,12 +334,12 @@ class ReceiptScreen(PrintsReceipts):
         try:
             job = self._reprint(self.done.receipt_no)
         except LoginRequired:
-            self._say("Not printed: the session has ended; log in again. The sale is saved.")
+            self._say("Sale saved. Not printed: the session has ended; log in again.")
             lock = getattr(self.app, "lock_till", None)
             if lock is not None:
                 lock()
             return
         except PrinterError as exc:
-            self._say(f"Not printed: {exc}. The sale is saved.")
+            show_not_printed(self, "Sale saved. Copy not printed: {}.", exc)
             return
         self.start_print(job, self.COPY)

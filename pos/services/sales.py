@@ -21,7 +21,7 @@ from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
 from pos.domain.tender import Method, Tender
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayClosed, DayService
-from pos.services.printing import PrinterError, PrintJob, ReceiptPrinter
+from pos.services.printing import PrinterError, PrintJob, ReceiptPrinter, no_printer
 from pos.services.store import StoreSettings
 
 
@@ -253,12 +253,14 @@ class SaleService:
         try:
             actor = self.authority.require("sale")
         except OverrideRequired as exc:
-            raise PrinterError(str(exc)) from None
+            raise PrinterError("", subject=str(exc)) from None
         if not self.printer.configured:
-            raise PrinterError("no printer is set up (pos settings set printer ...)")
+            raise no_printer()
         text = self.sales.receipt_text(receipt_no)
         if text is None:
-            raise PrinterError(f"no receipt {format_receipt_no(receipt_no)} on this till")
+            raise PrinterError(
+                "", subject=f"no receipt {format_receipt_no(receipt_no)} on this till"
+            )
         copy = mark_copy(text, self.settings.receipt_width)
 
         def audit() -> None:

@@ -154,7 +154,9 @@ async def test_history_finds_a_sale_and_reprints_it(app_factory: AppFactory) -> 
         assert "Receipt 0001" in app.screen.text
         await pilot.press("f2")  # no printer set up: a clear message, nothing breaks
         await settle(pilot)
-        assert "Not printed" in str(app.screen.query_one(MessageLine).render())
+        assert "Copy not printed: no printer is set up" in str(
+            app.screen.query_one(MessageLine).render()
+        )
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert isinstance(app.screen, ScanScreen)
@@ -272,7 +274,9 @@ async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
         await pilot.press("f4", "f2")
         await settle(pilot)
         assert isinstance(app.screen, SaleReceiptModal)
-        assert "Not printed" in str(app.screen.query_one(MessageLine).render())
+        assert "Copy not printed: no printer is set up" in str(
+            app.screen.query_one(MessageLine).render()
+        )
         assert [r.receipt_no for r in app.services.sales.history("2")] == [2]
         assert app.services.sales.receipt(2) == app.screen.text
 
