@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from pos.domain.money import format_money, format_scaled
 
+LINE_WIDTH = 42
+"""The widest line of a report: the report screen's figures panel shows this many cells."""
+
 
 @dataclass(frozen=True, slots=True)
 class DayFigures:
@@ -67,7 +70,8 @@ class DayFigures:
         }
 
     def lines(self) -> list[str]:
-        """The report as text lines (for the terminal and the report screen)."""
+        """The report as text lines (for the terminal and the report screen), in columns
+        that fit ``LINE_WIDTH`` (the report screen's panel)."""
         out = [
             f"Sales             {self.sales:>12}",
             f"Gross takings     {format_money(self.gross):>12}",
@@ -93,8 +97,9 @@ class DayFigures:
             f"{format_money(g):>10}"
             for r, n, v, g in self.vat
         ]
-        out += ["", "By operator"]
-        for o, c, t, r in self.operators:
-            back = f"  refunds {format_money(r)}" if r else ""
-            out.append(f"  {o:<10} {c:>5} sales {format_money(t):>12}{back}")
+        out += ["", "By operator", f"  {'Operator':<10}{'Sales':>6}{'Total':>12}{'Refunds':>10}"]
+        out += [
+            f"  {o:<10}{c:>6}{format_money(t):>12}{format_money(r):>10}"
+            for o, c, t, r in self.operators
+        ]
         return out
