@@ -209,18 +209,23 @@ class SaleService:
         return PrintJob(text, self.printer, open_drawer=open_drawer)
 
     def x_report(self) -> tuple[str, DayFigures, list[int]]:
-        """The open trading day's figures so far (what its Z report would show), a title,
-        and the takings of each local hour (0 to 23)."""
+        """The till's trading day: the open one's figures so far (what its Z report would
+        show), or, once it is closed and before the next one opens, the closed day's
+        figures from its real start to its Z report; a title saying which, and the
+        takings of each local hour (0 to 23)."""
         now = self.clock.now().astimezone()
         day = self.days.current() if self.days is not None else None
         day_id = None
-        if day is not None and day.open:
+        end = now
+        if day is not None:
             start = day.opened_at
             day_id = day.id  # the day's own sales, whatever time the clock gave them
+            if day.closed_at is not None:
+                end = day.closed_at
         else:
             start = datetime.combine(now.date(), time()).astimezone()
         figures = day_figures(
-            self.sales.db, self.sales.till, start, now + timedelta(microseconds=1), day=day_id
+            self.sales.db, self.sales.till, start, end + timedelta(microseconds=1), day=day_id
         )
         hourly = [0] * 24
         for utc_hour, amount in figures.takings_by_utc_hour.items():
@@ -228,10 +233,16 @@ class SaleService:
             local = moment.astimezone(start.tzinfo)
             hourly[local.hour] += amount
         since = start.astimezone()
-        title = (
-            f"X report  {self.settings.till_name}  since {since:%Y-%m-%d %H:%M}, "
-            f"at {now:%H:%M}  (closes nothing)"
-        )
+        till = self.settings.till_name
+        if day is not None and day.closed_at is not None:
+            title = (
+                f"Z report {day.z_no or 0:04d}  {till}  {since:%Y-%m-%d %H:%M} to "
+                f"{day.closed_at.astimezone():%H:%M}  (the day is closed; F3 opens a new one)"
+            )
+        else:
+            title = (
+                f"X report  {till}  since {since:%Y-%m-%d %H:%M}, at {now:%H:%M}  (closes nothing)"
+            )
         return title, figures, hourly
 
     def history(self, text: str) -> list[SaleRow]:

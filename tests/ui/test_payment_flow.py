@@ -219,6 +219,40 @@ async def test_z_report_from_the_report_screen(app_factory: AppFactory) -> None:
         assert "exact" in shown
 
 
+async def test_the_report_after_a_z_shows_the_closed_day_then_the_new_one(
+    app_factory: AppFactory,
+) -> None:
+    from pos.screens.report import AmountModal, ReportScreen
+
+    app = app_factory(login=MANAGER)
+    async with app.run_test(size=SIZE) as pilot:
+        await sell(pilot, PEN)  # the till's first day opens with this sale, at 09:30
+        await pilot.press("f12", "f2")
+        await settle(pilot)
+        await pilot.press("1", "full_stop", "2", "0", "enter")
+        await settle(pilot)
+        await pilot.press("escape", "f12")  # the report again, the day closed
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        title = str(app.screen.query_one("#report-title", Label).render())
+        assert title.startswith("Z report 0001  Till 1  2026-03-14 09:30 to 09:30")
+        assert "the day is closed" in title
+        assert app.screen.figures.sales == 1  # the closed day's own figures
+        await pilot.press("f3")  # a new day, with a float of 50.00
+        await settle(pilot)
+        assert isinstance(app.screen, AmountModal)
+        await pilot.press("5", "0", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        title = str(app.screen.query_one("#report-title", Label).render())
+        assert title.startswith("X report  Till 1  since 2026-03-14 09:30")
+        assert app.screen.figures.sales == 0  # the new day's, not the closed one's
+        assert app.screen.hourly == [0] * 24
+        shown = str(app.screen.query_one("#figures-text").render())
+        assert shown.startswith("Sales                        0\n")
+        assert "Day opened with a float of 50.00" in str(app.screen.query_one(MessageLine).render())
+
+
 async def _sale_then_refund_screen(app: PosApp, pilot) -> None:  # type: ignore[no-untyped-def]
     for code in (PEN, LEMON):
         await scan(pilot, code)
