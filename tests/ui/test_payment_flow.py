@@ -57,6 +57,63 @@ async def test_cash_sale_with_change(app_factory: AppFactory, demo_db: Path) -> 
 
 
 @pytest.mark.backends  # on SQLite and on PostgreSQL
+def _footer(app: PosApp) -> list[tuple[str, str]]:
+    from textual.widgets._footer import FooterKey
+
+    return [(key.key_display, key.description) for key in app.screen.query(FooterKey)]
+
+
+async def test_the_footer_shows_every_quick_cash_key_with_its_amount(
+    app_factory: AppFactory,
+) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await scan(pilot, PEN)  # 1.20 due: F5 1.20, F6 5.00, F7 10.00, F8 20.00
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        # every key fits an 80-column terminal's footer, the app's own (^Q, ^L) too
+        assert max(key.region.right for key in app.screen.query(FooterKey)) <= 80
+        footer = _footer(app)
+        for key in ("F2", "F3", "F5", "F6", "F7", "F8", "Esc"):
+            assert key in [k for k, _ in footer], footer
+        assert ("F6", "5.00") in footer
+        assert ("F7", "10.00") in footer
+        assert ("F8", "20.00") in footer
+        await pilot.press("1", "enter")  # 1.00 cash: 0.20 left, and F6 pays 5.00 now
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert [f for f in _footer(app) if f[0] in ("F6", "F7", "F8")] == [
+            ("F6", "5.00"),
+            ("F7", "10.00"),
+            ("F8", "20.00"),
+        ]
+
+
+async def test_a_quick_cash_key_with_no_note_to_pay_is_not_offered(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        burst(app, "40*")  # 20.00 due: exact, then 50.00 is the only note up
+        await settle(pilot)
+        await scan(pilot, LEMON)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert app.screen.tender.remaining == 2000
+        assert [f for f in _footer(app) if f[0] in ("F5", "F6", "F7", "F8")] == [
+            ("F5", "Exact"),
+            ("F6", "50.00"),
+        ]  # no second or third note up to pay: F7 and F8 are not offered
+        await pilot.press("f8")  # and does nothing
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert app.screen.tender.payments == []
+
+
 async def test_split_tender_and_numbers_in_sequence(app_factory: AppFactory) -> None:
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
