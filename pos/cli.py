@@ -42,7 +42,13 @@ from pos.services.basket import BasketError, basket_json, build_cart, price_bask
 from pos.services.catalog import CatalogService
 from pos.services.discounts import DiscountService
 from pos.services.operators import OperatorAdmin, OperatorError
-from pos.services.store import SETTING_DEFAULTS, StoreSettings, init_database, validate_setting
+from pos.services.store import (
+    SETTING_DEFAULTS,
+    StoreSettings,
+    init_database,
+    settings_help,
+    validate_setting,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -393,9 +399,13 @@ def db_check(ctx: click.Context, db: DbTarget | None) -> None:
         raise click.ClickException("the database is damaged: restore it from a backup")
 
 
-@cli.group("settings")
+@cli.group(
+    "settings",
+    # \b: click keeps the lines of the list as they are
+    help="Store settings (pos settings set KEY VALUE):\n\n\b\n" + settings_help(),
+)
 def settings_group() -> None:
-    """Store settings: store_name, till_name, barcode_patterns."""
+    """Store settings (the help lists them all, from pos.services.store.SETTINGS)."""
 
 
 @settings_group.command("show")
@@ -414,7 +424,7 @@ def settings_show(ctx: click.Context, db: DbTarget | None) -> None:
         click.echo(f"{key} = {value}")
 
 
-@settings_group.command("set")
+@settings_group.command("set", short_help="Change one setting.")
 @db_option
 @click.argument("key")
 @click.argument("value")

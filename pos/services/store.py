@@ -40,17 +40,38 @@ DEMO_OPERATORS = (
 )
 """The operators ``pos init --demo`` creates (the README lists them)."""
 
-SETTING_DEFAULTS: dict[str, str] = {
-    "store_name": "My Shop",
-    "till_name": "Till 1",
-    "barcode_patterns": json.dumps(patterns_to_json(DEFAULT_PATTERNS)),
-    "idle_lock_minutes": "15",
-    "tax_inclusive": "yes",
-    "receipt_width": "42",
-    "printer": "none",
-    "currency_symbol": "£",
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One store setting: its default and what it is, in a few words for ``--help``."""
+
+    default: str
+    about: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "store_name": Setting("My Shop", "the shop's name, at the top of every receipt"),
+    "till_name": Setting("Till 1", "this till's name (receipt numbers count per till)"),
+    "barcode_patterns": Setting(
+        json.dumps(patterns_to_json(DEFAULT_PATTERNS)),
+        "JSON: the in-store barcodes that carry a weight or a price",
+    ),
+    "idle_lock_minutes": Setting("15", "minutes without a key before the till locks (1 to 15)"),
+    "tax_inclusive": Setting("yes", "yes: prices include VAT; no: VAT is added to the total"),
+    "receipt_width": Setting("42", "characters per receipt line: 32, 42 or 48"),
+    "printer": Setting("none", "none, host:port (a network printer), or a device or file path"),
+    "currency_symbol": Setting("£", "the sign on the receipt's totals (£, €, kr ...) or none"),
 }
+"""Every setting the till knows: the one table ``pos settings`` and its help come from."""
+
+SETTING_DEFAULTS: dict[str, str] = {key: s.default for key, s in SETTINGS.items()}
 """Every setting the till knows, with its default."""
+
+
+def settings_help() -> str:
+    """The list of settings for ``pos settings --help``, one a line."""
+    width = max(map(len, SETTINGS))
+    return "\n".join(f"{key:<{width}}  {s.about}" for key, s in SETTINGS.items())
 
 
 @dataclass(frozen=True, slots=True)

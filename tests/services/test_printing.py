@@ -113,6 +113,25 @@ def test_the_currency_symbol_setting() -> None:
         validate_setting("currency_symbol", "₹")  # escpos would print it as "?"
 
 
+def test_settings_help_lists_every_setting() -> None:
+    from click.testing import CliRunner
+
+    from pos.cli import cli
+    from pos.services.store import SETTINGS
+
+    result = CliRunner().invoke(cli, ["settings", "--help"])
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[0] for line in result.output.splitlines() if line.startswith("  ")]
+    # each one, on its own line with what it is (the printer, VAT, width and sign too)
+    for key in SETTING_DEFAULTS:
+        assert key in listed, result.output
+        assert f"{key}  " in result.output
+    assert set(SETTINGS) == set(SETTING_DEFAULTS)
+    for key in ("printer", "tax_inclusive", "receipt_width", "currency_symbol"):
+        assert key in listed
+    assert "set   Change one setting." in result.output
+
+
 def test_no_currency_sign(demo_db: Path) -> None:
     database = open_database(demo_db)
     repo = SettingsRepository(database)
