@@ -3,7 +3,9 @@ see its receipt and print a copy."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date
 
 from rich.text import Text
 from textual import on
@@ -20,6 +22,24 @@ from pos.domain.receipt import format_receipt_no
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.services.printing import PrinterError, PrintJob
 from pos.widgets import MessageLine
+
+DATE_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+EXAMPLE_DAY = "2026-03-14"
+
+
+def search_problem(text: str) -> str | None:
+    """Why ``text`` can find nothing (a date that does not exist, or neither a receipt
+    number nor a date), or None for a search that may well find sales."""
+    needle = text.strip()
+    if not needle or (needle.isascii() and needle.isdigit()):
+        return None
+    try:
+        date.fromisoformat(needle)
+    except ValueError:
+        if DATE_SHAPE.match(needle):
+            return f"{needle} is not a valid date (year-month-day, such as {EXAMPLE_DAY})"
+        return f"type a receipt number, or a date such as {EXAMPLE_DAY}"
+    return None
 
 
 class HistoryScreen(Screen[None]):
@@ -92,6 +112,10 @@ class HistoryScreen(Screen[None]):
         shown = f"{len(self._rows) - refunds} sales"
         if refunds:
             shown += f" and {refunds} refund{'s' if refunds > 1 else ''}"
+        problem = search_problem(text)
+        if problem is not None and not self._rows:
+            self.query_one(MessageLine).show(f"{shown} shown: {problem}", error=True)
+            return
         self.query_one(MessageLine).show(f"{shown} shown (newest first)")
 
     def action_open(self) -> None:

@@ -219,6 +219,36 @@ async def test_history_finds_a_sale_and_reprints_it(app_factory: AppFactory) -> 
         assert isinstance(app.screen, ScanScreen)
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "2026-13-01",
+            "0 sales shown: 2026-13-01 is not a valid date (year-month-day, such as 2026-03-14)",
+        ),
+        ("2026-02-30", "0 sales shown: 2026-02-30 is not a valid date"),
+        ("14/03/2026", "0 sales shown: type a receipt number, or a date such as 2026-03-14"),
+        ("2026-03-14", "0 sales shown (newest first)"),  # a real day with no sales
+    ],
+)
+async def test_history_says_why_a_search_finds_nothing(
+    app_factory: AppFactory, typed: str, said: str
+) -> None:
+    from pos.screens.history import HistoryScreen
+
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f11")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        for char in typed:
+            await pilot.press(char)
+        await settle(pilot)
+        line = app.screen.query_one(MessageLine)
+        assert str(line.render()).startswith(said)
+        assert line.has_class("-error") == (said != "0 sales shown (newest first)")
+
+
 def test_history_search_by_day(app_factory: AppFactory) -> None:
     from datetime import date
 
