@@ -100,6 +100,32 @@ def test_settings() -> None:
     assert printer_from_setting("/dev/usb/lp0") is not None
 
 
+def test_a_host_and_port_is_a_network_printer_and_a_path_a_file_printer() -> None:
+    from escpos.printer import File, Network
+
+    from pos.services.printing import NETWORK_TIMEOUT
+
+    opener = printer_from_setting(" 192.168.1.50:9100 ")
+    assert opener is not None
+    network = opener()  # python-escpos connects on the first write, not here
+    assert type(network) is Network
+    assert (network.host, network.port, network.timeout) == ("192.168.1.50", 9100, NETWORK_TIMEOUT)
+    assert not network._device  # never opened: no connection was made
+    named = printer_from_setting("till-printer.local:9101")
+    assert named is not None
+    assert (named().host, named().port) == ("till-printer.local", 9101)
+    device = printer_from_setting("/dev/usb/lp0")
+    assert device is not None
+    file = device()
+    assert isinstance(file, File)
+    assert not isinstance(file, Network)
+    assert file.devfile == "/dev/usb/lp0"
+    assert not file._device
+    not_a_port = printer_from_setting("printer:abc")  # no port: a path, not a host
+    assert not_a_port is not None
+    assert not isinstance(not_a_port(), Network)
+
+
 def test_the_currency_symbol_setting() -> None:
     assert SETTING_DEFAULTS["currency_symbol"] == "£"
     assert validate_setting("currency_symbol", " € ") == "€"
