@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from pos.domain.money import format_money, format_scaled
 
@@ -103,3 +104,19 @@ class DayFigures:
             for o, c, t, r in self.operators
         ]
         return out
+
+
+def local_hours(takings_by_utc_hour: dict[int, int], start: datetime) -> list[int]:
+    """The takings of each local hour (0 to 23) of a report that begins at ``start`` (an
+    aware datetime in the local zone), from its takings by UTC hour."""
+    hourly = [0] * 24
+    for utc_hour, amount in takings_by_utc_hour.items():
+        moment = start.astimezone(UTC).replace(hour=utc_hour, minute=30)
+        hourly[moment.astimezone(start.tzinfo).hour] += amount
+    return hourly
+
+
+def utc_offset(at: datetime) -> str:
+    """``UTC+01:00``: the local zone's offset at ``at``, to say which hours a report uses."""
+    offset = at.strftime("%z") or "+0000"
+    return f"UTC{offset[:3]}:{offset[3:]}"

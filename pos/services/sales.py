@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from pos.auth.guard import Authority, OverrideRequired
 from pos.auth.service import AuditSink
@@ -16,7 +16,7 @@ from pos.domain.cart import StoredCart
 from pos.domain.clock import Clock
 from pos.domain.history import SaleRow, SaleSummary
 from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render_receipt
-from pos.domain.report import DayFigures
+from pos.domain.report import DayFigures, local_hours
 from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
 from pos.domain.tender import Method, Tender
 from pos.services.checkout import CheckoutService
@@ -227,11 +227,7 @@ class SaleService:
         figures = day_figures(
             self.sales.db, self.sales.till, start, end + timedelta(microseconds=1), day=day_id
         )
-        hourly = [0] * 24
-        for utc_hour, amount in figures.takings_by_utc_hour.items():
-            moment = start.astimezone(UTC).replace(hour=utc_hour, minute=30)
-            local = moment.astimezone(start.tzinfo)
-            hourly[local.hour] += amount
+        hourly = local_hours(figures.takings_by_utc_hour, start.astimezone())
         since = start.astimezone()
         till = self.settings.till_name
         if day is not None and day.closed_at is not None:
