@@ -139,6 +139,7 @@ class SaleService:
                     tender.payments,
                     self.settings.tax_inclusive,
                     currency=self.settings.currency_symbol,
+                    header=self.settings.receipt_header,
                 ),
                 self.settings.receipt_width,
             )
