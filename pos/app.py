@@ -324,7 +324,12 @@ class PosApp(App[None]):
                 return f"Not opened: {exc.reason}; {exc.advice}"
             return f"Day opened with a float of {format_money(float_amount)}"
 
-        self.push_screen(ReportScreen(title, figures, hourly, close_day, open_day), lambda _: None)
+        self.push_screen(
+            ReportScreen(
+                title, figures, hourly, close_day, open_day, reload=services.sales.x_report
+            ),
+            lambda _: None,
+        )
 
     def open_discount_editor(self, approval: str | None = None) -> None:
         """The discount rules (the screen checks the scope, or the approval, itself)."""

@@ -42,7 +42,13 @@ from pos.services.basket import BasketError, basket_json, build_cart, price_bask
 from pos.services.catalog import CatalogService
 from pos.services.discounts import DiscountService
 from pos.services.operators import OperatorAdmin, OperatorError
-from pos.services.store import SETTING_DEFAULTS, StoreSettings, init_database, validate_setting
+from pos.services.store import (
+    SETTING_DEFAULTS,
+    StoreSettings,
+    init_database,
+    settings_help,
+    validate_setting,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -393,9 +399,13 @@ def db_check(ctx: click.Context, db: DbTarget | None) -> None:
         raise click.ClickException("the database is damaged: restore it from a backup")
 
 
-@cli.group("settings")
+@cli.group(
+    "settings",
+    # \b: click keeps the lines of the list as they are
+    help="Store settings (pos settings set KEY VALUE):\n\n\b\n" + settings_help(),
+)
 def settings_group() -> None:
-    """Store settings: store_name, till_name, barcode_patterns."""
+    """Store settings (the help lists them all, from pos.services.store.SETTINGS)."""
 
 
 @settings_group.command("show")
@@ -414,7 +424,7 @@ def settings_show(ctx: click.Context, db: DbTarget | None) -> None:
         click.echo(f"{key} = {value}")
 
 
-@settings_group.command("set")
+@settings_group.command("set", short_help="Change one setting.")
 @db_option
 @click.argument("key")
 @click.argument("value")
@@ -872,19 +882,36 @@ def _of_till(entry_till: str, till: str) -> bool:
 @db_option
 @till_option
 @click.option("--date", "day_text", help="The day (YYYY-MM-DD, local). Default: today.")
+@click.option(
+    "--z",
+    "z_no",
+    type=click.IntRange(min=1),
+    help="A closed till day instead: its Z report by number (--z 3), with the cash-up.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def report(
-    ctx: click.Context, db: DbTarget | None, till: str | None, day_text: str | None, as_json: bool
+    ctx: click.Context,
+    db: DbTarget | None,
+    till: str | None,
+    day_text: str | None,
+    z_no: int | None,
+    as_json: bool,
 ) -> None:
-    """The X report of a day: sales, takings, discounts, tender, VAT, operators (closes nothing).
+    """The X report of a calendar day: sales, takings, discounts, tender, VAT, operators
+    (closes nothing); or, with --z, the Z report of a closed till day as the report screen
+    showed it, with its cash-up (expected, counted, over/short). Hours are local time.
     For one till: --till (or pos --till, $POS_TILL), else the till_name setting."""
     from datetime import date as date_type
     from datetime import time as time_type
     from datetime import timedelta
 
     from pos.db.reports import day_figures
+    from pos.domain.report import local_hours, utc_offset
+    from pos.services.days import CashUp, closed_day
 
+    if z_no is not None and day_text is not None:
+        raise click.UsageError("give --date (a calendar day) or --z (a Z report), not both")
     path = _db_path(ctx, db)
     try:
         day = (
@@ -896,25 +923,56 @@ def report(
         raise click.ClickException(f"--date {day_text!r} is not a date like 2026-03-14") from None
     start = datetime.combine(day, time_type()).astimezone()
     end = datetime.combine(day + timedelta(days=1), time_type()).astimezone()  # 23 or 25 h
+    cash_up: CashUp | None = None
     with _friendly_errors():
         database = open_database(path)
         try:
             till = _till_name(ctx, till, database)
-            figures = day_figures(database, till, start, end)
+            if z_no is not None:
+                cash_up = closed_day(database, till, z_no)
+                if cash_up is None:
+                    raise click.ClickException(
+                        f"{printable(till)} has no Z report {z_no:04d} (pos report --z N"
+                        " takes the number of a closed day's Z report)"
+                    )
+                figures = cash_up.figures
+            else:
+                figures = day_figures(database, till, start, end)
         finally:
             database.close()
+    if cash_up is not None:
+        assert cash_up.day.closed_at is not None
+        start = cash_up.day.opened_at.astimezone()
+        closed = cash_up.day.closed_at.astimezone()
     if as_json:
-        click.echo(
-            json.dumps({"till": till, "date": day.isoformat(), **figures.as_json()}, indent=2)
-        )
+        head: dict[str, object] = {"till": till}
+        if cash_up is not None:
+            head |= {
+                "z": z_no,
+                "opened_at": start.isoformat(timespec="seconds"),
+                "closed_at": closed.isoformat(timespec="seconds"),
+                "cash_up": cash_up.cash_up_json(),
+            }
+        else:
+            head["date"] = day.isoformat()
+        click.echo(json.dumps({**head, **figures.as_json()}, indent=2))
         return
-    click.echo(f"X report  {till}  {day.isoformat()}  (closes nothing)")
-    click.echo("-" * 44)
+    if cash_up is not None:
+        click.echo(
+            f"Z report {z_no:04d}  {till}  {start:%Y-%m-%d %H:%M} to {closed:%Y-%m-%d %H:%M}"
+            "  (closed)"
+        )
+        click.echo("-" * 44)
+        for line in [*cash_up.cash_up_lines(), ""]:
+            click.echo(line)
+    else:
+        click.echo(f"X report  {till}  {day.isoformat()}  (closes nothing)")
+        click.echo("-" * 44)
     for line in figures.lines():
         click.echo(line)
     click.echo("")
-    click.echo("Takings by hour (UTC)")
-    hours = sorted(figures.takings_by_utc_hour.items())
+    click.echo(f"Takings by hour (local time, {utc_offset(start)})")
+    hours = [(h, t) for h, t in enumerate(local_hours(figures.takings_by_utc_hour, start)) if t]
     top = max((t for _, t in hours), default=0)
     for hour, takings in hours:
         bar = "#" * (round(20 * takings / top) if top > 0 else 0)

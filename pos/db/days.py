@@ -110,3 +110,12 @@ class DayRepository:
             row.expected = expected
             row.save()
             return _day(row)
+
+    def by_z(self, z_no: int) -> Day | None:
+        """The till's day closed by Z report ``z_no``, or None if there is none."""
+        row = (
+            m.TillDay.select()
+            .where((m.TillDay.till == self.till) & (m.TillDay.z_no == z_no))
+            .first()
+        )
+        return None if row is None else _day(row)

@@ -181,6 +181,8 @@ class ReceiptData:
     inclusive: bool = True
     currency: str = ""
     """The currency sign on the money totals (``"£"``), or none."""
+    header: Sequence[str] = ()
+    """Lines under the store name (address, VAT number): the ``receipt_header`` setting."""
 
 
 def format_receipt_no(number: int) -> str:
@@ -191,7 +193,7 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
     """The whole receipt: header, lines and discounts, totals, VAT, payments."""
     check_width(width)
     rule = "-" * width
-    out = [pad_right(_centre(data.store, width), width).rstrip()]
+    out = store_header(data.store, data.header, width)
     out.append(label_amount(data.till, f"Receipt {format_receipt_no(data.receipt_no)}", width))
     out.append(label_amount(f"{data.at:%Y-%m-%d %H:%M}", data.operator, width))
     if copy:
@@ -220,6 +222,16 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
     out.append("")
     out.append(_centre("Thank you", width))
     return "\n".join(out) + "\n"
+
+
+def store_header(store: str, header: Sequence[str], width: int) -> list[str]:
+    """The store name and the header lines under it (address, VAT number), each centred
+    and wrapped at spaces to the paper's width."""
+    return [
+        _centre(part, width).rstrip()
+        for text in (store, *header)
+        for part in wrap_cells(text, width)
+    ]
 
 
 def _centre(text: str, width: int) -> str:
@@ -264,14 +276,16 @@ def render_refund(
     width: int = 42,
     currency: str = "",
     lost: Sequence[str] = (),
+    header: Sequence[str] = (),
 ) -> str:
     """A refund's receipt: what came back, the deals the customer no longer gets
     (``lost``, by name), and how the money went back (the totals with the ``currency``
-    sign). An item with no quantity is the rest of what was paid for a line that came
-    back in an earlier refund."""
+    sign), under the store's name and ``header`` lines. An item with no quantity is the
+    rest of what was paid for a line that came back in an earlier refund."""
     check_width(width)
     rule = "-" * width
-    out = [_centre(store, width), label_amount(till, f"Refund {format_receipt_no(number)}", width)]
+    out = store_header(store, header, width)
+    out.append(label_amount(till, f"Refund {format_receipt_no(number)}", width))
     out.append(label_amount(f"{at:%Y-%m-%d %H:%M}", operator, width))
     out.append(f"For sale {format_receipt_no(original)}")
     out.append(rule)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from pos.domain.money import format_money, format_scaled
+
+LINE_WIDTH = 42
+"""The widest line of a report: the report screen's figures panel shows this many cells."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,8 @@ class DayFigures:
         }
 
     def lines(self) -> list[str]:
-        """The report as text lines (for the terminal and the report screen)."""
+        """The report as text lines (for the terminal and the report screen), in columns
+        that fit ``LINE_WIDTH`` (the report screen's panel)."""
         out = [
             f"Sales             {self.sales:>12}",
             f"Gross takings     {format_money(self.gross):>12}",
@@ -93,8 +98,25 @@ class DayFigures:
             f"{format_money(g):>10}"
             for r, n, v, g in self.vat
         ]
-        out += ["", "By operator"]
-        for o, c, t, r in self.operators:
-            back = f"  refunds {format_money(r)}" if r else ""
-            out.append(f"  {o:<10} {c:>5} sales {format_money(t):>12}{back}")
+        out += ["", "By operator", f"  {'Operator':<10}{'Sales':>6}{'Total':>12}{'Refunds':>10}"]
+        out += [
+            f"  {o:<10}{c:>6}{format_money(t):>12}{format_money(r):>10}"
+            for o, c, t, r in self.operators
+        ]
         return out
+
+
+def local_hours(takings_by_utc_hour: dict[int, int], start: datetime) -> list[int]:
+    """The takings of each local hour (0 to 23) of a report that begins at ``start`` (an
+    aware datetime in the local zone), from its takings by UTC hour."""
+    hourly = [0] * 24
+    for utc_hour, amount in takings_by_utc_hour.items():
+        moment = start.astimezone(UTC).replace(hour=utc_hour, minute=30)
+        hourly[moment.astimezone(start.tzinfo).hour] += amount
+    return hourly
+
+
+def utc_offset(at: datetime) -> str:
+    """``UTC+01:00``: the local zone's offset at ``at``, to say which hours a report uses."""
+    offset = at.strftime("%z") or "+0000"
+    return f"UTC{offset[:3]}:{offset[3:]}"

@@ -3,7 +3,9 @@ see its receipt and print a copy."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date
 
 from rich.text import Text
 from textual import on
@@ -17,9 +19,27 @@ from pos.auth.guard import LoginRequired
 from pos.domain.history import SaleRow
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
-from pos.screens.printing import PrintMessages, PrintsReceipts
+from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.services.printing import PrinterError, PrintJob
 from pos.widgets import MessageLine
+
+DATE_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+EXAMPLE_DAY = "2026-03-14"
+
+
+def search_problem(text: str) -> str | None:
+    """Why ``text`` can find nothing (a date that does not exist, or neither a receipt
+    number nor a date), or None for a search that may well find sales."""
+    needle = text.strip()
+    if not needle or (needle.isascii() and needle.isdigit()):
+        return None
+    try:
+        date.fromisoformat(needle)
+    except ValueError:
+        if DATE_SHAPE.match(needle):
+            return f"{needle} is not a valid date (year-month-day, such as {EXAMPLE_DAY})"
+        return f"type a receipt number, or a date such as {EXAMPLE_DAY}"
+    return None
 
 
 class HistoryScreen(Screen[None]):
@@ -92,6 +112,10 @@ class HistoryScreen(Screen[None]):
         shown = f"{len(self._rows) - refunds} sales"
         if refunds:
             shown += f" and {refunds} refund{'s' if refunds > 1 else ''}"
+        problem = search_problem(text)
+        if problem is not None and not self._rows:
+            self.query_one(MessageLine).show(f"{shown} shown: {problem}", error=True)
+            return
         self.query_one(MessageLine).show(f"{shown} shown (newest first)")
 
     def action_open(self) -> None:
@@ -122,9 +146,11 @@ class SaleReceiptModal(PrintsReceipts, ModalScreen[None]):
     REFUND = PrintMessages(
         "Printing the refund receipt…",
         "Refund receipt printed",
-        "Not printed: {}. The refund is saved; F2 prints a copy.",
+        "Refund saved. Not printed: {}. F2 prints a copy.",
     )
-    COPY = PrintMessages("Printing a copy…", "Copy printed", "Not printed: {}")
+    COPY = PrintMessages(
+        "Printing a copy…", "Copy printed", "Copy not printed: {}. F2 tries again."
+    )
 
     def __init__(
         self,
@@ -168,7 +194,7 @@ class SaleReceiptModal(PrintsReceipts, ModalScreen[None]):
             job = self._reprint(self.number)
         except LoginRequired:
             self.query_one(MessageLine).show(
-                "Not printed: the session has ended; log in again", error=True
+                "Copy not printed: the session has ended; log in again", error=True
             )
             self.app.bell()
             lock = getattr(self.app, "lock_till", None)
@@ -176,8 +202,7 @@ class SaleReceiptModal(PrintsReceipts, ModalScreen[None]):
                 lock()
             return
         except PrinterError as exc:
-            self.query_one(MessageLine).show(f"Not printed: {exc}", error=True)
-            self.app.bell()
+            show_not_printed(self, "Copy not printed: {}.", exc)
             return
         self.start_print(job, self.COPY)
 

@@ -9,6 +9,7 @@ refused as a barcode).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,10 +24,13 @@ from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.tender import Method, Tender, TenderError, quick_cash
 from pos.screens.modals import ConfirmModal
-from pos.screens.printing import PrintMessages, PrintsReceipts
+from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.services.printing import PrinterError, PrintJob
 from pos.services.sales import Completed, SaleFailed, SaleService
 from pos.widgets import EntryLine, MessageLine
+
+QUICK_NOTE_KEYS = ("f6", "f7", "f8")
+"""The keys that pay the next notes up (F5 pays the exact amount)."""
 
 MAX_AMOUNT_CHARS = 9
 """Longer input is not an amount (a scanned barcode, most likely)."""
@@ -66,13 +70,14 @@ class PaymentScreen(Screen[Completed | None]):
         Binding("enter", "cash", show=False, priority=True),
         Binding("f2", "cash", "Cash", key_display="F2", priority=True),
         Binding("f3", "card", "Card", key_display="F3", priority=True),
-        # F5 to F8 are listed on screen with the amounts they pay
+        # F6 to F8 pay the next notes up: the footer labels them with their amounts (and
+        # "Esc Back" keeps every key within 80 columns)
         Binding("f5", "quick(0)", "Exact", key_display="F5", priority=True),
-        Binding("f6", "quick(1)", "Note 1", key_display="F6", show=False, priority=True),
-        Binding("f7", "quick(2)", "Note 2", key_display="F7", show=False, priority=True),
-        Binding("f8", "quick(3)", "Note 3", key_display="F8", show=False, priority=True),
+        Binding("f6", "quick(1)", "Next note", key_display="F6", priority=True),
+        Binding("f7", "quick(2)", "Next note", key_display="F7", priority=True),
+        Binding("f8", "quick(3)", "Next note", key_display="F8", priority=True),
         Binding("f10", "retry", "Save again", key_display="F10", priority=True),
-        Binding("escape", "back", "Back to cart", key_display="Esc", priority=True),
+        Binding("escape", "back", "Back", key_display="Esc", priority=True),
     ]
 
     def __init__(self, sales: SaleService) -> None:
@@ -81,6 +86,8 @@ class PaymentScreen(Screen[Completed | None]):
         self.tender: Tender = sales.start()
         self._locked_out = False
         self.currency = sales.settings.currency_symbol
+        self._quick: list[int] = quick_cash(self.tender.remaining)
+        """The amounts F5 to F8 pay now (the exact amount, then the next notes up)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pay-main"):
@@ -118,6 +125,7 @@ class PaymentScreen(Screen[Completed | None]):
         self.query_one("#quick", Label).update(
             "   ".join(f"F{5 + i} {format_money(o)}" for i, o in enumerate(options))
         )
+        self._label_quick_keys(options)
         paid = [
             f"{'Cash' if p.method is Method.CASH else 'Card'} {format_money(p.tendered):>10}"
             + (f"   change {format_money(p.change)}" if p.change else "")
@@ -128,6 +136,16 @@ class PaymentScreen(Screen[Completed | None]):
             self.query_one(MessageLine).show(message, error=error)
         if error:
             self.app.bell()
+
+    def _label_quick_keys(self, options: list[int]) -> None:
+        """The footer's F6 to F8 say the amount each pays now (``F6 5.00``); a key with
+        no note to pay is left out (``check_action``)."""
+        self._quick = options
+        keys = self._bindings.key_to_bindings
+        for index, key in enumerate(QUICK_NOTE_KEYS, start=1):
+            label = format_money(options[index]) if index < len(options) else "Next note"
+            keys[key] = [replace(b, description=label) for b in keys.get(key, [])]
+        self.refresh_bindings()
 
     # ------------------------------------------------------------------ amount entry
 
@@ -215,7 +233,11 @@ class PaymentScreen(Screen[Completed | None]):
             lock(SESSION_ENDED)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """F10 "Save again" is offered only when a paid sale is waiting to be saved."""
+        """F10 "Save again" is offered only when a paid sale is waiting to be saved; F5
+        to F8 only while there is an amount for them to pay."""
+        if action == "quick":
+            index = parameters[0] if parameters else 0
+            return isinstance(index, int) and index < len(self._quick)
         return action != "retry" or self.tender.complete
 
     def action_retry(self) -> None:
@@ -284,9 +306,11 @@ class ReceiptScreen(PrintsReceipts):
     RECEIPT = PrintMessages(
         "Printing the receipt…",
         "Receipt printed",
-        "Not printed: {}. The sale is saved; F2 prints a copy.",
+        "Sale saved. Not printed: {}. F2 prints a copy.",
     )
-    COPY = PrintMessages("Printing a copy…", "Copy printed", "Not printed: {}. The sale is saved.")
+    COPY = PrintMessages(
+        "Printing a copy…", "Copy printed", "Sale saved. Copy not printed: {}. F2 tries again."
+    )
 
     def __init__(
         self,
@@ -332,12 +356,12 @@ class ReceiptScreen(PrintsReceipts):
         try:
             job = self._reprint(self.done.receipt_no)
         except LoginRequired:
-            self._say("Not printed: the session has ended; log in again. The sale is saved.")
+            self._say("Sale saved. Not printed: the session has ended; log in again.")
             lock = getattr(self.app, "lock_till", None)
             if lock is not None:
                 lock()
             return
         except PrinterError as exc:
-            self._say(f"Not printed: {exc}. The sale is saved.")
+            show_not_printed(self, "Sale saved. Copy not printed: {}.", exc)
             return
         self.start_print(job, self.COPY)

@@ -3,7 +3,9 @@
 A network printer may take its whole timeout to refuse a job and a stalled device may
 never answer, so the receipt screens send a ``PrintJob`` from a thread worker. The
 thread touches no widget: it hands the outcome back to the event loop
-(``call_from_thread``), where the screen's message line says "Printed" or why not.
+(``call_from_thread``), where the screen's message line says "Printed" or why not:
+what is safe (the sale is saved) and what to do (F2) come first, then the cause in as
+many words as the line has room for, so the line is never cut off before its end.
 A screen closed in the meantime (the next customer) still hears of a failure, as a
 notification.
 """
@@ -16,6 +18,7 @@ from functools import partial
 from textual.app import App
 from textual.screen import Screen
 
+from pos.domain.text import cell_len
 from pos.services.printing import PrinterError, PrintJob
 from pos.widgets import MessageLine
 
@@ -26,7 +29,25 @@ class PrintMessages:
 
     printing: str = "Printing…"
     printed: str = "Printed"
-    failed: str = "Not printed: {}"
+    failed: str = "Not printed: {}."
+
+
+def fitted(template: str, error: PrinterError, width: int | None = None) -> str:
+    """``template`` with the longest of the error's wordings that keeps it within
+    ``width`` cells (the shortest one if none does; all of it without a width)."""
+    wordings = error.wordings()
+    for wording in wordings:
+        text = template.format(wording)
+        if width is None or cell_len(text) <= width:
+            return text
+    return template.format(wordings[-1])
+
+
+def show_not_printed(screen: Screen[object], template: str, error: PrinterError) -> None:
+    """Say on ``screen``'s message line, as an error, that nothing was printed and why."""
+    line = screen.query_one(MessageLine)
+    line.show(fitted(template, error, line.content_region.width or None), error=True)
+    screen.app.bell()
 
 
 class PrintsReceipts(Screen[None]):
@@ -67,12 +88,16 @@ class PrintsReceipts(Screen[None]):
         try:
             job.send()
         except PrinterError as exc:
-            app.call_from_thread(self._sent, job, messages, app, str(exc))
+            app.call_from_thread(self._sent, job, messages, app, exc)
         else:
             app.call_from_thread(self._sent, job, messages, app, None)
 
     def _sent(
-        self, job: PrintJob, messages: PrintMessages, app: App[object], problem: str | None
+        self,
+        job: PrintJob,
+        messages: PrintMessages,
+        app: App[object],
+        problem: PrinterError | None,
     ) -> None:
         """Back on the event loop: record a printed copy, and say how it went."""
         self.print_pending = False
@@ -80,10 +105,9 @@ class PrintsReceipts(Screen[None]):
             job.after_printed()
         if not self.is_attached:  # the cashier has moved on: only a failure is news
             if problem is not None:
-                app.notify(messages.failed.format(problem), severity="error")
+                app.notify(fitted(messages.failed, problem), severity="error")
             return
         if problem is None:
             self.query_one(MessageLine).show(messages.printed)
         else:
-            self.query_one(MessageLine).show(messages.failed.format(problem), error=True)
-            app.bell()
+            show_not_printed(self, messages.failed, problem)

@@ -16,10 +16,14 @@ from pos.domain.money import MoneyError, parse_money
 from pos.domain.report import DayFigures
 from pos.widgets import MessageLine
 
+Figures = tuple[str, DayFigures, list[int]]
+"""A report's title, its figures and the takings of each local hour."""
+
 
 class ReportScreen(Screen[None]):
     """Today's X report (it closes nothing); F2 closes the day with a Z report and the
-    cash count, F3 opens a new day with its float."""
+    cash count, F3 opens a new day with its float (and ``reload`` then shows its
+    figures, from nothing)."""
 
     BINDINGS = [
         Binding("escape", "close", "Back", key_display="Esc"),
@@ -34,6 +38,7 @@ class ReportScreen(Screen[None]):
         hourly: list[int],
         close_day: Callable[[int], list[str] | str] | None = None,
         open_day: Callable[[int], str] | None = None,
+        reload: Callable[[], Figures] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -41,6 +46,7 @@ class ReportScreen(Screen[None]):
         self.hourly = hourly
         self._close_day = close_day
         self._open_day = open_day
+        self._reload = reload
 
     def compose(self) -> ComposeResult:
         yield Label(Text(self.title_text), id="report-title")
@@ -53,6 +59,13 @@ class ReportScreen(Screen[None]):
                 yield Label(_hour_axis(), id="hours")
         yield MessageLine("", id="message")
         yield Footer(compact=True, show_command_palette=False)
+
+    def show_figures(self, title: str, figures: DayFigures, hourly: list[int]) -> None:
+        """Show another report's title, figures and chart in place of these."""
+        self.title_text, self.figures, self.hourly = title, figures, hourly
+        self.query_one("#report-title", Label).update(Text(title))
+        self.query_one("#figures-text", Static).update(Text("\n".join(figures.lines())))
+        self.query_one("#takings", Sparkline).data = hourly
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -82,8 +95,12 @@ class ReportScreen(Screen[None]):
         open_day = self._open_day
 
         def with_float(amount: int | None) -> None:
-            if amount is not None:
-                self.query_one(MessageLine).show(open_day(amount))
+            if amount is None:
+                return
+            said = open_day(amount)
+            if self._reload is not None:  # the new day (or, if none opened, the same)
+                self.show_figures(*self._reload())
+            self.query_one(MessageLine).show(said)
 
         self.app.push_screen(AmountModal("Float in the drawer for the new day"), with_float)
 

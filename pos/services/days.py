@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pos.auth.service import AuditSink, Identity
+from pos.db.database import Database
 from pos.db.days import Day, DayRepository
 from pos.db.reports import day_figures
 from pos.domain.clock import Clock
@@ -34,10 +35,26 @@ class CashUp:
         d = self.day
         assert d.counted is not None
         assert d.expected is not None
-        over = "over" if self.difference > 0 else "short" if self.difference < 0 else "exact"
         return [
             f"Z report {d.z_no:04d}  (the day is closed)",
             "",
+            *self.cash_up_lines(),
+            "",
+            *self.figures.lines(),
+        ]
+
+    @property
+    def over_short(self) -> str:
+        """``over``, ``short`` or ``exact``: the counted cash against the expected."""
+        return "over" if self.difference > 0 else "short" if self.difference < 0 else "exact"
+
+    def cash_up_lines(self) -> list[str]:
+        """The cash-up: float, cash takings and refunds, expected, counted, difference."""
+        d = self.day
+        assert d.counted is not None
+        assert d.expected is not None
+        over = self.over_short
+        return [
             "Cash-up",
             f"  Float           {format_money(d.float_amount):>12}",
             f"  Cash takings    {format_money(self.figures.cash):>12}",
@@ -45,9 +62,33 @@ class CashUp:
             f"  Expected        {format_money(d.expected):>12}",
             f"  Counted         {format_money(d.counted):>12}",
             f"  Difference      {format_money(self.difference):>12}  {over}",
-            "",
-            *self.figures.lines(),
         ]
+
+    def cash_up_json(self) -> dict[str, str]:
+        d = self.day
+        assert d.counted is not None
+        assert d.expected is not None
+        return {
+            "float": format_money(d.float_amount),
+            "cash_takings": format_money(self.figures.cash),
+            "cash_refunds": format_money(self.figures.cash_refunds),
+            "expected": format_money(d.expected),
+            "counted": format_money(d.counted),
+            "difference": format_money(self.difference),
+            "over_short": self.over_short,
+        }
+
+
+def closed_day(db: Database, till: str, z_no: int) -> CashUp | None:
+    """The till's day closed by Z report ``z_no`` with its figures and cash-up, as its Z
+    report showed them, or None if the till has no such Z report."""
+    day = DayRepository(db, till).by_z(z_no)
+    if day is None or day.closed_at is None:
+        return None
+    figures = day_figures(
+        db, till, day.opened_at, day.closed_at + timedelta(microseconds=1), day=day.id
+    )
+    return CashUp(day, figures)
 
 
 class DayService:

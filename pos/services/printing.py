@@ -38,7 +38,100 @@ printed: a stalled device never holds up the till, or its shutdown, for longer."
 
 
 class PrinterError(Exception):
-    """The receipt was not printed; ``str()`` says why (the sale is saved regardless)."""
+    """The receipt was not printed (the sale is saved regardless).
+
+    ``str()`` says why in a few plain words: ``printer 127.0.0.1:9 cannot be reached``,
+    ``the printer failed (out of paper)``. A screen with a narrow message line takes the
+    longest of ``wordings()`` that fits: the technical detail and the printer's name are
+    dropped before the message is cut off.
+
+    Args:
+        problem: What went wrong, after "the printer": ``cannot be reached``.
+        printer: The ``printer`` setting (a host:port or a path), if known.
+        detail: A short technical reason (``out of paper``), if any.
+        subject: Instead of "the printer ..." for problems that are not the printer's
+            (``no printer is set up``): the whole wording, or several, longest first;
+            ``problem`` is then unused.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        printer: str | None = None,
+        detail: str = "",
+        subject: str | tuple[str, ...] | None = None,
+    ) -> None:
+        self.problem = problem
+        self.printer = printer
+        self.detail = _short(detail)
+        self.subject = (subject,) if isinstance(subject, str) else subject
+        super().__init__(problem)
+
+    def wordings(self) -> list[str]:
+        """Ways to say it, longest first: the printer named and the detail, then without
+        the one that matters less (a printer that cannot be reached: its name matters
+        more than the socket's error; one that failed: what it said, "out of paper")."""
+        if self.subject is not None:
+            return list(self.subject)
+        named = f"printer {self.printer}" if self.printer else None
+        detail = f" ({self.detail})" if self.detail else ""
+        out = [f"{named} {self.problem}{detail}"] if named and detail else []
+        shorter = [f"{named} {self.problem}"] if named else []
+        if detail:
+            with_detail = [f"the printer {self.problem}{detail}"]
+            shorter = shorter + with_detail if self.problem == REACH else with_detail + shorter
+        return [*out, *shorter, f"the printer {self.problem}"]
+
+    def __str__(self) -> str:
+        return self.wordings()[0]
+
+
+REACH = "cannot be reached"
+"""The problem of a printer that could not be opened (a socket refused, a missing device)."""
+DETAIL_CHARS = 40
+"""A technical detail longer than this (an OS error's whole text) is cut short."""
+
+
+def _short(detail: str) -> str:
+    """The last line of an error's text (the OS's words, where python-escpos puts them),
+    without the ``[Errno 111]`` or the path, at most ``DETAIL_CHARS`` characters."""
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", lines[-1] if lines else "")
+    if text.count(")") > text.count("("):  # python-escpos wraps the OS error in brackets
+        text = text[: text.rindex(")")].rstrip()
+    text = re.sub(r":\s*'[^']*'$", "", text)  # the path again: the message names it
+    if len(text) > DETAIL_CHARS:
+        text = text[: DETAIL_CHARS - 1].rstrip() + "…"
+    return text
+
+
+def _os_words(exc: BaseException) -> str:
+    """An OS error's own words (``Connection refused``), else the exception's text."""
+    words = exc.strerror if isinstance(exc, OSError) else None
+    return words or str(exc)
+
+
+def _not_printed(exc: BaseException) -> PrinterError:
+    """What an exception from python-escpos or the device means for the cashier."""
+    if isinstance(exc, PrinterError):
+        return exc
+    # python-escpos says DeviceNotFoundError for a socket or file it could not open
+    # (checked by name: importing escpos here would slow the till's start-up)
+    if type(exc).__name__ == "DeviceNotFoundError" or isinstance(
+        exc, ConnectionError | TimeoutError | FileNotFoundError | PermissionError
+    ):
+        return PrinterError(REACH, detail=_os_words(exc))
+    if isinstance(exc, OSError):
+        return PrinterError("failed", detail=exc.strerror or str(exc))
+    return PrinterError("failed", detail=f"{type(exc).__name__}: {exc}")
+
+
+def no_printer() -> PrinterError:
+    """The error for a till whose ``printer`` setting is ``none``."""
+    return PrinterError(
+        "", subject=("no printer is set up (pos settings set printer ...)", "no printer is set up")
+    )
 
 
 def is_device_path(path: str) -> bool:
@@ -95,7 +188,7 @@ def print_receipt(printer: Any, text: str, *, open_drawer: bool) -> None:
         if open_drawer:
             printer.cashdraw(2)
     except Exception as exc:  # escpos raises many kinds; all mean "not printed"
-        raise PrinterError(f"the printer did not print ({type(exc).__name__}: {exc})") from exc
+        raise _not_printed(exc) from exc
     finally:
         close = getattr(printer, "close", None)
         if callable(close):
@@ -120,6 +213,8 @@ class ReceiptPrinter:
         timeout: float = PRINT_TIMEOUT,
     ) -> None:
         self._open = opener or printer_from_setting(setting)
+        self.name = None if opener is not None else setting.strip()
+        """The printer's setting, named in a message when there is room."""
         self.timeout = timeout
         self._busy = threading.Lock()
 
@@ -133,10 +228,18 @@ class ReceiptPrinter:
         Raises:
             PrinterError: not printed (never anything else).
         """
+        try:
+            self._print(text, open_drawer)
+        except PrinterError as exc:
+            if exc.printer is None:
+                exc.printer = self.name
+            raise
+
+    def _print(self, text: str, open_drawer: bool) -> None:
         if self._open is None:
-            raise PrinterError("no printer is set up (pos settings set printer ...)")
+            raise no_printer()
         if not self._busy.acquire(timeout=self.timeout):
-            raise PrinterError("the printer is still busy with an earlier receipt")
+            raise PrinterError("is still busy with an earlier receipt")
         outcome: list[BaseException | None] = []
 
         def send() -> None:
@@ -153,19 +256,17 @@ class ReceiptPrinter:
         worker.start()
         worker.join(self.timeout)
         if not outcome:
-            raise PrinterError(f"the printer did not answer within {self.timeout:g} s")
+            raise PrinterError(f"did not answer within {self.timeout:g} s")
         problem = outcome[0]
-        if isinstance(problem, PrinterError):
-            raise problem
         if problem is not None:
-            raise PrinterError(f"the printer did not print ({problem!r})") from problem
+            raise _not_printed(problem) from problem
 
     def _send(self, text: str, open_drawer: bool) -> None:
         assert self._open is not None
         try:
             printer = self._open()
         except Exception as exc:
-            raise PrinterError(f"the printer cannot be reached ({exc})") from exc
+            raise PrinterError(REACH, detail=_os_words(exc)) from exc
         print_receipt(printer, text, open_drawer=open_drawer)
 
 

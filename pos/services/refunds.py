@@ -143,6 +143,7 @@ class RefundService:
                 width=self.settings.receipt_width,
                 currency=self.settings.currency_symbol,
                 lost=plan.lost,
+                header=self.settings.receipt_header,
             )
             return texts[number]
 

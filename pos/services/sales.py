@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from pos.auth.guard import Authority, OverrideRequired
 from pos.auth.service import AuditSink
@@ -16,12 +16,12 @@ from pos.domain.cart import StoredCart
 from pos.domain.clock import Clock
 from pos.domain.history import SaleRow, SaleSummary
 from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render_receipt
-from pos.domain.report import DayFigures
+from pos.domain.report import DayFigures, local_hours
 from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
 from pos.domain.tender import Method, Tender
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayClosed, DayService
-from pos.services.printing import PrinterError, PrintJob, ReceiptPrinter
+from pos.services.printing import PrinterError, PrintJob, ReceiptPrinter, no_printer
 from pos.services.store import StoreSettings
 
 
@@ -139,6 +139,7 @@ class SaleService:
                     tender.payments,
                     self.settings.tax_inclusive,
                     currency=self.settings.currency_symbol,
+                    header=self.settings.receipt_header,
                 ),
                 self.settings.receipt_width,
             )
@@ -209,29 +210,36 @@ class SaleService:
         return PrintJob(text, self.printer, open_drawer=open_drawer)
 
     def x_report(self) -> tuple[str, DayFigures, list[int]]:
-        """The open trading day's figures so far (what its Z report would show), a title,
-        and the takings of each local hour (0 to 23)."""
+        """The till's trading day: the open one's figures so far (what its Z report would
+        show), or, once it is closed and before the next one opens, the closed day's
+        figures from its real start to its Z report; a title saying which, and the
+        takings of each local hour (0 to 23)."""
         now = self.clock.now().astimezone()
         day = self.days.current() if self.days is not None else None
         day_id = None
-        if day is not None and day.open:
+        end = now
+        if day is not None:
             start = day.opened_at
             day_id = day.id  # the day's own sales, whatever time the clock gave them
+            if day.closed_at is not None:
+                end = day.closed_at
         else:
             start = datetime.combine(now.date(), time()).astimezone()
         figures = day_figures(
-            self.sales.db, self.sales.till, start, now + timedelta(microseconds=1), day=day_id
+            self.sales.db, self.sales.till, start, end + timedelta(microseconds=1), day=day_id
         )
-        hourly = [0] * 24
-        for utc_hour, amount in figures.takings_by_utc_hour.items():
-            moment = start.astimezone(UTC).replace(hour=utc_hour, minute=30)
-            local = moment.astimezone(start.tzinfo)
-            hourly[local.hour] += amount
+        hourly = local_hours(figures.takings_by_utc_hour, start.astimezone())
         since = start.astimezone()
-        title = (
-            f"X report  {self.settings.till_name}  since {since:%Y-%m-%d %H:%M}, "
-            f"at {now:%H:%M}  (closes nothing)"
-        )
+        till = self.settings.till_name
+        if day is not None and day.closed_at is not None:
+            title = (
+                f"Z report {day.z_no or 0:04d}  {till}  {since:%Y-%m-%d %H:%M} to "
+                f"{day.closed_at.astimezone():%H:%M}  (the day is closed; F3 opens a new one)"
+            )
+        else:
+            title = (
+                f"X report  {till}  since {since:%Y-%m-%d %H:%M}, at {now:%H:%M}  (closes nothing)"
+            )
         return title, figures, hourly
 
     def history(self, text: str) -> list[SaleRow]:
@@ -253,12 +261,14 @@ class SaleService:
         try:
             actor = self.authority.require("sale")
         except OverrideRequired as exc:
-            raise PrinterError(str(exc)) from None
+            raise PrinterError("", subject=str(exc)) from None
         if not self.printer.configured:
-            raise PrinterError("no printer is set up (pos settings set printer ...)")
+            raise no_printer()
         text = self.sales.receipt_text(receipt_no)
         if text is None:
-            raise PrinterError(f"no receipt {format_receipt_no(receipt_no)} on this till")
+            raise PrinterError(
+                "", subject=f"no receipt {format_receipt_no(receipt_no)} on this till"
+            )
         copy = mark_copy(text, self.settings.receipt_width)
 
         def audit() -> None:

@@ -40,17 +40,41 @@ DEMO_OPERATORS = (
 )
 """The operators ``pos init --demo`` creates (the README lists them)."""
 
-SETTING_DEFAULTS: dict[str, str] = {
-    "store_name": "My Shop",
-    "till_name": "Till 1",
-    "barcode_patterns": json.dumps(patterns_to_json(DEFAULT_PATTERNS)),
-    "idle_lock_minutes": "15",
-    "tax_inclusive": "yes",
-    "receipt_width": "42",
-    "printer": "none",
-    "currency_symbol": "£",
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One store setting: its default and what it is, in a few words for ``--help``."""
+
+    default: str
+    about: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "store_name": Setting("My Shop", "the shop's name, at the top of every receipt"),
+    "till_name": Setting("Till 1", "this till's name (receipt numbers count per till)"),
+    "barcode_patterns": Setting(
+        json.dumps(patterns_to_json(DEFAULT_PATTERNS)),
+        "JSON: the in-store barcodes that carry a weight or a price",
+    ),
+    "idle_lock_minutes": Setting("15", "minutes without a key before the till locks (1 to 15)"),
+    "tax_inclusive": Setting("yes", "yes: prices include VAT; no: VAT is added to the total"),
+    "receipt_width": Setting("42", "characters per receipt line: 32, 42 or 48"),
+    "printer": Setting("none", "none, host:port (a network printer), or a device or file path"),
+    "currency_symbol": Setting("£", "the sign on the receipt's totals (£, €, kr ...) or none"),
+    "receipt_header": Setting(
+        "none", "lines under the store name, split by |: 1 High St|VAT GB123456789; or none"
+    ),
 }
+"""Every setting the till knows: the one table ``pos settings`` and its help come from."""
+
+SETTING_DEFAULTS: dict[str, str] = {key: s.default for key, s in SETTINGS.items()}
 """Every setting the till knows, with its default."""
+
+
+def settings_help() -> str:
+    """The list of settings for ``pos settings --help``, one a line."""
+    width = max(map(len, SETTINGS))
+    return "\n".join(f"{key:<{width}}  {s.about}" for key, s in SETTINGS.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +90,8 @@ class StoreSettings:
     printer: str = "none"
     currency_symbol: str = "£"
     """On the receipt's money totals and the large amounts on screen; ``""`` for none."""
+    receipt_header: tuple[str, ...] = ()
+    """Lines under the store name on every receipt (address, VAT number)."""
 
     @classmethod
     def load(cls, repo: SettingsRepository) -> StoreSettings:
@@ -81,7 +107,22 @@ class StoreSettings:
             currency_symbol=""
             if values["currency_symbol"] == "none"
             else values["currency_symbol"],
+            receipt_header=header_lines(values["receipt_header"]),
         )
+
+
+HEADER_SEPARATOR = "|"
+"""Splits the ``receipt_header`` setting into lines."""
+MAX_HEADER_LINES = 6
+MAX_HEADER_LINE = 48
+"""Characters in one header line (a longer one would wrap on any paper)."""
+
+
+def header_lines(value: str) -> tuple[str, ...]:
+    """The ``receipt_header`` setting's lines (none for ``none``)."""
+    if value.strip().lower() in ("", "none"):
+        return ()
+    return tuple(line.strip() for line in value.split(HEADER_SEPARATOR))
 
 
 def validate_setting(key: str, value: str) -> str:
@@ -117,10 +158,31 @@ def validate_setting(key: str, value: str) -> str:
         return value
     if key == "currency_symbol":
         return _currency_symbol(value)
+    if key == "receipt_header":
+        return _receipt_header(value)
     value = value.strip()
     if not value or len(value) > 40 or not value.isprintable():
         raise ValueError(f"{key} must be 1 to 40 printable characters")
     return value
+
+
+def _receipt_header(value: str) -> str:
+    """``none``, or up to ``MAX_HEADER_LINES`` lines split by ``|``, each 1 to
+    ``MAX_HEADER_LINE`` printable characters the receipt printer has a code page for."""
+    if value.strip().lower() in ("", "none"):
+        return "none"
+    lines = [line.strip() for line in value.split(HEADER_SEPARATOR)]
+    if len(lines) > MAX_HEADER_LINES:
+        raise ValueError(f"receipt_header has at most {MAX_HEADER_LINES} lines (split by |)")
+    for line in lines:
+        if not line or len(line) > MAX_HEADER_LINE or not line.isprintable():
+            raise ValueError(
+                f"each receipt_header line (split by |) is 1 to {MAX_HEADER_LINE} printable"
+                f" characters, such as: 1 High Street|Townsville|VAT GB123456789"
+            )
+    if not can_print("".join(lines)):
+        raise ValueError("receipt_header has a character no code page of the printer has")
+    return HEADER_SEPARATOR.join(lines)
 
 
 MAX_CURRENCY_CELLS = 3

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pos.domain.clock import FixedClock, SequentialIds
+from pos.domain.report import LINE_WIDTH
 from pos.services.container import Services, build_services
 from pos.services.days import DayClosed
 from pos.services.sales import SaleFailed
@@ -104,7 +105,12 @@ def test_refunds_come_off_the_vat_rates_and_show_per_operator(
     assert [(r, n, v, g) for r, n, v, g in after.vat] == [(0, 50, 0, 50), (2000, 100, 20, 120)]
     assert sum(g for *_, g in after.vat) == after.net == 170
     assert after.operators == [("9001", 1, 290, 120)]
-    assert "refunds 1.20" in "\n".join(after.lines())
+    lines = after.lines()
+    assert lines[lines.index("By operator") + 1 :] == [
+        "  Operator   Sales       Total   Refunds",
+        "  9001           1        2.90      1.20",
+    ]
+    assert max(map(len, lines)) <= LINE_WIDTH  # the report screen's panel: no row wraps
     assert after.as_json()["operators"] == [
         {"operator": "9001", "sales": 1, "total": "2.90", "refunds": "1.20"}
     ]

@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 from pos.app import PosApp
 from pos.db.database import open_database
 from pos.db.repositories import SettingsRepository
+from pos.domain.text import cell_len
 from pos.screens import ScanScreen
 from pos.screens.history import SaleReceiptModal
 from pos.screens.payment import ReceiptScreen
@@ -99,6 +100,32 @@ def test_settings() -> None:
     assert printer_from_setting("/dev/usb/lp0") is not None
 
 
+def test_a_host_and_port_is_a_network_printer_and_a_path_a_file_printer() -> None:
+    from escpos.printer import File, Network
+
+    from pos.services.printing import NETWORK_TIMEOUT
+
+    opener = printer_from_setting(" 192.168.1.50:9100 ")
+    assert opener is not None
+    network = opener()  # python-escpos connects on the first write, not here
+    assert type(network) is Network
+    assert (network.host, network.port, network.timeout) == ("192.168.1.50", 9100, NETWORK_TIMEOUT)
+    assert not network._device  # never opened: no connection was made
+    named = printer_from_setting("till-printer.local:9101")
+    assert named is not None
+    assert (named().host, named().port) == ("till-printer.local", 9101)
+    device = printer_from_setting("/dev/usb/lp0")
+    assert device is not None
+    file = device()
+    assert isinstance(file, File)
+    assert not isinstance(file, Network)
+    assert file.devfile == "/dev/usb/lp0"
+    assert not file._device
+    not_a_port = printer_from_setting("printer:abc")  # no port: a path, not a host
+    assert not_a_port is not None
+    assert not isinstance(not_a_port(), Network)
+
+
 def test_the_currency_symbol_setting() -> None:
     assert SETTING_DEFAULTS["currency_symbol"] == "£"
     assert validate_setting("currency_symbol", " € ") == "€"
@@ -110,6 +137,25 @@ def test_the_currency_symbol_setting() -> None:
             validate_setting("currency_symbol", bad)
     with pytest.raises(ValueError, match="no code page"):
         validate_setting("currency_symbol", "₹")  # escpos would print it as "?"
+
+
+def test_settings_help_lists_every_setting() -> None:
+    from click.testing import CliRunner
+
+    from pos.cli import cli
+    from pos.services.store import SETTINGS
+
+    result = CliRunner().invoke(cli, ["settings", "--help"])
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[0] for line in result.output.splitlines() if line.startswith("  ")]
+    # each one, on its own line with what it is (the printer, VAT, width and sign too)
+    for key in SETTING_DEFAULTS:
+        assert key in listed, result.output
+        assert f"{key}  " in result.output
+    assert set(SETTINGS) == set(SETTING_DEFAULTS)
+    for key in ("printer", "tax_inclusive", "receipt_width", "currency_symbol"):
+        assert key in listed
+    assert "set   Change one setting." in result.output
 
 
 def test_no_currency_sign(demo_db: Path) -> None:
@@ -266,8 +312,7 @@ async def test_a_printer_that_fails_late_says_so(app_factory: Callable[..., PosA
         await _printed(pilot)
         assert isinstance(app.screen, ReceiptScreen)
         assert _message(app) == (
-            "Not printed: the printer did not print (OSError: out of paper)."
-            " The sale is saved; F2 prints a copy."
+            "Sale saved. Not printed: the printer failed (out of paper). F2 prints a copy."
         )
 
 
@@ -358,6 +403,73 @@ async def test_a_dead_printer_never_loses_the_sale(
         assert isinstance(app.screen, ReceiptScreen)
         await _printed(pilot)
         message = _message(app)
-        assert message.startswith("Not printed:")
-        assert "The sale is saved" in message
+        assert message.startswith("Sale saved. Not printed:")
+        assert message.endswith("F2 prints a copy.")
+        assert app.services.sales.last_sale() is not None
+
+
+def _closed_port() -> int:
+    """A port nobody listens on: a connection to it is refused at once."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        return int(closed.getsockname()[1])
+
+
+def test_a_printer_error_says_the_cause_in_few_words() -> None:
+    port = _closed_port()
+    with pytest.raises(PrinterError) as refused:
+        ReceiptPrinter(f"127.0.0.1:{port}").print("x", open_drawer=False)
+    # no exception class names, no socket internals: which printer, and what is wrong
+    assert str(refused.value) == f"printer 127.0.0.1:{port} cannot be reached (Connection refused)"
+    assert refused.value.wordings()[1:] == [
+        f"printer 127.0.0.1:{port} cannot be reached",
+        "the printer cannot be reached (Connection refused)",
+        "the printer cannot be reached",
+    ]
+    with pytest.raises(PrinterError) as missing:
+        ReceiptPrinter("/no/such/folder/lp0").print("x", open_drawer=False)
+    assert str(missing.value) == (
+        "printer /no/such/folder/lp0 cannot be reached (No such file or directory)"
+    )
+
+    class Broken:
+        def text(self, _: str) -> None:
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(PrinterError) as full:
+        print_receipt(Broken(), "x", open_drawer=False)
+    # a printer that failed: what it said matters more than its name
+    assert full.value.wordings() == [
+        "the printer failed (No space left on device)",
+        "the printer failed",
+    ]
+
+
+@pytest.mark.parametrize("where", ["receipt", "history"])
+async def test_the_whole_printer_message_fits_the_line_at_80_columns(
+    app_factory: Callable[..., PosApp], demo_db: Path, where: str
+) -> None:
+    """The sale's safety and the key to press come first and are never cut off."""
+    _set(demo_db, "printer", f"127.0.0.1:{_closed_port()}")
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _pay_exact_cash(pilot, PEN)
+        assert isinstance(app.screen, ReceiptScreen)
+        await _printed(pilot)
+        if where == "history":
+            await pilot.press("enter", "f11", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, SaleReceiptModal)
+            await pilot.press("f2")
+            await _printed(pilot)
+        line = app.screen.query_one(MessageLine)
+        message = _message(app)
+        if where == "receipt":
+            assert message == (
+                "Sale saved. Not printed: the printer cannot be reached. F2 prints a copy."
+            )
+        else:
+            assert message.startswith("Copy not printed: printer 127.0.0.1:")
+            assert message.endswith(" cannot be reached. F2 tries again.")
+        assert cell_len(message) <= line.content_region.width  # nothing cut off
         assert app.services.sales.last_sale() is not None

@@ -247,3 +247,73 @@ def test_between_customers_never_fails(services: Services, monkeypatch: pytest.M
 
     monkeypatch.setattr(sales_module, "checkpoint", busy)
     services.sales.between_customers()  # SQLite checkpoints by itself later
+
+
+HEADER = "1 High Street, Townsville TS1 2AB|VAT GB123456789"
+
+
+def _header_receipts(shop_db: Path, clock: FixedClock, width: int) -> tuple[str, str]:
+    """A sale's receipt and its refund's, with the receipt_header setting, at ``width``."""
+    from pos.db.database import open_database
+    from pos.db.repositories import SettingsRepository
+    from pos.services.store import validate_setting
+
+    database = open_database(shop_db)
+    settings = SettingsRepository(database)
+    settings.set("receipt_header", validate_setting("receipt_header", HEADER))
+    settings.set("receipt_width", str(width))
+    database.close()
+    built = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    try:
+        built.sessions.login(*MANAGER)
+        built.checkout.submit(PEN, actor=_boss(built))
+        tender = built.sales.start()
+        tender.cash(tender.due)
+        done = built.sales.complete(tender)
+        pen = (built.refunds.lines(done.receipt_no) or [])[0]
+        back = built.refunds.refund(done.receipt_no, {pen.line_no: 1}, "cash")
+        return done.receipt_text, back.receipt_text
+    finally:
+        built.close()
+
+
+@pytest.mark.parametrize(
+    ("width", "header"),
+    [
+        (32, ["1 High Street, Townsville TS1", "2AB", "VAT GB123456789"]),  # wrapped at a space
+        (42, ["1 High Street, Townsville TS1 2AB", "VAT GB123456789"]),
+        (48, ["1 High Street, Townsville TS1 2AB", "VAT GB123456789"]),
+    ],
+)
+def test_the_receipt_header_is_under_the_store_name_centred_and_wrapped(
+    shop_db: Path, clock: FixedClock, width: int, header: list[str]
+) -> None:
+    sale, refund = _header_receipts(shop_db, clock, width)
+    for text in (sale, refund):
+        lines = text.splitlines()
+        assert [line.strip() for line in lines[: 1 + len(header)]] == ["My Shop", *header]
+        for line, wanted in zip(lines[1 : 1 + len(header)], header, strict=True):
+            gap = (width - len(wanted)) // 2
+            assert line == " " * gap + wanted  # centred on the paper
+        assert max(len(line) for line in lines) <= width
+    assert sale.splitlines()[1 + len(header)].startswith("Till 1")
+    assert "Refund 0002" in refund.splitlines()[1 + len(header)]
+
+
+def test_the_receipt_header_setting() -> None:
+    from pos.services.store import StoreSettings, header_lines, validate_setting
+
+    assert validate_setting("receipt_header", " 1 High St | VAT GB1 ") == "1 High St|VAT GB1"
+    assert validate_setting("receipt_header", "None") == "none"
+    assert header_lines("none") == ()
+    assert header_lines("1 High St|VAT GB1") == ("1 High St", "VAT GB1")
+    assert StoreSettings("Shop", "Till 1", ()).receipt_header == ()  # none by default
+    for bad, why in (
+        ("a||b", "each receipt_header line"),
+        ("x" * 49, "each receipt_header line"),
+        ("|".join("abcdefg"), "at most 6 lines"),
+        ("\x1b[2J", "each receipt_header line"),
+        ("Tel ₹", "no code page"),
+    ):
+        with pytest.raises(ValueError, match=why):
+            validate_setting("receipt_header", bad)

@@ -301,6 +301,21 @@ def test_x_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
 
 
+def test_x_report_screen_with_a_refund(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    """The operator rows with a refund paid out stay on one line each, in columns."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        for code in ("4006381333931", "5000000000012"):
+            await sell(pilot, code)
+        services = pilot.app.services  # type: ignore[attr-defined]
+        pen = (services.refunds.lines(1) or [])[0]
+        services.refunds.refund(1, {pen.line_no: 1}, "cash")
+        await pilot.press("f12")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
 def test_z_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         await sell(pilot, "4006381333931")

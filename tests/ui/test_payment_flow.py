@@ -57,6 +57,63 @@ async def test_cash_sale_with_change(app_factory: AppFactory, demo_db: Path) -> 
 
 
 @pytest.mark.backends  # on SQLite and on PostgreSQL
+def _footer(app: PosApp) -> list[tuple[str, str]]:
+    from textual.widgets._footer import FooterKey
+
+    return [(key.key_display, key.description) for key in app.screen.query(FooterKey)]
+
+
+async def test_the_footer_shows_every_quick_cash_key_with_its_amount(
+    app_factory: AppFactory,
+) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await scan(pilot, PEN)  # 1.20 due: F5 1.20, F6 5.00, F7 10.00, F8 20.00
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        # every key fits an 80-column terminal's footer, the app's own (^Q, ^L) too
+        assert max(key.region.right for key in app.screen.query(FooterKey)) <= 80
+        footer = _footer(app)
+        for key in ("F2", "F3", "F5", "F6", "F7", "F8", "Esc"):
+            assert key in [k for k, _ in footer], footer
+        assert ("F6", "5.00") in footer
+        assert ("F7", "10.00") in footer
+        assert ("F8", "20.00") in footer
+        await pilot.press("1", "enter")  # 1.00 cash: 0.20 left, and F6 pays 5.00 now
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert [f for f in _footer(app) if f[0] in ("F6", "F7", "F8")] == [
+            ("F6", "5.00"),
+            ("F7", "10.00"),
+            ("F8", "20.00"),
+        ]
+
+
+async def test_a_quick_cash_key_with_no_note_to_pay_is_not_offered(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        burst(app, "40*")  # 20.00 due: exact, then 50.00 is the only note up
+        await settle(pilot)
+        await scan(pilot, LEMON)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert app.screen.tender.remaining == 2000
+        assert [f for f in _footer(app) if f[0] in ("F5", "F6", "F7", "F8")] == [
+            ("F5", "Exact"),
+            ("F6", "50.00"),
+        ]  # no second or third note up to pay: F7 and F8 are not offered
+        await pilot.press("f8")  # and does nothing
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert app.screen.tender.payments == []
+
+
 async def test_split_tender_and_numbers_in_sequence(app_factory: AppFactory) -> None:
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
@@ -154,10 +211,42 @@ async def test_history_finds_a_sale_and_reprints_it(app_factory: AppFactory) -> 
         assert "Receipt 0001" in app.screen.text
         await pilot.press("f2")  # no printer set up: a clear message, nothing breaks
         await settle(pilot)
-        assert "Not printed" in str(app.screen.query_one(MessageLine).render())
+        assert "Copy not printed: no printer is set up" in str(
+            app.screen.query_one(MessageLine).render()
+        )
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert isinstance(app.screen, ScanScreen)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "2026-13-01",
+            "0 sales shown: 2026-13-01 is not a valid date (year-month-day, such as 2026-03-14)",
+        ),
+        ("2026-02-30", "0 sales shown: 2026-02-30 is not a valid date"),
+        ("14/03/2026", "0 sales shown: type a receipt number, or a date such as 2026-03-14"),
+        ("2026-03-14", "0 sales shown (newest first)"),  # a real day with no sales
+    ],
+)
+async def test_history_says_why_a_search_finds_nothing(
+    app_factory: AppFactory, typed: str, said: str
+) -> None:
+    from pos.screens.history import HistoryScreen
+
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f11")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        for char in typed:
+            await pilot.press(char)
+        await settle(pilot)
+        line = app.screen.query_one(MessageLine)
+        assert str(line.render()).startswith(said)
+        assert line.has_class("-error") == (said != "0 sales shown (newest first)")
 
 
 def test_history_search_by_day(app_factory: AppFactory) -> None:
@@ -217,6 +306,40 @@ async def test_z_report_from_the_report_screen(app_factory: AppFactory) -> None:
         assert "exact" in shown
 
 
+async def test_the_report_after_a_z_shows_the_closed_day_then_the_new_one(
+    app_factory: AppFactory,
+) -> None:
+    from pos.screens.report import AmountModal, ReportScreen
+
+    app = app_factory(login=MANAGER)
+    async with app.run_test(size=SIZE) as pilot:
+        await sell(pilot, PEN)  # the till's first day opens with this sale, at 09:30
+        await pilot.press("f12", "f2")
+        await settle(pilot)
+        await pilot.press("1", "full_stop", "2", "0", "enter")
+        await settle(pilot)
+        await pilot.press("escape", "f12")  # the report again, the day closed
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        title = str(app.screen.query_one("#report-title", Label).render())
+        assert title.startswith("Z report 0001  Till 1  2026-03-14 09:30 to 09:30")
+        assert "the day is closed" in title
+        assert app.screen.figures.sales == 1  # the closed day's own figures
+        await pilot.press("f3")  # a new day, with a float of 50.00
+        await settle(pilot)
+        assert isinstance(app.screen, AmountModal)
+        await pilot.press("5", "0", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        title = str(app.screen.query_one("#report-title", Label).render())
+        assert title.startswith("X report  Till 1  since 2026-03-14 09:30")
+        assert app.screen.figures.sales == 0  # the new day's, not the closed one's
+        assert app.screen.hourly == [0] * 24
+        shown = str(app.screen.query_one("#figures-text").render())
+        assert shown.startswith("Sales                        0\n")
+        assert "Day opened with a float of 50.00" in str(app.screen.query_one(MessageLine).render())
+
+
 async def _sale_then_refund_screen(app: PosApp, pilot) -> None:  # type: ignore[no-untyped-def]
     for code in (PEN, LEMON):
         await scan(pilot, code)
@@ -272,7 +395,9 @@ async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
         await pilot.press("f4", "f2")
         await settle(pilot)
         assert isinstance(app.screen, SaleReceiptModal)
-        assert "Not printed" in str(app.screen.query_one(MessageLine).render())
+        assert "Copy not printed: no printer is set up" in str(
+            app.screen.query_one(MessageLine).render()
+        )
         assert [r.receipt_no for r in app.services.sales.history("2")] == [2]
         assert app.services.sales.receipt(2) == app.screen.text
 
