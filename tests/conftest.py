@@ -156,7 +156,13 @@ def empty_db(new_db: Callable[[str], Path]) -> Path:
 def demo_db(new_db: Callable[[str], Path]) -> Path:
     """A new database with the demo catalog and the demo operators."""
     path = new_db("demo")
-    init_database(path, demo_catalog=DEMO_CATALOG, demo_operators=True, hasher=FAST_HASHER)
+    init_database(
+        path,
+        demo_catalog=DEMO_CATALOG,
+        demo_operators=True,
+        hasher=FAST_HASHER,
+        clock=FixedClock(FIXED_NOW),
+    )
     return path
 
 
@@ -170,6 +176,7 @@ def shop_db(new_db: Callable[[str], Path]) -> Path:
         demo_discounts=DEMO_DISCOUNTS,
         demo_operators=True,
         hasher=FAST_HASHER,
+        clock=FixedClock(FIXED_NOW),
     )
     return path
 

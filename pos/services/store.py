@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pos.auth.keys import key_file_for, rotate
+from pos.auth.keys import key_file_for, load_audit_key, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.service import OperatorRecord
 from pos.config import DbTarget, is_server
-from pos.db.auth_repositories import OperatorRepository
+from pos.db.auth_repositories import AuditRepository, OperatorRepository
 from pos.db.database import (
     Database,
     flush_to_main_file,
@@ -29,6 +29,7 @@ from pos.domain.barcodes import (
     patterns_from_json,
     patterns_to_json,
 )
+from pos.domain.clock import Clock, SystemClock
 from pos.domain.text import cell_len
 from pos.services.catalog import CatalogService, ImportReport
 from pos.services.discounts import DiscountService, RulesReport
@@ -237,11 +238,13 @@ def init_database(
     force: bool = False,
     hasher: PinHasher | None = None,
     fill: Callable[[Database], None] | None = None,
+    clock: Clock | None = None,
 ) -> InitReport:
     """Create a database with the current schema, optionally with the demo catalog and rules.
 
     ``fill`` runs last on the new database before it is swapped in (``pos demo-data``
-    adds its generated data there); if it fails, nothing is swapped in.
+    adds its generated data there); if it fails, nothing is swapped in. ``clock`` times
+    the demo operators' audit entries (the system clock unless given).
 
     Raises:
         DatabaseOpenError: the file exists and is not empty (without ``force``), or the
@@ -256,6 +259,7 @@ def init_database(
             force=force,
             hasher=hasher,
             fill=fill,
+            clock=clock,
         )
     path = Path(path)
     if path.exists() and not force and not _is_blank(path):
@@ -268,9 +272,15 @@ def init_database(
     # so a failure (bad demo data, a full disk) leaves whatever was there untouched.
     building = path.with_name(f".{path.name}.new")
     remove_database_files(building)
+    # a fresh signing key first (tokens for a replaced database die, even if this fails),
+    # so the demo operators' audit entries are chained with the key file's audit key
+    keys = key_file_for(path)
+    rotate(keys, datetime.now(UTC))
     db = open_database(building, create=True)
     try:
-        report, rules = _fill(db, demo_catalog, demo_discounts, demo_operators, hasher, fill)
+        report, rules = _fill(
+            db, demo_catalog, demo_discounts, demo_operators, hasher, fill, keys, clock
+        )
         flush_to_main_file(db)
     except BaseException:
         db.close()
@@ -281,8 +291,6 @@ def init_database(
     building.replace(path)
     Path(f"{building}-wal").unlink(missing_ok=True)
     Path(f"{building}-shm").unlink(missing_ok=True)
-    keys = key_file_for(path)
-    rotate(keys, datetime.now(UTC))  # a fresh key: tokens for a replaced database die
     return InitReport(path, report, rules)
 
 
@@ -295,17 +303,21 @@ def _init_server(
     force: bool,
     hasher: PinHasher | None,
     fill: Callable[[Database], None] | None,
+    clock: Clock | None,
 ) -> InitReport:
     """``pos init`` on a server database: the tables are made in place (a server database
     cannot be swapped in like a file), in one transaction with their demo data, so a
     failure leaves what was there before."""
     filled: list[tuple[ImportReport | None, RulesReport | None]] = []
+    keys = key_file_for(url)
+    rotate(keys, datetime.now(UTC))  # a fresh key first: tokens for the old data die
 
     def fill_in(db: Database) -> None:
-        filled.append(_fill(db, demo_catalog, demo_discounts, demo_operators, hasher, fill))
+        filled.append(
+            _fill(db, demo_catalog, demo_discounts, demo_operators, hasher, fill, keys, clock)
+        )
 
     init_server(url, force=force, fill=fill_in).close()
-    rotate(key_file_for(url), datetime.now(UTC))  # a fresh key: tokens for the old data die
     report, rules = filled[0]
     return InitReport(url, report, rules)
 
@@ -317,8 +329,12 @@ def _fill(
     demo_operators: bool,
     hasher: PinHasher | None,
     fill: Callable[[Database], None] | None,
+    keys: Path,
+    clock: Clock | None = None,
 ) -> tuple[ImportReport | None, RulesReport | None]:
-    """Put the demo data (and ``fill``'s) into a new database."""
+    """Put the demo data (and ``fill``'s) into a new database. The demo operators are
+    audited as any other operator added (``operator_added``), chained with the audit key
+    of ``keys``."""
     report = None
     rules = None
     if demo_catalog is not None:
@@ -335,8 +351,13 @@ def _fill(
     if demo_operators:
         repo = OperatorRepository(db)
         pins = hasher or PinHasher()
+        till = StoreSettings.load(SettingsRepository(db)).till_name
+        audit = AuditRepository(
+            db, clock or SystemClock(), f"{till} (pos init)", load_audit_key(keys)
+        )
         for number, name, role, pin in DEMO_OPERATORS:
             repo.add(OperatorRecord(number, name, role, True, pins.hash(pin)))
+            audit.append("operator_added", None, {"number": number, "role": role, "demo": True})
     if fill is not None:
         fill(db)
     return report, rules

@@ -265,6 +265,23 @@ def test_the_demo_operators_log_in_after_init_demo(runner: CliRunner, tmp_path: 
     ]
 
 
+def test_init_demo_audits_the_demo_operators(runner: CliRunner, tmp_path: Path) -> None:
+    """Operator changes are audited, the demo operators too, in a chain that verifies;
+    and a database made again with --force starts a chain of its own that verifies."""
+    db = tmp_path / "till.sqlite"
+    for extra in ((), ("--force",)):
+        assert run(runner, "init", "--db", str(db), "--demo", *extra)[0] == 0
+        code, out = run(runner, "audit", "--db", str(db))
+        assert code == 0
+        added = [line for line in out.splitlines() if "operator_added" in line]
+        assert len(added) == 2, out
+        assert '"number":"1001","role":"cashier"' in added[0]
+        assert '"number":"9001","role":"manager"' in added[1]
+        code, out = run(runner, "audit", "verify", "--db", str(db))
+        assert code == 0, out
+        assert "intact: 2 entries" in out
+
+
 def test_operators_list_shows_no_pin(runner: CliRunner, till_db: Path) -> None:
     code, out = run(runner, "operators", "list", "--db", str(till_db))
     assert code == 0

@@ -338,12 +338,14 @@ class HeldCheck(IntegrityCheck):
 async def test_a_login_typed_during_the_check_waits_for_it(app_factory: AppFactory) -> None:
     app = app_factory(login=None)
     check = app.services.integrity = HeldCheck(app.services.db_path)
+    made = [e.event for e in app.services.audit.entries()]
+    assert made == ["operator_added", "operator_added"]  # pos init's demo operators
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, *CASHIER)
         assert isinstance(app.screen, LoginScreen)
         assert login_message(app) == CHECKING
         assert app.services.guard.session is None
-        assert [e.event for e in app.services.audit.entries()] == []  # nothing written yet
+        assert [e.event for e in app.services.audit.entries()] == made  # nothing written yet
         check.run()  # passes: the waiting login goes ahead
         await until(pilot, lambda: isinstance(app.screen, ScanScreen))
         assert app.screen.query_one(TillHeader).operator == "Demo Cashier (1001)"
