@@ -141,6 +141,7 @@ class CheckoutService:
         self._priced: PricedBasket | None = None
         self._priced_at: datetime | None = None
         self._pending: _Pending | None = None
+        self._no_pending_reason = ""  # why a number typed now has no scan to correct
         self._awaiting_weight: Product | None = None
         self._actor: Identity | None = None
         self._load(carts.open_cart(new_id(), clock.now()))
@@ -149,9 +150,15 @@ class CheckoutService:
         self.cart_id = stored.id
         self.cart_uuid = stored.uuid
         self.cart = Cart(stored.lines)
-        self._pending = None
+        self._end_pending()
         self._awaiting_weight = None
         self._priced = None  # priced from scratch when it is next looked at
+
+    def _end_pending(self, reason: str = "") -> None:
+        """End the moment "straight after a scan": a number typed next corrects nothing
+        and is refused (with ``reason``, if there is one better than the usual)."""
+        self._pending = None
+        self._no_pending_reason = reason
 
     def load_rules(self) -> None:
         """Read the discount rules, if they have not been read yet.
@@ -293,6 +300,13 @@ class CheckoutService:
             skipped = self._awaiting_weight
             self._awaiting_weight = None
             outcome = self._scan(entry)
+            if outcome.error:
+                # a refused scan added nothing, so a number typed next must not land on
+                # the line of the scan before it
+                self._end_pending(
+                    "The last scan was not added, so a number typed now changes nothing: "
+                    "to change a line, select it, type the quantity and press F4"
+                )
             if skipped is not None:
                 note = f"{skipped.name} was not added (no weight typed). "
                 return Outcome(
@@ -343,7 +357,7 @@ class CheckoutService:
         if product.unit is Unit.KG:
             if entry.explicit_multiplier:
                 return Outcome.fail(f"{product.name} is weighed: type its weight, not a count")
-            self._pending = None
+            self._end_pending()
             self._awaiting_weight = product
             return Outcome.info(f"Type the weight of {product.name} in kg, then Enter")
         return self._add(product, entry.multiplier)
@@ -371,7 +385,11 @@ class CheckoutService:
         saved = self._save(line)
         if saved.error:
             return saved
-        self._pending = _Pending(line.line_no, before) if weight_typed else None
+        if weight_typed:
+            self._pending = _Pending(line.line_no, before)
+            self._no_pending_reason = ""
+        else:
+            self._end_pending(f"{line.name}: the weight comes from its label and cannot be typed")
         return Outcome(Change.LINE, _describe(line), line, is_new=existing is None)
 
     def _correct_last_scan(self, entry: CountEntry | WeightEntry, selected: int | None) -> Outcome:
@@ -379,10 +397,11 @@ class CheckoutService:
         line = self.cart.get(pending.line_no) if pending else None
         if pending is None or line is None:
             return Outcome.fail(
-                "Type a quantity straight after a scan, or select a line and press F4"
+                self._no_pending_reason
+                or "Type a quantity straight after a scan, or select a line and press F4"
             )
         if selected is not None and selected != line.line_no:
-            self._pending = None
+            self._end_pending()
             return Outcome.fail(
                 "Another line is selected: to change it, type the quantity and press F4"
             )
@@ -407,7 +426,7 @@ class CheckoutService:
         self, line_no: int, text: str, actor: Identity | None = None, approval: str | None = None
     ) -> Outcome:
         """Set a line's quantity to what was typed (F4); lowering it is a void of units."""
-        self._pending = None
+        self._end_pending()
         line = self.cart.get(line_no)
         if line is None:
             return Outcome.fail("Select a line first")
@@ -448,7 +467,7 @@ class CheckoutService:
 
         The key ends the moment "straight after a scan", even when it is refused: ``-3``
         then Enter must not read the 3 as a quantity for the last scan."""
-        self._pending = None
+        self._end_pending()
         line = self.cart.get(line_no)
         if line is None:
             return Outcome.fail("Select a line first")
@@ -491,13 +510,13 @@ class CheckoutService:
             self.cart.put(new)
             self.reprice({line.barcode})
             if not keep_pending:
-                self._pending = None
+                self._end_pending()
             return Outcome(Change.LINE, _describe(new), new)
         saved = self._save(new)
         if saved.error:
             return saved
         if not keep_pending:
-            self._pending = None
+            self._end_pending()
         return Outcome(Change.LINE, _describe(new), new)
 
     def action_for(
@@ -595,7 +614,7 @@ class CheckoutService:
             return failed
         self.cart.remove(line_no)
         self.reprice({line.barcode})
-        self._pending = None
+        self._end_pending()
         return Outcome(Change.REMOVED, f"Voided {line.name}", line)
 
     def void_cart(self, actor: Identity | None = None, approval: str | None = None) -> Outcome:
@@ -614,7 +633,7 @@ class CheckoutService:
             return failed
         count = plural(len(self.cart), "line")
         self.cart.clear()
-        self._pending = None
+        self._end_pending()
         self._awaiting_weight = None
         self.reprice()
         return Outcome(Change.RELOAD, f"Cart voided ({count})")
@@ -656,12 +675,12 @@ class CheckoutService:
             return failed
         self.cart.put(new)
         self.reprice({line.barcode})
-        self._pending = None
+        self._end_pending()
         return Outcome(Change.LINE, f"{line.name}: price {format_money(price)}", new)
 
     def cancel(self) -> Outcome:
         """Escape: drop a weight prompt and stop a typed quantity applying to the last scan."""
-        self._pending = None
+        self._end_pending()
         if self._awaiting_weight is not None:
             name = self._awaiting_weight.name
             self._awaiting_weight = None
