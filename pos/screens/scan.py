@@ -48,20 +48,24 @@ class ScanScreen(Screen[None]):
 
     BINDINGS = [
         *_ENTRY_KEYS,
-        Binding("escape", "cancel", "Clear", key_display="Esc", show=False, priority=True),
+        # shown in this order, the keys used most first: a narrow footer cuts the last
         Binding("plus", "change_qty(1)", "Qty", key_display="+/-", priority=True),
         Binding("minus", "change_qty(-1)", "Less", key_display="-", show=False, priority=True),
-        Binding("f3", "discounts", "Deals", key_display="F3", show=False, priority=True),
         Binding("f4", "set_qty", "Set qty", key_display="F4", priority=True),
         Binding("delete", "void_line", "Void", key_display="Del", priority=True),
+        Binding("f10", "pay", "Pay", key_display="F10", priority=True),
+        Binding("escape", "cancel", "Clear", key_display="Esc", priority=True),
+        # the app's lock key (the app's binding does it), listed here to show before the
+        # rarer keys rather than after them all
+        Binding("ctrl+l", "app.log_out", "Lock", key_display="^L", priority=True),
         Binding("f5", "set_price", "Price", key_display="F5", priority=True),
         Binding("f6", "park", "Park", key_display="F6", priority=True),
         Binding("f7", "recall", "Recall", key_display="F7", priority=True),
         Binding("f8", "void_cart", "Void all", key_display="F8", priority=True),
-        Binding("f9", "audit", "Audit", key_display="F9", show=False, priority=True),
-        Binding("f10", "pay", "Pay", key_display="F10", priority=True),
-        Binding("f11", "history", "History", key_display="F11", show=False, priority=True),
-        Binding("f12", "report", "Report", key_display="F12", show=False, priority=True),
+        Binding("f11", "history", "Sales", key_display="F11", priority=True),
+        Binding("f12", "report", "X report", key_display="F12", priority=True),
+        Binding("f3", "discounts", "Deals", key_display="F3", priority=True),
+        Binding("f9", "audit", "Audit", key_display="F9", priority=True),
     ]
     """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
 

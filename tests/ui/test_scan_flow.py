@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from pos.app import PosApp
 from pos.db.database import open_database
@@ -352,3 +354,18 @@ async def test_a_new_price_shows_in_the_row(app_factory: AppFactory) -> None:
         await settle(pilot)
         assert _rows(app) == [["1", "Highlighter pen yellow", "2", "0.99", "1.98"]]
         assert app.screen.query_one(TotalsPanel).total == 198
+
+
+async def test_every_action_of_the_scan_screen_shows_in_the_footer(
+    app_factory: AppFactory,
+) -> None:
+    """The guide: every action's key is in the footer, the most used first."""
+    app = app_factory()
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        shown = [str(key.key_display) for key in footer.query(FooterKey)]
+        assert shown[:4] == ["+/-", "F4", "Del", "F10"]
+        for key in ("Esc", "^L", "F3", "F9", "F11", "F12", "F5", "F6", "F7", "F8", "^Q"):
+            assert key in shown, key
+        assert len(shown) == len(set(shown))
