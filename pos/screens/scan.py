@@ -406,7 +406,7 @@ class ScanScreen(Screen[None]):
             )
 
         question = (
-            f"Void the whole cart? {len(cart)} lines, {cart.item_count} items, "
+            f"Void the whole cart? {plural(len(cart), 'line')}, {plural(cart.item_count, 'item')}, "
             f"total {format_money(cart.subtotal)}."
         )
         self.app.push_screen(ConfirmModal(question), confirmed)

@@ -131,9 +131,7 @@ def test_a_number_after_a_weight_label_says_the_weight_is_the_labels(
     co.submit("2100001008505")  # bananas, 0.850 kg on the label
     outcome = co.submit("2")
     assert outcome.error
-    assert outcome.message == (
-        "Bananas loose: the weight comes from its label and cannot be typed"
-    )
+    assert outcome.message == ("Bananas loose: the weight comes from its label and cannot be typed")
     assert qtys(co) == [(BANANAS, 850)]
     co.submit(PEN)  # a later scan of a counted item takes a quantity again
     assert not co.submit("2").error

@@ -128,6 +128,38 @@ async def test_void_cart_asks_first(app_factory: AppFactory) -> None:
         assert app.screen.query_one(TotalsPanel).total == 0
 
 
+@pytest.mark.parametrize("key", ["y", "Y"])
+async def test_void_cart_takes_y_in_either_case(app_factory: AppFactory, key: str) -> None:
+    """Caps Lock on: "Y = yes" must still mean yes."""
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f8")
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question == "Void the whole cart? 1 line, 1 item, total 1.20."
+        await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert _rows(app) == []
+        assert "Cart voided (1 line)" in _message(app)
+
+
+@pytest.mark.parametrize("key", ["x", "N", "space", "q"])
+async def test_void_cart_any_other_key_says_no(app_factory: AppFactory, key: str) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f8")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("1", "enter")  # a scanner's keys answer nothing
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert len(_rows(app)) == 1
+        assert _message(app) == "Cart kept"
+
+
 @pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_park_and_recall_from_the_list(app_factory: AppFactory) -> None:
     app = app_factory()
