@@ -117,8 +117,12 @@ class ScanScreen(Screen[None]):
 
     def on_screen_suspend(self) -> None:
         """A dialog opened over the screen: drop a half-typed entry rather than let it
-        merge with whatever is typed after the dialog closes."""
+        merge with whatever is typed after the dialog closes. Covered by the login screen
+        (the session has ended: the till is locking), the message line is cleared too:
+        what it said is not news to whoever logs in next."""
         self.entry.take()
+        if self.guard.session is None:
+            self._one(MessageLine).show("")
 
     def on_mount(self) -> None:
         self._load_cart()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.widgets import Footer
+from textual.widgets import Footer, Label
 from textual.widgets._footer import FooterKey
 
 from pos.app import PosApp
@@ -17,8 +18,9 @@ from pos.db.repositories import ProductRepository
 from pos.domain.catalog import Product
 from pos.domain.money import format_money
 from pos.paths import DEMO_CATALOG
-from pos.screens import ConfirmModal, RecallModal, ScanScreen
+from pos.screens import ConfirmModal, LoginScreen, RecallModal, ScanScreen
 from pos.widgets import CartTable, EntryLine, MessageLine, TotalsPanel
+from tests.conftest import CASHIER, MANAGER
 from tests.ui.helpers import burst, scan, settle
 
 PEN = "4006381333931"
@@ -401,3 +403,55 @@ async def test_every_action_of_the_scan_screen_shows_in_the_footer(
         for key in ("Esc", "^L", "F3", "F9", "F11", "F12", "F5", "F6", "F7", "F8", "^Q"):
             assert key in shown, key
         assert len(shown) == len(set(shown))
+
+
+async def _log_in(pilot, number: str, pin: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*number, "enter", *pin, "enter")
+    await settle(pilot)
+
+
+def _login_message(app: PosApp) -> str:
+    return str(app.screen.query_one("#login-message", Label).render())
+
+
+async def test_a_new_login_does_not_show_the_last_sessions_message(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("delete")  # a cashier's void: a manager must approve
+        await settle(pilot)
+        await pilot.press("escape")  # ... nobody does
+        await settle(pilot)
+        assert _message(app) == "Not approved: nothing changed"
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await _log_in(pilot, *CASHIER)
+        assert isinstance(app.screen, ScanScreen)
+        assert _message(app) == ""
+        assert len(_rows(app)) == 1  # the cart is still there
+
+
+async def test_after_ctrl_l_another_cashier_is_refused_the_cart_and_a_manager_takes_it_over(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        app.services.operators.add("1002", "Other Cashier", "cashier", "3690", by="9001")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await _log_in(pilot, "1002", "3690")
+        assert isinstance(app.screen, LoginScreen)
+        assert "This cart belongs to Demo Cashier" in _login_message(app)
+        await pilot.press("escape")
+        await _log_in(pilot, *MANAGER)
+        assert isinstance(app.screen, ScanScreen)
+        assert [row[1] for row in _rows(app)] == ["Highlighter pen yellow"]
+        events = [
+            (e.event, e.operator, json.loads(e.details)) for e in app.services.audit.entries()
+        ]
+        assert ("takeover_refused", "1002", {"cart_of": "1001"}) in events
+        assert ("cart_takeover", "9001", {"cart_of": "1001"}) in events
