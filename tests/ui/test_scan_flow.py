@@ -455,3 +455,47 @@ async def test_after_ctrl_l_another_cashier_is_refused_the_cart_and_a_manager_ta
         ]
         assert ("takeover_refused", "1002", {"cart_of": "1001"}) in events
         assert ("cart_takeover", "9001", {"cart_of": "1001"}) in events
+
+
+RICE = "5012345678900"  # 10% off rice in the demo rules
+MILK = "5010000123451"
+LEMONS_AND_MILK = [LEMON, MILK, LEMON, LEMON]  # the third lemon completes "3 for 1.30"
+
+
+@pytest.mark.parametrize(
+    ("codes", "order"),
+    [
+        ([RICE, MILK], ["Basmati", "10% off rice", "Semi-skimmed milk"]),
+        (LEMONS_AND_MILK, ["Lemons unwaxed", "Lemons 3 for 1.30", "Semi-skimmed milk"]),
+    ],
+    ids=["rice-then-milk", "lemons-rescanned-after-milk"],
+)
+async def test_discount_rows_sit_under_their_lines_live_after_a_recall_and_a_restart(
+    app_factory: AppFactory, shop_db: Path, codes: list[str], order: list[str]
+) -> None:
+    def names(app: PosApp) -> list[str]:
+        return [row[1] for row in _rows(app)]
+
+    def matches(shown: list[str]) -> bool:
+        return len(shown) == len(order) and all(
+            row.startswith(want) for row, want in zip(shown, order, strict=True)
+        )
+
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        for code in codes:
+            await scan(pilot, code)
+        assert matches(names(app)), names(app)  # live
+        await pilot.press("f6")
+        await settle(pilot)
+        assert _rows(app) == []
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, RecallModal)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert matches(names(app)), names(app)  # after a recall
+    again = app_factory(shop_db)  # a restart
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert matches(names(again)), names(again)
