@@ -35,7 +35,7 @@ from pos.domain.entry import (
     parse_entry,
 )
 from pos.domain.money import MoneyError, format_money, parse_money
-from pos.domain.pricing import PricedBasket, Pricer
+from pos.domain.pricing import PricedBasket, Pricer, price_cart
 from pos.domain.receipt import format_qty
 from pos.domain.scanning import ScanProblem, embedded_measure
 from pos.domain.text import plural
@@ -264,9 +264,18 @@ class CheckoutService:
         return self._awaiting_weight is not None
 
     def parked(self) -> list[ParkedCart] | Outcome:
-        """The parked carts of this till, oldest first (or why they cannot be read)."""
+        """The parked carts of this till, oldest first (or why they cannot be read), each
+        with the total the customer would pay now: priced with the discount rules."""
         try:
-            return self._carts.parked()
+            self.load_rules()
+            parked = self._carts.parked()
+            at = self.local_now()
+            return [
+                replace(
+                    p, total=price_cart(Cart(self._carts.lines_of(p.id)), self._rule_set, at).total
+                )
+                for p in parked
+            ]
         except StorageError as exc:
             return _unreadable(exc)
 
@@ -693,7 +702,7 @@ class CheckoutService:
         """Hold the cart for later and start a new one."""
         if not len(self.cart):
             return Outcome.fail("Nothing to park: the cart is empty")
-        summary = f"{plural(len(self.cart), 'line')}, {format_money(self.cart.subtotal)}"
+        summary = f"{plural(len(self.cart), 'line')}, {format_money(self.priced.total)}"
         try:
             stored = self._carts.park(self.cart_id, self._clock.now(), self._new_id())
         except StorageError as exc:
@@ -712,7 +721,7 @@ class CheckoutService:
         except StorageError as exc:
             return _not_saved(exc)
         self._load(stored)
-        total = format_money(self.cart.subtotal)
+        total = format_money(self.priced.total)
         lines = plural(len(self.cart), "line")
         return Outcome(Change.RELOAD, f"Recalled parked cart ({lines}, {total})")
 

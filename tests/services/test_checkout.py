@@ -14,7 +14,7 @@ from pos.db.errors import StorageError
 from pos.db.repositories import DiscountRepository
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.domain.discounts import Rule
-from pos.services.checkout import Change, CheckoutService
+from pos.services.checkout import Change, CheckoutService, Outcome
 from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 
@@ -28,6 +28,7 @@ LEMON = "5000000000012"  # 0.50
 BANANAS = "2100001000004"  # 0.85 per kg, weighed
 CHEESE = "2010001000006"  # priced by its label
 MILK = "5010000123451"  # 1.45
+RICE = "5012345678900"  # 2.40, 10% off in the demo rules
 
 
 @pytest.fixture
@@ -409,3 +410,23 @@ def test_a_cart_recalled_or_opened_afterwards_is_priced_from_scratch(
     co.recall(co.parked()[0].id)
     assert co.priced.total == 130
     services.close()
+
+
+def test_a_parked_cart_shows_the_total_due_after_discounts(
+    shop_db: Path, clock: FixedClock
+) -> None:
+    """The park message, the recall list and the recall message show what the customer
+    would pay (TOTAL, after the discounts), not the subtotal."""
+    services = reopen(shop_db, clock)
+    try:
+        co = services.checkout
+        co.submit(RICE)  # 2.40, 10% off rice: 2.16 to pay
+        co.submit(MILK)  # 1.45
+        assert co.priced.total == 216 + 145
+        assert co.park().message == "Cart parked (2 lines, 3.61)"
+        parked = co.parked()
+        assert not isinstance(parked, Outcome)
+        assert [p.total for p in parked] == [361]
+        assert co.recall(parked[0].id).message == "Recalled parked cart (2 lines, 3.61)"
+    finally:
+        services.close()
