@@ -423,6 +423,10 @@ class ScanScreen(Screen[None]):
         if self.checkout.awaiting_weight:
             self.apply(Outcome.fail("Type the weight first, or Esc"))
             return
+        closed = self.checkout.day_closed()
+        if closed is not None:  # refused now, not at the save after the cash is taken
+            self.apply(closed)
+            return
         self.entry.take()
         pay = getattr(self.app, "take_payment", None)
         if pay is not None:

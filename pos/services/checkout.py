@@ -40,6 +40,7 @@ from pos.domain.receipt import format_qty
 from pos.domain.scanning import ScanProblem, embedded_measure
 from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused, Approvals
+from pos.services.days import DayClosed
 
 
 class Change(StrEnum):
@@ -90,6 +91,12 @@ class RuleSource(Protocol):
     def all(self) -> list[Rule]: ...
 
 
+class TradingDay(Protocol):
+    """The till's trading day: ``check_open`` raises DayClosed once a Z report closed it."""
+
+    def check_open(self) -> None: ...
+
+
 class NoRules:
     """A rule source with no rules."""
 
@@ -126,8 +133,10 @@ class CheckoutService:
         rules: RuleSource | None = None,
         approvals: Approvals | None = None,
         authority: Authority | None = None,
+        days: TradingDay | None = None,
     ) -> None:
         self._approvals = approvals
+        self._days = days
         self._authority = authority
         self._catalog = catalog
         self._carts = carts
@@ -262,6 +271,19 @@ class CheckoutService:
     @property
     def awaiting_weight(self) -> bool:
         return self._awaiting_weight is not None
+
+    def day_closed(self) -> Outcome | None:
+        """Why no sale can be taken now (the day was closed by a Z report and no new one
+        opened, or the day cannot be read), or None if one can: asked before any tender."""
+        if self._days is None:
+            return None
+        try:
+            self._days.check_open()
+        except DayClosed as exc:
+            return Outcome.fail(str(exc))
+        except StorageError as exc:
+            return _unreadable(exc)
+        return None
 
     def parked(self) -> list[ParkedCart] | Outcome:
         """The parked carts of this till, oldest first (or why they cannot be read), each

@@ -161,6 +161,7 @@ def build_services(
         operators = OperatorAdmin(operator_repo, token_state, audit, pin_hasher, codec.now)
         approvals = Approvals(auth)
         guard = Guard(auth, now=codec.now)  # token time, as the codec checks it
+        days = DayService(DayRepository(db, settings.till_name), audit, clock)
         checkout = CheckoutService(
             products,
             CartRepository(db, settings.till_name),
@@ -170,9 +171,9 @@ def build_services(
             DiscountRepository(db),
             approvals,
             guard,
+            days=days,
         )
         sessions = SessionService(auth, guard, operators, checkout)
-        days = DayService(DayRepository(db, settings.till_name), audit, clock)
         sale_repo = SaleRepository(db, settings.till_name)
         refunds = RefundService(
             sale_repo, approvals, audit, days, settings, clock, ids.new_id, authority=guard

@@ -499,3 +499,20 @@ async def test_discount_rows_sit_under_their_lines_live_after_a_recall_and_a_res
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert matches(names(again)), names(again)
+
+
+async def test_pay_on_a_closed_day_is_refused_before_any_tender(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        days = app.services.days
+        days.check_open()  # the till's first day opens by itself
+        days.close_day(0, app.services.guard.identity)  # Z report 0001
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)  # no payment screen, no cash taken
+        assert _message(app) == (
+            "The day was closed by Z report 0001: a manager opens a new day (F12) "
+            "before the next sale"
+        )
+        assert len(_rows(app)) == 1  # the cart is kept for the new day
