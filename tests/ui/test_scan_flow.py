@@ -75,6 +75,24 @@ async def test_unknown_barcode_rings_and_changes_nothing(app_factory: AppFactory
         assert len(_rows(app)) == 2
 
 
+@pytest.mark.parametrize("code", ["4006381333932", "036000291453", "50000001"])
+async def test_a_bad_check_digit_rings_and_changes_nothing(
+    app_factory: AppFactory, code: str
+) -> None:
+    app = app_factory()
+    bells: list[bool] = []
+    app.bell = lambda: bells.append(True)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, code)
+        assert _message(app) == f"{code} has a bad check digit"
+        assert bells == [True]
+        assert _rows(app) == [["1", "Highlighter pen yellow", "1", "1.20", "1.20"]]
+        await scan(pilot, LEMON)  # the next scan works without clearing anything
+        assert len(_rows(app)) == 2
+        assert bells == [True]
+
+
 async def test_quantity_after_scan_and_multiplier(app_factory: AppFactory) -> None:
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
@@ -236,6 +254,11 @@ async def test_200_scans_with_no_pauses(app_factory: AppFactory) -> None:
         # the screen shows the same: one row per product, right quantities and total
         table = app.screen.query_one(CartTable)
         assert table.row_count == len(expected)
+        # in the order of each product's first scan: none reordered by the burst
+        first_seen = list(dict.fromkeys("0" + c if len(c) == 12 else c for c in scans))
+        assert [line.barcode for line in cart] == first_seen
+        names = {line.barcode: line.name for line in cart}
+        assert [row[1] for row in _rows(app)] == [names[code] for code in first_seen]
         shown = sum(int(str(row[2])) for row in _rows(app))
         assert shown == 200
         assert app.screen.query_one(TotalsPanel).total == cart.subtotal
