@@ -134,33 +134,10 @@ class CartTable(ScrollView, can_focus=True):
     CartTable {
         height: 1fr;
         overflow: hidden hidden;
-        background: $surface;
-        color: $foreground;
-        & > .cart-table--header {
-            text-style: bold;
-            background: $panel;
-        }
-        & > .cart-table--even-row {
-            background: $surface-lighten-1 50%;
-        }
-        &:dark > .cart-table--even-row {
-            background: $surface-darken-1 40%;
-        }
-        & > .cart-table--discount {
-            text-style: italic;
-        }
-        & > .cart-table--cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus > .cart-table--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: $block-cursor-text-style;
-        }
     }
     """
+    """Only what the widget needs to work (no scrollbar: the border counts the rows out of
+    view). Its colours, striping and cursor are in styles/scan.tcss."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
