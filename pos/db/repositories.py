@@ -295,6 +295,10 @@ class CartRepository:
             row = m.Cart.create(uuid=new_uuid, till=self.till, opened_at=now, status="open")
             return StoredCart(row.id, row.uuid, row.opened_at, [])
 
+    def lines_of(self, cart_id: int) -> list[CartLine]:
+        """The lines of a cart (a parked one, to price it for the recall list)."""
+        return self._lines(cart_id)
+
     @reading
     def parked(self) -> list[ParkedCart]:
         """The till's parked carts, oldest first, with their line count and total."""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -60,12 +61,25 @@ class GuardedModal(ModalScreen[T]):
 
 
 class ConfirmModal(GuardedModal[bool]):
-    """Asks before something that cannot be undone. Only Y confirms; Enter never does."""
+    """Asks before something that cannot be undone. Only Y confirms (y or Y: Caps Lock
+    may be on); any other key a person presses says no. Enter never answers, and a
+    scanner's digits and Enter are ignored (see :class:`GuardedModal`)."""
 
     BINDINGS = [
-        Binding("y", "confirm", "Yes", key_display="Y"),
+        Binding("y,Y", "confirm", "Yes", key_display="Y"),
         Binding("n,escape", "cancel", "No", key_display="N"),
     ]
+
+    _answered = False
+
+    def on_key(self, event: events.Key) -> None:
+        """Y (either case) is yes; anything else not bound here is no."""
+        event.stop()
+        event.prevent_default()
+        if event.character in ("y", "Y"):
+            self.action_confirm()
+        else:
+            self.action_cancel()
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -79,10 +93,15 @@ class ConfirmModal(GuardedModal[bool]):
         yield Footer()
 
     def action_confirm(self) -> None:
-        self.dismiss(True)
+        self._answer(True)
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self._answer(False)
+
+    def _answer(self, yes: bool) -> None:
+        if not self._answered:  # a key and its binding must not answer twice
+            self._answered = True
+            self.dismiss(yes)
 
 
 class RecallModal(GuardedModal[int | None]):

@@ -48,20 +48,24 @@ class ScanScreen(Screen[None]):
 
     BINDINGS = [
         *_ENTRY_KEYS,
-        Binding("escape", "cancel", "Clear", key_display="Esc", show=False, priority=True),
+        # shown in this order, the keys used most first: a narrow footer cuts the last
         Binding("plus", "change_qty(1)", "Qty", key_display="+/-", priority=True),
         Binding("minus", "change_qty(-1)", "Less", key_display="-", show=False, priority=True),
-        Binding("f3", "discounts", "Deals", key_display="F3", show=False, priority=True),
         Binding("f4", "set_qty", "Set qty", key_display="F4", priority=True),
         Binding("delete", "void_line", "Void", key_display="Del", priority=True),
+        Binding("f10", "pay", "Pay", key_display="F10", priority=True),
+        Binding("escape", "cancel", "Clear", key_display="Esc", priority=True),
+        # the app's lock key (the app's binding does it), listed here to show before the
+        # rarer keys rather than after them all
+        Binding("ctrl+l", "app.log_out", "Lock", key_display="^L", priority=True),
         Binding("f5", "set_price", "Price", key_display="F5", priority=True),
         Binding("f6", "park", "Park", key_display="F6", priority=True),
         Binding("f7", "recall", "Recall", key_display="F7", priority=True),
         Binding("f8", "void_cart", "Void all", key_display="F8", priority=True),
-        Binding("f9", "audit", "Audit", key_display="F9", show=False, priority=True),
-        Binding("f10", "pay", "Pay", key_display="F10", priority=True),
-        Binding("f11", "history", "History", key_display="F11", show=False, priority=True),
-        Binding("f12", "report", "Report", key_display="F12", show=False, priority=True),
+        Binding("f11", "history", "Sales", key_display="F11", priority=True),
+        Binding("f12", "report", "X report", key_display="F12", priority=True),
+        Binding("f3", "discounts", "Deals", key_display="F3", priority=True),
+        Binding("f9", "audit", "Audit", key_display="F9", priority=True),
     ]
     """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
 
@@ -113,8 +117,12 @@ class ScanScreen(Screen[None]):
 
     def on_screen_suspend(self) -> None:
         """A dialog opened over the screen: drop a half-typed entry rather than let it
-        merge with whatever is typed after the dialog closes."""
+        merge with whatever is typed after the dialog closes. Covered by the login screen
+        (the session has ended: the till is locking), the message line is cleared too:
+        what it said is not news to whoever logs in next."""
         self.entry.take()
+        if self.guard.session is None:
+            self._one(MessageLine).show("")
 
     def on_mount(self) -> None:
         self._load_cart()
@@ -402,7 +410,7 @@ class ScanScreen(Screen[None]):
             )
 
         question = (
-            f"Void the whole cart? {len(cart)} lines, {cart.item_count} items, "
+            f"Void the whole cart? {plural(len(cart), 'line')}, {plural(cart.item_count, 'item')}, "
             f"total {format_money(cart.subtotal)}."
         )
         self.app.push_screen(ConfirmModal(question), confirmed)
@@ -414,6 +422,10 @@ class ScanScreen(Screen[None]):
             return
         if self.checkout.awaiting_weight:
             self.apply(Outcome.fail("Type the weight first, or Esc"))
+            return
+        closed = self.checkout.day_closed()
+        if closed is not None:  # refused now, not at the save after the cash is taken
+            self.apply(closed)
             return
         self.entry.take()
         pay = getattr(self.app, "take_payment", None)

@@ -28,7 +28,8 @@ class ImportReport:
 
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
-        return f"{verb} {self.total:,} products: {self.new:,} new, {self.updated:,} updated"
+        products = "product" if self.total == 1 else "products"
+        return f"{verb} {self.total:,} {products}: {self.new:,} new, {self.updated:,} updated"
 
 
 class CatalogService:

@@ -35,11 +35,12 @@ from pos.domain.entry import (
     parse_entry,
 )
 from pos.domain.money import MoneyError, format_money, parse_money
-from pos.domain.pricing import PricedBasket, Pricer
+from pos.domain.pricing import PricedBasket, Pricer, price_cart
 from pos.domain.receipt import format_qty
 from pos.domain.scanning import ScanProblem, embedded_measure
 from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused, Approvals
+from pos.services.days import DayClosed
 
 
 class Change(StrEnum):
@@ -90,6 +91,12 @@ class RuleSource(Protocol):
     def all(self) -> list[Rule]: ...
 
 
+class TradingDay(Protocol):
+    """The till's trading day: ``check_open`` raises DayClosed once a Z report closed it."""
+
+    def check_open(self) -> None: ...
+
+
 class NoRules:
     """A rule source with no rules."""
 
@@ -126,8 +133,10 @@ class CheckoutService:
         rules: RuleSource | None = None,
         approvals: Approvals | None = None,
         authority: Authority | None = None,
+        days: TradingDay | None = None,
     ) -> None:
         self._approvals = approvals
+        self._days = days
         self._authority = authority
         self._catalog = catalog
         self._carts = carts
@@ -141,6 +150,7 @@ class CheckoutService:
         self._priced: PricedBasket | None = None
         self._priced_at: datetime | None = None
         self._pending: _Pending | None = None
+        self._no_pending_reason = ""  # why a number typed now has no scan to correct
         self._awaiting_weight: Product | None = None
         self._actor: Identity | None = None
         self._load(carts.open_cart(new_id(), clock.now()))
@@ -149,9 +159,15 @@ class CheckoutService:
         self.cart_id = stored.id
         self.cart_uuid = stored.uuid
         self.cart = Cart(stored.lines)
-        self._pending = None
+        self._end_pending()
         self._awaiting_weight = None
         self._priced = None  # priced from scratch when it is next looked at
+
+    def _end_pending(self, reason: str = "") -> None:
+        """End the moment "straight after a scan": a number typed next corrects nothing
+        and is refused (with ``reason``, if there is one better than the usual)."""
+        self._pending = None
+        self._no_pending_reason = reason
 
     def load_rules(self) -> None:
         """Read the discount rules, if they have not been read yet.
@@ -256,10 +272,32 @@ class CheckoutService:
     def awaiting_weight(self) -> bool:
         return self._awaiting_weight is not None
 
-    def parked(self) -> list[ParkedCart] | Outcome:
-        """The parked carts of this till, oldest first (or why they cannot be read)."""
+    def day_closed(self) -> Outcome | None:
+        """Why no sale can be taken now (the day was closed by a Z report and no new one
+        opened, or the day cannot be read), or None if one can: asked before any tender."""
+        if self._days is None:
+            return None
         try:
-            return self._carts.parked()
+            self._days.check_open()
+        except DayClosed as exc:
+            return Outcome.fail(str(exc))
+        except StorageError as exc:
+            return _unreadable(exc)
+        return None
+
+    def parked(self) -> list[ParkedCart] | Outcome:
+        """The parked carts of this till, oldest first (or why they cannot be read), each
+        with the total the customer would pay now: priced with the discount rules."""
+        try:
+            self.load_rules()
+            parked = self._carts.parked()
+            at = self.local_now()
+            return [
+                replace(
+                    p, total=price_cart(Cart(self._carts.lines_of(p.id)), self._rule_set, at).total
+                )
+                for p in parked
+            ]
         except StorageError as exc:
             return _unreadable(exc)
 
@@ -293,6 +331,13 @@ class CheckoutService:
             skipped = self._awaiting_weight
             self._awaiting_weight = None
             outcome = self._scan(entry)
+            if outcome.error:
+                # a refused scan added nothing, so a number typed next must not land on
+                # the line of the scan before it
+                self._end_pending(
+                    "The last scan was not added, so a number typed now changes nothing: "
+                    "to change a line, select it, type the quantity and press F4"
+                )
             if skipped is not None:
                 note = f"{skipped.name} was not added (no weight typed). "
                 return Outcome(
@@ -343,7 +388,7 @@ class CheckoutService:
         if product.unit is Unit.KG:
             if entry.explicit_multiplier:
                 return Outcome.fail(f"{product.name} is weighed: type its weight, not a count")
-            self._pending = None
+            self._end_pending()
             self._awaiting_weight = product
             return Outcome.info(f"Type the weight of {product.name} in kg, then Enter")
         return self._add(product, entry.multiplier)
@@ -371,7 +416,11 @@ class CheckoutService:
         saved = self._save(line)
         if saved.error:
             return saved
-        self._pending = _Pending(line.line_no, before) if weight_typed else None
+        if weight_typed:
+            self._pending = _Pending(line.line_no, before)
+            self._no_pending_reason = ""
+        else:
+            self._end_pending(f"{line.name}: the weight comes from its label and cannot be typed")
         return Outcome(Change.LINE, _describe(line), line, is_new=existing is None)
 
     def _correct_last_scan(self, entry: CountEntry | WeightEntry, selected: int | None) -> Outcome:
@@ -379,10 +428,11 @@ class CheckoutService:
         line = self.cart.get(pending.line_no) if pending else None
         if pending is None or line is None:
             return Outcome.fail(
-                "Type a quantity straight after a scan, or select a line and press F4"
+                self._no_pending_reason
+                or "Type a quantity straight after a scan, or select a line and press F4"
             )
         if selected is not None and selected != line.line_no:
-            self._pending = None
+            self._end_pending()
             return Outcome.fail(
                 "Another line is selected: to change it, type the quantity and press F4"
             )
@@ -407,7 +457,7 @@ class CheckoutService:
         self, line_no: int, text: str, actor: Identity | None = None, approval: str | None = None
     ) -> Outcome:
         """Set a line's quantity to what was typed (F4); lowering it is a void of units."""
-        self._pending = None
+        self._end_pending()
         line = self.cart.get(line_no)
         if line is None:
             return Outcome.fail("Select a line first")
@@ -448,7 +498,7 @@ class CheckoutService:
 
         The key ends the moment "straight after a scan", even when it is refused: ``-3``
         then Enter must not read the 3 as a quantity for the last scan."""
-        self._pending = None
+        self._end_pending()
         line = self.cart.get(line_no)
         if line is None:
             return Outcome.fail("Select a line first")
@@ -491,13 +541,13 @@ class CheckoutService:
             self.cart.put(new)
             self.reprice({line.barcode})
             if not keep_pending:
-                self._pending = None
+                self._end_pending()
             return Outcome(Change.LINE, _describe(new), new)
         saved = self._save(new)
         if saved.error:
             return saved
         if not keep_pending:
-            self._pending = None
+            self._end_pending()
         return Outcome(Change.LINE, _describe(new), new)
 
     def action_for(
@@ -595,7 +645,7 @@ class CheckoutService:
             return failed
         self.cart.remove(line_no)
         self.reprice({line.barcode})
-        self._pending = None
+        self._end_pending()
         return Outcome(Change.REMOVED, f"Voided {line.name}", line)
 
     def void_cart(self, actor: Identity | None = None, approval: str | None = None) -> Outcome:
@@ -614,7 +664,7 @@ class CheckoutService:
             return failed
         count = plural(len(self.cart), "line")
         self.cart.clear()
-        self._pending = None
+        self._end_pending()
         self._awaiting_weight = None
         self.reprice()
         return Outcome(Change.RELOAD, f"Cart voided ({count})")
@@ -656,12 +706,12 @@ class CheckoutService:
             return failed
         self.cart.put(new)
         self.reprice({line.barcode})
-        self._pending = None
+        self._end_pending()
         return Outcome(Change.LINE, f"{line.name}: price {format_money(price)}", new)
 
     def cancel(self) -> Outcome:
         """Escape: drop a weight prompt and stop a typed quantity applying to the last scan."""
-        self._pending = None
+        self._end_pending()
         if self._awaiting_weight is not None:
             name = self._awaiting_weight.name
             self._awaiting_weight = None
@@ -674,7 +724,7 @@ class CheckoutService:
         """Hold the cart for later and start a new one."""
         if not len(self.cart):
             return Outcome.fail("Nothing to park: the cart is empty")
-        summary = f"{plural(len(self.cart), 'line')}, {format_money(self.cart.subtotal)}"
+        summary = f"{plural(len(self.cart), 'line')}, {format_money(self.priced.total)}"
         try:
             stored = self._carts.park(self.cart_id, self._clock.now(), self._new_id())
         except StorageError as exc:
@@ -693,7 +743,7 @@ class CheckoutService:
         except StorageError as exc:
             return _not_saved(exc)
         self._load(stored)
-        total = format_money(self.cart.subtotal)
+        total = format_money(self.priced.total)
         lines = plural(len(self.cart), "line")
         return Outcome(Change.RELOAD, f"Recalled parked cart ({lines}, {total})")
 

@@ -174,6 +174,7 @@ def build_services(
             integrity.run()
             if not integrity.passed:
                 raise DatabaseOpenError(integrity.problem)
+        days = DayService(DayRepository(db, settings.till_name), audit, clock)
         checkout = CheckoutService(
             products,
             carts,
@@ -183,9 +184,9 @@ def build_services(
             DiscountRepository(db),
             approvals,
             guard,
+            days=days,
         )
         sessions = SessionService(auth, guard, operators, checkout)
-        days = DayService(DayRepository(db, settings.till_name), audit, clock)
         sale_repo = SaleRepository(db, settings.till_name)
         refunds = RefundService(
             sale_repo, approvals, audit, days, settings, clock, ids.new_id, authority=guard

@@ -74,6 +74,9 @@ class SessionService:
             self.auth.audit.append("takeover_refused", who.number, {"cart_of": owner})
             name = locked_by.name if locked_by and locked_by.number == owner else owner
             raise LoginFailed(f"This cart belongs to {name}: they, or a manager, must log in")
+        if owner is not None and owner != who.number:
+            # a manager carries on with another operator's cart: on the record
+            self.auth.audit.append("cart_takeover", who.number, {"cart_of": owner})
         self.guard.start(session)
         return session
 

@@ -63,10 +63,10 @@ class CartRow:
     discount: bool = False
     serial: int = field(default_factory=lambda: next(_SERIALS))
     """Names this content: a row is replaced, never changed, when its line changes."""
-    place: int = 0
+    place: float = 0
     """Where the row stands: set when it is added, kept when it is replaced, and rising
     down the table, so a row's index is found by bisection (no index to rebuild when a
-    row in the middle goes)."""
+    row in the middle goes or comes: a row put between two gets a place between theirs)."""
 
 
 _SERIALS = count()
@@ -134,33 +134,10 @@ class CartTable(ScrollView, can_focus=True):
     CartTable {
         height: 1fr;
         overflow: hidden hidden;
-        background: $surface;
-        color: $foreground;
-        & > .cart-table--header {
-            text-style: bold;
-            background: $panel;
-        }
-        & > .cart-table--even-row {
-            background: $surface-lighten-1 50%;
-        }
-        &:dark > .cart-table--even-row {
-            background: $surface-darken-1 40%;
-        }
-        & > .cart-table--discount {
-            text-style: italic;
-        }
-        & > .cart-table--cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus > .cart-table--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: $block-cursor-text-style;
-        }
     }
     """
+    """Only what the widget needs to work (no scrollbar: the border counts the rows out of
+    view). Its colours, striping and cursor are in styles/scan.tcss."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
@@ -256,9 +233,10 @@ class CartTable(ScrollView, can_focus=True):
         self.move_cursor(row=max(0, len(self._rows) - 1))
 
     def show_discounts(self, discounts: Iterable[AppliedDiscount]) -> None:
-        """Show each applied discount as a row of its own, added when it triggers (after the
-        row of the line that triggered it), updated when it changes and removed when a
-        change breaks it."""
+        """Show each applied discount as a row of its own, under the last line it uses
+        (a basket discount at the end), updated when it changes and removed when a change
+        breaks it. The row goes to the same place whether the discount triggers while
+        scanning or the cart is loaded whole (a recall, a restart)."""
         wanted = {DISCOUNT_PREFIX + d.name: d for d in discounts}
         for key in [k for k in self._discounts if k not in wanted]:
             self._discounts.pop(key)
@@ -271,11 +249,34 @@ class CartTable(ScrollView, can_focus=True):
                 continue
             row = self._discount_row(key, discount)
             index = self._index.get(key)
-            if index is None:
-                self._append(row)
-            else:
+            if index is not None and shown is not None and shown.last_line == discount.last_line:
                 self._replace(index, row)
+            else:
+                if index is not None:  # it uses a later line now: it moves under that
+                    self._remove(index)
+                self._insert_under(row, discount.last_line)
             self._discounts[key] = discount
+
+    def _insert_under(self, row: CartRow, line_no: int) -> None:
+        """Put a discount row under the row of ``line_no`` and the discount rows already
+        under it; at the end if there is no such line (a basket discount)."""
+        anchor = self._index.get(str(line_no)) if line_no else None
+        if anchor is None:
+            self._append(row)
+            return
+        index = anchor + 1
+        while index < len(self._rows) and self._rows[index].discount:
+            index += 1
+        if index == len(self._rows):
+            self._append(row)
+            return
+        row.place = (self._rows[index - 1].place + self._rows[index].place) / 2
+        self._rows.insert(index, row)
+        self._keys[row.key] = row
+        if self.cursor_row >= index:
+            self.cursor_row += 1  # the cursor stays on its row
+        self._set_height()
+        self._refresh_from(index)
 
     def _append(self, row: CartRow) -> int:
         index = len(self._rows)

@@ -138,7 +138,7 @@ def test_dry_run_writes_nothing(service: CatalogService, tmp_path: Path) -> None
     report = service.import_csv(
         _write(tmp_path, HEADER + "96385074,Gum,0.75,20,each\n"), dry_run=True
     )
-    assert report.summary() == "would import 1 products: 1 new, 0 updated"
+    assert report.summary() == "would import 1 product: 1 new, 0 updated"
     assert service._products.count() == 0
 
 

@@ -47,6 +47,18 @@ CASES: list[tuple[str, str, str | tuple[str, ...], list[str]]] = [
     ("bad-check-digit-upc", PEN, "036000291453\r", ["036000291453 has a bad check digit"]),
     ("unknown-in-store-code", PEN, "2999999012348\r", ["No product for in-store code"]),
     ("unknown-barcode", PEN, "5012345678917\r", ["No product with barcode 5012345678917"]),
+    (
+        "quantity-after-an-unknown-code",
+        PEN,
+        ("5000000000098\r", "5\r"),  # the number typed a moment after the refused scan
+        ["No product with barcode 5000000000098", "The last scan was not added"],
+    ),
+    (
+        "quantity-after-a-bad-check-digit",
+        PEN,
+        "4006381333932\r5\r",  # in one read
+        ["4006381333932 has a bad check digit", "The last scan was not added"],
+    ),
     ("weight-of-0", BANANAS, "0\r", ["Weight must be more than 0"]),
     ("weight-of-0.000", BANANAS, "0.000\r", ["Weight must be more than 0"]),
     ("weight-over-99.999-kg", BANANAS, "100.5\r", ["more than 99.999 kg"]),

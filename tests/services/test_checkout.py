@@ -14,7 +14,7 @@ from pos.db.errors import StorageError
 from pos.db.repositories import DiscountRepository
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.domain.discounts import Rule
-from pos.services.checkout import Change, CheckoutService
+from pos.services.checkout import Change, CheckoutService, Outcome
 from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 
@@ -27,6 +27,8 @@ PEN = "4006381333931"  # 1.20
 LEMON = "5000000000012"  # 0.50
 BANANAS = "2100001000004"  # 0.85 per kg, weighed
 CHEESE = "2010001000006"  # priced by its label
+MILK = "5010000123451"  # 1.45
+RICE = "5012345678900"  # 2.40, 10% off in the demo rules
 
 
 @pytest.fixture
@@ -94,6 +96,47 @@ def test_quantity_without_a_scan_is_refused(co: CheckoutService) -> None:
     co.cancel()  # Esc: the typed quantity no longer applies to the last scan
     assert co.submit("6").error
     assert co.submit("0").error is True  # zero is never a quantity
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        "5000000000098",  # no such product
+        "5010000123452",  # bad check digit
+        "3*2100001008505",  # a weighed item, weight on its label, multiplied
+        "3*" + BANANAS,  # a weighed item multiplied
+        "2999999012348",  # an unknown in-store code
+        "9999*5010000123451",  # more than a line can hold
+    ],
+)
+def test_a_number_after_a_refused_scan_changes_nothing(co: CheckoutService, refused: str) -> None:
+    """A refused scan ends "straight after a scan": the number typed next must not land
+    on the line of the scan before it."""
+    co.submit(MILK)
+    assert co.submit(refused).error
+    outcome = co.submit("5")
+    assert outcome.error
+    assert outcome.message == (
+        "The last scan was not added, so a number typed now changes nothing: "
+        "to change a line, select it, type the quantity and press F4"
+    )
+    assert qtys(co) == [(MILK, 1)]
+    co.submit(MILK)  # the next good scan opens the window again
+    assert not co.submit("5").error
+    assert qtys(co) == [(MILK, 6)]
+
+
+def test_a_number_after_a_weight_label_says_the_weight_is_the_labels(
+    co: CheckoutService,
+) -> None:
+    co.submit("2100001008505")  # bananas, 0.850 kg on the label
+    outcome = co.submit("2")
+    assert outcome.error
+    assert outcome.message == ("Bananas loose: the weight comes from its label and cannot be typed")
+    assert qtys(co) == [(BANANAS, 850)]
+    co.submit(PEN)  # a later scan of a counted item takes a quantity again
+    assert not co.submit("2").error
+    assert qtys(co) == [(BANANAS, 850), (PEN, 2)]
 
 
 def test_multiplier_first(co: CheckoutService) -> None:
@@ -367,3 +410,23 @@ def test_a_cart_recalled_or_opened_afterwards_is_priced_from_scratch(
     co.recall(co.parked()[0].id)
     assert co.priced.total == 130
     services.close()
+
+
+def test_a_parked_cart_shows_the_total_due_after_discounts(
+    shop_db: Path, clock: FixedClock
+) -> None:
+    """The park message, the recall list and the recall message show what the customer
+    would pay (TOTAL, after the discounts), not the subtotal."""
+    services = reopen(shop_db, clock)
+    try:
+        co = services.checkout
+        co.submit(RICE)  # 2.40, 10% off rice: 2.16 to pay
+        co.submit(MILK)  # 1.45
+        assert co.priced.total == 216 + 145
+        assert co.park().message == "Cart parked (2 lines, 3.61)"
+        parked = co.parked()
+        assert not isinstance(parked, Outcome)
+        assert [p.total for p in parked] == [361]
+        assert co.recall(parked[0].id).message == "Recalled parked cart (2 lines, 3.61)"
+    finally:
+        services.close()

@@ -43,6 +43,16 @@ def test_init_creates_and_refuses_to_overwrite(runner: CliRunner, tmp_path: Path
     assert sqlite3.connect(db).execute("SELECT count(*) FROM product").fetchone() == (0,)
 
 
+def test_import_of_one_product_says_product(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "till.sqlite"
+    run(runner, "init", "--db", str(db))
+    one = tmp_path / "one.csv"
+    one.write_text("barcode,name,price\n4006381333931,Highlighter pen yellow,1.20\n")
+    code, out = run(runner, "products", "import", "--db", str(db), str(one))
+    assert code == 0
+    assert out.strip() == "imported 1 product: 1 new, 0 updated"
+
+
 def test_init_refuses_a_missing_folder(runner: CliRunner, tmp_path: Path) -> None:
     code, out = run(runner, "init", "--db", str(tmp_path / "no" / "such" / "x.sqlite"))
     assert code == 1

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.widgets import Footer, Label
+from textual.widgets._footer import FooterKey
 
 from pos.app import PosApp
 from pos.db.database import open_database
@@ -15,8 +18,9 @@ from pos.db.repositories import ProductRepository
 from pos.domain.catalog import Product
 from pos.domain.money import format_money
 from pos.paths import DEMO_CATALOG
-from pos.screens import ConfirmModal, RecallModal, ScanScreen
+from pos.screens import ConfirmModal, LoginScreen, RecallModal, ScanScreen
 from pos.widgets import CartTable, EntryLine, MessageLine, TotalsPanel
+from tests.conftest import CASHIER, MANAGER
 from tests.ui.helpers import burst, scan, settle
 
 PEN = "4006381333931"
@@ -69,6 +73,24 @@ async def test_unknown_barcode_rings_and_changes_nothing(app_factory: AppFactory
         assert len(_rows(app)) == 1
         await scan(pilot, LEMON)  # the next scan works without clearing anything
         assert len(_rows(app)) == 2
+
+
+@pytest.mark.parametrize("code", ["4006381333932", "036000291453", "50000001"])
+async def test_a_bad_check_digit_rings_and_changes_nothing(
+    app_factory: AppFactory, code: str
+) -> None:
+    app = app_factory()
+    bells: list[bool] = []
+    app.bell = lambda: bells.append(True)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, code)
+        assert _message(app) == f"{code} has a bad check digit"
+        assert bells == [True]
+        assert _rows(app) == [["1", "Highlighter pen yellow", "1", "1.20", "1.20"]]
+        await scan(pilot, LEMON)  # the next scan works without clearing anything
+        assert len(_rows(app)) == 2
+        assert bells == [True]
 
 
 async def test_quantity_after_scan_and_multiplier(app_factory: AppFactory) -> None:
@@ -124,6 +146,38 @@ async def test_void_cart_asks_first(app_factory: AppFactory) -> None:
         await pilot.pause()
         assert _rows(app) == []
         assert app.screen.query_one(TotalsPanel).total == 0
+
+
+@pytest.mark.parametrize("key", ["y", "Y"])
+async def test_void_cart_takes_y_in_either_case(app_factory: AppFactory, key: str) -> None:
+    """Caps Lock on: "Y = yes" must still mean yes."""
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f8")
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question == "Void the whole cart? 1 line, 1 item, total 1.20."
+        await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert _rows(app) == []
+        assert "Cart voided (1 line)" in _message(app)
+
+
+@pytest.mark.parametrize("key", ["x", "N", "space", "q"])
+async def test_void_cart_any_other_key_says_no(app_factory: AppFactory, key: str) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f8")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("1", "enter")  # a scanner's keys answer nothing
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert len(_rows(app)) == 1
+        assert _message(app) == "Cart kept"
 
 
 @pytest.mark.backends  # on SQLite and on PostgreSQL
@@ -200,6 +254,11 @@ async def test_200_scans_with_no_pauses(app_factory: AppFactory) -> None:
         # the screen shows the same: one row per product, right quantities and total
         table = app.screen.query_one(CartTable)
         assert table.row_count == len(expected)
+        # in the order of each product's first scan: none reordered by the burst
+        first_seen = list(dict.fromkeys("0" + c if len(c) == 12 else c for c in scans))
+        assert [line.barcode for line in cart] == first_seen
+        names = {line.barcode: line.name for line in cart}
+        assert [row[1] for row in _rows(app)] == [names[code] for code in first_seen]
         shown = sum(int(str(row[2])) for row in _rows(app))
         assert shown == 200
         assert app.screen.query_one(TotalsPanel).total == cart.subtotal
@@ -352,3 +411,131 @@ async def test_a_new_price_shows_in_the_row(app_factory: AppFactory) -> None:
         await settle(pilot)
         assert _rows(app) == [["1", "Highlighter pen yellow", "2", "0.99", "1.98"]]
         assert app.screen.query_one(TotalsPanel).total == 198
+
+
+async def test_every_action_of_the_scan_screen_shows_in_the_footer(
+    app_factory: AppFactory,
+) -> None:
+    """The guide: every action's key is in the footer, the most used first."""
+    app = app_factory()
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        shown = [str(key.key_display) for key in footer.query(FooterKey)]
+        assert shown[:4] == ["+/-", "F4", "Del", "F10"]
+        for key in ("Esc", "^L", "F3", "F9", "F11", "F12", "F5", "F6", "F7", "F8", "^Q"):
+            assert key in shown, key
+        assert len(shown) == len(set(shown))
+
+
+async def _log_in(pilot, number: str, pin: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*number, "enter", *pin, "enter")
+    await settle(pilot)
+
+
+def _login_message(app: PosApp) -> str:
+    return str(app.screen.query_one("#login-message", Label).render())
+
+
+async def test_a_new_login_does_not_show_the_last_sessions_message(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("delete")  # a cashier's void: a manager must approve
+        await settle(pilot)
+        await pilot.press("escape")  # ... nobody does
+        await settle(pilot)
+        assert _message(app) == "Not approved: nothing changed"
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await _log_in(pilot, *CASHIER)
+        assert isinstance(app.screen, ScanScreen)
+        assert _message(app) == ""
+        assert len(_rows(app)) == 1  # the cart is still there
+
+
+async def test_after_ctrl_l_another_cashier_is_refused_the_cart_and_a_manager_takes_it_over(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        app.services.operators.add("1002", "Other Cashier", "cashier", "3690", by="9001")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await _log_in(pilot, "1002", "3690")
+        assert isinstance(app.screen, LoginScreen)
+        assert "This cart belongs to Demo Cashier" in _login_message(app)
+        await pilot.press("escape")
+        await _log_in(pilot, *MANAGER)
+        assert isinstance(app.screen, ScanScreen)
+        assert [row[1] for row in _rows(app)] == ["Highlighter pen yellow"]
+        events = [
+            (e.event, e.operator, json.loads(e.details)) for e in app.services.audit.entries()
+        ]
+        assert ("takeover_refused", "1002", {"cart_of": "1001"}) in events
+        assert ("cart_takeover", "9001", {"cart_of": "1001"}) in events
+
+
+RICE = "5012345678900"  # 10% off rice in the demo rules
+MILK = "5010000123451"
+LEMONS_AND_MILK = [LEMON, MILK, LEMON, LEMON]  # the third lemon completes "3 for 1.30"
+
+
+@pytest.mark.parametrize(
+    ("codes", "order"),
+    [
+        ([RICE, MILK], ["Basmati", "10% off rice", "Semi-skimmed milk"]),
+        (LEMONS_AND_MILK, ["Lemons unwaxed", "Lemons 3 for 1.30", "Semi-skimmed milk"]),
+    ],
+    ids=["rice-then-milk", "lemons-rescanned-after-milk"],
+)
+async def test_discount_rows_sit_under_their_lines_live_after_a_recall_and_a_restart(
+    app_factory: AppFactory, shop_db: Path, codes: list[str], order: list[str]
+) -> None:
+    def names(app: PosApp) -> list[str]:
+        return [row[1] for row in _rows(app)]
+
+    def matches(shown: list[str]) -> bool:
+        return len(shown) == len(order) and all(
+            row.startswith(want) for row, want in zip(shown, order, strict=True)
+        )
+
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        for code in codes:
+            await scan(pilot, code)
+        assert matches(names(app)), names(app)  # live
+        await pilot.press("f6")
+        await settle(pilot)
+        assert _rows(app) == []
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, RecallModal)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert matches(names(app)), names(app)  # after a recall
+    again = app_factory(shop_db)  # a restart
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert matches(names(again)), names(again)
+
+
+async def test_pay_on_a_closed_day_is_refused_before_any_tender(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        days = app.services.days
+        days.check_open()  # the till's first day opens by itself
+        days.close_day(0, app.services.guard.identity)  # Z report 0001
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)  # no payment screen, no cash taken
+        assert _message(app) == (
+            "The day was closed by Z report 0001: a manager opens a new day (F12) "
+            "before the next sale"
+        )
+        assert len(_rows(app)) == 1  # the cart is kept for the new day
