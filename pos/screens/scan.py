@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from pos.auth.guard import Guard, LoginRequired, OverrideRequired
 from pos.auth.service import Identity
@@ -29,7 +28,7 @@ from pos.screens.modals import ConfirmModal, ManagerOverrideModal, RecallModal
 from pos.services.approvals import Approvals
 from pos.services.checkout import Change, CheckoutService, Outcome
 from pos.services.discount_admin import OPEN_ACTION, SCOPE
-from pos.widgets import CartTable, EntryLine, MessageLine, TillHeader, TotalsPanel
+from pos.widgets import CartTable, EntryLine, KeyBar, MessageLine, TillHeader, TotalsPanel
 
 W = TypeVar("W", bound=Widget)
 
@@ -98,7 +97,7 @@ class ScanScreen(Screen[None]):
             yield TotalsPanel(id="totals")
         yield EntryLine(id="entry")
         yield MessageLine("", id="message")
-        yield Footer(compact=True, show_command_palette=False)  # Ctrl+P still opens it
+        yield KeyBar(id="keys")  # every key, wrapped (a Footer cuts the last ones off)
 
     def on_screen_resume(self) -> None:
         """Back from a dialog or a login: show who is at the till now, and the new cart

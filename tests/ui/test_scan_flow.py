@@ -9,8 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.widgets import Footer, Label
-from textual.widgets._footer import FooterKey
+from textual.widgets import Label
 
 from pos.app import PosApp
 from pos.db.database import open_database
@@ -19,7 +18,7 @@ from pos.domain.catalog import Product
 from pos.domain.money import format_money
 from pos.paths import DEMO_CATALOG
 from pos.screens import ConfirmModal, LoginScreen, RecallModal, ScanScreen
-from pos.widgets import CartTable, EntryLine, MessageLine, TotalsPanel
+from pos.widgets import CartTable, EntryLine, KeyBar, MessageLine, TotalsPanel
 from tests.conftest import CASHIER, MANAGER
 from tests.ui.helpers import burst, scan, settle
 
@@ -413,19 +412,44 @@ async def test_a_new_price_shows_in_the_row(app_factory: AppFactory) -> None:
         assert app.screen.query_one(TotalsPanel).total == 198
 
 
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 30)])
 async def test_every_action_of_the_scan_screen_shows_in_the_footer(
-    app_factory: AppFactory,
+    app_factory: AppFactory, size: tuple[int, int]
 ) -> None:
-    """The guide: every action's key is in the footer, the most used first."""
+    """The guide: every action's key is at the bottom, the most used first, and none is
+    cut off, whatever the width (the keys wrap onto a second row)."""
     app = app_factory()
-    async with app.run_test(size=(160, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        footer = app.screen.query_one(Footer)
-        shown = [str(key.key_display) for key in footer.query(FooterKey)]
+        bar = app.screen.query_one(KeyBar)
+        shown = [key.display for key in bar.keys]
         assert shown[:4] == ["+/-", "F4", "Del", "F10"]
         for key in ("Esc", "^L", "F3", "F9", "F11", "F12", "F5", "F6", "F7", "F8", "^Q"):
             assert key in shown, key
         assert len(shown) == len(set(shown))
+        drawn = [line.rstrip() for line in str(bar.render()).splitlines()]
+        assert len(drawn) == len(bar.rows) == bar.size.height
+        assert all(len(line) <= size[0] for line in drawn)
+        for key in bar.keys:  # each key whole on one row
+            assert any(f"{key.display} {key.label}" in line for line in drawn), key
+
+
+async def test_a_click_on_a_key_presses_it(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        row = next(i for i, keys in enumerate(bar.rows) if any(k.key == "f11" for k in keys))
+        left = 0
+        for key in bar.rows[row]:
+            if key.key == "f11":
+                break
+            left += key.width + 1
+        assert bar.key_at(left + 1, row) == next(k for k in bar.keys if k.key == "f11")
+        assert bar.key_at(left - 1, row) != bar.key_at(left + 1, row)  # the gap, or the key before
+        await pilot.click(KeyBar, offset=(left + 1, row))
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HistoryScreen", app.screen
 
 
 async def _log_in(pilot, number: str, pin: str) -> None:  # type: ignore[no-untyped-def]
