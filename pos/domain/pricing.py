@@ -1139,9 +1139,15 @@ class Pricer:
         The choice depends only on the cart, the rules and the moment, so the incremental
         path makes the same one as pricing from scratch.
         """
-        active = [r for r in self._basket if r.min_subtotal is not None and r.is_active_at(at)]
-        live = [r for r in active if subtotal > (r.min_subtotal or 0)]  # thresholds it can meet
-        active_groups = {r.group for r in active if r.group}
+        live: list[Rule] = []  # active, with a threshold the sale can be over
+        active_groups: set[str] = set()
+        for rule in self._basket:
+            if rule.min_subtotal is None or not rule.is_active_at(at):
+                continue
+            if rule.group:
+                active_groups.add(rule.group)
+            if subtotal > rule.min_subtotal:
+                live.append(rule)
         mixed_of: dict[int, frozenset[str]] = {}
         if active_groups:
             for index in self._shares_basket_group:
@@ -1149,7 +1155,7 @@ class Pricer:
                 if here:
                     mixed_of[index] = here
         # of the groups the item discounts used, only those of basket rules matter
-        used = active_groups & set().union(*self._used_groups)
+        used = active_groups & set().union(*self._used_groups) if active_groups else set()
         base_total = sum(self._total_of)
 
         def option(dropped: frozenset[str]) -> _Option:
@@ -1166,6 +1172,10 @@ class Pricer:
             baskets = self._basket_discounts(live, subtotal - total, groups)
             return _Option(total + sum(d.amount for d in baskets), changed, baskets)
 
+        if not mixed_of:  # the everyday case: one choice
+            baskets = self._basket_discounts(live, subtotal - base_total, used)
+            applied = list(itertools.chain.from_iterable(self._applied_of))
+            return PricedBasket(subtotal, (*applied, *baskets))
         mixed = sorted(set().union(*mixed_of.values()))
         if len(mixed) <= MIXED_GROUPS_EXACT:
             best = option(frozenset())
@@ -1176,11 +1186,14 @@ class Pricer:
                         best = other
         else:
             best = self._climb(mixed, option)
-        applied = [
-            d
-            for index, kept in enumerate(self._applied_of)
-            for d in (best.changed[index].applied if index in best.changed else kept)
-        ]
+        if best.changed:
+            applied = [
+                d
+                for index, kept in enumerate(self._applied_of)
+                for d in (best.changed[index].applied if index in best.changed else kept)
+            ]
+        else:
+            applied = list(itertools.chain.from_iterable(self._applied_of))
         return PricedBasket(subtotal, (*applied, *best.baskets))
 
     @staticmethod
