@@ -513,6 +513,39 @@ def test_two_groups_each_with_an_item_rule_and_a_basket_rule_take_the_best_sides
     assert {d.name: d.amount for d in priced.discounts} == {"BA": 200, "BB": 200, "C": 300}
 
 
+def test_past_the_exact_limit_of_mixed_groups_a_local_search_still_finds_better_sides() -> None:
+    # one more group than the exact choice tries: each group's basket rule (1.00 off) saves
+    # more than its item rule (0.10 off its own product), so each move to a basket side
+    # pays, and the local search gets to every basket side
+    from stdnum import ean
+
+    n = pricing.MIXED_GROUPS_EXACT + 1
+    stems = [f"50100002{i:04d}" for i in range(n)]
+    products = [Product(c + ean.calc_check_digit(c), f"P{i}", 100) for i, c in enumerate(stems)]
+    rules = []
+    for i, product in enumerate(products):
+        rules.append(
+            rule(
+                name=f"item {i}",
+                kind="amount_off",
+                items={product.barcode: 1},
+                amount="0.10",
+                group=f"g{i}",
+            )
+        )
+        rules.append(
+            rule(
+                name=f"basket {i}",
+                kind="basket_amount_off",
+                min_subtotal="0",
+                amount="1.00",
+                group=f"g{i}",
+            )
+        )
+    cart = cart_of(*((p, 1) for p in products), (WINE, 2))
+    assert price_cart(cart, rules, AT).discount_total == 100 * n
+
+
 def test_a_group_whose_sides_save_the_same_keeps_its_item_side() -> None:
     item = rule(name="wine", kind="amount_off", items={WINE.barcode: 1}, amount="2.00", group="g")
     basket = rule(
