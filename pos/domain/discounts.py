@@ -55,6 +55,23 @@ class RuleError(ValueError):
         self.problem = problem
 
 
+class RuleErrors(RuleError):
+    """Every problem in a rule file, one :class:`RuleError` per bad rule (at least one).
+
+    A :class:`RuleError` itself (naming the first problem), so a caller that wants only
+    one still gets it; ``errors`` lists them all, in file order.
+    """
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        first = errors[0]
+        super().__init__(first.rule, first.field, first.problem)
+        self.errors = list(errors)
+        self.args = ("\n".join(str(e) for e in self.errors),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One validated discount rule (money in minor units, percents in basis points)."""
@@ -512,19 +529,34 @@ def check_products(rule: Rule, catalog: CatalogLookup) -> None:
 def parse_rules(data: object, catalog: CatalogLookup | None = None) -> list[Rule]:
     """Validate a whole rule file ``{"discounts": [...]}``; every rule or none.
 
+    Every rule is checked, so that one run lists every bad rule.
+
     Raises:
-        RuleError: the first problem found (a duplicate name is one).
+        RuleError: the file is not ``{"discounts": [...]}``.
+        RuleErrors: one or more rules are bad (a name used twice is a problem of the
+            second rule): each error names the rule and the field.
     """
     if not isinstance(data, dict) or not isinstance(data.get("discounts"), list):
         raise RuleError("file", "discounts", 'the file must look like {"discounts": [...]}')
     rules: list[Rule] = []
+    errors: list[RuleError] = []
     seen: set[str] = set()
     for position, item in enumerate(data["discounts"], 1):
-        rule = parse_rule(item, catalog, position)
+        try:
+            rule = parse_rule(item, catalog, position)
+        except RuleError as exc:
+            errors.append(exc)
+            name = item.get("name") if isinstance(item, dict) else None
+            if isinstance(name, str):
+                seen.add(name.lower())
+            continue
         if rule.name.lower() in seen:
-            raise RuleError(rule.name, "name", "two rules in the file have this name")
+            errors.append(RuleError(rule.name, "name", "two rules in the file have this name"))
+            continue
         seen.add(rule.name.lower())
         rules.append(rule)
+    if errors:
+        raise RuleErrors(errors)
     return rules
 
 

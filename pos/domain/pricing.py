@@ -8,7 +8,9 @@ How rules combine (the contract the tests check):
 3. Otherwise each unit in the cart is used by at most one item rule. Where item
    rules compete for units, the engine chooses the combination that gives the
    customer the lowest total; ties go to the higher priority, then the name.
-4. Within one ``group`` at most one rule applies: the one that saves most.
+4. Within one ``group`` at most one rule applies: the one that saves most. A group may
+   hold item rules and basket rules: each such group's two sides are tried in every
+   combination with the others' (see :meth:`Pricer._choose`).
 5. Basket rules come last: their threshold is compared (strictly) with the subtotal
    after item discounts, and their amount is worked out on that subtotal; several
    stack unless they share a group. An item rule's own ``min_subtotal`` is compared
@@ -38,7 +40,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -965,6 +967,28 @@ def _solve(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
 
 # ------------------------------------------------------------------------- the pricer
 
+MIXED_GROUPS_EXACT = 8
+"""The most mixed groups (holding both eligible item rules and active basket rules) for
+which :meth:`Pricer.price` tries every choice of side, 2^8 = 256 combinations (each a
+few sums; a component is priced again only for the groups it holds, once per choice and
+kept between scans). Beyond it, a quicker search that can miss the best
+(:meth:`Pricer._climb`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    """One choice of side for the mixed groups, priced.
+
+    Attributes:
+        saving: Its item and basket discounts, in total.
+        changed: The components priced without some groups' item rules, and their results.
+        baskets: The basket discounts it gives.
+    """
+
+    saving: int
+    changed: dict[int, _Result]
+    baskets: list[AppliedDiscount]
+
 
 class Pricer:
     """Prices carts against one rule set, re-solving only what a change can affect.
@@ -1023,6 +1047,11 @@ class Pricer:
         self._applied_of: list[tuple[AppliedDiscount, ...]] = [() for _ in self._components]
         self._total_of = [0 for _ in self._components]
         self._used_groups: list[frozenset[str]] = [frozenset() for _ in self._components]
+        # per component, its results with the item rules of some groups left out (see
+        # :meth:`_without`), dropped whenever its own result is worked out again
+        self._dropped: list[dict[frozenset[str], tuple[_Result, frozenset[str]]]] = [
+            {} for _ in self._components
+        ]
         self._primed = False  # every component priced at least once
         self._exclusive_found: dict[int, AppliedDiscount | None] = {}
         """The discount of each exclusive item rule (by position in ``_exclusive``) on the
@@ -1075,6 +1104,7 @@ class Pricer:
                 continue  # the same rules on the same lines: the same result
             result = _solve(eligible, _slots_for(eligible, cart)) if eligible else _NOTHING
             items[index] = (eligible, result)
+            self._dropped[index] = {}
             self._applied_of[index] = result.applied
             self._total_of[index] = result.total
             self._used_groups[index] = _used_groups(eligible, result)
@@ -1091,53 +1121,121 @@ class Pricer:
             if found is not None:
                 return PricedBasket(subtotal, (found,))
 
-        best = self._with_baskets(
-            list(itertools.chain.from_iterable(self._applied_of)),
-            sum(self._total_of),
-            set().union(*self._used_groups),
-            subtotal,
-            at,
-        )
-        # Rule 4 across kinds: where a group holds both item and basket rules, only one
-        # of them applies: try the group's basket side instead of its item side too.
-        item_groups = {
-            r.group
-            for index in self._shares_basket_group
-            for r in items[index][0]
-            if r.group in self._basket_groups
-        }
-        for group in sorted(item_groups):
-            without = [
-                (eligible, result)
-                if not any(r.group == group for r in eligible)
-                else (
-                    kept := tuple(r for r in eligible if r.group != group),
-                    _solve(kept, _slots_for(kept, cart)) if kept else _NOTHING,
-                )
-                for eligible, result in items
+        return self._choose(cart, at, subtotal)
+
+    def _choose(self, cart: CartView, at: datetime, subtotal: int) -> PricedBasket:
+        """The item discounts plus the basket rules, with rule 4 across kinds.
+
+        Where a group holds eligible item rules and active basket rules (a *mixed* group),
+        at most one rule of it applies, so each mixed group is on its item side (its item
+        rules compete as usual; its basket rules apply only if none of them did) or on its
+        basket side (its item rules left out; the best of its basket rules whose threshold
+        is met applies, if any: leaving its item rules out can also lift the sale over
+        another basket rule's threshold). The choices of different groups interact (the
+        basket rules work on what the item discounts leave), so every combination is
+        tried: 2^k for k mixed groups, usually 0 to 2, up to :data:`MIXED_GROUPS_EXACT`.
+        The one that saves most wins; on equal savings, the fewest groups on their basket
+        side, then the earliest group names. Past that many groups, see :meth:`_climb`.
+        The choice depends only on the cart, the rules and the moment, so the incremental
+        path makes the same one as pricing from scratch.
+        """
+        live: list[Rule] = []  # active, with a threshold the sale can be over
+        active_groups: set[str] = set()
+        for rule in self._basket:
+            if rule.min_subtotal is None or not rule.is_active_at(at):
+                continue
+            if rule.group:
+                active_groups.add(rule.group)
+            if subtotal > rule.min_subtotal:
+                live.append(rule)
+        mixed_of: dict[int, frozenset[str]] = {}
+        if active_groups:
+            for index in self._shares_basket_group:
+                here = frozenset(r.group for r in self._items[index][0] if r.group in active_groups)
+                if here:
+                    mixed_of[index] = here
+        # of the groups the item discounts used, only those of basket rules matter
+        used = active_groups & set().union(*self._used_groups) if active_groups else set()
+        base_total = sum(self._total_of)
+
+        def option(dropped: frozenset[str]) -> _Option:
+            changed: dict[int, _Result] = {}
+            total, groups = base_total, set(used)
+            for index, here in mixed_of.items():
+                drop = here & dropped
+                if drop:
+                    result, result_groups = self._without(index, drop, cart)
+                    changed[index] = result
+                    total += result.total - self._total_of[index]
+                    groups.difference_update(here)
+                    groups.update(result_groups & active_groups)
+            baskets = self._basket_discounts(live, subtotal - total, groups)
+            return _Option(total + sum(d.amount for d in baskets), changed, baskets)
+
+        if not mixed_of:  # the everyday case: one choice
+            baskets = self._basket_discounts(live, subtotal - base_total, used)
+            applied = list(itertools.chain.from_iterable(self._applied_of))
+            return PricedBasket(subtotal, (*applied, *baskets))
+        mixed = sorted(set().union(*mixed_of.values()))
+        if len(mixed) <= MIXED_GROUPS_EXACT:
+            best = option(frozenset())
+            for size in range(1, len(mixed) + 1):
+                for dropped in itertools.combinations(mixed, size):
+                    other = option(frozenset(dropped))
+                    if other.saving > best.saving:
+                        best = other
+        else:
+            best = self._climb(mixed, option)
+        if best.changed:
+            applied = [
+                d
+                for index, kept in enumerate(self._applied_of)
+                for d in (best.changed[index].applied if index in best.changed else kept)
             ]
-            other = self._with_baskets(*_fold(without), subtotal, at)
-            if other.discount_total > best.discount_total:
-                best = other
+        else:
+            applied = list(itertools.chain.from_iterable(self._applied_of))
+        return PricedBasket(subtotal, (*applied, *best.baskets))
+
+    @staticmethod
+    def _climb(mixed: Sequence[str], option: Callable[[frozenset[str]], _Option]) -> _Option:
+        """Past :data:`MIXED_GROUPS_EXACT` mixed groups: from every group on its item side,
+        move the one group whose change of side saves most, while one does (at most one
+        round per group). Quick, but it can miss the best combination."""
+        dropped: frozenset[str] = frozenset()
+        best = option(dropped)
+        for _ in mixed:
+            step: tuple[frozenset[str], _Option] | None = None
+            for group in mixed:
+                moved = dropped ^ {group}
+                other = option(moved)
+                if other.saving > (step[1] if step else best).saving:
+                    step = (moved, other)
+            if step is None:
+                break
+            dropped, best = step
         return best
 
-    def _with_baskets(
-        self,
-        applied: list[AppliedDiscount],
-        item_total: int,
-        used_groups: set[str],
-        subtotal: int,
-        at: datetime,
-    ) -> PricedBasket:
-        """The item discounts (``applied``, which this extends, worth ``item_total``, from
-        rules of ``used_groups``) plus the basket rules, worked out on what the items
-        leave."""
-        after_items = subtotal - item_total
+    def _without(
+        self, index: int, drop: frozenset[str], cart: CartView
+    ) -> tuple[_Result, frozenset[str]]:
+        """Component ``index`` priced without the item rules of the groups ``drop``, and the
+        groups that result used; kept until the component is worked out again."""
+        kept = self._dropped[index].get(drop)
+        if kept is None:
+            rules = tuple(r for r in self._items[index][0] if r.group not in drop)
+            result = _solve(rules, _slots_for(rules, cart)) if rules else _NOTHING
+            kept = self._dropped[index][drop] = (result, _used_groups(rules, result))
+        return kept
+
+    def _basket_discounts(
+        self, live: Sequence[Rule], after_items: int, used_groups: set[str]
+    ) -> list[AppliedDiscount]:
+        """The basket rules ``live`` (active, in priority order) on what the item discounts
+        leave (``after_items``), leaving out the groups the item discounts used."""
         best_in_group: dict[str, AppliedDiscount] = {}
         basket: list[AppliedDiscount] = []
-        for rule in self._basket:
-            if not rule.is_active_at(at) or rule.min_subtotal is None:
-                continue
+        for rule in live:
+            assert rule.min_subtotal is not None
             if after_items <= rule.min_subtotal or (rule.group and rule.group in used_groups):
                 continue
             assert rule.spec.basket_discount is not None
@@ -1151,6 +1249,7 @@ class Pricer:
                 best_in_group[rule.group] = found
         basket.extend(best_in_group.values())
         basket.sort(key=lambda d: self._order[d.name])
+        applied = []
         room = after_items  # basket discounts never take the sale below zero
         for found in basket:
             amount = min(found.amount, room)
@@ -1159,7 +1258,7 @@ class Pricer:
                     found = AppliedDiscount(found.name, found.kind, amount, 1)
                 applied.append(found)
                 room -= amount
-        return PricedBasket(subtotal, tuple(applied))
+        return applied
 
     def _exclusive_discount(
         self, rule: Rule, cart: CartView, subtotal: int
@@ -1175,16 +1274,6 @@ class Pricer:
 def _used_groups(eligible: Sequence[Rule], result: _Result) -> frozenset[str]:
     """The groups of the rules that ``result`` applied."""
     return frozenset(r.group for r in eligible if r.group and _uses(result, r))
-
-
-def _fold(
-    items: Sequence[tuple[Sequence[Rule], _Result]],
-) -> tuple[list[AppliedDiscount], int, set[str]]:
-    """The components' discounts, their total and the groups they used."""
-    applied = [d for _, result in items for d in result.applied]
-    total = sum(result.total for _, result in items)
-    groups = set().union(*(_used_groups(eligible, result) for eligible, result in items))
-    return applied, total, groups
 
 
 def _slots_for(rules: Sequence[Rule], cart: CartView) -> list[_Slot]:

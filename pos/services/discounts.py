@@ -10,14 +10,14 @@ from typing import TextIO
 from pos.auth.service import AuditSink
 from pos.db.repositories import DiscountRepository, ProductRepository
 from pos.domain.discounts import Rule as Rule
-from pos.domain.discounts import RuleError, parse_rules, rule_to_json
+from pos.domain.discounts import RuleError, RuleErrors, parse_rules, rule_to_json
 
 MAX_FILE_BYTES = 10_000_000
 
 
 @dataclass(slots=True)
 class RulesReport:
-    """What an import did, or the first problem that stopped it."""
+    """What an import did, or every problem that stopped it (one per bad rule)."""
 
     total: int = 0
     new: int = 0
@@ -29,7 +29,8 @@ class RulesReport:
         return not self.errors
 
     def summary(self) -> str:
-        return f"imported {self.total} rules: {self.new} new, {self.updated} updated"
+        rules = "rule" if self.total == 1 else "rules"
+        return f"imported {self.total} {rules}: {self.new} new, {self.updated} updated"
 
 
 class DiscountService:
@@ -68,6 +69,9 @@ class DiscountService:
             return report
         try:
             rules = parse_rules(data, self._products.get)
+        except RuleErrors as exc:
+            report.errors.extend(str(error) for error in exc.errors)  # every bad rule
+            return report
         except RuleError as exc:
             report.errors.append(str(exc))
             return report

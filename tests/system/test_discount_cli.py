@@ -85,6 +85,12 @@ def test_export_then_import_round_trips(db: Path, tmp_path: Path) -> None:
             ' "price": "99999999999999999999999"}]}',
             "too large",
         ),
+        (  # a good rule and a bad one: the good one is not imported either
+            '{"discounts": [{"name": "good", "kind": "multibuy", "items": {"5000000000036": 3},'
+            ' "price": "5.00"}, {"name": "x", "kind": "percent_off",'
+            ' "items": {"5000000000036": 1}, "percent": "120"}]}',
+            "rule 'x', field 'percent'",
+        ),
     ],
 )
 def test_bad_files_import_nothing(db: Path, tmp_path: Path, content: str, words: str) -> None:
@@ -96,6 +102,30 @@ def test_bad_files_import_nothing(db: Path, tmp_path: Path, content: str, words:
     assert words in out
     assert "nothing was imported" in out
     assert run("discounts", "export", "--db", str(db))[1] == before
+
+
+def test_every_bad_rule_is_reported_and_nothing_is_imported(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "rules.json"
+    good = {"name": "New sandwich deal", "kind": "multibuy", "items": {"5000000000036": 2}}
+    path.write_text(
+        json.dumps(
+            {
+                "discounts": [
+                    {"name": "Bad price", "kind": "multibuy", "items": {"5000000000036": 3}},
+                    {**good, "price": "4.00"},
+                    {"name": "Bad kind", "kind": "half_price", "items": {"5000000000036": 1}},
+                ]
+            }
+        )
+    )
+    before = run("discounts", "export", "--db", str(db))[1]
+    code, out = run("discounts", "import", "--db", str(db), str(path))
+    assert code == 1
+    assert "rule 'Bad price', field 'price'" in out
+    assert "rule 'Bad kind', field 'kind'" in out
+    assert "rules.json: nothing was imported" in out
+    assert run("discounts", "export", "--db", str(db))[1] == before
+    assert "New sandwich deal" not in run("discounts", "list", "--db", str(db))[1]
 
 
 def test_basket_text_shows_discounts_under_their_lines(db: Path) -> None:
@@ -267,7 +297,7 @@ def test_names_match_whatever_their_case(db: Path, tmp_path: Path) -> None:
         )
     )
     code, out = run("discounts", "import", "--db", str(db), str(path))
-    assert (code, out.strip()) == (0, "imported 1 rules: 0 new, 1 updated")
+    assert (code, out.strip()) == (0, "imported 1 rule: 0 new, 1 updated")  # one: "rule"
     exported = tmp_path / "all.json"
     run("discounts", "export", "--db", str(db), str(exported))
     names = [r["name"] for r in json.loads(exported.read_text())["discounts"]]

@@ -11,6 +11,7 @@ from pos.domain.discounts import (
     KINDS,
     Rule,
     RuleError,
+    RuleErrors,
     describe_condition,
     parse_rule,
     parse_rules,
@@ -162,6 +163,28 @@ def test_kind_specific_checks(rule: dict[str, object], field: str, words: str) -
 def test_duplicate_names_in_a_file() -> None:
     with pytest.raises(RuleError, match="two rules in the file have this name"):
         parse_rules({"discounts": [EXAMPLES[0], {**EXAMPLES[1], "name": "lemons 3 FOR 1.30"}]})
+
+
+def test_every_bad_rule_in_a_file_is_reported() -> None:
+    data = {
+        "discounts": [
+            {**EXAMPLES[0], "price": "-1"},
+            EXAMPLES[1],
+            {**EXAMPLES[3], "percent": "150"},
+            {**EXAMPLES[4], "name": "LEMONS 3 for 1.30"},  # the bad first rule's name
+        ]
+    }
+    with pytest.raises(RuleErrors) as info:
+        parse_rules(data, lookup)
+    found = [(e.rule, e.field) for e in info.value.errors]
+    assert found == [
+        ("Lemons 3 for 1.30", "price"),
+        (EXAMPLES[3]["name"], "percent"),
+        ("LEMONS 3 for 1.30", "name"),
+    ]
+    assert str(info.value).splitlines() == [str(e) for e in info.value.errors]
+    # still a RuleError naming the first problem, for callers that show one
+    assert (info.value.rule, info.value.field) == ("Lemons 3 for 1.30", "price")
 
 
 @pytest.mark.parametrize("data", [[], {"rules": []}, {"discounts": {}}, "x", None])

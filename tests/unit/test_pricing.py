@@ -484,6 +484,206 @@ def test_an_item_rule_and_a_basket_rule_in_one_group_give_the_better() -> None:
     assert discounts(small, item, basket) == {"Lemons 10% off": 20}
 
 
+def test_two_groups_each_with_an_item_rule_and_a_basket_rule_take_the_best_sides() -> None:
+    # the audit's case: each group's basket rule (2.00 off) saves more than its item rule
+    # (0.10 off), and both basket rules stack: 4.00 off, not 2.00 + 0.10 + 0.10 or 2.30
+    a = rule(name="A", kind="amount_off", items={LEMON.barcode: 1}, amount="0.10", group="g")
+    ba = rule(name="BA", kind="basket_amount_off", min_subtotal="0.00", amount="2.00", group="g")
+    b = rule(name="B", kind="amount_off", items={BRUSH.barcode: 1}, amount="0.10", group="h")
+    bb = rule(name="BB", kind="basket_amount_off", min_subtotal="0.00", amount="2.00", group="h")
+    cart = cart_of((LEMON, 1), (BRUSH, 3))  # 5.00
+    assert discounts(cart, a, ba, b, bb) == {"BA": 200, "BB": 200}
+    assert price_cart(cart, [a, ba, b, bb], AT).total == 100
+    # a third group, whose item rule saves more than its basket rule: it keeps its item side
+    c = rule(name="C", kind="amount_off", items={WINE.barcode: 1}, amount="3.00", group="k")
+    bc = rule(name="BC", kind="basket_amount_off", min_subtotal="0.00", amount="1.00", group="k")
+    cart = cart_of((LEMON, 1), (BRUSH, 3), (WINE, 1))  # 12.50
+    assert discounts(cart, a, ba, b, bb, c, bc) == {"BA": 200, "BB": 200, "C": 300}
+    # the same through the incremental path, scan by scan
+    pricer = Pricer([a, ba, b, bb, c, bc])
+    scanned = Cart()
+    for product in (LEMON, BRUSH, WINE, BRUSH, BRUSH):
+        line = scanned.find((product.barcode, None))
+        if line:
+            scanned.put(line.with_qty(line.qty + 1))
+        else:
+            scanned.put(CartLine.for_product(scanned.next_line_no, product, 1))
+        priced = pricer.price(scanned, AT, {product.barcode})
+        assert priced == price_cart(scanned, [a, ba, b, bb, c, bc], AT)
+    assert {d.name: d.amount for d in priced.discounts} == {"BA": 200, "BB": 200, "C": 300}
+
+
+def test_past_the_exact_limit_of_mixed_groups_a_local_search_still_finds_better_sides() -> None:
+    # one more group than the exact choice tries: each group's basket rule (1.00 off) saves
+    # more than its item rule (0.10 off its own product), so each move to a basket side
+    # pays, and the local search gets to every basket side
+    from stdnum import ean
+
+    n = pricing.MIXED_GROUPS_EXACT + 1
+    stems = [f"50100002{i:04d}" for i in range(n)]
+    products = [Product(c + ean.calc_check_digit(c), f"P{i}", 100) for i, c in enumerate(stems)]
+    rules = []
+    for i, product in enumerate(products):
+        rules.append(
+            rule(
+                name=f"item {i}",
+                kind="amount_off",
+                items={product.barcode: 1},
+                amount="0.10",
+                group=f"g{i}",
+            )
+        )
+        rules.append(
+            rule(
+                name=f"basket {i}",
+                kind="basket_amount_off",
+                min_subtotal="0",
+                amount="1.00",
+                group=f"g{i}",
+            )
+        )
+    cart = cart_of(*((p, 1) for p in products), (WINE, 2))
+    assert price_cart(cart, rules, AT).discount_total == 100 * n
+
+
+def test_a_group_whose_sides_save_the_same_keeps_its_item_side() -> None:
+    item = rule(name="wine", kind="amount_off", items={WINE.barcode: 1}, amount="2.00", group="g")
+    basket = rule(
+        name="2 off", kind="basket_amount_off", min_subtotal="0.00", amount="2.00", group="g"
+    )
+    assert discounts(cart_of((WINE, 1)), item, basket) == {"wine": 200}
+
+
+def test_stacked_basket_rules_never_take_the_sale_below_zero() -> None:
+    first = rule(name="5 off a", kind="basket_amount_off", min_subtotal="0", amount="5.00")
+    second = rule(name="5 off b", kind="basket_amount_off", min_subtotal="0", amount="5.00")
+    cart = cart_of((LEMON, 2))  # 1.00
+    priced = price_cart(cart, [first, second], AT)
+    assert priced.total == 0
+    assert discounts(cart, first, second) == {"5 off a": 100}  # nothing left for the second
+    # one rule alone is worth no more than the sale it is on
+    assert first.spec.basket_discount is not None
+    assert first.spec.basket_discount(first, 100) == 100
+
+
+def test_an_exclusive_basket_rule_larger_than_the_sale_takes_it_to_zero() -> None:
+    big = rule(
+        name="5 off", kind="basket_amount_off", min_subtotal="0", amount="5.00", exclusive=True
+    )
+    priced = price_cart(cart_of((LEMON, 2)), [big, LEMONS_3_FOR_130], AT)
+    assert [(d.name, d.amount) for d in priced.discounts] == [("5 off", 100)]
+    assert priced.total == 0
+
+
+GROUPS_SIDES = ["g", "h", "k"]
+
+
+@st.composite
+def basket_rule(draw: st.DrawFn, index: int, group: str | None) -> Rule:
+    data: dict[str, object] = {
+        "name": f"basket {index}",
+        "priority": draw(st.integers(0, 2)),
+        "min_subtotal": f"{draw(st.integers(0, 500)) / 100:.2f}",
+    }
+    if draw(st.booleans()):
+        data.update(kind="basket_amount_off", amount=f"{draw(st.integers(1, 300)) / 100:.2f}")
+    else:
+        data.update(kind="basket_percent_off", percent=str(draw(st.integers(1, 50))))
+    if group is not None:
+        data["group"] = group
+    return parse_rule(data)
+
+
+@st.composite
+def grouped_rules(draw: st.DrawFn) -> tuple[Rule, ...]:
+    """Two or three groups, each holding an item rule and a basket rule, and up to two
+    more rules of either kind, in one of those groups or in none."""
+    names = GROUPS_SIDES[: draw(st.integers(2, 3))]
+    found: list[Rule] = []
+    for n, group in enumerate(names):
+        found.append(dataclasses.replace(draw(small_rule(n)), group=group))
+        found.append(draw(basket_rule(n, group)))
+    for n in range(len(names), len(names) + draw(st.integers(0, 2))):
+        group = draw(st.sampled_from([None, *names]))
+        if draw(st.booleans()):
+            found.append(dataclasses.replace(draw(small_rule(n)), group=group))
+        else:
+            found.append(draw(basket_rule(n, group)))
+    return tuple(found)
+
+
+def best_over_group_sides(cart: Cart, rules: list[Rule]) -> int:
+    """The best total discount, independent of the engine's choice of sides.
+
+    For each group holding a basket rule: either its item side (its basket rules left
+    out) or one of its basket rules (its item rules and other basket rules left out);
+    every combination of those choices, with the item rules by :func:`brute_force` and
+    the basket rules on what they leave, stacking up to the whole sale.
+    """
+    subtotal = cart.subtotal
+    items = [r for r in rules if not r.is_basket]
+    baskets = [r for r in rules if r.is_basket]
+    groups = sorted({r.group for r in baskets if r.group is not None})
+    sides = [[None, *(r for r in baskets if r.group == g)] for g in groups]
+    item_totals: dict[tuple[str, ...], int] = {}
+    best = 0
+    for chosen in itertools.product(*sides):
+        side = dict(zip(groups, chosen, strict=True))
+        kept_items = [r for r in items if r.group not in side or side[r.group] is None]
+        kept_baskets = [r for r in baskets if r.group not in side or side[r.group] is r]
+        key = tuple(r.name for r in kept_items)
+        if key not in item_totals:
+            item_totals[key] = brute_force(cart, kept_items)
+        after = subtotal - item_totals[key]
+        off = 0
+        for r in kept_baskets:
+            assert r.min_subtotal is not None
+            assert r.spec.basket_discount is not None
+            if after > r.min_subtotal:
+                off += r.spec.basket_discount(r, after)
+        best = max(best, item_totals[key] + min(off, after))
+    return best
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=not os.environ.get("POS_PRICING_RANDOM"),
+)
+@given(quantities=st.lists(st.integers(0, 3), min_size=4, max_size=4), rules=grouped_rules())
+def test_item_and_basket_rules_in_several_groups_equal_brute_force(
+    quantities: list[int], rules: tuple[Rule, ...]
+) -> None:
+    cart = cart_of(*((p, q) for p, q in zip(PRODUCTS, quantities, strict=True) if q))
+    priced = price_cart(cart, rules, AT)
+    assert priced.discount_total == best_over_group_sides(cart, list(rules))
+    assert priced.total >= 0
+    # at most one rule of each group applies
+    group_of = {r.name: r.group for r in rules}
+    applied_groups = [group_of[d.name] for d in priced.discounts if group_of[d.name]]
+    assert len(applied_groups) == len(set(applied_groups))
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=not os.environ.get("POS_PRICING_RANDOM"),
+)
+@given(
+    steps=st.lists(st.tuples(st.integers(0, 3), st.integers(-2, 3)), min_size=1, max_size=20),
+    rules=grouped_rules(),
+)
+def test_incremental_equals_scratch_with_item_and_basket_rules_in_several_groups(
+    steps: list[tuple[int, int]], rules: tuple[Rule, ...]
+) -> None:
+    pricer = Pricer(rules)
+    cart = Cart()
+    for product in edit_steps(cart, steps):
+        assert pricer.price(cart, AT, {product.barcode}) == price_cart(cart, rules, AT)
+
+
 EXCLUSIVE_20 = rule(
     name="15% over 20 (exclusive)",
     kind="basket_percent_off",
