@@ -94,7 +94,7 @@ class RuleSource(Protocol):
 class TradingDay(Protocol):
     """The till's trading day: ``check_open`` raises DayClosed once a Z report closed it."""
 
-    def check_open(self) -> None: ...
+    def check_open(self, *, open_first: bool = True) -> None: ...
 
 
 class NoRules:
@@ -278,7 +278,7 @@ class CheckoutService:
         if self._days is None:
             return None
         try:
-            self._days.check_open()
+            self._days.check_open(open_first=False)  # reads only: the sale opens the day
         except DayClosed as exc:
             return Outcome.fail(str(exc))
         except StorageError as exc:

@@ -99,12 +99,15 @@ class DayService:
         self.audit = audit
         self.clock = clock
 
-    def check_open(self) -> None:
+    def check_open(self, *, open_first: bool = True) -> None:
         """Raises DayClosed if the till's day has been closed and no new one opened.
-        The very first day of a till opens by itself (with no float)."""
+        The very first day of a till opens by itself (with no float), unless
+        ``open_first`` is false: then this only reads (a check before any tender, which
+        must not wait on another till's write lock; the sale opens the day)."""
         latest = self.days.latest()
         if latest is None:
-            self.days.open_day(self.clock.now(), 0, None)
+            if open_first:
+                self.days.open_day(self.clock.now(), 0, None)
             return
         if not latest.open:
             raise DayClosed(
