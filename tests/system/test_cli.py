@@ -82,6 +82,30 @@ def test_import_export_round_trip(runner: CliRunner, tmp_path: Path) -> None:
     assert out == DEMO_CATALOG.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_large_import_shows_a_progress_bar_on_a_terminal(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    """A file over ``LARGE_FILE`` bytes shows "Importing" and a bar on stderr when stderr
+    is a terminal; piped, only the summary (nothing for a log to fill up with)."""
+    import click.testing
+
+    import pos.cli
+
+    db = tmp_path / "till.sqlite"
+    run(runner, "init", "--db", str(db))
+    monkeypatch.setattr(pos.cli, "LARGE_FILE", DEMO_CATALOG.stat().st_size - 1)
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda _self: terminal)
+    result = runner.invoke(
+        cli, ["products", "import", "--db", str(db), str(DEMO_CATALOG)], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "imported 56 products: 56 new, 0 updated"
+    assert ("Importing" in result.stderr) is terminal
+    if terminal:
+        assert "100%" in result.stderr
+
+
 def test_bad_import_lists_rows_and_imports_nothing(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "till.sqlite"
     run(runner, "init", "--db", str(db))
