@@ -198,7 +198,6 @@ class IntegrityCheck:
         self._done = threading.Event()
         self._callbacks: list[Callable[[], None]] = []
         self._thread: threading.Thread | None = None
-        self._cancelled = False
         self._problems: list[str] | None = None
         if is_server(target):
             self._finish(["ok"])
@@ -235,6 +234,13 @@ class IntegrityCheck:
             if self._done.is_set():
                 return
         self._run()
+
+    def ensure(self) -> bool:
+        """Whether the file is sound, waiting for the check if it is under way and running
+        it (in the background thread, once) if nobody has started it yet."""
+        self.start()
+        self._done.wait()
+        return self.passed
 
     def _run(self) -> None:
         try:

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
 from pos.auth.service import Identity, LoginFailed, Session
-from pos.services.session import SessionService
+from pos.services.session import SessionService, refusal
 from pos.widgets.credentials import Credentials
 
 CHECKING = "Checking the database before the first login: one moment, please."
@@ -54,7 +54,7 @@ def _watch(screen: Screen[object], check: DatabaseCheck | None) -> None:
 
 
 def _refusal(check: DatabaseCheck) -> str:
-    return f"Nobody can log in. {check.problem}"
+    return refusal(check.problem)
 
 
 class LoginScreen(Screen[Session]):

@@ -169,11 +169,9 @@ def build_services(
         approvals = Approvals(auth)
         guard = Guard(auth, now=codec.now)  # token time, as the codec checks it
         carts = CartRepository(db, settings.till_name)
-        if not carts.has_open_cart():
-            # the till's first start writes its first cart now: check the file first
-            integrity.run()
-            if not integrity.passed:
-                raise DatabaseOpenError(integrity.problem)
+        # the till's first start writes its first cart now: check the file first
+        if not carts.has_open_cart() and not integrity.ensure():
+            raise DatabaseOpenError(integrity.problem)
         days = DayService(DayRepository(db, settings.till_name), audit, clock)
         checkout = CheckoutService(
             products,
@@ -186,7 +184,7 @@ def build_services(
             guard,
             days=days,
         )
-        sessions = SessionService(auth, guard, operators, checkout)
+        sessions = SessionService(auth, guard, operators, checkout, integrity)
         sale_repo = SaleRepository(db, settings.till_name)
         refunds = RefundService(
             sale_repo, approvals, audit, days, settings, clock, ids.new_id, authority=guard

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from pos.auth.guard import Guard
 from pos.auth.service import Authenticator, Identity, LoginFailed, Session
+from pos.db.database import IntegrityCheck
 from pos.db.errors import StorageError
 from pos.services.checkout import CheckoutService
 from pos.services.operators import OperatorAdmin, OperatorError
+
+
+def refusal(problem: str) -> str:
+    """What every login is told while the database file is damaged."""
+    return f"Nobody can log in. {problem}"
 
 
 class SessionService:
@@ -18,17 +24,30 @@ class SessionService:
         guard: Guard,
         operators: OperatorAdmin,
         checkout: CheckoutService,
+        integrity: IntegrityCheck | None = None,
     ) -> None:
         self.auth = auth
         self.guard = guard
         self.operators = operators
         self.checkout = checkout
+        self.integrity = integrity
+        """The check of the database file: no login and no first manager (nothing is
+        written) until it has passed. The login screen waits for it in the background;
+        here it is the rule for every caller."""
+
+    def _damaged(self) -> str | None:
+        """Why nothing may be written (the file is damaged), or None once it passed."""
+        if self.integrity is None or self.integrity.ensure():
+            return None
+        return refusal(self.integrity.problem)
 
     def needs_first_manager(self) -> bool:
         return self.operators.none_yet()
 
     def create_first_manager(self, number: str, name: str, pin: str) -> str | None:
         """Create the first manager; returns an error message, or None when done."""
+        if (damaged := self._damaged()) is not None:
+            return damaged
         if not self.operators.none_yet():
             return "There is already an operator: log in instead"
         try:
@@ -52,8 +71,10 @@ class SessionService:
         attempt cannot be recorded, so it cannot count either way.
 
         Raises:
-            LoginFailed: with the message to show.
+            LoginFailed: with the message to show (also when the file is damaged).
         """
+        if (damaged := self._damaged()) is not None:
+            raise LoginFailed(damaged)
         try:
             self.checkout.load_rules()
         except StorageError as exc:

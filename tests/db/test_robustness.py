@@ -84,6 +84,30 @@ def test_the_till_opens_a_damaged_file_but_its_check_fails(
 
 
 @pytest.mark.sqlite_only  # a damaged file
+def test_the_services_refuse_a_login_on_a_damaged_file_whoever_asks(
+    demo_db: Path, clock: FixedClock
+) -> None:
+    """The rule is the session service's, not only the login screen's: a login (right
+    PIN) or a first manager asked for directly, with no check started, waits for the
+    check and is refused; nothing is written."""
+    from pos.auth.service import LoginFailed
+    from tests.conftest import MANAGER
+
+    before = damaged_after_a_first_start(demo_db, clock)
+    services = build_services(demo_db, clock=clock, ids=SequentialIds())
+    try:
+        with pytest.raises(LoginFailed, match="Nobody can log in.*is damaged"):
+            services.sessions.login(*MANAGER)
+        refused = services.sessions.create_first_manager("9002", "Second", "4826")
+        assert refused is not None
+        assert "is damaged" in refused
+        assert services.guard.session is None
+    finally:
+        services.close()
+    assert unchanged(before, demo_db)
+
+
+@pytest.mark.sqlite_only  # a damaged file
 def test_a_first_start_on_a_damaged_file_is_refused_before_its_first_cart(
     demo_db: Path, clock: FixedClock
 ) -> None:
