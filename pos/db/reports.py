@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import peewee
 
 from pos.db import models as m
+from pos.db.days import Day
 from pos.db.errors import bound, storage_errors
 from pos.domain.money import round_half_up
 from pos.domain.report import DayFigures
@@ -185,6 +186,13 @@ def day_figures(
         + int(events.get("void_units", 0)),
         overrides=int(events.get("override", 0)),
     )
+
+
+def trading_day_figures(db: peewee.Database, till: str, day: Day, until: datetime) -> DayFigures:
+    """A trading day's figures (the X and Z reports): the sales and refunds recording it,
+    and those from before schema v10 by time, from its opening up to and including
+    ``until`` (now, or its close)."""
+    return day_figures(db, till, day.opened_at, until + timedelta(microseconds=1), day=day.id)
 
 
 def _audit_seq_of(day: int) -> int | None:

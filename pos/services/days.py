@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from pos.auth.service import AuditSink, Identity
 from pos.db.database import Database
 from pos.db.days import Day, DayRepository
-from pos.db.reports import day_figures
+from pos.db.reports import trading_day_figures
 from pos.domain.clock import Clock
 from pos.domain.money import format_money
 from pos.domain.report import DayFigures
@@ -85,10 +84,7 @@ def closed_day(db: Database, till: str, z_no: int) -> CashUp | None:
     day = DayRepository(db, till).by_z(z_no)
     if day is None or day.closed_at is None:
         return None
-    figures = day_figures(
-        db, till, day.opened_at, day.closed_at + timedelta(microseconds=1), day=day.id
-    )
-    return CashUp(day, figures)
+    return CashUp(day, trading_day_figures(db, till, day, day.closed_at))
 
 
 class DayService:
@@ -137,13 +133,7 @@ class DayService:
         # the day's sales and refunds are those recording it, whatever the clock said;
         # rows from before schema v10 (no day recorded) by time: every one up to and
         # including this moment belongs to the day being closed
-        figures = day_figures(
-            self.days.db,
-            self.days.till,
-            latest.opened_at,
-            now + timedelta(microseconds=1),
-            day=latest.id,
-        )
+        figures = trading_day_figures(self.days.db, self.days.till, latest, now)
         expected = latest.float_amount + figures.cash - figures.cash_refunds
         try:
             day = self.days.close_day(now, counted, expected, actor.number)

@@ -10,7 +10,7 @@ from pos.auth.guard import Authority, OverrideRequired
 from pos.auth.service import AuditSink
 from pos.db.database import checkpoint
 from pos.db.errors import StorageError
-from pos.db.reports import day_figures
+from pos.db.reports import day_figures, trading_day_figures
 from pos.db.sales import SaleRepository, find_sales
 from pos.domain.cart import StoredCart
 from pos.domain.clock import Clock
@@ -216,18 +216,13 @@ class SaleService:
         takings of each local hour (0 to 23)."""
         now = self.clock.now().astimezone()
         day = self.days.current() if self.days is not None else None
-        day_id = None
-        end = now
-        if day is not None:
+        sales = self.sales
+        if day is not None:  # the day's own sales, whatever time the clock gave them
             start = day.opened_at
-            day_id = day.id  # the day's own sales, whatever time the clock gave them
-            if day.closed_at is not None:
-                end = day.closed_at
+            figures = trading_day_figures(sales.db, sales.till, day, day.closed_at or now)
         else:
             start = datetime.combine(now.date(), time()).astimezone()
-        figures = day_figures(
-            self.sales.db, self.sales.till, start, end + timedelta(microseconds=1), day=day_id
-        )
+            figures = day_figures(sales.db, sales.till, start, now + timedelta(microseconds=1))
         hourly = local_hours(figures.takings_by_utc_hour, start.astimezone())
         since = start.astimezone()
         till = self.settings.till_name
