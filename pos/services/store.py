@@ -170,9 +170,9 @@ def validate_setting(key: str, value: str) -> str:
 def _receipt_header(value: str) -> str:
     """``none``, or up to ``MAX_HEADER_LINES`` lines split by ``|``, each 1 to
     ``MAX_HEADER_LINE`` printable characters the receipt printer has a code page for."""
-    if value.strip().lower() in ("", "none"):
+    lines = header_lines(value)
+    if not lines:
         return "none"
-    lines = [line.strip() for line in value.split(HEADER_SEPARATOR)]
     if len(lines) > MAX_HEADER_LINES:
         raise ValueError(f"receipt_header has at most {MAX_HEADER_LINES} lines (split by |)")
     for line in lines:
