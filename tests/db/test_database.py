@@ -164,15 +164,21 @@ def test_older_schema_is_migrated_with_data_kept(tmp_path: Path) -> None:
         db.close()
 
 
-def test_sales_and_refunds_of_version_6_are_kept_by_the_upgrade(tmp_path: Path) -> None:
-    path = tmp_path / "v6.sqlite"
+def _sqlite_at(path: Path, version: int) -> peewee.SqliteDatabase:
+    """A SQLite file exactly as that version of the till left it, connected."""
     db = peewee.SqliteDatabase(str(path), pragmas={"foreign_keys": 1})
     db.connect()
     with db.atomic():
-        for step in migrations.MIGRATIONS[:6]:
+        for step in migrations.MIGRATIONS[:version]:
             step(db)
         db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-        db.execute_sql("PRAGMA user_version = 6")
+        db.execute_sql(f"PRAGMA user_version = {version}")
+    return db
+
+
+def test_sales_and_refunds_of_version_6_are_kept_by_the_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "v6.sqlite"
+    db = _sqlite_at(path, 6)
     db.execute_sql(
         "INSERT INTO sale (uuid, till, receipt_no, at, operator, subtotal, discount_total, total,"
         " tax_inclusive, receipt_text) VALUES ('s-1', 'Till 1', 1, '2026-01-01T10:00:00+00:00',"
@@ -520,13 +526,7 @@ def test_version_9_sales_are_reported_by_time_after_the_upgrade(tmp_path: Path) 
     from pos.db.reports import day_figures
 
     path = tmp_path / "v9.sqlite"
-    db = peewee.SqliteDatabase(str(path), pragmas={"foreign_keys": 1})
-    db.connect()
-    with db.atomic():
-        for step in migrations.MIGRATIONS[:9]:
-            step(db)
-        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-        db.execute_sql("PRAGMA user_version = 9")
+    db = _sqlite_at(path, 9)
     db.execute_sql(
         "INSERT INTO till_day (till, opened_at, float_amount) "
         "VALUES ('Till 1', '2026-03-14T09:00:00+00:00', 0)"
