@@ -61,11 +61,24 @@ async def open_editor(pilot) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(pilot.app.screen, DiscountEditorScreen)
 
 
-async def fill_lemon_deal(pilot, price: str = "1.00") -> None:  # type: ignore[no-untyped-def]
-    """A new multibuy: 2 lemons for ``price``, the lemons found by name."""
+async def new_form(pilot) -> DiscountFormScreen:  # type: ignore[no-untyped-def]
+    """F2 on the editor: the form for a new rule."""
     await pilot.press("f2")
     await settle(pilot)
-    assert isinstance(pilot.app.screen, DiscountFormScreen)
+    form = pilot.app.screen
+    assert isinstance(form, DiscountFormScreen)
+    return form
+
+
+async def open_new_form(pilot) -> DiscountFormScreen:  # type: ignore[no-untyped-def]
+    """The editor opened from the scanning screen, then its form for a new rule."""
+    await open_editor(pilot)
+    return await new_form(pilot)
+
+
+async def fill_lemon_deal(pilot, price: str = "1.00") -> None:  # type: ignore[no-untyped-def]
+    """A new multibuy: 2 lemons for ``price``, the lemons found by name."""
+    await new_form(pilot)
     await type_text(pilot, "Two lemons")
     pilot.app.screen.query_one("#f-pick", Input).focus()
     await type_text(pilot, "2*lemons")
@@ -281,9 +294,7 @@ async def test_duplicate_starts_a_new_rule_from_one(app_factory: AppFactory, sho
 async def test_a_scanned_barcode_adds_the_product(app_factory: AppFactory, shop_db: Path) -> None:
     app = app_factory(shop_db)
     async with app.run_test(size=SIZE) as pilot:
-        await open_editor(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await open_new_form(pilot)
         app.screen.query_one("#f-pick", Input).focus()
         burst(app, PEN + "\n")  # at scanner speed
         await settle(pilot)
@@ -299,9 +310,7 @@ async def test_a_scanned_barcode_adds_the_product(app_factory: AppFactory, shop_
 async def test_leaving_a_changed_form_asks_first(app_factory: AppFactory, shop_db: Path) -> None:
     app = app_factory(shop_db)
     async with app.run_test(size=SIZE) as pilot:
-        await open_editor(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await open_new_form(pilot)
         await type_text(pilot, "Half")
         await pilot.press("escape")
         await settle(pilot)
@@ -446,9 +455,7 @@ async def test_a_scan_into_another_field_adds_the_product(
     goes into the list."""
     app = app_factory(shop_db)
     async with app.run_test(size=SIZE) as pilot:
-        await open_editor(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await open_new_form(pilot)
         await type_text(pilot, "Pens")  # the name field has the cursor
         burst(app, PEN + "\n")
         await settle(pilot)
@@ -491,9 +498,7 @@ async def test_a_strange_digit_in_the_picker_is_no_crash(
 ) -> None:
     app = app_factory(shop_db)
     async with app.run_test(size=SIZE) as pilot:
-        await open_editor(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await open_new_form(pilot)
         picker = app.screen.query_one("#f-pick", Input)
         picker.focus()
         picker.value = "²*lemons"
@@ -584,11 +589,7 @@ async def test_a_failed_save_puts_the_cursor_on_the_top_faulty_field(
 ) -> None:
     app = app_factory(shop_db)
     async with app.run_test(size=SIZE) as pilot:
-        await open_editor(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, DiscountFormScreen)
+        form = await open_new_form(pilot)
         form.query_one("#f-price", Input).focus()
         await pilot.press("f2")  # an empty form: the name is the top faulty field
         await settle(pilot)
