@@ -1186,14 +1186,11 @@ class Pricer:
                         best = other
         else:
             best = self._climb(mixed, option)
-        if best.changed:
-            applied = [
-                d
-                for index, kept in enumerate(self._applied_of)
-                for d in (best.changed[index].applied if index in best.changed else kept)
-            ]
-        else:
-            applied = list(itertools.chain.from_iterable(self._applied_of))
+        applied = [
+            d
+            for index, kept in enumerate(self._applied_of)
+            for d in (best.changed[index].applied if index in best.changed else kept)
+        ]
         return PricedBasket(subtotal, (*applied, *best.baskets))
 
     @staticmethod
