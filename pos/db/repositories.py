@@ -43,11 +43,20 @@ class ProductRepository:
 
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
+        # every scan looks its barcode up: compiled once (pos.db.prepared)
+        self._by_barcode = Prepared(
+            db,
+            lambda: m.Product.select(*(getattr(m.Product, name) for name in _PRODUCT_FIELDS)).where(
+                m.Product.barcode == slot("barcode")
+            ),
+        )
 
-    @reading
     def get(self, barcode: str) -> Product | None:
-        row = m.Product.get_or_none(m.Product.barcode == barcode)
-        return None if row is None else _product(row)
+        rows = self._by_barcode.run(barcode=barcode)
+        if not rows:
+            return None
+        ((code, name, price, tax_rate, unit),) = rows
+        return Product(code, name, price, tax_rate, Unit(unit))
 
     @reading
     def count(self) -> int:
@@ -203,6 +212,21 @@ def _line(row: m.CartLine) -> CartLine:
     )
 
 
+_SAVED_LINE_FIELDS = (
+    m.CartLine.cart,
+    m.CartLine.line_no,
+    m.CartLine.barcode,
+    m.CartLine.name,
+    m.CartLine.unit,
+    m.CartLine.unit_price,
+    m.CartLine.qty,
+    m.CartLine.tax_rate,
+    m.CartLine.fixed_price,
+    m.CartLine.operator,
+)
+"""What a saved cart line holds (every column but the id)."""
+
+
 class CartRepository:
     """Open and parked carts of one till; every change is its own transaction."""
 
@@ -219,7 +243,20 @@ class CartRepository:
                 .limit(1)
             ),
         )
-        # a void: compiled once too
+        # every scan saves its line: compiled once too, as is a void
+        self._save_line = Prepared(
+            db,
+            lambda: m.CartLine.insert(
+                {field: slot(field.name) for field in _SAVED_LINE_FIELDS}
+            ).on_conflict(
+                conflict_target=[m.CartLine.cart, m.CartLine.line_no],
+                update={
+                    m.CartLine.qty: peewee.EXCLUDED.qty,
+                    m.CartLine.unit_price: peewee.EXCLUDED.unit_price,
+                    m.CartLine.fixed_price: peewee.EXCLUDED.fixed_price,
+                },
+            ),
+        )
         self._delete_line = Prepared(
             db,
             lambda: m.CartLine.delete().where(
@@ -255,28 +292,17 @@ class CartRepository:
     def save_line(self, cart_id: int, line: CartLine) -> None:
         """Insert or replace one line."""
         with writing(self.db):
-            (
-                m.CartLine.insert(
-                    cart=cart_id,
-                    line_no=line.line_no,
-                    barcode=line.barcode,
-                    name=line.name,
-                    unit=line.unit.value,
-                    unit_price=line.unit_price,
-                    qty=line.qty,
-                    tax_rate=line.tax_rate,
-                    fixed_price=int(line.fixed_price),
-                    operator=line.operator,
-                )
-                .on_conflict(
-                    conflict_target=[m.CartLine.cart, m.CartLine.line_no],
-                    update={
-                        m.CartLine.qty: peewee.EXCLUDED.qty,
-                        m.CartLine.unit_price: peewee.EXCLUDED.unit_price,
-                        m.CartLine.fixed_price: peewee.EXCLUDED.fixed_price,
-                    },
-                )
-                .execute()
+            self._save_line.run(
+                cart=cart_id,
+                line_no=line.line_no,
+                barcode=line.barcode,
+                name=line.name,
+                unit=line.unit.value,
+                unit_price=line.unit_price,
+                qty=line.qty,
+                tax_rate=line.tax_rate,
+                fixed_price=int(line.fixed_price),
+                operator=line.operator,
             )
 
     def delete_line(self, cart_id: int, line_no: int) -> None:
