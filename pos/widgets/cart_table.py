@@ -6,9 +6,12 @@ every new or removed row; at a few hundred lines that is most of a frame. This w
 its rows in a list, renders a row only when it is drawn and caches the result per row and
 state, so a scan costs the lines that actually change on screen, however long the cart.
 
-The header stays on the first line; the rows scroll under it. There is no scrollbar
-(repainting one on every scan costs more than the row): the border says how many rows
-are out of view above and below, and the mouse wheel and the cursor keys scroll.
+The header stays on the first line; the rows scroll under it. The widget keeps the row at
+the top itself (it is not a ``ScrollView``: no virtual size, scroll offsets or scrollbar to
+update on each scan), and a row that only moved up a line when the view scrolled is drawn
+from the cache, border and all. There is no scrollbar (repainting one on every scan costs
+more than the row): the border says how many rows are out of view above and below, and the
+mouse wheel and the cursor keys scroll.
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import count
 from operator import attrgetter
+from typing import cast
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
-from textual.scroll_view import ScrollView
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -110,7 +113,7 @@ def _fit(text: str, width: int, right: bool) -> str:
     return text + " " * (width - length)
 
 
-class CartTable(ScrollView, can_focus=True):
+class CartTable(Widget, can_focus=True):
     """The cart lines and the discounts they trigger. Names are shown literally."""
 
     BINDINGS = [
@@ -149,13 +152,15 @@ class CartTable(ScrollView, can_focus=True):
         self._widths: tuple[int, ...] = ()
         self._header: Strip | None = None
         self._cache: dict[tuple[int, int, bool], Strip] = {}
-        """Rendered rows by (serial, parity, cursor); cleared on resize, focus and style
-        changes."""
+        """Finished rows, border included, by (serial, parity, cursor); cleared on resize,
+        focus and style changes."""
         self._styles: dict[str, Style] = {}
         self._base: Style | None = None
         """The widget's own style (``rich_style`` walks every ancestor: too dear per line)."""
         self._blank: Strip | None = None
         self._shown_range: tuple[int, int] = (0, 0)
+        self._top = 0
+        """The row on the first line under the header."""
 
     # ------------------------------------------------------------------ reading
 
@@ -301,15 +306,33 @@ class CartTable(ScrollView, can_focus=True):
             self.cursor_row = max(0, len(self._rows) - 1)
         self._refresh_from(index)
 
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
+    @property
+    def top_row(self) -> int:
+        """The row shown first, under the header."""
+        return self._top
+
+    @property
+    def last_top_row(self) -> int:
+        """The furthest the rows scroll: the last row on the bottom line."""
+        return max(0, len(self._rows) - self._visible)
+
+    @property
+    def _visible(self) -> int:
+        """How many rows fit under the header."""
+        return max(1, self.content_region.height - 1)
+
+    def scroll_rows(self, top: int) -> None:
+        """Show the rows from ``top`` (clamped) under the header."""
+        top = max(0, min(top, self.last_top_row))
+        if top != self._top:
+            self._top = top
+            self.refresh()  # every line shows another row (each is drawn once: the cache)
         self._show_range()
 
     def _show_range(self) -> None:
         """Say on the border how many rows are out of view."""
-        top = round(self.scroll_y)
-        visible = max(1, self.scrollable_content_region.height - 1)
-        shown = (top, max(0, len(self._rows) - top - visible))
+        top = self._top
+        shown = (top, max(0, len(self._rows) - top - self._visible))
         if shown != self._shown_range:
             self._shown_range = shown
             above, below = shown
@@ -318,14 +341,13 @@ class CartTable(ScrollView, can_focus=True):
             self.border_subtitle = "  ".join(parts)
 
     def _set_height(self) -> None:
-        """Set the scrollable height to the rows plus the header without asking the screen
-        for a new layout (the widget's own size does not change): only the scrollbar and
-        the scroll limits follow."""
-        size = Size(self.size.width, len(self._rows) + 1)
-        if size != self.virtual_size:
-            self.set_reactive(Widget.virtual_size, size)
-            self._scroll_update(size)
-        self._show_range()
+        """After rows came or went: keep the view inside the rows and update the border's
+        count. The widget's own size does not change, so the screen is never asked for a new
+        layout."""
+        if self._top > self.last_top_row:
+            self.scroll_rows(self.last_top_row)
+        else:
+            self._show_range()
 
     # ------------------------------------------------------------------- cursor
 
@@ -340,45 +362,45 @@ class CartTable(ScrollView, can_focus=True):
             self._scroll_to_row(row)
 
     def _scroll_to_row(self, row: int) -> None:
-        visible = max(1, self.scrollable_content_region.height - 1)  # less the header
-        top = round(self.scroll_y)
-        if row < top:
-            self.scroll_to(y=row, animate=False, force=True)
-        elif row >= top + visible:
-            self.scroll_to(y=row - visible + 1, animate=False, force=True)
+        if row < self._top:
+            self.scroll_rows(row)
+        elif row >= self._top + self._visible:
+            self.scroll_rows(row - self._visible + 1)
 
     def action_cursor(self, delta: int) -> None:
         self.move_cursor(row=self.cursor_row + delta)
 
     def action_page(self, direction: int) -> None:
-        page = max(1, self.scrollable_content_region.height - 1)
-        self.move_cursor(row=self.cursor_row + direction * page)
+        self.move_cursor(row=self.cursor_row + direction * self._visible)
 
     def action_edge(self, end: int) -> None:
         self.move_cursor(row=len(self._rows) - 1 if end else 0)
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
-        self.scroll_to(y=self.scroll_y + 3, animate=False, force=True)
+        self.scroll_rows(self._top + 3)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         event.stop()
-        self.scroll_to(y=self.scroll_y - 3, animate=False, force=True)
+        self.scroll_rows(self._top - 3)
 
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
-            row = round(self.scroll_y) + event.y - 1
+            row = self._top + event.y - 1
             if row < len(self._rows):
                 self.move_cursor(row=row)
 
     # --------------------------------------------------------------- rendering
 
     def _refresh_row(self, index: int) -> None:
-        self.refresh_line(index + 1)  # the header is line 0
+        line = index - self._top + 1  # the header is line 0
+        if 1 <= line <= self._visible:
+            self.refresh(Region(0, line, self.content_region.width, 1))
 
     def _refresh_from(self, index: int) -> None:
-        height = self.scrollable_content_region.height
-        self.refresh_lines(index + 1, max(1, height + round(self.scroll_y) - index))
+        line = max(1, index - self._top + 1)
+        if line <= self._visible:
+            self.refresh(Region(0, line, self.content_region.width, self._visible - line + 1))
 
     def on_resize(self) -> None:
         self._cache.clear()  # rows are drawn to the full width
@@ -410,7 +432,7 @@ class CartTable(ScrollView, can_focus=True):
         self._blank = None
 
     def _layout_columns(self) -> None:
-        width = self.scrollable_content_region.width
+        width = self.content_region.width
         others = sum(w + 2 * PADDING for key, _, w, _ in COLUMNS if key != "name")
         name = max(MIN_NAME_WIDTH, width - others - 2 * PADDING)
         widths = tuple(name if key == "name" else w for key, _, w, _ in COLUMNS)
@@ -438,7 +460,7 @@ class CartTable(ScrollView, can_focus=True):
                 segments.append(Segment(cell, style + Style(bold=True, italic=False)))
             else:
                 segments.append(Segment(cell, style))
-        width = self.scrollable_content_region.width
+        width = self.content_region.width
         # one segment per run of one style: every later step of the paint (the border,
         # the crop, the compositor's cuts) works segment by segment
         return Strip(segments).adjust_cell_length(width, style).simplify()
@@ -452,27 +474,65 @@ class CartTable(ScrollView, can_focus=True):
                 headings = [label for _, label, _, _ in COLUMNS]
                 self._header = self._strip(headings, base + self._style("cart-table--header"))
             return self._header
-        index = round(self.scroll_y) + y - 1
+        index = self._top + y - 1
         if index >= len(self._rows):
             if self._blank is None:
-                self._blank = Strip.blank(self.scrollable_content_region.width, base)
+                self._blank = Strip.blank(self.content_region.width, base)
             return self._blank
         row = self._rows[index]
-        parity = index % 2
-        cursor = index == self.cursor_row
-        key = (row.serial, parity, cursor)
-        strip = self._cache.get(key)
-        if strip is None:
-            style = base + self._style("cart-table--odd-row" if parity else "cart-table--even-row")
-            if row.discount:
-                style += self._style("cart-table--discount")
-            if cursor:
-                style += self._style("cart-table--cursor")
-            strip = self._strip(row.cells, style, bold_total=row.discount)
-            if len(self._cache) > CACHED_ROWS:
-                self._cache.clear()
-            self._cache[key] = strip
-        return strip
+        style = base + self._style("cart-table--odd-row" if index % 2 else "cart-table--even-row")
+        if row.discount:
+            style += self._style("cart-table--discount")
+        if index == self.cursor_row:
+            style += self._style("cart-table--cursor")
+        return self._strip(row.cells, style, bold_total=row.discount)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines of ``crop``, a row taken whole from the cache when it was drawn before.
+
+        Textual styles every line it repaints (the border either side, the background) and
+        repaints every visible line when the view scrolls, which a scan into a full view
+        does: a row that only moved up is the same finished line as before, so it is kept
+        by its content, not by where it is on screen. The border, the header and the blank
+        lines are left to Textual (which keeps them itself until they change)."""
+        width = self.outer_size.width  # the border's lines too
+        rows, cache = self._rows, self._cache
+        header = self.gutter.top  # the lines above it are the border's
+        first = self._top - 1 - header  # line y shows row y + first
+        end = header + self.content_region.height
+        lines: list[Strip | None] = []
+        keys: list[tuple[int, int, bool] | None] = []
+        for y in crop.line_range:
+            index = y + first
+            if y <= header or y >= end or index >= len(rows):
+                key = None
+            else:
+                key = (rows[index].serial, index % 2, index == self.cursor_row)
+            keys.append(key)
+            lines.append(None if key is None else cache.get(key))
+        # the rest from Textual, a run of neighbouring lines at a time
+        start = crop.y
+        y = 0
+        while y < len(lines):
+            if lines[y] is not None:
+                y += 1
+                continue
+            run = y
+            while y < len(lines) and lines[y] is None:
+                y += 1
+            drawn = self._styles_cache.render_widget(self, Region(0, start + run, width, y - run))
+            for offset, strip in enumerate(drawn, run):
+                lines[offset] = strip
+                key = keys[offset]
+                if key is not None:
+                    if len(cache) > CACHED_ROWS:
+                        cache.clear()
+                    cache[key] = strip
+        done = cast("list[Strip]", lines)
+        if crop.column_span != (0, width):
+            x1, x2 = crop.column_span
+            done = [strip.crop(x1, x2) for strip in done]
+        return done
 
 
 __all__ = ["COLUMNS", "CartRow", "CartTable"]

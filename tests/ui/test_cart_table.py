@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.style import Style
 from textual import events
+from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
+from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
 
 from pos.domain.cart import CartLine
@@ -106,15 +110,15 @@ async def test_the_newest_line_is_always_in_view() -> None:
         for no in range(1, 41):
             table.show_line(line(no), is_new=True)
         await pilot.pause()
-        visible = table.scrollable_content_region.height - 1
-        assert round(table.scroll_y) == 40 - visible
+        visible = table.content_region.height - 1
+        assert table.top_row == 40 - visible
         assert "Item 40" in text(table, visible)  # the bottom line
         assert "Item" in text(table, 0)
         assert "Total" in text(table, 0)
         assert str(table.border_subtitle) == f"↑ {40 - visible} more"
         await pilot.press("home")
         assert table.cursor_row == 0
-        assert round(table.scroll_y) == 0
+        assert table.top_row == 0
         assert str(table.border_subtitle) == f"↓ {40 - visible} more"
         await pilot.press("pagedown")
         assert table.cursor_row == visible
@@ -123,17 +127,17 @@ async def test_the_newest_line_is_always_in_view() -> None:
         await pilot.press("end")
         assert table.cursor_row == 39
         await pilot.click(CartTable, offset=(5, 3))  # the third row on screen
-        assert table.cursor_row == round(table.scroll_y) + 2
+        assert table.cursor_row == table.top_row + 2
         clicked = table.cursor_row
         table.post_message(wheel(events.MouseScrollUp, table))  # three rows; cursor stays
         await pilot.pause()
-        assert round(table.scroll_y) == 40 - visible - 3
+        assert table.top_row == 40 - visible - 3
         assert table.cursor_row == clicked
         assert str(table.border_subtitle) == f"↑ {40 - visible - 3} more  ↓ 3 more"
         for _ in range(20):
             table.post_message(wheel(events.MouseScrollDown, table))
         await pilot.pause()
-        assert round(table.scroll_y) == 40 - visible  # never past the last row
+        assert table.top_row == 40 - visible  # never past the last row
 
 
 async def test_wide_and_combining_names_stay_aligned() -> None:
@@ -150,7 +154,7 @@ async def test_wide_and_combining_names_stay_aligned() -> None:
         for no, name in enumerate(names, 1):
             table.show_line(line(no, name=name, price=12345), is_new=True)
         await pilot.pause()
-        width = table.scrollable_content_region.width
+        width = table.content_region.width
         for y in range(len(names) + 1):
             strip = table.render_line(y)
             assert strip.cell_length == width
@@ -165,15 +169,21 @@ async def test_wide_and_combining_names_stay_aligned() -> None:
 
 
 async def test_a_scan_does_not_lay_out_the_screen_again() -> None:
-    """Adding a row changes the scroll range, not the widget's size: no screen layout
-    (except once, when the scrollbar first appears)."""
+    """Adding or removing a row changes what the table shows, not its size: no screen
+    layout."""
     layouts: list[str] = []
+    reflows: list[bool] = []
     original = Widget.refresh
+    reflow = Screen._refresh_layout
 
     def spy(self: Widget, *regions: object, layout: bool = False, **kw: bool) -> Widget:
         if layout:
             layouts.append(type(self).__name__)
         return original(self, *regions, layout=layout, **kw)  # type: ignore[arg-type]
+
+    def spy_reflow(self: Screen, size: object = None, scroll: bool = False) -> None:
+        reflows.append(scroll)
+        reflow(self, size, scroll)  # type: ignore[arg-type]
 
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
@@ -182,25 +192,103 @@ async def test_a_scan_does_not_lay_out_the_screen_again() -> None:
             table.show_line(line(no), is_new=True)
         await pilot.pause()
         Widget.refresh = spy  # type: ignore[method-assign]
+        Screen._refresh_layout = spy_reflow  # type: ignore[method-assign]
         try:
             for no in range(15, 30):
                 table.show_line(line(no), is_new=True)
+                await pilot.pause()  # painted after each: each scan scrolls by one row
             table.drop_line(10)
             await pilot.pause()
         finally:
             Widget.refresh = original  # type: ignore[method-assign]
+            Screen._refresh_layout = reflow  # type: ignore[method-assign]
         assert layouts == []
-        assert table.virtual_size.height == 29  # 28 rows and the header
-        assert table.max_scroll_y == 29 - table.scrollable_content_region.height
+        assert reflows == []  # not even the scroll kind: the table scrolls its own rows
+        assert table.row_count == 28
+        visible = table.content_region.height - 1  # less the header
+        assert table.top_row == table.last_top_row == 28 - visible  # the newest in view
+
+
+Cells = list[tuple[str, Style | None]]
+
+
+def cells(strip: Strip) -> Cells:
+    """A line as characters and their styles, however it is cut into segments."""
+    return [(char, segment.style) for segment in strip for char in segment.text]
+
+
+def on_screen(app: App[None]) -> list[Cells]:
+    """The screen's lines as the terminal gets them (every widget composed)."""
+    return [cells(strip) for strip in app.screen._compositor.render_strips()]
+
+
+def drawn_fresh(table: CartTable) -> list[Cells]:
+    """What the table's lines would be if nothing had been drawn before (its caches are
+    set aside for the draw, then put back as they were)."""
+    kept = table._cache, table._styles_cache
+    table._cache, table._styles_cache = {}, StylesCache()
+    try:
+        return [cells(strip) for strip in table.render_lines(table.outer_size.region)]
+    finally:
+        table._cache, table._styles_cache = kept
+
+
+class Boxed(App[None]):
+    """The table with a border, padding and the till's kinds of row told apart."""
+
+    CSS = """
+    CartTable {
+        border: round red;
+        padding: 0 1;
+        & > .cart-table--even-row { background: blue; }
+        & > .cart-table--cursor { background: green; }
+        & > .cart-table--discount { text-style: italic; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield CartTable(id="cart")
+
+
+async def test_what_the_screen_shows_is_what_a_fresh_draw_shows() -> None:
+    """Rows kept from an earlier paint (a scroll, a cursor move, a void, a discount row put
+    in) land on the lines they belong on, inside the border."""
+    app = Boxed()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CartTable)
+        for no in range(1, 31):  # painted after each scan: each one scrolls by one row
+            table.show_line(line(no), is_new=True)
+            await pilot.pause()
+        steps = [
+            lambda: table.drop_line(25),
+            lambda: table.show_discounts(
+                [AppliedDiscount("Deal", "free_items", 100, 1, ((27, 1),))]
+            ),
+            lambda: table.action_edge(0),
+            lambda: table.action_cursor(1),  # the cursor leaves a row drawn with it
+            lambda: table.action_cursor(-1),  # and comes back to it
+            lambda: table.move_cursor(row=3),
+            lambda: table.post_message(wheel(events.MouseScrollDown, table)),
+            lambda: table.show_line(line(4, qty=9), is_new=False),
+            lambda: table.drop_line(1),  # every row below moves up: stripes swap
+            lambda: table.action_edge(1),
+        ]
+        for step in steps:
+            step()
+            await pilot.pause()
+            shown = on_screen(app)
+            assert shown[0][0][0] == "╭"
+            assert shown[-1][0][0] == "╰"
+            assert shown == drawn_fresh(table)
+        bottom = "".join(char for char, _ in on_screen(app)[-2])  # above the border
+        assert "Item 30" in bottom
 
 
 async def test_the_render_cache_does_not_grow_with_the_cart() -> None:
     app = Host()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         table = app.query_one(CartTable)
         for no in range(1, 2 * CACHED_ROWS):
-            table.show_line(line(no), is_new=True)
-            table.render_line(11)
-            table.render_line(10)
-        await pilot.pause()
-        assert len(table._cache) <= CACHED_ROWS + 1
+            table.show_line(line(no), is_new=True)  # the view scrolls by one row each time
+            table.render_lines(table.outer_size.region)
+            assert len(table._cache) <= CACHED_ROWS + 1
