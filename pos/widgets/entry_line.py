@@ -2,28 +2,86 @@
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.reactive import reactive
-from textual.widgets import Static
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region
+from textual.reactive import reactive, var
+from textual.strip import Strip
+from textual.widget import Widget
 
 from pos.domain.barcodes import MAX_SCAN_LENGTH
 from pos.domain.text import visible
 
+_PROMPT = Style(bold=True)
+_ARROW = Style(dim=True)
+_CURSOR = Style(reverse=True)
 
-class EntryLine(Static):
-    """Shows ``prompt > buffer``. The screen owns the keys; this only displays them."""
 
-    prompt: reactive[str] = reactive("Scan or type")
-    buffer: reactive[str] = reactive("")
+class EntryLine(Widget):
+    """Shows ``prompt > buffer``. The screen owns the keys; this only displays them.
+
+    Drawn as one line (Textual's line API): every key a scanner sends changes it, so a key
+    redraws that line and nothing else (not the border around it)."""
+
+    DEFAULT_CSS = """
+    EntryLine {
+        height: auto;
+    }
+    """
+
+    prompt: reactive[str] = var("Scan or type")
+    buffer: reactive[str] = var("")
     overflow = 0
 
-    def render(self) -> Text:
-        text = Text()
-        text.append(f"{self.prompt} ", style="bold")
-        text.append("> ", style="dim")
-        text.append(visible(self.buffer))  # a control character is shown, never obeyed
-        text.append(" ", style="reverse")  # a steady cursor: no blink in snapshots
-        return text
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self._line: Strip | None = None
+
+    def watch_prompt(self) -> None:
+        self._redraw()
+
+    def watch_buffer(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self._line = None
+        if self.is_mounted:
+            self.refresh(Region(0, 0, self.content_region.width, 1))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._line = None
+
+    def on_resize(self) -> None:
+        self._line = None
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        return 1
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width
+        base = self.rich_style
+        if y:
+            return Strip.blank(width, base)
+        if self._line is None:
+            self._line = self._draw(width, base)
+        return self._line
+
+    def _draw(self, width: int, base: Style) -> Strip:
+        shown = visible(self.buffer)  # a control character is shown, never obeyed
+        prompt = f"{self.prompt} "
+        # what is typed and the cursor always show: a long prompt gives way to them
+        room = width - cell_len(shown) - 3
+        if cell_len(prompt) > room:
+            prompt = set_cell_size(prompt, max(0, room - 2)) + "… " if room > 2 else ""
+        segments = [
+            Segment(prompt, base + _PROMPT),
+            Segment("> ", base + _ARROW),
+            Segment(shown, base),
+            Segment(" ", base + _CURSOR),  # a steady cursor: no blink in snapshots
+        ]
+        return Strip(segments).crop(0, width).adjust_cell_length(width, base)
 
     def type(self, char: str) -> None:
         """Append a typed character (bounded: a stuck key cannot grow it forever).

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from textual.widgets import Digits
 
 from pos.cli import cli
 from pos.domain.clock import FixedClock, SequentialIds
@@ -61,4 +60,4 @@ async def test_import_then_scan(tmp_path: Path, clock: FixedClock) -> None:
             ["3", "Cheddar by weight", "0.450kg", "8.00", "3.60"],
         ]
         assert app.screen.query_one(TotalsPanel).items == 4
-        assert app.screen.query_one("#total", Digits).value == "6.50"
+        assert app.screen.query_one(TotalsPanel).shown_total == "6.50"
