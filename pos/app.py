@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 IDLE_LIMIT = 15 * 60
 """Seconds without a key press before the till locks (PCI DSS 8.2.8: 15 minutes at most)."""
+CHECKPOINT_TICKS = 2
+"""Every this many seconds while someone is logged in, the database log is copied into the
+main file from a worker thread (``SalesService.keep_log_short``)."""
 
 
 def collect_garbage() -> None:
@@ -102,6 +105,7 @@ class PosApp(App[None]):
         self._idle_clock = idle_clock
         self.idle_limit = min(idle_limit, IDLE_LIMIT)
         self._last_input = idle_clock()
+        self._ticks = 0
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
@@ -396,7 +400,8 @@ class PosApp(App[None]):
 
     def tick(self) -> None:
         """Every second: the idle lock, refreshing the access token while active, and
-        locking at once if the session has ended some other way (revoked, PIN changed)."""
+        locking at once if the session has ended some other way (revoked, PIN changed);
+        every other second, the database log's checkpoint in the background."""
         self.services.reload_keys_if_changed()
         if self.services.guard.session is None:
             if _scan_screens(self.screen_stack):
@@ -409,8 +414,19 @@ class PosApp(App[None]):
                 {},
             )
             self.lock_till()
-        else:
-            self.services.guard.keep_alive()
+            return
+        self.services.guard.keep_alive()
+        self._ticks += 1
+        if self._ticks % CHECKPOINT_TICKS == 0:
+            # on a thread of its own: a scan never waits for it, nor it for a scan
+            self.run_worker(
+                self.services.sales.keep_log_short,
+                name="checkpoint",
+                group="checkpoint",
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+            )
 
     # ------------------------------------------------------------------ keys
 

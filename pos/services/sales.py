@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from pos.auth.guard import Authority, OverrideRequired
 from pos.auth.service import AuditSink
-from pos.db.database import checkpoint
+from pos.db.database import checkpoint, checkpoint_apart
 from pos.db.errors import StorageError
 from pos.db.reports import day_figures, trading_day_figures
 from pos.db.sales import SaleRepository, find_sales
@@ -200,6 +200,13 @@ class SaleService:
         SQLite does it later by itself."""
         with contextlib.suppress(StorageError):
             checkpoint(self.sales.db)
+
+    def keep_log_short(self) -> None:
+        """The same checkpoint from a worker thread, on a connection of its own, every few
+        seconds while someone is logged in: a long cart (and its hundreds of saved lines)
+        never reaches SQLite's own checkpoint inside a scan's commit."""
+        with contextlib.suppress(StorageError):
+            checkpoint_apart(self.sales.db)
 
     def receipt_job(self, text: str, *, open_drawer: bool) -> PrintJob | None:
         """A saved sale's or refund's receipt for the printer (kicking the drawer when

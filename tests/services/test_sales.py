@@ -4,6 +4,7 @@ had in fact committed is recognised instead of being charged again."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from pos.auth.service import Identity
+from pos.db.database import checkpoint_apart
 from pos.db.errors import StorageError
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.domain.tax import paid_per_line
@@ -237,6 +239,37 @@ def test_between_customers_the_log_is_checkpointed(
     assert sales_in_main_file() == 0  # synced in the log, not yet in the main file
     services.sales.between_customers()
     assert sales_in_main_file() == 1
+
+
+@pytest.mark.sqlite_only  # SQLite's write-ahead log
+def test_the_log_is_checkpointed_from_a_worker_thread(
+    services: Services, shop_db: Path, tmp_path: Path
+) -> None:
+    """The till's every-few-seconds checkpoint runs on a worker thread's own connection:
+    the log reaches the main file, and the till's connection stays open and usable."""
+    services.sales.complete(_paid_sale(services))
+    alone = tmp_path / "main-file-only.sqlite"
+
+    def sales_in_main_file() -> int:
+        alone.write_bytes(shop_db.read_bytes())  # the main file without its log
+        con = sqlite3.connect(alone)
+        try:
+            return int(con.execute("SELECT COUNT(*) FROM sale").fetchone()[0])
+        finally:
+            con.close()
+
+    assert sales_in_main_file() == 0
+    worker = threading.Thread(target=services.sales.keep_log_short)
+    worker.start()
+    worker.join()
+    assert sales_in_main_file() == 1
+    db = services.sales.sales.db
+    assert not db.is_closed()  # the main thread's connection: not the worker's
+    assert int(db.execute_sql("SELECT COUNT(*) FROM sale").fetchone()[0]) == 1
+    with pytest.raises(RuntimeError, match="worker thread"):
+        checkpoint_apart(db)  # on the main thread it would close the till's connection
+    # SQLite's own checkpoint is only a backstop, far past what a long cart writes
+    assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 10_000
 
 
 def test_between_customers_never_fails(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:

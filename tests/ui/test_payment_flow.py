@@ -658,6 +658,44 @@ async def test_garbage_is_collected_between_customers_not_during_a_scan(
     assert gc.get_freeze_count() == 0  # the app unfroze on the way out
 
 
+@pytest.mark.sqlite_only  # SQLite's write-ahead log
+async def test_the_log_is_checkpointed_in_the_background_while_scanning(
+    app_factory: AppFactory, demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every CHECKPOINT_TICKS seconds while someone is logged in, the log is copied into
+    the main file on a worker thread: a long cart's saved lines never pile up until
+    SQLite's own checkpoint lands inside a scan. Not while nobody is logged in."""
+    import pos.app
+
+    every = 10**6  # the app's own one-second timer never gets there during the test
+    monkeypatch.setattr(pos.app, "CHECKPOINT_TICKS", every)
+    alone = tmp_path / "main-file-only.sqlite"
+
+    def lines_in_main_file() -> int:
+        alone.write_bytes(demo_db.read_bytes())  # the main file without its log
+        con = sqlite3.connect(alone)
+        try:
+            return int(con.execute("SELECT COUNT(*) FROM cart_line").fetchone()[0])
+        finally:
+            con.close()
+
+    app = app_factory()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await scan(pilot, "5000000000012")
+        assert lines_in_main_file() == 0  # synced in the log only
+        app._ticks = every - 1
+        app.tick()  # the tick that checkpoints
+        await app.workers.wait_for_complete()
+        assert lines_in_main_file() == 1
+        await scan(pilot, "4006381333931")
+        app.services.guard.session = None  # the session ends: no more checkpoints
+        app._ticks = every - 1
+        app.tick()
+        await app.workers.wait_for_complete()
+        assert lines_in_main_file() == 1
+
+
 async def test_the_log_is_checkpointed_once_the_receipt_is_up(
     app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
