@@ -37,9 +37,9 @@ if TYPE_CHECKING:
 
 IDLE_LIMIT = 15 * 60
 """Seconds without a key press before the till locks (PCI DSS 8.2.8: 15 minutes at most)."""
-CHECKPOINT_TICKS = 2
-"""Every this many seconds while someone is logged in, the database log is copied into the
-main file from a worker thread (``SalesService.keep_log_short``)."""
+CHECKPOINT_PAUSE = 1.0
+"""Seconds without a key press (a pause between items) after which the database log is
+copied into the main file, once per pause, from a worker thread (``keep_log_short``)."""
 
 
 def collect_garbage() -> None:
@@ -105,7 +105,8 @@ class PosApp(App[None]):
         self._idle_clock = idle_clock
         self.idle_limit = min(idle_limit, IDLE_LIMIT)
         self._last_input = idle_clock()
-        self._ticks = 0
+        self._checkpointed: float | None = None
+        """The last key press before the last background checkpoint."""
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
@@ -401,13 +402,14 @@ class PosApp(App[None]):
     def tick(self) -> None:
         """Every second: the idle lock, refreshing the access token while active, and
         locking at once if the session has ended some other way (revoked, PIN changed);
-        every other second, the database log's checkpoint in the background."""
+        in a pause between items, the database log's checkpoint in the background."""
         self.services.reload_keys_if_changed()
         if self.services.guard.session is None:
             if _scan_screens(self.screen_stack):
                 self.lock_till()
             return
-        if self._idle_clock() - self._last_input >= self.idle_limit:
+        idle = self._idle_clock() - self._last_input
+        if idle >= self.idle_limit:
             self.services.auth.audit.append(
                 "idle_lock",
                 self.services.guard.identity.number if self.services.guard.identity else None,
@@ -416,9 +418,11 @@ class PosApp(App[None]):
             self.lock_till()
             return
         self.services.guard.keep_alive()
-        self._ticks += 1
-        if self._ticks % CHECKPOINT_TICKS == 0:
-            # on a thread of its own: a scan never waits for it, nor it for a scan
+        if idle >= CHECKPOINT_PAUSE and self._checkpointed != self._last_input:
+            # Once per pause, on a thread of its own. Not while keys keep coming: the copy
+            # syncs the main file, and a scan's commit syncing the log at the same moment
+            # waits for the disk (a second's worth of a fast scanner is 0.1 s and more).
+            self._checkpointed = self._last_input
             self.run_worker(
                 self.services.sales.keep_log_short,
                 name="checkpoint",

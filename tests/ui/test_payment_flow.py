@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -659,16 +660,15 @@ async def test_garbage_is_collected_between_customers_not_during_a_scan(
 
 
 @pytest.mark.sqlite_only  # SQLite's write-ahead log
-async def test_the_log_is_checkpointed_in_the_background_while_scanning(
+async def test_the_log_is_checkpointed_in_the_background_in_a_pause(
     app_factory: AppFactory, demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every CHECKPOINT_TICKS seconds while someone is logged in, the log is copied into
-    the main file on a worker thread: a long cart's saved lines never pile up until
-    SQLite's own checkpoint lands inside a scan. Not while nobody is logged in."""
-    import pos.app
+    """In a pause between items (CHECKPOINT_PAUSE without a key), once per pause, the log is
+    copied into the main file on a worker thread: a long cart's saved lines never pile up
+    until SQLite's own checkpoint lands inside a scan. Not while keys keep coming, and not
+    while nobody is logged in."""
+    from pos.app import CHECKPOINT_PAUSE
 
-    every = 10**6  # the app's own one-second timer never gets there during the test
-    monkeypatch.setattr(pos.app, "CHECKPOINT_TICKS", every)
     alone = tmp_path / "main-file-only.sqlite"
 
     def lines_in_main_file() -> int:
@@ -679,21 +679,39 @@ async def test_the_log_is_checkpointed_in_the_background_while_scanning(
         finally:
             con.close()
 
-    app = app_factory()
+    now = [1000.0]
+    app = app_factory(idle_clock=lambda: now[0])
+    runs: list[str] = []
+    real = app.services.sales.keep_log_short
+
+    def counted() -> None:
+        runs.append(threading.current_thread().name)
+        real()
+
+    monkeypatch.setattr(app.services.sales, "keep_log_short", counted)
     async with app.run_test() as pilot:
         await settle(pilot)
         await scan(pilot, "5000000000012")
-        assert lines_in_main_file() == 0  # synced in the log only
-        app._ticks = every - 1
-        app.tick()  # the tick that checkpoints
+        now[0] += CHECKPOINT_PAUSE / 2  # keys still coming
+        app.tick()
         await app.workers.wait_for_complete()
-        assert lines_in_main_file() == 1
-        await scan(pilot, "4006381333931")
-        app.services.guard.session = None  # the session ends: no more checkpoints
-        app._ticks = every - 1
+        assert lines_in_main_file() == 0  # synced in the log only
+        now[0] += CHECKPOINT_PAUSE  # a pause
         app.tick()
         await app.workers.wait_for_complete()
         assert lines_in_main_file() == 1
+        assert len(runs) == 1
+        assert runs[0] != threading.main_thread().name  # on a worker thread
+        app.tick()  # the same pause: once is enough
+        await app.workers.wait_for_complete()
+        assert len(runs) == 1
+        await scan(pilot, "4006381333931")
+        app.services.guard.session = None  # the session ends: no more checkpoints
+        now[0] += 2 * CHECKPOINT_PAUSE
+        app.tick()
+        await app.workers.wait_for_complete()
+        assert lines_in_main_file() == 1
+        assert len(runs) == 1
 
 
 async def test_the_log_is_checkpointed_once_the_receipt_is_up(
