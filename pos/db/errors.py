@@ -168,6 +168,20 @@ def writing(db: peewee.Database) -> Iterator[None]:
 
 
 @contextmanager
+def one_write(db: peewee.Database) -> Iterator[None]:
+    """A write of exactly one statement (the block runs one): :func:`writing`, except on a
+    server outside any transaction, where the statement is a transaction of its own
+    (peewee keeps the connection in autocommit): one round trip to the server instead of
+    three (``BEGIN``, the statement, ``COMMIT``), as durable, and as atomic."""
+    if is_sqlite(db) or db.in_transaction():
+        with writing(db):
+            yield
+        return
+    with bound(db), storage_errors():
+        yield
+
+
+@contextmanager
 def bound(db: peewee.Database) -> Iterator[None]:
     """Point the models at ``db`` for the block.
 

@@ -17,7 +17,7 @@ import peewee
 
 from pos.db import models as m
 from pos.db.dialect import SQLITE, Dialect, dialect
-from pos.db.errors import bound, reading, storage_errors, writing
+from pos.db.errors import bound, one_write, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, ProductRow, Unit
@@ -290,8 +290,8 @@ class CartRepository:
         return writing(self.db)
 
     def save_line(self, cart_id: int, line: CartLine) -> None:
-        """Insert or replace one line."""
-        with writing(self.db):
+        """Insert or replace one line (one statement: see :func:`one_write`)."""
+        with one_write(self.db):
             self._save_line.run(
                 cart=cart_id,
                 line_no=line.line_no,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +13,11 @@ from pos.auth.service import OperatorRecord
 from pos.db import models as m
 from pos.db.auth_repositories import OperatorRepository, TokenStateRepository
 from pos.db.database import open_database
-from pos.db.errors import StorageError
+from pos.db.errors import StorageError, is_sqlite
 from pos.db.prepared import Prepared, converter, slot
+from pos.db.repositories import CartRepository, ProductRepository
+from pos.domain.cart import CartLine
+from pos.domain.catalog import Product, Unit
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
@@ -80,3 +84,61 @@ def test_a_failing_database_raises_storage_error(empty_db: Path) -> None:
         query.run(j="x")
     db.close()
     assert isinstance(db, peewee.Database)
+
+
+def test_the_scan_path_lookup_and_save_match_the_model(empty_db: Path) -> None:
+    """The barcode lookup and the cart line's save, compiled once, read and write what the
+    models do: a new line, then the same line with a new quantity and price."""
+    db = open_database(empty_db)
+    try:
+        products = ProductRepository(db)
+        products.upsert_many([Product("4006381333931", "Pen", 120, 2000, Unit.EACH)])
+        assert products.get("4006381333931") == Product(
+            "4006381333931", "Pen", 120, 2000, Unit.EACH
+        )
+        assert products.get("5000000000012") is None
+        carts = CartRepository(db, "Till 1")
+        cart = carts.open_cart("c-1", datetime(2026, 3, 14, 10, 0, tzinfo=UTC))
+        line = CartLine(1, "4006381333931", "Pen", Unit.EACH, 120, 1, 2000, operator="1001")
+        carts.save_line(cart.id, line)
+        carts.save_line(cart.id, replace(line, qty=3, unit_price=100, fixed_price=True))
+        assert carts.lines_of(cart.id) == [replace(line, qty=3, unit_price=100, fixed_price=True)]
+    finally:
+        db.close()
+
+
+def test_a_line_save_is_one_statement_and_still_all_or_nothing(empty_db: Path) -> None:
+    """On a server the save is its own transaction (no BEGIN and COMMIT round trips); on
+    SQLite it takes the write lock first. Either way a failing save keeps nothing and the
+    next one works; inside a larger transaction it is part of that one."""
+    db = open_database(empty_db)
+    begins: list[object] = []
+    real_begin = db.begin
+
+    def counted_begin(*args: object) -> None:
+        begins.append(args)
+        real_begin(*args)
+
+    db.begin = counted_begin  # type: ignore[method-assign]
+    try:
+        carts = CartRepository(db, "Till 1")
+        cart = carts.open_cart("c-1", datetime(2026, 3, 14, 10, 0, tzinfo=UTC))
+        begins.clear()
+        line = CartLine(1, "4006381333931", "Pen", Unit.EACH, 120, 1, 2000)
+        carts.save_line(cart.id, line)
+        assert len(begins) == (1 if is_sqlite(db) else 0)
+        with pytest.raises(StorageError):
+            carts.save_line(cart.id + 99, replace(line, line_no=2))  # no such cart
+        carts.save_line(cart.id, replace(line, line_no=3))
+        assert [saved.line_no for saved in carts.lines_of(cart.id)] == [1, 3]
+
+        def save_then_fail() -> None:
+            with carts.transaction():
+                carts.save_line(cart.id, replace(line, line_no=4))
+                raise RuntimeError("the rest of the transaction failed")
+
+        with pytest.raises(RuntimeError):
+            save_then_fail()
+        assert [saved.line_no for saved in carts.lines_of(cart.id)] == [1, 3]
+    finally:
+        db.close()
