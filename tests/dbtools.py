@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from pos.db.database import Database
 from pos.db.dialect import dialect
 from pos.db.errors import is_sqlite
@@ -33,3 +36,15 @@ def search_plan(db: Database, text: str) -> str:
     with db.atomic():
         db.execute_sql("SET LOCAL enable_seqscan = off")
         return " ".join(str(row) for row in db.execute_sql("EXPLAIN " + sql, params))
+
+
+def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:
+    """How many rows of ``table`` a SQLite database's main file holds on its own, without
+    its write-ahead log (what a checkpoint has copied there): counted in a copy of the
+    file alone at ``scratch``."""
+    scratch.write_bytes(path.read_bytes())
+    con = sqlite3.connect(scratch)
+    try:
+        return int(con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+    finally:
+        con.close()

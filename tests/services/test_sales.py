@@ -3,7 +3,6 @@ had in fact committed is recognised instead of being charged again."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from pos.domain.tax import paid_per_line
 from pos.services.container import Services, build_services
 from pos.services.sales import SaleFailed
 from tests.conftest import FAST_HASHER, MANAGER
+from tests.dbtools import rows_in_main_file
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
@@ -228,13 +228,7 @@ def test_between_customers_the_log_is_checkpointed(
     services.sales.complete(_paid_sale(services))
 
     def sales_in_main_file() -> int:
-        alone = tmp_path / "main-file-only.sqlite"  # the main file without its log
-        alone.write_bytes(shop_db.read_bytes())
-        con = sqlite3.connect(alone)
-        try:
-            return int(con.execute("SELECT COUNT(*) FROM sale").fetchone()[0])
-        finally:
-            con.close()
+        return rows_in_main_file(shop_db, "sale", tmp_path / "main-file-only.sqlite")
 
     assert sales_in_main_file() == 0  # synced in the log, not yet in the main file
     services.sales.between_customers()
@@ -245,18 +239,13 @@ def test_between_customers_the_log_is_checkpointed(
 def test_the_log_is_checkpointed_from_a_worker_thread(
     services: Services, shop_db: Path, tmp_path: Path
 ) -> None:
-    """The till's every-few-seconds checkpoint runs on a worker thread's own connection:
-    the log reaches the main file, and the till's connection stays open and usable."""
+    """The till's background checkpoint (in a pause between items) runs on a worker
+    thread's own connection: the log reaches the main file, and the till's connection
+    stays open and usable."""
     services.sales.complete(_paid_sale(services))
-    alone = tmp_path / "main-file-only.sqlite"
 
     def sales_in_main_file() -> int:
-        alone.write_bytes(shop_db.read_bytes())  # the main file without its log
-        con = sqlite3.connect(alone)
-        try:
-            return int(con.execute("SELECT COUNT(*) FROM sale").fetchone()[0])
-        finally:
-            con.close()
+        return rows_in_main_file(shop_db, "sale", tmp_path / "main-file-only.sqlite")
 
     assert sales_in_main_file() == 0
     worker = threading.Thread(target=services.sales.keep_log_short)

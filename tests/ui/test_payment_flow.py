@@ -19,6 +19,7 @@ from pos.screens import LoginScreen, ScanScreen
 from pos.screens.payment import PaymentScreen, ReceiptScreen
 from pos.widgets import CartTable, MessageLine
 from tests.conftest import CASHIER, MANAGER
+from tests.dbtools import rows_in_main_file
 from tests.ui.helpers import burst, scan, sell, settle
 
 SIZE = (100, 30)
@@ -669,15 +670,8 @@ async def test_the_log_is_checkpointed_in_the_background_in_a_pause(
     while nobody is logged in."""
     from pos.app import CHECKPOINT_PAUSE
 
-    alone = tmp_path / "main-file-only.sqlite"
-
     def lines_in_main_file() -> int:
-        alone.write_bytes(demo_db.read_bytes())  # the main file without its log
-        con = sqlite3.connect(alone)
-        try:
-            return int(con.execute("SELECT COUNT(*) FROM cart_line").fetchone()[0])
-        finally:
-            con.close()
+        return rows_in_main_file(demo_db, "cart_line", tmp_path / "main-file-only.sqlite")
 
     now = [1000.0]
     app = app_factory(idle_clock=lambda: now[0])
