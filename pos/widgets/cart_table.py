@@ -385,8 +385,9 @@ class CartTable(Widget, can_focus=True):
         self.scroll_rows(self._top - 3)
 
     def on_click(self, event: events.Click) -> None:
-        if event.y >= 1:
-            row = self._top + event.y - 1
+        offset = event.get_content_offset(self)  # None on the border
+        if offset is not None and offset.y >= 1:  # line 0 is the header
+            row = self._top + offset.y - 1
             if row < len(self._rows):
                 self.move_cursor(row=row)
 

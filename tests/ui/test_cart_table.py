@@ -284,6 +284,23 @@ async def test_what_the_screen_shows_is_what_a_fresh_draw_shows() -> None:
         assert "Item 30" in bottom
 
 
+async def test_a_click_selects_the_row_under_it_inside_a_border() -> None:
+    app = Boxed()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CartTable)
+        for no in range(1, 6):
+            table.show_line(line(no), is_new=True)
+        await pilot.pause()
+        # the border is line 0 and the header line 1: the first row is line 2
+        await pilot.click(CartTable, offset=(5, 3))
+        assert table.selected_line_no == 2
+        await pilot.click(CartTable, offset=(5, 2))
+        assert table.selected_line_no == 1
+        await pilot.click(CartTable, offset=(5, 1))  # the header: the cursor stays
+        await pilot.click(CartTable, offset=(5, 0))  # the border too
+        assert table.selected_line_no == 1
+
+
 async def test_the_render_cache_does_not_grow_with_the_cart() -> None:
     app = Host()
     async with app.run_test(size=SIZE):
