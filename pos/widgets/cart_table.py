@@ -304,6 +304,7 @@ class CartTable(Widget, can_focus=True):
         self._set_height()
         if self.cursor_row >= len(self._rows):
             self.cursor_row = max(0, len(self._rows) - 1)
+            self._refresh_row(self.cursor_row)  # the row above the last now has the cursor
         self._refresh_from(index)
 
     @property
@@ -509,6 +510,11 @@ class CartTable(Widget, can_focus=True):
                 key = None
             else:
                 key = (rows[index].serial, index % 2, index == self.cursor_row)
+                if key not in cache:
+                    # drawn afresh, never taken from Textual's cache of that screen line
+                    # (which may hold what the line showed before): what is kept must be
+                    # what the key says
+                    self._styles_cache.set_dirty(Region(0, y, width, 1))
             keys.append(key)
             lines.append(None if key is None else cache.get(key))
         # the rest from Textual, a run of neighbouring lines at a time

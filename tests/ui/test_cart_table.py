@@ -10,6 +10,7 @@ from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Input
 
 from pos.domain.cart import CartLine
 from pos.domain.catalog import Unit
@@ -218,8 +219,10 @@ def cells(strip: Strip) -> Cells:
 
 
 def on_screen(app: App[None]) -> list[Cells]:
-    """The screen's lines as the terminal gets them (every widget composed)."""
-    return [cells(strip) for strip in app.screen._compositor.render_strips()]
+    """The table's part of the screen, as the terminal gets it (every widget composed)."""
+    region = app.query_one(CartTable).region
+    strips = app.screen._compositor.render_strips()[region.y : region.bottom]
+    return [cells(strip.crop(region.x, region.right)) for strip in strips]
 
 
 def drawn_fresh(table: CartTable) -> list[Cells]:
@@ -248,11 +251,13 @@ class Boxed(App[None]):
 
     def compose(self) -> ComposeResult:
         yield CartTable(id="cart")
+        yield Input(id="elsewhere")  # somewhere for the focus to go (a dialog's field)
 
 
 async def test_what_the_screen_shows_is_what_a_fresh_draw_shows() -> None:
     """Rows kept from an earlier paint (a scroll, a cursor move, a void, a discount row put
-    in) land on the lines they belong on, inside the border."""
+    in, a focus that went and came back) land on the lines they belong on, inside the
+    border, and show the cursor where it is."""
     app = Boxed()
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(CartTable)
@@ -272,6 +277,10 @@ async def test_what_the_screen_shows_is_what_a_fresh_draw_shows() -> None:
             lambda: table.show_line(line(4, qty=9), is_new=False),
             lambda: table.drop_line(1),  # every row below moves up: stripes swap
             lambda: table.action_edge(1),
+            lambda: app.query_one("#elsewhere").focus(),  # an override dialog takes it
+            lambda: table.focus(),  # and gives it back: every kept row is dropped
+            lambda: table.drop_line(30),  # the last row, under the cursor: it moves up
+            lambda: table.refresh(),
         ]
         for step in steps:
             step()
@@ -281,7 +290,29 @@ async def test_what_the_screen_shows_is_what_a_fresh_draw_shows() -> None:
             assert shown[-1][0][0] == "╰"
             assert shown == drawn_fresh(table)
         bottom = "".join(char for char, _ in on_screen(app)[-2])  # above the border
-        assert "Item 30" in bottom
+        assert "Item 29" in bottom  # the last line left, with the cursor
+
+
+async def test_the_cursor_shows_on_the_line_above_a_voided_last_line() -> None:
+    """A cart that fits: after a focus went and came back (an override dialog), voiding the
+    last line moves the cursor to the line above, and that line shows it, then and after."""
+    app = Boxed()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(CartTable)
+        for no in range(1, 6):
+            table.show_line(line(no), is_new=True)
+            await pilot.pause()
+        app.query_one("#elsewhere").focus()
+        await pilot.pause()
+        table.focus()
+        await pilot.pause()
+        table.drop_line(5)
+        await pilot.pause()
+        assert table.selected_line_no == 4
+        assert on_screen(app) == drawn_fresh(table)
+        table.refresh()
+        await pilot.pause()
+        assert on_screen(app) == drawn_fresh(table)
 
 
 async def test_a_click_selects_the_row_under_it_inside_a_border() -> None:
