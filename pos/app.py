@@ -107,6 +107,7 @@ class PosApp(App[None]):
         self._last_input = idle_clock()
         self._checkpointed: float | None = None
         """The last key press before the last background checkpoint."""
+        self._closing = False
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
@@ -421,10 +422,13 @@ class PosApp(App[None]):
         if idle >= CHECKPOINT_PAUSE and self._checkpointed != self._last_input:
             # Once per pause, on a thread of its own. Not while keys keep coming: the copy
             # syncs the main file, and a scan's commit syncing the log at the same moment
-            # waits for the disk (a second's worth of a fast scanner is 0.1 s and more).
+            # waits for the disk. A checkpoint in every pause copies only what was written
+            # since the last one (a few pages for a cashier's few scans), so the next scan
+            # rarely meets one, and then a short one; what piled up during a scanner burst
+            # (hundreds of pages, 0.1 s and more to sync) waits for a pause.
             self._checkpointed = self._last_input
             self.run_worker(
-                self.services.sales.keep_log_short,
+                self._checkpoint,
                 name="checkpoint",
                 group="checkpoint",
                 thread=True,
@@ -476,6 +480,13 @@ class PosApp(App[None]):
         )
         yield SystemCommand("Quit", "Close the till (the open cart is kept)", self.exit)
 
+    def _checkpoint(self) -> None:
+        """The background checkpoint's work (on a worker thread): none once the till is
+        closing, so nothing opens the file again after it is closed."""
+        if not self._closing:
+            self.services.sales.keep_log_short()
+
     def on_unmount(self) -> None:
         gc.unfreeze()  # whatever runs on in this process collects as usual again
+        self._closing = True
         self.services.close()

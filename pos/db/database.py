@@ -465,7 +465,8 @@ def flush_to_main_file(db: peewee.Database) -> None:
 def checkpoint(db: peewee.Database) -> None:
     """Copy what the log holds into the main file now (SQLite's PASSIVE WAL checkpoint,
     which waits for nobody), so the next commits start a short log again and SQLite's own
-    checkpoint (at 1,000 pages) does not land on a scan or a sale's commit. Durability does
+    checkpoint (``wal_autocheckpoint``, see PRAGMAS) does not land on a scan or a sale's
+    commit. Durability does
     not depend on it: every commit is already synced in the log (``synchronous=FULL``).
 
     Raises:

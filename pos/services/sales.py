@@ -202,9 +202,10 @@ class SaleService:
             checkpoint(self.sales.db)
 
     def keep_log_short(self) -> None:
-        """The same checkpoint from a worker thread, on a connection of its own, every few
-        seconds while someone is logged in: a long cart (and its hundreds of saved lines)
-        never reaches SQLite's own checkpoint inside a scan's commit."""
+        """The same checkpoint from a worker thread, on a connection of its own, in each
+        pause between items while someone is logged in (the app's tick): a long cart (and
+        its hundreds of saved lines) never reaches SQLite's own checkpoint inside a scan's
+        commit."""
         with contextlib.suppress(StorageError):
             checkpoint_apart(self.sales.db)
 

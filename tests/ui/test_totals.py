@@ -1,4 +1,6 @@
-"""The totals panel on its own: what it draws, and that a new figure redraws all of it."""
+"""The totals panel on its own: what it draws, that a new figure replaces every line of
+the old one (the big TOTAL's three), and that a figure that did not change is not drawn
+again."""
 
 from __future__ import annotations
 
