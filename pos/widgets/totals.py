@@ -64,17 +64,10 @@ class TotalsPanel(Widget):
         self.set_reactive(TotalsPanel.total, total)
         self._update_texts()
 
-    def watch_items(self) -> None:
+    def _figure_changed(self) -> None:
         self._update_texts()
 
-    def watch_subtotal(self) -> None:
-        self._update_texts()
-
-    def watch_discounts(self) -> None:
-        self._update_texts()
-
-    def watch_total(self) -> None:
-        self._update_texts()
+    watch_items = watch_subtotal = watch_discounts = watch_total = _figure_changed
 
     @property
     def figures(self) -> dict[str, str]:
@@ -136,16 +129,23 @@ class TotalsPanel(Widget):
     def render_line(self, y: int) -> Strip:
         strip = self._strips.get(y)
         if strip is None:
-            strip = self._strips[y] = self._draw(y)
+            if TOTAL <= y < TOTAL + TOTAL_LINES:
+                self._draw_total()  # its three lines at once: the digits are laid out once
+            else:
+                self._strips[y] = self._draw(y)
+            strip = self._strips[y]
         return strip
+
+    def _draw_total(self) -> None:
+        width = self.content_region.width
+        style = self._style("totals-panel--total")
+        digits = _big(self._texts.get(TOTAL, ""), style)
+        for offset, text in enumerate(digits):
+            self._strips[TOTAL + offset] = _flush_right(text, width, style, self._style())
 
     def _draw(self, y: int) -> Strip:
         width = self.content_region.width
         base = self._style()
-        if TOTAL <= y < TOTAL + TOTAL_LINES:
-            style = self._style("totals-panel--total")
-            text = _big(self._texts.get(TOTAL, ""), style)[y - TOTAL]
-            return _flush_right(text, width, style, base)
         text = self._texts.get(y)
         if text is None:
             return Strip.blank(width, base)

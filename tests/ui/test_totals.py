@@ -4,6 +4,7 @@ again."""
 
 from __future__ import annotations
 
+import pytest
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.renderables.digits import Digits as BigDigits
@@ -76,25 +77,35 @@ async def test_the_figures_and_the_big_total() -> None:
         }
 
 
-async def test_a_figure_is_drawn_once_and_kept() -> None:
-    """A scan that changes the item count redraws that line only."""
+async def test_a_figure_is_drawn_once_and_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan that changes the item count redraws that line only; a new total lays its
+    digits out once for its three lines."""
     app = Host()
     async with app.run_test(size=(40, 14)) as pilot:
         panel = app.query_one(TotalsPanel)
         panel.show(items=1, subtotal=100, discounts=0, total=100)
         await pilot.pause()
-        drawn: list[int] = []
-        original = TotalsPanel._draw
+        drawn: list[int | str] = []
+        draw, draw_total = TotalsPanel._draw, TotalsPanel._draw_total
 
         def spy(self: TotalsPanel, y: int) -> Strip:
             drawn.append(y)
-            return original(self, y)
+            return draw(self, y)
 
-        TotalsPanel._draw = spy  # type: ignore[method-assign]
-        try:
-            panel.show(items=2, subtotal=100, discounts=0, total=100)  # a free item
-            await pilot.pause()
-        finally:
-            TotalsPanel._draw = original  # type: ignore[method-assign]
+        def spy_total(self: TotalsPanel) -> None:
+            drawn.append("total")
+            draw_total(self)
+
+        monkeypatch.setattr(TotalsPanel, "_draw", spy)
+        monkeypatch.setattr(TotalsPanel, "_draw_total", spy_total)
+        panel.show(items=2, subtotal=100, discounts=0, total=100)  # a free item
+        await pilot.pause()
         assert drawn == [0]
         assert panel_lines(app)[0] == "Items                  2"
+        drawn.clear()
+        panel.show(items=3, subtotal=250, discounts=0, total=250)
+        await pilot.pause()
+        assert sorted(drawn, key=str) == [0, 1, "total"]
+        assert [line.strip() for line in panel_lines(app)[5:8]] == [
+            line.strip() for line in big("2.50")
+        ]
