@@ -7,6 +7,7 @@ from rich.style import Style
 from textual import events
 from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
@@ -38,13 +39,23 @@ def text(table: CartTable, y: int) -> str:
     return table.render_line(y).text
 
 
+async def scanned(
+    pilot: Pilot[None], table: CartTable, last: int, first: int = 1, *, each: bool = False
+) -> None:
+    """Lines ``first`` to ``last`` added as scans would, then painted (after each one with
+    ``each``: a scan into a full view then scrolls it by one row)."""
+    for no in range(first, last + 1):
+        table.show_line(line(no), is_new=True)
+        if each:
+            await pilot.pause()
+    await pilot.pause()
+
+
 async def test_rows_cursor_and_void_in_the_middle() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(CartTable)
-        for no in range(1, 6):
-            table.show_line(line(no), is_new=True)
-        await pilot.pause()
+        await scanned(pilot, table, 5)
         assert table.row_count == 5
         assert table.cursor_row == 4
         assert table.selected_line_no == 5
@@ -108,9 +119,7 @@ async def test_the_newest_line_is_always_in_view() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(CartTable)
-        for no in range(1, 41):
-            table.show_line(line(no), is_new=True)
-        await pilot.pause()
+        await scanned(pilot, table, 40)
         visible = table.content_region.height - 1
         assert table.top_row == 40 - visible
         assert "Item 40" in text(table, visible)  # the bottom line
@@ -189,15 +198,11 @@ async def test_a_scan_does_not_lay_out_the_screen_again() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(CartTable)
-        for no in range(1, 15):
-            table.show_line(line(no), is_new=True)
-        await pilot.pause()
+        await scanned(pilot, table, 14)
         Widget.refresh = spy  # type: ignore[method-assign]
         Screen._refresh_layout = spy_reflow  # type: ignore[method-assign]
         try:
-            for no in range(15, 30):
-                table.show_line(line(no), is_new=True)
-                await pilot.pause()  # painted after each: each scan scrolls by one row
+            await scanned(pilot, table, 29, first=15, each=True)  # each scrolls by one row
             table.drop_line(10)
             await pilot.pause()
         finally:
@@ -261,9 +266,7 @@ async def test_what_the_screen_shows_is_what_a_fresh_draw_shows() -> None:
     app = Boxed()
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(CartTable)
-        for no in range(1, 31):  # painted after each scan: each one scrolls by one row
-            table.show_line(line(no), is_new=True)
-            await pilot.pause()
+        await scanned(pilot, table, 30, each=True)
         steps = [
             lambda: table.drop_line(25),
             lambda: table.show_discounts(
@@ -299,9 +302,7 @@ async def test_the_cursor_shows_on_the_line_above_a_voided_last_line() -> None:
     app = Boxed()
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(CartTable)
-        for no in range(1, 6):
-            table.show_line(line(no), is_new=True)
-            await pilot.pause()
+        await scanned(pilot, table, 5, each=True)
         app.query_one("#elsewhere").focus()
         await pilot.pause()
         table.focus()
@@ -319,9 +320,7 @@ async def test_a_click_selects_the_row_under_it_inside_a_border() -> None:
     app = Boxed()
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(CartTable)
-        for no in range(1, 6):
-            table.show_line(line(no), is_new=True)
-        await pilot.pause()
+        await scanned(pilot, table, 5)
         # the border is line 0 and the header line 1: the first row is line 2
         await pilot.click(CartTable, offset=(5, 3))
         assert table.selected_line_no == 2
