@@ -30,6 +30,7 @@ from pos.services.container import Services
 from pos.services.days import DayClosed
 from pos.services.refunds import RefundDone, RefundFailed
 from pos.widgets.too_small import TooSmall, too_small
+from pos.widgets.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from pos.domain.refunds import RefundPlan
@@ -108,6 +109,8 @@ class PosApp(App[None]):
         self._checkpointed: float | None = None
         """The last key press before the last background checkpoint."""
         self._closing = False
+        self.type_ahead = TypeAhead(self, self._route_key)
+        """Keys typed ahead of a screen that has not settled wait here, in order."""
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
@@ -200,8 +203,13 @@ class PosApp(App[None]):
                 return
 
             def next_customer(_: None) -> None:
+                change = (
+                    format_money(done.change, services.settings.currency_symbol)
+                    if done.change
+                    else None
+                )
                 for screen in _scan_screens(self.screen_stack):
-                    screen.sale_completed(format_receipt_no(done.receipt_no))  # type: ignore[attr-defined]
+                    screen.sale_completed(format_receipt_no(done.receipt_no), change)  # type: ignore[attr-defined]
 
             sales = services.sales
             self.push_screen(
@@ -441,25 +449,33 @@ class PosApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self._last_input = self._idle_clock()
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            # typed ahead of a screen or a dialog that has not settled: kept, in order
+            if not self.type_ahead.hold(event):
+                await self._route_key(event)
+            return
+        await super().on_event(event)
+
+    async def _route_key(self, event: events.Key | events.Paste) -> None:
+        """Hand a key or a paste to the screen on top (``TypeAhead`` calls this again for
+        the keys it held)."""
+        before = self.screen
+        if self.type_ahead.pass_on(event):
+            return
         # The palette's search field would swallow a scanner's digits before any
         # binding saw them; give the palette the first look at every key.
         if (
             isinstance(event, events.Key)
-            and not event.is_forwarded
-            and _open([self.screen], "pos.screens.modals", "GuardedCommandPalette")
-            and self.screen.intercept(event.key)  # type: ignore[attr-defined]
+            and _open([before], "pos.screens.modals", "GuardedCommandPalette")
+            and before.intercept(event.key)  # type: ignore[attr-defined]
         ):
             return
         # letters, control characters and pastes on the scanning screen go to its entry
         # line in the order they came, before the bindings of the keys after them
-        if (
-            isinstance(event, events.Key | events.Paste)
-            and not event.is_forwarded
-            and _scan_screens([self.screen])
-            and self.screen.intercept(event)  # type: ignore[attr-defined]
-        ):
+        if _scan_screens([before]) and before.intercept(event):  # type: ignore[attr-defined]
             return
         await super().on_event(event)
+        self.type_ahead.routed(event, before)
 
     def action_command_palette(self) -> None:
         """Open the palette in its scanner-proof form (only while someone is logged in)."""

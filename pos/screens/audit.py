@@ -12,11 +12,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
 
 from pos.auth.audit import AuditEntry, printable
+from pos.widgets.type_ahead import AnswersOnce
 
 REQUIRED_SCOPE = "audit"
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(AnswersOnce, Screen[None]):
     """Who did what, when, on which till. The screen re-checks its scope when it opens."""
 
     BINDINGS = [Binding("escape", "close", "Back", key_display="Esc")]

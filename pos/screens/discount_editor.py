@@ -39,6 +39,7 @@ from pos.services.discount_admin import (
 )
 from pos.widgets import MessageLine
 from pos.widgets.rule_products import RuleProducts
+from pos.widgets.type_ahead import AnswersOnce
 
 Change = Callable[[str | None], Rule]
 """A change to make, given the manager's approval (or None when none is needed)."""
@@ -111,7 +112,7 @@ COLUMNS = (
 """Column key, heading and width: the table fits a 120-column terminal."""
 
 
-class DiscountEditorScreen(Screen[None]):
+class DiscountEditorScreen(AnswersOnce, Screen[None]):
     """Every rule in a table; add, edit, duplicate, switch on and off, delete."""
 
     BINDINGS = [
@@ -348,7 +349,7 @@ _REWARDS = {
 }
 
 
-class DiscountFormScreen(Screen[Rule | None]):
+class DiscountFormScreen(AnswersOnce, Screen[Rule | None]):
     """One rule's fields, shown as its kind needs them; errors next to their fields; a
     preview of what the rule does to a basket."""
 

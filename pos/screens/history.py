@@ -22,6 +22,7 @@ from pos.domain.receipt import format_receipt_no
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.services.printing import PrinterError, PrintJob
 from pos.widgets import MessageLine
+from pos.widgets.type_ahead import AnswersOnce
 
 DATE_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 EXAMPLE_DAY = "2026-03-14"
@@ -42,7 +43,7 @@ def search_problem(text: str) -> str | None:
     return None
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(AnswersOnce, Screen[None]):
     """The till's sales and refunds. Enter opens the highlighted one."""
 
     BINDINGS = [
@@ -132,7 +133,7 @@ class HistoryScreen(Screen[None]):
         self.dismiss(None)
 
 
-class SaleReceiptModal(PrintsReceipts, ModalScreen[None]):
+class SaleReceiptModal(AnswersOnce, PrintsReceipts, ModalScreen[None]):
     """One past sale's (or refund's) receipt, as it was printed; F2 prints a copy, F4
     starts a refund of a sale. ``job`` (a new refund's receipt) prints when it opens;
     printing never holds up the screen."""

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Input, Label
 from pos.auth.service import Identity, LoginFailed, Session
 from pos.services.session import SessionService, refusal
 from pos.widgets.credentials import Credentials
+from pos.widgets.type_ahead import AnswersOnce
 
 CHECKING = "Checking the database before the first login: one moment, please."
 
@@ -57,7 +58,7 @@ def _refusal(check: DatabaseCheck) -> str:
     return refusal(check.problem)
 
 
-class LoginScreen(Screen[Session]):
+class LoginScreen(AnswersOnce, Screen[Session]):
     """Operator number, Enter, PIN, Enter. Dismisses with the new session.
 
     When the till locked itself (idle), ``locked_by`` is the operator whose cart is
@@ -158,7 +159,7 @@ class LoginScreen(Screen[Session]):
         self.query_one(Credentials).start(clear=True)
 
 
-class SetupScreen(Screen[None]):
+class SetupScreen(AnswersOnce, Screen[None]):
     """A new database has no operators and no default account: create the first manager
     (once the database ``check`` has passed: nothing is written before)."""
 

@@ -20,6 +20,7 @@ from pos.domain.money import format_money
 from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused
 from pos.widgets.credentials import Credentials
+from pos.widgets.type_ahead import AnswersOnce
 
 T = TypeVar("T")
 
@@ -33,7 +34,7 @@ _SCANNER_KEYS = [
 ]
 
 
-class GuardedModal(ModalScreen[T]):
+class GuardedModal(AnswersOnce, ModalScreen[T]):
     """A dialog that swallows scanner input.
 
     A keyboard-wedge scanner types digits and Enter. In a dialog those keys would
@@ -70,8 +71,6 @@ class ConfirmModal(GuardedModal[bool]):
         Binding("n,escape", "cancel", "No", key_display="N"),
     ]
 
-    _answered = False
-
     def on_key(self, event: events.Key) -> None:
         """Y (either case) is yes; anything else not bound here is no."""
         event.stop()
@@ -99,9 +98,7 @@ class ConfirmModal(GuardedModal[bool]):
         self._answer(False)
 
     def _answer(self, yes: bool) -> None:
-        if not self._answered:  # a key and its binding must not answer twice
-            self._answered = True
-            self.dismiss(yes)
+        self.dismiss(yes)  # once: a key and its binding do not answer twice (AnswersOnce)
 
 
 class RecallModal(GuardedModal[int | None]):
@@ -175,7 +172,7 @@ class GuardedCommandPalette(CommandPalette):
         return False
 
 
-class ManagerOverrideModal(ModalScreen[str | None]):
+class ManagerOverrideModal(AnswersOnce, ModalScreen[str | None]):
     """A manager approves one action with their number and PIN.
 
     Dismisses with a single-use override token for exactly that action, or None.

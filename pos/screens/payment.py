@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -23,11 +24,12 @@ from pos.auth.guard import LoginRequired
 from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.tender import Method, Tender, TenderError, quick_cash
-from pos.screens.modals import ConfirmModal
+from pos.screens.modals import SCANNER_KEY_NAMES, ConfirmModal
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.services.printing import PrinterError, PrintJob
 from pos.services.sales import Completed, SaleFailed, SaleService
 from pos.widgets import EntryLine, MessageLine
+from pos.widgets.type_ahead import AnswersOnce, PassesKeysOn
 
 QUICK_NOTE_KEYS = ("f6", "f7", "f8")
 """The keys that pay the next notes up (F5 pays the exact amount)."""
@@ -55,7 +57,7 @@ def big_label(label: str, symbol: str) -> str:
     return f"{label} ({symbol})"
 
 
-class PaymentScreen(Screen[Completed | None]):
+class PaymentScreen(AnswersOnce, Screen[Completed | None]):
     """The amount due, large; cash (with change), card, or both.
 
     The screen holds no identity: the sale is saved for whoever the guard says is
@@ -260,7 +262,7 @@ class PaymentScreen(Screen[Completed | None]):
         )
 
 
-class ReferenceModal(ModalScreen[str | None]):
+class ReferenceModal(AnswersOnce, ModalScreen[str | None]):
     """The card terminal's reference for a card payment (optional: Enter skips it)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc")]
@@ -287,7 +289,7 @@ class ReferenceModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ReceiptScreen(PrintsReceipts):
+class ReceiptScreen(AnswersOnce, PassesKeysOn, PrintsReceipts):
     """The receipt of the sale just completed, and the change to give. It shows at once;
     the receipt prints in the background ("Printing…", then "Receipt printed" or why not).
 
@@ -340,6 +342,11 @@ class ReceiptScreen(PrintsReceipts):
     def on_mount(self) -> None:
         if self._job is not None:
             self.start_print(self._job, self.RECEIPT)
+
+    def passes_on(self, event: events.Key | events.Paste) -> bool:
+        """The next customer's first scan (or ``3*``) starts the next sale with it: this
+        sale stays saved and its receipt prints on."""
+        return isinstance(event, events.Key) and event.key in SCANNER_KEY_NAMES
 
     def _say(self, text: str, *, error: bool = True) -> None:
         self.query_one(MessageLine).show(text, error=error)

@@ -15,6 +15,7 @@ from pos.domain.money import format_money
 from pos.domain.receipt import format_qty_text
 from pos.domain.refunds import RefundPlan
 from pos.widgets import EntryLine, MessageLine
+from pos.widgets.type_ahead import AnswersOnce
 
 RefundCall = Callable[[dict[int, int], str], str | None]
 """Does the refund (quantities, method); returns an error message or None when done."""
@@ -23,7 +24,7 @@ QuoteCall = Callable[[dict[int, int]], RefundPlan | str]
 """What refunding the quantities would pay back now, or why it cannot be worked out."""
 
 
-class RefundScreen(Screen[None]):
+class RefundScreen(AnswersOnce, Screen[None]):
     """Up/Down choose a line, type how many come back and Enter; F2 cash, F3 card.
 
     What the refund pays back (the sale priced again without what comes back) and the

@@ -15,12 +15,13 @@ from textual.widgets import Footer, Input, Label, Sparkline, Static
 from pos.domain.money import MoneyError, parse_money
 from pos.domain.report import DayFigures
 from pos.widgets import MessageLine
+from pos.widgets.type_ahead import AnswersOnce
 
 Figures = tuple[str, DayFigures, list[int]]
 """A report's title, its figures and the takings of each local hour."""
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(AnswersOnce, Screen[None]):
     """Today's X report (it closes nothing); F2 closes the day with a Z report and the
     cash count, F3 opens a new day with its float (and ``reload`` then shows its
     figures, from nothing)."""
@@ -105,7 +106,7 @@ class ReportScreen(Screen[None]):
         self.app.push_screen(AmountModal("Float in the drawer for the new day"), with_float)
 
 
-class AmountModal(ModalScreen[int | None]):
+class AmountModal(AnswersOnce, ModalScreen[int | None]):
     """Asks for an amount of money (``12.50``)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc")]

@@ -29,6 +29,7 @@ from pos.services.approvals import Approvals
 from pos.services.checkout import Change, CheckoutService, Outcome
 from pos.services.discount_admin import OPEN_ACTION, SCOPE
 from pos.widgets import CartTable, EntryLine, KeyBar, MessageLine, TillHeader, TotalsPanel
+from pos.widgets.type_ahead import AnswersOnce
 
 W = TypeVar("W", bound=Widget)
 
@@ -42,7 +43,7 @@ _ENTRY_KEYS = [
 ]
 
 
-class ScanScreen(Screen[None]):
+class ScanScreen(AnswersOnce, Screen[None]):
     """Scan items, see each line and the running total."""
 
     BINDINGS = [
@@ -431,10 +432,12 @@ class ScanScreen(Screen[None]):
         if pay is not None:
             self._permitted("sale", lambda _who, _approval: pay() or Outcome(Change.NONE))
 
-    def sale_completed(self, receipt_no: str) -> None:
-        """Back from the receipt: the new, empty cart."""
+    def sale_completed(self, receipt_no: str, change: str | None = None) -> None:
+        """Back from the receipt: the new, empty cart, and the change to give (it stays
+        on the message line until the next scan says something else)."""
         self._load_cart()
-        self.apply(Outcome.info(f"Sale {receipt_no} completed. Next customer."))
+        after = f"Change {change}" if change else "Next customer."
+        self.apply(Outcome.info(f"Sale {receipt_no} completed. {after}"))
 
     def _session_ended(self, exc: LoginRequired) -> None:
         """The token is no longer good: say so and go back to the login (cart kept).

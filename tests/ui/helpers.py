@@ -24,6 +24,17 @@ def burst(app: App[object], text: str) -> None:
         driver.send_message(events.Key(key, None if key == "enter" else char))
 
 
+def at_once(app: App[object], *keys: str) -> None:
+    """Queue ``keys`` (Textual key names such as ``f10`` and ``down``, or single
+    characters) in one go, as a terminal delivers what was typed ahead in one read."""
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        name = _KEY_NAMES.get(key, key)
+        char = key if len(key) == 1 else ("\r" if name == "enter" else None)
+        driver.send_message(events.Key(name, char))
+
+
 async def scan(pilot: Pilot[object], code: str) -> None:
     """One scan at scanner speed, then wait for the screen to catch up."""
     burst(pilot.app, code + "\n")

@@ -1,0 +1,195 @@
+"""Type-ahead: every key lands where it would have landed had it been typed after the
+screen settled, and every dialog answers once.
+
+Textual hands a key to the focused widget's message queue and goes straight on to the
+next one; when that key moves the focus or opens or closes a screen, the keys read
+behind it (a scanner's, a badge reader's, a fast cashier's, a terminal over SSH) have
+already gone to the old place. :class:`TypeAhead` is the app's one rule for this: a key
+that leaves work in flight (it went to a widget's queue, or it opened or closed a screen)
+holds the keys behind it until the app has settled, then they are delivered in order to
+whatever is on top then.
+
+The scanning and payment screens take their keys through priority bindings, run at once
+on the app's own loop: such a key settles as it is handled, and the next one is never
+held, so the scan path pays one comparison per key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from textual import events
+from textual.await_complete import AwaitComplete
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.message_pump import MessagePump
+
+T = TypeVar("T")
+
+Typed = events.Key | events.Paste
+"""What a person or a scanner types (a paste is typed all at once)."""
+
+MAX_SETTLE_SECONDS = 2.0
+"""Held keys are delivered after this long even if the app never went quiet (a handler
+waiting on something slow): late is better than lost."""
+
+
+class AnswersOnce:
+    """For screens and dialogs: ``dismiss`` answers once, and only while the screen is on
+    top. Textual's own ``dismiss`` pops whatever is on top, so a dialog dismissed twice
+    (Enter Enter, a key and a click) would close the screen under it as well."""
+
+    _answered: bool = False
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        screen: Screen[Any] = self  # type: ignore[assignment]
+        if self._answered or not screen.is_active:
+            return AwaitComplete.nothing()
+        self._answered = True
+        return super().dismiss(result)  # type: ignore[misc]
+
+
+class PassesKeysOn:
+    """For a screen some keys close, going on to the screen below with the key (the
+    receipt: the next customer's first scan starts the next sale).
+
+    ``passes_on`` says whether ``event`` is such a key; the screen is then dismissed with
+    :attr:`PASSED_ON` and the key is delivered again, first, once the screen below has
+    settled."""
+
+    PASSED_ON: ClassVar[str] = "passed on"
+
+    def passes_on(self, event: Typed) -> bool:
+        return False
+
+
+class TypeAhead:
+    """The app's key router (see the module docstring).
+
+    The app calls :meth:`hold` for each key as it arrives, routes the ones not held, and
+    calls :meth:`routed` after each; held keys come back through ``route`` in the order
+    they came.
+    """
+
+    def __init__(self, app: App[Any], route: Any) -> None:
+        self.app = app
+        self._route = route
+        self._held: deque[Typed] = deque()
+        self._busy = False
+        self._round = 0
+        self._waiting = 0
+        self._quiet_checks = 0
+        self._since = 0.0
+        self._shape: tuple[object, ...] = ()
+        self.delivered = 0
+        """Keys delivered after being held (for tests)."""
+
+    @property
+    def holding(self) -> bool:
+        """Keys are waiting for the app to settle."""
+        return self._busy or bool(self._held)
+
+    def hold(self, event: Typed) -> bool:
+        """Keep ``event`` for later if the app is still busy with the keys before it."""
+        if not self.holding:
+            return False
+        self._held.append(event)
+        if self._busy and time.monotonic() - self._since > MAX_SETTLE_SECONDS:
+            self._settled()
+        return True
+
+    def pass_on(self, event: Typed) -> bool:
+        """Give ``event`` to the screen on top first if it closes that screen
+        (:class:`PassesKeysOn`): then it is held, ahead of any other, for the screen below."""
+        screen = self.app.screen
+        if not isinstance(screen, PassesKeysOn) or not screen.passes_on(event):
+            return False
+        screen.dismiss(PassesKeysOn.PASSED_ON)  # type: ignore[attr-defined]
+        if self.app.screen is screen:
+            return False  # it had answered already: the key is the screen's own
+        self._held.appendleft(event)
+        self._start()
+        return True
+
+    def routed(self, event: Typed, before: Screen[Any]) -> None:
+        """``event`` has been handed on: if it went to a widget's queue, or the screen on
+        top changed or is not ready, the keys behind it wait until the app settles."""
+        screen = self.app.screen
+        if event.is_forwarded or screen is not before or not screen.is_mounted:
+            self._start()
+
+    # ------------------------------------------------------------------ settling
+
+    def _start(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self._since = time.monotonic()
+        self._quiet_checks = 0
+        self._next_round()
+
+    def _pumps(self) -> list[MessagePump]:
+        app = self.app
+        screen = app.screen
+        return [app, *app.screen_stack, *screen.walk_children(with_self=False)]
+
+    def _shape_now(self) -> tuple[object, ...]:
+        screen = self.app.screen
+        return (len(self.app.screen_stack), screen, screen.focused, screen.is_mounted)
+
+    def _next_round(self) -> None:
+        """Post a marker behind whatever each message pump of the app and of the screen on
+        top has queued; when all have been handled, look again (``_check``)."""
+        self._round += 1
+        self._shape = self._shape_now()
+        self._waiting = 0
+        for pump in self._pumps():
+            if pump.call_later(self._marker, self._round):
+                self._waiting += 1
+        if not self._waiting:
+            self.app.call_later(self._check, self._round)
+
+    def _marker(self, round_no: int) -> None:
+        if round_no != self._round:
+            return
+        self._waiting -= 1
+        if self._waiting == 0:
+            self.app.call_later(self._check, round_no)
+
+    def _quiet(self) -> bool:
+        for pump in self._pumps():
+            if pump.message_queue_size or pump._next_callbacks:  # noqa: SLF001
+                return False
+        return self.app.screen.is_mounted
+
+    async def _check(self, round_no: int) -> None:
+        """Settled when two rounds in a row found every queue empty and nothing changed:
+        the second catches a handler still running when the first looked."""
+        if round_no != self._round or not self._busy:
+            return
+        if self._shape_now() == self._shape and self._quiet():
+            self._quiet_checks += 1
+        else:
+            self._quiet_checks = 0
+        if self._quiet_checks < 2 and time.monotonic() - self._since <= MAX_SETTLE_SECONDS:
+            self._next_round()
+            return
+        await self._deliver()
+
+    def _settled(self) -> None:
+        self._round += 1  # any marker still on its way is stale now
+        self.app.call_later(self._deliver)
+
+    async def _deliver(self) -> None:
+        """Route the held keys in order until one of them leaves work in flight again."""
+        self._busy = False
+        while self._held and not self._busy:
+            if not self.app.is_running:
+                self._held.clear()
+                return
+            self.delivered += 1
+            await self._route(self._held.popleft())

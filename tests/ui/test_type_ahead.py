@@ -1,0 +1,210 @@
+"""Pilot tests for type-ahead (issue 16): keys queued in one go, ahead of a screen or a
+dialog that has not settled, land where they would land typed one at a time; and every
+dialog answers once, so no doubled key can close the screen under it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pos.app import PosApp
+from pos.screens import LoginScreen, ScanScreen
+from pos.screens.modals import ConfirmModal, ManagerOverrideModal, RecallModal
+from pos.screens.payment import PaymentScreen, ReceiptScreen
+from pos.widgets import MessageLine, TillHeader
+from tests.conftest import CASHIER, MANAGER
+from tests.ui.helpers import at_once, scan, settle, until
+
+SIZE = (100, 30)
+PEN = "4006381333931"  # 1.20
+LEMON = "5000000000012"  # 0.50
+AppFactory = Callable[..., PosApp]
+
+
+def _names(app: PosApp) -> list[str]:
+    return [line.name for line in app.services.checkout.cart.lines]
+
+
+def _message(app: PosApp) -> str:
+    return str(app.screen.query_one(MessageLine).render())
+
+
+def _receipts(app: PosApp) -> int:
+    last = app.services.sales.last_sale()
+    return 0 if last is None else last.receipt_no
+
+
+async def _quiet(pilot) -> None:  # type: ignore[no-untyped-def]
+    await until(pilot, lambda: not pilot.app.type_ahead.holding)
+    await settle(pilot)
+
+
+async def test_a_login_typed_in_one_go_logs_in(app_factory: AppFactory) -> None:
+    app = app_factory(login=None)
+    async with app.run_test(size=SIZE) as pilot:
+        at_once(app, *CASHIER[0], "enter", *CASHIER[1], "enter", *PEN, "enter")
+        await until(pilot, lambda: len(app.services.checkout.cart) == 1)
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert app.screen.query_one(TillHeader).operator == "Demo Cashier (1001)"
+        assert _names(app) == ["Highlighter pen yellow"]  # the scan after the login too
+
+
+async def test_a_login_with_tab_typed_in_one_go_logs_in(app_factory: AppFactory) -> None:
+    app = app_factory(login=None)
+    async with app.run_test(size=SIZE) as pilot:
+        at_once(app, *MANAGER[0], "tab", *MANAGER[1], "enter")
+        await until(pilot, lambda: isinstance(app.screen, ScanScreen))
+        assert app.services.guard.identity is not None
+
+
+async def test_an_approval_typed_in_one_go_is_granted(app_factory: AppFactory) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, LEMON)
+        # Up selects the pen, Del asks for a manager, who types number and PIN at once
+        at_once(app, "up", "delete", *MANAGER[0], "enter", *MANAGER[1], "enter")
+        await until(pilot, lambda: _names(app) == ["Lemons unwaxed"])
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+
+
+async def test_enter_enter_after_a_card_payment_leaves_a_working_till(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        at_once(app, "f10", "f3", "enter", "enter")  # no reference, then the receipt
+        await until(pilot, lambda: _receipts(app) == 1 and isinstance(app.screen, ScanScreen))
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        await scan(pilot, LEMON)  # the till still answers
+        assert _names(app) == ["Lemons unwaxed"]
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+
+
+async def test_a_scan_on_the_receipt_starts_the_next_sale(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10", "2", "f2")  # 2.00 cash for 1.20
+        await until(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        at_once(app, *LEMON, "enter")  # scanned while the receipt is up
+        await until(pilot, lambda: _names(app) == ["Lemons unwaxed"])
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert _receipts(app) == 1  # the finished sale stays as it was
+
+
+async def test_a_quantity_typed_on_the_receipt_goes_with_the_next_scan(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10", "f5")
+        await until(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        await pilot.press("3", "asterisk")  # one key at a time, at a cashier's speed
+        await scan(pilot, LEMON)
+        await _quiet(pilot)
+        assert [line.qty for line in app.services.checkout.cart.lines] == [3]
+
+
+async def test_the_change_stays_on_the_scanning_screen_until_the_next_scan(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10", "5", "full_stop", "0", "0", "f2", "enter")  # 5.00 for 1.20
+        await until(pilot, lambda: isinstance(app.screen, ScanScreen))
+        await settle(pilot)
+        assert _message(app) == "Sale 0001 completed. Change £3.80"
+        await scan(pilot, LEMON)
+        assert "Change" not in _message(app)
+
+
+async def test_a_card_sale_shows_no_change(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10", "f3", "enter", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ScanScreen) and _receipts(app) == 1)
+        await settle(pilot)
+        assert _message(app) == "Sale 0001 completed. Next customer."
+
+
+async def test_void_cart_then_a_scan_in_one_go(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        at_once(app, "f8", "y", *LEMON, "enter")
+        await until(pilot, lambda: _names(app) == ["Lemons unwaxed"])
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+
+
+async def test_recall_the_cart_under_the_cursor_in_one_go(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f6")
+        await scan(pilot, LEMON)
+        await pilot.press("f6")
+        await settle(pilot)
+        at_once(app, "f7", "down", "enter")
+        await until(pilot, lambda: len(app.services.checkout.cart) == 1)
+        await _quiet(pilot)
+        assert _names(app) == ["Lemons unwaxed"]  # the second, not the first
+
+
+async def test_a_confirmation_answers_once(app_factory: AppFactory) -> None:
+    """``y y`` on the void-cart question: the first answers, the second goes to the
+    scanning screen (where it is typed into the entry line, as it would be slowly)."""
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f8")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmModal)
+        modal.action_confirm()
+        modal.action_confirm()  # a key and a click at once: one answer
+        modal.action_cancel()
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert len(app.screen_stack) == 2  # the scanning screen is still there
+        assert _names(app) == []
+
+
+async def test_escape_twice_on_an_approval_closes_only_the_dialog(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerOverrideModal)
+        at_once(app, "escape", "escape", "escape")
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert len(app.screen_stack) == 2
+        assert _names(app) == ["Highlighter pen yellow"]
+
+
+async def test_a_scan_while_the_parked_list_opens_is_not_lost_on_it(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f6")
+        at_once(app, "f7", "escape", *LEMON, "enter")
+        await until(pilot, lambda: _names(app) == ["Lemons unwaxed"])
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert not isinstance(app.screen, RecallModal | LoginScreen)
