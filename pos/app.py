@@ -30,7 +30,7 @@ from pos.services.container import Services
 from pos.services.days import DayClosed
 from pos.services.refunds import RefundDone, RefundFailed
 from pos.widgets.too_small import TooSmall, too_small
-from pos.widgets.type_ahead import TypeAhead
+from pos.widgets.type_ahead import TypeAhead, split_alt
 
 if TYPE_CHECKING:
     from pos.domain.refunds import RefundPlan
@@ -412,6 +412,7 @@ class PosApp(App[None]):
         """Every second: the idle lock, refreshing the access token while active, and
         locking at once if the session has ended some other way (revoked, PIN changed);
         in a pause between items, the database log's checkpoint in the background."""
+        self.type_ahead.watchdog()
         self.services.reload_keys_if_changed()
         if self.services.guard.session is None:
             if _scan_screens(self.screen_stack):
@@ -450,9 +451,10 @@ class PosApp(App[None]):
         if isinstance(event, events.Key | events.MouseDown):
             self._last_input = self._idle_clock()
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
-            # typed ahead of a screen or a dialog that has not settled: kept, in order
-            if not self.type_ahead.hold(event):
-                await self._route_key(event)
+            for typed in split_alt(event):
+                # typed ahead of a screen or a dialog that has not settled: kept, in order
+                if not self.type_ahead.hold(typed):
+                    await self._route_key(typed)
             return
         await super().on_event(event)
 
@@ -476,6 +478,10 @@ class PosApp(App[None]):
             return
         await super().on_event(event)
         self.type_ahead.routed(event, before)
+
+    def on_type_ahead_settled(self, event: TypeAhead.Settled) -> None:
+        event.stop()
+        self.type_ahead.wake()
 
     def action_command_palette(self) -> None:
         """Open the palette in its scanner-proof form (only while someone is logged in)."""

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Label
 from pos.auth.service import Identity, LoginFailed, Session
 from pos.services.session import SessionService, refusal
 from pos.widgets.credentials import Credentials
-from pos.widgets.type_ahead import AnswersOnce
+from pos.widgets.type_ahead import AnswersOnce, Busy, TypeAhead
 
 CHECKING = "Checking the database before the first login: one moment, please."
 
@@ -58,7 +58,7 @@ def _refusal(check: DatabaseCheck) -> str:
     return refusal(check.problem)
 
 
-class LoginScreen(AnswersOnce, Screen[Session]):
+class LoginScreen(AnswersOnce, Busy, Screen[Session]):
     """Operator number, Enter, PIN, Enter. Dismisses with the new session.
 
     When the till locked itself (idle), ``locked_by`` is the operator whose cart is
@@ -117,11 +117,18 @@ class LoginScreen(AnswersOnce, Screen[Session]):
             self._waiting = None
             self.add_class("damaged")
             self._say(_refusal(check))
+            self.app.post_message(TypeAhead.Settled())
             return
         waiting, self._waiting = self._waiting, None
         if waiting is not None:
             self.query_one("#login-message", Label).update("")
             self._log_in(*waiting)
+            self.app.post_message(TypeAhead.Settled())  # the keys typed after it go on
+
+    def busy(self) -> bool:
+        """A login is waiting for the database check: what is typed after it waits too
+        (the operator's first scan goes to the till, not into the number field)."""
+        return self._waiting is not None
 
     def on_credentials_submitted(self, event: Credentials.Submitted) -> None:
         event.stop()

@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import events
 from textual.await_complete import AwaitComplete
+from textual.message import Message
 from textual.screen import Screen
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.message_pump import MessagePump
+    from textual.timer import Timer
 
 T = TypeVar("T")
 
@@ -36,6 +38,19 @@ Typed = events.Key | events.Paste
 MAX_SETTLE_SECONDS = 2.0
 """Held keys are delivered after this long even if the app never went quiet (a handler
 waiting on something slow): late is better than lost."""
+MAX_BUSY_SECONDS = 30.0
+"""The same for a :class:`Busy` screen that never says it is done."""
+
+
+def split_alt(event: Typed) -> tuple[Typed, ...]:
+    """Esc and a letter in one read reach the app as Alt and the letter (a terminal
+    cannot tell them apart); the till binds no Alt key, so it is Esc, then the letter:
+    Esc Y typed ahead over SSH still answers a question after going back."""
+    if not isinstance(event, events.Key) or not event.key.startswith("alt+"):
+        return (event,)
+    if event.character is None or len(event.character) != 1:
+        return (event,)
+    return events.Key("escape", "\x1b"), events.Key(event.character, event.character)
 
 
 class AnswersOnce:
@@ -67,6 +82,15 @@ class PassesKeysOn:
         return False
 
 
+class Busy:
+    """For a screen whose work outlives the key that started it (a login waiting for the
+    database check): while :meth:`busy`, the keys after that key wait; the screen posts
+    :class:`TypeAhead.Settled` when the work is over."""
+
+    def busy(self) -> bool:
+        return False
+
+
 class TypeAhead:
     """The app's key router (see the module docstring).
 
@@ -74,6 +98,9 @@ class TypeAhead:
     calls :meth:`routed` after each; held keys come back through ``route`` in the order
     they came.
     """
+
+    class Settled(Message):
+        """A :class:`Busy` screen's work is over: held keys may go on."""
 
     def __init__(self, app: App[Any], route: Any) -> None:
         self.app = app
@@ -85,6 +112,8 @@ class TypeAhead:
         self._quiet_checks = 0
         self._since = 0.0
         self._shape: tuple[object, ...] = ()
+        self._parked: Timer | None = None
+        """Waiting for a busy screen (until it says it has settled, or this timer)."""
         self.delivered = 0
         """Keys delivered after being held (for tests)."""
 
@@ -98,7 +127,11 @@ class TypeAhead:
         if not self.holding:
             return False
         self._held.append(event)
-        if self._busy and time.monotonic() - self._since > MAX_SETTLE_SECONDS:
+        if (
+            self._busy
+            and self._parked is None
+            and time.monotonic() - self._since > MAX_SETTLE_SECONDS
+        ):
             self._settled()
         return True
 
@@ -133,9 +166,16 @@ class TypeAhead:
         self._next_round()
 
     def _pumps(self) -> list[MessagePump]:
+        """Where a key's work can still be queued: the app (deferred focus moves, screen
+        results), every screen, and the focused widget with its ancestors (a key and the
+        messages it posts bubble up that chain)."""
         app = self.app
-        screen = app.screen
-        return [app, *app.screen_stack, *screen.walk_children(with_self=False)]
+        pumps: list[MessagePump] = [app, *app.screen_stack]
+        node = app.screen.focused
+        while node is not None and not isinstance(node, Screen):
+            pumps.append(node)
+            node = node.parent
+        return pumps
 
     def _shape_now(self) -> tuple[object, ...]:
         screen = self.app.screen
@@ -171,6 +211,11 @@ class TypeAhead:
         the second catches a handler still running when the first looked."""
         if round_no != self._round or not self._busy:
             return
+        screen = self.app.screen
+        if isinstance(screen, Busy) and screen.busy():
+            # no rounds while it works (a thread): it says when it is done
+            self._parked = self.app.set_timer(MAX_BUSY_SECONDS, self.wake)
+            return
         if self._shape_now() == self._shape and self._quiet():
             self._quiet_checks += 1
         else:
@@ -179,6 +224,23 @@ class TypeAhead:
             self._next_round()
             return
         await self._deliver()
+
+    def watchdog(self) -> None:
+        """Called every second: keys held longer than they may be (a marker that never
+        came back, a handler that never returned) are delivered anyway."""
+        if self._busy and self._parked is None:
+            if time.monotonic() - self._since > MAX_SETTLE_SECONDS:
+                self._settled()
+
+    def wake(self) -> None:
+        """A busy screen has settled (or was given long enough): look again."""
+        if self._parked is None:
+            return
+        self._parked.stop()
+        self._parked = None
+        self._since = time.monotonic()
+        self._quiet_checks = 0
+        self._next_round()
 
     def _settled(self) -> None:
         self._round += 1  # any marker still on its way is stale now
