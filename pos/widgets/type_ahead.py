@@ -228,9 +228,9 @@ class TypeAhead:
     def watchdog(self) -> None:
         """Called every second: keys held longer than they may be (a marker that never
         came back, a handler that never returned) are delivered anyway."""
-        if self._busy and self._parked is None:
-            if time.monotonic() - self._since > MAX_SETTLE_SECONDS:
-                self._settled()
+        overdue = time.monotonic() - self._since > MAX_SETTLE_SECONDS
+        if self._busy and self._parked is None and overdue:
+            self._settled()
 
     def wake(self) -> None:
         """A busy screen has settled (or was given long enough): look again."""
