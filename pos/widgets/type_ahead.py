@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import events
@@ -102,7 +103,7 @@ class TypeAhead:
     class Settled(Message):
         """A :class:`Busy` screen's work is over: held keys may go on."""
 
-    def __init__(self, app: App[Any], route: Any) -> None:
+    def __init__(self, app: App[Any], route: Callable[[Typed], Awaitable[None]]) -> None:
         self.app = app
         self._route = route
         self._held: deque[Typed] = deque()
@@ -114,8 +115,6 @@ class TypeAhead:
         self._shape: tuple[object, ...] = ()
         self._parked: Timer | None = None
         """Waiting for a busy screen (until it says it has settled, or this timer)."""
-        self.delivered = 0
-        """Keys delivered after being held (for tests)."""
 
     @property
     def holding(self) -> bool:
@@ -127,12 +126,6 @@ class TypeAhead:
         if not self.holding:
             return False
         self._held.append(event)
-        if (
-            self._busy
-            and self._parked is None
-            and time.monotonic() - self._since > MAX_SETTLE_SECONDS
-        ):
-            self._settled()
         return True
 
     def pass_on(self, event: Typed) -> bool:
@@ -253,5 +246,4 @@ class TypeAhead:
             if not self.app.is_running:
                 self._held.clear()
                 return
-            self.delivered += 1
             await self._route(self._held.popleft())

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from pos.app import PosApp
 from pos.screens import LoginScreen, ScanScreen
 from pos.screens.modals import ConfirmModal, ManagerOverrideModal, RecallModal
@@ -208,3 +210,53 @@ async def test_a_scan_while_the_parked_list_opens_is_not_lost_on_it(
         await _quiet(pilot)
         assert isinstance(app.screen, ScanScreen)
         assert not isinstance(app.screen, RecallModal | LoginScreen)
+
+
+DOUBLED = [
+    # (what opens it, from a cart holding a pen, as the manager; the answer, repeated)
+    ("void cart: yes", ["f8"], "y"),
+    ("void cart: no", ["f8"], "n"),
+    ("void cart: Esc", ["f8"], "escape"),
+    ("parked list: Enter", ["f6", "f7"], "enter"),
+    ("parked list: Esc", ["f6", "f7"], "escape"),
+    ("payment: Esc", ["f10"], "escape"),
+    ("card reference: Enter", ["f10", "f3"], "enter"),
+    ("card reference: Esc", ["f10", "f3"], "escape"),
+    ("receipt: Enter", ["f10", "f5"], "enter"),
+    ("history: Esc", ["f11"], "escape"),
+    ("a past receipt: Esc", ["f10", "f5", "enter", "f11", "enter"], "escape"),
+    ("refund: Esc", ["f10", "f5", "enter", "f11", "enter", "f4"], "escape"),
+    ("X report: Esc", ["f12"], "escape"),
+    ("cash-up amount: Enter", ["f12", "f2", "1", "0"], "enter"),
+    ("cash-up amount: Esc", ["f12", "f2"], "escape"),
+    ("discount rules: Esc", ["f3"], "escape"),
+    ("audit log: Esc", ["f9"], "escape"),
+]
+
+
+@pytest.mark.parametrize("times", [2, 3])
+@pytest.mark.parametrize(
+    ("opened", "answer"), [d[1:] for d in DOUBLED], ids=[d[0] for d in DOUBLED]
+)
+async def test_a_doubled_answer_never_leaves_a_dead_screen(
+    app_factory: AppFactory, opened: list[str], answer: str, times: int
+) -> None:
+    """Every dialog and screen answered two and three times in one go: the till always
+    ends on a screen that answers keys, with the scanning screen under it."""
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        for key in opened:
+            await pilot.press(key)
+            await settle(pilot)
+        opened_on = app.screen
+        at_once(app, *[answer] * times)
+        await _quiet(pilot)
+        assert app.screen is not opened_on or answer == "n"  # it answered
+        assert any(isinstance(s, ScanScreen) for s in app.screen_stack)
+        assert app.screen.active_bindings  # keys still do something
+        await pilot.press("escape", "escape", "escape", "escape")  # back to the till
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        await scan(pilot, LEMON)
+        assert "Lemons unwaxed" in _names(app)
