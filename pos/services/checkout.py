@@ -23,6 +23,7 @@ from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodeError, BarcodePattern, 
 from pos.domain.cart import MAX_COUNT, Cart, CartLine, ParkedCart, StoredCart, max_qty
 from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.clock import Clock
+from pos.domain.corrections import LastAddition, take_back
 from pos.domain.discounts import Rule
 from pos.domain.entry import (
     MAX_TYPED_COUNT,
@@ -150,6 +151,7 @@ class CheckoutService:
         self._priced: PricedBasket | None = None
         self._priced_at: datetime | None = None
         self._pending: _Pending | None = None
+        self._last: LastAddition | None = None  # what error correct may take back
         self._no_pending_reason = ""  # why a number typed now has no scan to correct
         self._awaiting_weight: Product | None = None
         self._actor: Identity | None = None
@@ -160,6 +162,7 @@ class CheckoutService:
         self.cart_uuid = stored.uuid
         self.cart = Cart(stored.lines)
         self._end_pending()
+        self._last = None  # a cart just loaded has no scan to take back
         self._awaiting_weight = None
         self._priced = None  # priced from scratch when it is next looked at
 
@@ -258,6 +261,11 @@ class CheckoutService:
         what a sale keeps so that a refund can price what is kept the same way."""
         names = {discount.name for discount in self.priced.discounts}
         return tuple(rule for rule in self._rule_set if rule.name in names)
+
+    @property
+    def _operator(self) -> str | None:
+        """Who is scanning (the number of the last ``submit``'s actor)."""
+        return self._actor.number if self._actor else None
 
     # ----------------------------------------------------------------- queries
 
@@ -408,7 +416,7 @@ class CheckoutService:
                 product,
                 qty,
                 price=price,
-                operator=self._actor.number if self._actor else None,
+                operator=self._operator,
             )
             before = 0
         if line.qty > max_qty(line.unit):
@@ -416,6 +424,7 @@ class CheckoutService:
         saved = self._save(line)
         if saved.error:
             return saved
+        self._last = LastAddition(line.line_no, qty, line.qty, self._operator)
         if weight_typed:
             self._pending = _Pending(line.line_no, before)
             self._no_pending_reason = ""
@@ -449,7 +458,10 @@ class CheckoutService:
             return Outcome.fail("Quantity must be at least 1")
         # correcting the scan just made (even downwards) is not a void: the units
         # being taken off were added by that same scan a moment ago
-        return self._set(line, pending.qty_before + added, keep_pending=True, checked=True)
+        outcome = self._set(line, pending.qty_before + added, keep_pending=True, checked=True)
+        if outcome.line is not None and not outcome.error:  # still that scan's addition
+            self._last = LastAddition(line.line_no, added, outcome.line.qty, self._operator)
+        return outcome
 
     # ----------------------------------------------------------------- line edits
 
@@ -620,6 +632,7 @@ class CheckoutService:
             return Outcome.fail(str(exc))
         except StorageError as exc:
             return _not_saved(exc)
+        self._last = None  # any other change to the cart ends "the last scan"
         return None
 
     def void_line(
@@ -647,6 +660,52 @@ class CheckoutService:
         self.reprice({line.barcode})
         self._end_pending()
         return Outcome(Change.REMOVED, f"Voided {line.name}", line)
+
+    def can_error_correct(self, line_no: int, units: int | None, operator: str | None) -> bool:
+        """Whether ``-`` (``units`` 1) or Del (None) on the line takes back the most recent
+        scan (error correct) rather than voiding what was rung up before."""
+        return isinstance(take_back(self.cart.get(line_no), self._last, units, operator), int)
+
+    def error_correct(
+        self, line_no: int, units: int | None = None, actor: Identity | None = None
+    ) -> Outcome:
+        """Take back the most recent scan (``units`` of it, or all), without the void
+        scope: it is only the scan just made. Audited as ``error_correct``; anything
+        older is a void (:meth:`void_line`, :meth:`change_quantity`)."""
+        allowed = self._authorise(actor, "sale", self.action_for("sale", line_no), None)
+        if isinstance(allowed, Outcome):
+            return allowed
+        who, _claims = allowed
+        line, last = self.cart.get(line_no), self._last
+        qty = take_back(line, last, units, who.number if who else None)
+        if isinstance(qty, str):
+            return Outcome.fail(qty)
+        assert line is not None
+        assert last is not None
+        new = line.with_qty(qty)
+        failed = self._audited_write(
+            lambda: (
+                self._carts.save_line(self.cart_id, new)
+                if qty
+                else self._carts.delete_line(self.cart_id, line_no)
+            ),
+            None,
+            "error_correct",
+            who,
+            {**self.action_for("error_correct", line_no), "name": line.name, "new_qty": qty},
+        )
+        if failed is not None:
+            return failed
+        self._end_pending()
+        self._last = last.after_taking(line.qty - qty)
+        taken = format_qty(line.unit, line.qty - qty)
+        if not qty:
+            self.cart.remove(line_no)
+            self.reprice({line.barcode})
+            return Outcome(Change.REMOVED, f"Error correct: {taken} x {line.name} taken back", line)
+        self.cart.put(new)
+        self.reprice({line.barcode})
+        return Outcome(Change.LINE, f"Error correct: {taken} x {line.name} taken back", new)
 
     def void_cart(self, actor: Identity | None = None, approval: str | None = None) -> Outcome:
         """Remove every line (after the screen's confirmation)."""
@@ -754,6 +813,7 @@ class CheckoutService:
             self._carts.save_line(self.cart_id, line)
         except StorageError as exc:
             return _not_saved(exc)
+        self._last = None  # any other change to the cart ends "the last scan"
         self.cart.put(line)
         self.reprice({line.barcode})
         return Outcome(Change.LINE, line=line)
