@@ -268,11 +268,23 @@ class ScanScreen(Screen[None]):
         self._run(lambda: act(identity, None))
 
     def _run(self, act: Callable[[], Outcome]) -> None:
-        """Do the action and show what it did, or lock if the session ended meanwhile."""
+        """Do the action and show what it did, or lock if the session ended meanwhile.
+        An action the service asks about first (a line of more than 99) runs again only
+        if the cashier answers Y."""
         try:
             outcome = act()
         except LoginRequired as exc:
             self._session_ended(exc)
+            return
+        if outcome.confirm:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._run(lambda: self.checkout.confirmed(act))
+                else:
+                    self.apply(Outcome.info("Not confirmed: nothing changed"))
+
+            self.app.push_screen(ConfirmModal(outcome.confirm), answered)
             return
         self.apply(outcome)
 

@@ -35,9 +35,10 @@ from pos.domain.entry import (
     WeightEntry,
     parse_entry,
 )
-from pos.domain.money import MoneyError, format_money, parse_money
+from pos.domain.money import MoneyError, format_money
 from pos.domain.pricing import PricedBasket, Pricer, price_cart
 from pos.domain.receipt import format_qty
+from pos.domain.sanity import EntryChecks
 from pos.domain.scanning import ScanProblem, embedded_measure
 from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused, Approvals
@@ -62,6 +63,9 @@ class Outcome:
     line: CartLine | None = None
     is_new: bool = False
     error: bool = False
+    confirm: str = ""
+    """A question to ask first (nothing was done): on Y, run the action again through
+    :meth:`CheckoutService.confirmed`."""
 
     @classmethod
     def fail(cls, message: str) -> Outcome:
@@ -135,7 +139,10 @@ class CheckoutService:
         approvals: Approvals | None = None,
         authority: Authority | None = None,
         days: TradingDay | None = None,
+        checks: EntryChecks | None = None,
     ) -> None:
+        self._checks = checks or EntryChecks()
+        self._confirmed = False  # the sanity question of the action running was answered
         self._approvals = approvals
         self._days = days
         self._authority = authority
@@ -339,6 +346,9 @@ class CheckoutService:
             skipped = self._awaiting_weight
             self._awaiting_weight = None
             outcome = self._scan(entry)
+            if outcome.confirm:  # asked first: nothing was done, not even the weight skipped
+                self._awaiting_weight = skipped
+                return outcome
             if outcome.error:
                 # a refused scan added nothing, so a number typed next must not land on
                 # the line of the scan before it
@@ -390,8 +400,9 @@ class CheckoutService:
             if entry.explicit_multiplier:
                 return Outcome.fail(f"{product.name} is weighed: it cannot be multiplied")
             return self._add(product, embedded.grams, weight_typed=False)
+        ask = entry.explicit_multiplier  # a plain scan is never asked about
         if embedded.price is not None:
-            return self._add(product, entry.multiplier, price=embedded.price)
+            return self._add(product, entry.multiplier, price=embedded.price, ask=ask)
         # the product's own code: a weighed item asks for its weight
         if product.unit is Unit.KG:
             if entry.explicit_multiplier:
@@ -399,10 +410,16 @@ class CheckoutService:
             self._end_pending()
             self._awaiting_weight = product
             return Outcome.info(f"Type the weight of {product.name} in kg, then Enter")
-        return self._add(product, entry.multiplier)
+        return self._add(product, entry.multiplier, ask=ask)
 
     def _add(
-        self, product: Product, qty: int, *, price: int | None = None, weight_typed: bool = True
+        self,
+        product: Product,
+        qty: int,
+        *,
+        price: int | None = None,
+        weight_typed: bool = True,
+        ask: bool = False,
     ) -> Outcome:
         """Add ``qty`` to the product's line. A weight printed on a label (``weight_typed``
         false) is the scale's, so it cannot be corrected by typing after the scan."""
@@ -421,6 +438,8 @@ class CheckoutService:
             before = 0
         if line.qty > max_qty(line.unit):
             return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")
+        if ask and (question := self._question(line, before)):
+            return Outcome(Change.NONE, confirm=question)
         saved = self._save(line)
         if saved.error:
             return saved
@@ -534,6 +553,8 @@ class CheckoutService:
         if qty > max_qty(line.unit):
             return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")
         new = line.with_qty(qty)
+        if question := self._question(new, line.qty):
+            return Outcome(Change.NONE, confirm=question)
         if qty < line.qty and not checked and self._approvals is not None:
             # fewer than before: units are voided, which needs the void scope
             action = self.action_for("void", line.line_no) | {"new_qty": qty}
@@ -561,6 +582,21 @@ class CheckoutService:
         if not keep_pending:
             self._end_pending()
         return Outcome(Change.LINE, _describe(new), new)
+
+    def _question(self, line: CartLine, before: int) -> str | None:
+        """The sanity question before ``line`` is saved (it held ``before``), unless it
+        was answered (:meth:`confirmed`)."""
+        if self._confirmed:
+            return None
+        return self._checks.quantity_question(line.name, line.unit, before, line.qty)
+
+    def confirmed(self, act: Callable[[], Outcome]) -> Outcome:
+        """Run ``act`` again, its sanity question answered yes (the cashier pressed Y)."""
+        self._confirmed = True
+        try:
+            return act()
+        finally:
+            self._confirmed = False
 
     def action_for(
         self, scope: str, line_no: int | None = None, price: int | None = None
@@ -731,7 +767,7 @@ class CheckoutService:
     def parse_price(self, text: str) -> int | Outcome:
         """A typed price (``1.50``) in minor units, or why not."""
         try:
-            price = parse_money(text, what="price")
+            price = self._checks.parse_amount(text, what="price")
         except MoneyError as exc:
             return Outcome.fail(f"Type the new price, then press F5 ({exc})")
         return price

@@ -113,6 +113,24 @@ def test_void_cart_confirmation(snap_compare, app_factory: AppFactory) -> None: 
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
 
 
+def test_quantity_confirmation(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "5000000000012")
+        await scan(pilot, "150*4006381333931")  # more than 99 on one line: asked first
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_change_confirmation(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await pilot.press("f10")
+        await settle(pilot)
+        await scan(pilot, "120")  # 120.00 for 1.20: a missing point, most likely
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
 def test_recall_list(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         await scan(pilot, "4006381333931")
