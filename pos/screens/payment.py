@@ -24,6 +24,7 @@ from pos.domain.money import MoneyError, format_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.sanity import change_question
 from pos.domain.tender import MAX_TENDER, Method, Tender, TenderError, quick_cash
+from pos.domain.text import plural
 from pos.screens.modals import ConfirmModal
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.services.printing import PrinterError, PrintJob
@@ -269,9 +270,9 @@ class PaymentScreen(Screen[Completed | None]):
             if yes:
                 self.dismiss(None)
 
-        count = len(self.tender.payments)
+        count = plural(len(self.tender.payments), "payment")
         self.app.push_screen(
-            ConfirmModal(f"Go back to the cart and forget {count} payment(s) taken here?"),
+            ConfirmModal(f"Go back to the cart and forget {count} taken here?"),
             answer,
         )
 

@@ -307,12 +307,12 @@ class CheckoutService:
             self.load_rules()
             parked = self._carts.parked()
             at = self.local_now()
-            return [
-                replace(
-                    p, total=price_cart(Cart(self._carts.lines_of(p.id)), self._rule_set, at).total
-                )
-                for p in parked
-            ]
+            shown = []
+            for p in parked:
+                lines = self._carts.lines_of(p.id)
+                total = price_cart(Cart(lines), self._rule_set, at).total
+                shown.append(replace(p, total=total, names=tuple(line.name for line in lines)))
+            return shown
         except StorageError as exc:
             return _unreadable(exc)
 

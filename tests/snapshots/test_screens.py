@@ -348,6 +348,21 @@ def test_z_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type
         await settle(pilot)
         await pilot.press("1", "enter")
         await settle(pilot)
+        await pilot.press("y")  # yes, close the day
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_close_day_confirmation(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await sell(pilot, "4006381333931")
+        await pilot.press("f12")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("1", "enter")
+        await settle(pilot)
 
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
 
