@@ -37,6 +37,7 @@ from pos.db.repositories import DiscountRepository, ProductRepository, SettingsR
 from pos.domain.clock import SystemClock, UuidIds
 from pos.domain.money import format_money
 from pos.domain.receipt import render_priced
+from pos.domain.text import plural
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket, rule_summary
 from pos.services.catalog import CatalogService
@@ -341,9 +342,9 @@ def products_import(ctx: click.Context, db: DbTarget | None, file: Path, dry_run
         for error in shown:
             click.echo(f"{file.name}: {error}", err=True)
         if len(report.errors) > len(shown):
-            click.echo(f"... and {len(report.errors) - len(shown)} more errors", err=True)
+            click.echo(f"... and {plural(len(report.errors) - len(shown), 'more error')}", err=True)
         raise click.ClickException(
-            f"{len(report.errors)} bad row(s) in {file.name}: nothing was imported"
+            f"{plural(len(report.errors), 'bad row')} in {file.name}: nothing was imported"
         )
     click.echo(report.summary())
 
@@ -371,7 +372,7 @@ def products_export(ctx: click.Context, db: DbTarget | None, file: Path | None) 
         finally:
             database.close()
     if file is not None:
-        click.echo(f"exported {count:,} products to {file}", err=True)
+        click.echo(f"exported {plural(count, 'product', sep=',')} to {file}", err=True)
 
 
 @cli.group("db")
@@ -527,7 +528,7 @@ def discounts_export(
                 with tmp.open("w", encoding="utf-8") as out:
                     count = service.export_json(out)
                 tmp.replace(file)
-                click.echo(f"exported {count} rules to {file}", err=True)
+                click.echo(f"exported {plural(count, 'rule')} to {file}", err=True)
         finally:
             database.close()
 
@@ -870,7 +871,7 @@ def audit_verify(ctx: click.Context, db: DbTarget | None, till: str | None) -> N
     if only is not None:
         mine = sum(_of_till(entry.till, only) for entry in entries)
         head += f"; {mine} of them from {printable(only)}"
-    click.echo(f"audit log intact: {len(entries)} entries{head}")
+    click.echo(f"audit log intact: {plural(len(entries), 'entry', 'entries')}{head}")
 
 
 def _of_till(entry_till: str, till: str) -> bool:

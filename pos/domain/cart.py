@@ -216,3 +216,5 @@ class ParkedCart:
     lines: int
     items: int
     total: int
+    names: tuple[str, ...] = ()
+    """The names of its lines, first scanned first (for the list: "Milk, Bread, +3 more")."""

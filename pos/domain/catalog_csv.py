@@ -101,6 +101,10 @@ class CatalogFile:
         return list(chain.from_iterable(batch[0] for batch in self._batches))
 
 
+def _columns(count: int) -> str:
+    return "column" if count == 1 else "columns"
+
+
 def parse_tax_rate(text: str) -> int:
     """A percent string (``"20"``, ``"12.5"``) as basis points; blank is 0."""
     if not text.strip():
@@ -270,11 +274,11 @@ def _read(
     if missing or unknown or dupes:
         parts = []
         if missing:
-            parts.append(f"missing column(s) {', '.join(missing)}")
+            parts.append(f"missing {_columns(len(missing))} {', '.join(missing)}")
         if unknown:
-            parts.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
+            parts.append(f"unknown {_columns(len(unknown))} {', '.join(repr(c) for c in unknown)}")
         if dupes:
-            parts.append(f"column(s) named twice: {', '.join(dupes)}")
+            parts.append(f"{_columns(len(dupes))} named twice: {', '.join(dupes)}")
         result.errors.append(
             RowError(header_line, "; ".join(parts) + f" (columns are {','.join(COLUMNS)})")
         )

@@ -281,6 +281,11 @@ def check_form(
         data["items"] = {_SAFE_BARCODE: 99}
         data.pop("any_of", None)
         data.pop("count", None)
+    if _negative(form.priority):
+        # the file format allows one (to sort a rule after the rest); in the editor it is
+        # a stray minus, most likely
+        errors["priority"] = "Priority cannot be negative: type 0 or more (higher goes first)"
+        data["priority"] = 0
     use_catalog = catalog if not errors else None
     if isinstance(data.get("name"), str) and data["name"] and taken(str(data["name"]).strip()):
         errors["name"] = f"Another rule is already called {str(data['name']).strip()!r}"
@@ -305,6 +310,12 @@ def check_form(
     if errors:
         return None, errors
     return rule, {}
+
+
+def _negative(text: str) -> bool:
+    """Whether ``text`` is a negative whole number (``-5``)."""
+    text = text.strip()
+    return text.startswith("-") and text[1:].isdigit() and int(text[1:]) > 0
 
 
 def _make_safe(data: dict[str, object], where: str, any_of: bool) -> None:

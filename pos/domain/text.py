@@ -187,6 +187,42 @@ def visible(text: str) -> str:
     return "".join(shown)
 
 
-def plural(count: int, word: str) -> str:
-    """``1 line``, ``2 lines``."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def name_list(names: list[str] | tuple[str, ...], width: int) -> str:
+    """As many of ``names`` as fit in ``width`` cells, then how many more:
+    ``Milk, Bread, +3 more``; the first name is cut (``…``) if even it does not fit."""
+    best = ""
+    shown = ""
+    for count, name in enumerate(names, start=1):
+        shown = f"{shown}, {name}" if shown else name
+        if cell_len(shown) > width:
+            break
+        rest = len(names) - count
+        text = f"{shown}, +{rest} more" if rest else shown
+        if cell_len(text) <= width:
+            best = text
+    if best or not names:
+        return best
+    rest = len(names) - 1
+    tail = f", +{rest} more" if rest else ""
+    return cut_cells(names[0], width - cell_len(tail)) + tail
+
+
+def cut_cells(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells, ending in ``…`` if it was cut."""
+    if cell_len(text) <= width:
+        return text
+    kept, used = "", 0
+    for piece in clusters(text):
+        cells = cell_len(piece)
+        if used + cells > width - 1:
+            break
+        kept += piece
+        used += cells
+    return kept + "…" if width >= 1 else ""
+
+
+def plural(count: int, word: str, many: str = "", *, sep: str = "") -> str:
+    """``1 line``, ``2 lines``; ``many`` for a word whose plural is not ``word + s``
+    (``1 entry``, ``2 entries``); ``sep`` (``","``) groups the thousands (``1,000 lines``)."""
+    number = f"{count:{sep}}" if sep else str(count)
+    return f"{number} {word}" if count == 1 else f"{number} {many or word + 's'}"

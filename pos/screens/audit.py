@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
 
 from pos.auth.audit import AuditEntry, printable
+from pos.domain.text import plural
 from pos.widgets.type_ahead import AnswersOnce
 
 REQUIRED_SCOPE = "audit"
@@ -74,7 +75,7 @@ class AuditScreen(AnswersOnce, Screen[None]):
                 Text(printable(e.details)),
             )
         self.query_one("#audit-count", Label).update(
-            f"{len(entries)} entries shown (newest first, at most 500)"
+            f"{plural(len(entries), 'entry', 'entries')} shown (newest first, at most 500)"
         )
 
     def action_close(self) -> None:

@@ -26,6 +26,7 @@ from pos.domain.cart import Cart
 from pos.domain.catalog import Product
 from pos.domain.discounts import KINDS, WEEKDAYS, Rule
 from pos.domain.rule_form import DATE_FORMAT_HINT, FIELDS, KIND_LABELS, RuleForm
+from pos.domain.text import plural
 from pos.screens.modals import ConfirmModal, ManagerOverrideModal
 from pos.services.approvals import Approvals
 from pos.services.discount_admin import (
@@ -188,7 +189,7 @@ class DiscountEditorScreen(AnswersOnce, Screen[None]):
         names = [rule.name.lower() for rule in self._rows]
         if current is not None and current.lower() in names:
             table.move_cursor(row=names.index(current.lower()))
-        shown = f"{len(rows)} rule{'' if len(rows) == 1 else 's'}, sorted by {self._sort}"
+        shown = f"{plural(len(rows), 'rule')}, sorted by {self._sort}"
         self.query_one(MessageLine).show(message or shown)
 
     @property

@@ -19,6 +19,7 @@ from pos.auth.guard import LoginRequired
 from pos.domain.history import SaleRow
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
+from pos.domain.text import plural
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.services.printing import PrinterError, PrintJob
 from pos.widgets import MessageLine
@@ -110,9 +111,9 @@ class HistoryScreen(AnswersOnce, Screen[None]):
                 Text(format_money(row.total).rjust(10)),
             )
         refunds = sum(1 for row in self._rows if row.refund_of is not None)
-        shown = f"{len(self._rows) - refunds} sales"
+        shown = plural(len(self._rows) - refunds, "sale")
         if refunds:
-            shown += f" and {refunds} refund{'s' if refunds > 1 else ''}"
+            shown += f" and {plural(refunds, 'refund')}"
         problem = search_problem(text)
         if problem is not None and not self._rows:
             self.query_one(MessageLine).show(f"{shown} shown: {problem}", error=True)

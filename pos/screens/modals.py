@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from pos.domain.cart import ParkedCart
 from pos.domain.money import format_money
-from pos.domain.text import plural
+from pos.domain.text import name_list, plural
 from pos.services.approvals import ApprovalRefused
 from pos.widgets.credentials import Credentials
 from pos.widgets.type_ahead import AnswersOnce
@@ -101,10 +101,23 @@ class ConfirmModal(GuardedModal[bool]):
         self.dismiss(yes)  # once: a key and its binding do not answer twice (AnswersOnce)
 
 
+def _parked_row(cart: ParkedCart, width: int) -> Text:
+    """A parked cart in the list: when, how much, and the first items that fit the row."""
+    return Text(
+        f"{cart.parked_at.astimezone():%d %b %H:%M}  "
+        f"{plural(cart.lines, 'line'):>9}  {plural(cart.items, 'item'):>10}  "
+        f"{format_money(cart.total):>10}\n  {name_list(cart.names, width - 2)}"
+    )
+
+
 class RecallModal(GuardedModal[int | None]):
-    """Lists the parked carts; Enter recalls the highlighted one."""
+    """Lists the parked carts (each with its first items); Enter recalls the highlighted one."""
 
     BINDINGS = [Binding("escape", "cancel", "Back")]
+
+    ROW_WIDTH = 54
+    """A row of the list in cells: the dialog's 64 (``styles/modals.tcss``, whatever the
+    terminal's size) less the borders and padding around it (a test holds them equal)."""
 
     def __init__(self, parked: list[ParkedCart]) -> None:
         super().__init__()
@@ -114,17 +127,7 @@ class RecallModal(GuardedModal[int | None]):
         with Vertical(id="dialog"):
             yield Label("Parked carts", id="title")
             yield OptionList(
-                *(
-                    Option(
-                        Text(
-                            f"{p.parked_at.astimezone():%d %b %H:%M}  "
-                            f"{plural(p.lines, 'line'):>9}  {plural(p.items, 'item'):>10}  "
-                            f"{format_money(p.total):>10}"
-                        ),
-                        id=str(p.id),
-                    )
-                    for p in self.parked
-                ),
+                *(Option(_parked_row(p, self.ROW_WIDTH), id=str(p.id)) for p in self.parked),
                 id="parked",
             )
             yield Label("Up/Down choose   Enter recall   Esc back", id="keys")

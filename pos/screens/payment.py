@@ -21,9 +21,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Digits, Footer, Input, Label, Static
 
 from pos.auth.guard import LoginRequired
-from pos.domain.money import MoneyError, format_money, parse_money
+from pos.domain.money import MoneyError, format_money
 from pos.domain.receipt import format_receipt_no
-from pos.domain.tender import Method, Tender, TenderError, quick_cash
+from pos.domain.sanity import change_question
+from pos.domain.tender import MAX_TENDER, Method, Tender, TenderError, quick_cash
+from pos.domain.text import plural
 from pos.screens.modals import SCANNER_KEY_NAMES, ConfirmModal
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.services.printing import PrinterError, PrintJob
@@ -165,7 +167,7 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
         if len(text) > MAX_AMOUNT_CHARS:
             return "That looks like a barcode: finish the payment first (Esc goes back)"
         try:
-            return parse_money(text, what="amount")
+            return self.sales.settings.entry.parse_amount(text, what="amount")
         except MoneyError as exc:
             return str(exc).capitalize()
 
@@ -176,7 +178,22 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
         if isinstance(typed, str):
             self._show(typed, error=True)
             return
-        self._pay(lambda: self.tender.cash(typed if typed is not None else self.tender.remaining))
+        amount = typed if typed is not None else self.tender.remaining
+        question = None
+        if not self.tender.complete and amount <= MAX_TENDER:
+            question = change_question(self.tender.remaining, amount, self.currency)
+        if question is None:
+            self._pay(lambda: self.tender.cash(amount))
+            return
+
+        def answered(yes: bool | None) -> None:
+            # more change than the sale and the largest note: a missing point, most likely
+            if yes:
+                self._pay(lambda: self.tender.cash(amount))
+            else:
+                self._show("Not confirmed: no cash taken. Type the amount again")
+
+        self.app.push_screen(ConfirmModal(question), answered)
 
     def action_card(self) -> None:
         typed = self._typed()
@@ -255,9 +272,9 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
             if yes:
                 self.dismiss(None)
 
-        count = len(self.tender.payments)
+        count = plural(len(self.tender.payments), "payment")
         self.app.push_screen(
-            ConfirmModal(f"Go back to the cart and forget {count} payment(s) taken here?"),
+            ConfirmModal(f"Go back to the cart and forget {count} taken here?"),
             answer,
         )
 

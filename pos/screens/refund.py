@@ -14,6 +14,7 @@ from pos.domain.history import RefundableLine
 from pos.domain.money import format_money
 from pos.domain.receipt import format_qty_text
 from pos.domain.refunds import RefundPlan
+from pos.domain.text import plural
 from pos.widgets import EntryLine, MessageLine
 from pos.widgets.type_ahead import AnswersOnce
 
@@ -119,7 +120,7 @@ class RefundScreen(AnswersOnce, Screen[None]):
         table.update_cell(
             str(line.line_no), "back", Text(format_qty_text(line.unit, qty) if qty else "")
         )
-        self._say(f"{len([q for q in self.chosen.values() if q])} line(s) chosen")
+        self._say(f"{plural(len([q for q in self.chosen.values() if q]), 'line')} chosen")
         self._show_amount()
 
     def _show_amount(self) -> None:

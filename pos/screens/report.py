@@ -12,8 +12,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Label, Sparkline, Static
 
-from pos.domain.money import MoneyError, parse_money
+from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.report import DayFigures
+from pos.screens.modals import ConfirmModal
 from pos.widgets import MessageLine
 from pos.widgets.type_ahead import AnswersOnce
 
@@ -78,6 +79,16 @@ class ReportScreen(AnswersOnce, Screen[None]):
 
         def counted(amount: int | None) -> None:
             if amount is None:
+                return
+            question = (
+                f"Close the day with {format_money(amount)} counted in the drawer? The Z report "
+                "is final: no sale or refund until a manager opens the next day (F3)."
+            )
+            self.app.push_screen(ConfirmModal(question), lambda yes: closing(amount, yes))
+
+        def closing(amount: int, yes: bool | None) -> None:
+            if not yes:
+                self.query_one(MessageLine).show("Day not closed: F2 starts again")
                 return
             result = close(amount)
             if isinstance(result, str):

@@ -269,11 +269,23 @@ class ScanScreen(AnswersOnce, Screen[None]):
         self._run(lambda: act(identity, None))
 
     def _run(self, act: Callable[[], Outcome]) -> None:
-        """Do the action and show what it did, or lock if the session ended meanwhile."""
+        """Do the action and show what it did, or lock if the session ended meanwhile.
+        An action the service asks about first (a line of more than 99) runs again only
+        if the cashier answers Y."""
         try:
             outcome = act()
         except LoginRequired as exc:
             self._session_ended(exc)
+            return
+        if outcome.confirm:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._run(lambda: self.checkout.confirmed(act))
+                else:
+                    self.apply(Outcome.info("Not confirmed: nothing changed"))
+
+            self.app.push_screen(ConfirmModal(outcome.confirm), answered)
             return
         self.apply(outcome)
 
@@ -292,6 +304,8 @@ class ScanScreen(AnswersOnce, Screen[None]):
         line_no = self.cart_table.selected_line_no
         if line_no is None:
             self.apply(self._on_selected(lambda no: self.checkout.change_quantity(no, delta)))
+            return
+        if delta < 0 and self._error_correct(line_no, -delta):
             return
         line = self.checkout.cart.line(line_no)
         self._quantity_change(
@@ -328,10 +342,27 @@ class ScanScreen(AnswersOnce, Screen[None]):
             f"Take {line.name} from {line.qty} down to {target}",
         )
 
+    def _error_correct(self, line_no: int, units: int | None) -> bool:
+        """For an operator without the void scope, ``-`` or Del on the line of the most
+        recent scan takes (one of) that scan back: error correct, no approval needed (the
+        service checks it again). True if it did. Whoever may void keeps the usual keys:
+        ``-`` and Del void, as they always did."""
+        identity = self.guard.identity
+        if identity is None or identity.may("void"):
+            return False
+        if not self.checkout.can_error_correct(line_no, units, identity.number):
+            return False
+        self._permitted(
+            "sale", lambda who, _approval: self.checkout.error_correct(line_no, units, who)
+        )
+        return True
+
     def action_void_line(self) -> None:
         line_no = self.cart_table.selected_line_no
         if line_no is None:
             self.apply(self._on_selected(self.checkout.void_line))
+            return
+        if self._error_correct(line_no, None):
             return
         line = self.checkout.cart.line(line_no)
         self._permitted(

@@ -23,6 +23,7 @@ from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodeError, BarcodePattern, 
 from pos.domain.cart import MAX_COUNT, Cart, CartLine, ParkedCart, StoredCart, max_qty
 from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.clock import Clock
+from pos.domain.corrections import LastAddition, take_back
 from pos.domain.discounts import Rule
 from pos.domain.entry import (
     MAX_TYPED_COUNT,
@@ -34,9 +35,10 @@ from pos.domain.entry import (
     WeightEntry,
     parse_entry,
 )
-from pos.domain.money import MoneyError, format_money, parse_money
+from pos.domain.money import MoneyError, format_money
 from pos.domain.pricing import PricedBasket, Pricer, price_cart
 from pos.domain.receipt import format_qty
+from pos.domain.sanity import EntryChecks
 from pos.domain.scanning import ScanProblem, embedded_measure
 from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused, Approvals
@@ -61,6 +63,9 @@ class Outcome:
     line: CartLine | None = None
     is_new: bool = False
     error: bool = False
+    confirm: str = ""
+    """A question to ask first (nothing was done): on Y, run the action again through
+    :meth:`CheckoutService.confirmed`."""
 
     @classmethod
     def fail(cls, message: str) -> Outcome:
@@ -134,7 +139,10 @@ class CheckoutService:
         approvals: Approvals | None = None,
         authority: Authority | None = None,
         days: TradingDay | None = None,
+        checks: EntryChecks | None = None,
     ) -> None:
+        self._checks = checks or EntryChecks()
+        self._confirmed = False  # the sanity question of the action running was answered
         self._approvals = approvals
         self._days = days
         self._authority = authority
@@ -150,6 +158,7 @@ class CheckoutService:
         self._priced: PricedBasket | None = None
         self._priced_at: datetime | None = None
         self._pending: _Pending | None = None
+        self._last: LastAddition | None = None  # what error correct may take back
         self._no_pending_reason = ""  # why a number typed now has no scan to correct
         self._awaiting_weight: Product | None = None
         self._actor: Identity | None = None
@@ -160,6 +169,7 @@ class CheckoutService:
         self.cart_uuid = stored.uuid
         self.cart = Cart(stored.lines)
         self._end_pending()
+        self._last = None  # a cart just loaded has no scan to take back
         self._awaiting_weight = None
         self._priced = None  # priced from scratch when it is next looked at
 
@@ -259,6 +269,11 @@ class CheckoutService:
         names = {discount.name for discount in self.priced.discounts}
         return tuple(rule for rule in self._rule_set if rule.name in names)
 
+    @property
+    def _operator(self) -> str | None:
+        """Who is scanning (the number of the last ``submit``'s actor)."""
+        return self._actor.number if self._actor else None
+
     # ----------------------------------------------------------------- queries
 
     @property
@@ -292,12 +307,12 @@ class CheckoutService:
             self.load_rules()
             parked = self._carts.parked()
             at = self.local_now()
-            return [
-                replace(
-                    p, total=price_cart(Cart(self._carts.lines_of(p.id)), self._rule_set, at).total
-                )
-                for p in parked
-            ]
+            shown = []
+            for p in parked:
+                lines = self._carts.lines_of(p.id)
+                total = price_cart(Cart(lines), self._rule_set, at).total
+                shown.append(replace(p, total=total, names=tuple(line.name for line in lines)))
+            return shown
         except StorageError as exc:
             return _unreadable(exc)
 
@@ -331,6 +346,9 @@ class CheckoutService:
             skipped = self._awaiting_weight
             self._awaiting_weight = None
             outcome = self._scan(entry)
+            if outcome.confirm:  # asked first: nothing was done, not even the weight skipped
+                self._awaiting_weight = skipped
+                return outcome
             if outcome.error:
                 # a refused scan added nothing, so a number typed next must not land on
                 # the line of the scan before it
@@ -382,8 +400,9 @@ class CheckoutService:
             if entry.explicit_multiplier:
                 return Outcome.fail(f"{product.name} is weighed: it cannot be multiplied")
             return self._add(product, embedded.grams, weight_typed=False)
+        ask = entry.explicit_multiplier  # a plain scan is never asked about
         if embedded.price is not None:
-            return self._add(product, entry.multiplier, price=embedded.price)
+            return self._add(product, entry.multiplier, price=embedded.price, ask=ask)
         # the product's own code: a weighed item asks for its weight
         if product.unit is Unit.KG:
             if entry.explicit_multiplier:
@@ -391,10 +410,16 @@ class CheckoutService:
             self._end_pending()
             self._awaiting_weight = product
             return Outcome.info(f"Type the weight of {product.name} in kg, then Enter")
-        return self._add(product, entry.multiplier)
+        return self._add(product, entry.multiplier, ask=ask)
 
     def _add(
-        self, product: Product, qty: int, *, price: int | None = None, weight_typed: bool = True
+        self,
+        product: Product,
+        qty: int,
+        *,
+        price: int | None = None,
+        weight_typed: bool = True,
+        ask: bool = False,
     ) -> Outcome:
         """Add ``qty`` to the product's line. A weight printed on a label (``weight_typed``
         false) is the scale's, so it cannot be corrected by typing after the scan."""
@@ -408,14 +433,17 @@ class CheckoutService:
                 product,
                 qty,
                 price=price,
-                operator=self._actor.number if self._actor else None,
+                operator=self._operator,
             )
             before = 0
         if line.qty > max_qty(line.unit):
             return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")
+        if ask and (question := self._question(line, before)):
+            return Outcome(Change.NONE, confirm=question)
         saved = self._save(line)
         if saved.error:
             return saved
+        self._last = LastAddition(line.line_no, qty, line.qty, self._operator)
         if weight_typed:
             self._pending = _Pending(line.line_no, before)
             self._no_pending_reason = ""
@@ -449,7 +477,10 @@ class CheckoutService:
             return Outcome.fail("Quantity must be at least 1")
         # correcting the scan just made (even downwards) is not a void: the units
         # being taken off were added by that same scan a moment ago
-        return self._set(line, pending.qty_before + added, keep_pending=True, checked=True)
+        outcome = self._set(line, pending.qty_before + added, keep_pending=True, checked=True)
+        if outcome.line is not None and not outcome.error:  # still that scan's addition
+            self._last = LastAddition(line.line_no, added, outcome.line.qty, self._operator)
+        return outcome
 
     # ----------------------------------------------------------------- line edits
 
@@ -522,6 +553,8 @@ class CheckoutService:
         if qty > max_qty(line.unit):
             return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")
         new = line.with_qty(qty)
+        if question := self._question(new, line.qty):
+            return Outcome(Change.NONE, confirm=question)
         if qty < line.qty and not checked and self._approvals is not None:
             # fewer than before: units are voided, which needs the void scope
             action = self.action_for("void", line.line_no) | {"new_qty": qty}
@@ -549,6 +582,21 @@ class CheckoutService:
         if not keep_pending:
             self._end_pending()
         return Outcome(Change.LINE, _describe(new), new)
+
+    def _question(self, line: CartLine, before: int) -> str | None:
+        """The sanity question before ``line`` is saved (it held ``before``), unless it
+        was answered (:meth:`confirmed`)."""
+        if self._confirmed:
+            return None
+        return self._checks.quantity_question(line.name, line.unit, before, line.qty)
+
+    def confirmed(self, act: Callable[[], Outcome]) -> Outcome:
+        """Run ``act`` again, its sanity question answered yes (the cashier pressed Y)."""
+        self._confirmed = True
+        try:
+            return act()
+        finally:
+            self._confirmed = False
 
     def action_for(
         self, scope: str, line_no: int | None = None, price: int | None = None
@@ -620,6 +668,7 @@ class CheckoutService:
             return Outcome.fail(str(exc))
         except StorageError as exc:
             return _not_saved(exc)
+        self._last = None  # any other change to the cart ends "the last scan"
         return None
 
     def void_line(
@@ -648,6 +697,52 @@ class CheckoutService:
         self._end_pending()
         return Outcome(Change.REMOVED, f"Voided {line.name}", line)
 
+    def can_error_correct(self, line_no: int, units: int | None, operator: str | None) -> bool:
+        """Whether ``-`` (``units`` 1) or Del (None) on the line takes back the most recent
+        scan (error correct) rather than voiding what was rung up before."""
+        return isinstance(take_back(self.cart.get(line_no), self._last, units, operator), int)
+
+    def error_correct(
+        self, line_no: int, units: int | None = None, actor: Identity | None = None
+    ) -> Outcome:
+        """Take back the most recent scan (``units`` of it, or all), without the void
+        scope: it is only the scan just made. Audited as ``error_correct``; anything
+        older is a void (:meth:`void_line`, :meth:`change_quantity`)."""
+        allowed = self._authorise(actor, "sale", self.action_for("sale", line_no), None)
+        if isinstance(allowed, Outcome):
+            return allowed
+        who, _claims = allowed
+        line, last = self.cart.get(line_no), self._last
+        qty = take_back(line, last, units, who.number if who else None)
+        if isinstance(qty, str):
+            return Outcome.fail(qty)
+        assert line is not None
+        assert last is not None
+        new = line.with_qty(qty)
+        failed = self._audited_write(
+            lambda: (
+                self._carts.save_line(self.cart_id, new)
+                if qty
+                else self._carts.delete_line(self.cart_id, line_no)
+            ),
+            None,
+            "error_correct",
+            who,
+            {**self.action_for("error_correct", line_no), "name": line.name, "new_qty": qty},
+        )
+        if failed is not None:
+            return failed
+        self._end_pending()
+        self._last = last.after_taking(line.qty - qty)
+        taken = format_qty(line.unit, line.qty - qty)
+        if not qty:
+            self.cart.remove(line_no)
+            self.reprice({line.barcode})
+            return Outcome(Change.REMOVED, f"Error correct: {taken} x {line.name} taken back", line)
+        self.cart.put(new)
+        self.reprice({line.barcode})
+        return Outcome(Change.LINE, f"Error correct: {taken} x {line.name} taken back", new)
+
     def void_cart(self, actor: Identity | None = None, approval: str | None = None) -> Outcome:
         """Remove every line (after the screen's confirmation)."""
         if not len(self.cart):
@@ -672,7 +767,7 @@ class CheckoutService:
     def parse_price(self, text: str) -> int | Outcome:
         """A typed price (``1.50``) in minor units, or why not."""
         try:
-            price = parse_money(text, what="price")
+            price = self._checks.parse_amount(text, what="price")
         except MoneyError as exc:
             return Outcome.fail(f"Type the new price, then press F5 ({exc})")
         return price
@@ -754,6 +849,7 @@ class CheckoutService:
             self._carts.save_line(self.cart_id, line)
         except StorageError as exc:
             return _not_saved(exc)
+        self._last = None  # any other change to the cart ends "the last scan"
         self.cart.put(line)
         self.reprice({line.barcode})
         return Outcome(Change.LINE, line=line)

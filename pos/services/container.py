@@ -183,6 +183,7 @@ def build_services(
             approvals,
             guard,
             days=days,
+            checks=settings.entry,
         )
         sessions = SessionService(auth, guard, operators, checkout, integrity)
         sale_repo = SaleRepository(db, settings.till_name)

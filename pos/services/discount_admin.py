@@ -28,6 +28,7 @@ from pos.domain.discounts import Rule, describe_condition, parse_rule, rule_to_j
 from pos.domain.money import format_money
 from pos.domain.pricing import PricedBasket, price_cart
 from pos.domain.rule_form import KIND_SHORT, RuleForm, check_form, describe_window, rule_matches
+from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.basket import BasketError, build_cart
 
@@ -463,7 +464,7 @@ def summarise(preview: Preview) -> list[str]:
         return empty + (["", *_never_applied(preview.dearer)] if preview.dearer else [])
     without, with_rule = preview.without, preview.with_rule
     lines = [
-        f"{preview.items} items, {format_money(without.subtotal)} before discounts",
+        f"{plural(preview.items, 'item')}, {format_money(without.subtotal)} before discounts",
         "",
         f"{'Basket':<12}{'total':>10}{'saved':>10}",
         _row("Without it", without),

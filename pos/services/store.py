@@ -29,7 +29,9 @@ from pos.domain.barcodes import (
     patterns_from_json,
     patterns_to_json,
 )
+from pos.domain.cart import MAX_COUNT
 from pos.domain.clock import Clock, SystemClock
+from pos.domain.sanity import DEFAULT_MAX_QTY, EntryChecks
 from pos.domain.text import cell_len
 from pos.services.catalog import CatalogService, ImportReport
 from pos.services.discounts import DiscountService, RulesReport
@@ -65,6 +67,12 @@ SETTINGS: dict[str, Setting] = {
     "receipt_header": Setting(
         "none", "lines under the store name, split by |: 1 High St|VAT GB123456789; or none"
     ),
+    "max_qty_without_confirm": Setting(
+        "99", f"items on one line before the till asks to confirm (1 to {MAX_COUNT})"
+    ),
+    "implied_decimal": Setting(
+        "no", "yes: a price or amount typed without a point is in pence (2000 is 20.00)"
+    ),
 }
 """Every setting the till knows: the one table ``pos settings`` and its help come from."""
 
@@ -93,6 +101,15 @@ class StoreSettings:
     """On the receipt's money totals and the large amounts on screen; ``""`` for none."""
     receipt_header: tuple[str, ...] = ()
     """Lines under the store name on every receipt (address, VAT number)."""
+    max_qty_without_confirm: int = DEFAULT_MAX_QTY
+    """A line's quantity above this is confirmed first (a slip of the finger, or not)."""
+    implied_decimal: bool = False
+    """Typed prices and amounts without a point are in minor units (``2000`` is 20.00)."""
+
+    @property
+    def entry(self) -> EntryChecks:
+        """The checks on what the cashier types, for the checkout and payment screens."""
+        return EntryChecks(self.max_qty_without_confirm, self.implied_decimal)
 
     @classmethod
     def load(cls, repo: SettingsRepository) -> StoreSettings:
@@ -109,6 +126,8 @@ class StoreSettings:
             if values["currency_symbol"] == "none"
             else values["currency_symbol"],
             receipt_header=header_lines(values["receipt_header"]),
+            max_qty_without_confirm=int(values["max_qty_without_confirm"]),
+            implied_decimal=values["implied_decimal"] == "yes",
         )
 
 
@@ -142,6 +161,16 @@ def validate_setting(key: str, value: str) -> str:
         if value.strip().lower() not in ("yes", "no"):
             raise ValueError("tax_inclusive is yes (prices include VAT) or no (VAT is added)")
         return value.strip().lower()
+    if key == "implied_decimal":
+        if value.strip().lower() not in ("yes", "no"):
+            raise ValueError(
+                "implied_decimal is yes (2000 typed is 20.00) or no (2000 typed is 2000.00)"
+            )
+        return value.strip().lower()
+    if key == "max_qty_without_confirm":
+        if not value.strip().isdigit() or not 1 <= int(value) <= MAX_COUNT:
+            raise ValueError(f"max_qty_without_confirm must be a whole number, 1 to {MAX_COUNT}")
+        return str(int(value))
     if key == "receipt_width":
         if value.strip() not in ("32", "42", "48"):
             raise ValueError("receipt_width is 32, 42 or 48 characters")

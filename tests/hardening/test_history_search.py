@@ -25,7 +25,7 @@ PEN = "4006381333931"
         ("²", "0 sales shown"),  # a digit to isdigit(), not to int()
         ("١", "0 sales shown"),  # an Arabic-Indic one
         ("2026-02-30", "0 sales shown"),  # no such day
-        ("0001", "1 sales shown"),
+        ("0001", "1 sale shown"),
     ],
 )
 async def test_anything_typed_into_the_search_is_answered(

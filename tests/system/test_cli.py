@@ -119,7 +119,7 @@ def test_bad_import_lists_rows_and_imports_nothing(runner: CliRunner, tmp_path: 
     assert "bad.csv: line 3: barcode: 4006381333932 has a bad check digit" in out
     assert "bad.csv: line 4: price '-1' is negative" in out
     assert "bad.csv: line 5: barcode 4006381333931 is already on line 2" in out
-    assert "3 bad row(s) in bad.csv: nothing was imported" in out
+    assert "3 bad rows in bad.csv: nothing was imported" in out
     assert sqlite3.connect(db).execute("SELECT count(*) FROM product").fetchone() == (0,)
 
 

@@ -19,6 +19,7 @@ from tests.ui.helpers import scan, settle, until
 
 SIZE = (100, 30)
 PEN = "4006381333931"
+LEMON = "5000000000012"
 AppFactory = Callable[..., PosApp]
 
 
@@ -78,12 +79,14 @@ async def test_cashier_void_needs_a_manager(app_factory: AppFactory) -> None:
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, PEN)
+        await scan(pilot, LEMON)
+        await pilot.press("up")  # the pen: not the last scan (error correct takes that)
         await pilot.press("delete")
         await settle(pilot)
         assert isinstance(app.screen, ManagerOverrideModal)
         await pilot.press("escape")
         await settle(pilot)
-        assert rows(app) == 1
+        assert rows(app) == 2
         assert "Not approved" in str(app.screen.query_one(MessageLine).render())
         await pilot.press("delete")
         await settle(pilot)
@@ -95,7 +98,7 @@ async def test_cashier_void_needs_a_manager(app_factory: AppFactory) -> None:
         app.screen.query_one("#number", Input).focus()
         await log_in(pilot, *MANAGER)
         assert isinstance(app.screen, ScanScreen)
-        assert rows(app) == 0
+        assert rows(app) == 1
         log = [e.event for e in app.services.audit.entries()]
         assert log[-2:] == ["override", "void"]
 
@@ -237,6 +240,8 @@ async def test_an_approval_after_the_session_ended_does_nothing(app_factory: App
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, PEN)
+        await scan(pilot, PEN)
+        await pilot.press("plus")  # 3 pens, none of them the last scan now
         await pilot.press("delete")
         await settle(pilot)
         assert isinstance(app.screen, ManagerOverrideModal)

@@ -15,7 +15,7 @@ from textual.widgets import Digits, Label
 from pos.app import PosApp
 from pos.auth.guard import LoginRequired
 from pos.cli import cli
-from pos.screens import LoginScreen, ScanScreen
+from pos.screens import ConfirmModal, LoginScreen, ScanScreen
 from pos.screens.payment import PaymentScreen, ReceiptScreen
 from pos.widgets import CartTable, MessageLine
 from tests.conftest import CASHIER, MANAGER
@@ -297,13 +297,25 @@ async def test_z_report_from_the_report_screen(app_factory: AppFactory) -> None:
         await pilot.press("f12")
         await settle(pilot)
         assert isinstance(app.screen, ReportScreen)
-        await pilot.press("f2")
-        await settle(pilot)
-        assert isinstance(app.screen, AmountModal)
-        await pilot.press("1", "full_stop", "2", "0", "enter")
-        await settle(pilot)
-        assert isinstance(app.screen, ReportScreen)
-        shown = str(app.screen.query_one("#figures-text").render())
+        for answer in ("n", "y"):  # asked first; only Y closes the day
+            await pilot.press("f2")
+            await settle(pilot)
+            assert isinstance(app.screen, AmountModal)
+            await pilot.press("1", "full_stop", "2", "0", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmModal)
+            assert str(app.screen.query_one("#question", Label).render()).startswith(
+                "Close the day with 1.20 counted in the drawer?"
+            )
+            await pilot.press(answer)
+            await settle(pilot)
+            assert isinstance(app.screen, ReportScreen)
+            shown = str(app.screen.query_one("#figures-text").render())
+            if answer == "n":
+                assert "Z report" not in shown
+                assert app.services.days.current().open  # type: ignore[union-attr]
+                message = str(app.screen.query_one(MessageLine).render())
+                assert message == "Day not closed: F2 starts again"
         assert "Z report 0001" in shown
         assert "exact" in shown
 
@@ -319,6 +331,8 @@ async def test_the_report_after_a_z_shows_the_closed_day_then_the_new_one(
         await pilot.press("f12", "f2")
         await settle(pilot)
         await pilot.press("1", "full_stop", "2", "0", "enter")
+        await settle(pilot)
+        await pilot.press("y")  # yes, close it
         await settle(pilot)
         await pilot.press("escape", "f12")  # the report again, the day closed
         await settle(pilot)
@@ -374,6 +388,7 @@ async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
         assert "At most 1" in str(app.screen.query_one(MessageLine).render())
         burst(app, "1\n")
         await settle(pilot)
+        assert str(app.screen.query_one(MessageLine).render()) == "1 line chosen"
         shown = str(app.screen.query_one("#refund-amount").render())
         assert shown == "Pays back 1.20"  # before the refund is made
         await pilot.press("f2")  # cash
@@ -388,7 +403,7 @@ async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
         table = history.query_one(DataTable)
         rows = [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert [(r[0], r[4]) for r in rows] == [("0002 refund of 0001", "-1.20"), ("0001", "1.70")]
-        assert "1 sales and 1 refund shown" in str(history.query_one(MessageLine).render())
+        assert "1 sale and 1 refund shown" in str(history.query_one(MessageLine).render())
         await pilot.press("enter")  # the refund's own receipt, as it was printed
         await settle(pilot)
         assert isinstance(app.screen, SaleReceiptModal)

@@ -108,3 +108,18 @@ def test_a_weighed_product_is_refused_in_words_for_the_kind_at_hand() -> None:
     )
     assert errors == {}
     assert rule is not None
+
+
+@pytest.mark.parametrize("typed", ["-1", " -50 ", "-1000000"])
+def test_a_negative_priority_is_refused_with_a_message(typed: str) -> None:
+    """The file format allows one; in the editor a minus is a slip, and the other fields
+    are still checked (here the missing percent)."""
+    form = RuleForm(name="Pens", kind="percent_off", products=[(PEN, 1)], priority=typed)
+    rule, errors = check_form(form, CATALOG.get)
+    assert rule is None
+    assert errors["priority"] == "Priority cannot be negative: type 0 or more (higher goes first)"
+    assert "percent" in errors
+    form.percent, form.priority = "10", "0"
+    rule, errors = check_form(form, CATALOG.get)
+    assert errors == {}
+    assert rule is not None

@@ -212,3 +212,29 @@ def test_ascii_text_is_one_cell_a_character() -> None:
     every = "".join(chr(i) for i in range(128))
     assert cell_len(every) == sum(char_cells(ch) for ch in every) == 128
     assert cell_len("Café 日本") == 9  # not ASCII: counted per character
+
+
+def test_plural() -> None:
+    from pos.domain.text import plural
+
+    assert [plural(n, "line") for n in (0, 1, 2)] == ["0 lines", "1 line", "2 lines"]
+    assert plural(1, "entry", "entries") == "1 entry"
+    assert plural(3, "entry", "entries") == "3 entries"
+    assert plural(1234, "product", sep=",") == "1,234 products"
+
+
+def test_name_list_fits_the_first_names_and_counts_the_rest() -> None:
+    from pos.domain.text import cell_len, cut_cells, name_list
+
+    names = ["Milk", "Bread", "Eggs", "Butter", "Jam"]
+    assert name_list(names, 80) == "Milk, Bread, Eggs, Butter, Jam"
+    assert name_list(names, 20) == "Milk, Bread, +3 more"
+    assert name_list(names, 19) == "Milk, +4 more"
+    assert name_list(["Highlighter pen yellow"], 10) == "Highlight…"
+    assert name_list(["Highlighter pen yellow", "Milk"], 16) == "Highli…, +1 more"
+    assert name_list([], 20) == ""
+    assert name_list(["茶叶蛋", "Milk"], 12) == "茶叶蛋, Milk"  # wide characters: cells
+    assert name_list(["茶叶蛋", "Milk", "Jam"], 12) == "茶…, +2 more"
+    for width in range(1, 40):
+        assert cell_len(name_list(names * 3, width)) <= max(width, len(", +14 more") + 1)
+    assert cut_cells("茶叶蛋", 4) == "茶…"
