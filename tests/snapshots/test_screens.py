@@ -291,6 +291,34 @@ def test_receipt_screen(snap_compare, app_factory: AppFactory, shop_db: Path) ->
     assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)
 
 
+def test_change_stays_on_the_scanning_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    """Back from the receipt of a cash sale: the change to give is on the message line."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await pilot.press("f10", "5", "full_stop", "0", "0", "f2")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_scan_on_the_receipt_starts_the_next_sale(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    """The next customer's first item scanned while the receipt was up: it is the first
+    line of the next sale."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await pilot.press("f10", "f5")
+        await settle(pilot)
+        await scan(pilot, "5000000000012")
+        await until(pilot, lambda: not pilot.app.type_ahead.holding)  # type: ignore[attr-defined]
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
 def test_history_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         for code in ("4006381333931", "5000000000012"):

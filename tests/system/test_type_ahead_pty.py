@@ -106,6 +106,20 @@ TRANSITIONS = [
         [F[10], "1", F[2], ESC, "y", *scan(GUM)],
         scan(PEN),
     ),
+    Transition(
+        "quantity question: yes, then a scan", [*"150*", *scan(PEN), "y", *scan(LEMON)], scan(GUM)
+    ),
+    Transition(
+        "quantity question: no, then a scan", [*"150*", *scan(PEN), "n", *scan(LEMON)], scan(GUM)
+    ),
+    Transition(
+        "change question, the receipt, a scan",
+        [F[10], *"500", F[2], "y", ENTER, *scan(LEMON)],
+        scan(PEN),
+    ),
+    Transition(
+        "error correct, then a scan", ["-", DEL, *scan(LEMON)], scan(PEN) + scan(PEN), CASHIER
+    ),
     Transition("void the cart, then a scan", [F[8], "y", *scan(LEMON)], scan(PEN)),
     Transition("keep the cart, then a scan", [F[8], "n", *scan(LEMON)], scan(PEN)),
     Transition(
@@ -127,7 +141,7 @@ TRANSITIONS = [
     Transition("X report and back", [F[12], ESC, UP, *scan(LEMON)], scan(PEN)),
     Transition(
         "close the day, Enter Enter on the cash-up",
-        [F[12], F[2], "1", "0", ENTER, ENTER, ESC],
+        [F[12], F[2], "1", "0", ENTER, ENTER, "y", ESC],
         scan(PEN) + [F[10], F[5], ENTER],
     ),
     Transition("discount rules and back", [F[3], ESC, UP, *scan(LEMON)], scan(PEN)),
