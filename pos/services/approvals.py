@@ -7,6 +7,7 @@ from typing import Any
 
 from pos.auth.service import Authenticator, OverrideRefused
 from pos.auth.tokens import Claims, TokenError
+from pos.db.errors import StorageError
 
 
 class ApprovalRefused(Exception):
@@ -28,6 +29,10 @@ class Approvals:
             )
         except OverrideRefused as exc:
             raise ApprovalRefused(str(exc)) from None
+        except StorageError as exc:
+            # the PIN was not checked (nothing could be read or recorded): the dialog
+            # says so and stays open; the till goes on (SECURITY.md: nothing shown)
+            raise ApprovalRefused(f"NOT approved: {exc.reason}; {exc.advice}") from None
 
     def check(
         self, token: str, scope: str, action: Mapping[str, Any], requester: str | None

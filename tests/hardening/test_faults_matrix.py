@@ -282,3 +282,45 @@ async def test_a_lock_held_past_the_real_busy_timeout(
         await settle(pilot)
         assert isinstance(app.screen, ReceiptScreen)
     check_sales(demo_db, [1])
+
+
+# --------------------------------------------------------------------------- approvals
+
+
+@pytest.mark.parametrize(
+    "fault", [FAULTS["readonly"], FAULTS["locked"]], ids=["readonly", "locked"]
+)
+async def test_a_manager_approving_meets_the_fault(
+    app_factory: AppFactory, demo_db: Path, fault: Fault
+) -> None:
+    """SECURITY.md (no secret shown): a manager types their PIN into the approval dialog
+    while the database cannot be used. The dialog says the approval was NOT given and
+    why, the till keeps running (no crash report, so no PIN on the screen), and once the
+    fault is gone the same dialog approves. (A full disk may still take the approval and
+    the void: both fit in pages the file already has.)"""
+    from pos.screens.modals import ManagerOverrideModal
+    from tests.conftest import MANAGER
+
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, "5000000000012")
+        await pilot.press("up", "delete")  # an older line: a void, a manager's
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerOverrideModal)
+        fault.on(app)
+        try:
+            await pilot.press(*MANAGER[0], "enter", *MANAGER[1], "enter")
+            await settle(pilot)
+            assert app.is_running
+            assert isinstance(app.screen, ManagerOverrideModal), message(app)
+            hint = str(app.screen.query_one("#hint", Label).render())
+            assert "NOT approved" in hint
+            says(hint, fault)
+            assert MANAGER[1] not in hint
+        finally:
+            fault.off(app)
+        await pilot.press(*MANAGER[0], "enter", *MANAGER[1], "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert lines_shown(app) == [("5000000000012", 1)]
