@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pwd
 import sys
@@ -37,6 +38,7 @@ from pos.db.repositories import DiscountRepository, ProductRepository, SettingsR
 from pos.domain.clock import SystemClock, UuidIds
 from pos.domain.money import format_money
 from pos.domain.receipt import render_priced
+from pos.logs import LOG_ENV, configure_logging
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket, rule_summary
 from pos.services.catalog import CatalogService
@@ -51,6 +53,8 @@ from pos.services.store import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
 
 LARGE_FILE = 1_000_000
 """Imports of files bigger than this (bytes) show a progress bar."""
@@ -145,6 +149,7 @@ def _friendly_errors() -> Iterator[None]:
             if isinstance(exc, StorageError)
             else str(exc)
         )
+        log.warning("command failed: %s", message)
         raise click.ClickException(message) from exc
     except BrokenPipeError:
         # the reader went away (`pos products export | head`): stop quietly, as cat does
@@ -175,11 +180,20 @@ def data_rows(raw: bytes) -> int:
     help=f"This till's name (or ${TILL_ENV}), for several tills on one database; each has "
     "its own cart, receipt numbers and day. Default: the till_name setting.",
 )
+@click.option(
+    "--log-dir",
+    "log_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=LOG_ENV,
+    help=f"The folder of the till's log (or ${LOG_ENV}). Default: the user's log folder.",
+)
 @click.version_option(__version__, prog_name="pos")
 @click.pass_context
-def cli(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
+def cli(ctx: click.Context, db: DbTarget | None, till: str | None, log_dir: Path | None) -> None:
     """A point of sale for the terminal. With no command, starts the till."""
+    configure_logging(log_dir)
     if ctx.invoked_subcommand is not None:
+        log.info("pos %s %s", __version__, ctx.invoked_subcommand)
         return
     if till is not None:
         try:
@@ -196,8 +210,10 @@ def cli(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
             click.echo(f"Created the demo database at {path}", err=True)
         from pos.factory import make_app  # Textual loads only for the till itself
 
+        log.info("till starting: pos %s on %s", __version__, describe(path))
         app = make_app(path, clock=SystemClock(), ids=UuidIds(), till_name=till)
     app.run()
+    log.info("till stopped")
 
 
 @cli.command()

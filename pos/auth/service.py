@@ -26,6 +26,7 @@ The rules:
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,8 @@ from pos.auth.tokens import (
     token_hash,
 )
 from pos.domain.clock import Clock
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 LOCKOUT = timedelta(minutes=30)
@@ -165,6 +168,7 @@ class Authenticator:
         now = self.clock.now()
         if len(pin) > MAX_INPUT or len(number) > 12:
             self.audit.append("login_failed", None, {"why": "input too long"})
+            log.info("login refused: input too long")
             raise LoginFailed(LOGIN_FAILED)
         operator = self.operators.get(number)
         if operator is not None and operator.locked_until and operator.locked_until > now + LOCKOUT:
@@ -177,6 +181,7 @@ class Authenticator:
         if operator is not None and operator.locked_until and operator.locked_until > now:
             self.hasher.verify(None, pin)  # same time as any other attempt
             self.audit.append("login_locked", number, {})
+            log.info("login refused: operator %s is locked", number)
             raise LoginFailed(_locked(number, operator.locked_until))
         good = self.hasher.verify(operator.pin_hash if operator else None, pin)
         if operator is None or not good or not operator.active:
@@ -187,13 +192,16 @@ class Authenticator:
                 self.operators.record_failure(number, lock)
                 if lock is not None:
                     self.audit.append("lockout", number, {"attempts": attempts})
+                    log.warning("lockout: operator %s after %d wrong PINs", number, attempts)
             # What was typed is logged only when it is a real operator's number: an
             # unknown "number" may be a PIN typed in the wrong field.
             if operator is None:
                 self.audit.append("login_failed", None, {"why": "unknown operator"})
+                log.info("login refused: unknown operator")
             else:
                 why = "inactive" if good else "wrong PIN"
                 self.audit.append("login_failed", number, {"why": why})
+                log.info("login refused: operator %s, %s", number, why)
             if lock is not None:
                 # said at once, on the attempt that locks: the next attempt says the same,
                 # so this tells nothing more (only a real operator's number can lock)
@@ -291,6 +299,7 @@ class Authenticator:
         if status == "used":
             self.tokens.revoke_family(stored_family or family)
             self.audit.append("refresh_reuse", claims.sub, {"family": family[:8]})
+            log.warning("refresh token reused: operator %s, session ended", claims.sub)
             raise ReuseDetected("refresh token used twice")
         if status != "ok":
             raise Revoked(status)
@@ -318,10 +327,12 @@ class Authenticator:
         """
         if number == requester:
             self.audit.append("override_refused", requester, {"why": "self", "scope": scope})
+            log.info("approval refused: operator %s cannot approve themselves", requester)
             raise OverrideRefused("Another operator must approve: you cannot approve yourself")
         try:
             approver = self._check_pin(number, pin)
         except LoginFailed as exc:
+            log.info("approval refused (%s): the approver's login failed", scope)
             raise OverrideRefused(str(exc)) from None
         if scope not in scopes_for(approver.role):
             self.audit.append(
