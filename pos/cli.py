@@ -34,6 +34,7 @@ from pos.config import (
 from pos.db.auth_repositories import AuditRepository, OperatorRepository, TokenStateRepository
 from pos.db.database import Database, open_database
 from pos.db.errors import DatabaseOpenError, StorageError
+from pos.db.files import open_to_others, private
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
 from pos.domain.clock import SystemClock, UuidIds
 from pos.domain.money import format_money
@@ -191,6 +192,7 @@ def data_rows(raw: bytes) -> int:
 @click.pass_context
 def cli(ctx: click.Context, db: DbTarget | None, till: str | None, log_dir: Path | None) -> None:
     """A point of sale for the terminal. With no command, starts the till."""
+    private()  # before anything is made: every file 0600, every folder 0700
     configure_logging(log_dir)
     if ctx.invoked_subcommand is not None:
         log.info("pos %s %s", __version__, ctx.invoked_subcommand)
@@ -400,12 +402,15 @@ def db_group() -> None:
 @click.pass_context
 def db_check(ctx: click.Context, db: DbTarget | None) -> None:
     """Print the schema version, SQLite's integrity check (on a server: that every table
-    reads) and row counts (read-only)."""
+    reads) and row counts (read-only); warn about a database or key file other users can
+    read."""
     from pos.db.database import inspect_database
 
     path = _db_path(ctx, db)
     with _friendly_errors():
         found = inspect_database(path)
+    for problem in open_to_others(path):
+        click.echo(problem.warning(), err=True)
     click.echo(f"database: {describe(path)}")
     click.echo(f"schema version: {found.version} ({found.version_note})")
     click.echo(f"integrity: {'; '.join(found.integrity)}")
