@@ -785,19 +785,31 @@ def keys() -> None:
 @keys.command("rotate")
 @db_option
 @till_option
+@click.option(
+    "--retire-now",
+    is_flag=True,
+    help="After a compromise: the old keys go at once, and every token they signed "
+    "(every session) is refused from the next check on; everyone logs in again.",
+)
 @click.pass_context
-def keys_rotate(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
-    """Make a new signing key; the old one verifies only until its tokens expire."""
+def keys_rotate(
+    ctx: click.Context, db: DbTarget | None, till: str | None, retire_now: bool
+) -> None:
+    """Make a new signing key; the old one verifies only until its tokens expire (with
+    --retire-now, not at all)."""
     path = _db_path(ctx, db)
     with _friendly_errors():
         database = open_database(path)
         try:
             had_file = key_file_for(path).exists()
             try:
-                kid = rotate(key_file_for(path), SystemClock().now())
+                kid = rotate(key_file_for(path), SystemClock().now(), retire_now=retire_now)
             except KeyFileError as exc:
                 raise click.ClickException(str(exc)) from exc
-            _audit_log(database, path).append("key_rotation", cli_actor(), {"kid": kid})
+            details: dict[str, object] = {"kid": kid}
+            if retire_now:
+                details["retired"] = "all older keys"
+            _audit_log(database, path).append("key_rotation", cli_actor(), details)
         finally:
             database.close()
     if not had_file:
@@ -808,6 +820,8 @@ def keys_rotate(ctx: click.Context, db: DbTarget | None, till: str | None) -> No
             err=True,
         )
     click.echo(f"new signing key {kid}")
+    if retire_now and had_file:
+        click.echo("older keys retired: every session ends at its next check; log in again")
 
 
 def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:

@@ -44,6 +44,7 @@ from pos.auth.tokens import (
     Claims,
     Expired,
     InactiveOperator,
+    MissingClaim,
     ReuseDetected,
     Revoked,
     TokenCodec,
@@ -344,8 +345,13 @@ class Authenticator:
         claims = self.codec.decode(access, TokenKind.ACCESS)
         if self.tokens.is_revoked(claims.jti, claims.iss):
             raise Revoked("jti")
+        family = claims.extra.get("fam")
+        if not isinstance(family, str) or not family:
+            # every access token the till issues names its session's refresh family:
+            # one without is not ours (or was made to skip the family check)
+            raise MissingClaim("fam")
         operator = self._live_operator(claims)
-        if self.tokens.family_revoked(str(claims.extra.get("fam", ""))):
+        if self.tokens.family_revoked(family):
             raise Revoked("family")  # the refresh family was ended (reuse, logout)
         return Identity(operator.number, operator.name, operator.role, scopes_for(operator.role))
 
@@ -356,7 +362,9 @@ class Authenticator:
             TokenError: ReuseDetected if it was used before (the family is revoked).
         """
         claims = self.codec.decode(session.refresh, TokenKind.REFRESH)
-        family = str(claims.extra.get("fam", ""))
+        family = claims.extra.get("fam")
+        if not isinstance(family, str) or not family:
+            raise MissingClaim("fam")
         operator = self._live_operator(claims)
         started = claims.extra.get("sat")
         if type(started) is not int:
