@@ -71,6 +71,13 @@ SETTINGS: dict[str, Setting] = {
 SETTING_DEFAULTS: dict[str, str] = {key: s.default for key, s in SETTINGS.items()}
 """Every setting the till knows, with its default."""
 
+DEMO_MARK = "demo"
+"""The setting row (``yes``) that marks a database made with the demo data: its operators'
+PINs are printed in the README. Written only when such a database is made, never by
+``pos settings set``: the till says ``DEMO`` on every screen and every receipt."""
+DEMO_BANNER = "DEMO"
+"""What the till's header shows on a demo database."""
+
 
 def settings_help() -> str:
     """The list of settings for ``pos settings --help``, one a line."""
@@ -93,6 +100,8 @@ class StoreSettings:
     """On the receipt's money totals and the large amounts on screen; ``""`` for none."""
     receipt_header: tuple[str, ...] = ()
     """Lines under the store name on every receipt (address, VAT number)."""
+    demo: bool = False
+    """A database made with the demo data (:data:`DEMO_MARK`)."""
 
     @classmethod
     def load(cls, repo: SettingsRepository) -> StoreSettings:
@@ -109,6 +118,7 @@ class StoreSettings:
             if values["currency_symbol"] == "none"
             else values["currency_symbol"],
             receipt_header=header_lines(values["receipt_header"]),
+            demo=values.get(DEMO_MARK) == "yes",
         )
 
 
@@ -132,6 +142,12 @@ def validate_setting(key: str, value: str) -> str:
     Raises:
         ValueError: unknown key or bad value, in words.
     """
+    if key == DEMO_MARK:
+        raise ValueError(
+            "demo marks a database made with the demo data (its PINs are printed in the "
+            "README) and cannot be changed; for a real shop make a new database with "
+            "pos init --db PATH (no --demo)"
+        )
     if key not in SETTING_DEFAULTS:
         raise ValueError(f"unknown setting {key!r}; settings are {', '.join(SETTING_DEFAULTS)}")
     if key == "idle_lock_minutes":
@@ -337,6 +353,8 @@ def _fill(
     of ``keys``."""
     report = None
     rules = None
+    if demo_catalog is not None or demo_discounts is not None or demo_operators:
+        SettingsRepository(db).set(DEMO_MARK, "yes")  # DEMO on every screen and receipt
     if demo_catalog is not None:
         report = CatalogService(ProductRepository(db)).import_csv(demo_catalog)
         if not report.ok:
