@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pwd
 import sys
@@ -33,11 +34,13 @@ from pos.config import (
 from pos.db.auth_repositories import AuditRepository, OperatorRepository, TokenStateRepository
 from pos.db.database import Database, open_database
 from pos.db.errors import DatabaseOpenError, StorageError
+from pos.db.files import open_to_others, private
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
 from pos.domain.clock import SystemClock, UuidIds
 from pos.domain.money import format_money
 from pos.domain.receipt import render_priced
 from pos.domain.text import plural
+from pos.logs import LOG_ENV, configure_logging
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket, rule_summary
 from pos.services.catalog import CatalogService
@@ -52,6 +55,8 @@ from pos.services.store import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
 
 LARGE_FILE = 1_000_000
 """Imports of files bigger than this (bytes) show a progress bar."""
@@ -146,6 +151,7 @@ def _friendly_errors() -> Iterator[None]:
             if isinstance(exc, StorageError)
             else str(exc)
         )
+        log.warning("command failed: %s", message)
         raise click.ClickException(message) from exc
     except BrokenPipeError:
         # the reader went away (`pos products export | head`): stop quietly, as cat does
@@ -176,11 +182,21 @@ def data_rows(raw: bytes) -> int:
     help=f"This till's name (or ${TILL_ENV}), for several tills on one database; each has "
     "its own cart, receipt numbers and day. Default: the till_name setting.",
 )
+@click.option(
+    "--log-dir",
+    "log_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=LOG_ENV,
+    help=f"The folder of the till's log (or ${LOG_ENV}). Default: the user's log folder.",
+)
 @click.version_option(__version__, prog_name="pos")
 @click.pass_context
-def cli(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
+def cli(ctx: click.Context, db: DbTarget | None, till: str | None, log_dir: Path | None) -> None:
     """A point of sale for the terminal. With no command, starts the till."""
+    private()  # before anything is made: every file 0600, every folder 0700
+    configure_logging(log_dir)
     if ctx.invoked_subcommand is not None:
+        log.info("pos %s %s", __version__, ctx.invoked_subcommand)
         return
     if till is not None:
         try:
@@ -197,8 +213,10 @@ def cli(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
             click.echo(f"Created the demo database at {path}", err=True)
         from pos.factory import make_app  # Textual loads only for the till itself
 
+        log.info("till starting: pos %s on %s", __version__, describe(path))
         app = make_app(path, clock=SystemClock(), ids=UuidIds(), till_name=till)
     app.run()
+    log.info("till stopped")
 
 
 @cli.command()
@@ -385,12 +403,15 @@ def db_group() -> None:
 @click.pass_context
 def db_check(ctx: click.Context, db: DbTarget | None) -> None:
     """Print the schema version, SQLite's integrity check (on a server: that every table
-    reads) and row counts (read-only)."""
+    reads) and row counts (read-only); warn about a database or key file other users can
+    read."""
     from pos.db.database import inspect_database
 
     path = _db_path(ctx, db)
     with _friendly_errors():
         found = inspect_database(path)
+    for problem in open_to_others(path):
+        click.echo(problem.warning(), err=True)
     click.echo(f"database: {describe(path)}")
     click.echo(f"schema version: {found.version} ({found.version_note})")
     click.echo(f"integrity: {'; '.join(found.integrity)}")
@@ -765,19 +786,31 @@ def keys() -> None:
 @keys.command("rotate")
 @db_option
 @till_option
+@click.option(
+    "--retire-now",
+    is_flag=True,
+    help="After a compromise: the old keys go at once, and every token they signed "
+    "(every session) is refused from the next check on; everyone logs in again.",
+)
 @click.pass_context
-def keys_rotate(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
-    """Make a new signing key; the old one verifies only until its tokens expire."""
+def keys_rotate(
+    ctx: click.Context, db: DbTarget | None, till: str | None, retire_now: bool
+) -> None:
+    """Make a new signing key; the old one verifies only until its tokens expire (with
+    --retire-now, not at all)."""
     path = _db_path(ctx, db)
     with _friendly_errors():
         database = open_database(path)
         try:
             had_file = key_file_for(path).exists()
             try:
-                kid = rotate(key_file_for(path), SystemClock().now())
+                kid = rotate(key_file_for(path), SystemClock().now(), retire_now=retire_now)
             except KeyFileError as exc:
                 raise click.ClickException(str(exc)) from exc
-            _audit_log(database, path).append("key_rotation", cli_actor(), {"kid": kid})
+            details: dict[str, object] = {"kid": kid}
+            if retire_now:
+                details["retired"] = "all older keys"
+            _audit_log(database, path).append("key_rotation", cli_actor(), details)
         finally:
             database.close()
     if not had_file:
@@ -788,6 +821,8 @@ def keys_rotate(ctx: click.Context, db: DbTarget | None, till: str | None) -> No
             err=True,
         )
     click.echo(f"new signing key {kid}")
+    if retire_now and had_file:
+        click.echo("older keys retired: every session ends at its next check; log in again")
 
 
 def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:

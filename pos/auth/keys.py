@@ -21,6 +21,9 @@ from pos.auth.tokens import LIFETIME, Keyring, TokenKind, WeakKey, new_key
 from pos.config import DbTarget, is_server, server_key_file
 
 KEEP_OLD_KEYS = timedelta(seconds=LIFETIME[TokenKind.REFRESH])
+MIN_DISTINCT_BYTES = 16
+"""32 random bytes hold about 30 different values; fewer than 16 is no random key (the
+chance of it is below 10^-20): an all-zero key, one byte repeated, a short pattern."""
 
 
 class KeyFileError(Exception):
@@ -34,6 +37,38 @@ def key_file_for(target: DbTarget) -> Path:
         return server_key_file(str(target))
     path = Path(target)
     return path.with_name(path.name + ".keys")
+
+
+def low_entropy(key: bytes) -> str | None:
+    """Why ``key`` is too predictable to sign or chain with (SECURITY.md J-04), or None."""
+    distinct = len(set(key))
+    if distinct < MIN_DISTINCT_BYTES:
+        return (
+            f"it has only {distinct} different byte value(s) in {len(key)} bytes "
+            "(not random: all zero, one byte repeated or a short pattern)"
+        )
+    return None
+
+
+def _strong(path: Path, what: str, key: bytes) -> bytes:
+    """``key``, unless it is too short or predictable.
+
+    Raises:
+        KeyFileError: with what to do.
+    """
+    problem = (
+        f"it is {len(key)} bytes; at least 32 are needed" if len(key) < 32 else low_entropy(key)
+    )
+    if problem is not None:
+        raise KeyFileError(
+            f"{path} holds a weak {what} ({problem}); make a new key file with "
+            "pos keys rotate --retire-now (everyone logs in again)"
+        )
+    return key
+
+
+def _new_random_key(path: Path) -> bytes:
+    return _strong(path, "new key", new_key())  # a broken random source is refused too
 
 
 def _new_kid(now: datetime) -> str:
@@ -62,8 +97,8 @@ def create_key_file(path: Path, now: datetime) -> str:
         path,
         {
             "current": kid,
-            "keys": [_entry(kid, new_key(), now)],
-            "audit_key": base64.b64encode(new_key()).decode(),
+            "keys": [_entry(kid, _new_random_key(path), now)],
+            "audit_key": base64.b64encode(_new_random_key(path)).decode(),
         },
     )
     return kid
@@ -115,14 +150,19 @@ def load_keyring(path: Path, now: datetime) -> Keyring:
             retire = entry.get("retire_after")
             if retire and datetime.fromisoformat(retire) < now:
                 continue
-            keys[entry["kid"]] = base64.b64decode(entry["key"], validate=True)
+            key = base64.b64decode(entry["key"], validate=True)
+            if len(key) >= 32:  # a short one is refused by the Keyring, as before
+                _strong(path, f"signing key ({entry['kid']})", key)
+            keys[entry["kid"]] = key
         return Keyring(str(data["current"]), keys)
     except (KeyError, TypeError, ValueError, WeakKey) as exc:
         raise KeyFileError(f"{path} is damaged or holds a weak key ({exc})") from exc
 
 
-def rotate(path: Path, now: datetime) -> str:
-    """Make a new current key; keep the others only while their tokens can live.
+def rotate(path: Path, now: datetime, *, retire_now: bool = False) -> str:
+    """Make a new current key; keep the others only while their tokens can live, or,
+    with ``retire_now`` (after a compromise), not at all: every token they signed is
+    refused from the next check on, on every till that reads the file.
 
     A missing file is created (all earlier tokens then stop verifying).
     """
@@ -132,15 +172,15 @@ def rotate(path: Path, now: datetime) -> str:
     kept = []
     for entry in data["keys"]:  # type: ignore[union-attr]
         retire = entry.get("retire_after")
-        if retire and datetime.fromisoformat(retire) < now:
+        if retire_now or (retire and datetime.fromisoformat(retire) < now):
             continue
         if entry["kid"] == data["current"]:
             entry = {**entry, "retire_after": (now + KEEP_OLD_KEYS).isoformat()}
         kept.append(entry)
     kid = _new_kid(now)
-    kept.append(_entry(kid, new_key(), now))
+    kept.append(_entry(kid, _new_random_key(path), now))
     # the audit key never rotates: the whole chain is verified with it
-    audit_key = data.get("audit_key") or base64.b64encode(new_key()).decode()
+    audit_key = data.get("audit_key") or base64.b64encode(_new_random_key(path)).decode()
     _write(path, {"current": kid, "keys": kept, "audit_key": audit_key})
     return kid
 
@@ -158,4 +198,9 @@ def load_audit_key(path: Path) -> bytes:
         raise KeyFileError(f"{path} has no audit key; run pos keys rotate") from exc
     if len(key) < 32:
         raise KeyFileError(f"{path} holds a weak audit key")
+    problem = low_entropy(key)
+    if problem is not None:
+        raise KeyFileError(
+            f"{path} holds a weak audit key ({problem}); restore the key file from a backup"
+        )
     return key

@@ -2,7 +2,9 @@
 
 A PIN is 4 to 8 ASCII digits, compared exactly as typed (``"0007"`` is not
 ``"7"``). Runs like ``1234``/``9876`` (also round the dial: ``7890``, ``9012``,
-``0987``) and one repeated digit are refused. Anything
+``0987``), one repeated digit and the most common 4-digit PINs (keypad shapes such as
+``2580``, ``1357`` and ``1397``, the years 1900 to 2029, repeated pairs such as ``1212``)
+are refused; the demo operators' printed PINs are allowed on demo databases only. Anything
 longer than :data:`MAX_INPUT` is refused before it reaches the hasher, so a pasted
 10 kB "PIN" cannot tie the till up hashing it.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
 import secrets
 
 from argon2 import PasswordHasher, Type
@@ -36,11 +39,41 @@ class PinPolicyError(ValueError):
     """A PIN that may not be chosen; the message says why."""
 
 
-def check_new_pin(pin: str) -> str:
+def _keypad_patterns() -> frozenset[str]:
+    """Shapes on a keypad (phone layout, 0 under 8), each way round: the middle column
+    with the 0, odd and even digits in steps of two, the 2 x 2 squares, and the four
+    corners in any order."""
+    shapes = ["2580", "0246", "1357", "2468", "3579", "4680", "1245", "2356", "4578", "5689"]
+    found = set(shapes) | {shape[::-1] for shape in shapes}
+    found |= {"".join(p) for p in itertools.permutations("1379")}  # 1397, 7391, 1793 ...
+    return frozenset(found)
+
+
+KEYPAD_PATTERNS = _keypad_patterns()
+COMMON_YEARS = range(1900, 2030)
+"""4-digit PINs that are years (a birth year, the year it was set) are guessed first."""
+
+
+def is_common_pin(pin: str) -> bool:
+    """One of the 4-digit PINs an attacker tries first (NIST SP 800-63B 5.1.1.2: refuse
+    "commonly-used" values): a keypad shape such as 2580, 1357 or 1397, a year from 1900
+    to 2029, or a repeated pair such as 1212 or 1122."""
+    if len(pin) != 4:
+        return False
+    if pin in KEYPAD_PATTERNS or int(pin) in COMMON_YEARS:
+        return True
+    return pin[:2] == pin[2:] or (pin[0] == pin[1] and pin[2] == pin[3])
+
+
+def check_new_pin(pin: str, *, allow_common: bool = False) -> str:
     """Validate a PIN an operator is choosing.
 
+    ``allow_common`` lets a common PIN through: only the demo data creator passes it, for
+    the demo operators' printed PINs (2580, 7391) on a database marked as a demo.
+
     Raises:
-        PinPolicyError: wrong length, not digits, a run or a repeated digit.
+        PinPolicyError: wrong length, not digits, a run, a repeated digit or one of
+            the most common PINs.
     """
     if not (pin.isascii() and pin.isdigit()):
         raise PinPolicyError("a PIN is digits only")
@@ -52,6 +85,11 @@ def check_new_pin(pin: str) -> str:
     steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
     if steps in ({1}, {9}):
         raise PinPolicyError("a PIN cannot be a run of digits like 1234, 9876 or 8901")
+    if not allow_common and is_common_pin(pin):
+        raise PinPolicyError(
+            "that is one of the most common PINs (a keypad pattern like 2580 or 1397, a "
+            "year like 1984, or a repeated pair like 1212): choose another"
+        )
     return pin
 
 
@@ -66,9 +104,10 @@ class PinHasher:
         self._hasher = hasher or PasswordHasher()
         self._dummy = dummy_hash(self._hasher)
 
-    def hash(self, pin: str) -> str:
-        """The hash of a PIN being chosen (refused unless :func:`check_new_pin` allows it)."""
-        return self._hasher.hash(check_new_pin(pin))
+    def hash(self, pin: str, *, allow_common: bool = False) -> str:
+        """The hash of a PIN being chosen (refused unless :func:`check_new_pin` allows it;
+        ``allow_common``: the demo operators' PINs only)."""
+        return self._hasher.hash(check_new_pin(pin, allow_common=allow_common))
 
     def rehash(self, pin: str) -> str:
         """A new hash, with this hasher's parameters, of a PIN that has just verified

@@ -10,7 +10,10 @@ The rules:
   number is checked against a dummy hash). An over-long PIN is refused before
   hashing.
 * 10 failures lock the operator for 30 minutes (PCI DSS 8.3.4); the count lives in
-  the database, so a restart does not reset it.
+  the database, so a restart does not reset it. Each attempt is counted before its PIN
+  is checked, in one statement, so tills guessing in parallel get 10 checks between
+  them, no more. The locked message names nobody, and an unknown number guessed at 10
+  times gets it too.
 * A login issues an access token (5 min) and a refresh token (8 h). Refresh tokens
   rotate on every use; presenting a used one revokes the whole family.
 * Logout puts the access token's ``jti`` on the deny-list until it expires and
@@ -26,9 +29,11 @@ The rules:
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -39,6 +44,7 @@ from pos.auth.tokens import (
     Claims,
     Expired,
     InactiveOperator,
+    MissingClaim,
     ReuseDetected,
     Revoked,
     TokenCodec,
@@ -48,17 +54,64 @@ from pos.auth.tokens import (
 )
 from pos.domain.clock import Clock
 
+log = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 10
 LOCKOUT = timedelta(minutes=30)
 LOGIN_FAILED = "Unknown operator or wrong PIN"
 
 
-def _locked(number: str, until: datetime) -> str:
-    """What a locked operator is told (the time in the till's local time)."""
-    return (
-        f"Operator {number} is locked until {until.astimezone():%H:%M} after too many "
-        "wrong PINs; a manager can unlock it"
-    )
+def locked_message(until: datetime) -> str:
+    """What a locked operator is told (the time in the till's local time). It names no
+    operator: an unknown number that is guessed at as often gets the same words."""
+    return f"Too many wrong PINs: locked until {until.astimezone():%H:%M}; a manager can unlock it"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A login attempt counted before its PIN is checked (:meth:`OperatorStore.begin_attempt`).
+
+    ``admitted``: the PIN may be checked (the operator was not locked); the attempt is
+    already counted as a failure, which a success then clears. ``locks``: this attempt
+    was the last one allowed and has started the lockout (it is still checked: the right
+    PIN clears it). ``locked_until``: the lock now in force, if any.
+    """
+
+    admitted: bool
+    locks: bool = False
+    locked_until: datetime | None = None
+
+
+class _UnknownNumbers:
+    """Failures at numbers that are no operator's, counted in memory only (what was typed
+    may be a PIN: it is kept as a hash and never written), so that guessing at an unknown
+    number ends in the same lockout message as guessing at a real one."""
+
+    LIMIT = 1024
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[int, datetime | None]] = {}
+
+    @staticmethod
+    def _key(number: str) -> str:
+        return hashlib.sha256(number.encode()).hexdigest()
+
+    def locked_until(self, number: str, now: datetime) -> datetime | None:
+        _, until = self._seen.get(self._key(number), (0, None))
+        return until if until is not None and until > now else None
+
+    def failed(self, number: str, now: datetime) -> datetime | None:
+        """Count one failure; the lock it starts, if it is the last one allowed."""
+        key = self._key(number)
+        count, until = self._seen.pop(key, (0, None))
+        if until is not None and until <= now:
+            count = 0
+        count += 1
+        lock = now + LOCKOUT if count >= MAX_ATTEMPTS else None
+        self._seen[key] = (0, lock) if lock else (count, None)
+        while len(self._seen) > self.LIMIT:
+            del self._seen[next(iter(self._seen))]  # the oldest first
+        return lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +131,14 @@ class OperatorStore(Protocol):
     def get(self, number: str) -> OperatorRecord | None: ...
 
     def record_failure(self, number: str, locked_until: datetime | None) -> int: ...
+
+    def begin_attempt(
+        self, number: str, now: datetime, lock_until: datetime, limit: int
+    ) -> Attempt | None:
+        """Count one attempt at ``number``'s PIN before it is checked, in one transaction:
+        refused while the operator is locked at ``now``; the ``limit``-th attempt in a
+        row locks until ``lock_until`` (and starts a new count). None: no such operator."""
+        ...
 
     def record_success(self, number: str, new_hash: str | None) -> None: ...
 
@@ -157,14 +218,20 @@ class Authenticator:
         self.codec = codec
         self.hasher = hasher
         self.clock = clock
+        self._unknown = _UnknownNumbers()
 
     # ------------------------------------------------------------------ login
 
     def _check_pin(self, number: str, pin: str) -> OperatorRecord:
-        """The operator, if ``pin`` is right and they may log in; LoginFailed otherwise."""
+        """The operator, if ``pin`` is right and they may log in; LoginFailed otherwise.
+
+        The attempt is counted (and a lockout started) in one statement before the PIN
+        is checked, so tills guessing at one operator in parallel get no more checks
+        between them than :data:`MAX_ATTEMPTS` (SECURITY.md S-09)."""
         now = self.clock.now()
         if len(pin) > MAX_INPUT or len(number) > 12:
             self.audit.append("login_failed", None, {"why": "input too long"})
+            log.info("login refused: input too long")
             raise LoginFailed(LOGIN_FAILED)
         operator = self.operators.get(number)
         if operator is not None and operator.locked_until and operator.locked_until > now + LOCKOUT:
@@ -172,36 +239,51 @@ class Authenticator:
             # run for longer than a lockout. It ends LOCKOUT from now instead, kept so
             # that it does not move again: never shorter than 30 minutes from the lock,
             # never a day because the clock was wrong for a while.
-            operator = replace(operator, locked_until=now + LOCKOUT)
-            self.operators.record_failure(number, operator.locked_until)
-        if operator is not None and operator.locked_until and operator.locked_until > now:
+            self.operators.record_failure(number, now + LOCKOUT)
+        attempt = (
+            None
+            if operator is None
+            else self.operators.begin_attempt(number, now, now + LOCKOUT, MAX_ATTEMPTS)
+        )
+        if operator is None or attempt is None:
+            return self._unknown_number(number, pin, now)
+        if not attempt.admitted:
             self.hasher.verify(None, pin)  # same time as any other attempt
             self.audit.append("login_locked", number, {})
-            raise LoginFailed(_locked(number, operator.locked_until))
-        good = self.hasher.verify(operator.pin_hash if operator else None, pin)
-        if operator is None or not good or not operator.active:
-            lock = None
-            if operator is not None and not good:
-                attempts = operator.failed_attempts + 1
-                lock = now + LOCKOUT if attempts >= MAX_ATTEMPTS else None
-                self.operators.record_failure(number, lock)
-                if lock is not None:
-                    self.audit.append("lockout", number, {"attempts": attempts})
-            # What was typed is logged only when it is a real operator's number: an
-            # unknown "number" may be a PIN typed in the wrong field.
-            if operator is None:
-                self.audit.append("login_failed", None, {"why": "unknown operator"})
-            else:
-                why = "inactive" if good else "wrong PIN"
-                self.audit.append("login_failed", number, {"why": why})
-            if lock is not None:
-                # said at once, on the attempt that locks: the next attempt says the same,
-                # so this tells nothing more (only a real operator's number can lock)
-                raise LoginFailed(_locked(number, lock))
-            raise LoginFailed(LOGIN_FAILED)
-        rehash = self.hasher.rehash(pin) if self.hasher.needs_rehash(operator.pin_hash) else None
-        self.operators.record_success(number, rehash)
-        return operator
+            log.info("login refused: operator %s is locked", number)
+            raise LoginFailed(locked_message(attempt.locked_until or now + LOCKOUT))
+        good = self.hasher.verify(operator.pin_hash, pin)
+        if good and operator.active:
+            stale = self.hasher.needs_rehash(operator.pin_hash)
+            self.operators.record_success(number, self.hasher.rehash(pin) if stale else None)
+            return operator
+        if attempt.locks and not good:
+            self.audit.append("lockout", number, {"attempts": MAX_ATTEMPTS})
+            log.warning("lockout: operator %s after %d wrong PINs", number, MAX_ATTEMPTS)
+        why = "inactive" if good else "wrong PIN"
+        self.audit.append("login_failed", number, {"why": why})
+        log.info("login refused: operator %s, %s", number, why)
+        if attempt.locks and attempt.locked_until is not None:
+            # said at once, on the attempt that locks: the next attempt says the same
+            raise LoginFailed(locked_message(attempt.locked_until))
+        raise LoginFailed(LOGIN_FAILED)
+
+    def _unknown_number(self, number: str, pin: str, now: datetime) -> OperatorRecord:
+        """A number that is no operator's: one Argon2 verification (the time of any
+        attempt), then the same words a real operator's attempt would get, lockout
+        included. What was typed is logged only for a real operator: an unknown
+        "number" may be a PIN typed in the wrong field."""
+        self.hasher.verify(None, pin)
+        until = self._unknown.locked_until(number, now)
+        if until is not None:
+            self.audit.append("login_locked", None, {"why": "unknown operator"})
+            raise LoginFailed(locked_message(until))
+        self.audit.append("login_failed", None, {"why": "unknown operator"})
+        log.info("login refused: unknown operator")
+        lock = self._unknown.failed(number, now)
+        if lock is not None:
+            raise LoginFailed(locked_message(lock))
+        raise LoginFailed(LOGIN_FAILED)
 
     def login(self, number: str, pin: str) -> Session:
         """Check the number and PIN and start a session.
@@ -263,8 +345,13 @@ class Authenticator:
         claims = self.codec.decode(access, TokenKind.ACCESS)
         if self.tokens.is_revoked(claims.jti, claims.iss):
             raise Revoked("jti")
+        family = claims.extra.get("fam")
+        if not isinstance(family, str) or not family:
+            # every access token the till issues names its session's refresh family:
+            # one without is not ours (or was made to skip the family check)
+            raise MissingClaim("fam")
         operator = self._live_operator(claims)
-        if self.tokens.family_revoked(str(claims.extra.get("fam", ""))):
+        if self.tokens.family_revoked(family):
             raise Revoked("family")  # the refresh family was ended (reuse, logout)
         return Identity(operator.number, operator.name, operator.role, scopes_for(operator.role))
 
@@ -275,7 +362,9 @@ class Authenticator:
             TokenError: ReuseDetected if it was used before (the family is revoked).
         """
         claims = self.codec.decode(session.refresh, TokenKind.REFRESH)
-        family = str(claims.extra.get("fam", ""))
+        family = claims.extra.get("fam")
+        if not isinstance(family, str) or not family:
+            raise MissingClaim("fam")
         operator = self._live_operator(claims)
         started = claims.extra.get("sat")
         if type(started) is not int:
@@ -291,6 +380,7 @@ class Authenticator:
         if status == "used":
             self.tokens.revoke_family(stored_family or family)
             self.audit.append("refresh_reuse", claims.sub, {"family": family[:8]})
+            log.warning("refresh token reused: operator %s, session ended", claims.sub)
             raise ReuseDetected("refresh token used twice")
         if status != "ok":
             raise Revoked(status)
@@ -318,10 +408,12 @@ class Authenticator:
         """
         if number == requester:
             self.audit.append("override_refused", requester, {"why": "self", "scope": scope})
+            log.info("approval refused: operator %s cannot approve themselves", requester)
             raise OverrideRefused("Another operator must approve: you cannot approve yourself")
         try:
             approver = self._check_pin(number, pin)
         except LoginFailed as exc:
+            log.info("approval refused (%s): the approver's login failed", scope)
             raise OverrideRefused(str(exc)) from None
         if scope not in scopes_for(approver.role):
             self.audit.append(

@@ -9,7 +9,7 @@ from typing import Any
 import peewee
 
 from pos.auth.audit import GENESIS, AuditEntry, canonical, entry_hash
-from pos.auth.service import OperatorRecord
+from pos.auth.service import Attempt, OperatorRecord
 from pos.db import models as m
 from pos.db.dialect import dialect
 from pos.db.errors import bound, reading, storage_errors, writing
@@ -86,6 +86,41 @@ class OperatorRepository:
             m.Operator.update(updates).where(m.Operator.number == number).execute()
             row = m.Operator.get_or_none(m.Operator.number == number)
             return 0 if row is None else row.failed_attempts
+
+    def begin_attempt(
+        self, number: str, now: datetime, lock_until: datetime, limit: int
+    ) -> Attempt | None:
+        """Count an attempt before its PIN is checked (see the port in pos.auth.service).
+
+        One conditional UPDATE, in a write transaction that also reads the result back:
+        it adds one to the count unless the operator is locked at ``now``, and the
+        ``limit``-th attempt in a row sets the lock and starts a new count. SQLite takes
+        the write lock at BEGIN and PostgreSQL locks the row at the UPDATE, so parallel
+        attempts are counted one after another and never read a stale count.
+        """
+        op = m.Operator
+        field = m.Operator.locked_until
+        last = op.failed_attempts + 1 >= limit
+        # the CASE's value is stored text already (peewee converts a value compared with
+        # the field, as ``<= now`` below, but not one inside a CASE)
+        with writing(self.db):
+            changed = (
+                op.update(
+                    {
+                        op.failed_attempts: peewee.Case(None, ((last, 0),), op.failed_attempts + 1),
+                        field: peewee.Case(None, ((last, field.db_value(lock_until)),), None),
+                    }
+                )
+                .where((op.number == number) & (field.is_null() | (field <= now)))
+                .execute()
+            )
+            row = op.select(op.locked_until).where(op.number == number).tuples().first()
+        if row is None:
+            return None
+        until = field.python_value(row[0]) if isinstance(row[0], str) else row[0]
+        if not changed:
+            return Attempt(admitted=False, locked_until=until)
+        return Attempt(admitted=True, locks=until is not None, locked_until=until)
 
     def record_success(self, number: str, new_hash: str | None) -> None:
         with writing(self.db):

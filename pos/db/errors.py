@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 import peewee
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseOpenError(Exception):
@@ -206,11 +209,22 @@ def storage_errors() -> Iterator[None]:
     try:
         yield
     except STORAGE_FAILURES as exc:
-        raise classify(exc) from exc
+        raise _logged(exc) from exc
     except Exception as exc:
         if not _from_driver(exc):
             raise
-        raise classify(exc) from exc
+        raise _logged(exc) from exc
+
+
+def _logged(exc: BaseException) -> StorageError:
+    """:func:`classify`, noted in the till's log the first time (an inner block's error
+    is not noted again). A broken rule is the caller's to judge (a replayed approval is
+    refused by one), so only the other kinds are faults."""
+    error = classify(exc)
+    if error is not exc and error is not root_cause(exc):
+        level = logging.DEBUG if error.kind == "constraint" else logging.WARNING
+        log.log(level, "storage error: %s (%s)", error.reason, error.detail)
+    return error
 
 
 P = ParamSpec("P")

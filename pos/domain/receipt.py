@@ -183,6 +183,19 @@ class ReceiptData:
     """The currency sign on the money totals (``"£"``), or none."""
     header: Sequence[str] = ()
     """Lines under the store name (address, VAT number): the ``receipt_header`` setting."""
+    demo: bool = False
+    """Made on a demo database: marked :data:`DEMO_RECEIPT` above and below."""
+
+
+DEMO_RECEIPT = "DEMO - NOT A RECEIPT"
+"""Printed above and below every receipt of a demo database (issue 17, item 3)."""
+
+
+def mark_demo(text: str, width: int = 42) -> str:
+    """A demo database's receipt: :data:`DEMO_RECEIPT` above and below it, so that no part
+    of it can pass for a real one."""
+    marker = _centre(DEMO_RECEIPT, width)
+    return f"{marker}\n{text.rstrip()}\n{marker}\n"
 
 
 def format_receipt_no(number: int) -> str:
@@ -221,7 +234,8 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
             out.append(label_amount("Change", format_money(payment.change, money), width))
     out.append("")
     out.append(_centre("Thank you", width))
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    return mark_demo(text, width) if data.demo else text
 
 
 def store_header(store: str, header: Sequence[str], width: int) -> list[str]:
@@ -277,11 +291,13 @@ def render_refund(
     currency: str = "",
     lost: Sequence[str] = (),
     header: Sequence[str] = (),
+    demo: bool = False,
 ) -> str:
     """A refund's receipt: what came back, the deals the customer no longer gets
     (``lost``, by name), and how the money went back (the totals with the ``currency``
     sign), under the store's name and ``header`` lines. An item with no quantity is the
-    rest of what was paid for a line that came back in an earlier refund."""
+    rest of what was paid for a line that came back in an earlier refund. ``demo``: marked
+    as a demo database's (:func:`mark_demo`)."""
     check_width(width)
     rule = "-" * width
     out = store_header(store, header, width)
@@ -300,4 +316,5 @@ def render_refund(
     total = sum(amount for _, _, amount in items)
     out.append(label_amount("REFUNDED", format_money(total, currency), width))
     out.append(label_amount(f"Paid back by {method}", format_money(total, currency), width))
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    return mark_demo(text, width) if demo else text

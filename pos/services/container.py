@@ -106,6 +106,13 @@ class Services:
             return  # keep the keys we have rather than lock everyone out mid-shift
         self._keys_seen = stamp
 
+    @property
+    def is_demo(self) -> bool:
+        """A database made with the demo data (``pos init --demo``, the first run's default
+        database): every screen's header says ``DEMO`` (:data:`pos.services.store.DEMO_BANNER`)
+        and every receipt ``DEMO - NOT A RECEIPT``."""
+        return self.settings.demo
+
     def search_audit(self, text: str) -> list[AuditEntry]:
         """The newest audit entries matching ``text`` (for the audit screen)."""
         return search_audit(self.db, text)

@@ -637,6 +637,7 @@ def _receipt(
             tender.payments,
             settings.tax_inclusive,
             currency=settings.currency_symbol,
+            demo=settings.demo,
         ),
         settings.receipt_width,
     )

@@ -19,6 +19,7 @@ importing it costs about half a second, which the till's start-up does not pay.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import stat
@@ -26,6 +27,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 NETWORK = re.compile(r"^(?P<host>[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
 FEED_LINES = 4
@@ -233,6 +236,7 @@ class ReceiptPrinter:
         except PrinterError as exc:
             if exc.printer is None:
                 exc.printer = self.name
+            log.warning("printer fault: %s", exc)
             raise
 
     def _print(self, text: str, open_drawer: bool) -> None:

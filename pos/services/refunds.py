@@ -144,6 +144,7 @@ class RefundService:
                 currency=self.settings.currency_symbol,
                 lost=plan.lost,
                 header=self.settings.receipt_header,
+                demo=self.settings.demo,
             )
             return texts[number]
 

@@ -140,6 +140,7 @@ class SaleService:
                     self.settings.tax_inclusive,
                     currency=self.settings.currency_symbol,
                     header=self.settings.receipt_header,
+                    demo=self.settings.demo,
                 ),
                 self.settings.receipt_width,
             )

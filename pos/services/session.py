@@ -54,7 +54,8 @@ class SessionService:
             # nobody is logged in yet: the new manager is the one setting the till up
             self.operators.add(number, name, "manager", pin, by=number)
         except OperatorError as exc:
-            return str(exc).capitalize()
+            text = str(exc)
+            return text[:1].upper() + text[1:]  # capitalize() would lower-case PIN
         except StorageError as exc:
             return f"The manager was NOT saved: {exc.reason}; {exc.advice}."
         return None

@@ -79,6 +79,13 @@ SETTINGS: dict[str, Setting] = {
 SETTING_DEFAULTS: dict[str, str] = {key: s.default for key, s in SETTINGS.items()}
 """Every setting the till knows, with its default."""
 
+DEMO_MARK = "demo"
+"""The setting row (``yes``) that marks a database made with the demo data: its operators'
+PINs are printed in the README. Written only when such a database is made, never by
+``pos settings set``: the till says ``DEMO`` on every screen and every receipt."""
+DEMO_BANNER = "DEMO"
+"""What the till's header shows on a demo database."""
+
 
 def settings_help() -> str:
     """The list of settings for ``pos settings --help``, one a line."""
@@ -105,6 +112,8 @@ class StoreSettings:
     """A line's quantity above this is confirmed first (a slip of the finger, or not)."""
     implied_decimal: bool = False
     """Typed prices and amounts without a point are in minor units (``2000`` is 20.00)."""
+    demo: bool = False
+    """A database made with the demo data (:data:`DEMO_MARK`)."""
 
     @property
     def entry(self) -> EntryChecks:
@@ -128,6 +137,7 @@ class StoreSettings:
             receipt_header=header_lines(values["receipt_header"]),
             max_qty_without_confirm=int(values["max_qty_without_confirm"]),
             implied_decimal=values["implied_decimal"] == "yes",
+            demo=values.get(DEMO_MARK) == "yes",
         )
 
 
@@ -151,6 +161,12 @@ def validate_setting(key: str, value: str) -> str:
     Raises:
         ValueError: unknown key or bad value, in words.
     """
+    if key == DEMO_MARK:
+        raise ValueError(
+            "demo marks a database made with the demo data (its PINs are printed in the "
+            "README) and cannot be changed; for a real shop make a new database with "
+            "pos init --db PATH (no --demo)"
+        )
     if key not in SETTING_DEFAULTS:
         raise ValueError(f"unknown setting {key!r}; settings are {', '.join(SETTING_DEFAULTS)}")
     if key == "idle_lock_minutes":
@@ -366,6 +382,8 @@ def _fill(
     of ``keys``."""
     report = None
     rules = None
+    if demo_catalog is not None or demo_discounts is not None or demo_operators:
+        SettingsRepository(db).set(DEMO_MARK, "yes")  # DEMO on every screen and receipt
     if demo_catalog is not None:
         report = CatalogService(ProductRepository(db)).import_csv(demo_catalog)
         if not report.ok:
@@ -385,7 +403,9 @@ def _fill(
             db, clock or SystemClock(), f"{till} (pos init)", load_audit_key(keys)
         )
         for number, name, role, pin in DEMO_OPERATORS:
-            repo.add(OperatorRecord(number, name, role, True, pins.hash(pin)))
+            # the printed demo PINs are common ones on purpose: a demo database only
+            digest = pins.hash(pin, allow_common=True)
+            repo.add(OperatorRecord(number, name, role, True, digest))
             audit.append("operator_added", None, {"number": number, "role": role, "demo": True})
     if fill is not None:
         fill(db)

@@ -312,14 +312,17 @@ def test_the_receipt_header_is_under_the_store_name_centred_and_wrapped(
 ) -> None:
     sale, refund = _header_receipts(shop_db, clock, width)
     for text in (sale, refund):
-        lines = text.splitlines()
+        # the shop database is a demo: its receipts are marked above and below (issue 17)
+        marked = text.splitlines()
+        assert marked[0].strip() == marked[-1].strip() == "DEMO - NOT A RECEIPT"
+        lines = marked[1:-1]
         assert [line.strip() for line in lines[: 1 + len(header)]] == ["My Shop", *header]
         for line, wanted in zip(lines[1 : 1 + len(header)], header, strict=True):
             gap = (width - len(wanted)) // 2
             assert line == " " * gap + wanted  # centred on the paper
-        assert max(len(line) for line in lines) <= width
-    assert sale.splitlines()[1 + len(header)].startswith("Till 1")
-    assert "Refund 0002" in refund.splitlines()[1 + len(header)]
+        assert max(len(line) for line in marked) <= width
+    assert sale.splitlines()[2 + len(header)].startswith("Till 1")
+    assert "Refund 0002" in refund.splitlines()[2 + len(header)]
 
 
 def test_the_receipt_header_setting() -> None:
