@@ -8,6 +8,7 @@ payment and manager screens (and the Textual widgets they bring).
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -17,6 +18,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message_pump import active_message_pump
 from textual.screen import Screen
 
 from pos.auth.guard import LoginRequired, OverrideRequired
@@ -24,6 +26,7 @@ from pos.auth.service import Identity, Session
 from pos.db.errors import StorageError
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
+from pos.logs import log_file
 from pos.paths import STYLES_DIR
 from pos.screens.login import LoginScreen, SetupScreen
 from pos.services.container import Services
@@ -35,6 +38,8 @@ from pos.widgets.type_ahead import TypeAhead, split_alt
 if TYPE_CHECKING:
     from pos.domain.refunds import RefundPlan
     from pos.services.sales import Completed
+
+log = logging.getLogger(__name__)
 
 IDLE_LIMIT = 15 * 60
 """Seconds without a key press before the till locks (PCI DSS 8.2.8: 15 minutes at most)."""
@@ -109,6 +114,8 @@ class PosApp(App[None]):
         self._checkpointed: float | None = None
         """The last key press before the last background checkpoint."""
         self._closing = False
+        self.recovered: list[Exception] = []
+        """Unexpected errors the till carried on after (each is in the log)."""
         self.type_ahead = TypeAhead(self, self._route_key)
         """Keys typed ahead of a screen that has not settled wait here, in order."""
 
@@ -474,9 +481,15 @@ class PosApp(App[None]):
             return
         # letters, control characters and pastes on the scanning screen go to its entry
         # line in the order they came, before the bindings of the keys after them
-        if _scan_screens([before]) and before.intercept(event):  # type: ignore[attr-defined]
+        try:
+            if _scan_screens([before]) and before.intercept(event):  # type: ignore[attr-defined]
+                return
+            await super().on_event(event)
+        except Exception as error:  # noqa: BLE001 - the till carries on (see _handle_exception)
+            # the scanning and payment screens act on the app's own loop: a failure there
+            # must not end the loop that every key goes through
+            self._fault(error, before)
             return
-        await super().on_event(event)
         self.type_ahead.routed(event, before)
 
     def on_type_ahead_settled(self, event: TypeAhead.Settled) -> None:
@@ -507,6 +520,60 @@ class PosApp(App[None]):
         closing, so nothing opens the file again after it is closed."""
         if not self._closing:
             self.services.sales.keep_log_short()
+
+    # ------------------------------------------------------------------ faults
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception nobody caught. Textual's answer is to exit and print the traceback
+        with its local variables (a PIN being checked, a token): never at a till.
+
+        It goes to the log (its type and where, not its text); then, if a screen or a
+        widget failed, that screen and any dialog over the till are closed and the till
+        locks with the cart kept, saying what happened; only a failure of the app itself
+        ends the till, with a short message and no traceback."""
+        self._fault(error, active_message_pump.get(None))
+
+    def _fault(self, error: Exception, failed: object) -> None:
+        log.error("unexpected error", exc_info=error)
+        self.recovered.append(error)
+        if failed is None or failed is self or not self._recover(failed):
+            self._closing = True
+            self._exit_renderables.append(self._stopped_text(error))
+            self._return_code = 1
+            if self._exception is None:  # as Textual records it (a test run re-raises it)
+                self._exception = error
+                self._exception_event.set()
+            self._close_messages_no_wait()
+
+    def _recover(self, failed: object) -> bool:
+        """Close whatever ``failed`` belongs to and lock the till over what is left."""
+        stack = self.screen_stack
+        node = failed
+        while node is not None and not isinstance(node, Screen):
+            node = getattr(node, "parent", None)
+        if node is None or node not in stack or stack.index(node) == 0:
+            return False
+        depth = stack.index(node)
+        while len(self.screen_stack) > depth:
+            self.pop_screen()  # the failed screen's messages have stopped: it goes
+        message = (
+            f"Something went wrong ({type(self.recovered[-1]).__name__}); it is in the log. "
+            "The cart is kept: log in to carry on."
+        )
+        if _scan_screens(self.screen_stack):
+            self.lock_till(message)
+        else:  # the login itself (or the till's own screen) failed: a new one
+            self.services.guard.logout()
+            self.push_screen(self._login_screen(locked=False, message=message), self._logged_in)
+        return True
+
+    @staticmethod
+    def _stopped_text(error: Exception) -> str:
+        where = log_file()
+        return (
+            f"The till stopped: an unexpected error ({type(error).__name__}). The open cart "
+            "is kept: start the till again." + (f" Details are in {where}." if where else "")
+        )
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # whatever runs on in this process collects as usual again

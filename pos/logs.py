@@ -105,3 +105,11 @@ def configure_logging(folder: Path | None = None, level: int = logging.INFO) -> 
     handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     return path
+
+
+def log_file() -> Path | None:
+    """Where the log is being written now, or None (no log file)."""
+    for handler in logging.getLogger(LOGGER).handlers:
+        if isinstance(handler, RotatingFileHandler):
+            return Path(handler.baseFilename)
+    return None

@@ -205,3 +205,7 @@ def app_factory(demo_db: Path, clock: FixedClock) -> Iterator[Callable[..., obje
     yield factory
     for app in built:
         app.services.close()  # type: ignore[attr-defined]
+    for app in built:
+        # the till carries on after an unexpected error (it logs it and locks): a test
+        # that meets one fails, unless it expected it and cleared the list
+        assert not getattr(app, "recovered", []), app.recovered  # type: ignore[attr-defined]
