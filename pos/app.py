@@ -32,7 +32,8 @@ from pos.screens.login import LoginScreen, SetupScreen
 from pos.services.container import Services
 from pos.services.days import DayClosed
 from pos.services.refunds import RefundDone, RefundFailed
-from pos.widgets.too_small import TooSmall, too_small
+from pos.services.store import DEMO_BANNER
+from pos.widgets.too_small import DemoBadge, TooSmall, too_small
 from pos.widgets.type_ahead import TypeAhead, split_alt
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ class PosApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
+        self.set_class(self.services.is_demo, "-demo")
         self.set_interval(1.0, self.tick)
         self.screen_change_signal.subscribe(self, self._fit_window)
         sessions = self.services.sessions
@@ -142,6 +144,12 @@ class PosApp(App[None]):
         """Cover the screen with a clear notice while the terminal is too small for it,
         and take the notice away once it is large enough again."""
         size = size or self.size
+        if self.services.is_demo:
+            badges = screen.query(DemoBadge)
+            badge = badges.first() if badges else DemoBadge(DEMO_BANNER)
+            badge.place(size)
+            if not badges:
+                screen.mount(badge)
         notices = screen.query(TooSmall)
         if too_small(size):
             if notices:

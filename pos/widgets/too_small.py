@@ -32,3 +32,17 @@ class TooSmall(Static):
                 justify="center",
             )
         )
+
+
+class DemoBadge(Static):
+    """``DEMO`` at the top right of every screen of a database made with the demo data
+    (its operators' PINs are printed in the README): nobody takes it for a real till.
+    An overlay like :class:`TooSmall`; the app puts it at the right end of the top row."""
+
+    WIDTH = 6
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Text(f" {text} "[: self.WIDTH].center(self.WIDTH)), id="demo-badge")
+
+    def place(self, size: Size) -> None:
+        self.styles.offset = (max(0, size.width - self.WIDTH), 0)
