@@ -414,9 +414,46 @@ class PosApp(App[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Lock and the palette need someone logged in (hidden on the login screen)."""
+        """Lock and the palette need someone logged in (hidden on the login screen);
+        a kiosk till has no Quit at all."""
+        if action == "quit":
+            return not self.services.settings.kiosk
         needs_session = action in ("log_out", "command_palette")
         return not (needs_session and self.services.guard.session is None)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: close the till (the open cart is kept). Whoever is logged in confirms
+        with Y; at the login a manager's number and PIN are needed. Either is audited."""
+        if self.services.settings.kiosk:
+            return
+        from pos.screens.modals import ConfirmModal, ManagerOverrideModal
+
+        sessions = self.services.sessions
+        if self.services.guard.session is None:
+
+            def approved(by: str | None) -> None:
+                if by is not None:
+                    self.exit()
+
+            self.push_screen(
+                ManagerOverrideModal(sessions.close_till_approved, "Close the till"), approved
+            )
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                sessions.close_till()
+            except LoginRequired:
+                self.lock_till()
+                return
+            self.exit()
+
+        self.push_screen(
+            ConfirmModal("Close the till? The open cart is kept for the next login."),
+            confirmed,
+        )
 
     def action_log_out(self) -> None:
         """Ctrl+L: end the session now; the cart stays for its operator."""
@@ -521,7 +558,10 @@ class PosApp(App[None]):
         yield SystemCommand(
             "Log out", "Lock the till; the cart is kept (Ctrl+L)", self.action_log_out
         )
-        yield SystemCommand("Quit", "Close the till (the open cart is kept)", self.exit)
+        if not self.services.settings.kiosk:
+            yield SystemCommand(
+                "Quit", "Close the till, after a confirmation (Ctrl+Q)", self.action_quit
+            )
 
     def _checkpoint(self) -> None:
         """The background checkpoint's work (on a worker thread): none once the till is

@@ -12,6 +12,7 @@ SCOPES = (
     "reports",
     "day:close",
     "audit",
+    "till:close",
 )
 
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {

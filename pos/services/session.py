@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from pos.auth.guard import Guard
-from pos.auth.service import Authenticator, Identity, LoginFailed, Session
+from pos.auth.service import Authenticator, Identity, LoginFailed, OverrideRefused, Session
 from pos.db.database import IntegrityCheck
 from pos.db.errors import StorageError
+from pos.services.approvals import ApprovalRefused
 from pos.services.checkout import CheckoutService
 from pos.services.operators import OperatorAdmin, OperatorError
+
+log = logging.getLogger(__name__)
+
+CLOSE_SCOPE = "till:close"
+"""Who may close the till from the login screen (managers)."""
 
 
 def refusal(problem: str) -> str:
@@ -111,3 +119,38 @@ class SessionService:
 
     def logout(self) -> None:
         self.guard.logout()
+
+    # ------------------------------------------------------------------ closing the till
+
+    def close_till(self) -> None:
+        """The operator logged in closes the till (they confirmed): on the record.
+
+        Raises:
+            LoginRequired: nobody is logged in (at the login a manager must approve:
+                :meth:`close_till_approved`).
+        """
+        self._closed_by(self.guard.current().number)
+
+    def close_till_approved(self, number: str, pin: str) -> str:
+        """At the login, nobody is logged in: closing the till takes a manager's number
+        and PIN (a till started from a shell would otherwise leave anyone at the shell).
+        Returns the manager's number.
+
+        Raises:
+            ApprovalRefused: not a manager, wrong PIN, locked out, or the database cannot
+                record it (then nothing is closed).
+        """
+        try:
+            self.auth.grant_override(
+                number, pin, requester="", scope=CLOSE_SCOPE, action={"close": "till"}
+            )
+            self._closed_by(number)
+        except OverrideRefused as exc:
+            raise ApprovalRefused(str(exc)) from None
+        except StorageError as exc:
+            raise ApprovalRefused(f"NOT closed: {exc.reason}; {exc.advice}") from None
+        return number
+
+    def _closed_by(self, number: str) -> None:
+        self.auth.audit.append("till_closed", number, {})
+        log.info("till closed by operator %s", number)

@@ -73,6 +73,9 @@ SETTINGS: dict[str, Setting] = {
     "implied_decimal": Setting(
         "no", "yes: a price or amount typed without a point is in pence (2000 is 20.00)"
     ),
+    "kiosk": Setting(
+        "no", "yes: no Quit key or command (a service restarts the till: see the README)"
+    ),
 }
 """Every setting the till knows: the one table ``pos settings`` and its help come from."""
 
@@ -114,6 +117,8 @@ class StoreSettings:
     """Typed prices and amounts without a point are in minor units (``2000`` is 20.00)."""
     demo: bool = False
     """A database made with the demo data (:data:`DEMO_MARK`)."""
+    kiosk: bool = False
+    """The till cannot be closed from its keys (a service restarts it if it stops)."""
 
     @property
     def entry(self) -> EntryChecks:
@@ -137,6 +142,7 @@ class StoreSettings:
             receipt_header=header_lines(values["receipt_header"]),
             max_qty_without_confirm=int(values["max_qty_without_confirm"]),
             implied_decimal=values["implied_decimal"] == "yes",
+            kiosk=values["kiosk"] == "yes",
             demo=values.get(DEMO_MARK) == "yes",
         )
 
@@ -176,6 +182,10 @@ def validate_setting(key: str, value: str) -> str:
     if key == "tax_inclusive":
         if value.strip().lower() not in ("yes", "no"):
             raise ValueError("tax_inclusive is yes (prices include VAT) or no (VAT is added)")
+        return value.strip().lower()
+    if key == "kiosk":
+        if value.strip().lower() not in ("yes", "no"):
+            raise ValueError("kiosk is yes (no Quit at the till) or no (Ctrl+Q closes it)")
         return value.strip().lower()
     if key == "implied_decimal":
         if value.strip().lower() not in ("yes", "no"):
