@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.await_complete import AwaitComplete
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.message_pump import MessagePump
     from textual.timer import Timer
-
-T = TypeVar("T")
 
 Typed = events.Key | events.Paste
 """What a person or a scanner types (a paste is typed all at once)."""

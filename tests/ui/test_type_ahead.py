@@ -260,3 +260,31 @@ async def test_a_doubled_answer_never_leaves_a_dead_screen(
         assert isinstance(app.screen, ScanScreen)
         await scan(pilot, LEMON)
         assert "Lemons unwaxed" in _names(app)
+
+
+def test_every_screen_and_dialog_of_the_till_answers_once() -> None:
+    """A new screen or dialog that forgets :class:`AnswersOnce` fails here (Textual's own
+    ``dismiss`` pops whatever is on top, so a doubled key could close the screen under it)."""
+    import importlib
+    import pkgutil
+
+    from textual.command import CommandPalette
+    from textual.screen import Screen
+
+    import pos.screens
+    from pos.widgets.type_ahead import AnswersOnce
+
+    missing = []
+    for info in pkgutil.iter_modules(pos.screens.__path__):
+        module = importlib.import_module(f"pos.screens.{info.name}")
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Screen)
+                and value.__module__ == module.__name__
+                and not issubclass(value, CommandPalette)  # Textual's own, keys dropped
+                and value.__name__ not in ("PrintsReceipts",)  # a base: its subclasses are
+                and not issubclass(value, AnswersOnce)
+            ):
+                missing.append(value.__name__)
+    assert missing == []
