@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pos.auth.anchor import anchor_file_for
 from pos.auth.keys import key_file_for, load_audit_key, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.service import OperatorRecord
@@ -321,6 +322,9 @@ def init_database(
     # so the demo operators' audit entries are chained with the key file's audit key
     keys = key_file_for(path)
     rotate(keys, datetime.now(UTC))
+    # a new database starts a new audit chain: the old one's anchor goes (should this
+    # fail, the old database has none until its next entry: verify says so)
+    anchor_file_for(keys).unlink(missing_ok=True)
     db = open_database(building, create=True)
     try:
         report, rules = _fill(
@@ -356,6 +360,7 @@ def _init_server(
     filled: list[tuple[ImportReport | None, RulesReport | None]] = []
     keys = key_file_for(url)
     rotate(keys, datetime.now(UTC))  # a fresh key first: tokens for the old data die
+    anchor_file_for(keys).unlink(missing_ok=True)  # and a new audit chain
 
     def fill_in(db: Database) -> None:
         filled.append(
@@ -400,7 +405,11 @@ def _fill(
         pins = hasher or PinHasher()
         till = StoreSettings.load(SettingsRepository(db)).till_name
         audit = AuditRepository(
-            db, clock or SystemClock(), f"{till} (pos init)", load_audit_key(keys)
+            db,
+            clock or SystemClock(),
+            f"{till} (pos init)",
+            load_audit_key(keys),
+            anchor=anchor_file_for(keys),
         )
         for number, name, role, pin in DEMO_OPERATORS:
             # the printed demo PINs are common ones on purpose: a demo database only
