@@ -52,6 +52,7 @@ from pos.services.store import (
     SETTING_DEFAULTS,
     StoreSettings,
     init_database,
+    set_setting_audited,
     settings_help,
     validate_setting,
 )
@@ -348,6 +349,8 @@ def products_import(ctx: click.Context, db: DbTarget | None, file: Path, dry_run
             service = CatalogService(
                 ProductRepository(database),
                 StoreSettings.load(SettingsRepository(database)).patterns,
+                None if dry_run else _audit_log(database, path),
+                cli_actor(),
             )
             if file.stat().st_size > LARGE_FILE and sys.stderr.isatty():
                 rows = data_rows(file.read_bytes())
@@ -463,7 +466,9 @@ def settings_set(ctx: click.Context, db: DbTarget | None, key: str, value: str) 
     with _friendly_errors():
         database = open_database(path)
         try:
-            SettingsRepository(database).set(key, stored)
+            set_setting_audited(
+                SettingsRepository(database), _audit_log(database, path), cli_actor(), key, stored
+            )
         finally:
             database.close()
     click.echo(f"{key} = {stored}")

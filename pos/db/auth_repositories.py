@@ -307,6 +307,30 @@ class AuditRepository:
             self.anchor_now()
         return seq, digest
 
+    def append_many(self, event: str, operator: str | None, many: list[Mapping[str, Any]]) -> None:
+        """Add one entry per item of ``many``, chained in order, by one ``executemany``
+        (a large import's price changes: no query per entry)."""
+        if not many:
+            return
+        inside = self.db.in_transaction()
+        with writing(self.db):
+            self._dialect.order_audit_appends(self.db)
+            rows = self._last.run()
+            prev = rows[0][1] if rows else GENESIS
+            seq = rows[0][0] if rows else 0
+            at = self.clock.now().isoformat(timespec="seconds")
+            values = []
+            for details in many:
+                seq += 1
+                body = canonical(details)
+                digest = entry_hash(self.key, prev, seq, at, self.till, operator, event, body)
+                values.append((seq, at, self.till, operator, event, body, prev, digest))
+                prev = digest
+            names = ("seq", "at", "till", "operator", "event", "details", "prev_hash", "hash")
+            self.db.cursor().executemany(m.insert_sql(m.AuditLog, names, self.db.param), values)
+        if not inside:
+            self.anchor_now()
+
     def head(self) -> tuple[int, str] | None:
         """The newest entry's number and hash (the chain's head), or None if empty."""
         with bound(self.db), storage_errors():

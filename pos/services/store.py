@@ -11,7 +11,7 @@ from pathlib import Path
 from pos.auth.anchor import anchor_file_for
 from pos.auth.keys import key_file_for, load_audit_key, rotate
 from pos.auth.pins import PinHasher
-from pos.auth.service import OperatorRecord
+from pos.auth.service import AuditSink, OperatorRecord, anchor_audit
 from pos.config import DbTarget, is_server
 from pos.db.auth_repositories import AuditRepository, OperatorRepository
 from pos.db.database import (
@@ -154,6 +154,25 @@ def header_lines(value: str) -> tuple[str, ...]:
     if value.strip().lower() in ("", "none"):
         return ()
     return tuple(line.strip() for line in value.split(HEADER_SEPARATOR))
+
+
+def set_setting_audited(
+    settings: SettingsRepository, audit: AuditSink, actor: str | None, key: str, value: str
+) -> str | None:
+    """Store a setting (already checked by :func:`validate_setting`) with a
+    ``setting_changed`` audit entry (key, old, new) in the same transaction; returns the
+    old value (None: it was the default)."""
+    old = settings.change(
+        key,
+        value,
+        lambda old: audit.append(
+            "setting_changed",
+            actor,
+            {"key": key, "old": SETTING_DEFAULTS.get(key) if old is None else old, "new": value},
+        ),
+    )
+    anchor_audit(audit)  # committed: the anchor names the entry
+    return old
 
 
 def validate_setting(key: str, value: str) -> str:
