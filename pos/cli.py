@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 import click
 
 from pos import __version__
-from pos.auth.audit import printable, verify_chain
+from pos.auth.anchor import anchor_file_for
+from pos.auth.audit import printable
 from pos.auth.keys import KeyFileError, key_file_for, load_audit_key, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.roles import ROLES
@@ -42,6 +43,7 @@ from pos.domain.receipt import render_priced
 from pos.domain.text import plural
 from pos.logs import LOG_ENV, configure_logging
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
+from pos.services.audit_check import check_audit
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket, rule_summary
 from pos.services.catalog import CatalogService
 from pos.services.discounts import DiscountService
@@ -50,6 +52,7 @@ from pos.services.store import (
     SETTING_DEFAULTS,
     StoreSettings,
     init_database,
+    set_setting_audited,
     settings_help,
     validate_setting,
 )
@@ -346,6 +349,8 @@ def products_import(ctx: click.Context, db: DbTarget | None, file: Path, dry_run
             service = CatalogService(
                 ProductRepository(database),
                 StoreSettings.load(SettingsRepository(database)).patterns,
+                None if dry_run else _audit_log(database, path),
+                cli_actor(),
             )
             if file.stat().st_size > LARGE_FILE and sys.stderr.isatty():
                 rows = data_rows(file.read_bytes())
@@ -461,7 +466,9 @@ def settings_set(ctx: click.Context, db: DbTarget | None, key: str, value: str) 
     with _friendly_errors():
         database = open_database(path)
         try:
-            SettingsRepository(database).set(key, stored)
+            set_setting_audited(
+                SettingsRepository(database), _audit_log(database, path), cli_actor(), key, stored
+            )
         finally:
             database.close()
     click.echo(f"{key} = {stored}")
@@ -497,7 +504,10 @@ def _audit_log(
         key = load_audit_key(key_file_for(path))
     except KeyFileError as exc:
         raise click.ClickException(str(exc)) from exc
-    return AuditRepository(database, SystemClock(), f"{till} (command line)", key)
+    keys = key_file_for(path)
+    return AuditRepository(
+        database, SystemClock(), f"{till} (command line)", key, anchor=anchor_file_for(keys)
+    )
 
 
 def _discount_service(database: Database, path: DbTarget) -> DiscountService:
@@ -810,14 +820,18 @@ def keys_rotate(
             details: dict[str, object] = {"kid": kid}
             if retire_now:
                 details["retired"] = "all older keys"
-            _audit_log(database, path).append("key_rotation", cli_actor(), details)
+            log = _audit_log(database, path)
+            if not had_file:  # a new audit key: what came before cannot be verified with it
+                log.restart_chain(cli_actor(), "the key file was missing; a new one was made")
+            log.append("key_rotation", cli_actor(), details)
         finally:
             database.close()
     if not had_file:
         click.echo(
             f"The key file was missing: made a new one ({key_file_for(path)}). Audit entries "
-            "made before it cannot be verified with the new key; pos audit verify will say "
-            "where they end. Everyone must log in again.",
+            "made before it cannot be verified with the new key; a signed 'chain restarted' "
+            "entry now marks where they end, and pos audit verify checks the rest. "
+            "Everyone must log in again.",
             err=True,
         )
     click.echo(f"new signing key {kid}")
@@ -887,9 +901,10 @@ def audit(ctx: click.Context, db: DbTarget | None, till: str | None, since: str 
 @till_option
 @click.pass_context
 def audit_verify(ctx: click.Context, db: DbTarget | None, till: str | None) -> None:
-    """Check the audit log's hash chain; names the first entry that was changed or removed.
-    The chain is the whole database's (every till's entries): all of it is checked; with
-    --till (or $POS_TILL) the line also counts that till's entries."""
+    """Check the whole audit log: lists every entry changed, unlinked or missing (also at
+    the end, against the anchor beside the key file), and, after a lost key file, where
+    the chain restarted. The chain is the whole database's (every till's entries): all of
+    it is checked; with --till (or $POS_TILL) the line also counts that till's entries."""
     path = _db_path(ctx, db)
     only = _till_given(ctx, till)
     with _friendly_errors():
@@ -897,16 +912,20 @@ def audit_verify(ctx: click.Context, db: DbTarget | None, till: str | None) -> N
         try:
             log = _audit_log(database, path)
             entries = list(log.entries())
-            broken = verify_chain(entries, log.key)
+            found = check_audit(entries, log.key, log.anchor)
         finally:
             database.close()
-    if broken is not None:
-        raise click.ClickException(f"the audit log is broken at entry {broken}")
-    head = f"; newest entry {entries[-1].seq}, hash {entries[-1].hash[:16]}" if entries else ""
+    for note in found.notes:
+        click.echo(f"note: {note}", err=True)
+    if found.problems:
+        for problem in found.problems:
+            click.echo(f"broken: {problem}", err=True)
+        raise click.ClickException(found.headline() + " (listed above)")
+    head = found.summary
     if only is not None:
         mine = sum(_of_till(entry.till, only) for entry in entries)
         head += f"; {mine} of them from {printable(only)}"
-    click.echo(f"audit log intact: {plural(len(entries), 'entry', 'entries')}{head}")
+    click.echo(head)
 
 
 def _of_till(entry_till: str, till: str) -> bool:
@@ -989,6 +1008,8 @@ def report(
                 "closed_at": closed.isoformat(timespec="seconds"),
                 "cash_up": cash_up.cash_up_json(),
             }
+            if cash_up.audit_head is not None:
+                head["audit_head"] = {"seq": cash_up.audit_head[0], "hash": cash_up.audit_head[1]}
         else:
             head["date"] = day.isoformat()
         click.echo(json.dumps({**head, **figures.as_json()}, indent=2))
@@ -999,7 +1020,8 @@ def report(
             "  (closed)"
         )
         click.echo("-" * 44)
-        for line in [*cash_up.cash_up_lines(), ""]:
+        audit_line = cash_up.audit_line()
+        for line in [*cash_up.cash_up_lines(), "", *([audit_line, ""] if audit_line else [])]:
             click.echo(line)
     else:
         click.echo(f"X report  {till}  {day.isoformat()}  (closes nothing)")

@@ -164,7 +164,17 @@ class TokenStore(Protocol):
 
 
 class AuditSink(Protocol):
-    def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> None: ...
+    def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> object:
+        """Add an entry (the database's log returns its number and hash)."""
+
+
+def anchor_audit(audit: AuditSink) -> None:
+    """Write the audit log's newest committed entry to its anchor, if the sink keeps one
+    (:meth:`pos.db.auth_repositories.AuditRepository.anchor_now`): called after a
+    transaction that appended entries inside it has committed."""
+    anchor_now = getattr(audit, "anchor_now", None)
+    if anchor_now is not None:
+        anchor_now()
 
 
 class LoginFailed(Exception):

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import peewee
 
-from pos.auth.audit import GENESIS, AuditEntry, canonical, entry_hash
+from pos.auth.anchor import write_anchor
+from pos.auth.audit import GENESIS, RESTART, AuditEntry, canonical, entry_hash
 from pos.auth.service import Attempt, OperatorRecord
 from pos.db import models as m
 from pos.db.dialect import dialect
-from pos.db.errors import bound, reading, storage_errors, writing
+from pos.db.errors import StorageError, bound, reading, storage_errors, writing
 from pos.db.prepared import Prepared, converter, slot
 from pos.domain.clock import Clock
+
+log = logging.getLogger(__name__)
 
 
 def _operator(row: m.Operator) -> OperatorRecord:
@@ -248,13 +253,21 @@ class TokenStateRepository:
 
 
 class AuditRepository:
-    """The append-only, hash-chained audit log."""
+    """The append-only, hash-chained audit log.
 
-    def __init__(self, db: peewee.Database, clock: Clock, till: str, key: bytes) -> None:
+    With ``anchor`` (a path, see :mod:`pos.auth.anchor`), the newest committed entry is
+    written there: after an entry appended outside a transaction at once, after one
+    appended inside a caller's transaction at :meth:`anchor_now` or the next entry.
+    """
+
+    def __init__(
+        self, db: peewee.Database, clock: Clock, till: str, key: bytes, anchor: Path | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.till = till
         self.key = key
+        self.anchor = anchor
         self._dialect = dialect(db)
         # the newest entry's number and hash: every sale appends one (pos.db.prepared)
         log = m.AuditLog
@@ -262,8 +275,12 @@ class AuditRepository:
             db, lambda: log.select(log.seq, log.hash).order_by(log.seq.desc()).limit(1)
         )
 
-    def append(self, event: str, operator: str | None, details: Mapping[str, Any]) -> None:
-        """Add an entry; inside a caller's transaction it commits (or not) with it."""
+    def append(
+        self, event: str, operator: str | None, details: Mapping[str, Any]
+    ) -> tuple[int, str]:
+        """Add an entry; inside a caller's transaction it commits (or not) with it.
+        Returns its number and hash."""
+        inside = self.db.in_transaction()
         with writing(self.db):
             self._dialect.order_audit_appends(self.db)  # one chain for every till
             rows = self._last.run()
@@ -271,6 +288,7 @@ class AuditRepository:
             seq = (rows[0][0] if rows else 0) + 1
             at = self.clock.now().isoformat(timespec="seconds")
             body = canonical(details)
+            digest = entry_hash(self.key, prev, seq, at, self.till, operator, event, body)
             m.insert_row(
                 self.db,
                 m.AuditLog,
@@ -282,9 +300,69 @@ class AuditRepository:
                     "event": event,
                     "details": body,
                     "prev_hash": prev,
-                    "hash": entry_hash(self.key, prev, seq, at, self.till, operator, event, body),
+                    "hash": digest,
                 },
             )
+        if not inside:  # committed: the anchor may name it
+            self.anchor_now()
+        return seq, digest
+
+    def append_many(self, event: str, operator: str | None, many: list[Mapping[str, Any]]) -> None:
+        """Add one entry per item of ``many``, chained in order, by one ``executemany``
+        (a large import's price changes: no query per entry)."""
+        if not many:
+            return
+        inside = self.db.in_transaction()
+        with writing(self.db):
+            self._dialect.order_audit_appends(self.db)
+            rows = self._last.run()
+            prev = rows[0][1] if rows else GENESIS
+            seq = rows[0][0] if rows else 0
+            at = self.clock.now().isoformat(timespec="seconds")
+            values = []
+            for details in many:
+                seq += 1
+                body = canonical(details)
+                digest = entry_hash(self.key, prev, seq, at, self.till, operator, event, body)
+                values.append((seq, at, self.till, operator, event, body, prev, digest))
+                prev = digest
+            names = ("seq", "at", "till", "operator", "event", "details", "prev_hash", "hash")
+            self.db.cursor().executemany(m.insert_sql(m.AuditLog, names, self.db.param), values)
+        if not inside:
+            self.anchor_now()
+
+    def head(self) -> tuple[int, str] | None:
+        """The newest entry's number and hash (the chain's head), or None if empty."""
+        with bound(self.db), storage_errors():
+            rows = self._last.run()
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def anchor_now(self) -> None:
+        """Write the newest committed entry to the anchor file (outside a transaction;
+        inside one this does nothing: its entries may still roll back). A failure to
+        write is logged: the entries are committed, only their anchor is late."""
+        if self.anchor is None or self.db.in_transaction():
+            return
+        try:
+            head = self.head()
+        except StorageError as exc:
+            log.warning("the audit anchor was not written: %s", exc.reason)
+            return
+        if head is None:
+            return
+        try:
+            write_anchor(self.anchor, self.key, *head)
+        except OSError as exc:
+            log.warning("the audit anchor %s could not be written: %s", self.anchor, exc)
+
+    def restart_chain(self, operator: str | None, why: str) -> bool:
+        """After the audit key was lost: a signed ``chain_restarted`` entry starts a new
+        segment (:func:`pos.auth.audit.check_chain`). Nothing when the log is empty."""
+        head = self.head()
+        if head is None:
+            return False
+        self.append(RESTART, operator, {"after_entry": head[0], "why": why})
+        return True
 
     def entries(self, since: str | None = None) -> Iterator[AuditEntry]:
         with bound(self.db), storage_errors():
@@ -328,3 +406,22 @@ def search_audit(db: peewee.Database, text: str, limit: int = 500) -> list[Audit
             AuditEntry(r.seq, r.at, r.till, r.operator, r.event, r.details, r.prev_hash, r.hash)
             for r in query
         ]
+
+
+def z_report_entry(db: peewee.Database, till: str, z_no: int) -> tuple[int, str] | None:
+    """The number and hash of the ``z_report`` entry that closed ``till``'s day ``z_no``
+    (the chain's head its Z report printed), or None."""
+    log = m.AuditLog
+    with bound(db), storage_errors():
+        row = (
+            log.select(log.seq, log.hash)
+            .where(
+                (log.event == "z_report")
+                & (log.till == till)
+                & (log.details.endswith(f'"z":{int(z_no)}}}'))
+            )
+            .order_by(log.seq.desc())
+            .tuples()
+            .first()
+        )
+    return (int(row[0]), str(row[1])) if row else None

@@ -126,6 +126,7 @@ class ProductRepository:
         progress: Callable[[int], None] | None = None,
         *,
         rebuild_from: int | None = None,
+        also: Callable[[list[tuple[str, int, int]]], None] | None = None,
     ) -> int:
         """Insert or update ``count`` validated rows by barcode, all in one transaction;
         returns how many were in the catalog already (updated; the others are new). The
@@ -140,6 +141,11 @@ class ProductRepository:
         names once is several times faster than as many inserts at random places of the
         name index. Any failure rolls all of it back, the indexes with it.
 
+        ``also`` is called in the same transaction with every price the import changed,
+        ``(barcode, old, new)`` in barcode order (for the audit log): the prices are kept
+        aside in one statement before the rows go in and compared in one join after, so
+        the import makes no lookup per row (and none at all into an empty catalog).
+
         Raises:
             StorageError: nothing was written (and every index is as it was).
         """
@@ -147,6 +153,12 @@ class ProductRepository:
         with writing(self.db):
             cursor = self.db.cursor()
             before = cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0]
+            compare = also is not None and before > 0
+            if compare:
+                cursor.execute(
+                    'CREATE TEMPORARY TABLE "pos_old_price" AS '
+                    'SELECT "barcode", "price" FROM "product"'
+                )
             rebuild: list[str] = []
             upsert = m.upsert_sql(m.Product, _PRODUCT_FIELDS, "barcode", self.db.param)
             threshold = REBUILD_FROM if rebuild_from is None else rebuild_from
@@ -161,6 +173,16 @@ class ProductRepository:
                     progress(size)
             for sql in rebuild:
                 cursor.execute(sql)
+            if compare and also is not None:
+                changed = cursor.execute(
+                    'SELECT p."barcode", o."price", p."price" FROM "product" p '
+                    'JOIN "pos_old_price" o ON o."barcode" = p."barcode" '
+                    'WHERE p."price" <> o."price" ORDER BY p."barcode"'
+                ).fetchall()
+                cursor.execute('DROP TABLE "pos_old_price"')
+                also([(str(b), int(old), int(new)) for b, old, new in changed])
+            elif also is not None:
+                also([])
             if not before:
                 return 0
             after = cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0]
@@ -387,6 +409,19 @@ class SettingsRepository:
             m.Setting.insert(key=key, value=value).on_conflict(
                 conflict_target=[m.Setting.key], update={m.Setting.value: value}
             ).execute()
+
+    def change(
+        self, key: str, value: str, also: Callable[[str | None], None] | None = None
+    ) -> str | None:
+        """Set ``key``; returns the value it had (None: unset). ``also`` gets that value
+        inside the same transaction (its audit entry commits with the change, or neither)."""
+        with writing(self.db):
+            row = m.Setting.get_or_none(m.Setting.key == key)
+            old = None if row is None else str(row.value)
+            self.set(key, value)
+            if also is not None:
+                also(old)
+        return old
 
 
 RULES_VERSION_KEY = "rules_version"

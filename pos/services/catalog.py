@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from pos.auth.service import AuditSink, anchor_audit
 from pos.db.repositories import ProductRepository
 from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodePattern
 from pos.domain.catalog_csv import NotUtf8Error, RowError, decode, read_catalog, write_catalog
@@ -32,14 +33,30 @@ class ImportReport:
         return f"{verb} {self.total:,} {products}: {self.new:,} new, {self.updated:,} updated"
 
 
+PRICE_CHANGES_PER_ENTRY = 100
+"""Price changes listed in one ``price_changed`` audit entry (barcode, old, new)."""
+
+
 class CatalogService:
-    """Bulk catalog work on top of :class:`ProductRepository`."""
+    """Bulk catalog work on top of :class:`ProductRepository`.
+
+    With ``audit``, an import is an administrative change in the audit log, in the
+    import's own transaction: one ``products_imported`` entry (file, counts) and every
+    price it changed (``price_changed`` entries, each listing up to
+    :data:`PRICE_CHANGES_PER_ENTRY` as ``[barcode, old, new]`` in cents), by ``actor``.
+    """
 
     def __init__(
-        self, products: ProductRepository, patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS
+        self,
+        products: ProductRepository,
+        patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
+        audit: AuditSink | None = None,
+        actor: str | None = None,
     ) -> None:
         self._products = products
         self._patterns = patterns
+        self._audit = audit
+        self._actor = actor
 
     def import_csv(
         self,
@@ -70,7 +87,31 @@ class CatalogService:
             if progress is not None:
                 progress(report.total)
         else:
-            report.updated = self._products.import_rows(parsed.rows(), parsed.count, progress)
+            also = None
+            if self._audit is not None:
+                audit, actor = self._audit, self._actor
+
+                def also(changes: list[tuple[str, int, int]]) -> None:
+                    audit.append(
+                        "products_imported",
+                        actor,
+                        {"file": path.name, "rows": parsed.count, "price_changes": len(changes)},
+                    )
+                    each = PRICE_CHANGES_PER_ENTRY
+                    batches = [changes[i : i + each] for i in range(0, len(changes), each)]
+                    details = [{"changes": [list(c) for c in batch]} for batch in batches]
+                    append_many = getattr(audit, "append_many", None)
+                    if append_many is not None:  # the database's log: one executemany
+                        append_many("price_changed", actor, details)
+                    else:
+                        for one in details:
+                            audit.append("price_changed", actor, one)
+
+            report.updated = self._products.import_rows(
+                parsed.rows(), parsed.count, progress, also=also
+            )
+            if self._audit is not None:
+                anchor_audit(self._audit)  # committed: the anchor names its entries
         report.new = report.total - report.updated
         return report
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pos.auth.anchor import anchor_file_for
 from pos.auth.audit import AuditEntry
 from pos.auth.guard import Guard
 from pos.auth.keys import (
@@ -160,7 +161,9 @@ def build_services(
         if not keys.exists() and operator_repo.count() == 0:
             create_key_file(keys, clock.now())  # a database set up before operators existed
         keyring = load_keyring(keys, clock.now())
-        audit = AuditRepository(db, clock, settings.till_name, load_audit_key(keys))
+        audit = AuditRepository(
+            db, clock, settings.till_name, load_audit_key(keys), anchor=anchor_file_for(keys)
+        )
         pin_hasher = hasher or PinHasher()
         store = f"pos:{settings.store_name}/"
         tills = TillDirectory(db)

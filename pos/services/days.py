@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pos.auth.service import AuditSink, Identity
+from pos.db.auth_repositories import z_report_entry
 from pos.db.database import Database
 from pos.db.days import Day, DayRepository
 from pos.db.reports import trading_day_figures
@@ -23,6 +24,15 @@ class CashUp:
 
     day: Day
     figures: DayFigures
+    audit_head: tuple[int, str] | None = None
+    """The audit log's chain head when the day closed (its ``z_report`` entry's number
+    and hash): noted on paper, it shows later whether entries were removed."""
+
+    def audit_line(self) -> str | None:
+        if self.audit_head is None:
+            return None
+        seq, digest = self.audit_head
+        return f"Audit log head  entry {seq}  hash {digest[:16]}"
 
     @property
     def difference(self) -> int:
@@ -40,6 +50,7 @@ class CashUp:
             *self.cash_up_lines(),
             "",
             *self.figures.lines(),
+            *([] if self.audit_head is None else ["", self.audit_line()]),
         ]
 
     @property
@@ -84,7 +95,8 @@ def closed_day(db: Database, till: str, z_no: int) -> CashUp | None:
     day = DayRepository(db, till).by_z(z_no)
     if day is None or day.closed_at is None:
         return None
-    return CashUp(day, trading_day_figures(db, till, day, day.closed_at))
+    head = z_report_entry(db, till, z_no)
+    return CashUp(day, trading_day_figures(db, till, day, day.closed_at), head)
 
 
 class DayService:
@@ -139,9 +151,9 @@ class DayService:
             day = self.days.close_day(now, counted, expected, actor.number)
         except LookupError as exc:
             raise DayClosed(str(exc)) from exc
-        self.audit.append(
+        head = self.audit.append(
             "z_report",
             actor.number,
             {"z": day.z_no, "expected": expected, "counted": counted, "net": figures.net},
         )
-        return CashUp(day, figures)
+        return CashUp(day, figures, head if isinstance(head, tuple) else None)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from pos.auth.service import AuditSink
+from pos.auth.service import AuditSink, anchor_audit
 from pos.db.repositories import DiscountRepository, ProductRepository
 from pos.domain.discounts import Rule as Rule
 from pos.domain.discounts import RuleError, RuleErrors, parse_rules, rule_to_json
@@ -94,6 +94,8 @@ class DiscountService:
                             "source": path.name,
                         },
                     )
+        if self._audit is not None:
+            anchor_audit(self._audit)  # committed: the anchor names its entries
         return report
 
     def export_json(self, out: TextIO) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pos.auth.guard import Authority
-from pos.auth.service import AuditSink
+from pos.auth.service import AuditSink, anchor_audit
 from pos.db.errors import StorageError
 from pos.db.sales import SaleRepository
 from pos.domain.clock import Clock
@@ -180,4 +180,5 @@ class RefundService:
             raise RefundFailed(str(exc)) from exc
         except StorageError as exc:
             raise RefundFailed(f"Refund NOT saved: {exc.reason}; {exc.advice}") from exc
+        anchor_audit(self.audit)  # the refund's entry is committed: anchor it
         return RefundDone(number, amount, texts.get(number, ""), method)

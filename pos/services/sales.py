@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from pos.auth.guard import Authority, OverrideRequired
-from pos.auth.service import AuditSink
+from pos.auth.service import AuditSink, anchor_audit
 from pos.db.database import checkpoint, checkpoint_apart
 from pos.db.errors import StorageError
 from pos.db.reports import day_figures, trading_day_figures
@@ -198,7 +198,10 @@ class SaleService:
         """Upkeep nobody waits for, once a sale's receipt is on screen: the database log's
         checkpoint (see :func:`pos.db.database.checkpoint`), which would otherwise land on
         whichever scan or sale commit crosses SQLite's threshold. If it cannot be done now,
-        SQLite does it later by itself."""
+        SQLite does it later by itself. Also the audit log's anchor
+        (:mod:`pos.auth.anchor`): the sale's ``sale_completed`` entry, committed with the
+        sale, is written to it here, after the commit and off the sale's own path."""
+        anchor_audit(self.audit)
         with contextlib.suppress(StorageError):
             checkpoint(self.sales.db)
 

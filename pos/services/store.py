@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pos.auth.anchor import anchor_file_for
 from pos.auth.keys import key_file_for, load_audit_key, rotate
 from pos.auth.pins import PinHasher
-from pos.auth.service import OperatorRecord
+from pos.auth.service import AuditSink, OperatorRecord, anchor_audit
 from pos.config import DbTarget, is_server
 from pos.db.auth_repositories import AuditRepository, OperatorRepository
 from pos.db.database import (
@@ -159,6 +160,25 @@ def header_lines(value: str) -> tuple[str, ...]:
     if value.strip().lower() in ("", "none"):
         return ()
     return tuple(line.strip() for line in value.split(HEADER_SEPARATOR))
+
+
+def set_setting_audited(
+    settings: SettingsRepository, audit: AuditSink, actor: str | None, key: str, value: str
+) -> str | None:
+    """Store a setting (already checked by :func:`validate_setting`) with a
+    ``setting_changed`` audit entry (key, old, new) in the same transaction; returns the
+    old value (None: it was the default)."""
+    old = settings.change(
+        key,
+        value,
+        lambda old: audit.append(
+            "setting_changed",
+            actor,
+            {"key": key, "old": SETTING_DEFAULTS.get(key) if old is None else old, "new": value},
+        ),
+    )
+    anchor_audit(audit)  # committed: the anchor names the entry
+    return old
 
 
 def validate_setting(key: str, value: str) -> str:
@@ -331,6 +351,9 @@ def init_database(
     # so the demo operators' audit entries are chained with the key file's audit key
     keys = key_file_for(path)
     rotate(keys, datetime.now(UTC))
+    # a new database starts a new audit chain: the old one's anchor goes (should this
+    # fail, the old database has none until its next entry: verify says so)
+    anchor_file_for(keys).unlink(missing_ok=True)
     db = open_database(building, create=True)
     try:
         report, rules = _fill(
@@ -366,6 +389,7 @@ def _init_server(
     filled: list[tuple[ImportReport | None, RulesReport | None]] = []
     keys = key_file_for(url)
     rotate(keys, datetime.now(UTC))  # a fresh key first: tokens for the old data die
+    anchor_file_for(keys).unlink(missing_ok=True)  # and a new audit chain
 
     def fill_in(db: Database) -> None:
         filled.append(
@@ -410,7 +434,11 @@ def _fill(
         pins = hasher or PinHasher()
         till = StoreSettings.load(SettingsRepository(db)).till_name
         audit = AuditRepository(
-            db, clock or SystemClock(), f"{till} (pos init)", load_audit_key(keys)
+            db,
+            clock or SystemClock(),
+            f"{till} (pos init)",
+            load_audit_key(keys),
+            anchor=anchor_file_for(keys),
         )
         for number, name, role, pin in DEMO_OPERATORS:
             # the printed demo PINs are common ones on purpose: a demo database only
