@@ -566,6 +566,31 @@ def test_stacked_basket_rules_never_take_the_sale_below_zero() -> None:
     assert first.spec.basket_discount(first, 100) == 100
 
 
+def test_a_basket_rule_without_a_threshold_is_on_every_sale_and_never_below_zero() -> None:
+    every = parse_rule({"name": "1 off", "kind": "basket_amount_off", "amount": "1.00"})
+    half = parse_rule({"name": "half", "kind": "basket_percent_off", "percent": "50"})
+    assert discounts(cart_of((PEN, 1)), every) == {"1 off": 100}
+    assert discounts(cart_of((LEMON, 1)), every) == {"1 off": 50}  # no more than the sale
+    assert price_cart(cart_of((LEMON, 1)), [every], AT).total == 0
+    # after the item discounts, stacked in order: 3 lemons 1.50 -> 1.30; 1 off takes
+    # 1.00, half off (0.65) only what is left
+    cart = cart_of((LEMON, 3))
+    priced = price_cart(cart, [LEMONS_3_FOR_130, half, every], AT)
+    assert discounts(cart, LEMONS_3_FOR_130, half, every) == {
+        "Lemons 3 for 1.30": 20,
+        "1 off": 100,
+        "half": 30,
+    }
+    assert priced.total == 0
+    assert price_cart(Cart(), [every, half], AT).discounts == ()  # nothing on an empty sale
+    pricer = Pricer([LEMONS_3_FOR_130, every])
+    grown = Cart()
+    for product in edit_steps(grown, [(0, 1), (0, 2), (2, 1), (0, -3)]):
+        got = pricer.price(grown, AT, {product.barcode})
+        assert got == price_cart(grown, [LEMONS_3_FOR_130, every], AT)
+        assert got.total >= 0
+
+
 def test_an_exclusive_basket_rule_larger_than_the_sale_takes_it_to_zero() -> None:
     big = rule(
         name="5 off", kind="basket_amount_off", min_subtotal="0", amount="5.00", exclusive=True
