@@ -329,3 +329,25 @@ def test_a_basket_rule_without_min_subtotal_imports_and_applies_to_every_sale(
     assert code == 0
     priced = json.loads(out)
     assert {"name": "10p off", "amount": "0.10"} in priced["discounts"]
+
+
+@pytest.mark.parametrize("options", [[], ["--json"], ["--json", "--at", "2026-03-16T10:00"]])
+def test_basket_without_items_is_a_usage_error(db: Path, options: list[str]) -> None:
+    code, out = run("basket", "--db", str(db), *options)
+    assert code == 2  # click's usage error, not an empty basket with total 0.00
+    assert "Missing argument 'ITEMS...'" in out
+    assert "0.00" not in out
+    assert "total" not in out.lower()
+
+
+class _NoProducts:
+    def get(self, barcode: str) -> None:
+        return None
+
+
+def test_building_a_basket_of_no_items_is_refused() -> None:
+    """The service refuses it too, whoever calls it."""
+    from pos.services.basket import BasketError, build_cart
+
+    with pytest.raises(BasketError, match="no items"):
+        build_cart((), _NoProducts(), ())
