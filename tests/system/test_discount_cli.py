@@ -338,16 +338,3 @@ def test_basket_without_items_is_a_usage_error(db: Path, options: list[str]) -> 
     assert "Missing argument 'ITEMS...'" in out
     assert "0.00" not in out
     assert "total" not in out.lower()
-
-
-class _NoProducts:
-    def get(self, barcode: str) -> None:
-        return None
-
-
-def test_building_a_basket_of_no_items_is_refused() -> None:
-    """The service refuses it too, whoever calls it."""
-    from pos.services.basket import BasketError, build_cart
-
-    with pytest.raises(BasketError, match="no items"):
-        build_cart((), _NoProducts(), ())
