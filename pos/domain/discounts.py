@@ -3,7 +3,8 @@
 A rule has a ``kind``, a condition and a reward. The item condition is either
 ``items`` (barcode -> count: the set that must be bought together) or ``any_of``
 with ``count`` (mix and match: any ``count`` units from the list). The price
-condition is ``min_subtotal``, which the subtotal must exceed (strictly).
+condition is ``min_subtotal``, which the subtotal must exceed (strictly); it is optional
+on every rule (a basket rule without one has a threshold of 0: every sale).
 
 Every kind is one :class:`Kind` in :data:`KINDS`, found by name: adding a kind
 means writing its reward function and registering it, nothing else.
@@ -432,7 +433,7 @@ def parse_rule(data: object, catalog: CatalogLookup | None = None, position: int
     if data.get("min_subtotal") not in (None, ""):
         min_subtotal = _money(name, "min_subtotal", data["min_subtotal"], positive=False)
     if kind.basket and min_subtotal is None:
-        raise RuleError(name, "min_subtotal", f"a {kind_name} rule needs a min_subtotal")
+        min_subtotal = 0  # optional on every rule: a basket rule without one is for every sale
 
     set_size = sum(items.values()) if items else count
     if "free" in reward and reward["free"] >= set_size:
@@ -606,6 +607,8 @@ def describe_condition(rule: Rule, names: Callable[[str], str] = lambda code: co
         parts.append(" + ".join(f"{n} x {names(code)}" for code, n in rule.items.items()))
     elif rule.any_of:
         parts.append(f"any {rule.count} of {len(rule.any_of)} items")
-    if rule.min_subtotal is not None:
+    if rule.is_basket and not rule.min_subtotal:
+        parts.append("every sale")
+    elif rule.min_subtotal is not None:
         parts.append(f"spend over {format_money(rule.min_subtotal)}")
     return ", ".join(parts)

@@ -7,7 +7,9 @@ How rules combine (the contract the tests check):
    first whose conditions hold, and which saves something, is the only discount.
 3. Otherwise each unit in the cart is used by at most one item rule. Where item
    rules compete for units, the engine chooses the combination that gives the
-   customer the lowest total; ties go to the higher priority, then the name.
+   customer the lowest total; ties go to the higher priority, then the name (of two
+   combinations that cost the same, the one with more sets of the first rule in that
+   order, then of the second, and so on).
 4. Within one ``group`` at most one rule applies: the one that saves most. A group may
    hold item rules and basket rules: each such group's two sides are tried in every
    combination with the others' (see :meth:`Pricer._choose`).
@@ -480,12 +482,14 @@ class _Search:
     """The exact allocation of a component's units to sets of its rules.
 
     The rules are taken in order (priority, then name) and, within a rule, its ways to
-    fill a set (:func:`_candidate_sets`) in order; each (rule, way) is a *level*. At
-    each level the search chooses how many sets to take that way, the most first, and
-    keeps the first choice that reaches the best total: more sets of the higher-priority
-    rule, then of its earlier way. That is the tie-break of rule 3, and it gives the same
-    allocation, down to the lines each discount used, as trying every allocation in that
-    order would.
+    fill a set (:func:`_candidate_sets`) in order; each (rule, way) is a *level*. The
+    search maximises a score that orders allocations as rule 3 does: the discount, then
+    the sets of each rule in turn (more sets of the higher-priority rule, whichever ways
+    fill them), in one integer (:attr:`gain` per level, see :meth:`_scores`). At each
+    level it chooses how many sets to take that way, the most first, and keeps the first
+    choice that reaches the best score: among allocations equal in money and in sets per
+    rule, more sets of the earlier way. That gives the same allocation, down to the lines
+    each discount used, as trying every allocation in that order would.
 
     What makes it fast:
 
@@ -535,6 +539,8 @@ class _Search:
                     self.gain.append(discount)
             if rule.group is not None:
                 bits.setdefault(rule.group, 1 << len(bits))
+        self.money = self.gain  # what each level's set takes off
+        self.scale, self.gain = self._scores()
         size = self.size = len(self.take)
         rule_bit = [bits[r.group] if r.group is not None else 0 for r in rules]
         self.bit = [rule_bit[i] for i in self.rule_of]
@@ -598,6 +604,27 @@ class _Search:
         self.work = 0
         self.limit = EXACT_WORK_LIMIT
         self.relax = True  # use the linear relaxation (not in the quick first try)
+
+    def _scores(self) -> tuple[int, list[int]]:
+        """The score of a set at each level, and the score of one minor unit of money.
+
+        A set's score is its discount times the scale plus its rule's weight; the weights
+        are a mixed radix over the rules in order (each rule's digit is its number of sets,
+        at most what its units allow), so that an allocation's score orders allocations by
+        money, then by the sets of the first rule, then of the second, and so on. With one
+        rule the score is the money.
+        """
+        rules = sorted(set(self.rule_of))
+        if len(rules) < 2:
+            return 1, self.money
+        weight: dict[int, int] = {}
+        scale = 1
+        for i in reversed(rules):
+            weight[i] = scale
+            rule = self.rules[i]
+            units = sum(s.count for s in self.slots if s.barcode in rule.barcodes)
+            scale *= units // rule.set_size + 1
+        return scale, [m * scale + weight[i] for m, i in zip(self.money, self.rule_of, strict=True)]
 
     # -------------------------------------------------------------- moves
 
@@ -830,10 +857,11 @@ class _Search:
                 self.limit, self.relax = EXACT_WORK_LIMIT, True
                 first, dived = self.dive()
                 greedy = _heuristic(self.rules, self.slots, _few_orders(self.rules)).total
+                greedy *= self.scale  # a score it reaches at least
                 try:
                     found = self.best(level, counts, mask, max(first, greedy) - total - 1)
                 except _TooBig as big:
-                    big.found = self.result(first, dived)
+                    big.found = self.result(dived)
                     raise
             assert found is not None
             total += found
@@ -846,15 +874,17 @@ class _Search:
             if times:
                 mask |= self.bit[level]
             level, mask, _ = self.advance(level + 1, counts, mask, sets)
-        return self.result(total, sets)
+        return self.result(sets)
 
-    def result(self, total: int, sets: list[int]) -> _Result:
+    def result(self, sets: list[int]) -> _Result:
         """The discounts of ``sets`` (per level, how many), by rule in order."""
         per_rule: dict[int, tuple[list[int], dict[int, int]]] = {}
+        total = 0
         for n, times in enumerate(sets):
             if times:
+                total += self.money[n] * times
                 tally, uses = per_rule.setdefault(self.rule_of[n], ([0, 0], {}))
-                tally[0] += self.gain[n] * times
+                tally[0] += self.money[n] * times
                 tally[1] += times
                 for j, k in self.take[n]:
                     line_no = self.slots[j].line_no
@@ -915,9 +945,16 @@ def _heuristic(
         rank = {rule.name: n for n, rule in enumerate(rules)}
         applied.sort(key=lambda a: rank[a.name])
         result = _Result(sum(a.amount for a in applied), tuple(applied))
-        if best is None or result.total > best.total:
+        if best is None or _ranked(rules, result) > _ranked(rules, best):
             best = result
     return best or _NOTHING
+
+
+def _ranked(rules: Sequence[Rule], result: _Result) -> tuple[int, tuple[int, ...]]:
+    """How rule 3 orders allocations of ``rules`` (in order): the discount, then the sets
+    of each rule in turn (more sets of the higher-priority rule first)."""
+    sets = {a.name: a.sets for a in result.applied}
+    return result.total, tuple(sets.get(rule.name, 0) for rule in rules)
 
 
 _GREEDY_EXACT = frozenset({"multibuy", "free_items"})
@@ -960,7 +997,7 @@ def _solve(rules: Sequence[Rule], slots: Sequence[_Slot]) -> _Result:
         return _exact(rules, slots)
     except _TooBig as big:
         fallback = _heuristic(rules, slots)
-        if big.found is not None and big.found.total > fallback.total:
+        if big.found is not None and _ranked(rules, big.found) > _ranked(rules, fallback):
             return big.found
         return fallback
 

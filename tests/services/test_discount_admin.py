@@ -70,10 +70,12 @@ def test_the_form_and_the_file_share_one_set_of_rules() -> None:
     assert (rule.any_of, rule.count, rule.price) == ((LEMON,), 3, 350)
     assert RuleForm.from_rule(rule).any_of
     _, errors = check_form(RuleForm(name="B", kind="basket_percent_off", percent="150"))
-    assert errors == {
-        "percent": "Percent must be more than 0 and at most 100",
-        "min_subtotal": "This kind of rule needs a spend threshold",
-    }
+    assert errors == {"percent": "Percent must be more than 0 and at most 100"}
+    # the spend threshold is optional, as in the file: without one, every sale
+    rule, errors = check_form(RuleForm(name="B", kind="basket_amount_off", amount="1.00"))
+    assert errors == {}
+    assert rule is not None
+    assert (rule.min_subtotal, rule.amount) == (0, 100)
 
 
 def test_a_manager_saves_renames_and_the_audit_has_both_sides(services: Services) -> None:

@@ -310,3 +310,31 @@ def test_basket_refuses_a_label_priced_item_without_its_label(db: Path) -> None:
     code, out = run("basket", "--db", str(db), "2010001000006:2")
     assert code == 1
     assert "priced by its label" in out
+
+
+def test_a_basket_rule_without_min_subtotal_imports_and_applies_to_every_sale(
+    db: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(
+        json.dumps(
+            {"discounts": [{"name": "10p off", "kind": "basket_amount_off", "amount": "0.10"}]}
+        )
+    )
+    code, out = run("discounts", "import", "--db", str(db), str(path))
+    assert (code, out.strip()) == (0, "imported 1 rule: 1 new, 0 updated")
+    assert "every sale" in run("discounts", "list", "--db", str(db))[1]
+    at = "2026-03-16T10:00"
+    code, out = run("basket", "--db", str(db), "--json", "--at", at, "4006381333931")
+    assert code == 0
+    priced = json.loads(out)
+    assert {"name": "10p off", "amount": "0.10"} in priced["discounts"]
+
+
+@pytest.mark.parametrize("options", [[], ["--json"], ["--json", "--at", "2026-03-16T10:00"]])
+def test_basket_without_items_is_a_usage_error(db: Path, options: list[str]) -> None:
+    code, out = run("basket", "--db", str(db), *options)
+    assert code == 2  # click's usage error, not an empty basket with total 0.00
+    assert "Missing argument 'ITEMS...'" in out
+    assert "0.00" not in out
+    assert "total" not in out.lower()

@@ -147,7 +147,6 @@ def test_bad_rules_name_the_rule_and_field(
         ({**EXAMPLES[3], "percent": "100.01"}, "percent", "more than 0 and at most 100"),
         ({**EXAMPLES[2], "count": 0}, "count", "between 1 and 99"),
         ({**EXAMPLES[1], "free": 3}, "free", "fewer than the 3 items"),
-        ({**EXAMPLES[5], "min_subtotal": None}, "min_subtotal", "needs a min_subtotal"),
         ({**EXAMPLES[5], "items": {"5000000000012": 1}}, "items", "whole sale"),
         # weighed products only in percent_off, one line per set
         ({**EXAMPLES[0], "items": {"2100001000004": 3}}, "items", "Bananas is weighed"),
@@ -158,6 +157,21 @@ def test_bad_rules_name_the_rule_and_field(
 def test_kind_specific_checks(rule: dict[str, object], field: str, words: str) -> None:
     error = bad(rule)
     assert (error.field, words in error.problem) == (field, True), error
+
+
+@pytest.mark.parametrize("missing", [{}, {"min_subtotal": None}, {"min_subtotal": ""}])
+@pytest.mark.parametrize("example", [EXAMPLES[5], EXAMPLES[6]])
+def test_a_basket_rule_without_min_subtotal_is_for_every_sale(
+    example: dict[str, object], missing: dict[str, object]
+) -> None:
+    """``min_subtotal`` is optional on every rule: a basket rule without it has a
+    threshold of 0 (the subtotal must be over 0.00, which every sale is)."""
+    data = {k: v for k, v in example.items() if k != "min_subtotal"} | missing
+    found = parse_rule(data)
+    assert found.min_subtotal == 0
+    assert describe_condition(found) == "every sale"
+    assert parse_rule(rule_to_json(found)) == found  # and it round-trips
+    assert parse_rules({"discounts": [data]}) == [found]
 
 
 def test_duplicate_names_in_a_file() -> None:

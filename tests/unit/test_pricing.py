@@ -235,6 +235,47 @@ def test_ties_go_to_the_higher_priority_then_the_name() -> None:
     assert discounts(cart_of((LEMON, 1)), c, a) == {"a": 10}
 
 
+TIE_PRODUCTS = [
+    Product("5017720000017", "P017", 44),
+    Product("5017720000024", "P024", 270),
+    Product("5017720000031", "P031", 382),
+    Product("5017720000048", "P048", 208),
+]
+BRAVO = parse_rule(
+    {
+        "name": "bravo",
+        "kind": "free_items",
+        "any_of": ["5017720000048", "5017720000031", "5017720000024", "5017720000017"],
+        "count": 3,
+        "free": 1,
+        "priority": 2,
+    }
+)
+ECHO = parse_rule(
+    {"name": "echo", "kind": "free_items", "any_of": ["5017720000024"], "count": 2, "free": 1}
+)
+
+
+def test_equal_totals_give_the_higher_priority_rule_more_sets() -> None:
+    """Issue 18 (found by a differential test): echo's 2.70 + bravo's 0.44 and bravo's
+    two sets ({024, 024, 031} and {017, 017, 048}: 2.70 + 0.44) cost the same 9.04;
+    rule 3 gives the tie to the higher priority, bravo, with both sets."""
+    p017, p024, p031, p048 = TIE_PRODUCTS
+    cart = cart_of((p031, 1), (p017, 2), (p024, 2), (p048, 1))
+    for rules in ([BRAVO, ECHO], [ECHO, BRAVO]):
+        priced = price_cart(cart, rules, AT)
+        assert [(d.name, d.amount, d.sets) for d in priced.discounts] == [("bravo", 314, 2)]
+        assert priced.total == 904
+        assert priced.discounts[0].uses == ((1, 1), (2, 2), (3, 2), (4, 1))
+        assert Pricer(rules).price(cart, AT, {p.barcode for p in TIE_PRODUCTS}) == priced
+    # the other way round, echo first, when it has the higher priority
+    echo_first = dataclasses.replace(ECHO, priority=3)
+    assert discounts(cart, BRAVO, echo_first) == {"echo": 270, "bravo": 44}
+    # and the greedy orders past the budget break ties the same way
+    slots = pricing._slots_for([BRAVO, ECHO], cart)
+    assert [a.name for a in pricing._heuristic([BRAVO, ECHO], slots).applied] == ["bravo"]
+
+
 def test_one_rule_per_group_the_one_that_saves_most() -> None:
     g1 = rule(name="pens", kind="percent_off", items={PEN.barcode: 1}, percent="10", group="g")
     g2 = rule(name="lemons", kind="percent_off", items={LEMON.barcode: 1}, percent="50", group="g")
@@ -564,6 +605,31 @@ def test_stacked_basket_rules_never_take_the_sale_below_zero() -> None:
     # one rule alone is worth no more than the sale it is on
     assert first.spec.basket_discount is not None
     assert first.spec.basket_discount(first, 100) == 100
+
+
+def test_a_basket_rule_without_a_threshold_is_on_every_sale_and_never_below_zero() -> None:
+    every = parse_rule({"name": "1 off", "kind": "basket_amount_off", "amount": "1.00"})
+    half = parse_rule({"name": "half", "kind": "basket_percent_off", "percent": "50"})
+    assert discounts(cart_of((PEN, 1)), every) == {"1 off": 100}
+    assert discounts(cart_of((LEMON, 1)), every) == {"1 off": 50}  # no more than the sale
+    assert price_cart(cart_of((LEMON, 1)), [every], AT).total == 0
+    # after the item discounts, stacked in order: 3 lemons 1.50 -> 1.30; 1 off takes
+    # 1.00, half off (0.65) only what is left
+    cart = cart_of((LEMON, 3))
+    priced = price_cart(cart, [LEMONS_3_FOR_130, half, every], AT)
+    assert discounts(cart, LEMONS_3_FOR_130, half, every) == {
+        "Lemons 3 for 1.30": 20,
+        "1 off": 100,
+        "half": 30,
+    }
+    assert priced.total == 0
+    assert price_cart(Cart(), [every, half], AT).discounts == ()  # nothing on an empty sale
+    pricer = Pricer([LEMONS_3_FOR_130, every])
+    grown = Cart()
+    for product in edit_steps(grown, [(0, 1), (0, 2), (2, 1), (0, -3)]):
+        got = pricer.price(grown, AT, {product.barcode})
+        assert got == price_cart(grown, [LEMONS_3_FOR_130, every], AT)
+        assert got.total >= 0
 
 
 def test_an_exclusive_basket_rule_larger_than_the_sale_takes_it_to_zero() -> None:
@@ -944,8 +1010,10 @@ def plain_search(cart: Cart, rules: list[Rule]) -> dict[str, AppliedDiscount]:
 
     Rules in order (priority, then name); for each, its ways to fill a set in order (the
     most units from the earliest line first, lines by barcode and then as scanned); one
-    more set of a rule before moving on to the next; the first best total wins. The
-    engine must give the same discounts, down to the lines and units each one used.
+    more set of a rule before moving on to the next. The best total wins; on equal totals
+    (rule 3) the most sets of the first rule, then of the second, and so on; on those equal
+    too, the first found. The engine must give the same discounts, down to the lines and
+    units each one used.
     """
     ordered = sorted(rules, key=Rule.sort_key)
     lines = [
@@ -976,25 +1044,28 @@ def plain_search(cart: Cart, rules: list[Rule]) -> dict[str, AppliedDiscount]:
 
     Path = tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...]
 
+    # (total, sets of rule i, sets of rule i + 1, ...), and the sets taken
+    Found = tuple[tuple[int, ...], Path]
+
     @functools.cache
-    def search(
-        i: int, left: tuple[int, ...], used: frozenset[str], started: bool
-    ) -> tuple[int, Path]:
+    def search(i: int, left: tuple[int, ...], used: frozenset[str], started: bool) -> Found:
         if i == len(ordered):
-            return 0, ()
+            return (0,), ()
         r = ordered[i]
-        best: tuple[int, Path] | None = None
+        best: Found | None = None
         if r.group is None or started or r.group not in used:
             for take in ways(r, left):
                 values = [lines[j].unit_price for j, k in take.items() for _ in range(k)]
                 off = r.spec.set_discount(r, values)  # type: ignore[misc]
                 if off > 0:
                     rest = tuple(n - take.get(j, 0) for j, n in enumerate(left))
-                    total, path = search(i, rest, used, True)
-                    if best is None or off + total > best[0]:
-                        best = (off + total, ((i, off, tuple(sorted(take.items()))), *path))
+                    (total, sets, *after), path = search(i, rest, used, True)
+                    rank = (off + total, sets + 1, *after)
+                    if best is None or rank > best[0]:
+                        best = (rank, ((i, off, tuple(sorted(take.items()))), *path))
         after = used | {r.group} if started and r.group else used
-        moved = search(i + 1, left, after, False)
+        (total, *others), path = search(i + 1, left, after, False)
+        moved = ((total, 0, *others), path)
         return moved if best is None or moved[0] > best[0] else best
 
     _, path = search(0, tuple(line.qty for line in lines), frozenset(), False)
@@ -1059,6 +1130,46 @@ def test_engine_uses_the_same_lines_as_the_plain_search(
             cart.put(line.with_qty(min(line.qty + qty, 4)))
         else:
             cart.put(CartLine.for_product(cart.next_line_no, product, qty, price=label))
+    assert price_cart(cart, rules, AT).by_name() == plain_search(cart, list(rules))
+
+
+@st.composite
+def competing_rule(draw: st.DrawFn, index: int) -> Rule:
+    """A mix-and-match rule over the tie products: many allocations save the same."""
+    codes = [p.barcode for p in TIE_PRODUCTS]
+    size = draw(st.integers(2, 3))
+    data: dict[str, object] = {
+        "name": f"rule {index}",
+        "kind": draw(st.sampled_from(["free_items", "multibuy", "amount_off"])),
+        "any_of": draw(st.lists(st.sampled_from(codes), min_size=1, max_size=4, unique=True)),
+        "count": size,
+        "priority": draw(st.integers(0, 2)),
+    }
+    if data["kind"] == "free_items":
+        data["free"] = 1
+    elif data["kind"] == "multibuy":
+        data["price"] = f"{draw(st.integers(1, 700)) / 100:.2f}"
+    else:
+        data["amount"] = draw(st.sampled_from(["0.44", "1.00", "2.70"]))
+    return parse_rule(data)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=not os.environ.get("POS_PRICING_RANDOM"),
+)
+@given(
+    quantities=st.lists(st.integers(0, 2), min_size=4, max_size=4),
+    rules=st.integers(2, 3).flatmap(lambda n: st.tuples(*(competing_rule(i) for i in range(n)))),
+)
+@example([2, 2, 1, 1], (BRAVO, ECHO))
+def test_equal_totals_go_to_the_higher_priority_as_every_allocation_says(
+    quantities: list[int], rules: tuple[Rule, ...]
+) -> None:
+    """Rule 3's tie-break against trying every allocation (:func:`plain_search`)."""
+    cart = cart_of(*((p, q) for p, q in zip(TIE_PRODUCTS, quantities, strict=True) if q))
     assert price_cart(cart, rules, AT).by_name() == plain_search(cart, list(rules))
 
 
