@@ -29,6 +29,7 @@ from pos.domain.receipt import format_receipt_no
 from pos.logs import log_file
 from pos.paths import STYLES_DIR
 from pos.screens.login import LoginScreen, SetupScreen
+from pos.services.approvals import ApprovalRefused
 from pos.services.container import Services
 from pos.services.days import DayClosed
 from pos.services.refunds import RefundDone, RefundFailed
@@ -421,7 +422,7 @@ class PosApp(App[None]):
         needs_session = action in ("log_out", "command_palette")
         return not (needs_session and self.services.guard.session is None)
 
-    async def action_quit(self) -> None:
+    def action_quit(self) -> None:
         """Ctrl+Q: close the till (the open cart is kept). Whoever is logged in confirms
         with Y; at the login a manager's number and PIN are needed. Either is audited."""
         if self.services.settings.kiosk:
@@ -447,6 +448,9 @@ class PosApp(App[None]):
                 sessions.close_till()
             except LoginRequired:
                 self.lock_till()
+                return
+            except ApprovalRefused as exc:
+                self.notify(str(exc), severity="error")
                 return
             self.exit()
 

@@ -128,8 +128,14 @@ class SessionService:
         Raises:
             LoginRequired: nobody is logged in (at the login a manager must approve:
                 :meth:`close_till_approved`).
+            ApprovalRefused: it cannot be recorded (the database cannot be used): the
+                till stays open.
         """
-        self._closed_by(self.guard.current().number)
+        who = self.guard.current()
+        try:
+            self._closed_by(who.number)
+        except StorageError as exc:
+            raise ApprovalRefused(f"NOT closed: {exc.reason}; {exc.advice}") from None
 
     def close_till_approved(self, number: str, pin: str) -> str:
         """At the login, nobody is logged in: closing the till takes a manager's number

@@ -76,3 +76,26 @@ async def test_a_kiosk_till_has_no_quit(app_factory: AppFactory, demo_db: Path) 
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Quit" not in titles
     assert _closed_by(app) == []
+
+
+async def test_a_close_that_cannot_be_recorded_leaves_the_till_open(
+    app_factory: AppFactory,
+) -> None:
+    """The audit entry cannot be written (a read-only database): the till says so and
+    stays open, rather than closing with nothing on the record."""
+    from tests.hardening.faults import FAULTS
+
+    app = app_factory(login=CASHIER)
+    fault = FAULTS["readonly"]
+    async with app.run_test(size=SIZE) as pilot:
+        fault.on(app)
+        try:
+            await pilot.press("ctrl+q")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+            assert not app._exit
+            assert isinstance(app.screen, ScanScreen)
+        finally:
+            fault.off(app)
+    assert _closed_by(app) == []
