@@ -18,10 +18,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/pos
 
-## The whole test suite (lint, import contracts, unit, Pilot, snapshot and crash tests).
+## The whole test suite (lint, import contracts, unit, Pilot, snapshot and crash tests), on
+## both cores (pytest-xdist; the tests that run real tills share one worker). TEST_JOBS=0
+## runs it in one process; `$(BIN)/pytest --lf` reruns what failed last time.
+TEST_JOBS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check pos tests
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadgroup)
 
 ## The whole test suite with a throwaway PostgreSQL server (as CI runs it): the database
 ## tests run on SQLite and on PostgreSQL. Needs PostgreSQL installed (CI installs it as root).
