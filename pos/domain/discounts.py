@@ -155,6 +155,9 @@ class Kind:
             value of each unit in it (minor units). Never more than the set is worth.
         basket_discount: For basket kinds: the discount on a subtotal.
         weighed_ok: Weighed (kg) products may be in the set (priced by line total).
+        greedy_exact: For item kinds: one rule on its own is priced best by taking the
+            most valuable units first (the reward of a set grows with the value of its
+            units and is not rounded per set), so the pricer needs no search for it.
         describe: The reward in words, for tables and the editor.
     """
 
@@ -165,6 +168,7 @@ class Kind:
     set_discount: Callable[[Rule, Sequence[int]], int] | None = None
     basket_discount: Callable[[Rule, int], int] | None = None
     weighed_ok: bool = False
+    greedy_exact: bool = False
 
 
 KINDS: dict[str, Kind] = {}
@@ -218,6 +222,7 @@ register(
         ("price",),
         lambda r: f"set for {format_money(r.price or 0)}",
         set_discount=_multibuy,
+        greedy_exact=True,
     )
 )
 register(
@@ -227,6 +232,7 @@ register(
         ("free",),
         lambda r: f"{r.free} cheapest free",
         set_discount=_free_items,
+        greedy_exact=True,
     )
 )
 register(

@@ -11,7 +11,7 @@ import pytest
 from pos.app import PosApp
 from pos.db.database import open_database
 from pos.db.repositories import DiscountRepository, ProductRepository
-from pos.domain import pricing
+from pos.domain.pricing import pricer
 from pos.services.discounts import DiscountService
 from pos.widgets import CartTable, TotalsPanel
 from tests.ui.helpers import scan
@@ -90,13 +90,13 @@ async def test_a_scan_reprices_only_what_it_can_change(
     app_factory: AppFactory, shop_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     solved: list[tuple[str, ...]] = []
-    original = pricing._solve
+    original = pricer._solve
 
     def spy(rules, slots):  # type: ignore[no-untyped-def]
         solved.append(tuple(r.name for r in rules))
         return original(rules, slots)
 
-    monkeypatch.setattr(pricing, "_solve", spy)
+    monkeypatch.setattr(pricer, "_solve", spy)
     app = app_factory(shop_db)
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, PEN)

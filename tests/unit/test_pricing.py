@@ -17,7 +17,10 @@ from pos.domain import pricing
 from pos.domain.cart import Cart, CartLine
 from pos.domain.catalog import Product, Unit
 from pos.domain.discounts import Rule, parse_rule
-from pos.domain.pricing import AppliedDiscount, Pricer, price_cart
+from pos.domain.pricing import AppliedDiscount, Pricer, components, price_cart
+from pos.domain.pricing.components import _slots_for
+from pos.domain.pricing.greedy import _heuristic
+from pos.domain.pricing.search import _Search, _TooBig
 
 AT = datetime(2026, 3, 14, 10, 0)  # a Saturday morning
 
@@ -272,8 +275,8 @@ def test_equal_totals_give_the_higher_priority_rule_more_sets() -> None:
     echo_first = dataclasses.replace(ECHO, priority=3)
     assert discounts(cart, BRAVO, echo_first) == {"echo": 270, "bravo": 44}
     # and the greedy orders past the budget break ties the same way
-    slots = pricing._slots_for([BRAVO, ECHO], cart)
-    assert [a.name for a in pricing._heuristic([BRAVO, ECHO], slots).applied] == ["bravo"]
+    slots = _slots_for([BRAVO, ECHO], cart)
+    assert [a.name for a in _heuristic([BRAVO, ECHO], slots).applied] == ["bravo"]
 
 
 def test_one_rule_per_group_the_one_that_saves_most() -> None:
@@ -480,11 +483,11 @@ def test_past_the_budget_no_worse_than_the_best_greedy_order() -> None:
         key=Rule.sort_key,
     )
     cart = cart_of(*((p, 20) for p in products))
-    slots = pricing._slots_for(rules, cart)
-    with pytest.raises(pricing._TooBig):
-        pricing._Search(rules, slots).solve()
+    slots = _slots_for(rules, cart)
+    with pytest.raises(_TooBig):
+        _Search(rules, slots).solve()
     priced = price_cart(cart, rules, AT)
-    assert priced.discount_total >= pricing._heuristic(rules, slots).total
+    assert priced.discount_total >= _heuristic(rules, slots).total
     used = units_used(priced.discounts)
     assert all(used.get(line.line_no, 0) <= line.qty for line in cart)
 
@@ -1193,7 +1196,7 @@ def test_one_big_mix_and_match_rule_is_exact_without_the_search(
     def no_search(*_args: object) -> object:
         raise AssertionError("searched")
 
-    monkeypatch.setattr(pricing, "_exact", no_search)
+    monkeypatch.setattr(components, "_exact", no_search)
     got = price_cart(cart, [rule], datetime(2026, 3, 14, 12)).discount_total
     values = sorted((line.unit_price for line in cart for _ in range(line.qty)), reverse=True)
     sets = [values[i : i + 3] for i in range(0, len(values) - len(values) % 3, 3)]
