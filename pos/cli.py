@@ -19,7 +19,7 @@ import click
 from pos import __version__
 from pos.auth.anchor import anchor_file_for
 from pos.auth.audit import printable
-from pos.auth.keys import KeyFileError, key_file_for, load_audit_key, rotate
+from pos.auth.keys import KeyFileError, key_file_for, load_audit_key, load_peppers, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.roles import ROLES
 from pos.config import (
@@ -654,11 +654,16 @@ def _read_pin(prompt: str) -> str:
 
 def _operator_admin(database: Database, path: DbTarget) -> OperatorAdmin:
     token_now = lambda: int(time.time())  # noqa: E731 - the same clock tokens use
+    audit = _audit_log(database, path)
+    try:
+        pins = PinHasher().with_peppers(load_peppers(key_file_for(path)))
+    except KeyFileError as exc:
+        raise click.ClickException(str(exc)) from exc
     return OperatorAdmin(
         OperatorRepository(database),
         TokenStateRepository(database, token_now),
-        _audit_log(database, path),
-        PinHasher(),
+        audit,
+        pins,
         token_now,
     )
 
@@ -814,7 +819,12 @@ def keys_rotate(
         try:
             had_file = key_file_for(path).exists()
             try:
-                kid = rotate(key_file_for(path), SystemClock().now(), retire_now=retire_now)
+                kid = rotate(
+                    key_file_for(path),
+                    SystemClock().now(),
+                    retire_now=retire_now,
+                    peppers_in_use=OperatorRepository(database).pepper_ids(),
+                )
             except KeyFileError as exc:
                 raise click.ClickException(str(exc)) from exc
             details: dict[str, object] = {"kid": kid}

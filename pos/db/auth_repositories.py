@@ -12,6 +12,7 @@ import peewee
 
 from pos.auth.anchor import write_anchor
 from pos.auth.audit import GENESIS, RESTART, AuditEntry, canonical, entry_hash
+from pos.auth.pins import pepper_of
 from pos.auth.service import Attempt, OperatorRecord
 from pos.db import models as m
 from pos.db.dialect import dialect
@@ -71,6 +72,17 @@ class OperatorRepository:
     @reading
     def count(self) -> int:
         return int(m.Operator.select().count())
+
+    @reading
+    def pepper_ids(self) -> set[str]:
+        """The ids of the PIN peppers the stored hashes name (``pos keys rotate`` keeps
+        these in the key file)."""
+        found = set()
+        for (digest,) in m.Operator.select(m.Operator.pin_hash).tuples():
+            pepper = pepper_of(digest)
+            if pepper is not None:
+                found.add(pepper)
+        return found
 
     def add(self, record: OperatorRecord) -> None:
         with writing(self.db):
