@@ -841,7 +841,8 @@ def keys_rotate(
             f"The key file was missing: made a new one ({key_file_for(path)}). Audit entries "
             "made before it cannot be verified with the new key; a signed 'chain restarted' "
             "entry now marks where they end, and pos audit verify checks the rest. "
-            "Everyone must log in again.",
+            "Everyone must log in again, and the PINs were hashed with the lost file's "
+            "pepper: set each operator's PIN again with pos operators set-pin.",
             err=True,
         )
     click.echo(f"new signing key {kid}")

@@ -147,9 +147,10 @@ def _read(path: Path) -> dict[str, object]:
     if not path.exists():
         raise KeyFileError(
             f"The signing key file {path} is missing; tokens cannot be issued. "
-            "Restore it from a backup (it also holds the audit log's key), or run "
-            "pos keys rotate to make a new one: everyone must log in again, and the "
-            "audit entries made before cannot be verified any more."
+            "Restore it from a backup (it also holds the audit log's key and the PIN "
+            "pepper), or run pos keys rotate to make a new one: everyone must log in "
+            "again, every operator's PIN must be set again (pos operators set-pin), and "
+            "the audit entries made before cannot be verified any more."
         )
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:

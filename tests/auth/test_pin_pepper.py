@@ -145,6 +145,25 @@ def test_h05_rotation_keeps_every_pepper_a_hash_names_and_logins_keep_working(
     assert _logs_in(demo_db, clock, MANAGER)
 
 
+def test_h05_after_a_lost_key_file_pins_are_set_again_and_log_in(
+    demo_db: Path, clock: FixedClock
+) -> None:
+    """The pepper went with the key file: no PIN logs in until it is set again, and the
+    new key file's message says so."""
+    key_file_for(demo_db).unlink()
+    result = CliRunner().invoke(cli, ["keys", "rotate", "--db", str(demo_db)])
+    assert result.exit_code == 0, result.output
+    assert "pos operators set-pin" in result.output
+    assert not _logs_in(demo_db, clock, CASHIER)
+    result = CliRunner().invoke(
+        cli,
+        ["operators", "set-pin", "--db", str(demo_db), "--number", CASHIER[0]],
+        input="5173\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert _logs_in(demo_db, clock, (CASHIER[0], "5173"))
+
+
 def test_h05_a_key_file_from_before_peppers_has_one_derived_from_its_audit_key(
     tmp_path: Path,
 ) -> None:
