@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pos.auth.pins import Peppers
+from pos.auth.seal import seal_key
 from pos.auth.tokens import LIFETIME, Keyring, TokenKind, WeakKey, new_key
 from pos.config import DbTarget, is_server, server_key_file
 
@@ -295,3 +296,12 @@ def load_audit_key(path: Path) -> bytes:
             f"{path} holds a weak audit key ({problem}); restore the key file from a backup"
         )
     return key
+
+
+def load_seal_key(path: Path) -> bytes:
+    """The key of the operator rows' seals (:mod:`pos.auth.seal`), from the audit key.
+
+    Raises:
+        KeyFileError: as :func:`load_audit_key`.
+    """
+    return seal_key(load_audit_key(path))

@@ -17,6 +17,7 @@ from pos.auth.keys import (
     load_audit_key,
     load_keyring,
     load_peppers,
+    load_seal_key,
 )
 from pos.auth.pins import PinHasher
 from pos.auth.service import Authenticator
@@ -163,6 +164,7 @@ def build_services(
         if not keys.exists() and operator_repo.count() == 0:
             create_key_file(keys, clock.now())  # a database set up before operators existed
         keyring = load_keyring(keys, clock.now())
+        operator_repo = OperatorRepository(db, load_seal_key(keys))
         audit = AuditRepository(
             db, clock, settings.till_name, load_audit_key(keys), anchor=anchor_file_for(keys)
         )

@@ -20,7 +20,7 @@ from pos.auth.pins import PinHasher, split_pepper
 from pos.auth.service import LOGIN_FAILED, MAX_ATTEMPTS, LoginFailed
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
-from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER, reseal_operator
 
 START = 1_773_480_600  # 2026-03-14 09:30 UTC, token time
 
@@ -246,6 +246,7 @@ def test_a_pin_chosen_under_older_rules_still_logs_in_and_is_upgraded(
     )
     con.commit()
     con.close()
+    reseal_operator(demo_db, "1001")  # as the till wrote it then
     services = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=PinHasher(STRONGER))
     try:
         assert services.auth.login("1001", "7890").identity.number == "1001"
