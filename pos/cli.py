@@ -19,7 +19,14 @@ import click
 from pos import __version__
 from pos.auth.anchor import anchor_file_for
 from pos.auth.audit import printable
-from pos.auth.keys import KeyFileError, key_file_for, load_audit_key, rotate
+from pos.auth.keys import (
+    KeyFileError,
+    key_file_for,
+    load_audit_key,
+    load_peppers,
+    load_seal_key,
+    rotate,
+)
 from pos.auth.pins import PinHasher
 from pos.auth.roles import ROLES
 from pos.config import (
@@ -43,7 +50,7 @@ from pos.domain.receipt import render_priced
 from pos.domain.text import plural
 from pos.logs import LOG_ENV, configure_logging
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
-from pos.services.audit_check import check_audit
+from pos.services.audit_check import changed_operator_rows, changed_operators_at, check_audit
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket, rule_summary
 from pos.services.catalog import CatalogService
 from pos.services.discounts import DiscountService
@@ -424,6 +431,14 @@ def db_check(ctx: click.Context, db: DbTarget | None) -> None:
         click.echo(f"{table:<14} {'unreadable' if count is None else f'{count:,}':>12}")
     if not found.ok:
         raise click.ClickException("the database is damaged: restore it from a backup")
+    with _friendly_errors():
+        changed = changed_operators_at(path, found.version)
+    for problem in changed:
+        click.echo(f"changed: {problem}", err=True)
+    if changed:
+        raise click.ClickException(
+            f"{plural(len(changed), 'operator')} changed outside the till (listed above)"
+        )
 
 
 @cli.group(
@@ -654,11 +669,17 @@ def _read_pin(prompt: str) -> str:
 
 def _operator_admin(database: Database, path: DbTarget) -> OperatorAdmin:
     token_now = lambda: int(time.time())  # noqa: E731 - the same clock tokens use
+    audit = _audit_log(database, path)
+    try:
+        pins = PinHasher().with_peppers(load_peppers(key_file_for(path)))
+        seal = load_seal_key(key_file_for(path))
+    except KeyFileError as exc:
+        raise click.ClickException(str(exc)) from exc
     return OperatorAdmin(
-        OperatorRepository(database),
+        OperatorRepository(database, seal),
         TokenStateRepository(database, token_now),
-        _audit_log(database, path),
-        PinHasher(),
+        audit,
+        pins,
         token_now,
     )
 
@@ -710,7 +731,8 @@ def operators_list(ctx: click.Context, db: DbTarget | None, till: str | None) ->
         state = "active" if op.active else "inactive"
         if op.locked_until is not None and op.locked_until > SystemClock().now():
             state += f", locked until {op.locked_until.astimezone():%H:%M}"
-        click.echo(f"{op.number:>12}  {op.role:<10}  {state:<28}  {op.name}")
+        changed = "" if op.sealed else "  CHANGED OUTSIDE THE TILL (cannot log in)"
+        click.echo(f"{op.number:>12}  {op.role:<10}  {state:<28}  {op.name}{changed}")
 
 
 def _operator_change(ctx: click.Context, db: DbTarget | None, change: str, number: str) -> None:
@@ -814,7 +836,12 @@ def keys_rotate(
         try:
             had_file = key_file_for(path).exists()
             try:
-                kid = rotate(key_file_for(path), SystemClock().now(), retire_now=retire_now)
+                kid = rotate(
+                    key_file_for(path),
+                    SystemClock().now(),
+                    retire_now=retire_now,
+                    peppers_in_use=OperatorRepository(database).pepper_ids(),
+                )
             except KeyFileError as exc:
                 raise click.ClickException(str(exc)) from exc
             details: dict[str, object] = {"kid": kid}
@@ -823,6 +850,9 @@ def keys_rotate(
             log = _audit_log(database, path)
             if not had_file:  # a new audit key: what came before cannot be verified with it
                 log.restart_chain(cli_actor(), "the key file was missing; a new one was made")
+                # and the operator rows' seals neither: sealed again, as they now are
+                seal = load_seal_key(key_file_for(path))
+                details["operators_resealed"] = OperatorRepository(database, seal).reseal_all()
             log.append("key_rotation", cli_actor(), details)
         finally:
             database.close()
@@ -831,7 +861,10 @@ def keys_rotate(
             f"The key file was missing: made a new one ({key_file_for(path)}). Audit entries "
             "made before it cannot be verified with the new key; a signed 'chain restarted' "
             "entry now marks where they end, and pos audit verify checks the rest. "
-            "Everyone must log in again.",
+            "Everyone must log in again, and the PINs were hashed with the lost file's "
+            "pepper: set each operator's PIN again with pos operators set-pin. The "
+            "operator records were sealed again with the new key as they are now: check "
+            "them with pos operators list.",
             err=True,
         )
     click.echo(f"new signing key {kid}")
@@ -913,14 +946,21 @@ def audit_verify(ctx: click.Context, db: DbTarget | None, till: str | None) -> N
             log = _audit_log(database, path)
             entries = list(log.entries())
             found = check_audit(entries, log.key, log.anchor)
+            changed = changed_operator_rows(key_file_for(path))
         finally:
             database.close()
     for note in found.notes:
         click.echo(f"note: {note}", err=True)
+    for problem in changed:
+        click.echo(f"changed: {problem}", err=True)
     if found.problems:
         for problem in found.problems:
             click.echo(f"broken: {problem}", err=True)
         raise click.ClickException(found.headline() + " (listed above)")
+    if changed:
+        raise click.ClickException(
+            f"{plural(len(changed), 'operator')} changed outside the till (listed above)"
+        )
     head = found.summary
     if only is not None:
         mine = sum(_of_till(entry.till, only) for entry in entries)

@@ -218,3 +218,18 @@ def app_factory(demo_db: Path, clock: FixedClock) -> Iterator[Callable[..., obje
         # the till carries on after an unexpected error (it logs it and locks): a test
         # that meets one fails, unless it expected it and cleared the list
         assert not getattr(app, "recovered", []), app.recovered  # type: ignore[attr-defined]
+
+
+def reseal_operator(db_path: Path, number: str) -> None:
+    """Seal an operator row a test has set up with SQL (as the till would have written
+    it: an older hash, a state from before), so its change does not count as tampering."""
+    from pos.auth.keys import key_file_for, load_seal_key
+    from pos.db.database import open_database
+    from pos.db.operator_seals import reseal
+
+    database = open_database(db_path)
+    try:
+        with database.atomic():
+            reseal(load_seal_key(key_file_for(db_path)), number, before=None, repair=True)
+    finally:
+        database.close()

@@ -5,11 +5,23 @@ new current key; the old one stays only as long as a token it signed can live
 (one refresh-token lifetime), then it is dropped at the next rotation or start.
 The file is never inside the database, so a copy of the database alone cannot
 mint tokens.
+
+It also holds the PIN peppers (:mod:`pos.auth.pins`): ``pepper`` names the current
+one, ``peppers`` lists every one. Each rotation makes a new current pepper; an old one
+is kept while any PIN hash still names it, since that operator could not log in
+without it. ``pos keys rotate`` tells which ones the database still uses, and only a
+pepper no hash names that has not been current for :data:`KEEP_OLD_KEYS` (every till
+re-reads the file long before: none can still be making hashes with it) is dropped;
+without that list (``pos init`` rotating before its new database exists) none is.
+A key file from before peppers has one implicit pepper, ``p0``, derived from its audit
+key (which never rotates), so it needs no write, and no two tills can race to add one.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -17,10 +29,14 @@ import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from pos.auth.pins import Peppers
+from pos.auth.seal import seal_key
 from pos.auth.tokens import LIFETIME, Keyring, TokenKind, WeakKey, new_key
 from pos.config import DbTarget, is_server, server_key_file
 
 KEEP_OLD_KEYS = timedelta(seconds=LIFETIME[TokenKind.REFRESH])
+IMPLICIT_PEPPER = "p0"
+"""The pepper of a key file from before peppers: derived from its audit key."""
 MIN_DISTINCT_BYTES = 16
 """32 random bytes hold about 30 different values; fewer than 16 is no random key (the
 chance of it is below 10^-20): an all-zero key, one byte repeated, a short pattern."""
@@ -71,8 +87,18 @@ def _new_random_key(path: Path) -> bytes:
     return _strong(path, "new key", new_key())  # a broken random source is refused too
 
 
-def _new_kid(now: datetime) -> str:
-    return f"k{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+def _new_kid(now: datetime, prefix: str = "k") -> str:
+    return f"{prefix}{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+
+
+def _new_pepper(path: Path, now: datetime) -> tuple[str, dict[str, object]]:
+    pid = _new_kid(now, "p")
+    return pid, {
+        "pid": pid,
+        "key": base64.b64encode(_new_random_key(path)).decode(),
+        "created": now.isoformat(),
+        "retired": None,
+    }
 
 
 def _write(path: Path, data: dict[str, object]) -> None:
@@ -93,12 +119,15 @@ def create_key_file(path: Path, now: datetime) -> str:
     if path.exists():
         raise KeyFileError(f"{path} already exists")
     kid = _new_kid(now)
+    pid, pepper = _new_pepper(path, now)
     _write(
         path,
         {
             "current": kid,
             "keys": [_entry(kid, _new_random_key(path), now)],
             "audit_key": base64.b64encode(_new_random_key(path)).decode(),
+            "pepper": pid,
+            "peppers": [pepper],
         },
     )
     return kid
@@ -119,9 +148,10 @@ def _read(path: Path) -> dict[str, object]:
     if not path.exists():
         raise KeyFileError(
             f"The signing key file {path} is missing; tokens cannot be issued. "
-            "Restore it from a backup (it also holds the audit log's key), or run "
-            "pos keys rotate to make a new one: everyone must log in again, and the "
-            "audit entries made before cannot be verified any more."
+            "Restore it from a backup (it also holds the audit log's key and the PIN "
+            "pepper), or run pos keys rotate to make a new one: everyone must log in "
+            "again, every operator's PIN must be set again (pos operators set-pin), and "
+            "the audit entries made before cannot be verified any more."
         )
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
@@ -159,10 +189,20 @@ def load_keyring(path: Path, now: datetime) -> Keyring:
         raise KeyFileError(f"{path} is damaged or holds a weak key ({exc})") from exc
 
 
-def rotate(path: Path, now: datetime, *, retire_now: bool = False) -> str:
+def rotate(
+    path: Path,
+    now: datetime,
+    *,
+    retire_now: bool = False,
+    peppers_in_use: set[str] | None = None,
+) -> str:
     """Make a new current key; keep the others only while their tokens can live, or,
     with ``retire_now`` (after a compromise), not at all: every token they signed is
     refused from the next check on, on every till that reads the file.
+
+    A new current pepper is made too; the old ones stay (see the module docstring):
+    ``peppers_in_use`` (the ids the database's PIN hashes name) lets one go that no hash
+    names and that stopped being current :data:`KEEP_OLD_KEYS` ago or more.
 
     A missing file is created (all earlier tokens then stop verifying).
     """
@@ -181,8 +221,60 @@ def rotate(path: Path, now: datetime, *, retire_now: bool = False) -> str:
     kept.append(_entry(kid, _new_random_key(path), now))
     # the audit key never rotates: the whole chain is verified with it
     audit_key = data.get("audit_key") or base64.b64encode(_new_random_key(path)).decode()
-    _write(path, {"current": kid, "keys": kept, "audit_key": audit_key})
+    pid, pepper = _new_pepper(path, now)
+    _write(
+        path,
+        {
+            "current": kid,
+            "keys": kept,
+            "audit_key": audit_key,
+            "pepper": pid,
+            "peppers": [*_kept_peppers(data, now, peppers_in_use), pepper],
+        },
+    )
     return kid
+
+
+def _kept_peppers(
+    data: dict[str, object], now: datetime, in_use: set[str] | None
+) -> list[dict[str, object]]:
+    """The old peppers that stay at a rotation, the current one marked retired now."""
+    kept = []
+    for entry in data.get("peppers") or []:  # type: ignore[union-attr]
+        retired = entry.get("retired")
+        if entry["pid"] == data.get("pepper"):
+            entry = {**entry, "retired": now.isoformat()}
+        elif (
+            in_use is not None
+            and entry["pid"] not in in_use
+            and retired
+            and datetime.fromisoformat(retired) <= now - KEEP_OLD_KEYS
+        ):
+            continue  # no hash names it, and no till can still be making hashes with it
+        kept.append(entry)
+    return kept
+
+
+def load_peppers(path: Path) -> Peppers:
+    """The PIN peppers of the key file: the current one makes new hashes, every one
+    verifies the hashes that name it.
+
+    Raises:
+        KeyFileError: missing, too open, damaged, or a pepper is weak.
+    """
+    data = _read(path)
+    audit_key = load_audit_key(path)
+    keys = {IMPLICIT_PEPPER: hmac.new(audit_key, b"pos pin pepper", hashlib.sha256).digest()}
+    try:
+        for entry in data.get("peppers") or []:  # type: ignore[union-attr]
+            key = base64.b64decode(str(entry["key"]), validate=True)
+            keys[str(entry["pid"])] = _strong(path, f"PIN pepper ({entry['pid']})", key)
+        current = str(data.get("pepper") or IMPLICIT_PEPPER)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KeyFileError(f"{path} is damaged ({exc})") from exc
+    if current not in keys:
+        raise KeyFileError(f"{path} is damaged (its current pepper {current} is missing)")
+    return Peppers(current, keys)
 
 
 def load_audit_key(path: Path) -> bytes:
@@ -204,3 +296,12 @@ def load_audit_key(path: Path) -> bytes:
             f"{path} holds a weak audit key ({problem}); restore the key file from a backup"
         )
     return key
+
+
+def load_seal_key(path: Path) -> bytes:
+    """The key of the operator rows' seals (:mod:`pos.auth.seal`), from the audit key.
+
+    Raises:
+        KeyFileError: as :func:`load_audit_key`.
+    """
+    return seal_key(load_audit_key(path))

@@ -11,14 +11,27 @@ longer than :data:`MAX_INPUT` is refused before it reaches the hasher, so a past
 Only the Argon2id hash is stored. The default parameters are argon2-cffi's
 (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4), above OWASP's minimum; a hash
 made with weaker parameters is upgraded at the next successful login.
+
+The hash is peppered (issue 17 item 5, SECURITY.md H-05): Argon2id runs over
+HMAC-SHA256(pepper, PIN), and the pepper is kept in the key file, never in the
+database, so a copy of the database alone cannot test a single guess. The stored
+string names its pepper (``$pepper=<id>$argon2id$...``), so a pepper can be replaced
+(``pos keys rotate``) while hashes made with the old one still verify; they are made
+again with the current pepper at the operator's next login, as are hashes from before
+peppering (plain ``$argon2id$...``), which still verify.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
+import hmac
 import itertools
+import logging
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -33,6 +46,45 @@ DUMMY_PIN = "0000000000"
 """Verified against the dummy hash to burn the time of one verification."""
 
 _TYPE_NAMES = {Type.ID: "argon2id", Type.I: "argon2i", Type.D: "argon2d"}
+
+PEPPER_PREFIX = "$pepper="
+"""A peppered hash is ``$pepper=<id>`` followed by the Argon2 encoded hash."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Peppers:
+    """The PIN peppers of the key file: ``current`` makes new hashes, every one in
+    ``keys`` still verifies the hashes that name it."""
+
+    current: str
+    keys: Mapping[str, bytes]
+
+    def __repr__(self) -> str:  # never the keys themselves
+        return f"Peppers(current={self.current!r}, ids={sorted(self.keys)!r})"
+
+
+class NoPepper(RuntimeError):
+    """A PIN hash was to be made without the key file's pepper (a wiring mistake)."""
+
+
+def split_pepper(stored: str) -> tuple[str | None, str]:
+    """``(pepper id, Argon2 encoded hash)`` of a stored hash; the id is None for a hash
+    made before peppering."""
+    if not stored.startswith(PEPPER_PREFIX):
+        return None, stored
+    pepper_id, sep, rest = stored[len(PEPPER_PREFIX) :].partition("$")
+    return pepper_id, "$" + rest if sep else ""
+
+
+def pepper_of(stored: str | None) -> str | None:
+    """The id of the pepper ``stored`` was made with (None: none, or no hash)."""
+    return split_pepper(stored)[0] if stored else None
+
+
+def _keyed(pepper: bytes, pin: str) -> bytes:
+    return hmac.new(pepper, pin.encode("utf-8"), hashlib.sha256).digest()
 
 
 class PinPolicyError(ValueError):
@@ -94,41 +146,81 @@ def check_new_pin(pin: str, *, allow_common: bool = False) -> str:
 
 
 class PinHasher:
-    """Argon2id hashing and verification of PINs.
+    """Argon2id hashing and verification of PINs, peppered with the key file's pepper.
 
     Args:
         hasher: The argon2-cffi hasher; tests pass a cheaper one (OWASP's minimum).
+        peppers: The key file's peppers (:func:`pos.auth.keys.load_peppers`); without
+            them no hash can be made (:class:`NoPepper`), and only hashes from before
+            peppering verify. :meth:`with_peppers` gives a hasher that has them.
     """
 
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, hasher: PasswordHasher | None = None, peppers: Peppers | None = None
+    ) -> None:
         self._hasher = hasher or PasswordHasher()
         self._dummy = dummy_hash(self._hasher)
+        self._peppers = peppers
+
+    def with_peppers(self, peppers: Peppers) -> PinHasher:
+        """A hasher with the same parameters and ``peppers`` (this one is left as it is)."""
+        return PinHasher(self._hasher, peppers)
+
+    def use_peppers(self, peppers: Peppers) -> None:
+        """Take the key file's peppers again (after ``pos keys rotate``)."""
+        self._peppers = peppers
+
+    @property
+    def peppered(self) -> bool:
+        return self._peppers is not None
+
+    def _make(self, pin: str) -> str:
+        if self._peppers is None:
+            raise NoPepper("no pepper: PIN hashes are made with the key file's pepper")
+        current = self._peppers.current
+        inner = self._hasher.hash(_keyed(self._peppers.keys[current], pin))
+        return f"{PEPPER_PREFIX}{current}{inner}"
 
     def hash(self, pin: str, *, allow_common: bool = False) -> str:
         """The hash of a PIN being chosen (refused unless :func:`check_new_pin` allows it;
         ``allow_common``: the demo operators' PINs only)."""
-        return self._hasher.hash(check_new_pin(pin, allow_common=allow_common))
+        return self._make(check_new_pin(pin, allow_common=allow_common))
 
     def rehash(self, pin: str) -> str:
-        """A new hash, with this hasher's parameters, of a PIN that has just verified
-        against its old hash (an upgrade at login). The choosing rules are not applied
-        again: a PIN chosen under older rules still logs in."""
-        return self._hasher.hash(pin)
+        """A new hash, with this hasher's parameters and current pepper, of a PIN that has
+        just verified against its old hash (an upgrade at login). The choosing rules are
+        not applied again: a PIN chosen under older rules still logs in."""
+        return self._make(pin)
 
     def verify(self, stored: str | None, pin: str) -> bool:
-        """Whether ``pin`` matches ``stored``. A missing or damaged hash never matches,
-        and still costs one Argon2 verification (no timing difference)."""
+        """Whether ``pin`` matches ``stored``. A missing or damaged hash, or one whose
+        pepper is not in the key file, never matches, and still costs one Argon2
+        verification (no timing difference)."""
         if len(pin) > MAX_INPUT or not (pin.isascii() and pin.isdigit()):
             self._burn()
             return False
+        pepper_id, encoded = split_pepper(stored) if stored else (None, self._dummy)
+        secret: bytes | str = pin
+        if pepper_id is not None:
+            key = self._peppers.keys.get(pepper_id) if self._peppers else None
+            if key is None:
+                log.warning("a PIN hash names pepper %s, not in the key file", pepper_id)
+                self._burn()
+                return False
+            secret = _keyed(key, pin)
         try:
-            return self._hasher.verify(stored or self._dummy, pin) and stored is not None
+            return self._hasher.verify(encoded, secret) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
     def needs_rehash(self, stored: str) -> bool:
+        """Made with other parameters, another pepper than the current one, or none (only
+        when this hasher has the peppers to make the new one)."""
+        pepper_id, encoded = split_pepper(stored)
+        if self._peppers is not None and pepper_id != self._peppers.current:
+            return True
         try:
-            return self._hasher.check_needs_rehash(stored)
+            return self._hasher.check_needs_rehash(encoded)
         except InvalidHashError:
             return True
 
@@ -158,5 +250,9 @@ def dummy_hash(hasher: PasswordHasher) -> str:
 
 
 def fast_test_hasher() -> PinHasher:
-    """OWASP's minimum Argon2id parameters (m=19 MiB, t=2, p=1): for tests only."""
-    return PinHasher(PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1))
+    """OWASP's minimum Argon2id parameters (m=19 MiB, t=2, p=1) and a random pepper of
+    its own: for tests only (the till, given it, uses its key file's peppers instead)."""
+    return PinHasher(
+        PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1),
+        Peppers("test", {"test": secrets.token_bytes(32)}),
+    )

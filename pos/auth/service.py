@@ -39,6 +39,7 @@ from typing import Any, Protocol
 
 from pos.auth.pins import MAX_INPUT, PinHasher
 from pos.auth.roles import scopes_for
+from pos.auth.seal import tampered_message
 from pos.auth.tokens import (
     LIFETIME,
     Claims,
@@ -125,6 +126,7 @@ class OperatorRecord:
     locked_until: datetime | None = None
     tokens_valid_after: int = 0  # the last revocation's time: kept, no longer compared
     token_generation: int = 0  # the revocation counter every live token carries (``gen``)
+    sealed: bool = True  # the row matches its seal (pos.auth.seal): not changed outside the till
 
 
 class OperatorStore(Protocol):
@@ -244,6 +246,13 @@ class Authenticator:
             log.info("login refused: input too long")
             raise LoginFailed(LOGIN_FAILED)
         operator = self.operators.get(number)
+        if operator is not None and not operator.sealed:
+            # changed outside the till (a role, a PIN hash, a lockout): nobody logs in as
+            # them until a manager has looked at it; nothing is written to the row
+            self.hasher.verify(None, pin)  # same time as any other attempt
+            self.audit.append("operator_tampered", number, {})
+            log.warning("login refused: operator %s's row does not match its seal", number)
+            raise LoginFailed(tampered_message(number))
         if operator is not None and operator.locked_until and operator.locked_until > now + LOCKOUT:
             # The clock went back since the lock (or forward, then back): the lock would
             # run for longer than a lockout. It ends LOCKOUT from now instead, kept so
@@ -341,6 +350,8 @@ class Authenticator:
         operator = self.operators.get(claims.sub)
         if operator is None or not operator.active:
             raise InactiveOperator(claims.sub)
+        if not operator.sealed:
+            raise Revoked("the operator's record was changed outside the till")
         generation = claims.extra.get("gen")
         if type(generation) is not int or generation != operator.token_generation:
             raise Revoked("generation")  # a PIN change, a (re)activation since it was issued

@@ -12,17 +12,19 @@ import peewee
 
 from pos.auth.anchor import write_anchor
 from pos.auth.audit import GENESIS, RESTART, AuditEntry, canonical, entry_hash
+from pos.auth.pins import pepper_of
 from pos.auth.service import Attempt, OperatorRecord
 from pos.db import models as m
 from pos.db.dialect import dialect
 from pos.db.errors import StorageError, bound, reading, storage_errors, writing
+from pos.db.operator_seals import reseal, row_is_sealed, sealed_before
 from pos.db.prepared import Prepared, converter, slot
 from pos.domain.clock import Clock
 
 log = logging.getLogger(__name__)
 
 
-def _operator(row: m.Operator) -> OperatorRecord:
+def _operator(row: m.Operator, key: bytes | None = None) -> OperatorRecord:
     return OperatorRecord(
         number=row.number,
         name=row.name,
@@ -33,12 +35,18 @@ def _operator(row: m.Operator) -> OperatorRecord:
         locked_until=row.locked_until,
         tokens_valid_after=row.tokens_valid_after,
         token_generation=row.token_generation,
+        sealed=key is None or row_is_sealed(key, row.__data__),
     )
 
 
 class OperatorRepository:
-    def __init__(self, db: peewee.Database) -> None:
+    """The operators. ``seal_key`` (:func:`pos.auth.keys.load_seal_key`) checks each
+    row's seal as it is read and seals it again at every write; without it the rows can
+    be read (reported as sealed, unchecked) but not written."""
+
+    def __init__(self, db: peewee.Database, seal_key: bytes | None = None) -> None:
         self.db = db
+        self._key = seal_key
         fields = m.Operator._meta.sorted_fields
         # every token check reads the operator: compiled once (pos.db.prepared)
         self._get = Prepared(
@@ -62,15 +70,27 @@ class OperatorRepository:
             locked_until=row["locked_until"],
             tokens_valid_after=row["tokens_valid_after"],
             token_generation=row["token_generation"],
+            sealed=self._key is None or row_is_sealed(self._key, row),
         )
 
     @reading
     def all(self) -> list[OperatorRecord]:
-        return [_operator(r) for r in m.Operator.select().order_by(m.Operator.number)]
+        return [_operator(r, self._key) for r in m.Operator.select().order_by(m.Operator.number)]
 
     @reading
     def count(self) -> int:
         return int(m.Operator.select().count())
+
+    @reading
+    def pepper_ids(self) -> set[str]:
+        """The ids of the PIN peppers the stored hashes name (``pos keys rotate`` keeps
+        these in the key file)."""
+        found = set()
+        for (digest,) in m.Operator.select(m.Operator.pin_hash).tuples():
+            pepper = pepper_of(digest)
+            if pepper is not None:
+                found.add(pepper)
+        return found
 
     def add(self, record: OperatorRecord) -> None:
         with writing(self.db):
@@ -81,14 +101,17 @@ class OperatorRepository:
                 active=int(record.active),
                 pin_hash=record.pin_hash,
             )
+            reseal(self._key, record.number, before=None, repair=True)
 
     def record_failure(self, number: str, locked_until: datetime | None) -> int:
         with writing(self.db):
+            before = sealed_before(self._key, number)
             updates: dict[Any, Any] = {m.Operator.failed_attempts: m.Operator.failed_attempts + 1}
             if locked_until is not None:
                 updates[m.Operator.locked_until] = locked_until
                 updates[m.Operator.failed_attempts] = 0  # a new count after the lockout
             m.Operator.update(updates).where(m.Operator.number == number).execute()
+            reseal(self._key, number, before=before)
             row = m.Operator.get_or_none(m.Operator.number == number)
             return 0 if row is None else row.failed_attempts
 
@@ -109,6 +132,7 @@ class OperatorRepository:
         # the CASE's value is stored text already (peewee converts a value compared with
         # the field, as ``<= now`` below, but not one inside a CASE)
         with writing(self.db):
+            before = sealed_before(self._key, number)
             changed = (
                 op.update(
                     {
@@ -119,6 +143,8 @@ class OperatorRepository:
                 .where((op.number == number) & (field.is_null() | (field <= now)))
                 .execute()
             )
+            if changed:
+                reseal(self._key, number, before=before)
             row = op.select(op.locked_until).where(op.number == number).tuples().first()
         if row is None:
             return None
@@ -129,16 +155,19 @@ class OperatorRepository:
 
     def record_success(self, number: str, new_hash: str | None) -> None:
         with writing(self.db):
+            before = sealed_before(self._key, number)
             updates: dict[Any, Any] = {m.Operator.failed_attempts: 0, m.Operator.locked_until: None}
             if new_hash is not None:
                 updates[m.Operator.pin_hash] = new_hash
             m.Operator.update(updates).where(m.Operator.number == number).execute()
+            reseal(self._key, number, before=before)
 
     def set_pin(self, number: str, pin_hash: str, ended_at: int) -> bool:
         """A new PIN; every token the operator holds stops working (the counter moves
         on, in the same statement: no token issued before can be equal to it)."""
         with writing(self.db):
-            return bool(
+            return self._repaired(
+                number,
                 m.Operator.update(
                     pin_hash=pin_hash,
                     tokens_valid_after=ended_at,
@@ -147,29 +176,48 @@ class OperatorRepository:
                     locked_until=None,
                 )
                 .where(m.Operator.number == number)
-                .execute()
+                .execute(),
             )
 
     def set_active(self, number: str, active: bool, ended_at: int) -> bool:
         """Deactivate or reactivate; either way every token held stops working."""
         with writing(self.db):
-            return bool(
+            return self._repaired(
+                number,
                 m.Operator.update(
                     active=int(active),
                     tokens_valid_after=ended_at,
                     token_generation=m.Operator.token_generation + 1,
                 )
                 .where(m.Operator.number == number)
-                .execute()
+                .execute(),
             )
 
     def unlock(self, number: str) -> bool:
         with writing(self.db):
-            return bool(
+            before = sealed_before(self._key, number)
+            done = bool(
                 m.Operator.update(failed_attempts=0, locked_until=None)
                 .where(m.Operator.number == number)
                 .execute()
             )
+            reseal(self._key, number, before=before)
+            return done
+
+    def reseal_all(self) -> int:
+        """Seal every row as it now is: after a lost key file only (``pos keys rotate``
+        made a new one), when no seal can be checked any more; returns how many."""
+        with writing(self.db):
+            numbers = [row.number for row in m.Operator.select(m.Operator.number)]
+            for number in numbers:
+                reseal(self._key, number, before=None, repair=True)
+        return len(numbers)
+
+    def _repaired(self, number: str, changed: int) -> bool:
+        """After a manager's change (a PIN set, a (re)activation): the row is sealed as it
+        now is, even if it had been changed outside the till (they have looked at it)."""
+        reseal(self._key, number, before=None, repair=True)
+        return bool(changed)
 
 
 class TokenStateRepository:

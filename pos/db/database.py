@@ -18,6 +18,7 @@ written) until it has passed.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import sqlite3
@@ -29,16 +30,20 @@ from typing import IO, TYPE_CHECKING, Any
 
 import peewee
 
+from pos.auth.keys import KeyFileError, key_file_for, load_seal_key
 from pos.config import DbTarget, is_server
 from pos.db.errors import DatabaseOpenError, is_sqlite, storage_errors
 from pos.db.migrations import SCHEMA_VERSION, upgrade
 from pos.db.models import MODELS
+from pos.db.operator_seals import SEAL_VERSION, seal_unsealed
 
 if TYPE_CHECKING:
     from pos.db.server import ServerTillLock
 
 Database = peewee.Database
 """The database type, for code outside ``pos.db`` that must not import peewee."""
+
+log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x504F5331  # "POS1": marks the file as ours (PRAGMA application_id)
 BUSY_TIMEOUT_MS = 5_000
@@ -321,10 +326,37 @@ def schema_version(db: peewee.Database) -> int:
     return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
 
 
-def _migrate(db: peewee.Database, from_version: int) -> None:
+def sealing_upgrade(target: DbTarget) -> Callable[[peewee.Database, int], None]:
+    """:func:`pos.db.migrations.upgrade`, and, on the way past the version that added
+    operator seals, the sealing of the operator rows already there with the key file of
+    ``target`` (in the same transaction). Without a readable key file they stay unsealed:
+    those operators cannot log in until a manager sets their PIN again."""
+
+    def run(db: peewee.Database, from_version: int) -> None:
+        upgrade(db, from_version)
+        if (
+            from_version >= SEAL_VERSION
+            or not db.execute_sql(
+                'SELECT 1 FROM "operator" WHERE "row_mac" IS NULL LIMIT 1'
+            ).fetchall()
+        ):
+            return
+        try:
+            key = load_seal_key(key_file_for(target))
+        except KeyFileError as exc:
+            log.warning("operator rows left unsealed at the upgrade: %s", exc)
+            return
+        sealed = seal_unsealed(db, key)
+        if sealed:
+            log.info("upgrade: sealed %d operator rows", sealed)
+
+    return run
+
+
+def _migrate(db: peewee.Database, from_version: int, path: Path) -> None:
     # One transaction for every step: a failure or a crash leaves the old version intact.
     with db.atomic("IMMEDIATE"):  # SQLite only: this function is the SQLite set-up
-        upgrade(db, from_version)
+        sealing_upgrade(path)(db, from_version)
         db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -351,7 +383,10 @@ def open_database(path: DbTarget, *, create: bool = False, check: bool = True) -
     """
     if is_server(path):
         return _server().open_server(
-            str(path), create=create, schema_version=SCHEMA_VERSION, upgrade=upgrade
+            str(path),
+            create=create,
+            schema_version=SCHEMA_VERSION,
+            upgrade=sealing_upgrade(path),
         )
     path = Path(path)
     if path.exists():
@@ -370,7 +405,7 @@ def open_database(path: DbTarget, *, create: bool = False, check: bool = True) -
     db = _connect(path, create=create)
     try:
         if info.user_version < SCHEMA_VERSION:
-            _migrate(db, info.user_version)
+            _migrate(db, info.user_version, path)
     except (peewee.DatabaseError, sqlite3.Error) as exc:
         db.close()
         raise DatabaseOpenError(f"{path}: could not upgrade the database ({exc})") from exc

@@ -496,6 +496,15 @@ def _v10_day_ids_and_token_generation(db: peewee.Database) -> None:
     )
 
 
+def _v11_operator_seal(db: peewee.Database) -> None:
+    """Operator rows carry a seal (``row_mac``, :mod:`pos.auth.seal`), an HMAC keyed from
+    the key file. The rows there are sealed in the same upgrade by its caller
+    (:func:`pos.db.database.sealing_upgrade`), which has the key file; this step only adds
+    the column (standard SQL, SQLite and PostgreSQL alike)."""
+    migrator = SchemaMigrator.from_database(db)
+    migrate(migrator.add_column("operator", "row_mac", peewee.TextField(null=True)))
+
+
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     _v1_initial,
     _v2_parking,
@@ -507,6 +516,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     _v8_product_names,
     _v9_report_indexes,
     _v10_day_ids_and_token_generation,
+    _v11_operator_seal,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

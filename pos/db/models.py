@@ -95,6 +95,7 @@ class Operator(BaseModel):
     locked_until = UtcTextDateTimeField(null=True)
     tokens_valid_after = peewee.IntegerField(default=0)  # kept; no longer compared (v10)
     token_generation = peewee.IntegerField(default=0)  # a token is good while it is equal
+    row_mac = peewee.TextField(null=True)  # the seal (pos.auth.seal), v11
 
     class Meta:
         table_name = "operator"

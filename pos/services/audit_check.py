@@ -7,6 +7,12 @@ from pathlib import Path
 
 from pos.auth.anchor import AnchorError, read_anchor
 from pos.auth.audit import AuditEntry, ChainReport, check_chain, printable
+from pos.auth.keys import KeyFileError, key_file_for, load_seal_key
+from pos.auth.seal import tampered_message
+from pos.config import DbTarget
+from pos.db.database import open_database
+from pos.db.migrations import SCHEMA_VERSION
+from pos.db.operator_seals import changed_operators
 from pos.domain.text import plural
 
 
@@ -104,3 +110,26 @@ def _compare_anchor(
             f"entry {anchor.seq} is not the one the audit anchor names (hash "
             f"{match.hash[:16]}, anchor {anchor.hash[:16]}): the log was replaced from there"
         )
+
+
+def changed_operator_rows(key_file: Path) -> list[str]:
+    """What ``pos db check`` and ``pos audit verify`` say about each operator whose row
+    no longer matches its seal (item 6c); the database's models must be bound. A key
+    file that cannot be read is reported by the caller's own checks, not here."""
+    try:
+        key = load_seal_key(key_file)
+    except KeyFileError:
+        return []
+    return [tampered_message(number) for number in changed_operators(key)]
+
+
+def changed_operators_at(path: DbTarget, version: int) -> list[str]:
+    """:func:`changed_operator_rows` for ``pos db check``: only on a database at this
+    version (the check never upgrades one)."""
+    if version != SCHEMA_VERSION:
+        return []
+    database = open_database(path, check=False)
+    try:
+        return changed_operator_rows(key_file_for(path))
+    finally:
+        database.close()

@@ -16,6 +16,8 @@ from pos.auth.keys import (
     key_file_for,
     load_audit_key,
     load_keyring,
+    load_peppers,
+    load_seal_key,
 )
 from pos.auth.pins import PinHasher
 from pos.auth.service import Authenticator
@@ -103,6 +105,7 @@ class Services:
             return
         try:
             self.auth.codec.keyring = load_keyring(path, self.clock.now())
+            self.auth.hasher.use_peppers(load_peppers(path))  # shared with operators
         except KeyFileError:
             return  # keep the keys we have rather than lock everyone out mid-shift
         self._keys_seen = stamp
@@ -161,10 +164,12 @@ def build_services(
         if not keys.exists() and operator_repo.count() == 0:
             create_key_file(keys, clock.now())  # a database set up before operators existed
         keyring = load_keyring(keys, clock.now())
+        operator_repo = OperatorRepository(db, load_seal_key(keys))
         audit = AuditRepository(
             db, clock, settings.till_name, load_audit_key(keys), anchor=anchor_file_for(keys)
         )
-        pin_hasher = hasher or PinHasher()
+        # the key file's peppers, on a hasher of this till's own (tests share theirs)
+        pin_hasher = (hasher or PinHasher()).with_peppers(load_peppers(keys))
         store = f"pos:{settings.store_name}/"
         tills = TillDirectory(db)
         codec = TokenCodec(

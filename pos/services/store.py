@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pos.auth.anchor import anchor_file_for
-from pos.auth.keys import key_file_for, load_audit_key, rotate
+from pos.auth.keys import key_file_for, load_audit_key, load_peppers, load_seal_key, rotate
 from pos.auth.pins import PinHasher
 from pos.auth.service import AuditSink, OperatorRecord, anchor_audit
 from pos.config import DbTarget, is_server
@@ -430,8 +430,8 @@ def _fill(
         if not rules.ok:
             raise DatabaseOpenError("the demo discounts are invalid: " + rules.errors[0])
     if demo_operators:
-        repo = OperatorRepository(db)
-        pins = hasher or PinHasher()
+        repo = OperatorRepository(db, load_seal_key(keys))
+        pins = (hasher or PinHasher()).with_peppers(load_peppers(keys))
         till = StoreSettings.load(SettingsRepository(db)).till_name
         audit = AuditRepository(
             db,

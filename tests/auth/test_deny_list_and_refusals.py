@@ -16,11 +16,11 @@ from argon2 import PasswordHasher, extract_parameters
 
 from pos.auth import tokens as t
 from pos.auth.guard import Guard, LoginRequired
-from pos.auth.pins import PinHasher
+from pos.auth.pins import PinHasher, split_pepper
 from pos.auth.service import LOGIN_FAILED, MAX_ATTEMPTS, LoginFailed
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
-from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER, reseal_operator
 
 START = 1_773_480_600  # 2026-03-14 09:30 UTC, token time
 
@@ -216,15 +216,16 @@ def test_a_login_upgrades_a_hash_made_with_other_parameters(
     demo_db: Path, clock: FixedClock
 ) -> None:
     old = _stored_hash(demo_db, "1001")
-    assert extract_parameters(old).time_cost == 2  # made by the fast (OWASP-minimum) hasher
+    # made by the fast (OWASP-minimum) hasher
+    assert extract_parameters(split_pepper(old)[1]).time_cost == 2
     services = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=PinHasher(STRONGER))
     try:
         assert services.auth.hasher.needs_rehash(old)
         services.auth.login(*CASHIER)
         new = _stored_hash(demo_db, "1001")
         assert new != old
-        assert extract_parameters(new) == extract_parameters(STRONGER.hash("2580"))
-        assert STRONGER.verify(new, "2580")
+        assert extract_parameters(split_pepper(new)[1]) == extract_parameters(STRONGER.hash("2580"))
+        assert services.auth.hasher.verify(new, "2580")  # peppered: the till's hasher only
         assert not services.auth.hasher.needs_rehash(new)
         services.auth.login(*CASHIER)  # up to date: left as it is
         assert _stored_hash(demo_db, "1001") == new
@@ -245,9 +246,10 @@ def test_a_pin_chosen_under_older_rules_still_logs_in_and_is_upgraded(
     )
     con.commit()
     con.close()
+    reseal_operator(demo_db, "1001")  # as the till wrote it then
     services = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=PinHasher(STRONGER))
     try:
         assert services.auth.login("1001", "7890").identity.number == "1001"
-        assert extract_parameters(_stored_hash(demo_db, "1001")).time_cost == 3
+        assert extract_parameters(split_pepper(_stored_hash(demo_db, "1001"))[1]).time_cost == 3
     finally:
         services.close()

@@ -49,7 +49,7 @@ def test_slots_are_filled_at_each_run_and_fixed_values_kept(empty_db: Path) -> N
 def test_operator_and_token_checks_match_the_model(empty_db: Path) -> None:
     db = open_database(empty_db)
     try:
-        operators = OperatorRepository(db)
+        operators = OperatorRepository(db, seal_key=b"s" * 32)
         locked = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
         operators.add(OperatorRecord("1001", "Ann", "cashier", True, "hash"))
         operators.record_failure("1001", locked)  # the lockout starts a new count
@@ -58,6 +58,7 @@ def test_operator_and_token_checks_match_the_model(empty_db: Path) -> None:
         assert got is not None
         assert (got.name, got.role, got.active, got.failed_attempts) == ("Ann", "cashier", True, 1)
         assert got.locked_until == locked  # converted as the model converts it
+        assert got.sealed  # the seal is checked on the values as the model converts them
         assert operators.get("9999") is None
         tokens = TokenStateRepository(db, now=lambda: 0)
         assert not tokens.is_revoked("j1", "store/till")

@@ -374,12 +374,14 @@ def test_operators_deactivate(runner: CliRunner, till_db: Path) -> None:
 def test_operators_unlock(runner: CliRunner, till_db: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
+    from pos.auth.keys import key_file_for, load_seal_key
     from pos.auth.service import LoginFailed
     from pos.db.auth_repositories import OperatorRepository
     from pos.db.database import open_database
 
     database = open_database(till_db)
-    OperatorRepository(database).record_failure("42", datetime.now(UTC) + timedelta(minutes=30))
+    repo = OperatorRepository(database, load_seal_key(key_file_for(till_db)))
+    repo.record_failure("42", datetime.now(UTC) + timedelta(minutes=30))
     database.close()
     code, out = run(runner, "operators", "list", "--db", str(till_db))
     assert "locked until" in out
