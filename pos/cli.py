@@ -45,6 +45,7 @@ from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket, rule_summary
 from pos.services.catalog import CatalogService
 from pos.services.discounts import DiscountService
+from pos.services.guarded import ShellAuthority
 from pos.services.operators import OperatorAdmin, OperatorError
 from pos.services.store import (
     SETTING_DEFAULTS,
@@ -650,6 +651,7 @@ def _operator_admin(database: Database, path: DbTarget) -> OperatorAdmin:
         _audit_log(database, path),
         PinHasher(),
         token_now,
+        authority=ShellAuthority(cli_actor()),  # the OS account: no operator logs in
     )
 
 
@@ -675,7 +677,7 @@ def operators_add(
         database = open_database(path)
         try:
             try:
-                _operator_admin(database, path).add(number, name, role, pin, by=cli_actor())
+                _operator_admin(database, path).add(number, name, role, pin)
             except OperatorError as exc:
                 raise click.ClickException(str(exc)) from exc
         finally:
@@ -711,15 +713,14 @@ def _operator_change(ctx: click.Context, db: DbTarget | None, change: str, numbe
         try:
             admin = _operator_admin(database, path)
             try:
-                by = cli_actor()
                 if change == "set_pin":
-                    admin.set_pin(number, pin, by=by)
+                    admin.set_pin(number, pin)
                 elif change == "deactivate":
-                    admin.deactivate(number, by=by)
+                    admin.deactivate(number)
                 elif change == "reactivate":
-                    admin.reactivate(number, by=by)
+                    admin.reactivate(number)
                 else:
-                    admin.unlock(number, by=by)
+                    admin.unlock(number)
             except OperatorError as exc:
                 raise click.ClickException(str(exc)) from exc
         finally:

@@ -209,3 +209,15 @@ def app_factory(demo_db: Path, clock: FixedClock) -> Iterator[Callable[..., obje
         # the till carries on after an unexpected error (it logs it and locks): a test
         # that meets one fails, unless it expected it and cleared the list
         assert not getattr(app, "recovered", []), app.recovered  # type: ignore[attr-defined]
+
+
+def shell_admin(services: Any, who: str = MANAGER[0]) -> Any:
+    """The till's operator admin as ``pos operators ...`` runs it at a shell beside the
+    till (the OS account, no operator login): a change made elsewhere meanwhile."""
+    import copy
+
+    from pos.services.guarded import ShellAuthority
+
+    admin = copy.copy(services.operators)
+    admin.authority = ShellAuthority(who)
+    return admin
