@@ -54,6 +54,7 @@ from pos.services.audit_check import changed_operator_rows, changed_operators_at
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket, rule_summary
 from pos.services.catalog import CatalogService
 from pos.services.discounts import DiscountService
+from pos.services.guarded import ShellAuthority
 from pos.services.operators import OperatorAdmin, OperatorError
 from pos.services.store import (
     SETTING_DEFAULTS,
@@ -681,6 +682,7 @@ def _operator_admin(database: Database, path: DbTarget) -> OperatorAdmin:
         audit,
         pins,
         token_now,
+        authority=ShellAuthority(cli_actor()),  # the OS account: no operator logs in
     )
 
 
@@ -706,7 +708,7 @@ def operators_add(
         database = open_database(path)
         try:
             try:
-                _operator_admin(database, path).add(number, name, role, pin, by=cli_actor())
+                _operator_admin(database, path).add(number, name, role, pin)
             except OperatorError as exc:
                 raise click.ClickException(str(exc)) from exc
         finally:
@@ -743,15 +745,14 @@ def _operator_change(ctx: click.Context, db: DbTarget | None, change: str, numbe
         try:
             admin = _operator_admin(database, path)
             try:
-                by = cli_actor()
                 if change == "set_pin":
-                    admin.set_pin(number, pin, by=by)
+                    admin.set_pin(number, pin)
                 elif change == "deactivate":
-                    admin.deactivate(number, by=by)
+                    admin.deactivate(number)
                 elif change == "reactivate":
-                    admin.reactivate(number, by=by)
+                    admin.reactivate(number)
                 else:
-                    admin.unlock(number, by=by)
+                    admin.unlock(number)
             except OperatorError as exc:
                 raise click.ClickException(str(exc)) from exc
         finally:

@@ -233,3 +233,15 @@ def reseal_operator(db_path: Path, number: str) -> None:
             reseal(load_seal_key(key_file_for(db_path)), number, before=None, repair=True)
     finally:
         database.close()
+
+
+def shell_admin(services: Any, who: str = MANAGER[0]) -> Any:
+    """The till's operator admin as ``pos operators ...`` runs it at a shell beside the
+    till (the OS account, no operator login): a change made elsewhere meanwhile."""
+    import copy
+
+    from pos.services.guarded import ShellAuthority
+
+    admin = copy.copy(services.operators)
+    admin.authority = ShellAuthority(who)
+    return admin

@@ -98,7 +98,12 @@ class HistoryScreen(AnswersOnce, Screen[None]):
     def _show(self, text: str) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        self._rows = self._search(text)
+        try:
+            self._rows = self._search(text)  # the service asks the guard
+        except LoginRequired:
+            self._rows = []
+            self._session_ended()
+            return
         for row in self._rows:
             number = format_receipt_no(row.receipt_no)
             table.add_row(
@@ -125,10 +130,21 @@ class HistoryScreen(AnswersOnce, Screen[None]):
         if not self._rows:
             return
         row = self._rows[min(table.cursor_row, len(self._rows) - 1)]
-        text = self._receipt(row.receipt_no)
+        try:
+            text = self._receipt(row.receipt_no)  # the service asks the guard
+        except LoginRequired:
+            self._session_ended()
+            return
         if text is not None:
             refund = self._refund if row.refund_of is None else None  # no refund of a refund
             self.app.push_screen(SaleReceiptModal(row.receipt_no, text, self._reprint, refund))
+
+    def _session_ended(self) -> None:
+        """The session ended (the service refused): show nothing and lock, unless the
+        till is locking already (this screen came back while dialogs closed)."""
+        lock = getattr(self.app, "lock_till", None)
+        if lock is not None:
+            lock()
 
     def action_close(self) -> None:
         self.dismiss(None)

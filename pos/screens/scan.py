@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from pos.auth.guard import Guard, LoginRequired, OverrideRequired
-from pos.auth.service import Identity
 from pos.domain.money import format_money
 from pos.domain.text import plural
 from pos.screens.modals import ConfirmModal, ManagerOverrideModal, RecallModal
@@ -223,15 +222,13 @@ class ScanScreen(AnswersOnce, Screen[None]):
             return
         self._permitted(
             "sale",
-            lambda who, _approval: self.checkout.submit(
-                text, selected=self.cart_table.selected_line_no, actor=who
-            ),
+            lambda _approval: self.checkout.submit(text, selected=self.cart_table.selected_line_no),
         )
 
     def _permitted(
         self,
         scope: str,
-        act: Callable[[Identity, str | None], Outcome],
+        act: Callable[[str | None], Outcome],
         action: dict[str, object] | None = None,
         what: str = "",
     ) -> None:
@@ -242,7 +239,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
         while; the session may end meanwhile): if it has ended, nothing is done and the
         till locks."""
         try:
-            identity = self.guard.require(scope)
+            self.guard.require(scope)  # whether to ask a manager first; the service asks again
         except LoginRequired as exc:
             self._session_ended(exc)
             return
@@ -262,11 +259,11 @@ class ScanScreen(AnswersOnce, Screen[None]):
                 if token is None:
                     self.apply(Outcome.info("Not approved: nothing changed"))
                 else:
-                    self._run(lambda: act(requester, token))
+                    self._run(lambda: act(token))
 
             self.app.push_screen(ManagerOverrideModal(approve, what or str(exc)), approved)
             return
-        self._run(lambda: act(identity, None))
+        self._run(lambda: act(None))
 
     def _run(self, act: Callable[[], Outcome]) -> None:
         """Do the action and show what it did, or lock if the session ended meanwhile.
@@ -311,7 +308,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
         self._quantity_change(
             line_no,
             line.qty + delta,
-            lambda who, approval: self.checkout.change_quantity(line_no, delta, who, approval),
+            lambda approval: self.checkout.change_quantity(line_no, delta, approval),
         )
 
     def action_set_qty(self) -> None:
@@ -324,11 +321,11 @@ class ScanScreen(AnswersOnce, Screen[None]):
         self._quantity_change(
             line_no,
             target,
-            lambda who, approval: self.checkout.set_quantity(line_no, text, who, approval),
+            lambda approval: self.checkout.set_quantity(line_no, text, approval),
         )
 
     def _quantity_change(
-        self, line_no: int, target: int | None, act: Callable[[Identity, str | None], Outcome]
+        self, line_no: int, target: int | None, act: Callable[[str | None], Outcome]
     ) -> None:
         """A higher quantity is selling; a lower one voids units and needs ``void``."""
         line = self.checkout.cart.line(line_no)
@@ -352,9 +349,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
             return False
         if not self.checkout.can_error_correct(line_no, units, identity.number):
             return False
-        self._permitted(
-            "sale", lambda who, _approval: self.checkout.error_correct(line_no, units, who)
-        )
+        self._permitted("sale", lambda _approval: self.checkout.error_correct(line_no, units))
         return True
 
     def action_void_line(self) -> None:
@@ -367,7 +362,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
         line = self.checkout.cart.line(line_no)
         self._permitted(
             "void",
-            lambda who, approval: self.checkout.void_line(line_no, who, approval),
+            lambda approval: self.checkout.void_line(line_no, approval),
             self.checkout.action_for("void", line_no),
             f"Void line {line_no}: {line.name}, {format_money(line.total)}",
         )
@@ -385,7 +380,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
         line = self.checkout.cart.line(line_no)
         self._permitted(
             "price_override",
-            lambda who, approval: self.checkout.set_price(line_no, price, who, approval),
+            lambda approval: self.checkout.set_price(line_no, price, approval),
             self.checkout.action_for("price_override", line_no, price),
             f"Change the price of {line.name} from {format_money(line.unit_price)} "
             f"to {format_money(price)}",
@@ -402,10 +397,10 @@ class ScanScreen(AnswersOnce, Screen[None]):
     # ------------------------------------------------------------- cart commands
 
     def action_park(self) -> None:
-        self._permitted("sale", lambda _who, _approval: self.checkout.park())
+        self._permitted("sale", lambda _approval: self.checkout.park())
 
     def action_recall(self) -> None:
-        self._permitted("sale", lambda _who, _approval: self._recall())
+        self._permitted("sale", lambda _approval: self._recall())
 
     def _recall(self) -> Outcome:
         if len(self.checkout.cart):
@@ -418,7 +413,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
 
         def recalled(cart_id: int | None) -> None:
             if cart_id is not None:
-                self._permitted("sale", lambda _w, _a: self.checkout.recall(cart_id))
+                self._permitted("sale", lambda _approval: self.checkout.recall(cart_id))
 
         self.app.push_screen(RecallModal(parked), recalled)
         return Outcome(Change.NONE)
@@ -435,7 +430,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
                 return
             self._permitted(
                 "void",
-                lambda who, approval: self.checkout.void_cart(who, approval),
+                lambda approval: self.checkout.void_cart(approval),
                 self.checkout.action_for("void"),
                 f"Void the whole cart: {format_money(self.checkout.cart.subtotal)}",
             )
@@ -461,7 +456,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
         self.entry.take()
         pay = getattr(self.app, "take_payment", None)
         if pay is not None:
-            self._permitted("sale", lambda _who, _approval: pay() or Outcome(Change.NONE))
+            self._permitted("sale", lambda _approval: pay() or Outcome(Change.NONE))
 
     def sale_completed(self, receipt_no: str, change: str | None = None) -> None:
         """Back from the receipt: the new, empty cart, and the change to give (it stays
@@ -482,7 +477,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
         """F11: past sales of this till, and their receipts."""
         opener = getattr(self.app, "open_history", None)
         if opener is not None:
-            self._permitted("sale", lambda _who, _approval: opener() or Outcome(Change.NONE))
+            self._permitted("sale", lambda _approval: opener() or Outcome(Change.NONE))
 
     def action_report(self) -> None:
         """F12: today's X report (supervisors and managers)."""
@@ -520,7 +515,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
         if opener is not None:
             self._permitted(
                 SCOPE,
-                lambda _who, approval: opener(approval) or Outcome(Change.NONE),
+                lambda approval: opener(approval) or Outcome(Change.NONE),
                 dict(OPEN_ACTION),
                 "Open the discount rules (a manager's screen)",
             )

@@ -115,10 +115,10 @@ class NoRules:
 class CheckoutService:
     """The open cart of one till and everything the scanning screen can do to it.
 
-    Voids and price changes ask ``authority`` (the guard), when one is given, who is
-    acting at the moment they run: an action that runs after a manager's approval, or
-    after the session ended, is checked then (``LoginRequired`` if it has ended), not under
-    an identity captured before.
+    Every command asks ``authority`` (the guard) who is acting at the moment it runs,
+    never taking an identity from its caller: an action that runs after a manager's
+    approval, or after the session ended, is checked then (``LoginRequired`` if it has
+    ended; voids and price changes take the approval token instead of the scope).
 
     The discount rules are read when the cart is first priced (the login does it, see
     :meth:`load_rules`), not when the service is built: the login screen needs none of
@@ -137,7 +137,8 @@ class CheckoutService:
         patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
         rules: RuleSource | None = None,
         approvals: Approvals | None = None,
-        authority: Authority | None = None,
+        *,
+        authority: Authority,
         days: TradingDay | None = None,
         checks: EntryChecks | None = None,
     ) -> None:
@@ -145,7 +146,7 @@ class CheckoutService:
         self._confirmed = False  # the sanity question of the action running was answered
         self._approvals = approvals
         self._days = days
-        self._authority = authority
+        self.authority = authority
         self._catalog = catalog
         self._carts = carts
         self._clock = clock
@@ -302,7 +303,9 @@ class CheckoutService:
 
     def parked(self) -> list[ParkedCart] | Outcome:
         """The parked carts of this till, oldest first (or why they cannot be read), each
-        with the total the customer would pay now: priced with the discount rules."""
+        with the total the customer would pay now: priced with the discount rules
+        (``sale``)."""
+        self.authority.require("sale")
         try:
             self.load_rules()
             parked = self._carts.parked()
@@ -318,21 +321,22 @@ class CheckoutService:
 
     # ----------------------------------------------------------------- entry
 
-    def submit(
-        self, text: str, selected: int | None = None, actor: Identity | None = None
-    ) -> Outcome:
+    def submit(self, text: str, selected: int | None = None) -> Outcome:
         """Handle Enter on the entry buffer: a scan, a quantity or a weight.
 
         Args:
             text: What was typed or scanned.
             selected: The line the cashier has selected, if any. A quantity typed after
                 a scan corrects that scan only while its line is still the selected one.
-            actor: Who is scanning (the guard's identity); recorded on new lines.
+
+        Raises:
+            LoginRequired, OverrideRequired: no session, or no ``sale`` scope (an empty
+                Enter, which changes and shows nothing, is answered without asking).
         """
-        self._actor = actor
         entry = parse_entry(text)
         if isinstance(entry, Empty):
             return Outcome.info(self.prompt) if self._awaiting_weight else Outcome(Change.NONE)
+        self._actor = self.authority.require("sale")  # who is scanning: on new lines
         if isinstance(entry, BadEntry):
             return Outcome.fail(entry.message)
         if isinstance(entry, ScanEntry) and not entry.explicit_multiplier and len(entry.code) < 8:
@@ -484,10 +488,9 @@ class CheckoutService:
 
     # ----------------------------------------------------------------- line edits
 
-    def set_quantity(
-        self, line_no: int, text: str, actor: Identity | None = None, approval: str | None = None
-    ) -> Outcome:
+    def set_quantity(self, line_no: int, text: str, approval: str | None = None) -> Outcome:
         """Set a line's quantity to what was typed (F4); lowering it is a void of units."""
+        actor = self.authority.current()
         self._end_pending()
         line = self.cart.get(line_no)
         if line is None:
@@ -522,13 +525,12 @@ class CheckoutService:
             return entry.grams
         return None
 
-    def change_quantity(
-        self, line_no: int, delta: int, actor: Identity | None = None, approval: str | None = None
-    ) -> Outcome:
+    def change_quantity(self, line_no: int, delta: int, approval: str | None = None) -> Outcome:
         """Add ``delta`` items to a line (the + and - keys); taking some off is a void.
 
         The key ends the moment "straight after a scan", even when it is refused: ``-3``
         then Enter must not read the 3 as a quantity for the last scan."""
+        actor = self.authority.current()
         self._end_pending()
         line = self.cart.get(line_no)
         if line is None:
@@ -558,7 +560,7 @@ class CheckoutService:
         if qty < line.qty and not checked and self._approvals is not None:
             # fewer than before: units are voided, which needs the void scope
             action = self.action_for("void", line.line_no) | {"new_qty": qty}
-            allowed = self._authorise(actor, "void", action, approval)
+            allowed = self._authorise(actor or self.authority.current(), "void", action, approval)
             if isinstance(allowed, Outcome):
                 return allowed
             who, claims = allowed
@@ -613,28 +615,17 @@ class CheckoutService:
         return action
 
     def _authorise(
-        self, actor: Identity | None, scope: str, action: dict[str, Any], approval: str | None
-    ) -> tuple[Identity | None, Claims | None] | Outcome:
-        """Who acts, and None if they may; or the approval's claims if a manager approved
-        exactly this; a refusal otherwise. Enforced here, not only by the screen.
-
-        With an authority, the acting operator is the guard's at this moment: ``actor``
-        (who the screen thinks is acting) must still be that operator.
-
-        Raises:
-            LoginRequired: the session has ended; nothing was changed.
-        """
-        if self._authority is not None:
-            current = self._authority.current()
-            if actor is not None and actor.number != current.number:
-                return Outcome.fail("Another operator is logged in now: nothing changed")
-            actor = current
-        if actor is not None and actor.may(scope):
+        self, actor: Identity, scope: str, action: dict[str, Any], approval: str | None
+    ) -> tuple[Identity, Claims | None] | Outcome:
+        """``actor`` (the guard's operator, asked by the command just now), and None if
+        they hold ``scope``; or the approval's claims if a manager approved exactly this;
+        a refusal otherwise. Enforced here, not only by the screen."""
+        if actor.may(scope):
             return actor, None
         if approval is None or self._approvals is None:
             return Outcome.fail(f"This needs a manager's approval ({scope})")
         try:
-            claims = self._approvals.check(approval, scope, action, actor.number if actor else None)
+            claims = self._approvals.check(approval, scope, action, actor.number)
         except ApprovalRefused as exc:
             return Outcome.fail(str(exc))
         return actor, claims
@@ -671,15 +662,13 @@ class CheckoutService:
         self._last = None  # any other change to the cart ends "the last scan"
         return None
 
-    def void_line(
-        self, line_no: int, actor: Identity | None = None, approval: str | None = None
-    ) -> Outcome:
+    def void_line(self, line_no: int, approval: str | None = None) -> Outcome:
         """Remove a line from the cart (scope ``void``, or a manager's approval)."""
         line = self.cart.get(line_no)
         if line is None:
             return Outcome.fail("Select a line first")
         action = self.action_for("void", line_no)
-        allowed = self._authorise(actor, "void", action, approval)
+        allowed = self._authorise(self.authority.current(), "void", action, approval)
         if isinstance(allowed, Outcome):
             return allowed
         who, claims = allowed
@@ -702,12 +691,11 @@ class CheckoutService:
         scan (error correct) rather than voiding what was rung up before."""
         return isinstance(take_back(self.cart.get(line_no), self._last, units, operator), int)
 
-    def error_correct(
-        self, line_no: int, units: int | None = None, actor: Identity | None = None
-    ) -> Outcome:
+    def error_correct(self, line_no: int, units: int | None = None) -> Outcome:
         """Take back the most recent scan (``units`` of it, or all), without the void
         scope: it is only the scan just made. Audited as ``error_correct``; anything
         older is a void (:meth:`void_line`, :meth:`change_quantity`)."""
+        actor = self.authority.current()
         allowed = self._authorise(actor, "sale", self.action_for("sale", line_no), None)
         if isinstance(allowed, Outcome):
             return allowed
@@ -743,12 +731,12 @@ class CheckoutService:
         self.reprice({line.barcode})
         return Outcome(Change.LINE, f"Error correct: {taken} x {line.name} taken back", new)
 
-    def void_cart(self, actor: Identity | None = None, approval: str | None = None) -> Outcome:
+    def void_cart(self, approval: str | None = None) -> Outcome:
         """Remove every line (after the screen's confirmation)."""
         if not len(self.cart):
             return Outcome.fail("The cart is already empty")
         action = self.action_for("void")
-        allowed = self._authorise(actor, "void", action, approval)
+        allowed = self._authorise(self.authority.current(), "void", action, approval)
         if isinstance(allowed, Outcome):
             return allowed
         who, claims = allowed
@@ -772,9 +760,7 @@ class CheckoutService:
             return Outcome.fail(f"Type the new price, then press F5 ({exc})")
         return price
 
-    def set_price(
-        self, line_no: int, price: int, actor: Identity | None = None, approval: str | None = None
-    ) -> Outcome:
+    def set_price(self, line_no: int, price: int, approval: str | None = None) -> Outcome:
         """Change a line's unit price (scope ``price_override``, or a manager's approval)."""
         line = self.cart.get(line_no)
         if line is None:
@@ -785,7 +771,7 @@ class CheckoutService:
         if other is not None and other.line_no != line_no:
             return Outcome.fail(f"Line {other.line_no} already has {line.name} at that price")
         action = self.action_for("price_override", line_no, price)
-        allowed = self._authorise(actor, "price_override", action, approval)
+        allowed = self._authorise(self.authority.current(), "price_override", action, approval)
         if isinstance(allowed, Outcome):
             return allowed
         who, claims = allowed
@@ -816,7 +802,8 @@ class CheckoutService:
     # ----------------------------------------------------------------- park and recall
 
     def park(self) -> Outcome:
-        """Hold the cart for later and start a new one."""
+        """Hold the cart for later and start a new one (``sale``)."""
+        self.authority.require("sale")
         if not len(self.cart):
             return Outcome.fail("Nothing to park: the cart is empty")
         summary = f"{plural(len(self.cart), 'line')}, {format_money(self.priced.total)}"
@@ -828,7 +815,8 @@ class CheckoutService:
         return Outcome(Change.RELOAD, f"Cart parked ({summary})")
 
     def recall(self, parked_id: int) -> Outcome:
-        """Make a parked cart the open one; the current cart must be empty."""
+        """Make a parked cart the open one; the current cart must be empty (``sale``)."""
+        self.authority.require("sale")
         if len(self.cart):
             return Outcome.fail("Park or void the current cart before recalling another")
         try:

@@ -54,6 +54,7 @@ from pos.services.checkout import CheckoutService
 from pos.services.days import DayService
 from pos.services.discount_admin import DiscountAdmin
 from pos.services.discounts import DiscountService
+from pos.services.guarded import guarded
 from pos.services.operators import OperatorAdmin
 from pos.services.printing import ReceiptPrinter
 from pos.services.refunds import RefundService
@@ -117,8 +118,13 @@ class Services:
         and every receipt ``DEMO - NOT A RECEIPT``."""
         return self.settings.demo
 
+    @property
+    def authority(self) -> Guard:
+        return self.guard
+
+    @guarded("audit")
     def search_audit(self, text: str) -> list[AuditEntry]:
-        """The newest audit entries matching ``text`` (for the audit screen)."""
+        """The newest audit entries matching ``text`` (for the audit screen; ``audit``)."""
         return search_audit(self.db, text)
 
     def close(self) -> None:
@@ -180,14 +186,16 @@ def build_services(
         )
         token_state = TokenStateRepository(db, codec.now)
         auth = Authenticator(operator_repo, token_state, audit, codec, pin_hasher, clock)
-        operators = OperatorAdmin(operator_repo, token_state, audit, pin_hasher, codec.now)
-        approvals = Approvals(auth)
         guard = Guard(auth, now=codec.now)  # token time, as the codec checks it
+        operators = OperatorAdmin(
+            operator_repo, token_state, audit, pin_hasher, codec.now, authority=guard
+        )
+        approvals = Approvals(auth)
         carts = CartRepository(db, settings.till_name)
         # the till's first start writes its first cart now: check the file first
         if not carts.has_open_cart() and not integrity.ensure():
             raise DatabaseOpenError(integrity.problem)
-        days = DayService(DayRepository(db, settings.till_name), audit, clock)
+        days = DayService(DayRepository(db, settings.till_name), audit, clock, authority=guard)
         checkout = CheckoutService(
             products,
             carts,
@@ -196,7 +204,7 @@ def build_services(
             settings.patterns,
             DiscountRepository(db),
             approvals,
-            guard,
+            authority=guard,
             days=days,
             checks=settings.entry,
         )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pos.auth.service import AuditSink, Identity
+from pos.auth.guard import Authority
+from pos.auth.service import AuditSink
 from pos.db.auth_repositories import z_report_entry
 from pos.db.database import Database
 from pos.db.days import Day, DayRepository
@@ -99,10 +100,20 @@ def closed_day(db: Database, till: str, z_no: int) -> CashUp | None:
     return CashUp(day, trading_day_figures(db, till, day, day.closed_at), head)
 
 
-class DayService:
-    """The till's day: sales need an open one; a Z report closes it."""
+SCOPE = "day:close"
+"""Who opens and closes the day (managers)."""
 
-    def __init__(self, days: DayRepository, audit: AuditSink, clock: Clock) -> None:
+
+class DayService:
+    """The till's day: sales need an open one; a Z report closes it.
+
+    Who opens or closes a day is asked of ``authority`` (the guard) when it happens,
+    with the ``day:close`` scope, never taken from an identity a caller built."""
+
+    def __init__(
+        self, days: DayRepository, audit: AuditSink, clock: Clock, *, authority: Authority
+    ) -> None:
+        self.authority = authority
         self.days = days
         self.audit = audit
         self.clock = clock
@@ -126,18 +137,28 @@ class DayService:
     def current(self) -> Day | None:
         return self.days.latest()
 
-    def open_day(self, float_amount: int, actor: Identity) -> Day:
+    def open_day(self, float_amount: int) -> Day:
+        """Open the next day with ``float_amount`` in the drawer (``day:close``).
+
+        Raises:
+            LoginRequired, OverrideRequired: not allowed; nothing was opened.
+            StorageError: nothing was opened.
+        """
+        actor = self.authority.require(SCOPE)
         day = self.days.open_day(self.clock.now(), float_amount, actor.number)
         self.audit.append("day_opened", actor.number, {"float": float_amount})
         return day
 
-    def close_day(self, counted: int, actor: Identity) -> CashUp:
-        """The Z report: figures since the day opened, the cash count, the day closed.
+    def close_day(self, counted: int) -> CashUp:
+        """The Z report: figures since the day opened, the cash count, the day closed
+        (``day:close``).
 
         Raises:
+            LoginRequired, OverrideRequired: not allowed; nothing was closed.
             DayClosed: no day is open.
             StorageError: nothing was closed.
         """
+        actor = self.authority.require(SCOPE)
         latest = self.days.latest()
         if latest is None or not latest.open:
             raise DayClosed("No day is open")

@@ -31,6 +31,7 @@ from pos.domain.rule_form import KIND_SHORT, RuleForm, check_form, describe_wind
 from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.basket import BasketError, build_cart
+from pos.services.guarded import SIGNED_IN, guarded
 
 SCOPE = "discounts:edit"
 OPEN_ACTION: dict[str, Any] = {"scope": SCOPE, "op": "open"}
@@ -121,6 +122,7 @@ class DiscountAdmin:
         self._rules = rules
         self._products = products
         self._guard = guard
+        self.authority = guard  # what ``@guarded`` asks
         self._approvals = approvals
         self._audit = audit
         self._clock = clock
@@ -182,6 +184,7 @@ class DiscountAdmin:
             return False
         return True
 
+    @guarded(SIGNED_IN)
     def rows(self, text: str = "", sort: str = "name") -> list[RuleRow]:
         """Every rule (or those matching ``text``), described for the table."""
         now = self.local_now()
@@ -209,9 +212,11 @@ class DiscountAdmin:
         }
         return sorted(out, key=keys.get(sort, keys["name"]))
 
+    @guarded(SIGNED_IN)
     def get(self, name: str) -> Rule | None:
         return self._rules.get(name)
 
+    @guarded(SIGNED_IN)
     def summary(self, rule: Rule) -> str:
         """The rule in one line, for the manager approving it: kind, condition, reward
         and window."""
@@ -226,16 +231,20 @@ class DiscountAdmin:
             parts.append("switched off")
         return ", ".join(part for part in parts if part)
 
+    @guarded(SIGNED_IN)
     def product(self, barcode: str) -> Product | None:
         return self._products.get(barcode)
 
+    @guarded(SIGNED_IN)
     def product_name(self, barcode: str) -> str:
         return self._names_for([barcode], self._products.names([barcode]))[barcode]
 
+    @guarded(SIGNED_IN)
     def search_products(self, text: str, limit: int = 8) -> list[Product]:
         """Autocomplete: products whose name starts with ``text``."""
         return self._products.search(text, limit)
 
+    @guarded(SIGNED_IN)
     def check(
         self, form: RuleForm, editing: str | None = None
     ) -> tuple[Rule | None, dict[str, str]]:
@@ -249,6 +258,7 @@ class DiscountAdmin:
 
     # ---------------------------------------------------------------- preview
 
+    @guarded(SIGNED_IN)
     def sample_basket(self, text: str) -> Cart:
         """A basket typed as ``BARCODE`` or ``BARCODE:QTY`` items, as ``pos basket`` reads them.
 
@@ -257,6 +267,7 @@ class DiscountAdmin:
         """
         return build_cart(text.split(), self._products, self._patterns)
 
+    @guarded(SIGNED_IN)
     def preview(self, rule: Rule, basket: Cart, editing: str | None = None) -> Preview:
         """Price ``basket`` at the current moment with the other saved rules only, with
         ``rule`` as well, and (when editing) with the rule as it is saved now."""

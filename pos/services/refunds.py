@@ -16,6 +16,7 @@ from pos.domain.receipt import format_qty_text, render_refund
 from pos.domain.refunds import RefundPlan
 from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.days import DayClosed, DayService
+from pos.services.guarded import guarded
 from pos.services.store import StoreSettings
 
 
@@ -60,9 +61,11 @@ class RefundService:
         self.clock = clock
         self.new_id = new_id
 
+    @guarded("sale")
     def lines(self, receipt_no: int) -> list[RefundableLine] | None:
         return self.sales.refundable(receipt_no)
 
+    @guarded("sale")
     def quote(self, receipt_no: int, quantities: dict[int, int]) -> RefundPlan:
         """What refunding ``quantities`` would pay back now, and the deals it would cost
         (shown before the refund is made; nothing is written).

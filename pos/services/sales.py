@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from pos.auth.guard import Authority, OverrideRequired
+from pos.auth.guard import Authority, LoginRequired, OverrideRequired
 from pos.auth.service import AuditSink, anchor_audit
 from pos.db.database import checkpoint, checkpoint_apart
 from pos.db.errors import StorageError
@@ -21,6 +21,7 @@ from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
 from pos.domain.tender import Method, Tender
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayClosed, DayService
+from pos.services.guarded import guarded
 from pos.services.printing import PrinterError, PrintJob, ReceiptPrinter, no_printer
 from pos.services.store import StoreSettings
 
@@ -78,9 +79,12 @@ class SaleService:
         return Tender(amount_due(self.vat()))
 
     def last_sale(self) -> SaleSummary | None:
+        """The till's last sale, for the scanning screen; None if it cannot be read or
+        nobody may see it (no session: nothing is shown)."""
         try:
+            self.authority.require("sale")
             return self.sales.last()
-        except StorageError:
+        except (StorageError, LoginRequired, OverrideRequired):
             return None
 
     def complete(self, tender: Tender) -> Completed:
@@ -221,6 +225,7 @@ class SaleService:
             return None
         return PrintJob(text, self.printer, open_drawer=open_drawer)
 
+    @guarded("reports")
     def x_report(self) -> tuple[str, DayFigures, list[int]]:
         """The till's trading day: the open one's figures so far (what its Z report would
         show), or, once it is closed and before the next one opens, the closed day's
@@ -249,10 +254,12 @@ class SaleService:
             )
         return title, figures, hourly
 
+    @guarded("sale")
     def history(self, text: str) -> list[SaleRow]:
         """Past sales of this till, newest first (search: a receipt number or a date)."""
         return find_sales(self.sales.db, self.sales.till, text)
 
+    @guarded("sale")
     def receipt(self, receipt_no: int) -> str | None:
         return self.sales.receipt_text(receipt_no)
 

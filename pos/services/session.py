@@ -60,7 +60,7 @@ class SessionService:
             return "There is already an operator: log in instead"
         try:
             # nobody is logged in yet: the new manager is the one setting the till up
-            self.operators.add(number, name, "manager", pin, by=number)
+            self.operators.add_first_manager(number, name, pin)
         except OperatorError as exc:
             text = str(exc)
             return text[:1].upper() + text[1:]  # capitalize() would lower-case PIN

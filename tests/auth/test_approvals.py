@@ -32,7 +32,7 @@ def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
 
 
 def _approve_voiding_the_pen(services: Services) -> tuple[int, str]:
-    services.checkout.submit(PEN, actor=services.guard.identity)
+    services.checkout.submit(PEN)
     line_no = services.checkout.cart.lines[0].line_no
     action = services.checkout.action_for("void", line_no)
     token = services.approvals.grant(*MANAGER, requester="1001", scope="void", action=action)
@@ -56,13 +56,13 @@ def test_a_void_that_cannot_be_written_leaves_the_approval_unused(
 ) -> None:
     line_no, token = _approve_voiding_the_pen(services)
     services.db.execute_sql("PRAGMA query_only = 1")  # the disk refuses writes
-    outcome = services.checkout.void_line(line_no, services.guard.identity, token)
+    outcome = services.checkout.void_line(line_no, token)
     assert outcome.error
     assert outcome.message.startswith("NOT saved")
     services.db.execute_sql("PRAGMA query_only = 0")
     assert len(services.checkout.cart) == 1
     assert _used(demo_db) == 0
-    retry = services.checkout.void_line(line_no, services.guard.identity, token)
+    retry = services.checkout.void_line(line_no, token)
     assert not retry.error, retry.message  # the same approval still works
     assert len(services.checkout.cart) == 0
     assert _used(demo_db) == 1
@@ -85,13 +85,13 @@ def test_a_failure_after_the_approval_was_used_rolls_its_use_back(
             raise StorageError("io", "disk I/O error")
 
     monkeypatch.setattr(services.approvals, "record", failing_record)
-    outcome = services.checkout.void_line(line_no, services.guard.identity, token)
+    outcome = services.checkout.void_line(line_no, token)
     assert outcome.error
     assert consumed == [True]  # it was used up inside the transaction ...
     assert _used(demo_db) == 0  # ... and that was rolled back
     assert "override" not in _events(services)
     monkeypatch.setattr(services.approvals, "record", record)
-    assert not services.checkout.void_line(line_no, services.guard.identity, token).error
+    assert not services.checkout.void_line(line_no, token).error
     assert _used(demo_db) == 1
 
 
@@ -104,16 +104,16 @@ def test_a_used_approval_is_refused_when_replayed(demo_db: Path, clock: FixedClo
     services = _open(demo_db, clock)
     line_no, token = _approve_voiding_the_pen(services)
     cart = services.checkout.cart_uuid
-    assert not services.checkout.void_line(line_no, services.guard.identity, token).error
+    assert not services.checkout.void_line(line_no, token).error
     services.close()
     # after a restart the same cart has the same line again: the approval still matches
     # the action (cart, line, product, amount), but it has been used
     services = _open(demo_db, clock)
     try:
-        services.checkout.submit(PEN, actor=services.guard.identity)
+        services.checkout.submit(PEN)
         assert services.checkout.cart_uuid == cart
         assert services.checkout.cart.lines[0].line_no == line_no
-        replay = services.checkout.void_line(line_no, services.guard.identity, token)
+        replay = services.checkout.void_line(line_no, token)
         assert replay.error
         assert replay.message == "That approval was already used"
         assert len(services.checkout.cart) == 1

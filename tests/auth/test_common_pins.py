@@ -16,7 +16,7 @@ from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
 from pos.services.operators import OperatorError
 from pos.services.store import DEMO_OPERATORS
-from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER, shell_admin
 
 COMMON = [
     "2580",  # the middle column
@@ -82,10 +82,10 @@ def test_s11_the_demo_operators_keep_their_printed_pins(services: Services) -> N
 
 def test_h06_an_operator_cannot_be_given_a_common_pin(services: Services) -> None:
     with pytest.raises(OperatorError, match="most common PINs"):
-        services.operators.add("42", "Alex", "cashier", "1984", by="9001")
+        shell_admin(services, "9001").add("42", "Alex", "cashier", "1984")
     with pytest.raises(OperatorError, match="most common PINs"):
-        services.operators.set_pin("1001", "2580", by="9001")  # not even the demo PIN again
-    services.operators.add("42", "Alex", "cashier", "4826", by="9001")
+        shell_admin(services, "9001").set_pin("1001", "2580")  # not even the demo PIN again
+    shell_admin(services, "9001").add("42", "Alex", "cashier", "4826")
 
 
 def test_h06_the_first_manager_cannot_choose_a_common_pin(

@@ -20,7 +20,7 @@ from pos.auth.pins import DUMMY_PIN, PinHasher, PinPolicyError, check_new_pin, d
 from pos.auth.service import LOGIN_FAILED, LoginFailed, OverrideRefused
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
-from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER, shell_admin
 
 
 @pytest.fixture
@@ -137,13 +137,13 @@ def test_logout_denies_the_access_token_at_once(services: Services) -> None:
 def test_deactivation_and_new_pin_end_every_token(services: Services, clock: FixedClock) -> None:
     session = services.auth.login(*CASHIER)
     clock.advance(seconds=5)
-    services.operators.set_pin("1001", "3691", by="9001")
+    shell_admin(services, "9001").set_pin("1001", "3691")
     with pytest.raises(t.Revoked):
         services.auth.validate(session.access)
     with pytest.raises(t.Revoked):
         services.auth.refresh(session)
     manager = services.auth.login(*MANAGER)
-    services.operators.deactivate("9001", by="9001")
+    shell_admin(services, "9001").deactivate("9001")
     with pytest.raises(t.InactiveOperator):
         services.auth.validate(manager.access)
     with pytest.raises(LoginFailed, match=LOGIN_FAILED):
@@ -156,7 +156,7 @@ def test_a_login_straight_after_a_pin_change_works(services: Services) -> None:
     frozen = services.auth.codec.now()
     services.auth.codec._now = lambda: frozen  # type: ignore[method-assign]
     before = services.auth.login(*CASHIER)
-    services.operators.set_pin("1001", "3691", by="9001")  # all in one second
+    shell_admin(services, "9001").set_pin("1001", "3691")  # all in one second
     with pytest.raises(t.Revoked):
         services.auth.validate(before.access)
     after = services.auth.login("1001", "3691")

@@ -34,7 +34,7 @@ from pos.auth.service import LoginFailed
 from pos.domain.clock import FixedClock, SequentialIds, UuidIds
 from pos.screens import LoginScreen, ScanScreen
 from pos.services.container import Services, build_services
-from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER, shell_admin
 from tests.ui.helpers import scan, sell, settle
 
 SIZE = (100, 30)
@@ -158,7 +158,7 @@ def test_a_pin_change_just_before_the_clock_went_back_locks_nobody_out(
     clock to pass the change again."""
     guard = Guard(services.auth, now=services.auth.codec.now)
     before = services.auth.login(*CASHIER)
-    services.operators.set_pin("1001", "3691", by="9001")
+    shell_admin(services, "9001").set_pin("1001", "3691")
     with pytest.raises(t.Revoked):
         services.auth.validate(before.access)  # ended at once
     with pytest.raises(t.Revoked):
@@ -181,10 +181,10 @@ def test_deactivation_and_reactivation_end_tokens_but_a_clock_back_locks_nobody_
     services: Services, token_time: TokenTime, clock: FixedClock
 ) -> None:
     before = services.auth.login(*CASHIER)
-    services.operators.deactivate("1001", by="9001")
+    shell_admin(services, "9001").deactivate("1001")
     with pytest.raises(t.InactiveOperator):
         services.auth.validate(before.access)
-    services.operators.reactivate("1001", by="9001")
+    shell_admin(services, "9001").reactivate("1001")
     with pytest.raises(t.Revoked):
         services.auth.validate(before.access)  # reactivation does not revive old tokens
     token_time.at -= 2 * 3600
@@ -203,7 +203,7 @@ def test_a_pin_change_on_one_till_ends_the_tokens_on_another(
     try:
         session = other.auth.login(*CASHIER)
         assert other.auth.validate(session.access).number == "1001"
-        services.operators.set_pin("1001", "3691", by="9001")  # on Till 1
+        shell_admin(services, "9001").set_pin("1001", "3691")  # on Till 1
         with pytest.raises(t.Revoked):
             other.auth.validate(session.access)
         with pytest.raises(t.Revoked):
@@ -313,7 +313,7 @@ async def test_a_pin_change_then_the_clock_back_two_hours_the_operator_sells_on(
     app.services.sessions.login(*CASHIER)  # tokens dated by the clock the test moves
     async with app.run_test(size=SIZE) as pilot:
         await sell(pilot, PEN)
-        app.services.operators.set_pin("1001", "3691", by="9001")  # ends every token
+        shell_admin(app.services, "9001").set_pin("1001", "3691")  # ends every token
         clock.advance(hours=-2)
         token_time.at -= 2 * 3600
         await scan(pilot, PEN)  # refused: the session ended with the PIN change

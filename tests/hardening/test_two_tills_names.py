@@ -26,9 +26,8 @@ def _open(db: Path, clock: FixedClock, till: str | None) -> Services:
 
 
 def _sell(services: Services, *codes: str) -> int:
-    who = services.guard.identity
     for code in codes:
-        services.checkout.submit(code, actor=who)
+        services.checkout.submit(code)
     tender = services.sales.start()
     tender.cash(tender.due)
     return services.sales.complete(tender).receipt_no
@@ -39,8 +38,8 @@ def test_two_named_tills_share_a_database(demo_db: Path, clock: FixedClock) -> N
     two = _open(demo_db, clock, "Till B")
     try:
         assert (one.settings.till_name, two.settings.till_name) == ("Till A", "Till B")
-        one.checkout.submit(PEN, actor=one.guard.identity)
-        two.checkout.submit(LEMON, actor=two.guard.identity)
+        one.checkout.submit(PEN)
+        two.checkout.submit(LEMON)
         assert [line.barcode for line in one.checkout.cart.lines] == [PEN]
         assert [line.barcode for line in two.checkout.cart.lines] == [LEMON]
         # each till numbers its own receipts from 1

@@ -13,7 +13,7 @@ from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.checkout import Change, CheckoutService, Outcome
 from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER
-from tests.services.test_checkout import BANANAS, CLERK, LEMON, PEN, qtys
+from tests.services.test_checkout import BANANAS, LEMON, PEN, qtys
 
 QUESTION = "Sell 150 x Highlighter pen yellow on one line (more than 99)?"
 
@@ -44,36 +44,36 @@ def asked(co: CheckoutService, outcome: Outcome, before: list[tuple[str, int]]) 
 
 
 def test_a_multiplied_scan(co: CheckoutService) -> None:
-    outcome = co.submit("150*" + PEN, actor=CLERK)
+    outcome = co.submit("150*" + PEN)
     asked(co, outcome, [])
-    done = co.confirmed(lambda: co.submit("150*" + PEN, actor=CLERK))
+    done = co.confirmed(lambda: co.submit("150*" + PEN))
     assert done.change is Change.LINE
     assert qtys(co) == [(PEN, 150)]
-    assert co.submit("2*" + PEN, actor=CLERK).confirm  # still above: asked again
-    assert not co.submit(PEN, actor=CLERK).confirm  # a plain scan never is
+    assert co.submit("2*" + PEN).confirm  # still above: asked again
+    assert not co.submit(PEN).confirm  # a plain scan never is
     assert qtys(co) == [(PEN, 151)]
 
 
 def test_a_number_after_the_scan(co: CheckoutService) -> None:
-    co.submit(PEN, actor=CLERK)
-    asked(co, co.submit("150", actor=CLERK), [(PEN, 1)])
-    assert not co.submit("5", actor=CLERK).error  # the scan can still be corrected
+    co.submit(PEN)
+    asked(co, co.submit("150"), [(PEN, 1)])
+    assert not co.submit("5").error  # the scan can still be corrected
     assert qtys(co) == [(PEN, 5)]
-    co.confirmed(lambda: co.submit("150", actor=CLERK))
+    co.confirmed(lambda: co.submit("150"))
     assert qtys(co) == [(PEN, 150)]
 
 
 def test_f4_and_plus(co: CheckoutService) -> None:
-    co.submit(PEN, actor=CLERK)
-    asked(co, co.set_quantity(pen(co), "150", CLERK), [(PEN, 1)])
-    co.set_quantity(pen(co), "99", CLERK)
+    co.submit(PEN)
+    asked(co, co.set_quantity(pen(co), "150"), [(PEN, 1)])
+    co.set_quantity(pen(co), "99")
     assert qtys(co) == [(PEN, 99)]
-    plus = co.change_quantity(pen(co), 1, CLERK)
+    plus = co.change_quantity(pen(co), 1)
     assert plus.confirm.startswith("Sell 100 x Highlighter pen yellow on one line")
     assert qtys(co) == [(PEN, 99)]
-    co.confirmed(lambda: co.change_quantity(pen(co), 1, CLERK))
+    co.confirmed(lambda: co.change_quantity(pen(co), 1))
     assert qtys(co) == [(PEN, 100)]
-    assert not co.confirmed(lambda: co.set_quantity(pen(co), "10000", CLERK)).confirm
+    assert not co.confirmed(lambda: co.set_quantity(pen(co), "10000")).confirm
     assert qtys(co) == [(PEN, 100)]  # more than a line holds is refused, not asked
 
 
@@ -84,6 +84,7 @@ def test_the_limit_is_a_setting_and_weights_are_not_counted(
     SettingsRepository(database).set("max_qty_without_confirm", "5")
     database.close()
     services = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    services.sessions.login(*CASHIER)
     try:
         co = services.checkout
         assert co.submit("6*" + LEMON).confirm.startswith("Sell 6 x Lemons unwaxed")
@@ -96,8 +97,8 @@ def test_the_limit_is_a_setting_and_weights_are_not_counted(
 
 
 def test_the_weight_prompt_waits_for_the_answer(co: CheckoutService) -> None:
-    co.submit(BANANAS, actor=CLERK)
-    assert co.submit("150*" + PEN, actor=CLERK).confirm
+    co.submit(BANANAS)
+    assert co.submit("150*" + PEN).confirm
     assert co.awaiting_weight  # nothing was done, not even the weight skipped
-    done = co.confirmed(lambda: co.submit("150*" + PEN, actor=CLERK))
+    done = co.confirmed(lambda: co.submit("150*" + PEN))
     assert done.message.startswith("Bananas loose was not added (no weight typed).")

@@ -42,7 +42,7 @@ def _boss(services: Services) -> Identity:
 
 def _scan(services: Services, *codes: str) -> None:
     for code in codes:
-        services.checkout.submit(code, actor=_boss(services))
+        services.checkout.submit(code)
 
 
 def _count(services: Services, table: str) -> int:
@@ -288,7 +288,7 @@ def _header_receipts(shop_db: Path, clock: FixedClock, width: int) -> tuple[str,
     built = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
     try:
         built.sessions.login(*MANAGER)
-        built.checkout.submit(PEN, actor=_boss(built))
+        built.checkout.submit(PEN)
         tender = built.sales.start()
         tender.cash(tender.due)
         done = built.sales.complete(tender)

@@ -41,10 +41,9 @@ def _qtys(services: Services) -> list[tuple[str, int]]:
 
 
 def test_a_dropped_connection_is_opened_again_for_the_next_scan(till: Services) -> None:
-    who = till.guard.identity
-    assert not till.checkout.submit(PEN, actor=who).error
+    assert not till.checkout.submit(PEN).error
     _cut_off(till)
-    outcome = till.checkout.submit(LEMON, actor=who)
+    outcome = till.checkout.submit(LEMON)
     assert not outcome.error, outcome.message
     assert _qtys(till) == [(PEN, 1), (LEMON, 1)]
     rows = till.db.execute_sql("SELECT barcode, qty FROM cart_line ORDER BY line_no").fetchall()
@@ -54,8 +53,7 @@ def test_a_dropped_connection_is_opened_again_for_the_next_scan(till: Services) 
 def test_a_server_out_of_reach_is_said_and_nothing_is_lost(
     till: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    who = till.guard.identity
-    assert not till.checkout.submit(PEN, actor=who).error
+    assert not till.checkout.submit(PEN).error
     real_connect = type(till.db)._connect
 
     def unreachable(self: object) -> object:
@@ -65,13 +63,13 @@ def test_a_server_out_of_reach_is_said_and_nothing_is_lost(
 
     monkeypatch.setattr(type(till.db), "_connect", unreachable)
     _cut_off(till)
-    outcome = till.checkout.submit(LEMON, actor=who)
+    outcome = till.checkout.submit(LEMON)
     assert outcome.error
     # (the scan's product look-up is the first to find out: nothing was read or saved)
     assert "the database server cannot be reached" in outcome.message
     assert "Nothing was changed" in outcome.message
     assert _qtys(till) == [(PEN, 1)]  # the cart as it was saved
     monkeypatch.setattr(type(till.db), "_connect", real_connect)  # the server is back
-    outcome = till.checkout.submit(LEMON, actor=who)
+    outcome = till.checkout.submit(LEMON)
     assert not outcome.error, outcome.message
     assert _qtys(till) == [(PEN, 1), (LEMON, 1)]

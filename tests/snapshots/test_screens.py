@@ -219,7 +219,7 @@ def test_override_dialog_for_a_cashier(snap_compare, app_factory: AppFactory) ->
     # the pen was scanned before a restart: no longer the last scan, so Del is a void
     # (the last scan itself is taken back without a manager: error correct)
     first = app_factory(login=("1001", "2580"))
-    first.services.checkout.submit("4006381333931", actor=first.services.guard.identity)
+    first.services.checkout.submit("4006381333931")
     first.services.close()
 
     async def run_before(pilot: Pilot[object]) -> None:

@@ -16,9 +16,8 @@ from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 
 
 def _sell(services, codes: list[str], card: int = 0) -> None:  # type: ignore[no-untyped-def]
-    who = services.guard.identity
     for code in codes:
-        services.checkout.submit(code, actor=who)
+        services.checkout.submit(code)
     tender = services.sales.start()
     if card:
         tender.card(card)
@@ -70,17 +69,16 @@ def _two_closed_days(shop_db: Path, clock: FixedClock) -> None:
     services = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
     try:
         services.sessions.login(*MANAGER)
-        boss = services.guard.identity
         _sell(services, ["4006381333931"])  # 1.20 cash
         clock.advance(hours=8)
-        services.days.close_day(100, boss)
+        services.days.close_day(100)
         clock.advance(hours=16)
-        services.days.open_day(5000, boss)
+        services.days.open_day(5000)
         _sell(services, ["4006381333931"])
         clock.advance(hours=1)
         _sell(services, ["5000000000012"])  # 0.50, at 10:30
         clock.advance(hours=7)
-        services.days.close_day(5000 + 170 + 100, boss)
+        services.days.close_day(5000 + 170 + 100)
     finally:
         services.close()
 

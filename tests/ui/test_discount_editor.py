@@ -10,12 +10,14 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from pos.app import PosApp
+from pos.auth.guard import LoginRequired
+from pos.db.repositories import DiscountRepository
 from pos.domain.rule_form import RuleForm
 from pos.screens import ConfirmModal, ManagerOverrideModal, ScanScreen
 from pos.screens.discount_editor import DiscountEditorScreen, DiscountFormScreen
 from pos.widgets import MessageLine, TotalsPanel
 from pos.widgets.rule_products import RuleProducts
-from tests.conftest import CASHIER, MANAGER
+from tests.conftest import CASHIER, MANAGER, shell_admin
 from tests.ui.helpers import burst, scan, settle
 
 SIZE = (120, 34)
@@ -440,10 +442,12 @@ async def test_a_session_that_ends_while_the_manager_approves_locks_the_till(
         await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, ManagerOverrideModal)
-        app.services.operators.deactivate("1001", by="9001")  # meanwhile
+        shell_admin(app.services, "9001").deactivate("1001")  # meanwhile
         await log_in(pilot, *MANAGER)
         assert isinstance(app.screen, LoginScreen)
-        rule = app.services.discount_admin.get("Meal deal")
+        with pytest.raises(LoginRequired):  # nobody at the till: the rules are not shown
+            app.services.discount_admin.get("Meal deal")
+        rule = DiscountRepository(app.services.db).get("Meal deal")  # what is saved
         assert rule is not None
         assert rule.active
 

@@ -14,7 +14,7 @@ from pos.db.database import IntegrityCheck
 from pos.screens import LoginScreen, ManagerOverrideModal, ScanScreen, SetupScreen
 from pos.screens.login import CHECKING
 from pos.widgets import CartTable, MessageLine, TillHeader
-from tests.conftest import CASHIER, MANAGER
+from tests.conftest import CASHIER, MANAGER, shell_admin
 from tests.ui.helpers import scan, settle, until
 
 SIZE = (100, 30)
@@ -133,7 +133,7 @@ async def test_idle_lock_keeps_the_cart_for_its_operator(app_factory: AppFactory
         assert "Till locked" in str(app.screen.query_one("#title", Label).render())
         await log_in(pilot, "1002", "0000")  # nobody
         await pilot.press("escape")
-        app.services.operators.add("1002", "Other Cashier", "cashier", "3690", by="9001")
+        shell_admin(app.services, "9001").add("1002", "Other Cashier", "cashier", "3690")
         await log_in(pilot, "1002", "3690")  # another cashier may not take the cart over
         assert "belongs to Demo Cashier" in login_message(app)
         await pilot.press("escape")
@@ -207,7 +207,7 @@ async def test_a_restart_does_not_hand_the_cart_to_another_cashier(
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, PEN)
-        app.services.operators.add("1002", "Other Cashier", "cashier", "3690", by="9001")
+        shell_admin(app.services, "9001").add("1002", "Other Cashier", "cashier", "3690")
     again = app_factory(login=None)  # the till restarted (Ctrl+Q, crash, power cut)
     async with again.run_test(size=SIZE) as pilot:
         await log_in(pilot, "1002", "3690")
@@ -223,7 +223,7 @@ async def test_a_session_that_ends_locks_the_till_at_once(app_factory: AppFactor
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, PEN)
-        app.services.operators.set_pin("1001", "3691", by="9001")  # ends every token
+        shell_admin(app.services, "9001").set_pin("1001", "3691")  # ends every token
         with pytest.raises(LoginRequired):  # the next check finds the token revoked ...
             app.services.guard.require("sale")
         app.tick()  # ... and the next tick locks the till at once
@@ -246,7 +246,7 @@ async def test_an_approval_after_the_session_ended_does_nothing(app_factory: App
         await settle(pilot)
         assert isinstance(app.screen, ManagerOverrideModal)
         # while the manager walks over, the cashier is deactivated elsewhere
-        app.services.operators.deactivate("1001", by="9001")
+        shell_admin(app.services, "9001").deactivate("1001")
         await log_in(pilot, *MANAGER)  # the manager approves: the void is checked again now
         assert isinstance(app.screen, LoginScreen)  # the session is gone: the till locked
         assert app.services.guard.session is None

@@ -18,7 +18,7 @@ from pos.cli import cli
 from pos.screens import ConfirmModal, LoginScreen, ScanScreen
 from pos.screens.payment import PaymentScreen, ReceiptScreen
 from pos.widgets import CartTable, MessageLine
-from tests.conftest import CASHIER, MANAGER
+from tests.conftest import CASHIER, MANAGER, shell_admin
 from tests.dbtools import rows_in_main_file
 from tests.ui.helpers import burst, scan, sell, settle
 
@@ -256,7 +256,7 @@ def test_history_search_by_day(app_factory: AppFactory) -> None:
 
     app = app_factory(login=CASHIER)
     checkout = app.services.checkout
-    checkout.submit(PEN, actor=app.services.guard.identity)
+    checkout.submit(PEN)
     tender = app.services.sales.start()
     tender.cash(tender.due)
     app.services.sales.complete(tender)
@@ -465,8 +465,7 @@ def test_tax_exclusive_prices_add_the_vat(app_factory: AppFactory, demo_db: Path
     SettingsRepository(database).set("tax_inclusive", "no")
     database.close()
     app = app_factory(login=CASHIER)
-    who = app.services.guard.identity
-    app.services.checkout.submit(PEN, actor=who)  # 1.20 net at 20%
+    app.services.checkout.submit(PEN)  # 1.20 net at 20%
     tender = app.services.sales.start()
     assert tender.due == 144
     tender.cash(200)
@@ -556,7 +555,7 @@ async def test_a_pin_change_mid_payment_saves_nothing_until_the_new_login(
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
         await _pay_but_one_step(app, pilot)
-        app.services.operators.set_pin("1001", "3691", by="9001")  # ends every token
+        shell_admin(app.services, "9001").set_pin("1001", "3691")  # ends every token
         await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
@@ -589,7 +588,7 @@ async def test_a_reprint_after_deactivation_is_refused(
         await pilot.press("enter")  # sale 0001's receipt
         await settle(pilot)
         assert isinstance(app.screen, SaleReceiptModal)
-        app.services.operators.deactivate("1001", by="9001")
+        shell_admin(app.services, "9001").deactivate("1001")
         await pilot.press("f2")  # print a copy
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
@@ -608,7 +607,7 @@ async def test_a_copy_from_the_receipt_screen_after_deactivation_is_refused(
         await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, ReceiptScreen)
-        app.services.operators.deactivate("1001", by="9001")
+        shell_admin(app.services, "9001").deactivate("1001")
         await pilot.press("f2")
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
@@ -619,10 +618,10 @@ def test_the_sale_service_asks_the_guard_when_it_saves(app_factory: AppFactory) 
     """Enforced in the service, whatever a screen does: no session, no sale, no copy."""
     app = app_factory(login=CASHIER)
     services = app.services
-    services.checkout.submit(PEN, actor=services.guard.identity)
+    services.checkout.submit(PEN)
     tender = services.sales.start()
     tender.cash(tender.due)
-    services.operators.deactivate("1001", by="9001")
+    shell_admin(services, "9001").deactivate("1001")
     with pytest.raises(LoginRequired):
         services.sales.complete(tender)
     assert len(services.checkout.cart) == 1  # kept

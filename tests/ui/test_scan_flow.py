@@ -19,7 +19,7 @@ from pos.domain.money import format_money
 from pos.paths import DEMO_CATALOG
 from pos.screens import ConfirmModal, LoginScreen, RecallModal, ScanScreen
 from pos.widgets import CartTable, EntryLine, KeyBar, MessageLine, TotalsPanel
-from tests.conftest import CASHIER, MANAGER
+from tests.conftest import CASHIER, MANAGER, shell_admin
 from tests.ui.helpers import burst, scan, settle
 
 PEN = "4006381333931"
@@ -488,7 +488,7 @@ async def test_after_ctrl_l_another_cashier_is_refused_the_cart_and_a_manager_ta
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, PEN)
-        app.services.operators.add("1002", "Other Cashier", "cashier", "3690", by="9001")
+        shell_admin(app.services, "9001").add("1002", "Other Cashier", "cashier", "3690")
         await pilot.press("ctrl+l")
         await settle(pilot)
         await _log_in(pilot, "1002", "3690")
@@ -554,7 +554,7 @@ async def test_pay_on_a_closed_day_is_refused_before_any_tender(app_factory: App
     async with app.run_test(size=SIZE) as pilot:
         days = app.services.days
         days.check_open()  # the till's first day opens by itself
-        days.close_day(0, app.services.guard.identity)  # Z report 0001
+        days.close_day(0)  # Z report 0001
         await scan(pilot, PEN)
         await pilot.press("f10")
         await settle(pilot)
