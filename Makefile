@@ -18,13 +18,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/pos
 
-## The whole test suite (lint, import contracts, unit, Pilot, snapshot and crash tests), on
-## both cores (pytest-xdist; the tests that run real tills share one worker). TEST_JOBS=0
-## runs it in one process; `$(BIN)/pytest --lf` reruns what failed last time.
+## The whole test suite (lint, import contracts, unit, Pilot, snapshot and crash tests): the
+## fast part on both cores (pytest-xdist), then the tests that run real tills (marked slow:
+## crash, kill loop, two tills, type-ahead on a pty, benchmark smoke) on their own, as their
+## timing wants. TEST_JOBS=0 runs the fast part in one process; `$(BIN)/pytest --lf` reruns
+## what failed last time.
 TEST_JOBS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check pos tests
-	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadgroup)
+	$(BIN)/python -m pytest -q -m "not slow" $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS))
+	$(BIN)/python -m pytest -q -m slow
 
 ## The whole test suite with a throwaway PostgreSQL server (as CI runs it): the database
 ## tests run on SQLite and on PostgreSQL. Needs PostgreSQL installed (CI installs it as root).

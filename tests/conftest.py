@@ -69,15 +69,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file; not on a server")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``), the tests that
-    run real till processes (crash, kill loop, two tills, type-ahead on a pty, benchmark
-    smoke) share one worker: one at a time, never two of them at once on the two cores."""
-    for item in items:
-        if item.get_closest_marker("slow") is not None:
-            item.add_marker(pytest.mark.xdist_group("tills"))
-
-
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(_backends_line())
 

@@ -20,7 +20,7 @@ from pos.db.database import open_database
 from pos.db.operator_seals import changed_operators
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
-from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER, shell_admin
 
 CHANGED = "operator 1001's record was changed outside the till"
 
@@ -147,12 +147,13 @@ def test_10_3_every_write_of_the_till_keeps_the_rows_sealed(
             with pytest.raises(LoginFailed):
                 services.auth.login(CASHIER[0], "8264")
         assert _changed(demo_db) == []
-        services.operators.unlock("1001", by="9001")
+        admin = shell_admin(services, "9001")  # pos operators ... at a shell
+        admin.unlock("1001")
         services.auth.login(*CASHIER)  # a success clears the count
-        services.operators.add("42", "Alex", "cashier", "8264", by="9001")
-        services.operators.set_pin("42", "5173", by="9001")
-        services.operators.deactivate("42", by="9001")
-        services.operators.reactivate("42", by="9001")
+        admin.add("42", "Alex", "cashier", "8264")
+        admin.set_pin("42", "5173")
+        admin.deactivate("42")
+        admin.reactivate("42")
         assert services.auth.login("42", "5173").identity.number == "42"
     finally:
         services.close()

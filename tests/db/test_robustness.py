@@ -18,6 +18,7 @@ from pos.domain.clock import FixedClock, SequentialIds
 from pos.paths import DEMO_CATALOG
 from pos.services.container import build_services
 from pos.services.store import init_database
+from tests.conftest import MANAGER
 from tests.db.test_database import _make_v1
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
@@ -170,6 +171,7 @@ def test_db_check_does_not_upgrade_an_old_database(tmp_path: Path) -> None:
 def test_a_damaged_catalog_gives_a_message_not_a_crash(demo_db: Path, clock: FixedClock) -> None:
     services = build_services(demo_db, clock=clock, ids=SequentialIds())
     try:
+        services.sessions.login(*MANAGER)  # a scan is an operator's (the guard)
         services.db.close()
         _damage_product_index(demo_db)
         outcome = services.checkout.submit("4006381333931")
