@@ -615,7 +615,7 @@ def discounts_list(ctx: click.Context, db: DbTarget | None, till: str | None) ->
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of receipt text.")
 @click.option("--at", "at_text", help="Price as at this local date and time (ISO 8601).")
 @click.option("--width", type=click.Choice(["32", "42", "48"]), default="42", help="Text width.")
-@click.argument("items", nargs=-1, required=True)
+@click.argument("items", nargs=-1)
 @click.pass_context
 def basket(
     ctx: click.Context,
@@ -625,7 +625,8 @@ def basket(
     width: str,
     items: tuple[str, ...],
 ) -> None:
-    """Price a basket without the till: ITEM is BARCODE or BARCODE:QTY (kg for weighed items)."""
+    """Price a basket without the till: ITEM is BARCODE or BARCODE:QTY (kg for weighed items).
+    No ITEM prices the empty basket (total 0.00), as the till would."""
     path = _db_path(ctx, db)
     if at_text:
         try:

@@ -331,10 +331,17 @@ def test_a_basket_rule_without_min_subtotal_imports_and_applies_to_every_sale(
     assert {"name": "10p off", "amount": "0.10"} in priced["discounts"]
 
 
-@pytest.mark.parametrize("options", [[], ["--json"], ["--json", "--at", "2026-03-16T10:00"]])
-def test_basket_without_items_is_a_usage_error(db: Path, options: list[str]) -> None:
+@pytest.mark.parametrize("options", [[], ["--at", "2026-03-16T10:00"]])
+def test_basket_without_items_is_the_empty_basket(db: Path, options: list[str]) -> None:
+    """Issue 18 item 8: no item is a basket like any other (the till's empty cart), not a
+    usage error: it costs 0.00, and no rule (not even an every-sale basket rule) takes it
+    below zero."""
     code, out = run("basket", "--db", str(db), *options)
-    assert code == 2  # click's usage error, not an empty basket with total 0.00
-    assert "Missing argument 'ITEMS...'" in out
-    assert "0.00" not in out
-    assert "total" not in out.lower()
+    assert code == 0, out
+    assert "Items                                    0" in out
+    assert "TOTAL                                 0.00" in out
+    code, out = run("basket", "--db", str(db), "--json", *options)
+    assert code == 0, out
+    priced = json.loads(out)
+    assert priced["lines"] == []
+    assert priced["total"] == "0.00"
