@@ -2,7 +2,7 @@
 
 Tests marked ``backends`` (a module's ``pytestmark``, or one test) run twice: on a
 SQLite file and on PostgreSQL. The PostgreSQL run needs a server: ``POS_TEST_PG_URL``
-(``.ci/run`` starts a throwaway one; the README says how to by hand). Without it those
+(``.ci/run`` starts a throwaway one; docs/architecture.md says how to by hand). Without it those
 runs are skipped, saying so. Each PostgreSQL test gets a schema of its own in that
 database, dropped afterwards. ``sqlite_only`` on a test of such a module keeps it to
 SQLite (it is about the file itself: damaged, read-only, locked).
@@ -112,7 +112,7 @@ def pg_server() -> Iterator[Callable[[], str]]:
     till), dropped after the test; skips the test when no server is configured."""
     base = os.environ.get(PG_ENV)
     if not base:
-        pytest.skip(f"no PostgreSQL server: set {PG_ENV} (see the README, Tests on PostgreSQL)")
+        pytest.skip(f"no PostgreSQL server: set {PG_ENV} (see docs/architecture.md)")
     import psycopg
 
     made: list[str] = []

@@ -102,7 +102,7 @@ NO_GUARD: dict[str, str] = {
     "Approvals.check": "called by a guarded command, after it asked the guard",
     "Approvals.consume": "called by a guarded command, inside its transaction",
     "Approvals.record": "called by a guarded command, inside its transaction",
-    # the command line: the OS account, no operator login (README, Operators, login and
+    # the command line: the OS account, no operator login (docs/security.md, Operators, login and
     # approvals); the till never calls these
     "CatalogService.import_csv": "pos products import (command line only)",
     "CatalogService.export_csv": "pos products export (command line only)",

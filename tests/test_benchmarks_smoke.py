@@ -91,7 +91,7 @@ def _own_cache(
     if backend == "postgresql":
         url = os.environ.get(PG_ENV)
         if not url:
-            pytest.skip(f"no PostgreSQL server: set {PG_ENV} (see the README, Tests on PostgreSQL)")
+            pytest.skip(f"no PostgreSQL server: set {PG_ENV} (see docs/architecture.md)")
         monkeypatch.setenv(fixture.SERVER_ENV, url)
         monkeypatch.setattr(fixture, "PG_PREFIX", request.getfixturevalue("_pg_prefix"))
         monkeypatch.setenv("XDG_CONFIG_HOME", str(cache / "xdg-config"))  # the key files

@@ -69,7 +69,7 @@ def guarded(
 class ShellAuthority:
     """The authority of ``pos`` commands run at a shell (``pos operators ...``): the OS
     account that runs them is the administrator, with every scope, and no operator
-    logs in (README, "Operators, login and approvals"). Its number is ``cli_actor``'s
+    logs in (docs/security.md, "Operators, login and approvals"). Its number is ``cli_actor``'s
     text, so the audit entries read as before. Never given to the till."""
 
     def __init__(self, who: str) -> None:

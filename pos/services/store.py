@@ -75,7 +75,7 @@ SETTINGS: dict[str, Setting] = {
         "no", "yes: a price or amount typed without a point is in pence (2000 is 20.00)"
     ),
     "kiosk": Setting(
-        "no", "yes: no Quit key or command (a service restarts the till: see the README)"
+        "no", "yes: no Quit key or command (a service restarts the till: see docs/admin.md)"
     ),
 }
 """Every setting the till knows: the one table ``pos settings`` and its help come from."""

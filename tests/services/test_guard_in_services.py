@@ -141,7 +141,7 @@ def test_s07_operators_change_only_with_operators_edit_at_the_till(services: Ser
 
 
 def test_s07_the_shell_path_needs_no_operator_login(services: Services) -> None:
-    """``pos operators ...`` at a shell runs as the OS account (README, Operators, login
+    """``pos operators ...`` at a shell runs as the OS account (docs/security.md, Operators, login
     and approvals): a ShellAuthority, never the till's guard."""
     assert services.guard.session is None
     shell_admin(services, "os:shop").add("42", "Alex", "cashier", "4826")
