@@ -254,8 +254,8 @@ class PosApp(App[None]):
 
     def open_refund(self, receipt_no: int) -> None:
         """Refund lines of a sale: the ``refund`` scope, or a manager approves this one."""
+        from pos.screens.approval import ApprovalFlow
         from pos.screens.history import SaleReceiptModal
-        from pos.screens.modals import ManagerOverrideModal
         from pos.screens.refund import RefundScreen, refund_summary
 
         services = self.services
@@ -276,44 +276,33 @@ class PosApp(App[None]):
             self.notify(refund_summary(done.amount, done.method, done.receipt_no))
 
         def refund(quantities: dict[int, int], method: str) -> str | None:
-            try:
-                services.guard.require("refund")
-            except LoginRequired as exc:
-                self.lock_till()
-                return str(exc)
-            except OverrideRequired as exc:
-                requester = exc.identity
-                action = services.refunds.action(receipt_no, quantities, method)
+            said: list[str] = []  # what the refund screen shows, if it went no further
 
-                def approve(number: str, pin: str) -> str:
-                    return services.approvals.grant(
-                        number, pin, requester=requester.number, scope="refund", action=action
-                    )
+            def ended(exc: LoginRequired, approved: bool) -> None:
+                if approved:  # the session ended while the manager was typing
+                    self.lock_till("Refund NOT made: the session has ended. Log in again.")
+                else:
+                    self.lock_till()
+                    said.append(str(exc))
 
-                def approved(token: str | None) -> None:
+            def act(token: str | None) -> None:
+                # the refund service asks the guard again
+                try:
+                    show(services.refunds.refund(receipt_no, quantities, method, token))
+                except RefundFailed as failed:
                     if token is None:
-                        return
-                    # the refund service asks the guard again: the session may have
-                    # ended while the manager was typing
-                    try:
-                        show(services.refunds.refund(receipt_no, quantities, method, token))
-                    except LoginRequired:
-                        self.lock_till("Refund NOT made: the session has ended. Log in again.")
-                    except RefundFailed as failed:
+                        said.append(str(failed))
+                    else:
                         self.notify(str(failed), severity="error")
 
-                self.push_screen(
-                    ManagerOverrideModal(approve, f"Refund from sale {receipt_no:04d}"), approved
-                )
-                return None
-            try:
-                show(services.refunds.refund(receipt_no, quantities, method))
-            except LoginRequired as exc:
-                self.lock_till()
-                return str(exc)
-            except RefundFailed as exc:
-                return str(exc)
-            return None
+            ApprovalFlow(self, services.approvals, ended=ended, declined=lambda: None).run(
+                services.guard,
+                "refund",
+                services.refunds.action(receipt_no, quantities, method),
+                f"Refund from sale {receipt_no:04d}",
+                act,
+            )
+            return said[0] if said else None
 
         def quote(quantities: dict[int, int]) -> RefundPlan | str:
             try:

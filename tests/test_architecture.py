@@ -99,6 +99,7 @@ NO_GUARD: dict[str, str] = {
     "OperatorAdmin.none_yet": "asked before anyone can log in; reveals a yes/no",
     # approvals are checked by the service that takes them
     "Approvals.grant": "checks the manager's own number and PIN (the approval dialog)",
+    "Approvals.authorise": "called by a guarded command with the operator it got from the guard",
     "Approvals.check": "called by a guarded command, after it asked the guard",
     "Approvals.consume": "called by a guarded command, inside its transaction",
     "Approvals.record": "called by a guarded command, inside its transaction",

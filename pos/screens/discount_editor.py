@@ -27,7 +27,8 @@ from pos.domain.catalog import Product
 from pos.domain.discounts import KINDS, WEEKDAYS, Rule
 from pos.domain.rule_form import DATE_FORMAT_HINT, FIELDS, KIND_LABELS, RuleForm
 from pos.domain.text import plural
-from pos.screens.modals import ConfirmModal, ManagerOverrideModal
+from pos.screens.approval import ApprovalFlow
+from pos.screens.modals import ConfirmModal
 from pos.services.approvals import Approvals
 from pos.services.discount_admin import (
     SCOPE,
@@ -57,6 +58,19 @@ def run_change(
     approval bound to exactly it if not, back to the login if the session has ended.
     ``done`` gets the rule (None if nothing changed) and what to tell the operator."""
 
+    def ended(exc: LoginRequired, _approved: bool) -> None:
+        done(None, str(exc))
+        lock = getattr(screen.app, "lock_till", None)
+        if lock is not None:
+            lock()
+
+    flow = ApprovalFlow(
+        screen.app,
+        approvals,
+        ended=ended,
+        declined=lambda: done(None, "Not approved: nothing changed"),
+    )
+
     def attempt(token: str | None) -> None:
         try:
             done(change(token), "")
@@ -64,38 +78,17 @@ def run_change(
             if token is not None:  # approved, yet still asked: never loop
                 done(None, str(exc))
                 return
-            ask(exc)
+            flow.ask(exc.requester, SCOPE, exc.action, what, attempt)
         except EditRefused as exc:
             done(None, str(exc))
-        except LoginRequired as exc:
-            done(None, str(exc))
-            lock = getattr(screen.app, "lock_till", None)
-            if lock is not None:
-                lock()
+        except LoginRequired:
+            raise  # the flow's ``ended``
         except Exception as exc:  # noqa: BLE001 - a storage fault: say so, keep the screen
             reason = getattr(exc, "reason", None) or str(exc)
             advice = getattr(exc, "advice", None)
             done(None, f"NOT saved: {reason}" + (f"; {advice}" if advice else ""))
 
-    def ask(needed: NeedsApproval) -> None:
-        def approve(number: str, pin: str) -> str:
-            return approvals.grant(
-                number,
-                pin,
-                requester=needed.requester.number,
-                scope=SCOPE,
-                action=needed.action,
-            )
-
-        def approved(token: str | None) -> None:
-            if token is None:
-                done(None, "Not approved: nothing changed")
-            else:
-                attempt(token)
-
-        screen.app.push_screen(ManagerOverrideModal(approve, what), approved)
-
-    attempt(None)
+    flow.attempt(attempt)
 
 
 COLUMNS = (

@@ -23,7 +23,8 @@ from textual.widget import Widget
 from pos.auth.guard import Guard, LoginRequired, OverrideRequired
 from pos.domain.money import format_money
 from pos.domain.text import plural
-from pos.screens.modals import ConfirmModal, ManagerOverrideModal, RecallModal
+from pos.screens.approval import ApprovalFlow
+from pos.screens.modals import ConfirmModal, RecallModal
 from pos.services.approvals import Approvals
 from pos.services.checkout import Change, CheckoutService, Outcome
 from pos.services.discount_admin import OPEN_ACTION, SCOPE
@@ -238,32 +239,19 @@ class ScanScreen(AnswersOnce, Screen[None]):
         The services check the guard again when ``act`` runs (an approval can take a
         while; the session may end meanwhile): if it has ended, nothing is done and the
         till locks."""
-        try:
-            self.guard.require(scope)  # whether to ask a manager first; the service asks again
-        except LoginRequired as exc:
-            self._session_ended(exc)
-            return
-        except OverrideRequired as exc:
-            requester = exc.identity
-            if action is None:
-                self.apply(Outcome.fail(str(exc)))
-                return
-            bound = action
-
-            def approve(number: str, pin: str) -> str:
-                return self.approvals.grant(
-                    number, pin, requester=requester.number, scope=scope, action=bound
-                )
-
-            def approved(token: str | None) -> None:
-                if token is None:
-                    self.apply(Outcome.info("Not approved: nothing changed"))
-                else:
-                    self._run(lambda: act(token))
-
-            self.app.push_screen(ManagerOverrideModal(approve, what or str(exc)), approved)
-            return
-        self._run(lambda: act(None))
+        ApprovalFlow(
+            self.app,
+            self.approvals,
+            ended=lambda exc, _approved: self._session_ended(exc),
+            declined=lambda: self.apply(Outcome.info("Not approved: nothing changed")),
+        ).run(
+            self.guard,
+            scope,
+            action,
+            what,
+            lambda token: self._run(lambda: act(token)),
+            refused=lambda exc: self.apply(Outcome.fail(str(exc))),
+        )
 
     def _run(self, act: Callable[[], Outcome]) -> None:
         """Do the action and show what it did, or lock if the session ended meanwhile.

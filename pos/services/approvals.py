@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from pos.auth.service import Authenticator, OverrideRefused
+from pos.auth.service import Authenticator, Identity, OverrideRefused
 from pos.auth.tokens import Claims, TokenError
 from pos.db.errors import StorageError
 
@@ -34,6 +35,28 @@ class Approvals:
             # says so and stays open; the till goes on (SECURITY.md: nothing shown)
             raise ApprovalRefused(f"NOT approved: {exc.reason}; {exc.advice}") from None
 
+    def authorise(
+        self,
+        actor: Identity,
+        scope: str,
+        action: Mapping[str, Any],
+        token: str | None,
+        *,
+        missing: str,
+    ) -> Approval:
+        """Whether ``actor`` may do ``action``: they hold ``scope``, or ``token`` is a
+        manager's approval of exactly it. Use the result inside the action's transaction
+        (:meth:`Approval.use`).
+
+        Raises:
+            ApprovalRefused: no token (``missing`` says so), or not an approval of this.
+        """
+        if actor.may(scope):
+            return Approval(self, None, scope, actor.number)
+        if token is None:
+            raise ApprovalRefused(missing)
+        return Approval(self, self.check(token, scope, action, actor.number), scope, actor.number)
+
     def check(
         self, token: str, scope: str, action: Mapping[str, Any], requester: str | None
     ) -> Claims:
@@ -54,3 +77,35 @@ class Approvals:
 
     def record(self, event: str, actor: str, details: Mapping[str, Any]) -> None:
         self._auth.audit.append(event, actor, details)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Leave to do one action: the operator's own scope (``claims`` None), or a
+    manager's checked approval, to be used up with the action."""
+
+    approvals: Approvals | None
+    claims: Claims | None
+    scope: str
+    requester: str
+
+    @property
+    def approver(self) -> str | None:
+        """The manager who approved, or None if none had to."""
+        return self.claims.sub if self.claims is not None else None
+
+    def use(self, **details: Any) -> None:
+        """Use the approval up and audit the override (``details`` added to the entry);
+        call inside the action's transaction. Nothing if no approval was needed.
+
+        Raises:
+            ApprovalRefused: the approval was already used.
+        """
+        if self.claims is None or self.approvals is None:
+            return
+        self.approvals.consume(self.claims)
+        self.approvals.record(
+            "override",
+            self.claims.sub,
+            {"scope": self.scope, "requester": self.requester, **details},
+        )

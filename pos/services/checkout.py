@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 from pos.auth.guard import Authority
 from pos.auth.service import Identity
-from pos.auth.tokens import Claims
 from pos.db.errors import StorageError
 from pos.db.repositories import CartRepository
 from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodeError, BarcodePattern, parse_scan
@@ -41,7 +40,7 @@ from pos.domain.receipt import format_qty
 from pos.domain.sanity import EntryChecks
 from pos.domain.scanning import ScanProblem, embedded_measure
 from pos.domain.text import plural
-from pos.services.approvals import ApprovalRefused, Approvals
+from pos.services.approvals import Approval, ApprovalRefused, Approvals
 from pos.services.days import DayClosed
 
 
@@ -563,12 +562,10 @@ class CheckoutService:
             allowed = self._authorise(actor or self.authority.current(), "void", action, approval)
             if isinstance(allowed, Outcome):
                 return allowed
-            who, claims = allowed
             failed = self._audited_write(
                 lambda: self._carts.save_line(self.cart_id, new),
-                claims,
+                allowed,
                 "void_units",
-                who,
                 {**action, "name": line.name},
             )
             if failed is not None:
@@ -616,45 +613,32 @@ class CheckoutService:
 
     def _authorise(
         self, actor: Identity, scope: str, action: dict[str, Any], approval: str | None
-    ) -> tuple[Identity, Claims | None] | Outcome:
-        """``actor`` (the guard's operator, asked by the command just now), and None if
-        they hold ``scope``; or the approval's claims if a manager approved exactly this;
-        a refusal otherwise. Enforced here, not only by the screen."""
-        if actor.may(scope):
-            return actor, None
-        if approval is None or self._approvals is None:
-            return Outcome.fail(f"This needs a manager's approval ({scope})")
+    ) -> Approval | Outcome:
+        """Leave for ``actor`` (the guard's operator, asked by the command just now): they
+        hold ``scope``, or a manager approved exactly this; a refusal otherwise. Enforced
+        here, not only by the screen."""
+        missing = f"This needs a manager's approval ({scope})"
+        if self._approvals is None:
+            return (
+                Approval(None, None, scope, actor.number)
+                if actor.may(scope)
+                else Outcome.fail(missing)
+            )
         try:
-            claims = self._approvals.check(approval, scope, action, actor.number)
+            return self._approvals.authorise(actor, scope, action, approval, missing=missing)
         except ApprovalRefused as exc:
             return Outcome.fail(str(exc))
-        return actor, claims
 
     def _audited_write(
-        self,
-        write: Callable[[], None],
-        claims: Claims | None,
-        event: str,
-        actor: Identity | None,
-        details: dict[str, Any],
+        self, write: Callable[[], None], approval: Approval, event: str, details: dict[str, Any]
     ) -> Outcome | None:
         """Do a privileged change, use up its approval and audit it, all in one transaction."""
         try:
             with self._carts.transaction():
                 write()
-                if claims is not None and self._approvals is not None:
-                    self._approvals.consume(claims)
-                    self._approvals.record(
-                        "override",
-                        claims.sub,
-                        {
-                            "scope": details.get("scope"),
-                            "requester": actor.number if actor else None,
-                            **details,
-                        },
-                    )
+                approval.use(**details)
                 if self._approvals is not None:
-                    self._approvals.record(event, actor.number if actor else None, details)
+                    self._approvals.record(event, approval.requester, details)
         except ApprovalRefused as exc:
             return Outcome.fail(str(exc))
         except StorageError as exc:
@@ -671,12 +655,10 @@ class CheckoutService:
         allowed = self._authorise(self.authority.current(), "void", action, approval)
         if isinstance(allowed, Outcome):
             return allowed
-        who, claims = allowed
         failed = self._audited_write(
             lambda: self._carts.delete_line(self.cart_id, line_no),
-            claims,
+            allowed,
             "void",
-            who,
             {**action, "name": line.name},
         )
         if failed is not None:
@@ -699,9 +681,8 @@ class CheckoutService:
         allowed = self._authorise(actor, "sale", self.action_for("sale", line_no), None)
         if isinstance(allowed, Outcome):
             return allowed
-        who, _claims = allowed
         line, last = self.cart.get(line_no), self._last
-        qty = take_back(line, last, units, who.number if who else None)
+        qty = take_back(line, last, units, allowed.requester)
         if isinstance(qty, str):
             return Outcome.fail(qty)
         assert line is not None
@@ -713,9 +694,8 @@ class CheckoutService:
                 if qty
                 else self._carts.delete_line(self.cart_id, line_no)
             ),
-            None,
+            allowed,
             "error_correct",
-            who,
             {**self.action_for("error_correct", line_no), "name": line.name, "new_qty": qty},
         )
         if failed is not None:
@@ -739,9 +719,8 @@ class CheckoutService:
         allowed = self._authorise(self.authority.current(), "void", action, approval)
         if isinstance(allowed, Outcome):
             return allowed
-        who, claims = allowed
         failed = self._audited_write(
-            lambda: self._carts.clear(self.cart_id), claims, "void_cart", who, action
+            lambda: self._carts.clear(self.cart_id), allowed, "void_cart", action
         )
         if failed is not None:
             return failed
@@ -774,13 +753,11 @@ class CheckoutService:
         allowed = self._authorise(self.authority.current(), "price_override", action, approval)
         if isinstance(allowed, Outcome):
             return allowed
-        who, claims = allowed
         new = replace(line, unit_price=price, fixed_price=True)
         failed = self._audited_write(
             lambda: self._carts.save_line(self.cart_id, new),
-            claims,
+            allowed,
             "price_override",
-            who,
             {**action, "old_price": line.unit_price, "name": line.name},
         )
         if failed is not None:

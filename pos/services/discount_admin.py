@@ -174,12 +174,9 @@ class DiscountAdmin:
         if identity.may(SCOPE):
             return True
         try:
-            claims = self._approvals.check(approval, SCOPE, OPEN_ACTION, identity.number)
+            approved = self._approvals.authorise(identity, SCOPE, OPEN_ACTION, approval, missing="")
             with self._rules.transaction():
-                self._approvals.consume(claims)
-                self._audit.append(
-                    "override", claims.sub, {"requester": identity.number, **OPEN_ACTION}
-                )
+                approved.use(**OPEN_ACTION)
         except (ApprovalRefused, StorageError):
             return False
         return True
@@ -416,7 +413,6 @@ class DiscountAdmin:
         """Check who may, then write, use up the approval and audit, in one transaction
         (``write`` makes the change and returns the audit entry's details; anything it
         raises undoes all of it)."""
-        claims = None
         if approval is None:
             try:
                 actor = self._guard.require(SCOPE)
@@ -426,21 +422,16 @@ class DiscountAdmin:
             # the second try, with the manager's approval: the first logged the refusal,
             # so the scope is looked at without logging it again
             actor = self._guard.current()
-            if not actor.may(SCOPE):
-                try:
-                    claims = self._approvals.check(approval, SCOPE, action, actor.number)
-                except ApprovalRefused as refused:
-                    raise EditRefused(str(refused)) from None
+        try:
+            approved = self._approvals.authorise(
+                actor, SCOPE, action, approval, missing="This change needs a manager's approval"
+            )
+        except ApprovalRefused as refused:
+            raise EditRefused(str(refused)) from None
         try:
             with self._rules.transaction():
                 details = write()
-                if claims is not None:
-                    self._approvals.consume(claims)
-                    self._audit.append(
-                        "override",
-                        claims.sub,
-                        {"scope": SCOPE, "requester": actor.number, **action},
-                    )
+                approved.use(**action)
                 self._audit.append(event, actor.number, details)
         except ApprovalRefused as exc:
             raise EditRefused(str(exc)) from None

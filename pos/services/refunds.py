@@ -110,15 +110,16 @@ class RefundService:
         quantities = {k: v for k, v in quantities.items() if v > 0}
         if not quantities:
             raise RefundFailed("Choose what comes back first")
-        action = self.action(receipt_no, quantities, method)
-        claims = None
-        if not actor.may("refund"):
-            if approval is None:
-                raise RefundFailed("A refund needs a manager's approval")
-            try:
-                claims = self.approvals.check(approval, "refund", action, actor.number)
-            except ApprovalRefused as exc:
-                raise RefundFailed(str(exc)) from exc
+        try:
+            approved = self.approvals.authorise(
+                actor,
+                "refund",
+                self.action(receipt_no, quantities, method),
+                approval,
+                missing="A refund needs a manager's approval",
+            )
+        except ApprovalRefused as exc:
+            raise RefundFailed(str(exc)) from exc
         try:
             self.days.check_open()
         except DayClosed as exc:
@@ -152,13 +153,7 @@ class RefundService:
             return texts[number]
 
         def also(number: int, total: int) -> None:
-            if claims is not None:
-                self.approvals.consume(claims)
-                self.approvals.record(
-                    "override",
-                    claims.sub,
-                    {"scope": "refund", "requester": actor.number, "receipt": receipt_no},
-                )
+            approved.use(receipt=receipt_no)
             self.audit.append(
                 "refund",
                 actor.number,
@@ -173,7 +168,7 @@ class RefundService:
                 method=method,
                 at=at,
                 operator=actor.number,
-                approver=claims.sub if claims else None,
+                approver=approved.approver,
                 receipt_text=receipt,
                 also=also,
             )
