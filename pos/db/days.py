@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,6 +86,7 @@ class DayRepository:
                 opened_by=by,
                 float_amount=float_amount,
                 audit_seq=int(seq),
+                uuid=uuid.uuid4().hex,  # the day's id on the store's server too
             )
             return _day(row)
 

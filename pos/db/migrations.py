@@ -19,6 +19,8 @@ from pos.db import without_driver
 with without_driver():  # see pos.db: no psycopg through its CockroachDB support
     from playhouse.migrate import SchemaMigrator, migrate
 
+from pos.db.store_schema import v12_store_sync  # noqa: E402 (after the driver is hidden)
+
 
 def _strict(db: peewee.Database) -> bool:
     # STRICT makes SQLite enforce column types; other databases do that anyway.
@@ -517,6 +519,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     _v9_report_indexes,
     _v10_day_ids_and_token_generation,
     _v11_operator_seal,
+    v12_store_sync,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

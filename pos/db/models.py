@@ -24,6 +24,7 @@ class BaseModel(peewee.Model):
 class Setting(BaseModel):
     key = peewee.TextField(primary_key=True)
     value = peewee.TextField()
+    version = peewee.IntegerField(default=0)  # the store's, v12 (pos.db.store_schema)
 
     class Meta:
         table_name = "setting"
@@ -35,6 +36,7 @@ class Product(BaseModel):
     price = peewee.IntegerField()
     tax_rate = peewee.IntegerField(default=0)
     unit = peewee.TextField(default="each")
+    version = peewee.IntegerField(default=0)  # the store's, v12 (pos.db.store_schema)
 
     class Meta:
         table_name = "product"
@@ -80,6 +82,7 @@ class DiscountRule(BaseModel):
     weekdays = peewee.TextField(null=True)
     hours = peewee.TextField(null=True)
     active = peewee.IntegerField(default=1)
+    version = peewee.IntegerField(default=0)  # the store's, v12 (pos.db.store_schema)
 
     class Meta:
         table_name = "discount_rule"
@@ -96,6 +99,7 @@ class Operator(BaseModel):
     tokens_valid_after = peewee.IntegerField(default=0)  # kept; no longer compared (v10)
     token_generation = peewee.IntegerField(default=0)  # a token is good while it is equal
     row_mac = peewee.TextField(null=True)  # the seal (pos.auth.seal), v11
+    version = peewee.IntegerField(default=0)  # the store's, v12 (pos.db.store_schema)
 
     class Meta:
         table_name = "operator"
@@ -164,6 +168,7 @@ class TillDay(BaseModel):
     counted = peewee.IntegerField(null=True)
     expected = peewee.IntegerField(null=True)
     audit_seq = peewee.IntegerField(null=True)  # the audit log's newest entry at opening
+    uuid = peewee.TextField(null=True, unique=True)  # chosen on the till, v12
 
     class Meta:
         table_name = "till_day"

@@ -36,6 +36,7 @@ from psycopg.types.json import Json, Jsonb
 from pos.config import describe
 from pos.db.errors import DatabaseOpenError
 from pos.db.models import MODELS
+from pos.db.store_schema import SERVER_EXTRAS, SERVER_FUNCTIONS
 
 APPLICATION = "pos-till"
 LOCK_TIMEOUT = "5s"
@@ -231,11 +232,13 @@ def _create_schema(db: peewee.Database, schema_version: int, upgrade: Any) -> No
 
 def _drop_ours(db: peewee.Database) -> None:
     tables = _tables(db)
-    ours = [m._meta.table_name for m in MODELS] + ["pos_schema"]
+    ours = [m._meta.table_name for m in MODELS] + ["pos_schema", *SERVER_EXTRAS]
     present = [name for name in ours if name in tables]
     if present:
         db.execute_sql("DROP TABLE " + ", ".join(f'"{name}"' for name in present) + " CASCADE")
     db.execute_sql("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE")
+    for function in SERVER_FUNCTIONS:
+        db.execute_sql(f"DROP FUNCTION IF EXISTS {function} CASCADE")
 
 
 def init_server(

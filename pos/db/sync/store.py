@@ -1,0 +1,286 @@
+"""The store's server, as a till's sync worker talks to it (psycopg 3, one connection).
+
+Pushes are idempotent: every row arrives under the id the till chose (a sale's and a
+refund's uuid, a day's uuid, an audit entry's number in its till's chain), a unique key
+on the server ignores a second copy, and a second copy that differs is a conflict to
+report, never to overwrite. The batch and the server's record of how far it has got from
+this till (``till_sync``) commit together, so "how far" survives exactly as the data
+does (a restored backup included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from pos.db.store_schema import STORE_CHANNEL
+from pos.db.sync.till_file import SYNCED, Cursor, Entry, _quoted, columns
+
+Offline = (psycopg.OperationalError, psycopg.InterfaceError)
+"""What a lost or refused connection raises: the till is offline, nothing is wrong."""
+
+MIN_SCHEMA = 12
+
+
+class SyncConflict(RuntimeError):
+    """The server holds a different row under an id this till pushed (a copied till
+    file selling as two tills, or a server that was edited by hand): reported, never
+    overwritten; the push stops there and selling goes on."""
+
+
+class NotThisStore(RuntimeError):
+    """The server is another store's (its id is not the one this till file was made for),
+    or not a POS database at the version the sync needs."""
+
+
+class StoreServer:
+    """One connection to the store's server, listening for its changes."""
+
+    def __init__(self, url: str, *, connect_timeout: int = 5) -> None:
+        self.url = url
+        self.connect_timeout = connect_timeout
+        self.conn: psycopg.Connection[Any] | None = None
+        self.rang = False
+        """Whether the store's doorbell rang since the last pull began."""
+
+    # -- connection ---------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Connect and LISTEN first (a change made after this is announced), then check
+        the database is a store at the sync's schema.
+
+        Raises:
+            psycopg.OperationalError: unreachable (offline).
+            NotThisStore: not a store database the till can sync with.
+        """
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
+        try:
+            conn.execute("SET TIME ZONE 'UTC'")
+            conn.execute("SET lock_timeout = '5s'")
+            conn.execute("SET idle_in_transaction_session_timeout = '60s'")
+            conn.add_notify_handler(self._ring)
+            conn.execute(f"LISTEN {STORE_CHANNEL}")
+            row = conn.execute("SELECT version FROM pos_schema").fetchone()
+            if row is None or int(row[0]) < MIN_SCHEMA:
+                raise NotThisStore(
+                    "the store's database is at an older schema: upgrade it first "
+                    "(any pos command on it with this version does)"
+                )
+        except psycopg.errors.UndefinedTable as exc:
+            conn.close()
+            raise NotThisStore("the server's database is not a POS store") from exc
+        except BaseException:
+            conn.close()
+            raise
+        self.conn = conn
+        self.rang = True  # whatever changed while we were away: pull it
+
+    def _ring(self, _: psycopg.Notify) -> None:
+        self.rang = True
+
+    @property
+    def connected(self) -> bool:
+        return self.conn is not None and not self.conn.closed
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def _c(self) -> psycopg.Connection[Any]:
+        if self.conn is None or self.conn.closed:
+            raise psycopg.OperationalError("not connected to the store's server")
+        return self.conn
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the doorbell; True if it rang."""
+        if self.rang:
+            return True
+        for _ in self._c().notifies(timeout=timeout, stop_after=1):
+            self.rang = True
+        return self.rang
+
+    # -- what the server is -----------------------------------------------------------------
+
+    def meta(self) -> tuple[str, int]:
+        """The store's id and its newest change version."""
+        row = self._c().execute("SELECT store_id, version FROM store_meta").fetchone()
+        if row is None:
+            raise NotThisStore("the store's database has no store_meta row")
+        return str(row[0]), int(row[1])
+
+    def pushed(self, till: str) -> int:
+        """The newest outbox entry the server holds from ``till`` (0: none)."""
+        row = self._c().execute("SELECT pushed FROM till_sync WHERE till = %s", (till,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    # -- pushing ------------------------------------------------------------------------
+
+    def push(
+        self,
+        till: str,
+        entries: Sequence[Entry],
+        read: Callable[[Entry], Mapping[str, Any] | None],
+        at: str,
+    ) -> None:
+        """Send ``entries`` (in order) and the new "how far" in one transaction."""
+        conn = self._c()
+        with conn.transaction(), conn.cursor() as cur:
+            for entry in entries:
+                row = read(entry)
+                if row is None:
+                    continue  # nothing of it left on the till (cannot happen: rows are kept)
+                {"sale": _sale, "refund": _refund, "day": _day, "audit": _audit}[entry.kind](
+                    cur, till, dict(row)
+                )
+            cur.execute(
+                "INSERT INTO till_sync (till, pushed, at) VALUES (%s, %s, %s) "
+                "ON CONFLICT (till) DO UPDATE SET "
+                "pushed = GREATEST(till_sync.pushed, excluded.pushed), at = excluded.at",
+                (till, entries[-1].seq, at),
+            )
+
+    # -- pulling --------------------------------------------------------------------------
+
+    def changes(self, table: str, after: Cursor, limit: int) -> list[dict[str, Any]]:
+        """The table's rows written after ``after``, oldest version first."""
+        names = _quoted(columns(SYNCED[table]))
+        if table == "setting":
+            where, args = "(version, key) > (%s, %s)", (after.version, after.key)
+            order = "version, key"
+        else:
+            where, args = "(version, id) > (%s, %s)", (after.version, int(after.key or 0))
+            order = "version, id"
+        with self._c().cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                f'SELECT {names} FROM "{table}" WHERE {where} ORDER BY {order} LIMIT %s',
+                (*args, limit),
+            )
+            return list(cur.fetchall())
+
+    def tombstones(self, after: Cursor, limit: int) -> list[dict[str, Any]]:
+        with self._c().cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                "SELECT id, version, kind, row_id, key FROM tombstone "
+                "WHERE (version, id) > (%s, %s) ORDER BY version, id LIMIT %s",
+                (after.version, int(after.key or 0), limit),
+            )
+            return list(cur.fetchall())
+
+    def till_start(self, till: str) -> tuple[int, dict[str, Any] | None, bool]:
+        """For a new till file: the till's last receipt number on the server, its newest
+        closed day (so Z numbers go on) and whether it has a day open there."""
+        conn = self._c()
+        row = conn.execute("SELECT last_receipt FROM till_counter WHERE till = %s", (till,))
+        found = row.fetchone()
+        with conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                "SELECT * FROM till_day WHERE till = %s AND closed_at IS NOT NULL "
+                "ORDER BY z_no DESC LIMIT 1",
+                (till,),
+            )
+            day = cur.fetchone()
+        open_day = conn.execute(
+            "SELECT 1 FROM till_day WHERE till = %s AND closed_at IS NULL", (till,)
+        ).fetchone()
+        return (0 if found is None else int(found[0])), day, open_day is not None
+
+
+def _insert(cur: psycopg.Cursor[Any], table: str, row: Mapping[str, Any], tail: str = "") -> Any:
+    names = list(row)
+    cur.execute(
+        f'INSERT INTO "{table}" ({_quoted(names)}) '
+        f"VALUES ({', '.join(['%s'] * len(names))}) {tail}",
+        [row[n] for n in names],
+    )
+    return cur.fetchone() if "RETURNING" in tail else None
+
+
+def _insert_many(
+    cur: psycopg.Cursor[Any], table: str, parent: str, parent_id: int, rows: list[dict[str, Any]]
+) -> None:
+    if not rows:
+        return
+    names = [parent, *rows[0]]
+    cur.executemany(
+        f'INSERT INTO "{table}" ({_quoted(names)}) VALUES ({", ".join(["%s"] * len(names))})',
+        [[parent_id, *(row[n] for n in names[1:])] for row in rows],
+    )
+
+
+def _id_of(cur: psycopg.Cursor[Any], table: str, uuid: str | None, what: str) -> int | None:
+    if uuid is None:
+        return None
+    cur.execute(f'SELECT id FROM "{table}" WHERE uuid = %s', (uuid,))
+    row = cur.fetchone()
+    if row is None:
+        raise SyncConflict(f"{what} {uuid} is not on the server (pushed out of order)")
+    return int(row[0])
+
+
+def _same(
+    cur: psycopg.Cursor[Any], table: str, row: Mapping[str, Any], keys: tuple[str, ...]
+) -> None:
+    """A second copy of a row must be the same row."""
+    cur.execute(
+        f'SELECT {_quoted(keys)} FROM "{table}" WHERE uuid = %s',
+        (row["uuid"],),
+    )
+    there = cur.fetchone()
+    here = tuple(row[k] for k in keys)
+    if there is None or tuple(there) != here:
+        raise SyncConflict(
+            f"the server holds a different {table} under id {row['uuid']} "
+            f"(there: {there}, here: {here})"
+        )
+
+
+def _sale(cur: psycopg.Cursor[Any], till: str, sale: dict[str, Any]) -> None:
+    children = {k: sale.pop(k) for k in ("lines", "discounts", "payments", "vat")}
+    sale["day_id"] = _id_of(cur, "till_day", sale.pop("day_uuid"), "the day of sale")
+    found = _insert(cur, "sale", sale, "ON CONFLICT (uuid) DO NOTHING RETURNING id")
+    if found is None:
+        _same(cur, "sale", sale, ("till", "receipt_no", "total"))
+        return
+    sale_id = int(found[0])
+    for key, table in (
+        ("lines", "sale_line"),
+        ("discounts", "sale_discount"),
+        ("payments", "payment"),
+        ("vat", "sale_vat"),
+    ):
+        _insert_many(cur, table, "sale_id", sale_id, children[key])
+
+
+def _refund(cur: psycopg.Cursor[Any], till: str, refund: dict[str, Any]) -> None:
+    lines = refund.pop("lines")
+    refund["sale_id"] = _id_of(cur, "sale", refund.pop("sale_uuid"), "the sale refunded")
+    refund["day_id"] = _id_of(cur, "till_day", refund.pop("day_uuid"), "the day of refund")
+    found = _insert(cur, "refund", refund, "ON CONFLICT (uuid) DO NOTHING RETURNING id")
+    if found is None:
+        _same(cur, "refund", refund, ("till", "receipt_no", "total"))
+        return
+    _insert_many(cur, "refund_line", "refund_id", int(found[0]), lines)
+
+
+def _day(cur: psycopg.Cursor[Any], till: str, day: dict[str, Any]) -> None:
+    closing = ("z_no", "closed_at", "closed_by", "counted", "expected")
+    _insert(
+        cur,
+        "till_day",
+        day,
+        "ON CONFLICT (uuid) DO UPDATE SET " + ", ".join(f'"{k}" = excluded."{k}"' for k in closing),
+    )
+
+
+def _audit(cur: psycopg.Cursor[Any], till: str, entry: dict[str, Any]) -> None:
+    row = {"chain": till, **entry}
+    if _insert(cur, "till_audit", row, "ON CONFLICT (chain, seq) DO NOTHING RETURNING seq"):
+        return
+    cur.execute("SELECT hash FROM till_audit WHERE chain = %s AND seq = %s", (till, row["seq"]))
+    there = cur.fetchone()
+    if there is None or there[0] != row["hash"]:
+        raise SyncConflict(f"the server holds a different audit entry {row['seq']} of {till}")

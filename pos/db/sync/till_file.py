@@ -1,0 +1,325 @@
+"""The till's own file, as the sync worker sees it: the outbox to push, the rows to send,
+and the store's changes to apply (each batch in one short transaction, so a scan's commit
+never waits behind a large one)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pos.auth.seal import operator_seal, seal_matches
+from pos.db import models as m
+from pos.db.database import BUSY_TIMEOUT_MS
+
+LOCAL_SETTINGS = frozenset({"till_name"})
+"""Settings that belong to the till, never overwritten by the store's."""
+
+LOCKOUT = ("failed_attempts", "locked_until")
+"""An operator's lockout on this till: counted here (the store's copy is the server's)."""
+
+
+def columns(model: type[m.BaseModel]) -> list[str]:
+    return [field.column_name for field in model._meta.sorted_fields]
+
+
+SYNCED: dict[str, type[m.BaseModel]] = {
+    "setting": m.Setting,
+    "operator": m.Operator,
+    "discount_rule": m.DiscountRule,
+    "product": m.Product,
+}
+"""What a till copies from its store, in the order it applies them (settings and operators
+first: a login needs them; the catalog last: it is the largest)."""
+
+UNIQUE_KEY = {"product": "barcode", "discount_rule": "name", "operator": "number", "setting": "key"}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One outbox entry: a row to push (its kind and its id on the till)."""
+
+    seq: int
+    kind: str
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """How far a table has been pulled: the last (version, row) applied."""
+
+    version: int = 0
+    key: str = ""
+
+    def text(self) -> str:
+        return f"{self.version}:{self.key}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor:
+        if not text:
+            return cls()
+        version, _, key = text.partition(":")
+        return cls(int(version), key)
+
+
+class TillFile:
+    """The sync worker's connection to the till's file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=rw",
+            uri=True,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,  # transactions are explicit (BEGIN IMMEDIATE)
+            check_same_thread=False,  # made on the till's thread, used by the worker's
+        )
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- the store this file belongs to, and how far it has got --------------------------
+
+    def state(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_state(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def cursor(self, table: str) -> Cursor:
+        return Cursor.parse(self.state(f"pulled:{table}"))
+
+    # -- the outbox ---------------------------------------------------------------------
+
+    def waiting(self) -> dict[str, int]:
+        """How many entries of each kind wait to be pushed."""
+        rows = self.conn.execute(
+            "SELECT kind, count(*) FROM outbox WHERE pushed_at IS NULL GROUP BY kind"
+        ).fetchall()
+        return {str(kind): int(n) for kind, n in rows}
+
+    def next_entries(self, limit: int) -> list[Entry]:
+        rows = self.conn.execute(
+            "SELECT seq, kind, ref FROM outbox WHERE pushed_at IS NULL ORDER BY seq LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [Entry(int(seq), str(kind), str(ref)) for seq, kind, ref in rows]
+
+    def waiting_entries(self, limit: int) -> list[tuple[int, str, str, str]]:
+        """The oldest waiting entries for the manager's outbox screen: number, kind,
+        what it is (receipt number, event) and when it was made (the row's time)."""
+        out: list[tuple[int, str, str, str]] = []
+        for entry in self.next_entries(limit):
+            out.append((entry.seq, entry.kind, *self._describe(entry)))
+        return out
+
+    def _describe(self, entry: Entry) -> tuple[str, str]:
+        queries = {
+            "sale": "SELECT 'receipt ' || receipt_no, at FROM sale WHERE uuid = ?",
+            "refund": "SELECT 'refund ' || receipt_no, at FROM refund WHERE uuid = ?",
+            "day": "SELECT CASE WHEN closed_at IS NULL THEN 'day opened' ELSE 'Z ' || z_no END,"
+            " coalesce(closed_at, opened_at) FROM till_day WHERE uuid = ?",
+            "audit": "SELECT event, at FROM audit_log WHERE seq = ?",
+        }
+        row = self.conn.execute(queries[entry.kind], (entry.ref,)).fetchone()
+        return ("(gone)", "") if row is None else (str(row[0]), str(row[1]))
+
+    def mark_pushed(self, upto: int, at: str) -> None:
+        with self.writing() as conn:
+            conn.execute(
+                "UPDATE outbox SET pushed_at = ? WHERE pushed_at IS NULL AND seq <= ?", (at, upto)
+            )
+            self.set_state(conn, "pushed", str(upto))
+
+    def push_again_after(self, seq: int) -> int:
+        """The server has only entries up to ``seq`` (restored from an older backup):
+        everything after is pushed again (the server ignores what it already has).
+        Returns how many entries will go again."""
+        with self.writing() as conn:
+            n = conn.execute(
+                "UPDATE outbox SET pushed_at = NULL WHERE seq > ? AND pushed_at IS NOT NULL",
+                (seq,),
+            ).rowcount
+            self.set_state(conn, "pushed", str(seq))
+        return int(n)
+
+    def pushed(self) -> int:
+        return int(self.state("pushed") or 0)
+
+    # -- the rows an entry stands for ------------------------------------------------------
+
+    def _rows(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, args)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _one(self, sql: str, args: Sequence[Any]) -> dict[str, Any] | None:
+        rows = self._rows(sql, args)
+        return rows[0] if rows else None
+
+    def sale(self, uuid: str) -> dict[str, Any] | None:
+        """A sale with its lines, discounts, payments and VAT rows, and its day's uuid."""
+        sale = self._one("SELECT * FROM sale WHERE uuid = ?", (uuid,))
+        if sale is None:
+            return None
+        sale_id = sale.pop("id")
+        sale["day_uuid"] = self._day_uuid(sale.pop("day_id"))
+        for key, table in (
+            ("lines", "sale_line"),
+            ("discounts", "sale_discount"),
+            ("payments", "payment"),
+            ("vat", "sale_vat"),
+        ):
+            rows = self._rows(f'SELECT * FROM "{table}" WHERE sale_id = ? ORDER BY id', (sale_id,))
+            for row in rows:
+                del row["id"], row["sale_id"]
+            sale[key] = rows
+        return sale
+
+    def refund(self, uuid: str) -> dict[str, Any] | None:
+        refund = self._one("SELECT * FROM refund WHERE uuid = ?", (uuid,))
+        if refund is None:
+            return None
+        refund_id = refund.pop("id")
+        sale = self._one("SELECT uuid FROM sale WHERE id = ?", (refund.pop("sale_id"),))
+        refund["sale_uuid"] = None if sale is None else sale["uuid"]
+        refund["day_uuid"] = self._day_uuid(refund.pop("day_id"))
+        lines = self._rows(
+            "SELECT * FROM refund_line WHERE refund_id = ? ORDER BY id", (refund_id,)
+        )
+        for row in lines:
+            del row["id"], row["refund_id"]
+        refund["lines"] = lines
+        return refund
+
+    def day(self, uuid: str) -> dict[str, Any] | None:
+        day = self._one("SELECT * FROM till_day WHERE uuid = ?", (uuid,))
+        if day is not None:
+            del day["id"]
+        return day
+
+    def audit(self, seq: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM audit_log WHERE seq = ?", (int(seq),))
+
+    def _day_uuid(self, day_id: int | None) -> str | None:
+        if day_id is None:
+            return None
+        row = self.conn.execute("SELECT uuid FROM till_day WHERE id = ?", (day_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- applying the store's changes --------------------------------------------------------
+
+    def apply(
+        self,
+        table: str,
+        rows: Iterable[Mapping[str, Any]],
+        cursor: Cursor,
+        seal_key: bytes | None = None,
+    ) -> int:
+        """Write pulled rows (the server's ids and versions) and the table's new cursor, in
+        one transaction. A row whose unique name now belongs to another id (a barcode moved,
+        a rule renamed) replaces the old row: the server's state at this version says so."""
+        model = SYNCED[table]
+        names = columns(model)
+        key = UNIQUE_KEY[table]
+        pk = model._meta.primary_key.column_name
+        upsert = (
+            f'INSERT INTO "{table}" ({_quoted(names)})'
+            f' VALUES ({", ".join("?" * len(names))}) ON CONFLICT ("{pk}") DO UPDATE SET '
+            + ", ".join(f'"{n}" = excluded."{n}"' for n in names if n != pk)
+        )
+        n = 0
+        with self.writing() as conn:
+            for row in rows:
+                values = dict(row)
+                if table == "setting" and values["key"] in LOCAL_SETTINGS:
+                    continue
+                if table == "operator":
+                    values = self._operator(conn, values, seal_key)
+                if pk != key:
+                    conn.execute(
+                        f'DELETE FROM "{table}" WHERE "{key}" = ? AND "{pk}" <> ?',
+                        (values[key], values[pk]),
+                    )
+                conn.execute(upsert, [values[name] for name in names])
+                n += 1
+            self.set_state(conn, f"pulled:{table}", cursor.text())
+        return n
+
+    def _operator(
+        self, conn: sqlite3.Connection, row: dict[str, Any], key: bytes | None
+    ) -> dict[str, Any]:
+        """The store's operator row as this till keeps it: the store's rights and PIN, and
+        this till's own lockout count, sealed again with it. When a manager changed the
+        operator on the server (PIN, rights, revocation, status) the store's lockout comes
+        too (an unlock reaches the till). A row that does not match its seal on the server
+        is kept as it came, so it is refused here as it is there."""
+        local = conn.execute(
+            "SELECT role, active, pin_hash, token_generation, failed_attempts, locked_until "
+            'FROM "operator" WHERE id = ?',
+            (row["id"],),
+        ).fetchone()
+        if key is None or local is None or not seal_matches(key, _typed(row), row["row_mac"]):
+            return row
+        same = tuple(local[:4]) == (
+            row["role"],
+            row["active"],
+            row["pin_hash"],
+            row["token_generation"],
+        )
+        if not same:
+            return row
+        merged = {**row, "failed_attempts": local[4], "locked_until": local[5]}
+        merged["row_mac"] = operator_seal(key, _typed(merged))
+        return merged
+
+    def delete(self, table: str, row_id: int, key: str, version: int, cursor: Cursor) -> None:
+        """Apply a deletion, unless the row was written again since (a newer version)."""
+        model = SYNCED[table]
+        pk = model._meta.primary_key.column_name
+        target = key if table == "setting" else row_id
+        with self.writing() as conn:
+            conn.execute(
+                f'DELETE FROM "{table}" WHERE "{pk}" = ? AND version <= ?', (target, version)
+            )
+            self.set_state(conn, "pulled:tombstone", cursor.text())
+
+    def forget_pulls(self) -> None:
+        """Pull everything again from the start (the server went back to an older state)."""
+        with self.writing() as conn:
+            conn.execute("DELETE FROM sync_state WHERE key LIKE 'pulled:%'")
+
+    def newest_version(self) -> int:
+        return max(self.cursor(table).version for table in (*SYNCED, "tombstone"))
+
+
+def _typed(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An operator row with its values as the models read them (the seal is over those)."""
+    out = dict(row)
+    field = m.Operator._meta.fields["locked_until"]
+    out["locked_until"] = field.python_value(row.get("locked_until"))
+    return out
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)

@@ -1,0 +1,236 @@
+"""The sync worker of a store's till (issue 19): a thread of the till, never the UI's.
+
+It pushes the till's outbox (sales, refunds, days opened and closed, audit entries) to the
+store's server in order, each exactly once, and pulls the store's changes (settings,
+operators, rules, products) by version, woken by the server's ``NOTIFY`` and polling as a
+fallback. The till sells from its own file whatever the worker is doing: the worker only
+ever holds the file for one short batch. Its state (:class:`SyncStatus`) is what the
+header shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from pos.auth.keys import KeyFileError, key_file_for, load_seal_key
+from pos.db.sync.store import NotThisStore, Offline, StoreServer, SyncConflict
+from pos.db.sync.till_file import SYNCED, Cursor, Entry, TillFile
+from pos.domain.clock import Clock
+from pos.domain.text import plural
+
+log = logging.getLogger(__name__)
+
+PUSH_BATCH = 200
+PULL_BATCH = 5_000
+"""Rows per pulled batch: one short write on the till's file each."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the header says about the store."""
+
+    online: bool = False
+    sales_waiting: int = 0
+    waiting: int = 0
+    last_contact: datetime | None = None
+    problem: str | None = None
+
+    def text(self) -> str:
+        if self.problem:
+            return f"SYNC STOPPED - {self.problem}"
+        if self.online:
+            return "Online" if not self.waiting else f"Online - sending {self.waiting}"
+        when = "never" if self.last_contact is None else self.last_contact.strftime("%H:%M")
+        return f"OFFLINE - {plural(self.sales_waiting, 'sale')} waiting, last contact {when}"
+
+
+class StoreSync:
+    """Keeps one till file in step with its store."""
+
+    def __init__(
+        self,
+        path: Path,
+        url: str,
+        till: str,
+        clock: Clock,
+        *,
+        poll_seconds: float = 5.0,
+        wait_seconds: float = 0.25,
+        local_time: Callable[[datetime], datetime] = lambda t: t.astimezone(),
+    ) -> None:
+        self.path = path
+        self.till = till
+        self.clock = clock
+        self.server = StoreServer(url)
+        self.poll_seconds = poll_seconds
+        self.wait_seconds = wait_seconds
+        self.local_time = local_time
+        self.status = SyncStatus()
+        self._file: TillFile | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_pull = 0.0
+        self._seal_key: bytes | None = None
+
+    # -- the thread ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="pos-sync", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+            self._thread = None
+        self.server.close()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _run(self) -> None:
+        backoff = 1.0
+        retry_at = 0.0
+        while not self._stop.is_set():
+            try:
+                if not self.server.connected:
+                    if time.monotonic() < retry_at:
+                        self._count_waiting(online=False)
+                        self._stop.wait(min(1.0, retry_at - time.monotonic()))
+                        continue
+                    self.server.connect()
+                    log.info("sync: connected to the store")
+                self.run_once()
+                backoff = 1.0
+                self.server.wait(self.wait_seconds)
+            except Offline as exc:
+                if self.status.online or self.status.last_contact is None:
+                    log.warning("sync: the store's server is out of reach (%s)", _first(exc))
+                self.server.close()
+                self._count_waiting(online=False)
+                retry_at = time.monotonic() + backoff
+                backoff = min(backoff * 2, 10.0)
+            except (SyncConflict, NotThisStore) as exc:
+                log.error("sync stopped: %s", exc)
+                self.server.close()
+                self.status = replace(self.status, online=False, problem=_first(exc))
+                self._stop.wait(30)
+            except Exception as exc:  # a bug must not stop the till: report, retry later
+                log.exception("sync: unexpected error")
+                self.server.close()
+                problem = f"unexpected error ({type(exc).__name__})"
+                self.status = replace(self.status, online=False, problem=problem)
+                self._stop.wait(10)
+
+    # -- one round ------------------------------------------------------------------------
+
+    @property
+    def file(self) -> TillFile:
+        if self._file is None:
+            self._file = TillFile(self.path)
+        return self._file
+
+    def run_once(self) -> None:
+        """Push what waits, pull what changed (or every ``poll_seconds`` anyway).
+
+        Raises:
+            Offline: the server went away (nothing is lost: the next round goes on).
+            SyncConflict, NotThisStore: the sync must stop (the message says why).
+        """
+        if not self.server.connected:
+            self.server.connect()
+        self.push()
+        due = time.monotonic() - self._last_pull >= self.poll_seconds
+        if self.server.rang or due:
+            self.pull()
+        self._count_waiting(online=True, contact=True)
+
+    def push(self) -> int:
+        """Send every waiting outbox entry, in order. Returns how many went."""
+        tf = self.file
+        held = self.server.pushed(self.till)
+        if held < tf.pushed():  # the server went back (a restored backup): send again
+            again = tf.push_again_after(held)
+            log.warning(
+                "sync: the store's server has entries only up to %d of this till's %d; "
+                "sending %d again",
+                held,
+                tf.pushed(),
+                again,
+            )
+        sent = 0
+        while entries := tf.next_entries(PUSH_BATCH):
+            now = self.clock.now().isoformat(timespec="seconds")
+            self.server.push(self.till, entries, self._read, now)
+            tf.mark_pushed(entries[-1].seq, now)
+            sent += len(entries)
+        return sent
+
+    def _read(self, entry: Entry) -> dict[str, object] | None:
+        tf = self.file
+        reader = {"sale": tf.sale, "refund": tf.refund, "day": tf.day, "audit": tf.audit}
+        return reader[entry.kind](entry.ref)
+
+    def pull(self, progress: Callable[[str, int], None] | None = None) -> int:
+        """Apply every change of the store since the last pull. Returns rows applied."""
+        tf = self.file
+        store_id, version = self.server.meta()
+        if store_id != tf.state("store_id"):
+            raise NotThisStore(
+                "this till's file belongs to another store (its server's id has changed)"
+            )
+        if version < tf.newest_version():
+            log.warning("sync: the store's server went back to version %d: pulling all", version)
+            tf.forget_pulls()
+        self.server.rang = False
+        self._last_pull = time.monotonic()
+        applied = 0
+        key = self._key()
+        for table in SYNCED:
+            while rows := self.server.changes(table, tf.cursor(table), PULL_BATCH):
+                last = rows[-1]
+                mark = last["key"] if table == "setting" else str(last["id"])
+                applied += tf.apply(table, rows, Cursor(int(last["version"]), mark), key)
+                if progress is not None:
+                    progress(table, len(rows))
+        while graves := self.server.tombstones(tf.cursor("tombstone"), PULL_BATCH):
+            for grave in graves:
+                mark = Cursor(int(grave["version"]), str(grave["id"]))
+                tf.delete(grave["kind"], grave["row_id"], grave["key"], grave["version"], mark)
+                applied += 1
+        return applied
+
+    def _key(self) -> bytes | None:
+        if self._seal_key is None:
+            try:
+                self._seal_key = load_seal_key(key_file_for(self.path))
+            except KeyFileError:
+                log.warning("sync: no seal key: operators are taken as the store sent them")
+        return self._seal_key
+
+    # -- status ---------------------------------------------------------------------------
+
+    def _count_waiting(self, *, online: bool, contact: bool = False) -> None:
+        waiting = self.file.waiting()
+        last = self.local_time(self.clock.now()) if contact else self.status.last_contact
+        self.status = SyncStatus(online, waiting.get("sale", 0), sum(waiting.values()), last)
+
+    def outbox(self, limit: int = 200) -> list[tuple[int, str, str, str]]:
+        """The oldest entries still waiting (for the manager's outbox screen)."""
+        tf = TillFile(self.path)  # the caller's thread: a connection of its own
+        try:
+            return tf.waiting_entries(limit)
+        finally:
+            tf.close()
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
