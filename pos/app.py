@@ -34,6 +34,7 @@ from pos.services.container import Services
 from pos.services.days import DayClosed
 from pos.services.refunds import RefundDone, RefundFailed
 from pos.services.store import DEMO_BANNER
+from pos.widgets.till_header import TillHeader
 from pos.widgets.too_small import DemoBadge, TooSmall, too_small
 from pos.widgets.type_ahead import TypeAhead, split_alt
 
@@ -125,6 +126,8 @@ class PosApp(App[None]):
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
         self.set_class(self.services.is_demo, "-demo")
         self.set_interval(1.0, self.tick)
+        if self.services.sync is not None:
+            self.services.sync.start()  # its own thread: the till never waits for it
         self.screen_change_signal.subscribe(self, self._fit_window)
         sessions = self.services.sessions
         if sessions.needs_first_manager():
@@ -453,6 +456,7 @@ class PosApp(App[None]):
         in a pause between items, the database log's checkpoint in the background."""
         self.type_ahead.watchdog()
         self.services.reload_keys_if_changed()
+        self._show_link()
         if self.services.guard.session is None:
             if _scan_screens(self.screen_stack):
                 self.lock_till()
@@ -609,6 +613,16 @@ class PosApp(App[None]):
             f"The till stopped: an unexpected error ({type(error).__name__}). The open cart "
             "is kept: start the till again." + (f" Details are in {where}." if where else "")
         )
+
+    def _show_link(self) -> None:
+        """The store link's state in the header of a store's till (read from the worker's
+        last word: nothing here waits on the network)."""
+        if self.services.sync is None:
+            return
+        text = self.services.sync.status.text()
+        for screen in self.screen_stack:
+            for header in screen.query(TillHeader):
+                header.link = text
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # whatever runs on in this process collects as usual again

@@ -10,6 +10,7 @@ from pos.auth.pins import PinHasher
 from pos.config import DbTarget
 from pos.domain.clock import Clock, IdGenerator, SystemClock, UuidIds
 from pos.services.container import build_services
+from pos.services.store_till import open_store_till
 
 
 def make_app(
@@ -21,19 +22,28 @@ def make_app(
     idle_clock: Callable[[], float] = time.monotonic,
     idle_limit: float | None = None,
     till_name: str | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> PosApp:
-    """Open the database at ``db_path`` (a SQLite file or a server URL) and build the
-    till on it (as ``till_name``, if given, instead of the ``till_name`` setting).
+    """Open the database at ``db_path`` and build the till on it (as ``till_name``, if
+    given, instead of the ``till_name`` setting).
+
+    A store's URL (``postgresql://...``) opens the till's own file of that store, made and
+    filled the first time (``progress`` is told each batch), with its sync worker; so does
+    a file made for a store. Any other file is a till of its own.
 
     Raises:
         DatabaseOpenError: the database cannot be used (the message says why).
     """
-    services = build_services(
-        db_path,
-        clock=clock or SystemClock(),
-        ids=ids or UuidIds(),
-        hasher=hasher,
-        till_name=till_name,
-    )
+    clock = clock or SystemClock()
+    target = open_store_till(db_path, till_name, clock, progress)
+    try:
+        services = build_services(
+            target.path, clock=clock, ids=ids or UuidIds(), hasher=hasher, till_name=target.till
+        )
+    except BaseException:
+        if target.sync is not None:
+            target.sync.stop()
+        raise
+    services.sync = target.sync
     limit = idle_limit if idle_limit is not None else services.settings.idle_lock_seconds
     return PosApp(services, idle_clock=idle_clock, idle_limit=min(limit, IDLE_LIMIT))

@@ -20,9 +20,10 @@ On a store's server (PostgreSQL):
 * ``tombstone``: what was deleted, at which version;
 * ``till_audit``: every till's own audit chain (``chain``: the till that pushed it),
   as it was written on the till: one hash chain per till;
-* ``till_sync``: the newest outbox entry the server holds from each till. It travels with
-  the data, so a server restored from an older backup says how far back it is, and the
-  till pushes again what the server no longer has.
+* ``till_sync``: the newest outbox entry the server holds from each till, and the id of
+  the till file that sells under that name (a second file under the same name is refused,
+  not merged). It travels with the data, so a server restored from an older backup says
+  how far back it is, and the till pushes again what the server no longer has.
 
 On a till's file (SQLite):
 
@@ -104,7 +105,7 @@ def _store_server(db: peewee.Database) -> None:
     )
     db.execute_sql(
         'CREATE TABLE till_sync (till TEXT COLLATE "C" PRIMARY KEY, pushed BIGINT NOT NULL, '
-        "at TEXT NOT NULL)"
+        "at TEXT NOT NULL, file_id TEXT NOT NULL)"
     )
     # the version of this transaction's changes: taken once, under store_meta's row lock
     db.execute_sql(

@@ -64,6 +64,7 @@ from pos.services.store import StoreSettings
 
 if TYPE_CHECKING:
     from pos.db.server import ServerTillLock
+    from pos.services.sync import StoreSync
 
 
 @dataclass
@@ -91,6 +92,8 @@ class Services:
     """The check of the database file that must pass before anyone logs in (the login
     screen starts it: the till opens without reading the whole file first)."""
     lock: TillLock | ServerTillLock | None = None
+    sync: StoreSync | None = None
+    """The sync worker of a store's till (None for a till of its own); the app starts it."""
 
     _keys_seen: tuple[int, float] | None = None
 
@@ -128,6 +131,8 @@ class Services:
         return search_audit(self.db, text)
 
     def close(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
         self.db.close()
         if self.lock is not None:
             self.lock.release()

@@ -112,7 +112,9 @@ class StoreSync:
                 self.server.wait(self.wait_seconds)
             except Offline as exc:
                 if self.status.online or self.status.last_contact is None:
-                    log.warning("sync: the store's server is out of reach (%s)", _first(exc))
+                    log.warning(
+                        "sync: the store's server is out of reach (%s)", describe_failure(exc)
+                    )
                 self.server.close()
                 self._count_waiting(online=False)
                 retry_at = time.monotonic() + backoff
@@ -120,7 +122,7 @@ class StoreSync:
             except (SyncConflict, NotThisStore) as exc:
                 log.error("sync stopped: %s", exc)
                 self.server.close()
-                self.status = replace(self.status, online=False, problem=_first(exc))
+                self.status = replace(self.status, online=False, problem=describe_failure(exc))
                 self._stop.wait(30)
             except Exception as exc:  # a bug must not stop the till: report, retry later
                 log.exception("sync: unexpected error")
@@ -168,7 +170,7 @@ class StoreSync:
         sent = 0
         while entries := tf.next_entries(PUSH_BATCH):
             now = self.clock.now().isoformat(timespec="seconds")
-            self.server.push(self.till, entries, self._read, now)
+            self.server.push(self.till, self._file_id(), entries, self._read, now)
             tf.mark_pushed(entries[-1].seq, now)
             sent += len(entries)
         return sent
@@ -207,6 +209,12 @@ class StoreSync:
                 applied += 1
         return applied
 
+    def _file_id(self) -> str:
+        file_id = self.file.state("file_id")
+        if file_id is None:
+            raise NotThisStore("this till file has no id of its own: make it again")
+        return file_id
+
     def _key(self) -> bytes | None:
         if self._seal_key is None:
             try:
@@ -231,6 +239,7 @@ class StoreSync:
             tf.close()
 
 
-def _first(exc: BaseException) -> str:
+def describe_failure(exc: BaseException) -> str:
+    """The first line of what went wrong (a driver's message can run to many lines)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

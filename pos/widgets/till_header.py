@@ -1,4 +1,5 @@
-"""The top bar: store, till and (once logged in) the operator."""
+"""The top bar: store, the link to the store's server (a store's till), till and (once
+logged in) the operator."""
 
 from __future__ import annotations
 
@@ -15,9 +16,18 @@ class TillHeader(Static):
     store: reactive[str] = reactive("")
     till: reactive[str] = reactive("")
     operator: reactive[str] = reactive("")
+    link: reactive[str] = reactive("")
+    """The sync's state on a store's till (``Online``, ``OFFLINE - 3 sales waiting, last
+    contact 14:02``); empty for a till of its own."""
 
     def render(self) -> Text:
         right = self.till if not self.operator else f"{self.till} | {self.operator}"
+        left = self.store if not self.link else f"{self.store} | "
         width = self.size.width or 80
-        gap = max(1, width - cell_len(self.store) - cell_len(right) - 2)
-        return Text(f" {self.store}{' ' * gap}{right} ", no_wrap=True, overflow="ellipsis")
+        gap = max(1, width - cell_len(left) - cell_len(self.link) - cell_len(right) - 2)
+        text = Text(f" {left}", no_wrap=True, overflow="ellipsis")
+        if self.link:
+            style = "bold" if self.link.startswith("Online") else "bold reverse"
+            text.append(self.link, style=style)
+        text.append(f"{' ' * gap}{right} ")
+        return text

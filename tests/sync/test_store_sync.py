@@ -6,6 +6,7 @@ version, and a till keeps selling while the server is away. Against a real Postg
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,12 +15,15 @@ import pytest
 
 from pos.auth.keys import key_file_for
 from pos.db.sync.enrol import make_till_file, public_url, store_of
+from pos.db.sync.store import SyncConflict
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.container import Services, build_services
 from pos.services.store import init_database
+from pos.services.store_till import open_store_till
 from pos.services.sync import StoreSync
 from tests.conftest import CASHIER, FAST_HASHER
+from tests.sync.proxy import Relay
 
 PEN = "4006381333931"
 BUTTER = "0036000291452"
@@ -121,3 +125,97 @@ def test_a_price_change_on_the_server_reaches_the_till(
     assert not services.checkout.submit(PEN).error
     assert services.checkout.cart.lines[0].unit_price == 199  # priced from the till's file
     assert services.checkout.submit(BUTTER).error  # gone from the store: unknown here
+
+
+@pytest.fixture
+def relay(store: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Relay]:
+    """The store's server behind a relay the test can cut; the till finds the store's key
+    file through POS_KEYS, as a till on another machine would."""
+    monkeypatch.setenv("POS_KEYS", str(key_file_for(store)))
+    relay = Relay(store)
+    yield relay
+    relay.cut()
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+
+
+def test_the_till_sells_through_an_outage_and_every_sale_reaches_the_server_once(
+    store: str, relay: Relay, clock: FixedClock
+) -> None:
+    target = open_store_till(relay.url, "Till A", clock)
+    assert target.sync is not None
+    services = build_services(
+        target.path, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER, till_name=target.till
+    )
+    sync = target.sync
+    sync.wait_seconds = 0.05
+    try:
+        sync.start()
+        _wait_for(lambda: sync.status.online, "online")
+        services.sessions.login(*CASHIER)
+        assert _sell(services, PEN) == 1
+        _wait_for(lambda: _server(store, "SELECT count(*) FROM sale")[0][0] == 1, "pushed")
+        relay.cut()  # the server goes away: the till goes on selling from its file
+        receipts = [_sell(services, PEN, BUTTER) for _ in range(3)]
+        assert receipts == [2, 3, 4]
+        _wait_for(lambda: not sync.status.online, "offline")
+        _wait_for(lambda: sync.status.sales_waiting == 3, f"three sales waiting {sync.status}")
+        assert sync.status.text().startswith("OFFLINE - 3 sales waiting, last contact ")
+        assert _server(store, "SELECT count(*) FROM sale")[0][0] == 1
+        relay.restore()
+        _wait_for(lambda: _server(store, "SELECT count(*) FROM sale")[0][0] == 4, "all pushed")
+        _wait_for(lambda: sync.status.text() == "Online", "online again, nothing waiting")
+        rows = _server(store, "SELECT receipt_no FROM sale WHERE till = 'Till A' ORDER BY 1")
+        assert [r[0] for r in rows] == [1, 2, 3, 4]
+        assert _server(store, "SELECT last_receipt FROM till_counter WHERE till = 'Till A'") == [
+            (4,)
+        ]
+    finally:
+        services.sync = sync
+        services.close()
+
+
+def test_a_server_restored_from_an_older_backup_gets_the_missing_sales_again(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]]
+) -> None:
+    services, sync = till("Till A")
+    services.sessions.login(*CASHIER)
+    for _ in range(3):
+        _sell(services, PEN)
+    sync.run_once()
+    # the backup was taken after the first sale: the server has forgotten the last two,
+    # and its record of how far this till had got went back with them
+    with psycopg.connect(store) as conn:
+        kept = conn.execute("SELECT id FROM sale WHERE receipt_no = 1").fetchone()[0]
+        for table in ("sale_line", "payment", "sale_vat", "sale_discount"):
+            conn.execute(f"DELETE FROM {table} WHERE sale_id <> %s", (kept,))
+        conn.execute("DELETE FROM sale WHERE id <> %s", (kept,))
+        first_seq = int(
+            _local(sync.path, "SELECT seq FROM outbox WHERE kind = 'sale' ORDER BY seq")[0][0]
+        )
+        conn.execute("UPDATE till_sync SET pushed = %s", (first_seq,))
+    sync.run_once()
+    rows = _server(store, "SELECT receipt_no FROM sale ORDER BY 1")
+    assert [r[0] for r in rows] == [1, 2, 3]
+
+
+def test_a_second_file_selling_under_the_same_name_is_refused(
+    store: str,
+    till: Callable[[str], tuple[Services, StoreSync]],
+    tmp_path: Path,
+    clock: FixedClock,
+) -> None:
+    services, sync = till("Till A")
+    services.sessions.login(*CASHIER)
+    _sell(services, PEN)
+    # the till's disk is replaced and the till set up again under its name
+    make_till_file(tmp_path / "again.sqlite", store, "Till A", key_file_for(store))
+    with pytest.raises(SyncConflict, match="another till file now sells as Till A"):
+        sync.run_once()
+    assert _server(store, "SELECT count(*) FROM sale")[0][0] == 0

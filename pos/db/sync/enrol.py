@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +24,6 @@ from pos.auth.keys import key_file_for
 from pos.config import APP_NAME
 from pos.db.database import open_database
 from pos.db.errors import DatabaseOpenError
-from pos.db.sync.store import StoreServer
 from pos.db.sync.till_file import TillFile
 
 
@@ -59,9 +61,14 @@ def till_file_for(url: str, till: str) -> Path:
 def store_of(path: Path) -> tuple[str, str, str] | None:
     """``(store URL without password, store id, till name)`` of a till file, or None
     for a till of its own (not a store's)."""
-    tf = TillFile(path)
+    try:
+        tf = TillFile(path)
+    except sqlite3.Error:
+        return None  # not a database the till can open: opening it says why
     try:
         url, store_id, till = tf.state("store"), tf.state("store_id"), tf.state("till")
+    except sqlite3.Error:
+        return None  # a file from before stores (or not ours): a till of its own
     finally:
         tf.close()
     if url is None or store_id is None or till is None:
@@ -105,11 +112,16 @@ def make_till_file(path: Path, url: str, till: str, store_keys: Path) -> None:
         DatabaseOpenError: the server cannot be reached or is not a store, the till has a
             day open on the server, or the key file is missing. Nothing is left behind.
     """
+    from pos.db.sync.store import StoreServer  # psycopg: only for a store
+
     server = StoreServer(url)
+    file_id = uuid.uuid4().hex
     try:
         server.connect()
         store_id, _ = server.meta()
         last_receipt, last_day, open_day = server.till_start(till)
+        if not open_day:
+            server.register(till, file_id, datetime.now(UTC).isoformat(timespec="seconds"))
     except Exception as exc:
         raise DatabaseOpenError(f"cannot set up till {till} from the store: {exc}") from exc
     finally:
@@ -132,6 +144,7 @@ def make_till_file(path: Path, url: str, till: str, store_keys: Path) -> None:
             tf.set_state(conn, "store", public_url(url))
             tf.set_state(conn, "store_id", store_id)
             tf.set_state(conn, "till", till)
+            tf.set_state(conn, "file_id", file_id)
             conn.execute("INSERT INTO setting (key, value) VALUES ('till_name', ?)", (till,))
             conn.execute(
                 "INSERT INTO till_counter (till, last_receipt) VALUES (?, ?)", (till, last_receipt)

@@ -61,7 +61,6 @@ class StoreServer:
             conn.execute("SET TIME ZONE 'UTC'")
             conn.execute("SET lock_timeout = '5s'")
             conn.execute("SET idle_in_transaction_session_timeout = '60s'")
-            conn.add_notify_handler(self._ring)
             conn.execute(f"LISTEN {STORE_CHANNEL}")
             row = conn.execute("SELECT version FROM pos_schema").fetchone()
             if row is None or int(row[0]) < MIN_SCHEMA:
@@ -78,9 +77,6 @@ class StoreServer:
         self.conn = conn
         self.rang = True  # whatever changed while we were away: pull it
 
-    def _ring(self, _: psycopg.Notify) -> None:
-        self.rang = True
-
     @property
     def connected(self) -> bool:
         return self.conn is not None and not self.conn.closed
@@ -96,7 +92,8 @@ class StoreServer:
         return self.conn
 
     def wait(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for the doorbell; True if it rang."""
+        """Wait up to ``timeout`` seconds for the doorbell; True if it rang (a ring that
+        came during a push or a pull is kept by psycopg and counts at once)."""
         if self.rang:
             return True
         for _ in self._c().notifies(timeout=timeout, stop_after=1):
@@ -119,16 +116,38 @@ class StoreServer:
 
     # -- pushing ------------------------------------------------------------------------
 
+    def register(self, till: str, file_id: str, at: str) -> None:
+        """Make ``file_id`` the till file that sells as ``till`` (a new file for a till
+        whose disk was lost takes the name over; the old file's pushes are refused)."""
+        self._c().execute(
+            "INSERT INTO till_sync (till, pushed, at, file_id) VALUES (%s, 0, %s, %s) "
+            "ON CONFLICT (till) DO UPDATE SET file_id = excluded.file_id, at = excluded.at",
+            (till, at, file_id),
+        )
+
     def push(
         self,
         till: str,
+        file_id: str,
         entries: Sequence[Entry],
         read: Callable[[Entry], Mapping[str, Any] | None],
         at: str,
     ) -> None:
-        """Send ``entries`` (in order) and the new "how far" in one transaction."""
+        """Send ``entries`` (in order) and the new "how far" in one transaction.
+
+        Raises:
+            SyncConflict: another file sells as ``till``, or a row differs from the
+                server's copy of it.
+        """
         conn = self._c()
         with conn.transaction(), conn.cursor() as cur:
+            cur.execute("SELECT file_id FROM till_sync WHERE till = %s FOR UPDATE", (till,))
+            owner = cur.fetchone()
+            if owner is not None and owner[0] != file_id:
+                raise SyncConflict(
+                    f"another till file now sells as {till} on this store; this one stops "
+                    "sending (its sales stay in its file)"
+                )
             for entry in entries:
                 row = read(entry)
                 if row is None:
@@ -137,10 +156,10 @@ class StoreServer:
                     cur, till, dict(row)
                 )
             cur.execute(
-                "INSERT INTO till_sync (till, pushed, at) VALUES (%s, %s, %s) "
+                "INSERT INTO till_sync (till, pushed, at, file_id) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (till) DO UPDATE SET "
                 "pushed = GREATEST(till_sync.pushed, excluded.pushed), at = excluded.at",
-                (till, entries[-1].seq, at),
+                (till, entries[-1].seq, at, file_id),
             )
 
     # -- pulling --------------------------------------------------------------------------
@@ -246,6 +265,7 @@ def _sale(cur: psycopg.Cursor[Any], till: str, sale: dict[str, Any]) -> None:
         _same(cur, "sale", sale, ("till", "receipt_no", "total"))
         return
     sale_id = int(found[0])
+    _counter(cur, sale["till"], sale["receipt_no"])
     for key, table in (
         ("lines", "sale_line"),
         ("discounts", "sale_discount"),
@@ -264,6 +284,17 @@ def _refund(cur: psycopg.Cursor[Any], till: str, refund: dict[str, Any]) -> None
         _same(cur, "refund", refund, ("till", "receipt_no", "total"))
         return
     _insert_many(cur, "refund_line", "refund_id", int(found[0]), lines)
+    _counter(cur, refund["till"], refund["receipt_no"])
+
+
+def _counter(cur: psycopg.Cursor[Any], till: str, receipt_no: int) -> None:
+    """The server's receipt counter of the till follows its pushed receipts (a till made
+    again after its disk was lost goes on from there)."""
+    cur.execute(
+        "INSERT INTO till_counter (till, last_receipt) VALUES (%s, %s) ON CONFLICT (till) "
+        "DO UPDATE SET last_receipt = GREATEST(till_counter.last_receipt, excluded.last_receipt)",
+        (till, receipt_no),
+    )
 
 
 def _day(cur: psycopg.Cursor[Any], till: str, day: dict[str, Any]) -> None:

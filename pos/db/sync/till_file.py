@@ -27,13 +27,14 @@ def columns(model: type[m.BaseModel]) -> list[str]:
 
 
 SYNCED: dict[str, type[m.BaseModel]] = {
-    "setting": m.Setting,
     "operator": m.Operator,
     "discount_rule": m.DiscountRule,
     "product": m.Product,
+    "setting": m.Setting,
 }
-"""What a till copies from its store, in the order it applies them (settings and operators
-first: a login needs them; the catalog last: it is the largest)."""
+"""What a till copies from its store, in the order it applies them: settings last, so the
+rules' version (a setting) changes only once the rules it stands for are in, and an open
+cart that notices it reprices with the new rules."""
 
 UNIQUE_KEY = {"product": "barcode", "discount_rule": "name", "operator": "number", "setting": "key"}
 
@@ -105,6 +106,11 @@ class TillFile:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    def mark_ready(self) -> None:
+        """The first pull has finished: the till may sell."""
+        with self.writing() as conn:
+            self.set_state(conn, "ready", "1")
 
     def cursor(self, table: str) -> Cursor:
         return Cursor.parse(self.state(f"pulled:{table}"))

@@ -1,0 +1,97 @@
+"""Which file a till sells from, and its sync worker (issue 19).
+
+A till of a store (``pos --db postgresql://... --till NAME``) sells from its own file,
+made and filled from the store the first time; a till file made for a store (``pos --db
+PATH`` where PATH belongs to one) syncs with that store; anything else is a till of its
+own, with no worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pos.auth.keys import key_file_for
+from pos.config import DbTarget, describe, is_server
+from pos.db.errors import DatabaseOpenError
+from pos.db.sync.enrol import copy_store_keys, make_till_file, store_of, till_file_for
+from pos.domain.clock import Clock
+
+if TYPE_CHECKING:  # psycopg loads only for a till of a store
+    from pos.services.sync import StoreSync
+
+Progress = Callable[[str, int], None]
+"""Told each pulled batch (the table and its rows) while a new till fills its file."""
+
+
+@dataclass(frozen=True, slots=True)
+class TillTarget:
+    """What the till opens: its file, its name on the store, and the worker (None for a
+    till of its own)."""
+
+    path: DbTarget
+    till: str | None
+    sync: StoreSync | None = None
+
+
+def open_store_till(
+    target: DbTarget, till: str | None, clock: Clock, progress: Progress | None = None
+) -> TillTarget:
+    """The file this till sells from (made and filled from the store the first time).
+
+    Raises:
+        DatabaseOpenError: a store URL without a till name, a first start while the
+            server is out of reach, a missing key file (each message says what to do).
+    """
+    from pos.services.sync import StoreSync
+
+    if is_server(target):
+        url = str(target)
+        if not till:
+            raise DatabaseOpenError(
+                "A till of a store needs its name: pos --db URL --till NAME (the same name "
+                "at every start: it names the till's own file and its receipts)"
+            )
+        path = till_file_for(url, till)
+        if not path.exists():
+            make_till_file(path, url, till, key_file_for(url))
+        elif key_file_for(url).is_file():
+            copy_store_keys(key_file_for(url), path)  # a rotation on the store reaches it
+        linked = store_of(path)
+        if linked is None:
+            raise DatabaseOpenError(f"{path} is not a till file of {describe(url)}")
+        sync = StoreSync(path, url, till, clock)
+    else:
+        path = Path(target)
+        linked = store_of(path) if path.exists() else None
+        if linked is None:
+            return TillTarget(target, till)
+        url, _, till = linked
+        sync = StoreSync(path, url, till, clock)
+    if sync.file.state("ready") != "1":
+        _first_pull(sync, progress)
+    return TillTarget(path, till, sync)
+
+
+def _first_pull(sync: StoreSync, progress: Progress | None) -> None:
+    """Fill a new till's file from its store before it sells (resumed where it stopped if
+    an earlier start was cut off: the pull goes on from its cursors).
+
+    Raises:
+        DatabaseOpenError: the server is out of reach or refused (the till cannot sell
+            with an empty catalog and no operators).
+    """
+    from pos.services.sync import describe_failure
+
+    try:
+        sync.server.connect()
+        sync.pull(progress)
+    except Exception as exc:
+        sync.stop()
+        raise DatabaseOpenError(
+            f"The till's first start takes the store's catalog and operators from its server, "
+            f"which failed: {describe_failure(exc)}. Start it again when the server can be reached."
+        ) from exc
+    sync.file.mark_ready()
