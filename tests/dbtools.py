@@ -48,3 +48,17 @@ def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:
         return int(con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
     finally:
         con.close()
+
+
+def undo_store_schema(con: sqlite3.Connection) -> None:
+    """Take schema 12's additions (pos.db.store_schema) off a SQLite file, so a test can
+    make a file of an older version from a new one."""
+    for trigger in ("sale_outbox", "refund_outbox", "day_open_outbox", "day_close_outbox"):
+        con.execute(f"DROP TRIGGER {trigger}")
+    con.execute("DROP TRIGGER audit_outbox")
+    con.execute("DROP TABLE outbox")
+    con.execute("DROP TABLE sync_state")
+    con.execute("DROP INDEX till_day_uuid")
+    con.execute("ALTER TABLE till_day DROP COLUMN uuid")
+    for table in ("product", "discount_rule", "operator", "setting"):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN version")

@@ -21,6 +21,7 @@ from pos.db.operator_seals import changed_operators
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER, shell_admin
+from tests.dbtools import undo_store_schema
 
 CHANGED = "operator 1001's record was changed outside the till"
 
@@ -165,6 +166,7 @@ def test_10_3_an_upgrade_seals_the_rows_already_there(demo_db: Path, clock: Fixe
     """A database from before seals (version 10): the upgrade seals its operators with the
     key file beside it, in the same transaction, and they log in as before."""
     con = sqlite3.connect(demo_db)
+    undo_store_schema(con)
     con.execute("ALTER TABLE operator DROP COLUMN row_mac")
     con.execute("PRAGMA user_version = 10")
     con.commit()
