@@ -146,9 +146,20 @@ def read_only(db: Path) -> Any:
     return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
 
 
+def till_file(db: Path, till: str) -> Path:
+    """Where a till keeps its sales and its cart: a till of a store (``db`` a server URL)
+    in its own file (issue 19), any other in ``db``."""
+    if is_server(db):
+        from pos.db.sync.enrol import till_file_for
+
+        return till_file_for(str(db), till)
+    return db
+
+
 def cart_in_db(db: Path, till: str | None = None) -> Counter[str]:
-    """The open cart (of one till, or of any) as the database holds it."""
-    con = read_only(db)
+    """The open cart (of one till, or of any) as the database holds it (a store's till:
+    its own file)."""
+    con = read_only(till_file(db, till) if till is not None else db)
     try:
         rows = con.execute(
             "SELECT l.barcode, l.qty FROM cart_line l JOIN cart c ON c.id = l.cart_id "

@@ -16,7 +16,7 @@ from pos.auth.pins import pepper_of
 from pos.auth.service import Attempt, OperatorRecord
 from pos.db import models as m
 from pos.db.dialect import dialect
-from pos.db.errors import StorageError, bound, reading, storage_errors, writing
+from pos.db.errors import StorageError, bound, is_sqlite, reading, storage_errors, writing
 from pos.db.operator_seals import reseal, row_is_sealed, sealed_before
 from pos.db.prepared import Prepared, converter, slot
 from pos.domain.clock import Clock
@@ -473,3 +473,19 @@ def z_report_entry(db: peewee.Database, till: str, z_no: int) -> tuple[int, str]
             .first()
         )
     return (int(row[0]), str(row[1])) if row else None
+
+
+def till_chains(db: peewee.Database) -> dict[str, list[AuditEntry]]:
+    """The audit chains the tills of a store pushed to its server (``till_audit``, one per
+    till, in the order each till wrote them); empty on a till's own file."""
+    if is_sqlite(db):
+        return {}
+    chains: dict[str, list[AuditEntry]] = {}
+    with storage_errors():
+        rows = db.execute_sql(
+            "SELECT chain, seq, at, till, operator, event, details, prev_hash, hash "
+            "FROM till_audit ORDER BY chain, seq"
+        )
+        for chain, *fields in rows:
+            chains.setdefault(chain, []).append(AuditEntry(*fields))
+    return chains

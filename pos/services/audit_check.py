@@ -133,3 +133,21 @@ def changed_operators_at(path: DbTarget, version: int) -> list[str]:
         return changed_operator_rows(key_file_for(path))
     finally:
         database.close()
+
+
+def check_till_chains(chains: dict[str, list[AuditEntry]], key: bytes) -> AuditFindings:
+    """Every till's own chain as pushed to the store's server (issue 19): each is checked
+    like a till's file checks its own, from its first entry; a gap, a changed entry or a
+    broken link is named with its till."""
+    found = AuditFindings()
+    for till, entries in chains.items():
+        part = check_audit(entries, key, None)
+        found.problems.extend(f"till {printable(till)}: {p}" for p in part.problems)
+        found.notes.extend(f"till {printable(till)}: {n}" for n in part.notes)
+    count = sum(len(entries) for entries in chains.values())
+    found.summary = (
+        f"{plural(len(chains), 'till chain')} intact: {plural(count, 'entry', 'entries')}"
+        if chains
+        else ""
+    )
+    return found

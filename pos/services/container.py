@@ -130,6 +130,16 @@ class Services:
         """The newest audit entries matching ``text`` (for the audit screen; ``audit``)."""
         return search_audit(self.db, text)
 
+    @guarded("audit")
+    def store_outbox(self) -> list[tuple[int, str, str, str]]:
+        """What this till has not yet sent to its store (for the store link screen;
+        ``audit``): empty for a till of its own."""
+        return [] if self.sync is None else self.sync.outbox()
+
+    def store_state(self) -> str:
+        """The store link's state as the header says it ("" for a till of its own)."""
+        return "" if self.sync is None else self.sync.status.text()
+
     def close(self) -> None:
         if self.sync is not None:
             self.sync.stop()
