@@ -18,9 +18,12 @@ from pos.config import DbTarget, describe, is_server
 from pos.db.errors import DatabaseOpenError
 from pos.db.sync.enrol import copy_store_keys, make_till_file, store_of, till_file_for
 from pos.domain.clock import Clock
+from pos.services.store import SETTINGS
 
 if TYPE_CHECKING:  # psycopg loads only for a till of a store
     from pos.services.sync import StoreSync
+
+DEFAULT_TILL = SETTINGS["till_name"].default
 
 Progress = Callable[[str, int], None]
 """Told each pulled batch (the table and its rows) while a new till fills its file."""
@@ -49,11 +52,7 @@ def open_store_till(
 
     if is_server(target):
         url = str(target)
-        if not till:
-            raise DatabaseOpenError(
-                "A till of a store needs its name: pos --db URL --till NAME (the same name "
-                "at every start: it names the till's own file and its receipts)"
-            )
+        till = till or _till_name(url)
         path = till_file_for(url, till)
         if not path.exists():
             make_till_file(path, url, till, key_file_for(url))
@@ -73,6 +72,38 @@ def open_store_till(
     if sync.file.state("ready") != "1":
         _first_pull(sync, progress)
     return TillTarget(path, till, sync)
+
+
+def _till_name(url: str) -> str:
+    """The till's name when ``--till`` was not given: the one till of this store on this
+    machine, or for the first, the store's ``till_name`` setting (as a till on the server
+    used to be named).
+
+    Raises:
+        DatabaseOpenError: several tills of the store here (which one is meant?), or none
+            and the server cannot say.
+    """
+    made = sorted(till_file_for(url, "x").parent.glob("*.sqlite"))
+    names = [n for n in (store_of(p) for p in made) if n is not None]
+    if len(names) == 1:
+        return names[0][2]
+    if names:
+        listed = ", ".join(sorted(name for _, _, name in names))
+        raise DatabaseOpenError(
+            f"This machine has several tills of the store ({listed}): say which with --till NAME"
+        )
+    from pos.db.sync.store import StoreServer
+
+    server = StoreServer(url)
+    try:
+        server.connect()
+        return server.setting("till_name") or DEFAULT_TILL
+    except Exception as exc:
+        raise DatabaseOpenError(
+            f"cannot set up a till from the store: {exc}. Name it with --till NAME"
+        ) from exc
+    finally:
+        server.close()
 
 
 def _first_pull(sync: StoreSync, progress: Progress | None) -> None:

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from pos.auth.keys import key_file_for
+from pos.db.errors import DatabaseOpenError
 from pos.db.sync.enrol import make_till_file, public_url, store_of
 from pos.db.sync.store import SyncConflict
 from pos.domain.clock import FixedClock, SequentialIds
@@ -205,7 +206,7 @@ def test_a_server_restored_from_an_older_backup_gets_the_missing_sales_again(
     assert [r[0] for r in rows] == [1, 2, 3]
 
 
-def test_a_second_file_selling_under_the_same_name_is_refused(
+def test_a_till_name_is_one_file_until_a_manager_hands_it_over(
     store: str,
     till: Callable[[str], tuple[Services, StoreSync]],
     tmp_path: Path,
@@ -214,8 +215,18 @@ def test_a_second_file_selling_under_the_same_name_is_refused(
     services, sync = till("Till A")
     services.sessions.login(*CASHIER)
     _sell(services, PEN)
-    # the till's disk is replaced and the till set up again under its name
-    make_till_file(tmp_path / "again.sqlite", store, "Till A", key_file_for(store))
+    # another machine set up under the same name: refused, nothing made
+    again = tmp_path / "again.sqlite"
+    with pytest.raises(DatabaseOpenError, match="Till A already sells from another till file"):
+        make_till_file(again, store, "Till A", key_file_for(store))
+    assert not again.exists()
+    sync.run_once()
+    assert _server(store, "SELECT count(*) FROM sale")[0][0] == 1
+    # the till's disk was lost for good: the new file takes the name over, and goes on
+    # from the receipts the server has; the old file's pushes are refused from now on
+    make_till_file(again, store, "Till A", key_file_for(store), replace=True)
+    _sell(services, PEN)
     with pytest.raises(SyncConflict, match="another till file now sells as Till A"):
         sync.run_once()
-    assert _server(store, "SELECT count(*) FROM sale")[0][0] == 0
+    assert _server(store, "SELECT count(*) FROM sale")[0][0] == 1
+    assert _local(again, "SELECT last_receipt FROM till_counter") == [(1,)]

@@ -103,14 +103,23 @@ def copy_store_keys(store_keys: Path, path: Path) -> bool:
     return True
 
 
-def make_till_file(path: Path, url: str, till: str, store_keys: Path) -> None:
+def make_till_file(
+    path: Path, url: str, till: str, store_keys: Path, *, replace: bool = False
+) -> None:
     """Make ``path`` a new, empty till file of the store at ``url`` (the first pull fills
     it). The receipt counter and the Z numbers go on from the server's, so a till that
     used to sell on the server directly keeps its numbering.
 
+    A name another till file already sells under is refused (two files pushing as one
+    till would mix their receipts), unless ``replace``: the till's own file was lost for
+    good and this one takes its name over, with the day it had open (its Z then counts
+    the sales of this file; the store's report has all of them). The old file's sales that
+    never reached the server stay in it; its pushes are refused from now on.
+
     Raises:
-        DatabaseOpenError: the server cannot be reached or is not a store, the till has a
-            day open on the server, or the key file is missing. Nothing is left behind.
+        DatabaseOpenError: the server cannot be reached or is not a store, the name is
+            taken, the till has a day open on the server, or the key file is missing.
+            Nothing is left behind.
     """
     from pos.db.sync.store import StoreServer  # psycopg: only for a store
 
@@ -120,16 +129,24 @@ def make_till_file(path: Path, url: str, till: str, store_keys: Path) -> None:
         server.connect()
         store_id, _ = server.meta()
         last_receipt, last_day, open_day = server.till_start(till)
-        if not open_day:
+        owner = server.owner(till)
+        if owner is None or replace:
             server.register(till, file_id, datetime.now(UTC).isoformat(timespec="seconds"))
     except Exception as exc:
         raise DatabaseOpenError(f"cannot set up till {till} from the store: {exc}") from exc
     finally:
         server.close()
-    if open_day:
+    if owner is not None and not replace:
         raise DatabaseOpenError(
-            f"Till {till} has a trading day open on the store's server. Close it there "
-            "(the Z report) before this till sells from its own file, so that day is counted once."
+            f"{till} already sells from another till file of this store (it last sent at "
+            f"{owner[1]}). Start this till under another name (--till NAME); if that till's "
+            f"file is lost for good, make this one take its name: "
+            f"pos init --db FILE --store URL --till {till!r} --replace"
+        )
+    if open_day is not None and not replace:
+        raise DatabaseOpenError(
+            f"{till} has a trading day open on the store's server. Close it there (the Z "
+            "report) before this till sells from its own file, so that day is counted once."
         )
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     staging = path.with_name(path.name + ".new")
@@ -151,6 +168,8 @@ def make_till_file(path: Path, url: str, till: str, store_keys: Path) -> None:
             )
             if last_day is not None:
                 _copy_day(conn, last_day)
+            if open_day is not None:  # a replaced till goes on with the day it had open
+                _copy_day(conn, open_day)
     finally:
         tf.close()
     key_file_for(staging).replace(key_file_for(path))

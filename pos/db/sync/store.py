@@ -109,6 +109,19 @@ class StoreServer:
             raise NotThisStore("the store's database has no store_meta row")
         return str(row[0]), int(row[1])
 
+    def setting(self, key: str) -> str | None:
+        row = self._c().execute("SELECT value FROM setting WHERE key = %s", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def owner(self, till: str) -> tuple[str, str] | None:
+        """The till file that sells as ``till`` (its id, and when it last sent), or None."""
+        row = (
+            self._c()
+            .execute("SELECT file_id, at FROM till_sync WHERE till = %s", (till,))
+            .fetchone()
+        )
+        return None if row is None else (str(row[0]), str(row[1]))
+
     def pushed(self, till: str) -> int:
         """The newest outbox entry the server holds from ``till`` (0: none)."""
         row = self._c().execute("SELECT pushed FROM till_sync WHERE till = %s", (till,)).fetchone()
@@ -189,9 +202,9 @@ class StoreServer:
             )
             return list(cur.fetchall())
 
-    def till_start(self, till: str) -> tuple[int, dict[str, Any] | None, bool]:
+    def till_start(self, till: str) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None]:
         """For a new till file: the till's last receipt number on the server, its newest
-        closed day (so Z numbers go on) and whether it has a day open there."""
+        closed day (so Z numbers go on) and the day it has open there, if any."""
         conn = self._c()
         row = conn.execute("SELECT last_receipt FROM till_counter WHERE till = %s", (till,))
         found = row.fetchone()
@@ -202,10 +215,13 @@ class StoreServer:
                 (till,),
             )
             day = cur.fetchone()
-        open_day = conn.execute(
-            "SELECT 1 FROM till_day WHERE till = %s AND closed_at IS NULL", (till,)
-        ).fetchone()
-        return (0 if found is None else int(found[0])), day, open_day is not None
+            cur.execute(
+                "SELECT * FROM till_day WHERE till = %s AND closed_at IS NULL "
+                "ORDER BY id DESC LIMIT 1",
+                (till,),
+            )
+            open_day = cur.fetchone()
+        return (0 if found is None else int(found[0])), day, open_day
 
 
 def _insert(cur: psycopg.Cursor[Any], table: str, row: Mapping[str, Any], tail: str = "") -> Any:
