@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 @click.group(
     invoke_without_command=True,
     epilog=f"Default database: {default_db_path()} (created with the demo data on first run).",
+    # the subcommands inherit it: pos products import -h
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 @db_option
 @click.option(
