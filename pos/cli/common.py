@@ -57,6 +57,7 @@ class DatabaseTarget(click.ParamType):
 
 
 def db_option(func: F) -> F:
+    """``--db`` on a command; :func:`db_path` falls back to an enclosing group's."""
     return click.option(
         "--db",
         "db",
@@ -79,6 +80,7 @@ def db_path(ctx: click.Context, db: DbTarget | None) -> DbTarget:
 
 
 def till_option(func: F) -> F:
+    """``--till`` on a command; :func:`till_given` falls back to an enclosing group's."""
     return click.option(
         "--till",
         "till",
