@@ -3,7 +3,7 @@
 Products have valid, unique EAN-13 barcodes (GS1 country prefixes, never the in-store
 ``2`` range), names combined from brand, product and size word lists, prices from 0.25
 to 49.99 skewed low, VAT 0/5/20 % and a few percent weighed (``kg``) items. Rules are of
-every kind, written as rule-file JSON and checked by :func:`~pos.domain.discounts.parse_rules`
+every kind, written as rule-file JSON and checked by :func:`~pos.domain.rule_format.parse_rules`
 against the products they name. Everything comes from the random stream it is given.
 """
 
@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from stdnum import ean
 
 from pos.domain.catalog import Product, Unit
-from pos.domain.discounts import Rule, parse_rules
+from pos.domain.discounts import Rule
 from pos.domain.money import format_money
+from pos.domain.rule_format import parse_rules
 from pos.paths import DEMO_CATALOG
 
 YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)
