@@ -21,7 +21,8 @@ from pos.db.errors import bound, one_write, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, ProductRow, Unit
-from pos.domain.discounts import Rule, parse_rule, rule_to_json
+from pos.domain.discounts import Rule
+from pos.domain.rule_format import parse_rule, rule_to_json
 
 BATCH = 500
 """Rows per INSERT statement (5 columns x 500 stays far under SQLite's variable limit)."""

@@ -14,10 +14,11 @@ from pos.db.dialect import dialect
 from pos.db.errors import reading, writing
 from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine
-from pos.domain.discounts import Rule, RuleError, parse_rule, rule_to_json
+from pos.domain.discounts import Rule
 from pos.domain.history import RefundableLine, SaleRow, SaleSummary
 from pos.domain.pricing import PricedBasket
 from pos.domain.refunds import RefundPlan, SaleBasis, plan_refund
+from pos.domain.rule_format import RuleError, parse_rule, rule_to_json
 from pos.domain.tax import RateLine
 from pos.domain.tender import Payment
 

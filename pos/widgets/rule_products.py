@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from pos.domain.discounts import MAX_SET_COUNT
+from pos.domain.rule_format import MAX_SET_COUNT
 
 
 class RuleProducts(DataTable[Text]):
