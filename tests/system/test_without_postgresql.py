@@ -31,7 +31,6 @@ def pos_without_psycopg(tmp_path: Path, *args: str) -> subprocess.CompletedProce
         "main()\n"
     )
     env = {**os.environ, "POS_KEYS": str(tmp_path / "shop.keys")}
-    env.pop("POS_DB", None)
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,
