@@ -313,8 +313,30 @@ def check_writable(path: Path) -> None:
         )
 
 
+NO_SERVER_DRIVER = "PostgreSQL support is not installed: pip install 'pos-till[postgresql]'"
+
+
+def check_server_driver() -> None:
+    """Make sure the PostgreSQL driver can be loaded, before a server URL is used.
+
+    psycopg is an extra (``pos-till[postgresql]``): a till on SQLite runs without it.
+
+    Raises:
+        DatabaseOpenError: psycopg (or the libpq it needs) is not installed.
+    """
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise DatabaseOpenError(f"{NO_SERVER_DRIVER} ({exc})") from exc
+
+
 def _server():  # noqa: ANN202 (the module)
-    """:mod:`pos.db.server`, imported for the first server URL (it loads psycopg)."""
+    """:mod:`pos.db.server`, imported for the first server URL (it loads psycopg).
+
+    Raises:
+        DatabaseOpenError: psycopg is not installed (:func:`check_server_driver`).
+    """
+    check_server_driver()
     from pos.db import server
 
     return server

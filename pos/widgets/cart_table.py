@@ -140,7 +140,7 @@ class CartTable(Widget, can_focus=True):
     }
     """
     """Only what the widget needs to work (no scrollbar: the border counts the rows out of
-    view). Its colours, striping and cursor are in styles/scan.tcss."""
+    view). Its colours, striping and cursor are in pos/styles/scan.tcss."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)

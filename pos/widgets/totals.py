@@ -37,7 +37,7 @@ class TotalsPanel(Widget):
         height: 1fr;
     }
     """
-    """Only what the widget needs; its colours and border are in styles/scan.tcss."""
+    """Only what the widget needs; its colours and border are in pos/styles/scan.tcss."""
 
     # ``var``, not ``reactive``: a new figure redraws its own lines, never the whole panel
     items: reactive[int] = var(0)
