@@ -26,6 +26,7 @@ run: $(STAMP)
 TEST_JOBS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check pos tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -m "not slow" $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS))
 	$(BIN)/python -m pytest -q -m slow
 
