@@ -411,7 +411,7 @@ class SettingsRepository:
             ).execute()
 
     def change(
-        self, key: str, value: str, also: Callable[[str | None], None] | None = None
+        self, key: str, value: str, also: Callable[[str | None], object] | None = None
     ) -> str | None:
         """Set ``key``; returns the value it had (None: unset). ``also`` gets that value
         inside the same transaction (its audit entry commits with the change, or neither)."""

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice, repeat
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pos.domain.barcodes import (
     DEFAULT_PATTERNS,
@@ -591,7 +591,13 @@ def _each_distinct(column: Sequence[str], parse: Callable[[str], T]) -> list[T] 
         return None
 
 
-def write_catalog(products: Iterable[Product], out: io.TextIOBase | io.StringIO) -> int:
+class TextOut(Protocol):
+    """Where :func:`write_catalog` writes: an open text file, a ``StringIO``, stdout."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+def write_catalog(products: Iterable[Product], out: TextOut) -> int:
     """Write products in the import format; returns how many rows were written."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
