@@ -72,8 +72,8 @@ class CartRow:
     row in the middle goes or comes: a row put between two gets a place between theirs)."""
 
 
-_SERIALS = count()
-_PLACES = count()
+_SERIALS: Iterator[int] = count()
+_PLACES: Iterator[int] = count()
 _PLACE = attrgetter("place")
 
 
