@@ -17,6 +17,8 @@ from contextlib import contextmanager
 def without_driver() -> Iterator[None]:
     """Imports in the block see no psycopg (``import psycopg`` raises ImportError)."""
     driver = sys.modules.get("psycopg")
+    # None there makes the import fail (the import system's rule); typeshed's sys.modules
+    # holds modules only
     sys.modules["psycopg"] = None  # type: ignore[assignment]
     try:
         yield
