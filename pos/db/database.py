@@ -206,7 +206,7 @@ class IntegrityCheck:
         self.target = target
         self._lock = threading.Lock()
         self._done = threading.Event()
-        self._callbacks: list[Callable[[], None]] = []
+        self._callbacks: list[Callable[[], object]] = []
         self._thread: threading.Thread | None = None
         self._problems: list[str] | None = None
         if is_server(target):
@@ -267,7 +267,7 @@ class IntegrityCheck:
         for callback in callbacks:
             callback()
 
-    def when_done(self, callback: Callable[[], None]) -> bool:
+    def when_done(self, callback: Callable[[], object]) -> bool:
         """Call ``callback`` (from the checking thread) once the check is over.
 
         Returns:
