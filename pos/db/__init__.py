@@ -22,6 +22,8 @@ def without_driver() -> Iterator[None]:
     Afterwards ``sys.modules`` is as it was, a ``None`` entry included (psycopg blocked on
     purpose, as the test of an install without the PostgreSQL extra does)."""
     driver = sys.modules.get("psycopg", _ABSENT)
+    # None there makes the import fail (the import system's rule); typeshed's sys.modules
+    # holds modules only
     sys.modules["psycopg"] = None  # type: ignore[assignment]
     try:
         yield

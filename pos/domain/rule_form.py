@@ -324,7 +324,9 @@ def _make_safe(data: dict[str, object], where: str, any_of: bool) -> None:
         else:
             data["items"] = {_SAFE_BARCODE: 99}
     elif where == "count" and not any_of:
-        data["items"] = {code: 99 for code in data.get("items", {}) or {_SAFE_BARCODE: 99}}
+        items = data.get("items")
+        codes = items if isinstance(items, dict) and items else {_SAFE_BARCODE: 99}
+        data["items"] = dict.fromkeys(codes, 99)
     elif where in _OPTIONAL:
         data.pop(where, None)
         if where == "ends_at":
