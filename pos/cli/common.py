@@ -37,12 +37,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
 
 
-class DatabaseTarget(click.ParamType):
+class DatabaseTarget(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.2+ stubs only
     """``--db``: a SQLite file, or a PostgreSQL URL (``postgresql://user:pw@host/db``)."""
 
     name = "FILE|URL"
 
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> DbTarget:
         if isinstance(value, Path):
             return value
         text = str(value)

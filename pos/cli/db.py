@@ -38,8 +38,8 @@ def db_check(ctx: click.Context, db: DbTarget | None) -> None:
         raise click.ClickException("the database is damaged: restore it from a backup")
     with friendly_errors():
         changed = changed_operators_at(path, found.version)
-    for problem in changed:
-        click.echo(f"changed: {problem}", err=True)
+    for change in changed:
+        click.echo(f"changed: {change}", err=True)
     if changed:
         raise click.ClickException(
             f"{plural(len(changed), 'operator')} changed outside the till (listed above)"

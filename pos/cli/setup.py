@@ -97,7 +97,7 @@ def demo_data(
     from pos.services.demo_data import generate_demo_data
 
     path = db_path(ctx, db)
-    sizes = {"products": n_products, "rules": n_rules, "sales": n_sales, "seed": seed}
+
     for_till = till_given(ctx, till)  # the sales' till (default: the till_name setting)
     with friendly_errors():
         try:
@@ -105,10 +105,25 @@ def demo_data(
                 total = n_products + n_rules + n_sales
                 with click.progressbar(length=total, label="Generating", file=sys.stderr) as bar:
                     report = generate_demo_data(
-                        path, **sizes, progress=bar.update, force=force, till=for_till
+                        path,
+                        products=n_products,
+                        rules=n_rules,
+                        sales=n_sales,
+                        seed=seed,
+                        progress=bar.update,
+                        force=force,
+                        till=for_till,
                     )
             else:
-                report = generate_demo_data(path, **sizes, force=force, till=for_till)
+                report = generate_demo_data(
+                    path,
+                    products=n_products,
+                    rules=n_rules,
+                    sales=n_sales,
+                    seed=seed,
+                    force=force,
+                    till=for_till,
+                )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {describe(path)}")

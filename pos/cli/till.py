@@ -24,14 +24,14 @@ def run_till(db: DbTarget | None, till: str | None) -> None:
             till = validate_setting("till_name", till)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--till") from exc
-    path = db if db is not None else default_db_path()
+    path: DbTarget = db if db is not None else default_db_path()
     with friendly_errors():
-        if db is None and not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if db is None and not (first := default_db_path()).exists():
+            first.parent.mkdir(parents=True, exist_ok=True)
             init_database(
-                path, demo_catalog=DEMO_CATALOG, demo_discounts=DEMO_DISCOUNTS, demo_operators=True
+                first, demo_catalog=DEMO_CATALOG, demo_discounts=DEMO_DISCOUNTS, demo_operators=True
             )
-            click.echo(f"Created the demo database at {path}", err=True)
+            click.echo(f"Created the demo database at {first}", err=True)
         from pos.factory import make_app  # Textual loads only for the till itself
 
         log.info("till starting: pos %s on %s", __version__, describe(path))

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pos.auth.pins import PinHasher
+from pos.config import DbTarget
 from pos.db.database import Database
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
 from pos.db.sales import SaleRecord, SaleRepository
@@ -57,7 +58,7 @@ POPULAR = 4_000
 class DemoReport:
     """What :func:`generate_demo_data` made and how long each part took (seconds)."""
 
-    path: Path
+    path: DbTarget
     seed: int
     products: int
     """Generated products (the demo catalog's come on top: ``demo_products``)."""
@@ -79,7 +80,7 @@ class DemoReport:
 
 
 def generate_demo_data(
-    path: Path,
+    path: DbTarget,
     *,
     products: int,
     rules: int,

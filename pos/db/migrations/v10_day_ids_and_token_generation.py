@@ -28,11 +28,13 @@ def step(db: peewee.Database) -> None:
     """Take a database from version 9 to version 10."""
 
     class TillDay(peewee.Model):  # only what the foreign keys need
+        id = peewee.AutoField()
+
         class Meta:
             database = db
             table_name = "till_day"
 
-    def day_field() -> peewee.ForeignKeyField:
+    def day_field() -> peewee.ForeignKeyField[TillDay | None]:
         return peewee.ForeignKeyField(
             TillDay, field=TillDay.id, null=True, index=False, on_delete="RESTRICT"
         )
