@@ -32,7 +32,6 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from pos.auth.pins import PinHasher
 from pos.config import DbTarget
