@@ -11,21 +11,22 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,postgresql]'
 	touch $(STAMP)
 
 ## Start the till on the default database (made with the demo data on first run).
 run: $(STAMP)
 	$(BIN)/pos
 
-## The whole test suite (lint, import contracts, unit, Pilot, snapshot and crash tests): the
-## fast part on both cores (pytest-xdist), then the tests that run real tills (marked slow:
-## crash, kill loop, two tills, type-ahead on a pty, benchmark smoke) on their own, as their
-## timing wants. TEST_JOBS=0 runs the fast part in one process; `$(BIN)/pytest --lf` reruns
-## what failed last time.
+## The whole test suite (lint, types, import contracts, unit, Pilot, snapshot and crash
+## tests): the fast part on both cores (pytest-xdist), then the tests that run real tills
+## (marked slow: crash, kill loop, two tills, type-ahead on a pty, benchmark smoke) on their
+## own, as their timing wants. TEST_JOBS=0 runs the fast part in one process;
+## `$(BIN)/pytest --lf` reruns what failed last time.
 TEST_JOBS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check pos tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -m "not slow" $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS))
 	$(BIN)/python -m pytest -q -m slow
 

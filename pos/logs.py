@@ -19,6 +19,8 @@ import os
 import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from types import TracebackType
+from typing import TypeAlias
 
 from platformdirs import user_log_path
 
@@ -32,6 +34,11 @@ BACKUPS = 5
 """Files kept: pos.log and pos.log.1 to pos.log.5 (about 6 MB in all)."""
 LOGGER = "pos"
 """Every module logs under it (``logging.getLogger(__name__)``)."""
+
+_ExcInfo: TypeAlias = (
+    tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+)
+"""What ``sys.exc_info()`` returns (and logging passes to formatException)."""
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){1,2}")
 _HEX = re.compile(r"\b[0-9a-fA-F]{32,}\b")
@@ -56,7 +63,7 @@ class ScrubbingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return scrub(super().format(record))
 
-    def formatException(self, ei) -> str:  # noqa: ANN001, N802 - logging's name
+    def formatException(self, ei: _ExcInfo) -> str:  # noqa: N802 - logging's name
         """Only the exception's type and the place it came from: a traceback's text never
         includes local variables, but its message might quote what was typed."""
         _, exc, tb = ei

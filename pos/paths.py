@@ -1,26 +1,30 @@
-"""Where the shipped files live: the only module that knows the top-level layout.
+"""Where the shipped files live: the style sheets and the demo data.
 
-In a source checkout (and the editable install the Makefile makes) ``styles/`` and
-``data/`` sit beside the ``pos`` package. A plain ``pip install .`` copies them to
-``<prefix>/share/pos-till/`` (``[tool.setuptools.data-files]`` in pyproject.toml).
+They are package data of ``pos`` (``pos/styles/``, ``pos/data/``, listed under
+``[tool.setuptools.package-data]``), found through :mod:`importlib.resources`, so every
+kind of install finds them beside the code: editable, ``--user``, ``--prefix`` and
+``--target`` alike.
 """
 
 from __future__ import annotations
 
-import sys
+from importlib.resources import files
 from pathlib import Path
 
-SOURCE_ROOT = Path(__file__).resolve().parent.parent
-INSTALLED_ROOT = Path(sys.prefix) / "share" / "pos-till"
+
+def package_folder(name: str) -> Path:
+    """A folder of package data, as a path on disk (Textual opens style sheets by path).
+
+    Raises:
+        RuntimeError: the package is not a folder on disk (a zip import): the till needs one.
+    """
+    folder = files("pos") / name
+    if not isinstance(folder, Path):
+        raise RuntimeError(f"pos must be installed as files on disk, not in {folder}")
+    return folder
 
 
-def shipped_root(source: Path = SOURCE_ROOT, installed: Path = INSTALLED_ROOT) -> Path:
-    """The folder holding ``styles/`` and ``data/``: the checkout's, else the install's."""
-    return source if (source / "styles").is_dir() else installed
-
-
-ROOT = shipped_root()
-STYLES_DIR = ROOT / "styles"
-DATA_DIR = ROOT / "data"
+STYLES_DIR = package_folder("styles")
+DATA_DIR = package_folder("data")
 DEMO_CATALOG = DATA_DIR / "demo_catalog.csv"
 DEMO_DISCOUNTS = DATA_DIR / "demo_discounts.json"

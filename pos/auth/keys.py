@@ -28,6 +28,7 @@ import secrets
 import stat
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Required, TypedDict, cast
 
 from pos.auth.pins import Peppers
 from pos.auth.seal import seal_key
@@ -40,6 +41,34 @@ IMPLICIT_PEPPER = "p0"
 MIN_DISTINCT_BYTES = 16
 """32 random bytes hold about 30 different values; fewer than 16 is no random key (the
 chance of it is below 10^-20): an all-zero key, one byte repeated, a short pattern."""
+
+
+class _KeyEntry(TypedDict):
+    """A signing key in the key file (``key`` in base64)."""
+
+    kid: str
+    key: str
+    created: str
+    retire_after: str | None
+
+
+class _PepperEntry(TypedDict):
+    """A PIN pepper in the key file (``key`` in base64)."""
+
+    pid: str
+    key: str
+    created: str
+    retired: str | None
+
+
+class _KeyFile(TypedDict, total=False):
+    """The key file's JSON (files from before the peppers have no ``pepper(s)``)."""
+
+    current: Required[str]
+    keys: Required[list[_KeyEntry]]
+    audit_key: str
+    pepper: str
+    peppers: list[_PepperEntry]
 
 
 class KeyFileError(Exception):
@@ -91,7 +120,7 @@ def _new_kid(now: datetime, prefix: str = "k") -> str:
     return f"{prefix}{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
 
 
-def _new_pepper(path: Path, now: datetime) -> tuple[str, dict[str, object]]:
+def _new_pepper(path: Path, now: datetime) -> tuple[str, _PepperEntry]:
     pid = _new_kid(now, "p")
     return pid, {
         "pid": pid,
@@ -101,7 +130,7 @@ def _new_pepper(path: Path, now: datetime) -> tuple[str, dict[str, object]]:
     }
 
 
-def _write(path: Path, data: dict[str, object]) -> None:
+def _write(path: Path, data: _KeyFile) -> None:
     """Write atomically with mode 0600 from the start (never briefly world-readable)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a server's: config folder
     tmp = path.with_name(path.name + ".tmp")
@@ -133,9 +162,7 @@ def create_key_file(path: Path, now: datetime) -> str:
     return kid
 
 
-def _entry(
-    kid: str, key: bytes, now: datetime, retire: datetime | None = None
-) -> dict[str, object]:
+def _entry(kid: str, key: bytes, now: datetime, retire: datetime | None = None) -> _KeyEntry:
     return {
         "kid": kid,
         "key": base64.b64encode(key).decode(),
@@ -144,7 +171,7 @@ def _entry(
     }
 
 
-def _read(path: Path) -> dict[str, object]:
+def _read(path: Path) -> _KeyFile:
     if not path.exists():
         raise KeyFileError(
             f"The signing key file {path} is missing; tokens cannot be issued. "
@@ -164,7 +191,9 @@ def _read(path: Path) -> dict[str, object]:
         raise KeyFileError(f"{path} cannot be read ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
         raise KeyFileError(f"{path} is not a key file")
-    return data
+    # the rest of the shape is checked where it is read: a missing or mistyped part is
+    # a KeyError or TypeError there, reported as a damaged file
+    return cast(_KeyFile, data)
 
 
 def load_keyring(path: Path, now: datetime) -> Keyring:
@@ -176,7 +205,7 @@ def load_keyring(path: Path, now: datetime) -> Keyring:
     data = _read(path)
     keys: dict[str, bytes] = {}
     try:
-        for entry in data["keys"]:  # type: ignore[union-attr]
+        for entry in data["keys"]:
             retire = entry.get("retire_after")
             if retire and datetime.fromisoformat(retire) < now:
                 continue
@@ -209,8 +238,8 @@ def rotate(
     if not path.exists():
         return create_key_file(path, now)
     data = _read(path)
-    kept = []
-    for entry in data["keys"]:  # type: ignore[union-attr]
+    kept: list[_KeyEntry] = []
+    for entry in data["keys"]:
         retire = entry.get("retire_after")
         if retire_now or (retire and datetime.fromisoformat(retire) < now):
             continue
@@ -235,12 +264,10 @@ def rotate(
     return kid
 
 
-def _kept_peppers(
-    data: dict[str, object], now: datetime, in_use: set[str] | None
-) -> list[dict[str, object]]:
+def _kept_peppers(data: _KeyFile, now: datetime, in_use: set[str] | None) -> list[_PepperEntry]:
     """The old peppers that stay at a rotation, the current one marked retired now."""
-    kept = []
-    for entry in data.get("peppers") or []:  # type: ignore[union-attr]
+    kept: list[_PepperEntry] = []
+    for entry in data.get("peppers") or []:
         retired = entry.get("retired")
         if entry["pid"] == data.get("pepper"):
             entry = {**entry, "retired": now.isoformat()}
@@ -266,7 +293,7 @@ def load_peppers(path: Path) -> Peppers:
     audit_key = load_audit_key(path)
     keys = {IMPLICIT_PEPPER: hmac.new(audit_key, b"pos pin pepper", hashlib.sha256).digest()}
     try:
-        for entry in data.get("peppers") or []:  # type: ignore[union-attr]
+        for entry in data.get("peppers") or []:
             key = base64.b64decode(str(entry["key"]), validate=True)
             keys[str(entry["pid"])] = _strong(path, f"PIN pepper ({entry['pid']})", key)
         current = str(data.get("pepper") or IMPLICIT_PEPPER)

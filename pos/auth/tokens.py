@@ -284,9 +284,9 @@ class TokenCodec:
             raise Malformed("not a token")
         seen = self._verified.get((token, kind, self.issuer))
         if seen is not None:
-            kid, key, payload = seen
-            if kid in self.keyring.keys and hmac.compare_digest(
-                key, self.keyring.key_for(kid, kind)
+            seen_kid, seen_key, payload = seen
+            if seen_kid in self.keyring.keys and hmac.compare_digest(
+                seen_key, self.keyring.key_for(seen_kid, kind)
             ):
                 return self._checked(kind, dict(payload))
             del self._verified[token, kind, self.issuer]

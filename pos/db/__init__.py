@@ -12,19 +12,26 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_ABSENT = object()
+
 
 @contextmanager
 def without_driver() -> Iterator[None]:
-    """Imports in the block see no psycopg (``import psycopg`` raises ImportError)."""
-    driver = sys.modules.get("psycopg")
+    """Imports in the block see no psycopg (``import psycopg`` raises ImportError).
+
+    Afterwards ``sys.modules`` is as it was, a ``None`` entry included (psycopg blocked on
+    purpose, as the test of an install without the PostgreSQL extra does)."""
+    driver = sys.modules.get("psycopg", _ABSENT)
+    # None there makes the import fail (the import system's rule); typeshed's sys.modules
+    # holds modules only
     sys.modules["psycopg"] = None  # type: ignore[assignment]
     try:
         yield
     finally:
-        if driver is None:
+        if driver is _ABSENT:
             del sys.modules["psycopg"]
         else:
-            sys.modules["psycopg"] = driver
+            sys.modules["psycopg"] = driver  # type: ignore[assignment]
 
 
 if "peewee" not in sys.modules:

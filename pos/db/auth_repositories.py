@@ -19,6 +19,7 @@ from pos.db.dialect import dialect
 from pos.db.errors import StorageError, bound, is_sqlite, reading, storage_errors, writing
 from pos.db.operator_seals import reseal, row_is_sealed, sealed_before
 from pos.db.prepared import Prepared, converter, slot
+from pos.db.rows import tuples
 from pos.domain.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class OperatorRepository:
         """The ids of the PIN peppers the stored hashes name (``pos keys rotate`` keeps
         these in the key file)."""
         found = set()
-        for (digest,) in m.Operator.select(m.Operator.pin_hash).tuples():
+        for (digest,) in tuples(m.Operator.select(m.Operator.pin_hash)):
             pepper = pepper_of(digest)
             if pepper is not None:
                 found.add(pepper)
@@ -430,7 +431,7 @@ class AuditRepository:
                 )
 
 
-def _contains(field: peewee.Field, text: str, like: str = "LIKE") -> peewee.Node:
+def _contains(field: peewee.Field, text: str, like: str = "LIKE") -> peewee.ColumnBase:
     """``field`` contains ``text`` literally, in any case: LIKE (ILIKE on PostgreSQL,
     whose LIKE minds case) with its wildcards escaped."""
     escaped = text.replace("!", "!!").replace("%", "!%").replace("_", "!_")

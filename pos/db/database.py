@@ -66,7 +66,7 @@ class TillSqliteDatabase(peewee.SqliteDatabase):
     """SqliteDatabase that checks its pragmas took effect on every new connection."""
 
     def _initialize_connection(self, conn: sqlite3.Connection) -> None:
-        super()._initialize_connection(conn)
+        super()._initialize_connection(conn)  # type: ignore[misc]  # a hook its stubs omit
         actual = {
             "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
             "synchronous": conn.execute("PRAGMA synchronous").fetchone()[0],
@@ -206,7 +206,7 @@ class IntegrityCheck:
         self.target = target
         self._lock = threading.Lock()
         self._done = threading.Event()
-        self._callbacks: list[Callable[[], None]] = []
+        self._callbacks: list[Callable[[], object]] = []
         self._thread: threading.Thread | None = None
         self._problems: list[str] | None = None
         if is_server(target):
@@ -267,7 +267,7 @@ class IntegrityCheck:
         for callback in callbacks:
             callback()
 
-    def when_done(self, callback: Callable[[], None]) -> bool:
+    def when_done(self, callback: Callable[[], object]) -> bool:
         """Call ``callback`` (from the checking thread) once the check is over.
 
         Returns:
@@ -313,16 +313,29 @@ def check_writable(path: Path) -> None:
         )
 
 
-def _server():  # noqa: ANN202 (the module)
-    """:mod:`pos.db.server`, imported for the first server URL (it loads psycopg)."""
-    from pos.db import server
+NO_SERVER_DRIVER = "PostgreSQL support is not installed: pip install 'pos-till[postgresql]'"
 
-    return server
+
+def check_server_driver() -> None:
+    """Make sure the PostgreSQL driver can be loaded, before a server URL is used.
+
+    psycopg is an extra (``pos-till[postgresql]``): a till on SQLite runs without it.
+
+    Raises:
+        DatabaseOpenError: psycopg (or the libpq it needs) is not installed.
+    """
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise DatabaseOpenError(f"{NO_SERVER_DRIVER} ({exc})") from exc
 
 
 def schema_version(db: peewee.Database) -> int:
     if not is_sqlite(db):
-        return _server().read_version(db)[1]
+        check_server_driver()
+        from pos.db import server  # loads psycopg: for a server URL only
+
+        return server.read_version(db)[1]
     return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
 
 
@@ -382,7 +395,10 @@ def open_database(path: DbTarget, *, create: bool = False, check: bool = True) -
             or not writable. A damaged file is left as it was.
     """
     if is_server(path):
-        return _server().open_server(
+        check_server_driver()
+        from pos.db import server  # loads psycopg: for a server URL only
+
+        return server.open_server(
             str(path),
             create=create,
             schema_version=SCHEMA_VERSION,
@@ -445,8 +461,11 @@ def inspect_database(path: DbTarget) -> Inspection:
         DatabaseOpenError: missing, not a SQLite file, or not a POS database.
     """
     if is_server(path):
-        version, integrity, counts = _server().inspect_server(str(path))
-        return Inspection(path, version, integrity, counts)
+        check_server_driver()
+        from pos.db import server  # loads psycopg: for a server URL only
+
+        version, integrity, table_counts = server.inspect_server(str(path))
+        return Inspection(path, version, integrity, table_counts)
     path = Path(path)
     if not path.exists():
         raise DatabaseOpenError(f"No database at {path}")
@@ -478,7 +497,10 @@ def init_server(
     url: str, *, force: bool, fill: Callable[[peewee.Database], None]
 ) -> peewee.Database:
     """``pos init`` on a server database, all in one transaction (:mod:`pos.db.server`)."""
-    return _server().init_server(
+    check_server_driver()
+    from pos.db import server  # loads psycopg: for a server URL only
+
+    return server.init_server(
         url, force=force, schema_version=SCHEMA_VERSION, upgrade=upgrade, fill=fill
     )
 
@@ -543,7 +565,10 @@ def integrity_check(db: peewee.Database) -> list[str]:
 def till_lock(target: DbTarget, till: str) -> TillLock | ServerTillLock:
     """The lock that keeps one till (by name) running once on ``target``."""
     if is_server(target):
-        return _server().ServerTillLock(str(target), till)
+        check_server_driver()
+        from pos.db import server  # loads psycopg: for a server URL only
+
+        return server.ServerTillLock(str(target), till)
     return TillLock(Path(target), till)
 
 

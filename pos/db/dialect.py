@@ -23,7 +23,7 @@ class Dialect:
     like = "LIKE"
     """Pattern match in any (ASCII) case: SQLite's LIKE ignores case."""
 
-    def name_key(self, field: peewee.Field) -> peewee.Node:
+    def name_key(self, field: peewee.Field) -> peewee.ColumnBase:
         """A name compared and sorted in any case, as the product name index has it
         (``product_name_nocase``: ``name COLLATE NOCASE`` on SQLite)."""
         return field.collate("NOCASE")
@@ -59,7 +59,7 @@ class Dialect:
 class Postgres(Dialect):
     like = "ILIKE"  # PostgreSQL's LIKE minds case
 
-    def name_key(self, field: peewee.Field) -> peewee.Node:
+    def name_key(self, field: peewee.Field) -> peewee.ColumnBase:
         # no NOCASE: the index is on lower(name), in the column's byte order
         return peewee.fn.LOWER(field)
 

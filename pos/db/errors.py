@@ -7,7 +7,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 import peewee
 
@@ -227,18 +227,25 @@ def _logged(exc: BaseException) -> StorageError:
     return error
 
 
+class HasDb(Protocol):
+    """A repository: it reads and writes ``db``."""
+
+    @property
+    def db(self) -> peewee.Database: ...
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
+S = TypeVar("S", bound=HasDb)
 
 
-def reading(func: Callable[P, R]) -> Callable[P, R]:
+def reading(func: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
     """Decorate a repository read (a method of an object with ``.db``): the models are
     bound to that database, and a damaged or unreadable file raises StorageError."""
 
     @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        db = args[0].db  # type: ignore[attr-defined]
-        with bound(db), storage_errors():
-            return func(*args, **kwargs)
+    def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with bound(self.db), storage_errors():
+            return func(self, *args, **kwargs)
 
     return wrapper

@@ -31,6 +31,7 @@ class Setting(BaseModel):
 
 
 class Product(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     barcode = peewee.TextField(unique=True)
     name = peewee.TextField()
     price = peewee.IntegerField()
@@ -43,6 +44,7 @@ class Product(BaseModel):
 
 
 class Cart(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     uuid = peewee.TextField(unique=True)
     till = peewee.TextField()
     opened_at = UtcTextDateTimeField()
@@ -54,6 +56,7 @@ class Cart(BaseModel):
 
 
 class CartLine(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     cart = peewee.ForeignKeyField(Cart, on_delete="CASCADE", backref="lines")
     line_no = peewee.IntegerField()
     barcode = peewee.TextField()
@@ -70,6 +73,7 @@ class CartLine(BaseModel):
 
 
 class DiscountRule(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     name = peewee.TextField(unique=True)
     kind = peewee.TextField()
     conditions = peewee.TextField()
@@ -89,6 +93,7 @@ class DiscountRule(BaseModel):
 
 
 class Operator(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     number = peewee.TextField(unique=True)
     name = peewee.TextField()
     role = peewee.TextField()
@@ -106,6 +111,7 @@ class Operator(BaseModel):
 
 
 class RefreshToken(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     token_hash = peewee.TextField(unique=True)
     family = peewee.TextField(index=True)
     operator = peewee.TextField(index=True)
@@ -158,6 +164,7 @@ class TillCounter(BaseModel):
 
 
 class TillDay(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     till = peewee.TextField(index=True)
     z_no = peewee.IntegerField(null=True)
     opened_at = UtcTextDateTimeField()
@@ -175,6 +182,7 @@ class TillDay(BaseModel):
 
 
 class Sale(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     uuid = peewee.TextField(unique=True)
     till = peewee.TextField()
     receipt_no = peewee.IntegerField()
@@ -195,6 +203,7 @@ class Sale(BaseModel):
 
 
 class SaleLine(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="lines")
     line_no = peewee.IntegerField()
     barcode = peewee.TextField()
@@ -212,6 +221,7 @@ class SaleLine(BaseModel):
 
 
 class SaleDiscount(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="discounts")
     name = peewee.TextField()
     kind = peewee.TextField()
@@ -223,6 +233,7 @@ class SaleDiscount(BaseModel):
 
 
 class Payment(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="payments")
     method = peewee.TextField()
     amount = peewee.IntegerField()
@@ -235,6 +246,7 @@ class Payment(BaseModel):
 
 
 class SaleVat(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="vat")
     rate = peewee.IntegerField()
     net = peewee.IntegerField()
@@ -246,6 +258,7 @@ class SaleVat(BaseModel):
 
 
 class Refund(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     uuid = peewee.TextField(unique=True)
     sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="refunds")
     till = peewee.TextField()
@@ -263,6 +276,7 @@ class Refund(BaseModel):
 
 
 class RefundLine(BaseModel):
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     refund = peewee.ForeignKeyField(Refund, on_delete="RESTRICT", backref="lines")
     line_no = peewee.IntegerField()
     qty = peewee.IntegerField()
@@ -306,7 +320,9 @@ def insert_row(db: peewee.Database, model: type[BaseModel], row: dict[str, objec
     if isinstance(db, peewee.SqliteDatabase):
         cursor.execute(insert_sql(model, names), values)
         return int(cursor.lastrowid)
-    key = model._meta.primary_key.column_name
+    primary_key = model._meta.primary_key
+    assert isinstance(primary_key, peewee.Field), f"{model.__name__} has a composite key"
+    key = primary_key.column_name
     cursor.execute(f'{insert_sql(model, names, db.param)} RETURNING "{key}"', values)
     return int(cursor.fetchone()[0])
 

@@ -12,6 +12,7 @@ import peewee
 from pos.auth.seal import SEALED, operator_seal, seal_matches
 from pos.db import models as m
 from pos.db.fields import UtcTextDateTimeField
+from pos.db.rows import dicts
 
 SEAL_VERSION = 11
 """The schema version that added ``operator.row_mac``."""
@@ -27,12 +28,13 @@ def _fields() -> list[peewee.Field]:
 
 def read_sealed(number: str) -> dict[str, Any] | None:
     """The sealed columns and the seal of one row (models bound), or None."""
-    return (
+    row: dict[str, Any] | None = (
         m.Operator.select(*_fields(), m.Operator.row_mac)
         .where(m.Operator.number == number)
         .dicts()
         .first()
     )
+    return row
 
 
 def row_is_sealed(key: bytes, row: Mapping[str, Any]) -> bool:
@@ -82,4 +84,4 @@ def seal_unsealed(db: peewee.Database, key: bytes) -> int:
 def changed_operators(key: bytes) -> list[str]:
     """The numbers of the operators whose rows do not match their seals (models bound)."""
     query = m.Operator.select(*_fields(), m.Operator.row_mac).order_by(m.Operator.number)
-    return [str(row["number"]) for row in query.dicts() if not row_is_sealed(key, row)]
+    return [str(row["number"]) for row in dicts(query) if not row_is_sealed(key, row)]

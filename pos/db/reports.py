@@ -10,6 +10,7 @@ import peewee
 from pos.db import models as m
 from pos.db.days import Day
 from pos.db.errors import bound, storage_errors
+from pos.db.rows import tuples
 from pos.domain.money import round_half_up
 from pos.domain.report import DayFigures
 
@@ -40,17 +41,18 @@ def day_figures(
         groups = [
             group
             for in_day in sale_parts
-            for group in m.Sale.select(
-                hour,
-                m.Sale.operator,
-                peewee.fn.COUNT(m.Sale.id),
-                peewee.fn.SUM(m.Sale.subtotal),
-                peewee.fn.SUM(m.Sale.discount_total),
-                peewee.fn.SUM(m.Sale.total),
+            for group in tuples(
+                m.Sale.select(
+                    hour,
+                    m.Sale.operator,
+                    peewee.fn.COUNT(m.Sale.id),
+                    peewee.fn.SUM(m.Sale.subtotal),
+                    peewee.fn.SUM(m.Sale.discount_total),
+                    peewee.fn.SUM(m.Sale.total),
+                )
+                .where(in_day)
+                .group_by(hour, m.Sale.operator)
             )
-            .where(in_day)
-            .group_by(hour, m.Sale.operator)
-            .tuples()
         ]
         count = sum(int(g[2]) for g in groups)
         gross = sum(int(g[3]) for g in groups)
@@ -66,7 +68,7 @@ def day_figures(
         tender: dict[str, int] = {}
         change = 0
         for in_day in sale_parts:
-            for method, amount, given in (
+            for method, amount, given in tuples(
                 m.Payment.select(
                     m.Payment.method,
                     peewee.fn.SUM(m.Payment.amount),
@@ -75,13 +77,12 @@ def day_figures(
                 .join(m.Sale)
                 .where(in_day)
                 .group_by(m.Payment.method)
-                .tuples()
             ):
                 tender[method] = tender.get(method, 0) + int(amount)
                 change += int(given or 0)
         by_rate: dict[int, list[int]] = {}
         for in_day in sale_parts:
-            for rate, n, v, g in (
+            for rate, n, v, g in tuples(
                 m.SaleVat.select(
                     m.SaleVat.rate,
                     peewee.fn.SUM(m.SaleVat.net),
@@ -91,7 +92,6 @@ def day_figures(
                 .join(m.Sale)
                 .where(in_day)
                 .group_by(m.SaleVat.rate)
-                .tuples()
             ):
                 row = by_rate.setdefault(int(rate), [0, 0, 0])
                 row[0] += int(n)
@@ -101,16 +101,15 @@ def day_figures(
         refunded_by_rate: dict[int, int] = {}
         paid_back: dict[str, int] = {}
         for refund_in_day in refund_parts:
-            for method, total in (
+            for method, total in tuples(
                 m.Refund.select(m.Refund.method, peewee.fn.SUM(m.Refund.total))
                 .where(refund_in_day)
                 .group_by(m.Refund.method)
-                .tuples()
             ):
                 refunds[method] = refunds.get(method, 0) + int(total)
             # a refund pays back what was paid for its lines, VAT included: take it off
             # each line's rate (the VAT in a refunded gross is worked out as on a receipt)
-            for rate, gross_back in (
+            for rate, gross_back in tuples(
                 m.RefundLine.select(m.SaleLine.tax_rate, peewee.fn.SUM(m.RefundLine.amount))
                 .join(m.Refund)
                 .join(
@@ -120,14 +119,12 @@ def day_figures(
                 )
                 .where(refund_in_day)
                 .group_by(m.SaleLine.tax_rate)
-                .tuples()
             ):
                 refunded_by_rate[int(rate)] = refunded_by_rate.get(int(rate), 0) + int(gross_back)
-            for op, total in (
+            for op, total in tuples(
                 m.Refund.select(m.Refund.operator, peewee.fn.SUM(m.Refund.total))
                 .where(refund_in_day)
                 .group_by(m.Refund.operator)
-                .tuples()
             ):
                 paid_back[op or "-"] = paid_back.get(op or "-", 0) + int(total)
         for rate, gross_back in refunded_by_rate.items():
@@ -159,13 +156,15 @@ def day_figures(
             )
             if later is not None:
                 audit_in_day &= m.AuditLog.seq <= later
-        events = dict(
-            m.AuditLog.select(m.AuditLog.event, peewee.fn.COUNT(m.AuditLog.seq))
-            .where(
-                audit_in_day & m.AuditLog.event.in_(("void", "void_cart", "void_units", "override"))
+        events: dict[str, int] = dict(
+            tuples(
+                m.AuditLog.select(m.AuditLog.event, peewee.fn.COUNT(m.AuditLog.seq))
+                .where(
+                    audit_in_day
+                    & m.AuditLog.event.in_(("void", "void_cart", "void_units", "override"))
+                )
+                .group_by(m.AuditLog.event)
             )
-            .group_by(m.AuditLog.event)
-            .tuples()
         )
     return DayFigures(
         sales=count,

@@ -19,9 +19,11 @@ from pos.db import models as m
 from pos.db.dialect import SQLITE, Dialect, dialect
 from pos.db.errors import bound, one_write, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
+from pos.db.rows import tuples
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, ProductRow, Unit
-from pos.domain.discounts import Rule, parse_rule, rule_to_json
+from pos.domain.discounts import Rule
+from pos.domain.rule_format import parse_rule, rule_to_json
 
 BATCH = 500
 """Rows per INSERT statement (5 columns x 500 stays far under SQLite's variable limit)."""
@@ -73,7 +75,7 @@ class ProductRepository:
             query = m.Product.select(m.Product.barcode, m.Product.name).where(
                 m.Product.barcode.in_(chunk)
             )
-            found.update(query.tuples())
+            found.update(tuples(query))
         return found
 
     @reading
@@ -85,7 +87,9 @@ class ProductRepository:
         return [] if query is None else [_product(row) for row in query]
 
     @staticmethod
-    def search_query(text: str, limit: int = 8, on: Dialect = SQLITE) -> peewee.ModelSelect | None:
+    def search_query(
+        text: str, limit: int = 8, on: Dialect = SQLITE
+    ) -> peewee.ModelSelect[m.Product] | None:
         """The query :meth:`search` runs (None for blank text). On PostgreSQL the index
         is on ``lower(name)`` (byte order, as the column's), the same range."""
         needle = text.strip().lower()  # NOCASE compares lower-cased ASCII
@@ -152,7 +156,7 @@ class ProductRepository:
         source = iter(rows)
         with writing(self.db):
             cursor = self.db.cursor()
-            before = cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0]
+            before = int(cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0])
             compare = also is not None and before > 0
             if compare:
                 cursor.execute(
@@ -185,7 +189,7 @@ class ProductRepository:
                 also([])
             if not before:
                 return 0
-            after = cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0]
+            after = int(cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0])
         return count - (after - before)  # each row either added one or updated one
 
     def insert_new(self, products: Iterable[Product]) -> int:
@@ -305,6 +309,7 @@ class CartRepository:
                 return StoredCart(m.insert_row(self.db, m.Cart, new), uuid, now, [])
             ((cart_id, cart_uuid, opened_at),) = rows
             opened = m.Cart.opened_at.python_value(opened_at)
+            assert opened is not None  # the column is NOT NULL
             return StoredCart(int(cart_id), cart_uuid, opened, self._lines(int(cart_id)))
 
     def transaction(self) -> AbstractContextManager[None]:
@@ -372,7 +377,15 @@ class CartRepository:
             .order_by(m.Cart.parked_at, m.Cart.id)
         )
         return [
-            ParkedCart(row.id, row.uuid, row.parked_at, row.n, int(row.items), int(row.total))
+            ParkedCart(
+                row.id,
+                row.uuid,
+                row.parked_at,
+                # the query's aliases: peewee sets them on each row, unknown to its stubs
+                row.n,  # type: ignore[attr-defined]
+                int(row.items),  # type: ignore[attr-defined]
+                int(row.total),  # type: ignore[attr-defined]
+            )
             for row in query
         ]
 
@@ -411,7 +424,7 @@ class SettingsRepository:
             ).execute()
 
     def change(
-        self, key: str, value: str, also: Callable[[str | None], None] | None = None
+        self, key: str, value: str, also: Callable[[str | None], object] | None = None
     ) -> str | None:
         """Set ``key``; returns the value it had (None: unset). ``also`` gets that value
         inside the same transaction (its audit entry commits with the change, or neither)."""
@@ -494,7 +507,7 @@ class DiscountRepository:
 
     @reading
     def names(self) -> set[str]:
-        return {name for (name,) in m.DiscountRule.select(m.DiscountRule.name).tuples()}
+        return {name for (name,) in tuples(m.DiscountRule.select(m.DiscountRule.name))}
 
     @reading
     def get(self, name: str) -> Rule | None:
@@ -573,7 +586,7 @@ class TillDirectory:
             | m.TillCounter.select(m.TillCounter.till)
             | m.TillDay.select(m.TillDay.till)
         )
-        return frozenset(till for (till,) in query.tuples())
+        return frozenset(till for (till,) in tuples(query))
 
     def has(self, name: str) -> bool:
         if name not in self._names:

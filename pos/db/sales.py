@@ -13,11 +13,13 @@ from pos.db import models as m
 from pos.db.dialect import dialect
 from pos.db.errors import reading, writing
 from pos.db.prepared import Prepared, slot
+from pos.db.rows import tuples
 from pos.domain.cart import CartLine
-from pos.domain.discounts import Rule, RuleError, parse_rule, rule_to_json
+from pos.domain.discounts import Rule
 from pos.domain.history import RefundableLine, SaleRow, SaleSummary
 from pos.domain.pricing import PricedBasket
 from pos.domain.refunds import RefundPlan, SaleBasis, plan_refund
+from pos.domain.rule_format import RuleError, parse_rule, rule_to_json
 from pos.domain.tax import RateLine
 from pos.domain.tender import Payment
 
@@ -228,9 +230,8 @@ class SaleRepository:
             .join(m.Refund)
             .where(m.Refund.sale == sale.id)
             .group_by(m.RefundLine.line_no)
-            .tuples()
         )
-        for line_no, qty, amount in query:
+        for line_no, qty, amount in tuples(query):
             done[int(line_no)] = (int(qty), int(amount))
         return [
             RefundableLine(
@@ -361,12 +362,13 @@ class SaleRepository:
     @reading
     def receipt_text(self, receipt_no: int) -> str | None:
         """The stored receipt of a sale or a refund (they share the numbering)."""
-        row = m.Sale.get_or_none((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
-        if row is None:
-            row = m.Refund.get_or_none(
-                (m.Refund.till == self.till) & (m.Refund.receipt_no == receipt_no)
-            )
-        return None if row is None else str(row.receipt_text)
+        sale = m.Sale.get_or_none((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
+        if sale is not None:
+            return str(sale.receipt_text)
+        refund = m.Refund.get_or_none(
+            (m.Refund.till == self.till) & (m.Refund.receipt_no == receipt_no)
+        )
+        return None if refund is None else str(refund.receipt_text)
 
 
 BULK_SALES = 1_000
@@ -526,9 +528,21 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
         elif start is not None:
             sales = sales.where((m.Sale.at >= start) & (m.Sale.at < end))
             refunds = refunds.where((m.Refund.at >= start) & (m.Refund.at < end))
-        rows = [SaleRow(r.receipt_no, r.at, r.operator, r.n, r.total) for r in sales]
+        # n and sale_no are the queries' aliases: peewee sets them on each row, unknown to
+        # its stubs
+        rows = [
+            SaleRow(r.receipt_no, r.at, r.operator, r.n, r.total)  # type: ignore[attr-defined]
+            for r in sales
+        ]
         rows += [
-            SaleRow(r.receipt_no, r.at, r.operator, r.n, -r.total, refund_of=r.sale_no)
+            SaleRow(
+                r.receipt_no,
+                r.at,
+                r.operator,
+                r.n,  # type: ignore[attr-defined]
+                -r.total,
+                refund_of=r.sale_no,  # type: ignore[attr-defined]
+            )
             for r in refunds.objects()
         ]
     # receipt numbers are one sequence per till, shared by sales and refunds

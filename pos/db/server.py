@@ -72,8 +72,9 @@ class _Psycopg3(peewee.Psycopg3Adapter):
         return psycopg.Binary
 
     def connect(self, db: peewee.Database, **params: Any) -> Any:
-        if db._encoding:
-            params.setdefault("client_encoding", db._encoding)
+        encoding = db._encoding  # type: ignore[attr-defined]  # peewee's own, not in its stubs
+        if encoding:
+            params.setdefault("client_encoding", encoding)
         params.setdefault("dbname", db.database)
         return psycopg.connect(**params)
 

@@ -139,7 +139,8 @@ class Scan:
 def _rescale(value: int, decimals: int, target: int) -> int:
     """Re-express ``value`` (with ``decimals`` places) with ``target`` places, half up."""
     if decimals <= target:
-        return value * 10 ** (target - decimals)
+        scaled: int = value * 10 ** (target - decimals)
+        return scaled
     return round_half_up(value, 10 ** (decimals - target))
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice, repeat
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pos.domain.barcodes import (
     DEFAULT_PATTERNS,
@@ -288,10 +288,11 @@ def _read(
     if bulk:
         lines_text = _plain_lines(text)
         plain = lines_text is not None
-        chunks = _line_chunks(lines_text, header_line) if plain else _csv_chunks(reader)
-        for chunk, lines in chunks:
+        chunks: Iterator[tuple[list[str] | list[list[str]], range, Iterable[list[str]]]] = (
+            _line_chunks(lines_text, header_line) if lines_text is not None else _csv_chunks(reader)
+        )
+        for chunk, lines, records in chunks:
             if not checker.chunk(chunk, lines, split=plain):
-                records = csv.reader(chunk, strict=True) if plain else chunk
                 try:
                     for cells, line_no in zip(records, lines, strict=True):
                         checker.row(cells, line_no)
@@ -345,20 +346,23 @@ def _plain_lines(text: str) -> str | None:
     return text
 
 
-def _line_chunks(text: str, header_line: int) -> Iterator[tuple[list[str], range]]:
+def _line_chunks(
+    text: str, header_line: int
+) -> Iterator[tuple[list[str], range, Iterable[list[str]]]]:
     """The data lines (after the header's line) of a :func:`_plain_lines` text, CHUNK at
-    a time, with their line numbers."""
+    a time, with their line numbers and their rows (read only if they are asked for)."""
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()  # the file ends with a newline: no row after it
     for start in range(header_line, len(lines), CHUNK):
         chunk = lines[start : start + CHUNK]
-        yield chunk, range(start + 1, start + 1 + len(chunk))
+        yield chunk, range(start + 1, start + 1 + len(chunk)), csv.reader(chunk, strict=True)
 
 
-def _csv_chunks(reader: Any) -> Iterator[tuple[list[list[str]], range]]:
-    """The CSV reader's rows, CHUNK at a time, with their line numbers (or _RowByRow
-    where a row spans lines or the CSV breaks)."""
+def _csv_chunks(reader: Any) -> Iterator[tuple[list[list[str]], range, Iterable[list[str]]]]:
+    """The CSV reader's rows, CHUNK at a time, with their line numbers and the rows again
+    (as :func:`_line_chunks` gives them), or _RowByRow where a row spans lines or the
+    CSV breaks."""
     done = 0  # rows yielded (and checked, when the next chunk is asked for)
     while True:
         first = reader.line_num
@@ -371,7 +375,7 @@ def _csv_chunks(reader: Any) -> Iterator[tuple[list[list[str]], range]]:
         if reader.line_num - first != len(chunk):
             # a row spans lines: its line number is unknown here
             raise _RowByRow(done - done % PROGRESS_EVERY)
-        yield chunk, range(first + 1, reader.line_num + 1)
+        yield chunk, range(first + 1, reader.line_num + 1), chunk
         done += len(chunk)
 
 
@@ -425,7 +429,7 @@ class _Checker:
         self._indexed = len(self._placed)
         return self._first_lines[barcode]
 
-    def row(self, cells: list[str], line_no: int) -> None:
+    def row(self, cells: Sequence[str], line_no: int) -> None:
         result = self.result
         if not any(cell.strip() for cell in cells):
             return  # blank lines are allowed (a trailing newline, a spacer)
@@ -587,7 +591,13 @@ def _each_distinct(column: Sequence[str], parse: Callable[[str], T]) -> list[T] 
         return None
 
 
-def write_catalog(products: Iterable[Product], out: io.TextIOBase | io.StringIO) -> int:
+class TextOut(Protocol):
+    """Where :func:`write_catalog` writes: an open text file, a ``StringIO``, stdout."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+def write_catalog(products: Iterable[Product], out: TextOut) -> int:
     """Write products in the import format; returns how many rows were written."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

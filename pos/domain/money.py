@@ -74,7 +74,7 @@ def parse_decimal(text: str, places: int, *, what: str = "amount") -> int:
     frac = match["frac"] or ""
     if len(frac) > places:
         raise MoneyError(f"{what} {text!r} has more than {places} decimal places")
-    value = int(match["int"]) * 10**places + int(frac.ljust(places, "0") or "0")
+    value: int = int(match["int"]) * 10**places + int(frac.ljust(places, "0") or "0")
     return -value if match["sign"] else value
 
 

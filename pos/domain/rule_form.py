@@ -2,7 +2,7 @@
 
 The form is a front for the rule file format: :func:`form_to_data` turns the fields
 into the same JSON object a rule file holds, and :func:`check_form` validates it with
-:func:`pos.domain.discounts.parse_rule`, the one set of rules for what a valid rule is.
+:func:`pos.domain.rule_format.parse_rule`, the one set of rules for what a valid rule is.
 ``parse_rule`` stops at the first problem; a form should show every field that is
 wrong, so :func:`check_form` puts a harmless value in each field it has reported and
 asks again, until the rule is valid or every faulty field is named.
@@ -14,11 +14,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from pos.domain.discounts import (
-    KINDS,
-    WEEKDAYS,
+from pos.domain.discounts import KINDS, WEEKDAYS, Rule
+from pos.domain.rule_format import (
     CatalogLookup,
-    Rule,
     RuleError,
     check_products,
     parse_rule,
@@ -326,7 +324,9 @@ def _make_safe(data: dict[str, object], where: str, any_of: bool) -> None:
         else:
             data["items"] = {_SAFE_BARCODE: 99}
     elif where == "count" and not any_of:
-        data["items"] = {code: 99 for code in data.get("items", {}) or {_SAFE_BARCODE: 99}}
+        items = data.get("items")
+        codes = items if isinstance(items, dict) and items else {_SAFE_BARCODE: 99}
+        data["items"] = dict.fromkeys(codes, 99)
     elif where in _OPTIONAL:
         data.pop(where, None)
         if where == "ends_at":

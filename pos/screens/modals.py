@@ -116,7 +116,7 @@ class RecallModal(GuardedModal[int | None]):
     BINDINGS = [Binding("escape", "cancel", "Back")]
 
     ROW_WIDTH = 54
-    """A row of the list in cells: the dialog's 64 (``styles/modals.tcss``, whatever the
+    """A row of the list in cells: the dialog's 64 (``pos/styles/modals.tcss``, whatever the
     terminal's size) less the borders and padding around it (a test holds them equal)."""
 
     def __init__(self, parked: list[ParkedCart]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from textual.app import App
 from textual.screen import Screen
@@ -43,7 +44,7 @@ def fitted(template: str, error: PrinterError, width: int | None = None) -> str:
     return template.format(wordings[-1])
 
 
-def show_not_printed(screen: Screen[object], template: str, error: PrinterError) -> None:
+def show_not_printed(screen: Screen[Any], template: str, error: PrinterError) -> None:
     """Say on ``screen``'s message line, as an error, that nothing was printed and why."""
     line = screen.query_one(MessageLine)
     line.show(fitted(template, error, line.content_region.width or None), error=True)

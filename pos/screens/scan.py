@@ -26,8 +26,9 @@ from pos.domain.text import plural
 from pos.screens.approval import ApprovalFlow
 from pos.screens.modals import ConfirmModal, RecallModal
 from pos.services.approvals import Approvals
-from pos.services.checkout import Change, CheckoutService, Outcome
+from pos.services.checkout import CheckoutService
 from pos.services.discount_admin import OPEN_ACTION, SCOPE
+from pos.services.outcomes import Change, Outcome
 from pos.widgets import CartTable, EntryLine, KeyBar, MessageLine, TillHeader, TotalsPanel
 from pos.widgets.type_ahead import AnswersOnce
 

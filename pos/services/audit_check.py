@@ -65,8 +65,8 @@ def check_audit(entries: list[AuditEntry], key: bytes, anchor_path: Path | None)
             "the entries from there on are checked"
         )
     _compare_anchor(entries, key, anchor_path, found)
-    last = report.last
-    head = f"; newest entry {last.seq}, hash {last.hash[:16]}" if last else ""
+    newest = report.last
+    head = f"; newest entry {newest.seq}, hash {newest.hash[:16]}" if newest else ""
     found.summary = f"audit log intact: {plural(report.count, 'entry', 'entries')}{head}"
     return found
 

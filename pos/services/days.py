@@ -45,13 +45,14 @@ class CashUp:
         d = self.day
         assert d.counted is not None
         assert d.expected is not None
+        audit_line = self.audit_line()
         return [
             f"Z report {d.z_no:04d}  (the day is closed)",
             "",
             *self.cash_up_lines(),
             "",
             *self.figures.lines(),
-            *([] if self.audit_head is None else ["", self.audit_line()]),
+            *([] if audit_line is None else ["", audit_line]),
         ]
 
     @property

@@ -24,10 +24,11 @@ from pos.domain.barcodes import BarcodePattern
 from pos.domain.cart import Cart
 from pos.domain.catalog import Product, Unit
 from pos.domain.clock import Clock
-from pos.domain.discounts import Rule, describe_condition, parse_rule, rule_to_json
+from pos.domain.discounts import Rule, describe_condition
 from pos.domain.money import format_money
 from pos.domain.pricing import PricedBasket, price_cart
 from pos.domain.rule_form import KIND_SHORT, RuleForm, check_form, describe_window, rule_matches
+from pos.domain.rule_format import parse_rule, rule_to_json
 from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.basket import BasketError, build_cart

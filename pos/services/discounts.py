@@ -10,7 +10,7 @@ from typing import TextIO
 from pos.auth.service import AuditSink, anchor_audit
 from pos.db.repositories import DiscountRepository, ProductRepository
 from pos.domain.discounts import Rule as Rule
-from pos.domain.discounts import RuleError, RuleErrors, parse_rules, rule_to_json
+from pos.domain.rule_format import RuleError, RuleErrors, parse_rules, rule_to_json
 
 MAX_FILE_BYTES = 10_000_000
 

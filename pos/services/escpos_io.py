@@ -7,6 +7,8 @@ and pulls in PIL, qrcode and more on import, about half a second.
 
 from __future__ import annotations
 
+from typing import IO
+
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, File, Network
 
@@ -16,6 +18,9 @@ from pos.services.printing import is_device_path
 class FilePrinter(File):
     """python-escpos's ``File`` opens with ``"wb"``, so every receipt would overwrite the
     one before it: a regular file is appended to, a device is written as it is."""
+
+    device: IO[bytes] | None
+    """The open file (python-escpos's property, which has no types)."""
 
     def open(self, raise_not_found: bool = True) -> None:
         if self._device:

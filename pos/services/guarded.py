@@ -27,7 +27,11 @@ GUARD_SCOPE = "__guard_scope__"
 
 
 class HasAuthority(Protocol):
-    authority: Authority
+    """A service that asks the guard: only read here, so a service may hold a
+    :class:`~pos.auth.guard.Guard` (or a property giving one) and still fit."""
+
+    @property
+    def authority(self) -> Authority: ...
 
 
 S = TypeVar("S", bound=HasAuthority)

@@ -16,6 +16,7 @@ from pos.config import DbTarget, is_server
 from pos.db.auth_repositories import AuditRepository, OperatorRepository
 from pos.db.database import (
     Database,
+    check_server_driver,
     flush_to_main_file,
     init_server,
     open_database,
@@ -386,6 +387,7 @@ def _init_server(
     """``pos init`` on a server database: the tables are made in place (a server database
     cannot be swapped in like a file), in one transaction with their demo data, so a
     failure leaves what was there before."""
+    check_server_driver()  # before the key file below is rotated for nothing
     filled: list[tuple[ImportReport | None, RulesReport | None]] = []
     keys = key_file_for(url)
     rotate(keys, datetime.now(UTC))  # a fresh key first: tokens for the old data die

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import count
 from operator import attrgetter
-from typing import cast
+from typing import TypeVar, cast, overload
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -72,9 +72,10 @@ class CartRow:
     row in the middle goes or comes: a row put between two gets a place between theirs)."""
 
 
-_SERIALS = count()
-_PLACES = count()
+_SERIALS: Iterator[int] = count()
+_PLACES: Iterator[int] = count()
 _PLACE = attrgetter("place")
+_T = TypeVar("_T")
 
 
 class RowIndex(Mapping[str, int]):
@@ -98,7 +99,13 @@ class RowIndex(Mapping[str, int]):
     def __len__(self) -> int:
         return len(self._rows)
 
-    def get(self, key: str, default: int | None = None) -> int | None:  # type: ignore[override]
+    @overload
+    def get(self, key: str, /) -> int | None: ...
+    @overload
+    def get(self, key: str, default: int, /) -> int: ...
+    @overload
+    def get(self, key: str, default: _T, /) -> int | _T: ...
+    def get(self, key: str, default: object = None) -> object:
         return self[key] if key in self._keys else default
 
 
@@ -140,7 +147,7 @@ class CartTable(Widget, can_focus=True):
     }
     """
     """Only what the widget needs to work (no scrollbar: the border counts the rows out of
-    view). Its colours, striping and cursor are in styles/scan.tcss."""
+    view). Its colours, striping and cursor are in pos/styles/scan.tcss."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)

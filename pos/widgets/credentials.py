@@ -16,7 +16,7 @@ from pos.auth.pins import MAX_INPUT
 class Credentials(Vertical):
     """Number, Enter, PIN, Enter: posts :class:`Credentials.Submitted`. The PIN field is
     emptied as soon as it is read, so a PIN never stays on screen. (Styled in
-    styles/login.tcss.)"""
+    pos/styles/login.tcss.)"""
 
     @dataclass
     class Submitted(Message):

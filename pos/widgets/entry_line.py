@@ -6,7 +6,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region
-from textual.reactive import reactive, var
+from textual.reactive import var
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -30,8 +30,8 @@ class EntryLine(Widget):
     }
     """
 
-    prompt: reactive[str] = var("Scan or type")
-    buffer: reactive[str] = var("")
+    prompt: var[str] = var("Scan or type")
+    buffer: var[str] = var("")
     overflow = 0
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name

@@ -51,7 +51,7 @@ def arrange(keys: list[Key], width: int) -> list[list[Key]]:
 
 
 class KeyBar(Widget, can_focus=False):
-    """The screen's keys, wrapped (styles in ``styles/base.tcss``)."""
+    """The screen's keys, wrapped (styles in ``pos/styles/base.tcss``)."""
 
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--label", "key-bar--disabled"}
 

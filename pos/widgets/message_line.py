@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 class MessageLine(Static):
     """Shows a message literally (product names are not markup). One line the width of the
-    screen (styles/base.tcss), so a new message never needs a new layout."""
+    screen (pos/styles/base.tcss), so a new message never needs a new layout."""
 
     def show(self, message: str, *, error: bool = False) -> None:
         self.set_class(error, "-error")

@@ -9,13 +9,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from pos.domain.discounts import MAX_SET_COUNT
+from pos.domain.rule_format import MAX_SET_COUNT
 
 
 class RuleProducts(DataTable[Text]):
     """Barcode, name and count of each product in the rule (in the order added).
 
-    Styled in ``styles/discount_editor.tcss``."""
+    Styled in ``pos/styles/discount_editor.tcss``."""
 
     BINDINGS = [
         Binding("plus", "count(1)", "More", key_display="+"),

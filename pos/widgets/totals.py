@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region
-from textual.reactive import reactive, var
+from textual.reactive import var
 from textual.renderables.digits import Digits as BigDigits
 from textual.strip import Strip
 from textual.widget import Widget
@@ -37,13 +37,13 @@ class TotalsPanel(Widget):
         height: 1fr;
     }
     """
-    """Only what the widget needs; its colours and border are in styles/scan.tcss."""
+    """Only what the widget needs; its colours and border are in pos/styles/scan.tcss."""
 
     # ``var``, not ``reactive``: a new figure redraws its own lines, never the whole panel
-    items: reactive[int] = var(0)
-    subtotal: reactive[int] = var(0)
-    discounts: reactive[int] = var(0)
-    total: reactive[int] = var(0)
+    items: var[int] = var(0)
+    subtotal: var[int] = var(0)
+    discounts: var[int] = var(0)
+    total: var[int] = var(0)
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
@@ -160,7 +160,9 @@ def _row(label: str, value: str, width: int) -> str:
 
 def _big(text: str, style: Style) -> list[str]:
     """``text`` in Textual's three-line digits (the heavy ones when ``style`` is bold)."""
-    lines = "".join(segment.text for segment in BigDigits(text).render(style))
+    # Digits renders only segments; the check tells mypy what its RenderResult holds
+    rendered = BigDigits(text).render(style)
+    lines = "".join(segment.text for segment in rendered if isinstance(segment, Segment))
     return lines.split("\n")[:TOTAL_LINES]
 
 

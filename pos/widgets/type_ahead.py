@@ -28,8 +28,14 @@ from textual.screen import Screen
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.dom import DOMNode
     from textual.message_pump import MessagePump
     from textual.timer import Timer
+
+    _ScreenMixin = Screen[Any]
+    """To mypy the mixins below are screens (they are only ever mixed into one)."""
+else:
+    _ScreenMixin = object
 
 Typed = events.Key | events.Paste
 """What a person or a scanner types (a paste is typed all at once)."""
@@ -52,7 +58,7 @@ def split_alt(event: Typed) -> tuple[Typed, ...]:
     return events.Key("escape", "\x1b"), events.Key(event.character, event.character)
 
 
-class AnswersOnce:
+class AnswersOnce(_ScreenMixin):
     """For screens and dialogs: ``dismiss`` answers once, and only while the screen is on
     top. Textual's own ``dismiss`` pops whatever is on top, so a dialog dismissed twice
     (Enter Enter, a key and a click) would close the screen under it as well."""
@@ -60,11 +66,11 @@ class AnswersOnce:
     _answered: bool = False
 
     def dismiss(self, result: Any = None) -> AwaitComplete:
-        screen: Screen[Any] = self  # type: ignore[assignment]
-        if self._answered or not screen.is_active:
-            return AwaitComplete.nothing()
+        if self._answered or not self.is_active:
+            done: AwaitComplete = AwaitComplete.nothing()  # textual leaves it untyped
+            return done
         self._answered = True
-        return super().dismiss(result)  # type: ignore[misc]
+        return super().dismiss(result)
 
 
 class PassesKeysOn:
@@ -132,7 +138,7 @@ class TypeAhead:
         screen = self.app.screen
         if not isinstance(screen, PassesKeysOn) or not screen.passes_on(event):
             return False
-        screen.dismiss(PassesKeysOn.PASSED_ON)  # type: ignore[attr-defined]
+        screen.dismiss(PassesKeysOn.PASSED_ON)
         if self.app.screen is screen:
             return False  # it had answered already: the key is the screen's own
         self._held.appendleft(event)
@@ -162,7 +168,7 @@ class TypeAhead:
         messages it posts bubble up that chain)."""
         app = self.app
         pumps: list[MessagePump] = [app, *app.screen_stack]
-        node = app.screen.focused
+        node: DOMNode | None = app.screen.focused
         while node is not None and not isinstance(node, Screen):
             pumps.append(node)
             node = node.parent

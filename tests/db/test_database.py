@@ -12,6 +12,7 @@ import pytest
 from pos.db import migrations
 from pos.db.database import APPLICATION_ID, integrity_check, open_database, schema_version
 from pos.db.errors import DatabaseOpenError, StorageError
+from pos.db.migrations import v10_day_ids_and_token_generation
 from pos.db.models import MODELS
 from pos.db.repositories import ProductRepository
 from pos.db.server import server_database
@@ -617,7 +618,7 @@ def test_the_version_10_step_is_standard_sql_for_postgresql() -> None:
             sql, _ = self.get_sql_context().sql(query).query()
             statements.append(sql)
 
-    migrations._v10_day_ids_and_token_generation(Captured("pos"))
+    v10_day_ids_and_token_generation.step(Captured("pos"))
     text = "\n".join(statements)
     assert "PRAGMA" not in text.upper()
     assert "RENAME" not in text.upper()

@@ -42,7 +42,8 @@ from pos.domain.cart import CartLine
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.factory import make_app
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
-from pos.services.checkout import Change, CheckoutService, Outcome
+from pos.services.checkout import CheckoutService
+from pos.services.outcomes import Change, Outcome
 from pos.services.store import init_database
 from tests.ui.helpers import scan, settle
 

@@ -13,8 +13,9 @@ from pos.db.errors import StorageError
 from pos.db.repositories import DiscountRepository
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.domain.discounts import Rule
-from pos.services.checkout import Change, CheckoutService, Outcome
+from pos.services.checkout import CheckoutService
 from pos.services.container import Services, build_services
+from pos.services.outcomes import Change, Outcome
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL

@@ -204,7 +204,7 @@ def test_the_preview_prices_without_the_rule_as_saved_and_as_edited(services: Se
 def test_the_table_sees_a_rule_saved_on_another_till(services: Services) -> None:
     """The editor keeps the rules between keystrokes, but never past a change."""
     from pos.db.repositories import DiscountRepository
-    from pos.domain.discounts import parse_rule
+    from pos.domain.rule_format import parse_rule
 
     services.sessions.login(*MANAGER)
     admin = services.discount_admin

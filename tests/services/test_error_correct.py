@@ -11,8 +11,9 @@ import pytest
 from pos.auth.guard import LoginRequired
 from pos.db.errors import StorageError
 from pos.domain.clock import FixedClock, SequentialIds
-from pos.services.checkout import Change, CheckoutService
+from pos.services.checkout import CheckoutService
 from pos.services.container import Services, build_services
+from pos.services.outcomes import Change
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 from tests.services.test_checkout import BANANAS, LEMON, PEN, qtys
 

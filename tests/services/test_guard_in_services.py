@@ -12,10 +12,10 @@ import pytest
 
 from pos.auth.guard import LoginRequired, OverrideRequired
 from pos.domain.clock import FixedClock, SequentialIds
-from pos.services.checkout import Change
 from pos.services.container import Services, build_services
 from pos.services.guarded import ShellAuthority
 from pos.services.operators import OperatorError
+from pos.services.outcomes import Change
 from tests.conftest import CASHIER, FAST_HASHER, FIXED_NOW, MANAGER, shell_admin
 
 PEN = "4006381333931"

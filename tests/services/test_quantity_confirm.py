@@ -10,8 +10,9 @@ import pytest
 from pos.db.database import open_database
 from pos.db.repositories import SettingsRepository
 from pos.domain.clock import FixedClock, SequentialIds
-from pos.services.checkout import Change, CheckoutService, Outcome
+from pos.services.checkout import CheckoutService
 from pos.services.container import Services, build_services
+from pos.services.outcomes import Change, Outcome
 from tests.conftest import CASHIER, FAST_HASHER
 from tests.services.test_checkout import BANANAS, LEMON, PEN, qtys
 

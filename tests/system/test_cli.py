@@ -90,11 +90,11 @@ def test_a_large_import_shows_a_progress_bar_on_a_terminal(
     is a terminal; piped, only the summary (nothing for a log to fill up with)."""
     import click.testing
 
-    import pos.cli
+    import pos.cli.products
 
     db = tmp_path / "till.sqlite"
     run(runner, "init", "--db", str(db))
-    monkeypatch.setattr(pos.cli, "LARGE_FILE", DEMO_CATALOG.stat().st_size - 1)
+    monkeypatch.setattr(pos.cli.products, "LARGE_FILE", DEMO_CATALOG.stat().st_size - 1)
     monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda _self: terminal)
     result = runner.invoke(
         cli, ["products", "import", "--db", str(db), str(DEMO_CATALOG)], catch_exceptions=False
@@ -453,7 +453,7 @@ def test_cli_actor_without_an_account(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
     import pwd
 
-    from pos.cli import cli_actor
+    from pos.cli.common import cli_actor
 
     def no_account(uid: int) -> object:
         raise KeyError(uid)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from stdnum import ean
 
-from pos.cli import data_rows
+from pos.cli.products import data_rows
 
 pytestmark = pytest.mark.slow
 

@@ -21,8 +21,9 @@ from pos.db.sales import SaleRecord, SaleRepository
 from pos.domain.cart import CartLine
 from pos.domain.catalog import Unit
 from pos.domain.clock import FixedClock, SequentialIds
-from pos.domain.discounts import KINDS, check_products
+from pos.domain.discounts import KINDS
 from pos.domain.pricing import AppliedDiscount, PricedBasket
+from pos.domain.rule_format import check_products
 from pos.domain.tax import RateLine
 from pos.domain.tender import Method, Payment
 from pos.paths import DEMO_CATALOG

@@ -55,7 +55,7 @@ def test_export_then_import_round_trips(db: Path, tmp_path: Path) -> None:
     # each rule saved from the command line is in the audit log, under the OS account
     import sqlite3
 
-    from pos.cli import cli_actor
+    from pos.cli.common import cli_actor
 
     con = sqlite3.connect(db)
     saved = con.execute(

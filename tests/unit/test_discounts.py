@@ -7,16 +7,8 @@ from datetime import datetime
 import pytest
 
 from pos.domain.catalog import Product, Unit
-from pos.domain.discounts import (
-    KINDS,
-    Rule,
-    RuleError,
-    RuleErrors,
-    describe_condition,
-    parse_rule,
-    parse_rules,
-    rule_to_json,
-)
+from pos.domain.discounts import KINDS, Rule, describe_condition
+from pos.domain.rule_format import RuleError, RuleErrors, parse_rule, parse_rules, rule_to_json
 
 CATALOG = {
     "5000000000012": Product("5000000000012", "Lemons", 50),

@@ -1,5 +1,5 @@
-"""Where the styles and the demo data are found: beside the package, or where a plain
-``pip install .`` puts them (``[tool.setuptools.data-files]``)."""
+"""The styles and the demo data are package data of ``pos``: every file is listed for the
+wheel, and :mod:`pos.paths` finds them through importlib.resources."""
 
 from __future__ import annotations
 
@@ -7,27 +7,26 @@ import fnmatch
 import tomllib
 from pathlib import Path
 
-from pos.paths import INSTALLED_ROOT, SOURCE_ROOT, shipped_root
+import pos
+from pos import paths
+
+PACKAGE = Path(pos.__file__).parent
+PROJECT = PACKAGE.parent / "pyproject.toml"
 
 
-def test_a_checkout_uses_its_own_folders(tmp_path: Path) -> None:
-    (tmp_path / "styles").mkdir()
-    assert shipped_root(tmp_path, tmp_path / "elsewhere") == tmp_path
+def test_the_folders_are_the_package_s_own() -> None:
+    assert paths.STYLES_DIR == PACKAGE / "styles"
+    assert paths.DATA_DIR == PACKAGE / "data"
+    assert paths.DEMO_CATALOG.is_file()
+    assert paths.DEMO_DISCOUNTS.is_file()
 
 
-def test_an_install_uses_the_prefix_share_folder(tmp_path: Path) -> None:
-    # site-packages has no styles/ beside the package
-    assert shipped_root(tmp_path, INSTALLED_ROOT) == INSTALLED_ROOT
-
-
-def test_every_shipped_file_is_in_the_install() -> None:
+def test_every_shipped_file_is_in_the_wheel() -> None:
     """A new style sheet or data file cannot be left out of a non-editable install."""
-    project = tomllib.loads((SOURCE_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    data_files: dict[str, list[str]] = project["tool"]["setuptools"]["data-files"]
-    for folder in ("styles", "data"):
-        target = f"share/pos-till/{folder}"
-        assert target in data_files, target
-        patterns = data_files[target]
-        for path in sorted((SOURCE_ROOT / folder).iterdir()):
-            relative = f"{folder}/{path.name}"
-            assert any(fnmatch.fnmatch(relative, p) for p in patterns), relative
+    project = tomllib.loads(PROJECT.read_text(encoding="utf-8"))
+    patterns: list[str] = project["tool"]["setuptools"]["package-data"]["pos"]
+    shipped = [p for folder in (paths.STYLES_DIR, paths.DATA_DIR) for p in folder.iterdir()]
+    assert shipped
+    for path in sorted(shipped):
+        relative = path.relative_to(PACKAGE).as_posix()
+        assert any(fnmatch.fnmatch(relative, p) for p in patterns), relative

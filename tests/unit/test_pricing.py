@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from pos.domain import pricing
 from pos.domain.cart import Cart, CartLine
 from pos.domain.catalog import Product, Unit
-from pos.domain.discounts import Rule, parse_rule
+from pos.domain.discounts import Rule
 from pos.domain.pricing import AppliedDiscount, Pricer, components, price_cart
 from pos.domain.pricing.components import _slots_for
 from pos.domain.pricing.greedy import _heuristic
 from pos.domain.pricing.search import _Search, _TooBig
+from pos.domain.rule_format import parse_rule
 
 AT = datetime(2026, 3, 14, 10, 0)  # a Saturday morning
 

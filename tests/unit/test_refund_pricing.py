@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from pos.domain.cart import CartLine
 from pos.domain.catalog import Unit
-from pos.domain.discounts import Rule, parse_rule
+from pos.domain.discounts import Rule
 from pos.domain.history import RefundableLine
 from pos.domain.pricing import price_cart
 from pos.domain.refunds import MAX_PRICINGS, RefundPlan, SaleBasis, plan_refund
+from pos.domain.rule_format import parse_rule
 from pos.domain.tax import amount_due, paid_per_line, vat_summary
 
 AT = datetime(2026, 3, 14, 9, 30)  # a Saturday, local

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pos.domain.catalog import Product, Unit
-from pos.domain.discounts import KINDS, parse_rule
+from pos.domain.discounts import KINDS
 from pos.domain.rule_form import (
     FIELD_LABELS,
     FIELDS,
@@ -16,6 +16,7 @@ from pos.domain.rule_form import (
     form_to_data,
     rule_matches,
 )
+from pos.domain.rule_format import parse_rule
 
 LEMON = "5000000000012"
 BANANA = "2100001000004"

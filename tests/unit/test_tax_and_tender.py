@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from pos.domain.cart import Cart, CartLine
 from pos.domain.catalog import Product, Unit
-from pos.domain.discounts import parse_rule
 from pos.domain.pricing import price_cart
+from pos.domain.rule_format import parse_rule
 from pos.domain.tax import amount_due, share, vat_summary
 from pos.domain.tender import Method, Tender, TenderError, quick_cash
 

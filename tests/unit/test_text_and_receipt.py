@@ -103,8 +103,8 @@ def test_receipt_width_must_be_a_paper_width() -> None:
 
 
 def test_priced_receipt_puts_discounts_under_their_lines() -> None:
-    from pos.domain.discounts import parse_rule
     from pos.domain.pricing import price_cart
+    from pos.domain.rule_format import parse_rule
 
     lemon = Product("5000000000012", "Lemons unwaxed", 50)
     cart = Cart()

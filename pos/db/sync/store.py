@@ -180,6 +180,7 @@ class StoreServer:
     def changes(self, table: str, after: Cursor, limit: int) -> list[dict[str, Any]]:
         """The table's rows written after ``after``, oldest version first."""
         names = _quoted(columns(SYNCED[table]))
+        args: tuple[int, int | str]
         if table == "setting":
             where, args = "(version, key) > (%s, %s)", (after.version, after.key)
             order = "version, key"

@@ -36,6 +36,9 @@ SYNCED: dict[str, type[m.BaseModel]] = {
 rules' version (a setting) changes only once the rules it stands for are in, and an open
 cart that notices it reprices with the new rules."""
 
+PRIMARY_KEY = {"product": "id", "discount_rule": "id", "operator": "id", "setting": "key"}
+"""The key a till keeps the store's rows under: the server's own ids (a setting's key)."""
+
 UNIQUE_KEY = {"product": "barcode", "discount_rule": "name", "operator": "number", "setting": "key"}
 
 
@@ -248,7 +251,7 @@ class TillFile:
         model = SYNCED[table]
         names = columns(model)
         key = UNIQUE_KEY[table]
-        pk = model._meta.primary_key.column_name
+        pk = PRIMARY_KEY[table]
         upsert = (
             f'INSERT INTO "{table}" ({_quoted(names)})'
             f' VALUES ({", ".join("?" * len(names))}) ON CONFLICT ("{pk}") DO UPDATE SET '
@@ -302,7 +305,7 @@ class TillFile:
     def delete(self, table: str, row_id: int, key: str, version: int, cursor: Cursor) -> None:
         """Apply a deletion, unless the row was written again since (a newer version)."""
         model = SYNCED[table]
-        pk = model._meta.primary_key.column_name
+        pk = PRIMARY_KEY[table]
         target = key if table == "setting" else row_id
         with self.writing() as conn:
             conn.execute(

@@ -6,7 +6,7 @@ apart from the engine so that reading a result never imports the search.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,7 +18,7 @@ class CartView(Protocol):
 
     subtotal: int
 
-    def __iter__(self) -> Iterable[CartLine]: ...  # type: ignore[override]
+    def __iter__(self) -> Iterator[CartLine]: ...
 
     def lines_for(self, barcode: str) -> Iterable[CartLine]: ...
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from pos.domain.discounts import Rule
 from pos.domain.pricing.components import _components, _slots_for, _solve, _used_groups
@@ -335,7 +335,7 @@ def _thresholded(rule: Rule) -> bool:
 def _whole_minutes(rule: Rule) -> bool:
     """Whether every edge of the rule's windows falls on a whole minute (so that it is on
     or off for the whole of any minute)."""
-    edges = [t for t in (rule.starts_at, rule.ends_at) if t is not None]
+    edges: list[datetime | time] = [t for t in (rule.starts_at, rule.ends_at) if t is not None]
     edges += list(rule.hours or ())
     return all(t.second == 0 and t.microsecond == 0 for t in edges)
 

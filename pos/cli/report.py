@@ -1,0 +1,117 @@
+"""``pos report``: a day's X report, or a closed till day's Z report with its cash-up."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+
+from pos.auth.audit import printable
+from pos.cli.common import db_option, db_path, friendly_errors, open_db, till_name, till_option
+from pos.config import DbTarget
+from pos.domain.clock import SystemClock
+from pos.domain.money import format_money
+
+
+@click.command("report")
+@db_option
+@till_option
+@click.option("--date", "day_text", help="The day (YYYY-MM-DD, local). Default: today.")
+@click.option(
+    "--z",
+    "z_no",
+    type=click.IntRange(min=1),
+    help="A closed till day instead: its Z report by number (--z 3), with the cash-up.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def report_command(
+    ctx: click.Context,
+    db: DbTarget | None,
+    till: str | None,
+    day_text: str | None,
+    z_no: int | None,
+    as_json: bool,
+) -> None:
+    """The X report of a calendar day: sales, takings, discounts, tender, VAT, operators
+    (closes nothing); or, with --z, the Z report of a closed till day as the report screen
+    showed it, with its cash-up (expected, counted, over/short). Hours are local time.
+    For one till: --till (or pos --till, $POS_TILL), else the till_name setting."""
+    from datetime import date as date_type
+    from datetime import time as time_type
+    from datetime import timedelta
+
+    from pos.db.reports import day_figures
+    from pos.domain.report import local_hours, utc_offset
+    from pos.services.days import CashUp, closed_day
+
+    if z_no is not None and day_text is not None:
+        raise click.UsageError("give --date (a calendar day) or --z (a Z report), not both")
+    path = db_path(ctx, db)
+    try:
+        day = (
+            date_type.fromisoformat(day_text)
+            if day_text
+            else SystemClock().now().astimezone().date()
+        )
+    except ValueError:
+        raise click.ClickException(f"--date {day_text!r} is not a date like 2026-03-14") from None
+    start = datetime.combine(day, time_type()).astimezone()
+    end = datetime.combine(day + timedelta(days=1), time_type()).astimezone()  # 23 or 25 h
+    cash_up: CashUp | None = None
+    with friendly_errors():
+        database = open_db(ctx, path)
+        till = till_name(ctx, till, database)
+        if z_no is not None:
+            cash_up = closed_day(database, till, z_no)
+            if cash_up is None:
+                raise click.ClickException(
+                    f"{printable(till)} has no Z report {z_no:04d} (pos report --z N"
+                    " takes the number of a closed day's Z report)"
+                )
+            figures = cash_up.figures
+        else:
+            figures = day_figures(database, till, start, end)
+    if cash_up is not None:
+        assert cash_up.day.closed_at is not None
+        start = cash_up.day.opened_at.astimezone()
+        closed = cash_up.day.closed_at.astimezone()
+    if as_json:
+        head: dict[str, object] = {"till": till}
+        if cash_up is not None:
+            head |= {
+                "z": z_no,
+                "opened_at": start.isoformat(timespec="seconds"),
+                "closed_at": closed.isoformat(timespec="seconds"),
+                "cash_up": cash_up.cash_up_json(),
+            }
+            if cash_up.audit_head is not None:
+                head["audit_head"] = {"seq": cash_up.audit_head[0], "hash": cash_up.audit_head[1]}
+        else:
+            head["date"] = day.isoformat()
+        click.echo(json.dumps({**head, **figures.as_json()}, indent=2))
+        return
+    if cash_up is not None:
+        click.echo(
+            f"Z report {z_no:04d}  {till}  {start:%Y-%m-%d %H:%M} to {closed:%Y-%m-%d %H:%M}"
+            "  (closed)"
+        )
+        click.echo("-" * 44)
+        audit_line = cash_up.audit_line()
+        for line in [*cash_up.cash_up_lines(), "", *([audit_line, ""] if audit_line else [])]:
+            click.echo(line)
+    else:
+        click.echo(f"X report  {till}  {day.isoformat()}  (closes nothing)")
+        click.echo("-" * 44)
+    for line in figures.lines():
+        click.echo(line)
+    click.echo("")
+    click.echo(f"Takings by hour (local time, {utc_offset(start)})")
+    hours = [(h, t) for h, t in enumerate(local_hours(figures.takings_by_utc_hour, start)) if t]
+    top = max((t for _, t in hours), default=0)
+    for hour, takings in hours:
+        bar = "#" * (round(20 * takings / top) if top > 0 else 0)
+        click.echo(f"  {hour:02d}:00  {format_money(takings):>10}  {bar}")
+    if not hours:
+        click.echo("  no sales")

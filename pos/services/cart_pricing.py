@@ -1,0 +1,131 @@
+"""How the open cart is priced: against the discount rules, re-read when they change.
+
+The rules are read when the cart is first priced, not when the till starts, and read
+again when their version changes (a manager saved one): the change takes effect on the
+next scan of every open cart. A cart is priced again after every change, only for the
+products whose lines changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from pos.db.errors import StorageError
+from pos.domain.cart import Cart
+from pos.domain.clock import Clock
+from pos.domain.discounts import Rule
+from pos.domain.pricing import PricedBasket, Pricer
+
+
+class RuleSource(Protocol):
+    """Where the discount rules come from, and a version that changes with them."""
+
+    def version(self) -> int: ...
+
+    def all(self) -> list[Rule]: ...
+
+
+class NoRules:
+    """A rule source with no rules."""
+
+    def version(self) -> int:
+        return 0
+
+    def all(self) -> list[Rule]:
+        return []
+
+
+class CartPricing:
+    """One till's cart priced against the discount rules, kept with the time it was.
+
+    Attributes:
+        rule_set: The rules read last (empty until they are read).
+    """
+
+    def __init__(self, rules: RuleSource | None, clock: Clock) -> None:
+        self._rules = rules or NoRules()
+        self._clock = clock
+        self._rules_version = 0
+        self.rule_set: tuple[Rule, ...] = ()
+        self._pricer: Pricer | None = None  # the rules are not read yet
+        self._priced: PricedBasket | None = None
+        self._priced_at: datetime | None = None
+
+    def forget(self) -> None:
+        """Another cart was loaded: price it from scratch when it is next looked at."""
+        self._priced = None
+
+    def load_rules(self) -> None:
+        """Read the discount rules, if they have not been read yet.
+
+        Raises:
+            StorageError: they cannot be read (nothing is priced without them).
+        """
+        if self._pricer is None:
+            self._read_rules(self._rules.version())
+
+    def _read_rules(self, version: int) -> None:
+        """Read the rules (at ``version``) and price with them from now on; nothing
+        changes if they cannot be read (StorageError)."""
+        rule_set = tuple(self._rules.all())
+        self._pricer = Pricer(rule_set)
+        self.rule_set = rule_set
+        self._rules_version = version
+
+    def local_now(self) -> datetime:
+        """The shop's local time (naive), which rule windows are written in."""
+        return self._clock.now().astimezone().replace(tzinfo=None)
+
+    def priced(self, cart: Cart) -> PricedBasket:
+        """``cart`` as priced last (priced now if it has not been since it was loaded).
+
+        Raises:
+            StorageError: only the first time, if the rules cannot be read.
+        """
+        if self._priced is None:
+            return self.reprice(cart)
+        return self._priced
+
+    def priced_at(self, cart: Cart) -> datetime:
+        """The local (naive) time ``cart`` was last priced at."""
+        if self._priced is None:
+            self.reprice(cart)
+        assert self._priced_at is not None
+        return self._priced_at
+
+    def reprice(self, cart: Cart, changed: Iterable[str] | None = None) -> PricedBasket:
+        """Price ``cart`` again; ``changed`` names the products whose lines changed.
+
+        If the rules changed since the last scan (a manager saved one), they are
+        reloaded first: a change takes effect on the next scan of every open cart.
+
+        Raises:
+            StorageError: only if the rules have never been read and cannot be.
+        """
+        if self._pricer is None:
+            self.load_rules()
+            changed = None
+        else:
+            try:
+                version = self._rules.version()
+            except StorageError:
+                version = self._rules_version  # cannot look: keep pricing with the rules we have
+            if version != self._rules_version:
+                try:
+                    self._read_rules(version)
+                    changed = None
+                except StorageError:
+                    pass  # keep the rules we have; the next scan tries again
+        if self._priced is None:
+            changed = None  # a cart just loaded: nothing cached is about it
+        assert self._pricer is not None
+        self._priced_at = self.local_now()
+        self._priced = self._pricer.price(cart, self._priced_at, changed)
+        return self._priced
+
+    def applied_rules(self, cart: Cart) -> tuple[Rule, ...]:
+        """The rules behind ``cart``'s discounts as priced last."""
+        names = {discount.name for discount in self.priced(cart).discounts}
+        return tuple(rule for rule in self.rule_set if rule.name in names)
