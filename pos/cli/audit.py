@@ -18,8 +18,9 @@ from pos.cli.common import (
     till_option,
 )
 from pos.config import DbTarget
+from pos.db.auth_repositories import till_chains
 from pos.domain.text import plural
-from pos.services.audit_check import changed_operator_rows, check_audit
+from pos.services.audit_check import changed_operator_rows, check_audit, check_till_chains
 
 
 def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -90,14 +91,21 @@ def audit_verify(ctx: click.Context, db: DbTarget | None, till: str | None) -> N
     """Check the whole audit log: lists every entry changed, unlinked or missing (also at
     the end, against the anchor beside the key file), and, after a lost key file, where
     the chain restarted. The chain is the whole database's (every till's entries): all of
-    it is checked; with --till (or $POS_TILL) the line also counts that till's entries."""
+    it is checked; with --till (or $POS_TILL) the line also counts that till's entries.
+    On a store's server, each till's own chain (sent by its sync) is checked too."""
     path = db_path(ctx, db)
     only = till_given(ctx, till)
     with friendly_errors():
-        log = audit_log(open_db(ctx, path), path)
+        database = open_db(ctx, path)
+        log = audit_log(database, path)
         entries = list(log.entries())
         found = check_audit(entries, log.key, log.anchor)
+        tills = check_till_chains(till_chains(database), log.key)
         changed = changed_operator_rows(key_file_for(path))
+    found.problems.extend(tills.problems)
+    found.notes.extend(tills.notes)
+    if tills.summary:
+        found.summary += f"; {tills.summary}"
     for note in found.notes:
         click.echo(f"note: {note}", err=True)
     for problem in changed:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from pos.auth.keys import key_file_for
 from pos.cli.common import db_option, db_path, friendly_errors, till_given, till_option
 from pos.config import KEYS_ENV, DbTarget, describe, is_server
+from pos.domain.clock import SystemClock
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.store import init_database
 
@@ -17,10 +19,35 @@ from pos.services.store import init_database
 @db_option
 @click.option("--demo", is_flag=True, help="Add the demo catalog and discounts from data/.")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty database.")
+@click.option(
+    "--store",
+    metavar="URL",
+    help="Make --db a till file of the store at this postgresql:// URL, filled from it.",
+)
+@till_option
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="With --store: take over the name of a till whose own file is lost for good.",
+)
 @click.pass_context
-def init(ctx: click.Context, db: DbTarget | None, demo: bool, force: bool) -> None:
-    """Create a database with the current schema."""
+def init(
+    ctx: click.Context,
+    db: DbTarget | None,
+    demo: bool,
+    force: bool,
+    store: str | None,
+    till: str | None,
+    replace: bool,
+) -> None:
+    """Create a database with the current schema (or, with --store, a till's own file of a
+    store, which then sells from it with pos --db FILE)."""
     path = db_path(ctx, db)
+    if store is not None:
+        _init_store_till(ctx, path, store, till_given(ctx, till), replace)
+        return
+    if replace:
+        raise click.UsageError("--replace goes with --store")
     with friendly_errors():
         report = init_database(
             path,
@@ -43,6 +70,29 @@ def init(ctx: click.Context, db: DbTarget | None, demo: bool, force: bool) -> No
         click.echo("Demo operators: cashier 1001 (PIN 2580), manager 9001 (PIN 7391)")
     else:
         click.echo("No operators yet: the till asks for the first manager when it starts")
+
+
+def _init_store_till(
+    ctx: click.Context, path: DbTarget, store: str, till: str | None, replace: bool
+) -> None:
+    if is_server(path):
+        raise click.BadParameter("a till's own file is a file: give its path", param_hint="--db")
+    if not is_server(store):
+        raise click.BadParameter("the store's server: a postgresql:// URL", param_hint="--store")
+    from pos.services.store_till import make_store_till  # psycopg: only for a store
+
+    counts: dict[str, int] = {}
+
+    def progress(table: str, rows: int) -> None:
+        counts[table] = counts.get(table, 0) + rows
+
+    with friendly_errors():
+        name = make_store_till(
+            Path(path), store, till, SystemClock(), replace=replace, progress=progress
+        )
+    took = ", ".join(f"{n:,} {table.replace('_', ' ')} rows" for table, n in counts.items())
+    click.echo(f"Created {path}: {name} of the store at {describe(store)} ({took or 'empty'})")
+    click.echo(f"Start it with: pos --db {path}")
 
 
 @click.command("demo-data")

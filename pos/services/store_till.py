@@ -74,6 +74,35 @@ def open_store_till(
     return TillTarget(path, till, sync)
 
 
+def make_store_till(
+    path: Path,
+    url: str,
+    till: str | None,
+    clock: Clock,
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> str:
+    """``pos init --db PATH --store URL``: make ``path`` a till file of the store and fill
+    it (the same as the first start of ``pos --db URL --till NAME``, in a file you name).
+    Returns the till's name.
+
+    Raises:
+        DatabaseOpenError: the file exists, the name is taken (without ``replace``), the
+            server is out of reach, or the key file is missing.
+    """
+    if path.exists():
+        raise DatabaseOpenError(f"{path} already exists; a till file is made new")
+    if not path.parent.is_dir():
+        raise DatabaseOpenError(f"Cannot create {path}: the folder {path.parent} does not exist")
+    name = till or _till_name(url)
+    make_till_file(path, url, name, key_file_for(url), replace=replace)
+    target = open_store_till(path, name, clock, progress)
+    if target.sync is not None:
+        target.sync.stop()
+    return name
+
+
 def _till_name(url: str) -> str:
     """The till's name when ``--till`` was not given: the one till of this store on this
     machine, or for the first, the store's ``till_name`` setting (as a till on the server

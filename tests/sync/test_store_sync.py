@@ -18,9 +18,7 @@ from pos.db.errors import DatabaseOpenError
 from pos.db.sync.enrol import make_till_file, public_url, store_of
 from pos.db.sync.store import SyncConflict
 from pos.domain.clock import FixedClock, SequentialIds
-from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.container import Services, build_services
-from pos.services.store import init_database
 from pos.services.store_till import open_store_till
 from pos.services.sync import StoreSync
 from tests.conftest import CASHIER, FAST_HASHER
@@ -28,20 +26,6 @@ from tests.sync.proxy import Relay
 
 PEN = "4006381333931"
 BUTTER = "0036000291452"
-
-
-@pytest.fixture
-def store(pg_server: Callable[[], str], clock: FixedClock) -> str:
-    url = pg_server()
-    init_database(
-        url,
-        demo_catalog=DEMO_CATALOG,
-        demo_discounts=DEMO_DISCOUNTS,
-        demo_operators=True,
-        hasher=FAST_HASHER,
-        clock=clock,
-    )
-    return url
 
 
 @pytest.fixture

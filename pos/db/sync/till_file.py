@@ -304,7 +304,8 @@ class TillFile:
 
     def delete(self, table: str, row_id: int, key: str, version: int, cursor: Cursor) -> None:
         """Apply a deletion, unless the row was written again since (a newer version)."""
-        model = SYNCED[table]
+        if table not in PRIMARY_KEY:  # the server's word: never a table name taken blindly
+            raise ValueError(f"the store sent a deletion from an unknown table {table!r}")
         pk = PRIMARY_KEY[table]
         target = key if table == "setting" else row_id
         with self.writing() as conn:
