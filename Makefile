@@ -50,14 +50,19 @@ bench-pg: $(STAMP)
 	BENCH_DB='$(BENCH_DB)' $(BIN)/python -m tests.benchmarks.run
 
 ## The hardening loops of issue 8 at full size: the till killed 300 times at random points,
-## and two tills selling on one database for a minute (HARDEN_KILLS, HARDEN_TILLS_SECONDS,
-## HARDEN_SEED and HARDEN_POINTS change them; make test runs them short).
+## two tills selling on one database for a minute, and (issue 19, with a PostgreSQL server:
+## POS_TEST_PG_URL, as make test-pg sets) two tills of a store selling 200 sales each with
+## the server gone (HARDEN_KILLS, HARDEN_TILLS_SECONDS, HARDEN_OUTAGE_SALES, HARDEN_SEED and
+## HARDEN_POINTS change them; make test runs them short).
 HARDEN_KILLS ?= 300
 HARDEN_TILLS_SECONDS ?= 60
+HARDEN_OUTAGE_SALES ?= 200
 hardening: $(STAMP)
 	HARDEN_KILLS=$(HARDEN_KILLS) HARDEN_TILLS_SECONDS=$(HARDEN_TILLS_SECONDS) \
+	HARDEN_OUTAGE_SALES=$(HARDEN_OUTAGE_SALES) \
 	$(if $(HARDEN_SEED),HARDEN_SEED=$(HARDEN_SEED)) $(if $(HARDEN_POINTS),HARDEN_POINTS=$(HARDEN_POINTS)) \
-	$(BIN)/python -m pytest -q -s tests/hardening/test_kill_loop.py tests/hardening/test_two_tills.py
+	$(BIN)/python -m pytest -q -s tests/hardening/test_kill_loop.py tests/hardening/test_two_tills.py \
+		tests/hardening/test_store_outage.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check pos tests

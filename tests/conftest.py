@@ -236,3 +236,19 @@ def shell_admin(services: Any, who: str = MANAGER[0]) -> Any:
     admin = copy.copy(services.operators)
     admin.authority = ShellAuthority(who)
     return admin
+
+
+@pytest.fixture
+def store(pg_server: Callable[[], str], clock: FixedClock) -> str:
+    """A store's server (issue 19): a new schema with the demo shop, whose tills sell from
+    their own files; skipped without a PostgreSQL server."""
+    url = pg_server()
+    init_database(
+        url,
+        demo_catalog=DEMO_CATALOG,
+        demo_discounts=DEMO_DISCOUNTS,
+        demo_operators=True,
+        hasher=FAST_HASHER,
+        clock=clock,
+    )
+    return url
