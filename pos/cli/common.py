@@ -28,7 +28,7 @@ from pos.config import (
 from pos.db.auth_repositories import AuditRepository
 from pos.db.database import Database, open_database
 from pos.db.errors import DatabaseOpenError, StorageError
-from pos.db.repositories import SettingsRepository
+from pos.db.repositories import SettingsRepository, owning_store, store_owned_message
 from pos.domain.clock import SystemClock
 from pos.services.store import StoreSettings, validate_setting
 
@@ -152,15 +152,22 @@ def _opened(path: DbTarget) -> Iterator[Database]:
             database.close()
 
 
-def open_db(ctx: click.Context, path: DbTarget) -> Database:
+def open_db(ctx: click.Context, path: DbTarget, *, changes: str | None = None) -> Database:
     """The command's database: opened here, once, and closed by click when the command
-    ends, however it ends (``Context.with_resource``).
+    ends, however it ends (``Context.with_resource``). A command that ``changes`` what a
+    store's till takes from its store (its catalog, rules, operators, settings) is refused
+    on such a till's file, with where to make the change instead.
 
     Raises:
         DatabaseOpenError: as :func:`pos.db.database.open_database` (call it inside
             :func:`friendly_errors`).
+        click.ClickException: a store's till, for a change of ``changes``.
     """
-    return ctx.with_resource(_opened(path))
+    database = ctx.with_resource(_opened(path))
+    store = owning_store(database) if changes is not None else None
+    if store is not None and changes is not None:
+        raise click.ClickException(store_owned_message(store, changes))
+    return database
 
 
 def cli_actor() -> str:

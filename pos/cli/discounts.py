@@ -45,7 +45,9 @@ def discounts_import(ctx: click.Context, db: DbTarget | None, till: str | None, 
     """Import rules from FILE; every rule is checked first, and one bad rule imports nothing."""
     path = db_path(ctx, db)
     with friendly_errors():
-        report = _discount_service(open_db(ctx, path), path).import_json(file)
+        report = _discount_service(open_db(ctx, path, changes="discount rules"), path).import_json(
+            file
+        )
     if not report.ok:
         for error in report.errors:
             click.echo(f"{file.name}: {error}", err=True)

@@ -79,7 +79,9 @@ def operators_add(
     pin = _read_pin("PIN")
     with friendly_errors():
         try:
-            _operator_admin(open_db(ctx, path), path).add(number, name, role, pin)
+            _operator_admin(open_db(ctx, path, changes="operators"), path).add(
+                number, name, role, pin
+            )
         except OperatorError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"added {role} {number} ({name})")
@@ -106,7 +108,9 @@ def _operator_change(ctx: click.Context, db: DbTarget | None, change: str, numbe
     path = db_path(ctx, db)
     pin = _read_pin("New PIN") if change == "set_pin" else ""
     with friendly_errors():
-        admin = _operator_admin(open_db(ctx, path), path)
+        # a lockout is the till's own (counted there): unlocking it is, too
+        store_owned = None if change == "unlock" else "operators"
+        admin = _operator_admin(open_db(ctx, path, changes=store_owned), path)
         try:
             if change == "set_pin":
                 admin.set_pin(number, pin)

@@ -39,7 +39,7 @@ def products_import(ctx: click.Context, db: DbTarget | None, file: Path, dry_run
     """Import products from FILE; every row is checked first, and one bad row imports nothing."""
     path = db_path(ctx, db)
     with friendly_errors():
-        database = open_db(ctx, path)
+        database = open_db(ctx, path, changes="products")
         service = CatalogService(
             ProductRepository(database),
             StoreSettings.load(SettingsRepository(database)).patterns,

@@ -49,7 +49,7 @@ def settings_set(ctx: click.Context, db: DbTarget | None, key: str, value: str) 
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     with friendly_errors():
-        database = open_db(ctx, path)
+        database = open_db(ctx, path, changes="settings")
         set_setting_audited(
             SettingsRepository(database), audit_log(database, path), cli_actor(), key, stored
         )

@@ -17,7 +17,7 @@ import peewee
 
 from pos.db import models as m
 from pos.db.dialect import SQLITE, Dialect, dialect
-from pos.db.errors import bound, one_write, reading, storage_errors, writing
+from pos.db.errors import bound, is_sqlite, one_write, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
 from pos.db.rows import tuples
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
@@ -486,6 +486,27 @@ def _rule(row: m.DiscountRule) -> Rule:
     return parse_rule(data)
 
 
+def owning_store(db: peewee.Database) -> str | None:
+    """The store whose server a till file's catalog, rules, operators and settings come from
+    (its URL without the password; issue 19), or None for a till of its own. Changes to
+    those are made on the store: made in the till's file, the next pull would undo them."""
+    if not is_sqlite(db):
+        return None
+    try:
+        row = db.execute_sql("SELECT value FROM sync_state WHERE key = 'store'").fetchone()
+    except peewee.DatabaseError:
+        return None  # a file from before stores
+    return None if row is None else str(row[0])
+
+
+def store_owned_message(store: str, what: str) -> str:
+    """What a change to ``what`` on a store's till says (nothing was changed)."""
+    return (
+        f"Not changed: this till's {what} come from its store ({store}). Change them there "
+        f"(pos ... --db with the store's URL); a change made here would be undone by the next sync."
+    )
+
+
 class DiscountRepository:
     """Discount rules, keyed by their unique name."""
 
@@ -499,6 +520,10 @@ class DiscountRepository:
     def transaction(self) -> AbstractContextManager[None]:
         """One transaction around a rule change and its audit entries."""
         return writing(self.db)
+
+    def owning_store(self) -> str | None:
+        """The store the rules come from (:func:`owning_store`), or None."""
+        return owning_store(self.db)
 
     @reading
     def all(self) -> list[Rule]:

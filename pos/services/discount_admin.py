@@ -19,7 +19,7 @@ from typing import Any
 from pos.auth.guard import Guard, OverrideRequired
 from pos.auth.service import AuditSink, Identity
 from pos.db.errors import StorageError
-from pos.db.repositories import DiscountRepository, ProductRepository
+from pos.db.repositories import DiscountRepository, ProductRepository, store_owned_message
 from pos.domain.barcodes import BarcodePattern
 from pos.domain.cart import Cart
 from pos.domain.catalog import Product, Unit
@@ -312,6 +312,7 @@ class DiscountAdmin:
             LoginRequired: the session has ended.
             StorageError: the write failed; nothing was saved.
         """
+        self._refuse_on_a_store_till()
         rule, errors = self.check(form, editing)
         if rule is None:
             raise EditRefused("Not saved: " + "; ".join(errors.values()))
@@ -341,6 +342,7 @@ class DiscountAdmin:
 
     def set_active(self, name: str, active: bool, approval: str | None = None) -> Rule:
         """Switch a rule on or off (raises as :meth:`save`)."""
+        self._refuse_on_a_store_till()
         rule = self._rules.get(name)
         if rule is None:
             raise EditRefused(f"No rule called {name!r}: it may have been deleted")
@@ -372,6 +374,7 @@ class DiscountAdmin:
 
     def delete(self, name: str, approval: str | None = None) -> Rule:
         """Delete a rule; the audit entry keeps its last content (raises as :meth:`save`)."""
+        self._refuse_on_a_store_till()
         rule = self._rules.get(name)
         if rule is None:
             raise EditRefused(f"No rule called {name!r}: it may have been deleted")
@@ -395,6 +398,13 @@ class DiscountAdmin:
             "discount_rule_deleted",
         )
         return rule
+
+    def _refuse_on_a_store_till(self) -> None:
+        """A store's till takes its rules from the store (issue 19): refused here, with
+        where to change them."""
+        store = self._rules.owning_store()
+        if store is not None:
+            raise EditRefused(store_owned_message(store, "discount rules"))
 
     def action_for(self, op: str, name: str, content: dict[str, object]) -> dict[str, Any]:
         """What an approval of one change is bound to: the operation, the rule's (saved)

@@ -7,13 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+import pytest
 from click.testing import CliRunner
 
 from pos.cli import cli
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import build_services
+from pos.services.discount_admin import EditRefused
 from pos.services.sync import StoreSync
-from tests.conftest import CASHIER, FAST_HASHER
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 from tests.sync.test_store_sync import PEN, _sell
 
 
@@ -58,3 +60,33 @@ def test_init_store_refuses_a_file_url_and_a_non_server_store(tmp_path: Path) ->
     lone = runner.invoke(cli, ["init", "--db", str(tmp_path / "a.sqlite"), "--replace"])
     assert lone.exit_code == 2
     assert "--replace goes with --store" in lone.output
+
+
+def test_a_store_till_file_refuses_changes_that_belong_to_the_store(
+    store: str, tmp_path: Path, clock: FixedClock
+) -> None:
+    path = tmp_path / "till-c.sqlite"
+    runner = CliRunner()
+    made = runner.invoke(cli, ["init", "--db", str(path), "--store", store, "--till", "Till C"])
+    assert made.exit_code == 0, made.output
+    csv = tmp_path / "catalog.csv"
+    csv.write_text("barcode,name,price\n4006381333931,Pen,9.99\n")
+    for command in (
+        ["products", "import", "--db", str(path), str(csv)],
+        ["settings", "set", "--db", str(path), "store_name", "Elsewhere"],
+        ["operators", "deactivate", "--db", str(path), "--number", "1001"],
+    ):
+        refused = runner.invoke(cli, command)
+        assert refused.exit_code == 1, command
+        assert "come from its store" in refused.output, command
+    # an operator's lockout is the till's own: unlocking it here is fine
+    unlocked = runner.invoke(cli, ["operators", "unlock", "--db", str(path), "--number", "1001"])
+    assert unlocked.exit_code == 0, unlocked.output
+    services = build_services(path, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    try:
+        services.sessions.login(*MANAGER)
+        rules = services.discount_admin.rows()  # the store's rules are there, to read
+        with pytest.raises(EditRefused, match="discount rules come from its store"):
+            services.discount_admin.delete(rules[0].rule.name)  # the editor says so
+    finally:
+        services.close()
