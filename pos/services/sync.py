@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pos.auth.keys import KeyFileError, key_file_for, load_seal_key
 from pos.db.sync.store import NotThisStore, Offline, StoreServer, SyncConflict
-from pos.db.sync.till_file import SYNCED, Cursor, Entry, TillFile
+from pos.db.sync.till_file import SYNCED, Cursor, Entry, TillFile, columns
 from pos.domain.clock import Clock
 from pos.domain.text import plural
 
@@ -195,11 +195,15 @@ class StoreSync:
         self._last_pull = time.monotonic()
         applied = 0
         key = self._key()
-        for table in SYNCED:
+        for table, model in SYNCED.items():
+            names = columns(model)
+            at_version = names.index("version")
+            at_mark = names.index("key" if table == "setting" else "id")
+            fresh = tf.is_empty(table)
             while rows := self.server.changes(table, tf.cursor(table), PULL_BATCH):
                 last = rows[-1]
-                mark = last["key"] if table == "setting" else str(last["id"])
-                applied += tf.apply(table, rows, Cursor(int(last["version"]), mark), key)
+                mark = Cursor(int(last[at_version]), str(last[at_mark]))
+                applied += tf.apply(table, rows, mark, key, fresh=fresh)
                 if progress is not None:
                     progress(table, len(rows))
         while graves := self.server.tombstones(tf.cursor("tombstone"), PULL_BATCH):

@@ -5,9 +5,10 @@
 
 Each figure is one JSON line on stdout (and appended to $BENCH_OUT if set), saying which
 database it ran on (``"db"``). NAME picks benchmarks by name (import, startup, scan,
-pricing, burst, memory, sales). The database is built once per sizes and cached under the
-temp dir (see fixture.py); with ``BENCH_DB=postgresql://user@host:port/dbname`` everything
-runs on that PostgreSQL server instead, the cached database kept there.
+pricing, burst, memory, sales, and store: a store's till, on a server only). The database is
+built once per sizes and cached under the temp dir (see fixture.py); with
+``BENCH_DB=postgresql://user@host:port/dbname`` everything runs on that PostgreSQL server
+instead, the cached database kept there.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.benchmarks.bench_pricing import bench_pricing
 from tests.benchmarks.bench_sales import bench_sales
 from tests.benchmarks.bench_scan import bench_scan
 from tests.benchmarks.bench_startup import bench_startup
+from tests.benchmarks.bench_store import bench_store
 from tests.benchmarks.common import Sizes
 from tests.benchmarks.fixture import cached_database
 
@@ -36,6 +38,7 @@ BENCHMARKS: dict[str, Callable[[Sizes], list[dict[str, object]]]] = {
     "burst": bench_burst,
     "memory": bench_memory,
     "sales": bench_sales,
+    "store": bench_store,
 }
 
 

@@ -177,8 +177,9 @@ class StoreServer:
 
     # -- pulling --------------------------------------------------------------------------
 
-    def changes(self, table: str, after: Cursor, limit: int) -> list[dict[str, Any]]:
-        """The table's rows written after ``after``, oldest version first."""
+    def changes(self, table: str, after: Cursor, limit: int) -> list[tuple[Any, ...]]:
+        """The table's rows written after ``after``, oldest version first, as tuples of
+        its columns (:func:`pos.db.sync.till_file.columns`)."""
         names = _quoted(columns(SYNCED[table]))
         args: tuple[int, int | str]
         if table == "setting":
@@ -187,7 +188,7 @@ class StoreServer:
         else:
             where, args = "(version, id) > (%s, %s)", (after.version, int(after.key or 0))
             order = "version, id"
-        with self._c().cursor(row_factory=dict_row) as cur:
+        with self._c().cursor() as cur:
             cur.execute(
                 f'SELECT {names} FROM "{table}" WHERE {where} ORDER BY {order} LIMIT %s',
                 (*args, limit),

@@ -238,18 +238,24 @@ class TillFile:
 
     # -- applying the store's changes --------------------------------------------------------
 
+    def is_empty(self, table: str) -> bool:
+        return self.conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is None
+
     def apply(
         self,
         table: str,
-        rows: Iterable[Mapping[str, Any]],
+        rows: Sequence[Sequence[Any]],
         cursor: Cursor,
         seal_key: bytes | None = None,
+        *,
+        fresh: bool = False,
     ) -> int:
-        """Write pulled rows (the server's ids and versions) and the table's new cursor, in
-        one transaction. A row whose unique name now belongs to another id (a barcode moved,
-        a rule renamed) replaces the old row: the server's state at this version says so."""
-        model = SYNCED[table]
-        names = columns(model)
+        """Write pulled rows (tuples of :func:`columns`, the server's ids and versions) and
+        the table's new cursor, in one transaction. A row whose unique name now belongs to
+        another id (a barcode moved, a rule renamed) replaces the old row: the server's
+        state at this version says so. ``fresh``: the table was empty when this pull began
+        (a new till's first pull), so no old row can be in the way."""
+        names = columns(SYNCED[table])
         key = UNIQUE_KEY[table]
         pk = PRIMARY_KEY[table]
         upsert = (
@@ -257,39 +263,39 @@ class TillFile:
             f' VALUES ({", ".join("?" * len(names))}) ON CONFLICT ("{pk}") DO UPDATE SET '
             + ", ".join(f'"{n}" = excluded."{n}"' for n in names if n != pk)
         )
-        n = 0
+        values = [list(row) for row in rows]
         with self.writing() as conn:
-            for row in rows:
-                values = dict(row)
-                if table == "setting" and values["key"] in LOCAL_SETTINGS:
-                    continue
-                if table == "operator":
-                    values = self._operator(conn, values, seal_key)
-                if pk != key:
-                    conn.execute(
-                        f'DELETE FROM "{table}" WHERE "{key}" = ? AND "{pk}" <> ?',
-                        (values[key], values[pk]),
-                    )
-                conn.execute(upsert, [values[name] for name in names])
-                n += 1
+            if table == "setting":
+                at = names.index("key")
+                values = [v for v in values if v[at] not in LOCAL_SETTINGS]
+            elif table == "operator":
+                values = [self._operator(conn, names, v, seal_key) for v in values]
+            if pk != key and not fresh:
+                at_key, at_pk = names.index(key), names.index(pk)
+                conn.executemany(
+                    f'DELETE FROM "{table}" WHERE "{key}" = ? AND "{pk}" <> ?',
+                    [(v[at_key], v[at_pk]) for v in values],
+                )
+            conn.executemany(upsert, values)
             self.set_state(conn, f"pulled:{table}", cursor.text())
-        return n
+        return len(values)
 
     def _operator(
-        self, conn: sqlite3.Connection, row: dict[str, Any], key: bytes | None
-    ) -> dict[str, Any]:
+        self, conn: sqlite3.Connection, names: list[str], values: list[Any], key: bytes | None
+    ) -> list[Any]:
         """The store's operator row as this till keeps it: the store's rights and PIN, and
         this till's own lockout count, sealed again with it. When a manager changed the
         operator on the server (PIN, rights, revocation, status) the store's lockout comes
         too (an unlock reaches the till). A row that does not match its seal on the server
         is kept as it came, so it is refused here as it is there."""
+        row = dict(zip(names, values, strict=True))
         local = conn.execute(
             "SELECT role, active, pin_hash, token_generation, failed_attempts, locked_until "
             'FROM "operator" WHERE id = ?',
             (row["id"],),
         ).fetchone()
         if key is None or local is None or not seal_matches(key, _typed(row), row["row_mac"]):
-            return row
+            return values
         same = tuple(local[:4]) == (
             row["role"],
             row["active"],
@@ -297,10 +303,10 @@ class TillFile:
             row["token_generation"],
         )
         if not same:
-            return row
+            return values
         merged = {**row, "failed_attempts": local[4], "locked_until": local[5]}
         merged["row_mac"] = operator_seal(key, _typed(merged))
-        return merged
+        return [merged[name] for name in names]
 
     def delete(self, table: str, row_id: int, key: str, version: int, cursor: Cursor) -> None:
         """Apply a deletion, unless the row was written again since (a newer version)."""

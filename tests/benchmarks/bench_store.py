@@ -1,0 +1,129 @@
+"""Figures 19 (issue 19), on a store (``BENCH_DB`` a PostgreSQL server; skipped on SQLite):
+
+* a new till's first sync: its file made and filled from the store (N products);
+* scan to screen on the store's till with its sync worker running, against the same file
+  with the worker stopped (a store's till is a SQLite till: the worker is the difference);
+* sync lag: from a sale's commit on the till to the sale on the server (median, p99).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+from pos.auth.keys import key_file_for
+from pos.config import DbTarget
+from pos.db.sync.enrol import make_till_file
+from pos.domain.clock import FixedClock, SequentialIds
+from pos.services.container import build_services
+from pos.services.store_till import open_store_till
+from tests.benchmarks.bench_scan import _run
+from tests.benchmarks.common import Sizes, emit, median, ms, percentile
+from tests.benchmarks.fixture import FAST_HASHER, MANAGER, cart_barcode, server, working_copy
+from tests.benchmarks.screen import FIXED_NOW
+
+LAG_SALES = 100
+
+
+def bench_store(sizes: Sizes) -> list[dict[str, object]]:
+    if server() is None:
+        return []
+    with (
+        tempfile.TemporaryDirectory(prefix="pos-bench-store-") as folder,
+        working_copy(sizes.products, sizes.rules, Path(folder)) as store,
+    ):
+        path = Path(folder) / "till.sqlite"
+        started = time.perf_counter()
+        make_till_file(path, str(store), "Bench till", key_file_for(store))
+        target = open_store_till(path, None, FixedClock(FIXED_NOW))
+        first_sync = time.perf_counter() - started
+        assert target.sync is not None
+        target.sync.stop()
+        alone, _ = asyncio.run(_run(_alone(path), sizes))  # the worker stopped
+        synced, _ = asyncio.run(_run(path, sizes))  # the till as it runs: worker on
+        lags = _lags(path, str(store), sizes)
+    sized = {"products": sizes.products, "rules": sizes.rules, "lines": sizes.lines}
+    ratio = percentile(synced, 99) / percentile(alone, 99)
+    return [
+        emit(
+            "19_first_sync",
+            first_sync,
+            "s",
+            {"products": sizes.products, "rules": sizes.rules},
+            "<= 60 s at 1,000,000 products",
+            first_sync <= 60 or not sizes.full,
+            rows_per_s=round(sizes.products / first_sync),
+        ),
+        emit(
+            "19_store_scan_to_screen_p99",
+            ms(percentile(synced, 99)),
+            "ms",
+            sized,
+            "within 10% of the same till file without its sync worker",
+            ratio <= 1.10,
+            without_worker_p99_ms=round(ms(percentile(alone, 99)), 3),
+            median_ms=round(ms(median(synced)), 3),
+            ratio=round(ratio, 3),
+        ),
+        emit(
+            "19_sync_lag_median",
+            ms(median(lags)),
+            "ms",
+            {"sales": len(lags)},
+            "reported (the worker looks every 0.25 s)",
+            None,
+            p99_ms=round(ms(percentile(lags, 99)), 1),
+            max_ms=round(ms(max(lags)), 1),
+        ),
+    ]
+
+
+def _alone(path: Path) -> DbTarget:
+    """The till file opened as a till of its own would be: the same file and catalog, no
+    worker (a copy without its store link)."""
+    plain = path.with_name("alone.sqlite")
+    shutil.copy(path, plain)
+    shutil.copy(key_file_for(path), key_file_for(plain))
+    con = sqlite3.connect(plain)
+    with con:
+        con.execute("DELETE FROM sync_state")
+    con.close()
+    return plain
+
+
+def _lags(path: Path, store: str, sizes: Sizes) -> list[float]:
+    """Sales completed on the till one after another with its worker running, each timed
+    from its commit until the server has it."""
+    target = open_store_till(path, None, FixedClock(FIXED_NOW))
+    assert target.sync is not None
+    sync = target.sync
+    services = build_services(
+        target.path, clock=FixedClock(FIXED_NOW), ids=SequentialIds(), hasher=FAST_HASHER
+    )
+    services.sync = sync
+    lags: list[float] = []
+    sync.start()
+    try:
+        services.sessions.login(*MANAGER)
+        with psycopg.connect(store, autocommit=True) as conn:
+            for k in range(LAG_SALES):
+                services.checkout.submit(cart_barcode(k, sizes.products))
+                tender = services.sales.start()
+                tender.cash(tender.due)
+                done = services.sales.complete(tender)
+                committed = time.perf_counter()
+                while not conn.execute(
+                    "SELECT 1 FROM sale WHERE till = %s AND receipt_no = %s",
+                    (services.settings.till_name, done.receipt_no),
+                ).fetchone():
+                    time.sleep(0.002)
+                lags.append(time.perf_counter() - committed)
+    finally:
+        services.close()
+    return lags
