@@ -12,8 +12,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
 from pos.auth.keys import key_file_for
+from pos.auth.service import LoginFailed
+from pos.cli import cli
 from pos.db.errors import DatabaseOpenError
 from pos.db.sync.enrol import make_till_file, public_url, store_of
 from pos.db.sync.store import SyncConflict
@@ -214,3 +217,48 @@ def test_a_till_name_is_one_file_until_a_manager_hands_it_over(
         sync.run_once()
     assert _server(store, "SELECT count(*) FROM sale")[0][0] == 1
     assert _local(again, "SELECT last_receipt FROM till_counter") == [(1,)]
+
+
+def test_operator_changes_on_the_server_reach_the_till_and_its_lockout_count_stays_its_own(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]]
+) -> None:
+    services, sync = till("Till A")
+    number, pin = CASHIER
+    with pytest.raises(LoginFailed):
+        services.sessions.login(number, "0000")  # one wrong PIN, counted on this till
+    _server(store, "UPDATE operator SET name = 'Renamed' WHERE number = %s RETURNING 1", number)
+    sync.run_once()  # the name changed on the server (sealed fields untouched): applied,
+    assert _local(
+        sync.path, "SELECT name, failed_attempts FROM operator WHERE number = '1001'"
+    ) == [
+        ("Renamed", 1)  # and this till's count of wrong PINs kept, sealed again
+    ]
+    assert services.sessions.login(number, pin).identity.number == number
+    services.sessions.logout()
+    # a manager sets a new PIN on the store: the till takes it at the next pull
+    changed = CliRunner().invoke(
+        cli, ["operators", "set-pin", "--db", store, "--number", number], input="4827\n"
+    )
+    assert changed.exit_code == 0, changed.output
+    sync.run_once()
+    with pytest.raises(LoginFailed):
+        services.sessions.login(number, pin)
+    assert services.sessions.login(number, "4827").identity.number == number
+
+
+def test_a_rule_renamed_or_deleted_on_the_server_is_renamed_or_deleted_on_the_till(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]]
+) -> None:
+    _, sync = till("Till A")
+    first, second = (
+        name for (name,) in _server(store, "SELECT name FROM discount_rule ORDER BY id LIMIT 2")
+    )
+    _server(store, "DELETE FROM discount_rule WHERE name = %s RETURNING 1", second)
+    _server(
+        store, "UPDATE discount_rule SET name = %s WHERE name = %s RETURNING 1", second, first
+    )  # the first takes the deleted one's name
+    sync.run_once()
+    here = sorted(name for (name,) in _local(sync.path, "SELECT name FROM discount_rule"))
+    there = sorted(name for (name,) in _server(store, "SELECT name FROM discount_rule"))
+    assert here == there
+    assert first not in here
