@@ -24,7 +24,7 @@ from pos.auth.keys import key_file_for
 from pos.db.database import open_database
 from pos.db.reports import day_figures
 from tests.hardening.test_two_tills import TROUBLE, Driven, sales_of
-from tests.pty_till import CODES, F5, F10, Till, normal, till_file, wait_for_count
+from tests.pty_till import CODES, F5, F10, Till, normal, read_only, till_file, wait_for_count
 from tests.sync.proxy import Relay
 
 pytestmark = pytest.mark.slow
@@ -69,6 +69,16 @@ def _in_parallel(tills: list[Till], driven: list[Driven], db: Path, count: int) 
             raise AssertionError(f"{done.name} after {len(done.sales)} sales") from done.error
 
 
+def _count(db: str, till: str) -> int:
+    """How many sales of ``till`` the server has (one statement: the server may be taking
+    a push meanwhile; :func:`sales_of` reads twice)."""
+    con = read_only(db)
+    try:
+        return int(con.execute("SELECT count(*) FROM sale WHERE till = ?", (till,)).fetchone()[0])
+    finally:
+        con.close()
+
+
 def _figures(db: Path | str, till: str) -> tuple[object, ...]:
     """The till's money figures as its X/Z report works them out (the voids and overrides
     come from each database's own audit log, so they are not compared)."""
@@ -101,7 +111,7 @@ def test_two_tills_sell_through_an_outage_and_the_server_gets_every_sale_once(
         relay.restore()
         started = time.monotonic()
         expected = sum(len(d.sales) for d in driven)
-        while sum(len(sales_of(store, d.name)) for d in driven) < expected:
+        while sum(_count(store, d.name) for d in driven) < expected:
             assert time.monotonic() - started < 30, "the server did not get every sale in 30 s"
             time.sleep(0.2)
         for till in tills:
@@ -119,3 +129,53 @@ def test_two_tills_sell_through_an_outage_and_the_server_gets_every_sale_once(
         assert [lines for _, lines in on_server] == done.sales, f"{done.name}: lines differ"
         own = till_file(db, done.name)
         assert _figures(store, done.name) == _figures(own, done.name), done.name
+
+
+KILLS = int(os.environ.get("HARDEN_PUSH_KILLS", "4"))
+
+
+def test_a_till_killed_while_it_sends_sends_every_sale_once_after_its_restart(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offline sales pile up; the server comes back and the till is killed (SIGKILL) a
+    moment into sending them, ``HARDEN_PUSH_KILLS`` times at random points; each restart
+    goes on from its outbox. The server ends with every sale once, receipts 1..n."""
+    monkeypatch.setenv("POS_KEYS", str(key_file_for(store)))
+    relay = Relay(store)
+    db = relay.url
+    name, login = TILLS[0]
+    rng = random.Random(19)
+    driven = Driven(name)
+    try:
+        for _ in range(KILLS):
+            till = Till(db, till=name)
+            try:
+                till.log_in(*login)
+                relay.cut()
+                sell(till, driven, db, rng, 3)
+                if driven.error is not None:
+                    raise AssertionError(f"{name} after {len(driven.sales)}") from driven.error
+                before = _count(store, name)
+                relay.restore()
+                if rng.random() < 0.5:  # at a random moment, mostly before the push
+                    time.sleep(rng.uniform(0.0, 1.5))
+                else:  # the moment the server has the batch: before the till marks it sent
+                    deadline = time.monotonic() + 30
+                    while _count(store, name) == before and time.monotonic() < deadline:
+                        time.sleep(0.005)
+            finally:
+                till.kill()
+        till = Till(db, till=name)  # the last start sends whatever is left
+        try:
+            till.log_in(*login)
+            started = time.monotonic()
+            while _count(store, name) < len(driven.sales):
+                assert time.monotonic() - started < 30, "not every sale reached the server"
+                time.sleep(0.2)
+        finally:
+            till.kill()
+    finally:
+        relay.cut()
+    on_server = sales_of(store, name)
+    assert [number for number, _ in on_server] == list(range(1, len(driven.sales) + 1))
+    assert [lines for _, lines in on_server] == driven.sales
