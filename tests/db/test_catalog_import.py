@@ -205,7 +205,7 @@ def _catalog_csv(codes: list[str], name: str = "Item") -> str:
 def test_a_large_import_rebuilds_the_name_index_and_a_dry_run_counts_updates(
     service: CatalogService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("pos.db.repositories.REBUILD_FROM", 100)
+    monkeypatch.setattr("pos.db.product_import.REBUILD_FROM", 100)
     before = _indexes(service)
     codes = _valid_codes(300)
     report = service.import_csv(_write(tmp_path, _catalog_csv(codes[:200])))
@@ -230,7 +230,7 @@ def test_a_large_import_that_fails_to_write_leaves_the_catalog_and_indexes(
 ) -> None:
     from pos.db.errors import StorageError
 
-    monkeypatch.setattr("pos.db.repositories.REBUILD_FROM", 100)
+    monkeypatch.setattr("pos.db.product_import.REBUILD_FROM", 100)
     codes = _valid_codes(3_000)
     service.import_csv(_write(tmp_path, _catalog_csv(codes[:10])))
     before = _indexes(service)
