@@ -13,7 +13,7 @@ from stdnum import ean
 
 from pos.db.database import Database, integrity_check, open_database
 from pos.db.errors import StorageError, is_sqlite
-from pos.db.product_import import _NameOrder
+from pos.db.product_import import FIELDS, _NameOrder, merge_sql
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import ProductRow
 from tests.dbtools import indexes, search_plan
@@ -225,3 +225,14 @@ def test_existing_finds_the_barcodes_in_the_catalog(db: Database) -> None:
     wanted = [row[0] for row in _rows(1_000, start=700)]  # 500 there, 500 not; 2 chunks+
     assert repo.existing(wanted) == set(wanted[:500])
     assert repo.existing([]) == set()
+
+
+def test_the_merge_can_set_one_more_column_to_one_value() -> None:
+    """A column set once per import (a catalog version) is one more name."""
+    sql = merge_sql(FIELDS, "barcode", ("version",))
+    assert sql.startswith(
+        'INSERT INTO "product" ("barcode", "name", "price", "tax_rate", "unit", "version") '
+        'SELECT s."barcode", s."name", s."price", s."tax_rate", s."unit", %s FROM'
+    )
+    assert sql.endswith('"unit" = excluded."unit", "version" = excluded."version"')
+    assert "ON CONFLICT" not in merge_sql(FIELDS, "barcode", fresh=True)
