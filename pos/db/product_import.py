@@ -10,10 +10,10 @@ the fastest way each database has.
   million rows instead of a million statements. The product table is locked against
   other writers (not readers) for the import.
 
-On both, a large import of names out of order drops the product table's secondary
-indexes (the name index) and builds them again once the rows are in (see
-:class:`_NameOrder`); names that arrive in order go into the index as cheaply as they
-would be appended to it, so the index is kept.
+On both, a large import drops the product table's secondary indexes (the name index)
+and builds them again once the rows are in. (Even for names that arrive in order, which
+go into the index next to each other, building it once at the end measured no slower,
+and faster in CPU time.)
 """
 
 from __future__ import annotations
@@ -62,10 +62,9 @@ def import_rows(
             # the count below holds until the merge. Reads (a till's scans) go on.
             cursor.execute('LOCK TABLE "product" IN SHARE ROW EXCLUSIVE MODE')
         before = _count(cursor)
-        large = count >= threshold and 2 * count >= before
-        order = _NameOrder() if large else None
+        rebuild = count >= threshold and 2 * count >= before
         write = _into_sqlite if sqlite else _into_server
-        write(db, cursor, iter(rows), count, before, order, progress, also)
+        write(db, cursor, iter(rows), count, before, rebuild, progress, also)
         if not before:
             return 0
         after = _count(cursor)
@@ -76,39 +75,13 @@ def _count(cursor: Any) -> int:
     return int(cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0])
 
 
-class _NameOrder:
-    """Whether the names of an import arrive in (case-blind) order, looked at a chunk at a
-    time. Every :data:`STRIDE`-th name is compared with the one before it in the sample:
-    in order, or nearly (a file sorted by name, or by a code the names follow), each row
-    goes next to the one before it in the name index, which costs no more than building
-    the index afterwards; out of order, each one lands at a random page of an index larger
-    than the cache, and sorting them all once is several times faster."""
-
-    STRIDE = 16
-    DISORDER = 0.05
-    """The share of sampled pairs out of order above which the names count as unordered."""
-
-    def __init__(self) -> None:
-        self.ordered = True
-        self._last = ""
-
-    def see(self, names: Iterable[str]) -> bool:
-        """Look at the next chunk's names; returns :attr:`ordered` after them."""
-        if self.ordered:
-            keys = [self._last, *(name.lower() for name in islice(names, 0, None, self.STRIDE))]
-            descents = sum(a > b for a, b in zip(keys, keys[1:], strict=False))
-            self._last = keys[-1]
-            self.ordered = descents <= self.DISORDER * max(1, len(keys) - 1)
-        return self.ordered
-
-
 def _into_sqlite(
     db: peewee.Database,
     cursor: Any,
     source: Iterable[ProductRow],
     count: int,
     before: int,
-    order: _NameOrder | None,
+    rebuild: bool,
     progress: Callable[[int], None] | None,
     also: PriceChanges | None,
 ) -> None:
@@ -123,15 +96,15 @@ def _into_sqlite(
         sql = m.upsert_sql(m.Product, FIELDS, "barcode", db.param)
     else:
         sql = m.insert_sql(m.Product, FIELDS, db.param)
-    rebuild: list[str] | None = None
+    rebuilt = []
+    if rebuild:
+        rebuilt = dialect(db).drop_secondary_indexes(db, m.Product._meta.table_name)
     for start in range(0, count, WRITE_CHUNK):
-        chunk = list(islice(source, min(WRITE_CHUNK, count - start)))
-        if order is not None and rebuild is None and not order.see(row[1] for row in chunk):
-            rebuild = dialect(db).drop_secondary_indexes(db, m.Product._meta.table_name)
-        cursor.executemany(sql, chunk)
+        size = min(WRITE_CHUNK, count - start)
+        cursor.executemany(sql, islice(source, size))
         if progress is not None:
-            progress(len(chunk))
-    for statement in rebuild or ():
+            progress(size)
+    for statement in rebuilt:
         cursor.execute(statement)
     if also is None:
         return
@@ -178,7 +151,7 @@ def _into_server(
     source: Iterable[ProductRow],
     count: int,
     before: int,
-    order: _NameOrder | None,
+    rebuild: bool,
     progress: Callable[[int], None] | None,
     also: PriceChanges | None,
 ) -> None:
@@ -193,13 +166,11 @@ def _into_server(
     )
     with cursor.copy(f'COPY "{STAGING}" ({columns}) FROM STDIN') as copy:
         for start in range(0, count, WRITE_CHUNK):
-            chunk = list(islice(source, min(WRITE_CHUNK, count - start)))
-            if order is not None:
-                order.see(row[1] for row in chunk)
-            for row in chunk:
+            size = min(WRITE_CHUNK, count - start)
+            for row in islice(source, size):
                 copy.write_row(row)
             if progress is not None:
-                progress(len(chunk))
+                progress(size)
     changed: list[tuple[str, int, int]] = []
     if also is not None and before > 0:
         changed = cursor.execute(
@@ -207,11 +178,11 @@ def _into_server(
             f'JOIN "{STAGING}" s ON s."barcode" = p."barcode" '
             'WHERE p."price" <> s."price" ORDER BY s."barcode"'
         ).fetchall()
-    rebuild: list[str] = []
-    if order is not None and not order.ordered:
-        rebuild = dialect(db).drop_secondary_indexes(db, m.Product._meta.table_name)
+    rebuilt = []
+    if rebuild:
+        rebuilt = dialect(db).drop_secondary_indexes(db, m.Product._meta.table_name)
     cursor.execute(merge_sql(FIELDS, "barcode", fresh=not before))
-    for statement in rebuild:
+    for statement in rebuilt:
         cursor.execute(statement)
     cursor.execute(f'DROP TABLE "{STAGING}"')  # not only at COMMIT: inside a longer one
     if also is not None:

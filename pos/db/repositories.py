@@ -135,11 +135,11 @@ class ProductRepository:
         ``COPY`` into a staging table and one ``INSERT ... SELECT ... ON CONFLICT``. Each
         chunk of ``WRITE_CHUNK`` rows (5,000) is reported to ``progress``. The unique
         barcode index stays throughout. An import of at least ``rebuild_from`` rows
-        (default ``REBUILD_FROM``, 50,000), at least half as many as the catalog already
-        has, whose names are not in order, drops the product table's other indexes and
-        builds them again once the rows are in, in the same transaction: sorting all the
-        names once is several times faster than as many inserts at random places of the
-        name index. Any failure rolls all of it back, the indexes with it.
+        (default ``REBUILD_FROM``, 50,000), and at least half as many as the catalog
+        already has, drops the product table's other indexes first and builds them again
+        once the rows are in, in the same transaction: sorting all the names once is
+        several times faster than as many inserts at random places of the name index.
+        Any failure rolls all of it back, the indexes with it.
 
         ``also`` is called in the same transaction with every price the import changed,
         ``(barcode, old, new)`` in barcode order (for the audit log), found in one

@@ -13,7 +13,7 @@ from stdnum import ean
 
 from pos.db.database import Database, integrity_check, open_database
 from pos.db.errors import StorageError, is_sqlite
-from pos.db.product_import import FIELDS, _NameOrder, merge_sql
+from pos.db.product_import import FIELDS, merge_sql
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import ProductRow
 from tests.dbtools import indexes, search_plan
@@ -32,19 +32,11 @@ def db(empty_db: Path) -> Iterator[Database]:
 
 
 def _rows(count: int, start: int = 0, name: str = "Item") -> list[ProductRow]:
-    """Rows in barcode order, their names ("Item 12") mostly in order too (see
-    :func:`_unordered` for names that are not)."""
     rows = []
     for n in range(start, start + count):
         body = f"50{n:010d}"
         rows.append((body + ean.calc_check_digit(body), f"{name} {n}", 100 + n, 2000, "each"))
     return rows
-
-
-def _unordered(rows: list[ProductRow]) -> list[ProductRow]:
-    """The same rows, last first: names out of order, which an import rebuilds the name
-    index for (names in order go into it as they come)."""
-    return rows[::-1]
 
 
 def _indexes(db: Database) -> dict[str, str]:
@@ -77,7 +69,7 @@ def test_the_schema_has_a_name_index_to_rebuild(db: Database) -> None:
 def test_a_large_import_rebuilds_the_name_index(db: Database) -> None:
     before = _indexes(db)
     statements = _traced(db)
-    rows = _unordered(_rows(300))
+    rows = _rows(300)
     assert ProductRepository(db).import_rows(rows, len(rows), rebuild_from=100) == 0
     if statements is not None:
         drops = [s for s in statements if s.startswith("DROP INDEX")]
@@ -89,37 +81,6 @@ def test_a_large_import_rebuilds_the_name_index(db: Database) -> None:
     found = ProductRepository(db).search("item 10", limit=3)
     assert [p.name for p in found] == ["Item 10", "Item 100", "Item 101"]
     assert ProductRepository(db).count() == 300
-
-
-def test_a_large_import_of_names_in_order_keeps_the_name_index(db: Database) -> None:
-    """Names that come in order (case-blind) go into the index next to each other: as
-    cheap as building it afterwards, so it is not dropped."""
-    before = _indexes(db)
-    statements = _traced(db)
-    names = sorted((f"{word} {n}" for n in range(400) for word in ("apple", "Pear")), key=str.lower)
-    rows = [
-        (code, name, price, rate, unit)
-        for (code, _, price, rate, unit), name in zip(_rows(len(names)), names, strict=True)
-    ]
-    repo = ProductRepository(db)
-    assert repo.import_rows(rows, len(rows), rebuild_from=100) == 0
-    if statements is not None:
-        assert not [s for s in statements if "INDEX" in s]
-        # into an empty catalog nothing can conflict: a plain INSERT
-        assert not [s for s in statements if "ON CONFLICT" in s]
-    assert _indexes(db) == before
-    assert repo.count() == 800
-    assert [p.name for p in repo.search("pear 39", limit=3)] == ["Pear 39", "Pear 390", "Pear 391"]
-
-
-def test_name_order_is_judged_a_chunk_at_a_time() -> None:
-    order = _NameOrder()
-    assert order.see(f"Item {n:04d}" for n in range(1_000))
-    assert order.see(f"item {n:04d}" for n in range(1_000, 2_000))  # case-blind
-    assert not order.see(f"Item {n:04d}" for n in range(1_000, 0, -1))
-    assert not order.see(f"Item {n:04d}" for n in range(5_000))  # once out, stays out
-    shuffled = _NameOrder()
-    assert not shuffled.see(f"Item {n * 7_919 % 10_007:05d}" for n in range(5_000))
 
 
 def test_a_small_import_into_a_large_catalog_keeps_the_indexes(db: Database) -> None:
@@ -168,7 +129,7 @@ def test_a_failed_import_leaves_the_catalog_and_its_indexes(
     repo = ProductRepository(db)
     repo.import_rows(_rows(30), 30, rebuild_from=NEVER)
     before, catalog = _indexes(db), _catalog(db)
-    rows = _unordered(_rows(40, start=10, name="Changed"))
+    rows = _rows(40, start=10, name="Changed")
     rows[-1] = (rows[-1][0], "Bad", -1, 0, "each")  # breaks the price CHECK, at the end
     with pytest.raises(StorageError) as info:
         repo.import_rows(rows, len(rows), rebuild_from=rebuild_from)
@@ -192,7 +153,7 @@ def test_a_rebuild_that_fails_leaves_the_old_index(db: Database) -> None:
     db.connection().set_authorizer(no_new_indexes)
     try:
         with pytest.raises(StorageError):
-            repo.import_rows(_unordered(_rows(100, start=1_000)), 100, rebuild_from=1)
+            repo.import_rows(_rows(100, start=1_000), 100, rebuild_from=1)
     finally:
         db.connection().set_authorizer(None)
     assert _catalog(db) == catalog
@@ -209,7 +170,7 @@ def test_disk_full_during_a_rebuilding_import(db: Database) -> None:
     db.execute_sql(f"PRAGMA max_page_count = {pages + 20}")
     rows = [
         (code, name + " " + "x" * 100, price, rate, unit)
-        for code, name, price, rate, unit in _unordered(_rows(5_000, start=100))
+        for code, name, price, rate, unit in _rows(5_000, start=100)
     ]
     with pytest.raises(StorageError) as info:
         repo.import_rows(rows, len(rows), rebuild_from=1)
@@ -225,6 +186,26 @@ def test_existing_finds_the_barcodes_in_the_catalog(db: Database) -> None:
     wanted = [row[0] for row in _rows(1_000, start=700)]  # 500 there, 500 not; 2 chunks+
     assert repo.existing(wanted) == set(wanted[:500])
     assert repo.existing([]) == set()
+
+
+def test_into_an_empty_catalog_the_rows_go_in_by_a_plain_insert(db: Database) -> None:
+    """Nothing can conflict (the barcodes are distinct): no conflict check per row."""
+    statements = _traced(db)
+    repo = ProductRepository(db)
+    assert repo.import_rows(_rows(20), 20) == 0
+    if statements is not None:
+        inserts = [s for s in statements if s.startswith("INSERT")]
+        assert inserts
+        assert not [s for s in inserts if "ON CONFLICT" in s]
+        statements.clear()
+    assert repo.import_rows(_rows(20, start=10, name="Renamed"), 20) == 10
+    if statements is not None:
+        assert [s for s in statements if s.startswith("INSERT")]
+        assert all("ON CONFLICT" in s for s in statements if s.startswith("INSERT"))
+    renamed = repo.get(_rows(1, start=15)[0][0])
+    assert renamed is not None
+    assert renamed.name == "Renamed 15"
+    assert repo.count() == 30
 
 
 def test_the_merge_can_set_one_more_column_to_one_value() -> None:
