@@ -133,12 +133,13 @@ class ProductRepository:
         statement through ``executemany``, a plain ``INSERT`` into an empty catalog and
         ``INSERT ... ON CONFLICT (barcode) DO UPDATE`` into any other; on PostgreSQL
         ``COPY`` into a staging table and one ``INSERT ... SELECT ... ON CONFLICT``. Each
-        chunk of ``WRITE_CHUNK`` rows (5,000) is reported to ``progress``. The unique
-        barcode index stays throughout. An import of at least ``rebuild_from`` rows
-        (default ``REBUILD_FROM``, 50,000), and at least half as many as the catalog
-        already has, drops the product table's other indexes first and builds them again
-        once the rows are in, in the same transaction: sorting all the names once is
-        several times faster than as many inserts at random places of the name index.
+        chunk of ``WRITE_CHUNK`` rows (5,000) is reported to ``progress``. An import of at
+        least ``rebuild_from`` rows (default ``REBUILD_FROM``, 50,000), and at least half
+        as many as the catalog already has, drops the product table's other indexes first
+        and builds them again once the rows are in, in the same transaction: sorting all
+        the names once is several times faster than as many inserts at random places of
+        the name index. The unique barcode index stays throughout (but on PostgreSQL, for
+        such an import into an empty catalog, which builds it after the rows as well).
         Any failure rolls all of it back, the indexes with it.
 
         ``also`` is called in the same transaction with every price the import changed,
