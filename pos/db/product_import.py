@@ -38,6 +38,9 @@ FIELDS = ("barcode", "name", "price", "tax_rate", "unit")
 """The product columns an import writes, in the order of a :data:`ProductRow`."""
 STAGING = "pos_import_staging"
 """The temporary table a PostgreSQL import copies its rows into."""
+EXISTING_BY_COPY = 5_000
+"""On PostgreSQL, more barcodes than this are looked up by ``COPY`` and one join (a dry
+run of a large file), not 500 at a time."""
 
 PriceChanges = Callable[[list[tuple[str, int, int]]], None]
 
@@ -192,3 +195,24 @@ def _into_server(
     cursor.execute(f'DROP TABLE "{STAGING}"')  # not only at COMMIT: inside a longer one
     if also is not None:
         also([(str(b), int(old), int(new)) for b, old, new in changed])
+
+
+def existing_by_copy(db: peewee.Database, barcodes: Iterable[str]) -> set[str]:
+    """Which of ``barcodes`` are in the catalog, on PostgreSQL: ``COPY`` into a temporary
+    table and one join, one round trip for the lot instead of one per 500 (2,000 for a
+    dry run of a million rows)."""
+    wanted = "pos_import_wanted"
+    with writing(db):  # a temporary table lives in a transaction; nothing else is written
+        cursor = db.cursor()
+        cursor.execute(
+            f'CREATE TEMPORARY TABLE "{wanted}" ON COMMIT DROP AS '
+            'SELECT "barcode" FROM "product" WITH NO DATA'
+        )
+        with cursor.copy(f'COPY "{wanted}" ("barcode") FROM STDIN') as copy:
+            for code in barcodes:
+                copy.write_row((code,))
+        found = cursor.execute(
+            f'SELECT w."barcode" FROM "{wanted}" w JOIN "product" p ON p."barcode" = w."barcode"'
+        ).fetchall()
+        cursor.execute(f'DROP TABLE "{wanted}"')
+    return {str(code) for (code,) in found}

@@ -17,7 +17,7 @@ import peewee
 from pos.db import models as m
 from pos.db import product_import
 from pos.db.dialect import SQLITE, Dialect, dialect
-from pos.db.errors import bound, one_write, reading, storage_errors, writing
+from pos.db.errors import bound, is_sqlite, one_write, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, ProductRow, Unit
@@ -98,7 +98,10 @@ class ProductRepository:
     @reading
     def existing(self, barcodes: Sequence[str]) -> set[str]:
         """Which of ``barcodes`` are already in the catalog (one query by the barcode
-        index per chunk of them)."""
+        index per chunk of them; on PostgreSQL many are sent by ``COPY`` and joined in
+        one statement, :func:`pos.db.product_import.existing_by_copy`)."""
+        if len(barcodes) > product_import.EXISTING_BY_COPY and not is_sqlite(self.db):
+            return product_import.existing_by_copy(self.db, barcodes)
         found: set[str] = set()
         cursor = self.db.cursor()
         for start in range(0, len(barcodes), BATCH):

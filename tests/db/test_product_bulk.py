@@ -217,3 +217,16 @@ def test_the_merge_can_set_one_more_column_to_one_value() -> None:
     )
     assert sql.endswith('"unit" = excluded."unit", "version" = excluded."version"')
     assert "ON CONFLICT" not in merge_sql(FIELDS, "barcode", fresh=True)
+
+
+def test_many_barcodes_are_looked_up_in_one_go(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL (a dry run of a large file) by COPY and one join: the same answer."""
+    monkeypatch.setattr("pos.db.product_import.EXISTING_BY_COPY", 10)
+    repo = ProductRepository(db)
+    repo.import_rows(_rows(1_200), 1_200)
+    wanted = [row[0] for row in _rows(1_000, start=700)]
+    assert repo.existing(wanted) == set(wanted[:500])
+    assert repo.existing(wanted[500:]) == set()
+    assert repo.count() == 1_200
