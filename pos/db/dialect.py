@@ -37,14 +37,17 @@ class Dialect:
         """Rows went into ``table`` with ids given by the caller (a bulk path): let the
         database's own id source carry on after them. (SQLite's rowid does.)"""
 
-    def drop_secondary_indexes(self, db: peewee.Database, table: str) -> list[str]:
-        """Drop ``table``'s indexes that are neither unique nor the database's own;
-        returns the statements that create them again."""
+    def drop_secondary_indexes(
+        self, db: peewee.Database, table: str, *, unique: bool = False
+    ) -> list[str]:
+        """Drop ``table``'s indexes that are neither unique (unless ``unique``) nor the
+        primary key nor the database's own; returns the statements that create them
+        again."""
         cursor = db.cursor()
         names = [
             name
-            for _, name, unique, origin, _ in cursor.execute(f'PRAGMA index_list("{table}")')
-            if not unique and origin == "c"
+            for _, name, is_unique, origin, _ in cursor.execute(f'PRAGMA index_list("{table}")')
+            if (unique or not is_unique) and origin == "c"
         ]
         statements = []
         for name in names:
@@ -69,13 +72,17 @@ class Postgres(Dialect):
     def after_given_ids(self, db: peewee.Database, table: str, last_id: int) -> None:
         db.execute_sql("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", (table, last_id))
 
-    def drop_secondary_indexes(self, db: peewee.Database, table: str) -> list[str]:
+    def drop_secondary_indexes(
+        self, db: peewee.Database, table: str, *, unique: bool = False
+    ) -> list[str]:
         cursor = db.cursor()
         found = cursor.execute(
             "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
             "JOIN pg_class c ON c.oid = x.indexrelid "
-            "WHERE x.indrelid = to_regclass(%s) AND NOT x.indisunique AND NOT x.indisprimary",
-            (f'"{table}"',),
+            "WHERE x.indrelid = to_regclass(%s) AND (%s OR NOT x.indisunique) "
+            "AND NOT x.indisprimary AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
+            (f'"{table}"', unique),
         ).fetchall()
         for name, _ in found:
             cursor.execute(f'DROP INDEX "{name}"')

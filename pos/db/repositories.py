@@ -11,11 +11,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from itertools import islice
 
 import peewee
 
 from pos.db import models as m
+from pos.db import product_import
 from pos.db.dialect import SQLITE, Dialect, dialect
 from pos.db.errors import bound, is_sqlite, one_write, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
@@ -28,12 +28,7 @@ from pos.domain.rule_format import parse_rule, rule_to_json
 BATCH = 500
 """Rows per INSERT statement (5 columns x 500 stays far under SQLite's variable limit)."""
 
-
-WRITE_CHUNK = 5_000
-"""Rows per ``executemany`` call of :meth:`ProductRepository.import_rows` (one transaction)."""
-REBUILD_FROM = 50_000
-"""Imports of at least this many rows may rebuild the product table's secondary indexes."""
-_PRODUCT_FIELDS = ("barcode", "name", "price", "tax_rate", "unit")
+_PRODUCT_FIELDS = product_import.FIELDS
 
 
 def _product(row: m.Product) -> Product:
@@ -107,7 +102,10 @@ class ProductRepository:
     @reading
     def existing(self, barcodes: Sequence[str]) -> set[str]:
         """Which of ``barcodes`` are already in the catalog (one query by the barcode
-        index per chunk of them)."""
+        index per chunk of them; on PostgreSQL many are sent by ``COPY`` and joined in
+        one statement, :func:`pos.db.product_import.existing_by_copy`)."""
+        if len(barcodes) > product_import.EXISTING_BY_COPY and not is_sqlite(self.db):
+            return product_import.existing_by_copy(self.db, barcodes)
         found: set[str] = set()
         cursor = self.db.cursor()
         for start in range(0, len(barcodes), BATCH):
@@ -118,9 +116,11 @@ class ProductRepository:
         return found
 
     def upsert_many(self, products: Iterable[Product]) -> int:
-        """Insert or update products by barcode, all in one transaction; returns the count."""
+        """Insert or update products by barcode, all in one transaction; returns the count.
+        A barcode given twice takes the last of its products."""
         rows = [(p.barcode, p.name, p.price, p.tax_rate, p.unit.value) for p in products]
-        self.import_rows(rows, len(rows))
+        distinct = list({row[0]: row for row in rows}.values())
+        self.import_rows(distinct, len(distinct))
         return len(rows)
 
     def import_rows(
@@ -136,61 +136,29 @@ class ProductRepository:
         returns how many were in the catalog already (updated; the others are new). The
         barcodes must be distinct (the import checks that).
 
-        The rows go through one prepared ``INSERT ... ON CONFLICT (barcode) DO UPDATE``
-        (``executemany``, :data:`WRITE_CHUNK` rows a call, each call reported to
-        ``progress``). The unique barcode index stays throughout. An import of at least
-        ``rebuild_from`` rows (default :data:`REBUILD_FROM`), and at least half as many
-        as the catalog already has, drops the product table's other indexes first and
-        builds them again once the rows are in, in the same transaction: sorting all the
-        names once is several times faster than as many inserts at random places of the
-        name index. Any failure rolls all of it back, the indexes with it.
+        How the rows go in is :mod:`pos.db.product_import`: on SQLite one prepared
+        statement through ``executemany``, a plain ``INSERT`` into an empty catalog and
+        ``INSERT ... ON CONFLICT (barcode) DO UPDATE`` into any other; on PostgreSQL
+        ``COPY`` into a staging table and one ``INSERT ... SELECT ... ON CONFLICT``. Each
+        chunk of ``WRITE_CHUNK`` rows (5,000) is reported to ``progress``. An import of at
+        least ``rebuild_from`` rows (default ``REBUILD_FROM``, 50,000), and at least half
+        as many as the catalog already has, drops the product table's other indexes first
+        and builds them again once the rows are in, in the same transaction: sorting all
+        the names once is several times faster than as many inserts at random places of
+        the name index. The unique barcode index stays throughout (but on PostgreSQL, for
+        such an import into an empty catalog, which builds it after the rows as well).
+        Any failure rolls all of it back, the indexes with it.
 
         ``also`` is called in the same transaction with every price the import changed,
-        ``(barcode, old, new)`` in barcode order (for the audit log): the prices are kept
-        aside in one statement before the rows go in and compared in one join after, so
-        the import makes no lookup per row (and none at all into an empty catalog).
+        ``(barcode, old, new)`` in barcode order (for the audit log), found in one
+        statement (or two), never by a lookup per row (and none into an empty catalog).
 
         Raises:
             StorageError: nothing was written (and every index is as it was).
         """
-        source = iter(rows)
-        with writing(self.db):
-            cursor = self.db.cursor()
-            before = int(cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0])
-            compare = also is not None and before > 0
-            if compare:
-                cursor.execute(
-                    'CREATE TEMPORARY TABLE "pos_old_price" AS '
-                    'SELECT "barcode", "price" FROM "product"'
-                )
-            rebuild: list[str] = []
-            upsert = m.upsert_sql(m.Product, _PRODUCT_FIELDS, "barcode", self.db.param)
-            threshold = REBUILD_FROM if rebuild_from is None else rebuild_from
-            if count >= threshold and 2 * count >= before:
-                rebuild = dialect(self.db).drop_secondary_indexes(
-                    self.db, m.Product._meta.table_name
-                )
-            for start in range(0, count, WRITE_CHUNK):
-                size = min(WRITE_CHUNK, count - start)
-                cursor.executemany(upsert, islice(source, size))
-                if progress is not None:
-                    progress(size)
-            for sql in rebuild:
-                cursor.execute(sql)
-            if compare and also is not None:
-                changed = cursor.execute(
-                    'SELECT p."barcode", o."price", p."price" FROM "product" p '
-                    'JOIN "pos_old_price" o ON o."barcode" = p."barcode" '
-                    'WHERE p."price" <> o."price" ORDER BY p."barcode"'
-                ).fetchall()
-                cursor.execute('DROP TABLE "pos_old_price"')
-                also([(str(b), int(old), int(new)) for b, old, new in changed])
-            elif also is not None:
-                also([])
-            if not before:
-                return 0
-            after = int(cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0])
-        return count - (after - before)  # each row either added one or updated one
+        return product_import.import_rows(
+            self.db, rows, count, progress, rebuild_from=rebuild_from, also=also
+        )
 
     def insert_new(self, products: Iterable[Product]) -> int:
         """Insert products that are not in the catalog yet, streamed through one prepared

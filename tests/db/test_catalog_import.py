@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
 
+from pos.db.auth_repositories import AuditRepository
 from pos.db.database import open_database
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import Unit
+from pos.domain.clock import FixedClock
 from pos.paths import DEMO_CATALOG
 from pos.services.catalog import CatalogService
 from tests.dbtools import indexes
@@ -205,7 +208,7 @@ def _catalog_csv(codes: list[str], name: str = "Item") -> str:
 def test_a_large_import_rebuilds_the_name_index_and_a_dry_run_counts_updates(
     service: CatalogService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("pos.db.repositories.REBUILD_FROM", 100)
+    monkeypatch.setattr("pos.db.product_import.REBUILD_FROM", 100)
     before = _indexes(service)
     codes = _valid_codes(300)
     report = service.import_csv(_write(tmp_path, _catalog_csv(codes[:200])))
@@ -230,7 +233,7 @@ def test_a_large_import_that_fails_to_write_leaves_the_catalog_and_indexes(
 ) -> None:
     from pos.db.errors import StorageError
 
-    monkeypatch.setattr("pos.db.repositories.REBUILD_FROM", 100)
+    monkeypatch.setattr("pos.db.product_import.REBUILD_FROM", 100)
     codes = _valid_codes(3_000)
     service.import_csv(_write(tmp_path, _catalog_csv(codes[:10])))
     before = _indexes(service)
@@ -244,3 +247,65 @@ def test_a_large_import_that_fails_to_write_leaves_the_catalog_and_indexes(
     pen = service._products.get(codes[0])
     assert pen is not None
     assert pen.name == "Item 0"
+
+
+def test_updates_dry_runs_and_the_audit_of_price_changes(
+    empty_db: Path, tmp_path: Path, clock: FixedClock
+) -> None:
+    """New and updated rows, a dry run that counts them, names with quotes, a backslash
+    and letters from beyond ASCII (each path writes them its own way: COPY's text on a
+    server), and the audit entries with every price changed, in barcode order."""
+    db = open_database(empty_db)
+    try:
+        audit = AuditRepository(db, clock, "Till 1", b"k" * 32)
+        service = CatalogService(ProductRepository(db), audit=audit, actor="os:test")
+        first = HEADER + "4006381333931,Pen,1.20,20,each\n96385074,Gum,0.75,,\n"
+        report = service.import_csv(_write(tmp_path, first))
+        assert report.summary() == "imported 2 products: 2 new, 0 updated"
+        second = _write(
+            tmp_path,
+            HEADER + '4006381333931,"Pen \\ ""blue"", 2",1.25,20,each\n'
+            "96385074,Gum,0.75,,\n"
+            "036000291452,Café crème 東京,2.00,5,kg\n",
+            "second.csv",
+        )
+        dry = service.import_csv(second, dry_run=True)
+        assert dry.summary() == "would import 3 products: 1 new, 2 updated"
+        assert service._products.get("0036000291452") is None
+        report = service.import_csv(second)
+        assert report.summary() == "imported 3 products: 1 new, 2 updated"
+        pen = service._products.get("4006381333931")
+        assert pen is not None
+        assert (pen.name, pen.price, pen.tax_rate) == ('Pen \\ "blue", 2', 125, 2000)
+        cafe = service._products.get("0036000291452")
+        assert cafe is not None
+        assert (cafe.name, cafe.price, cafe.tax_rate, cafe.unit) == (
+            "Café crème 東京",
+            200,
+            500,
+            Unit.KG,
+        )
+        logged = db.execute_sql("SELECT event, details FROM audit_log ORDER BY seq").fetchall()
+    finally:
+        db.close()
+    assert [(event, json.loads(details)) for event, details in logged] == [
+        ("products_imported", {"file": "c.csv", "rows": 2, "price_changes": 0}),
+        ("products_imported", {"file": "second.csv", "rows": 3, "price_changes": 1}),
+        ("price_changed", {"changes": [["4006381333931", 120, 125]]}),
+    ]
+
+
+def test_a_bad_row_deep_in_a_large_file_is_named_and_nothing_changes(
+    service: CatalogService, tmp_path: Path
+) -> None:
+    """The bulk check meets the bad row (a chunk of 10,000 refused, then checked row by
+    row): its line is named, and the catalog is as it was."""
+    codes = _valid_codes(12_001)
+    service.import_csv(_write(tmp_path, _catalog_csv(codes[:5])))
+    rows = [f"{code},Item {i},1.00,0,each\n" for i, code in enumerate(codes[1:], start=1)]
+    rows[11_000] = f"{codes[11_001]},Item,1.001,0,each\n"  # line 11,002
+    report = service.import_csv(_write(tmp_path, HEADER + "".join(rows), "big.csv"))
+    assert [str(e) for e in report.errors] == [
+        "line 11002: price '1.001' has more than 2 decimal places"
+    ]
+    assert service._products.count() == 5

@@ -13,6 +13,7 @@ from stdnum import ean
 
 from pos.db.database import Database, integrity_check, open_database
 from pos.db.errors import StorageError, is_sqlite
+from pos.db.product_import import FIELDS, merge_sql
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import ProductRow
 from tests.dbtools import indexes, search_plan
@@ -192,3 +193,47 @@ def test_existing_finds_the_barcodes_in_the_catalog(db: Database) -> None:
     wanted = [row[0] for row in _rows(1_000, start=700)]  # 500 there, 500 not; 2 chunks+
     assert repo.existing(wanted) == set(wanted[:500])
     assert repo.existing([]) == set()
+
+
+def test_into_an_empty_catalog_the_rows_go_in_by_a_plain_insert(db: Database) -> None:
+    """Nothing can conflict (the barcodes are distinct): no conflict check per row."""
+    statements = _traced(db)
+    repo = ProductRepository(db)
+    assert repo.import_rows(_rows(20), 20) == 0
+    if statements is not None:
+        inserts = [s for s in statements if s.startswith("INSERT")]
+        assert inserts
+        assert not [s for s in inserts if "ON CONFLICT" in s]
+        statements.clear()
+    assert repo.import_rows(_rows(20, start=10, name="Renamed"), 20) == 10
+    if statements is not None:
+        assert [s for s in statements if s.startswith("INSERT")]
+        assert all("ON CONFLICT" in s for s in statements if s.startswith("INSERT"))
+    renamed = repo.get(_rows(1, start=15)[0][0])
+    assert renamed is not None
+    assert renamed.name == "Renamed 15"
+    assert repo.count() == 30
+
+
+def test_the_merge_can_set_one_more_column_to_one_value() -> None:
+    """A column set once per import (a catalog version) is one more name."""
+    sql = merge_sql(FIELDS, "barcode", ("version",))
+    assert sql.startswith(
+        'INSERT INTO "product" ("barcode", "name", "price", "tax_rate", "unit", "version") '
+        'SELECT s."barcode", s."name", s."price", s."tax_rate", s."unit", %s FROM'
+    )
+    assert sql.endswith('"unit" = excluded."unit", "version" = excluded."version"')
+    assert "ON CONFLICT" not in merge_sql(FIELDS, "barcode", fresh=True)
+
+
+def test_many_barcodes_are_looked_up_in_one_go(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL (a dry run of a large file) by COPY and one join: the same answer."""
+    monkeypatch.setattr("pos.db.product_import.EXISTING_BY_COPY", 10)
+    repo = ProductRepository(db)
+    repo.import_rows(_rows(1_200), 1_200)
+    wanted = [row[0] for row in _rows(1_000, start=700)]
+    assert repo.existing(wanted) == set(wanted[:500])
+    assert repo.existing(wanted[500:]) == set()
+    assert repo.count() == 1_200

@@ -1,0 +1,218 @@
+"""How a catalog import's validated rows get into the product table: one transaction,
+the fastest way each database has.
+
+* SQLite: one prepared statement through ``executemany``, :data:`WRITE_CHUNK` rows a
+  call. Into an empty catalog it is a plain ``INSERT`` (the barcodes are distinct, so
+  nothing can conflict); otherwise ``INSERT ... ON CONFLICT (barcode) DO UPDATE``.
+* PostgreSQL: the rows are streamed by ``COPY`` into a temporary staging table, then
+  merged by one ``INSERT ... SELECT ... ON CONFLICT (barcode) DO UPDATE`` (a plain
+  ``INSERT ... SELECT`` into an empty catalog): the server runs one statement over a
+  million rows instead of a million statements. The product table is locked against
+  other writers (not readers) for the import; a large one into an empty catalog builds
+  the unique barcode index after the rows too.
+
+On both, a large import drops the product table's secondary indexes (the name index)
+and builds them again once the rows are in. (Even for names that arrive in order, which
+go into the index next to each other, building it once at the end measured no slower,
+and faster in CPU time.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
+from typing import Any
+
+import peewee
+
+from pos.db import models as m
+from pos.db.dialect import dialect
+from pos.db.errors import is_sqlite, writing
+from pos.domain.catalog import ProductRow
+
+WRITE_CHUNK = 5_000
+"""Rows per ``executemany`` call (SQLite) or per progress step of the ``COPY``."""
+REBUILD_FROM = 50_000
+"""Imports of at least this many rows may rebuild the product table's secondary indexes."""
+FIELDS = ("barcode", "name", "price", "tax_rate", "unit")
+"""The product columns an import writes, in the order of a :data:`ProductRow`."""
+STAGING = "pos_import_staging"
+"""The temporary table a PostgreSQL import copies its rows into."""
+EXISTING_BY_COPY = 5_000
+"""On PostgreSQL, more barcodes than this are looked up by ``COPY`` and one join (a dry
+run of a large file), not 500 at a time."""
+
+PriceChanges = Callable[[list[tuple[str, int, int]]], None]
+
+
+def import_rows(
+    db: peewee.Database,
+    rows: Iterable[ProductRow],
+    count: int,
+    progress: Callable[[int], None] | None = None,
+    *,
+    rebuild_from: int | None = None,
+    also: PriceChanges | None = None,
+) -> int:
+    """Insert or update ``count`` rows with distinct barcodes, all in one transaction;
+    returns how many were in the catalog already. See
+    :meth:`pos.db.repositories.ProductRepository.import_rows`."""
+    threshold = REBUILD_FROM if rebuild_from is None else rebuild_from
+    with writing(db):
+        cursor = db.cursor()
+        sqlite = is_sqlite(db)
+        if not sqlite:
+            # one import at a time (SQLite's write lock, taken at BEGIN, already does):
+            # the count below holds until the merge. Reads (a till's scans) go on.
+            cursor.execute('LOCK TABLE "product" IN SHARE ROW EXCLUSIVE MODE')
+        before = _count(cursor)
+        rebuild = count >= threshold and 2 * count >= before
+        write = _into_sqlite if sqlite else _into_server
+        write(db, cursor, iter(rows), count, before, rebuild, progress, also)
+        if not before:
+            return 0
+        after = _count(cursor)
+    return count - (after - before)  # each row either added one or updated one
+
+
+def _count(cursor: Any) -> int:
+    return int(cursor.execute('SELECT COUNT(*) FROM "product"').fetchone()[0])
+
+
+def _into_sqlite(
+    db: peewee.Database,
+    cursor: Any,
+    source: Iterable[ProductRow],
+    count: int,
+    before: int,
+    rebuild: bool,
+    progress: Callable[[int], None] | None,
+    also: PriceChanges | None,
+) -> None:
+    """``executemany`` a chunk at a time; the prices kept aside in one statement before
+    and compared in one join after, for ``also``."""
+    compare = also is not None and before > 0
+    if compare:
+        cursor.execute(
+            'CREATE TEMPORARY TABLE "pos_old_price" AS SELECT "barcode", "price" FROM "product"'
+        )
+    if before:
+        sql = m.upsert_sql(m.Product, FIELDS, "barcode", db.param)
+    else:
+        sql = m.insert_sql(m.Product, FIELDS, db.param)
+    rebuilt = []
+    if rebuild:
+        rebuilt = dialect(db).drop_secondary_indexes(db, m.Product._meta.table_name)
+    for start in range(0, count, WRITE_CHUNK):
+        size = min(WRITE_CHUNK, count - start)
+        cursor.executemany(sql, islice(source, size))
+        if progress is not None:
+            progress(size)
+    for statement in rebuilt:
+        cursor.execute(statement)
+    if also is None:
+        return
+    changed: list[tuple[str, int, int]] = []
+    if compare:
+        changed = cursor.execute(
+            'SELECT p."barcode", o."price", p."price" FROM "product" p '
+            'JOIN "pos_old_price" o ON o."barcode" = p."barcode" '
+            'WHERE p."price" <> o."price" ORDER BY p."barcode"'
+        ).fetchall()
+        cursor.execute('DROP TABLE "pos_old_price"')
+    also([(str(b), int(old), int(new)) for b, old, new in changed])
+
+
+def merge_sql(
+    fields: Sequence[str], key: str, constants: Sequence[str] = (), *, fresh: bool = False
+) -> str:
+    """The one statement that merges the staging table into ``product``: every staged
+    row inserted, or (its ``key`` already there) the product's other ``fields`` updated.
+    ``fresh``: the catalog is empty (and locked), so nothing can conflict: a plain
+    ``INSERT ... SELECT``, twice as fast as one that checks each row for a conflict.
+
+    ``constants`` are more columns, each set to one value for every row (a ``%s``
+    parameter apiece, in that order): written and updated alike, as a per-import
+    ``version`` column would be.
+    """
+    columns = m.Product._meta.fields
+    names = [columns[name].column_name for name in fields]
+    target = columns[key].column_name
+    chosen = [f's."{name}"' for name in names] + ["%s"] * len(constants)
+    written = [*names, *constants]
+    updated = [name for name in written if name != target]
+    into = ", ".join(f'"{name}"' for name in written)
+    insert = f'INSERT INTO "product" ({into}) SELECT {", ".join(chosen)} FROM "{STAGING}" s'
+    if fresh:
+        return insert
+    sets = ", ".join(f'"{name}" = excluded."{name}"' for name in updated)
+    return f'{insert} ON CONFLICT ("{target}") DO UPDATE SET {sets}'
+
+
+def _into_server(
+    db: peewee.Database,
+    cursor: Any,
+    source: Iterable[ProductRow],
+    count: int,
+    before: int,
+    rebuild: bool,
+    progress: Callable[[int], None] | None,
+    also: PriceChanges | None,
+) -> None:
+    """``COPY`` into a staging table, then one merge; the changed prices for ``also``
+    are one join of the staging table with the catalog, before the merge."""
+    columns = ", ".join(f'"{m.Product._meta.fields[name].column_name}"' for name in FIELDS)
+    # the product columns' own types (and collation), none of their constraints: those
+    # are checked where the rows land, by the merge
+    cursor.execute(
+        f'CREATE TEMPORARY TABLE "{STAGING}" ON COMMIT DROP AS '
+        f'SELECT {columns} FROM "product" WITH NO DATA'
+    )
+    with cursor.copy(f'COPY "{STAGING}" ({columns}) FROM STDIN') as copy:
+        for start in range(0, count, WRITE_CHUNK):
+            size = min(WRITE_CHUNK, count - start)
+            for row in islice(source, size):
+                copy.write_row(row)
+            if progress is not None:
+                progress(size)
+    changed: list[tuple[str, int, int]] = []
+    if also is not None and before > 0:
+        changed = cursor.execute(
+            'SELECT s."barcode", p."price", s."price" FROM "product" p '
+            f'JOIN "{STAGING}" s ON s."barcode" = p."barcode" '
+            'WHERE p."price" <> s."price" ORDER BY s."barcode"'
+        ).fetchall()
+    rebuilt = []
+    if rebuild:
+        # into an empty catalog (locked: nothing can come in meanwhile) the unique barcode
+        # index goes too: the merge needs it only to find conflicts, and there are none.
+        # Built once after, it took the merge of 1,000,000 rows from 16 s to 9-13 s here.
+        table = m.Product._meta.table_name
+        rebuilt = dialect(db).drop_secondary_indexes(db, table, unique=not before)
+    cursor.execute(merge_sql(FIELDS, "barcode", fresh=not before))
+    for statement in rebuilt:
+        cursor.execute(statement)
+    cursor.execute(f'DROP TABLE "{STAGING}"')  # not only at COMMIT: inside a longer one
+    if also is not None:
+        also([(str(b), int(old), int(new)) for b, old, new in changed])
+
+
+def existing_by_copy(db: peewee.Database, barcodes: Iterable[str]) -> set[str]:
+    """Which of ``barcodes`` are in the catalog, on PostgreSQL: ``COPY`` into a temporary
+    table and one join, one round trip for the lot instead of one per 500 (2,000 for a
+    dry run of a million rows)."""
+    wanted = "pos_import_wanted"
+    with writing(db):  # a temporary table lives in a transaction; nothing else is written
+        cursor = db.cursor()
+        cursor.execute(
+            f'CREATE TEMPORARY TABLE "{wanted}" ON COMMIT DROP AS '
+            'SELECT "barcode" FROM "product" WITH NO DATA'
+        )
+        with cursor.copy(f'COPY "{wanted}" ("barcode") FROM STDIN') as copy:
+            for code in barcodes:
+                copy.write_row((code,))
+        found = cursor.execute(
+            f'SELECT w."barcode" FROM "{wanted}" w JOIN "product" p ON p."barcode" = w."barcode"'
+        ).fetchall()
+        cursor.execute(f'DROP TABLE "{wanted}"')
+    return {str(code) for (code,) in found}
