@@ -262,3 +262,28 @@ def test_a_rule_renamed_or_deleted_on_the_server_is_renamed_or_deleted_on_the_ti
     there = sorted(name for (name,) in _server(store, "SELECT name FROM discount_rule"))
     assert here == there
     assert first not in here
+
+
+def test_a_catalog_import_on_the_server_is_one_version_and_reaches_the_till(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]], tmp_path: Path
+) -> None:
+    _, sync = till("Till A")
+    before = _server(store, "SELECT version FROM store_meta")[0][0]
+    csv = tmp_path / "prices.csv"
+    csv.write_text(
+        f"barcode,name,price\n{PEN},Highlighter pen yellow,2.49\n5012345678900,A new product,1.00\n"
+    )
+    done = CliRunner().invoke(cli, ["products", "import", "--db", store, str(csv)])
+    assert done.exit_code == 0, done.output
+    versions = _server(
+        store,
+        "SELECT DISTINCT version FROM product WHERE barcode IN (%s, %s)",
+        PEN,
+        "5012345678900",
+    )
+    assert versions == [(before + 1,)]  # the whole import: one version, taken once
+    sync.run_once()
+    rows = _local(
+        sync.path, f"SELECT price FROM product WHERE barcode IN ('{PEN}', '5012345678900')"
+    )
+    assert sorted(r[0] for r in rows) == [100, 249]
