@@ -77,6 +77,8 @@ class StoreSync:
         self._thread: threading.Thread | None = None
         self._last_pull = 0.0
         self._seal_key: bytes | None = None
+        self._checked = False  # the server's "how far" compared since this connection began
+        self._contact: datetime | None = None
 
     # -- the thread ---------------------------------------------------------------------
 
@@ -148,14 +150,22 @@ class StoreSync:
         """
         if not self.server.connected:
             self.server.connect()
-        self.push()
+            self._checked = False
         due = time.monotonic() - self._last_pull >= self.poll_seconds
+        if due or not self._checked:
+            self.resend_what_the_server_lost()
+            self._checked = True
+        sent = self.push()
         if self.server.rang or due:
             self.pull()
-        self._count_waiting(online=True, contact=True)
+        self._contact = self.local_time(self.clock.now())
+        if sent or due or not self.status.online:  # an idle round asks the file nothing more
+            self._count_waiting(online=True, contact=True)
 
-    def push(self) -> int:
-        """Send every waiting outbox entry, in order. Returns how many went."""
+    def resend_what_the_server_lost(self) -> None:
+        """Compare the server's record of how far it got from this till with the till's
+        own: a server restored from an older backup gets the difference again (at each
+        connect and every ``poll_seconds``)."""
         tf = self.file
         held = self.server.pushed(self.till)
         if held < tf.pushed():  # the server went back (a restored backup): send again
@@ -167,6 +177,10 @@ class StoreSync:
                 tf.pushed(),
                 again,
             )
+
+    def push(self) -> int:
+        """Send every waiting outbox entry, in order. Returns how many went."""
+        tf = self.file
         sent = 0
         while entries := tf.next_entries(PUSH_BATCH):
             now = self.clock.now().isoformat(timespec="seconds")
@@ -231,7 +245,7 @@ class StoreSync:
 
     def _count_waiting(self, *, online: bool, contact: bool = False) -> None:
         waiting = self.file.waiting()
-        last = self.local_time(self.clock.now()) if contact else self.status.last_contact
+        last = self._contact if contact else self.status.last_contact
         self.status = SyncStatus(online, waiting.get("sale", 0), sum(waiting.values()), last)
 
     def outbox(self, limit: int = 200) -> list[tuple[int, str, str, str]]:
