@@ -7,7 +7,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 import peewee
 
@@ -227,18 +227,25 @@ def _logged(exc: BaseException) -> StorageError:
     return error
 
 
+class OnDatabase(Protocol):
+    """A repository: it works on one database."""
+
+    @property
+    def db(self) -> peewee.Database: ...
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
+Repo = TypeVar("Repo", bound=OnDatabase)
 
 
-def reading(func: Callable[P, R]) -> Callable[P, R]:
+def reading(func: Callable[Concatenate[Repo, P], R]) -> Callable[Concatenate[Repo, P], R]:
     """Decorate a repository read (a method of an object with ``.db``): the models are
     bound to that database, and a damaged or unreadable file raises StorageError."""
 
     @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        db = args[0].db  # type: ignore[attr-defined]
-        with bound(db), storage_errors():
-            return func(*args, **kwargs)
+    def wrapper(repo: Repo, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with bound(repo.db), storage_errors():
+            return func(repo, *args, **kwargs)
 
     return wrapper

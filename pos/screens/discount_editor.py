@@ -29,6 +29,7 @@ from pos.domain.rule_form import DATE_FORMAT_HINT, FIELDS, KIND_LABELS, RuleForm
 from pos.domain.text import plural
 from pos.screens.approval import ApprovalFlow
 from pos.screens.modals import ConfirmModal
+from pos.screens.requests import LockTill
 from pos.services.approvals import Approvals
 from pos.services.discount_admin import (
     SCOPE,
@@ -60,9 +61,7 @@ def run_change(
 
     def ended(exc: LoginRequired, _approved: bool) -> None:
         done(None, str(exc))
-        lock = getattr(screen.app, "lock_till", None)
-        if lock is not None:
-            lock()
+        screen.post_message(LockTill())
 
     flow = ApprovalFlow(
         screen.app,
