@@ -233,10 +233,18 @@ class PosApp(App[None]):
 
     # ------------------------------------------------------------------ what screens ask for
 
+    def _locked(self) -> bool:
+        """The till locked after a screen asked for another (the request was queued
+        behind the lock): nothing opens over the login."""
+        return isinstance(self.screen, LoginScreen | SetupScreen)
+
     def on_take_payment(self, _: TakePayment) -> None:
         """The payment screen, then the receipt, then back to a new cart. Saving the sale
         and printing a copy ask the guard who is at the till when they happen."""
         from pos.screens.payment import PaymentScreen, ReceiptScreen
+
+        if self._locked():
+            return
 
         services = self.services
 
@@ -272,6 +280,8 @@ class PosApp(App[None]):
     def on_open_history(self, _: OpenHistory) -> None:
         from pos.screens.history import HistoryScreen
 
+        if self._locked():
+            return
         sales = self.services.sales
         self.push_screen(
             HistoryScreen(sales.history, sales.receipt, sales.reprint, self.open_refund),
@@ -298,12 +308,16 @@ class PosApp(App[None]):
     def on_open_report(self, _: OpenReport) -> None:
         from pos.screens.report import ReportScreen
 
+        if self._locked():
+            return
         self.push_screen(ReportScreen(self.services.sales, self.services.days), lambda _: None)
 
     def on_open_discount_editor(self, request: OpenDiscountEditor) -> None:
         """The discount rules (the screen checks the scope, or the approval, itself)."""
         from pos.screens.discount_editor import DiscountEditorScreen
 
+        if self._locked():
+            return
         services = self.services
 
         def closed(_: None) -> None:
@@ -321,7 +335,8 @@ class PosApp(App[None]):
         )
 
     def on_open_audit(self, _: OpenAudit) -> None:
-        self.open_audit()
+        if not self._locked():
+            self.open_audit()
 
     def open_audit(self) -> None:
         """The audit log screen (it checks the scope again itself)."""
@@ -345,7 +360,7 @@ class PosApp(App[None]):
         """Lock to the login screen, keeping the open cart for its operator, and the
         payment screen with the payments already taken (``message`` says why, on the
         login screen)."""
-        if isinstance(self.screen, LoginScreen | SetupScreen):
+        if self._locked():
             return
         login = self._login_screen(locked=True, message=message)
         self.services.guard.logout()
