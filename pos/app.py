@@ -16,13 +16,13 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import events
+from textual._context import active_message_pump  # what failed (Textual sets it per pump)
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message_pump import active_message_pump
 from textual.screen import Screen
 
 from pos.auth.guard import LoginRequired
@@ -380,7 +380,7 @@ class PosApp(App[None]):
         needs_session = action in ("log_out", "command_palette")
         return not (needs_session and self.services.guard.session is None)
 
-    def action_quit(self) -> None:
+    async def action_quit(self) -> None:
         """Ctrl+Q: close the till (the open cart is kept). Whoever is logged in confirms
         with Y; at the login a manager's number and PIN are needed. Either is audited."""
         if self.services.settings.kiosk:
@@ -509,7 +509,9 @@ class PosApp(App[None]):
             return
         from pos.screens.modals import GuardedCommandPalette
 
-        if self.use_command_palette and not GuardedCommandPalette.is_open(self):
+        if self.use_command_palette and not GuardedCommandPalette.is_open(
+            cast("App[object]", self)
+        ):
             self.push_screen(GuardedCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -319,7 +319,7 @@ class DiscountFormScreen(AnswersOnce, Screen[Rule | None]):
         self._changed()
 
     @on(Select.Changed)
-    def _select_changed(self, _event: Select.Changed[Any]) -> None:
+    def _select_changed(self, _event: Select.Changed) -> None:
         form = self._read()
         self._show_fields()
         self._changed(form)
