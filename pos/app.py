@@ -1,5 +1,9 @@
 """The Textual application: screens, styles and global keys. No business rules here.
 
+Screens ask the app for what is not theirs to do (open another screen, take payment,
+lock the till) with the messages of :mod:`pos.screens.requests`, handled here by the
+``on_...`` methods; the app hands each screen the services it needs.
+
 Only the login screens are imported at start-up; every other screen is imported where
 it is first opened, so the till is at its login screen without loading the scanning,
 payment and manager screens (and the Textual widgets they bring).
@@ -12,34 +16,40 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import events
+from textual._context import active_message_pump  # what failed (Textual sets it per pump)
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message_pump import active_message_pump
 from textual.screen import Screen
 
-from pos.auth.guard import LoginRequired, OverrideRequired
+from pos.auth.guard import LoginRequired
 from pos.auth.service import Session
-from pos.db.errors import StorageError
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
 from pos.logs import log_file
 from pos.paths import STYLES_DIR
 from pos.screens.login import LoginScreen, SetupScreen
+from pos.screens.requests import (
+    LockTill,
+    OpenAudit,
+    OpenDiscountEditor,
+    OpenHistory,
+    OpenReport,
+    TakePayment,
+)
 from pos.services.approvals import ApprovalRefused
 from pos.services.container import Services
-from pos.services.days import DayClosed
-from pos.services.refunds import RefundDone, RefundFailed
 from pos.services.store import DEMO_BANNER
 from pos.widgets.till_header import TillHeader
 from pos.widgets.too_small import DemoBadge, TooSmall, too_small
 from pos.widgets.type_ahead import TypeAhead, split_alt
 
 if TYPE_CHECKING:
-    from pos.domain.refunds import RefundPlan
+    from pos.screens.modals import GuardedCommandPalette
+    from pos.screens.scan import ScanScreen
     from pos.services.sales import Completed
 
 log = logging.getLogger(__name__)
@@ -64,18 +74,32 @@ def collect_garbage() -> None:
     gc.freeze()
 
 
-def _open(stack: Iterable[Screen[object]], module: str, *names: str) -> list[Screen[object]]:
-    """The screens in ``stack`` of the classes ``names`` of ``module``, without importing
-    it: until it is imported (the first time one of them opens) none can be there."""
-    loaded = sys.modules.get(module)
-    if loaded is None:
+# Each helper below looks for one kind of screen without importing its module: until it
+# is imported (the first time such a screen opens) none can be there.
+
+
+def _scan_screens(stack: Iterable[Screen[object]]) -> list[ScanScreen]:
+    if "pos.screens.scan" not in sys.modules:
         return []
-    kinds = tuple(getattr(loaded, name) for name in names)
-    return [screen for screen in stack if isinstance(screen, kinds)]
+    from pos.screens.scan import ScanScreen
+
+    return [screen for screen in stack if isinstance(screen, ScanScreen)]
 
 
-def _scan_screens(stack: Iterable[Screen[object]]) -> list[Screen[object]]:
-    return _open(stack, "pos.screens.scan", "ScanScreen")
+def _is_payment(screen: Screen[object]) -> bool:
+    if "pos.screens.payment" not in sys.modules:
+        return False
+    from pos.screens.payment import PaymentScreen
+
+    return isinstance(screen, PaymentScreen)
+
+
+def _palette(screen: Screen[object]) -> GuardedCommandPalette | None:
+    if "pos.screens.modals" not in sys.modules:
+        return None
+    from pos.screens.modals import GuardedCommandPalette
+
+    return screen if isinstance(screen, GuardedCommandPalette) else None
 
 
 class PosApp(App[None]):
@@ -210,10 +234,20 @@ class PosApp(App[None]):
             f"{last.at.astimezone():%H:%M} ({format_money(last.total)})"
         )
 
-    def take_payment(self) -> None:
+    # ------------------------------------------------------------------ what screens ask for
+
+    def _locked(self) -> bool:
+        """The till locked after a screen asked for another (the request was queued
+        behind the lock): nothing opens over the login."""
+        return isinstance(self.screen, LoginScreen | SetupScreen)
+
+    def on_take_payment(self, _: TakePayment) -> None:
         """The payment screen, then the receipt, then back to a new cart. Saving the sale
         and printing a copy ask the guard who is at the till when they happen."""
         from pos.screens.payment import PaymentScreen, ReceiptScreen
+
+        if self._locked():
+            return
 
         services = self.services
 
@@ -228,7 +262,7 @@ class PosApp(App[None]):
                     else None
                 )
                 for screen in _scan_screens(self.screen_stack):
-                    screen.sale_completed(format_receipt_no(done.receipt_no), change)  # type: ignore[attr-defined]
+                    screen.sale_completed(format_receipt_no(done.receipt_no), change)
 
             sales = services.sales
             self.push_screen(
@@ -246,9 +280,11 @@ class PosApp(App[None]):
 
         self.push_screen(PaymentScreen(services.sales), paid)
 
-    def open_history(self) -> None:
+    def on_open_history(self, _: OpenHistory) -> None:
         from pos.screens.history import HistoryScreen
 
+        if self._locked():
+            return
         sales = self.services.sales
         self.push_screen(
             HistoryScreen(sales.history, sales.receipt, sales.reprint, self.open_refund),
@@ -257,115 +293,53 @@ class PosApp(App[None]):
 
     def open_refund(self, receipt_no: int) -> None:
         """Refund lines of a sale: the ``refund`` scope, or a manager approves this one."""
-        from pos.screens.approval import ApprovalFlow
-        from pos.screens.history import SaleReceiptModal
-        from pos.screens.refund import RefundScreen, refund_summary
+        from pos.screens.refund import RefundScreen
 
         services = self.services
         lines = services.refunds.lines(receipt_no)
-        if not lines:
-            return
-
-        def show(done: RefundDone) -> None:
-            if isinstance(self.screen, RefundScreen):
-                self.screen.dismiss(None)
-            sales = services.sales
-            # the refund is saved: its receipt prints in the background; a copy is a
-            # reprint like any other, through the guard, and audited
-            job = sales.receipt_job(done.receipt_text, open_drawer=done.method == "cash")
-            self.push_screen(
-                SaleReceiptModal(done.receipt_no, done.receipt_text, sales.reprint, job=job)
-            )
-            self.notify(refund_summary(done.amount, done.method, done.receipt_no))
-
-        def refund(quantities: dict[int, int], method: str) -> str | None:
-            said: list[str] = []  # what the refund screen shows, if it went no further
-
-            def ended(exc: LoginRequired, approved: bool) -> None:
-                if approved:  # the session ended while the manager was typing
-                    self.lock_till("Refund NOT made: the session has ended. Log in again.")
-                else:
-                    self.lock_till()
-                    said.append(str(exc))
-
-            def act(token: str | None) -> None:
-                # the refund service asks the guard again
-                try:
-                    show(services.refunds.refund(receipt_no, quantities, method, token))
-                except RefundFailed as failed:
-                    if token is None:
-                        said.append(str(failed))
-                    else:
-                        self.notify(str(failed), severity="error")
-
-            ApprovalFlow(self, services.approvals, ended=ended, declined=lambda: None).run(
+        if lines:
+            refund = RefundScreen(
+                receipt_no,
+                lines,
+                services.refunds,
+                services.sales,
                 services.guard,
-                "refund",
-                services.refunds.action(receipt_no, quantities, method),
-                f"Refund from sale {receipt_no:04d}",
-                act,
+                services.approvals,
             )
-            return said[0] if said else None
+            self.push_screen(refund, lambda _: None)
 
-        def quote(quantities: dict[int, int]) -> RefundPlan | str:
-            try:
-                return services.refunds.quote(receipt_no, quantities)
-            except RefundFailed as exc:
-                return str(exc)
-
-        self.push_screen(RefundScreen(receipt_no, lines, refund, quote), lambda _: None)
-
-    def open_report(self) -> None:
+    def on_open_report(self, _: OpenReport) -> None:
         from pos.screens.report import ReportScreen
 
-        services = self.services
-        title, figures, hourly = services.sales.x_report()
+        if self._locked():
+            return
+        self.push_screen(ReportScreen(self.services.sales, self.services.days), lambda _: None)
 
-        refused = "Only a manager closes or opens the day"
-
-        def close_day(counted: int) -> list[str] | str:
-            try:
-                return services.days.close_day(counted).lines()
-            except (DayClosed, StorageError) as exc:
-                return str(exc)
-            except (LoginRequired, OverrideRequired):  # the service asked the guard
-                return refused
-
-        def open_day(float_amount: int) -> str:
-            try:
-                services.days.open_day(float_amount)
-            except StorageError as exc:
-                return f"Not opened: {exc.reason}; {exc.advice}"
-            except (LoginRequired, OverrideRequired):  # the service asked the guard
-                return refused
-            return f"Day opened with a float of {format_money(float_amount)}"
-
-        self.push_screen(
-            ReportScreen(
-                title, figures, hourly, close_day, open_day, reload=services.sales.x_report
-            ),
-            lambda _: None,
-        )
-
-    def open_discount_editor(self, approval: str | None = None) -> None:
+    def on_open_discount_editor(self, request: OpenDiscountEditor) -> None:
         """The discount rules (the screen checks the scope, or the approval, itself)."""
         from pos.screens.discount_editor import DiscountEditorScreen
 
+        if self._locked():
+            return
         services = self.services
 
         def closed(_: None) -> None:
             for screen in _scan_screens(self.screen_stack):
-                screen.discounts_closed()  # type: ignore[attr-defined]
+                screen.discounts_closed()
 
         self.push_screen(
             DiscountEditorScreen(
                 services.discount_admin,
                 services.approvals,
                 lambda: services.checkout.cart,
-                approval,
+                request.approval,
             ),
             closed,
         )
+
+    def on_open_audit(self, _: OpenAudit) -> None:
+        if not self._locked():
+            self.open_audit()
 
     def open_audit(self) -> None:
         """The audit log screen (it checks the scope again itself)."""
@@ -382,11 +356,14 @@ class PosApp(App[None]):
 
         self.push_screen(AuditScreen(services.search_audit, allowed), lambda _: None)
 
+    def on_lock_till(self, request: LockTill) -> None:
+        self.lock_till(request.message)
+
     def lock_till(self, message: str = "") -> None:
         """Lock to the login screen, keeping the open cart for its operator, and the
         payment screen with the payments already taken (``message`` says why, on the
         login screen)."""
-        if isinstance(self.screen, LoginScreen | SetupScreen):
+        if self._locked():
             return
         login = self._login_screen(locked=True, message=message)
         self.services.guard.logout()
@@ -396,9 +373,7 @@ class PosApp(App[None]):
 
     @staticmethod
     def _is_till_or_payment(screen: Screen[object]) -> bool:
-        return bool(
-            _scan_screens([screen]) or _open([screen], "pos.screens.payment", "PaymentScreen")
-        )
+        return bool(_scan_screens([screen])) or _is_payment(screen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lock and the palette need someone logged in (hidden on the login screen);
@@ -408,7 +383,7 @@ class PosApp(App[None]):
         needs_session = action in ("log_out", "command_palette")
         return not (needs_session and self.services.guard.session is None)
 
-    def action_quit(self) -> None:
+    async def action_quit(self) -> None:
         """Ctrl+Q: close the till (the open cart is kept). Whoever is logged in confirms
         with Y; at the login a manager's number and PIN are needed. Either is audited."""
         if self.services.settings.kiosk:
@@ -509,24 +484,24 @@ class PosApp(App[None]):
             return
         # The palette's search field would swallow a scanner's digits before any
         # binding saw them; give the palette the first look at every key.
-        if (
-            isinstance(event, events.Key)
-            and _open([before], "pos.screens.modals", "GuardedCommandPalette")
-            and before.intercept(event.key)  # type: ignore[attr-defined]
-        ):
-            return
+        if isinstance(event, events.Key):
+            palette = _palette(before)
+            if palette is not None and palette.intercept(event.key):
+                return
+        queued = before.message_queue_size  # a request the key posts is work in flight
         # letters, control characters and pastes on the scanning screen go to its entry
         # line in the order they came, before the bindings of the keys after them
         try:
-            if _scan_screens([before]) and before.intercept(event):  # type: ignore[attr-defined]
-                return
+            for screen in _scan_screens([before]):
+                if screen.intercept(event):
+                    return
             await super().on_event(event)
         except Exception as error:  # noqa: BLE001 - the till carries on (see _handle_exception)
             # the scanning and payment screens act on the app's own loop: a failure there
             # must not end the loop that every key goes through
             self._fault(error, before)
             return
-        self.type_ahead.routed(event, before)
+        self.type_ahead.routed(event, before, queued)
 
     def on_type_ahead_settled(self, event: TypeAhead.Settled) -> None:
         event.stop()
@@ -538,7 +513,9 @@ class PosApp(App[None]):
             return
         from pos.screens.modals import GuardedCommandPalette
 
-        if self.use_command_palette and not GuardedCommandPalette.is_open(self):
+        if self.use_command_palette and not GuardedCommandPalette.is_open(
+            cast("App[object]", self)
+        ):
             self.push_screen(GuardedCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

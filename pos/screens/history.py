@@ -21,6 +21,7 @@ from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.text import plural
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
+from pos.screens.requests import LockTill
 from pos.services.printing import PrinterError, PrintJob
 from pos.widgets import MessageLine
 from pos.widgets.type_ahead import AnswersOnce
@@ -142,9 +143,7 @@ class HistoryScreen(AnswersOnce, Screen[None]):
     def _session_ended(self) -> None:
         """The session ended (the service refused): show nothing and lock, unless the
         till is locking already (this screen came back while dialogs closed)."""
-        lock = getattr(self.app, "lock_till", None)
-        if lock is not None:
-            lock()
+        self.post_message(LockTill())
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -215,9 +214,7 @@ class SaleReceiptModal(AnswersOnce, PrintsReceipts, ModalScreen[None]):
                 "Copy not printed: the session has ended; log in again", error=True
             )
             self.app.bell()
-            lock = getattr(self.app, "lock_till", None)
-            if lock is not None:
-                lock()
+            self.post_message(LockTill())
             return
         except PrinterError as exc:
             show_not_printed(self, "Copy not printed: {}.", exc)

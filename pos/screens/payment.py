@@ -28,6 +28,7 @@ from pos.domain.tender import MAX_TENDER, Method, Tender, TenderError, quick_cas
 from pos.domain.text import plural
 from pos.screens.modals import SCANNER_KEY_NAMES, ConfirmModal
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
+from pos.screens.requests import LockTill
 from pos.services.printing import PrinterError, PrintJob
 from pos.services.sales import Completed, SaleFailed, SaleService
 from pos.widgets import EntryLine, MessageLine
@@ -246,10 +247,8 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
         """Nothing was saved: say so, and lock to the login above this screen."""
         self._show(SESSION_ENDED, error=True)
         self.refresh_bindings()
-        lock = getattr(self.app, "lock_till", None)
-        if lock is not None:
-            self._locked_out = True
-            lock(SESSION_ENDED)
+        self._locked_out = True
+        self.post_message(LockTill(SESSION_ENDED))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """F10 "Save again" is offered only when a paid sale is waiting to be saved; F5
@@ -381,9 +380,7 @@ class ReceiptScreen(AnswersOnce, PassesKeysOn, PrintsReceipts):
             job = self._reprint(self.done.receipt_no)
         except LoginRequired:
             self._say("Sale saved. Not printed: the session has ended; log in again.")
-            lock = getattr(self.app, "lock_till", None)
-            if lock is not None:
-                lock()
+            self.post_message(LockTill())
             return
         except PrinterError as exc:
             show_not_printed(self, "Sale saved. Copy not printed: {}.", exc)

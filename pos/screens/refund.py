@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
+from pos.auth.guard import Guard, LoginRequired
 from pos.domain.history import RefundableLine
 from pos.domain.money import format_money
 from pos.domain.receipt import format_qty_text
 from pos.domain.refunds import RefundPlan
 from pos.domain.text import plural
+from pos.screens.approval import ApprovalFlow
+from pos.screens.history import SaleReceiptModal
+from pos.screens.requests import LockTill
+from pos.services.approvals import Approvals
+from pos.services.refunds import RefundDone, RefundFailed, RefundService
+from pos.services.sales import SaleService
 from pos.widgets import EntryLine, MessageLine
 from pos.widgets.type_ahead import AnswersOnce
 
-RefundCall = Callable[[dict[int, int], str], str | None]
-"""Does the refund (quantities, method); returns an error message or None when done."""
-
-QuoteCall = Callable[[dict[int, int]], RefundPlan | str]
-"""What refunding the quantities would pay back now, or why it cannot be worked out."""
+SESSION_ENDED = "Refund NOT made: the session has ended. Log in again."
 
 
 class RefundScreen(AnswersOnce, Screen[None]):
@@ -31,7 +32,11 @@ class RefundScreen(AnswersOnce, Screen[None]):
     What the refund pays back (the sale priced again without what comes back) and the
     deals it costs are shown as soon as a quantity is set, before F2 or F3 makes it.
     Like the scanning screen it has no text field: the number keys fill one entry
-    line, so a stray scan cannot become a quantity (it is refused as too many)."""
+    line, so a stray scan cannot become a quantity (it is refused as too many).
+
+    The refund needs the ``refund`` scope, or a manager's approval of this one refund;
+    once it is saved the screen closes on the refund's receipt, which prints.
+    """
 
     BINDINGS = [
         *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
@@ -46,14 +51,18 @@ class RefundScreen(AnswersOnce, Screen[None]):
         self,
         receipt_no: int,
         lines: list[RefundableLine],
-        refund: RefundCall,
-        quote: QuoteCall | None = None,
+        refunds: RefundService,
+        sales: SaleService,
+        guard: Guard,
+        approvals: Approvals,
     ) -> None:
         super().__init__()
         self.receipt_no = receipt_no
         self.lines = lines
-        self._refund = refund
-        self._quote = quote
+        self.refunds = refunds
+        self.sales = sales
+        self.guard = guard
+        self.approvals = approvals
         self.chosen: dict[int, int] = {}
         self.plan: RefundPlan | None = None
 
@@ -128,13 +137,14 @@ class RefundScreen(AnswersOnce, Screen[None]):
         label = self.query_one("#refund-amount", Label)
         chosen = {k: v for k, v in self.chosen.items() if v}
         self.plan = None
-        if self._quote is None or not chosen:
+        if not chosen:
             label.update("")
             return
-        found = self._quote(chosen)
-        if isinstance(found, str):
+        try:
+            found = self.refunds.quote(self.receipt_no, chosen)
+        except RefundFailed as exc:
             label.update("")
-            self._say(found, error=True)
+            self._say(str(exc), error=True)
             return
         self.plan = found
         text = Text()
@@ -153,9 +163,41 @@ class RefundScreen(AnswersOnce, Screen[None]):
         if not chosen:
             self._say("Choose what comes back first", error=True)
             return
-        problem = self._refund(chosen, method)
-        if problem:
-            self._say(problem, error=True)
+        receipt_no = self.receipt_no
+
+        def ended(exc: LoginRequired, approved: bool) -> None:
+            if approved:  # the session ended while the manager was typing
+                self.post_message(LockTill(SESSION_ENDED))
+            else:
+                self._say(str(exc), error=True)
+                self.post_message(LockTill())
+
+        def act(token: str | None) -> None:
+            try:  # the refund service asks the guard again
+                done = self.refunds.refund(receipt_no, chosen, method, token)
+            except RefundFailed as failed:
+                self._say(str(failed), error=True)
+                return
+            self._refunded(done)
+
+        ApprovalFlow(self.app, self.approvals, ended=ended, declined=lambda: None).run(
+            self.guard,
+            "refund",
+            self.refunds.action(receipt_no, chosen, method),
+            f"Refund from sale {receipt_no:04d}",
+            act,
+        )
+
+    def _refunded(self, done: RefundDone) -> None:
+        """The refund is saved: close, and show its receipt, which prints in the
+        background (a copy is a reprint like any other, through the guard, audited)."""
+        self.dismiss(None)
+        sales = self.sales
+        job = sales.receipt_job(done.receipt_text, open_drawer=done.method == "cash")
+        self.app.push_screen(
+            SaleReceiptModal(done.receipt_no, done.receipt_text, sales.reprint, job=job)
+        )
+        self.app.notify(refund_summary(done.amount, done.method, done.receipt_no))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,20 +10,23 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Label, Sparkline, Static
 
+from pos.auth.guard import LoginRequired, OverrideRequired
 from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.report import DayFigures
 from pos.screens.modals import ConfirmModal
+from pos.services.days import DayClosed, DayService
+from pos.services.errors import StorageError
+from pos.services.sales import SaleService
 from pos.widgets import MessageLine
 from pos.widgets.type_ahead import AnswersOnce
 
-Figures = tuple[str, DayFigures, list[int]]
-"""A report's title, its figures and the takings of each local hour."""
+REFUSED = "Only a manager closes or opens the day"
 
 
 class ReportScreen(AnswersOnce, Screen[None]):
     """Today's X report (it closes nothing); F2 closes the day with a Z report and the
-    cash count, F3 opens a new day with its float (and ``reload`` then shows its
-    figures, from nothing)."""
+    cash count, F3 opens a new day with its float (and then shows its figures, from
+    nothing). The day service asks the guard: only a manager closes or opens a day."""
 
     BINDINGS = [
         Binding("escape", "close", "Back", key_display="Esc"),
@@ -33,22 +34,11 @@ class ReportScreen(AnswersOnce, Screen[None]):
         Binding("f3", "open_day", "Open day", key_display="F3"),
     ]
 
-    def __init__(
-        self,
-        title: str,
-        figures: DayFigures,
-        hourly: list[int],
-        close_day: Callable[[int], list[str] | str] | None = None,
-        open_day: Callable[[int], str] | None = None,
-        reload: Callable[[], Figures] | None = None,
-    ) -> None:
+    def __init__(self, sales: SaleService, days: DayService) -> None:
         super().__init__()
-        self.title_text = title
-        self.figures = figures
-        self.hourly = hourly
-        self._close_day = close_day
-        self._open_day = open_day
-        self._reload = reload
+        self.sales = sales
+        self.days = days
+        self.title_text, self.figures, self.hourly = sales.x_report()  # it asks the guard
 
     def compose(self) -> ComposeResult:
         yield Label(Text(self.title_text), id="report-title")
@@ -72,11 +62,11 @@ class ReportScreen(AnswersOnce, Screen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
-    def action_z_report(self) -> None:
-        if self._close_day is None:
-            return
-        close = self._close_day
+    def _refuse(self, problem: str) -> None:
+        self.query_one(MessageLine).show(problem, error=True)
+        self.app.bell()
 
+    def action_z_report(self) -> None:
         def counted(amount: int | None) -> None:
             if amount is None:
                 return
@@ -90,10 +80,13 @@ class ReportScreen(AnswersOnce, Screen[None]):
             if not yes:
                 self.query_one(MessageLine).show("Day not closed: F2 starts again")
                 return
-            result = close(amount)
-            if isinstance(result, str):
-                self.query_one(MessageLine).show(result, error=True)
-                self.app.bell()
+            try:
+                result = self.days.close_day(amount).lines()
+            except (DayClosed, StorageError) as exc:
+                self._refuse(str(exc))
+                return
+            except (LoginRequired, OverrideRequired):  # the service asked the guard
+                self._refuse(REFUSED)
                 return
             self.query_one("#figures-text", Static).update(Text("\n".join(result)))
             self.query_one("#report-title", Label).update("Z report: the day is closed")
@@ -102,17 +95,24 @@ class ReportScreen(AnswersOnce, Screen[None]):
         self.app.push_screen(AmountModal("Counted cash in the drawer"), counted)
 
     def action_open_day(self) -> None:
-        if self._open_day is None:
-            return
-        open_day = self._open_day
-
         def with_float(amount: int | None) -> None:
             if amount is None:
                 return
-            said = open_day(amount)
-            if self._reload is not None:  # the new day (or, if none opened, the same)
-                self.show_figures(*self._reload())
-            self.query_one(MessageLine).show(said)
+            try:
+                self.days.open_day(amount)
+            except StorageError as exc:
+                problem = f"Not opened: {exc.reason}; {exc.advice}"
+            except (LoginRequired, OverrideRequired):  # the service asked the guard
+                problem = REFUSED
+            else:
+                problem = ""
+            self.show_figures(*self.sales.x_report())  # the new day (or, if none, the same)
+            if problem:
+                self._refuse(problem)
+            else:
+                self.query_one(MessageLine).show(
+                    f"Day opened with a float of {format_money(amount)}"
+                )
 
         self.app.push_screen(AmountModal("Float in the drawer for the new day"), with_float)
 

@@ -25,6 +25,15 @@ from pos.domain.money import format_money
 from pos.domain.text import plural
 from pos.screens.approval import ApprovalFlow
 from pos.screens.modals import ConfirmModal, RecallModal
+from pos.screens.requests import (
+    LockTill,
+    OpenAudit,
+    OpenDiscountEditor,
+    OpenHistory,
+    OpenReport,
+    Request,
+    TakePayment,
+)
 from pos.services.approvals import Approvals
 from pos.services.checkout import CheckoutService
 from pos.services.discount_admin import OPEN_ACTION, SCOPE
@@ -443,9 +452,12 @@ class ScanScreen(AnswersOnce, Screen[None]):
             self.apply(closed)
             return
         self.entry.take()
-        pay = getattr(self.app, "take_payment", None)
-        if pay is not None:
-            self._permitted("sale", lambda _approval: pay() or Outcome(Change.NONE))
+        self._permitted("sale", lambda _approval: self._ask(TakePayment()))
+
+    def _ask(self, request: Request) -> Outcome:
+        """Ask the app for ``request`` (it opens a screen): nothing to show here."""
+        self.post_message(request)
+        return Outcome(Change.NONE)
 
     def sale_completed(self, receipt_no: str, change: str | None = None) -> None:
         """Back from the receipt: the new, empty cart, and the change to give (it stays
@@ -458,19 +470,14 @@ class ScanScreen(AnswersOnce, Screen[None]):
         """The token is no longer good: say so and go back to the login (cart kept).
         Whatever was being done was not done."""
         self.apply(Outcome.fail(str(exc)))
-        lock = getattr(self.app, "lock_till", None)
-        if lock is not None:
-            lock()
+        self.post_message(LockTill())
 
     def action_history(self) -> None:
         """F11: past sales of this till, and their receipts."""
-        opener = getattr(self.app, "open_history", None)
-        if opener is not None:
-            self._permitted("sale", lambda _approval: opener() or Outcome(Change.NONE))
+        self._permitted("sale", lambda _approval: self._ask(OpenHistory()))
 
     def action_report(self) -> None:
         """F12: today's X report (supervisors and managers)."""
-        opener = getattr(self.app, "open_report", None)
         try:
             self.guard.require("reports")
         except LoginRequired as exc:
@@ -479,8 +486,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
         except OverrideRequired:
             self.apply(Outcome.fail("Reports are for supervisors and managers"))
             return
-        if opener is not None:
-            opener()
+        self.post_message(OpenReport())
 
     def action_audit(self) -> None:
         """The audit log: a manager screen. Anyone else is told so; no approval opens it."""
@@ -494,20 +500,16 @@ class ScanScreen(AnswersOnce, Screen[None]):
                 Outcome.fail("The audit log is for managers: a manager must log in (Ctrl+L)")
             )
             return
-        opener = getattr(self.app, "open_audit", None)
-        if opener is not None:
-            opener()
+        self.post_message(OpenAudit())
 
     def action_discounts(self) -> None:
         """F3: the discount rules (managers; anyone else with a manager's approval)."""
-        opener = getattr(self.app, "open_discount_editor", None)
-        if opener is not None:
-            self._permitted(
-                SCOPE,
-                lambda approval: opener(approval) or Outcome(Change.NONE),
-                dict(OPEN_ACTION),
-                "Open the discount rules (a manager's screen)",
-            )
+        self._permitted(
+            SCOPE,
+            lambda approval: self._ask(OpenDiscountEditor(approval)),
+            dict(OPEN_ACTION),
+            "Open the discount rules (a manager's screen)",
+        )
 
     def discounts_closed(self) -> None:
         """Back from the discount rules: price the cart with the rules as they are now."""

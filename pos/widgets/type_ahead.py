@@ -5,9 +5,10 @@ Textual hands a key to the focused widget's message queue and goes straight on t
 next one; when that key moves the focus or opens or closes a screen, the keys read
 behind it (a scanner's, a badge reader's, a fast cashier's, a terminal over SSH) have
 already gone to the old place. :class:`TypeAhead` is the app's one rule for this: a key
-that leaves work in flight (it went to a widget's queue, or it opened or closed a screen)
-holds the keys behind it until the app has settled, then they are delivered in order to
-whatever is on top then.
+that leaves work in flight (it went to a widget's queue, it opened or closed a screen, or
+it posted a message to its screen, such as a request to the app to open one) holds the
+keys behind it until the app has settled, then they are delivered in order to whatever
+is on top then.
 
 The scanning and payment screens take their keys through priority bindings, run at once
 on the app's own loop: such a key settles as it is handled, and the next one is never
@@ -136,7 +137,8 @@ class TypeAhead:
         """Give ``event`` to the screen on top first if it closes that screen
         (:class:`PassesKeysOn`): then it is held, ahead of any other, for the screen below."""
         screen = self.app.screen
-        if not isinstance(screen, PassesKeysOn) or not screen.passes_on(event):
+        passes = isinstance(screen, PassesKeysOn) and screen.passes_on(event)
+        if not passes:
             return False
         screen.dismiss(PassesKeysOn.PASSED_ON)
         if self.app.screen is screen:
@@ -145,11 +147,19 @@ class TypeAhead:
         self._start()
         return True
 
-    def routed(self, event: Typed, before: Screen[Any]) -> None:
-        """``event`` has been handed on: if it went to a widget's queue, or the screen on
-        top changed or is not ready, the keys behind it wait until the app settles."""
+    def routed(self, event: Typed, before: Screen[Any], queued: int) -> None:
+        """``event`` has been handed on to ``before``, the screen on top, which had
+        ``queued`` messages waiting then: if the key went to a widget's queue, posted a
+        message to the screen (a request to the app bubbles up from there), or the
+        screen on top changed or is not ready, the keys behind it wait until the app
+        settles."""
         screen = self.app.screen
-        if event.is_forwarded or screen is not before or not screen.is_mounted:
+        if (
+            event.is_forwarded
+            or screen is not before
+            or not screen.is_mounted
+            or before.message_queue_size > queued
+        ):
             self._start()
 
     # ------------------------------------------------------------------ settling

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual.widgets import Input
 
 from pos.app import PosApp
 from pos.screens import LoginScreen, ScanScreen
+from pos.screens.history import HistoryScreen
 from pos.screens.modals import ConfirmModal, ManagerOverrideModal, RecallModal
 from pos.screens.payment import PaymentScreen, ReceiptScreen
 from pos.widgets import MessageLine, TillHeader
@@ -137,6 +139,24 @@ async def test_a_card_sale_shows_no_change(app_factory: AppFactory) -> None:
         await until(pilot, lambda: isinstance(app.screen, ScanScreen) and _receipts(app) == 1)
         await settle(pilot)
         assert _message(app) == "Sale 0001 completed. Next customer."
+
+
+async def test_keys_after_a_key_that_asks_for_a_screen_land_on_that_screen(
+    app_factory: AppFactory,
+) -> None:
+    """F11 asks the app for the sales history (a message up to the app): the digits
+    typed in the same go wait for it and search there, not on the scanning screen."""
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        at_once(app, "f11", "4", "2")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await _quiet(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        assert app.screen.query_one(Input).value == "42"
+        await pilot.press("escape")
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        assert app.screen.entry.buffer == ""
 
 
 async def test_void_cart_then_a_scan_in_one_go(app_factory: AppFactory) -> None:

@@ -1,0 +1,50 @@
+"""What a screen asks the app to do: open another screen, take payment, lock the till.
+
+Attributes go down, messages go up (Textual's rule): the app hands each screen the
+services it needs, and a screen never calls the app. It posts one of these to itself
+(``self.post_message(OpenHistory())``); the message bubbles up to
+:class:`pos.app.PosApp`, whose ``on_...`` handler does it. A request posted by a key
+counts as that key's work in flight for type-ahead, like a screen that opened
+(:meth:`pos.widgets.type_ahead.TypeAhead.routed`): the keys typed after it land on the
+screen it opens.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class Request(Message):
+    """A screen asks the app for something (the base of the requests below)."""
+
+
+class TakePayment(Request):
+    """The payment screen for the open cart, then the receipt."""
+
+
+class OpenHistory(Request):
+    """The till's past sales and refunds."""
+
+
+class OpenReport(Request):
+    """Today's X report (the screen that asks has checked the scope)."""
+
+
+class OpenAudit(Request):
+    """The audit log (it checks the scope again itself)."""
+
+
+class OpenDiscountEditor(Request):
+    """The discount rules, with a manager's approval to open them if one was needed."""
+
+    def __init__(self, approval: str | None = None) -> None:
+        super().__init__()
+        self.approval = approval
+
+
+class LockTill(Request):
+    """Lock to the login screen, keeping the cart (``message`` says why, on the login)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__()
+        self.message = message
