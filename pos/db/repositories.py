@@ -19,7 +19,7 @@ from pos.db import product_import
 from pos.db.dialect import SQLITE, Dialect, dialect
 from pos.db.errors import bound, is_sqlite, one_write, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
-from pos.db.rows import tuples
+from pos.db.rows import dicts, tuples
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Product, ProductRow, Unit
 from pos.domain.discounts import Rule
@@ -344,17 +344,16 @@ class CartRepository:
             .group_by(m.Cart.id, m.Cart.uuid, m.Cart.parked_at)
             .order_by(m.Cart.parked_at, m.Cart.id)
         )
-        return [
+        return [  # by column name: the aliases are no attributes its stubs know
             ParkedCart(
-                row.id,
-                row.uuid,
-                row.parked_at,
-                # the query's aliases: peewee sets them on each row, unknown to its stubs
-                row.n,  # type: ignore[attr-defined]
-                int(row.items),  # type: ignore[attr-defined]
-                int(row.total),  # type: ignore[attr-defined]
+                row["id"],
+                row["uuid"],
+                row["parked_at"],
+                int(row["n"]),
+                int(row["items"]),
+                int(row["total"]),
             )
-            for row in query
+            for row in dicts(query)
         ]
 
     def recall(self, parked_id: int, open_id: int) -> StoredCart:

@@ -13,7 +13,7 @@ from pos.db import models as m
 from pos.db.dialect import dialect
 from pos.db.errors import reading, writing
 from pos.db.prepared import Prepared, slot
-from pos.db.rows import tuples
+from pos.db.rows import dicts, tuples
 from pos.domain.cart import CartLine
 from pos.domain.discounts import Rule
 from pos.domain.history import RefundableLine, SaleRow, SaleSummary
@@ -528,22 +528,21 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
         elif start is not None:
             sales = sales.where((m.Sale.at >= start) & (m.Sale.at < end))
             refunds = refunds.where((m.Refund.at >= start) & (m.Refund.at < end))
-        # n and sale_no are the queries' aliases: peewee sets them on each row, unknown to
-        # its stubs
+        # by column name: n and sale_no are the queries' aliases, no attributes its stubs know
         rows = [
-            SaleRow(r.receipt_no, r.at, r.operator, r.n, r.total)  # type: ignore[attr-defined]
-            for r in sales
+            SaleRow(r["receipt_no"], r["at"], r["operator"], int(r["n"]), r["total"])
+            for r in dicts(sales)
         ]
         rows += [
             SaleRow(
-                r.receipt_no,
-                r.at,
-                r.operator,
-                r.n,  # type: ignore[attr-defined]
-                -r.total,
-                refund_of=r.sale_no,  # type: ignore[attr-defined]
+                r["receipt_no"],
+                r["at"],
+                r["operator"],
+                int(r["n"]),
+                -r["total"],
+                refund_of=r["sale_no"],
             )
-            for r in refunds.objects()
+            for r in dicts(refunds)
         ]
     # receipt numbers are one sequence per till, shared by sales and refunds
     return sorted(rows, key=lambda row: row.receipt_no, reverse=True)[:limit]

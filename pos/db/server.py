@@ -72,7 +72,7 @@ class _Psycopg3(peewee.Psycopg3Adapter):
         return psycopg.Binary
 
     def connect(self, db: peewee.Database, **params: Any) -> Any:
-        encoding = db._encoding  # type: ignore[attr-defined]  # peewee's own, not in its stubs
+        encoding = getattr(db, "_encoding", None)  # peewee's own, not in its stubs
         if encoding:
             params.setdefault("client_encoding", encoding)
         params.setdefault("dbname", db.database)
