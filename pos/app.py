@@ -29,7 +29,7 @@ from pos.auth.guard import LoginRequired
 from pos.auth.service import Session
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
-from pos.logs import log_file
+from pos.logs import stopped_message
 from pos.paths import STYLES_DIR
 from pos.screens.login import LoginScreen, SetupScreen
 from pos.screens.requests import (
@@ -38,13 +38,14 @@ from pos.screens.requests import (
     OpenDiscountEditor,
     OpenHistory,
     OpenReport,
+    OpenStoreLink,
     TakePayment,
 )
 from pos.services.approvals import ApprovalRefused
 from pos.services.container import Services
 from pos.services.store import DEMO_BANNER
 from pos.widgets.till_header import TillHeader
-from pos.widgets.too_small import DemoBadge, TooSmall, too_small
+from pos.widgets.too_small import fit_overlays
 from pos.widgets.type_ahead import TypeAhead, split_alt
 
 if TYPE_CHECKING:
@@ -169,23 +170,8 @@ class PosApp(App[None]):
         self._fit_window(self.screen, event.size)  # (runs before App.size follows)
 
     def _fit_window(self, screen: Screen[object], size: Size | None = None) -> None:
-        """Cover the screen with a clear notice while the terminal is too small for it,
-        and take the notice away once it is large enough again."""
-        size = size or self.size
-        if self.services.is_demo:
-            badges = screen.query(DemoBadge)
-            badge = badges.first() if badges else DemoBadge(DEMO_BANNER)
-            badge.place(size)
-            if not badges:
-                screen.mount(badge)
-        notices = screen.query(TooSmall)
-        if too_small(size):
-            if notices:
-                notices.first().show_size(size)
-            else:
-                screen.mount(TooSmall(size))
-        else:
-            notices.remove()
+        """The screen's overlays for the window's size (:func:`fit_overlays`)."""
+        fit_overlays(screen, size or self.size, DEMO_BANNER if self.services.is_demo else None)
 
     # ------------------------------------------------------------------ who is at the till
 
@@ -208,20 +194,8 @@ class PosApp(App[None]):
             self.open_till()
 
     def open_till(self) -> None:
-        from pos.screens.scan import ScanScreen
-
         if not _scan_screens(self.screen_stack):
-            services = self.services
-            self.push_screen(
-                ScanScreen(
-                    services.checkout,
-                    services.settings.store_name,
-                    services.settings.till_name,
-                    services.guard,
-                    services.approvals,
-                    self._last_sale_text,
-                )
-            )
+            self.push_screen(self._scan_screen(self.services))
             self.call_after_refresh(collect_garbage)
         self._last_input = self._idle_clock()
 
@@ -336,6 +310,26 @@ class PosApp(App[None]):
             ),
             closed,
         )
+
+    def _scan_screen(self, services: Services) -> ScanScreen:
+        from pos.screens.scan import ScanScreen  # Textual's widgets load with the first screen
+
+        screen = ScanScreen(
+            services.checkout,
+            services.settings.store_name,
+            services.settings.till_name,
+            services.guard,
+            services.approvals,
+            self._last_sale_text,
+        )
+        screen.store_linked = services.sync is not None
+        return screen
+
+    def on_open_store_link(self, _: OpenStoreLink) -> None:
+        if not self._locked():
+            from pos.screens.outbox import OutboxScreen
+
+            self.push_screen(OutboxScreen(self.services.store_outbox, self.services.store_state))
 
     def on_open_audit(self, _: OpenAudit) -> None:
         if not self._locked():
@@ -554,7 +548,7 @@ class PosApp(App[None]):
         self.recovered.append(error)
         if failed is None or failed is self or not self._recover(failed):
             self._closing = True
-            self._exit_renderables.append(self._stopped_text(error))
+            self._exit_renderables.append(stopped_message(error))
             self._return_code = 1
             if self._exception is None:  # as Textual records it (a test run re-raises it)
                 self._exception = error
@@ -582,14 +576,6 @@ class PosApp(App[None]):
             self.services.guard.logout()
             self.push_screen(self._login_screen(locked=False, message=message), self._logged_in)
         return True
-
-    @staticmethod
-    def _stopped_text(error: Exception) -> str:
-        where = log_file()
-        return (
-            f"The till stopped: an unexpected error ({type(error).__name__}). The open cart "
-            "is kept: start the till again." + (f" Details are in {where}." if where else "")
-        )
 
     def _show_link(self) -> None:
         """The store link's state in the header of a store's till (read from the worker's

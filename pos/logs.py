@@ -120,3 +120,13 @@ def log_file() -> Path | None:
         if isinstance(handler, RotatingFileHandler):
             return Path(handler.baseFilename)
     return None
+
+
+def stopped_message(error: BaseException) -> str:
+    """What the terminal says when the till stops on an unexpected error: its type and
+    where the log is, never its text (it could hold anything)."""
+    where = log_file()
+    return (
+        f"The till stopped: an unexpected error ({type(error).__name__}). The open cart "
+        "is kept: start the till again." + (f" Details are in {where}." if where else "")
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -51,7 +52,7 @@ class OutboxScreen(AnswersOnce, Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for seq, kind, what, at in entries:
-            table.add_row(Text(str(seq)), Text(KINDS.get(kind, kind)), Text(what), Text(at))
+            table.add_row(Text(str(seq)), Text(KINDS.get(kind, kind)), Text(what), Text(_when(at)))
         sales = sum(1 for entry in entries if entry[1] == "sale")
         self.query_one("#outbox-count", Label).update(
             "Nothing waiting: the store's server has everything."
@@ -62,3 +63,14 @@ class OutboxScreen(AnswersOnce, Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _when(at: str) -> str:
+    """A row's time as the till's clock shows it (rows keep UTC, some without a zone)."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%d %b %H:%M:%S")

@@ -34,6 +34,10 @@ class OpenAudit(Request):
     """The audit log (it checks the scope again itself)."""
 
 
+class OpenStoreLink(Request):
+    """The store link: the sync's state and what waits to be sent (a store's till)."""
+
+
 class OpenDiscountEditor(Request):
     """The discount rules, with a manager's approval to open them if one was needed."""
 

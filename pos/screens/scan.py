@@ -31,6 +31,7 @@ from pos.screens.requests import (
     OpenDiscountEditor,
     OpenHistory,
     OpenReport,
+    OpenStoreLink,
     Request,
     TakePayment,
 )
@@ -76,8 +77,12 @@ class ScanScreen(AnswersOnce, Screen[None]):
         Binding("f12", "report", "X report", key_display="F12", priority=True),
         Binding("f3", "discounts", "Deals", key_display="F3", priority=True),
         Binding("f9", "audit", "Audit", key_display="F9", priority=True),
+        Binding("ctrl+k", "store_link", "Store", key_display="^K", priority=True),
     ]
     """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
+
+    store_linked = False
+    """A store's till (issue 19): the store link key is shown (the app sets it)."""
 
     def __init__(
         self,
@@ -502,6 +507,28 @@ class ScanScreen(AnswersOnce, Screen[None]):
             return
         self.post_message(OpenAudit())
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The store link key is there only on a store's till (hidden on a till of its own)."""
+        if action == "store_link":
+            return self.store_linked
+        return True
+
+    def action_store_link(self) -> None:
+        """Ctrl+K: the store link (a store's till; managers): what waits to be sent."""
+        if not self.store_linked:
+            return
+        try:
+            self.guard.require("audit")
+        except LoginRequired as exc:
+            self._session_ended(exc)
+            return
+        except OverrideRequired:
+            self.apply(
+                Outcome.fail("The store link is for managers: a manager must log in (Ctrl+L)")
+            )
+            return
+        self.post_message(OpenStoreLink())
+
     def action_discounts(self) -> None:
         """F3: the discount rules (managers; anyone else with a manager's approval)."""
         self._permitted(
@@ -534,6 +561,12 @@ class ScanScreen(AnswersOnce, Screen[None]):
         )
         yield SystemCommand("X report", "Today's figures, closes nothing (F12)", self.action_report)
         yield SystemCommand("Audit log", "Who did what, for managers (F9)", self.action_audit)
+        if self.store_linked:
+            yield SystemCommand(
+                "Store link",
+                "What waits to go to the store's server (Ctrl+K)",
+                self.action_store_link,
+            )
         yield SystemCommand(
             "Discount rules", "Add and change promotions, for managers (F3)", self.action_discounts
         )

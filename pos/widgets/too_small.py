@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rich.text import Text
 from textual.geometry import Size
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 MIN_SIZE = Size(80, 24)
 """The smallest terminal every screen is laid out for (a standard 80 x 24 terminal)."""
@@ -46,3 +51,23 @@ class DemoBadge(Static):
 
     def place(self, size: Size) -> None:
         self.styles.offset = (max(0, size.width - self.WIDTH), 0)
+
+
+def fit_overlays(screen: Screen[Any], size: Size, demo: str | None) -> None:
+    """Cover ``screen`` with a clear notice while the terminal is too small for it, and
+    take the notice away once it is large enough again; put the ``demo`` badge (a demo
+    database's banner, None for a real one) at the right end of its top row."""
+    if demo is not None:
+        badges = screen.query(DemoBadge)
+        badge = badges.first() if badges else DemoBadge(demo)
+        badge.place(size)
+        if not badges:
+            screen.mount(badge)
+    notices = screen.query(TooSmall)
+    if too_small(size):
+        if notices:
+            notices.first().show_size(size)
+        else:
+            screen.mount(TooSmall(size))
+    else:
+        notices.remove()
