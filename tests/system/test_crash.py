@@ -36,7 +36,9 @@ from tests.pty_till import (
     wait_for_count,
 )
 
-pytestmark = pytest.mark.slow
+# slow, and in the xdist group of the tests that run several tills or kill them: make test
+# runs those one after another, beside the other slow tests (see the Makefile)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tills")]
 
 
 def test_kill_minus_nine_while_scanning(demo_db: Path, clock: FixedClock) -> None:
