@@ -302,6 +302,18 @@ def shop_db(backend: str, new_db: Callable[[str], Path], request: pytest.Fixture
 
 
 @pytest.fixture
+def services(demo_db: Path, clock: FixedClock) -> Iterator[Any]:
+    """The till's services on the demo database, built as the till builds them (a fixed
+    clock and ids, the fast hasher), nobody logged in. A module that wants someone logged
+    in overrides it with a fixture of the same name that takes this one and logs in."""
+    from pos.services.container import build_services
+
+    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    yield built
+    built.close()
+
+
+@pytest.fixture
 def app_factory(demo_db: Path, clock: FixedClock) -> Iterator[Callable[..., object]]:
     """Build the till exactly as the CLI does, with a fixed clock and ids, logged in
     (as the demo manager unless told otherwise; ``login=None`` starts at the login)."""
