@@ -3,7 +3,8 @@
 A test's database (``empty_db``, ``demo_db``, ``shop_db``) is a copy of a template made
 once per test process: a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on
 PostgreSQL, each with its key files. Building one (migrations, catalog, Argon2 hashes)
-costs a second or more; a copy, milliseconds on SQLite and a third of that on a server.
+costs a second or more; a copy takes milliseconds on SQLite, and on a server a third of the
+time of building one.
 
 Tests marked ``backends`` (a module's ``pytestmark``, or one test) run twice: on a
 SQLite file and on PostgreSQL. The PostgreSQL run needs a server: ``POS_TEST_PG_URL``
