@@ -3,6 +3,7 @@ and a closed day takes no sale until a manager opens the next."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,11 @@ pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
 
 @pytest.fixture
-def services(services: Services) -> Services:
-    """The demo database's services with the demo manager logged in."""
-    services.sessions.login(*MANAGER)
-    return services
+def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
+    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    built.sessions.login(*MANAGER)
+    yield built
+    built.close()
 
 
 def sell(services: Services, code: str, cash: int) -> None:
