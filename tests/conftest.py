@@ -1,17 +1,25 @@
 """Shared fixtures: a fresh demo database per test, a fixed clock and fixed ids.
 
+A test's database (``empty_db``, ``demo_db``, ``shop_db``) is a copy of a template made
+once per test process: a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on
+PostgreSQL, each with its key files. Building one (migrations, catalog, Argon2 hashes)
+costs a second or more; a copy takes milliseconds on SQLite, and on a server a third of the
+time of building one.
+
 Tests marked ``backends`` (a module's ``pytestmark``, or one test) run twice: on a
 SQLite file and on PostgreSQL. The PostgreSQL run needs a server: ``POS_TEST_PG_URL``
 (``.ci/run`` starts a throwaway one; docs/architecture.md says how to by hand). Without it those
-runs are skipped, saying so. Each PostgreSQL test gets a schema of its own in that
-database, dropped afterwards. ``sqlite_only`` on a test of such a module keeps it to
-SQLite (it is about the file itself: damaged, read-only, locked).
+runs are skipped, saying so. Each PostgreSQL test gets a database (a template's copy) or
+a blank schema (``pg_server``) of its own on that server, dropped afterwards.
+``sqlite_only`` on a test of such a module keeps it to SQLite (it is about the file
+itself: damaged, read-only, locked).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -67,6 +75,9 @@ BACKENDS = ("sqlite", "postgresql")
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backends: run on SQLite and on PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file; not on a server")
+    config.addinivalue_line(
+        "markers", "serial: a slow test make test runs on its own, outside pytest-xdist"
+    )
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -144,41 +155,166 @@ def new_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Call
     return lambda name: server()  # type: ignore[return-value]
 
 
+TEMPLATES: dict[str, dict[str, Any]] = {
+    "empty": {},
+    "demo": {"demo_catalog": DEMO_CATALOG, "demo_operators": True},
+    "shop": {
+        "demo_catalog": DEMO_CATALOG,
+        "demo_discounts": DEMO_DISCOUNTS,
+        "demo_operators": True,
+    },
+}
+"""What each kind of test database holds (the arguments of ``init_database`` besides the
+hasher and the clock, which are always the tests' own)."""
+
+DATABASE_FILES = ("", ".keys", ".keys.anchor")
+"""A SQLite database as ``init_database`` leaves it: the file, its key file beside it and
+the key file's audit anchor (no WAL: the new file is checkpointed before it is swapped in)."""
+
+
+def _init(path: Path | str, kind: str) -> None:
+    options = TEMPLATES[kind]
+    if options:
+        options = {**options, "hasher": FAST_HASHER, "clock": FixedClock(FIXED_NOW)}
+    init_database(path, **options)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The SQLite database of each kind, made once per test process (each xdist worker)
+    the first time a test asks for it: making one (the migrations, the demo catalog, the
+    operators' Argon2 hashes) takes a second, copying it a millisecond."""
+    made: dict[str, Path] = {}
+
+    def template(kind: str) -> Path:
+        if kind not in made:
+            path = tmp_path_factory.mktemp(f"template-{kind}") / f"{kind}.sqlite"
+            _init(path, kind)
+            made[kind] = path
+        return made[kind]
+
+    return template
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """A copy of the SQLite database at ``source`` (closed, checkpointed) and its key
+    files at ``target``, each with its mode, as if ``init_database`` had made it there."""
+    for suffix in DATABASE_FILES:
+        part = Path(f"{source}{suffix}")
+        if part.exists():
+            shutil.copy(part, f"{target}{suffix}")
+    return target
+
+
+def _database_url(url: str, name: str) -> str:
+    """``url`` with its database replaced by ``name``."""
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+
+@pytest.fixture(scope="session")
+def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Any]]:
+    """The PostgreSQL database of each kind, made once per test process (each xdist
+    worker) on the test server the first time a test asks for it, with its key file; the
+    tests get ``CREATE DATABASE ... TEMPLATE`` copies of it (a third of the time of
+    making one, mostly the server's own). Dropped at the end."""
+    import psycopg
+
+    base = os.environ[PG_ENV]
+    folder = tmp_path_factory.mktemp("pg-templates")
+    made: dict[str, tuple[str, Path]] = {}
+
+    def template(kind: str) -> tuple[str, Path]:
+        if kind not in made:
+            name = f"pos_template_{kind}_{secrets.token_hex(4)}"
+            with psycopg.connect(base, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            keys = folder / f"{name}.keys"
+            with pytest.MonkeyPatch.context() as env:
+                env.setenv("POS_KEYS", str(keys))  # where a server database's key file is
+                _init(_database_url(base, name), kind)
+            made[kind] = (name, keys)
+        return made[kind]
+
+    yield template
+    with psycopg.connect(base, autocommit=True) as conn:
+        for name, _ in made.values():
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def empty_db(new_db: Callable[[str], Path]) -> Path:
+def pg_copies(pg_template: Callable[[str], Any]) -> Iterator[Callable[[str], str]]:
+    """Makes the URL of a new copy of the template database of a kind, with its key file
+    where the till looks for it (in this test's config folder), as if ``init_database``
+    had made it there; dropped after the test."""
+    import psycopg
+
+    from pos.auth.keys import key_file_for
+
+    base = os.environ[PG_ENV]
+    made: list[str] = []
+
+    def copy(kind: str) -> str:
+        template, keys = pg_template(kind)
+        name = f"t_{secrets.token_hex(6)}"
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        made.append(name)
+        url = _database_url(base, name)
+        target = key_file_for(url)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        copy_key_files(keys, target)
+        return url
+
+    yield copy
+    with psycopg.connect(base, autocommit=True) as conn:
+        for name in made:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def copy_key_files(source: Path, target: Path) -> None:
+    """A key file and its audit anchor, each with its mode."""
+    for suffix in ("", ".anchor"):
+        part = Path(f"{source}{suffix}")
+        if part.exists():
+            shutil.copy(part, f"{target}{suffix}")
+
+
+def _database(kind: str, backend: str, new_db: Callable[[str], Path], request: Any) -> Path:
+    """A new database of ``kind``, copied from the template of its backend."""
+    if backend == "sqlite":
+        return copy_database(request.getfixturevalue("sqlite_template")(kind), new_db(kind))
+    request.getfixturevalue("pg_server")  # skips the test when there is no server
+    return request.getfixturevalue("pg_copies")(kind)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def empty_db(backend: str, new_db: Callable[[str], Path], request: pytest.FixtureRequest) -> Path:
     """A new database with the current schema and nothing in it."""
-    path = new_db("empty")
-    init_database(path)
-    return path
+    return _database("empty", backend, new_db, request)
 
 
 @pytest.fixture
-def demo_db(new_db: Callable[[str], Path]) -> Path:
+def demo_db(backend: str, new_db: Callable[[str], Path], request: pytest.FixtureRequest) -> Path:
     """A new database with the demo catalog and the demo operators."""
-    path = new_db("demo")
-    init_database(
-        path,
-        demo_catalog=DEMO_CATALOG,
-        demo_operators=True,
-        hasher=FAST_HASHER,
-        clock=FixedClock(FIXED_NOW),
-    )
-    return path
+    return _database("demo", backend, new_db, request)
 
 
 @pytest.fixture
-def shop_db(new_db: Callable[[str], Path]) -> Path:
+def shop_db(backend: str, new_db: Callable[[str], Path], request: pytest.FixtureRequest) -> Path:
     """The full demo shop: the catalog, the demo discount rules and operators."""
-    path = new_db("shop")
-    init_database(
-        path,
-        demo_catalog=DEMO_CATALOG,
-        demo_discounts=DEMO_DISCOUNTS,
-        demo_operators=True,
-        hasher=FAST_HASHER,
-        clock=FixedClock(FIXED_NOW),
-    )
-    return path
+    return _database("shop", backend, new_db, request)
+
+
+@pytest.fixture
+def services(demo_db: Path, clock: FixedClock) -> Iterator[Any]:
+    """The till's services on the demo database, built as the till builds them (a fixed
+    clock and ids, the fast hasher), nobody logged in. A module that wants someone logged
+    in overrides it with a fixture of the same name that takes this one and logs in."""
+    from pos.services.container import build_services
+
+    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    yield built
+    built.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,9 @@ from pos.auth.anchor import anchor_file_for, read_anchor
 from pos.auth.audit import check_chain
 from pos.auth.keys import key_file_for, load_audit_key
 from pos.cli import cli
-from pos.domain.clock import FixedClock, SequentialIds
-from pos.services.container import Services, build_services
-from tests.conftest import FAST_HASHER, MANAGER
+from pos.domain.clock import FixedClock
+from pos.services.container import Services
+from tests.conftest import MANAGER
 
 
 def pos(*args: str, stdin: str | None = None) -> tuple[int, str]:
@@ -177,11 +176,10 @@ def test_10_3_a_forged_restart_does_not_hide_anything(till_db: Path) -> None:
 
 
 @pytest.fixture
-def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
-    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
-    built.sessions.login(*MANAGER)
-    yield built
-    built.close()
+def services(services: Services) -> Services:
+    """The demo database's services with the demo manager logged in."""
+    services.sessions.login(*MANAGER)
+    return services
 
 
 def test_10_3_a_sale_is_anchored_between_customers_not_in_its_commit(

@@ -4,7 +4,6 @@ PINs on a demo database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,13 +65,6 @@ def test_h06_only_the_demo_creator_may_choose_a_common_pin() -> None:
             FAST_HASHER.hash(pin)
     with pytest.raises(PinPolicyError, match="run"):  # the other rules still apply
         check_new_pin("1234", allow_common=True)
-
-
-@pytest.fixture
-def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
-    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
-    yield built
-    built.close()
 
 
 def test_s11_the_demo_operators_keep_their_printed_pins(services: Services) -> None:

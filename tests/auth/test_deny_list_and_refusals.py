@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,13 +32,6 @@ class TokenTime:
 
     def __call__(self) -> float:
         return self.at
-
-
-@pytest.fixture
-def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
-    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
-    yield built
-    built.close()
 
 
 @pytest.fixture

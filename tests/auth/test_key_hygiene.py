@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,13 +30,6 @@ from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER
 
 NOW = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
-    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
-    yield built
-    built.close()
 
 
 def _set_keys(path: Path, signing: bytes, audit: bytes | None = None) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,13 +20,6 @@ from pos.auth.service import LOGIN_FAILED, LoginFailed, OverrideRefused
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER, shell_admin
-
-
-@pytest.fixture
-def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
-    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
-    yield built
-    built.close()
 
 
 def events(services: Services) -> list[str]:

@@ -22,12 +22,11 @@ from pos.auth.keys import key_file_for
 from pos.auth.service import LoginFailed
 from pos.cli import cli
 from pos.db.errors import StorageError, writing
-from pos.domain.clock import FixedClock, SequentialIds
 from pos.logs import LOG_ENV, LOG_NAME, configure_logging, scrub
 from pos.services.approvals import ApprovalRefused
-from pos.services.container import Services, build_services
+from pos.services.container import Services
 from pos.services.printing import PrinterError, ReceiptPrinter
-from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+from tests.conftest import CASHIER, MANAGER
 
 WRONG_PIN = "4826"
 
@@ -44,13 +43,6 @@ def log_dir(tmp_path: Path) -> Iterator[Path]:
 
 def _file_handlers() -> list[logging.Handler]:
     return [h for h in logging.getLogger("pos").handlers if isinstance(h, RotatingFileHandler)]
-
-
-@pytest.fixture
-def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
-    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
-    yield built
-    built.close()
 
 
 def _log_text(folder: Path) -> str:

@@ -11,6 +11,7 @@ reference's (``read_catalog(..., bulk=False)``).
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -55,7 +56,11 @@ def _code(n: int) -> str:
     return body + ean.calc_check_digit(body)
 
 
+@functools.cache
 def good_rows(count: int, start: int = 0) -> bytes:
+    """``count`` good catalog rows from item ``start`` on. Made once each (the module's
+    cases are built when the tests are collected, in every xdist worker: a quarter of a
+    million check digits took seconds there)."""
     return b"".join(
         f"{_code(n)},Item {n},1.{n % 100:02d},20,each\n".encode()
         for n in range(start, start + count)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from stdnum import ean
 from textual.widgets import Label
 
 from pos.app import PosApp
@@ -34,11 +35,6 @@ PEN = "4006381333931"
 ALL = pytest.mark.parametrize("fault", list(FAULTS.values()), ids=list(FAULTS))
 
 
-def gs1_check(body: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
-
-
 def each_items() -> list[str]:
     """Codes that each make a new cart line: the demo products sold by the piece, then
     the deli's price-embedded labels, one price per label (a line per price)."""
@@ -50,7 +46,7 @@ def each_items() -> list[str]:
         if r.get("unit", "each") in ("", "each") and not r["barcode"].startswith("2")
     ]
     deli = [f"2010001{p:05d}" for p in range(101, 400)]
-    return own + [body + gs1_check(body) for body in deli]
+    return own + [body + ean.calc_check_digit(body) for body in deli]
 
 
 def lines_shown(app: PosApp) -> list[tuple[str, int]]:

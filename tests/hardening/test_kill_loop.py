@@ -77,7 +77,9 @@ from tests.pty_till import (
     wait_for_count,
 )
 
-pytestmark = pytest.mark.slow
+# slow, and in the xdist group of the tests that run several tills or kill them: make test
+# runs those one after another, beside the other slow tests (see the Makefile)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tills")]
 
 KILLS = int(os.environ.get("HARDEN_KILLS", "18"))
 SEED = int(os.environ.get("HARDEN_SEED", "8"))

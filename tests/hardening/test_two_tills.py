@@ -52,7 +52,9 @@ from tests.pty_till import (
     wait_for_count,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.backends]
+# slow, and in the xdist group of the tests that run several tills or kill them: make test
+# runs those one after another, beside the other slow tests (see the Makefile)
+pytestmark = [pytest.mark.slow, pytest.mark.backends, pytest.mark.xdist_group("tills")]
 
 SECONDS = float(os.environ.get("HARDEN_TILLS_SECONDS", "12"))
 SEED = int(os.environ.get("HARDEN_SEED", "2609"))

@@ -2,7 +2,7 @@
 and typed one key at a time, ends in the same state.
 
 Each row of ``TRANSITIONS`` brings two real tills (``python -m pos`` on a pseudo-terminal,
-each on its own new demo database) to the same starting point, key by key. Then one is
+each on its own copy of the demo database) to the same starting point, key by key. Then one is
 sent the row's keys in a single write, as a terminal over SSH, a badge reader or a
 scanner delivers what was typed ahead, and the other is sent them one at a time, each
 after the screen has settled. Both must end the same: the same screen (as a terminal
@@ -29,10 +29,7 @@ from pathlib import Path
 import pyte
 import pytest
 
-from pos.domain.clock import FixedClock
-from pos.paths import DEMO_CATALOG
-from pos.services.store import init_database
-from tests.conftest import CASHIER, FAST_HASHER, FIXED_NOW, MANAGER
+from tests.conftest import CASHIER, MANAGER, copy_database
 from tests.pty_till import Till, read_only
 
 pytestmark = pytest.mark.slow
@@ -193,17 +190,6 @@ class Screen:
         return "\n".join(TIME.sub("<t>", line.rstrip()) for line in self.screen.display)
 
 
-def _new_db(path: Path) -> Path:
-    init_database(
-        path,
-        demo_catalog=DEMO_CATALOG,
-        demo_operators=True,
-        hasher=FAST_HASHER,
-        clock=FixedClock(FIXED_NOW),
-    )
-    return path
-
-
 def _state(db: Path) -> dict[str, list[tuple[object, ...]]]:
     con = read_only(db)
     try:
@@ -253,9 +239,13 @@ def _same(what: Callable[[], tuple[object, object]], timeout: float = 20.0) -> N
 
 @pytest.mark.parametrize("transition", TRANSITIONS, ids=[t.name for t in TRANSITIONS])
 def test_keys_in_one_write_end_as_keys_one_at_a_time(
-    transition: Transition, tmp_path: Path
+    transition: Transition, tmp_path: Path, sqlite_template: Callable[[str], Path]
 ) -> None:
-    dbs = _new_db(tmp_path / "burst.sqlite"), _new_db(tmp_path / "slow.sqlite")
+    demo = sqlite_template("demo")  # each till on a copy of its own of the demo database
+    dbs = (
+        copy_database(demo, tmp_path / "burst.sqlite"),
+        copy_database(demo, tmp_path / "slow.sqlite"),
+    )
     with ThreadPoolExecutor(2) as pool:
         started = [
             pool.submit(_start, dbs[0], transition, at_once=True),
