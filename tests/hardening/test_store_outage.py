@@ -27,7 +27,7 @@ from tests.hardening.test_two_tills import TROUBLE, Driven, sales_of
 from tests.pty_till import CODES, F5, F10, Till, normal, read_only, till_file, wait_for_count
 from tests.sync.proxy import Relay
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tills")]  # real tills, one at a time
 
 SALES = int(os.environ.get("HARDEN_OUTAGE_SALES", "10"))
 TILLS = (("Till A", ("9001", "7391")), ("Till B", ("1001", "2580")))
