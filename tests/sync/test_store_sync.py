@@ -19,7 +19,8 @@ from pos.auth.service import LoginFailed
 from pos.cli import cli
 from pos.db.errors import DatabaseOpenError
 from pos.db.sync.enrol import make_till_file, public_url, store_of
-from pos.db.sync.store import SyncConflict
+from pos.db.sync.store import StoreServer, SyncConflict
+from pos.db.sync.till_file import Cursor
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
 from pos.services.store_till import open_store_till
@@ -287,3 +288,53 @@ def test_a_catalog_import_on_the_server_is_one_version_and_reaches_the_till(
         sync.path, f"SELECT price FROM product WHERE barcode IN ('{PEN}', '5012345678900')"
     )
     assert sorted(r[0] for r in rows) == [100, 249]
+
+
+def test_a_pull_cut_off_goes_on_from_where_it_stopped(
+    store: str, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server goes away in the middle of a new till's first pull: the start fails
+    with what to do, and the next start goes on from the last batch applied (nothing
+    pulled twice, nothing missed)."""
+    path = tmp_path / "till.sqlite"
+    make_till_file(path, store, "Till A", key_file_for(store))
+    monkeypatch.setattr("pos.services.sync.PULL_BATCH", 10)
+    real = StoreServer.changes
+    calls = {"n": 0}
+
+    def flaky(self: StoreServer, table: str, after: Cursor, limit: int) -> list[tuple[object, ...]]:
+        calls["n"] += 1
+        if table == "product" and calls["n"] == 8:  # after three batches of products
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return real(self, table, after, limit)
+
+    monkeypatch.setattr(StoreServer, "changes", flaky)
+    with pytest.raises(DatabaseOpenError, match="Start it again when the server can be reached"):
+        open_store_till(path, "Till A", clock)
+    pulled = _local(path, "SELECT count(*) FROM product")[0][0]
+    assert 0 < pulled < _server(store, "SELECT count(*) FROM product")[0][0]
+    target = open_store_till(path, "Till A", clock)  # the next start
+    assert target.sync is not None
+    target.sync.stop()
+    here = _local(path, "SELECT id, barcode, price FROM product ORDER BY id")
+    there = _server(store, "SELECT id, barcode, price FROM product ORDER BY id")
+    assert here == there
+
+
+def test_a_server_gone_back_to_an_older_state_is_pulled_again_in_full(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]]
+) -> None:
+    """The server restored from a backup from before changes the till has pulled: its
+    version is behind the till's, so the till pulls everything again (a product changed
+    after the backup is put back as the server has it)."""
+    _, sync = till("Till A")
+    _server(store, "UPDATE product SET price = 999 WHERE barcode = %s RETURNING 1", PEN)
+    sync.run_once()
+    assert _local(sync.path, f"SELECT price FROM product WHERE barcode = '{PEN}'") == [(999,)]
+    with psycopg.connect(store) as conn:  # the restore: the old price, the old version
+        conn.execute("ALTER TABLE product DISABLE TRIGGER product_version")
+        conn.execute("UPDATE product SET price = 120 WHERE barcode = %s", (PEN,))
+        conn.execute("ALTER TABLE product ENABLE TRIGGER product_version")
+        conn.execute("UPDATE store_meta SET version = 1")
+    sync.run_once()
+    assert _local(sync.path, f"SELECT price FROM product WHERE barcode = '{PEN}'") == [(120,)]
