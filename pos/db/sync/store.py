@@ -24,6 +24,19 @@ Offline = (psycopg.OperationalError, psycopg.InterfaceError)
 
 MIN_SCHEMA = 12
 
+LINK_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 5,
+    # a cable pulled mid-round must not leave the worker waiting for an answer that will
+    # never come (TCP retries for many minutes) while the header still says Online: data
+    # not acknowledged in 10 s, or a quiet peer that misses three probes, ends the link
+    "tcp_user_timeout": 10_000,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+}
+"""libpq's connection options for the sync's link (over any the URL gives)."""
+
 
 class SyncConflict(RuntimeError):
     """The server holds a different row under an id this till pushed (a copied till
@@ -39,9 +52,8 @@ class NotThisStore(RuntimeError):
 class StoreServer:
     """One connection to the store's server, listening for its changes."""
 
-    def __init__(self, url: str, *, connect_timeout: int = 5) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
-        self.connect_timeout = connect_timeout
         self.conn: psycopg.Connection[Any] | None = None
         self.rang = False
         """Whether the store's doorbell rang since the last pull began."""
@@ -56,10 +68,11 @@ class StoreServer:
             psycopg.OperationalError: unreachable (offline).
             NotThisStore: not a store database the till can sync with.
         """
-        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
+        conn = psycopg.connect(self.url, autocommit=True, **LINK_OPTIONS)
         try:
             conn.execute("SET TIME ZONE 'UTC'")
             conn.execute("SET lock_timeout = '5s'")
+            conn.execute("SET statement_timeout = '60s'")  # a stuck server: offline, retried
             conn.execute("SET idle_in_transaction_session_timeout = '60s'")
             conn.execute(f"LISTEN {STORE_CHANNEL}")
             row = conn.execute("SELECT version FROM pos_schema").fetchone()
