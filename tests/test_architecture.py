@@ -113,6 +113,7 @@ NO_GUARD: dict[str, str] = {
     # the wiring and upkeep
     "Services.reload_keys_if_changed": "re-reads the key file; reveals nothing",
     "Services.close": "closes the database",
+    "Services.store_state": "the store link's state the header shows to anyone at the till",
     "SaleService.between_customers": "a database checkpoint; changes no data",
     "SaleService.keep_log_short": "a database checkpoint; changes no data",
     "SaleService.receipt_job": "wraps a text the guarded sale or refund made for the printer",

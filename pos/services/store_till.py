@@ -48,8 +48,6 @@ def open_store_till(
         DatabaseOpenError: a store URL without a till name, a first start while the
             server is out of reach, a missing key file (each message says what to do).
     """
-    from pos.services.sync import StoreSync
-
     if is_server(target):
         url = str(target)
         till = till or _till_name(url)
@@ -61,17 +59,23 @@ def open_store_till(
         linked = store_of(path)
         if linked is None:
             raise DatabaseOpenError(f"{path} is not a till file of {describe(url)}")
-        sync = StoreSync(path, url, till, clock)
+        sync = _worker(path, url, till, clock)
     else:
         path = Path(target)
         linked = store_of(path) if path.exists() else None
         if linked is None:
             return TillTarget(target, till)
         url, _, till = linked
-        sync = StoreSync(path, url, till, clock)
+        sync = _worker(path, url, till, clock)
     if sync.file.state("ready") != "1":
         _first_pull(sync, progress)
     return TillTarget(path, till, sync)
+
+
+def _worker(path: Path, url: str, till: str, clock: Clock) -> StoreSync:
+    from pos.services.sync import StoreSync  # psycopg: only a store's till loads it
+
+    return StoreSync(path, url, till, clock)
 
 
 def make_store_till(
