@@ -23,7 +23,7 @@ CHECKING = "Checking the database before the first login: one moment, please."
 
 
 class DatabaseCheck(Protocol):
-    """The check that the database file is sound (``pos.db.database.IntegrityCheck``):
+    """The check that the database file is sound (``pos.db.integrity.IntegrityCheck``):
     nobody logs in, so nothing is written, until it has passed."""
 
     @property

@@ -31,7 +31,6 @@ from pos.db.auth_repositories import (
 )
 from pos.db.database import (
     Database,
-    IntegrityCheck,
     TillLock,
     check_writable,
     open_database,
@@ -39,6 +38,7 @@ from pos.db.database import (
 )
 from pos.db.days import DayRepository
 from pos.db.errors import DatabaseOpenError, StorageError
+from pos.db.integrity import IntegrityCheck
 from pos.db.repositories import (
     CartRepository,
     DiscountRepository,

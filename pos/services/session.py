@@ -6,8 +6,8 @@ import logging
 
 from pos.auth.guard import Guard
 from pos.auth.service import Authenticator, Identity, LoginFailed, OverrideRefused, Session
-from pos.db.database import IntegrityCheck
 from pos.db.errors import StorageError
+from pos.db.integrity import IntegrityCheck
 from pos.services.approvals import ApprovalRefused
 from pos.services.checkout import CheckoutService
 from pos.services.operators import OperatorAdmin, OperatorError

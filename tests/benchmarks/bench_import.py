@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pos.db.database import open_database
 from pos.db.repositories import ProductRepository
-from pos.domain.catalog_csv import parse_tax_rate
+from pos.domain.catalog_check import parse_tax_rate
 from pos.domain.money import parse_money
 from pos.services.catalog import CatalogService
 from tests.benchmarks import fixture

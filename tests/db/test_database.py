@@ -10,8 +10,9 @@ import peewee
 import pytest
 
 from pos.db import migrations
-from pos.db.database import APPLICATION_ID, integrity_check, open_database, schema_version
+from pos.db.database import APPLICATION_ID, open_database, schema_version
 from pos.db.errors import DatabaseOpenError, StorageError
+from pos.db.integrity import integrity_check
 from pos.db.migrations import v10_day_ids_and_token_generation
 from pos.db.models import MODELS
 from pos.db.repositories import ProductRepository

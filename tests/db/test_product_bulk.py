@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from stdnum import ean
 
-from pos.db.database import Database, integrity_check, open_database
+from pos.db.database import Database, open_database
 from pos.db.errors import StorageError, is_sqlite
+from pos.db.integrity import integrity_check
 from pos.db.product_import import FIELDS, merge_sql
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import ProductRow

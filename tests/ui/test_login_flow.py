@@ -10,7 +10,7 @@ from textual.widgets import Input, Label
 
 from pos.app import PosApp
 from pos.auth.guard import LoginRequired
-from pos.db.database import IntegrityCheck
+from pos.db.integrity import IntegrityCheck
 from pos.screens import LoginScreen, ManagerOverrideModal, ScanScreen, SetupScreen
 from pos.screens.login import CHECKING
 from pos.widgets import CartTable, MessageLine, TillHeader

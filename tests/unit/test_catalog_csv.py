@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stdnum import ean
 
-from pos.domain import catalog_csv
+from pos.domain import catalog_check, catalog_csv
 from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodePattern, Measure
 from pos.domain.catalog_csv import CatalogFile, read_catalog
 
@@ -227,7 +227,7 @@ def _good_file(rows: int, end: str = "\n", quoted: bool = False) -> str:
 def test_a_good_file_is_read_by_the_bulk_path_alone(text: str) -> None:
     """Not one row of a good file is checked row by row (whether the lines are split by
     the bulk path itself or by the CSV reader), and the result is the reference's."""
-    with mock.patch.object(catalog_csv._Checker, "row", side_effect=AssertionError):
+    with mock.patch.object(catalog_check.Checker, "row", side_effect=AssertionError):
         bulk, progress = _read(text, bulk=True)
     assert bulk.ok
     assert bulk.count == 25_000
