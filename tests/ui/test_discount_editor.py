@@ -90,7 +90,6 @@ async def fill_lemon_deal(pilot, price: str = "1.00") -> None:  # type: ignore[n
     await type_text(pilot, price)
 
 
-@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_a_rule_added_in_the_editor_prices_the_next_scan(
     app_factory: AppFactory, shop_db: Path
 ) -> None:
@@ -125,6 +124,25 @@ async def test_a_rule_added_in_the_editor_prices_the_next_scan(
         await scan(pilot, LEMON)
         totals = app.screen.query_one(TotalsPanel)
         assert (totals.subtotal, totals.total) == (100, 80)  # 2 x 0.50, the new deal
+
+
+async def test_on_a_store_till_the_editor_says_the_rules_are_the_stores(
+    app_factory: AppFactory, store: str
+) -> None:
+    """A till of a store (issue 19: its own file, the rules pulled from the server) does
+    not save a rule it would lose at the next pull: the editor says where rules are made.
+    (A till of its own saves them: the tests above.)"""
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot)
+        before = len(app.services.discount_admin.rows())
+        await fill_lemon_deal(pilot, "0.80")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, DiscountFormScreen)  # the form stays, as typed
+        assert "discount rules come from its store" in message(app)
+        assert app.services.discount_admin.get("Two lemons") is None
+        assert len(app.services.discount_admin.rows()) == before
 
 
 async def test_editing_a_rule_keeps_its_history(app_factory: AppFactory, shop_db: Path) -> None:
@@ -250,7 +268,6 @@ async def test_switching_a_rule_off_and_on(app_factory: AppFactory, shop_db: Pat
         assert [c["after"].get("active", True) for c in changes[-2:]] == [False, True]  # type: ignore[union-attr]
 
 
-@pytest.mark.backends  # on SQLite and on PostgreSQL
 async def test_delete_asks_first_and_keeps_the_rule_in_the_audit_log(
     app_factory: AppFactory, shop_db: Path
 ) -> None:
