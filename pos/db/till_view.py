@@ -46,6 +46,19 @@ def data_version(db: peewee.Database) -> int:
     return int(row[0])
 
 
+def store_till(db: peewee.Database) -> str | None:
+    """The till a file made for a store belongs to (its sync state says), else None: such
+    a file always sells as that till, whatever ``--till`` says."""
+    with storage_errors():
+        tables = db.execute_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_state'"
+        ).fetchone()
+        if tables is None:
+            return None
+        row = db.execute_sql("SELECT value FROM sync_state WHERE key = 'till'").fetchone()
+    return None if row is None else str(row[0])
+
+
 @dataclass(frozen=True)
 class OpenCart:
     """The till's open cart: its id and lines in scan order."""
@@ -107,4 +120,12 @@ class TillView:
         )
 
 
-__all__ = ["OpenCart", "PaidSale", "StorageError", "TillView", "data_version", "open_read_only"]
+__all__ = [
+    "OpenCart",
+    "PaidSale",
+    "StorageError",
+    "TillView",
+    "data_version",
+    "open_read_only",
+    "store_till",
+]

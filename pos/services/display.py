@@ -10,17 +10,21 @@ shown until the next item is scanned.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 from pos.db.database import Database
+from pos.db.errors import StorageError
 from pos.db.repositories import DiscountRepository, SettingsRepository
-from pos.db.till_view import OpenCart, TillView, data_version, open_read_only
+from pos.db.till_view import OpenCart, TillView, data_version, open_read_only, store_till
 from pos.domain.cart import Cart, CartLine
 from pos.domain.clock import Clock
 from pos.services.cart_pricing import CartPricing
 from pos.services.store import StoreSettings
+
+log = logging.getLogger(__name__)
 
 
 class Showing(Enum):
@@ -59,7 +63,8 @@ class CustomerDisplay:
     def __init__(self, db: Database, till: str | None, clock: Clock) -> None:
         self._db = db
         settings = StoreSettings.load(SettingsRepository(db))
-        self.till = till or settings.till_name
+        # a file made for a store sells as its own till, as the till itself does
+        self.till = store_till(db) or till or settings.till_name
         self._store = settings.store_name
         self._view = TillView(db, self.till)
         self._pricing = CartPricing(DiscountRepository(db), clock)
@@ -84,13 +89,18 @@ class CustomerDisplay:
     def poll(self) -> bool:
         """Read the till again if its file changed since the last poll; whether it did.
 
-        Raises:
-            StorageError: the file cannot be read (the next poll tries again).
+        A file that cannot be read just now (the till is being restored, the disk is
+        busy) leaves the display as it is; the next poll tries again.
         """
-        version = data_version(self._db)
-        if version == self._version:
+        try:
+            version = data_version(self._db)
+            if version == self._version:
+                return False
+            self.refresh()
+        except StorageError:
+            log.warning("the customer display cannot read the till's file", exc_info=True)
+            self._version = None
             return False
-        self.refresh()
         self._version = version
         return True
 
