@@ -18,6 +18,7 @@ from pos.db import models as m
 from pos.db.errors import DatabaseOpenError, StorageError, bound, storage_errors
 from pos.db.repositories import cart_line
 from pos.domain.cart import CartLine
+from pos.domain.catalog import Unit
 
 
 def open_read_only(path: Path) -> peewee.Database:
@@ -72,6 +73,8 @@ class PaidSale:
     """A completed sale as the customer saw it paid."""
 
     id: int
+    items: int
+    subtotal: int
     total: int
     discount_total: int
     tendered: int
@@ -111,8 +114,13 @@ class TillView:
         if sale is None:
             return None
         payments = list(m.Payment.select().where(m.Payment.sale == sale.id))
+        lines = m.SaleLine.select(m.SaleLine.unit, m.SaleLine.qty).where(m.SaleLine.sale == sale.id)
         return PaidSale(
             id=sale.id,
+            items=sum(
+                1 if line.unit == Unit.KG.value else line.qty for line in lines
+            ),  # as Cart counts
+            subtotal=sale.subtotal,
             total=sale.total,
             discount_total=sale.discount_total,
             tendered=sum(p.tendered for p in payments),

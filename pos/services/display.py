@@ -119,6 +119,8 @@ class CustomerDisplay:
                 self._store,
                 self.till,
                 Showing.PAID,
+                items=sale.items,
+                subtotal=sale.subtotal,
                 savings=sale.discount_total,
                 total=sale.total,
                 paid=sale.tendered,
