@@ -32,10 +32,11 @@ class CustomerDisplayScreen(Screen[None]):
         self._shown: DisplayState | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="store")
-        yield Static(id="item")
+        # names are shown as they are: "[" in a product's name is not markup
+        yield Static(id="store", markup=False)
+        yield Static(id="item", markup=False)
         yield TotalsPanel(id="display-totals")
-        yield Static(id="message")
+        yield Static(id="message", markup=False)
 
     def on_mount(self) -> None:
         self._display.poll()

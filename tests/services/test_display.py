@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pos.cli import cli
 from pos.db.errors import DatabaseOpenError
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
@@ -146,6 +148,41 @@ def test_the_display_never_writes(services: Services, shop_db: Path, clock: Fixe
     assert shop_db.stat().st_mtime_ns == before
 
 
+def test_a_store_s_till_file_shows_its_own_till(shop_db: Path, clock: FixedClock) -> None:
+    with sqlite3.connect(shop_db) as made:  # what a file made for a store says (sync_state)
+        made.execute("INSERT INTO sync_state VALUES ('till', 'Till 7')")
+    made.close()
+    display = CustomerDisplay.open(shop_db, "Till 2", clock)
+    try:
+        display.poll()
+        assert display.state.till == "Till 7"  # as the till itself, whatever --till says
+    finally:
+        display.close()
+
+
 def test_a_missing_file_is_refused(tmp_path: Path, clock: FixedClock) -> None:
     with pytest.raises(DatabaseOpenError, match="no such database file"):
         CustomerDisplay.open(tmp_path / "none.sqlite", None, clock)
+
+
+# ------------------------------------------------------------------ the command's refusals
+
+
+def test_the_command_refuses_a_missing_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["display", "--db", str(tmp_path / "none.sqlite")])
+    assert result.exit_code == 1
+    assert "no such database file" in result.output
+
+
+def test_a_store_needs_the_till_named() -> None:
+    result = CliRunner().invoke(cli, ["display", "--db", "postgresql://pos@server/shop"])
+    assert result.exit_code == 2
+    assert "give --till NAME" in result.output
+
+
+def test_a_store_s_till_must_have_its_file_here() -> None:
+    args = ["display", "--db", "postgresql://pos@server/shop", "--till", "Till 2"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "till Till 2 of" in result.output
+    assert "start the till first" in result.output
