@@ -60,7 +60,10 @@ class CustomerDisplayScreen(Screen[None]):
         item = self.query_one("#item", Static)
         message = self.query_one("#message", Static)
         if state.showing is Showing.CART:
-            item.update(_row(state.last_item, format_money(state.last_price), self._width()))
+            name = state.last_item
+            if state.last_count > 1:
+                name = f"{state.last_count} x {name}"
+            item.update(_row(name, format_money(state.last_price), self._width()))
             message.update("")
         elif state.showing is Showing.PAID:
             width = self._width()

@@ -20,6 +20,7 @@ from pos.db.errors import StorageError
 from pos.db.repositories import DiscountRepository, SettingsRepository
 from pos.db.till_view import OpenCart, TillView, data_version, open_read_only, store_till
 from pos.domain.cart import Cart, CartLine
+from pos.domain.catalog import Unit
 from pos.domain.clock import Clock
 from pos.services.cart_pricing import CartPricing
 from pos.services.store import StoreSettings
@@ -43,7 +44,8 @@ class DisplayState:
     till: str
     showing: Showing = Showing.WAITING
     last_item: str = ""
-    last_price: int = 0
+    last_count: int = 0  # how many of the last item (0: weighed)
+    last_price: int = 0  # its line's price (all of them)
     items: int = 0
     subtotal: int = 0
     savings: int = 0
@@ -142,6 +144,7 @@ class CustomerDisplay:
             self.till,
             Showing.CART,
             last_item=last.name,
+            last_count=0 if last.unit is Unit.KG else last.qty,
             last_price=last.total,
             items=cart.item_count,
             subtotal=priced.subtotal,

@@ -78,7 +78,7 @@ def test_scans_show_the_till_s_total_and_savings(
         priced.subtotal,
     )
     assert state.items == services.checkout.cart.item_count
-    assert state.last_item == "Lemons unwaxed"
+    assert (state.last_item, state.last_count) == ("Lemons unwaxed", 3)
 
 
 def test_a_void_takes_the_line_off(services: Services, display: CustomerDisplay) -> None:
