@@ -42,21 +42,27 @@ CODES = list(NAMES)
 
 
 def start_on_pty(
-    db: Path, rows: int = 30, cols: int = 100, *, till: str | None = None
+    db: Path,
+    rows: int = 30,
+    cols: int = 100,
+    *,
+    till: str | None = None,
+    command: tuple[str, ...] = (),
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """``python -m pos --db DB [--till TILL]`` on a new pty of ``rows`` x ``cols``, in its
-    own session; returns the process and the pty's master end (to read what it draws, and
-    type)."""
+    """``python -m pos --db DB [--till TILL] [COMMAND...]`` on a new pty of ``rows`` x
+    ``cols``, in its own session; returns the process and the pty's master end (to read
+    what it draws, and type). ``command`` runs a subcommand instead of the till
+    (``("display",)``: the customer display)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color"}
     env.pop("POS_DB", None)
     env.pop("POS_TILL", None)
-    command = [sys.executable, "-m", "pos", "--db", str(db)]
+    args = [sys.executable, "-m", "pos", "--db", str(db)]
     if till is not None:
-        command += ["--till", till]
+        args += ["--till", till]
     proc = subprocess.Popen(
-        command,
+        [*args, *command],
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -71,8 +77,16 @@ def start_on_pty(
 class Till:
     """A till process on a pty, with everything it prints collected."""
 
-    def __init__(self, db: Path, *, till: str | None = None, cols: int = 100) -> None:
-        self.proc, master = start_on_pty(db, cols=cols, till=till)
+    def __init__(
+        self,
+        db: Path,
+        *,
+        till: str | None = None,
+        cols: int = 100,
+        rows: int = 30,
+        command: tuple[str, ...] = (),
+    ) -> None:
+        self.proc, master = start_on_pty(db, rows, cols, till=till, command=command)
         self.master = master
         self.output = bytearray()
         self._reader = threading.Thread(target=self._drain, daemon=True)

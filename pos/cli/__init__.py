@@ -18,6 +18,7 @@ from pos.cli.basket import basket_command
 from pos.cli.common import db_option
 from pos.cli.db import db_group
 from pos.cli.discounts import discounts_group
+from pos.cli.display import display_command
 from pos.cli.keys import keys_group
 from pos.cli.operators import operators_group
 from pos.cli.products import products_group
@@ -79,6 +80,7 @@ for _command in (
     keys_group,
     audit_group,
     report_command,
+    display_command,
 ):
     cli.add_command(_command)
 del _command

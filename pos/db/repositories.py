@@ -192,7 +192,8 @@ class ProductRepository:
                 yield _product(row)
 
 
-def _line(row: m.CartLine) -> CartLine:
+def cart_line(row: m.CartLine) -> CartLine:
+    """A stored cart line as the domain's :class:`CartLine`."""
     return CartLine(
         line_no=row.line_no,
         barcode=row.barcode,
@@ -261,7 +262,7 @@ class CartRepository:
     @reading
     def _lines(self, cart_id: int) -> list[CartLine]:
         query = m.CartLine.select().where(m.CartLine.cart == cart_id).order_by(m.CartLine.line_no)
-        return [_line(row) for row in query]
+        return [cart_line(row) for row in query]
 
     @reading
     def has_open_cart(self) -> bool:
