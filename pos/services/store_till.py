@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pos.auth.keys import key_file_for
 from pos.config import DbTarget, describe, is_server
+from pos.db.database import check_server_driver
 from pos.db.errors import DatabaseOpenError
 from pos.db.sync.enrol import copy_store_keys, make_till_file, store_of, till_file_for
 from pos.domain.clock import Clock
@@ -49,6 +50,7 @@ def open_store_till(
             server is out of reach, a missing key file (each message says what to do).
     """
     if is_server(target):
+        check_server_driver()  # without the postgresql extra: says what to install
         url = str(target)
         till = till or _till_name(url)
         path = till_file_for(url, till)

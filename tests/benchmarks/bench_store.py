@@ -76,8 +76,8 @@ def bench_store(sizes: Sizes) -> list[dict[str, object]]:
             ms(median(lags)),
             "ms",
             {"sales": len(lags)},
-            "reported (the worker looks every 0.25 s)",
-            None,
+            "p99 <= 1 s (the worker looks every 0.25 s)",
+            percentile(lags, 99) <= 1.0,
             p99_ms=round(ms(percentile(lags, 99)), 1),
             max_ms=round(ms(max(lags)), 1),
         ),
@@ -112,7 +112,7 @@ def _lags(path: Path, store: str, sizes: Sizes) -> list[float]:
     try:
         services.sessions.login(*MANAGER)
         with psycopg.connect(store, autocommit=True) as conn:
-            for k in range(LAG_SALES):
+            for k in range(min(LAG_SALES, max(5, sizes.sales))):
                 services.checkout.submit(cart_barcode(k, sizes.products))
                 tender = services.sales.start()
                 tender.cash(tender.due)

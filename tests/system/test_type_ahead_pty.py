@@ -279,6 +279,10 @@ def test_every_screen_and_dialog_has_a_row() -> None:
         "AuditScreen": "opened and closed like the history (tests/ui)",
         "DiscountFormScreen": "the rule form's keys are tested in tests/ui/test_discount_editor.py",
         "GuardedCommandPalette": "Ctrl+P: keys are dropped in it (tests/ui/test_scan_flow.py)",
+        "OutboxScreen": "a store's till only (it needs a server): keys typed ahead into it are "
+        "tested in tests/ui/test_store_link.py",
+        "CustomerDisplayScreen": "the customer display is its own app (pos display): it takes "
+        "no keys but Ctrl+Q",
     }
     from textual.screen import Screen as TextualScreen
 

@@ -36,6 +36,7 @@ class StandIn:
     def __init__(self, status: SyncStatus) -> None:
         self.status = status
         self.started = self.stopped = False
+        self.shown = 0  # how often the store link screen asked what waits
 
     def start(self) -> None:
         self.started = True
@@ -44,6 +45,7 @@ class StandIn:
         self.stopped = True
 
     def outbox(self, limit: int = 200) -> list[tuple[int, str, str, str]]:
+        self.shown += 1
         return WAITING[:limit]
 
 
@@ -109,3 +111,18 @@ def test_store_link_screen(snap_compare, app_factory: AppFactory) -> None:  # ty
         await settle(pilot)
 
     assert snap_compare(_store_till(app_factory), run_before=run_before, terminal_size=SIZE)
+
+
+async def test_keys_typed_ahead_of_the_store_link_land_on_it(app_factory: AppFactory) -> None:
+    """Ctrl+K and Esc in one burst: the Esc closes the store link it opened (the type-ahead
+    rule), and digits typed after land on the scanning screen again."""
+    app = _store_till(app_factory)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ScanScreen))
+        await pilot.press("ctrl+k", "escape", "1", "2")
+        await until(pilot, lambda: isinstance(app.screen, ScanScreen))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ScanScreen)
+        assert screen.entry.buffer == "12"
+        assert app.services.sync.shown >= 1  # type: ignore[union-attr]  # it was open
