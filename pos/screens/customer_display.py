@@ -17,12 +17,13 @@ from textual.widgets import Static
 from pos.domain.money import format_money
 from pos.services.display import CustomerDisplay, DisplayState, Showing
 from pos.widgets import TotalsPanel
+from pos.widgets.type_ahead import AnswersOnce
 
 POLL_SECONDS = 0.05
 """How often the till's file is looked at: a change shows within about this long."""
 
 
-class CustomerDisplayScreen(Screen[None]):
+class CustomerDisplayScreen(AnswersOnce, Screen[None]):
     """The till's open cart, as the customer sees it."""
 
     def __init__(self, display: CustomerDisplay, *, interval: float = POLL_SECONDS) -> None:
