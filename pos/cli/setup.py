@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -144,36 +145,31 @@ def demo_data(
     """Create a large demo database (deterministic) for benchmarks or to try the till at
     scale: the demo operators and catalog as ``pos init --demo``, plus generated products,
     rules and a year of sales (sales made here have no audit-log entries)."""
-    from pos.services.demo_data import generate_demo_data
+    from pos.services.demo_data import DemoReport, generate_demo_data
 
     path = db_path(ctx, db)
-
     for_till = till_given(ctx, till)  # the sales' till (default: the till_name setting)
+
+    def generate(progress: Callable[[int], None] | None = None) -> DemoReport:
+        return generate_demo_data(
+            path,
+            products=n_products,
+            rules=n_rules,
+            sales=n_sales,
+            seed=seed,
+            progress=progress,
+            force=force,
+            till=for_till,
+        )
+
     with friendly_errors():
         try:
             if sys.stderr.isatty():
                 total = n_products + n_rules + n_sales
                 with click.progressbar(length=total, label="Generating", file=sys.stderr) as bar:
-                    report = generate_demo_data(
-                        path,
-                        products=n_products,
-                        rules=n_rules,
-                        sales=n_sales,
-                        seed=seed,
-                        progress=bar.update,
-                        force=force,
-                        till=for_till,
-                    )
+                    report = generate(bar.update)
             else:
-                report = generate_demo_data(
-                    path,
-                    products=n_products,
-                    rules=n_rules,
-                    sales=n_sales,
-                    seed=seed,
-                    force=force,
-                    till=for_till,
-                )
+                report = generate()
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {describe(path)}")
