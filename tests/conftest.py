@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+import textual._wait as textual_wait
 from textual.widgets import Input
 
 from pos.auth.pins import fast_test_hasher
@@ -36,6 +37,17 @@ from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.store import init_database
 
 FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+
+
+# Textual's Pilot waits for the app to go idle after every key it presses and in every
+# pause: it sleeps 20 ms at a time until a sleep passes with (almost) no CPU used. That
+# sleep, not the till's work, was half of the Pilot tests' time (each key at least
+# 40 ms). A 5 ms step waits for the same thing, idle, in smaller steps; the tests that
+# need a state wait for it with ``until`` (tests/ui/helpers.py), never for a time.
+assert hasattr(textual_wait, "SLEEP_GRANULARITY")
+assert hasattr(textual_wait, "SLEEP_IDLE")
+textual_wait.SLEEP_GRANULARITY = 1 / 200
+textual_wait.SLEEP_IDLE = textual_wait.SLEEP_GRANULARITY / 20
 
 
 @pytest.fixture(autouse=True)

@@ -230,9 +230,25 @@ async def test_saving_a_rule(app_factory: AppFactory, shop_db: Path, fault: Faul
         await pilot.press("f3")
         await settle(pilot)
         assert isinstance(app.screen, DiscountEditorScreen)
-        before = len(app.services.discounts.all())
         fault.on(app)
         try:
+            if fault.name == "full":  # fill the disk with rules saved as F2 saves them
+                await _fill_rule(pilot, "Filler")
+                form = pilot.app.screen._read()
+                await pilot.press("escape", "y")  # leave the changed form unsaved
+                await settle(pilot)
+                assert isinstance(app.screen, DiscountEditorScreen)
+                for n in range(2000):
+                    form.name = f"Filler {n:04d}"
+                    try:
+                        app.services.discount_admin.save(form)
+                    except Exception as exc:
+                        if "disk is full" in str(exc):
+                            break
+                        raise
+                else:
+                    pytest.fail("the disk never filled")
+            before = len(app.services.discounts.all())
             saved = 0
             for n in range(40):
                 await _fill_rule(pilot, f"Lemon deal {n}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from textual import events
@@ -41,14 +42,15 @@ async def scan(pilot: Pilot[object], code: str) -> None:
     await settle(pilot)
 
 
-async def until(pilot: Pilot[object], condition: Callable[[], bool], rounds: int = 100) -> None:
-    """Pause until ``condition()`` holds (a loaded machine can need more than a few
-    pauses); fail clearly if it never does."""
-    for _ in range(rounds):
-        if condition():
-            return
+async def until(pilot: Pilot[object], condition: Callable[[], bool], seconds: float = 15.0) -> None:
+    """Pause until ``condition()`` holds, for at most ``seconds`` of wall time (a
+    loaded machine, or four test workers on two cores, can take many pauses); fail
+    clearly if it never does."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the screen never reached the expected state")
         await pilot.pause()
-    raise AssertionError("the screen never reached the expected state")
 
 
 async def settle(pilot: Pilot[object], rounds: int = 3) -> None:
