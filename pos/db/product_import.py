@@ -5,11 +5,11 @@ the fastest way each database has.
   call. Into an empty catalog it is a plain ``INSERT`` (the barcodes are distinct, so
   nothing can conflict); otherwise ``INSERT ... ON CONFLICT (barcode) DO UPDATE``.
 * PostgreSQL: the rows are streamed by ``COPY`` into a temporary staging table, then
-  merged by one ``INSERT ... SELECT ... ON CONFLICT (barcode) DO UPDATE`` (a plain
-  ``INSERT ... SELECT`` into an empty catalog): the server runs one statement over a
-  million rows instead of a million statements. The product table is locked against
-  other writers (not readers) for the import; a large one into an empty catalog builds
-  the unique barcode index after the rows too.
+  merged by one ``INSERT ... SELECT ... ON CONFLICT (barcode) DO UPDATE``: the server
+  runs one statement over a million rows instead of a million statements. Into an empty
+  catalog they are streamed by ``COPY`` straight into it, and a large one builds the
+  unique barcode index after the rows too. The product table is locked against other
+  writers (not readers) for the import.
 
 On both, a large import drops the product table's secondary indexes (the name index)
 and builds them again once the rows are in. (Even for names that arrive in order, which
@@ -123,13 +123,9 @@ def _into_sqlite(
     also([(str(b), int(old), int(new)) for b, old, new in changed])
 
 
-def merge_sql(
-    fields: Sequence[str], key: str, constants: Sequence[str] = (), *, fresh: bool = False
-) -> str:
+def merge_sql(fields: Sequence[str], key: str, constants: Sequence[str] = ()) -> str:
     """The one statement that merges the staging table into ``product``: every staged
     row inserted, or (its ``key`` already there) the product's other ``fields`` updated.
-    ``fresh``: the catalog is empty (and locked), so nothing can conflict: a plain
-    ``INSERT ... SELECT``, twice as fast as one that checks each row for a conflict.
 
     ``constants`` are more columns, each set to one value for every row (a ``%s``
     parameter apiece, in that order): written and updated alike, as a per-import
@@ -143,8 +139,6 @@ def merge_sql(
     updated = [name for name in written if name != target]
     into = ", ".join(f'"{name}"' for name in written)
     insert = f'INSERT INTO "product" ({into}) SELECT {", ".join(chosen)} FROM "{STAGING}" s'
-    if fresh:
-        return insert
     sets = ", ".join(f'"{name}" = excluded."{name}"' for name in updated)
     return f'{insert} ON CONFLICT ("{target}") DO UPDATE SET {sets}'
 
@@ -160,7 +154,13 @@ def _into_server(
     also: PriceChanges | None,
 ) -> None:
     """``COPY`` into a staging table, then one merge; the changed prices for ``also``
-    are one join of the staging table with the catalog, before the merge."""
+    are one join of the staging table with the catalog, before the merge. Into an empty
+    catalog: ``COPY`` straight into it (:func:`_copy_into_empty`)."""
+    if not before:
+        _copy_into_empty(db, cursor, source, count, rebuild, progress)
+        if also is not None:
+            also([])
+        return
     columns = ", ".join(f'"{m.Product._meta.fields[name].column_name}"' for name in FIELDS)
     # the product columns' own types (and collation), none of their constraints: those
     # are checked where the rows land, by the merge
@@ -184,21 +184,51 @@ def _into_server(
         ).fetchall()
     rebuilt = []
     if rebuild:
-        # into an empty catalog (locked: nothing can come in meanwhile) the unique barcode
-        # index goes too: the merge needs it only to find conflicts, and there are none.
-        # Built once after, it took the merge of 1,000,000 rows from 16 s to 9-13 s here.
-        table = m.Product._meta.table_name
-        rebuilt = dialect(db).drop_secondary_indexes(db, table, unique=not before)
-    # the store's change version of this import (pos.db.migrations.v12_store_sync), taken
-    # once and written into every row: the version trigger then has nothing to do per row
-    cursor.execute("SELECT pos_change_version()")
-    (version,) = cursor.fetchone()
-    cursor.execute(merge_sql(FIELDS, "barcode", ("version",), fresh=not before), (version,))
+        rebuilt = dialect(db).drop_secondary_indexes(db, m.Product._meta.table_name)
+    cursor.execute(merge_sql(FIELDS, "barcode", ("version",)), (_change_version(cursor),))
     for statement in rebuilt:
         cursor.execute(statement)
     cursor.execute(f'DROP TABLE "{STAGING}"')  # not only at COMMIT: inside a longer one
     if also is not None:
         also([(str(b), int(old), int(new)) for b, old, new in changed])
+
+
+def _change_version(cursor: Any) -> int:
+    """The store's change version of this import (pos.db.migrations.v12_store_sync), taken
+    once and written into every row: the version trigger then has nothing to do per row."""
+    cursor.execute("SELECT pos_change_version()")
+    (version,) = cursor.fetchone()
+    return int(version)
+
+
+def _copy_into_empty(
+    db: peewee.Database,
+    cursor: Any,
+    source: Iterable[ProductRow],
+    count: int,
+    rebuild: bool,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """``COPY`` the rows straight into an empty (and locked) catalog: no staging table
+    and no merge, as nothing can conflict (the barcodes are distinct). A large import
+    drops every index but the primary key first, the unique barcode one too, and builds
+    them once after: one sort each instead of a million index inserts. (Through a staging
+    table and ``INSERT ... SELECT`` the same 1,000,000 rows took twice as long.)"""
+    rebuilt = []
+    if rebuild:
+        rebuilt = dialect(db).drop_secondary_indexes(db, m.Product._meta.table_name, unique=True)
+    version = _change_version(cursor)
+    fields = m.Product._meta.fields
+    columns = ", ".join(f'"{fields[name].column_name}"' for name in (*FIELDS, "version"))
+    with cursor.copy(f'COPY "product" ({columns}) FROM STDIN') as copy:
+        for start in range(0, count, WRITE_CHUNK):
+            size = min(WRITE_CHUNK, count - start)
+            for row in islice(source, size):
+                copy.write_row((*row, version))
+            if progress is not None:
+                progress(size)
+    for statement in rebuilt:
+        cursor.execute(statement)
 
 
 def existing_by_copy(db: peewee.Database, barcodes: Iterable[str]) -> set[str]:
