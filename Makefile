@@ -18,20 +18,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/pos
 
-## The whole test suite (lint, types, import contracts, unit, Pilot, snapshot and crash tests):
-## the fast part on both cores (pytest-xdist), then the tests that run real tills (marked slow:
-## crash, kill loop, two tills, type-ahead on a pty, benchmark smoke), also on both cores,
-## apart from the fast part: those that run several tills or kill them are one xdist group
-## (one after another on one core) while the others share the other core; the one marked
-## serial runs last, on its own (it fails in an xdist worker: to look into).
-## TEST_JOBS=0 runs each part in one process; `$(BIN)/pytest --lf` reruns what failed last time.
-TEST_JOBS ?= 2
+## The whole test suite (lint, types, import contracts, unit, Pilot, snapshot and crash tests)
+## in one pytest-xdist run: four workers on this machine's two cores, as the Pilot and pty
+## tests spend much of their time waiting for the app to go idle or a till to answer. The
+## tests that run several tills or kill them (marked slow, xdist group "tills") run one after
+## another in one worker; the one marked serial runs last, on its own (it fails in an xdist
+## worker: to look into). TEST_JOBS=0 runs everything in one process; `$(BIN)/pytest --lf`
+## reruns what failed last time.
+TEST_JOBS ?= 4
 XDIST := $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadgroup)
 test: $(STAMP)
 	$(BIN)/ruff check pos tests
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -m "not slow" $(XDIST)
-	$(BIN)/python -m pytest -q -m "slow and not serial" $(XDIST)
+	$(BIN)/python -m pytest -q -m "not serial" $(XDIST)
 	$(BIN)/python -m pytest -q -m serial
 
 ## The whole test suite with a throwaway PostgreSQL server (as CI runs it): the database
