@@ -338,3 +338,25 @@ def test_a_server_gone_back_to_an_older_state_is_pulled_again_in_full(
         conn.execute("UPDATE store_meta SET version = 1")
     sync.run_once()
     assert _local(sync.path, f"SELECT price FROM product WHERE barcode = '{PEN}'") == [(120,)]
+
+
+def test_renamed_products_and_swapped_barcodes_reach_the_till_as_on_the_server(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]]
+) -> None:
+    """A pull sets a product's indexed columns (barcode, name) by a statement of their own,
+    only where they changed: a rename, two barcodes swapped and a price change in one pull
+    leave the till's catalog the server's, row for row."""
+    _, sync = till("Till A")
+    (a, code_a), (b, code_b), (c, _) = _server(
+        store, "SELECT id, barcode FROM product ORDER BY id LIMIT 3"
+    )
+    with psycopg.connect(store, autocommit=False) as conn:  # one transaction: one version
+        conn.execute("UPDATE product SET barcode = '00000000' WHERE id = %s", (a,))
+        conn.execute("UPDATE product SET barcode = %s WHERE id = %s", (code_a, b))
+        conn.execute("UPDATE product SET barcode = %s WHERE id = %s", (code_b, a))
+        conn.execute("UPDATE product SET name = 'Renamed', price = price + 7 WHERE id = %s", (c,))
+    sync.run_once()
+    sql = "SELECT id, barcode, name, price, tax_rate, unit FROM product ORDER BY id"
+    assert _local(sync.path, sql) == _server(store, sql)
+    renamed = _local(sync.path, f"SELECT name FROM product WHERE id = {c}")
+    assert renamed == [("Renamed",)]
