@@ -9,7 +9,7 @@ import peewee
 
 from pos.db import models as m
 from pos.db.days import Day
-from pos.db.errors import bound, storage_errors
+from pos.db.errors import bound, is_sqlite, storage_errors
 from pos.db.rows import tuples
 from pos.domain.money import round_half_up
 from pos.domain.report import DayFigures
@@ -145,6 +145,7 @@ def day_figures(
         last = (end.astimezone(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
         audit_in_day = (m.AuditLog.till == till) & (m.AuditLog.at >= first) & (m.AuditLog.at < last)
         opened_seq = None if day is None else _audit_seq_of(day)
+        later = None
         if opened_seq is not None:
             # a trading day's entries are those after the audit log's newest at its opening
             # (and before the till's next day's), whatever the clock said
@@ -159,13 +160,13 @@ def day_figures(
         events: dict[str, int] = dict(
             tuples(
                 m.AuditLog.select(m.AuditLog.event, peewee.fn.COUNT(m.AuditLog.seq))
-                .where(
-                    audit_in_day
-                    & m.AuditLog.event.in_(("void", "void_cart", "void_units", "override"))
-                )
+                .where(audit_in_day & m.AuditLog.event.in_(COUNTED_EVENTS))
                 .group_by(m.AuditLog.event)
             )
         )
+        if not is_sqlite(db):
+            pushed = _till_chain_events(db, till, (first, last), (opened_seq, later))
+            events = {e: events.get(e, 0) + pushed.get(e, 0) for e in events.keys() | pushed}
     return DayFigures(
         sales=count,
         gross=gross,
@@ -192,6 +193,37 @@ def trading_day_figures(db: peewee.Database, till: str, day: Day, until: datetim
     and those from before schema v10 by time, from its opening up to and including
     ``until`` (now, or its close)."""
     return day_figures(db, till, day.opened_at, until + timedelta(microseconds=1), day=day.id)
+
+
+COUNTED_EVENTS = ("void", "void_cart", "void_units", "override")
+"""The audit events the reports count (as voids, and as overrides)."""
+
+
+def _till_chain_events(
+    db: peewee.Database,
+    till: str,
+    times: tuple[str, str],
+    seqs: tuple[int | None, int | None],
+) -> dict[str, int]:
+    """On a store's server: the till's own audit entries, which its sync worker pushed into
+    ``till_audit`` (its chain, under its own sequence numbers, the ones its days record),
+    counted as :func:`day_figures` counts the server's log. The server's ``audit_log``
+    holds only what was done on the server itself."""
+    opened, later = seqs
+    marks = ", ".join(["%s"] * len(COUNTED_EVENTS))
+    args: list[object]
+    if opened is not None:
+        where, args = "seq > %s", [opened]
+        if later is not None:
+            where, args = "seq > %s AND seq <= %s", [opened, later]
+    else:
+        where, args = "at >= %s AND at < %s", list(times)
+    rows = db.execute_sql(
+        f"SELECT event, COUNT(*) FROM till_audit WHERE chain = %s AND {where} "
+        f"AND event IN ({marks}) GROUP BY event",
+        (till, *args, *COUNTED_EVENTS),
+    ).fetchall()
+    return {str(event): int(count) for event, count in rows}
 
 
 def _audit_seq_of(day: int) -> int | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -25,7 +26,7 @@ from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
 from pos.services.store_till import open_store_till
 from pos.services.sync import StoreSync
-from tests.conftest import CASHIER, FAST_HASHER
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 from tests.sync.proxy import Relay
 
 PEN = "4006381333931"
@@ -360,3 +361,37 @@ def test_renamed_products_and_swapped_barcodes_reach_the_till_as_on_the_server(
     assert _local(sync.path, sql) == _server(store, sql)
     renamed = _local(sync.path, f"SELECT name FROM product WHERE id = {c}")
     assert renamed == [("Renamed",)]
+
+
+def test_the_server_s_report_of_a_till_counts_the_voids_the_till_pushed(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]]
+) -> None:
+    """The store's X/Z figures for a till count its voids and overrides from the audit
+    chain the till pushed (till_audit), as the till's own report counts them from its
+    file; before this they came out 0 on the server."""
+    from pos.db.database import open_database
+    from pos.db.reports import day_figures
+
+    services, sync = till("Till A")
+    services.sessions.login(*MANAGER)
+    services.days.open_day(0)  # (the first day opens by itself at the first sale)
+    for code in (PEN, BUTTER, PEN):
+        assert not services.checkout.submit(code).error
+    assert not services.checkout.void_line(2).error  # a manager's void: one "void" entry
+    tender = services.sales.start()
+    tender.cash(tender.due)
+    services.sales.complete(tender)
+    sync.run_once()
+    (day,) = (int(d) for (d,) in _server(store, "SELECT id FROM till_day WHERE till = 'Till A'"))
+    start, end = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+    figures = {}
+    for where, target in (("till", sync.path), ("server", store)):
+        db = open_database(target)
+        try:
+            by_time = day_figures(db, "Till A", start, end)
+            by_day = day_figures(db, "Till A", start, end, day=day)
+        finally:
+            db.close()
+        figures[where] = (by_time.voids, by_time.overrides, by_day.voids, by_day.overrides)
+    assert figures["till"] == (1, 0, 1, 0)
+    assert figures["server"] == figures["till"]
