@@ -3,12 +3,16 @@
 * a new till's first sync: its file made and filled from the store (N products);
 * scan to screen on the store's till with its sync worker running, against the same file
   with the worker stopped (a store's till is a SQLite till: the worker is the difference);
-* sync lag: from a sale's commit on the till to the sale on the server (median, p99).
+* sync lag: from a sale's commit on the till to the sale on the server (median, p99);
+* an import reaching an online till: every price of the catalog changed by
+  ``pos products import`` on the server, timed from the import's commit until the till's
+  file has the last row (its worker woken by NOTIFY, as a till at the counter is).
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import shutil
 import sqlite3
 import tempfile
@@ -19,13 +23,23 @@ import psycopg
 
 from pos.auth.keys import key_file_for
 from pos.config import DbTarget
+from pos.db.database import open_database
+from pos.db.repositories import ProductRepository
 from pos.db.sync.enrol import make_till_file
 from pos.domain.clock import FixedClock, SequentialIds
+from pos.services.catalog import CatalogService
 from pos.services.container import build_services
 from pos.services.store_till import open_store_till
 from tests.benchmarks.bench_scan import _run
 from tests.benchmarks.common import Sizes, emit, median, ms, percentile
-from tests.benchmarks.fixture import FAST_HASHER, MANAGER, cart_barcode, server, working_copy
+from tests.benchmarks.fixture import (
+    FAST_HASHER,
+    MANAGER,
+    cart_barcode,
+    catalog_csv,
+    server,
+    working_copy,
+)
 from tests.benchmarks.screen import FIXED_NOW
 
 LAG_SALES = 100
@@ -48,6 +62,7 @@ def bench_store(sizes: Sizes) -> list[dict[str, object]]:
         alone, _ = asyncio.run(_run(_alone(path), sizes))  # the worker stopped
         synced, _ = asyncio.run(_run(path, sizes))  # the till as it runs: worker on
         lags = _lags(path, str(store), sizes)
+        reach = _import_reach(path, str(store), Path(folder), sizes)
     sized = {"products": sizes.products, "rules": sizes.rules, "lines": sizes.lines}
     ratio = percentile(synced, 99) / percentile(alone, 99)
     return [
@@ -80,6 +95,15 @@ def bench_store(sizes: Sizes) -> list[dict[str, object]]:
             percentile(lags, 99) <= 1.0,
             p99_ms=round(ms(percentile(lags, 99)), 1),
             max_ms=round(ms(max(lags)), 1),
+        ),
+        emit(
+            "19_import_reaches_the_till",
+            reach,
+            "s",
+            {"products": sizes.products},
+            "<= 30 s from the import's commit at 1,000,000 products",
+            reach <= 30 or not sizes.full,
+            rows_per_s=round(sizes.products / reach),
         ),
     ]
 
@@ -127,3 +151,50 @@ def _lags(path: Path, store: str, sizes: Sizes) -> list[float]:
     finally:
         services.close()
     return lags
+
+
+def _import_reach(path: Path, store: str, folder: Path, sizes: Sizes) -> float:
+    """Seconds from the commit of a server import that changes every price until the
+    online till's file has the last of them."""
+    changed = folder / "changed.csv"
+    with catalog_csv(sizes.products).open(encoding="utf-8", newline="") as src:
+        rows = csv.reader(src)
+        header = next(rows)
+        at = header.index("price")
+        with changed.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(header)
+            for row in rows:
+                row[at] = f"{int(row[at].replace('.', '')) + 1:03d}"
+                row[at] = row[at][:-2] + "." + row[at][-2:]
+                writer.writerow(row)
+                last = row
+    target = open_store_till(path, None, FixedClock(FIXED_NOW))
+    assert target.sync is not None
+    sync = target.sync
+    sync.start()
+    till = sqlite3.connect(path)
+    try:
+        deadline = time.monotonic() + 120
+        while not sync.status.online and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sync.status.online, "the till never came online"
+        db = open_database(store)
+        try:
+            report = CatalogService(ProductRepository(db)).import_csv(changed)
+        finally:
+            db.close()
+        committed = time.perf_counter()
+        assert report.ok, report.errors[:3]
+        assert report.updated == sizes.products
+        want = int(last[at].replace(".", ""))
+        while True:
+            found = till.execute("SELECT price FROM product WHERE barcode = ?", (last[0],))
+            if found.fetchone() == (want,):
+                return time.perf_counter() - committed
+            if time.perf_counter() - committed > 600:
+                raise AssertionError("the import never reached the till")
+            time.sleep(0.01)
+    finally:
+        till.close()
+        sync.stop()
