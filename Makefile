@@ -22,16 +22,14 @@ run: $(STAMP)
 ## in one pytest-xdist run: four workers on this machine's two cores, as the Pilot and pty
 ## tests spend much of their time waiting for the app to go idle or a till to answer. The
 ## tests that run several tills or kill them (marked slow, xdist group "tills") run one after
-## another in one worker; the one marked serial runs last, on its own (it fails in an xdist
-## worker: to look into). TEST_JOBS=0 runs everything in one process; `$(BIN)/pytest --lf`
+## another in one worker. TEST_JOBS=0 runs everything in one process; `$(BIN)/pytest --lf`
 ## reruns what failed last time.
 TEST_JOBS ?= 4
 XDIST := $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadgroup)
 test: $(STAMP)
 	$(BIN)/ruff check pos tests
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -m "not serial" $(XDIST)
-	$(BIN)/python -m pytest -q -m serial
+	$(BIN)/python -m pytest -q $(XDIST)
 
 ## The whole test suite with a throwaway PostgreSQL server (as CI runs it): the database
 ## tests run on SQLite and on PostgreSQL. Needs PostgreSQL installed (CI installs it as root).

@@ -97,9 +97,6 @@ BACKENDS = ("sqlite", "postgresql")
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backends: run on SQLite and on PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file; not on a server")
-    config.addinivalue_line(
-        "markers", "serial: a slow test make test runs on its own, outside pytest-xdist"
-    )
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

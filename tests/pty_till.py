@@ -58,6 +58,10 @@ def start_on_pty(
     env = {**os.environ, "TERM": "xterm-256color"}
     env.pop("POS_DB", None)
     env.pop("POS_TILL", None)
+    # the pty's size is the terminal's: pytest-xdist's workers carry COLUMNS=80 and
+    # LINES=24, which the till would take over it (its names cut short at 80 columns)
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
     args = [sys.executable, "-m", "pos", "--db", str(db)]
     if till is not None:
         args += ["--till", till]

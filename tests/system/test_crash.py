@@ -41,7 +41,6 @@ from tests.pty_till import (
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tills")]
 
 
-@pytest.mark.serial  # in an xdist worker its restarted till never showed every name (to look into)
 def test_kill_minus_nine_while_scanning(demo_db: Path, clock: FixedClock) -> None:
     rng = random.Random(2026)
     sent: list[str] = []
