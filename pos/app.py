@@ -37,6 +37,7 @@ from pos.screens.requests import (
     OpenAudit,
     OpenDiscountEditor,
     OpenHistory,
+    OpenPriceCheck,
     OpenReport,
     OpenStoreLink,
     TakePayment,
@@ -253,6 +254,12 @@ class PosApp(App[None]):
             self.call_after_refresh(collect_garbage)
 
         self.push_screen(PaymentScreen(services.sales), paid)
+
+    def on_open_price_check(self, _: OpenPriceCheck) -> None:
+        from pos.screens.price_check import PriceCheckScreen
+
+        if not self._locked():
+            self.push_screen(PriceCheckScreen(self.services.price_check), lambda _: None)
 
     def on_open_history(self, _: OpenHistory) -> None:
         from pos.screens.history import HistoryScreen

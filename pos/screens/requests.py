@@ -34,6 +34,10 @@ class OpenAudit(Request):
     """The audit log (it checks the scope again itself)."""
 
 
+class OpenPriceCheck(Request):
+    """The price check: an item's price and deals, the cart untouched."""
+
+
 class OpenStoreLink(Request):
     """The store link: the sync's state and what waits to be sent (a store's till)."""
 

@@ -30,6 +30,7 @@ from pos.screens.requests import (
     OpenAudit,
     OpenDiscountEditor,
     OpenHistory,
+    OpenPriceCheck,
     OpenReport,
     OpenStoreLink,
     Request,
@@ -76,6 +77,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
         Binding("f11", "history", "Sales", key_display="F11", priority=True),
         Binding("f12", "report", "X report", key_display="F12", priority=True),
         Binding("f3", "discounts", "Deals", key_display="F3", priority=True),
+        Binding("f1", "price_check", "Price check", key_display="F1", priority=True),
         Binding("f9", "audit", "Audit", key_display="F9", priority=True),
         Binding("ctrl+k", "store_link", "Store", key_display="^K", priority=True),
     ]
@@ -481,6 +483,10 @@ class ScanScreen(AnswersOnce, Screen[None]):
         """F11: past sales of this till, and their receipts."""
         self._permitted("sale", lambda _approval: self._ask(OpenHistory()))
 
+    def action_price_check(self) -> None:
+        """F1: an item's price and deals, without touching the cart."""
+        self._permitted("sale", lambda _approval: self._ask(OpenPriceCheck()))
+
     def action_report(self) -> None:
         """F12: today's X report (supervisors and managers)."""
         try:
@@ -556,6 +562,11 @@ class ScanScreen(AnswersOnce, Screen[None]):
         )
         yield SystemCommand("Void line", "Remove the selected line (Del)", self.action_void_line)
         yield SystemCommand("Pay", "Take payment for the cart (F10)", self.action_pay)
+        yield SystemCommand(
+            "Price check",
+            "An item's price and deals; the cart is not changed (F1)",
+            self.action_price_check,
+        )
         yield SystemCommand(
             "Sales history", "Past sales and their receipts (F11)", self.action_history
         )

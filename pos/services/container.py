@@ -56,6 +56,7 @@ from pos.services.discount_admin import DiscountAdmin
 from pos.services.discounts import DiscountService
 from pos.services.guarded import guarded
 from pos.services.operators import OperatorAdmin
+from pos.services.price_check import PriceCheckService
 from pos.services.printing import ReceiptPrinter
 from pos.services.refunds import RefundService
 from pos.services.sales import SaleService
@@ -89,6 +90,7 @@ class Services:
     refunds: RefundService
     discount_admin: DiscountAdmin
     integrity: IntegrityCheck
+    price_check: PriceCheckService
     """The check of the database file that must pass before anyone logs in (the login
     screen starts it: the till opens without reading the whole file first)."""
     lock: TillLock | ServerTillLock | None = None
@@ -243,6 +245,9 @@ def build_services(
         discount_admin = DiscountAdmin(
             DiscountRepository(db), products, guard, approvals, audit, clock, settings.patterns
         )
+        price_check = PriceCheckService(
+            products, settings.patterns, DiscountRepository(db), clock, authority=guard
+        )
 
     except StorageError as exc:
         db.close()
@@ -280,5 +285,6 @@ def build_services(
         refunds=refunds,
         discount_admin=discount_admin,
         integrity=integrity,
+        price_check=price_check,
         lock=lock,
     )

@@ -20,9 +20,10 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.await_complete import AwaitComplete
 from textual.message import Message
 from textual.screen import Screen
@@ -40,6 +41,14 @@ else:
 
 Typed = events.Key | events.Paste
 """What a person or a scanner types (a paste is typed all at once)."""
+
+# Textual reads Esc and a digit that arrive in one read as the characters WezTerm sends
+# for macOS Option and a digit ("\x1b5" is "∞"). At a till that is Esc and the first digit
+# of a scan typed ahead of it (Esc out of a dialog, then the next item): read as Alt and
+# the digit instead, which split_alt below turns back into the two keys.
+_SEQUENCES = cast("dict[str, object]", ANSI_SEQUENCES_KEYS)  # a dict typed as a Mapping
+for _digit in "0123456789":
+    _SEQUENCES.pop("\x1b" + _digit, None)
 
 MAX_SETTLE_SECONDS = 2.0
 """Held keys are delivered after this long even if the app never went quiet (a handler

@@ -342,6 +342,27 @@ def test_history_lists_a_refund(snap_compare, app_factory: AppFactory) -> None: 
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
 
 
+def test_price_check_asking(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await pilot.press("f1", *"50")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_price_check_with_deals(snap_compare, app_factory: AppFactory, shop_db: Path) -> None:  # type: ignore[no-untyped-def]
+    """An item in a deal: its name, its price, its barcode and the deal, over the cart."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await pilot.press("f1")
+        await settle(pilot)
+        await scan(pilot, "4006381333931")
+
+    assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)
+
+
 def test_x_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         for code in ("4006381333931", "5000000000012"):

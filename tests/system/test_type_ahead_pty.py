@@ -39,6 +39,7 @@ ROWS, COLS = 30, 100
 ENTER, TAB, ESC = "\r", "\t", "\x1b"
 UP, DOWN, DEL = "\x1b[A", "\x1b[B", "\x1b[3~"
 F = {
+    1: "\x1bOP",
     2: "\x1bOQ",
     3: "\x1bOR",
     4: "\x1bOS",
@@ -145,6 +146,12 @@ TRANSITIONS = [
         scan(PEN) + [F[10], F[5], ENTER],
     ),
     Transition("discount rules and back", [F[3], ESC, UP, *scan(LEMON)], scan(PEN)),
+    Transition(
+        "price check, then a scan into the cart", [F[1], *scan(LEMON), *scan(GUM)], scan(PEN)
+    ),
+    Transition(
+        "price check left with Esc, then a scan", [F[1], *"500", ESC, *scan(LEMON)], scan(PEN)
+    ),
     Transition("lock, and back", [CTRL_L, *login(*MANAGER), *scan(LEMON)], scan(PEN)),
 ]
 
@@ -272,7 +279,7 @@ def test_every_screen_and_dialog_has_a_row() -> None:
     reached = {
         "LoginScreen", "ScanScreen", "ManagerOverrideModal", "PaymentScreen", "ReferenceModal",
         "ReceiptScreen", "ConfirmModal", "RecallModal", "HistoryScreen", "SaleReceiptModal",
-        "RefundScreen", "ReportScreen", "AmountModal", "DiscountEditorScreen",
+        "RefundScreen", "ReportScreen", "AmountModal", "DiscountEditorScreen", "PriceCheckScreen",
     }  # fmt: skip
     skipped = {
         "SetupScreen": "only on a database with no operators (tests/ui/test_login_flow.py)",

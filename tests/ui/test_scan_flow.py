@@ -297,6 +297,7 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
             "Void cart",
             "Void line",
             "Pay",
+            "Price check",
             "Sales history",
             "X report",
             "Audit log",
