@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from pos.auth.guard import Authority
 from pos.db.errors import StorageError
-from pos.domain.barcodes import BarcodeError, BarcodePattern, parse_scan
+from pos.domain.barcodes import BarcodePattern
 from pos.domain.catalog import Catalog, Product
 from pos.domain.clock import Clock
 from pos.domain.discounts import Rule, describe_condition
-from pos.domain.scanning import ScanProblem, embedded_measure
 from pos.services.cart_pricing import RuleSource
 from pos.services.guarded import guarded
 from pos.services.outcomes import Outcome, unreadable
+from pos.services.scan_entry import look_up
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,25 +59,14 @@ class PriceCheckService:
     def look_up(self, code: str) -> PriceCheck | Outcome:
         """The price check for a scanned or typed ``code``, or a failed :class:`Outcome`
         that says why there is none (the scan's own messages)."""
+        found = look_up(code, self.catalog, self.patterns)
+        if isinstance(found, Outcome):
+            return found
+        product, embedded = found
         try:
-            scan = parse_scan(code, self.patterns)
-        except BarcodeError as exc:
-            return Outcome.fail(str(exc))
-        try:
-            product = self.catalog.get(scan.lookup)
             rules = self._rules()
         except StorageError as exc:
             return unreadable(exc)
-        if product is None:
-            if scan.is_variable:
-                return Outcome.fail(
-                    f"No product for in-store code {scan.code} (item code {scan.lookup})"
-                )
-            return Outcome.fail(f"No product with barcode {scan.code}")
-        try:
-            embedded = embedded_measure(scan, product)
-        except ScanProblem as exc:
-            return Outcome.fail(str(exc))
         now = self.clock.now().astimezone().replace(tzinfo=None)  # rule windows are local
         deals = tuple(
             self._describe(rule)

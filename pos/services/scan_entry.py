@@ -25,7 +25,7 @@ from pos.domain.entry import (
 )
 from pos.domain.money import MoneyError
 from pos.domain.sanity import EntryChecks
-from pos.domain.scanning import ScanProblem, embedded_measure
+from pos.domain.scanning import Embedded, ScanProblem, embedded_measure
 from pos.services.outcomes import Change, Outcome, unreadable
 
 REFUSED_SCAN = (
@@ -182,13 +182,14 @@ def with_skipped(outcome: Outcome, skipped: Product | None) -> Outcome:
     )
 
 
-def read_scan(
-    entry: ScanEntry, catalog: Catalog, patterns: tuple[BarcodePattern, ...]
-) -> Scanned | NeedsWeight | Outcome:
-    """What a scan adds: the product, with a weight or price from its label, or the
-    multiplier typed before it; a weighed product's own code asks for its weight."""
+def look_up(
+    code: str, catalog: Catalog, patterns: tuple[BarcodePattern, ...]
+) -> tuple[Product, Embedded] | Outcome:
+    """The product a scanned or typed ``code`` names, and what its label carries (a
+    weight or a price), or a failed :class:`Outcome` that says why there is none. The one
+    reading of a code: a scan and a price check (F1) both go through it."""
     try:
-        scan = parse_scan(entry.code, patterns)
+        scan = parse_scan(code, patterns)
     except BarcodeError as exc:
         return Outcome.fail(str(exc))
     try:
@@ -202,9 +203,20 @@ def read_scan(
             )
         return Outcome.fail(f"No product with barcode {scan.code}")
     try:
-        embedded = embedded_measure(scan, product)
+        return product, embedded_measure(scan, product)
     except ScanProblem as exc:
         return Outcome.fail(str(exc))
+
+
+def read_scan(
+    entry: ScanEntry, catalog: Catalog, patterns: tuple[BarcodePattern, ...]
+) -> Scanned | NeedsWeight | Outcome:
+    """What a scan adds: the product, with a weight or price from its label, or the
+    multiplier typed before it; a weighed product's own code asks for its weight."""
+    found = look_up(entry.code, catalog, patterns)
+    if isinstance(found, Outcome):
+        return found
+    product, embedded = found
     if embedded.grams is not None:
         if entry.explicit_multiplier:
             return Outcome.fail(f"{product.name} is weighed: it cannot be multiplied")

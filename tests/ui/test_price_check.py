@@ -34,16 +34,21 @@ def _message(app: PosApp) -> str:
     return str(app.screen.query_one(MessageLine).render())
 
 
+async def _check(pilot, code: str) -> None:  # type: ignore[no-untyped-def]
+    """F1 on the scanning screen, then ``code`` scanned into the check."""
+    await pilot.press("f1")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PriceCheckScreen)
+    await scan(pilot, code)
+
+
 async def test_f1_and_a_scan_show_the_price_and_deals_and_leave_the_cart(
     app_factory: AppFactory, shop_db: Path
 ) -> None:
     app = app_factory(shop_db, login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, PEN)
-        await pilot.press("f1")
-        await settle(pilot)
-        assert isinstance(app.screen, PriceCheckScreen)
-        await scan(pilot, LEMON)
+        await _check(pilot, LEMON)
         shown = _shown(app)
         assert "Lemons unwaxed" in shown
         assert "0.50 each" in shown
@@ -59,9 +64,7 @@ async def test_the_next_scan_closes_the_check_and_goes_into_the_cart(
 ) -> None:
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f1")
-        await settle(pilot)
-        await scan(pilot, LEMON)
+        await _check(pilot, LEMON)
         assert "Lemons unwaxed" in _shown(app)
         burst(app, PEN + "\n")  # the next customer's item, at scanner speed
         await until(pilot, lambda: len(app.services.checkout.cart) == 1)
@@ -72,9 +75,7 @@ async def test_the_next_scan_closes_the_check_and_goes_into_the_cart(
 async def test_any_other_key_closes_it_and_adds_nothing(app_factory: AppFactory) -> None:
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f1")
-        await settle(pilot)
-        await scan(pilot, LEMON)
+        await _check(pilot, LEMON)
         await pilot.press("x")
         await settle(pilot)
         assert isinstance(app.screen, ScanScreen)
@@ -86,9 +87,7 @@ async def test_a_code_that_is_no_product_says_so_and_the_check_stays(
 ) -> None:
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f1")
-        await settle(pilot)
-        await scan(pilot, "5000000000098")
+        await _check(pilot, "5000000000098")
         assert isinstance(app.screen, PriceCheckScreen)
         assert "No product with barcode 5000000000098" in _message(app)
         await pilot.press("a")  # a letter is no barcode: refused, the check stays
