@@ -213,10 +213,13 @@ class StoreSync:
             names = columns(model)
             at_version = names.index("version")
             at_mark = names.index("key" if table == "setting" else "id")
-            fresh = tf.is_empty(table)
+            empty = tf.is_empty(table)
             while rows := self.server.changes(table, tf.cursor(table), PULL_BATCH):
                 last = rows[-1]
                 mark = Cursor(int(last[at_version]), str(last[at_mark]))
+                # into an empty table, rows written on the server before this pull began
+                # meet nothing of their own; a row changed since may be here already
+                fresh = empty and mark.version <= version
                 applied += tf.apply(table, rows, mark, key, fresh=fresh)
                 if progress is not None:
                     progress(table, len(rows))

@@ -395,3 +395,35 @@ def test_the_server_s_report_of_a_till_counts_the_voids_the_till_pushed(
         figures[where] = (by_time.voids, by_time.overrides, by_day.voids, by_day.overrides)
     assert figures["till"] == (1, 0, 1, 0)
     assert figures["server"] == figures["till"]
+
+
+def test_a_row_changed_during_a_new_till_s_first_pull_arrives_whole(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first pull into an empty table takes its rows without looking for old ones; a row
+    it has already taken and the store changes meanwhile comes again later in the same
+    pull, and must then replace the one taken (its barcode and name too)."""
+    _, sync = till("Till A")
+    local = sqlite3.connect(sync.path)
+    with local:  # the till's catalog empty and unpulled again, as a new till's
+        local.execute("DELETE FROM product")
+        local.execute("DELETE FROM sync_state WHERE key = 'pulled:product'")
+    local.close()
+    monkeypatch.setattr("pos.services.sync.PULL_BATCH", 5)
+    ((first,),) = _server(store, "SELECT id FROM product ORDER BY version, id LIMIT 1")
+    changed: list[str] = []
+
+    def meanwhile(table: str, _rows: int) -> None:
+        if table == "product" and not changed:  # after the first batch, which has it
+            changed.append("yes")
+            _server(
+                store,
+                "UPDATE product SET name = 'Renamed mid-pull', barcode = '00000000', "
+                "price = price + 1 WHERE id = %s RETURNING 1",
+                first,
+            )
+
+    sync.pull(meanwhile)
+    assert changed
+    sql = "SELECT id, barcode, name, price FROM product ORDER BY id"
+    assert _local(sync.path, sql) == _server(store, sql)

@@ -255,7 +255,9 @@ class TillFile:
         the table's new cursor, in one transaction. A row whose unique name now belongs to
         another id (a barcode moved, a rule renamed) replaces the old row: the server's
         state at this version says so. ``fresh``: the table was empty when this pull began
-        (a new till's first pull), so no old row can be in the way."""
+        (a new till's first pull) and these rows were written on the server before it
+        began, so no row of this till can be in the way: not an old one, nor one that
+        came earlier in this pull and has changed since (the caller knows which)."""
         names = columns(SYNCED[table])
         key = UNIQUE_KEY[table]
         pk = PRIMARY_KEY[table]
