@@ -102,6 +102,9 @@ class PriceCheckScreen(PassesKeysOn, AnswersOnce, ModalScreen[object]):
         self.entry.type(char)
 
     def action_backspace(self) -> None:
+        if self.found is not None:  # any key closes a check that is shown
+            self.dismiss(None)
+            return
         self.entry.backspace()
 
     def action_check(self) -> None:

@@ -90,9 +90,9 @@ class Services:
     refunds: RefundService
     discount_admin: DiscountAdmin
     integrity: IntegrityCheck
-    price_check: PriceCheckService
     """The check of the database file that must pass before anyone logs in (the login
     screen starts it: the till opens without reading the whole file first)."""
+    price_check: PriceCheckService
     lock: TillLock | ServerTillLock | None = None
     sync: StoreSync | None = None
     """The sync worker of a store's till (None for a till of its own); the app starts it."""

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from pos.auth.guard import Authority
 from pos.db.errors import StorageError
+from pos.db.repositories import ProductRepository
 from pos.domain.barcodes import BarcodePattern
-from pos.domain.catalog import Catalog, Product
+from pos.domain.catalog import Product
 from pos.domain.clock import Clock
 from pos.domain.discounts import Rule, describe_condition
 from pos.services.cart_pricing import RuleSource
@@ -41,14 +42,14 @@ class PriceCheckService:
 
     def __init__(
         self,
-        catalog: Catalog,
+        products: ProductRepository,
         patterns: tuple[BarcodePattern, ...],
         rules: RuleSource,
         clock: Clock,
         *,
         authority: Authority,
     ) -> None:
-        self.catalog = catalog
+        self.products = products
         self.patterns = patterns
         self.rules = rules
         self.clock = clock
@@ -59,19 +60,26 @@ class PriceCheckService:
     def look_up(self, code: str) -> PriceCheck | Outcome:
         """The price check for a scanned or typed ``code``, or a failed :class:`Outcome`
         that says why there is none (the scan's own messages)."""
-        found = look_up(code, self.catalog, self.patterns)
+        found = look_up(code, self.products, self.patterns)
         if isinstance(found, Outcome):
             return found
         product, embedded = found
+        now = self.clock.now().astimezone().replace(tzinfo=None)  # rule windows are local
         try:
-            rules = self._rules()
+            rules = [
+                rule
+                for rule in sorted(self._rules(), key=Rule.sort_key)
+                if not rule.is_basket
+                and product.barcode in rule.barcodes
+                and rule.is_active_at(now)
+            ]
+            names = self.products.names(code for rule in rules for code in rule.items)
         except StorageError as exc:
             return unreadable(exc)
-        now = self.clock.now().astimezone().replace(tzinfo=None)  # rule windows are local
         deals = tuple(
-            self._describe(rule)
-            for rule in sorted(rules, key=Rule.sort_key)
-            if not rule.is_basket and product.barcode in rule.barcodes and rule.is_active_at(now)
+            f"{rule.name}: {describe_condition(rule, lambda c: names.get(c, c))}, "
+            f"{rule.spec.describe(rule)}"
+            for rule in rules
         )
         return PriceCheck(product, embedded.price, embedded.grams, deals)
 
@@ -81,10 +89,3 @@ class PriceCheckService:
         if self._read is None or self._read[0] != version:
             self._read = (version, tuple(self.rules.all()))
         return self._read[1]
-
-    def _describe(self, rule: Rule) -> str:
-        def name(code: str) -> str:
-            found = self.catalog.get(code)
-            return found.name if found is not None else code
-
-        return f"{rule.name}: {describe_condition(rule, name)}, {rule.spec.describe(rule)}"

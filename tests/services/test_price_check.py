@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pos.auth.guard import LoginRequired
+from pos.db.errors import StorageError
 from pos.domain.catalog import Unit
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
@@ -89,3 +90,18 @@ def test_nobody_logged_in_checks_no_price(shop: Services) -> None:
     shop.sessions.logout()
     with pytest.raises(LoginRequired):
         shop.price_check.look_up(LEMON)
+
+
+def test_a_catalog_that_cannot_be_read_says_so(
+    shop: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that fails (the names of a deal's products) is a message, not a crash."""
+
+    def fails(_codes: object) -> dict[str, str]:
+        raise StorageError("locked", "database is locked")
+
+    monkeypatch.setattr(shop.price_check.products, "names", fails)
+    found = shop.price_check.look_up(LEMON)
+    assert isinstance(found, Outcome)
+    assert found.error
+    assert found.message.startswith("The database could not be read")

@@ -11,9 +11,11 @@ database (sales, refunds, parked carts, days, and the audit log's events).
 
 Add a screen or a dialog, and add a row here that goes through it.
 
-A terminal cannot tell Esc followed at once by a key from one key (Alt and a letter, which
-the till reads as Esc and the letter again; Esc and a digit, ``*``, ``.``, Tab or Enter,
-which it cannot): no row types Esc straight before those.
+A terminal cannot tell Esc followed at once by a key from one key: Alt and a letter or a
+digit, which the till reads as Esc and that key again (a digit too since Textual's macOS
+Option+digit characters are dropped, ``pos.widgets.type_ahead``: the row "price check left
+with Esc, then a scan" types Esc straight before a scan); Esc and ``*``, ``.``, Tab or Enter,
+which it cannot read apart: no row types Esc straight before those.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from pos.app import PosApp
@@ -72,11 +73,12 @@ async def test_the_next_scan_closes_the_check_and_goes_into_the_cart(
         assert _names(app) == ["Highlighter pen yellow"]
 
 
-async def test_any_other_key_closes_it_and_adds_nothing(app_factory: AppFactory) -> None:
+@pytest.mark.parametrize("key", ["x", "backspace", "enter", "escape", "f10"])
+async def test_any_other_key_closes_it_and_adds_nothing(app_factory: AppFactory, key: str) -> None:
     app = app_factory(login=CASHIER)
     async with app.run_test(size=SIZE) as pilot:
         await _check(pilot, LEMON)
-        await pilot.press("x")
+        await pilot.press(key)
         await settle(pilot)
         assert isinstance(app.screen, ScanScreen)
         assert _names(app) == []
