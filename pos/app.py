@@ -42,15 +42,16 @@ from pos.screens.requests import (
     OpenStoreLink,
     TakePayment,
 )
+from pos.screens.stack import is_payment, palette_of, scan_screens
 from pos.services.approvals import ApprovalRefused
 from pos.services.container import Services
 from pos.services.store import DEMO_BANNER
+from pos.widgets.terminal import TerminalWatch
 from pos.widgets.till_header import TillHeader
 from pos.widgets.too_small import fit_overlays
 from pos.widgets.type_ahead import TypeAhead, split_alt
 
 if TYPE_CHECKING:
-    from pos.screens.modals import GuardedCommandPalette
     from pos.screens.scan import ScanScreen
     from pos.services.sales import Completed
 
@@ -74,34 +75,6 @@ def collect_garbage() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-
-
-# Each helper below looks for one kind of screen without importing its module: until it
-# is imported (the first time such a screen opens) none can be there.
-
-
-def _scan_screens(stack: Iterable[Screen[object]]) -> list[ScanScreen]:
-    if "pos.screens.scan" not in sys.modules:
-        return []
-    from pos.screens.scan import ScanScreen
-
-    return [screen for screen in stack if isinstance(screen, ScanScreen)]
-
-
-def _is_payment(screen: Screen[object]) -> bool:
-    if "pos.screens.payment" not in sys.modules:
-        return False
-    from pos.screens.payment import PaymentScreen
-
-    return isinstance(screen, PaymentScreen)
-
-
-def _palette(screen: Screen[object]) -> GuardedCommandPalette | None:
-    if "pos.screens.modals" not in sys.modules:
-        return None
-    from pos.screens.modals import GuardedCommandPalette
-
-    return screen if isinstance(screen, GuardedCommandPalette) else None
 
 
 class PosApp(App[None]):
@@ -147,6 +120,7 @@ class PosApp(App[None]):
         """Unexpected errors the till carried on after (each is in the log)."""
         self.type_ahead = TypeAhead(self, self._route_key)
         """Keys typed ahead of a screen that has not settled wait here, in order."""
+        self.terminal = TerminalWatch(sys.__stdin__.fileno() if sys.__stdin__ else None)
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
@@ -195,7 +169,7 @@ class PosApp(App[None]):
             self.open_till()
 
     def open_till(self) -> None:
-        if not _scan_screens(self.screen_stack):
+        if not scan_screens(self.screen_stack):
             self.push_screen(self._scan_screen(self.services))
             self.call_after_refresh(collect_garbage)
         self._last_input = self._idle_clock()
@@ -236,7 +210,7 @@ class PosApp(App[None]):
                     if done.change
                     else None
                 )
-                for screen in _scan_screens(self.screen_stack):
+                for screen in scan_screens(self.screen_stack):
                     screen.sale_completed(format_receipt_no(done.receipt_no), change)
 
             sales = services.sales
@@ -305,7 +279,7 @@ class PosApp(App[None]):
         services = self.services
 
         def closed(_: None) -> None:
-            for screen in _scan_screens(self.screen_stack):
+            for screen in scan_screens(self.screen_stack):
                 screen.discounts_closed()
 
         self.push_screen(
@@ -374,7 +348,7 @@ class PosApp(App[None]):
 
     @staticmethod
     def _is_till_or_payment(screen: Screen[object]) -> bool:
-        return bool(_scan_screens([screen])) or _is_payment(screen)
+        return bool(scan_screens([screen])) or is_payment(screen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lock and the palette need someone logged in (hidden on the login screen);
@@ -430,11 +404,14 @@ class PosApp(App[None]):
         """Every second: the idle lock, refreshing the access token while active, and
         locking at once if the session has ended some other way (revoked, PIN changed);
         in a pause between items, the database log's checkpoint in the background."""
+        if self.terminal.gone():  # hung up: the till closes (pos.widgets.terminal)
+            self.exit()
+            return
         self.type_ahead.watchdog()
         self.services.reload_keys_if_changed()
         self._show_link()
         if self.services.guard.session is None:
-            if _scan_screens(self.screen_stack):
+            if scan_screens(self.screen_stack):
                 self.lock_till()
             return
         idle = self._idle_clock() - self._last_input
@@ -486,14 +463,14 @@ class PosApp(App[None]):
         # The palette's search field would swallow a scanner's digits before any
         # binding saw them; give the palette the first look at every key.
         if isinstance(event, events.Key):
-            palette = _palette(before)
+            palette = palette_of(before)
             if palette is not None and palette.intercept(event.key):
                 return
         queued = before.message_queue_size  # a request the key posts is work in flight
         # letters, control characters and pastes on the scanning screen go to its entry
         # line in the order they came, before the bindings of the keys after them
         try:
-            for screen in _scan_screens([before]):
+            for screen in scan_screens([before]):
                 if screen.intercept(event):
                     return
             await super().on_event(event)
@@ -508,7 +485,7 @@ class PosApp(App[None]):
         event.stop()
         self.type_ahead.wake()
 
-    def action_command_palette(self) -> None:
+    def action_commandpalette_of(self) -> None:
         """Open the palette in its scanner-proof form (only while someone is logged in)."""
         if self.services.guard.session is None:
             return
@@ -577,7 +554,7 @@ class PosApp(App[None]):
             f"Something went wrong ({type(self.recovered[-1]).__name__}); it is in the log. "
             "The cart is kept: log in to carry on."
         )
-        if _scan_screens(self.screen_stack):
+        if scan_screens(self.screen_stack):
             self.lock_till(message)
         else:  # the login itself (or the till's own screen) failed: a new one
             self.services.guard.logout()
