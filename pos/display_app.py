@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from textual.app import App
@@ -10,6 +11,7 @@ from pos.domain.clock import Clock, SystemClock
 from pos.paths import STYLES_DIR
 from pos.screens.customer_display import POLL_SECONDS, CustomerDisplayScreen
 from pos.services.display import CustomerDisplay
+from pos.widgets.terminal import TerminalWatch
 
 
 class DisplayApp(App[None]):
@@ -27,6 +29,8 @@ class DisplayApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(CustomerDisplayScreen(self.follower, interval=self._interval))
+        terminal = TerminalWatch(sys.__stdin__.fileno() if sys.__stdin__ else None)
+        self.set_interval(1.0, lambda: self.exit() if terminal.gone() else None)
 
     def on_unmount(self) -> None:
         self.follower.close()

@@ -1,0 +1,60 @@
+"""A till whose terminal goes away (an SSH connection dropped, a tmux session killed)
+closes by itself within seconds, keeping its open cart, instead of reading the dead
+terminal at full speed for ever while holding its till lock. Real processes on a pty."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.pty_till import Till, cart_in_db, wait_for_count
+
+pytestmark = pytest.mark.slow
+
+PEN = "4006381333931"
+
+
+def test_a_till_whose_terminal_hangs_up_closes_and_keeps_its_cart(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POS_LOG_DIR", str(tmp_path / "logs"))
+    till = Till(demo_db)
+    try:
+        till.log_in()
+        till.type(PEN + "\r")
+        wait_for_count(demo_db, 1)
+        os.close(till.master)  # the terminal goes away; the till gets no SIGHUP
+        deadline = time.monotonic() + 10
+        while till.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert till.proc.returncode == 0, "the till did not close when its terminal went"
+    finally:
+        if till.proc.poll() is None:
+            till.proc.kill()
+    assert cart_in_db(demo_db) == Counter({PEN: 1})
+    log = (tmp_path / "logs" / "pos.log").read_text(encoding="utf-8")
+    assert "the terminal has gone away: closing" in log
+    again = Till(demo_db)  # its till lock is free: the same till starts again
+    try:
+        again.log_in()
+        again.wait_for_text("Highlighter pen yellow")
+    finally:
+        again.kill()
+
+
+def test_a_customer_display_whose_terminal_hangs_up_closes(demo_db: Path) -> None:
+    display = Till(demo_db, command=("display",), rows=20, cols=60)
+    try:
+        display.wait_for_text("Waiting for Till 1", timeout=30)
+        os.close(display.master)
+        deadline = time.monotonic() + 10
+        while display.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert display.proc.returncode == 0, "the display did not close when its terminal went"
+    finally:
+        if display.proc.poll() is None:
+            display.proc.kill()
