@@ -485,7 +485,7 @@ class PosApp(App[None]):
         event.stop()
         self.type_ahead.wake()
 
-    def action_commandpalette_of(self) -> None:
+    def action_command_palette(self) -> None:
         """Open the palette in its scanner-proof form (only while someone is logged in)."""
         if self.services.guard.session is None:
             return

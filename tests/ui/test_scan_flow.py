@@ -348,6 +348,9 @@ async def test_a_scan_into_the_command_palette_runs_nothing(app_factory: AppFact
         await scan(pilot, PEN)
         await pilot.press("ctrl+p")
         await settle(pilot)
+        from pos.screens.modals import GuardedCommandPalette
+
+        assert isinstance(app.screen, GuardedCommandPalette)  # the till's, not Textual's
         burst(app, LEMON + "\n")
         await settle(pilot)
         assert len(app.screen_stack) == 3  # the palette is still open, nothing ran
