@@ -18,6 +18,16 @@ pytestmark = pytest.mark.slow
 PEN = "4006381333931"
 
 
+def _hang_up(process: Till, seconds: float = 10) -> int | None:
+    """Close the terminal's master end (the terminal goes away; the process on it gets
+    no SIGHUP) and wait up to ``seconds`` for the process to end: its exit code, or None."""
+    os.close(process.master)
+    deadline = time.monotonic() + seconds
+    while process.proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return process.proc.returncode
+
+
 def test_a_till_whose_terminal_hangs_up_closes_and_keeps_its_cart(
     demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -27,11 +37,7 @@ def test_a_till_whose_terminal_hangs_up_closes_and_keeps_its_cart(
         till.log_in()
         till.type(PEN + "\r")
         wait_for_count(demo_db, 1)
-        os.close(till.master)  # the terminal goes away; the till gets no SIGHUP
-        deadline = time.monotonic() + 10
-        while till.proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert till.proc.returncode == 0, "the till did not close when its terminal went"
+        assert _hang_up(till) == 0, "the till did not close when its terminal went"
     finally:
         if till.proc.poll() is None:
             till.proc.kill()
@@ -50,11 +56,7 @@ def test_a_customer_display_whose_terminal_hangs_up_closes(demo_db: Path) -> Non
     display = Till(demo_db, command=("display",), rows=20, cols=60)
     try:
         display.wait_for_text("Waiting for Till 1", timeout=30)
-        os.close(display.master)
-        deadline = time.monotonic() + 10
-        while display.proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert display.proc.returncode == 0, "the display did not close when its terminal went"
+        assert _hang_up(display) == 0, "the display did not close when its terminal went"
     finally:
         if display.proc.poll() is None:
             display.proc.kill()
