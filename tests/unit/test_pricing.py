@@ -368,8 +368,14 @@ def small_rule(draw: st.DrawFn, index: int) -> Rule:
 
 
 def brute_force(cart: Cart, rules: list[Rule]) -> int:
-    """The best total discount over every way of putting units into sets."""
+    """The best total discount over every way of putting units into sets.
+
+    Every subset of units is tried for every set; what is left is remembered (two units
+    of one line are alike, so a remainder is kept as how many of each line are left): the
+    same search, without trying the same remainder again and again, which made a few
+    random baskets take minutes."""
     units = [(line.barcode, line.unit_price) for line in cart for _ in range(line.qty)]
+    line_of = [n for n, line in enumerate(cart) for _ in range(line.qty)]
 
     def valid(rule: Rule, chosen: tuple[int, ...]) -> bool:
         codes = [units[i][0] for i in chosen]
@@ -380,11 +386,20 @@ def brute_force(cart: Cart, rules: list[Rule]) -> int:
             )
         return all(c in rule.any_of for c in codes)
 
-    best = 0
+    starts: dict[int, int] = {}  # a line's first unit
+    for index, line_index in enumerate(line_of):
+        starts.setdefault(line_index, index)
 
-    def search(left: frozenset[int], total: int, groups: frozenset[str], last: int) -> None:
-        nonlocal best
-        best = max(best, total)
+    def alike(left: frozenset[int]) -> frozenset[int]:
+        """The first units of each line, as many as ``left`` has of it."""
+        counts: dict[int, int] = {}
+        for i in left:
+            counts[line_of[i]] = counts.get(line_of[i], 0) + 1
+        return frozenset(starts[k] + j for k, n in counts.items() for j in range(n))
+
+    @functools.cache
+    def most(left: frozenset[int], groups: frozenset[str], last: int) -> int:
+        found = 0
         for r_index in range(last, len(rules)):
             r = rules[r_index]
             if r.group is not None and r.group in groups and r_index != last:
@@ -396,11 +411,11 @@ def brute_force(cart: Cart, rules: list[Rule]) -> int:
                 if value <= 0:
                     continue
                 new_groups = groups | {r.group} if r.group else groups
-                search(left - set(chosen), total + value, new_groups, r_index)
+                found = max(found, value + most(alike(left - set(chosen)), new_groups, r_index))
+        return found
 
     # rules are taken in a fixed order (sets of one rule together), which loses nothing
-    search(frozenset(range(len(units))), 0, frozenset(), 0)
-    return best
+    return most(frozenset(range(len(units))), frozenset(), 0)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
