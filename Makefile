@@ -6,6 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
+# Python writes its bytecode caches (__pycache__, ignored by git) even where the shell says
+# not to: every till the tests start on a pty would otherwise compile the till's modules
+# again, and every pytest worker rewrite every test module (a third of a till's start).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run test test-pg lint format check clean bench bench-pg hardening
 
 $(STAMP): pyproject.toml
