@@ -242,16 +242,23 @@ class PosApp(App[None]):
             return
         sales = self.services.sales
         self.push_screen(
-            HistoryScreen(sales.history, sales.receipt, sales.reprint, self.open_refund),
+            HistoryScreen(
+                sales.history,
+                sales.receipt,
+                sales.reprint,
+                self.open_refund,
+                other_tills=self.services.other_tills,
+            ),
             lambda _: None,
         )
 
-    def open_refund(self, receipt_no: int) -> None:
-        """Refund lines of a sale: the ``refund`` scope, or a manager approves this one."""
+    def open_refund(self, receipt_no: int, till: str | None = None) -> None:
+        """Refund lines of a sale (``till``: another till's, copied here): the ``refund``
+        scope, or a manager approves this one."""
         from pos.screens.refund import RefundScreen
 
         services = self.services
-        lines = services.refunds.lines(receipt_no)
+        lines = services.refunds.lines(receipt_no, till)
         if lines:
             refund = RefundScreen(
                 receipt_no,
@@ -260,6 +267,7 @@ class PosApp(App[None]):
                 services.sales,
                 services.guard,
                 services.approvals,
+                till=till,
             )
             self.push_screen(refund, lambda _: None)
 

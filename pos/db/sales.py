@@ -211,13 +211,20 @@ class SaleRepository:
         return int(number)
 
     @reading
-    def refundable(self, receipt_no: int) -> list[RefundableLine] | None:
-        """A sale's lines with what is left to refund, or None if there is no such sale."""
-        sale = self._sale(receipt_no)
+    def refundable(self, receipt_no: int, till: str | None = None) -> list[RefundableLine] | None:
+        """A sale's lines with what is left to refund, or None if there is no such sale
+        (``till``: another till's sale, copied here from the store's server)."""
+        sale = self._sale(receipt_no, till)
         return None if sale is None else self._lines(sale)
 
-    def _sale(self, receipt_no: int) -> m.Sale | None:
-        return m.Sale.get_or_none((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
+    def _sale(self, receipt_no: int, till: str | None = None) -> m.Sale | None:
+        return m.Sale.get_or_none(
+            (m.Sale.till == (till or self.till)) & (m.Sale.receipt_no == receipt_no)
+        )
+
+    def _no_sale(self, receipt_no: int, till: str | None) -> LookupError:
+        of = f" of {till}" if till else ""
+        return LookupError(f"no sale {receipt_no:04d}{of} on this till")
 
     def _lines(self, sale: m.Sale) -> list[RefundableLine]:
         done: dict[int, tuple[int, int]] = {}
@@ -266,15 +273,17 @@ class SaleRepository:
         )
 
     @reading
-    def quote(self, receipt_no: int, quantities: dict[int, int]) -> RefundPlan:
+    def quote(
+        self, receipt_no: int, quantities: dict[int, int], till: str | None = None
+    ) -> RefundPlan:
         """What refunding ``quantities`` would pay back now (nothing is written).
 
         Raises:
             LookupError: no such sale, or more than is left to refund.
         """
-        sale = self._sale(receipt_no)
+        sale = self._sale(receipt_no, till)
         if sale is None:
-            raise LookupError(f"no sale {receipt_no:04d} on this till")
+            raise self._no_sale(receipt_no, till)
         return plan_refund(self._basis(sale), quantities)
 
     def refund(
@@ -289,8 +298,10 @@ class SaleRepository:
         approver: str | None,
         receipt_text: Callable[[int, RefundPlan], str],
         also: Callable[[int, int], None] | None = None,
+        till: str | None = None,
     ) -> tuple[int, int]:
-        """Refund ``quantities`` (line number -> units) of a sale, in one transaction.
+        """Refund ``quantities`` (line number -> units) of a sale, in one transaction
+        (``till``: a sale of another till, copied here; the refund is this till's).
 
         What is kept is priced again with the rules the sale kept (see
         :mod:`pos.domain.refunds`); never more in total than was paid for a line,
@@ -303,9 +314,9 @@ class SaleRepository:
             done = m.Refund.get_or_none(m.Refund.uuid == uuid)
             if done is not None:
                 return int(done.receipt_no), int(done.total)
-            sale = self._sale(receipt_no)
+            sale = self._sale(receipt_no, till)
             if sale is None:
-                raise LookupError(f"no sale {receipt_no:04d} on this till")
+                raise self._no_sale(receipt_no, till)
             plan = plan_refund(self._basis(sale), quantities)
             if not plan.items:
                 raise LookupError("nothing to refund")
@@ -360,14 +371,14 @@ class SaleRepository:
         return SaleSummary(row.receipt_no, row.at, row.total, row.operator)
 
     @reading
-    def receipt_text(self, receipt_no: int) -> str | None:
-        """The stored receipt of a sale or a refund (they share the numbering)."""
-        sale = m.Sale.get_or_none((m.Sale.till == self.till) & (m.Sale.receipt_no == receipt_no))
+    def receipt_text(self, receipt_no: int, till: str | None = None) -> str | None:
+        """The stored receipt of a sale or a refund (they share the numbering; ``till``:
+        another till's, copied here)."""
+        till = till or self.till
+        sale = m.Sale.get_or_none((m.Sale.till == till) & (m.Sale.receipt_no == receipt_no))
         if sale is not None:
             return str(sale.receipt_text)
-        refund = m.Refund.get_or_none(
-            (m.Refund.till == self.till) & (m.Refund.receipt_no == receipt_no)
-        )
+        refund = m.Refund.get_or_none((m.Refund.till == till) & (m.Refund.receipt_no == receipt_no))
         return None if refund is None else str(refund.receipt_text)
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+
+OTHER_TILL_RECEIPT = re.compile(r"^\s*(?P<till>\S.*?)\s*[\s:]\s*(?P<no>[0-9]{1,18})\s*$")
+"""A receipt of another till, as its receipt prints it: the till's name, then the
+number (``front 42``, ``Till 2: 0042``, ``2 42``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,8 @@ class SaleRow:
     lines: int
     total: int
     refund_of: int | None = None
+    till: str | None = None
+    """The till it was made on, when it is another till's (None: this till's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +55,15 @@ class RefundableLine:
     @property
     def left(self) -> int:
         return self.sold - self.refunded
+
+
+def other_till_receipt(text: str, this_till: str) -> tuple[str, int] | None:
+    """``(till, receipt number)`` when ``text`` names a receipt of a till other than
+    ``this_till``; None otherwise."""
+    found = OTHER_TILL_RECEIPT.match(text)
+    if found is None:
+        return None
+    till = found["till"].rstrip(" :/")
+    if not till or till == this_till:
+        return None
+    return till, int(found["no"])

@@ -20,7 +20,7 @@ from pos.domain.money import format_money, format_scaled
 from pos.domain.pricing import AppliedDiscount, PricedBasket
 from pos.domain.tax import RateLine
 from pos.domain.tender import Method, Payment
-from pos.domain.text import cell_len, pad_left, pad_right, wrap_cells
+from pos.domain.text import cell_len, cut_cells, pad_left, pad_right, wrap_cells
 
 WIDTHS = (32, 42, 48)
 """Characters per line: 58 mm paper takes 32, 80 mm paper 42 or 48."""
@@ -292,18 +292,21 @@ def render_refund(
     lost: Sequence[str] = (),
     header: Sequence[str] = (),
     demo: bool = False,
+    original_till: str | None = None,
 ) -> str:
     """A refund's receipt: what came back, the deals the customer no longer gets
     (``lost``, by name), and how the money went back (the totals with the ``currency``
     sign), under the store's name and ``header`` lines. An item with no quantity is the
     rest of what was paid for a line that came back in an earlier refund. ``demo``: marked
-    as a demo database's (:func:`mark_demo`)."""
+    as a demo database's (:func:`mark_demo`); ``original_till``: the sale was another
+    till's."""
     check_width(width)
     rule = "-" * width
     out = store_header(store, header, width)
     out.append(label_amount(till, f"Refund {format_receipt_no(number)}", width))
     out.append(label_amount(f"{at:%Y-%m-%d %H:%M}", operator, width))
-    out.append(f"For sale {format_receipt_no(original)}")
+    of = "" if original_till is None else f" of {original_till}"  # another till's sale
+    out.append(cut_cells(f"For sale {format_receipt_no(original)}{of}", width))
     out.append(rule)
     for name, qty, amount in items:
         label = f"{name} x {qty}" if qty else f"{name} (returned before)"

@@ -221,6 +221,12 @@ def cut_cells(text: str, width: int) -> str:
     return kept + "…" if width >= 1 else ""
 
 
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter (``str.capitalize`` would lower-case the rest:
+    a till's or a product's name, a PIN's wording)."""
+    return text[:1].upper() + text[1:]
+
+
 def plural(count: int, word: str, many: str = "", *, sep: str = "") -> str:
     """``1 line``, ``2 lines``; ``many`` for a word whose plural is not ``word + s``
     (``1 entry``, ``2 entries``); ``sep`` (``","``) groups the thousands (``1,000 lines``)."""

@@ -1,11 +1,13 @@
 """Past sales and refunds: newest first, searched by receipt number or date; open one to
-see its receipt and print a copy."""
+see its receipt and print a copy. A store's till also finds another till's sale by its
+till and number (``front 42``), asking the store's server for it in the background."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from rich.text import Text
 from textual import on
@@ -16,12 +18,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from pos.auth.guard import LoginRequired
-from pos.domain.history import SaleRow
+from pos.domain.history import SaleRow, other_till_receipt
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.text import plural
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.screens.requests import LockTill
+from pos.services.other_tills import OtherTillSales
 from pos.services.printing import PrinterError, PrintJob
 from pos.widgets import MessageLine
 from pos.widgets.type_ahead import AnswersOnce
@@ -36,6 +39,8 @@ def search_problem(text: str) -> str | None:
     needle = text.strip()
     if not needle or (needle.isascii() and needle.isdigit()):
         return None
+    if other_till_receipt(needle, "") is not None:
+        return None  # another till's receipt ("front 42")
     try:
         date.fromisoformat(needle)
     except ValueError:
@@ -56,15 +61,20 @@ class HistoryScreen(AnswersOnce, Screen[None]):
     def __init__(
         self,
         search: Callable[[str], list[SaleRow]],
-        receipt: Callable[[int], str | None],
-        reprint: Callable[[int], PrintJob],
-        refund: Callable[[int], None] | None = None,
+        receipt: Callable[[int, str | None], str | None],
+        reprint: Callable[..., PrintJob],
+        refund: Callable[..., None] | None = None,
+        *,
+        other_tills: OtherTillSales | None = None,
     ) -> None:
         super().__init__()
         self._search = search
         self._receipt = receipt
         self._reprint = reprint
         self._refund = refund
+        self._other_tills = other_tills
+        self._asked: set[tuple[str, int]] = set()
+        """Other tills' receipts asked of the server since the screen opened."""
         self._rows: list[SaleRow] = []
 
     def compose(self) -> ComposeResult:
@@ -107,6 +117,8 @@ class HistoryScreen(AnswersOnce, Screen[None]):
             return
         for row in self._rows:
             number = format_receipt_no(row.receipt_no)
+            if row.till is not None:
+                number = f"{row.till} {number}"
             table.add_row(
                 Text(number)
                 if row.refund_of is None
@@ -124,7 +136,46 @@ class HistoryScreen(AnswersOnce, Screen[None]):
         if problem is not None and not self._rows:
             self.query_one(MessageLine).show(f"{shown} shown: {problem}", error=True)
             return
+        if not self._rows and self._ask_store(text):
+            return
         self.query_one(MessageLine).show(f"{shown} shown (newest first)")
+
+    def _ask_store(self, text: str) -> bool:
+        """Another till's receipt that is not here: ask the store's server for it in the
+        background (once per receipt while the screen is open). True if it was asked."""
+        other = None if self._other_tills is None else self._other_tills.receipt_of(text)
+        if other is None or other in self._asked or self._other_tills is None:
+            return False
+        self._asked.add(other)
+        till, number = other
+        self.query_one(MessageLine).show(
+            f"Asking the store's server for sale {format_receipt_no(number)} of {till}…"
+        )
+        self.app.run_worker(
+            partial(self._copy, self._other_tills, text, till, number),
+            name="copy another till's sale",
+            group="other-till",
+            thread=True,
+            exit_on_error=False,
+        )
+        return True
+
+    def _copy(self, other_tills: OtherTillSales, text: str, till: str, number: int) -> None:
+        """In the worker thread: only the service, never a widget."""
+        try:
+            problem = other_tills.copy(till, number)
+        except LoginRequired:
+            self.app.call_from_thread(self._session_ended)
+            return
+        self.app.call_from_thread(self._copied, text, problem)
+
+    def _copied(self, text: str, problem: str | None) -> None:
+        """Back on the event loop: show the sale if the search still asks for it."""
+        if not self.is_attached or self.query_one(Input).value != text:
+            return  # the cashier has moved on; the copy is kept for the next search
+        self._show(text)
+        if problem is not None:
+            self.query_one(MessageLine).show(problem, error=True)
 
     def action_open(self) -> None:
         table = self.query_one(DataTable)
@@ -132,13 +183,33 @@ class HistoryScreen(AnswersOnce, Screen[None]):
             return
         row = self._rows[min(table.cursor_row, len(self._rows) - 1)]
         try:
-            text = self._receipt(row.receipt_no)  # the service asks the guard
+            text = self._receipt(row.receipt_no, row.till)  # the service asks the guard
         except LoginRequired:
             self._session_ended()
             return
         if text is not None:
-            refund = self._refund if row.refund_of is None else None  # no refund of a refund
-            self.app.push_screen(SaleReceiptModal(row.receipt_no, text, self._reprint, refund))
+            refund = None
+            if self._refund is not None and row.refund_of is None:  # no refund of a refund
+                refund = partial(self._refund, till=row.till) if row.till else self._refund
+            reprint = partial(self._reprint, till=row.till) if row.till else self._reprint
+            self.app.push_screen(SaleReceiptModal(row.receipt_no, text, reprint, refund))
+            if refund is not None:
+                self._refresh(row)
+
+    def _refresh(self, row: SaleRow) -> None:
+        """On a store's till, fetch in the background the refunds of an opened sale that
+        other tills have made, so a refund from it here pays back only what is left."""
+        other_tills = self._other_tills
+        if other_tills is None or not other_tills.has_store:
+            return
+        till = row.till or other_tills.till
+        self.app.run_worker(
+            partial(other_tills.copy, till, row.receipt_no),
+            name="refunds of a sale made elsewhere",
+            group="other-till",
+            thread=True,
+            exit_on_error=False,
+        )
 
     def _session_ended(self) -> None:
         """The session ended (the service refused): show nothing and lock, unless the

@@ -25,7 +25,7 @@ from pos.domain.money import MoneyError, format_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.sanity import change_question
 from pos.domain.tender import MAX_TENDER, Method, Tender, TenderError, quick_cash
-from pos.domain.text import plural
+from pos.domain.text import plural, sentence
 from pos.screens.modals import SCANNER_KEY_NAMES, ConfirmModal
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.screens.requests import LockTill
@@ -170,7 +170,7 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
         try:
             return self.sales.settings.entry.parse_amount(text, what="amount")
         except MoneyError as exc:
-            return str(exc).capitalize()
+            return sentence(str(exc))
 
     # ------------------------------------------------------------------ payments
 

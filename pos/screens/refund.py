@@ -55,9 +55,13 @@ class RefundScreen(AnswersOnce, Screen[None]):
         sales: SaleService,
         guard: Guard,
         approvals: Approvals,
+        *,
+        till: str | None = None,
     ) -> None:
         super().__init__()
         self.receipt_no = receipt_no
+        self.till = till
+        """The till the sale was made on, when it is another till's (copied here)."""
         self.lines = lines
         self.refunds = refunds
         self.sales = sales
@@ -67,7 +71,7 @@ class RefundScreen(AnswersOnce, Screen[None]):
         self.plan: RefundPlan | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label(f"Refund from sale {self.receipt_no:04d}", id="refund-title")
+        yield Label(f"Refund from {self._sale_name()}", id="refund-title")
         yield DataTable(id="refund-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="refund-amount")
         yield EntryLine(id="entry")
@@ -141,7 +145,7 @@ class RefundScreen(AnswersOnce, Screen[None]):
             label.update("")
             return
         try:
-            found = self.refunds.quote(self.receipt_no, chosen)
+            found = self.refunds.quote(self.receipt_no, chosen, self.till)
         except RefundFailed as exc:
             label.update("")
             self._say(str(exc), error=True)
@@ -174,7 +178,7 @@ class RefundScreen(AnswersOnce, Screen[None]):
 
         def act(token: str | None) -> None:
             try:  # the refund service asks the guard again
-                done = self.refunds.refund(receipt_no, chosen, method, token)
+                done = self.refunds.refund(receipt_no, chosen, method, token, self.till)
             except RefundFailed as failed:
                 self._say(str(failed), error=True)
                 return
@@ -183,10 +187,14 @@ class RefundScreen(AnswersOnce, Screen[None]):
         ApprovalFlow(self.app, self.approvals, ended=ended, declined=lambda: None).run(
             self.guard,
             "refund",
-            self.refunds.action(receipt_no, chosen, method),
-            f"Refund from sale {receipt_no:04d}",
+            self.refunds.action(receipt_no, chosen, method, self.till),
+            f"Refund from {self._sale_name()}",
             act,
         )
+
+    def _sale_name(self) -> str:
+        of = "" if self.till is None else f" of {self.till}"
+        return f"sale {self.receipt_no:04d}{of}"
 
     def _refunded(self, done: RefundDone) -> None:
         """The refund is saved: close, and show its receipt, which prints in the

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Input, Label, Sparkline, Static
 from pos.auth.guard import LoginRequired, OverrideRequired
 from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.report import DayFigures
+from pos.domain.text import sentence
 from pos.screens.modals import ConfirmModal
 from pos.services.days import DayClosed, DayService
 from pos.services.errors import StorageError
@@ -142,7 +143,7 @@ class AmountModal(AnswersOnce, ModalScreen[int | None]):
         try:
             amount = parse_money(event.value or "0", what="amount")
         except MoneyError as exc:
-            self.query_one("#hint", Label).update(str(exc).capitalize())
+            self.query_one("#hint", Label).update(sentence(str(exc)))
             return
         self.dismiss(amount)
 

@@ -33,7 +33,7 @@ from pos.domain.money import format_money
 from pos.domain.pricing import PricedBasket, price_cart
 from pos.domain.receipt import format_qty
 from pos.domain.sanity import EntryChecks
-from pos.domain.text import plural
+from pos.domain.text import plural, sentence
 from pos.services.approvals import Approval, Approvals
 from pos.services.cart_approval import audited_write, authorise, cart_action
 from pos.services.cart_pricing import CartPricing, RuleSource
@@ -574,7 +574,7 @@ class CheckoutService:
         try:
             stored = self._carts.recall(parked_id, self.cart_id)
         except LookupError as exc:
-            return Outcome.fail(str(exc).capitalize())
+            return Outcome.fail(sentence(str(exc)))
         except StorageError as exc:
             return not_saved(exc)
         self._load(stored)

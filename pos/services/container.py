@@ -56,6 +56,7 @@ from pos.services.discount_admin import DiscountAdmin
 from pos.services.discounts import DiscountService
 from pos.services.guarded import guarded
 from pos.services.operators import OperatorAdmin
+from pos.services.other_tills import OtherTillSales
 from pos.services.price_check import PriceCheckService
 from pos.services.printing import ReceiptPrinter
 from pos.services.refunds import RefundService
@@ -137,6 +138,11 @@ class Services:
         """What this till has not yet sent to its store (for the store link screen;
         ``audit``): empty for a till of its own."""
         return [] if self.sync is None else self.sync.outbox()
+
+    @property
+    def other_tills(self) -> OtherTillSales:
+        """Another till's sale, copied here from the store's server for a refund."""
+        return OtherTillSales(self.settings.till_name, self.sync, authority=self.guard)
 
     def store_state(self) -> str:
         """The store link's state as the header says it ("" for a till of its own)."""

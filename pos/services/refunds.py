@@ -14,6 +14,7 @@ from pos.domain.clock import Clock
 from pos.domain.history import RefundableLine
 from pos.domain.receipt import format_qty_text, render_refund
 from pos.domain.refunds import RefundPlan
+from pos.domain.text import sentence
 from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.days import DayClosed, DayService
 from pos.services.guarded import guarded
@@ -62,11 +63,14 @@ class RefundService:
         self.new_id = new_id
 
     @guarded("sale")
-    def lines(self, receipt_no: int) -> list[RefundableLine] | None:
-        return self.sales.refundable(receipt_no)
+    def lines(self, receipt_no: int, till: str | None = None) -> list[RefundableLine] | None:
+        """What is left to refund of a sale (``till``: another till's, copied here)."""
+        return self.sales.refundable(receipt_no, till)
 
     @guarded("sale")
-    def quote(self, receipt_no: int, quantities: dict[int, int]) -> RefundPlan:
+    def quote(
+        self, receipt_no: int, quantities: dict[int, int], till: str | None = None
+    ) -> RefundPlan:
         """What refunding ``quantities`` would pay back now, and the deals it would cost
         (shown before the refund is made; nothing is written).
 
@@ -74,21 +78,28 @@ class RefundService:
             RefundFailed: no such sale, too much, or it cannot be read.
         """
         try:
-            return self.sales.quote(receipt_no, {k: v for k, v in quantities.items() if v > 0})
+            return self.sales.quote(
+                receipt_no, {k: v for k, v in quantities.items() if v > 0}, till
+            )
         except LookupError as exc:
-            raise RefundFailed(str(exc).capitalize()) from exc
+            raise RefundFailed(sentence(str(exc))) from exc
         except StorageError as exc:
             raise RefundFailed(f"Cannot work the refund out: {exc.reason}; {exc.advice}") from exc
 
     @staticmethod
-    def action(receipt_no: int, quantities: dict[int, int], method: str) -> dict[str, Any]:
+    def action(
+        receipt_no: int, quantities: dict[int, int], method: str, till: str | None = None
+    ) -> dict[str, Any]:
         """What an approval for this refund is bound to."""
-        return {
+        action = {
             "scope": "refund",
             "receipt": receipt_no,
             "lines": {str(k): v for k, v in sorted(quantities.items())},
             "method": method,
         }
+        if till is not None:
+            action["till"] = till  # another till's sale: the approval is for that one
+        return action
 
     def refund(
         self,
@@ -96,9 +107,11 @@ class RefundService:
         quantities: dict[int, int],
         method: str,
         approval: str | None = None,
+        till: str | None = None,
     ) -> RefundDone:
         """Pay back the chosen quantities, in one transaction with the approval and audit,
-        for the current operator (asked of the guard now).
+        for the current operator (asked of the guard now); ``till``: a sale of another
+        till, copied here (:mod:`pos.services.other_tills`).
 
         Raises:
             LoginRequired: the session has ended: nothing was refunded.
@@ -114,7 +127,7 @@ class RefundService:
             approved = self.approvals.authorise(
                 actor,
                 "refund",
-                self.action(receipt_no, quantities, method),
+                self.action(receipt_no, quantities, method, till),
                 approval,
                 missing="A refund needs a manager's approval",
             )
@@ -133,6 +146,7 @@ class RefundService:
                 till=self.settings.till_name,
                 number=number,
                 original=receipt_no,
+                original_till=till,
                 operator=actor.name,
                 at=at.astimezone().replace(tzinfo=None),
                 items=[
@@ -154,11 +168,15 @@ class RefundService:
 
         def also(number: int, total: int) -> None:
             approved.use(receipt=receipt_no)
-            self.audit.append(
-                "refund",
-                actor.number,
-                {"sale": receipt_no, "refund": number, "amount": total, "method": method},
-            )
+            details: dict[str, Any] = {
+                "sale": receipt_no,
+                "refund": number,
+                "amount": total,
+                "method": method,
+            }
+            if till is not None:
+                details["till"] = till
+            self.audit.append("refund", actor.number, details)
 
         try:
             number, amount = self.sales.refund(
@@ -171,9 +189,10 @@ class RefundService:
                 approver=approved.approver,
                 receipt_text=receipt,
                 also=also,
+                till=till,
             )
         except LookupError as exc:
-            raise RefundFailed(str(exc).capitalize()) from exc
+            raise RefundFailed(sentence(str(exc))) from exc
         except ApprovalRefused as exc:
             raise RefundFailed(str(exc)) from exc
         except StorageError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from pos.auth.guard import Authority, LoginRequired, OverrideRequired
@@ -14,7 +14,7 @@ from pos.db.reports import day_figures, trading_day_figures
 from pos.db.sales import SaleRepository, find_sales
 from pos.domain.cart import StoredCart
 from pos.domain.clock import Clock
-from pos.domain.history import SaleRow, SaleSummary
+from pos.domain.history import SaleRow, SaleSummary, other_till_receipt
 from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render_receipt
 from pos.domain.report import DayFigures, local_hours
 from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
@@ -256,14 +256,19 @@ class SaleService:
 
     @guarded("sale")
     def history(self, text: str) -> list[SaleRow]:
-        """Past sales of this till, newest first (search: a receipt number or a date)."""
-        return find_sales(self.sales.db, self.sales.till, text)
+        """Past sales of this till, newest first (search: a receipt number or a date), or
+        another till's sale copied here (search: its till and number, ``front 42``)."""
+        other = other_till_receipt(text, self.sales.till)
+        if other is None:
+            return find_sales(self.sales.db, self.sales.till, text)
+        till, number = other
+        return [replace(row, till=till) for row in find_sales(self.sales.db, till, str(number))]
 
     @guarded("sale")
-    def receipt(self, receipt_no: int) -> str | None:
-        return self.sales.receipt_text(receipt_no)
+    def receipt(self, receipt_no: int, till: str | None = None) -> str | None:
+        return self.sales.receipt_text(receipt_no, till)
 
-    def reprint(self, receipt_no: int) -> PrintJob:
+    def reprint(self, receipt_no: int, till: str | None = None) -> PrintJob:
         """A saved receipt (a sale's or a refund's) to print again, marked COPY, for the
         current operator (asked of the guard now). Once it printed, its
         ``after_printed`` puts the reprint in the audit log.
@@ -278,14 +283,13 @@ class SaleService:
             raise PrinterError("", subject=str(exc)) from None
         if not self.printer.configured:
             raise no_printer()
-        text = self.sales.receipt_text(receipt_no)
+        number = format_receipt_no(receipt_no) + ("" if till is None else f" of {till}")
+        text = self.sales.receipt_text(receipt_no, till)
         if text is None:
-            raise PrinterError(
-                "", subject=f"no receipt {format_receipt_no(receipt_no)} on this till"
-            )
+            raise PrinterError("", subject=f"no receipt {number} on this till")
         copy = mark_copy(text, self.settings.receipt_width)
 
         def audit() -> None:
-            self.audit.append("reprint", actor.number, {"receipt": format_receipt_no(receipt_no)})
+            self.audit.append("reprint", actor.number, {"receipt": number})
 
         return PrintJob(copy, self.printer, after_printed=audit)

@@ -8,6 +8,7 @@ from pos.auth.guard import Guard
 from pos.auth.service import Authenticator, Identity, LoginFailed, OverrideRefused, Session
 from pos.db.errors import StorageError
 from pos.db.integrity import IntegrityCheck
+from pos.domain.text import sentence
 from pos.services.approvals import ApprovalRefused
 from pos.services.checkout import CheckoutService
 from pos.services.operators import OperatorAdmin, OperatorError
@@ -62,8 +63,7 @@ class SessionService:
             # nobody is logged in yet: the new manager is the one setting the till up
             self.operators.add_first_manager(number, name, pin)
         except OperatorError as exc:
-            text = str(exc)
-            return text[:1].upper() + text[1:]  # capitalize() would lower-case PIN
+            return sentence(str(exc))  # (str.capitalize would lower-case "PIN")
         except StorageError as exc:
             return f"The manager was NOT saved: {exc.reason}; {exc.advice}."
         return None

@@ -31,6 +31,10 @@ PULL_BATCH = 5_000
 """Rows per pulled batch: one short write on the till's file each."""
 
 
+class StoreUnreachable(Exception):
+    """The store's server cannot be asked now; ``str()`` says why."""
+
+
 @dataclass(frozen=True, slots=True)
 class SyncStatus:
     """What the header says about the store."""
@@ -243,6 +247,36 @@ class StoreSync:
             except KeyFileError:
                 log.warning("sync: no seal key: operators are taken as the store sent them")
         return self._seal_key
+
+    # -- another till's sale ------------------------------------------------------------
+
+    def copy_sale(self, till: str, receipt_no: int) -> bool:
+        """Copy sale ``receipt_no`` of the store's till ``till``, with every refund of it
+        made anywhere, from the server into this till's file (for a refund here). Runs on
+        the caller's thread with connections of its own (the worker's may be busy).
+        Returns False if the server has no such sale (never made, or not sent yet).
+
+        Raises:
+            StoreUnreachable: the server cannot be asked now (the message says why).
+        """
+        server = StoreServer(self.server.url)
+        tf = TillFile(self.path)
+        try:
+            server.connect()
+            if server.meta()[0] != tf.state("store_id"):
+                raise NotThisStore("the server's store is not this till's")
+            copy = server.sale_copy(till, receipt_no)
+            if copy is None:
+                return False
+            tf.keep_copy(copy)
+            return True
+        except Offline as exc:
+            raise StoreUnreachable(describe_failure(exc)) from exc
+        except NotThisStore as exc:
+            raise StoreUnreachable(str(exc)) from exc
+        finally:
+            server.close()
+            tf.close()
 
     # -- status ---------------------------------------------------------------------------
 

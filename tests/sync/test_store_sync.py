@@ -27,55 +27,13 @@ from pos.services.container import Services, build_services
 from pos.services.store_till import open_store_till
 from pos.services.sync import StoreSync
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+from tests.sync.helpers import local as _local
+from tests.sync.helpers import sell as _sell
+from tests.sync.helpers import server as _server
 from tests.sync.proxy import Relay
 
 PEN = "4006381333931"
 BUTTER = "0036000291452"
-
-
-@pytest.fixture
-def till(
-    store: str, tmp_path: Path, clock: FixedClock
-) -> Iterator[Callable[[str], tuple[Services, StoreSync]]]:
-    made: list[tuple[Services, StoreSync]] = []
-
-    def make(name: str) -> tuple[Services, StoreSync]:
-        path = tmp_path / f"{name}.sqlite"
-        make_till_file(path, store, name, key_file_for(store))
-        sync = StoreSync(path, store, name, clock, poll_seconds=0)
-        sync.run_once()
-        ids = SequentialIds()
-        ids._n = 1_000 * len(made)
-        services = build_services(path, clock=clock, ids=ids, hasher=FAST_HASHER, till_name=name)
-        made.append((services, sync))
-        return services, sync
-
-    yield make
-    for services, sync in made:
-        sync.stop()
-        services.close()
-
-
-def _sell(till: Services, *codes: str) -> int:
-    for code in codes:
-        outcome = till.checkout.submit(code)
-        assert not outcome.error, outcome.message
-    tender = till.sales.start()
-    tender.cash(tender.due)
-    return till.sales.complete(tender).receipt_no
-
-
-def _local(path: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.execute(sql).fetchall())
-    finally:
-        conn.close()
-
-
-def _server(url: str, sql: str, *args: object) -> list[tuple[object, ...]]:
-    with psycopg.connect(url) as conn:
-        return list(conn.execute(sql, args).fetchall())
 
 
 def test_a_new_till_takes_the_store_and_its_sales_reach_the_server_once(

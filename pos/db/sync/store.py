@@ -238,6 +238,49 @@ class StoreServer:
             open_day = cur.fetchone()
         return (0 if found is None else int(found[0])), day, open_day
 
+    # -- another till's sale, for a refund here ---------------------------------------------
+
+    def sale_copy(self, till: str, receipt_no: int) -> dict[str, Any] | None:
+        """Sale ``receipt_no`` of ``till`` as the server holds it, with every refund of it
+        from any till, in the shapes :meth:`TillFile.sale` and :meth:`TillFile.refund`
+        read them (without their days: a copy belongs to no day of this till); None if
+        the server has no such sale (not made, or not sent yet)."""
+        with self._c().cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                "SELECT * FROM sale WHERE till = %s AND receipt_no = %s", (till, receipt_no)
+            )
+            sale = cur.fetchone()
+            if sale is None:
+                return None
+            sale_id = sale.pop("id")
+            sale.pop("day_id")
+            sale["day_uuid"] = None
+            for key, table in (
+                ("lines", "sale_line"),
+                ("discounts", "sale_discount"),
+                ("payments", "payment"),
+                ("vat", "sale_vat"),
+            ):
+                cur.execute(f'SELECT * FROM "{table}" WHERE sale_id = %s ORDER BY id', (sale_id,))
+                sale[key] = [_without(row, "id", "sale_id") for row in cur.fetchall()]
+            cur.execute("SELECT * FROM refund WHERE sale_id = %s ORDER BY id", (sale_id,))
+            refunds = cur.fetchall()
+            for refund in refunds:
+                cur.execute(
+                    "SELECT * FROM refund_line WHERE refund_id = %s ORDER BY id", (refund["id"],)
+                )
+                refund["lines"] = [_without(row, "id", "refund_id") for row in cur.fetchall()]
+                for key in ("id", "sale_id", "day_id"):
+                    del refund[key]
+                refund["sale_uuid"] = sale["uuid"]
+                refund["day_uuid"] = None
+            sale["refunds"] = refunds
+        return sale
+
+
+def _without(row: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in keys}
+
 
 def _insert(cur: psycopg.Cursor[Any], table: str, row: Mapping[str, Any], tail: str = "") -> Any:
     names = list(row)

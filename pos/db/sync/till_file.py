@@ -14,6 +14,7 @@ from typing import Any
 from pos.auth.seal import operator_seal, seal_matches
 from pos.db import models as m
 from pos.db.database import BUSY_TIMEOUT_MS
+from pos.db.errors import storage_errors
 
 LOCAL_SETTINGS = frozenset({"till_name"})
 """Settings that belong to the till, never overwritten by the store's."""
@@ -40,6 +41,16 @@ PRIMARY_KEY = {"product": "id", "discount_rule": "id", "operator": "id", "settin
 """The key a till keeps the store's rows under: the server's own ids (a setting's key)."""
 
 UNIQUE_KEY = {"product": "barcode", "discount_rule": "name", "operator": "number", "setting": "key"}
+
+
+_SALE_CHILDREN = (
+    ("lines", "sale_line"),
+    ("discounts", "sale_discount"),
+    ("payments", "payment"),
+    ("vat", "sale_vat"),
+)
+_SALE_PARTS = frozenset({"lines", "discounts", "payments", "vat", "refunds", "day_uuid"})
+_REFUND_PARTS = frozenset({"lines", "sale_uuid", "day_uuid"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +247,53 @@ class TillFile:
             return None
         row = self.conn.execute("SELECT uuid FROM till_day WHERE id = ?", (day_id,)).fetchone()
         return None if row is None else str(row[0])
+
+    # -- another till's sale, kept here for a refund ----------------------------------------
+
+    def keep_copy(self, sale: Mapping[str, Any]) -> None:
+        """Keep a copy of another till's sale and of its refunds (as
+        :meth:`StoreServer.sale_copy` reads them) in one transaction, so that a refund of
+        it can be made here. A copy is no sale or refund of this till: it goes to no day
+        (so no report of this till counts it) and not into the outbox (the server has it);
+        rows already here (a refund made here, an earlier copy) are left as they are.
+
+        Raises:
+            StorageError: the file cannot take it (full, locked too long, read-only).
+        """
+        with storage_errors(), self.writing() as conn:
+            here = conn.execute("SELECT id FROM sale WHERE uuid = ?", (sale["uuid"],)).fetchone()
+            if here is None:
+                row = {k: v for k, v in sale.items() if k not in _SALE_PARTS}
+                sale_id = self._insert(conn, "sale", {**row, "day_id": None})
+                for key, table in _SALE_CHILDREN:
+                    for child in sale[key]:
+                        self._insert(conn, table, {**child, "sale_id": sale_id})
+                conn.execute("DELETE FROM outbox WHERE kind = 'sale' AND ref = ?", (sale["uuid"],))
+            else:
+                sale_id = int(here[0])
+            for refund in sale["refunds"]:
+                if conn.execute(
+                    "SELECT 1 FROM refund WHERE uuid = ?", (refund["uuid"],)
+                ).fetchone():
+                    continue
+                row = {k: v for k, v in refund.items() if k not in _REFUND_PARTS}
+                refund_id = self._insert(
+                    conn, "refund", {**row, "sale_id": sale_id, "day_id": None}
+                )
+                for line in refund["lines"]:
+                    self._insert(conn, "refund_line", {**line, "refund_id": refund_id})
+                conn.execute(
+                    "DELETE FROM outbox WHERE kind = 'refund' AND ref = ?", (refund["uuid"],)
+                )
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, table: str, row: Mapping[str, Any]) -> int:
+        names = list(row)
+        cursor = conn.execute(
+            f'INSERT INTO "{table}" ({_quoted(names)}) VALUES ({", ".join("?" * len(names))})',
+            [row[n] for n in names],
+        )
+        return int(cursor.lastrowid or 0)
 
     # -- applying the store's changes --------------------------------------------------------
 
