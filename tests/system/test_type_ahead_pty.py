@@ -2,7 +2,8 @@
 and typed one key at a time, ends in the same state.
 
 Each row of ``TRANSITIONS`` brings two real tills (``python -m pos`` on a pseudo-terminal,
-each on its own copy of the demo database) to the same starting point, key by key. Then one is
+each on its own copy of the demo database) to the same starting point, waiting for the
+screen to settle after each scan, login step or other key. Then one is
 sent the row's keys in a single write, as a terminal over SSH, a badge reader or a
 scanner delivers what was typed ahead, and the other is sent them one at a time, each
 after the screen has settled. Both must end the same: the same screen (as a terminal
@@ -70,7 +71,8 @@ def login(number: str, pin: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Transition:
-    """A starting point (``setup``, typed one key at a time in both tills) and the keys
+    """A starting point (``setup``, typed in both tills as a scanner sends it, each code
+    and Enter in one write, every other key on its own) and the keys
     that go through one transition of the app (``keys``)."""
 
     name: str
@@ -216,12 +218,12 @@ def _start(db: Path, transition: Transition, *, at_once: bool) -> Screen:
     till.wait_for_text("Operator number")
     screen.settle()
     if transition.operator is not None:
-        for key in login(*transition.operator):
-            till.type(key)
+        for chunk in _as_scanned(login(*transition.operator)):
+            till.type(chunk)
             screen.settle(0.1)
         till.wait_for_text("Scan or type")
-    for key in transition.setup:
-        till.type(key)
+    for chunk in _as_scanned(transition.setup):
+        till.type(chunk)
         screen.settle(0.15)
     screen.settle()
     if at_once:
@@ -231,6 +233,24 @@ def _start(db: Path, transition: Transition, *, at_once: bool) -> Screen:
             till.type(key)
             screen.settle(0.25)
     return screen
+
+
+def _as_scanned(keys: list[str]) -> list[str]:
+    """The setup's keys as a scanner or a badge reader sends them: the characters up to
+    and with each Enter in one write, any other key on its own (the starting point is
+    the same as key by key, in a fraction of the waits)."""
+    chunks: list[str] = []
+    run = ""
+    for key in keys:
+        if len(key) == 1 and key.isprintable():
+            run += key
+            continue
+        if key == ENTER:
+            chunks.append(run + key)
+        else:
+            chunks += [run, key] if run else [key]
+        run = ""
+    return chunks + ([run] if run else [])
 
 
 def _same(what: Callable[[], tuple[object, object]], timeout: float = 20.0) -> None:
