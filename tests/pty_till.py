@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import os
 import pty
+import select
 import signal
 import sqlite3
 import struct
@@ -93,18 +94,29 @@ class Till:
         self.proc, master = start_on_pty(db, rows, cols, till=till, command=command)
         self.master = master
         self.output = bytearray()
+        self._stop = threading.Event()
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 
     def _drain(self) -> None:
-        while True:
+        while not self._stop.is_set():
             try:
+                ready, _, _ = select.select([self.master], [], [], 0.05)
+                if not ready:
+                    continue
                 chunk = os.read(self.master, 65536)
-            except OSError:
+            except (OSError, ValueError):
                 return
             if not chunk:
                 return
             self.output.extend(chunk)
+
+    def hang_up(self) -> None:
+        """The terminal goes away: its master end is closed for good (the reader stops
+        first: a read still waiting on it would keep the terminal open)."""
+        self._stop.set()
+        self._reader.join(timeout=5)
+        os.close(self.master)
 
     def mark(self) -> int:
         """Where the output is now: ``wait_for_text(..., since=mark)`` looks after it."""
