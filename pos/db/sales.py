@@ -523,13 +523,14 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
                 m.Refund.operator,
                 m.Refund.total,
                 original.receipt_no.alias("sale_no"),
+                original.till.alias("sale_till"),
                 peewee.fn.COUNT(m.RefundLine.id).alias("n"),
             )
             .join(original, on=(m.Refund.sale == original.id))
             .switch(m.Refund)
             .join(m.RefundLine, peewee.JOIN.LEFT_OUTER)
             .where(m.Refund.till == till)
-            .group_by(m.Refund.id, original.receipt_no)  # PostgreSQL wants the joined column
+            .group_by(m.Refund.id, original.receipt_no, original.till)  # PostgreSQL wants them
             .order_by(m.Refund.receipt_no.desc())
             .limit(limit)
         )
@@ -552,6 +553,7 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
                 int(r["n"]),
                 -r["total"],
                 refund_of=r["sale_no"],
+                refund_of_till=None if r["sale_till"] == till else r["sale_till"],
             )
             for r in dicts(refunds)
         ]

@@ -34,6 +34,8 @@ class SaleRow:
     refund_of: int | None = None
     till: str | None = None
     """The till it was made on, when it is another till's (None: this till's)."""
+    refund_of_till: str | None = None
+    """A refund of another till's sale: that till."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +59,17 @@ class RefundableLine:
         return self.sold - self.refunded
 
 
-def other_till_receipt(text: str, this_till: str) -> tuple[str, int] | None:
-    """``(till, receipt number)`` when ``text`` names a receipt of a till other than
-    ``this_till``; None otherwise."""
+def named_receipt(text: str) -> tuple[str, int] | None:
+    """``(till, receipt number)`` when ``text`` names a till and a receipt number."""
     found = OTHER_TILL_RECEIPT.match(text)
     if found is None:
         return None
-    till = found["till"].rstrip(" :/")
-    if not till or till == this_till:
-        return None
-    return till, int(found["no"])
+    till = found["till"].rstrip(" :")
+    return (till, int(found["no"])) if till else None
+
+
+def other_till_receipt(text: str, this_till: str) -> tuple[str, int] | None:
+    """``(till, receipt number)`` when ``text`` names a receipt of a till other than
+    ``this_till``; None otherwise."""
+    named = named_receipt(text)
+    return None if named is None or named[0] == this_till else named

@@ -11,7 +11,7 @@ from functools import partial
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -50,6 +50,11 @@ def search_problem(text: str) -> str | None:
     return None
 
 
+def _sale_of(number: int, till: str | None) -> str:
+    """The sale a refund paid back, with its till when it was another till's."""
+    return format_receipt_no(number) if till is None else f"{till} {format_receipt_no(number)}"
+
+
 class HistoryScreen(AnswersOnce, Screen[None]):
     """The till's sales and refunds. Enter opens the highlighted one."""
 
@@ -73,8 +78,8 @@ class HistoryScreen(AnswersOnce, Screen[None]):
         self._reprint = reprint
         self._refund = refund
         self._other_tills = other_tills
-        self._asked: set[tuple[str, int]] = set()
-        """Other tills' receipts asked of the server since the screen opened."""
+        self._asking = False
+        """A copy from the store's server is on its way (one at a time)."""
         self._rows: list[SaleRow] = []
 
     def compose(self) -> ComposeResult:
@@ -122,7 +127,7 @@ class HistoryScreen(AnswersOnce, Screen[None]):
             table.add_row(
                 Text(number)
                 if row.refund_of is None
-                else Text(f"{number} refund of {format_receipt_no(row.refund_of)}"),
+                else Text(f"{number} refund of {_sale_of(row.refund_of, row.refund_of_till)}"),
                 Text(f"{row.at.astimezone():%Y-%m-%d %H:%M}"),
                 Text(row.operator or "-"),
                 Text(str(row.lines).rjust(5)),
@@ -136,41 +141,60 @@ class HistoryScreen(AnswersOnce, Screen[None]):
         if problem is not None and not self._rows:
             self.query_one(MessageLine).show(f"{shown} shown: {problem}", error=True)
             return
-        if not self._rows and self._ask_store(text):
+        if not self._rows and self._store_has(text):
             return
         self.query_one(MessageLine).show(f"{shown} shown (newest first)")
 
-    def _ask_store(self, text: str) -> bool:
-        """Another till's receipt that is not here: ask the store's server for it in the
-        background (once per receipt while the screen is open). True if it was asked."""
-        other = None if self._other_tills is None else self._other_tills.receipt_of(text)
-        if other is None or other in self._asked or self._other_tills is None:
+    def _store_has(self, text: str) -> bool:
+        """Another till's receipt that is not here, on a store's till: say that Enter
+        asks the store's server for it. True if said."""
+        other_tills = self._other_tills
+        other = None if other_tills is None else other_tills.receipt_of(text)
+        if other is None or other_tills is None or not other_tills.has_store:
             return False
-        self._asked.add(other)
         till, number = other
+        self.query_one(MessageLine).show(
+            f"Sale {format_receipt_no(number)} of {till} is not on this till: Enter asks the "
+            "store's server for it"
+        )
+        return True
+
+    def _ask_store(self, text: str) -> None:
+        """Ask the store's server for another till's receipt (Enter on it), in the
+        background: the guard is asked here, the network only in the worker thread."""
+        other_tills = self._other_tills
+        other = None if other_tills is None else other_tills.receipt_of(text)
+        if other is None or other_tills is None or not other_tills.has_store:
+            return
+        if self._asking:
+            self.query_one(MessageLine).show("Still asking the store's server…")
+            return
+        till, number = other
+        try:
+            copy = other_tills.copier(till, number)  # the service asks the guard
+        except LoginRequired:
+            self._session_ended()
+            return
+        self._asking = True
         self.query_one(MessageLine).show(
             f"Asking the store's server for sale {format_receipt_no(number)} of {till}…"
         )
-        self.app.run_worker(
-            partial(self._copy, self._other_tills, text, till, number),
+        app = self.app
+        app.run_worker(
+            partial(self._copy, app, copy, text),
             name="copy another till's sale",
             group="other-till",
             thread=True,
             exit_on_error=False,
         )
-        return True
 
-    def _copy(self, other_tills: OtherTillSales, text: str, till: str, number: int) -> None:
-        """In the worker thread: only the service, never a widget."""
-        try:
-            problem = other_tills.copy(till, number)
-        except LoginRequired:
-            self.app.call_from_thread(self._session_ended)
-            return
-        self.app.call_from_thread(self._copied, text, problem)
+    def _copy(self, app: App[object], copy: Callable[[], str | None], text: str) -> None:
+        """In the worker thread: only the copy, never a widget (nor ``self.app``)."""
+        app.call_from_thread(self._copied, text, copy())
 
     def _copied(self, text: str, problem: str | None) -> None:
         """Back on the event loop: show the sale if the search still asks for it."""
+        self._asking = False
         if not self.is_attached or self.query_one(Input).value != text:
             return  # the cashier has moved on; the copy is kept for the next search
         self._show(text)
@@ -180,10 +204,12 @@ class HistoryScreen(AnswersOnce, Screen[None]):
     def action_open(self) -> None:
         table = self.query_one(DataTable)
         if not self._rows:
+            self._ask_store(self.query_one(Input).value)
             return
         row = self._rows[min(table.cursor_row, len(self._rows) - 1)]
         try:
             text = self._receipt(row.receipt_no, row.till)  # the service asks the guard
+            check = self._check_refunds(row)
         except LoginRequired:
             self._session_ended()
             return
@@ -192,24 +218,23 @@ class HistoryScreen(AnswersOnce, Screen[None]):
             if self._refund is not None and row.refund_of is None:  # no refund of a refund
                 refund = partial(self._refund, till=row.till) if row.till else self._refund
             reprint = partial(self._reprint, till=row.till) if row.till else self._reprint
-            self.app.push_screen(SaleReceiptModal(row.receipt_no, text, reprint, refund))
-            if refund is not None:
-                self._refresh(row)
+            self.app.push_screen(
+                SaleReceiptModal(
+                    row.receipt_no,
+                    text,
+                    reprint,
+                    refund,
+                    check=check if refund is not None else None,
+                )
+            )
 
-    def _refresh(self, row: SaleRow) -> None:
-        """On a store's till, fetch in the background the refunds of an opened sale that
-        other tills have made, so a refund from it here pays back only what is left."""
+    def _check_refunds(self, row: SaleRow) -> Callable[[], str | None] | None:
+        """On a store's till: the copy from the server of the refunds other tills have
+        made of a sale, for its receipt to run before a refund (None: nothing to ask)."""
         other_tills = self._other_tills
-        if other_tills is None or not other_tills.has_store:
-            return
-        till = row.till or other_tills.till
-        self.app.run_worker(
-            partial(other_tills.copy, till, row.receipt_no),
-            name="refunds of a sale made elsewhere",
-            group="other-till",
-            thread=True,
-            exit_on_error=False,
-        )
+        if other_tills is None or not other_tills.has_store or row.refund_of is not None:
+            return None
+        return other_tills.copier(row.till or other_tills.till, row.receipt_no)
 
     def _session_ended(self) -> None:
         """The session ended (the service refused): show nothing and lock, unless the
@@ -248,6 +273,7 @@ class SaleReceiptModal(AnswersOnce, PrintsReceipts, ModalScreen[None]):
         refund: Callable[[int], None] | None = None,
         *,
         job: PrintJob | None = None,
+        check: Callable[[], str | None] | None = None,
     ) -> None:
         super().__init__()
         self.number = number
@@ -255,19 +281,51 @@ class SaleReceiptModal(AnswersOnce, PrintsReceipts, ModalScreen[None]):
         self._reprint = reprint
         self._refund = refund
         self._job = job
+        self._check = check
+        self.checking = False
+        """The store's server is being asked for refunds other tills made of the sale:
+        F4 waits for it (a refund from what this till knew could pay back twice)."""
 
     def on_mount(self) -> None:
         if self._job is not None:
             self.start_print(self._job, self.REFUND)
+        if self._check is not None:
+            self.checking = True
+            app = self.app
+            app.run_worker(
+                partial(self._ask, app, self._check),
+                name="refunds of a sale made elsewhere",
+                group="other-till",
+                thread=True,
+                exit_on_error=False,
+            )
+
+    def _ask(self, app: App[object], check: Callable[[], str | None]) -> None:
+        """In the worker thread: only the copy, never a widget (nor ``self.app``)."""
+        app.call_from_thread(self._checked, check())
+
+    def _checked(self, problem: str | None) -> None:
+        self.checking = False
+        if problem is not None and self.is_attached:
+            self.query_one(MessageLine).show(
+                f"Refunds made at other tills could not be checked: {problem}", error=True
+            )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # a refund's own receipt: F4 is not offered
         return not (action == "refund" and self._refund is None)
 
     def action_refund(self) -> None:
-        if self._refund is not None:
-            self.dismiss(None)
-            self._refund(self.number)
+        if self._refund is None:
+            return
+        if self.checking:
+            self.query_one(MessageLine).show(
+                "Still asking the store's server for refunds made at other tills: F4 again "
+                "in a moment"
+            )
+            return
+        self.dismiss(None)
+        self._refund(self.number)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="receipt-paper"):

@@ -167,7 +167,7 @@ class RefundService:
             return texts[number]
 
         def also(number: int, total: int) -> None:
-            approved.use(receipt=receipt_no)
+            approved.use(receipt=receipt_no, **({} if till is None else {"till": till}))
             details: dict[str, Any] = {
                 "sale": receipt_no,
                 "refund": number,

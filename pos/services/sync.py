@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pos.auth.keys import KeyFileError, key_file_for, load_seal_key
+from pos.db.errors import storage_errors
 from pos.db.sync.store import NotThisStore, Offline, StoreServer, SyncConflict
 from pos.db.sync.till_file import SYNCED, Cursor, Entry, TillFile, columns
 from pos.domain.clock import Clock
@@ -258,9 +259,12 @@ class StoreSync:
 
         Raises:
             StoreUnreachable: the server cannot be asked now (the message says why).
+            NotThisStore: the server is another store's.
+            StorageError: this till's file cannot take the copy.
         """
+        with storage_errors():
+            tf = TillFile(self.path)
         server = StoreServer(self.server.url)
-        tf = TillFile(self.path)
         try:
             server.connect()
             if server.meta()[0] != tf.state("store_id"):
@@ -268,12 +272,10 @@ class StoreSync:
             copy = server.sale_copy(till, receipt_no)
             if copy is None:
                 return False
-            tf.keep_copy(copy)
+            tf.keep_copy(copy, self.till)
             return True
         except Offline as exc:
             raise StoreUnreachable(describe_failure(exc)) from exc
-        except NotThisStore as exc:
-            raise StoreUnreachable(str(exc)) from exc
         finally:
             server.close()
             tf.close()

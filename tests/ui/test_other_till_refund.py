@@ -7,6 +7,7 @@ tests/sync/test_other_till_refund.py)."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +38,8 @@ class Store:
         self.down = down
         self.status = SyncStatus(online=not down)
         self.asked: list[tuple[str, int]] = []
+        self.gate = threading.Event()  # cleared: the server takes its time answering
+        self.gate.set()
 
     def start(self) -> None: ...
 
@@ -46,6 +49,7 @@ class Store:
         from pos.services.sync import StoreUnreachable
 
         self.asked.append((till, receipt_no))
+        self.gate.wait(10)
         if self.down:
             raise StoreUnreachable("connection refused")
         if self.other is None:
@@ -62,12 +66,13 @@ class Store:
             source.close()
         here = TillFile(self.here)
         try:
-            here.keep_copy(copy)
+            here.keep_copy(copy, self.own)
         finally:
             here.close()
         return True
 
     here: Path
+    own: str
 
 
 def _sold_on_till_a(template: Path, tmp_path: Path, clock: FixedClock) -> Path:
@@ -91,6 +96,7 @@ def _sold_on_till_a(template: Path, tmp_path: Path, clock: FixedClock) -> Path:
 def _store_till(app_factory: AppFactory, demo_db: Path, store: Store) -> PosApp:
     app = app_factory(login=MANAGER)
     store.here = demo_db
+    store.own = app.services.settings.till_name
     app.services.sync = store  # type: ignore[assignment]
     return app
 
@@ -115,11 +121,25 @@ async def test_another_till_s_sale_is_found_and_refunded_here(
         history = app.screen
         assert isinstance(history, HistoryScreen)
         burst(app, "Till A 1")
+        await settle(pilot)
+        assert store.asked == []  # typing asks nothing (not sale 1, then 12, then 123...)
+        message = history.query_one(MessageLine)
+        assert "Sale 0001 of Till A is not on this till: Enter asks" in str(message.render())
+        await pilot.press("enter")
         await until(pilot, lambda: _rows(history) != [])
         assert store.asked == [("Till A", 1)]
         assert [(r[0], r[4]) for r in _rows(history)] == [("Till A 0001", "2.90")]
+        store.gate.clear()  # opening it asks the server for refunds other tills made
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, SaleReceiptModal))
+        await pilot.press("f4")  # too soon: the refunds made elsewhere are not known yet
+        await settle(pilot)
+        receipt = app.screen
+        assert isinstance(receipt, SaleReceiptModal)
+        assert "Still asking the store's server" in str(receipt.query_one(MessageLine).render())
+        store.gate.set()
+        await until(pilot, lambda: not receipt.checking)
+        assert store.asked == [("Till A", 1), ("Till A", 1)]
         await pilot.press("f4")
         await until(pilot, lambda: isinstance(app.screen, RefundScreen))
         refund = app.screen
@@ -151,24 +171,37 @@ async def test_a_store_that_cannot_be_asked_or_has_no_such_sale_is_explained(
         await pilot.press("f11")
         await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
         history = app.screen
-        burst(app, "Till A 7")
         message = history.query_one(MessageLine)
+        burst(app, "Till A 7\n")
         await until(pilot, lambda: "cannot be reached" in str(message.render()))
         assert "try again when the till is online" in str(message.render())
         assert _rows(history) == []  # type: ignore[arg-type]
         store.down = False
-        for _ in "Till A 7":
-            await pilot.press("backspace")
-        burst(app, "Till A 7")  # asked once per receipt while the screen is open
-        await settle(pilot)
-        assert store.asked == [("Till A", 7)]
-        await pilot.press("escape")
-        await until(pilot, lambda: not isinstance(app.screen, HistoryScreen))
-        await pilot.press("f11")
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
-        burst(app, "Till A 7")  # a new look: asked again, and not there
-        message = app.screen.query_one(MessageLine)
+        await pilot.press("enter")  # asked again: the server answers, without that sale
         await until(
             pilot, lambda: "No sale 0007 of Till A on the store's server" in str(message.render())
         )
         assert store.asked == [("Till A", 7), ("Till A", 7)]
+
+
+async def test_a_refund_of_another_till_s_sale_says_which_till_in_the_history(
+    app_factory: AppFactory,
+    demo_db: Path,
+    tmp_path: Path,
+    clock: FixedClock,
+    sqlite_template: Callable[[str], Path],
+) -> None:
+    store = Store(_sold_on_till_a(sqlite_template("demo"), tmp_path, clock))
+    app = _store_till(app_factory, demo_db, store)
+    services = app.services
+    assert services.other_tills.copy("Till A", 1) is None
+    services.refunds.refund(1, {1: 1}, "cash", till="Till A")
+    own = services.sales.history(f"{services.settings.till_name} 1")  # as its receipt says
+    assert [(row.receipt_no, row.refund_of, row.refund_of_till) for row in own] == [
+        (1, 1, "Till A")
+    ]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f11")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await settle(pilot)
+        assert [r[0] for r in _rows(app.screen)] == ["0001 refund of Till A 0001"]  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from pos.db import models as m
 from pos.db.store_schema import STORE_CHANNEL
 from pos.db.sync.till_file import SYNCED, Cursor, Entry, _quoted, columns
 
@@ -247,7 +248,8 @@ class StoreServer:
         the server has no such sale (not made, or not sent yet)."""
         with self._c().cursor(row_factory=dict_row) as cur:
             cur.execute(
-                "SELECT * FROM sale WHERE till = %s AND receipt_no = %s", (till, receipt_no)
+                f"SELECT {_names(m.Sale)} FROM sale WHERE till = %s AND receipt_no = %s",
+                (till, receipt_no),
             )
             sale = cur.fetchone()
             if sale is None:
@@ -255,19 +257,28 @@ class StoreServer:
             sale_id = sale.pop("id")
             sale.pop("day_id")
             sale["day_uuid"] = None
-            for key, table in (
-                ("lines", "sale_line"),
-                ("discounts", "sale_discount"),
-                ("payments", "payment"),
-                ("vat", "sale_vat"),
+            for key, model in (
+                ("lines", m.SaleLine),
+                ("discounts", m.SaleDiscount),
+                ("payments", m.Payment),
+                ("vat", m.SaleVat),
             ):
-                cur.execute(f'SELECT * FROM "{table}" WHERE sale_id = %s ORDER BY id', (sale_id,))
+                cur.execute(
+                    f'SELECT {_names(model)} FROM "{model._meta.table_name}" '
+                    "WHERE sale_id = %s ORDER BY id",
+                    (sale_id,),
+                )
                 sale[key] = [_without(row, "id", "sale_id") for row in cur.fetchall()]
-            cur.execute("SELECT * FROM refund WHERE sale_id = %s ORDER BY id", (sale_id,))
+            cur.execute(
+                f"SELECT {_names(m.Refund)} FROM refund WHERE sale_id = %s ORDER BY id",
+                (sale_id,),
+            )
             refunds = cur.fetchall()
             for refund in refunds:
                 cur.execute(
-                    "SELECT * FROM refund_line WHERE refund_id = %s ORDER BY id", (refund["id"],)
+                    f"SELECT {_names(m.RefundLine)} FROM refund_line "
+                    "WHERE refund_id = %s ORDER BY id",
+                    (refund["id"],),
                 )
                 refund["lines"] = [_without(row, "id", "refund_id") for row in cur.fetchall()]
                 for key in ("id", "sale_id", "day_id"):
@@ -276,6 +287,11 @@ class StoreServer:
                 refund["day_uuid"] = None
             sale["refunds"] = refunds
         return sale
+
+
+def _names(model: type[m.BaseModel]) -> str:
+    """The model's columns, named (a server a version ahead may have more)."""
+    return _quoted(columns(model))
 
 
 def _without(row: Mapping[str, Any], *keys: str) -> dict[str, Any]:

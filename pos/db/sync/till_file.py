@@ -250,18 +250,22 @@ class TillFile:
 
     # -- another till's sale, kept here for a refund ----------------------------------------
 
-    def keep_copy(self, sale: Mapping[str, Any]) -> None:
+    def keep_copy(self, sale: Mapping[str, Any], own_till: str) -> None:
         """Keep a copy of another till's sale and of its refunds (as
         :meth:`StoreServer.sale_copy` reads them) in one transaction, so that a refund of
         it can be made here. A copy is no sale or refund of this till: it goes to no day
         (so no report of this till counts it) and not into the outbox (the server has it);
-        rows already here (a refund made here, an earlier copy) are left as they are.
+        rows already here (a refund made here, an earlier copy) are left as they are, and
+        so is anything the server has under ``own_till``'s name (a copy of this till's
+        own would fall into its reports by its time).
 
         Raises:
             StorageError: the file cannot take it (full, locked too long, read-only).
         """
         with storage_errors(), self.writing() as conn:
             here = conn.execute("SELECT id FROM sale WHERE uuid = ?", (sale["uuid"],)).fetchone()
+            if here is None and sale["till"] == own_till:
+                return  # this till's own sale, lost here: never copied in as another's
             if here is None:
                 row = {k: v for k, v in sale.items() if k not in _SALE_PARTS}
                 sale_id = self._insert(conn, "sale", {**row, "day_id": None})
@@ -272,6 +276,8 @@ class TillFile:
             else:
                 sale_id = int(here[0])
             for refund in sale["refunds"]:
+                if refund["till"] == own_till:
+                    continue  # this till's own refund: it is here, or it was lost with the file
                 if conn.execute(
                     "SELECT 1 FROM refund WHERE uuid = ?", (refund["uuid"],)
                 ).fetchone():
