@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable
 
 from pos.app import PosApp
@@ -101,20 +102,28 @@ def _store_till(app_factory: AppFactory, demo_db: Path, store: Store) -> PosApp:
     return app
 
 
+@pytest.fixture
+def selling(
+    app_factory: AppFactory,
+    demo_db: Path,
+    tmp_path: Path,
+    clock: FixedClock,
+    sqlite_template: Callable[[str], Path],
+) -> tuple[PosApp, Store]:
+    """A store's till (the demo manager logged in) whose store has sale 1 of Till A."""
+    store = Store(_sold_on_till_a(sqlite_template("demo"), tmp_path, clock))
+    return _store_till(app_factory, demo_db, store), store
+
+
 def _rows(history: HistoryScreen) -> list[list[str]]:
     table = history.query_one(DataTable)
     return [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def test_another_till_s_sale_is_found_and_refunded_here(
-    app_factory: AppFactory,
-    demo_db: Path,
-    tmp_path: Path,
-    clock: FixedClock,
-    sqlite_template: Callable[[str], Path],
+    selling: tuple[PosApp, Store], demo_db: Path
 ) -> None:
-    store = Store(_sold_on_till_a(sqlite_template("demo"), tmp_path, clock))
-    app = _store_till(app_factory, demo_db, store)
+    app, store = selling
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f11")
         await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
@@ -185,14 +194,9 @@ async def test_a_store_that_cannot_be_asked_or_has_no_such_sale_is_explained(
 
 
 async def test_a_refund_of_another_till_s_sale_says_which_till_in_the_history(
-    app_factory: AppFactory,
-    demo_db: Path,
-    tmp_path: Path,
-    clock: FixedClock,
-    sqlite_template: Callable[[str], Path],
+    selling: tuple[PosApp, Store],
 ) -> None:
-    store = Store(_sold_on_till_a(sqlite_template("demo"), tmp_path, clock))
-    app = _store_till(app_factory, demo_db, store)
+    app, _ = selling
     services = app.services
     assert services.other_tills.copy("Till A", 1) is None
     services.refunds.refund(1, {1: 1}, "cash", till="Till A")
