@@ -112,11 +112,23 @@ class Till:
             self.output.extend(chunk)
 
     def hang_up(self) -> None:
-        """The terminal goes away: its master end is closed for good (the reader stops
-        first: a read still waiting on it would keep the terminal open)."""
+        """The terminal goes away: its master end is closed for good."""
+        self._close_master()
+
+    def _close_master(self) -> None:
+        """Stop the reader, then close the master end: a read still waiting on it would
+        keep the terminal open, and a reader that outlived the close would read from the
+        next pty opened under the same descriptor number (the next till's output)."""
         self._stop.set()
         self._reader.join(timeout=5)
-        os.close(self.master)
+        with contextlib.suppress(OSError, ValueError):  # what was drawn last is kept
+            while select.select([self.master], [], [], 0)[0]:
+                chunk = os.read(self.master, 65536)
+                if not chunk:
+                    break
+                self.output.extend(chunk)
+        with contextlib.suppress(OSError):
+            os.close(self.master)
 
     def mark(self) -> int:
         """Where the output is now: ``wait_for_text(..., since=mark)`` looks after it."""
@@ -147,8 +159,7 @@ class Till:
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
-        with contextlib.suppress(OSError):
-            os.close(self.master)
+        self._close_master()
 
 
 class _ReadOnlyServer:

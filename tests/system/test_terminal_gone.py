@@ -4,7 +4,6 @@ terminal at full speed for ever while holding its till lock. Real processes on a
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,7 +20,7 @@ PEN = "4006381333931"
 def _hang_up(process: Till, seconds: float = 10) -> int | None:
     """Close the terminal's master end (the terminal goes away; the process on it gets
     no SIGHUP) and wait up to ``seconds`` for the process to end: its exit code, or None."""
-    os.close(process.master)
+    process.hang_up()
     deadline = time.monotonic() + seconds
     while process.proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
