@@ -164,7 +164,7 @@ class HistoryScreen(AnswersOnce, Screen[None]):
         background: the guard is asked here, the network only in the worker thread."""
         other_tills = self._other_tills
         other = None if other_tills is None else other_tills.receipt_of(text)
-        if other is None or other_tills is None or not other_tills.has_store:
+        if other is None or other_tills is None:
             return
         if self._asking:
             self.query_one(MessageLine).show("Still asking the store's server…")
@@ -174,6 +174,9 @@ class HistoryScreen(AnswersOnce, Screen[None]):
             copy = other_tills.copier(till, number)  # the service asks the guard
         except LoginRequired:
             self._session_ended()
+            return
+        if not other_tills.has_store:  # a till of its own: nothing to ask, it says so
+            self.query_one(MessageLine).show(copy() or "", error=True)
             return
         self._asking = True
         self.query_one(MessageLine).show(

@@ -209,3 +209,13 @@ async def test_a_refund_of_another_till_s_sale_says_which_till_in_the_history(
         await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
         await settle(pilot)
         assert [r[0] for r in _rows(app.screen)] == ["0001 refund of Till A 0001"]  # type: ignore[arg-type]
+
+
+async def test_a_till_of_its_own_says_it_has_only_its_own_sales(app_factory: AppFactory) -> None:
+    app = app_factory(login=MANAGER)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f11")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        burst(app, "front 42\n")
+        message = app.screen.query_one(MessageLine)
+        await until(pilot, lambda: "No sale 0042 of front on this till" in str(message.render()))
