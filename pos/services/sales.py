@@ -14,7 +14,7 @@ from pos.db.reports import day_figures, trading_day_figures
 from pos.db.sales import SaleRepository, find_sales
 from pos.domain.cart import StoredCart
 from pos.domain.clock import Clock
-from pos.domain.history import SaleRow, SaleSummary, named_receipt, other_till_receipt
+from pos.domain.history import SaleRow, SaleSummary, named_receipt
 from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render_receipt
 from pos.domain.report import DayFigures, local_hours
 from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
@@ -259,13 +259,12 @@ class SaleService:
         """Past sales of this till, newest first (search: a receipt number or a date), or
         another till's sale copied here (search: its till and number, ``front 42``)."""
         named = named_receipt(text)
-        if named is not None and named[0] == self.sales.till:
-            text = str(named[1])  # this till's own, typed as its receipt prints it
-        other = other_till_receipt(text, self.sales.till)
-        if other is None:
+        if named is None:
             return find_sales(self.sales.db, self.sales.till, text)
-        till, number = other
-        return [replace(row, till=till) for row in find_sales(self.sales.db, till, str(number))]
+        till, number = named
+        rows = find_sales(self.sales.db, till, str(number))
+        # this till's own, typed as its receipt prints it, is listed as one of its own
+        return rows if till == self.sales.till else [replace(row, till=till) for row in rows]
 
     @guarded("sale")
     def receipt(self, receipt_no: int, till: str | None = None) -> str | None:

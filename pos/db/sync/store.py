@@ -18,7 +18,7 @@ from psycopg.rows import dict_row
 
 from pos.db import models as m
 from pos.db.store_schema import STORE_CHANNEL
-from pos.db.sync.till_file import SYNCED, Cursor, Entry, _quoted, columns
+from pos.db.sync.till_file import SALE_CHILDREN, SYNCED, Cursor, Entry, _quoted, columns
 
 Offline = (psycopg.OperationalError, psycopg.InterfaceError)
 """What a lost or refused connection raises: the till is offline, nothing is wrong."""
@@ -257,12 +257,7 @@ class StoreServer:
             sale_id = sale.pop("id")
             sale.pop("day_id")
             sale["day_uuid"] = None
-            for key, model in (
-                ("lines", m.SaleLine),
-                ("discounts", m.SaleDiscount),
-                ("payments", m.Payment),
-                ("vat", m.SaleVat),
-            ):
+            for key, model in SALE_CHILDREN:
                 cur.execute(
                     f'SELECT {_names(model)} FROM "{model._meta.table_name}" '
                     "WHERE sale_id = %s ORDER BY id",
@@ -348,7 +343,7 @@ def _same(
 
 
 def _sale(cur: psycopg.Cursor[Any], till: str, sale: dict[str, Any]) -> None:
-    children = {k: sale.pop(k) for k in ("lines", "discounts", "payments", "vat")}
+    children = {key: sale.pop(key) for key, _ in SALE_CHILDREN}
     sale["day_id"] = _id_of(cur, "till_day", sale.pop("day_uuid"), "the day of sale")
     found = _insert(cur, "sale", sale, "ON CONFLICT (uuid) DO NOTHING RETURNING id")
     if found is None:
@@ -356,13 +351,8 @@ def _sale(cur: psycopg.Cursor[Any], till: str, sale: dict[str, Any]) -> None:
         return
     sale_id = int(found[0])
     _counter(cur, sale["till"], sale["receipt_no"])
-    for key, table in (
-        ("lines", "sale_line"),
-        ("discounts", "sale_discount"),
-        ("payments", "payment"),
-        ("vat", "sale_vat"),
-    ):
-        _insert_many(cur, table, "sale_id", sale_id, children[key])
+    for key, model in SALE_CHILDREN:
+        _insert_many(cur, model._meta.table_name, "sale_id", sale_id, children[key])
 
 
 def _refund(cur: psycopg.Cursor[Any], till: str, refund: dict[str, Any]) -> None:

@@ -43,13 +43,14 @@ PRIMARY_KEY = {"product": "id", "discount_rule": "id", "operator": "id", "settin
 UNIQUE_KEY = {"product": "barcode", "discount_rule": "name", "operator": "number", "setting": "key"}
 
 
-_SALE_CHILDREN = (
-    ("lines", "sale_line"),
-    ("discounts", "sale_discount"),
-    ("payments", "payment"),
-    ("vat", "sale_vat"),
+SALE_CHILDREN: tuple[tuple[str, type[m.BaseModel]], ...] = (
+    ("lines", m.SaleLine),
+    ("discounts", m.SaleDiscount),
+    ("payments", m.Payment),
+    ("vat", m.SaleVat),
 )
-_SALE_PARTS = frozenset({"lines", "discounts", "payments", "vat", "refunds", "day_uuid"})
+"""A sale's rows in other tables, under the key a pushed or copied sale carries them."""
+_SALE_PARTS = frozenset({*(key for key, _ in SALE_CHILDREN), "refunds", "day_uuid"})
 _REFUND_PARTS = frozenset({"lines", "sale_uuid", "day_uuid"})
 
 
@@ -205,12 +206,8 @@ class TillFile:
             return None
         sale_id = sale.pop("id")
         sale["day_uuid"] = self._day_uuid(sale.pop("day_id"))
-        for key, table in (
-            ("lines", "sale_line"),
-            ("discounts", "sale_discount"),
-            ("payments", "payment"),
-            ("vat", "sale_vat"),
-        ):
+        for key, model in SALE_CHILDREN:
+            table = model._meta.table_name
             rows = self._rows(f'SELECT * FROM "{table}" WHERE sale_id = ? ORDER BY id', (sale_id,))
             for row in rows:
                 del row["id"], row["sale_id"]
@@ -269,9 +266,9 @@ class TillFile:
             if here is None:
                 row = {k: v for k, v in sale.items() if k not in _SALE_PARTS}
                 sale_id = self._insert(conn, "sale", {**row, "day_id": None})
-                for key, table in _SALE_CHILDREN:
+                for key, model in SALE_CHILDREN:
                     for child in sale[key]:
-                        self._insert(conn, table, {**child, "sale_id": sale_id})
+                        self._insert(conn, model._meta.table_name, {**child, "sale_id": sale_id})
                 conn.execute("DELETE FROM outbox WHERE kind = 'sale' AND ref = ?", (sale["uuid"],))
             else:
                 sale_id = int(here[0])
