@@ -134,6 +134,11 @@ TRANSITIONS = [
     ),
     Transition("parked list closed, then a scan", [F[7], ESC, UP, *scan(GUM)], scan(PEN) + [F[6]]),
     Transition(
+        "another till's receipt asked for on a till of its own, back, a scan",
+        [F[11], *"front 42", ENTER, ESC, UP, *scan(LEMON)],
+        scan(PEN),
+    ),
+    Transition(
         "history, a receipt and back",
         [F[11], ENTER, ESC, ESC, UP, *scan(LEMON)],
         scan(PEN) + [F[10], F[5], ENTER],
