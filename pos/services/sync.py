@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pos.auth.keys import KeyFileError, key_file_for, load_seal_key
 from pos.db.errors import storage_errors
-from pos.db.sync.store import NotThisStore, Offline, StoreServer, SyncConflict
+from pos.db.sync.store import NotThisStore, NotYetThere, Offline, StoreServer, SyncConflict
 from pos.db.sync.till_file import SYNCED, Cursor, Entry, TillFile, columns
 from pos.domain.clock import Clock
 from pos.domain.text import plural
@@ -45,10 +45,14 @@ class SyncStatus:
     waiting: int = 0
     last_contact: datetime | None = None
     problem: str | None = None
+    held: str | None = None
+    """Another till's sale that a refund made here waits for on the server."""
 
     def text(self) -> str:
         if self.problem:
             return f"SYNC STOPPED - {self.problem}"
+        if self.online and self.held:
+            return f"Online - waiting for {self.held}"
         if self.online:
             return "Online" if not self.waiting else f"Online - sending {self.waiting}"
         when = "never" if self.last_contact is None else self.last_contact.strftime("%H:%M")
@@ -84,6 +88,7 @@ class StoreSync:
         self._seal_key: bytes | None = None
         self._checked = False  # the server's "how far" compared since this connection began
         self._contact: datetime | None = None
+        self._held: str | None = None  # what the last push waits for (NotYetThere)
 
     # -- the thread ---------------------------------------------------------------------
 
@@ -160,11 +165,13 @@ class StoreSync:
         if due or not self._checked:
             self.resend_what_the_server_lost()
             self._checked = True
-        sent = self.push()
+        # a refund waiting for another till's sale is tried again at each poll, not each round
+        sent = self.push() if self._held is None or due or self.server.rang else 0
         if self.server.rang or due:
             self.pull()
         self._contact = self.local_time(self.clock.now())
-        if sent or due or not self.status.online:  # an idle round asks the file nothing more
+        # an idle round asks the file nothing more
+        if sent or due or not self.status.online or self.status.held != self._held:
             self._count_waiting(online=True, contact=True)
 
     def resend_what_the_server_lost(self) -> None:
@@ -184,12 +191,28 @@ class StoreSync:
             )
 
     def push(self) -> int:
-        """Send every waiting outbox entry, in order. Returns how many went."""
+        """Send every waiting outbox entry, in order. Returns how many went.
+
+        A refund of another till's sale that the server does not hold (a restored backup)
+        waits for that till to send it again: what came before the refund goes, the rest
+        waits in order, and the header says what it waits for (tried again each round)."""
         tf = self.file
         sent = 0
+        was, self._held = self._held, None
         while entries := tf.next_entries(PUSH_BATCH):
             now = self.clock.now().isoformat(timespec="seconds")
-            self.server.push(self.till, self._file_id(), entries, self._read, now)
+            try:
+                self.server.push(self.till, self._file_id(), entries, self._read, now)
+            except NotYetThere as held:
+                if held.index:
+                    entries = entries[: held.index]
+                    self.server.push(self.till, self._file_id(), entries, self._read, now)
+                    tf.mark_pushed(entries[-1].seq, now)
+                    sent += len(entries)
+                if was != held.what:
+                    log.warning("sync: a refund waits for %s to reach the server", held.what)
+                self._held = held.what
+                return sent
             tf.mark_pushed(entries[-1].seq, now)
             sent += len(entries)
         return sent
@@ -285,7 +308,10 @@ class StoreSync:
     def _count_waiting(self, *, online: bool, contact: bool = False) -> None:
         waiting = self.file.waiting()
         last = self._contact if contact else self.status.last_contact
-        self.status = SyncStatus(online, waiting.get("sale", 0), sum(waiting.values()), last)
+        held = self._held if online else None
+        self.status = SyncStatus(
+            online, waiting.get("sale", 0), sum(waiting.values()), last, held=held
+        )
 
     def outbox(self, limit: int = 200) -> list[tuple[int, str, str, str]]:
         """The oldest entries still waiting (for the manager's outbox screen)."""

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import psycopg
 import pytest
 
+from pos.db.sync.store import SyncConflict
+from pos.db.sync.till_file import SALE_CHILDREN
 from pos.services.container import Services
 from pos.services.refunds import RefundFailed
 from pos.services.sync import StoreSync
@@ -87,6 +90,65 @@ def test_a_sale_opened_again_brings_the_refunds_other_tills_made(store: str, til
     assert server(store, "SELECT count(*) FROM refund")[0][0] == 1
     assert a.other_tills.copy("Till A", sold) is None  # asked again: nothing doubles
     assert local(sync_a.path, "SELECT count(*) FROM refund") == [(1,)]
+
+
+def test_after_a_restore_a_refund_waits_for_the_other_till_s_sale_and_the_rest_goes_on(
+    store: str, till: Tills
+) -> None:
+    """The server restored from a backup older than Till A's sale: Till B's refund of it
+    waits (the header says for what) until Till A sends the sale again; Till B's sale
+    before the refund goes at once, the one after it follows the refund."""
+    _, sync_a, sold = _sold_on_a(till)
+    b, sync_b = till("Till B")
+    b.sessions.login(*MANAGER)
+    assert b.other_tills.copy("Till A", sold) is None
+    before = sell(b, BUTTER)
+    b.refunds.refund(sold, {1: 1}, "cash", till="Till A")
+    after = sell(b, PEN)
+    with psycopg.connect(store) as conn:  # the restore: Till A's sale is gone, and how far
+        (sale_id,) = conn.execute("SELECT id FROM sale WHERE till = 'Till A'").fetchone()
+        for _, model in SALE_CHILDREN:
+            conn.execute(f"DELETE FROM {model._meta.table_name} WHERE sale_id = %s", (sale_id,))
+        conn.execute("DELETE FROM sale WHERE id = %s", (sale_id,))
+        conn.execute("UPDATE till_sync SET pushed = 0 WHERE till = 'Till A'")
+    sync_b.run_once()
+    sync_b.run_once()  # tried again: still waiting, nothing doubled
+    assert server(store, "SELECT till, receipt_no FROM sale ORDER BY 1, 2") == [("Till B", before)]
+    assert server(store, "SELECT count(*) FROM refund") == [(0,)]
+    assert sync_b.status.problem is None
+    assert sync_b.status.text() == f"Online - waiting for Till A's sale {sold:04d}"
+    assert sync_b.status.sales_waiting == 1  # the sale after the refund, in order
+
+    sync_a.run_once()  # Till A connects and sends its sale again
+    sync_b.run_once()
+    assert server(store, "SELECT till, receipt_no FROM sale ORDER BY 1, 2") == [
+        ("Till A", sold),
+        ("Till B", before),
+        ("Till B", after),
+    ]
+    refunds = server(
+        store,
+        "SELECT r.till, s.till, s.receipt_no FROM refund r JOIN sale s ON s.id = r.sale_id",
+    )
+    assert refunds == [("Till B", "Till A", sold)]
+    assert sync_b.status.text() == "Online"
+
+
+def test_a_refund_of_this_till_s_own_sale_missing_on_the_server_is_still_a_conflict(
+    store: str, till: Tills
+) -> None:
+    """Only another till's sale can be sent again by someone else: this till's own sale
+    is always sent before its refund, so its absence is a conflict, reported as before."""
+    a, sync_a, sold = _sold_on_a(till)
+    a.sessions.login(*MANAGER)
+    a.refunds.refund(sold, {1: 1}, "cash")
+    with psycopg.connect(store) as conn:  # someone deleted the sale on the server by hand
+        (sale_id,) = conn.execute("SELECT id FROM sale").fetchone()
+        for _, model in SALE_CHILDREN:
+            conn.execute(f"DELETE FROM {model._meta.table_name} WHERE sale_id = %s", (sale_id,))
+        conn.execute("DELETE FROM sale WHERE id = %s", (sale_id,))
+    with pytest.raises(SyncConflict, match="the sale refunded .* is not on the server"):
+        sync_a.run_once()
 
 
 def test_a_sale_the_server_does_not_have_or_cannot_tell_is_explained(

@@ -45,6 +45,18 @@ class SyncConflict(RuntimeError):
     overwritten; the push stops there and selling goes on."""
 
 
+class NotYetThere(RuntimeError):
+    """A refund of another till's sale that the server does not hold: it was restored from
+    a backup older than the sale, and that till sends the sale again when it next connects.
+    The refund waits for it (what this till sent before the refund goes on); ``index`` is
+    the refund's place in the batch, ``str()`` names the sale ("Till A's sale 0042")."""
+
+    def __init__(self, what: str, index: int = 0) -> None:
+        super().__init__(what)
+        self.what = what
+        self.index = index
+
+
 class NotThisStore(RuntimeError):
     """The server is another store's (its id is not the one this till file was made for),
     or not a POS database at the version the sync needs."""
@@ -175,13 +187,16 @@ class StoreServer:
                     f"another till file now sells as {till} on this store; this one stops "
                     "sending (its sales stay in its file)"
                 )
-            for entry in entries:
+            for index, entry in enumerate(entries):
                 row = read(entry)
                 if row is None:
                     continue  # nothing of it left on the till (cannot happen: rows are kept)
-                {"sale": _sale, "refund": _refund, "day": _day, "audit": _audit}[entry.kind](
-                    cur, till, dict(row)
-                )
+                try:
+                    {"sale": _sale, "refund": _refund, "day": _day, "audit": _audit}[entry.kind](
+                        cur, till, dict(row)
+                    )
+                except NotYetThere as held:
+                    raise NotYetThere(held.what, index) from None
             cur.execute(
                 "INSERT INTO till_sync (till, pushed, at, file_id) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (till) DO UPDATE SET "
@@ -357,7 +372,13 @@ def _sale(cur: psycopg.Cursor[Any], till: str, sale: dict[str, Any]) -> None:
 
 def _refund(cur: psycopg.Cursor[Any], till: str, refund: dict[str, Any]) -> None:
     lines = refund.pop("lines")
-    refund["sale_id"] = _id_of(cur, "sale", refund.pop("sale_uuid"), "the sale refunded")
+    sale_till, sale_no = refund.pop("sale_till", None), refund.pop("sale_receipt_no", None)
+    sale_uuid = refund.pop("sale_uuid")
+    if sale_till is not None and sale_till != till:  # another till's sale, copied here
+        cur.execute("SELECT 1 FROM sale WHERE uuid = %s", (sale_uuid,))
+        if cur.fetchone() is None:
+            raise NotYetThere(f"{sale_till}'s sale {int(sale_no or 0):04d}")
+    refund["sale_id"] = _id_of(cur, "sale", sale_uuid, "the sale refunded")
     refund["day_id"] = _id_of(cur, "till_day", refund.pop("day_uuid"), "the day of refund")
     found = _insert(cur, "refund", refund, "ON CONFLICT (uuid) DO NOTHING RETURNING id")
     if found is None:

@@ -219,8 +219,13 @@ class TillFile:
         if refund is None:
             return None
         refund_id = refund.pop("id")
-        sale = self._one("SELECT uuid FROM sale WHERE id = ?", (refund.pop("sale_id"),))
+        sale = self._one(
+            "SELECT uuid, till, receipt_no FROM sale WHERE id = ?", (refund.pop("sale_id"),)
+        )
         refund["sale_uuid"] = None if sale is None else sale["uuid"]
+        # not columns: which sale it is, for the server to say which it waits for
+        refund["sale_till"] = None if sale is None else sale["till"]
+        refund["sale_receipt_no"] = None if sale is None else sale["receipt_no"]
         refund["day_uuid"] = self._day_uuid(refund.pop("day_id"))
         lines = self._rows(
             "SELECT * FROM refund_line WHERE refund_id = ? ORDER BY id", (refund_id,)
