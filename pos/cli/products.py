@@ -27,7 +27,7 @@ def data_rows(raw: bytes) -> int:
 
 @click.group("products")
 def products_group() -> None:
-    """Import and export the catalog (CSV: barcode,name,price[,tax_rate][,unit])."""
+    """Import and export the catalog (CSV: barcode,name,price[,tax_rate,unit,plu,min_age])."""
 
 
 @products_group.command("import")

@@ -38,6 +38,8 @@ class Product(BaseModel):
     tax_rate = peewee.IntegerField(default=0)
     unit = peewee.TextField(default="each")
     version = peewee.IntegerField(default=0)  # the store's, v12 (pos.db.store_schema)
+    plu = peewee.TextField(null=True)  # unique where set (a partial index), v13
+    min_age = peewee.IntegerField(null=True)  # v13
 
     class Meta:
         table_name = "product"

@@ -19,7 +19,7 @@ and faster in CPU time.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from itertools import islice
 from typing import Any
 
@@ -34,7 +34,7 @@ WRITE_CHUNK = 5_000
 """Rows per ``executemany`` call (SQLite) or per progress step of the ``COPY``."""
 REBUILD_FROM = 50_000
 """Imports of at least this many rows may rebuild the product table's secondary indexes."""
-FIELDS = ("barcode", "name", "price", "tax_rate", "unit")
+FIELDS = ("barcode", "name", "price", "tax_rate", "unit", "plu", "min_age")
 """The product columns an import writes, in the order of a :data:`ProductRow`."""
 STAGING = "pos_import_staging"
 """The temporary table a PostgreSQL import copies its rows into."""
@@ -53,6 +53,7 @@ def import_rows(
     *,
     rebuild_from: int | None = None,
     also: PriceChanges | None = None,
+    plus: Collection[str] = (),
 ) -> int:
     """Insert or update ``count`` rows with distinct barcodes, all in one transaction;
     returns how many were in the catalog already. See
@@ -66,6 +67,8 @@ def import_rows(
             # the count below holds until the merge. Reads (a till's scans) go on.
             cursor.execute('LOCK TABLE "product" IN SHARE ROW EXCLUSIVE MODE')
         before = _count(cursor)
+        if before and plus:
+            _release_plus(db, cursor, plus)
         rebuild = count >= threshold and 2 * count >= before
         write = _into_sqlite if sqlite else _into_server
         write(db, cursor, iter(rows), count, before, rebuild, progress, also)
@@ -73,6 +76,17 @@ def import_rows(
             return 0
         after = _count(cursor)
     return count - (after - before)  # each row either added one or updated one
+
+
+def _release_plus(db: peewee.Database, cursor: Any, plus: Collection[str]) -> None:
+    """Take ``plus`` off the products that have them now: the rows about to be written
+    give each its owner (PLUs are unique, checked a row at a time, so two products that
+    swap theirs would clash half way through the write)."""
+    wanted = sorted(plus)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join([db.param] * len(chunk))
+        cursor.execute(f'UPDATE "product" SET "plu" = NULL WHERE "plu" IN ({marks})', chunk)
 
 
 def _count(cursor: Any) -> int:

@@ -8,7 +8,7 @@ is kept.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
@@ -21,7 +21,7 @@ from pos.db.errors import bound, is_sqlite, one_write, reading, storage_errors, 
 from pos.db.prepared import Prepared, slot
 from pos.db.rows import dicts, tuples
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
-from pos.domain.catalog import Product, ProductRow, Unit
+from pos.domain.catalog import Product, ProductRow, Unit, product_row
 from pos.domain.discounts import Rule
 from pos.domain.rule_format import parse_rule, rule_to_json
 
@@ -32,7 +32,9 @@ _PRODUCT_FIELDS = product_import.FIELDS
 
 
 def _product(row: m.Product) -> Product:
-    return Product(row.barcode, row.name, row.price, row.tax_rate, Unit(row.unit))
+    return Product(
+        row.barcode, row.name, row.price, row.tax_rate, Unit(row.unit), row.plu, row.min_age
+    )
 
 
 class ProductRepository:
@@ -52,8 +54,8 @@ class ProductRepository:
         rows = self._by_barcode.run(barcode=barcode)
         if not rows:
             return None
-        ((code, name, price, tax_rate, unit),) = rows
-        return Product(code, name, price, tax_rate, Unit(unit))
+        ((code, name, price, tax_rate, unit, plu, min_age),) = rows
+        return Product(code, name, price, tax_rate, Unit(unit), plu, min_age)
 
     @reading
     def count(self) -> int:
@@ -100,6 +102,20 @@ class ProductRepository:
         )
 
     @reading
+    def plu_owners(self, plus: Iterable[str]) -> dict[str, str]:
+        """The barcode of the product that has each of ``plus`` now (those that any has),
+        by the unique PLU index."""
+        wanted = sorted(set(plus))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            query = m.Product.select(m.Product.plu, m.Product.barcode).where(
+                m.Product.plu.in_(chunk)
+            )
+            found.update(tuples(query))
+        return found
+
+    @reading
     def existing(self, barcodes: Sequence[str]) -> set[str]:
         """Which of ``barcodes`` are already in the catalog (one query by the barcode
         index per chunk of them; on PostgreSQL many are sent by ``COPY`` and joined in
@@ -118,9 +134,15 @@ class ProductRepository:
     def upsert_many(self, products: Iterable[Product]) -> int:
         """Insert or update products by barcode, all in one transaction; returns the count.
         A barcode given twice takes the last of its products."""
-        rows = [(p.barcode, p.name, p.price, p.tax_rate, p.unit.value) for p in products]
+        rows = [product_row(p) for p in products]
         distinct = list({row[0]: row for row in rows}.values())
-        self.import_rows(distinct, len(distinct))
+        # a PLU given twice takes the last of its products too
+        owner = {row[5]: row[0] for row in distinct if row[5] is not None}
+        distinct = [
+            row if row[5] is None or owner[row[5]] == row[0] else (*row[:5], None, row[6])
+            for row in distinct
+        ]
+        self.import_rows(distinct, len(distinct), plus=owner)
         return len(rows)
 
     def import_rows(
@@ -131,6 +153,7 @@ class ProductRepository:
         *,
         rebuild_from: int | None = None,
         also: Callable[[list[tuple[str, int, int]]], None] | None = None,
+        plus: Collection[str] = (),
     ) -> int:
         """Insert or update ``count`` validated rows by barcode, all in one transaction;
         returns how many were in the catalog already (updated; the others are new). The
@@ -153,11 +176,15 @@ class ProductRepository:
         ``(barcode, old, new)`` in barcode order (for the audit log), found in one
         statement (or two), never by a lookup per row (and none into an empty catalog).
 
+        ``plus`` are the PLUs the rows give: any product that has one of them now loses
+        it first (the caller has checked that each such product is among the rows, or the
+        PLU's new owner would take it from a product the rows do not mention).
+
         Raises:
             StorageError: nothing was written (and every index is as it was).
         """
         return product_import.import_rows(
-            self.db, rows, count, progress, rebuild_from=rebuild_from, also=also
+            self.db, rows, count, progress, rebuild_from=rebuild_from, also=also, plus=plus
         )
 
     def insert_new(self, products: Iterable[Product]) -> int:
@@ -167,19 +194,13 @@ class ProductRepository:
         whole insert (StorageError, kind ``constraint``) and nothing is kept."""
         count = 0
 
-        def rows() -> Iterator[tuple[str, str, int, int, str]]:
+        def rows() -> Iterator[ProductRow]:
             nonlocal count
             for product in products:
                 count += 1
-                yield (
-                    product.barcode,
-                    product.name,
-                    product.price,
-                    product.tax_rate,
-                    product.unit.value,
-                )
+                yield product_row(product)
 
-        fields = ("barcode", "name", "price", "tax_rate", "unit")
+        fields = _PRODUCT_FIELDS
         with writing(self.db):
             self.db.cursor().executemany(m.insert_sql(m.Product, fields, self.db.param), rows())
         return count

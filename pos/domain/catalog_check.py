@@ -23,7 +23,15 @@ from pos.domain.barcodes import (
     normalise,
 )
 from pos.domain.barcodes import catalog_code_problem as barcode_problem
-from pos.domain.catalog import MAX_TAX_RATE, Product, ProductRow, Unit, product_from_row
+from pos.domain.catalog import (
+    MAX_TAX_RATE,
+    MIN_AGE_RANGE,
+    PLU_LENGTHS,
+    Product,
+    ProductRow,
+    Unit,
+    product_from_row,
+)
 from pos.domain.money import MoneyError, parse_decimal, parse_money
 from pos.domain.text import MAX_NAME_LENGTH, TextError, clean_name
 
@@ -62,6 +70,44 @@ def parse_unit(text: str) -> str:
     return unit
 
 
+def parse_plu(text: str) -> str | None:
+    """A PLU cell: 4 or 5 ASCII digits (``4011``), or None when blank. A PLU can never
+    be mistaken for a barcode (those are 8, 12 or 13 digits).
+
+    Raises:
+        ValueError: not 4 or 5 digits.
+    """
+    plu = text.strip()
+    if not plu:
+        return None
+    if not (plu.isascii() and plu.isdigit() and len(plu) in PLU_LENGTHS):
+        shown = plu if len(plu) <= 20 else plu[:20] + "..."
+        raise ValueError(
+            f"plu {shown!r} is not 4 or 5 digits (a price look-up code such as 4011); "
+            "leave it empty if the product has none"
+        )
+    return plu
+
+
+def parse_min_age(text: str) -> int | None:
+    """A min_age cell: whole years from 1 to 99 (``18``), or None when blank (anyone).
+
+    Raises:
+        ValueError: not a whole number in that range.
+    """
+    age = text.strip()
+    if not age:
+        return None
+    low, high = MIN_AGE_RANGE
+    if not (age.isascii() and age.isdigit() and len(age) <= 2 and low <= int(age) <= high):
+        shown = age if len(age) <= 20 else age[:20] + "..."
+        raise ValueError(
+            f"min_age {shown!r} is not a whole number of years from {low} to {high} "
+            "(such as 18); leave it empty if anyone may buy it"
+        )
+    return int(age)
+
+
 def make_row(
     barcode: str,
     name: str,
@@ -69,6 +115,8 @@ def make_row(
     tax_rate: str = "",
     unit: str = "",
     patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
+    plu: str = "",
+    min_age: str = "",
 ) -> ProductRow:
     """Validate one product's text fields: the reference check of every import row.
 
@@ -90,7 +138,15 @@ def make_row(
         minor = parse_money(price)
     except MoneyError as exc:
         raise ValueError(str(exc)) from None
-    return (code, clean, minor, parse_tax_rate(tax_rate), parse_unit(unit))
+    return (
+        code,
+        clean,
+        minor,
+        parse_tax_rate(tax_rate),
+        parse_unit(unit),
+        parse_plu(plu),
+        parse_min_age(min_age),
+    )
 
 
 def make_product(
@@ -100,18 +156,20 @@ def make_product(
     tax_rate: str = "",
     unit: str = "",
     patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
+    plu: str = "",
+    min_age: str = "",
 ) -> Product:
     """Build a valid product from text fields.
 
     Raises:
         ValueError: naming the field and the problem.
     """
-    return product_from_row(make_row(barcode, name, price, tax_rate, unit, patterns))
+    return product_from_row(make_row(barcode, name, price, tax_rate, unit, patterns, plu, min_age))
 
 
 class Checker:
-    """Checks the data rows of one file against its header, and the barcodes against
-    each other; good rows go to ``result`` and bad ones to ``result.errors``.
+    """Checks the data rows of one file against its header, and the barcodes (and PLUs)
+    against each other; good rows go to ``result`` and bad ones to ``result.errors``.
 
     :meth:`row` checks one row with :func:`make_row` (the reference). :meth:`chunk`
     checks many rows a column at a time: string methods that run over a whole column in
@@ -131,6 +189,8 @@ class Checker:
         self.prefixes = frozenset(p.pattern[0] for p in patterns)
         self.result = result
         self.seen: set[str] = set()
+        self.plus = result.plus
+        """Each PLU of the good rows: the line it is on and its product's barcode."""
         self._placed: list[tuple[Sequence[str], Sequence[int]]] = []
         self._first_lines: dict[str, int] = {}
         self._indexed = 0
@@ -166,6 +226,8 @@ class Checker:
                 cell("tax_rate"),
                 cell("unit"),
                 self.patterns,
+                cell("plu"),
+                cell("min_age"),
             )
         except ValueError as exc:
             result.add_error(line_no, str(exc))
@@ -175,6 +237,17 @@ class Checker:
             first = self._first_line(code)
             result.add_error(line_no, f"barcode {code} is already on line {first}")
             return
+        plu = row[5]
+        if plu is not None:
+            if plu in self.plus:
+                first, _ = self.plus[plu]
+                result.add_error(
+                    line_no,
+                    f"plu {plu} is already on line {first}: each PLU belongs to one product; "
+                    "give this one another or leave it empty",
+                )
+                return
+            self.plus[plu] = (line_no, code)
         self.seen.add(code)
         self._placed.append(((code,), (line_no,)))
         result.add_row(row)
@@ -223,12 +296,36 @@ class Checker:
             if parsed_units is None:
                 return False
             units = parsed_units
+        plus: list[str | None] = [None] * count
+        if "plu" in index:
+            column = columns[index["plu"]]
+            if any(column):  # most products have none: an empty column costs one pass
+                try:
+                    plus = [parse_plu(text) if len(text) <= MAX_FIELD else "" for text in column]
+                except ValueError:
+                    return False
+                if "" in plus:
+                    return False
+        ages: list[int | None] = [None] * count
+        if "min_age" in index:
+            parsed_ages = _each_distinct(columns[index["min_age"]], parse_min_age)
+            if parsed_ages is None:
+                return False
+            ages = parsed_ages
         distinct = set(codes)
         if len(distinct) != count or not self.seen.isdisjoint(distinct):
             return False  # a barcode twice: the row-by-row check names both lines
+        given = [
+            (plu, line, code) for plu, line, code in zip(plus, lines, codes, strict=True) if plu
+        ]
+        if given:
+            chunk_plus = {plu for plu, _, _ in given}
+            if len(chunk_plus) != len(given) or not chunk_plus.isdisjoint(self.plus):
+                return False  # a PLU twice: the row-by-row check names both lines
+            self.plus.update((plu, (line, code)) for plu, line, code in given)
         self.seen |= distinct
         self._placed.append((codes, lines))
-        self.result.add_columns((codes, names, prices, rates, units))
+        self.result.add_columns((codes, names, prices, rates, units, plus, ages))
         return True
 
     def _barcodes(self, column: Sequence[str]) -> list[str] | None:

@@ -1,9 +1,16 @@
-"""The catalog CSV format: ``barcode,name,price[,tax_rate][,unit]``.
+"""The catalog CSV format: ``barcode,name,price[,tax_rate][,unit][,plu][,min_age]``.
 
 * ``price`` is a decimal string in major units (``0.50``), at most two decimals;
   for ``kg`` products it is the price per kg.
 * ``tax_rate`` is a percent (``20``, ``5``, ``12.5``), default 0.
 * ``unit`` is ``each`` (the default) or ``kg``.
+* ``plu`` is the price look-up code of loose produce, 4 or 5 digits (``4011``), unique in
+  the file; empty (the default) for none.
+* ``min_age`` is the age a customer must be to buy the product (``18``), 1 to 99; empty
+  (the default) for any age.
+
+A column left out of the file is its default for every row (a file without ``plu``
+imports every product without one, as a file without ``unit`` sells each one by item).
 
 Reading validates every row (the checks of each cell are in
 :mod:`pos.domain.catalog_check`) and reports each bad one by its line number; the
@@ -26,7 +33,7 @@ from pos.domain.catalog_check import Checker
 from pos.domain.money import format_money, format_scaled
 
 REQUIRED = ("barcode", "name", "price")
-OPTIONAL = ("tax_rate", "unit")
+OPTIONAL = ("tax_rate", "unit", "plu", "min_age")
 COLUMNS = REQUIRED + OPTIONAL
 
 
@@ -41,8 +48,10 @@ class RowError:
         return f"line {self.line}: {self.message}"
 
 
-Columns = tuple[list[str], list[str], list[int], list[int], list[str]]
-"""Good rows a column at a time: barcodes, names, prices, tax rates, units."""
+Columns = tuple[
+    list[str], list[str], list[int], list[int], list[str], list[str | None], list[int | None]
+]
+"""Good rows a column at a time: barcodes, names, prices, tax rates, units, PLUs, ages."""
 
 
 class CatalogFile:
@@ -52,12 +61,14 @@ class CatalogFile:
     :meth:`rows` streams them as :data:`~pos.domain.catalog.ProductRow` tuples.
     """
 
-    __slots__ = ("_batches", "_loose", "count", "errors")
+    __slots__ = ("_batches", "_loose", "count", "errors", "plus")
 
     def __init__(self) -> None:
         self.errors: list[RowError] = []
         self.count = 0
         """How many good rows."""
+        self.plus: dict[str, tuple[int, str]] = {}
+        """Every PLU of the good rows: the line it is on and its product's barcode."""
         self._batches: list[Columns] = []
         self._loose: Columns | None = None
 
@@ -77,15 +88,17 @@ class CatalogFile:
 
     def add_row(self, row: ProductRow) -> None:
         if self._loose is None:
-            self._loose = ([], [], [], [], [])
+            self._loose = ([], [], [], [], [], [], [])
             self._batches.append(self._loose)
-        codes, names, prices, rates, units = self._loose
-        code, name, price, rate, unit = row
+        codes, names, prices, rates, units, plus, ages = self._loose
+        code, name, price, rate, unit, plu, age = row
         codes.append(code)
         names.append(name)
         prices.append(price)
         rates.append(rate)
         units.append(unit)
+        plus.append(plu)
+        ages.append(age)
         self.count += 1
 
     def rows(self) -> Iterator[ProductRow]:
@@ -322,13 +335,23 @@ class TextOut(Protocol):
 
 
 def write_catalog(products: Iterable[Product], out: TextOut) -> int:
-    """Write products in the import format; returns how many rows were written."""
+    """Write products in the import format, every column always (``plu`` and ``min_age``
+    empty where a product has none, so that one file's header fits every catalog);
+    returns how many rows were written."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     count = 0
     for p in products:
         writer.writerow(
-            [p.barcode, p.name, format_money(p.price), format_scaled(p.tax_rate, 2), p.unit.value]
+            [
+                p.barcode,
+                p.name,
+                format_money(p.price),
+                format_scaled(p.tax_rate, 2),
+                p.unit.value,
+                p.plu or "",
+                "" if p.min_age is None else p.min_age,
+            ]
         )
         count += 1
     return count

@@ -10,7 +10,14 @@ from typing import TextIO
 from pos.auth.service import AuditSink, anchor_audit
 from pos.db.repositories import ProductRepository
 from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodePattern
-from pos.domain.catalog_csv import NotUtf8Error, RowError, decode, read_catalog, write_catalog
+from pos.domain.catalog_csv import (
+    CatalogFile,
+    NotUtf8Error,
+    RowError,
+    decode,
+    read_catalog,
+    write_catalog,
+)
 
 
 @dataclass(slots=True)
@@ -81,6 +88,10 @@ class CatalogService:
         if not parsed.ok:
             report.errors = parsed.errors
             return report
+        clashes = self._plu_clashes(parsed)
+        if clashes:
+            report.errors = clashes
+            return report
         report.total = parsed.count
         if dry_run:
             report.updated = len(self._products.existing(parsed.barcodes()))
@@ -108,12 +119,41 @@ class CatalogService:
                             audit.append("price_changed", actor, one)
 
             report.updated = self._products.import_rows(
-                parsed.rows(), parsed.count, progress, also=also
+                parsed.rows(), parsed.count, progress, also=also, plus=parsed.plus
             )
             if self._audit is not None:
                 anchor_audit(self._audit)  # committed: the anchor names its entries
         report.new = report.total - report.updated
         return report
+
+    def _plu_clashes(self, parsed: CatalogFile) -> list[RowError]:
+        """The file's PLUs that another product of the catalog has, one the file does not
+        give a row of its own (that product would keep its PLU and the import would take
+        it): a line-numbered error each. A product of the file that had the PLU before
+        hands it over (the import takes the file's PLUs off their old owners first)."""
+        if not parsed.plus:
+            return []
+        owners = self._products.plu_owners(parsed.plus)
+        moved = {plu: owner for plu, owner in owners.items() if owner != parsed.plus[plu][1]}
+        if not moved:
+            return []
+        in_file = self._products_in(parsed, set(moved.values()))
+        errors = []
+        for plu, owner in sorted(moved.items(), key=lambda item: parsed.plus[item[0]][0]):
+            if owner not in in_file:
+                errors.append(
+                    RowError(
+                        parsed.plus[plu][0],
+                        f"plu {plu} belongs to product {owner} in the catalog; give that "
+                        "product another PLU (a row of its own in this file) or this one none",
+                    )
+                )
+        return errors
+
+    @staticmethod
+    def _products_in(parsed: CatalogFile, barcodes: set[str]) -> set[str]:
+        """Those of ``barcodes`` that the file has a row for."""
+        return barcodes.intersection(parsed.barcodes())
 
     def export_csv(self, out: TextIO) -> int:
         """Write the whole catalog in the import format; returns the row count."""

@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import peewee
 import pytest
 
 from pos.db.auth_repositories import AuditRepository
@@ -155,10 +156,13 @@ def test_export_round_trips_exactly(service: CatalogService, tmp_path: Path) -> 
 
 def test_demo_catalog_is_realistic() -> None:
     text = DEMO_CATALOG.read_text(encoding="utf-8")
-    rows = text.splitlines()[1:]
+    rows = [row.split(",") for row in text.splitlines()[1:]]
+    assert text.splitlines()[0] == "barcode,name,price,tax_rate,unit,plu,min_age"
     assert len(rows) >= 40
-    assert sum(row.endswith(",kg") for row in rows) >= 3
-    assert len({row.split(",")[-2] for row in rows}) >= 2  # at least two tax rates
+    assert sum(row[4] == "kg" for row in rows) >= 3
+    assert len({row[3] for row in rows}) >= 2  # at least two tax rates
+    assert sum(bool(row[5]) for row in rows) >= 3  # loose produce has PLUs
+    assert sum(row[6] == "18" for row in rows) >= 2  # and drink is for adults
 
 
 def test_progress_counts_every_row_twice(service: CatalogService, tmp_path: Path) -> None:
@@ -309,3 +313,77 @@ def test_a_bad_row_deep_in_a_large_file_is_named_and_nothing_changes(
         "line 11002: price '1.001' has more than 2 decimal places"
     ]
     assert service._products.count() == 5
+
+
+PLU_HEADER = "barcode,name,price,tax_rate,unit,plu,min_age\n"
+BANANAS, LEMONS, WINE = "2100001000004", "5000000000012", "5011332159811"
+
+
+def test_plu_and_min_age_import_export_and_old_files_still_import(
+    service: CatalogService, tmp_path: Path
+) -> None:
+    text = (
+        PLU_HEADER
+        + f"{BANANAS},Bananas loose,0.85,0,kg,4011,\n"
+        + f"{WINE},Red wine 75cl,7.50,20,each,,18\n"
+    )
+    assert service.import_csv(_write(tmp_path, text)).ok
+    repo = service._products
+    bananas, wine = repo.get(BANANAS), repo.get(WINE)
+    assert bananas is not None
+    assert wine is not None
+    assert (bananas.plu, bananas.min_age, wine.plu, wine.min_age) == ("4011", None, None, 18)
+    out = io.StringIO()
+    service.export_csv(out)
+    assert out.getvalue() == text  # every column, in the import's own form
+    # a file of the old five columns imports (its products have no PLU nor age)
+    old = _write(tmp_path, HEADER + f"{LEMONS},Lemons,0.50,0,each\n", "old.csv")
+    assert service.import_csv(old).ok
+    lemons = repo.get(LEMONS)
+    assert lemons is not None
+    assert (lemons.plu, lemons.min_age) == (None, None)
+
+
+def test_a_plu_another_product_has_is_refused_by_line(
+    service: CatalogService, tmp_path: Path
+) -> None:
+    first = PLU_HEADER + f"{BANANAS},Bananas loose,0.85,0,kg,4011,\n"
+    assert service.import_csv(_write(tmp_path, first)).ok
+    clash = _write(
+        tmp_path,
+        PLU_HEADER + f"{WINE},Red wine 75cl,7.50,20,each,,18\n{LEMONS},Lemons,0.50,0,each,4011,\n",
+    )
+    for dry_run in (True, False):
+        report = service.import_csv(clash, dry_run=dry_run)
+        assert [str(e) for e in report.errors] == [
+            f"line 3: plu 4011 belongs to product {BANANAS} in the catalog; give that product "
+            "another PLU (a row of its own in this file) or this one none"
+        ]
+    assert service._products.get(WINE) is None  # nothing imported
+    assert service._products.plu_owners(["4011"]) == {"4011": BANANAS}
+
+
+def test_products_of_one_file_can_swap_their_plus(service: CatalogService, tmp_path: Path) -> None:
+    """Each PLU is unique at every moment of the write, not only at its end."""
+    first = PLU_HEADER + f"{BANANAS},Bananas,0.85,0,kg,4011,\n{LEMONS},Lemons,0.50,0,kg,4053,\n"
+    assert service.import_csv(_write(tmp_path, first)).ok
+    swapped = PLU_HEADER + f"{LEMONS},Lemons,0.50,0,kg,4011,\n{BANANAS},Bananas,0.85,0,kg,4053,\n"
+    report = service.import_csv(_write(tmp_path, swapped, "swap.csv"))
+    assert report.ok, report.errors
+    assert service._products.plu_owners(["4011", "4053"]) == {"4011": LEMONS, "4053": BANANAS}
+    # and a PLU handed to a new product, its old owner left without one
+    moved = PLU_HEADER + f"{WINE},Grapes,2.00,0,kg,4011,\n{LEMONS},Lemons,0.50,0,kg,,\n"
+    assert service.import_csv(_write(tmp_path, moved, "move.csv")).ok
+    assert service._products.plu_owners(["4011", "4053"]) == {"4011": WINE, "4053": BANANAS}
+
+
+def test_the_database_refuses_a_bad_plu_or_age(service: CatalogService) -> None:
+    """The schema's own checks, for any writer other than the import."""
+    db = service._products.db
+    for column, value in (("plu", "123"), ("plu", "123456"), ("min_age", 0), ("min_age", 100)):
+        with pytest.raises(peewee.IntegrityError), db.atomic():
+            db.execute_sql(
+                "INSERT INTO product (barcode, name, price, tax_rate, unit, "
+                f"{column}) VALUES ('{LEMONS}', 'x', 1, 0, 'each', {db.param})",
+                (value,),
+            )

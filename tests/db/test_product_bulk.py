@@ -36,7 +36,8 @@ def _rows(count: int, start: int = 0, name: str = "Item") -> list[ProductRow]:
     rows = []
     for n in range(start, start + count):
         body = f"50{n:010d}"
-        rows.append((body + ean.calc_check_digit(body), f"{name} {n}", 100 + n, 2000, "each"))
+        code = body + ean.calc_check_digit(body)
+        rows.append((code, f"{name} {n}", 100 + n, 2000, "each", None, None))
     return rows
 
 
@@ -62,6 +63,10 @@ def _catalog(db: Database) -> list[tuple[object, ...]]:
     return db.execute_sql("SELECT * FROM product ORDER BY id").fetchall()
 
 
+_UNIQUE = {"product_barcode", "product_plu"}
+"""The unique indexes, which every import keeps (but one into an empty catalog on a server)."""
+
+
 def _secondary(backend: str) -> set[str]:
     """The indexes a large import drops and makes again: the name index, and on a store's
     server the one the tills pull changes by (version, id)."""
@@ -70,7 +75,7 @@ def _secondary(backend: str) -> set[str]:
 
 def test_the_schema_has_a_name_index_to_rebuild(db: Database, backend: str) -> None:
     """The case the rebuild exists for (if the schema changes, so must these tests)."""
-    assert set(_indexes(db)) == {"product_barcode"} | _secondary(backend)
+    assert set(_indexes(db)) == _UNIQUE | _secondary(backend)
 
 
 def test_a_large_import_rebuilds_the_name_index(db: Database, backend: str) -> None:
@@ -120,7 +125,7 @@ def test_new_and_updated_rows_are_counted_and_updates_keep_the_row(
     kept = repo.get(_rows(1, start=39)[0][0])
     assert kept is not None
     assert kept.name == "Item 39"
-    assert _indexes(db).keys() == {"product_barcode"} | _secondary(backend)
+    assert _indexes(db).keys() == _UNIQUE | _secondary(backend)
 
 
 def test_progress_counts_the_rows_written(db: Database) -> None:
@@ -138,7 +143,7 @@ def test_a_failed_import_leaves_the_catalog_and_its_indexes(
     repo.import_rows(_rows(30), 30, rebuild_from=NEVER)
     before, catalog = _indexes(db), _catalog(db)
     rows = _rows(40, start=10, name="Changed")
-    rows[-1] = (rows[-1][0], "Bad", -1, 0, "each")  # breaks the price CHECK, at the end
+    rows[-1] = (rows[-1][0], "Bad", -1, 0, "each", None, None)  # breaks the price CHECK, at the end
     with pytest.raises(StorageError) as info:
         repo.import_rows(rows, len(rows), rebuild_from=rebuild_from)
     assert info.value.kind == "constraint"
@@ -156,7 +161,7 @@ def test_a_failed_import_into_an_empty_catalog_leaves_it_empty(
     a bad row at the end undoes them all, and the dropped indexes come back."""
     before = _indexes(db)
     rows = _rows(40)
-    rows[-1] = (rows[-1][0], "Bad", -1, 0, "each")  # breaks the price CHECK, at the end
+    rows[-1] = (rows[-1][0], "Bad", -1, 0, "each", None, None)  # breaks the price CHECK, at the end
     with pytest.raises(StorageError) as info:
         ProductRepository(db).import_rows(rows, len(rows), rebuild_from=rebuild_from)
     assert info.value.kind == "constraint"
@@ -220,8 +225,8 @@ def test_disk_full_during_a_rebuilding_import(db: Database) -> None:
     pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
     db.execute_sql(f"PRAGMA max_page_count = {pages + 20}")
     rows = [
-        (code, name + " " + "x" * 100, price, rate, unit)
-        for code, name, price, rate, unit in _rows(5_000, start=100)
+        (code, name + " " + "x" * 100, price, rate, unit, plu, age)
+        for code, name, price, rate, unit, plu, age in _rows(5_000, start=100)
     ]
     with pytest.raises(StorageError) as info:
         repo.import_rows(rows, len(rows), rebuild_from=1)
@@ -263,10 +268,11 @@ def test_the_merge_can_set_one_more_column_to_one_value() -> None:
     """A column set once per import (a catalog version) is one more name."""
     sql = merge_sql(FIELDS, "barcode", ("version",))
     assert sql.startswith(
-        'INSERT INTO "product" ("barcode", "name", "price", "tax_rate", "unit", "version") '
-        'SELECT s."barcode", s."name", s."price", s."tax_rate", s."unit", %s FROM'
+        'INSERT INTO "product" ("barcode", "name", "price", "tax_rate", "unit", "plu", '
+        '"min_age", "version") SELECT s."barcode", s."name", s."price", s."tax_rate", '
+        's."unit", s."plu", s."min_age", %s FROM'
     )
-    assert sql.endswith('"unit" = excluded."unit", "version" = excluded."version"')
+    assert sql.endswith('"min_age" = excluded."min_age", "version" = excluded."version"')
 
 
 def test_many_barcodes_are_looked_up_in_one_go(

@@ -321,6 +321,28 @@ def test_renamed_products_and_swapped_barcodes_reach_the_till_as_on_the_server(
     assert renamed == [("Renamed",)]
 
 
+def test_plus_swapped_and_ages_set_on_the_server_reach_the_till(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]]
+) -> None:
+    """PLUs are unique on the till too, at every row of a pull: two products that swap
+    theirs on the server arrive as the server has them (the first row applied would take
+    a PLU the second still has)."""
+    _, sync = till("Till A")
+    (a,), (b,) = _server(store, "SELECT id FROM product ORDER BY id LIMIT 2")
+    with psycopg.connect(store, autocommit=False) as conn:
+        conn.execute("UPDATE product SET plu = '3001', min_age = 18 WHERE id = %s", (a,))
+        conn.execute("UPDATE product SET plu = '3002' WHERE id = %s", (b,))
+    sync.run_once()
+    with psycopg.connect(store, autocommit=False) as conn:  # one transaction: one version
+        conn.execute("UPDATE product SET plu = NULL WHERE id = %s", (a,))
+        conn.execute("UPDATE product SET plu = '3001' WHERE id = %s", (b,))
+        conn.execute("UPDATE product SET plu = '3002' WHERE id = %s", (a,))
+    sync.run_once()
+    sql = f"SELECT id, plu, min_age FROM product WHERE id IN ({a}, {b}) ORDER BY id"
+    assert _local(sync.path, sql) == [(a, "3002", 18), (b, "3001", None)]
+    assert _local(sync.path, sql) == _server(store, sql)
+
+
 def test_the_server_s_report_of_a_till_counts_the_voids_the_till_pushed(
     store: str, till: Callable[[str], tuple[Services, StoreSync]]
 ) -> None:

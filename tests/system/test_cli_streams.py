@@ -35,7 +35,7 @@ def test_export_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
     )
     assert export.stdout is not None
     assert export.stderr is not None
-    assert export.stdout.readline() == b"barcode,name,price,tax_rate,unit\n"
+    assert export.stdout.readline() == b"barcode,name,price,tax_rate,unit,plu,min_age\n"
     export.stdout.close()  # as head does after its line
     err = export.stderr.read()
     export.wait(timeout=30)

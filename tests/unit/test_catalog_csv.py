@@ -4,6 +4,7 @@ progress count; and the bulk path really is the one that reads a good file."""
 
 from __future__ import annotations
 
+import io
 from unittest import mock
 
 import pytest
@@ -13,7 +14,8 @@ from stdnum import ean
 
 from pos.domain import catalog_check, catalog_csv
 from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodePattern, Measure
-from pos.domain.catalog_csv import CatalogFile, read_catalog
+from pos.domain.catalog import product_from_row
+from pos.domain.catalog_csv import CatalogFile, read_catalog, write_catalog
 
 PATTERNS = (BarcodePattern("Weight", "21IIIIIVVVVVC", Measure.WEIGHT, 3), *DEFAULT_PATTERNS)
 
@@ -84,6 +86,19 @@ PRICES = [
 ]
 RATES = ["0", "12.5", "100", "101", "abc", " 5 ", "-1", "020", "100.00", "1.001", "5" + " " * 1_000]
 UNITS = ["each", " kg ", "litre", "Each", "\u212ag", "kg" + " " * 1_000]
+PLUS = [
+    "4011",
+    " 4011 ",
+    "94011",
+    "401",
+    "940111",
+    "40a1",
+    "\u0664011",
+    "4O11",
+    "",
+    "4011" + " " * 1_000,
+]
+AGES = ["18", " 21 ", "0", "100", "99", "1", "-18", "18.0", "eighteen", "\u0661\u0668", "018", ""]
 
 
 @st.composite
@@ -97,13 +112,28 @@ def _good_cell(draw: st.DrawFn, column: str) -> str:
         return f"{draw(st.integers(0, 99_999))}.{draw(st.integers(0, 99)):02d}"
     if column == "tax_rate":
         return draw(st.sampled_from(["0", "5", "20", "12.5", ""]))
+    if column == "plu":  # some repeat: duplicates
+        return draw(
+            st.sampled_from(
+                ["", "", "", "4011", "4012", "94011", str(draw(st.integers(1000, 1040)))]
+            )
+        )
+    if column == "min_age":
+        return draw(st.sampled_from(["", "", "16", "18", "21"]))
     return draw(st.sampled_from(["each", "kg", "KG", ""]))
 
 
 @st.composite
 def _odd_cell(draw: st.DrawFn, column: str) -> str:
     """A cell that is bad, or good but not in the plainest form."""
-    pools = {"barcode": BARCODES, "name": NAMES, "price": PRICES, "tax_rate": RATES}
+    pools = {
+        "barcode": BARCODES,
+        "name": NAMES,
+        "price": PRICES,
+        "tax_rate": RATES,
+        "plu": PLUS,
+        "min_age": AGES,
+    }
     if draw(st.integers(0, 4)):
         return draw(st.sampled_from(pools.get(column, UNITS)))
     return draw(st.text(alphabet='0123456789 .,-"\r\nx\u00e9\x00\x07', max_size=6))
@@ -135,7 +165,7 @@ def _line(draw: st.DrawFn, header: list[str]) -> str:
 
 @st.composite
 def _files(draw: st.DrawFn) -> str:
-    optional = draw(st.lists(st.sampled_from(["tax_rate", "unit"]), unique=True))
+    optional = draw(st.lists(st.sampled_from(["tax_rate", "unit", "plu", "min_age"]), unique=True))
     header = draw(st.permutations(["barcode", "name", "price", *optional]))
     shown = [draw(st.sampled_from([c, c.upper(), f" {c} "])) for c in header]
     lines = [",".join(shown), *draw(st.lists(_line(header), max_size=25))]
@@ -182,6 +212,8 @@ def test_the_bulk_path_reads_every_file_as_the_row_by_row_reference(
         ("price", PRICES),
         ("tax_rate", RATES),
         ("unit", UNITS),
+        ("plu", PLUS),
+        ("min_age", AGES),
     ],
 )
 def test_each_odd_cell_among_good_rows_is_read_as_the_reference(
@@ -189,8 +221,8 @@ def test_each_odd_cell_among_good_rows_is_read_as_the_reference(
 ) -> None:
     """Every odd cell of the pools, alone in a chunk of good rows (the case where only the
     column checks decide), in plain, CRLF and quoted files."""
-    header = ["unit", "price", "barcode", "name", "tax_rate"]
-    good = ["kg", "1.20", "", "Pen", "20"]
+    header = ["unit", "price", "barcode", "name", "tax_rate", "plu", "min_age"]
+    good = ["kg", "1.20", "", "Pen", "20", "", "18"]
     at = header.index(column)
     for value in pool:
         for end, quote in (("\n", False), ("\r\n", False), ("\n", True)):
@@ -235,7 +267,7 @@ def test_a_good_file_is_read_by_the_bulk_path_alone(text: str) -> None:
     reference, _ = _read(text, bulk=False)
     assert list(bulk.rows()) == list(reference.rows())
     name = "Pens, pack of 0" if '"' in text else "Pens pack of 0"
-    assert next(bulk.rows()) == ("0" + _upc(0), name, 0, 0, "kg")  # UPC-A as EAN-13
+    assert next(bulk.rows()) == ("0" + _upc(0), name, 0, 0, "kg", None, None)  # UPC-A as EAN-13
 
 
 def test_one_bad_row_in_a_large_file_is_named_as_the_reference_names_it() -> None:
@@ -287,3 +319,58 @@ def test_a_cell_beyond_the_csv_readers_limit_restarts_row_by_row(quoted: bool) -
         "rows after it were not checked"
     ]
     assert progress == reference_progress
+
+
+def test_plu_and_min_age_are_read_and_written_back() -> None:
+    text = (
+        "barcode,name,price,plu,min_age\n"
+        f"{_code(1)},Bananas loose,0.85,4011,\n"
+        f"{_code(2)},Red wine,7.50,,18\n"
+        f"{_code(3)},Organic bananas,1.10, 94011 ,\n"
+    )
+    for bulk in (True, False):
+        parsed = read_catalog(text, PATTERNS, bulk=bulk)
+        assert parsed.ok, parsed.errors
+        rows = list(parsed.rows())
+        assert [(r[5], r[6]) for r in rows] == [("4011", None), (None, 18), ("94011", None)]
+        assert parsed.plus == {"4011": (2, _code(1)), "94011": (4, _code(3))}
+    out = io.StringIO()
+    write_catalog(map(product_from_row, read_catalog(text, PATTERNS).rows()), out)
+    written = out.getvalue()
+    assert written.splitlines()[0] == "barcode,name,price,tax_rate,unit,plu,min_age"
+    assert written.splitlines()[1] == f"{_code(1)},Bananas loose,0.85,0,each,4011,"
+    assert written.splitlines()[2] == f"{_code(2)},Red wine,7.50,0,each,,18"
+    again = read_catalog(written, PATTERNS)
+    assert list(again.rows()) == list(read_catalog(text, PATTERNS).rows())
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("plu=401", "plu '401' is not 4 or 5 digits (a price look-up code such as 4011)"),
+        ("plu=abcd", "plu 'abcd' is not 4 or 5 digits"),
+        ("plu=123456", "leave it empty if the product has none"),
+        ("min_age=0", "min_age '0' is not a whole number of years from 1 to 99 (such as 18)"),
+        ("min_age=100", "min_age '100' is not a whole number of years from 1 to 99"),
+        ("min_age=17.5", "leave it empty if anyone may buy it"),
+    ],
+)
+def test_a_bad_plu_or_min_age_is_refused_with_what_to_do(cell: str, message: str) -> None:
+    column, value = cell.split("=")
+    text = f"barcode,name,price,{column}\n{_code(1)},Pen,1.00,\n{_code(2)},Ink,1.00,{value}\n"
+    for bulk in (True, False):
+        parsed = read_catalog(text, PATTERNS, bulk=bulk)
+        assert [e.line for e in parsed.errors] == [3]
+        assert message in parsed.errors[0].message
+
+
+def test_a_plu_twice_names_both_lines() -> None:
+    lines = [f"{_code(n)},Item {n},1.00,{4000 + n}" for n in range(20)]
+    lines[15] = f"{_code(15)},Item 15,1.00,4003"
+    text = "barcode,name,price,plu\n" + "\n".join(lines) + "\n"
+    for bulk in (True, False):
+        parsed = read_catalog(text, PATTERNS, bulk=bulk)
+        assert [str(e) for e in parsed.errors] == [
+            "line 17: plu 4003 is already on line 5: each PLU belongs to one product; "
+            "give this one another or leave it empty"
+        ]

@@ -29,6 +29,7 @@ from pos.db.migrations import (
     v10_day_ids_and_token_generation,
     v11_operator_seal,
     v12_store_sync,
+    v13_plu_and_min_age,
 )
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
@@ -44,6 +45,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     v10_day_ids_and_token_generation.step,
     v11_operator_seal.step,
     v12_store_sync.step,
+    v13_plu_and_min_age.step,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

@@ -355,6 +355,8 @@ class TillFile:
                     f'DELETE FROM "{table}" WHERE "{key}" = ? AND "{pk}" <> ?',
                     [(v[at_key], v[at_pk]) for v in values],
                 )
+            if table == "product":
+                self._release_plus(conn, names, values)
             conn.executemany(upsert, values)
             if indexed and not fresh:
                 spots = [names.index(n) for n in (*indexed, pk)]
@@ -368,6 +370,22 @@ class TillFile:
                 )
             self.set_state(conn, f"pulled:{table}", cursor.text())
         return len(values)
+
+    @staticmethod
+    def _release_plus(
+        conn: sqlite3.Connection, names: list[str], values: Sequence[Sequence[Any]]
+    ) -> None:
+        """Take each PLU these product rows give off any other product that has it here:
+        the store moved it (the other product's own row, in this pull or a later one,
+        says what it has now). Without it, a PLU handed from one product to another would
+        clash with the unique index half way through the batch. Even on a fresh pull:
+        PLUs are few, and a swap during the pull would otherwise stop it."""
+        at_plu, at_id = names.index("plu"), names.index("id")
+        given = [(v[at_plu], v[at_id]) for v in values if v[at_plu] is not None]
+        if given:
+            conn.executemany(
+                'UPDATE "product" SET "plu" = NULL WHERE "plu" = ? AND "id" <> ?', given
+            )
 
     def _indexed(self, table: str) -> frozenset[str]:
         """The columns of ``table`` that any index holds (all of them if an index is on an
