@@ -20,6 +20,7 @@ from tests.benchmarks.bench_memory import bench_memory
 from tests.benchmarks.bench_pricing import bench_pricing
 from tests.benchmarks.bench_sales import bench_sales
 from tests.benchmarks.bench_scan import bench_scan
+from tests.benchmarks.bench_search import bench_search
 from tests.benchmarks.bench_startup import bench_startup
 from tests.benchmarks.bench_store import bench_store
 from tests.benchmarks.common import Sizes
@@ -39,6 +40,7 @@ RUNS: dict[str, Callable[[], list[dict[str, object]]]] = {
     "memory": lambda: bench_memory(TINY),
     "sales": lambda: bench_sales(TINY, sale_lines=1_000),
     "store": lambda: bench_store(TINY),
+    "search": lambda: bench_search(TINY),
 }
 FIGURES = {
     "import": [
@@ -57,6 +59,7 @@ FIGURES = {
     "burst": ["5_scanner_burst_caught_up"],
     "memory": ["6_peak_rss"],
     "store": [],
+    "search": ["20_search_keystroke_p99", "20_search_index_build"],
     "sales": [
         "7_sale_commit_p99",
         "8_report_one_day",

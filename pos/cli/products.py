@@ -1,7 +1,8 @@
-"""``pos products``: import and export the catalog."""
+"""``pos products``: import, export and search the catalog."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,9 +10,14 @@ import click
 
 from pos.cli.common import audit_log, cli_actor, db_option, db_path, friendly_errors, open_db
 from pos.config import DbTarget
+from pos.db.product_search import ProductSearch
 from pos.db.repositories import ProductRepository, SettingsRepository
-from pos.domain.text import plural
+from pos.domain.catalog import Unit
+from pos.domain.money import format_money
+from pos.domain.search import Found, SearchError
+from pos.domain.text import cell_len, pad_right, plural, visible
 from pos.services.catalog import CatalogService
+from pos.services.search import MAX_LIMIT, CatalogSearch
 from pos.services.store import StoreSettings
 
 LARGE_FILE = 1_000_000
@@ -84,3 +90,56 @@ def products_export(ctx: click.Context, db: DbTarget | None, file: Path | None) 
             tmp.replace(file)  # never leave a half-written export behind
     if file is not None:
         click.echo(f"exported {plural(count, 'product', sep=',')} to {file}", err=True)
+
+
+@products_group.command("search")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--limit",
+    type=int,
+    default=20,
+    show_default=True,
+    help=f"At most this many products (1 to {MAX_LIMIT}).",
+)
+@click.argument("text")
+@click.pass_context
+def products_search(
+    ctx: click.Context, db: DbTarget | None, as_json: bool, limit: int, text: str
+) -> None:
+    """Find products by words of their names (any order, any case, accents aside: 'sem sk'
+    finds 'Semi-skimmed milk'), or by a PLU or barcode typed whole (listed first)."""
+    path = db_path(ctx, db)
+    with friendly_errors():
+        database = open_db(ctx, path)
+        search = CatalogSearch(ProductRepository(database), ProductSearch(database))
+        try:
+            results = search.find(text, limit)
+        except SearchError as exc:
+            raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([_found_json(f) for f in results], indent=2, ensure_ascii=False))
+        return
+    if not results.found:
+        click.echo(f"no product matches {visible(text)!r}")
+        return
+    width = max(cell_len(visible(f.name)) for f in results)
+    for found in results:
+        price = format_money(found.price) + ("/kg" if found.unit is Unit.KG else "")
+        name = pad_right(visible(found.name), width)
+        click.echo(f"{found.barcode:<13}  {found.plu or '':<5}  {name}  {price:>10}")
+    if results.more:
+        click.echo(
+            f"(more products match: type more of the name, or --limit up to {MAX_LIMIT})",
+            err=True,
+        )
+
+
+def _found_json(found: Found) -> dict[str, object]:
+    """One product of ``pos products search --json``: money as a decimal string."""
+    return {
+        "barcode": found.barcode,
+        "name": found.name,
+        "price": format_money(found.price),
+        "plu": found.plu,
+    }

@@ -18,5 +18,6 @@ SERVER_FUNCTIONS = (
     "pos_change_version()",
     "pos_stamp_version()",
     *(f"pos_tombstone_{t}()" for t in SYNCED_TABLES),
+    "pos_fold(text)",  # the search's folding, v14
 )
 """The server's functions, dropped with its tables by ``pos init --force``."""

@@ -39,6 +39,7 @@ from pos.db.database import (
 from pos.db.days import DayRepository
 from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.integrity import IntegrityCheck
+from pos.db.product_search import ProductSearch
 from pos.db.repositories import (
     CartRepository,
     DiscountRepository,
@@ -61,6 +62,7 @@ from pos.services.price_check import PriceCheckService
 from pos.services.printing import ReceiptPrinter
 from pos.services.refunds import RefundService
 from pos.services.sales import SaleService
+from pos.services.search import CatalogSearch
 from pos.services.session import SessionService
 from pos.services.store import StoreSettings
 
@@ -94,6 +96,8 @@ class Services:
     """The check of the database file that must pass before anyone logs in (the login
     screen starts it: the till opens without reading the whole file first)."""
     price_check: PriceCheckService
+    search: CatalogSearch
+    """Finds products by words of their names, PLU or barcode (cheap per keystroke)."""
     lock: TillLock | ServerTillLock | None = None
     sync: StoreSync | None = None
     """The sync worker of a store's till (None for a till of its own); the app starts it."""
@@ -254,6 +258,7 @@ def build_services(
         price_check = PriceCheckService(
             products, settings.patterns, DiscountRepository(db), clock, authority=guard
         )
+        search = CatalogSearch(products, ProductSearch(db))
 
     except StorageError as exc:
         db.close()
@@ -292,5 +297,6 @@ def build_services(
         discount_admin=discount_admin,
         integrity=integrity,
         price_check=price_check,
+        search=search,
         lock=lock,
     )

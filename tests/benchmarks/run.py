@@ -5,8 +5,8 @@
 
 Each figure is one JSON line on stdout (and appended to $BENCH_OUT if set), saying which
 database it ran on (``"db"``). NAME picks benchmarks by name (import, startup, scan,
-pricing, burst, memory, sales, and store: a store's till, on a server only). The database is
-built once per sizes and cached under the temp dir (see fixture.py); with
+pricing, burst, memory, sales, store: a store's till, on a server only, and search). The
+database is built once per sizes and cached under the temp dir (see fixture.py); with
 ``BENCH_DB=postgresql://user@host:port/dbname`` everything runs on that PostgreSQL server
 instead, the cached database kept there.
 """
@@ -25,6 +25,7 @@ from tests.benchmarks.bench_memory import bench_memory
 from tests.benchmarks.bench_pricing import bench_pricing
 from tests.benchmarks.bench_sales import bench_sales
 from tests.benchmarks.bench_scan import bench_scan
+from tests.benchmarks.bench_search import bench_search
 from tests.benchmarks.bench_startup import bench_startup
 from tests.benchmarks.bench_store import bench_store
 from tests.benchmarks.common import Sizes
@@ -39,6 +40,7 @@ BENCHMARKS: dict[str, Callable[[Sizes], list[dict[str, object]]]] = {
     "memory": bench_memory,
     "sales": bench_sales,
     "store": bench_store,
+    "search": bench_search,
 }
 
 ALONE = frozenset({"import"})

@@ -159,6 +159,11 @@ def test_older_schema_is_migrated_with_data_kept(tmp_path: Path) -> None:
         assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
         assert db.execute_sql("SELECT status, parked_at FROM cart").fetchall() == [("open", None)]
         assert db.execute_sql("SELECT qty FROM cart_line").fetchall() == [(3,)]
+        # the products already there are in the search index (v14 builds it)
+        found = db.execute_sql(
+            "SELECT rowid FROM product_search WHERE product_search MATCH '\"pe\"*'"
+        ).fetchall()
+        assert found == [(1,)]
         # still STRICT after the migration (peewee's table rebuild would have dropped it)
         sql = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'cart'").fetchone()[0]
         assert sql.rstrip().endswith("STRICT")

@@ -69,8 +69,10 @@ _UNIQUE = {"product_barcode", "product_plu"}
 
 def _secondary(backend: str) -> set[str]:
     """The indexes a large import drops and makes again: the name index, and on a store's
-    server the one the tills pull changes by (version, id)."""
-    return {"product_name_nocase"} | ({"product_changes"} if backend == "postgresql" else set())
+    server the one the tills pull changes by (version, id) and the search index (on a
+    till's file that is an FTS5 table, rebuilt too: tests/db/test_product_search.py)."""
+    server = {"product_changes", "product_search"} if backend == "postgresql" else set()
+    return {"product_name_nocase"} | server
 
 
 def test_the_schema_has_a_name_index_to_rebuild(db: Database, backend: str) -> None:

@@ -343,6 +343,36 @@ def test_plus_swapped_and_ages_set_on_the_server_reach_the_till(
     assert _local(sync.path, sql) == _server(store, sql)
 
 
+def test_a_product_renamed_on_the_server_is_found_by_its_new_name_on_the_till(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]]
+) -> None:
+    """The till's search index follows every pull (its triggers): a rename, a new product,
+    a deletion and a barcode that moved to another product."""
+    services, sync = till("Till A")
+    assert [f.barcode for f in services.search.find("pen")] == [PEN]
+    _server(
+        store, "UPDATE product SET name = 'Fountain pen blue' WHERE barcode = %s RETURNING 1", PEN
+    )
+    _server(
+        store,
+        "INSERT INTO product (barcode, name, price, tax_rate, unit) "
+        "VALUES ('5000000000098', 'Crème brûlée', 250, 0, 'each') RETURNING 1",
+    )
+    _server(store, "DELETE FROM product WHERE barcode = %s RETURNING 1", BUTTER)
+    sync.run_once()
+    assert [f.name for f in services.search.find("fount blu")] == ["Fountain pen blue"]
+    assert services.search.find("highlighter").found == ()  # the old name is gone
+    assert [f.barcode for f in services.search.find("creme br")] == ["5000000000098"]
+    assert [f.name for f in services.search.find("peanut")] == ["Salted peanuts 200g"]
+    sql = "SELECT rowid FROM product_search WHERE product_search MATCH '\"fount\"*'"
+    assert len(_local(sync.path, sql)) == 1
+    conn = sqlite3.connect(sync.path)
+    try:
+        conn.execute("INSERT INTO product_search (product_search) VALUES ('integrity-check')")
+    finally:
+        conn.close()
+
+
 def test_the_server_s_report_of_a_till_counts_the_voids_the_till_pushed(
     store: str, till: Callable[[str], tuple[Services, StoreSync]]
 ) -> None:

@@ -88,3 +88,57 @@ def test_a_bad_url_or_an_unreachable_server_is_a_message() -> None:
     assert "cannot connect to the server" in out
     assert "secret" not in out  # the password never shows
     assert "Traceback" not in out
+
+
+def test_products_search_prints_a_table_or_json(new_db: Callable[[str], Path]) -> None:
+    """On a till's file FTS5, on a store's server its full-text index: the same lines."""
+    db = str(new_db("till"))
+    assert run("init", "--db", db, "--demo")[0] == 0
+    code, out = run("products", "search", "--db", db, "SEM sk")
+    assert code == 0, out
+    assert out.split() == ["5010000123451", "Semi-skimmed", "milk", "2", "pints", "1.45"]
+    code, out = run("products", "search", "--db", db, "4011")
+    assert out.split() == ["2100001000004", "4011", "Bananas", "loose", "0.85/kg"]
+    code, out = run("products", "search", "--db", db, "--json", "--limit", "2", "milk")
+    assert code == 0, out
+    assert json.loads(out) == [
+        {
+            "barcode": "5010740143658",
+            "name": "Milk chocolate bar 100g",
+            "price": "1.25",
+            "plu": None,
+        },
+        {
+            "barcode": "5010000123451",
+            "name": "Semi-skimmed milk 2 pints",
+            "price": "1.45",
+            "plu": None,
+        },
+    ]
+    code, out = run("products", "search", "--db", db, "--json", "bananas lo")
+    assert json.loads(out) == [
+        {"barcode": "2100001000004", "name": "Bananas loose", "price": "0.85", "plu": "4011"}
+    ]
+    code, out = run("products", "search", "--db", db, "zebra")
+    assert (code, out) == (0, "no product matches 'zebra'\n")
+    assert run("products", "search", "--db", db, "--json", "zebra") == (0, "[]\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["  "], "type a few letters of the product's name, its PLU or its barcode"),
+        (["x" * 500], "the search is 500 characters long; type at most 120"),
+        (["milk\x07"], "the search holds a control character"),
+        (["--limit", "0", "milk"], "the limit must be from 1 to 200, not 0"),
+        (["--limit", "x", "milk"], "'x' is not a valid integer"),
+    ],
+)
+def test_products_search_refuses_bad_input(
+    new_db: Callable[[str], Path], args: list[str], message: str
+) -> None:
+    db = str(new_db("till"))
+    assert run("init", "--db", db)[0] == 0
+    code, out = run("products", "search", "--db", db, *args)
+    assert code == 2
+    assert message in out
