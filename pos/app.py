@@ -36,6 +36,7 @@ from pos.screens.requests import (
     LockTill,
     OpenAudit,
     OpenDiscountEditor,
+    OpenFind,
     OpenHistory,
     OpenPriceCheck,
     OpenReport,
@@ -49,7 +50,7 @@ from pos.services.store import DEMO_BANNER
 from pos.widgets.terminal import TerminalWatch
 from pos.widgets.till_header import TillHeader
 from pos.widgets.too_small import fit_overlays
-from pos.widgets.type_ahead import TypeAhead, split_alt
+from pos.widgets.type_ahead import TakesText, TypeAhead, split_alt
 
 if TYPE_CHECKING:
     from pos.screens.scan import ScanScreen
@@ -233,7 +234,17 @@ class PosApp(App[None]):
         from pos.screens.price_check import PriceCheckScreen
 
         if not self._locked():
-            self.push_screen(PriceCheckScreen(self.services.price_check), lambda _: None)
+            services = self.services
+            self.push_screen(
+                PriceCheckScreen(services.price_check, services.search.find),
+                lambda _: None,
+            )
+
+    def on_open_find(self, request: OpenFind) -> None:
+        from pos.screens.find import FindScreen
+
+        if not self._locked():
+            self.push_screen(FindScreen(self.services.search.find, request.text), request.answer)
 
     def on_open_history(self, _: OpenHistory) -> None:
         from pos.screens.history import HistoryScreen
@@ -476,11 +487,11 @@ class PosApp(App[None]):
                 return
         queued = before.message_queue_size  # a request the key posts is work in flight
         # letters, control characters and pastes on the scanning screen go to its entry
-        # line in the order they came, before the bindings of the keys after them
+        # line (Find: its search) in the order they came, before the bindings of the keys
+        # after them
         try:
-            for screen in scan_screens([before]):
-                if screen.intercept(event):
-                    return
+            if isinstance(before, TakesText) and before.intercept(event):
+                return
             await super().on_event(event)
         except Exception as error:  # noqa: BLE001 - the till carries on (see _handle_exception)
             # the scanning and payment screens act on the app's own loop: a failure there

@@ -69,6 +69,16 @@ _MULTIPLIED = re.compile(r"^(\d+)\*(\d*)$")
 _WEIGHT = re.compile(r"^(\d{0,4})\.(\d{1,3})$")
 
 
+_QUANTITY_FIRST = re.compile(r"^(\d+\*)(.*)$", re.DOTALL)
+
+
+def split_quantity(text: str) -> tuple[str, str]:
+    """What was typed before Find: a quantity (``3*``), to go before the item found, and
+    the rest, to search for (``"3*lem"`` is ``("3*", "lem")``, ``"lem"`` is ``("", "lem")``)."""
+    match = _QUANTITY_FIRST.match(text)
+    return (match[1], match[2]) if match else ("", text)
+
+
 def parse_entry(text: str) -> Entry:
     """Classify the typed buffer (see the module docstring)."""
     if not text:
@@ -77,6 +87,8 @@ def parse_entry(text: str) -> Entry:
         return BadEntry(f"Input of {len(text)} characters ignored: too long for a barcode")
     if not text.isprintable():
         return BadEntry(f"'{visible(text)}' holds a control character: not a barcode or a quantity")
+    if any(ch.isalpha() for ch in text):  # a name typed where a scan goes
+        return BadEntry(f"'{text}' is not a barcode: F2 finds products by name")
     if not text.isascii() or any(ch not in ALLOWED_CHARS for ch in text):
         return BadEntry(f"'{text}' is not a barcode or a quantity")
     if text.isdigit():

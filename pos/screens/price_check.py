@@ -1,7 +1,7 @@
 """Price check (F1 on the scanning screen): scan an item, or type its barcode and press
-Enter, to see its name, its price and the deals it is in right now. The cart is never
-touched. Once an item is shown, any key closes the check; a scan (or ``3*``) closes it
-and goes on into the cart, as if typed on the scanning screen."""
+Enter, or find it by name (F2), to see its name, its price and the deals it is in right
+now. The cart is never touched. Once an item is shown, any key closes the check; a scan
+(or ``3*``) closes it and goes on into the cart, as if typed on the scanning screen."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pos.auth.guard import LoginRequired
 from pos.domain.catalog import Unit
 from pos.domain.money import format_money
 from pos.domain.receipt import format_qty
+from pos.screens.find import FindScreen, Search
 from pos.screens.modals import SCANNER_KEY_NAMES
 from pos.screens.requests import LockTill
 from pos.services.outcomes import Outcome
@@ -24,7 +25,7 @@ from pos.services.price_check import PriceCheck, PriceCheckService
 from pos.widgets import EntryLine, MessageLine
 from pos.widgets.type_ahead import AnswersOnce, PassesKeysOn, Typed
 
-ASKING = "Scan the item, or type its barcode and Enter"
+ASKING = "Scan, or type the barcode and Enter; F2 finds by name"
 
 
 def describe(found: PriceCheck) -> Text:
@@ -56,12 +57,14 @@ class PriceCheckScreen(PassesKeysOn, AnswersOnce, ModalScreen[object]):
         *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
         Binding("backspace", "backspace", show=False, priority=True),
         Binding("enter,ctrl+j,tab", "check", show=False, priority=True),
+        Binding("f2", "find", "Find", key_display="F2", priority=True),
         Binding("escape", "close", "Back", key_display="Esc", priority=True),
     ]
 
-    def __init__(self, price_check: PriceCheckService) -> None:
+    def __init__(self, price_check: PriceCheckService, search: Search) -> None:
         super().__init__()
         self.price_check = price_check
+        self.search = search
         self.found: PriceCheck | None = None
 
     def compose(self) -> ComposeResult:
@@ -128,6 +131,19 @@ class PriceCheckScreen(PassesKeysOn, AnswersOnce, ModalScreen[object]):
         self.entry.prompt = "Any key closes; a scan goes into the cart"
         self.query_one("#pc-result", Static).update(describe(found))
         self.query_one(MessageLine).show("")
+
+    def action_find(self) -> None:
+        """F2: find the item by name, PLU or barcode; the chosen one is checked."""
+        if self.found is not None:  # any key closes a check that is shown
+            self.dismiss(None)
+            return
+
+        def chosen(code: str | None) -> None:
+            if code is not None:
+                self.entry.buffer = code
+                self.action_check()
+
+        self.app.push_screen(FindScreen(self.search, self.entry.take(), taking="Check"), chosen)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -11,6 +11,8 @@ screen it opens.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.message import Message
 
 
@@ -36,6 +38,16 @@ class OpenAudit(Request):
 
 class OpenPriceCheck(Request):
     """The price check: an item's price and deals, the cart untouched."""
+
+
+class OpenFind(Request):
+    """Find a product by name, PLU or barcode, starting from ``text``; ``answer`` gets the
+    barcode to go on with (None: Esc, nothing chosen)."""
+
+    def __init__(self, text: str, answer: Callable[[str | None], None]) -> None:
+        super().__init__()
+        self.text = text
+        self.answer = answer
 
 
 class OpenStoreLink(Request):

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from pos.auth.guard import Guard, LoginRequired, OverrideRequired
+from pos.domain.entry import split_quantity
 from pos.domain.money import format_money
 from pos.domain.text import plural
 from pos.screens.approval import ApprovalFlow
@@ -29,6 +30,7 @@ from pos.screens.requests import (
     LockTill,
     OpenAudit,
     OpenDiscountEditor,
+    OpenFind,
     OpenHistory,
     OpenPriceCheck,
     OpenReport,
@@ -41,7 +43,7 @@ from pos.services.checkout import CheckoutService
 from pos.services.discount_admin import OPEN_ACTION, SCOPE
 from pos.services.outcomes import Change, Outcome
 from pos.widgets import CartTable, EntryLine, KeyBar, MessageLine, TillHeader, TotalsPanel
-from pos.widgets.type_ahead import AnswersOnce
+from pos.widgets.type_ahead import AnswersOnce, TakesText
 
 W = TypeVar("W", bound=Widget)
 
@@ -55,7 +57,7 @@ _ENTRY_KEYS = [
 ]
 
 
-class ScanScreen(AnswersOnce, Screen[None]):
+class ScanScreen(TakesText, AnswersOnce, Screen[None]):
     """Scan items, see each line and the running total."""
 
     BINDINGS = [
@@ -78,6 +80,7 @@ class ScanScreen(AnswersOnce, Screen[None]):
         Binding("f12", "report", "X report", key_display="F12", priority=True),
         Binding("f3", "discounts", "Deals", key_display="F3", priority=True),
         Binding("f1", "price_check", "Price check", key_display="F1", priority=True),
+        Binding("f2", "find", "Find", key_display="F2", priority=True),
         Binding("f9", "audit", "Audit", key_display="F9", priority=True),
         Binding("ctrl+k", "store_link", "Store", key_display="^K", priority=True),
     ]
@@ -487,6 +490,22 @@ class ScanScreen(AnswersOnce, Screen[None]):
         """F1: an item's price and deals, without touching the cart."""
         self._permitted("sale", lambda _approval: self._ask(OpenPriceCheck()))
 
+    def action_find(self) -> None:
+        """F2: find a product by name, PLU or barcode; the chosen one goes into the cart as
+        a scan would (a ``3*`` typed first applies to it). Typed text that is not a
+        quantity is where the search starts; Esc in Find gives it back."""
+        typed = self.entry.take()
+        quantity, start = split_quantity(typed)
+
+        def chosen(code: str | None) -> None:
+            if code is None:
+                self.entry.buffer = typed
+                return
+            self.entry.buffer = quantity + code
+            self.action_submit()
+
+        self._permitted("sale", lambda _approval: self._ask(OpenFind(start, chosen)))
+
     def action_report(self) -> None:
         """F12: today's X report (supervisors and managers)."""
         try:
@@ -566,6 +585,11 @@ class ScanScreen(AnswersOnce, Screen[None]):
             "Price check",
             "An item's price and deals; the cart is not changed (F1)",
             self.action_price_check,
+        )
+        yield SystemCommand(
+            "Find product",
+            "By part of its name, its PLU or its barcode; Enter adds it (F2)",
+            self.action_find,
         )
         yield SystemCommand(
             "Sales history", "Past sales and their receipts (F11)", self.action_history

@@ -258,7 +258,7 @@ def build_services(
         price_check = PriceCheckService(
             products, settings.patterns, DiscountRepository(db), clock, authority=guard
         )
-        search = CatalogSearch(products, ProductSearch(db))
+        search = CatalogSearch(products, ProductSearch(db), authority=guard)
 
     except StorageError as exc:
         db.close()

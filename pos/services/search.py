@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pos.auth.guard import Authority
 from pos.db.product_search import ProductSearch
 from pos.db.repositories import ProductRepository
 from pos.domain.barcodes import BarcodeError, normalise
@@ -54,11 +55,18 @@ class CatalogSearch:
     pt", ``creme`` "Crème fraîche"), and by a PLU or barcode typed whole (first)."""
 
     def __init__(
-        self, products: ProductRepository, index: ProductSearch, candidates: int = CANDIDATES
+        self,
+        products: ProductRepository,
+        index: ProductSearch,
+        candidates: int = CANDIDATES,
+        *,
+        authority: Authority | None = None,
     ) -> None:
         self._products = products
         self._index = index
         self._candidates = candidates
+        self.authority = authority
+        """The till's guard: a search there needs the ``sale`` scope (the CLI has none)."""
 
     def find(self, text: str, limit: int = 20) -> Results:
         """The products ``text`` finds, best first, at most ``limit``.
@@ -72,7 +80,10 @@ class CatalogSearch:
                 control character or too many words, or ``limit`` is out of range; the
                 message says what to do.
             StorageError: the database cannot be read.
+            LoginRequired, OverrideRequired: on the till, no session or no ``sale`` scope.
         """
+        if self.authority is not None:
+            self.authority.require("sale")
         if not 1 <= limit <= MAX_LIMIT:
             raise SearchError(f"the limit must be from 1 to {MAX_LIMIT}, not {limit}")
         words = search_words(text)

@@ -97,6 +97,17 @@ class PassesKeysOn:
         return False
 
 
+class TakesText:
+    """For a screen that takes every key with a character itself (the scanning screen's
+    entry line, Find's search): the app gives it the first look at each key and paste,
+    before any binding, in the order they came (a key left to bubble up from the focused
+    widget would arrive after the priority bindings of the keys typed behind it)."""
+
+    def intercept(self, event: Typed) -> bool:
+        """True if ``event`` was taken."""
+        return False
+
+
 class Busy:
     """For a screen whose work outlives the key that started it (a login waiting for the
     database check): while :meth:`busy`, the keys after that key wait; the screen posts

@@ -363,6 +363,27 @@ def test_price_check_with_deals(snap_compare, app_factory: AppFactory, shop_db: 
     assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)
 
 
+def test_find_with_results(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    """F2 and part of a name: the products found, best first, the second one chosen."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await pilot.press("f2", *"mil")
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_find_with_nothing_found(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.press("f2", *"zzqx")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
 def test_x_report_screen(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         for code in ("4006381333931", "5000000000012"):

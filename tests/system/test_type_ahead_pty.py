@@ -162,6 +162,12 @@ TRANSITIONS = [
         "price check left with Esc, then a scan", [F[1], *"500", ESC, *scan(LEMON)], scan(PEN)
     ),
     Transition("lock, and back", [CTRL_L, *login(*MANAGER), *scan(LEMON)], scan(PEN)),
+    Transition(
+        "find by name, 2* first, Enter, then a scan",
+        [*"2*", F[2], *"lem un", DOWN, UP, ENTER, *scan(GUM)],
+        scan(PEN),
+    ),
+    Transition("find left with Esc, then a scan", [F[2], *"whole", ESC, *scan(LEMON)], scan(PEN)),
 ]
 
 TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{2} \w{3}\b")
@@ -307,6 +313,7 @@ def test_every_screen_and_dialog_has_a_row() -> None:
         "LoginScreen", "ScanScreen", "ManagerOverrideModal", "PaymentScreen", "ReferenceModal",
         "ReceiptScreen", "ConfirmModal", "RecallModal", "HistoryScreen", "SaleReceiptModal",
         "RefundScreen", "ReportScreen", "AmountModal", "DiscountEditorScreen", "PriceCheckScreen",
+        "FindScreen",
     }  # fmt: skip
     skipped = {
         "SetupScreen": "only on a database with no operators (tests/ui/test_login_flow.py)",

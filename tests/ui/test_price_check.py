@@ -95,7 +95,7 @@ async def test_a_code_that_is_no_product_says_so_and_the_check_stays(
         await pilot.press("a")  # a letter is no barcode: refused, the check stays
         await settle(pilot)
         assert isinstance(app.screen, PriceCheckScreen)
-        assert "Scan the item" in _message(app)
+        assert "F2 finds by name" in _message(app)
         await scan(pilot, LEMON)  # and the next scan is checked
         assert "Lemons unwaxed" in _shown(app)
         assert _names(app) == []

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from pos.domain.entry import BadEntry, CountEntry, Empty, ScanEntry, WeightEntry, parse_entry
+from pos.domain.entry import (
+    BadEntry,
+    CountEntry,
+    Empty,
+    ScanEntry,
+    WeightEntry,
+    parse_entry,
+    split_quantity,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,7 +42,7 @@ def test_entries(text: str, entry: object) -> None:
         ("1.2345", "not a barcode or a quantity"),
         ("1..2", "not a barcode or a quantity"),
         ("**", "not a barcode or a quantity"),
-        ("abc", "not a barcode or a quantity"),
+        ("abc", "not a barcode: F2 finds products by name"),
         ("\x1b[2J", "not a barcode or a quantity"),
         ("１２", "not a barcode or a quantity"),
         ("100.5", "more than 99.999 kg"),
@@ -45,3 +53,21 @@ def test_bad_entries(text: str, reason: str) -> None:
     entry = parse_entry(text)
     assert isinstance(entry, BadEntry)
     assert reason in entry.message
+
+
+@pytest.mark.parametrize(
+    ("typed", "split"),
+    [
+        ("", ("", "")),
+        ("3*", ("3*", "")),
+        ("3*lem", ("3*", "lem")),
+        ("12*sem sk", ("12*", "sem sk")),
+        ("lemons", ("", "lemons")),
+        ("4011", ("", "4011")),  # digits alone are a PLU or a barcode to find
+        ("*3", ("", "*3")),
+    ],
+)
+def test_what_was_typed_before_find_is_a_quantity_and_a_search(
+    typed: str, split: tuple[str, str]
+) -> None:
+    assert split_quantity(typed) == split
