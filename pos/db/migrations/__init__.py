@@ -30,6 +30,7 @@ from pos.db.migrations import (
     v11_operator_seal,
     v12_store_sync,
     v13_plu_and_min_age,
+    v14_cart_age_checked,
 )
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
@@ -46,6 +47,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     v11_operator_seal.step,
     v12_store_sync.step,
     v13_plu_and_min_age.step,
+    v14_cart_age_checked.step,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 
