@@ -52,6 +52,7 @@ class Cart(BaseModel):
     opened_at = UtcTextDateTimeField()
     status = peewee.TextField(default="open")
     parked_at = UtcTextDateTimeField(null=True)
+    age_checked = peewee.IntegerField(null=True)  # the customer's age confirmed (v14)
 
     class Meta:
         table_name = "cart"

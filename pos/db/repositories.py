@@ -253,7 +253,7 @@ class CartRepository:
         self._open = Prepared(
             db,
             lambda: (
-                m.Cart.select(m.Cart.id, m.Cart.uuid, m.Cart.opened_at)
+                m.Cart.select(m.Cart.id, m.Cart.uuid, m.Cart.opened_at, m.Cart.age_checked)
                 .where((m.Cart.till == slot("till")) & (m.Cart.status == "open"))
                 .order_by(m.Cart.id.desc())
                 .limit(1)
@@ -297,10 +297,10 @@ class CartRepository:
             if not rows:  # a new cart has no lines to read back
                 new = {"uuid": uuid, "till": self.till, "opened_at": now, "status": "open"}
                 return StoredCart(m.insert_row(self.db, m.Cart, new), uuid, now, [])
-            ((cart_id, cart_uuid, opened_at),) = rows
+            ((cart_id, cart_uuid, opened_at, age),) = rows
             opened = m.Cart.opened_at.python_value(opened_at)
             assert opened is not None  # the column is NOT NULL
-            return StoredCart(int(cart_id), cart_uuid, opened, self._lines(int(cart_id)))
+            return StoredCart(int(cart_id), cart_uuid, opened, self._lines(int(cart_id)), age)
 
     def transaction(self) -> AbstractContextManager[None]:
         """One transaction around several changes (an approved void and its audit)."""
@@ -321,6 +321,11 @@ class CartRepository:
                 fixed_price=int(line.fixed_price),
                 operator=line.operator,
             )
+
+    def check_age(self, cart_id: int, age: int) -> None:
+        """Remember that the cart's customer was confirmed to be ``age`` or over."""
+        with writing(self.db):
+            m.Cart.update(age_checked=age).where(m.Cart.id == cart_id).execute()
 
     def delete_line(self, cart_id: int, line_no: int) -> None:
         with writing(self.db):
@@ -388,7 +393,8 @@ class CartRepository:
                 raise LookupError("that parked cart is gone (recalled on another screen?)")
             m.Cart.delete().where(m.Cart.id == open_id).execute()
             m.Cart.update(status="open", parked_at=None).where(m.Cart.id == parked_id).execute()
-            return StoredCart(row.id, row.uuid, row.opened_at, self._lines(row.id))
+            lines = self._lines(row.id)
+            return StoredCart(row.id, row.uuid, row.opened_at, lines, row.age_checked)
 
 
 class SettingsRepository:

@@ -204,6 +204,8 @@ class StoredCart:
     uuid: str
     opened_at: datetime
     lines: list[CartLine]
+    age_checked: int | None = None
+    """The age the customer was confirmed to be (a Y to "Customer 18 or over?"), or None."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,6 +185,8 @@ class ReceiptData:
     """Lines under the store name (address, VAT number): the ``receipt_header`` setting."""
     demo: bool = False
     """Made on a demo database: marked :data:`DEMO_RECEIPT` above and below."""
+    age_checked: int | None = None
+    """The age the customer was confirmed to be (an age-restricted item asked), or None."""
 
 
 DEMO_RECEIPT = "DEMO - NOT A RECEIPT"
@@ -232,6 +234,8 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
         out.append(label_amount(label, format_money(payment.tendered, money), width))
         if payment.change:
             out.append(label_amount("Change", format_money(payment.change, money), width))
+    if data.age_checked is not None:
+        out.append(cut_cells(f"Age checked ({data.age_checked}+)", width))
     out.append("")
     out.append(_centre("Thank you", width))
     text = "\n".join(out) + "\n"

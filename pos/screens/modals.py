@@ -63,8 +63,10 @@ class GuardedModal(AnswersOnce, ModalScreen[T]):
 
 class ConfirmModal(GuardedModal[bool]):
     """Asks before something that cannot be undone. Only Y confirms (y or Y: Caps Lock
-    may be on); any other key a person presses says no. Enter never answers, and a
-    scanner's digits and Enter are ignored (see :class:`GuardedModal`)."""
+    may be on); Esc and any other letter or sign a person types say no. Enter never
+    answers, a scanner's digits and Enter (or Tab, or LF) are ignored (see
+    :class:`GuardedModal`), and a command key (F10 typed ahead of the question: the
+    keys after a scan land here) answers nothing."""
 
     BINDINGS = [
         Binding("y,Y", "confirm", "Yes", key_display="Y"),
@@ -72,13 +74,19 @@ class ConfirmModal(GuardedModal[bool]):
     ]
 
     def on_key(self, event: events.Key) -> None:
-        """Y (either case) is yes; anything else not bound here is no."""
+        """Y (either case) is yes; Esc or any other printable key not bound here is no;
+        a key with nothing to print (an F key, an arrow) is no answer."""
         event.stop()
         event.prevent_default()
         if event.character in ("y", "Y"):
             self.action_confirm()
-        else:
+        elif event.key == "escape" or event.is_printable:
             self.action_cancel()
+        elif event.key in ("tab", "ctrl+j"):  # a scanner's end of code, as Enter
+            self.action_enter()
+        else:
+            self.app.bell()
+            self.query_one("#hint", Label).update("Answer first: Y = yes, N or Esc = no")
 
     def __init__(self, question: str) -> None:
         super().__init__()

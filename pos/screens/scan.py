@@ -275,8 +275,9 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
 
     def _run(self, act: Callable[[], Outcome]) -> None:
         """Do the action and show what it did, or lock if the session ended meanwhile.
-        An action the service asks about first (a line of more than 99) runs again only
-        if the cashier answers Y."""
+        An action the service asks about first (a line of more than 99, the customer's
+        age) runs again only if the cashier answers Y; the answer, either way, goes to
+        the service (an age question is audited)."""
         try:
             outcome = act()
         except LoginRequired as exc:
@@ -285,10 +286,7 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
         if outcome.confirm:
 
             def answered(yes: bool | None) -> None:
-                if yes:
-                    self._run(lambda: self.checkout.confirmed(act))
-                else:
-                    self.apply(Outcome.info("Not confirmed: nothing changed"))
+                self._run(lambda: self.checkout.answer(outcome, act, yes=bool(yes)))
 
             self.app.push_screen(ConfirmModal(outcome.confirm), answered)
             return

@@ -34,6 +34,7 @@ from pos.domain.pricing import PricedBasket, price_cart
 from pos.domain.receipt import format_qty
 from pos.domain.sanity import EntryChecks
 from pos.domain.text import plural, sentence
+from pos.services.age_check import AgeCheck
 from pos.services.approvals import Approval, Approvals
 from pos.services.cart_approval import audited_write, authorise, cart_action
 from pos.services.cart_pricing import CartPricing, RuleSource
@@ -103,12 +104,14 @@ class CheckoutService:
         self._last: LastAddition | None = None  # what error correct may take back
         self._entry = EntryState(self._checks)  # a scan to correct, a weight to type
         self._actor: Identity | None = None
+        self._ages = AgeCheck(carts, approvals)  # "Customer 18 or over?" (issue 20)
         self._load(carts.open_cart(new_id(), clock.now()))
 
     def _load(self, stored: StoredCart) -> None:
         self.cart_id = stored.id
         self.cart_uuid = stored.uuid
         self.cart = Cart(stored.lines)
+        self._ages.checked = stored.age_checked
         self._entry.reset()
         self._last = None  # a cart just loaded has no scan to take back
         self._pricing.forget()  # priced from scratch when it is next looked at
@@ -179,6 +182,11 @@ class CheckoutService:
     def prompt(self) -> str:
         """What the entry line asks for right now."""
         return self._entry.prompt
+
+    @property
+    def age_checked(self) -> int | None:
+        """The age this cart's customer was confirmed to be (for the receipt), or None."""
+        return self._ages.checked
 
     @property
     def awaiting_weight(self) -> bool:
@@ -257,7 +265,7 @@ class CheckoutService:
             if isinstance(grams, Outcome):
                 return grams
             outcome = self._add(product, grams, weight_typed=True)
-            if not outcome.error:
+            if not outcome.error and not outcome.confirm:
                 state.awaiting_weight = None
             return outcome
         return self._correct_last_scan(entry, selected)
@@ -266,8 +274,8 @@ class CheckoutService:
         scanned = read_scan(entry, self._catalog, self._patterns)
         if isinstance(scanned, Outcome):
             return scanned
-        if isinstance(scanned, NeedsWeight):
-            return self._entry.ask_weight(scanned.product)
+        if isinstance(scanned, NeedsWeight):  # the age is asked before the weight
+            return self._ages.question(scanned.product) or self._entry.ask_weight(scanned.product)
         return self._add(
             scanned.product,
             scanned.qty,
@@ -302,6 +310,8 @@ class CheckoutService:
             before = 0
         if line.qty > max_qty(line.unit):
             return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")
+        if asked := self._ages.question(product):  # before anything is saved
+            return asked
         if ask and (question := self._entry.question(line, before)):
             return Outcome(Change.NONE, confirm=question)
         saved = self._save(line)
@@ -409,6 +419,24 @@ class CheckoutService:
             return act()
         finally:
             self._entry.confirmed = False
+
+    def answer(self, asked: Outcome, act: Callable[[], Outcome], *, yes: bool) -> Outcome:
+        """The cashier answered ``asked`` (an Outcome with a question, returned by ``act``):
+        Y runs ``act`` again; an age question (:attr:`Outcome.age`) is audited either way.
+
+        Raises:
+            LoginRequired: the session ended while the question was open (nothing done).
+        """
+        if asked.age is None:
+            return self.confirmed(act) if yes else Outcome.info("Not confirmed: nothing changed")
+        operator = self.authority.require("sale").number
+        refused = self._ages.answer(
+            asked.age, yes, cart_id=self.cart_id, cart_uuid=self.cart_uuid, operator=operator
+        )
+        if refused is not None:
+            self._entry.end_pending(REFUSED_SCAN)  # a number typed next corrects nothing
+            return refused
+        return act()  # asks again about a big quantity, if it is one
 
     def action_for(
         self, scope: str, line_no: int | None = None, price: int | None = None

@@ -26,6 +26,16 @@ class Change(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class AgeQuestion:
+    """ "Customer 18 or over?", asked before ``name`` (``barcode``) is added: the answer, Y
+    or N, goes back to the service to be audited (see :attr:`Outcome.age`)."""
+
+    barcode: str
+    name: str
+    age: int
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """The result of one action, for the screen to show."""
 
@@ -37,6 +47,9 @@ class Outcome:
     confirm: str = ""
     """A question to ask first (nothing was done): on Y, run the action again through
     :meth:`~pos.services.checkout.CheckoutService.confirmed`."""
+    age: AgeQuestion | None = None
+    """The question in :attr:`confirm` is the customer's age: either answer goes to
+    :meth:`~pos.services.checkout.CheckoutService.answer` (Y and N are both audited)."""
 
     @classmethod
     def fail(cls, message: str) -> Outcome:

@@ -145,6 +145,7 @@ class SaleService:
                     currency=self.settings.currency_symbol,
                     header=self.settings.receipt_header,
                     demo=self.settings.demo,
+                    age_checked=self.checkout.age_checked,
                 ),
                 self.settings.receipt_width,
             )

@@ -573,6 +573,33 @@ def test_version_9_sales_are_reported_by_time_after_the_upgrade(tmp_path: Path) 
         db.close()
 
 
+def test_an_open_cart_of_version_14_gets_no_confirmed_age(tmp_path: Path) -> None:
+    """Schema v15: a cart remembers the customer's confirmed age (issue 20); a cart saved
+    before has none (NULL), and only the ages a product may ask for (1 to 99) are kept."""
+    path = tmp_path / "v14.sqlite"
+    db = _sqlite_at(path, 14)
+    db.execute_sql(
+        "INSERT INTO cart (uuid, till, opened_at, status) "
+        "VALUES ('c-1', 'Till 1', '2026-03-14T09:00:00+00:00', 'open')"
+    )
+    db.close()
+
+    db = open_database(path)
+    try:
+        assert schema_version(db) == migrations.SCHEMA_VERSION
+        assert integrity_check(db) == ["ok"]
+        assert db.execute_sql("SELECT uuid, age_checked FROM cart").fetchall() == [("c-1", None)]
+        db.execute_sql("UPDATE cart SET age_checked = 18")
+        for bad in (0, 100):
+            with pytest.raises(peewee.IntegrityError):
+                db.execute_sql(f"UPDATE cart SET age_checked = {bad}")
+        assert db.execute_sql("SELECT age_checked FROM cart").fetchall() == [(18,)]
+        sql = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'cart'").fetchone()[0]
+        assert sql.rstrip().endswith("STRICT")
+    finally:
+        db.close()
+
+
 @pytest.mark.sqlite_only  # SQLite's query plans
 def test_a_days_report_reads_covering_indexes_only(empty_db: Path) -> None:
     """The X/Z report of a trading day (by the day each sale records, schema v10) reads

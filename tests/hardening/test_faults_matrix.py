@@ -36,14 +36,17 @@ ALL = pytest.mark.parametrize("fault", list(FAULTS.values()), ids=list(FAULTS))
 
 
 def each_items() -> list[str]:
-    """Codes that each make a new cart line: the demo products sold by the piece, then
-    the deli's price-embedded labels, one price per label (a line per price)."""
+    """Codes that each make a new cart line: the demo products sold by the piece (none
+    that asks the customer's age), then the deli's price-embedded labels, one price per
+    label (a line per price)."""
     with DEMO_CATALOG.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     own = [
         r["barcode"]
         for r in rows
-        if r.get("unit", "each") in ("", "each") and not r["barcode"].startswith("2")
+        if r.get("unit", "each") in ("", "each")
+        and not r["barcode"].startswith("2")
+        and not r.get("min_age")
     ]
     deli = [f"2010001{p:05d}" for p in range(101, 400)]
     return own + [body + ean.calc_check_digit(body) for body in deli]

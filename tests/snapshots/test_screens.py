@@ -121,6 +121,14 @@ def test_quantity_confirmation(snap_compare, app_factory: AppFactory) -> None:  
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
 
 
+def test_age_confirmation(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "5000000000012")
+        await scan(pilot, "5011332159811")  # red wine, 18+: asked before it is added
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
 def test_change_confirmation(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         await scan(pilot, "4006381333931")
@@ -158,6 +166,9 @@ def test_scan_screen_with_discounts(  # type: ignore[no-untyped-def]
             "4006381333931",
         ):
             await scan(pilot, code)
+            if code.endswith("5011332159811"):  # 18+: the customer's age is asked first
+                await pilot.press("y")
+                await settle(pilot)
 
     assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)
 

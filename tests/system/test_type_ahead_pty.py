@@ -59,6 +59,7 @@ CTRL_L = "\x0c"
 PEN = "4006381333931"  # 1.20
 LEMON = "5000000000012"  # 0.50
 GUM = "96385074"
+WINE = "5011332159811"  # 18+: asks the customer's age first
 
 
 def scan(code: str) -> list[str]:
@@ -113,6 +114,11 @@ TRANSITIONS = [
     ),
     Transition(
         "quantity question: no, then a scan", [*"150*", *scan(PEN), "n", *scan(LEMON)], scan(GUM)
+    ),
+    Transition(
+        "age question: F10 typed ahead, yes, then a scan",
+        [*scan(WINE), F[10], "y", *scan(LEMON)],
+        scan(GUM),
     ),
     Transition(
         "change question, the receipt, a scan",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -238,3 +239,27 @@ def test_name_list_fits_the_first_names_and_counts_the_rest() -> None:
     for width in range(1, 40):
         assert cell_len(name_list(names * 3, width)) <= max(width, len(", +14 more") + 1)
     assert cut_cells("茶叶蛋", 4) == "茶…"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_age_checked_sale_says_so_on_its_receipt(width: int) -> None:
+    """Issue 20: "Age checked (18+)" under the payments, inside the paper's width; a sale
+    that asked no age says nothing of it."""
+    from pos.domain.pricing import price_cart
+    from pos.domain.tax import amount_due, vat_summary
+    from pos.domain.tender import Tender
+
+    cart = _cart()
+    priced = price_cart(cart, [], datetime(2026, 3, 14, 12))
+    vat = vat_summary(cart.lines, priced, inclusive=True)
+    tender = Tender(amount_due(vat))
+    tender.cash(5000)
+    at = datetime(2026, 3, 14, 12)
+    data = ReceiptData("Shop", "Till 1", 7, "Ann", at, cart.lines, priced, vat, tender.payments)
+    plain = render_receipt(data, width)
+    assert "Age checked" not in plain
+    lines = render_receipt(replace(data, age_checked=18), width).splitlines()
+    assert all(cell_len(line) <= width for line in lines), lines
+    assert lines[-4:] == [lines[-4], "Age checked (18+)", "", lines[-1]]
+    assert lines[-4].startswith("Change ")
+    assert lines[-1].strip() == "Thank you"

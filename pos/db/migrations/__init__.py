@@ -31,6 +31,7 @@ from pos.db.migrations import (
     v12_store_sync,
     v13_plu_and_min_age,
     v14_product_search,
+    v15_cart_age_checked,
 )
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
@@ -48,6 +49,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     v12_store_sync.step,
     v13_plu_and_min_age.step,
     v14_product_search.step,
+    v15_cart_age_checked.step,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 
