@@ -48,6 +48,7 @@ CALLS: dict[str, Callable[[Services], object]] = {
     "recall": lambda s: s.checkout.recall(1),
     "parked": lambda s: s.checkout.parked(),
     "submit": lambda s: s.checkout.submit(PEN),
+    "find": lambda s: s.search.find("pen"),
     "refund_lines": lambda s: s.refunds.lines(1),
     "refund_quote": lambda s: s.refunds.quote(1, {1: 1}),
     "operators_add": lambda s: s.operators.add("42", "Alex", "manager", "4826"),

@@ -349,6 +349,7 @@ def test_a_product_renamed_on_the_server_is_found_by_its_new_name_on_the_till(
     """The till's search index follows every pull (its triggers): a rename, a new product,
     a deletion and a barcode that moved to another product."""
     services, sync = till("Till A")
+    services.sessions.login(*CASHIER)  # a search on the till asks the guard
     assert [f.barcode for f in services.search.find("pen")] == [PEN]
     _server(
         store, "UPDATE product SET name = 'Fountain pen blue' WHERE barcode = %s RETURNING 1", PEN

@@ -299,6 +299,7 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
             "Void line",
             "Pay",
             "Price check",
+            "Find product",
             "Sales history",
             "X report",
             "Audit log",
