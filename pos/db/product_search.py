@@ -28,12 +28,22 @@ def _product(row: tuple[Any, ...]) -> Product:
     return Product(code, name, price, tax_rate, Unit(unit), plu, min_age)
 
 
+PREFIX_INDEXED = 4
+"""The longest prefix the FTS5 index keeps an index of (``prefix='1 2 3 4'``)."""
+EXPAND = 16
+"""A longer prefix that begins at most this many words of the index is looked up as those
+words (read lazily, a page at a time); one that begins more, as a prefix (read whole)."""
+KEPT_TERMS = 256
+"""Prefixes whose words are kept between searches (typing repeats them at each key)."""
+
+
 class ProductSearch:
     """Reads of the search index (and of the PLU index) of one database."""
 
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
-        if is_sqlite(db):
+        self._sqlite = is_sqlite(db)
+        if self._sqlite:
             self._by_words = (
                 f"SELECT {_COLUMNS} FROM product_search s JOIN product p ON p.id = s.rowid "
                 "WHERE product_search MATCH ? LIMIT ?"
@@ -44,15 +54,59 @@ class ProductSearch:
                 " @@ to_tsquery('simple', %s) LIMIT %s"
             )
         self._by_plu = f'SELECT {_COLUMNS} FROM product p WHERE p."plu" = {db.param}'
+        self._terms_of: dict[str, list[str]] = {}
+        self._terms_as_of: tuple[int, int, int] | None = None
 
     @reading
     def by_words(self, words: list[str], cap: int) -> list[Product]:
         """At most ``cap`` products whose name has each of ``words`` (folded, from
         :func:`pos.domain.search.search_words`) as the start of a word, in no particular
-        order; every word becomes a quoted prefix term, never the index's syntax."""
-        query = fts5_query(words) if is_sqlite(self.db) else tsquery(words)
-        rows = self.db.execute_sql(self._by_words, (query, cap)).fetchall()
+        order; every word becomes a quoted prefix term, never the index's syntax.
+
+        On a till's file (FTS5), a word longer than the prefix indexes becomes the index's
+        words it begins when they are few (``chick``: ``chicken``, ``chickpea``): FTS5
+        reads a prefix without a prefix index whole (every product with ``chicken``) but an
+        exact word only as far as the query needs. Those words are kept for the next
+        keystroke's search while the file is unchanged.
+        """
+        if not self._sqlite:
+            return self._run(tsquery(words), cap)
+        self._forget_terms_if_changed()
+        terms: dict[str, list[str]] = {}
+        for word in words:
+            if len(word) > PREFIX_INDEXED:
+                begun = self._terms(word)
+                if not begun:
+                    return []  # no name has a word that begins so
+                if len(begun) <= EXPAND:
+                    terms[word] = begun
+        return self._run(fts5_query(words, terms), cap)
+
+    def _run(self, query: str, limit: int) -> list[Product]:
+        rows = self.db.execute_sql(self._by_words, (query, limit)).fetchall()
         return [_product(row) for row in rows]
+
+    def _forget_terms_if_changed(self) -> None:
+        """Drop the kept words if the file changed since they were read: by another
+        connection (``PRAGMA data_version``) or by this one (its change count)."""
+        conn = self.db.connection()
+        (version,) = conn.execute("PRAGMA data_version").fetchone()
+        now = (id(conn), int(version), int(conn.total_changes))
+        if now != self._terms_as_of or len(self._terms_of) > KEPT_TERMS:
+            self._terms_of.clear()
+            self._terms_as_of = now
+
+    def _terms(self, prefix: str) -> list[str]:
+        """The index's words that begin with ``prefix``, up to one more than :data:`EXPAND`."""
+        kept = self._terms_of.get(prefix)
+        if kept is None:
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            rows = self.db.execute_sql(
+                "SELECT term FROM product_search_terms WHERE term >= ? AND term < ? LIMIT ?",
+                (prefix, upper, EXPAND + 1),
+            ).fetchall()
+            kept = self._terms_of[prefix] = [str(term) for (term,) in rows]
+        return kept
 
     @reading
     def by_plu(self, plu: str) -> Product | None:

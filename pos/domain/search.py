@@ -76,11 +76,25 @@ def plu_typed(text: str) -> str | None:
     return code if code.isascii() and code.isdigit() and len(code) in PLU_LENGTHS else None
 
 
-def fts5_query(search: list[str]) -> str:
+def fts5_query(search: list[str], terms: dict[str, list[str]] | None = None) -> str:
     """The FTS5 ``MATCH`` expression for ``search`` (from :func:`search_words`): every word
-    as a quoted prefix (``"sem"* "sk"*``), so that nothing typed is ever FTS5 syntax
-    (``AND``, ``NEAR``, ``-``, ``:`` and quotes are words, or nothing, here)."""
-    return " ".join('"' + word.replace('"', '""') + '"*' for word in search)
+    a quoted prefix (``"sem"* AND "sk"*``), or, where ``terms`` lists the index's words
+    it begins, those words (``("chicken" OR "chickpea")``: an exact word is read a page
+    at a time, a prefix longer than the index's prefix indexes all at once). Nothing typed
+    is ever FTS5 syntax: ``AND``, ``NEAR``, ``-``, ``:`` and quotes are words, or nothing,
+    here, and every quote is doubled anyway."""
+    known = terms or {}
+    parts = []
+    for word in search:
+        if word in known:
+            parts.append("(" + " OR ".join(_quoted(term) for term in known[word]) + ")")
+        else:
+            parts.append(_quoted(word) + "*")
+    return " AND ".join(parts)
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
 
 
 def tsquery(search: list[str]) -> str:
@@ -127,7 +141,7 @@ def name_order(search: list[str], name: str, barcode: str) -> tuple[int, int, st
     """How a product found by its name ranks (smallest first): names that begin with the
     first word typed, then those with more of the words typed whole (``milk`` before
     ``milkshake``), then alphabetically (accents and case aside), then by barcode."""
-    found = words(name)
+    found = _WORD.findall(name.lower()) if name.isascii() else words(name)
     starts = 0 if found and found[0].startswith(search[0]) else 1
     whole = -sum(word in found for word in search)
     return (starts, whole, " ".join(found), barcode)

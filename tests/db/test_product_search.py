@@ -206,6 +206,29 @@ def test_a_failed_large_import_leaves_the_index_and_its_triggers(db: Database) -
     assert _names(_search(db).find("sem sk")) == ["Semi-skimmed milk 2 pt"]
 
 
+def test_long_prefixes_are_looked_up_as_the_words_they_begin(db: Database, empty_db: Path) -> None:
+    """On FTS5 a word longer than 4 letters becomes the index's words it begins (kept for
+    the next keystroke while the file is unchanged); beginning many, it stays a prefix."""
+    repo = ProductRepository(db)
+    many = [Product(_code(200 + n), f"Chocolat{n:02d} bar", 100) for n in range(20)]
+    repo.upsert_many([*many, Product(_code(199), "Chocolate orange", 300)])
+    search = _search(db)
+    assert len(search.find("chocol", limit=50)) == 22  # and "Milk chocolate bar 100g"
+    assert _names(search.find("chocolate or")) == ["Chocolate orange"]
+    assert _names(search.find("chocolates")) == []
+    assert _names(search.find("zzzzzz")) == []
+    assert _names(search.find("chocolati")) == []
+    # another connection changes the catalog: the kept words are read again
+    other = open_database(empty_db)
+    try:
+        ProductRepository(other).upsert_many([Product(_code(300), "Chocolatier box", 900)])
+    finally:
+        other.close()
+    assert _names(search.find("chocolati")) == ["Chocolatier box"]
+    repo.upsert_many([Product(_code(301), "Chocolatine", 150)])  # and this one
+    assert _names(search.find("chocolati")) == ["Chocolatier box", "Chocolatine"]
+
+
 def test_the_export_is_unchanged_by_the_index(db: Database) -> None:
     out = io.StringIO()
     CatalogService(ProductRepository(db)).export_csv(out)

@@ -73,10 +73,16 @@ def test_the_longest_search_allowed_runs() -> None:
 
 
 def test_every_word_is_a_quoted_prefix_in_fts5() -> None:
-    assert fts5_query(["sem", "sk"]) == '"sem"* "sk"*'
-    assert fts5_query(["and", "near", "or", "not"]) == '"and"* "near"* "or"* "not"*'
+    assert fts5_query(["sem", "sk"]) == '"sem"* AND "sk"*'
+    assert fts5_query(["and", "near", "or", "not"]) == '"and"* AND "near"* AND "or"* AND "not"*'
     # search_words never lets a quote through; the quoting doubles one anyway
     assert fts5_query(['a"b']) == '"a""b"*'
+
+
+def test_a_word_with_its_index_words_is_those_words_exactly() -> None:
+    terms = {"chick": ["chicken", "chickpea"], "x": ['a"b']}
+    assert fts5_query(["chick", "s"], terms) == '("chicken" OR "chickpea") AND "s"*'
+    assert fts5_query(["x"], terms) == '("a""b")'
 
 
 def test_every_word_is_a_quoted_prefix_in_a_tsquery() -> None:
