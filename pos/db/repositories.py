@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
 
 import peewee
 
 from pos.db import models as m
 from pos.db import product_import
 from pos.db.dialect import SQLITE, Dialect, dialect
-from pos.db.errors import bound, is_sqlite, one_write, reading, storage_errors, writing
+from pos.db.errors import bound, is_sqlite, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
-from pos.db.rows import dicts, tuples
-from pos.domain.cart import CartLine, ParkedCart, StoredCart
+from pos.db.rows import tuples
 from pos.domain.catalog import Product, ProductRow, Unit, product_row
 from pos.domain.discounts import Rule
 from pos.domain.rule_format import parse_rule, rule_to_json
@@ -211,190 +209,6 @@ class ProductRepository:
             query = m.Product.select().order_by(m.Product.barcode)
             for row in query.iterator():
                 yield _product(row)
-
-
-def cart_line(row: m.CartLine) -> CartLine:
-    """A stored cart line as the domain's :class:`CartLine`."""
-    return CartLine(
-        line_no=row.line_no,
-        barcode=row.barcode,
-        name=row.name,
-        unit=Unit(row.unit),
-        unit_price=row.unit_price,
-        qty=row.qty,
-        tax_rate=row.tax_rate,
-        fixed_price=bool(row.fixed_price),
-        operator=row.operator,
-    )
-
-
-_SAVED_LINE_FIELDS = (
-    m.CartLine.cart,
-    m.CartLine.line_no,
-    m.CartLine.barcode,
-    m.CartLine.name,
-    m.CartLine.unit,
-    m.CartLine.unit_price,
-    m.CartLine.qty,
-    m.CartLine.tax_rate,
-    m.CartLine.fixed_price,
-    m.CartLine.operator,
-)
-"""What a saved cart line holds (every column but the id)."""
-
-
-class CartRepository:
-    """Open and parked carts of one till; every change is its own transaction."""
-
-    def __init__(self, db: peewee.Database, till: str) -> None:
-        self.db = db
-        self.till = till
-        # looked for in every sale's commit (the next cart): compiled once (pos.db.prepared)
-        self._open = Prepared(
-            db,
-            lambda: (
-                m.Cart.select(m.Cart.id, m.Cart.uuid, m.Cart.opened_at, m.Cart.age_checked)
-                .where((m.Cart.till == slot("till")) & (m.Cart.status == "open"))
-                .order_by(m.Cart.id.desc())
-                .limit(1)
-            ),
-        )
-        # every scan saves its line: compiled once too, as is a void
-        self._save_line = Prepared(
-            db,
-            lambda: m.CartLine.insert(
-                {field: slot(field.name) for field in _SAVED_LINE_FIELDS}
-            ).on_conflict(
-                conflict_target=[m.CartLine.cart, m.CartLine.line_no],
-                update={
-                    m.CartLine.qty: peewee.EXCLUDED.qty,
-                    m.CartLine.unit_price: peewee.EXCLUDED.unit_price,
-                    m.CartLine.fixed_price: peewee.EXCLUDED.fixed_price,
-                },
-            ),
-        )
-        self._delete_line = Prepared(
-            db,
-            lambda: m.CartLine.delete().where(
-                (m.CartLine.cart == slot("cart")) & (m.CartLine.line_no == slot("line"))
-            ),
-        )
-
-    @reading
-    def _lines(self, cart_id: int) -> list[CartLine]:
-        query = m.CartLine.select().where(m.CartLine.cart == cart_id).order_by(m.CartLine.line_no)
-        return [cart_line(row) for row in query]
-
-    @reading
-    def has_open_cart(self) -> bool:
-        """Whether the till has an open cart (else :meth:`open_cart` writes a new one)."""
-        return bool(self._open.run(till=self.till))
-
-    def open_cart(self, uuid: str, now: datetime) -> StoredCart:
-        """The till's open cart with its lines; a new empty one (``uuid``) if there is none."""
-        with writing(self.db):
-            rows = self._open.run(till=self.till)
-            if not rows:  # a new cart has no lines to read back
-                new = {"uuid": uuid, "till": self.till, "opened_at": now, "status": "open"}
-                return StoredCart(m.insert_row(self.db, m.Cart, new), uuid, now, [])
-            ((cart_id, cart_uuid, opened_at, age),) = rows
-            opened = m.Cart.opened_at.python_value(opened_at)
-            assert opened is not None  # the column is NOT NULL
-            return StoredCart(int(cart_id), cart_uuid, opened, self._lines(int(cart_id)), age)
-
-    def transaction(self) -> AbstractContextManager[None]:
-        """One transaction around several changes (an approved void and its audit)."""
-        return writing(self.db)
-
-    def save_line(self, cart_id: int, line: CartLine) -> None:
-        """Insert or replace one line (one statement: see :func:`one_write`)."""
-        with one_write(self.db):
-            self._save_line.run(
-                cart=cart_id,
-                line_no=line.line_no,
-                barcode=line.barcode,
-                name=line.name,
-                unit=line.unit.value,
-                unit_price=line.unit_price,
-                qty=line.qty,
-                tax_rate=line.tax_rate,
-                fixed_price=int(line.fixed_price),
-                operator=line.operator,
-            )
-
-    def check_age(self, cart_id: int, age: int) -> None:
-        """Remember that the cart's customer was confirmed to be ``age`` or over."""
-        with writing(self.db):
-            m.Cart.update(age_checked=age).where(m.Cart.id == cart_id).execute()
-
-    def delete_line(self, cart_id: int, line_no: int) -> None:
-        with writing(self.db):
-            self._delete_line.run(cart=cart_id, line=line_no)
-
-    def clear(self, cart_id: int) -> None:
-        """Remove every line of the cart."""
-        with writing(self.db):
-            m.CartLine.delete().where(m.CartLine.cart == cart_id).execute()
-
-    def park(self, cart_id: int, now: datetime, new_uuid: str) -> StoredCart:
-        """Park the cart and open a new empty one, in one transaction."""
-        with writing(self.db):
-            m.Cart.update(status="parked", parked_at=now).where(m.Cart.id == cart_id).execute()
-            row = m.Cart.create(uuid=new_uuid, till=self.till, opened_at=now, status="open")
-            return StoredCart(row.id, row.uuid, row.opened_at, [])
-
-    def lines_of(self, cart_id: int) -> list[CartLine]:
-        """The lines of a cart (a parked one, to price it for the recall list)."""
-        return self._lines(cart_id)
-
-    @reading
-    def parked(self) -> list[ParkedCart]:
-        """The till's parked carts, oldest first, with their line count and total."""
-        line = m.CartLine
-        line_total = peewee.Case(
-            None,
-            [(line.unit == "kg", (line.unit_price * line.qty + 500) / 1000)],
-            line.unit_price * line.qty,
-        )
-        items = peewee.Case(None, [(line.unit == "kg", 1)], line.qty)
-        query = (
-            m.Cart.select(
-                m.Cart.id,
-                m.Cart.uuid,
-                m.Cart.parked_at,
-                peewee.fn.COUNT(line.id).alias("n"),
-                peewee.fn.COALESCE(peewee.fn.SUM(items), 0).alias("items"),
-                peewee.fn.COALESCE(peewee.fn.SUM(line_total), 0).alias("total"),
-            )
-            .join(line, peewee.JOIN.LEFT_OUTER)
-            .where((m.Cart.till == self.till) & (m.Cart.status == "parked"))
-            .group_by(m.Cart.id, m.Cart.uuid, m.Cart.parked_at)
-            .order_by(m.Cart.parked_at, m.Cart.id)
-        )
-        return [  # by column name: the aliases are no attributes its stubs know
-            ParkedCart(
-                row["id"],
-                row["uuid"],
-                row["parked_at"],
-                int(row["n"]),
-                int(row["items"]),
-                int(row["total"]),
-            )
-            for row in dicts(query)
-        ]
-
-    def recall(self, parked_id: int, open_id: int) -> StoredCart:
-        """Make a parked cart the open one; the (empty) open cart is dropped."""
-        with writing(self.db):
-            row = m.Cart.get_or_none(
-                (m.Cart.id == parked_id) & (m.Cart.till == self.till) & (m.Cart.status == "parked")
-            )
-            if row is None:
-                raise LookupError("that parked cart is gone (recalled on another screen?)")
-            m.Cart.delete().where(m.Cart.id == open_id).execute()
-            m.Cart.update(status="open", parked_at=None).where(m.Cart.id == parked_id).execute()
-            lines = self._lines(row.id)
-            return StoredCart(row.id, row.uuid, row.opened_at, lines, row.age_checked)
 
 
 class SettingsRepository:

@@ -15,8 +15,8 @@ from pathlib import Path
 import peewee
 
 from pos.db import models as m
+from pos.db.carts import cart_line
 from pos.db.errors import DatabaseOpenError, StorageError, bound, storage_errors
-from pos.db.repositories import cart_line
 from pos.domain.cart import CartLine
 from pos.domain.catalog import Unit
 

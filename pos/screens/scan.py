@@ -506,29 +506,12 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
 
     def action_report(self) -> None:
         """F12: today's X report (supervisors and managers)."""
-        try:
-            self.guard.require("reports")
-        except LoginRequired as exc:
-            self._session_ended(exc)
-            return
-        except OverrideRequired:
-            self.apply(Outcome.fail("Reports are for supervisors and managers"))
-            return
-        self.post_message(OpenReport())
+        self._open_for("reports", OpenReport(), "Reports are for supervisors and managers")
 
     def action_audit(self) -> None:
         """The audit log: a manager screen. Anyone else is told so; no approval opens it."""
-        try:
-            self.guard.require("audit")
-        except LoginRequired as exc:
-            self._session_ended(exc)
-            return
-        except OverrideRequired:
-            self.apply(
-                Outcome.fail("The audit log is for managers: a manager must log in (Ctrl+L)")
-            )
-            return
-        self.post_message(OpenAudit())
+        refused = "The audit log is for managers: a manager must log in (Ctrl+L)"
+        self._open_for("audit", OpenAudit(), refused)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The store link key is there only on a store's till (hidden on a till of its own)."""
@@ -538,19 +521,22 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
 
     def action_store_link(self) -> None:
         """Ctrl+K: the store link (a store's till; managers): what waits to be sent."""
-        if not self.store_linked:
-            return
+        if self.store_linked:
+            refused = "The store link is for managers: a manager must log in (Ctrl+L)"
+            self._open_for("audit", OpenStoreLink(), refused)
+
+    def _open_for(self, scope: str, request: Request, refused: str) -> None:
+        """Ask the app for a screen that only ``scope`` may open (no approval opens it):
+        anyone else is told ``refused``; with the session gone, the till locks."""
         try:
-            self.guard.require("audit")
+            self.guard.require(scope)
         except LoginRequired as exc:
             self._session_ended(exc)
             return
         except OverrideRequired:
-            self.apply(
-                Outcome.fail("The store link is for managers: a manager must log in (Ctrl+L)")
-            )
+            self.apply(Outcome.fail(refused))
             return
-        self.post_message(OpenStoreLink())
+        self.post_message(request)
 
     def action_discounts(self) -> None:
         """F3: the discount rules (managers; anyone else with a manager's approval)."""

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pos.db.carts import CartRepository
 from pos.db.errors import StorageError
-from pos.db.repositories import CartRepository
 from pos.domain.catalog import Product
 from pos.services.approvals import Approvals
 from pos.services.outcomes import AgeQuestion, Change, Outcome, not_saved

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from pos.auth.service import Identity
+from pos.db.carts import CartRepository
 from pos.db.errors import StorageError
-from pos.db.repositories import CartRepository
 from pos.domain.cart import Cart
 from pos.services.approvals import Approval, ApprovalRefused, Approvals
 from pos.services.outcomes import Outcome, not_saved

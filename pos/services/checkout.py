@@ -20,26 +20,27 @@ from typing import Any, Protocol
 
 from pos.auth.guard import Authority
 from pos.auth.service import Identity
+from pos.db.carts import CartRepository
 from pos.db.errors import StorageError
-from pos.db.repositories import CartRepository
 from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodePattern
-from pos.domain.cart import MAX_COUNT, Cart, CartLine, ParkedCart, StoredCart, max_qty
+from pos.domain.cart import MAX_COUNT, Cart, CartLine, StoredCart, max_qty
 from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.clock import Clock
 from pos.domain.corrections import LastAddition, take_back
 from pos.domain.discounts import Rule
 from pos.domain.entry import BadEntry, CountEntry, Empty, ScanEntry, WeightEntry, parse_entry
 from pos.domain.money import format_money
-from pos.domain.pricing import PricedBasket, price_cart
+from pos.domain.pricing import PricedBasket
 from pos.domain.receipt import format_qty
 from pos.domain.sanity import EntryChecks
-from pos.domain.text import plural, sentence
+from pos.domain.text import plural
 from pos.services.age_check import AgeCheck
 from pos.services.approvals import Approval, Approvals
 from pos.services.cart_approval import audited_write, authorise, cart_action
 from pos.services.cart_pricing import CartPricing, RuleSource
 from pos.services.days import DayClosed
 from pos.services.outcomes import Change, Outcome, describe, not_saved, unreadable
+from pos.services.parking import Parking
 from pos.services.scan_entry import (
     REFUSED_SCAN,
     EntryState,
@@ -61,7 +62,7 @@ class TradingDay(Protocol):
     def check_open(self, *, open_first: bool = True) -> None: ...
 
 
-class CheckoutService:
+class CheckoutService(Parking):
     """The open cart of one till and everything the scanning screen can do to it.
 
     Every command asks ``authority`` (the guard) who is acting at the moment it runs,
@@ -204,24 +205,6 @@ class CheckoutService:
         except StorageError as exc:
             return unreadable(exc)
         return None
-
-    def parked(self) -> list[ParkedCart] | Outcome:
-        """The parked carts of this till, oldest first (or why they cannot be read), each
-        with the total the customer would pay now: priced with the discount rules
-        (``sale``)."""
-        self.authority.require("sale")
-        try:
-            self.load_rules()
-            parked = self._carts.parked()
-            at = self.local_now()
-            shown = []
-            for p in parked:
-                lines = self._carts.lines_of(p.id)
-                total = price_cart(Cart(lines), self._pricing.rule_set, at).total
-                shown.append(replace(p, total=total, names=tuple(line.name for line in lines)))
-            return shown
-        except StorageError as exc:
-            return unreadable(exc)
 
     # ----------------------------------------------------------------- entry
 
@@ -578,37 +561,6 @@ class CheckoutService:
     def cancel(self) -> Outcome:
         """Escape: drop a weight prompt and stop a typed quantity applying to the last scan."""
         return self._entry.cancel()
-
-    # ----------------------------------------------------------------- park and recall
-
-    def park(self) -> Outcome:
-        """Hold the cart for later and start a new one (``sale``)."""
-        self.authority.require("sale")
-        if not len(self.cart):
-            return Outcome.fail("Nothing to park: the cart is empty")
-        summary = f"{plural(len(self.cart), 'line')}, {format_money(self.priced.total)}"
-        try:
-            stored = self._carts.park(self.cart_id, self._clock.now(), self._new_id())
-        except StorageError as exc:
-            return not_saved(exc)
-        self._load(stored)
-        return Outcome(Change.RELOAD, f"Cart parked ({summary})")
-
-    def recall(self, parked_id: int) -> Outcome:
-        """Make a parked cart the open one; the current cart must be empty (``sale``)."""
-        self.authority.require("sale")
-        if len(self.cart):
-            return Outcome.fail("Park or void the current cart before recalling another")
-        try:
-            stored = self._carts.recall(parked_id, self.cart_id)
-        except LookupError as exc:
-            return Outcome.fail(sentence(str(exc)))
-        except StorageError as exc:
-            return not_saved(exc)
-        self._load(stored)
-        total = format_money(self.priced.total)
-        lines = plural(len(self.cart), "line")
-        return Outcome(Change.RELOAD, f"Recalled parked cart ({lines}, {total})")
 
     # ----------------------------------------------------------------- saving
 

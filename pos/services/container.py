@@ -29,6 +29,7 @@ from pos.db.auth_repositories import (
     TokenStateRepository,
     search_audit,
 )
+from pos.db.carts import CartRepository
 from pos.db.database import (
     Database,
     TillLock,
@@ -41,7 +42,6 @@ from pos.db.errors import DatabaseOpenError, StorageError
 from pos.db.integrity import IntegrityCheck
 from pos.db.product_search import ProductSearch
 from pos.db.repositories import (
-    CartRepository,
     DiscountRepository,
     ProductRepository,
     SettingsRepository,

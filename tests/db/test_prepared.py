@@ -12,10 +12,11 @@ import pytest
 from pos.auth.service import OperatorRecord
 from pos.db import models as m
 from pos.db.auth_repositories import OperatorRepository, TokenStateRepository
+from pos.db.carts import CartRepository
 from pos.db.database import open_database
 from pos.db.errors import StorageError, is_sqlite
 from pos.db.prepared import Prepared, converter, slot
-from pos.db.repositories import CartRepository, ProductRepository
+from pos.db.repositories import ProductRepository
 from pos.domain.cart import CartLine
 from pos.domain.catalog import Product, Unit
 
