@@ -50,9 +50,23 @@ def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:
         con.close()
 
 
+def undo_after_v12(con: sqlite3.Connection) -> None:
+    """Take schemas 13 to 15 off a SQLite file (a cart's confirmed age, the catalog's
+    search index, its PLU and age columns), leaving a file of version 12."""
+    con.execute("ALTER TABLE cart DROP COLUMN age_checked")
+    for trigger in ("product_search_insert", "product_search_delete", "product_search_update"):
+        con.execute(f"DROP TRIGGER {trigger}")
+    con.execute("DROP TABLE product_search_terms")
+    con.execute("DROP TABLE product_search")
+    con.execute("DROP INDEX product_plu")
+    con.execute("ALTER TABLE product DROP COLUMN plu")
+    con.execute("ALTER TABLE product DROP COLUMN min_age")
+
+
 def undo_store_schema(con: sqlite3.Connection) -> None:
-    """Take schema 12's additions (pos.db.store_schema) off a SQLite file, so a test can
-    make a file of an older version from a new one."""
+    """Take schema 12's additions (pos.db.store_schema), and all after them, off a SQLite
+    file, so a test can make a file of an older version from a new one."""
+    undo_after_v12(con)
     for trigger in ("sale_outbox", "refund_outbox", "day_open_outbox", "day_close_outbox"):
         con.execute(f"DROP TRIGGER {trigger}")
     con.execute("DROP TRIGGER audit_outbox")
