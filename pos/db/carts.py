@@ -136,9 +136,11 @@ class CartRepository:
             self._delete_line.run(cart=cart_id, line=line_no)
 
     def clear(self, cart_id: int) -> None:
-        """Remove every line of the cart."""
+        """Remove every line of the cart, and the age its customer was confirmed to be:
+        the next items rung up on it may be the next customer's."""
         with writing(self.db):
             m.CartLine.delete().where(m.CartLine.cart == cart_id).execute()
+            m.Cart.update(age_checked=None).where(m.Cart.id == cart_id).execute()
 
     def park(self, cart_id: int, now: datetime, new_uuid: str) -> StoredCart:
         """Park the cart and open a new empty one, in one transaction."""

@@ -522,6 +522,7 @@ class CheckoutService(Parking):
             return failed
         count = plural(len(self.cart), "line")
         self.cart.clear()
+        self._ages.checked = None  # the next customer is asked again
         self._entry.reset()
         self.reprice()
         return Outcome(Change.RELOAD, f"Cart voided ({count})")

@@ -15,7 +15,7 @@ from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.checkout import CheckoutService
 from pos.services.container import Services, build_services
 from pos.services.outcomes import Change, Outcome
-from tests.conftest import CASHIER, FAST_HASHER
+from tests.conftest import CASHIER, FAST_HASHER, MANAGER
 from tests.services.test_checkout import BANANAS, PEN, qtys
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
@@ -207,3 +207,17 @@ def test_the_receipt_and_its_reprint_say_the_age_was_checked(services: Services)
     tender = services.sales.start()
     tender.cash(tender.due)
     assert "Age checked" not in services.sales.complete(tender).receipt_text
+
+
+def test_a_voided_cart_forgets_the_age_so_the_next_customer_is_asked(
+    co: CheckoutService, services: Services
+) -> None:
+    services.sessions.login(*MANAGER)  # a manager voids without an approval
+    answer(co, WINE, yes=True)
+    assert co.void_cart().change is Change.RELOAD
+    assert co.age_checked is None
+    assert saved_age_and_lines(services) == (None, [])
+    asked = co.submit(WINE).age  # asked again, nothing added meanwhile
+    assert asked is not None
+    assert asked.age == 18
+    assert qtys(co) == []
