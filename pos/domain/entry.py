@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from stdnum import ean
+
 from pos.domain.barcodes import MAX_SCAN_LENGTH
 from pos.domain.text import visible
 
@@ -67,6 +69,24 @@ Entry = Empty | ScanEntry | CountEntry | WeightEntry | BadEntry
 
 _MULTIPLIED = re.compile(r"^(\d+)\*(\d*)$")
 _WEIGHT = re.compile(r"^(\d{0,4})\.(\d{1,3})$")
+
+
+_DIGITS_AT_END = re.compile(r"(\d+)$")
+SCAN_MIN_DIGITS = 8
+"""The shortest barcode (EAN-8): fewer digits ending a search are a PLU or part of a name."""
+
+
+def scanned_at_end(text: str) -> list[str]:
+    """The barcodes a scanner may have typed at the end of ``text`` (a search, after some
+    letters or a PLU): the last 13, 12 and 8 of its final run of digits whose check digit
+    is right, longest first; the whole run if none is and it is long enough to be a scan
+    (the scanning screen then says what is wrong with it); none for a shorter run."""
+    match = _DIGITS_AT_END.search(text)
+    run = match[1] if match and match[1].isascii() else ""
+    if len(run) < SCAN_MIN_DIGITS:
+        return []
+    found = [run[-n:] for n in (13, 12, 8) if len(run) >= n and ean.is_valid(run[-n:])]
+    return found or [run]
 
 
 _QUANTITY_FIRST = re.compile(r"^(\d+\*)(.*)$", re.DOTALL)

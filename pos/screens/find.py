@@ -10,7 +10,6 @@ barcode is unknown is refused by the scanning screen's own rules, as a scan woul
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from textual import events
@@ -22,10 +21,13 @@ from textual.widgets import DataTable, Footer, Label
 
 from pos.auth.guard import LoginRequired
 from pos.domain.catalog import Unit
+from pos.domain.entry import scanned_at_end
 from pos.domain.money import format_money
 from pos.domain.search import Found, SearchError
 from pos.domain.text import sentence
 from pos.screens.requests import LockTill
+from pos.services.errors import StorageError
+from pos.services.outcomes import unreadable
 from pos.services.search import Results
 from pos.widgets import EntryLine, MessageLine
 from pos.widgets.type_ahead import AnswersOnce, TakesText, Typed
@@ -40,18 +42,9 @@ PRICE_WIDTH = 10
 MAX_QUERY = 60
 """Characters kept in the search (a stuck key cannot grow it forever)."""
 
-_SCAN = re.compile(r"(\d{8,})$")
-"""A run of digits at the end as long as the shortest barcode (EAN-8): a scan."""
-
 
 Search = Callable[[str, int], Results]
 """What Find asks: the products for the text, best first, at most so many."""
-
-
-def scanned(text: str) -> str | None:
-    """The barcode at the end of ``text`` that a scanner typed into the search, if any."""
-    match = _SCAN.search(text)
-    return match[1] if match else None
 
 
 class FindScreen(TakesText, AnswersOnce, ModalScreen[str | None]):
@@ -134,9 +127,9 @@ class FindScreen(TakesText, AnswersOnce, ModalScreen[str | None]):
             table.move_cursor(row=row)
 
     def action_choose(self) -> None:
-        code = scanned(self.text)
-        if code is not None:  # the scanner always wins
-            self.dismiss(code)
+        codes = scanned_at_end(self.text)
+        if codes:  # the scanner always wins
+            self.dismiss(self._known(codes) or codes[0])
             return
         if self.found:
             self.dismiss(self.found[self.query_one(DataTable).cursor_row].barcode)
@@ -148,6 +141,18 @@ class FindScreen(TakesText, AnswersOnce, ModalScreen[str | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def _known(self, codes: list[str]) -> str | None:
+        """The first of ``codes`` that is a product's barcode: the digits typed before a
+        scan (a PLU, a size) can make a longer run look like another barcode too."""
+        for code in codes:
+            try:
+                results = self.search(code, 1)
+            except (SearchError, StorageError, LoginRequired):
+                return None
+            if results.found and results.found[0].match == "barcode":
+                return code
+        return None
 
     # ------------------------------------------------------------------ results
 
@@ -172,6 +177,10 @@ class FindScreen(TakesText, AnswersOnce, ModalScreen[str | None]):
         except SearchError as exc:  # punctuation only, too long: said, not rung
             self.found = []
             message.show(sentence(str(exc)))
+            return
+        except StorageError as exc:  # a busy or damaged file: said, and Find stays open
+            self.found = []
+            self._say(unreadable(exc).message)
             return
         self.found = list(results)
         for product in self.found:

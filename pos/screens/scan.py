@@ -492,12 +492,12 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
         """F2: find a product by name, PLU or barcode; the chosen one goes into the cart as
         a scan would (a ``3*`` typed first applies to it). Typed text that is not a
         quantity is where the search starts; Esc in Find gives it back."""
-        typed = self.entry.take()
+        typed = self.entry.take()  # (a dialog over the screen drops a half-typed entry)
         quantity, start = split_quantity(typed)
 
         def chosen(code: str | None) -> None:
             if code is None:
-                self.entry.buffer = typed
+                self.entry.buffer = typed  # Esc: as it was
                 return
             self.entry.buffer = quantity + code
             self.action_submit()

@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from pos.app import PosApp
+from pos.db.errors import StorageError
 from pos.screens import ScanScreen
 from pos.screens.find import FindScreen
 from pos.screens.price_check import PriceCheckScreen
@@ -150,6 +151,37 @@ async def test_a_scan_while_find_is_open_closes_it_and_adds_the_scanned_item(
         await until(pilot, lambda: len(app.services.checkout.cart) == 2)
         assert isinstance(app.screen, ScanScreen)
         assert _names(app) == ["1 Lemons unwaxed", "1 Highlighter pen yellow"]
+
+
+@pytest.mark.parametrize("typed", ["4053", "coke 2", "lem 96"])
+async def test_a_scan_after_digits_typed_into_find_is_still_that_scan(
+    app_factory: AppFactory, typed: str
+) -> None:
+    """A PLU or a size typed first makes one run of digits with the scan: the scan is
+    the barcode at its end that the catalog has."""
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await _find(pilot, typed)
+        burst(app, PEN + "\n")
+        await until(pilot, lambda: len(app.services.checkout.cart) == 1)
+        assert isinstance(app.screen, ScanScreen)
+        assert _names(app) == ["1 Highlighter pen yellow"]
+
+
+async def test_a_catalog_that_cannot_be_read_is_said_and_find_stays(
+    app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = app_factory(login=CASHIER)
+
+    def busy(text: str, limit: int) -> object:
+        raise StorageError("locked", "database is locked")
+
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(app.services.search, "find", busy)
+        await _find(pilot, "lem")
+        assert isinstance(app.screen, FindScreen)
+        assert "could not be read" in _message(app)
+        assert _results(app) == []
 
 
 async def test_an_unknown_barcode_scanned_into_find_is_refused_as_a_scan_is(

@@ -9,6 +9,7 @@ from pos.domain.entry import (
     ScanEntry,
     WeightEntry,
     parse_entry,
+    scanned_at_end,
     split_quantity,
 )
 
@@ -71,3 +72,22 @@ def test_what_was_typed_before_find_is_a_quantity_and_a_search(
     typed: str, split: tuple[str, str]
 ) -> None:
     assert split_quantity(typed) == split
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("4006381333931", ["4006381333931"]),
+        ("40534006381333931", ["4006381333931"]),  # a PLU typed, then the scan
+        ("coke 24006381333931", ["4006381333931"]),
+        ("lem 9696385074", ["96385074"]),  # an EAN-8 after a size
+        ("4053", []),  # a PLU alone is found, not scanned
+        ("milk", []),
+        ("12345678", ["12345678"]),  # no check digit fits: the scan screen says why
+        ("１２３４５６７８", []),  # not ASCII digits
+    ],
+)
+def test_the_barcodes_a_scanner_may_have_typed_at_the_end_of_a_search(
+    text: str, codes: list[str]
+) -> None:
+    assert scanned_at_end(text) == codes
