@@ -10,6 +10,8 @@ ISO 8601 UTC text. Each model is bound to the open database by
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import peewee
 
 from pos.db.fields import UtcTextDateTimeField
@@ -298,15 +300,21 @@ def insert_sql(model: type[BaseModel], fields: tuple[str, ...], param: str = "?"
     return f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
 
 
-def upsert_sql(model: type[BaseModel], fields: tuple[str, ...], key: str, param: str = "?") -> str:
+def upsert_sql(
+    model: type[BaseModel],
+    fields: tuple[str, ...],
+    key: str,
+    param: str = "?",
+    keep: Collection[str] = (),
+) -> str:
     """:func:`insert_sql`, but a row whose ``key`` (a unique column) is already there
     updates that row's other ``fields`` instead (``ON CONFLICT DO UPDATE``, the same on
-    SQLite and PostgreSQL)."""
+    SQLite and PostgreSQL), but for those in ``keep``, which stay as they are."""
     column = model._meta.fields
     updates = ", ".join(
         f'"{column[name].column_name}" = excluded."{column[name].column_name}"'
         for name in fields
-        if name != key
+        if name != key and name not in keep
     )
     target = column[key].column_name
     return f'{insert_sql(model, fields, param)} ON CONFLICT ("{target}") DO UPDATE SET {updates}'

@@ -57,9 +57,11 @@ def import_rows(
     rebuild_from: int | None = None,
     also: PriceChanges | None = None,
     plus: Collection[str] = (),
+    keep: Collection[str] = (),
 ) -> int:
     """Insert or update ``count`` rows with distinct barcodes, all in one transaction;
-    returns how many were in the catalog already. See
+    returns how many were in the catalog already. A product already there keeps its
+    values of the fields in ``keep`` (columns the file left out). See
     :meth:`pos.db.repositories.ProductRepository.import_rows`."""
     threshold = REBUILD_FROM if rebuild_from is None else rebuild_from
     with writing(db):
@@ -74,7 +76,7 @@ def import_rows(
             _release_plus(db, cursor, plus)
         rebuild = count >= threshold and 2 * count >= before
         write = _into_sqlite if sqlite else _into_server
-        write(db, cursor, iter(rows), count, before, rebuild, progress, also)
+        write(db, cursor, iter(rows), count, before, rebuild, progress, also, keep)
         if not before:
             return 0
         after = _count(cursor)
@@ -105,6 +107,7 @@ def _into_sqlite(
     rebuild: bool,
     progress: Callable[[int], None] | None,
     also: PriceChanges | None,
+    keep: Collection[str] = (),
 ) -> None:
     """``executemany`` a chunk at a time; the prices kept aside in one statement before
     and compared in one join after, for ``also``."""
@@ -114,7 +117,7 @@ def _into_sqlite(
             'CREATE TEMPORARY TABLE "pos_old_price" AS SELECT "barcode", "price" FROM "product"'
         )
     if before:
-        sql = m.upsert_sql(m.Product, FIELDS, "barcode", db.param)
+        sql = m.upsert_sql(m.Product, FIELDS, "barcode", db.param, keep)
     else:
         sql = m.insert_sql(m.Product, FIELDS, db.param)
     rebuilt = []
@@ -146,7 +149,9 @@ def _into_sqlite(
     also([(str(b), int(old), int(new)) for b, old, new in changed])
 
 
-def merge_sql(fields: Sequence[str], key: str, constants: Sequence[str] = ()) -> str:
+def merge_sql(
+    fields: Sequence[str], key: str, constants: Sequence[str] = (), keep: Collection[str] = ()
+) -> str:
     """The one statement that merges the staging table into ``product``: every staged
     row inserted, or (its ``key`` already there) the product's other ``fields`` updated.
 
@@ -159,7 +164,8 @@ def merge_sql(fields: Sequence[str], key: str, constants: Sequence[str] = ()) ->
     target = columns[key].column_name
     chosen = [f's."{name}"' for name in names] + ["%s"] * len(constants)
     written = [*names, *constants]
-    updated = [name for name in written if name != target]
+    kept = {columns[name].column_name for name in keep}
+    updated = [name for name in written if name != target and name not in kept]
     into = ", ".join(f'"{name}"' for name in written)
     insert = f'INSERT INTO "product" ({into}) SELECT {", ".join(chosen)} FROM "{STAGING}" s'
     sets = ", ".join(f'"{name}" = excluded."{name}"' for name in updated)
@@ -175,6 +181,7 @@ def _into_server(
     rebuild: bool,
     progress: Callable[[int], None] | None,
     also: PriceChanges | None,
+    keep: Collection[str] = (),
 ) -> None:
     """``COPY`` into a staging table, then one merge; the changed prices for ``also``
     are one join of the staging table with the catalog, before the merge. Into an empty
@@ -208,7 +215,8 @@ def _into_server(
     rebuilt = []
     if rebuild:
         rebuilt = dialect(db).drop_secondary_indexes(db, m.Product._meta.table_name)
-    cursor.execute(merge_sql(FIELDS, "barcode", ("version",)), (_change_version(cursor),))
+    merge = merge_sql(FIELDS, "barcode", ("version",), keep)
+    cursor.execute(merge, (_change_version(cursor),))
     for statement in rebuilt:
         cursor.execute(statement)
     cursor.execute(f'DROP TABLE "{STAGING}"')  # not only at COMMIT: inside a longer one

@@ -152,6 +152,7 @@ class ProductRepository:
         rebuild_from: int | None = None,
         also: Callable[[list[tuple[str, int, int]]], None] | None = None,
         plus: Collection[str] = (),
+        keep: Collection[str] = (),
     ) -> int:
         """Insert or update ``count`` validated rows by barcode, all in one transaction;
         returns how many were in the catalog already (updated; the others are new). The
@@ -174,6 +175,9 @@ class ProductRepository:
         ``(barcode, old, new)`` in barcode order (for the audit log), found in one
         statement (or two), never by a lookup per row (and none into an empty catalog).
 
+        ``keep`` are the fields a product already in the catalog keeps (the file's
+        columns left them out: a price file must not take an age limit or a VAT rate off).
+
         ``plus`` are the PLUs the rows give: any product that has one of them now loses
         it first (the caller has checked that each such product is among the rows, or the
         PLU's new owner would take it from a product the rows do not mention).
@@ -182,7 +186,14 @@ class ProductRepository:
             StorageError: nothing was written (and every index is as it was).
         """
         return product_import.import_rows(
-            self.db, rows, count, progress, rebuild_from=rebuild_from, also=also, plus=plus
+            self.db,
+            rows,
+            count,
+            progress,
+            rebuild_from=rebuild_from,
+            also=also,
+            plus=plus,
+            keep=keep,
         )
 
     def insert_new(self, products: Iterable[Product]) -> int:

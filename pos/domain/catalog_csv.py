@@ -9,8 +9,9 @@
 * ``min_age`` is the age a customer must be to buy the product (``18``), 1 to 99; empty
   (the default) for any age.
 
-A column left out of the file is its default for every row (a file without ``plu``
-imports every product without one, as a file without ``unit`` sells each one by item).
+A column left out of the file is its default for every new product, and a product the
+catalog has already keeps its value: a supplier's price file of ``barcode,name,price``
+takes no age limit, PLU or VAT rate off.
 
 Reading validates every row (the checks of each cell are in
 :mod:`pos.domain.catalog_check`) and reports each bad one by its line number; the
@@ -61,10 +62,13 @@ class CatalogFile:
     :meth:`rows` streams them as :data:`~pos.domain.catalog.ProductRow` tuples.
     """
 
-    __slots__ = ("_batches", "_loose", "count", "errors", "plus")
+    __slots__ = ("_batches", "_loose", "count", "errors", "left_out", "plus")
 
     def __init__(self) -> None:
         self.errors: list[RowError] = []
+        self.left_out: tuple[str, ...] = ()
+        """The optional columns the file does not have: a product already in the catalog
+        keeps its values of them (a new one takes their defaults)."""
         self.count = 0
         """How many good rows."""
         self.plus: dict[str, tuple[int, str]] = {}
@@ -216,6 +220,7 @@ def _read(
             RowError(header_line, "; ".join(parts) + f" (columns are {','.join(COLUMNS)})")
         )
         return result
+    result.left_out = tuple(c for c in OPTIONAL if c not in header)
     checker = Checker(header, patterns, result)
     rows = 0
     if bulk:

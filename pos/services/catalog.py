@@ -119,7 +119,12 @@ class CatalogService:
                             audit.append("price_changed", actor, one)
 
             report.updated = self._products.import_rows(
-                parsed.rows(), parsed.count, progress, also=also, plus=parsed.plus
+                parsed.rows(),
+                parsed.count,
+                progress,
+                also=also,
+                plus=parsed.plus,
+                keep=parsed.left_out,  # a price file keeps the ages and VAT rates there
             )
             if self._audit is not None:
                 anchor_audit(self._audit)  # committed: the anchor names its entries

@@ -12,7 +12,7 @@ import pytest
 from pos.db.auth_repositories import AuditRepository
 from pos.db.database import open_database
 from pos.db.repositories import ProductRepository
-from pos.domain.catalog import Unit
+from pos.domain.catalog import Product, Unit
 from pos.domain.clock import FixedClock
 from pos.paths import DEMO_CATALOG
 from pos.services.catalog import CatalogService
@@ -342,6 +342,31 @@ def test_plu_and_min_age_import_export_and_old_files_still_import(
     lemons = repo.get(LEMONS)
     assert lemons is not None
     assert (lemons.plu, lemons.min_age) == (None, None)
+
+
+@pytest.mark.parametrize("rows", [2, 60_000])  # row by row, and the large import's path
+def test_a_price_file_takes_no_age_limit_plu_or_vat_rate_off(
+    service: CatalogService, tmp_path: Path, rows: int
+) -> None:
+    """Columns a file leaves out keep each existing product's values (a new product takes
+    the defaults): a supplier's barcode,name,price file must not stop the age question."""
+    text = (
+        PLU_HEADER
+        + f"{BANANAS},Bananas loose,0.85,5,kg,4011,\n"
+        + f"{WINE},Red wine 75cl,7.50,20,each,,18\n"
+    )
+    assert service.import_csv(_write(tmp_path, text)).ok
+    codes = [c for c in _valid_codes(rows) if c not in (BANANAS, WINE)][: rows - 2]
+    prices = "barcode,name,price\n" + f"{BANANAS},Bananas,0.95\n{WINE},Red wine,7.95\n"
+    prices += "".join(f"{code},Item {code},1.00\n" for code in codes)
+    report = service.import_csv(_write(tmp_path, prices, "prices.csv"))
+    assert report.ok, report.errors
+    repo = service._products
+    bananas, wine = repo.get(BANANAS), repo.get(WINE)
+    assert bananas == Product(BANANAS, "Bananas", 95, 500, Unit.KG, "4011", None)
+    assert wine == Product(WINE, "Red wine", 795, 2000, Unit.EACH, None, 18)
+    if codes:
+        assert repo.get(codes[0]) == Product(codes[0], f"Item {codes[0]}", 100)
 
 
 def test_a_plu_another_product_has_is_refused_by_line(
