@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,11 +19,10 @@ QUESTION = "Sell 150 x Highlighter pen yellow on one line (more than 99)?"
 
 
 @pytest.fixture
-def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
-    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
-    built.sessions.login(*CASHIER)
-    yield built
-    built.close()
+def services(services: Services) -> Services:
+    """The demo till's services (tests/conftest.py), a cashier logged in."""
+    services.sessions.login(*CASHIER)
+    return services
 
 
 @pytest.fixture
