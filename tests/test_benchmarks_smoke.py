@@ -68,7 +68,7 @@ FIGURES = {
     ],
 }
 ON_A_SERVER = {
-    "import": ["1_catalog_import_rate"],
+    "import": ["1_catalog_import_rate", "1_catalog_import_search_index_after"],
     "store": [
         "19_first_sync",
         "19_store_scan_to_screen_p99",

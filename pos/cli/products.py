@@ -10,7 +10,8 @@ import click
 
 from pos.cli.common import audit_log, cli_actor, db_option, db_path, friendly_errors, open_db
 from pos.config import DbTarget
-from pos.db.product_search import ProductSearch
+from pos.db.errors import is_sqlite
+from pos.db.product_search import ProductSearch, ensure_search_index
 from pos.db.repositories import ProductRepository, SettingsRepository
 from pos.domain.catalog import Unit
 from pos.domain.money import format_money
@@ -112,6 +113,8 @@ def products_search(
     path = db_path(ctx, db)
     with friendly_errors():
         database = open_db(ctx, path)
+        if not is_sqlite(database):  # a large import killed before its build left none
+            ensure_search_index(database)
         search = CatalogSearch(ProductRepository(database), ProductSearch(database))
         try:
             results = search.find(text, limit)

@@ -115,6 +115,48 @@ class ProductSearch:
         return None if row is None else _product(row)
 
 
+SERVER_INDEX = "product_search"
+"""The server's GIN index of the folded names (schema 14)."""
+SERVER_INDEX_SQL = (
+    f'CREATE INDEX "{SERVER_INDEX}" ON "product" '
+    "USING gin (to_tsvector('simple', pos_fold(name)))"
+)
+"""How schema 14 made it (:mod:`pos.db.migrations.v14_product_search`), to make it again."""
+
+
+def split_search_index(statements: list[str]) -> tuple[list[str], list[str]]:
+    """The index statements a large import on the server builds in its transaction, and
+    the search index's, which it builds after the commit (:func:`build_concurrently`)."""
+    later = [
+        s for s in statements if f'INDEX "{SERVER_INDEX}"' in s or f"INDEX {SERVER_INDEX} " in s
+    ]
+    return [s for s in statements if s not in later], later
+
+
+def build_concurrently(db: peewee.Database, statement: str) -> None:
+    """Build the server's search index (``statement``, as ``pg_get_indexdef`` gave it)
+    without locking the catalog against writers, outside any transaction: the import has
+    committed, and the rows are there for everyone; searches are slower until it is done.
+    A build a crash left invalid is dropped and made again. Inside a caller's transaction
+    (an import that is part of a larger one, as ``pos init --demo``) it is built in it."""
+    concurrently = "" if db.in_transaction() else " CONCURRENTLY"
+    valid = db.execute_sql(
+        "SELECT x.indisvalid FROM pg_index x WHERE x.indexrelid = to_regclass(%s)",
+        (f'"{SERVER_INDEX}"',),
+    ).fetchone()
+    if valid is not None and valid[0]:
+        return
+    if valid is not None:
+        db.execute_sql(f'DROP INDEX{concurrently} IF EXISTS "{SERVER_INDEX}"')
+    db.execute_sql(statement.replace("CREATE INDEX ", f"CREATE INDEX{concurrently} ", 1))
+
+
+def ensure_search_index(db: peewee.Database) -> None:
+    """The server's search index, built again if it is missing or invalid (a large import
+    killed between its commit and the index's build): one query when it is there."""
+    build_concurrently(db, SERVER_INDEX_SQL)
+
+
 def suspend_triggers(cursor: Any) -> list[str]:
     """Drop the index's triggers on a till's file (SQLite), inside the caller's
     transaction; returns the statements that make them again. For a large import, which

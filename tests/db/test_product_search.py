@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from stdnum import ean
 
+from pos.db import product_search
 from pos.db.database import Database, open_database
 from pos.db.errors import is_sqlite
 from pos.db.product_search import ProductSearch
@@ -192,6 +193,42 @@ def test_a_large_import_rebuilds_the_index_and_keeps_it_maintained(db: Database)
     assert _names(search.find("renamed after")) == ["Renamed after"]
     if is_sqlite(db):
         db.execute_sql("INSERT INTO product_search (product_search) VALUES ('integrity-check')")
+
+
+def test_the_server_builds_a_large_import_s_search_index_after_its_commit(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the GIN build (7 s a million names) is not part of the import's
+    transaction: the rows commit, then the index is built CONCURRENTLY, so readers always
+    see the rows; one missing or left invalid (an import killed in between) is built again
+    by the next import or server search."""
+    if is_sqlite(db):
+        pytest.skip("the server's index only (a till's file rebuilds FTS5 in the import)")
+    built: list[bool] = []
+    real = product_search.build_concurrently
+
+    def watched(database: Database, statement: str) -> None:
+        built.append(database.in_transaction())
+        real(database, statement)
+
+    monkeypatch.setattr(product_search, "build_concurrently", watched)
+    repo = ProductRepository(db)
+    before = indexes(db, "product")
+    rows = [(_code(100 + n), f"Bulk item {n}", 100, 0, "each", None, None) for n in range(30)]
+    repo.import_rows(rows, len(rows), rebuild_from=1)
+    assert built  # the search index was built after the commit, outside any transaction
+    assert not any(built)
+    assert indexes(db, "product") == before
+    assert _names(_search(db).find("bulk 29")) == ["Bulk item 29"]
+    db.execute_sql('DROP INDEX "product_search"')  # killed before its build
+    repo.import_rows(rows[:1], 1)  # any import builds it again
+    assert indexes(db, "product") == before
+    db.execute_sql(
+        "UPDATE pg_index SET indisvalid = false WHERE indexrelid = '\"product_search\"'::regclass"
+    )
+    product_search.ensure_search_index(db)  # an invalid one is dropped and made again
+    valid = "SELECT indisvalid FROM pg_index WHERE indexrelid = '\"product_search\"'::regclass"
+    assert db.execute_sql(valid).fetchone() == (True,)
 
 
 def test_a_failed_large_import_leaves_the_index_and_its_triggers(db: Database) -> None:
