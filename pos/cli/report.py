@@ -10,6 +10,7 @@ import click
 from pos.auth.audit import printable
 from pos.cli.common import db_option, db_path, friendly_errors, open_db, till_name, till_option
 from pos.config import DbTarget
+from pos.db.repositories import owning_till
 from pos.domain.clock import SystemClock
 from pos.domain.money import format_money
 
@@ -63,6 +64,13 @@ def report_command(
     with friendly_errors():
         database = open_db(ctx, path)
         till = till_name(ctx, till, database)
+        own = owning_till(database)
+        if own is not None and till != own:  # its copies of other tills' sales are partial
+            raise click.ClickException(
+                f"This file is {printable(own)}'s, a till of its store: it reports only its "
+                f"own sales. For {printable(till)}, ask the store's server: pos report "
+                f"--db URL --till {printable(till)!r}"
+            )
         if z_no is not None:
             cash_up = closed_day(database, till, z_no)
             if cash_up is None:

@@ -319,6 +319,15 @@ def owning_store(db: peewee.Database) -> str | None:
     return None if row is None else str(row[0])
 
 
+def owning_till(db: peewee.Database) -> str | None:
+    """The till a store's till file is (its own sales are the only ones it reports), or
+    None for a database of its own (one or several tills on it)."""
+    if owning_store(db) is None:
+        return None
+    row = db.execute_sql("SELECT value FROM sync_state WHERE key = 'till'").fetchone()
+    return None if row is None else str(row[0])
+
+
 def store_owned_message(store: str, what: str) -> str:
     """What a change to ``what`` on a store's till says (nothing was changed)."""
     return (

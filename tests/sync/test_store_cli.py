@@ -90,3 +90,19 @@ def test_a_store_till_file_refuses_changes_that_belong_to_the_store(
             services.discount_admin.delete(rules[0].rule.name)  # the editor says so
     finally:
         services.close()
+
+
+def test_a_store_till_file_reports_only_its_own_till(store: str, tmp_path: Path) -> None:
+    """A till's file holds copies of other tills' sales it refunded, never all of them:
+    its report of another till is refused, with where to ask instead."""
+    path = tmp_path / "till-d.sqlite"
+    runner = CliRunner()
+    made = runner.invoke(cli, ["init", "--db", str(path), "--store", store, "--till", "Till D"])
+    assert made.exit_code == 0, made.output
+    for named in ([], ["--till", "Till D"]):  # its own name is the file's till name
+        own = runner.invoke(cli, ["report", "--db", str(path), *named, "--json"])
+        assert own.exit_code == 0, own.output
+    other = runner.invoke(cli, ["report", "--db", str(path), "--till", "Till A"])
+    assert other.exit_code == 1
+    assert "This file is Till D's" in other.output
+    assert "pos report --db URL --till 'Till A'" in other.output
