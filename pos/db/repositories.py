@@ -35,6 +35,17 @@ def _product(row: m.Product) -> Product:
     )
 
 
+def _by_batches(key: peewee.Field, value: peewee.Field, keys: Iterable[str]) -> dict[str, str]:
+    """``value`` of each product whose ``key`` (a unique column) is one of ``keys``, a
+    :data:`BATCH` of keys a query (by the key's index)."""
+    wanted = sorted(set(keys))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), BATCH):
+        query = m.Product.select(key, value).where(key.in_(wanted[start : start + BATCH]))
+        found.update(tuples(query))
+    return found
+
+
 class ProductRepository:
     """The catalog, looked up by its unique barcode index; nothing is preloaded."""
 
@@ -63,15 +74,7 @@ class ProductRepository:
     def names(self, barcodes: Iterable[str]) -> dict[str, str]:
         """The names of those of ``barcodes`` in the catalog, in as few queries as the
         list needs (by the barcode index)."""
-        wanted = sorted(set(barcodes))
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), BATCH):
-            chunk = wanted[start : start + BATCH]
-            query = m.Product.select(m.Product.barcode, m.Product.name).where(
-                m.Product.barcode.in_(chunk)
-            )
-            found.update(tuples(query))
-        return found
+        return _by_batches(m.Product.barcode, m.Product.name, barcodes)
 
     @reading
     def search(self, text: str, limit: int = 8) -> list[Product]:
@@ -103,15 +106,7 @@ class ProductRepository:
     def plu_owners(self, plus: Iterable[str]) -> dict[str, str]:
         """The barcode of the product that has each of ``plus`` now (those that any has),
         by the unique PLU index."""
-        wanted = sorted(set(plus))
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), BATCH):
-            chunk = wanted[start : start + BATCH]
-            query = m.Product.select(m.Product.plu, m.Product.barcode).where(
-                m.Product.plu.in_(chunk)
-            )
-            found.update(tuples(query))
-        return found
+        return _by_batches(m.Product.plu, m.Product.barcode, plus)
 
     @reading
     def existing(self, barcodes: Sequence[str]) -> set[str]:
