@@ -85,7 +85,8 @@ class PosApp(App[None]):
         services: Everything the screens call.
         idle_clock: Monotonic seconds (injectable so tests never sleep). Monotonic,
             so a wall-clock jump neither locks the till early nor keeps it open.
-        idle_limit: Seconds of inactivity before the idle lock.
+        idle_limit: Seconds of inactivity before the idle lock (None: the
+            ``idle_lock_minutes`` setting's, followed when it changes).
     """
 
     TITLE = "POS"
@@ -107,12 +108,16 @@ class PosApp(App[None]):
         services: Services,
         *,
         idle_clock: Callable[[], float] = time.monotonic,
-        idle_limit: float = IDLE_LIMIT,
+        idle_limit: float | None = None,
     ) -> None:
         super().__init__()
         self.services = services
         self._idle_clock = idle_clock
-        self.idle_limit = min(idle_limit, IDLE_LIMIT)
+        self._idle_setting = idle_limit is None  # follow the setting when it changes
+        self.idle_limit = min(
+            services.settings.idle_lock_seconds if idle_limit is None else idle_limit,
+            IDLE_LIMIT,
+        )
         self._last_input = idle_clock()
         self._checkpointed: float | None = None
         """The last key press before the last background checkpoint."""
@@ -428,6 +433,7 @@ class PosApp(App[None]):
             return
         self.type_ahead.watchdog()
         self.services.reload_keys_if_changed()
+        self._take_up_settings()
         self._show_link()
         if self.services.guard.session is None:
             if scan_screens(self.screen_stack):
@@ -579,6 +585,25 @@ class PosApp(App[None]):
             self.services.guard.logout()
             self.push_screen(self._login_screen(locked=False, message=message), self._logged_in)
         return True
+
+    def _take_up_settings(self) -> None:
+        """A settings change (pulled from the store, or ``pos settings set`` beside the
+        till) taken up between sales (:meth:`Services.take_up_settings`), and shown where
+        the screens show a setting: the store's name in the header and on the login.
+        Everything else is read by the services and screens when they next use it (the
+        payment screen's currency when it opens)."""
+        changed = self.services.take_up_settings()
+        if not changed:
+            return
+        settings = self.services.settings
+        if self._idle_setting:
+            self.idle_limit = min(settings.idle_lock_seconds, IDLE_LIMIT)
+        if "store_name" in changed:
+            for screen in self.screen_stack:
+                for header in screen.query(TillHeader):
+                    header.store = settings.store_name
+                if isinstance(screen, LoginScreen):
+                    screen.show_store(settings.store_name)
 
     def _show_link(self) -> None:
         """The store link's state in the header of a store's till (read from the worker's

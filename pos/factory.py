@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from pos.app import IDLE_LIMIT, PosApp
+from pos.app import PosApp
 from pos.auth.pins import PinHasher
 from pos.config import DbTarget
 from pos.domain.clock import Clock, IdGenerator, SystemClock, UuidIds
@@ -45,5 +45,4 @@ def make_app(
             target.sync.stop()
         raise
     services.sync = target.sync
-    limit = idle_limit if idle_limit is not None else services.settings.idle_lock_seconds
-    return PosApp(services, idle_clock=idle_clock, idle_limit=min(limit, IDLE_LIMIT))
+    return PosApp(services, idle_clock=idle_clock, idle_limit=idle_limit)

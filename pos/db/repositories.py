@@ -232,6 +232,25 @@ class SettingsRepository:
     def all(self) -> dict[str, str]:
         return {row.key: row.value for row in m.Setting.select().order_by(m.Setting.key)}
 
+    def stamp(self) -> tuple[int, ...]:
+        """A mark that changes when the settings may have changed, cheap enough to ask
+        every second. A SQLite file: ``PRAGMA data_version`` (no table is read), which
+        changes when another connection commits (the sync worker, ``pos settings set``
+        in another process), never for this connection's own commits (the till's scans).
+        A server: the settings' row count and newest version (its trigger stamps every
+        write), one small query.
+
+        Raises:
+            StorageError: the database cannot be read now.
+        """
+        with storage_errors():
+            if is_sqlite(self.db):
+                conn = self.db.connection()
+                (version,) = conn.execute("PRAGMA data_version").fetchone()
+                return (id(conn), int(version))
+            row = self.db.execute_sql('SELECT count(*), max("version") FROM "setting"').fetchone()
+        return (int(row[0]), int(row[1] or 0))
+
     def set(self, key: str, value: str) -> None:
         with writing(self.db):
             m.Setting.insert(key=key, value=value).on_conflict(

@@ -103,6 +103,12 @@ class LoginScreen(AnswersOnce, Busy, Screen[Session]):
             yield Label(Text(self.message), id="login-message")
         yield Footer(show_command_palette=False)
 
+    def show_store(self, store_name: str) -> None:
+        """The store's name changed while the till runs (the app says so)."""
+        self.store_name = store_name
+        if self.is_mounted:
+            self.query_one("#where", Label).update(Text(f"{store_name}  |  {self.till_name}"))
+
     def on_mount(self) -> None:
         # after the first paint: the check's reading (a second on a large file) does not
         # hold up the login screen showing

@@ -16,13 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pos.auth.guard import Authority
 from pos.auth.service import Identity
 from pos.db.carts import CartRepository
 from pos.db.errors import StorageError
-from pos.domain.barcodes import DEFAULT_PATTERNS, BarcodePattern
 from pos.domain.cart import MAX_COUNT, Cart, CartLine, StoredCart, max_qty
 from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.clock import Clock
@@ -55,6 +54,9 @@ from pos.services.scan_entry import (
     with_skipped,
 )
 
+if TYPE_CHECKING:
+    from pos.services.live_settings import LiveSettings
+
 
 class TradingDay(Protocol):
     """The till's trading day: ``check_open`` raises DayClosed once a Z report closed it."""
@@ -84,15 +86,14 @@ class CheckoutService(Parking):
         carts: CartRepository,
         clock: Clock,
         new_id: Callable[[], str],
-        patterns: tuple[BarcodePattern, ...] = DEFAULT_PATTERNS,
+        settings: LiveSettings,
         rules: RuleSource | None = None,
         approvals: Approvals | None = None,
         *,
         authority: Authority,
         days: TradingDay | None = None,
-        checks: EntryChecks | None = None,
     ) -> None:
-        self._checks = checks or EntryChecks()
+        self._settings = settings
         self._approvals = approvals
         self._days = days
         self.authority = authority
@@ -100,10 +101,9 @@ class CheckoutService(Parking):
         self._carts = carts
         self._clock = clock
         self._new_id = new_id
-        self._patterns = patterns
         self._pricing = CartPricing(rules, clock)  # the cart priced against the rules
         self._last: LastAddition | None = None  # what error correct may take back
-        self._entry = EntryState(self._checks)  # a scan to correct, a weight to type
+        self._entry = EntryState(self._entry_checks)  # a scan to correct, a weight to type
         self._actor: Identity | None = None
         self._ages = AgeCheck(carts, approvals)  # "Customer 18 or over?" (issue 20)
         self._load(carts.open_cart(new_id(), clock.now()))
@@ -116,6 +116,10 @@ class CheckoutService(Parking):
         self._entry.reset()
         self._last = None  # a cart just loaded has no scan to take back
         self._pricing.forget()  # priced from scratch when it is next looked at
+
+    def _entry_checks(self) -> EntryChecks:
+        """The checks on what is typed, as the settings are now (they may change)."""
+        return self._settings.current.entry
 
     def load_rules(self) -> None:
         """Read the discount rules, if they have not been read yet.
@@ -254,7 +258,7 @@ class CheckoutService(Parking):
         return self._correct_last_scan(entry, selected)
 
     def _scan(self, entry: ScanEntry) -> Outcome:
-        scanned = read_scan(entry, self._catalog, self._patterns)
+        scanned = read_scan(entry, self._catalog, self._settings.current.patterns)
         if isinstance(scanned, Outcome):
             return scanned
         if isinstance(scanned, NeedsWeight):  # the age is asked before the weight
@@ -529,7 +533,7 @@ class CheckoutService(Parking):
 
     def parse_price(self, text: str) -> int | Outcome:
         """A typed price (``1.50``) in minor units, or why not."""
-        return typed_price(self._checks, text)
+        return typed_price(self._entry_checks(), text)
 
     def set_price(self, line_no: int, price: int, approval: str | None = None) -> Outcome:
         """Change a line's unit price (scope ``price_override``, or a manager's approval)."""

@@ -48,6 +48,7 @@ from pos.db.repositories import (
     TillDirectory,
 )
 from pos.db.sales import SaleRepository
+from pos.domain.barcodes import BarcodePattern
 from pos.domain.clock import Clock, IdGenerator
 from pos.services.approvals import Approvals
 from pos.services.catalog import CatalogService
@@ -56,10 +57,10 @@ from pos.services.days import DayService
 from pos.services.discount_admin import DiscountAdmin
 from pos.services.discounts import DiscountService
 from pos.services.guarded import guarded
+from pos.services.live_settings import LiveSettings
 from pos.services.operators import OperatorAdmin
 from pos.services.other_tills import OtherTillSales
 from pos.services.price_check import PriceCheckService
-from pos.services.printing import ReceiptPrinter
 from pos.services.refunds import RefundService
 from pos.services.sales import SaleService
 from pos.services.search import CatalogSearch
@@ -78,7 +79,8 @@ class Services:
     db_path: DbTarget
     db: Database
     clock: Clock
-    settings: StoreSettings
+    live: LiveSettings
+    """The settings in use now: every service reads them from here when it uses them."""
     checkout: CheckoutService
     catalog: CatalogService
     discounts: DiscountService
@@ -120,6 +122,20 @@ class Services:
         except KeyFileError:
             return  # keep the keys we have rather than lock everyone out mid-shift
         self._keys_seen = stamp
+
+    @property
+    def settings(self) -> StoreSettings:
+        """The settings in use now (:mod:`pos.services.live_settings`)."""
+        return self.live.current
+
+    def take_up_settings(self) -> frozenset[str]:
+        """Use the settings as the database has them now, if they changed, but only
+        between sales: not while the open cart holds an item (a sale is scanned, priced,
+        paid and printed under one set of settings; the change waits for the next). The
+        app asks every second. Returns the names of the settings that changed."""
+        if len(self.checkout.cart) or self.checkout.awaiting_weight:
+            return frozenset()
+        return self.live.take_up()
 
     @property
     def is_demo(self) -> bool:
@@ -186,9 +202,11 @@ def build_services(
     integrity = IntegrityCheck(db_path)
     lock = None
     try:
-        settings = StoreSettings.load(SettingsRepository(db))
+        settings_repo = SettingsRepository(db)
+        settings = StoreSettings.load(settings_repo)
         if till_name is not None:
             settings = replace(settings, till_name=till_name)
+        live = LiveSettings(settings, settings_repo)
         lock = till_lock(db_path, settings.till_name)
         lock.acquire()
         products = ProductRepository(db)
@@ -228,35 +246,38 @@ def build_services(
             carts,
             clock,
             ids.new_id,
-            settings.patterns,
+            live,
             DiscountRepository(db),
             approvals,
             authority=guard,
             days=days,
-            checks=settings.entry,
         )
         sessions = SessionService(auth, guard, operators, checkout, integrity)
         sale_repo = SaleRepository(db, settings.till_name)
         refunds = RefundService(
-            sale_repo, approvals, audit, days, settings, clock, ids.new_id, authority=guard
+            sale_repo, approvals, audit, days, live, clock, ids.new_id, authority=guard
         )
         sales = SaleService(
             checkout,
             sale_repo,
             audit,
-            settings,
+            live,
             clock,
-            ReceiptPrinter(settings.printer),
+            None,  # the ``printer`` setting's, as it is at each receipt
             days,
             authority=guard,
         )
-        catalog = CatalogService(products, settings.patterns)
+        catalog = CatalogService(products, settings.patterns)  # for imports: not the till's
         discounts = DiscountService(DiscountRepository(db), products, audit)
+
+        def patterns() -> tuple[BarcodePattern, ...]:
+            return live.current.patterns
+
         discount_admin = DiscountAdmin(
-            DiscountRepository(db), products, guard, approvals, audit, clock, settings.patterns
+            DiscountRepository(db), products, guard, approvals, audit, clock, patterns
         )
         price_check = PriceCheckService(
-            products, settings.patterns, DiscountRepository(db), clock, authority=guard
+            products, patterns, DiscountRepository(db), clock, authority=guard
         )
         search = CatalogSearch(products, ProductSearch(db), authority=guard)
 
@@ -281,7 +302,7 @@ def build_services(
         db_path=db_path,
         db=db,
         clock=clock,
-        settings=settings,
+        live=live,
         checkout=checkout,
         catalog=catalog,
         discounts=discounts,

@@ -118,7 +118,7 @@ class DiscountAdmin:
         approvals: Approvals,
         audit: AuditSink,
         clock: Clock,
-        patterns: tuple[BarcodePattern, ...],
+        patterns: Callable[[], tuple[BarcodePattern, ...]],
     ) -> None:
         self._rules = rules
         self._products = products
@@ -127,7 +127,7 @@ class DiscountAdmin:
         self._approvals = approvals
         self._audit = audit
         self._clock = clock
-        self._patterns = patterns
+        self._patterns = patterns  # asked at each use: the setting may have changed
         self._cached: tuple[int, list[Rule], dict[str, str]] | None = None
 
     def _saved(self) -> tuple[list[Rule], dict[str, str]]:
@@ -263,7 +263,7 @@ class DiscountAdmin:
         Raises:
             BasketError: an unknown barcode or a bad quantity (the message says which).
         """
-        return build_cart(text.split(), self._products, self._patterns)
+        return build_cart(text.split(), self._products, self._patterns())
 
     @guarded(SIGNED_IN)
     def preview(self, rule: Rule, basket: Cart, editing: str | None = None) -> Preview:

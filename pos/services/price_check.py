@@ -3,6 +3,7 @@ right now, read the way a scan reads it, without touching the cart."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pos.auth.guard import Authority
@@ -43,14 +44,14 @@ class PriceCheckService:
     def __init__(
         self,
         products: ProductRepository,
-        patterns: tuple[BarcodePattern, ...],
+        patterns: Callable[[], tuple[BarcodePattern, ...]],
         rules: RuleSource,
         clock: Clock,
         *,
         authority: Authority,
     ) -> None:
         self.products = products
-        self.patterns = patterns
+        self.patterns = patterns  # asked at each look-up: the setting may have changed
         self.rules = rules
         self.clock = clock
         self.authority = authority
@@ -60,7 +61,7 @@ class PriceCheckService:
     def look_up(self, code: str) -> PriceCheck | Outcome:
         """The price check for a scanned or typed ``code``, or a failed :class:`Outcome`
         that says why there is none (the scan's own messages)."""
-        found = look_up(code, self.products, self.patterns)
+        found = look_up(code, self.products, self.patterns())
         if isinstance(found, Outcome):
             return found
         product, embedded = found

@@ -18,6 +18,7 @@ from pos.domain.text import sentence
 from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.days import DayClosed, DayService
 from pos.services.guarded import guarded
+from pos.services.live_settings import LiveSettings
 from pos.services.store import StoreSettings
 
 
@@ -47,7 +48,7 @@ class RefundService:
         approvals: Approvals,
         audit: AuditSink,
         days: DayService,
-        settings: StoreSettings,
+        settings: LiveSettings,
         clock: Clock,
         new_id: Callable[[], str],
         *,
@@ -58,9 +59,14 @@ class RefundService:
         self.approvals = approvals
         self.audit = audit
         self.days = days
-        self.settings = settings
+        self.live = settings
         self.clock = clock
         self.new_id = new_id
+
+    @property
+    def settings(self) -> StoreSettings:
+        """The settings in use now (:mod:`pos.services.live_settings`)."""
+        return self.live.current
 
     @guarded("sale")
     def lines(self, receipt_no: int, till: str | None = None) -> list[RefundableLine] | None:
@@ -139,11 +145,12 @@ class RefundService:
             raise RefundFailed(str(exc)) from exc
         at = self.clock.now()
         texts: dict[int, str] = {}
+        settings = self.settings  # one set for the refund and its receipt
 
         def receipt(number: int, plan: RefundPlan) -> str:
             texts[number] = render_refund(
-                store=self.settings.store_name,
-                till=self.settings.till_name,
+                store=settings.store_name,
+                till=settings.till_name,
                 number=number,
                 original=receipt_no,
                 original_till=till,
@@ -158,11 +165,11 @@ class RefundService:
                     for item in plan.items
                 ],
                 method=method,
-                width=self.settings.receipt_width,
-                currency=self.settings.currency_symbol,
+                width=settings.receipt_width,
+                currency=settings.currency_symbol,
                 lost=plan.lost,
-                header=self.settings.receipt_header,
-                demo=self.settings.demo,
+                header=settings.receipt_header,
+                demo=settings.demo,
             )
             return texts[number]
 

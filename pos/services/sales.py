@@ -22,6 +22,7 @@ from pos.domain.tender import Method, Tender
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayClosed, DayService
 from pos.services.guarded import guarded
+from pos.services.live_settings import LiveSettings
 from pos.services.printing import PrinterError, PrintJob, ReceiptPrinter, no_printer
 from pos.services.store import StoreSettings
 
@@ -54,7 +55,7 @@ class SaleService:
         checkout: CheckoutService,
         sales: SaleRepository,
         audit: AuditSink,
-        settings: StoreSettings,
+        settings: LiveSettings,
         clock: Clock,
         printer: ReceiptPrinter | None = None,
         days: DayService | None = None,
@@ -63,12 +64,35 @@ class SaleService:
     ) -> None:
         self.authority = authority
         self.days = days
-        self.printer = printer or ReceiptPrinter("none")
+        self._printer = printer  # given: always this one; else the ``printer`` setting's
+        self._printers: dict[str, ReceiptPrinter] = {}
         self.checkout = checkout
         self.sales = sales
         self.audit = audit
-        self.settings = settings
+        self.live = settings
         self.clock = clock
+
+    @property
+    def settings(self) -> StoreSettings:
+        """The settings in use now (:mod:`pos.services.live_settings`)."""
+        return self.live.current
+
+    @property
+    def printer(self) -> ReceiptPrinter:
+        """The receipt printer: the one given, or the one the ``printer`` setting names
+        now (one per setting, so a job printing on the old one carries on)."""
+        if self._printer is not None:
+            return self._printer
+        setting = self.settings.printer
+        printer = self._printers.get(setting)
+        if printer is None:
+            printer = self._printers[setting] = ReceiptPrinter(setting)
+        return printer
+
+    @printer.setter
+    def printer(self, printer: ReceiptPrinter) -> None:
+        """Print on ``printer`` whatever the setting says (tests, other drivers)."""
+        self._printer = printer
 
     def vat(self) -> list[RateLine]:
         cart = self.checkout.cart
@@ -128,12 +152,13 @@ class SaleService:
         rules = self.checkout.applied_rules()
         priced_at = self.checkout.priced_at
         texts: dict[int, str] = {}
+        settings = self.settings  # one set for the whole sale, its receipt and its row
 
         def receipt(number: int) -> str:
             texts[number] = render_receipt(
                 ReceiptData(
-                    self.settings.store_name,
-                    self.settings.till_name,
+                    settings.store_name,
+                    settings.till_name,
                     number,
                     f"{actor.name}",
                     at.astimezone().replace(tzinfo=None),
@@ -141,13 +166,13 @@ class SaleService:
                     priced,
                     vat,
                     tender.payments,
-                    self.settings.tax_inclusive,
-                    currency=self.settings.currency_symbol,
-                    header=self.settings.receipt_header,
-                    demo=self.settings.demo,
+                    settings.tax_inclusive,
+                    currency=settings.currency_symbol,
+                    header=settings.receipt_header,
+                    demo=settings.demo,
                     age_checked=self.checkout.age_checked,
                 ),
-                self.settings.receipt_width,
+                settings.receipt_width,
             )
             return texts[number]
 
@@ -170,7 +195,7 @@ class SaleService:
                 lines=lines,
                 priced=priced,
                 total=tender.due,
-                tax_inclusive=self.settings.tax_inclusive,
+                tax_inclusive=settings.tax_inclusive,
                 payments=tender.payments,
                 vat=vat,
                 paid=paid_per_line(lines, priced, tender.due),

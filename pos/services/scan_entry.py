@@ -9,6 +9,7 @@ first; :class:`~pos.services.checkout.CheckoutService` saves what it decides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pos.db.errors import StorageError
@@ -78,8 +79,8 @@ class EntryState:
         confirmed: The sanity question of the action running was answered yes.
     """
 
-    def __init__(self, checks: EntryChecks) -> None:
-        self._checks = checks
+    def __init__(self, checks: Callable[[], EntryChecks]) -> None:
+        self._checks = checks  # asked at each question: the settings may have changed
         self.pending: PendingScan | None = None
         self.no_pending_reason = ""
         self.awaiting_weight: Product | None = None
@@ -132,7 +133,7 @@ class EntryState:
         was answered (:attr:`confirmed`)."""
         if self.confirmed:
             return None
-        return self._checks.quantity_question(line.name, line.unit, before, line.qty)
+        return self._checks().quantity_question(line.name, line.unit, before, line.qty)
 
     def correction_target(
         self, cart: Cart, selected: int | None
