@@ -6,6 +6,8 @@ import click
 
 from pos.cli.common import audit_log, cli_actor, db_option, db_path, friendly_errors, open_db
 from pos.config import DbTarget
+from pos.db.database import till_lock
+from pos.db.errors import DatabaseOpenError
 from pos.db.repositories import SettingsRepository
 from pos.services.store import (
     SETTING_DEFAULTS,
@@ -50,7 +52,25 @@ def settings_set(ctx: click.Context, db: DbTarget | None, key: str, value: str) 
         raise click.ClickException(str(exc)) from exc
     with friendly_errors():
         database = open_db(ctx, path, changes="settings")
+        if key == "till_name":
+            _refuse_while_open(path, SettingsRepository(database).get(key, SETTING_DEFAULTS[key]))
         set_setting_audited(
             SettingsRepository(database), audit_log(database, path), cli_actor(), key, stored
         )
     click.echo(f"{key} = {stored}")
+
+
+def _refuse_while_open(path: DbTarget, till: str) -> None:
+    """A till renamed under its own feet would sell on under a name whose lock it does not
+    hold (its open cart, trading day and receipt numbers go by its name): refused while the
+    till the setting names is open on this database (its lock is held)."""
+    lock = till_lock(path, till)
+    try:
+        lock.acquire()
+    except DatabaseOpenError:
+        raise click.ClickException(
+            f"Not changed: {till} is open on this database, and a running till keeps its name "
+            "(its receipt numbers and open cart go by it). Close the till (Ctrl+Q), then set "
+            "till_name again."
+        ) from None
+    lock.release()

@@ -171,3 +171,29 @@ def test_looking_for_a_change_reads_no_table_until_the_file_changed(
     finally:
         connection.set_trace_callback(None)
     assert services.settings.store_name == "Corner Shop"
+
+
+def test_the_till_name_is_not_changed_while_that_till_is_open(
+    shop_db: Path, clock: FixedClock
+) -> None:
+    built = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    runner = CliRunner()
+    args = ["settings", "set", "--db", str(shop_db), "till_name", "Till 9"]
+    try:
+        refused = runner.invoke(cli, args)
+        assert refused.exit_code == 1
+        assert "Till 1 is open on this database" in refused.output
+        assert "Close the till (Ctrl+Q), then set till_name again" in refused.output
+        # another setting is fine meanwhile
+        assert runner.invoke(cli, [*args[:4], "store_name", "Corner Shop"]).exit_code == 0
+    finally:
+        built.close()
+    done = runner.invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    ids = SequentialIds()
+    ids._n = 1_000  # another till's cart: ids of its own
+    again = build_services(shop_db, clock=clock, ids=ids, hasher=FAST_HASHER)
+    try:
+        assert again.settings.till_name == "Till 9"  # at the next start
+    finally:
+        again.close()
