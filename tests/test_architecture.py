@@ -112,6 +112,8 @@ NO_GUARD: dict[str, str] = {
     "DiscountService.all": "pos discounts list (command line only)",
     # the wiring and upkeep
     "Services.reload_keys_if_changed": "re-reads the key file; reveals nothing",
+    "Services.take_up_settings": "re-reads the settings between sales (the app, every second);"
+    " reveals nothing a screen does not already show",
     "Services.close": "closes the database",
     "Services.store_state": "the store link's state the header shows to anyone at the till",
     "SaleService.between_customers": "a database checkpoint; changes no data",
