@@ -77,6 +77,7 @@ async def test_the_figures_and_the_big_total() -> None:
         }
 
 
+@pytest.mark.paints
 async def test_a_figure_is_drawn_once_and_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """A scan that changes the item count redraws that line only; a new total lays its
     digits out once for its three lines."""
