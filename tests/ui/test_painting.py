@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
@@ -27,28 +28,27 @@ class Host(App[None]):
         yield Broken()
 
 
+async def _left_unable_to_draw(app: Host, dialog: Screen[None] | None = None) -> None:
+    """Run ``app``, make its widget unable to draw, open ``dialog`` over it, and leave."""
+    async with app.run_test(size=(40, 5)) as pilot:
+        widget = app.query_one(Broken)
+        widget.broken = True
+        widget.refresh()
+        if dialog is not None:
+            await app.push_screen(dialog)
+        await pilot.pause()
+
+
 async def test_a_widget_that_cannot_draw_the_last_state_fails_the_test() -> None:
-    app = Host()
     with pytest.raises(RuntimeError, match="cannot draw this state"):
-        async with app.run_test(size=(40, 5)) as pilot:
-            widget = app.query_one(Broken)
-            widget.broken = True
-            widget.refresh()
-            await pilot.pause()
+        await _left_unable_to_draw(Host())
+
+
+class Dialog(ModalScreen[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("a dialog")
 
 
 async def test_a_dialog_paints_the_screen_under_it_too() -> None:
-    from textual.screen import ModalScreen
-
-    class Dialog(ModalScreen[None]):
-        def compose(self) -> ComposeResult:
-            yield Static("a dialog")
-
-    app = Host()
     with pytest.raises(RuntimeError, match="cannot draw this state"):
-        async with app.run_test(size=(40, 5)) as pilot:
-            widget = app.query_one(Broken)
-            widget.broken = True
-            widget.refresh()
-            await app.push_screen(Dialog())
-            await pilot.pause()
+        await _left_unable_to_draw(Host(), Dialog())
