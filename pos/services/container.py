@@ -252,16 +252,23 @@ def build_services(
         )
         catalog = CatalogService(products, settings.patterns)
         discounts = DiscountService(DiscountRepository(db), products, audit)
-        discount_admin = DiscountAdmin(
-            DiscountRepository(db), products, guard, approvals, audit, clock, settings.patterns
-        )
-        price_check = PriceCheckService(
-            products, settings.patterns, DiscountRepository(db), clock, authority=guard
-        )
         index = ProductSearch(db)
         if is_sqlite(db):
             index.repair()  # a large import stopped before its index's rebuild left it stale
         search = CatalogSearch(products, index, authority=guard)
+        discount_admin = DiscountAdmin(
+            DiscountRepository(db),
+            products,
+            guard,
+            approvals,
+            audit,
+            clock,
+            settings.patterns,
+            CatalogSearch(products, index),  # the editor's own guard asks (SIGNED_IN)
+        )
+        price_check = PriceCheckService(
+            products, settings.patterns, DiscountRepository(db), clock, authority=guard
+        )
 
     except StorageError as exc:
         db.close()

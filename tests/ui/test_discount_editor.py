@@ -326,6 +326,27 @@ async def test_a_scanned_barcode_adds_the_product(app_factory: AppFactory, shop_
         assert app.screen.query_one(RuleProducts).items == [(PEN, 1)]
 
 
+async def test_the_picker_finds_as_find_does(app_factory: AppFactory, shop_db: Path) -> None:
+    """Words of the name in any order (each the start of a word), or a PLU typed whole:
+    the list is Find's; Enter adds the first one, a count typed first applies."""
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_new_form(pilot)
+        app.screen.query_one("#f-pick", Input).focus()
+        await type_text(pilot, "2*unw lem")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(RuleProducts).items == [(LEMON, 2)]
+        await type_text(pilot, "4053")  # the lemons' PLU
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(RuleProducts).items == [(LEMON, 3)]
+        await type_text(pilot, "zzqx")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "No product matches 'zzqx'" in message(app)
+
+
 async def test_leaving_a_changed_form_asks_first(app_factory: AppFactory, shop_db: Path) -> None:
     app = app_factory(shop_db)
     async with app.run_test(size=SIZE) as pilot:
