@@ -236,9 +236,11 @@ def suspend(cursor: Any) -> None:
     import's transaction held the rows back from everyone for its seconds.
 
     The triggers stay dropped until :func:`restore`: a trigger's ``delete`` of a row the
-    stale index holds otherwise (a name the import changed, a row it added) fails with
-    "database disk image is malformed", so another writer (a sale, a small import) in
-    between writes unindexed too, and the rebuild indexes its rows with the rest."""
+    stale index does not hold as the table does (a row the import added or renamed) is
+    FTS5 misuse, with no defined outcome; on an index the import found empty (a new
+    till's first catalog) it fails with "database disk image is malformed", which would
+    fail that write. Another writer in between (a sale, a small import, a store's pull)
+    writes unindexed instead, and the rebuild indexes its rows with the rest."""
     row = cursor.execute("SELECT value FROM sync_state WHERE key = ?", (STALE,)).fetchone()
     marks = ", ".join("?" * len(TRIGGERS))
     found = cursor.execute(

@@ -231,3 +231,24 @@ def test_a_small_import_keeps_the_triggers_and_sets_no_mark(
     assert not product_search.marked(db)
     assert _names(_search(db), "bulk 27") == ["Bulk item 27"]
     _check_index(db)
+
+
+def test_writes_between_commit_and_rebuild_need_no_index(empty_db: Path) -> None:
+    """A new till's first catalog, its import killed before the rebuild: a rename and a
+    delete then (a store's pull, a small import) are written, not failed ("database disk
+    image is malformed", if the index's triggers were back on the empty index), and the
+    rebuild indexes them."""
+    _killed_import(empty_db, 40, "Fresh thing")
+    db = open_database(empty_db)
+    try:
+        assert product_search.marked(db)
+        repo = ProductRepository(db)
+        repo.upsert_many([Product(_code(100), "Jersey gold top", 150)])
+        db.execute_sql("DELETE FROM product WHERE barcode = ?", (_code(101),))
+        search = _search(db)
+        assert _names(search, "jersey") == ["Jersey gold top"]
+        assert _names(search, "fresh 1") == [f"Fresh thing {n}" for n in range(10, 20)]
+        assert _names(search, "fresh 0") == []
+        _check_index(db)
+    finally:
+        db.close()
