@@ -6,9 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from pos.db.database import Database
-from pos.db.dialect import dialect
 from pos.db.errors import is_sqlite
-from pos.db.repositories import ProductRepository
 
 
 def indexes(db: Database, table: str = "product") -> dict[str, str]:
@@ -23,19 +21,27 @@ def indexes(db: Database, table: str = "product") -> dict[str, str]:
     return dict(db.execute_sql(query, (table,)).fetchall())
 
 
-def search_plan(db: Database, text: str) -> str:
-    """The plan of the product search for ``text``. (PostgreSQL plans a table this small
-    as a scan of it whatever the indexes: with scans off, the plan shows the index the
-    query can use.)"""
-    sqlite = is_sqlite(db)
-    query = ProductRepository.search_query(text, on=dialect(db))
-    assert query is not None
-    sql, params = query.sql()
-    if sqlite:
-        return " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+def name_index_plan(db: Database, text: str) -> str:
+    """The plan of a lookup of the names that begin with ``text``, in any case, in order:
+    the query the product name index (``product_name_nocase``) serves. (PostgreSQL plans
+    a table this small as a scan of it whatever the indexes: with scans off, the plan
+    shows the index the query can use.)"""
+    needle = text.lower()
+    upper = needle[:-1] + chr(ord(needle[-1]) + 1)
+    if is_sqlite(db):
+        sql = (
+            "SELECT * FROM product WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ? "
+            "ORDER BY name COLLATE NOCASE, barcode LIMIT 8"
+        )
+        plan = db.execute_sql("EXPLAIN QUERY PLAN " + sql, (needle, upper))
+        return " ".join(str(row) for row in plan)
+    sql = (
+        "SELECT * FROM product WHERE lower(name) >= %s AND lower(name) < %s "
+        "ORDER BY lower(name), barcode LIMIT 8"
+    )
     with db.atomic():
         db.execute_sql("SET LOCAL enable_seqscan = off")
-        return " ".join(str(row) for row in db.execute_sql("EXPLAIN " + sql, params))
+        return " ".join(str(row) for row in db.execute_sql("EXPLAIN " + sql, (needle, upper)))
 
 
 def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:

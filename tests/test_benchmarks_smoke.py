@@ -45,8 +45,10 @@ RUNS: dict[str, Callable[[], list[dict[str, object]]]] = {
 FIGURES = {
     "import": [
         "1_catalog_import_rate_sorted",
+        "1_catalog_import_search_index_after_sorted",
         "1_catalog_import_vs_bare_executemany_sorted",
         "1_catalog_import_rate_shuffled",
+        "1_catalog_import_search_index_after_shuffled",
         "1_catalog_import_vs_bare_executemany_shuffled",
     ],
     "startup": ["2_startup_to_login", "2_startup_vs_empty_db"],

@@ -15,7 +15,7 @@ from pos.db.product_search import ProductSearch, ensure_search_index
 from pos.db.repositories import ProductRepository, SettingsRepository
 from pos.domain.catalog import Unit
 from pos.domain.money import format_money
-from pos.domain.search import Found, SearchError
+from pos.domain.search import Found, SearchError, SearchRebuilding
 from pos.domain.text import cell_len, pad_right, plural, visible
 from pos.services.catalog import CatalogService
 from pos.services.search import MAX_LIMIT, CatalogSearch
@@ -118,6 +118,8 @@ def products_search(
         search = CatalogSearch(ProductRepository(database), ProductSearch(database))
         try:
             results = search.find(text, limit)
+        except SearchRebuilding as exc:  # not the command's fault: said, exit status 1
+            raise click.ClickException(str(exc)) from None
         except SearchError as exc:
             raise click.UsageError(str(exc)) from None
     if as_json:

@@ -23,11 +23,6 @@ class Dialect:
     like = "LIKE"
     """Pattern match in any (ASCII) case: SQLite's LIKE ignores case."""
 
-    def name_key(self, field: peewee.Field) -> peewee.ColumnBase:
-        """A name compared and sorted in any case, as the product name index has it
-        (``product_name_nocase``: ``name COLLATE NOCASE`` on SQLite)."""
-        return field.collate("NOCASE")
-
     def order_audit_appends(self, db: peewee.Database) -> None:
         """Make the audit log's appends take turns until the transaction ends: its hash
         chain is one sequence for every till. (SQLite's write lock, taken at BEGIN,
@@ -61,10 +56,6 @@ class Dialect:
 
 class Postgres(Dialect):
     like = "ILIKE"  # PostgreSQL's LIKE minds case
-
-    def name_key(self, field: peewee.Field) -> peewee.ColumnBase:
-        # no NOCASE: the index is on lower(name), in the column's byte order
-        return peewee.fn.LOWER(field)
 
     def order_audit_appends(self, db: peewee.Database) -> None:
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))

@@ -12,15 +12,19 @@ the fastest way each database has.
   writers (not readers) for the import.
 
 On both, a large import drops the product table's secondary indexes (the name index; on
-PostgreSQL the search index too) and builds them again once the rows are in; on SQLite it
-drops the search index's triggers and rebuilds that index once, at the end (FTS5's
-``rebuild``), instead of indexing each row as it is written. (Even for names that arrive
-in order, which go into the name index next to each other, building it once at the end
-measured no slower, and faster in CPU time.)
+PostgreSQL the search index too) and builds them again once the rows are in. (Even for
+names that arrive in order, which go into the name index next to each other, building it
+once at the end measured no slower, and faster in CPU time.) The search index is built
+after the commit, on both: on PostgreSQL ``CONCURRENTLY``; on SQLite the import drops the
+index's triggers and marks it stale, and rebuilds it once (FTS5's ``rebuild``) in a
+transaction of its own right after, instead of indexing each row as it is written
+(:mod:`pos.db.product_search`). The rows, and every other index, are there for the
+scanner and the tills from the commit; only a search by name waits for the rebuild.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from itertools import islice
 from typing import Any
@@ -30,8 +34,10 @@ import peewee
 from pos.db import models as m
 from pos.db import product_search
 from pos.db.dialect import dialect
-from pos.db.errors import is_sqlite, writing
+from pos.db.errors import StorageError, is_sqlite, writing
 from pos.domain.catalog import ProductRow
+
+log = logging.getLogger(__name__)
 
 WRITE_CHUNK = 5_000
 """Rows per ``executemany`` call (SQLite) or per progress step of the ``COPY``."""
@@ -64,6 +70,7 @@ def import_rows(
     values of the fields in ``keep`` (columns the file left out). See
     :meth:`pos.db.repositories.ProductRepository.import_rows`."""
     threshold = REBUILD_FROM if rebuild_from is None else rebuild_from
+    alone = not db.in_transaction()  # a caller's longer one (pos init --demo) holds it all
     with writing(db):
         cursor = db.cursor()
         sqlite = is_sqlite(db)
@@ -77,16 +84,24 @@ def import_rows(
         rebuild = count >= threshold and 2 * count >= before
         later: list[str] = []
         if sqlite:
-            _into_sqlite(db, cursor, iter(rows), count, before, rebuild, progress, also, keep)
+            _into_sqlite(
+                db, cursor, iter(rows), count, before, rebuild, progress, also, keep, alone
+            )
         else:
             later = _into_server(
                 db, cursor, iter(rows), count, before, rebuild, progress, also, keep
             )
         updated = count - (_count(cursor) - before) if before else 0
-    if not sqlite:
-        for statement in later:  # committed: the rows are in; their search index follows
-            product_search.build_concurrently(db, statement)
-        product_search.ensure_search_index(db)  # and one an earlier import left unbuilt
+    # committed: the rows are in; their search index follows
+    for statement in later:
+        product_search.build_concurrently(db, statement)
+    if sqlite:
+        try:  # this import's, or one an earlier import left stale
+            product_search.ensure_search_index(db)
+        except StorageError as exc:  # the rows are saved: the next search rebuilds it
+            log.warning("search index left to rebuild after the import: %s", exc)
+    else:
+        product_search.ensure_search_index(db)  # one an earlier import left unbuilt
     return updated  # each row either added one or updated one
 
 
@@ -115,9 +130,12 @@ def _into_sqlite(
     progress: Callable[[int], None] | None,
     also: PriceChanges | None,
     keep: Collection[str] = (),
+    alone: bool = True,
 ) -> None:
     """``executemany`` a chunk at a time; the prices kept aside in one statement before
-    and compared in one join after, for ``also``."""
+    and compared in one join after, for ``also``. A large import leaves the search index
+    marked stale, to be rebuilt after the commit, when the transaction is its own
+    (``alone``); inside a caller's, it rebuilds it in it (no one sees the gap)."""
     compare = also is not None and before > 0
     if compare:
         cursor.execute(
@@ -128,10 +146,9 @@ def _into_sqlite(
     else:
         sql = m.insert_sql(m.Product, FIELDS, db.param)
     rebuilt = []
-    triggers = []
     if rebuild:
         rebuilt = dialect(db).drop_secondary_indexes(db, m.Product._meta.table_name)
-        triggers = product_search.suspend_triggers(cursor)
+        product_search.suspend(cursor)
     for start in range(0, count, WRITE_CHUNK):
         size = min(WRITE_CHUNK, count - start)
         cursor.executemany(sql, islice(source, size))
@@ -139,10 +156,8 @@ def _into_sqlite(
             progress(size)
     for statement in rebuilt:
         cursor.execute(statement)
-    if triggers:
-        product_search.rebuild(cursor)
-        for statement in triggers:
-            cursor.execute(statement)
+    if rebuild and not alone:
+        product_search.restore(cursor)
     if also is None:
         return
     changed: list[tuple[str, int, int]] = []

@@ -15,7 +15,6 @@ import peewee
 
 from pos.db import models as m
 from pos.db import product_import
-from pos.db.dialect import SQLITE, Dialect, dialect
 from pos.db.errors import bound, is_sqlite, reading, storage_errors, writing
 from pos.db.prepared import Prepared, slot
 from pos.db.rows import tuples
@@ -75,32 +74,6 @@ class ProductRepository:
         """The names of those of ``barcodes`` in the catalog, in as few queries as the
         list needs (by the barcode index)."""
         return _by_batches(m.Product.barcode, m.Product.name, barcodes)
-
-    @reading
-    def search(self, text: str, limit: int = 8) -> list[Product]:
-        """Products whose name starts with ``text`` (any case), by name; at most
-        ``limit``. A range on the name index (``product_name_nocase``), so it costs the
-        same on a catalog of any size."""
-        query = self.search_query(text, limit, dialect(self.db))
-        return [] if query is None else [_product(row) for row in query]
-
-    @staticmethod
-    def search_query(
-        text: str, limit: int = 8, on: Dialect = SQLITE
-    ) -> peewee.ModelSelect[m.Product] | None:
-        """The query :meth:`search` runs (None for blank text). On PostgreSQL the index
-        is on ``lower(name)`` (byte order, as the column's), the same range."""
-        needle = text.strip().lower()  # NOCASE compares lower-cased ASCII
-        if not needle:
-            return None
-        upper = needle[:-1] + chr(ord(needle[-1]) + 1)
-        name = on.name_key(m.Product.name)
-        return (
-            m.Product.select()
-            .where((name >= needle) & (name < upper))
-            .order_by(name, m.Product.barcode)
-            .limit(limit)
-        )
 
     @reading
     def plu_owners(self, plus: Iterable[str]) -> dict[str, str]:

@@ -34,6 +34,19 @@ class SearchError(ValueError):
     """A search that cannot be run; the message says what to type instead."""
 
 
+REBUILDING = "the product search is being rebuilt after an import: try again in a moment, or scan"
+"""What a search by name says while the index is stale (the scanner is unaffected)."""
+
+
+class SearchRebuilding(SearchError):
+    """The search index is out of step with the catalog (a large import has committed
+    its rows and is rebuilding the index, or was stopped before it could): a search by
+    name would show wrong products, so it is refused until the index is rebuilt."""
+
+    def __init__(self, message: str = REBUILDING) -> None:
+        super().__init__(message)
+
+
 def fold(text: str) -> str:
     """``text`` with its accents off and in lower case (the index's own folding): the
     marks Unicode decomposes a letter into go (``è`` is ``e``); letters it does not

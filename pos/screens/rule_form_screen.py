@@ -27,6 +27,8 @@ from pos.domain.cart import Cart
 from pos.domain.catalog import Product
 from pos.domain.discounts import KINDS, WEEKDAYS, Rule
 from pos.domain.rule_form import DATE_FORMAT_HINT, FIELDS, KIND_LABELS, RuleForm
+from pos.domain.search import SearchRebuilding, plu_typed
+from pos.domain.text import sentence
 from pos.screens.approval import ApprovalFlow
 from pos.screens.modals import ConfirmModal
 from pos.screens.requests import LockTill
@@ -344,11 +346,18 @@ class DiscountFormScreen(AnswersOnce, Screen[Rule | None]):
     # ------------------------------------------------------------- products
 
     def _suggest(self, text: str) -> None:
+        """The picker's list: what Find finds for the text (words of a name in any order,
+        or a PLU); digits that are not a PLU are a barcode, taken whole by Enter."""
         suggestions = self.query_one("#f-suggest", OptionList)
         suggestions.clear_options()
         _, name = _split_count(text)
-        if name and not (name.isascii() and name.isdigit()):
-            for product in self.admin.search_products(name):
+        if name and (not (name.isascii() and name.isdigit()) or plu_typed(name)):
+            try:
+                found = self.admin.search_products(name)
+            except SearchRebuilding as exc:
+                found = []
+                self.query_one(MessageLine).show(sentence(str(exc)))
+            for product in found:
                 suggestions.add_option(
                     Option(Text(f"{product.name}  {product.barcode}"), id=product.barcode)
                 )
@@ -382,7 +391,7 @@ class DiscountFormScreen(AnswersOnce, Screen[Rule | None]):
         count, text = _split_count(event.value)
         if not text:
             return
-        if text.isascii() and text.isdigit():
+        if text.isascii() and text.isdigit() and plu_typed(text) is None:
             try:
                 code = normalise(text)
             except BarcodeError as exc:
@@ -396,7 +405,7 @@ class DiscountFormScreen(AnswersOnce, Screen[Rule | None]):
             suggestions = self.query_one("#f-suggest", OptionList)
             highlighted = suggestions.highlighted
             if not suggestions.option_count or highlighted is None:
-                self._refuse(f"No product name starts with {text!r}")
+                self._refuse(f"No product matches {text!r}: fewer letters, or scan it")
                 return
             product = self.admin.product(suggestions.get_option_at_index(highlighted).id or "")
             if product is None:

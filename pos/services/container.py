@@ -38,7 +38,7 @@ from pos.db.database import (
     till_lock,
 )
 from pos.db.days import DayRepository
-from pos.db.errors import DatabaseOpenError, StorageError
+from pos.db.errors import DatabaseOpenError, StorageError, is_sqlite
 from pos.db.integrity import IntegrityCheck
 from pos.db.product_search import ProductSearch
 from pos.db.repositories import (
@@ -273,13 +273,23 @@ def build_services(
         def patterns() -> tuple[BarcodePattern, ...]:
             return live.current.patterns
 
+        index = ProductSearch(db)
+        if is_sqlite(db):
+            index.repair()  # a large import stopped before its index's rebuild left it stale
+        search = CatalogSearch(products, index, authority=guard)
         discount_admin = DiscountAdmin(
-            DiscountRepository(db), products, guard, approvals, audit, clock, patterns
+            DiscountRepository(db),
+            products,
+            guard,
+            approvals,
+            audit,
+            clock,
+            patterns,
+            CatalogSearch(products, index),  # the editor's own guard asks (SIGNED_IN)
         )
         price_check = PriceCheckService(
             products, patterns, DiscountRepository(db), clock, authority=guard
         )
-        search = CatalogSearch(products, ProductSearch(db), authority=guard)
 
     except StorageError as exc:
         db.close()

@@ -29,10 +29,12 @@ from pos.domain.money import format_money
 from pos.domain.pricing import PricedBasket, price_cart
 from pos.domain.rule_form import KIND_SHORT, RuleForm, check_form, describe_window, rule_matches
 from pos.domain.rule_format import parse_rule, rule_to_json
+from pos.domain.search import SearchError, SearchRebuilding
 from pos.domain.text import plural
 from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.basket import BasketError, build_cart
 from pos.services.guarded import SIGNED_IN, guarded
+from pos.services.search import CatalogSearch
 
 SCOPE = "discounts:edit"
 OPEN_ACTION: dict[str, Any] = {"scope": SCOPE, "op": "open"}
@@ -119,9 +121,11 @@ class DiscountAdmin:
         audit: AuditSink,
         clock: Clock,
         patterns: Callable[[], tuple[BarcodePattern, ...]],
+        search: CatalogSearch,
     ) -> None:
         self._rules = rules
         self._products = products
+        self._search = search
         self._guard = guard
         self.authority = guard  # what ``@guarded`` asks
         self._approvals = approvals
@@ -239,8 +243,19 @@ class DiscountAdmin:
 
     @guarded(SIGNED_IN)
     def search_products(self, text: str, limit: int = 8) -> list[Product]:
-        """Autocomplete: products whose name starts with ``text``."""
-        return self._products.search(text, limit)
+        """The product picker's list: what Find finds for ``text`` (the words of a name in
+        any order, any case, accents aside, each the start of a word; a PLU or barcode
+        typed whole first), best first. Nothing for a search with no word in it.
+
+        Raises:
+            SearchRebuilding: a large import is rebuilding the till file's search index.
+        """
+        try:
+            return [found.product for found in self._search.find(text, limit)]
+        except SearchRebuilding:
+            raise
+        except SearchError:  # blank, punctuation only, too long: nothing to list
+            return []
 
     @guarded(SIGNED_IN)
     def check(

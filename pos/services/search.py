@@ -15,7 +15,14 @@ from pos.auth.guard import Authority
 from pos.db.product_search import ProductSearch
 from pos.db.repositories import ProductRepository
 from pos.domain.barcodes import BarcodeError, normalise
-from pos.domain.search import Found, SearchError, name_order, plu_typed, search_words
+from pos.domain.search import (
+    Found,
+    SearchError,
+    SearchRebuilding,
+    name_order,
+    plu_typed,
+    search_words,
+)
 
 CANDIDATES = 200
 """Products a search takes from the index, at most, to rank. A search that matches more
@@ -78,7 +85,10 @@ class CatalogSearch:
         Raises:
             SearchError: ``text`` has no word (blank, punctuation), is too long, holds a
                 control character or too many words, or ``limit`` is out of range; the
-                message says what to do.
+                message says what to do. :class:`SearchRebuilding`: a large import is
+                rebuilding the till file's index (try again in a moment). An index an
+                import left stale is rebuilt here first when nothing else is writing
+                (seconds at a million products, once).
             StorageError: the database cannot be read.
             LoginRequired, OverrideRequired: on the till, no session or no ``sale`` scope.
         """
@@ -90,7 +100,16 @@ class CatalogSearch:
         exact = self._exact(text)
         taken = {found.barcode for found in exact}
         cap = self._candidates
-        candidates = self._index.by_words(words, cap + 1)
+        try:
+            candidates = self._index.by_words(words, cap + 1)
+        except SearchRebuilding:
+            # an import left the index stale: rebuilt here unless another connection is
+            # writing (the import, rebuilding it); a PLU or barcode typed is still found
+            if not self._index.repair():
+                if exact:
+                    return Results(tuple(exact[:limit]))
+                raise
+            candidates = self._index.by_words(words, cap + 1)
         more = len(candidates) > cap
         named = sorted(
             (p for p in candidates[:cap] if p.barcode not in taken),
@@ -115,4 +134,12 @@ class CatalogSearch:
         return []
 
 
-__all__ = ["CANDIDATES", "MAX_LIMIT", "CatalogSearch", "Found", "Results", "SearchError"]
+__all__ = [
+    "CANDIDATES",
+    "MAX_LIMIT",
+    "CatalogSearch",
+    "Found",
+    "Results",
+    "SearchError",
+    "SearchRebuilding",
+]

@@ -11,11 +11,13 @@ import pytest
 
 from pos.db.auth_repositories import AuditRepository
 from pos.db.database import open_database
+from pos.db.product_search import ProductSearch
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import Product, Unit
 from pos.domain.clock import FixedClock
 from pos.paths import DEMO_CATALOG
 from pos.services.catalog import CatalogService
+from pos.services.search import CatalogSearch
 from tests.dbtools import indexes
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
@@ -225,10 +227,8 @@ def test_a_large_import_rebuilds_the_name_index_and_a_dry_run_counts_updates(
     report = service.import_csv(again)
     assert report.summary() == "imported 200 products: 100 new, 100 updated"
     assert service._products.count() == 300
-    assert [p.name for p in service._products.search("renamed 1", limit=2)] == [
-        "Renamed 1",
-        "Renamed 10",
-    ]
+    search = CatalogSearch(service._products, ProductSearch(service._products.db))
+    assert [p.name for p in search.find("renamed 1", limit=2)] == ["Renamed 1", "Renamed 10"]
 
 
 @pytest.mark.sqlite_only  # a full disk made by SQLite's page limit

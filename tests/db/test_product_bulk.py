@@ -15,9 +15,11 @@ from pos.db.database import Database, open_database
 from pos.db.errors import StorageError, is_sqlite
 from pos.db.integrity import integrity_check
 from pos.db.product_import import FIELDS, merge_sql
+from pos.db.product_search import ProductSearch
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import ProductRow
-from tests.dbtools import indexes, search_plan
+from pos.services.search import CatalogSearch
+from tests.dbtools import indexes, name_index_plan
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
@@ -56,7 +58,7 @@ def _traced(db: Database) -> list[str] | None:
 
 
 def _search_plan(db: Database) -> str:
-    return search_plan(db, "item 1")
+    return name_index_plan(db, "item 1")
 
 
 def _catalog(db: Database) -> list[tuple[object, ...]]:
@@ -93,7 +95,7 @@ def test_a_large_import_rebuilds_the_name_index(db: Database, backend: str) -> N
     assert _indexes(db) == before
     assert integrity_check(db) == ["ok"]
     assert "product_name_nocase" in _search_plan(db)
-    found = ProductRepository(db).search("item 10", limit=3)
+    found = CatalogSearch(ProductRepository(db), ProductSearch(db)).find("item 10", limit=3)
     assert [p.name for p in found] == ["Item 10", "Item 100", "Item 101"]
     assert ProductRepository(db).count() == 300
 

@@ -203,7 +203,7 @@ def test_the_server_builds_a_large_import_s_search_index_after_its_commit(
     see the rows; one missing or left invalid (an import killed in between) is built again
     by the next import or server search."""
     if is_sqlite(db):
-        pytest.skip("the server's index only (a till's file rebuilds FTS5 in the import)")
+        pytest.skip("the server's index only (a till's file: tests/db/test_search_index_stale.py)")
     built: list[bool] = []
     real = product_search.build_concurrently
 

@@ -150,6 +150,30 @@ def catalog_in_db(db: Path) -> tuple[list[tuple[str, int]], set[str]]:
     return versions, indexes
 
 
+def search_index_state(db: Path) -> str:
+    """``stale`` (marked, its triggers dropped: the import was killed between its commit
+    and the index's rebuild; the next search or start rebuilds it) or ``whole`` (its
+    triggers there and FTS5's own check of it passing); anything else fails."""
+    with reader(db) as con:
+        marked = con.execute(
+            "SELECT COUNT(*) FROM sync_state WHERE key = 'search_index_stale'"
+        ).fetchone()[0]
+        triggers = con.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+            "AND name LIKE 'product_search_%'"
+        ).fetchone()[0]
+    if marked:
+        assert triggers == 0, f"a stale search index with {triggers} triggers"
+        return "stale"
+    assert triggers == 3, f"the search index has {triggers} triggers"
+    con = sqlite3.connect(db)
+    try:
+        con.execute("INSERT INTO product_search (product_search) VALUES ('integrity-check')")
+    finally:
+        con.close()
+    return "whole"
+
+
 def check_sales(db: Path, shop: Shop) -> None:
     """Every completed sale whole, numbered 1..n, as the test saw it made."""
     with reader(db) as con:
@@ -454,6 +478,7 @@ class Round:
             assert version == new, "the import finished but the catalog is the old one"
         assert indexes == self.shop.indexes, f"product indexes {indexes}"
         self.tally.outcomes[f"import: {'new' if version == new else 'old'}"] += 1
+        self.tally.outcomes[f"import: search index {search_index_state(self.db)}"] += 1
         self.shop.catalog = version
 
 

@@ -3,6 +3,7 @@ manager beside them) does with the rules."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from textual.widgets import DataTable, Input, Static
 
 from pos.app import PosApp
 from pos.auth.guard import LoginRequired
+from pos.db import product_search
 from pos.db.repositories import DiscountRepository
 from pos.domain.rule_form import RuleForm
 from pos.screens import ConfirmModal, ManagerOverrideModal, ScanScreen
@@ -324,6 +326,51 @@ async def test_a_scanned_barcode_adds_the_product(app_factory: AppFactory, shop_
         burst(app, "5000000000999\n")  # valid, but not in the catalog
         await settle(pilot)
         assert app.screen.query_one(RuleProducts).items == [(PEN, 1)]
+
+
+async def test_the_picker_finds_as_find_does(app_factory: AppFactory, shop_db: Path) -> None:
+    """Words of the name in any order (each the start of a word), or a PLU typed whole:
+    the list is Find's; Enter adds the first one, a count typed first applies."""
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_new_form(pilot)
+        app.screen.query_one("#f-pick", Input).focus()
+        await type_text(pilot, "2*unw lem")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(RuleProducts).items == [(LEMON, 2)]
+        await type_text(pilot, "4053")  # the lemons' PLU
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(RuleProducts).items == [(LEMON, 3)]
+        await type_text(pilot, "zzqx")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "No product matches 'zzqx'" in message(app)
+
+
+async def test_the_picker_says_when_the_search_is_being_rebuilt(
+    app_factory: AppFactory, shop_db: Path
+) -> None:
+    app = app_factory(shop_db)
+    other = sqlite3.connect(shop_db, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        product_search.suspend(other.cursor())  # a large import's transaction, committed
+        other.execute("COMMIT")
+        other.execute("BEGIN IMMEDIATE")  # and its rebuild, still running
+        async with app.run_test(size=SIZE) as pilot:
+            await open_new_form(pilot)
+            app.screen.query_one("#f-pick", Input).focus()
+            await type_text(pilot, "lem")
+            assert "The product search is being rebuilt after an import" in message(app)
+            other.execute("ROLLBACK")
+            await type_text(pilot, "o")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen.query_one(RuleProducts).items == [(LEMON, 1)]
+    finally:
+        other.close()
 
 
 async def test_leaving_a_changed_form_asks_first(app_factory: AppFactory, shop_db: Path) -> None:

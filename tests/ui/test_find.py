@@ -5,12 +5,15 @@ scan while Find is open closes it and goes into the cart."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Static
 
 from pos.app import PosApp
+from pos.db import product_search
 from pos.db.errors import StorageError
 from pos.screens import ScanScreen
 from pos.screens.find import FindScreen
@@ -256,3 +259,29 @@ async def test_keys_typed_ahead_of_find_land_in_its_search(app_factory: AppFacto
         await until(pilot, lambda: isinstance(app.screen, FindScreen))
         await settle(pilot)
         assert _results(app) == ["Whole milk 4 pints"]
+
+
+async def test_a_search_while_an_import_rebuilds_the_index_says_so(
+    app_factory: AppFactory, demo_db: Path
+) -> None:
+    """A large import (another process) has committed its rows and is rebuilding the
+    search index: Find says so instead of showing a stale index's products; once that
+    writer is done, the next key finds them (an index left stale is rebuilt then)."""
+    app = app_factory(login=CASHIER)
+    other = sqlite3.connect(demo_db, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        product_search.suspend(other.cursor())  # the import's own transaction
+        other.execute("COMMIT")
+        other.execute("BEGIN IMMEDIATE")  # and its rebuild's, still running
+        async with app.run_test(size=SIZE) as pilot:
+            await _find(pilot, "lem")
+            assert isinstance(app.screen, FindScreen)
+            assert "The product search is being rebuilt after an import" in _message(app)
+            assert _results(app) == []
+            other.execute("ROLLBACK")
+            await pilot.press("o")
+            await settle(pilot)
+            assert _results(app) == ["Lemons unwaxed"]
+    finally:
+        other.close()
