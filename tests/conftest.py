@@ -79,6 +79,15 @@ def _no_full_collections(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def paint_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app paints once, as the test leaves ``run_test`` (:mod:`tests.painting`): for
+    a test of what the till does, not of what it draws (every test of tests/ui)."""
+    from tests.painting import paint_at_the_end
+
+    paint_at_the_end(monkeypatch)
+
+
+@pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(FIXED_NOW)
 

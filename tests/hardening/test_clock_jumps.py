@@ -37,6 +37,9 @@ from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER, shell_admin
 from tests.ui.helpers import scan, sell, settle
 
+# what the till does, not what it draws: painted once, at the end (tests/painting.py)
+pytestmark = pytest.mark.usefixtures("paint_once")
+
 SIZE = (100, 30)
 PEN = "4006381333931"
 

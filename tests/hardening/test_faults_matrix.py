@@ -29,6 +29,9 @@ from tests.conftest import CASHIER
 from tests.hardening.faults import FAULTS, Fault, cart_in_db, check_sales, says
 from tests.ui.helpers import scan, settle
 
+# what the till does, not what it draws: painted once, at the end (tests/painting.py)
+pytestmark = pytest.mark.usefixtures("paint_once")
+
 SIZE = (120, 34)
 AppFactory = Callable[..., PosApp]
 PEN = "4006381333931"

@@ -13,6 +13,9 @@ from pos.screens.history import HistoryScreen
 from pos.widgets import MessageLine
 from tests.ui.helpers import burst, scan, sell, settle, until
 
+# what the till does, not what it draws: painted once, at the end (tests/painting.py)
+pytestmark = pytest.mark.usefixtures("paint_once")
+
 PEN = "4006381333931"
 
 

@@ -35,7 +35,10 @@ from pos.widgets import MessageLine
 from tests.conftest import CASHIER, MANAGER
 from tests.ui.helpers import burst, scan, sell, settle
 
-pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+pytestmark = [
+    pytest.mark.backends,  # each test on SQLite and on PostgreSQL
+    pytest.mark.usefixtures("paint_once"),  # what it prints, not what it draws (tests/painting.py)
+]
 
 CUT = b"\x1dV"  # GS V
 DRAWER = b"\x1bp"  # ESC p

@@ -1,61 +1,12 @@
-"""The Pilot tests of tests/ui test what the till does; what it draws is tested by the
-snapshots (tests/snapshots, every screen state) and the hardening tests, which paint as the
-till does.
-
-So here the screen is painted once, at the end of each test, instead of after every
-message: Textual's headless driver throws the painted lines away, and painting them was a
-third of these tests' CPU (issue 18: the suite's time is the machine's two cores). Layout,
-focus, styles and every callback run as in the till; a test that reads what is drawn
-(``render_strips``, ``render_line``) paints what it reads; and the final paint draws every
-screen of the stack, so a widget that cannot render its last state still fails its test. A
-test about what each refresh draws is marked ``paints`` and painted as the till paints.
-"""
+"""Every Pilot test here paints once, at its end (:mod:`tests.painting`), unless it is
+marked ``paints``: what the till draws is the snapshots' to test."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from typing import Any
-
 import pytest
-from textual.app import App
-from textual.pilot import Pilot
-from textual.screen import Screen
-
-
-def _keep_books(self: Screen[Any]) -> None:
-    """``Screen._compositor_refresh`` without the painting: what it would have drawn is
-    forgotten as drawn, as the headless driver forgets it."""
-    app = self.app
-    if self is app.screen or self in app._background_screens:
-        self._compositor._dirty_regions.clear()
-        self._dirty_widgets.clear()
-    app._update_mouse_over(self)
-
-
-def paint(app: App[Any]) -> None:
-    """Draw the whole screen now, the screens under a dialog included (a widget whose
-    ``render`` fails raises here)."""
-    screen = app.screen
-    screen._compositor.render_update(full=True, screen_stack=app._background_screens)
 
 
 @pytest.fixture(autouse=True)
-def _paint_at_the_end(
-    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> Iterator[None]:
-    if request.node.get_closest_marker("paints"):
-        yield
-        return
-    run_test = App.run_test
-
-    @asynccontextmanager
-    async def painted_at_exit(self: App[Any], **options: Any) -> AsyncIterator[Pilot[Any]]:
-        async with run_test(self, **options) as pilot:
-            yield pilot
-            if self.is_running and self._screen_stacks[self._current_mode]:
-                paint(self)
-
-    monkeypatch.setattr(Screen, "_compositor_refresh", _keep_books)
-    monkeypatch.setattr(App, "run_test", painted_at_exit)
-    yield
+def _paint_at_the_end(request: pytest.FixtureRequest) -> None:
+    if not request.node.get_closest_marker("paints"):
+        request.getfixturevalue("paint_once")
