@@ -4,12 +4,17 @@ start-up benchmark), typing into it, and reading what it left in the database fr
 
 from __future__ import annotations
 
+import array
+import atexit
 import contextlib
 import fcntl
+import json
 import os
 import pty
+import queue
 import select
 import signal
+import socket
 import sqlite3
 import struct
 import subprocess
@@ -49,11 +54,13 @@ def start_on_pty(
     *,
     till: str | None = None,
     command: tuple[str, ...] = (),
-) -> tuple[subprocess.Popen[bytes], int]:
+    forked: bool = False,
+) -> tuple[subprocess.Popen[bytes] | ForkedTill, int]:
     """``python -m pos --db DB [--till TILL] [COMMAND...]`` on a new pty of ``rows`` x
     ``cols``, in its own session; returns the process and the pty's master end (to read
     what it draws, and type). ``command`` runs a subcommand instead of the till
-    (``("display",)``: the customer display)."""
+    (``("display",)``: the customer display). ``forked``: forked from a Python that has
+    imported the till already (:mod:`tests.till_zygote`) rather than started cold."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color"}
@@ -63,11 +70,16 @@ def start_on_pty(
     # LINES=24, which the till would take over it (its names cut short at 80 columns)
     env.pop("COLUMNS", None)
     env.pop("LINES", None)
-    args = [sys.executable, "-m", "pos", "--db", str(db)]
+    args = ["--db", str(db)]
     if till is not None:
         args += ["--till", till]
+    if forked:
+        try:
+            return _zygote().start(["pos", *args, *command], env, slave), master
+        finally:
+            os.close(slave)
     proc = subprocess.Popen(
-        [*args, *command],
+        [sys.executable, "-m", "pos", *args, *command],
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -79,8 +91,115 @@ def start_on_pty(
     return proc, master
 
 
+class ForkedTill:
+    """A till forked by the zygote, with the parts of ``subprocess.Popen`` the tests use
+    (the zygote waits for it and says how it ended)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._ended = threading.Event()
+
+    def ended(self, code: int) -> None:
+        self.returncode = code
+        self._ended.set()
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._ended.wait(timeout):
+            raise subprocess.TimeoutExpired(f"till {self.pid}", timeout or 0)
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class _Zygote:
+    """This test process's zygote (:mod:`tests.till_zygote`), started at its first till."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.till_zygote", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            cwd=Path(__file__).parent.parent,
+        )
+        theirs.close()
+        atexit.register(self._stop)
+        self._sock = ours
+        self._lock = threading.Lock()  # one start at a time
+        self._registry = threading.Lock()  # the tills, and the ends met before their start
+        self._started: queue.Queue[int] = queue.Queue()
+        self._tills: dict[int, ForkedTill] = {}
+        self._early: dict[int, int] = {}  # ended before its start was answered
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def start(self, argv: list[str], env: dict[str, str], slave: int) -> ForkedTill:
+        request = json.dumps({"argv": argv, "env": env, "cwd": os.getcwd()}).encode() + b"\n"
+        with self._lock:
+            self._sock.sendmsg(
+                [request], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [slave]))]
+            )
+            pid = self._started.get(timeout=30)
+        with self._registry:
+            till = self._tills[pid] = ForkedTill(pid)
+            if pid in self._early:
+                till.ended(self._early.pop(pid))
+        return till
+
+    def _stop(self) -> None:
+        """At the test process's end: the zygote sees its socket close and ends."""
+        self._sock.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
+
+    def _listen(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # the socket closed at the end
+            self._read_messages()
+
+    def _read_messages(self) -> None:
+        for line in self._sock.makefile("rb"):
+            message = json.loads(line)
+            if "pid" in message:
+                self._started.put(message["pid"])
+                continue
+            pid, code = message["exit"], message["code"]
+            with self._registry:
+                till = self._tills.get(pid)
+                if till is None:
+                    self._early[pid] = code
+                else:
+                    till.ended(code)
+
+
+_the_zygote: _Zygote | None = None
+_zygote_lock = threading.Lock()
+
+
+def _zygote() -> _Zygote:
+    global _the_zygote
+    with _zygote_lock:
+        if _the_zygote is None:
+            _the_zygote = _Zygote()
+        return _the_zygote
+
+
 class Till:
-    """A till process on a pty, with everything it prints collected."""
+    """A till process on a pty, with everything it prints collected: forked from the
+    zygote (:mod:`tests.till_zygote`) unless ``forked=False`` starts it cold."""
 
     def __init__(
         self,
@@ -90,8 +209,9 @@ class Till:
         cols: int = 100,
         rows: int = 30,
         command: tuple[str, ...] = (),
+        forked: bool = True,
     ) -> None:
-        self.proc, master = start_on_pty(db, rows, cols, till=till, command=command)
+        self.proc, master = start_on_pty(db, rows, cols, till=till, command=command, forked=forked)
         self.master = master
         self.output = bytearray()
         self._stop = threading.Event()
