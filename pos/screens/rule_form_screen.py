@@ -41,6 +41,8 @@ from pos.services.discount_admin import (
     NeedsApproval,
     summarise,
 )
+from pos.services.errors import StorageError
+from pos.services.outcomes import unreadable
 from pos.widgets import MessageLine
 from pos.widgets.rule_products import RuleProducts
 from pos.widgets.type_ahead import AnswersOnce
@@ -357,6 +359,9 @@ class DiscountFormScreen(AnswersOnce, Screen[Rule | None]):
             except SearchRebuilding as exc:
                 found = []
                 self.query_one(MessageLine).show(sentence(str(exc)))
+            except StorageError as exc:  # a busy or damaged file: said; the form is kept
+                found = []
+                self.query_one(MessageLine).show(unreadable(exc).message)
             for product in found:
                 suggestions.add_option(
                     Option(Text(f"{product.name}  {product.barcode}"), id=product.barcode)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -70,6 +71,9 @@ from pos.services.store import StoreSettings
 if TYPE_CHECKING:
     from pos.db.server import ServerTillLock
     from pos.services.sync import StoreSync
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -275,7 +279,10 @@ def build_services(
 
         index = ProductSearch(db)
         if is_sqlite(db):
-            index.repair()  # a large import stopped before its index's rebuild left it stale
+            try:  # a large import stopped before its index's rebuild left it stale
+                index.repair()
+            except StorageError as exc:  # (a full disk): the till sells; Find says so
+                log.warning("the product search is left to rebuild: %s", exc.detail)
         search = CatalogSearch(products, index, authority=guard)
         discount_admin = DiscountAdmin(
             DiscountRepository(db),

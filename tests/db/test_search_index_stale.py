@@ -20,6 +20,7 @@ from stdnum import ean
 from pos.cli import cli
 from pos.db import product_search
 from pos.db.database import Database, open_database
+from pos.db.errors import StorageError
 from pos.db.product_search import ProductSearch
 from pos.db.repositories import ProductRepository
 from pos.domain.catalog import Product
@@ -219,6 +220,25 @@ def test_the_till_rebuilds_a_stale_index_when_it_starts(app_factory: object, dem
     db = app.services.db
     assert not product_search.marked(db)
     assert _names(app.services.search, "fresh 32") == ["Fresh thing 32"]
+
+
+def test_a_till_whose_stale_index_cannot_be_rebuilt_still_starts(
+    app_factory: object, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rebuild at start fails (a full disk after a million-row import): the till
+    starts and sells, and a search by name tries the rebuild again and says why it
+    cannot (the Find screen words a full disk as such)."""
+    _killed_import(demo_db, 40, "Fresh thing")
+
+    def full(cursor: object) -> bool:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(product_search, "restore", full)
+    app = app_factory()  # type: ignore[operator]
+    assert product_search.marked(app.services.db)
+    with pytest.raises(StorageError) as failed:
+        app.services.search.find("fresh 32")
+    assert failed.value.kind == "full"
 
 
 def test_a_small_import_keeps_the_triggers_and_sets_no_mark(

@@ -17,6 +17,7 @@ from pos.db.repositories import DiscountRepository
 from pos.domain.rule_form import RuleForm
 from pos.screens import ConfirmModal, ManagerOverrideModal, ScanScreen
 from pos.screens.discount_editor import DiscountEditorScreen, DiscountFormScreen
+from pos.services.errors import StorageError
 from pos.widgets import MessageLine, TotalsPanel
 from pos.widgets.rule_products import RuleProducts
 from tests.conftest import CASHIER, MANAGER, shell_admin
@@ -347,6 +348,27 @@ async def test_the_picker_finds_as_find_does(app_factory: AppFactory, shop_db: P
         await pilot.press("enter")
         await settle(pilot)
         assert "No product matches 'zzqx'" in message(app)
+
+
+async def test_the_picker_says_when_the_products_cannot_be_read(
+    app_factory: AppFactory, shop_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storage fault while the picker searches is said on the form, which stays with
+    what was typed (not the till's fault screen, which would close the editor)."""
+    app = app_factory(shop_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_new_form(pilot)
+        await type_text(pilot, "Lemon deal")
+        app.screen.query_one("#f-pick", Input).focus()
+
+        def busy(text: str, limit: int = 8) -> list[object]:
+            raise StorageError("locked", "database is locked")
+
+        monkeypatch.setattr(app.services.discount_admin, "search_products", busy)
+        await type_text(pilot, "lem")
+        assert isinstance(app.screen, DiscountFormScreen)
+        assert "busy" in message(app) or "locked" in message(app), message(app)
+        assert app.screen.query_one("#f-name", Input).value == "Lemon deal"
 
 
 async def test_the_picker_says_when_the_search_is_being_rebuilt(
