@@ -2,16 +2,17 @@
 tests/conftest.py; every test of tests/ui, and the hardening and service tests that drive
 the till for what it does rather than for what it draws).
 
-What is drawn is tested by the snapshots (tests/snapshots, every screen state) and the
-tests that paint as the till does (tests/hardening's random keys, bad scans and Unicode
-rows). Elsewhere the screen is painted once, at the end of each test, instead of after every
+What is drawn is tested by the snapshots (``snap_compare``, in tests/snapshots and
+tests/ui: every screen state), the tests that read the screen (marked ``paints``) and the
+hardening tests (random keys, bad scans, Unicode rows), which all paint as the till does.
+Elsewhere the screen is painted once, at the end of each test, instead of after every
 message: Textual's headless driver throws the painted lines away, and painting them was a
 third of these tests' CPU (issue 18: the suite's time is the machine's two cores). Layout,
-focus, styles and every callback run as in the till; a test that reads what is drawn
-(``render_strips``, ``render_line``) paints what it reads; and the final paint draws every
+focus, styles and every callback run as in the till, and the final paint draws every
 screen of the stack, so a widget that cannot render its last state still fails its test
-(tests/ui/test_painting.py). A test about what each refresh draws is marked ``paints`` and
-painted as the till paints.
+(tests/ui/test_painting.py). What such a test cannot see is a widget that changes without
+asking to be drawn again (a missing ``refresh()``): the one paint draws its new state. That
+is the painting tests' to catch.
 """
 
 from __future__ import annotations

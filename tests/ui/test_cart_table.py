@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rich.cells import cell_len
 from rich.style import Style
 from textual import events
@@ -18,6 +19,9 @@ from pos.domain.catalog import Unit
 from pos.domain.pricing import AppliedDiscount
 from pos.widgets import CartTable
 from pos.widgets.cart_table import CACHED_ROWS
+
+# what is drawn, read from the screen: painted after every message (tests/painting.py)
+pytestmark = pytest.mark.paints
 
 SIZE = (60, 12)  # 12 lines: the header and 11 rows
 

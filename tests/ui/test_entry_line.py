@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 
 from pos.widgets import EntryLine
+
+# what is drawn, read from the screen: painted after every message (tests/painting.py)
+pytestmark = pytest.mark.paints
 
 
 class Host(App[None]):

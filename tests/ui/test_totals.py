@@ -12,6 +12,9 @@ from textual.strip import Strip
 
 from pos.widgets import TotalsPanel
 
+# what is drawn, read from the screen: painted after every message (tests/painting.py)
+pytestmark = pytest.mark.paints
+
 
 class Host(App[None]):
     CSS = """
@@ -77,7 +80,6 @@ async def test_the_figures_and_the_big_total() -> None:
         }
 
 
-@pytest.mark.paints
 async def test_a_figure_is_drawn_once_and_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """A scan that changes the item count redraws that line only; a new total lays its
     digits out once for its three lines."""

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pos.screens import ScanScreen
 from pos.screens.payment import PaymentScreen
 from pos.widgets import CartTable, TooSmall
 from tests.ui.helpers import burst, scan, settle
+
+# what is drawn, read from the screen: painted after every message (tests/painting.py)
+pytestmark = pytest.mark.paints
 
 AppFactory = object
 
