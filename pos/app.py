@@ -29,6 +29,7 @@ from pos.auth.guard import LoginRequired
 from pos.auth.service import Session
 from pos.domain.money import format_money
 from pos.domain.receipt import format_receipt_no
+from pos.garbage import collect_garbage
 from pos.logs import stopped_message
 from pos.paths import STYLES_DIR
 from pos.screens.login import LoginScreen, SetupScreen
@@ -48,7 +49,7 @@ from pos.services.approvals import ApprovalRefused
 from pos.services.container import Services
 from pos.services.store import DEMO_BANNER
 from pos.widgets.terminal import TerminalWatch
-from pos.widgets.till_header import TillHeader
+from pos.widgets.till_header import show_in_headers
 from pos.widgets.too_small import fit_overlays
 from pos.widgets.type_ahead import TakesText, TypeAhead, split_alt
 
@@ -63,19 +64,6 @@ IDLE_LIMIT = 15 * 60
 CHECKPOINT_PAUSE = 1.0
 """Seconds without a key press (a pause between items) after which the database log is
 copied into the main file, once per pause, from a worker thread (``keep_log_short``)."""
-
-
-def collect_garbage() -> None:
-    """A full garbage collection now, at a moment nobody waits on the till (it has just
-    opened, or the receipt is on screen), then freeze what survives.
-
-    Python's full collection walks every object in the process: after start-up that is
-    70,000 or so, about 50 ms here, and it lands on a random scan. Frozen objects are
-    skipped, so the collections during the next sale only walk what that sale creates.
-    Unfreezing first lets this collection free whatever the last sale left behind."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 class PosApp(App[None]):
@@ -599,21 +587,16 @@ class PosApp(App[None]):
         if self._idle_setting:
             self.idle_limit = min(settings.idle_lock_seconds, IDLE_LIMIT)
         if "store_name" in changed:
+            show_in_headers(self.screen_stack, store=settings.store_name)
             for screen in self.screen_stack:
-                for header in screen.query(TillHeader):
-                    header.store = settings.store_name
                 if isinstance(screen, LoginScreen):
                     screen.show_store(settings.store_name)
 
     def _show_link(self) -> None:
         """The store link's state in the header of a store's till (read from the worker's
         last word: nothing here waits on the network)."""
-        if self.services.sync is None:
-            return
-        text = self.services.sync.status.text()
-        for screen in self.screen_stack:
-            for header in screen.query(TillHeader):
-                header.link = text
+        if self.services.sync is not None:
+            show_in_headers(self.screen_stack, link=self.services.sync.status.text())
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # whatever runs on in this process collects as usual again

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import click
 
 from pos.cli.common import audit_log, cli_actor, db_option, db_path, friendly_errors, open_db
@@ -52,25 +55,32 @@ def settings_set(ctx: click.Context, db: DbTarget | None, key: str, value: str) 
         raise click.ClickException(str(exc)) from exc
     with friendly_errors():
         database = open_db(ctx, path, changes="settings")
-        if key == "till_name":
-            _refuse_while_open(path, SettingsRepository(database).get(key, SETTING_DEFAULTS[key]))
-        set_setting_audited(
-            SettingsRepository(database), audit_log(database, path), cli_actor(), key, stored
-        )
+        settings = SettingsRepository(database)
+        with contextlib.ExitStack() as held:
+            if key == "till_name":
+                current = settings.get(key, SETTING_DEFAULTS[key])
+                if current != stored:  # held until written: the till cannot start between
+                    held.enter_context(_closed_till(path, current))
+            set_setting_audited(settings, audit_log(database, path), cli_actor(), key, stored)
     click.echo(f"{key} = {stored}")
 
 
-def _refuse_while_open(path: DbTarget, till: str) -> None:
-    """A till renamed under its own feet would sell on under a name whose lock it does not
-    hold (its open cart, trading day and receipt numbers go by its name): refused while the
-    till the setting names is open on this database (its lock is held)."""
+@contextlib.contextmanager
+def _closed_till(path: DbTarget, till: str) -> Iterator[None]:
+    """The till lock of ``till``, held while its name is changed: a till renamed under its
+    own feet would sell on under a name whose lock it does not hold (its open cart, trading
+    day and receipt numbers go by its name), so the change is refused while that till is
+    open on this database."""
     lock = till_lock(path, till)
     try:
         lock.acquire()
-    except DatabaseOpenError:
+    except DatabaseOpenError as exc:
         raise click.ClickException(
-            f"Not changed: {till} is open on this database, and a running till keeps its name "
-            "(its receipt numbers and open cart go by it). Close the till (Ctrl+Q), then set "
-            "till_name again."
+            f"Not changed: {till} is open on this database, or its lock cannot be taken "
+            f"({exc}), and a running till keeps its name (its receipt numbers and open cart "
+            "go by it). Close the till (Ctrl+Q), then set till_name again."
         ) from None
-    lock.release()
+    try:
+        yield
+    finally:
+        lock.release()

@@ -207,10 +207,11 @@ def build_services(
     lock = None
     try:
         settings_repo = SettingsRepository(db)
+        stamp = settings_repo.stamp()  # before the read: a change made meanwhile is seen
         settings = StoreSettings.load(settings_repo)
         if till_name is not None:
             settings = replace(settings, till_name=till_name)
-        live = LiveSettings(settings, settings_repo)
+        live = LiveSettings(settings, settings_repo, stamp)
         lock = till_lock(db_path, settings.till_name)
         lock.acquire()
         products = ProductRepository(db)

@@ -49,11 +49,18 @@ class LiveSettings:
             place: a caller that took it keeps a consistent set).
     """
 
-    def __init__(self, current: StoreSettings, source: SettingsRepository | None = None) -> None:
+    def __init__(
+        self,
+        current: StoreSettings,
+        source: SettingsRepository | None = None,
+        stamp: tuple[int, ...] | None = None,
+    ) -> None:
+        """``stamp``: the source's stamp taken before ``current`` was read from it (a change
+        committed in between is then read again at the first look); taken now if not given."""
         self.current = current
         self._source = source
-        self._stamp: tuple[int, ...] | None = None
-        if source is not None:
+        self._stamp = stamp
+        if source is not None and stamp is None:
             try:
                 self._stamp = source.stamp()
             except StorageError:

@@ -3,8 +3,11 @@ logged in) the operator."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.text import Text
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.widgets import Static
 
 from pos.domain.text import cell_len
@@ -31,3 +34,16 @@ class TillHeader(Static):
             text.append(self.link, style=style)
         text.append(f"{' ' * gap}{right} ")
         return text
+
+
+def show_in_headers(
+    screens: Iterable[Screen[object]], *, store: str | None = None, link: str | None = None
+) -> None:
+    """Show the store's name or the store link's state in the header of every screen of
+    ``screens`` that has one (the till's screens under a dialog included)."""
+    for screen in screens:
+        for header in screen.query(TillHeader):
+            if store is not None:
+                header.store = store
+            if link is not None:
+                header.link = link

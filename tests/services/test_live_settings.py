@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from pos.cli import cli
-from pos.db.database import open_database
+from pos.db.database import open_database, till_lock
 from pos.db.repositories import SettingsRepository
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
@@ -184,12 +184,18 @@ def test_the_till_name_is_not_changed_while_that_till_is_open(
         assert refused.exit_code == 1
         assert "Till 1 is open on this database" in refused.output
         assert "Close the till (Ctrl+Q), then set till_name again" in refused.output
+        # its own name again changes nothing: not refused
+        same = runner.invoke(cli, [*args[:5], "Till 1"])
+        assert same.exit_code == 0, same.output
         # another setting is fine meanwhile
         assert runner.invoke(cli, [*args[:4], "store_name", "Corner Shop"]).exit_code == 0
     finally:
         built.close()
     done = runner.invoke(cli, args)
     assert done.exit_code == 0, done.output
+    lock = till_lock(shop_db, "Till 1")  # held for the change, and given back after it
+    lock.acquire()
+    lock.release()
     ids = SequentialIds()
     ids._n = 1_000  # another till's cart: ids of its own
     again = build_services(shop_db, clock=clock, ids=ids, hasher=FAST_HASHER)
