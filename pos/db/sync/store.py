@@ -192,9 +192,7 @@ class StoreServer:
                 if row is None:
                     continue  # nothing of it left on the till (cannot happen: rows are kept)
                 try:
-                    {"sale": _sale, "refund": _refund, "day": _day, "audit": _audit}[entry.kind](
-                        cur, till, dict(row)
-                    )
+                    PUSHED[entry.kind](cur, till, dict(row))
                 except NotYetThere as held:
                     raise NotYetThere(held.what, index) from None
             cur.execute(
@@ -416,3 +414,21 @@ def _audit(cur: psycopg.Cursor[Any], till: str, entry: dict[str, Any]) -> None:
     there = cur.fetchone()
     if there is None or there[0] != row["hash"]:
         raise SyncConflict(f"the server holds a different audit entry {row['seq']} of {till}")
+
+
+def _cash(cur: psycopg.Cursor[Any], till: str, movement: dict[str, Any]) -> None:
+    """A cash movement (issue 21) under its till-chosen id: once, whatever the retries."""
+    movement["day_id"] = _id_of(cur, "till_day", movement.pop("day_uuid"), "the day of cash")
+    if _insert(cur, "cash_movement", movement, "ON CONFLICT (uuid) DO NOTHING RETURNING id"):
+        return
+    _same(cur, "cash_movement", movement, ("till", "kind", "amount", "reason"))
+
+
+PUSHED: dict[str, Callable[[psycopg.Cursor[Any], str, dict[str, Any]], None]] = {
+    "sale": _sale,
+    "refund": _refund,
+    "day": _day,
+    "audit": _audit,
+    "cash": _cash,
+}
+"""How each kind of outbox entry lands on the server."""
