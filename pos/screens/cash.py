@@ -197,10 +197,14 @@ class CashOfficeFlow:
         except LoginRequired as exc:
             self.ended(str(exc))
             return
-        self.app.push_screen(
-            CashMovementModal(kind, reasons, partial(self.cash.check, kind)),
-            partial(self._entered, kind),
-        )
+
+        def check(amount: int, reason: str) -> tuple[int, str]:
+            try:
+                return self.cash.check(kind, amount, reason)
+            except LoginRequired as exc:  # the app's next tick locks the till
+                raise CashRefused(str(exc)) from None
+
+        self.app.push_screen(CashMovementModal(kind, reasons, check), partial(self._entered, kind))
 
     def _entered(self, kind: str, answer: tuple[int, str] | None) -> None:
         if answer is None:

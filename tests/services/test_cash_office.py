@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from escpos.printer import Dummy
 
 from pos.auth.roles import scopes_for
 from pos.cli import cli
@@ -238,25 +239,45 @@ def test_a_printer_fault_never_loses_the_movement(services: Services) -> None:
 
 
 def test_the_slip_goes_to_the_printer_with_the_drawer_kick(services: Services) -> None:
-    sent: list[tuple[str, Any]] = []
+    """Through python-escpos's own Dummy printer: the slip's text, the cut, then the
+    drawer kick (ESC p)."""
+    printed: list[Dummy] = []
 
-    class Dummy:
-        def text(self, text: str) -> None:
-            sent.append(("text", text))
+    def dummy() -> Dummy:
+        printed.append(Dummy())
+        return printed[-1]
 
-        def cut(self) -> None:
-            sent.append(("cut", None))
-
-        def cashdraw(self, pin: int) -> None:
-            sent.append(("cashdraw", pin))
-
-    services.sales.printer = ReceiptPrinter(opener=Dummy)
+    services.sales.printer = ReceiptPrinter(opener=dummy)
     done = services.cash.record("paid_in", 2000, "Float top-up")
     assert done.job is not None
     done.job.send()
-    assert ("cashdraw", 2) in sent
-    assert "Amount" in sent[0][1]
-    assert "20.00" in sent[0][1]
+    output = printed[0].output
+    assert b"Amount" in output
+    assert b"\x1dV" in output  # the cut
+    assert output.index(b"\x1dV") < output.index(b"\x1bp\x00")  # cut, then the drawer
+
+
+def test_the_slip_text(services: Services) -> None:
+    """A slip as it prints (a text snapshot): what, how much, why, who, when."""
+    done = services.cash.record("paid_out", 550, "Window cleaner")
+    assert done.slip == SLIP
+
+
+SLIP = """\
+           DEMO - NOT A RECEIPT
+                 My Shop
+Till 1                            PAID OUT
+2026-03-14 09:30              Demo Manager
+------------------------------------------
+Amount                               £5.50
+Reason: Window cleaner
+------------------------------------------
+
+Signed
+
+------------------------------------------
+           DEMO - NOT A RECEIPT
+"""
 
 
 def test_without_a_printer_there_is_no_job(services: Services) -> None:

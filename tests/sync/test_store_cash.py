@@ -34,6 +34,13 @@ def test_cash_movements_reach_the_server_once_and_its_report_counts_them(
     cash.record("no_sale", 0, "Check a note")
     waiting = _local(sync.path, "SELECT count(*) FROM outbox WHERE kind = 'cash'")[0][0]
     assert waiting == 4  # in the outbox, with the rows, in their transactions
+    shown = [(kind, what) for _, kind, what, _ in sync.file.waiting_entries(20) if kind == "cash"]
+    assert shown == [  # as the store link screen lists them
+        ("cash", "paid in 20.00"),
+        ("cash", "paid out 5.50"),
+        ("cash", "pickup 30.00"),
+        ("cash", "no sale"),
+    ]
     sync.run_once()
     query = "SELECT kind, amount, reason, operator FROM cash_movement ORDER BY id"
     pushed = _server(store, query)

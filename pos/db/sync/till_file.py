@@ -162,8 +162,9 @@ class TillFile:
             "day": "SELECT CASE WHEN closed_at IS NULL THEN 'day opened' ELSE 'Z ' || z_no END,"
             " coalesce(closed_at, opened_at) FROM till_day WHERE uuid = ?",
             "audit": "SELECT event, at FROM audit_log WHERE seq = ?",
-            "cash": "SELECT replace(kind, '_', ' ') || ' ' || (amount / 100) || '.' || "
-            "substr('0' || (amount % 100), -2), at FROM cash_movement WHERE uuid = ?",
+            "cash": "SELECT CASE WHEN kind = 'no_sale' THEN 'no sale' ELSE "
+            "replace(kind, '_', ' ') || ' ' || (amount / 100) || '.' || "
+            "substr('0' || (amount % 100), -2) END, at FROM cash_movement WHERE uuid = ?",
         }
         row = self.conn.execute(queries[entry.kind], (entry.ref,)).fetchone()
         return ("(gone)", "") if row is None else (str(row[0]), str(row[1]))
