@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import psycopg
+import pytest
 from click.testing import CliRunner
 
 from pos.cli import cli
+from pos.db.sync.store import NotThisStore, StoreServer
 from pos.services.container import Services
 from pos.services.sync import StoreSync
 from tests.conftest import MANAGER
@@ -74,3 +77,14 @@ def test_cash_movements_reach_the_server_once_and_its_report_counts_them(
         "Safe",
         "Check a note",
     ]
+
+
+def test_a_server_too_old_for_cash_movements_is_refused_at_the_connection(store: str) -> None:
+    """A server of schema 15 has no table for the movements a till pushes: refused when
+    the till connects, saying to upgrade it (not at the first movement)."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute("UPDATE pos_schema SET version = 15")
+    server = StoreServer(store)
+    with pytest.raises(NotThisStore, match="upgrade it first"):
+        server.connect()
+    assert not server.connected

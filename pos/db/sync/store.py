@@ -23,7 +23,10 @@ from pos.db.sync.till_file import SALE_CHILDREN, SYNCED, Cursor, Entry, _quoted,
 Offline = (psycopg.OperationalError, psycopg.InterfaceError)
 """What a lost or refused connection raises: the till is offline, nothing is wrong."""
 
-MIN_SCHEMA = 12
+MIN_SCHEMA = 16
+"""The oldest server schema a till can push to: 16 has the cash movements a till sends
+(issue 21). An older server is refused at the connection, saying to upgrade it, rather
+than failing at the first movement pushed."""
 
 LINK_OPTIONS: dict[str, Any] = {
     "connect_timeout": 5,
