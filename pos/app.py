@@ -36,6 +36,7 @@ from pos.screens.login import LoginScreen, SetupScreen
 from pos.screens.requests import (
     LockTill,
     OpenAudit,
+    OpenCashOffice,
     OpenDiscountEditor,
     OpenFind,
     OpenHistory,
@@ -55,6 +56,7 @@ from pos.widgets.type_ahead import TakesText, TypeAhead, split_alt
 
 if TYPE_CHECKING:
     from pos.screens.scan import ScanScreen
+    from pos.services.outcomes import Outcome
     from pos.services.sales import Completed
 
 log = logging.getLogger(__name__)
@@ -281,6 +283,21 @@ class PosApp(App[None]):
         if self._locked():
             return
         self.push_screen(ReportScreen(self.services.sales, self.services.days), lambda _: None)
+
+    def on_open_cash_office(self, request: OpenCashOffice) -> None:
+        """A No sale, paid in or out, or cash pickup (:mod:`pos.screens.cash`), said on
+        the scanning screen's message line."""
+        from pos.screens.cash import CashOfficeFlow
+
+        if not self._locked():
+            s = self.services
+            CashOfficeFlow(
+                self, s.cash, s.approvals, s.guard, report=self._tell_till, ended=self.lock_till
+            ).open(request.kind)
+
+    def _tell_till(self, outcome: Outcome) -> None:
+        for screen in scan_screens(self.screen_stack):
+            screen.apply(outcome)
 
     def on_open_discount_editor(self, request: OpenDiscountEditor) -> None:
         """The discount rules (the screen checks the scope, or the approval, itself)."""

@@ -57,8 +57,11 @@ def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:
 
 
 def undo_after_v12(con: sqlite3.Connection) -> None:
-    """Take schemas 13 to 15 off a SQLite file (a cart's confirmed age, the catalog's
-    search index, its PLU and age columns), leaving a file of version 12."""
+    """Take schemas 13 to 16 off a SQLite file (the cash movements, a cart's confirmed
+    age, the catalog's search index, its PLU and age columns), leaving a file of version
+    12."""
+    con.execute("DROP TRIGGER cash_movement_outbox")
+    con.execute("DROP TABLE cash_movement")
     con.execute("ALTER TABLE cart DROP COLUMN age_checked")
     for trigger in ("product_search_insert", "product_search_delete", "product_search_update"):
         con.execute(f"DROP TRIGGER {trigger}")

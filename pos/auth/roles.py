@@ -13,11 +13,23 @@ SCOPES = (
     "day:close",
     "audit",
     "till:close",
+    "cash:no_sale",
+    "cash:paid",
+    "cash:pickup",
 )
 
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
     "cashier": ("sale",),
-    "supervisor": ("sale", "void", "price_override", "refund", "reports"),
+    "supervisor": (
+        "sale",
+        "void",
+        "price_override",
+        "refund",
+        "reports",
+        "cash:no_sale",
+        "cash:paid",
+        "cash:pickup",
+    ),
     "manager": SCOPES,
 }
 

@@ -291,6 +291,25 @@ class RefundLine(BaseModel):
         table_name = "refund_line"
 
 
+class CashMovement(BaseModel):
+    """A movement of cash that is no sale (v16): ``no_sale`` (the drawer opened, amount
+    0), ``paid_in``, ``paid_out`` or ``pickup`` (to the safe)."""
+
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
+    uuid = peewee.TextField(unique=True)
+    till = peewee.TextField()
+    day = peewee.ForeignKeyField(TillDay, null=True, index=False, on_delete="RESTRICT")
+    at = UtcTextDateTimeField()
+    operator = peewee.TextField(null=True)
+    approver = peewee.TextField(null=True)
+    kind = peewee.TextField()
+    amount = peewee.IntegerField()
+    reason = peewee.TextField()
+
+    class Meta:
+        table_name = "cash_movement"
+
+
 def insert_sql(model: type[BaseModel], fields: tuple[str, ...], param: str = "?") -> str:
     """A plain ``INSERT`` of ``fields`` (by field name) into the model's table, with one
     placeholder (the database's ``param``: ``?`` for SQLite, ``%s`` for PostgreSQL) per
@@ -358,4 +377,5 @@ MODELS: tuple[type[BaseModel], ...] = (
     TillDay,
     Refund,
     RefundLine,
+    CashMovement,
 )

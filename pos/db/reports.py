@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import peewee
 
 from pos.db import models as m
+from pos.db.cash import in_report, movements
 from pos.db.days import Day
 from pos.db.errors import bound, is_sqlite, storage_errors
 from pos.db.rows import tuples
@@ -167,6 +168,11 @@ def day_figures(
         if not is_sqlite(db):
             pushed = _till_chain_events(db, till, (first, last), (opened_seq, later))
             events = {e: events.get(e, 0) + pushed.get(e, 0) for e in events.keys() | pushed}
+        # a day's few cash movements, listed one by one on the report (and added up here)
+        moved = movements(in_report(till, start, end, day))
+    moved_by_kind: dict[str, int] = {}
+    for movement in moved:
+        moved_by_kind[movement.kind] = moved_by_kind.get(movement.kind, 0) + movement.amount
     return DayFigures(
         sales=count,
         gross=gross,
@@ -185,6 +191,11 @@ def day_figures(
         + int(events.get("void_cart", 0))
         + int(events.get("void_units", 0)),
         overrides=int(events.get("override", 0)),
+        paid_in=moved_by_kind.get("paid_in", 0),
+        paid_out=moved_by_kind.get("paid_out", 0),
+        pickups=moved_by_kind.get("pickup", 0),
+        no_sales=sum(1 for movement in moved if movement.kind == "no_sale"),
+        movements=moved,
     )
 
 

@@ -325,3 +325,37 @@ def render_refund(
     out.append(label_amount(f"Paid back by {method}", format_money(total, currency), width))
     text = "\n".join(out) + "\n"
     return mark_demo(text, width) if demo else text
+
+
+def render_cash_slip(
+    *,
+    store: str,
+    till: str,
+    title: str,
+    amount: int | None,
+    reason: str,
+    operator: str,
+    at: datetime,
+    width: int = 42,
+    currency: str = "",
+    header: Sequence[str] = (),
+    approver: str | None = None,
+    demo: bool = False,
+) -> str:
+    """The slip of a cash movement (a No sale, a paid in or out, a pickup): what, how
+    much (``amount`` None for a No sale), why, who and when, under the store's name."""
+    check_width(width)
+    rule = "-" * width
+    out = store_header(store, header, width)
+    out.append(label_amount(till, title.upper(), width))
+    out.append(label_amount(f"{at:%Y-%m-%d %H:%M}", operator, width))
+    out.append(rule)
+    if amount is not None:
+        out.append(label_amount("Amount", format_money(amount, currency), width))
+    out.extend(wrap_cells(f"Reason: {reason}", width))
+    if approver is not None:
+        out.append(cut_cells(f"Approved by {approver}", width))
+    out.append(rule)
+    out.extend(["", "Signed", "", rule])
+    text = "\n".join(out) + "\n"
+    return mark_demo(text, width) if demo else text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from pos.domain.cash import CashMovement, expected_cash
 from pos.domain.money import format_money, format_scaled
 
 LINE_WIDTH = 42
@@ -35,6 +36,30 @@ class DayFigures:
     voids: int = 0
     overrides: int = 0
     vat_added: int = 0
+    paid_in: int = 0
+    paid_out: int = 0
+    pickups: int = 0
+    no_sales: int = 0
+    movements: list[CashMovement] = field(default_factory=list)
+    """Each cash movement (No sale, paid in or out, pickup), oldest first."""
+    float_amount: int | None = None
+    """The open day's float, when the report shows what the drawer should hold (the X
+    report of an open day); None otherwise (a Z report has its own cash-up)."""
+
+    @property
+    def no_sales_by_operator(self) -> dict[str, int]:
+        """How many times each operator opened the drawer without a sale."""
+        counts: dict[str, int] = {}
+        for movement in self.movements:
+            if movement.kind == "no_sale":
+                counts[movement.operator] = counts.get(movement.operator, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def expected_cash(self, float_amount: int) -> int:
+        """What the drawer should hold, with ``float_amount`` in it at the start."""
+        return expected_cash(
+            float_amount, self.cash, self.cash_refunds, self.paid_in, self.paid_out, self.pickups
+        )
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -68,6 +93,19 @@ class DayFigures:
             },
             "voids": self.voids,
             "overrides": self.overrides,
+            "cash_movements": {
+                "paid_in": format_money(self.paid_in),
+                "paid_out": format_money(self.paid_out),
+                "pickups": format_money(self.pickups),
+                "no_sales": self.no_sales,
+            },
+            "no_sales_by_operator": self.no_sales_by_operator,
+            "movements": [movement.as_json() for movement in self.movements],
+            **(
+                {}
+                if self.float_amount is None
+                else {"expected_cash": format_money(self.expected_cash(self.float_amount))}
+            ),
         }
 
     def lines(self) -> list[str]:
@@ -90,6 +128,7 @@ class DayFigures:
             f"  Cash            {format_money(self.cash):>12}",
             f"  Card            {format_money(self.card):>12}",
             "",
+            *self.cash_lines(),
             "By VAT rate",
             f"  {'Rate':<8}{'Net':>12}{'VAT':>10}{'Gross':>10}",
         ]
@@ -104,6 +143,28 @@ class DayFigures:
             for o, c, t, r in self.operators
         ]
         return out
+
+    def cash_lines(self) -> list[str]:
+        """The cash movements (totals, then each one) and, for an open day, what the
+        drawer should hold; a blank line after."""
+        out = [
+            "Cash movements",
+            f"  Paid in         {format_money(self.paid_in):>12}",
+            f"  Paid out        {format_money(self.paid_out):>12}",
+            f"  Pickups         {format_money(self.pickups):>12}",
+            f"  No sales        {self.no_sales:>12}",
+        ]
+        out += [f"    by {op:<11}{n:>12}" for op, n in self.no_sales_by_operator.items()]
+        for movement in self.movements:
+            out += movement.lines()
+        if self.float_amount is not None:
+            out += [
+                "",
+                "Cash in drawer",
+                f"  Float           {format_money(self.float_amount):>12}",
+                f"  Expected        {format_money(self.expected_cash(self.float_amount)):>12}",
+            ]
+        return [*out, ""]
 
 
 def local_hours(takings_by_utc_hour: dict[int, int], start: datetime) -> list[int]:

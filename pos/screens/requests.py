@@ -50,6 +50,15 @@ class OpenFind(Request):
         self.answer = answer
 
 
+class OpenCashOffice(Request):
+    """The cash office: a movement of cash that is no sale (``kind``: "no_sale",
+    "paid_in", "paid_out" or "pickup"; None: the menu of them, Ctrl+O)."""
+
+    def __init__(self, kind: str | None = None) -> None:
+        super().__init__()
+        self.kind = kind
+
+
 class OpenStoreLink(Request):
     """The store link: the sync's state and what waits to be sent (a store's till)."""
 

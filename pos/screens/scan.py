@@ -11,6 +11,7 @@ it that way (Textual drops an ancestor's bindings for keys that a focused
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TypeVar
 
 from textual import events
@@ -21,14 +22,17 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from pos.auth.guard import Guard, LoginRequired, OverrideRequired
+from pos.domain.cash import TITLES
 from pos.domain.entry import split_quantity
 from pos.domain.money import format_money
 from pos.domain.text import plural
 from pos.screens.approval import ApprovalFlow
+from pos.screens.cash import CASH_COMMANDS
 from pos.screens.modals import ConfirmModal, RecallModal
 from pos.screens.requests import (
     LockTill,
     OpenAudit,
+    OpenCashOffice,
     OpenDiscountEditor,
     OpenFind,
     OpenHistory,
@@ -82,6 +86,7 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
         Binding("f1", "price_check", "Price check", key_display="F1", priority=True),
         Binding("f2", "find", "Find", key_display="F2", priority=True),
         Binding("f9", "audit", "Audit", key_display="F9", priority=True),
+        Binding("ctrl+o", "cash_office", "Cash", key_display="^O", priority=True),
         Binding("ctrl+k", "store_link", "Store", key_display="^K", priority=True),
     ]
     """Entry keys are hidden (they are typed, not chosen); commands show in the footer."""
@@ -552,6 +557,11 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
         self.checkout.reprice()
         self._show_totals()
 
+    def action_cash_office(self, kind: str | None = None) -> None:
+        """Ctrl+O: the cash office's menu; the palette's commands open one movement."""
+        self.entry.take()  # (a dialog over the screen drops a half-typed entry)
+        self.post_message(OpenCashOffice(kind))
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         """The main actions, offered in the command palette as well as on keys."""
         yield SystemCommand(
@@ -589,3 +599,5 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
         yield SystemCommand(
             "Discount rules", "Add and change promotions, for managers (F3)", self.action_discounts
         )
+        for kind, about in CASH_COMMANDS.items():
+            yield SystemCommand(TITLES[kind], about, partial(self.action_cash_office, kind))

@@ -31,6 +31,7 @@ from pos.db.auth_repositories import (
     search_audit,
 )
 from pos.db.carts import CartRepository
+from pos.db.cash import CashMovementRepository
 from pos.db.database import (
     Database,
     TillLock,
@@ -52,6 +53,7 @@ from pos.db.sales import SaleRepository
 from pos.domain.barcodes import BarcodePattern
 from pos.domain.clock import Clock, IdGenerator
 from pos.services.approvals import Approvals
+from pos.services.cash_office import CashOffice
 from pos.services.catalog import CatalogService
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayService
@@ -104,6 +106,8 @@ class Services:
     price_check: PriceCheckService
     search: CatalogSearch
     """Finds products by words of their names, PLU or barcode (cheap per keystroke)."""
+    cash: CashOffice
+    """The cash office: No sale, paid in and out, cash pickups (issue 21)."""
     lock: TillLock | ServerTillLock | None = None
     sync: StoreSync | None = None
     """The sync worker of a store's till (None for a till of its own); the app starts it."""
@@ -272,6 +276,17 @@ def build_services(
             days,
             authority=guard,
         )
+        cash = CashOffice(
+            CashMovementRepository(db, settings.till_name),
+            approvals,
+            audit,
+            days,
+            live,
+            clock,
+            ids.new_id,
+            lambda: sales.printer,  # the receipts' printer: one printer, one setting
+            authority=guard,
+        )
         catalog = CatalogService(products, settings.patterns)  # for imports: not the till's
         discounts = DiscountService(DiscountRepository(db), products, audit)
 
@@ -337,5 +352,6 @@ def build_services(
         integrity=integrity,
         price_check=price_check,
         search=search,
+        cash=cash,
         lock=lock,
     )

@@ -61,7 +61,8 @@ class CashUp:
         return "over" if self.difference > 0 else "short" if self.difference < 0 else "exact"
 
     def cash_up_lines(self) -> list[str]:
-        """The cash-up: float, cash takings and refunds, expected, counted, difference."""
+        """The cash-up: float, cash takings and refunds, the cash movements, expected,
+        counted, difference."""
         d = self.day
         assert d.counted is not None
         assert d.expected is not None
@@ -71,6 +72,9 @@ class CashUp:
             f"  Float           {format_money(d.float_amount):>12}",
             f"  Cash takings    {format_money(self.figures.cash):>12}",
             f"  Cash refunds    {format_money(self.figures.cash_refunds):>12}",
+            f"  Paid in         {format_money(self.figures.paid_in):>12}",
+            f"  Paid out        {format_money(self.figures.paid_out):>12}",
+            f"  Pickups         {format_money(self.figures.pickups):>12}",
             f"  Expected        {format_money(d.expected):>12}",
             f"  Counted         {format_money(d.counted):>12}",
             f"  Difference      {format_money(self.difference):>12}  {over}",
@@ -84,6 +88,9 @@ class CashUp:
             "float": format_money(d.float_amount),
             "cash_takings": format_money(self.figures.cash),
             "cash_refunds": format_money(self.figures.cash_refunds),
+            "paid_in": format_money(self.figures.paid_in),
+            "paid_out": format_money(self.figures.paid_out),
+            "pickups": format_money(self.figures.pickups),
             "expected": format_money(d.expected),
             "counted": format_money(d.counted),
             "difference": format_money(self.difference),
@@ -168,7 +175,7 @@ class DayService:
         # rows from before schema v10 (no day recorded) by time: every one up to and
         # including this moment belongs to the day being closed
         figures = trading_day_figures(self.days.db, self.days.till, latest, now)
-        expected = latest.float_amount + figures.cash - figures.cash_refunds
+        expected = figures.expected_cash(latest.float_amount)
         try:
             day = self.days.close_day(now, counted, expected, actor.number)
         except LookupError as exc:

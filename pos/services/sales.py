@@ -263,6 +263,8 @@ class SaleService:
         if day is not None:  # the day's own sales, whatever time the clock gave them
             start = day.opened_at
             figures = trading_day_figures(sales.db, sales.till, day, day.closed_at or now)
+            if day.open:  # what the drawer should hold now (a closed day's Z has its own)
+                figures = replace(figures, float_amount=day.float_amount)
         else:
             start = datetime.combine(now.date(), time()).astimezone()
             figures = day_figures(sales.db, sales.till, start, now + timedelta(microseconds=1))

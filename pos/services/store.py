@@ -32,7 +32,9 @@ from pos.domain.barcodes import (
     patterns_to_json,
 )
 from pos.domain.cart import MAX_COUNT
+from pos.domain.cash import MAX_REASON, REASON_SEPARATOR, reason_list
 from pos.domain.clock import Clock, SystemClock
+from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.sanity import DEFAULT_MAX_QTY, EntryChecks
 from pos.domain.text import cell_len
 from pos.services.catalog import CatalogService, ImportReport
@@ -78,6 +80,17 @@ SETTINGS: dict[str, Setting] = {
     "kiosk": Setting(
         "no", "yes: no Quit key or command (a service restarts the till: see docs/admin.md)"
     ),
+    "no_sale_reasons": Setting(
+        "Change for a customer|Check a note|Wrong change given|Other",
+        'why the drawer opens without a sale ("No sale"), split by |',
+    ),
+    "cash_reasons": Setting(
+        "Float top-up|Window cleaner|Milk and tea|Postage",
+        "reasons offered for a paid in or out, split by | (or none); free text works too",
+    ),
+    "max_cash_movement": Setting(
+        "1000.00", "the largest paid in, paid out or cash pickup at once (an amount)"
+    ),
 }
 """Every setting the till knows: the one table ``pos settings`` and its help come from."""
 
@@ -121,6 +134,12 @@ class StoreSettings:
     """A database made with the demo data (:data:`DEMO_MARK`)."""
     kiosk: bool = False
     """The till cannot be closed from its keys (a service restarts it if it stops)."""
+    no_sale_reasons: tuple[str, ...] = reason_list(SETTINGS["no_sale_reasons"].default)
+    """The reasons a "No sale" is chosen from (only these)."""
+    cash_reasons: tuple[str, ...] = reason_list(SETTINGS["cash_reasons"].default)
+    """The reasons offered for a paid in or out (free text is taken too)."""
+    max_cash_movement: int = 100_000
+    """The largest paid in, paid out or pickup, in minor units."""
 
     @property
     def entry(self) -> EntryChecks:
@@ -145,6 +164,9 @@ class StoreSettings:
             max_qty_without_confirm=int(values["max_qty_without_confirm"]),
             implied_decimal=values["implied_decimal"] == "yes",
             kiosk=values["kiosk"] == "yes",
+            no_sale_reasons=reason_list(values["no_sale_reasons"]),
+            cash_reasons=reason_list(values["cash_reasons"]),
+            max_cash_movement=parse_money(values["max_cash_movement"]),
             demo=values.get(DEMO_MARK) == "yes",
         )
 
@@ -233,6 +255,16 @@ def validate_setting(key: str, value: str) -> str:
         if not value or len(value) > 200 or not value.isprintable():
             raise ValueError("printer is none, host:port, or a device or file path")
         return value
+    if key in ("no_sale_reasons", "cash_reasons"):
+        return _reasons(key, value)
+    if key == "max_cash_movement":
+        try:
+            amount = parse_money(value, what="max_cash_movement")
+        except MoneyError as exc:
+            raise ValueError(f"{exc}: give an amount such as 1000.00") from None
+        if amount <= 0:
+            raise ValueError("max_cash_movement must be above 0.00, such as 1000.00")
+        return format_money(amount)
     if key == "currency_symbol":
         return _currency_symbol(value)
     if key == "receipt_header":
@@ -260,6 +292,33 @@ def _receipt_header(value: str) -> str:
     if not can_print("".join(lines)):
         raise ValueError("receipt_header has a character no code page of the printer has")
     return HEADER_SEPARATOR.join(lines)
+
+
+MAX_REASONS = 9
+"""Reasons in a list: each is chosen by one digit."""
+
+
+def _reasons(key: str, value: str) -> str:
+    """Up to :data:`MAX_REASONS` reasons split by ``|``, each 1 to :data:`MAX_REASON`
+    printable characters the printer can print (``cash_reasons``: or none)."""
+    reasons = reason_list(value)
+    if not reasons:
+        if key == "cash_reasons":
+            return "none"
+        raise ValueError(
+            "no_sale_reasons needs at least one reason, such as: Change for a customer|Other"
+        )
+    if len(reasons) > MAX_REASONS:
+        raise ValueError(f"{key} has at most {MAX_REASONS} reasons (split by |)")
+    for reason in reasons:
+        if len(reason) > MAX_REASON or not reason.isprintable():
+            raise ValueError(
+                f"each of {key} (split by |) is 1 to {MAX_REASON} printable characters, "
+                "such as: Float top-up|Window cleaner"
+            )
+    if not can_print("".join(reasons)):
+        raise ValueError(f"{key} has a character no code page of the printer has")
+    return REASON_SEPARATOR.join(reasons)
 
 
 MAX_CURRENCY_CELLS = 3

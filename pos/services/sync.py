@@ -1,8 +1,8 @@
 """The sync worker of a store's till (issue 19): a thread of the till, never the UI's.
 
-It pushes the till's outbox (sales, refunds, days opened and closed, audit entries) to the
-store's server in order, each exactly once, and pulls the store's changes (settings,
-operators, rules, products) by version, woken by the server's ``NOTIFY`` and polling as a
+It pushes the till's outbox (sales, refunds, days opened and closed, cash movements, audit
+entries) to the store's server in order, each exactly once, and pulls the store's changes
+(settings, operators, rules, products) by version, woken by the server's ``NOTIFY`` and polling as a
 fallback. The till sells from its own file whatever the worker is doing: the worker only
 ever holds the file for one short batch. Its state (:class:`SyncStatus`) is what the
 header shows.
@@ -219,7 +219,13 @@ class StoreSync:
 
     def _read(self, entry: Entry) -> dict[str, object] | None:
         tf = self.file
-        reader = {"sale": tf.sale, "refund": tf.refund, "day": tf.day, "audit": tf.audit}
+        reader = {
+            "sale": tf.sale,
+            "refund": tf.refund,
+            "day": tf.day,
+            "audit": tf.audit,
+            "cash": tf.cash,
+        }
         return reader[entry.kind](entry.ref)
 
     def pull(self, progress: Callable[[str, int], None] | None = None) -> int:

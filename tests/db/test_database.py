@@ -600,6 +600,27 @@ def test_an_open_cart_of_version_14_gets_no_confirmed_age(tmp_path: Path) -> Non
         db.close()
 
 
+def test_version_15_gets_the_cash_movements_and_their_outbox(tmp_path: Path) -> None:
+    """Schema v16 (issue 21): a file of version 15 gets the cash movements table, with
+    its checks (a No sale moves no money, the others some), and the trigger that puts a
+    store's till's movements in its outbox."""
+    path = tmp_path / "v15.sqlite"
+    _sqlite_at(path, 15).close()
+    db = open_database(path)
+    try:
+        assert schema_version(db) == migrations.SCHEMA_VERSION
+        assert integrity_check(db) == ["ok"]
+        db.execute_sql("INSERT INTO sync_state (key, value) VALUES ('store', 'x')")
+        row = "INSERT INTO cash_movement (uuid, till, at, operator, kind, amount, reason) "
+        db.execute_sql(row + "VALUES ('m-1', 'Till 1', '2026', '9001', 'paid_in', 100, 'Float')")
+        for bad in ("'no_sale', 100", "'paid_out', 0", "'paid_out', -5", "'tip', 100"):
+            with pytest.raises(peewee.IntegrityError):
+                db.execute_sql(row + f"VALUES ('m-2', 'Till 1', '2026', '9001', {bad}, 'x')")
+        assert db.execute_sql("SELECT kind, ref FROM outbox").fetchall() == [("cash", "m-1")]
+    finally:
+        db.close()
+
+
 @pytest.mark.sqlite_only  # SQLite's query plans
 def test_a_days_report_reads_covering_indexes_only(empty_db: Path) -> None:
     """The X/Z report of a trading day (by the day each sale records, schema v10) reads

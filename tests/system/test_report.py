@@ -91,11 +91,14 @@ def test_a_z_report_by_number_with_its_cash_up(shop_db: Path, clock: FixedClock)
     assert first.exit_code == 0, first.output
     lines = first.output.splitlines()
     assert lines[0] == "Z report 0001  Till 1  2026-03-14 09:30 to 2026-03-14 17:30  (closed)"
-    assert lines[2:10] == [
+    assert lines[2:13] == [
         "Cash-up",
         "  Float                   0.00",
         "  Cash takings            1.20",
         "  Cash refunds            0.00",
+        "  Paid in                 0.00",
+        "  Paid out                0.00",
+        "  Pickups                 0.00",
         "  Expected                1.20",
         "  Counted                 1.00",
         "  Difference             -0.20  short",
@@ -113,6 +116,9 @@ def test_a_z_report_by_number_with_its_cash_up(shop_db: Path, clock: FixedClock)
         "float": "50.00",
         "cash_takings": "1.70",
         "cash_refunds": "0.00",
+        "paid_in": "0.00",
+        "paid_out": "0.00",
+        "pickups": "0.00",
         "expected": "51.70",
         "counted": "52.70",
         "difference": "1.00",

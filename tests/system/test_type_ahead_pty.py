@@ -55,6 +55,7 @@ F = {
     12: "\x1b[24~",
 }
 CTRL_L = "\x0c"
+CTRL_O = "\x0f"
 
 PEN = "4006381333931"  # 1.20
 LEMON = "5000000000012"  # 0.50
@@ -174,6 +175,22 @@ TRANSITIONS = [
         scan(PEN),
     ),
     Transition("find left with Esc, then a scan", [F[2], *"whole", ESC, *scan(LEMON)], scan(PEN)),
+    Transition(
+        "paid in from the cash menu, then a scan",
+        [CTRL_O, "i", *"20", ENTER, "1", ENTER, *scan(LEMON)],
+        scan(PEN),
+    ),
+    Transition(
+        "a No sale's reason refused, Esc, then a scan",
+        [CTRL_O, "n", *"because", ENTER, ESC, *scan(GUM)],
+        scan(PEN),
+    ),
+    Transition(
+        "a cashier's paid out approved by a manager, then a scan",
+        [CTRL_O, "o", *"5.50", ENTER, *"milk", ENTER, *login(*MANAGER), *scan(LEMON)],
+        scan(PEN),
+        operator=CASHIER,
+    ),
 ]
 
 TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{2} \w{3}\b")
@@ -188,6 +205,7 @@ STATE_SQL = {
     "refunds": "SELECT count(*) FROM refund",
     "days": "SELECT z_no, counted FROM till_day ORDER BY id",
     "audit": "SELECT event FROM audit_log ORDER BY seq",
+    "cash movements": "SELECT kind, amount, reason, approver FROM cash_movement ORDER BY id",
 }
 
 
@@ -319,7 +337,7 @@ def test_every_screen_and_dialog_has_a_row() -> None:
         "LoginScreen", "ScanScreen", "ManagerOverrideModal", "PaymentScreen", "ReferenceModal",
         "ReceiptScreen", "ConfirmModal", "RecallModal", "HistoryScreen", "SaleReceiptModal",
         "RefundScreen", "ReportScreen", "AmountModal", "DiscountEditorScreen", "PriceCheckScreen",
-        "FindScreen",
+        "FindScreen", "CashMenuModal", "CashMovementModal",
     }  # fmt: skip
     skipped = {
         "SetupScreen": "only on a database with no operators (tests/ui/test_login_flow.py)",

@@ -304,6 +304,10 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
             "X report",
             "Audit log",
             "Discount rules",
+            "No sale",
+            "Paid in",
+            "Paid out",
+            "Cash pickup",
             "Log out",
             "Quit",
         ]

@@ -283,6 +283,37 @@ async def test_a_doubled_answer_never_leaves_a_dead_screen(
         assert "Lemons unwaxed" in _names(app)
 
 
+async def test_a_paid_out_typed_in_one_go_is_approved_and_the_scan_lands_in_the_cart(
+    app_factory: AppFactory,
+) -> None:
+    """Ctrl+O, the movement, its amount and reason, a manager's number and PIN and a
+    scan, typed ahead of every dialog: each key lands where it would one at a time."""
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        at_once(
+            app,
+            "ctrl+o",
+            "o",
+            *"5.50",
+            "enter",
+            *"2",
+            "enter",
+            *MANAGER[0],
+            "enter",
+            *MANAGER[1],
+            "enter",
+            *PEN,
+            "enter",
+        )
+        await until(pilot, lambda: _names(app) == ["Highlighter pen yellow"])
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        moved = app.services.db.execute_sql(
+            "SELECT kind, amount, reason, approver FROM cash_movement"
+        ).fetchall()
+        assert [tuple(row) for row in moved] == [("paid_out", 550, "Window cleaner", MANAGER[0])]
+
+
 def test_every_screen_and_dialog_of_the_till_answers_once() -> None:
     """A new screen or dialog that forgets :class:`AnswersOnce` fails here (Textual's own
     ``dismiss`` pops whatever is on top, so a doubled key could close the screen under it)."""

@@ -32,6 +32,7 @@ from pos.db.migrations import (
     v13_plu_and_min_age,
     v14_product_search,
     v15_cart_age_checked,
+    v16_cash_movements,
 )
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
@@ -50,6 +51,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     v13_plu_and_min_age.step,
     v14_product_search.step,
     v15_cart_age_checked.step,
+    v16_cash_movements.step,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

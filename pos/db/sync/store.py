@@ -23,7 +23,10 @@ from pos.db.sync.till_file import SALE_CHILDREN, SYNCED, Cursor, Entry, _quoted,
 Offline = (psycopg.OperationalError, psycopg.InterfaceError)
 """What a lost or refused connection raises: the till is offline, nothing is wrong."""
 
-MIN_SCHEMA = 12
+MIN_SCHEMA = 16
+"""The oldest server schema a till can push to: 16 has the cash movements a till sends
+(issue 21). An older server is refused at the connection, saying to upgrade it, rather
+than failing at the first movement pushed."""
 
 LINK_OPTIONS: dict[str, Any] = {
     "connect_timeout": 5,
@@ -192,9 +195,7 @@ class StoreServer:
                 if row is None:
                     continue  # nothing of it left on the till (cannot happen: rows are kept)
                 try:
-                    {"sale": _sale, "refund": _refund, "day": _day, "audit": _audit}[entry.kind](
-                        cur, till, dict(row)
-                    )
+                    PUSHED[entry.kind](cur, till, dict(row))
                 except NotYetThere as held:
                     raise NotYetThere(held.what, index) from None
             cur.execute(
@@ -416,3 +417,21 @@ def _audit(cur: psycopg.Cursor[Any], till: str, entry: dict[str, Any]) -> None:
     there = cur.fetchone()
     if there is None or there[0] != row["hash"]:
         raise SyncConflict(f"the server holds a different audit entry {row['seq']} of {till}")
+
+
+def _cash(cur: psycopg.Cursor[Any], till: str, movement: dict[str, Any]) -> None:
+    """A cash movement (issue 21) under its till-chosen id: once, whatever the retries."""
+    movement["day_id"] = _id_of(cur, "till_day", movement.pop("day_uuid"), "the day of cash")
+    if _insert(cur, "cash_movement", movement, "ON CONFLICT (uuid) DO NOTHING RETURNING id"):
+        return
+    _same(cur, "cash_movement", movement, ("till", "kind", "amount", "reason"))
+
+
+PUSHED: dict[str, Callable[[psycopg.Cursor[Any], str, dict[str, Any]], None]] = {
+    "sale": _sale,
+    "refund": _refund,
+    "day": _day,
+    "audit": _audit,
+    "cash": _cash,
+}
+"""How each kind of outbox entry lands on the server."""

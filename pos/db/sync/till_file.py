@@ -162,6 +162,9 @@ class TillFile:
             "day": "SELECT CASE WHEN closed_at IS NULL THEN 'day opened' ELSE 'Z ' || z_no END,"
             " coalesce(closed_at, opened_at) FROM till_day WHERE uuid = ?",
             "audit": "SELECT event, at FROM audit_log WHERE seq = ?",
+            "cash": "SELECT CASE WHEN kind = 'no_sale' THEN 'no sale' ELSE "
+            "replace(kind, '_', ' ') || ' ' || (amount / 100) || '.' || "
+            "substr('0' || (amount % 100), -2) END, at FROM cash_movement WHERE uuid = ?",
         }
         row = self.conn.execute(queries[entry.kind], (entry.ref,)).fetchone()
         return ("(gone)", "") if row is None else (str(row[0]), str(row[1]))
@@ -240,6 +243,14 @@ class TillFile:
         if day is not None:
             del day["id"]
         return day
+
+    def cash(self, uuid: str) -> dict[str, Any] | None:
+        """A cash movement (issue 21), with its day's uuid."""
+        movement = self._one("SELECT * FROM cash_movement WHERE uuid = ?", (uuid,))
+        if movement is not None:
+            del movement["id"]
+            movement["day_uuid"] = self._day_uuid(movement.pop("day_id"))
+        return movement
 
     def audit(self, seq: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM audit_log WHERE seq = ?", (int(seq),))

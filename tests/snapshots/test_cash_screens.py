@@ -1,0 +1,56 @@
+"""Snapshots of the cash office (issue 21): its menu, the movement dialog (with a
+refused amount), the "No sale" reasons, and the X report's cash movements and the cash
+expected in the drawer. Look at the SVG before accepting a change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from pos.app import PosApp
+from tests.ui.helpers import sell, settle
+
+SIZE = (100, 30)
+AppFactory = Callable[..., PosApp]
+
+
+def test_cash_menu(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_paid_out_over_the_limit(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.press("ctrl+o", "o")
+        await settle(pilot)
+        await pilot.press(*"1200", "enter", *"2", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_no_sale_reasons(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.press("ctrl+o", "n")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_x_report_with_cash_movements(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        services = pilot.app.services  # type: ignore[attr-defined]
+        services.days.open_day(5000)
+        await sell(pilot, "4006381333931")
+        services.cash.record("paid_in", 2000, "Float top-up")
+        services.cash.record("paid_out", 550, "Window cleaner")
+        services.cash.record("pickup", 3000, "Safe")
+        services.cash.record("no_sale", 0, "Check a note")
+        await pilot.press("f12")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
