@@ -25,6 +25,7 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
 
+from pos.app.requests import ManagerRequests
 from pos.auth.guard import LoginRequired
 from pos.auth.service import Session
 from pos.domain.money import format_money
@@ -35,14 +36,6 @@ from pos.paths import STYLES_DIR
 from pos.screens.login import LoginScreen, SetupScreen
 from pos.screens.requests import (
     LockTill,
-    OpenAudit,
-    OpenCashOffice,
-    OpenDiscountEditor,
-    OpenFind,
-    OpenHistory,
-    OpenPriceCheck,
-    OpenReport,
-    OpenStoreLink,
     TakePayment,
 )
 from pos.screens.stack import is_payment, palette_of, scan_screens
@@ -56,7 +49,6 @@ from pos.widgets.type_ahead import TakesText, TypeAhead, split_alt
 
 if TYPE_CHECKING:
     from pos.screens.scan import ScanScreen
-    from pos.services.outcomes import Outcome
     from pos.services.sales import Completed
 
 log = logging.getLogger(__name__)
@@ -68,7 +60,7 @@ CHECKPOINT_PAUSE = 1.0
 copied into the main file, once per pause, from a worker thread (``keep_log_short``)."""
 
 
-class PosApp(App[None]):
+class PosApp(ManagerRequests):
     """The till.
 
     Args:
@@ -181,11 +173,6 @@ class PosApp(App[None]):
 
     # ------------------------------------------------------------------ what screens ask for
 
-    def _locked(self) -> bool:
-        """The till locked after a screen asked for another (the request was queued
-        behind the lock): nothing opens over the login."""
-        return isinstance(self.screen, LoginScreen | SetupScreen)
-
     def on_take_payment(self, _: TakePayment) -> None:
         """The payment screen, then the receipt, then back to a new cart. Saving the sale
         and printing a copy ask the guard who is at the till when they happen."""
@@ -225,102 +212,6 @@ class PosApp(App[None]):
 
         self.push_screen(PaymentScreen(services.sales), paid)
 
-    def on_open_price_check(self, _: OpenPriceCheck) -> None:
-        from pos.screens.price_check import PriceCheckScreen
-
-        if not self._locked():
-            services = self.services
-            self.push_screen(
-                PriceCheckScreen(services.price_check, services.search.find),
-                lambda _: None,
-            )
-
-    def on_open_find(self, request: OpenFind) -> None:
-        from pos.screens.find import FindScreen
-
-        if not self._locked():
-            self.push_screen(FindScreen(self.services.search.find, request.text), request.answer)
-
-    def on_open_history(self, _: OpenHistory) -> None:
-        from pos.screens.history import HistoryScreen
-
-        if self._locked():
-            return
-        sales = self.services.sales
-        self.push_screen(
-            HistoryScreen(
-                sales.history,
-                sales.receipt,
-                sales.reprint,
-                self.open_refund,
-                other_tills=self.services.other_tills,
-            ),
-            lambda _: None,
-        )
-
-    def open_refund(self, receipt_no: int, till: str | None = None) -> None:
-        """Refund lines of a sale (``till``: another till's, copied here): the ``refund``
-        scope, or a manager approves this one."""
-        from pos.screens.refund import RefundScreen
-
-        services = self.services
-        lines = services.refunds.lines(receipt_no, till)
-        if lines:
-            refund = RefundScreen(
-                receipt_no,
-                lines,
-                services.refunds,
-                services.sales,
-                services.guard,
-                services.approvals,
-                till=till,
-            )
-            self.push_screen(refund, lambda _: None)
-
-    def on_open_report(self, _: OpenReport) -> None:
-        from pos.screens.report import ReportScreen
-
-        if self._locked():
-            return
-        self.push_screen(ReportScreen(self.services.sales, self.services.days), lambda _: None)
-
-    def on_open_cash_office(self, request: OpenCashOffice) -> None:
-        """A No sale, paid in or out, or cash pickup (:mod:`pos.screens.cash`), said on
-        the scanning screen's message line."""
-        from pos.screens.cash import CashOfficeFlow
-
-        if not self._locked():
-            s = self.services
-            CashOfficeFlow(
-                self, s.cash, s.approvals, s.guard, report=self._tell_till, ended=self.lock_till
-            ).open(request.kind)
-
-    def _tell_till(self, outcome: Outcome) -> None:
-        for screen in scan_screens(self.screen_stack):
-            screen.apply(outcome)
-
-    def on_open_discount_editor(self, request: OpenDiscountEditor) -> None:
-        """The discount rules (the screen checks the scope, or the approval, itself)."""
-        from pos.screens.discount_editor import DiscountEditorScreen
-
-        if self._locked():
-            return
-        services = self.services
-
-        def closed(_: None) -> None:
-            for screen in scan_screens(self.screen_stack):
-                screen.discounts_closed()
-
-        self.push_screen(
-            DiscountEditorScreen(
-                services.discount_admin,
-                services.approvals,
-                lambda: services.checkout.cart,
-                request.approval,
-            ),
-            closed,
-        )
-
     def _scan_screen(self, services: Services) -> ScanScreen:
         from pos.screens.scan import ScanScreen  # Textual's widgets load with the first screen
 
@@ -334,31 +225,6 @@ class PosApp(App[None]):
         )
         screen.store_linked = services.sync is not None
         return screen
-
-    def on_open_store_link(self, _: OpenStoreLink) -> None:
-        if not self._locked():
-            from pos.screens.outbox import OutboxScreen
-
-            self.push_screen(OutboxScreen(self.services.store_outbox, self.services.store_state))
-
-    def on_open_audit(self, _: OpenAudit) -> None:
-        if not self._locked():
-            self.open_audit()
-
-    def open_audit(self) -> None:
-        """The audit log screen (it checks the scope again itself)."""
-        from pos.screens.audit import AuditScreen
-
-        services = self.services
-
-        def allowed() -> bool:
-            try:
-                services.guard.require("audit")
-            except Exception:  # noqa: BLE001 - any doubt is a refusal
-                return False
-            return True
-
-        self.push_screen(AuditScreen(services.search_audit, allowed), lambda _: None)
 
     def on_lock_till(self, request: LockTill) -> None:
         self.lock_till(request.message)
