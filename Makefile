@@ -48,7 +48,7 @@ bench: $(STAMP)
 
 ## The same benchmarks on a PostgreSQL server: BENCH_DB=postgresql://user@host:port/dbname
 ## make bench-pg (or BENCH_DB=... make bench). The database for the sizes is built on that
-## server once (pos_bench_v3_1000000p_500r; minutes at full size) and kept; each benchmark
+## server once (pos_bench_v7s16_1000000p_500r: the data version, the schema version, the sizes; minutes at full size) and kept; each benchmark
 ## works on a CREATE DATABASE ... TEMPLATE copy of it, dropped after. Every JSON line says
 ## "db": "sqlite" or "postgresql".
 bench-pg: $(STAMP)

@@ -36,6 +36,7 @@ from pos.auth.keys import key_file_for
 from pos.auth.pins import fast_test_hasher
 from pos.config import DbTarget, is_server
 from pos.db.database import flush_to_main_file, open_database
+from pos.db.migrations import SCHEMA_VERSION
 from pos.db.repositories import DiscountRepository, ProductRepository
 from pos.services.catalog import CatalogService
 from pos.services.discounts import DiscountService
@@ -49,8 +50,9 @@ SERVER_ENV = "BENCH_DB"
 PG_PREFIX = "pos_bench"
 """The start of every database name the benchmarks make on a server."""
 VERSION = 7
-"""Bump when the generated data or the schema change: the cache is keyed by it and the
-sizes (a cached database of an older schema would be migrated inside a measurement)."""
+"""Bump when the generated data change: the cache is keyed by it, the schema's version
+(:data:`SCHEMA_VERSION`: a cached database of an older schema would be migrated inside a
+measurement, or refused by a store's till) and the sizes."""
 CART_PRODUCTS = 1_000
 """Rules are written over the first products of :func:`cart_barcode`'s sequence."""
 
@@ -301,7 +303,7 @@ def scratch_name(what: str) -> str:
 
 
 def cached_name(products: int, rules: int) -> str:
-    return f"{PG_PREFIX}_v{VERSION}_{products}p_{rules}r"
+    return f"{PG_PREFIX}_v{VERSION}s{SCHEMA_VERSION}_{products}p_{rules}r"
 
 
 def _cached_on_server(url: str, products: int, rules: int) -> str:
@@ -331,7 +333,7 @@ def cached_database(products: int, rules: int) -> DbTarget:
     url = server()
     if url is not None:
         return _cached_on_server(url, products, rules)
-    path = CACHE / f"shop-v{VERSION}-{products}p-{rules}r.sqlite"
+    path = CACHE / f"shop-v{VERSION}s{SCHEMA_VERSION}-{products}p-{rules}r.sqlite"
     if not path.exists() or not key_file_for(path).exists():
         building = CACHE / f"building-{products}p-{rules}r.sqlite"
         _remove(building)
