@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pos.auth.keys import KeyFileError, key_file_for, load_seal_key
-from pos.db.errors import storage_errors
+from pos.db.errors import StorageError, storage_errors
 from pos.db.sync.store import NotThisStore, NotYetThere, Offline, StoreServer, SyncConflict
 from pos.db.sync.till_file import SYNCED, Cursor, Entry, TillFile, columns
 from pos.domain.clock import Clock
@@ -248,15 +248,25 @@ class StoreSync:
             at_version = names.index("version")
             at_mark = names.index("key" if table == "setting" else "id")
             empty = tf.is_empty(table)
-            while rows := self.server.changes(table, tf.cursor(table), PULL_BATCH):
-                last = rows[-1]
-                mark = Cursor(int(last[at_version]), str(last[at_mark]))
-                # into an empty table, rows written on the server before this pull began
-                # meet nothing of their own; a row changed since may be here already
-                fresh = empty and mark.version <= version
-                applied += tf.apply(table, rows, mark, key, fresh=fresh)
-                if progress is not None:
-                    progress(table, len(rows))
+            whole = empty and table == "product"  # a new till's catalog: indexed once, after
+            if whole:
+                tf.suspend_search()
+            try:
+                while rows := self.server.changes(table, tf.cursor(table), PULL_BATCH):
+                    last = rows[-1]
+                    mark = Cursor(int(last[at_version]), str(last[at_mark]))
+                    # into an empty table, rows written on the server before this pull
+                    # began meet nothing of their own; a row changed since may be here
+                    fresh = empty and mark.version <= version
+                    applied += tf.apply(table, rows, mark, key, fresh=fresh)
+                    if progress is not None:
+                        progress(table, len(rows))
+            finally:
+                if whole:  # also after a pull cut short: what arrived is found by name
+                    try:
+                        tf.restore_search()
+                    except StorageError as exc:  # the till's next search or start does it
+                        log.warning("sync: the product search is left to rebuild: %s", exc)
         while graves := self.server.tombstones(tf.cursor("tombstone"), PULL_BATCH):
             for grave in graves:
                 mark = Cursor(int(grave["version"]), str(grave["id"]))

@@ -374,6 +374,33 @@ def test_a_product_renamed_on_the_server_is_found_by_its_new_name_on_the_till(
         conn.close()
 
 
+def test_a_new_till_indexes_the_store_s_catalog_once_after_its_first_pull(
+    store: str, till: Callable[[str], tuple[Services, StoreSync]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first pull into an empty catalog writes the rows without the search index's
+    triggers and builds the index once at its end (row by row, a million names were most
+    of a new till's first sync); the triggers are back after it, so later pulls follow."""
+    from pos.db import product_search
+
+    calls: list[str] = []
+    suspend, restore = product_search.suspend, product_search.restore
+    monkeypatch.setattr(product_search, "suspend", lambda c: (calls.append("off"), suspend(c)))
+    monkeypatch.setattr(product_search, "restore", lambda c: calls.append("on") or restore(c))
+    services, sync = till("Till A")
+    assert calls == ["off", "on"]
+    triggers = (
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'product_search%'"
+    )
+    assert _local(sync.path, triggers) == [(3,)]
+    assert _local(
+        sync.path, "SELECT count(*) FROM sync_state WHERE key = 'search_index_stale'"
+    ) == [(0,)]
+    services.sessions.login(*CASHIER)
+    assert [f.barcode for f in services.search.find("pen")] == [PEN]
+    sync.run_once()  # nothing new: the catalog is not empty any more, nothing suspended
+    assert calls == ["off", "on"]
+
+
 def test_the_server_s_report_of_a_till_counts_the_voids_the_till_pushed(
     store: str, till: Callable[[str], tuple[Services, StoreSync]]
 ) -> None:
