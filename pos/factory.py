@@ -44,5 +44,5 @@ def make_app(
         if target.sync is not None:
             target.sync.stop()
         raise
-    services.sync = target.sync
+    services.attach_sync(target.sync)
     return PosApp(services, idle_clock=idle_clock, idle_limit=idle_limit)

@@ -112,6 +112,13 @@ class Services:
     sync: StoreSync | None = None
     """The sync worker of a store's till (None for a till of its own); the app starts it."""
 
+    def attach_sync(self, sync: StoreSync | None) -> None:
+        """Link a store's till to its sync worker: each sale's commit nudges it, so the
+        sale goes to the store at once (:meth:`StoreSync.nudge`)."""
+        self.sync = sync
+        if sync is not None:
+            self.sales.committed = sync.nudge
+
     _keys_seen: tuple[int, float] | None = None
 
     def reload_keys_if_changed(self) -> None:

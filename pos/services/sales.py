@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
@@ -71,6 +72,9 @@ class SaleService:
         self.audit = audit
         self.live = settings
         self.clock = clock
+        self.committed: Callable[[], None] = lambda: None
+        """Told after each sale's commit (a store's till: its sync worker sends it now,
+        :meth:`pos.services.sync.StoreSync.nudge`); it must not wait or raise."""
 
     @property
     def settings(self) -> StoreSettings:
@@ -216,6 +220,7 @@ class SaleService:
                 ) from exc
             number = number_or_none
             next_cart.clear()  # committed after all: open_cart finds the cart it opened
+        self.committed()
         if next_cart:
             self.checkout.continue_with(next_cart[-1])
         else:  # saved before (the same sale id), or saved by a COMMIT that reported an error

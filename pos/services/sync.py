@@ -10,7 +10,9 @@ header shows.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -70,7 +72,7 @@ class StoreSync:
         clock: Clock,
         *,
         poll_seconds: float = 5.0,
-        wait_seconds: float = 0.25,
+        wait_seconds: float = 1.0,
         local_time: Callable[[datetime], datetime] = lambda t: t.astimezone(),
     ) -> None:
         self.path = path
@@ -89,19 +91,43 @@ class StoreSync:
         self._checked = False  # the server's "how far" compared since this connection began
         self._contact: datetime | None = None
         self._held: str | None = None  # what the last push waits for (NotYetThere)
+        self._wake: tuple[socket.socket, socket.socket] | None = None
+        """A socket pair: the till's nudge after a sale (a closed socket refuses a write;
+        a closed descriptor number could be another file's by then)."""
 
     # -- the thread ---------------------------------------------------------------------
 
     def start(self) -> None:
         if self._thread is None:
+            if self._wake is None:
+                read, write = socket.socketpair()
+                read.setblocking(False)
+                write.setblocking(False)
+                self._wake = (read, write)
             self._thread = threading.Thread(target=self._run, name="pos-sync", daemon=True)
             self._thread.start()
 
+    def nudge(self) -> None:
+        """Something waits in the outbox now (a sale was committed): the worker sends it at
+        once instead of at its next look (every ``wait_seconds``). Never waits: one byte
+        into a socket, or nothing if it is full (the worker is on its way) or closed."""
+        wake = self._wake
+        if wake is not None:
+            with contextlib.suppress(OSError):  # BlockingIOError too
+                wake[1].send(b"!")
+
     def stop(self) -> None:
         self._stop.set()
+        self.nudge()  # out of its wait now, not at the end of it
+        alive = False
         if self._thread is not None:
             self._thread.join(timeout=15)
+            alive = self._thread.is_alive()
             self._thread = None
+        if self._wake is not None and not alive:  # (a worker still in its round keeps it)
+            for end in self._wake:
+                end.close()
+            self._wake = None
         self.server.close()
         if self._file is not None:
             self._file.close()
@@ -121,7 +147,7 @@ class StoreSync:
                     log.info("sync: connected to the store")
                 self.run_once()
                 backoff = 1.0
-                self.server.wait(self.wait_seconds)
+                self.server.wait(self.wait_seconds, self._wake[0].fileno() if self._wake else None)
             except Offline as exc:
                 if self.status.online or self.status.last_contact is None:
                     log.warning(

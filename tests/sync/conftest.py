@@ -30,7 +30,7 @@ def till(
         ids = SequentialIds()
         ids._n = 1_000 * len(made)
         services = build_services(path, clock=clock, ids=ids, hasher=FAST_HASHER, till_name=name)
-        services.sync = sync  # as pos.factory links them (the worker is not started)
+        services.attach_sync(sync)  # as pos.factory links them (the worker is not started)
         made.append((services, sync))
         return services, sync
 

@@ -125,7 +125,34 @@ def test_the_till_sells_through_an_outage_and_every_sale_reaches_the_server_once
             (4,)
         ]
     finally:
-        services.sync = sync
+        services.attach_sync(sync)
+        services.close()
+
+
+def test_a_sale_s_commit_nudges_the_worker_to_send_it_at_once(
+    store: str, clock: FixedClock
+) -> None:
+    """The worker looks at the outbox every ``wait_seconds`` (a second) and sleeps in
+    between, which costs the till nothing; a sale's commit wakes it, so the sale does not
+    wait for the next look (here a minute away)."""
+    target = open_store_till(store, "Till A", clock)
+    assert target.sync is not None
+    services = build_services(
+        target.path, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER, till_name=target.till
+    )
+    sync = target.sync
+    sync.wait_seconds = 60
+    services.attach_sync(sync)
+    try:
+        sync.start()
+        _wait_for(lambda: sync.status.online, "online")
+        services.sessions.login(*CASHIER)
+        time.sleep(0.3)  # the worker is in its minute's wait
+        assert _sell(services, PEN) == 1
+        started = time.monotonic()
+        _wait_for(lambda: _server(store, "SELECT count(*) FROM sale")[0][0] == 1, "pushed")
+        assert time.monotonic() - started < 10
+    finally:
         services.close()
 
 

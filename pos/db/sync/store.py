@@ -10,6 +10,9 @@ does (a restored backup included).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -120,13 +123,29 @@ class StoreServer:
             raise psycopg.OperationalError("not connected to the store's server")
         return self.conn
 
-    def wait(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for the doorbell; True if it rang (a ring that
-        came during a push or a pull is kept by psycopg and counts at once)."""
+    def wait(self, timeout: float, wake: int | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for the doorbell, or until ``wake`` (the read
+        end of a pipe: the till's nudge after a sale) can be read; True if the doorbell
+        rang (a ring that came during a push or a pull is kept by psycopg and counts at
+        once). The wait holds no lock and no GIL."""
         if self.rang:
             return True
-        for _ in self._c().notifies(timeout=timeout, stop_after=1):
+        conn = self._c()
+        if wake is None:
+            for _ in conn.notifies(timeout=timeout, stop_after=1):
+                self.rang = True
+            return self.rang
+        for _ in conn.notifies(timeout=0, stop_after=1):  # one kept from a push or pull
             self.rang = True
+        if self.rang:
+            return True
+        ready, _, _ = select.select([conn.fileno(), wake], [], [], timeout)
+        if wake in ready:
+            with contextlib.suppress(OSError):  # (BlockingIOError: read by now)
+                os.read(wake, 4096)  # every nudge so far: one round sends what they left
+        if conn.fileno() in ready:
+            for _ in conn.notifies(timeout=0, stop_after=1):
+                self.rang = True
         return self.rang
 
     # -- what the server is -----------------------------------------------------------------
