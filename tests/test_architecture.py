@@ -115,6 +115,8 @@ NO_GUARD: dict[str, str] = {
     "Services.take_up_settings": "re-reads the settings between sales (the app, every second);"
     " reveals nothing a screen does not already show",
     "Services.close": "closes the database",
+    "Services.attach_sync": "links a store till's sync worker at start (pos.factory); reveals"
+    " nothing and changes no data",
     "Services.store_state": "the store link's state the header shows to anyone at the till",
     "SaleService.between_customers": "a database checkpoint; changes no data",
     "SaleService.keep_log_short": "a database checkpoint; changes no data",
