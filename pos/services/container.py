@@ -306,7 +306,7 @@ def build_services(
                 index.repair()
             except StorageError as exc:  # (a full disk): the till sells; Find says so
                 log.warning("the product search is left to rebuild: %s", exc.detail)
-        search = CatalogSearch(products, index, authority=guard)
+        search = CatalogSearch(products, index, authority=guard, repair_aside=True)
         discount_admin = DiscountAdmin(
             DiscountRepository(db),
             products,
@@ -315,7 +315,7 @@ def build_services(
             audit,
             clock,
             patterns,
-            CatalogSearch(products, index),  # the editor's own guard asks (SIGNED_IN)
+            CatalogSearch(products, index, repair_aside=True),  # the editor's guard asks
         )
         price_check = PriceCheckService(
             products, patterns, DiscountRepository(db), clock, authority=guard

@@ -8,10 +8,13 @@ thousand (``make bench``: ``20_search_keystroke_p99``).
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pos.auth.guard import Authority
+from pos.db.errors import StorageError
 from pos.db.product_search import ProductSearch
 from pos.db.repositories import ProductRepository
 from pos.domain.barcodes import BarcodeError, normalise
@@ -31,6 +34,9 @@ best of the first ones found, and another letter narrows them."""
 MAX_LIMIT = CANDIDATES
 """The most results one search returns."""
 BARCODE_LENGTHS = (8, 12, 13)
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +74,17 @@ class CatalogSearch:
         candidates: int = CANDIDATES,
         *,
         authority: Authority | None = None,
+        repair_aside: bool = False,
     ) -> None:
         self._products = products
         self._index = index
         self._candidates = candidates
         self.authority = authority
         """The till's guard: a search there needs the ``sale`` scope (the CLI has none)."""
+        self._repair_aside = repair_aside
+        """On the till: an index left stale is rebuilt in a thread of its own, never on
+        the screen's (seconds at a million products); a search meanwhile is refused."""
+        self._repairing: threading.Thread | None = None
 
     def find(self, text: str, limit: int = 20) -> Results:
         """The products ``text`` finds, best first, at most ``limit``.
@@ -103,9 +114,12 @@ class CatalogSearch:
         try:
             candidates = self._index.by_words(words, cap + 1)
         except SearchRebuilding:
-            # an import left the index stale: rebuilt here unless another connection is
-            # writing (the import, rebuilding it); a PLU or barcode typed is still found
-            if not self._index.repair():
+            # an import left the index stale: rebuilt unless another connection is writing
+            # (the import, rebuilding it); a PLU or barcode typed is still found
+            repaired = False if self._repair_aside else self._index.repair()
+            if self._repair_aside:
+                self._repair_in_a_thread()
+            if not repaired:
                 if exact:
                     return Results(tuple(exact[:limit]))
                 raise
@@ -117,6 +131,23 @@ class CatalogSearch:
         )
         found = [*exact, *(Found(p, "name") for p in named)]
         return Results(tuple(found[:limit]), more or len(found) > limit)
+
+    def _repair_in_a_thread(self) -> None:
+        """Rebuild the stale index beside the till, one rebuild at a time, on a connection
+        of the thread's own; a fault is logged and the next search tries again."""
+        if self._repairing is not None and self._repairing.is_alive():
+            return
+
+        def repair() -> None:
+            try:
+                self._index.repair()
+            except StorageError as exc:
+                log.warning("the product search is left to rebuild: %s", exc)
+            finally:
+                self._index.db.close()  # this thread's connection
+
+        self._repairing = threading.Thread(target=repair, name="pos-search-repair", daemon=True)
+        self._repairing.start()
 
     def _exact(self, text: str) -> list[Found]:
         """The product whose PLU, or whose barcode, is ``text`` (digits only)."""
