@@ -564,40 +564,30 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         """The main actions, offered in the command palette as well as on keys."""
-        yield SystemCommand(
-            "Park cart", "Hold this cart and start a new one (F6)", self.action_park
-        )
-        yield SystemCommand(
-            "Recall parked cart", "Bring back a parked cart (F7)", self.action_recall
-        )
-        yield SystemCommand(
-            "Void cart", "Remove every line, after a confirmation (F8)", self.action_void_cart
-        )
-        yield SystemCommand("Void line", "Remove the selected line (Del)", self.action_void_line)
-        yield SystemCommand("Pay", "Take payment for the cart (F10)", self.action_pay)
-        yield SystemCommand(
-            "Price check",
-            "An item's price and deals; the cart is not changed (F1)",
-            self.action_price_check,
-        )
-        yield SystemCommand(
-            "Find product",
-            "By part of its name, its PLU or its barcode; Enter adds it (F2)",
-            self.action_find,
-        )
-        yield SystemCommand(
-            "Sales history", "Past sales and their receipts (F11)", self.action_history
-        )
-        yield SystemCommand("X report", "Today's figures, closes nothing (F12)", self.action_report)
-        yield SystemCommand("Audit log", "Who did what, for managers (F9)", self.action_audit)
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Park cart", "Hold this cart and start a new one (F6)", self.action_park),
+            ("Recall parked cart", "Bring back a parked cart (F7)", self.action_recall),
+            ("Void cart", "Remove every line, after a confirmation (F8)", self.action_void_cart),
+            ("Void line", "Remove the selected line (Del)", self.action_void_line),
+            ("Pay", "Take payment for the cart (F10)", self.action_pay),
+            ("Price check", "An item's price and deals; the cart is not changed (F1)",
+             self.action_price_check),
+            ("Find product", "By part of its name, its PLU or its barcode; Enter adds it (F2)",
+             self.action_find),
+            ("Sales history", "Past sales and their receipts (F11)", self.action_history),
+            ("X report", "Today's figures, closes nothing (F12)", self.action_report),
+            ("Audit log", "Who did what, for managers (F9)", self.action_audit),
+        ]  # fmt: skip
         if self.store_linked:
-            yield SystemCommand(
-                "Store link",
-                "What waits to go to the store's server (Ctrl+K)",
-                self.action_store_link,
-            )
-        yield SystemCommand(
-            "Discount rules", "Add and change promotions, for managers (F3)", self.action_discounts
-        )
+            commands.append(
+                ("Store link", "What waits to go to the store's server (Ctrl+K)",
+                 self.action_store_link)
+            )  # fmt: skip
+        commands.append(
+            ("Discount rules", "Add and change promotions, for managers (F3)",
+             self.action_discounts)
+        )  # fmt: skip
         for kind, about in CASH_COMMANDS.items():
-            yield SystemCommand(TITLES[kind], about, partial(self.action_cash_office, kind))
+            commands.append((TITLES[kind], about, partial(self.action_cash_office, kind)))
+        for title, about, action in commands:
+            yield SystemCommand(title, about, action)
