@@ -14,6 +14,7 @@ from pos.db.errors import DatabaseOpenError
 from pos.domain.clock import FixedClock, SequentialIds, UuidIds
 from pos.services.container import Services, build_services
 from tests.conftest import FAST_HASHER, MANAGER
+from tests.sales import sell as ring_up
 
 PEN = "4006381333931"
 LEMON = "5000000000012"
@@ -26,11 +27,7 @@ def _open(db: Path, clock: FixedClock, till: str | None) -> Services:
 
 
 def _sell(services: Services, *codes: str) -> int:
-    for code in codes:
-        services.checkout.submit(code)
-    tender = services.sales.start()
-    tender.cash(tender.due)
-    return services.sales.complete(tender).receipt_no
+    return ring_up(services, *codes).receipt_no
 
 
 def test_two_named_tills_share_a_database(demo_db: Path, clock: FixedClock) -> None:

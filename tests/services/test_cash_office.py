@@ -24,6 +24,7 @@ from pos.services.cash_office import CashRefused
 from pos.services.container import Services, build_services
 from pos.services.printing import PrinterError, ReceiptPrinter
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER, shell_admin
+from tests.sales import sell as ring_up
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
@@ -40,10 +41,7 @@ def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
 
 
 def sell(services: Services, code: str, cash: int) -> int:
-    services.checkout.submit(code)
-    tender = services.sales.start()
-    tender.cash(cash)
-    return services.sales.complete(tender).receipt_no
+    return ring_up(services, code, cash=cash).receipt_no
 
 
 def rows(services: Services) -> list[tuple[Any, ...]]:

@@ -16,6 +16,7 @@ from pos.services.days import DayClosed
 from pos.services.sales import SaleFailed
 from tests.conftest import FAST_HASHER, MANAGER
 from tests.pty_till import read_only
+from tests.sales import sell as ring_up
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
@@ -29,10 +30,7 @@ def services(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
 
 
 def sell(services: Services, code: str, cash: int) -> None:
-    services.checkout.submit(code)
-    tender = services.sales.start()
-    tender.cash(cash)
-    services.sales.complete(tender)
+    ring_up(services, code, cash=cash)
 
 
 def test_z_report_cash_up_and_a_closed_day(services: Services, clock: FixedClock) -> None:

@@ -17,6 +17,7 @@ from pos.domain.clock import FixedClock, SequentialIds
 from pos.services.container import Services, build_services
 from pos.services.store import validate_setting
 from tests.conftest import FAST_HASHER, MANAGER
+from tests.sales import sell as ring_up
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
@@ -57,12 +58,7 @@ def _set_raw(db: Path, **values: str) -> None:
 
 
 def _sell(services: Services, *codes: str) -> str:
-    for code in codes:
-        outcome = services.checkout.submit(code)
-        assert not outcome.error, outcome.message
-    tender = services.sales.start()
-    tender.cash(tender.due)
-    return services.sales.complete(tender).receipt_text
+    return ring_up(services, *codes).receipt_text
 
 
 def test_a_setting_set_by_another_process_is_used_by_the_next_sale(

@@ -17,6 +17,7 @@ from pos.services.container import Services, build_services
 from pos.services.refunds import RefundFailed
 from pos.services.store import init_database
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER, shell_admin
+from tests.sales import sell as ring_up
 
 pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
@@ -34,13 +35,7 @@ def _open(db: Path, clock: FixedClock) -> Services:
 
 def _sell(services: Services, *codes: str) -> int:
     """Scan ``codes``, pay cash; the receipt number."""
-    who = services.guard.identity
-    for code in codes:
-        services.checkout.submit(code)
-    tender = services.sales.start()
-    tender.cash(tender.due)
-    assert who is not None
-    return services.sales.complete(tender).receipt_no
+    return ring_up(services, *codes).receipt_no
 
 
 def _boss(services: Services) -> Identity:

@@ -15,16 +15,13 @@ from pos.cli import cli
 from pos.domain.clock import FixedClock, UuidIds
 from pos.services.container import Services, build_services
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER
+from tests.sales import sell as ring_up
 
 NO_ENV: dict[str, str | None] = {"POS_TILL": None, "POS_DB": None}
 
 
 def _sell(services: Services, *codes: str) -> None:
-    for code in codes:
-        services.checkout.submit(code)
-    tender = services.sales.start()
-    tender.cash(tender.due)
-    services.sales.complete(tender)
+    ring_up(services, *codes)
 
 
 @pytest.fixture
