@@ -229,6 +229,19 @@ class Screen:
             if self.till.mark() != seen:
                 seen, since = self.till.mark(), time.monotonic()
 
+    def echoed(self, quiet: float = 0.08, first: float = 0.25) -> None:
+        """After a digit typed next to another into the same field: wait until the till
+        has drawn something new (the digit's echo; at most ``first`` seconds, what
+        ``settle`` gives any key), then until ``quiet`` seconds pass with nothing more.
+        Echoing a digit is one synchronous step and one frame, so this is settled; the
+        first digit of a run, which may move the till to another screen (a digit typed
+        on the receipt starts the next sale), gets the full ``settle``."""
+        seen, since = self.till.mark(), time.monotonic()
+        while self.till.mark() == seen and time.monotonic() - since < first:
+            assert self.till.proc.poll() is None, self.text()
+            time.sleep(0.01)
+        self.settle(quiet)
+
     def text(self) -> str:
         data = bytes(self.till.output[self.fed :])
         self.fed += len(data)
@@ -264,9 +277,14 @@ def _start(db: Path, transition: Transition, *, at_once: bool) -> Screen:
     if at_once:
         till.type("".join(transition.keys))
     else:
+        previous = ""
         for key in transition.keys:
             till.type(key)
-            screen.settle(0.25)
+            if key.isdigit() and previous.isdigit():
+                screen.echoed()
+            else:
+                screen.settle(0.25)
+            previous = key
     return screen
 
 
