@@ -15,7 +15,6 @@ unexport PYTHONDONTWRITEBYTECODE
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,postgresql]'
 	touch $(STAMP)
 
@@ -33,8 +32,11 @@ TEST_JOBS ?= 4
 XDIST := $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadgroup)
 test: $(STAMP)
 	$(BIN)/ruff check pos tests
-	$(BIN)/mypy
-	$(BIN)/python -m pytest -q $(XDIST)
+	@echo "$(BIN)/mypy (beside pytest: its verdict follows pytest's)"
+	@types=$$(mktemp); $(BIN)/mypy > $$types 2>&1 & checker=$$!; \
+	$(BIN)/python -m pytest -q $(XDIST); tested=$$?; \
+	wait $$checker; typed=$$?; cat $$types; rm -f $$types; \
+	test $$tested -eq 0 && test $$typed -eq 0
 
 ## The whole test suite with a throwaway PostgreSQL server (as CI runs it): the database
 ## tests run on SQLite and on PostgreSQL. Needs PostgreSQL installed (CI installs it as root).
