@@ -103,7 +103,8 @@ class ManagerRequests(App[None]):
 
         if self._locked():
             return
-        self.push_screen(ReportScreen(self.services.sales, self.services.days), lambda _: None)
+        s = self.services
+        self.push_screen(ReportScreen(s.sales, s.days, s.reports), lambda _: None)
 
     def on_open_cash_office(self, request: OpenCashOffice) -> None:
         """A No sale, paid in or out, or cash pickup (:mod:`pos.screens.cash`), said on

@@ -10,7 +10,7 @@ from typing import Any
 import peewee
 
 from pos.db import models as m
-from pos.db.errors import writing
+from pos.db.errors import storage_errors, writing
 from pos.db.prepared import Prepared, converter, slot
 
 
@@ -121,3 +121,13 @@ class DayRepository:
             .first()
         )
         return None if row is None else _day(row)
+
+    def last_z(self) -> int | None:
+        """The number of the till's newest Z report, or None before its first."""
+        with storage_errors():
+            last = (
+                m.TillDay.select(peewee.fn.MAX(m.TillDay.z_no))
+                .where(m.TillDay.till == self.till)
+                .scalar()
+            )
+        return None if last is None else int(last)

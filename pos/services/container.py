@@ -65,6 +65,7 @@ from pos.services.operators import OperatorAdmin
 from pos.services.other_tills import OtherTillSales
 from pos.services.price_check import PriceCheckService
 from pos.services.refunds import RefundService
+from pos.services.report_prints import ReportPrints
 from pos.services.sales import SaleService
 from pos.services.search import CatalogSearch
 from pos.services.session import SessionService
@@ -108,6 +109,8 @@ class Services:
     """Finds products by words of their names, PLU or barcode (cheap per keystroke)."""
     cash: CashOffice
     """The cash office: No sale, paid in and out, cash pickups (issue 21)."""
+    reports: ReportPrints
+    """The X and Z reports for the printer, and copies of past Z reports."""
     lock: TillLock | ServerTillLock | None = None
     sync: StoreSync | None = None
     """The sync worker of a store's till (None for a till of its own); the app starts it."""
@@ -294,6 +297,7 @@ def build_services(
             lambda: sales.printer,  # the receipts' printer: one printer, one setting
             authority=guard,
         )
+        reports = ReportPrints(sales, days, audit, live, clock, authority=guard)
         catalog = CatalogService(products, settings.patterns)  # for imports: not the till's
         discounts = DiscountService(DiscountRepository(db), products, audit)
 
@@ -360,5 +364,6 @@ def build_services(
         price_check=price_check,
         search=search,
         cash=cash,
+        reports=reports,
         lock=lock,
     )

@@ -80,6 +80,24 @@ class CashUp:
             f"  Difference      {format_money(self.difference):>12}  {over}",
         ]
 
+    def cash_up_rows(self) -> list[tuple[str, str]]:
+        """The cash-up as label and value pairs (for a printed Z report)."""
+        d = self.day
+        assert d.counted is not None
+        assert d.expected is not None
+        f = self.figures
+        return [
+            ("Float", format_money(d.float_amount)),
+            ("Cash takings", format_money(f.cash)),
+            ("Cash refunds", format_money(f.cash_refunds)),
+            ("Paid in", format_money(f.paid_in)),
+            ("Paid out", format_money(f.paid_out)),
+            ("Pickups", format_money(f.pickups)),
+            ("Expected", format_money(d.expected)),
+            ("Counted", format_money(d.counted)),
+            ("Difference", f"{format_money(self.difference)} {self.over_short}"),
+        ]
+
     def cash_up_json(self) -> dict[str, str]:
         d = self.day
         assert d.counted is not None

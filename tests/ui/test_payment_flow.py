@@ -299,7 +299,7 @@ async def test_z_report_from_the_report_screen(app_factory: AppFactory) -> None:
         await settle(pilot)
         assert isinstance(app.screen, ReportScreen)
         for answer in ("n", "y"):  # asked first; only Y closes the day
-            await pilot.press("f2")
+            await pilot.press("f4")
             await settle(pilot)
             assert isinstance(app.screen, AmountModal)
             await pilot.press("1", "full_stop", "2", "0", "enter")
@@ -316,7 +316,7 @@ async def test_z_report_from_the_report_screen(app_factory: AppFactory) -> None:
                 assert "Z report" not in shown
                 assert app.services.days.current().open  # type: ignore[union-attr]
                 message = str(app.screen.query_one(MessageLine).render())
-                assert message == "Day not closed: F2 starts again"
+                assert message == "Day not closed: F4 starts again"
         assert "Z report 0001" in shown
         assert "exact" in shown
 
@@ -329,7 +329,7 @@ async def test_the_report_after_a_z_shows_the_closed_day_then_the_new_one(
     app = app_factory(login=MANAGER)
     async with app.run_test(size=SIZE) as pilot:
         await sell(pilot, PEN)  # the till's first day opens with this sale, at 09:30
-        await pilot.press("f12", "f2")
+        await pilot.press("f12", "f4")
         await settle(pilot)
         await pilot.press("1", "full_stop", "2", "0", "enter")
         await settle(pilot)

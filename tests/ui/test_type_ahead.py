@@ -248,8 +248,8 @@ DOUBLED = [
     ("a past receipt: Esc", ["f10", "f5", "enter", "f11", "enter"], "escape"),
     ("refund: Esc", ["f10", "f5", "enter", "f11", "enter", "f4"], "escape"),
     ("X report: Esc", ["f12"], "escape"),
-    ("cash-up amount: Enter", ["f12", "f2", "1", "0"], "enter"),
-    ("cash-up amount: Esc", ["f12", "f2"], "escape"),
+    ("cash-up amount: Enter", ["f12", "f4", "1", "0"], "enter"),
+    ("cash-up amount: Esc", ["f12", "f4"], "escape"),
     ("discount rules: Esc", ["f3"], "escape"),
     ("audit log: Esc", ["f9"], "escape"),
 ]
