@@ -49,6 +49,7 @@ from pos.db.repositories import (
     SettingsRepository,
     TillDirectory,
 )
+from pos.db.returns import ReturnRepository
 from pos.db.sales import SaleRepository
 from pos.domain.barcodes import BarcodePattern
 from pos.domain.clock import Clock, IdGenerator
@@ -65,6 +66,7 @@ from pos.services.operators import OperatorAdmin
 from pos.services.other_tills import OtherTillSales
 from pos.services.price_check import PriceCheckService
 from pos.services.refunds import RefundService
+from pos.services.returns import ReturnService
 from pos.services.sales import SaleService
 from pos.services.search import CatalogSearch
 from pos.services.session import SessionService
@@ -108,6 +110,8 @@ class Services:
     """Finds products by words of their names, PLU or barcode (cheap per keystroke)."""
     cash: CashOffice
     """The cash office: No sale, paid in and out, cash pickups (issue 21)."""
+    returns: ReturnService
+    """Refunds without a receipt (issue 21)."""
     lock: TillLock | ServerTillLock | None = None
     sync: StoreSync | None = None
     """The sync worker of a store's till (None for a till of its own); the app starts it."""
@@ -320,6 +324,18 @@ def build_services(
         price_check = PriceCheckService(
             products, patterns, DiscountRepository(db), clock, authority=guard
         )
+        returns = ReturnService(
+            ReturnRepository(sale_repo),
+            products,
+            patterns,
+            approvals,
+            audit,
+            days,
+            live,
+            clock,
+            ids.new_id,
+            authority=guard,
+        )
 
     except StorageError as exc:
         db.close()
@@ -360,5 +376,6 @@ def build_services(
         price_check=price_check,
         search=search,
         cash=cash,
+        returns=returns,
         lock=lock,
     )

@@ -72,6 +72,7 @@ class CashUp:
             f"  Float           {format_money(d.float_amount):>12}",
             f"  Cash takings    {format_money(self.figures.cash):>12}",
             f"  Cash refunds    {format_money(self.figures.cash_refunds):>12}",
+            *self._unreceipted_line(),
             f"  Paid in         {format_money(self.figures.paid_in):>12}",
             f"  Paid out        {format_money(self.figures.paid_out):>12}",
             f"  Pickups         {format_money(self.figures.pickups):>12}",
@@ -79,6 +80,11 @@ class CashUp:
             f"  Counted         {format_money(d.counted):>12}",
             f"  Difference      {format_money(self.difference):>12}  {over}",
         ]
+
+    def _unreceipted_line(self) -> list[str]:
+        """Of the cash refunds, those without a receipt (issue 21; none: no line)."""
+        cash = self.figures.unreceipted_cash
+        return [f"    no receipt    {format_money(cash):>12}"] if cash else []
 
     def cash_up_json(self) -> dict[str, str]:
         d = self.day
@@ -88,6 +94,7 @@ class CashUp:
             "float": format_money(d.float_amount),
             "cash_takings": format_money(self.figures.cash),
             "cash_refunds": format_money(self.figures.cash_refunds),
+            "unreceipted_cash_refunds": format_money(self.figures.unreceipted_cash),
             "paid_in": format_money(self.figures.paid_in),
             "paid_out": format_money(self.figures.paid_out),
             "pickups": format_money(self.figures.pickups),
