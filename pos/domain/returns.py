@@ -20,6 +20,11 @@ from pos.domain.money import format_money
 UNRECEIPTED_SCOPE = "refund:unreceipted"
 """The scope a refund without a receipt needs (managers), or a manager's approval of it."""
 
+UNRECEIPTED = "refund_unreceipted"
+"""The cash office's name for a refund without a receipt (its menu and the palette)."""
+UNRECEIPTED_TITLE = "Refund without receipt"
+"""Its name, as the palette and the menu say it (the issue's)."""
+
 DEFAULT_REFUND_REASONS = "Faulty|Wrong size|Changed mind|Damaged|Not as described|Other"
 """The ``refund_reasons`` setting's default."""
 
