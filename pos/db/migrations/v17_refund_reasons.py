@@ -29,6 +29,7 @@ from __future__ import annotations
 import peewee
 
 NOT_NULL_SALE = '"sale_id" INTEGER NOT NULL'
+NULLABLE_SALE = '"sale_id" INTEGER,'
 
 
 def step(db: peewee.Database) -> None:
@@ -77,6 +78,8 @@ def _sale_nullable_sqlite(db: peewee.Database) -> None:
         ).fetchall()
     ]
     refund_sql = str(creates["refund"])
+    if NULLABLE_SALE in refund_sql:
+        return  # already nullable (a file made again from a newer one by hand): no rebuild
     if refund_sql.count(NOT_NULL_SALE) != 1:
         raise RuntimeError(f"refund is not as schema 16 made it: {refund_sql}")
     # the child first (it refers to refund), then refund: neither is referred to once
@@ -84,7 +87,7 @@ def _sale_nullable_sqlite(db: peewee.Database) -> None:
     for table in tables[::-1]:
         db.execute_sql(f'CREATE TABLE "{table}_v16" AS SELECT * FROM "{table}"')
         db.execute_sql(f'DROP TABLE "{table}"')
-    db.execute_sql(refund_sql.replace(NOT_NULL_SALE, '"sale_id" INTEGER'))
+    db.execute_sql(refund_sql.replace(NOT_NULL_SALE, NULLABLE_SALE.rstrip(",")))
     db.execute_sql(str(creates["refund_line"]))
     for table in tables:
         db.execute_sql(f'INSERT INTO "{table}" SELECT * FROM "{table}_v16"')
