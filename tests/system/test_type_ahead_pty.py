@@ -355,7 +355,8 @@ def test_every_screen_and_dialog_has_a_row() -> None:
         "LoginScreen", "ScanScreen", "ManagerOverrideModal", "PaymentScreen", "ReferenceModal",
         "ReceiptScreen", "ConfirmModal", "RecallModal", "HistoryScreen", "SaleReceiptModal",
         "RefundScreen", "ReportScreen", "AmountModal", "DiscountEditorScreen", "PriceCheckScreen",
-        "FindScreen", "CashMenuModal", "CashMovementModal",
+        "FindScreen", "CashMenuModal", "CashMovementModal", "UnreceiptedRefundScreen",
+        "RefundReasonModal",
     }  # fmt: skip
     skipped = {
         "SetupScreen": "only on a database with no operators (tests/ui/test_login_flow.py)",
