@@ -57,9 +57,18 @@ def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:
 
 
 def undo_after_v12(con: sqlite3.Connection) -> None:
-    """Take schemas 13 to 16 off a SQLite file (the cash movements, a cart's confirmed
-    age, the catalog's search index, its PLU and age columns), leaving a file of version
-    12."""
+    """Take schemas 13 to 17 off a SQLite file (the refunds' reasons and their lines'
+    items, the cash movements, a cart's confirmed age, the catalog's search index, its PLU
+    and age columns), leaving a file of version 12 (but for ``refund.sale_id``, which
+    stays nullable: v17 then leaves it as it is)."""
+    con.execute("DROP INDEX refund_day_report")
+    con.execute(
+        'CREATE INDEX "refund_day_report" ON "refund" '
+        '("day_id", "till", "at", "method", "operator", "total", "sale_id")'
+    )
+    con.execute("ALTER TABLE refund DROP COLUMN reason")
+    for column in ("barcode", "name", "unit", "unit_price", "tax_rate"):
+        con.execute(f"ALTER TABLE refund_line DROP COLUMN {column}")
     con.execute("DROP TRIGGER cash_movement_outbox")
     con.execute("DROP TABLE cash_movement")
     con.execute("ALTER TABLE cart DROP COLUMN age_checked")

@@ -127,6 +127,8 @@ NO_GUARD: dict[str, str] = {
     "DayService.check_open": "called by the guarded sale and refund; reveals open or closed",
     "DayService.current": "called by the guarded X report",
     "RefundService.action": "a pure description of a refund (what an approval is bound to)",
+    "ReturnService.action": "a pure description of a refund without a receipt (what an "
+    "approval is bound to)",
     # the open cart in memory, and pure computations on it
     "CheckoutService.load_rules": "reads the rules at the login (before the session starts)",
     "CheckoutService.reprice": "prices the open cart in memory",

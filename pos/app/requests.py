@@ -114,8 +114,24 @@ class ManagerRequests(App[None]):
         if not self._locked():
             s = self.services
             CashOfficeFlow(
-                self, s.cash, s.approvals, s.guard, report=self._tell_till, ended=self.lock_till
+                self,
+                s.cash,
+                s.approvals,
+                s.guard,
+                report=self._tell_till,
+                ended=self.lock_till,
+                unreceipted=self.open_unreceipted_refund,
             ).open(request.kind)
+
+    def open_unreceipted_refund(self) -> None:
+        """A refund without a receipt (:mod:`pos.screens.unreceipted`): the screen is
+        anyone's; the refund needs ``refund:unreceipted`` or a manager's approval."""
+        from pos.screens.unreceipted import UnreceiptedRefundScreen
+
+        s = self.services
+        self.push_screen(
+            UnreceiptedRefundScreen(s.returns, s.sales, s.guard, s.approvals), lambda _: None
+        )
 
     def _tell_till(self, outcome: Outcome) -> None:
         for screen in scan_screens(self.screen_stack):

@@ -265,7 +265,8 @@ class SaleVat(BaseModel):
 class Refund(BaseModel):
     id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     uuid = peewee.TextField(unique=True)
-    sale = peewee.ForeignKeyField(Sale, on_delete="RESTRICT", backref="refunds")
+    # NULL: a refund without a receipt (v17), whose lines carry what a sale line would
+    sale = peewee.ForeignKeyField(Sale, null=True, on_delete="RESTRICT", backref="refunds")
     till = peewee.TextField()
     receipt_no = peewee.IntegerField()
     at = UtcTextDateTimeField()
@@ -275,6 +276,7 @@ class Refund(BaseModel):
     total = peewee.IntegerField()
     receipt_text = peewee.TextField()
     day = peewee.ForeignKeyField(TillDay, null=True, index=False, on_delete="RESTRICT")
+    reason = peewee.TextField(null=True)  # one of refund_reasons (v17; NULL before)
 
     class Meta:
         table_name = "refund"
@@ -286,6 +288,12 @@ class RefundLine(BaseModel):
     line_no = peewee.IntegerField()
     qty = peewee.IntegerField()
     amount = peewee.IntegerField()
+    # a refund without a receipt's line (v17): what a sale line would tell; NULL otherwise
+    barcode = peewee.TextField(null=True)
+    name = peewee.TextField(null=True)
+    unit = peewee.TextField(null=True)
+    unit_price = peewee.IntegerField(null=True)  # paid back per unit (kg: per kg)
+    tax_rate = peewee.IntegerField(null=True)
 
     class Meta:
         table_name = "refund_line"

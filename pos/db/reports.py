@@ -13,7 +13,7 @@ from pos.db.days import Day
 from pos.db.errors import bound, is_sqlite, storage_errors
 from pos.db.rows import tuples
 from pos.domain.money import round_half_up
-from pos.domain.report import DayFigures
+from pos.domain.report import NO_REASON, DayFigures
 
 
 def day_figures(
@@ -101,25 +101,42 @@ def day_figures(
         refunds: dict[str, int] = {}
         refunded_by_rate: dict[int, int] = {}
         paid_back: dict[str, int] = {}
+        unreceipted: dict[str, tuple[int, int]] = {}
+        reasons: dict[str, tuple[int, int]] = {}
+        # one expression object for SELECT and GROUP BY: PostgreSQL wants them the same
+        no_sale = m.Refund.sale.is_null()
         for refund_in_day in refund_parts:
-            for method, total in tuples(
-                m.Refund.select(m.Refund.method, peewee.fn.SUM(m.Refund.total))
+            for method, reason, without, n, total in tuples(
+                m.Refund.select(
+                    m.Refund.method,
+                    m.Refund.reason,
+                    no_sale,
+                    peewee.fn.COUNT(m.Refund.id),
+                    peewee.fn.SUM(m.Refund.total),
+                )
                 .where(refund_in_day)
-                .group_by(m.Refund.method)
+                .group_by(m.Refund.method, m.Refund.reason, no_sale)
             ):
                 refunds[method] = refunds.get(method, 0) + int(total)
+                key = NO_REASON if reason is None else str(reason)
+                reasons[key] = _add(reasons.get(key), int(n), int(total))
+                if without:  # a refund without a receipt (v17)
+                    unreceipted[method] = _add(unreceipted.get(method), int(n), int(total))
             # a refund pays back what was paid for its lines, VAT included: take it off
-            # each line's rate (the VAT in a refunded gross is worked out as on a receipt)
+            # each line's rate (the VAT in a refunded gross is worked out as on a receipt);
+            # a line of a refund without a receipt carries its own rate (v17)
+            rate_of = peewee.fn.COALESCE(m.RefundLine.tax_rate, m.SaleLine.tax_rate)
             for rate, gross_back in tuples(
-                m.RefundLine.select(m.SaleLine.tax_rate, peewee.fn.SUM(m.RefundLine.amount))
+                m.RefundLine.select(rate_of, peewee.fn.SUM(m.RefundLine.amount))
                 .join(m.Refund)
                 .join(
                     m.SaleLine,
+                    peewee.JOIN.LEFT_OUTER,
                     on=(m.SaleLine.sale == m.Refund.sale)
                     & (m.SaleLine.line_no == m.RefundLine.line_no),
                 )
                 .where(refund_in_day)
-                .group_by(m.SaleLine.tax_rate)
+                .group_by(rate_of)
             ):
                 refunded_by_rate[int(rate)] = refunded_by_rate.get(int(rate), 0) + int(gross_back)
             for op, total in tuples(
@@ -196,7 +213,14 @@ def day_figures(
         pickups=moved_by_kind.get("pickup", 0),
         no_sales=sum(1 for movement in moved if movement.kind == "no_sale"),
         movements=moved,
+        unreceipted=unreceipted,
+        refund_reasons=reasons,
     )
+
+
+def _add(pair: tuple[int, int] | None, count: int, amount: int) -> tuple[int, int]:
+    """A (count, amount) pair with ``count`` and ``amount`` added."""
+    return (count, amount) if pair is None else (pair[0] + count, pair[1] + amount)
 
 
 def trading_day_figures(db: peewee.Database, till: str, day: Day, until: datetime) -> DayFigures:

@@ -299,9 +299,11 @@ class SaleRepository:
         receipt_text: Callable[[int, RefundPlan], str],
         also: Callable[[int, int], None] | None = None,
         till: str | None = None,
+        reason: str | None = None,
     ) -> tuple[int, int]:
-        """Refund ``quantities`` (line number -> units) of a sale, in one transaction
-        (``till``: a sale of another till, copied here; the refund is this till's).
+        """Refund ``quantities`` (line number -> units) of a sale, for ``reason``, in one
+        transaction (``till``: a sale of another till, copied here; the refund is this
+        till's).
 
         What is kept is priced again with the rules the sale kept (see
         :mod:`pos.domain.refunds`); never more in total than was paid for a line,
@@ -337,6 +339,7 @@ class SaleRepository:
                 total=total,
                 receipt_text=receipt_text(number, plan),
                 day=self._day_now(),
+                reason=reason,
             )
             m.RefundLine.insert_many(
                 [
@@ -526,7 +529,8 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
                 original.till.alias("sale_till"),
                 peewee.fn.COUNT(m.RefundLine.id).alias("n"),
             )
-            .join(original, on=(m.Refund.sale == original.id))
+            # a refund without a receipt has no sale (v17)
+            .join(original, peewee.JOIN.LEFT_OUTER, on=(m.Refund.sale == original.id))
             .switch(m.Refund)
             .join(m.RefundLine, peewee.JOIN.LEFT_OUTER)
             .where(m.Refund.till == till)
@@ -553,7 +557,8 @@ def find_sales(db: peewee.Database, till: str, text: str, limit: int = 200) -> l
                 int(r["n"]),
                 -r["total"],
                 refund_of=r["sale_no"],
-                refund_of_till=None if r["sale_till"] == till else r["sale_till"],
+                refund_of_till=None if r["sale_till"] in (till, None) else r["sale_till"],
+                unreceipted=r["sale_no"] is None,
             )
             for r in dicts(refunds)
         ]

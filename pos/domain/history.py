@@ -36,6 +36,12 @@ class SaleRow:
     """The till it was made on, when it is another till's (None: this till's)."""
     refund_of_till: str | None = None
     """A refund of another till's sale: that till."""
+    unreceipted: bool = False
+    """A refund without a receipt (``refund_of`` None, ``total`` negative)."""
+
+    @property
+    def is_refund(self) -> bool:
+        return self.refund_of is not None or self.unreceipted
 
 
 @dataclass(frozen=True, slots=True)

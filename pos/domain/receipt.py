@@ -286,7 +286,7 @@ def render_refund(
     store: str,
     till: str,
     number: int,
-    original: int,
+    original: int | None,
     operator: str,
     at: datetime,
     items: Sequence[tuple[str, str, int]],
@@ -297,20 +297,30 @@ def render_refund(
     header: Sequence[str] = (),
     demo: bool = False,
     original_till: str | None = None,
+    reason: str | None = None,
+    approver: str | None = None,
 ) -> str:
     """A refund's receipt: what came back, the deals the customer no longer gets
     (``lost``, by name), and how the money went back (the totals with the ``currency``
     sign), under the store's name and ``header`` lines. An item with no quantity is the
     rest of what was paid for a line that came back in an earlier refund. ``demo``: marked
     as a demo database's (:func:`mark_demo`); ``original_till``: the sale was another
-    till's."""
+    till's; ``original`` None: a refund without a receipt; ``reason``: why it came back
+    (issue 21); ``approver``: the manager who approved it, if one had to."""
     check_width(width)
     rule = "-" * width
     out = store_header(store, header, width)
     out.append(label_amount(till, f"Refund {format_receipt_no(number)}", width))
     out.append(label_amount(f"{at:%Y-%m-%d %H:%M}", operator, width))
-    of = "" if original_till is None else f" of {original_till}"  # another till's sale
-    out.append(cut_cells(f"For sale {format_receipt_no(original)}{of}", width))
+    if original is None:
+        out.append(cut_cells("Without a receipt", width))
+    else:
+        of = "" if original_till is None else f" of {original_till}"  # another till's sale
+        out.append(cut_cells(f"For sale {format_receipt_no(original)}{of}", width))
+    if reason is not None:
+        out.extend(wrap_cells(f"Reason: {reason}", width))
+    if approver is not None:
+        out.append(cut_cells(f"Approved by {approver}", width))
     out.append(rule)
     for name, qty, amount in items:
         label = f"{name} x {qty}" if qty else f"{name} (returned before)"

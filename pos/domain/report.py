@@ -7,9 +7,13 @@ from datetime import UTC, datetime
 
 from pos.domain.cash import CashMovement, expected_cash
 from pos.domain.money import format_money, format_scaled
+from pos.domain.text import cut_cells, pad_right
 
 LINE_WIDTH = 42
 """The widest line of a report: the report screen's figures panel shows this many cells."""
+
+NO_REASON = "(no reason)"
+"""How the reports name the reason of a refund made before refunds had reasons (v17)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,24 @@ class DayFigures:
     float_amount: int | None = None
     """The open day's float, when the report shows what the drawer should hold (the X
     report of an open day); None otherwise (a Z report has its own cash-up)."""
+    unreceipted: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Refunds without a receipt by method (``cash``, ``card``): how many, and what they
+    paid back (already in ``refunds`` and ``cash_refunds``: they are refunds)."""
+    refund_reasons: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Every refund by its reason (:data:`NO_REASON` for older ones): how many, how much."""
+
+    @property
+    def unreceipted_count(self) -> int:
+        return sum(count for count, _ in self.unreceipted.values())
+
+    @property
+    def unreceipted_amount(self) -> int:
+        return sum(amount for _, amount in self.unreceipted.values())
+
+    @property
+    def unreceipted_cash(self) -> int:
+        """What refunds without a receipt paid back in cash (out of the drawer)."""
+        return self.unreceipted.get("cash", (0, 0))[1]
 
     @property
     def no_sales_by_operator(self) -> dict[str, int]:
@@ -101,6 +123,16 @@ class DayFigures:
             },
             "no_sales_by_operator": self.no_sales_by_operator,
             "movements": [movement.as_json() for movement in self.movements],
+            "unreceipted_refunds": {
+                "count": self.unreceipted_count,
+                "amount": format_money(self.unreceipted_amount),
+                "cash": format_money(self.unreceipted_cash),
+                "card": format_money(self.unreceipted.get("card", (0, 0))[1]),
+            },
+            "refund_reasons": {
+                reason: {"count": count, "amount": format_money(amount)}
+                for reason, (count, amount) in sorted(self.refund_reasons.items())
+            },
             **(
                 {}
                 if self.float_amount is None
@@ -128,6 +160,7 @@ class DayFigures:
             f"  Cash            {format_money(self.cash):>12}",
             f"  Card            {format_money(self.card):>12}",
             "",
+            *self.refund_lines(),
             *self.cash_lines(),
             "By VAT rate",
             f"  {'Rate':<8}{'Net':>12}{'VAT':>10}{'Gross':>10}",
@@ -143,6 +176,27 @@ class DayFigures:
             for o, c, t, r in self.operators
         ]
         return out
+
+    def refund_lines(self) -> list[str]:
+        """The refunds by reason, then those without a receipt (whatever their reason),
+        each with how many and how much (issue 21); a blank line after. None when there
+        were no refunds. One indent for the whole table: its columns line up as the
+        report screen shows them too."""
+        if not self.refund_reasons and not self.unreceipted:
+            return []
+
+        def row(label: str, count: object, amount: str) -> str:
+            return f"  {pad_right(cut_cells(label, 18), 18)}{count:>6}{amount:>12}"
+
+        out = ["Refunds", row("By reason", "Count", "Amount")]
+        out += [
+            row(reason, count, format_money(amount))
+            for reason, (count, amount) in sorted(self.refund_reasons.items())
+        ]
+        out.append(
+            row("Without a receipt", self.unreceipted_count, format_money(self.unreceipted_amount))
+        )
+        return [*out, ""]
 
     def cash_lines(self) -> list[str]:
         """The cash movements (totals, then each one) and, for an open day, what the

@@ -80,6 +80,25 @@ def figures_lines(figures: DayFigures, width: int, hourly: Sequence[int] = ()) -
         "By tender",
         pair("  Cash", format_money(figures.cash)),
         pair("  Card", format_money(figures.card)),
+    ]
+    if figures.refund_reasons or figures.unreceipted:
+        out += [rule, "Refunds by reason"]
+        out += table(
+            ("Reason", "Count", "Amount"),
+            [
+                *(
+                    (reason, str(count), format_money(amount))
+                    for reason, (count, amount) in sorted(figures.refund_reasons.items())
+                ),
+                (
+                    "Without a receipt",
+                    str(figures.unreceipted_count),
+                    format_money(figures.unreceipted_amount),
+                ),
+            ],
+            width,
+        )
+    out += [
         rule,
         "Cash movements",
         pair("  Paid in", format_money(figures.paid_in)),

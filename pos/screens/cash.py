@@ -25,6 +25,7 @@ from textual.widgets import Footer, Input, Label
 from pos.auth.guard import Guard, LoginRequired
 from pos.domain.cash import KINDS, NO_SALE, PAID_IN, PAID_OUT, PICKUP, SCOPES, TITLES, listing
 from pos.domain.money import MoneyError, format_money, parse_money
+from pos.domain.returns import UNRECEIPTED, UNRECEIPTED_TITLE
 from pos.domain.text import sentence
 from pos.screens.approval import ApprovalFlow
 from pos.screens.modals import GuardedModal
@@ -39,11 +40,15 @@ CASH_COMMANDS = {
     PAID_IN: "Cash put in the drawer: an amount and a reason (Ctrl+O I)",
     PAID_OUT: "Cash paid out of the drawer: an amount and a reason (Ctrl+O O)",
     PICKUP: "Cash taken from the drawer to the safe (Ctrl+O P)",
+    UNRECEIPTED: "A manager's refund of items with no receipt, for a reason (Ctrl+O U)",
 }
 """The palette's commands (under the names the issue gives them) and what each does."""
 
-MENU_KEYS = {NO_SALE: "n", PAID_IN: "i", PAID_OUT: "o", PICKUP: "p"}
-"""The key of each movement in the cash menu."""
+COMMAND_TITLES = {**TITLES, UNRECEIPTED: UNRECEIPTED_TITLE}
+"""The name of each of the cash office's commands."""
+
+MENU_KEYS = {NO_SALE: "n", PAID_IN: "i", PAID_OUT: "o", PICKUP: "p", UNRECEIPTED: "u"}
+"""The key of each movement in the cash menu (and of the refund without a receipt)."""
 
 
 class CashMenuModal(GuardedModal[str | None]):
@@ -52,7 +57,10 @@ class CashMenuModal(GuardedModal[str | None]):
     BINDINGS = [
         *(
             Binding(
-                f"{key},{key.upper()}", f"choose('{kind}')", TITLES[kind], key_display=key.upper()
+                f"{key},{key.upper()}",
+                f"choose('{kind}')",
+                COMMAND_TITLES[kind],
+                key_display=key.upper(),
             )
             for kind, key in MENU_KEYS.items()
         ),
@@ -62,8 +70,9 @@ class CashMenuModal(GuardedModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Cash office", id="title")
-            for kind in KINDS:
-                yield Label(f"{MENU_KEYS[kind].upper()}  {TITLES[kind]}", classes="choice")
+            for kind in (*KINDS, UNRECEIPTED):
+                label = f"{MENU_KEYS[kind].upper()}  {COMMAND_TITLES[kind]}"
+                yield Label(label, classes="choice")
             yield Label("", id="hint")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -162,6 +171,7 @@ class CashOfficeFlow:
     Args:
         report: Shows an outcome where the cashier looks (the scanning screen's line).
         ended: The session ended on the way (why): nothing was recorded.
+        unreceipted: Opens the refund without a receipt (the menu's U).
     """
 
     def __init__(
@@ -173,8 +183,10 @@ class CashOfficeFlow:
         *,
         report: Callable[[Outcome], None],
         ended: Callable[[str], None],
+        unreceipted: Callable[[], None] = lambda: None,
     ) -> None:
         self.app = app
+        self.unreceipted = unreceipted
         self.cash = cash
         self.approvals = approvals
         self.guard = guard
@@ -191,7 +203,11 @@ class CashOfficeFlow:
         )
 
     def start(self, kind: str) -> None:
-        """Ask for the movement's amount and reason, then record it."""
+        """Ask for the movement's amount and reason, then record it (a refund without a
+        receipt: its own screen)."""
+        if kind == UNRECEIPTED:
+            self.unreceipted()
+            return
         try:
             reasons = self.cash.reasons(kind)
         except LoginRequired as exc:

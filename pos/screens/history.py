@@ -124,16 +124,18 @@ class HistoryScreen(AnswersOnce, Screen[None]):
             number = format_receipt_no(row.receipt_no)
             if row.till is not None:
                 number = f"{row.till} {number}"
+            if row.unreceipted:
+                number = f"{number} refund without a receipt"
+            elif row.refund_of is not None:
+                number = f"{number} refund of {_sale_of(row.refund_of, row.refund_of_till)}"
             table.add_row(
-                Text(number)
-                if row.refund_of is None
-                else Text(f"{number} refund of {_sale_of(row.refund_of, row.refund_of_till)}"),
+                Text(number),
                 Text(f"{row.at.astimezone():%Y-%m-%d %H:%M}"),
                 Text(row.operator or "-"),
                 Text(str(row.lines).rjust(5)),
                 Text(format_money(row.total).rjust(10)),
             )
-        refunds = sum(1 for row in self._rows if row.refund_of is not None)
+        refunds = sum(1 for row in self._rows if row.is_refund)
         shown = plural(len(self._rows) - refunds, "sale")
         if refunds:
             shown += f" and {plural(refunds, 'refund')}"
@@ -218,7 +220,7 @@ class HistoryScreen(AnswersOnce, Screen[None]):
             return
         if text is not None:
             refund = None
-            if self._refund is not None and row.refund_of is None:  # no refund of a refund
+            if self._refund is not None and not row.is_refund:  # no refund of a refund
                 refund = partial(self._refund, till=row.till) if row.till else self._refund
             reprint = partial(self._reprint, till=row.till) if row.till else self._reprint
             self.app.push_screen(
@@ -235,7 +237,7 @@ class HistoryScreen(AnswersOnce, Screen[None]):
         """On a store's till: the copy from the server of the refunds other tills have
         made of a sale, for its receipt to run before a refund (None: nothing to ask)."""
         other_tills = self._other_tills
-        if other_tills is None or not other_tills.has_store or row.refund_of is not None:
+        if other_tills is None or not other_tills.has_store or row.is_refund:
             return None
         return other_tills.copier(row.till or other_tills.till, row.receipt_no)
 

@@ -16,6 +16,7 @@ from pos.domain.refunds import RefundPlan
 from pos.domain.text import plural
 from pos.screens.approval import ApprovalFlow
 from pos.screens.history import SaleReceiptModal
+from pos.screens.refund_reason import RefundReasonModal
 from pos.screens.requests import LockTill
 from pos.services.approvals import Approvals
 from pos.services.refunds import RefundDone, RefundFailed, RefundService
@@ -34,8 +35,9 @@ class RefundScreen(AnswersOnce, Screen[None]):
     Like the scanning screen it has no text field: the number keys fill one entry
     line, so a stray scan cannot become a quantity (it is refused as too many).
 
-    The refund needs the ``refund`` scope, or a manager's approval of this one refund;
-    once it is saved the screen closes on the refund's receipt, which prints.
+    F2 or F3 asks the refund's reason first (the ``refund_reasons`` setting). The refund
+    needs the ``refund`` scope, or a manager's approval of this one refund; once it is
+    saved the screen closes on the refund's receipt, which prints.
     """
 
     BINDINGS = [
@@ -167,6 +169,20 @@ class RefundScreen(AnswersOnce, Screen[None]):
         if not chosen:
             self._say("Choose what comes back first", error=True)
             return
+        try:
+            reasons = self.refunds.reasons()
+        except LoginRequired as exc:
+            self._say(str(exc), error=True)
+            self.post_message(LockTill())
+            return
+        title = f"Refund from {self._sale_name()} by {method}"
+        self.app.push_screen(
+            RefundReasonModal(title, reasons),
+            lambda reason: None if reason is None else self._approve(chosen, method, reason),
+        )
+
+    def _approve(self, chosen: dict[int, int], method: str, reason: str) -> None:
+        """The reason is chosen: the scope, or a manager's approval of this refund."""
         receipt_no = self.receipt_no
 
         def ended(exc: LoginRequired, approved: bool) -> None:
@@ -178,7 +194,9 @@ class RefundScreen(AnswersOnce, Screen[None]):
 
         def act(token: str | None) -> None:
             try:  # the refund service asks the guard again
-                done = self.refunds.refund(receipt_no, chosen, method, token, self.till)
+                done = self.refunds.refund(
+                    receipt_no, chosen, method, token, self.till, reason=reason
+                )
             except RefundFailed as failed:
                 self._say(str(failed), error=True)
                 return
@@ -187,8 +205,8 @@ class RefundScreen(AnswersOnce, Screen[None]):
         ApprovalFlow(self.app, self.approvals, ended=ended, declined=lambda: None).run(
             self.guard,
             "refund",
-            self.refunds.action(receipt_no, chosen, method, self.till),
-            f"Refund from {self._sale_name()}",
+            self.refunds.action(receipt_no, chosen, method, self.till, reason=reason),
+            f"Refund from {self._sale_name()} ({reason})",
             act,
         )
 

@@ -22,12 +22,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from pos.auth.guard import Guard, LoginRequired, OverrideRequired
-from pos.domain.cash import TITLES
 from pos.domain.entry import split_quantity
 from pos.domain.money import format_money
 from pos.domain.text import plural
 from pos.screens.approval import ApprovalFlow
-from pos.screens.cash import CASH_COMMANDS
+from pos.screens.cash import CASH_COMMANDS, COMMAND_TITLES
 from pos.screens.modals import ConfirmModal, RecallModal
 from pos.screens.requests import (
     LockTill,
@@ -588,6 +587,6 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
              self.action_discounts)
         )  # fmt: skip
         for kind, about in CASH_COMMANDS.items():
-            commands.append((TITLES[kind], about, partial(self.action_cash_office, kind)))
+            commands.append((COMMAND_TITLES[kind], about, partial(self.action_cash_office, kind)))
         for title, about, action in commands:
             yield SystemCommand(title, about, action)

@@ -49,6 +49,7 @@ from pos.db.repositories import (
     SettingsRepository,
     TillDirectory,
 )
+from pos.db.returns import ReturnRepository
 from pos.db.sales import SaleRepository
 from pos.domain.barcodes import BarcodePattern
 from pos.domain.clock import Clock, IdGenerator
@@ -66,6 +67,7 @@ from pos.services.other_tills import OtherTillSales
 from pos.services.price_check import PriceCheckService
 from pos.services.refunds import RefundService
 from pos.services.report_prints import ReportPrints
+from pos.services.returns import ReturnService
 from pos.services.sales import SaleService
 from pos.services.search import CatalogSearch
 from pos.services.session import SessionService
@@ -111,6 +113,8 @@ class Services:
     """The cash office: No sale, paid in and out, cash pickups (issue 21)."""
     reports: ReportPrints
     """The X and Z reports for the printer, and copies of past Z reports."""
+    returns: ReturnService
+    """Refunds without a receipt (issue 21)."""
     lock: TillLock | ServerTillLock | None = None
     sync: StoreSync | None = None
     """The sync worker of a store's till (None for a till of its own); the app starts it."""
@@ -324,6 +328,18 @@ def build_services(
         price_check = PriceCheckService(
             products, patterns, DiscountRepository(db), clock, authority=guard
         )
+        returns = ReturnService(
+            ReturnRepository(sale_repo),
+            products,
+            patterns,
+            approvals,
+            audit,
+            days,
+            live,
+            clock,
+            ids.new_id,
+            authority=guard,
+        )
 
     except StorageError as exc:
         db.close()
@@ -365,5 +381,6 @@ def build_services(
         search=search,
         cash=cash,
         reports=reports,
+        returns=returns,
         lock=lock,
     )

@@ -72,6 +72,7 @@ class CashUp:
             f"  Float           {format_money(d.float_amount):>12}",
             f"  Cash takings    {format_money(self.figures.cash):>12}",
             f"  Cash refunds    {format_money(self.figures.cash_refunds):>12}",
+            *self._unreceipted_line(),
             f"  Paid in         {format_money(self.figures.paid_in):>12}",
             f"  Paid out        {format_money(self.figures.paid_out):>12}",
             f"  Pickups         {format_money(self.figures.pickups):>12}",
@@ -90,6 +91,7 @@ class CashUp:
             ("Float", format_money(d.float_amount)),
             ("Cash takings", format_money(f.cash)),
             ("Cash refunds", format_money(f.cash_refunds)),
+            *([("  no receipt", format_money(f.unreceipted_cash))] if f.unreceipted_cash else []),
             ("Paid in", format_money(f.paid_in)),
             ("Paid out", format_money(f.paid_out)),
             ("Pickups", format_money(f.pickups)),
@@ -97,6 +99,11 @@ class CashUp:
             ("Counted", format_money(d.counted)),
             ("Difference", f"{format_money(self.difference)} {self.over_short}"),
         ]
+
+    def _unreceipted_line(self) -> list[str]:
+        """Of the cash refunds, those without a receipt (issue 21; none: no line)."""
+        cash = self.figures.unreceipted_cash
+        return [f"    no receipt    {format_money(cash):>12}"] if cash else []
 
     def cash_up_json(self) -> dict[str, str]:
         d = self.day
@@ -106,6 +113,7 @@ class CashUp:
             "float": format_money(d.float_amount),
             "cash_takings": format_money(self.figures.cash),
             "cash_refunds": format_money(self.figures.cash_refunds),
+            "unreceipted_cash_refunds": format_money(self.figures.unreceipted_cash),
             "paid_in": format_money(self.figures.paid_in),
             "paid_out": format_money(self.figures.paid_out),
             "pickups": format_money(self.figures.pickups),

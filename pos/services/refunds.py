@@ -14,6 +14,7 @@ from pos.domain.clock import Clock
 from pos.domain.history import RefundableLine
 from pos.domain.receipt import format_qty_text, render_refund
 from pos.domain.refunds import RefundPlan
+from pos.domain.returns import ReturnError, reason_of
 from pos.domain.text import sentence
 from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.days import DayClosed, DayService
@@ -69,6 +70,23 @@ class RefundService:
         return self.live.current
 
     @guarded("sale")
+    def reasons(self) -> tuple[str, ...]:
+        """The reasons a refund is chosen from (the ``refund_reasons`` setting)."""
+        return self.settings.refund_reasons
+
+    @guarded("sale")
+    def reason(self, text: str) -> str:
+        """The refund reason ``text`` names (its number in the list, or its words).
+
+        Raises:
+            RefundFailed: none, or one not in the list (the message lists them).
+        """
+        try:
+            return reason_of(text, self.settings.refund_reasons)
+        except ReturnError as exc:
+            raise RefundFailed(str(exc)) from None
+
+    @guarded("sale")
     def lines(self, receipt_no: int, till: str | None = None) -> list[RefundableLine] | None:
         """What is left to refund of a sale (``till``: another till's, copied here)."""
         return self.sales.refundable(receipt_no, till)
@@ -94,7 +112,12 @@ class RefundService:
 
     @staticmethod
     def action(
-        receipt_no: int, quantities: dict[int, int], method: str, till: str | None = None
+        receipt_no: int,
+        quantities: dict[int, int],
+        method: str,
+        till: str | None = None,
+        *,
+        reason: str,
     ) -> dict[str, Any]:
         """What an approval for this refund is bound to."""
         action = {
@@ -102,6 +125,7 @@ class RefundService:
             "receipt": receipt_no,
             "lines": {str(k): v for k, v in sorted(quantities.items())},
             "method": method,
+            "reason": reason,
         }
         if till is not None:
             action["till"] = till  # another till's sale: the approval is for that one
@@ -114,18 +138,26 @@ class RefundService:
         method: str,
         approval: str | None = None,
         till: str | None = None,
+        *,
+        reason: str,
     ) -> RefundDone:
-        """Pay back the chosen quantities, in one transaction with the approval and audit,
-        for the current operator (asked of the guard now); ``till``: a sale of another
-        till, copied here (:mod:`pos.services.other_tills`).
+        """Pay back the chosen quantities, for ``reason`` (one of ``refund_reasons``), in
+        one transaction with the approval and audit, for the current operator (asked of
+        the guard now); ``till``: a sale of another till, copied here
+        (:mod:`pos.services.other_tills`).
 
         Raises:
             LoginRequired: the session has ended: nothing was refunded.
-            RefundFailed: not allowed, nothing to refund, too much, or not saved.
+            RefundFailed: not allowed, no reason or one not listed, nothing to refund,
+                too much, or not saved.
         """
         actor = self.authority.current()
         if method not in ("cash", "card"):
             raise RefundFailed("Refund to cash or card")
+        try:
+            reason = reason_of(reason, self.settings.refund_reasons)
+        except ReturnError as exc:
+            raise RefundFailed(str(exc)) from None
         quantities = {k: v for k, v in quantities.items() if v > 0}
         if not quantities:
             raise RefundFailed("Choose what comes back first")
@@ -133,7 +165,7 @@ class RefundService:
             approved = self.approvals.authorise(
                 actor,
                 "refund",
-                self.action(receipt_no, quantities, method, till),
+                self.action(receipt_no, quantities, method, till, reason=reason),
                 approval,
                 missing="A refund needs a manager's approval",
             )
@@ -170,6 +202,7 @@ class RefundService:
                 lost=plan.lost,
                 header=settings.receipt_header,
                 demo=settings.demo,
+                reason=reason,
             )
             return texts[number]
 
@@ -180,6 +213,7 @@ class RefundService:
                 "refund": number,
                 "amount": total,
                 "method": method,
+                "reason": reason,
             }
             if till is not None:
                 details["till"] = till
@@ -197,6 +231,7 @@ class RefundService:
                 receipt_text=receipt,
                 also=also,
                 till=till,
+                reason=reason,
             )
         except LookupError as exc:
             raise RefundFailed(sentence(str(exc))) from exc

@@ -35,6 +35,7 @@ from pos.domain.cart import MAX_COUNT
 from pos.domain.cash import MAX_REASON, REASON_SEPARATOR, reason_list
 from pos.domain.clock import Clock, SystemClock
 from pos.domain.money import MoneyError, format_money, parse_money
+from pos.domain.returns import DEFAULT_REFUND_REASONS
 from pos.domain.sanity import DEFAULT_MAX_QTY, EntryChecks
 from pos.domain.text import cell_len
 from pos.services.catalog import CatalogService, ImportReport
@@ -91,6 +92,12 @@ SETTINGS: dict[str, Setting] = {
     "max_cash_movement": Setting(
         "1000.00", "the largest paid in, paid out or cash pickup at once (an amount)"
     ),
+    "refund_reasons": Setting(
+        DEFAULT_REFUND_REASONS, "why a refund is made (every refund takes one), split by |"
+    ),
+    "max_unreceipted_refunds": Setting(
+        "100.00", "refunds without a receipt a till may pay back a day (an amount; 0.00: none)"
+    ),
 }
 """Every setting the till knows: the one table ``pos settings`` and its help come from."""
 
@@ -140,6 +147,10 @@ class StoreSettings:
     """The reasons offered for a paid in or out (free text is taken too)."""
     max_cash_movement: int = 100_000
     """The largest paid in, paid out or pickup, in minor units."""
+    refund_reasons: tuple[str, ...] = reason_list(DEFAULT_REFUND_REASONS)
+    """The reasons a refund is chosen from (only these), issue 21."""
+    max_unreceipted_refunds: int = 10_000
+    """What refunds without a receipt may pay back on this till in one day, minor units."""
 
     @property
     def entry(self) -> EntryChecks:
@@ -167,6 +178,8 @@ class StoreSettings:
             no_sale_reasons=reason_list(values["no_sale_reasons"]),
             cash_reasons=reason_list(values["cash_reasons"]),
             max_cash_movement=parse_money(values["max_cash_movement"]),
+            refund_reasons=reason_list(values["refund_reasons"]),
+            max_unreceipted_refunds=parse_money(values["max_unreceipted_refunds"]),
             demo=values.get(DEMO_MARK) == "yes",
         )
 
@@ -255,8 +268,16 @@ def validate_setting(key: str, value: str) -> str:
         if not value or len(value) > 200 or not value.isprintable():
             raise ValueError("printer is none, host:port, or a device or file path")
         return value
-    if key in ("no_sale_reasons", "cash_reasons"):
+    if key in ("no_sale_reasons", "cash_reasons", "refund_reasons"):
         return _reasons(key, value)
+    if key == "max_unreceipted_refunds":
+        try:
+            amount = parse_money(value, what="max_unreceipted_refunds")
+        except MoneyError as exc:
+            raise ValueError(f"{exc}: give an amount such as 100.00 (0.00: none)") from None
+        if amount < 0:
+            raise ValueError("max_unreceipted_refunds is 0.00 (none) or more, such as 100.00")
+        return format_money(amount)
     if key == "max_cash_movement":
         try:
             amount = parse_money(value, what="max_cash_movement")
@@ -305,9 +326,10 @@ def _reasons(key: str, value: str) -> str:
     if not reasons:
         if key == "cash_reasons":
             return "none"
-        raise ValueError(
-            "no_sale_reasons needs at least one reason, such as: Change for a customer|Other"
+        example = (
+            "Faulty|Changed mind" if key == "refund_reasons" else "Change for a customer|Other"
         )
+        raise ValueError(f"{key} needs at least one reason, such as: {example}")
     if len(reasons) > MAX_REASONS:
         raise ValueError(f"{key} has at most {MAX_REASONS} reasons (split by |)")
     for reason in reasons:

@@ -621,6 +621,66 @@ def test_version_15_gets_the_cash_movements_and_their_outbox(tmp_path: Path) -> 
         db.close()
 
 
+def test_version_16_refunds_are_kept_and_may_have_no_sale(tmp_path: Path) -> None:
+    """Schema v17 (issue 21): refund is made again on SQLite so that its sale may be NULL
+    (a refund without a receipt); its rows, its lines, its indexes and the store's outbox
+    trigger are kept, the foreign keys still hold, and a refund without a sale must have
+    a reason."""
+    path = tmp_path / "v16.sqlite"
+    db = _sqlite_at(path, 16)
+    db.execute_sql(_sale_sql(1, "2026-03-14T09:00:00+00:00", 120))
+    db.execute_sql(
+        "INSERT INTO refund (uuid, sale_id, till, receipt_no, at, method, total, receipt_text)"
+        " VALUES ('r-1', 1, 'Till 1', 2, '2026-03-14T10:00:00+00:00', 'cash', 120, 'r')"
+    )
+    db.execute_sql(
+        "INSERT INTO refund_line (refund_id, line_no, qty, amount) VALUES (1, 1, 1, 120)"
+    )
+    before = db.execute_sql(
+        "SELECT type, name FROM sqlite_master WHERE tbl_name IN ('refund', 'refund_line') "
+        "ORDER BY type, name"
+    ).fetchall()
+    db.close()
+
+    db = open_database(path)
+    try:
+        assert schema_version(db) == migrations.SCHEMA_VERSION
+        assert integrity_check(db) == ["ok"]
+        assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+        after = db.execute_sql(
+            "SELECT type, name FROM sqlite_master WHERE tbl_name IN ('refund', 'refund_line') "
+            "ORDER BY type, name"
+        ).fetchall()
+        assert after == before  # the same indexes and trigger (refund_day_report made again)
+        assert db.execute_sql("SELECT uuid, sale_id, reason FROM refund").fetchall() == [
+            ("r-1", 1, None)
+        ]
+        assert db.execute_sql(
+            "SELECT refund_id, qty, amount, barcode FROM refund_line"
+        ).fetchall() == [(1, 1, 120, None)]
+        sql = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'refund'").fetchone()[0]
+        assert sql.rstrip().endswith("STRICT")
+        db.execute_sql("INSERT INTO sync_state (key, value) VALUES ('store', 'x')")
+        row = (
+            "INSERT INTO refund (uuid, sale_id, till, receipt_no, at, method, total, "
+            "receipt_text, reason) VALUES "
+        )
+        with pytest.raises(peewee.IntegrityError):  # no sale and no reason
+            db.execute_sql(row + "('r-2', NULL, 'Till 1', 3, '2026', 'cash', 50, 'r', NULL)")
+        with pytest.raises(peewee.IntegrityError):  # the sale must exist
+            db.execute_sql(row + "('r-2', 9, 'Till 1', 3, '2026', 'cash', 50, 'r', 'Faulty')")
+        db.execute_sql(row + "('r-2', NULL, 'Till 1', 3, '2026', 'cash', 50, 'r', 'Faulty')")
+        line = "INSERT INTO refund_line (refund_id, line_no, qty, amount, unit, unit_price) VALUES "
+        for bad in ("'litre', 50", "'each', 0"):
+            with pytest.raises(peewee.IntegrityError):
+                db.execute_sql(line + f"(2, 1, 1, 50, {bad})")
+        with pytest.raises(peewee.IntegrityError):  # the refund must exist
+            db.execute_sql(line + "(7, 1, 1, 50, 'each', 50)")
+        assert db.execute_sql("SELECT kind, ref FROM outbox").fetchall() == [("refund", "r-2")]
+    finally:
+        db.close()
+
+
 @pytest.mark.sqlite_only  # SQLite's query plans
 def test_a_days_report_reads_covering_indexes_only(empty_db: Path) -> None:
     """The X/Z report of a trading day (by the day each sale records, schema v10) reads
@@ -644,7 +704,8 @@ def test_a_days_report_reads_covering_indexes_only(empty_db: Path) -> None:
         on_sales = [q for q in plans if '"sale" AS' in q or 'JOIN "sale"' in q]
         on_refunds = [q for q in plans if '"refund" AS' in q]
         assert len(on_sales) == 6  # sales, payments, VAT: the day's, and the old rows
-        assert len(on_refunds) == 6  # by method, by rate, by operator: the same two
+        # by method and reason, by rate, by operator: the same two
+        assert len(on_refunds) == 6
         for query in on_sales:
             plan = " / ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + query))
             assert "SCAN" not in plan, plan

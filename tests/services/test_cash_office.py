@@ -68,7 +68,7 @@ def test_every_movement_is_counted_in_the_x_and_z_cash_up(
     sell(services, PEN, 500)  # 1.20 cash
     receipt = sell(services, PEN, 500)  # 1.20 cash, refunded below
     line = (services.refunds.lines(receipt) or [])[0].line_no
-    services.refunds.refund(receipt, {line: 1}, "cash")
+    services.refunds.refund(receipt, {line: 1}, "cash", reason="Faulty")
     cash = services.cash
     assert cash.record("paid_in", 2000, "1").reason == "Float top-up"  # by its number
     assert cash.record("paid_out", 550, "window cleaner").reason == "Window cleaner"

@@ -97,7 +97,9 @@ def test_refunds_come_off_the_vat_rates_and_show_per_operator(
     before = services.sales.x_report()[1]
     assert {r: g for r, _, _, g in before.vat} == {0: 50, 2000: 240}
     pen = next(line for line in services.refunds.lines(1) or [] if line.name.startswith("Highl"))
-    services.refunds.refund(1, {pen.line_no: 1}, "cash")  # 1.20 back, 0.20 of it VAT
+    services.refunds.refund(
+        1, {pen.line_no: 1}, "cash", reason="Faulty"
+    )  # 1.20 back, 0.20 of it VAT
     after = services.sales.x_report()[1]
     assert [(r, n, v, g) for r, n, v, g in after.vat] == [(0, 50, 0, 50), (2000, 100, 20, 120)]
     assert sum(g for *_, g in after.vat) == after.net == 170
@@ -151,7 +153,7 @@ def test_a_z_report_after_the_clock_went_back_counts_every_sale_of_the_day(
     sell(services, "4006381333931", 200)
     sell(services, "5000000000012", 50)
     pen = next(line for line in services.refunds.lines(3) or [] if line.name.startswith("Highl"))
-    services.refunds.refund(3, {pen.line_no: 1}, "cash")  # taken at 08:30 too
+    services.refunds.refund(3, {pen.line_no: 1}, "cash", reason="Faulty")  # taken at 08:30 too
     x = services.sales.x_report()[1]
     cash_up = services.days.close_day(1000 + 120 + 50 + 120 + 50 - 120)
     figures = cash_up.figures

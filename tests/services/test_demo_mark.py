@@ -43,7 +43,7 @@ def _sell_and_refund(services: Services, number: str, pin: str) -> tuple[str, st
     tender.cash(tender.due)
     done = services.sales.complete(tender)
     line = (services.refunds.lines(done.receipt_no) or [])[0]
-    back = services.refunds.refund(done.receipt_no, {line.line_no: 1}, "cash")
+    back = services.refunds.refund(done.receipt_no, {line.line_no: 1}, "cash", reason="Faulty")
     return done.receipt_text, back.receipt_text
 
 

@@ -384,6 +384,8 @@ async def test_a_refund_receipt_prints_in_the_background(
         await settle(pilot)
         await pilot.press("f2")  # ... in cash
         await settle(pilot)
+        await pilot.press("enter")  # the first refund reason
+        await settle(pilot)
         assert isinstance(app.screen, SaleReceiptModal)
         assert stalled.reached.wait(timeout=30)
         assert _message(app) == "Printing the refund receipt…"

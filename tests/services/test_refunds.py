@@ -67,18 +67,18 @@ def test_refunds_reprice_what_is_kept_and_never_pay_back_more(services: Services
     assert (lemons.sold, lemons.paid) == (3, 130)
     quote = services.refunds.quote(1, {lemons.line_no: 1})
     assert (quote.total, quote.lost) == (30, ("Lemons 3 for 1.30",))
-    first = services.refunds.refund(1, {lemons.line_no: 1}, "cash")
+    first = services.refunds.refund(1, {lemons.line_no: 1}, "cash", reason="Faulty")
     assert (first.receipt_no, first.amount) == (2, 30)  # the next number in the sequence
     assert "Refund 0002" in first.receipt_text
     assert "For sale 0001" in first.receipt_text
     assert "Lemons 3 for 1.30 no longer applies" in first.receipt_text
     with pytest.raises(RefundFailed, match="at most 2"):
-        services.refunds.refund(1, {lemons.line_no: 3}, "cash")
-    rest = services.refunds.refund(1, {lemons.line_no: 2}, "card")
+        services.refunds.refund(1, {lemons.line_no: 3}, "cash", reason="Faulty")
+    rest = services.refunds.refund(1, {lemons.line_no: 2}, "card", reason="Faulty")
     assert rest.amount == 100  # 30 + 100 = 130: exactly what the lemons cost after the deal
     assert "no longer applies" not in rest.receipt_text  # it was lost by the first refund
     with pytest.raises(RefundFailed, match="at most 0"):
-        services.refunds.refund(1, {lemons.line_no: 1}, "cash")
+        services.refunds.refund(1, {lemons.line_no: 1}, "cash", reason="Faulty")
     figures = services.sales.x_report()[1]
     assert (figures.refunds, figures.cash_refunds, figures.net) == (130, 30, 250 - 130)
 
@@ -88,7 +88,7 @@ def test_a_deal_that_still_holds_is_kept(shop_db: Path, clock: FixedClock) -> No
     try:
         number = _sell(services, LEMON, LEMON, LEMON, LEMON)  # 1.30 + 0.50
         lemons = _line(services, number, "Lemons unwaxed")
-        done = services.refunds.refund(number, {lemons: 1}, "cash")
+        done = services.refunds.refund(number, {lemons: 1}, "cash", reason="Faulty")
         assert done.amount == 50  # the 3 kept are still 3 for 1.30
         assert "no longer applies" not in done.receipt_text
     finally:
@@ -105,11 +105,11 @@ def test_a_refund_under_a_basket_threshold_loses_it(shop_db: Path, clock: FixedC
         assert sum(paid.values()) == 4550
         quote = services.refunds.quote(number, {coffee: 1})
         assert (quote.total, quote.lost) == (50, ("5 off over 50",))  # 45.00 is kept
-        done = services.refunds.refund(number, {coffee: 1}, "card")
+        done = services.refunds.refund(number, {coffee: 1}, "card", reason="Faulty")
         assert done.amount == 50
         assert "5 off over 50 no longer applies" in done.receipt_text
         # the rest comes back: all that was paid, the coffee's unpaid part included
-        rest = services.refunds.refund(number, {laundry: 9}, "card")
+        rest = services.refunds.refund(number, {laundry: 9}, "card", reason="Faulty")
         assert rest.amount == 4550 - 50
         assert (
             "Instant coffee 200g (returned\nbefore)                              -4.46"
@@ -130,7 +130,7 @@ def test_nothing_to_pay_back_when_keeping_is_dearer(shop_db: Path, clock: FixedC
         pen = _line(services, number, "Highlighter pen yellow")
         assert services.refunds.quote(number, {pen: 1}).total == 0  # 50.00 kept: no discount
         with pytest.raises(RefundFailed, match="Nothing to pay back: 5 off over 50 no longer"):
-            services.refunds.refund(number, {pen: 1}, "cash")
+            services.refunds.refund(number, {pen: 1}, "cash", reason="Faulty")
     finally:
         services.close()
 
@@ -147,7 +147,7 @@ def _refunded_in(
             quantities = {names[name]: qty for name, qty in part.items()}
             quote = services.refunds.quote(number, quantities).total
             try:
-                done = services.refunds.refund(number, quantities, "cash")
+                done = services.refunds.refund(number, quantities, "cash", reason="Faulty")
                 assert done.amount == quote  # the screen showed what was paid back
             except RefundFailed:  # nothing to pay back: refused, the goods stay
                 assert quote == 0
@@ -210,10 +210,10 @@ def test_a_sale_saved_before_rules_were_kept_refunds_its_share(
         number = _sell(services, LEMON, LEMON, LEMON, PEN)
         services.db.execute_sql("UPDATE sale SET rules = NULL, priced_at = NULL")  # as v6 left it
         lemons = _line(services, number, "Lemons unwaxed")
-        first = services.refunds.refund(number, {lemons: 1}, "cash")
+        first = services.refunds.refund(number, {lemons: 1}, "cash", reason="Faulty")
         assert first.amount == 43  # 1.30 * 1 / 3, floored
         assert "no longer applies" not in first.receipt_text
-        assert services.refunds.refund(number, {lemons: 2}, "cash").amount == 87
+        assert services.refunds.refund(number, {lemons: 2}, "cash", reason="Faulty").amount == 87
     finally:
         services.close()
 
@@ -233,28 +233,28 @@ def test_a_cashier_needs_a_manager_for_a_refund(services: Services) -> None:
     assert clerk is not None
     pen = next(line for line in services.refunds.lines(1) or [] if line.name.startswith("High"))
     with pytest.raises(RefundFailed, match="needs a manager"):
-        services.refunds.refund(1, {pen.line_no: 1}, "cash")
-    action = services.refunds.action(1, {pen.line_no: 1}, "cash")
+        services.refunds.refund(1, {pen.line_no: 1}, "cash", reason="Faulty")
+    action = services.refunds.action(1, {pen.line_no: 1}, "cash", reason="Faulty")
     token = services.approvals.grant(
         "9001", "7391", requester="1001", scope="refund", action=action
     )
     with pytest.raises(RefundFailed):  # bound to one line: not valid for another method
-        services.refunds.refund(1, {pen.line_no: 1}, "card", approval=token)
-    done = services.refunds.refund(1, {pen.line_no: 1}, "cash", approval=token)
+        services.refunds.refund(1, {pen.line_no: 1}, "card", approval=token, reason="Faulty")
+    done = services.refunds.refund(1, {pen.line_no: 1}, "cash", approval=token, reason="Faulty")
     assert done.amount == 120
     events = [e.event for e in services.audit.entries()]
     assert events[-2:] == ["override", "refund"]
     with pytest.raises(RefundFailed):  # the approval is used up
-        services.refunds.refund(1, {pen.line_no: 1}, "cash", approval=token)
+        services.refunds.refund(1, {pen.line_no: 1}, "cash", approval=token, reason="Faulty")
 
 
 def test_nothing_or_no_such_sale(services: Services) -> None:
     boss = services.guard.identity
     assert boss is not None
     with pytest.raises(RefundFailed, match="Choose what comes back"):
-        services.refunds.refund(1, {}, "cash")
+        services.refunds.refund(1, {}, "cash", reason="Faulty")
     with pytest.raises(RefundFailed, match="No sale 0009"):
-        services.refunds.refund(9, {1: 1}, "cash")
+        services.refunds.refund(9, {1: 1}, "cash", reason="Faulty")
     assert services.refunds.lines(9) is None
 
 
@@ -264,13 +264,13 @@ def test_a_refund_asks_the_guard_when_it_is_made(services: Services) -> None:
     services.guard.logout()
     services.sessions.login(*CASHIER)
     pen = next(line for line in services.refunds.lines(1) or [] if line.name.startswith("High"))
-    action = services.refunds.action(1, {pen.line_no: 1}, "cash")
+    action = services.refunds.action(1, {pen.line_no: 1}, "cash", reason="Faulty")
     token = services.approvals.grant(
         "9001", "7391", requester="1001", scope="refund", action=action
     )
     shell_admin(services, "9001").deactivate("1001")  # while the manager was typing
     with pytest.raises(LoginRequired):
-        services.refunds.refund(1, {pen.line_no: 1}, "cash", approval=token)
+        services.refunds.refund(1, {pen.line_no: 1}, "cash", approval=token, reason="Faulty")
     assert services.guard.session is None
     with pytest.raises(LoginRequired):  # nobody at the till: the sale is not shown either
         services.refunds.lines(1)
@@ -282,4 +282,4 @@ def test_a_refund_asks_the_guard_when_it_is_made(services: Services) -> None:
     shell_admin(services, "9001").add("1002", "Other Cashier", "cashier", "3690")
     services.sessions.login("1002", "3690")
     with pytest.raises(RefundFailed, match="another action"):
-        services.refunds.refund(1, {pen.line_no: 1}, "cash", approval=token)
+        services.refunds.refund(1, {pen.line_no: 1}, "cash", approval=token, reason="Faulty")

@@ -225,7 +225,7 @@ def test_every_printed_line_fits_the_paper(
     a_day(services, clock)
     receipt = sell(services, PEN, cash=5000).receipt_no
     line = (services.refunds.lines(receipt) or [])[0].line_no
-    services.refunds.refund(receipt, {line: 1}, "cash")
+    services.refunds.refund(receipt, {line: 1}, "cash", reason="Faulty")
     services.cash.record("pickup", 2000, "Safe drop " + "S" * 50)  # one word of 50
     width(services, characters, demo=True)
     x = services.reports.x_job().text
@@ -238,6 +238,9 @@ def test_every_printed_line_fits_the_paper(
         assert max(len(line) for line in lines) >= characters - 1  # right to the edge
     assert "Refunds" in x
     assert "Pickups" in z.text
+    for text in (x, z.text):  # the refunds by reason (issue 21 item 7), on paper too
+        assert "Refunds by reason" in text
+        assert "Faulty" in text
 
 
 def test_a_table_too_wide_for_the_paper_gives_its_first_column_a_line() -> None:

@@ -293,7 +293,7 @@ def _header_receipts(shop_db: Path, clock: FixedClock, width: int) -> tuple[str,
         tender.cash(tender.due)
         done = built.sales.complete(tender)
         pen = (built.refunds.lines(done.receipt_no) or [])[0]
-        back = built.refunds.refund(done.receipt_no, {pen.line_no: 1}, "cash")
+        back = built.refunds.refund(done.receipt_no, {pen.line_no: 1}, "cash", reason="Faulty")
         return done.receipt_text, back.receipt_text
     finally:
         built.close()

@@ -346,7 +346,7 @@ def test_history_lists_a_refund(snap_compare, app_factory: AppFactory) -> None: 
             await sell(pilot, code)
         services = pilot.app.services  # type: ignore[attr-defined]
         pen = (services.refunds.lines(1) or [])[0]
-        services.refunds.refund(1, {pen.line_no: 1}, "card")
+        services.refunds.refund(1, {pen.line_no: 1}, "card", reason="Faulty")
         await pilot.press("f11")
         await settle(pilot)
 
@@ -413,7 +413,7 @@ def test_x_report_screen_with_a_refund(snap_compare, app_factory: AppFactory) ->
             await sell(pilot, code)
         services = pilot.app.services  # type: ignore[attr-defined]
         pen = (services.refunds.lines(1) or [])[0]
-        services.refunds.refund(1, {pen.line_no: 1}, "cash")
+        services.refunds.refund(1, {pen.line_no: 1}, "cash", reason="Faulty")
         await pilot.press("f12")
         await settle(pilot)
 

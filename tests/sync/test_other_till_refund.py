@@ -47,7 +47,7 @@ def test_another_till_s_sale_is_copied_and_refunded_here_once(store: str, till: 
     assert lines is not None
     assert [line.sold for line in lines] == [2, 1]
 
-    done = b.refunds.refund(sold, {1: 1}, "cash", till="Till A")
+    done = b.refunds.refund(sold, {1: 1}, "cash", till="Till A", reason="Faulty")
     assert done.receipt_no == 1  # Till B's own first receipt
     assert "For sale 0001 of Till A" in done.receipt_text
     # the copy is not this till's: not in its outbox, its sales, or its report
@@ -75,14 +75,16 @@ def test_a_sale_opened_again_brings_the_refunds_other_tills_made(store: str, til
     b, sync_b = till("Till B")
     b.sessions.login(*MANAGER)
     assert b.other_tills.copy("Till A", sold) is None
-    b.refunds.refund(sold, {1: 2}, "cash", till="Till A")  # both pens came back at Till B
+    b.refunds.refund(
+        sold, {1: 2}, "cash", till="Till A", reason="Faulty"
+    )  # both pens came back at Till B
     sync_b.run_once()
     a.sessions.login(*MANAGER)
     assert [line.refunded for line in a.refunds.lines(sold) or []] == [0, 0]  # not yet
     assert a.other_tills.copy("Till A", sold) is None  # its own sale: B's refund comes
     assert [line.refunded for line in a.refunds.lines(sold) or []] == [2, 0]
     with pytest.raises(RefundFailed):
-        a.refunds.refund(sold, {1: 1}, "cash")  # no third pen
+        a.refunds.refund(sold, {1: 1}, "cash", reason="Faulty")  # no third pen
     # Till B's refund is B's: not in A's outbox, report or receipt numbers
     _, figures, _ = a.sales.x_report()
     assert figures.refunds == 0
@@ -103,7 +105,7 @@ def test_after_a_restore_a_refund_waits_for_the_other_till_s_sale_and_the_rest_g
     b.sessions.login(*MANAGER)
     assert b.other_tills.copy("Till A", sold) is None
     before = sell(b, BUTTER)
-    b.refunds.refund(sold, {1: 1}, "cash", till="Till A")
+    b.refunds.refund(sold, {1: 1}, "cash", till="Till A", reason="Faulty")
     after = sell(b, PEN)
     with psycopg.connect(store) as conn:  # the restore: Till A's sale is gone, and how far
         (sale_id,) = conn.execute("SELECT id FROM sale WHERE till = 'Till A'").fetchone()
@@ -141,7 +143,7 @@ def test_a_refund_of_this_till_s_own_sale_missing_on_the_server_is_still_a_confl
     is always sent before its refund, so its absence is a conflict, reported as before."""
     a, sync_a, sold = _sold_on_a(till)
     a.sessions.login(*MANAGER)
-    a.refunds.refund(sold, {1: 1}, "cash")
+    a.refunds.refund(sold, {1: 1}, "cash", reason="Faulty")
     with psycopg.connect(store) as conn:  # someone deleted the sale on the server by hand
         (sale_id,) = conn.execute("SELECT id FROM sale").fetchone()
         for _, model in SALE_CHILDREN:
@@ -161,7 +163,7 @@ def test_a_sale_the_server_does_not_have_or_cannot_tell_is_explained(
     )
     assert b.refunds.lines(42, "Till A") is None
     with pytest.raises(RefundFailed, match="No sale 0042 of Till A on this till"):
-        b.refunds.refund(42, {1: 1}, "cash", till="Till A")
+        b.refunds.refund(42, {1: 1}, "cash", till="Till A", reason="Faulty")
 
 
 def test_an_offline_till_says_so_and_a_copy_once_made_works_offline(
@@ -180,7 +182,9 @@ def test_an_offline_till_says_so_and_a_copy_once_made_works_offline(
         relay.restore()
         assert b.other_tills.copy("Till A", sold) is None
         relay.cut()
-        done = b.refunds.refund(sold, {2: 1}, "card", till="Till A")  # offline, from the copy
+        done = b.refunds.refund(
+            sold, {2: 1}, "card", till="Till A", reason="Faulty"
+        )  # offline, from the copy
         assert done.amount > 0
     finally:
         relay.cut()
@@ -199,7 +203,7 @@ def test_a_copy_never_takes_in_rows_under_this_till_s_own_name(store: str, till:
     b, sync_b = till("Till B")
     b.sessions.login(*MANAGER)
     assert b.other_tills.copy("Till A", sold) is None
-    b.refunds.refund(sold, {1: 1}, "cash", till="Till A")
+    b.refunds.refund(sold, {1: 1}, "cash", till="Till A", reason="Faulty")
     sync_b.run_once()
     c, sync_c = till("Till C")  # as if Till B's file were lost and made again as "Till C"
     server(store, "UPDATE refund SET till = 'Till C' RETURNING 1")

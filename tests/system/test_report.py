@@ -116,6 +116,7 @@ def test_a_z_report_by_number_with_its_cash_up(shop_db: Path, clock: FixedClock)
         "float": "50.00",
         "cash_takings": "1.70",
         "cash_refunds": "0.00",
+        "unreceipted_cash_refunds": "0.00",
         "paid_in": "0.00",
         "paid_out": "0.00",
         "pickups": "0.00",

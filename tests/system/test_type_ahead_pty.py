@@ -152,7 +152,7 @@ TRANSITIONS = [
     ),
     Transition(
         "refund from the history",
-        [F[11], ENTER, F[4], "1", ENTER, F[2], ESC, ESC, ESC, UP, *scan(GUM)],
+        [F[11], ENTER, F[4], "1", ENTER, F[2], DOWN, ENTER, ESC, ESC, ESC, UP, *scan(GUM)],
         scan(PEN) + [F[10], F[5], ENTER],
     ),
     Transition("X report and back", [F[12], ESC, UP, *scan(LEMON)], scan(PEN)),
@@ -191,6 +191,22 @@ TRANSITIONS = [
         scan(PEN),
         operator=CASHIER,
     ),
+    Transition(
+        "a refund without a receipt, a lower price, a reason, then a scan",
+        [CTRL_O, "u", *scan(PEN), *"1.00", F[4], F[2], DOWN, ENTER, ESC, *scan(LEMON)],
+        scan(GUM),
+    ),
+    Transition(
+        "a cashier's refund without a receipt approved by a manager, then a scan",
+        [CTRL_O, "u", *scan(PEN), F[3], ENTER, *login(*MANAGER), ESC, *scan(LEMON)],
+        scan(GUM),
+        operator=CASHIER,
+    ),
+    Transition(
+        "a refund without a receipt left with Esc, then a scan",
+        [CTRL_O, "u", *scan(PEN), F[2], ESC, ESC, *scan(LEMON)],
+        scan(GUM),
+    ),
 ]
 
 TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{2} \w{3}\b")
@@ -203,6 +219,8 @@ STATE_SQL = {
     "sale lines": "SELECT barcode, qty FROM sale_line ORDER BY sale_id, line_no",
     "payments": "SELECT method, amount, tendered, reference FROM payment ORDER BY id",
     "refunds": "SELECT count(*) FROM refund",
+    "refund reasons": "SELECT sale_id IS NULL, method, total, reason, approver FROM refund "
+    "ORDER BY id",
     "days": "SELECT z_no, counted FROM till_day ORDER BY id",
     "audit": "SELECT event FROM audit_log ORDER BY seq",
     "cash movements": "SELECT kind, amount, reason, approver FROM cash_movement ORDER BY id",
@@ -355,7 +373,8 @@ def test_every_screen_and_dialog_has_a_row() -> None:
         "LoginScreen", "ScanScreen", "ManagerOverrideModal", "PaymentScreen", "ReferenceModal",
         "ReceiptScreen", "ConfirmModal", "RecallModal", "HistoryScreen", "SaleReceiptModal",
         "RefundScreen", "ReportScreen", "AmountModal", "DiscountEditorScreen", "PriceCheckScreen",
-        "FindScreen", "CashMenuModal", "CashMovementModal",
+        "FindScreen", "CashMenuModal", "CashMovementModal", "UnreceiptedRefundScreen",
+        "RefundReasonModal",
     }  # fmt: skip
     skipped = {
         "SetupScreen": "only on a database with no operators (tests/ui/test_login_flow.py)",

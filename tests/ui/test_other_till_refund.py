@@ -156,7 +156,7 @@ async def test_another_till_s_sale_is_found_and_refunded_here(
         assert title == "Refund from sale 0001 of Till A"
         burst(app, "1\n")
         await settle(pilot)
-        await pilot.press("f2")  # cash
+        await pilot.press("f2", "enter")  # cash, the first reason
         await until(pilot, lambda: isinstance(app.screen, SaleReceiptModal))
         assert "Refund 0001" in app.screen.text  # this till's own first receipt
         assert "For sale 0001 of Till A" in app.screen.text
@@ -199,7 +199,7 @@ async def test_a_refund_of_another_till_s_sale_says_which_till_in_the_history(
     app, _ = selling
     services = app.services
     assert services.other_tills.copy("Till A", 1) is None
-    services.refunds.refund(1, {1: 1}, "cash", till="Till A")
+    services.refunds.refund(1, {1: 1}, "cash", till="Till A", reason="Faulty")
     own = services.sales.history(f"{services.settings.till_name} 1")  # as its receipt says
     assert [(row.receipt_no, row.refund_of, row.refund_of_till) for row in own] == [
         (1, 1, "Till A")

@@ -378,6 +378,7 @@ async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
 
     from pos.screens.history import HistoryScreen, SaleReceiptModal
     from pos.screens.refund import RefundScreen
+    from pos.screens.refund_reason import RefundReasonModal
     from tests.conftest import MANAGER
 
     app = app_factory(login=MANAGER)
@@ -394,8 +395,16 @@ async def test_a_manager_refunds_a_line(app_factory: AppFactory) -> None:
         assert shown == "Pays back 1.20"  # before the refund is made
         await pilot.press("f2")  # cash
         await settle(pilot)
+        assert isinstance(app.screen, RefundReasonModal)  # every refund has a reason
+        await pilot.press("escape")  # none chosen: nothing refunded, back to the lines
+        await settle(pilot)
+        assert isinstance(app.screen, RefundScreen)
+        assert app.services.sales.history("2") == []
+        await pilot.press("f2", "down", "enter")  # cash, the second reason
+        await settle(pilot)
         assert isinstance(app.screen, SaleReceiptModal)
         assert "Refund 0002" in app.screen.text
+        assert "Reason: Wrong size" in app.screen.text
         assert "REFUNDED" in app.screen.text
         await pilot.press("escape")  # back to the history, which lists the refund at once
         await settle(pilot)
@@ -431,7 +440,7 @@ async def test_a_cashier_refund_needs_a_manager(app_factory: AppFactory) -> None
         await _sale_then_refund_screen(app, pilot)
         burst(app, "1\n")
         await settle(pilot)
-        await pilot.press("f3")  # to the card
+        await pilot.press("f3", "enter")  # to the card, the first reason
         await settle(pilot)
         assert isinstance(app.screen, ManagerOverrideModal)
         await pilot.press(*MANAGER[0], "enter", *MANAGER[1], "enter")

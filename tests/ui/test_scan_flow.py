@@ -308,6 +308,7 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
             "Paid in",
             "Paid out",
             "Cash pickup",
+            "Refund without receipt",
             "Log out",
             "Quit",
         ]

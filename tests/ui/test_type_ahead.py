@@ -233,7 +233,7 @@ async def test_a_scan_while_the_parked_list_opens_is_not_lost_on_it(
         assert not isinstance(app.screen, RecallModal | LoginScreen)
 
 
-DOUBLED = [
+DOUBLED = [  # the type-ahead table of the till's screens and dialogs
     # (what opens it, from a cart holding a pen, as the manager; the answer, repeated)
     ("void cart: yes", ["f8"], "y"),
     ("void cart: no", ["f8"], "n"),
@@ -247,6 +247,19 @@ DOUBLED = [
     ("history: Esc", ["f11"], "escape"),
     ("a past receipt: Esc", ["f10", "f5", "enter", "f11", "enter"], "escape"),
     ("refund: Esc", ["f10", "f5", "enter", "f11", "enter", "f4"], "escape"),
+    (
+        "refund reason: Esc",
+        ["f10", "f5", "enter", "f11", "enter", "f4", "1", "enter", "f2"],
+        "escape",
+    ),
+    (
+        "refund reason: Enter",
+        ["f10", "f5", "enter", "f11", "enter", "f4", "1", "enter", "f2"],
+        "enter",
+    ),
+    ("refund without receipt: Esc", ["ctrl+o", "u"], "escape"),
+    ("refund without receipt, reason: Esc", ["ctrl+o", "u", *PEN, "enter", "f2"], "escape"),
+    ("refund without receipt, reason: Enter", ["ctrl+o", "u", *PEN, "enter", "f2"], "enter"),
     ("X report: Esc", ["f12"], "escape"),
     ("cash-up amount: Enter", ["f12", "f4", "1", "0"], "enter"),
     ("cash-up amount: Esc", ["f12", "f4"], "escape"),

@@ -26,10 +26,11 @@ from pos.db.sync.till_file import SALE_CHILDREN, SYNCED, Cursor, Entry, _quoted,
 Offline = (psycopg.OperationalError, psycopg.InterfaceError)
 """What a lost or refused connection raises: the till is offline, nothing is wrong."""
 
-MIN_SCHEMA = 16
+MIN_SCHEMA = 17
 """The oldest server schema a till can push to: 16 has the cash movements a till sends
-(issue 21). An older server is refused at the connection, saying to upgrade it, rather
-than failing at the first movement pushed."""
+(issue 21), 17 the refunds without a receipt and the refunds' reasons. An older server is
+refused at the connection, saying to upgrade it, rather than failing at the first movement
+or refund pushed."""
 
 LINK_OPTIONS: dict[str, Any] = {
     "connect_timeout": 5,
@@ -394,6 +395,7 @@ def _refund(cur: psycopg.Cursor[Any], till: str, refund: dict[str, Any]) -> None
     lines = refund.pop("lines")
     sale_till, sale_no = refund.pop("sale_till", None), refund.pop("sale_receipt_no", None)
     sale_uuid = refund.pop("sale_uuid")
+    # sale_uuid None: a refund without a receipt (v17), whose lines carry their items
     if sale_till is not None and sale_till != till:  # another till's sale, copied here
         cur.execute("SELECT 1 FROM sale WHERE uuid = %s", (sale_uuid,))
         if cur.fetchone() is None:
