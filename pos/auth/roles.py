@@ -16,6 +16,7 @@ SCOPES = (
     "cash:no_sale",
     "cash:paid",
     "cash:pickup",
+    "discounts:manual",
 )
 
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {

@@ -61,6 +61,7 @@ from pos.services.discount_admin import DiscountAdmin
 from pos.services.discounts import DiscountService
 from pos.services.guarded import guarded
 from pos.services.live_settings import LiveSettings
+from pos.services.manual_discounts import ManualDiscounts
 from pos.services.operators import OperatorAdmin
 from pos.services.other_tills import OtherTillSales
 from pos.services.price_check import PriceCheckService
@@ -108,6 +109,8 @@ class Services:
     """Finds products by words of their names, PLU or barcode (cheap per keystroke)."""
     cash: CashOffice
     """The cash office: No sale, paid in and out, cash pickups (issue 21)."""
+    manual_discounts: ManualDiscounts
+    """The cashier's "Line discount" and "Sale discount" (issue 21)."""
     lock: TillLock | ServerTillLock | None = None
     sync: StoreSync | None = None
     """The sync worker of a store's till (None for a till of its own); the app starts it."""
@@ -294,6 +297,7 @@ def build_services(
             lambda: sales.printer,  # the receipts' printer: one printer, one setting
             authority=guard,
         )
+        manual_discounts = ManualDiscounts(checkout, carts, approvals, live, authority=guard)
         catalog = CatalogService(products, settings.patterns)  # for imports: not the till's
         discounts = DiscountService(DiscountRepository(db), products, audit)
 
@@ -360,5 +364,6 @@ def build_services(
         price_check=price_check,
         search=search,
         cash=cash,
+        manual_discounts=manual_discounts,
         lock=lock,
     )

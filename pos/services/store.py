@@ -34,7 +34,7 @@ from pos.domain.barcodes import (
 from pos.domain.cart import MAX_COUNT
 from pos.domain.cash import MAX_REASON, REASON_SEPARATOR, reason_list
 from pos.domain.clock import Clock, SystemClock
-from pos.domain.money import MoneyError, format_money, parse_money
+from pos.domain.money import MoneyError, format_money, format_scaled, parse_decimal, parse_money
 from pos.domain.sanity import DEFAULT_MAX_QTY, EntryChecks
 from pos.domain.text import cell_len
 from pos.services.catalog import CatalogService, ImportReport
@@ -91,6 +91,16 @@ SETTINGS: dict[str, Setting] = {
     "max_cash_movement": Setting(
         "1000.00", "the largest paid in, paid out or cash pickup at once (an amount)"
     ),
+    "discount_reasons": Setting(
+        "Damaged|Staff|Price match|Customer goodwill",
+        'reasons for a cashier\'s "Line discount" or "Sale discount", split by | (or none)',
+    ),
+    **{
+        f"max_discount_percent_{role}": Setting(
+            cap, f"the most % a {role} takes off without a manager's approval (0 to 100)"
+        )
+        for role, cap in (("cashier", "0"), ("supervisor", "10"), ("manager", "100"))
+    },
 }
 """Every setting the till knows: the one table ``pos settings`` and its help come from."""
 
@@ -140,6 +150,18 @@ class StoreSettings:
     """The reasons offered for a paid in or out (free text is taken too)."""
     max_cash_movement: int = 100_000
     """The largest paid in, paid out or pickup, in minor units."""
+    discount_reasons: tuple[str, ...] = reason_list(SETTINGS["discount_reasons"].default)
+    """The reasons a cashier's discount is given for (free text only when there are none)."""
+    discount_caps: tuple[tuple[str, int], ...] = (
+        ("cashier", 0),
+        ("supervisor", 1000),
+        ("manager", 10_000),
+    )
+    """Each role's most (basis points) off without a manager's approval."""
+
+    def discount_cap(self, role: str) -> int:
+        """The most ``role`` takes off without an approval (basis points; 0 if unknown)."""
+        return dict(self.discount_caps).get(role, 0)
 
     @property
     def entry(self) -> EntryChecks:
@@ -167,6 +189,11 @@ class StoreSettings:
             no_sale_reasons=reason_list(values["no_sale_reasons"]),
             cash_reasons=reason_list(values["cash_reasons"]),
             max_cash_movement=parse_money(values["max_cash_movement"]),
+            discount_reasons=reason_list(values["discount_reasons"]),
+            discount_caps=tuple(
+                (role, parse_decimal(values[f"max_discount_percent_{role}"], 2))
+                for role in ("cashier", "supervisor", "manager")
+            ),
             demo=values.get(DEMO_MARK) == "yes",
         )
 
@@ -255,8 +282,10 @@ def validate_setting(key: str, value: str) -> str:
         if not value or len(value) > 200 or not value.isprintable():
             raise ValueError("printer is none, host:port, or a device or file path")
         return value
-    if key in ("no_sale_reasons", "cash_reasons"):
+    if key in ("no_sale_reasons", "cash_reasons", "discount_reasons"):
         return _reasons(key, value)
+    if key.startswith("max_discount_percent_"):
+        return _percent(key, value)
     if key == "max_cash_movement":
         try:
             amount = parse_money(value, what="max_cash_movement")
@@ -294,6 +323,17 @@ def _receipt_header(value: str) -> str:
     return HEADER_SEPARATOR.join(lines)
 
 
+def _percent(key: str, value: str) -> str:
+    """A percentage from 0 to 100, at most two decimals (``12.5``)."""
+    try:
+        points = parse_decimal(value.strip().removesuffix("%"), 2, what=key)
+    except MoneyError as exc:
+        raise ValueError(f"{exc}: give a percentage from 0 to 100, such as 10") from None
+    if not 0 <= points <= 10_000:
+        raise ValueError(f"{key} is a percentage from 0 to 100, such as 10")
+    return format_scaled(points, 2)
+
+
 MAX_REASONS = 9
 """Reasons in a list: each is chosen by one digit."""
 
@@ -303,7 +343,7 @@ def _reasons(key: str, value: str) -> str:
     printable characters the printer can print (``cash_reasons``: or none)."""
     reasons = reason_list(value)
     if not reasons:
-        if key == "cash_reasons":
+        if key != "no_sale_reasons":
             return "none"
         raise ValueError(
             "no_sale_reasons needs at least one reason, such as: Change for a customer|Other"

@@ -33,6 +33,7 @@ from pos.db.migrations import (
     v14_product_search,
     v15_cart_age_checked,
     v16_cash_movements,
+    v18_manual_discounts,
 )
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
@@ -52,6 +53,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     v14_product_search.step,
     v15_cart_age_checked.step,
     v16_cash_movements.step,
+    v18_manual_discounts.step,  # 17th here until item 6+7's v17 is merged
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 
