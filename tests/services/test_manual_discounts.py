@@ -60,7 +60,8 @@ def saved(services: Services) -> list[tuple[Any, ...]]:
     with bound(services.db):
         d = m.CartDiscount
         query = d.select(d.line_no, d.kind, d.value, d.reason, d.operator, d.approver)
-        return [tuple(row) for row in query.order_by(d.line_no).tuples()]
+        ordered = query.order_by(d.line_no)
+        return [tuple(row) for row in ordered.tuples()]
 
 
 def events(services: Services) -> list[str]:
