@@ -24,6 +24,8 @@ from textual.widgets import Footer, Input, Label
 
 from pos.auth.guard import Guard, LoginRequired
 from pos.domain.cash import KINDS, NO_SALE, PAID_IN, PAID_OUT, PICKUP, SCOPES, TITLES, listing
+from pos.domain.manual_discounts import LINE, SALE
+from pos.domain.manual_discounts import TITLES as DISCOUNT_TITLES
 from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.text import sentence
 from pos.screens.approval import ApprovalFlow
@@ -42,8 +44,10 @@ CASH_COMMANDS = {
 }
 """The palette's commands (under the names the issue gives them) and what each does."""
 
-MENU_KEYS = {NO_SALE: "n", PAID_IN: "i", PAID_OUT: "o", PICKUP: "p"}
-"""The key of each movement in the cash menu."""
+MENU_KEYS = {NO_SALE: "n", PAID_IN: "i", PAID_OUT: "o", PICKUP: "p", LINE: "l", SALE: "s"}
+"""The key of each movement in the cash menu, and of the cashier's discounts (issue 21)."""
+
+MENU_TITLES = {**TITLES, **DISCOUNT_TITLES}
 
 
 class CashMenuModal(GuardedModal[str | None]):
@@ -52,7 +56,10 @@ class CashMenuModal(GuardedModal[str | None]):
     BINDINGS = [
         *(
             Binding(
-                f"{key},{key.upper()}", f"choose('{kind}')", TITLES[kind], key_display=key.upper()
+                f"{key},{key.upper()}",
+                f"choose('{kind}')",
+                MENU_TITLES[kind],
+                key_display=key.upper(),
             )
             for kind, key in MENU_KEYS.items()
         ),
@@ -62,8 +69,8 @@ class CashMenuModal(GuardedModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Cash office", id="title")
-            for kind in KINDS:
-                yield Label(f"{MENU_KEYS[kind].upper()}  {TITLES[kind]}", classes="choice")
+            for kind, key in MENU_KEYS.items():
+                yield Label(f"{key.upper()}  {MENU_TITLES[kind]}", classes="choice")
             yield Label("", id="hint")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -173,8 +180,10 @@ class CashOfficeFlow:
         *,
         report: Callable[[Outcome], None],
         ended: Callable[[str], None],
+        other: Callable[[str], None] | None = None,
     ) -> None:
         self.app = app
+        self.other = other  # what the menu's other choices (the discounts) go to
         self.cash = cash
         self.approvals = approvals
         self.guard = guard
@@ -186,9 +195,13 @@ class CashOfficeFlow:
         if kind is not None:
             self.start(kind)
             return
-        self.app.push_screen(
-            CashMenuModal(), lambda kind: None if kind is None else self.start(kind)
-        )
+        self.app.push_screen(CashMenuModal(), self._chosen)
+
+    def _chosen(self, kind: str | None) -> None:
+        if kind in KINDS:
+            self.start(kind)
+        elif kind is not None and self.other is not None:
+            self.other(kind)
 
     def start(self, kind: str) -> None:
         """Ask for the movement's amount and reason, then record it."""
