@@ -124,7 +124,7 @@ class DayFigures:
             f"Gross takings     {format_money(self.gross):>12}",
             f"Discounts given   {format_money(self.discounts):>12}",
             f"Manual discounts  {format_money(self.manual_discounts):>12}",
-            f"  given           {self.manual_discount_count:>12}",
+            f"Manual disc. count{self.manual_discount_count:>12}",
             f"Refunds           {format_money(self.refunds):>12}",
         ]
         if self.vat_added:
