@@ -308,6 +308,8 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
             "Paid in",
             "Paid out",
             "Cash pickup",
+            "Line discount",
+            "Sale discount",
             "Log out",
             "Quit",
         ]
