@@ -57,10 +57,15 @@ def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:
 
 
 def undo_after_v12(con: sqlite3.Connection) -> None:
-    """Take schemas 13 to 17 off a SQLite file (the refunds' reasons and their lines'
-    items, the cash movements, a cart's confirmed age, the catalog's search index, its PLU
-    and age columns), leaving a file of version 12 (but for ``refund.sale_id``, which
-    stays nullable: v17 then leaves it as it is)."""
+    """Take schemas 13 to 18 off a SQLite file (the cashier discounts, the refunds'
+    reasons and their lines' items, the cash movements, a cart's confirmed age, the
+    catalog's search index, its PLU and age columns), leaving a file of version 12 (but
+    for ``refund.sale_id``, which stays nullable: v17 then leaves it as it is)."""
+    con.execute("DROP INDEX sale_discount_report")
+    con.execute('CREATE INDEX "salediscount_sale_id" ON "sale_discount" ("sale_id")')
+    con.execute("ALTER TABLE sale_discount DROP COLUMN rate")
+    con.execute("ALTER TABLE sale_discount DROP COLUMN reason")
+    con.execute("DROP TABLE cart_discount")
     con.execute("DROP INDEX refund_day_report")
     con.execute(
         'CREATE INDEX "refund_day_report" ON "refund" '

@@ -21,6 +21,7 @@ from pos.screens.requests import (
     OpenDiscountEditor,
     OpenFind,
     OpenHistory,
+    OpenManualDiscount,
     OpenPriceCheck,
     OpenReport,
     OpenStoreLink,
@@ -121,6 +122,7 @@ class ManagerRequests(App[None]):
                 report=self._tell_till,
                 ended=self.lock_till,
                 unreceipted=self.open_unreceipted_refund,
+                other=self._discount_from_menu,
             ).open(request.kind)
 
     def open_unreceipted_refund(self) -> None:
@@ -132,6 +134,28 @@ class ManagerRequests(App[None]):
         self.push_screen(
             UnreceiptedRefundScreen(s.returns, s.sales, s.guard, s.approvals), lambda _: None
         )
+
+    def _discount_from_menu(self, kind: str) -> None:
+        """L or S in the cash office's menu: a discount on the selected line, or the sale."""
+        selected = None
+        for screen in scan_screens(self.screen_stack):
+            selected = screen.cart_table.selected_line_no
+        self.on_open_manual_discount(OpenManualDiscount(kind, selected))
+
+    def on_open_manual_discount(self, request: OpenManualDiscount) -> None:
+        """A cashier's "Line discount" or "Sale discount" (:mod:`pos.screens.discounts`)."""
+        from pos.screens.discounts import ManualDiscountFlow
+
+        if not self._locked():
+            s = self.services
+            ManualDiscountFlow(
+                self,
+                s.manual_discounts,
+                s.approvals,
+                s.guard,
+                report=self._tell_till,
+                ended=self.lock_till,
+            ).open(request.kind, request.line_no)
 
     def _tell_till(self, outcome: Outcome) -> None:
         for screen in scan_screens(self.screen_stack):

@@ -17,6 +17,7 @@ SCOPES = (
     "cash:paid",
     "cash:pickup",
     "refund:unreceipted",
+    "discounts:manual",
 )
 
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {

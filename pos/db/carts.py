@@ -15,6 +15,7 @@ from pos.db.prepared import Prepared, slot
 from pos.db.rows import dicts
 from pos.domain.cart import CartLine, ParkedCart, StoredCart
 from pos.domain.catalog import Unit
+from pos.domain.manual_discounts import SALE_LINE, ManualDiscount
 
 
 def cart_line(row: m.CartLine) -> CartLine:
@@ -89,6 +90,17 @@ class CartRepository:
         query = m.CartLine.select().where(m.CartLine.cart == cart_id).order_by(m.CartLine.line_no)
         return [cart_line(row) for row in query]
 
+    def _discounts(self, cart_id: int) -> tuple[ManualDiscount, ...]:
+        query = (
+            m.CartDiscount.select()
+            .where(m.CartDiscount.cart == cart_id)
+            .order_by(m.CartDiscount.line_no)
+        )
+        return tuple(
+            ManualDiscount(row.line_no, row.kind, row.value, row.reason, row.operator, row.approver)
+            for row in query
+        )
+
     @reading
     def has_open_cart(self) -> bool:
         """Whether the till has an open cart (else :meth:`open_cart` writes a new one)."""
@@ -104,7 +116,9 @@ class CartRepository:
             ((cart_id, cart_uuid, opened_at, age),) = rows
             opened = m.Cart.opened_at.python_value(opened_at)
             assert opened is not None  # the column is NOT NULL
-            return StoredCart(int(cart_id), cart_uuid, opened, self._lines(int(cart_id)), age)
+            lines = self._lines(int(cart_id))
+            given = self._discounts(int(cart_id))
+            return StoredCart(int(cart_id), cart_uuid, opened, lines, age, given)
 
     def transaction(self) -> AbstractContextManager[None]:
         """One transaction around several changes (an approved void and its audit)."""
@@ -132,15 +146,51 @@ class CartRepository:
             m.Cart.update(age_checked=age).where(m.Cart.id == cart_id).execute()
 
     def delete_line(self, cart_id: int, line_no: int) -> None:
+        """Remove a line and its cashier's discount; the sale discount too once the cart
+        has no line left (the next items may be the next customer's)."""
         with writing(self.db):
             self._delete_line.run(cart=cart_id, line=line_no)
+            given = m.CartDiscount.cart == cart_id
+            m.CartDiscount.delete().where(given & (m.CartDiscount.line_no == line_no)).execute()
+            if not m.CartLine.select().where(m.CartLine.cart == cart_id).exists():
+                m.CartDiscount.delete().where(given).execute()
 
     def clear(self, cart_id: int) -> None:
-        """Remove every line of the cart, and the age its customer was confirmed to be:
-        the next items rung up on it may be the next customer's."""
+        """Remove every line of the cart, its cashier's discounts and the age its customer
+        was confirmed to be: the next items rung up on it may be the next customer's."""
         with writing(self.db):
             m.CartLine.delete().where(m.CartLine.cart == cart_id).execute()
+            m.CartDiscount.delete().where(m.CartDiscount.cart == cart_id).execute()
             m.Cart.update(age_checked=None).where(m.Cart.id == cart_id).execute()
+
+    def save_discount(self, cart_id: int, discount: ManualDiscount) -> None:
+        """Give a cashier's discount, in place of the one its line (or the sale) had."""
+        with writing(self.db):
+            m.CartDiscount.insert(
+                cart=cart_id,
+                line_no=discount.line_no,
+                kind=discount.kind,
+                value=discount.value,
+                reason=discount.reason,
+                operator=discount.operator,
+                approver=discount.approver,
+            ).on_conflict(
+                conflict_target=[m.CartDiscount.cart, m.CartDiscount.line_no],
+                update={
+                    m.CartDiscount.kind: peewee.EXCLUDED.kind,
+                    m.CartDiscount.value: peewee.EXCLUDED.value,
+                    m.CartDiscount.reason: peewee.EXCLUDED.reason,
+                    m.CartDiscount.operator: peewee.EXCLUDED.operator,
+                    m.CartDiscount.approver: peewee.EXCLUDED.approver,
+                },
+            ).execute()
+
+    def delete_discount(self, cart_id: int, line_no: int = SALE_LINE) -> None:
+        """Take a line's (or the sale's) cashier's discount off."""
+        with writing(self.db):
+            m.CartDiscount.delete().where(
+                (m.CartDiscount.cart == cart_id) & (m.CartDiscount.line_no == line_no)
+            ).execute()
 
     def park(self, cart_id: int, now: datetime, new_uuid: str) -> StoredCart:
         """Park the cart and open a new empty one, in one transaction."""
@@ -200,4 +250,5 @@ class CartRepository:
             m.Cart.delete().where(m.Cart.id == open_id).execute()
             m.Cart.update(status="open", parked_at=None).where(m.Cart.id == parked_id).execute()
             lines = self._lines(row.id)
-            return StoredCart(row.id, row.uuid, row.opened_at, lines, row.age_checked)
+            given = self._discounts(row.id)
+            return StoredCart(row.id, row.uuid, row.opened_at, lines, row.age_checked, given)

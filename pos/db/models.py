@@ -77,6 +77,23 @@ class CartLine(BaseModel):
         table_name = "cart_line"
 
 
+class CartDiscount(BaseModel):
+    """A cashier's discount on a cart (v18): a line's (``line_no``) or the sale's (0)."""
+
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
+    cart = peewee.ForeignKeyField(Cart, on_delete="CASCADE", index=False, backref="discounts")
+    line_no = peewee.IntegerField()
+    kind = peewee.TextField()
+    value = peewee.IntegerField()
+    reason = peewee.TextField()
+    operator = peewee.TextField(null=True)
+    approver = peewee.TextField(null=True)
+
+    class Meta:
+        table_name = "cart_discount"
+        indexes = ((("cart", "line_no"), True),)
+
+
 class DiscountRule(BaseModel):
     id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     name = peewee.TextField(unique=True)
@@ -232,6 +249,8 @@ class SaleDiscount(BaseModel):
     kind = peewee.TextField()
     amount = peewee.IntegerField()
     uses = peewee.TextField()
+    reason = peewee.TextField(null=True)  # a cashier's discount's (v18)
+    rate = peewee.IntegerField(null=True)  # its percentage, basis points (v18)
 
     class Meta:
         table_name = "sale_discount"
@@ -386,4 +405,5 @@ MODELS: tuple[type[BaseModel], ...] = (
     Refund,
     RefundLine,
     CashMovement,
+    CartDiscount,
 )

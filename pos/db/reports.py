@@ -12,6 +12,7 @@ from pos.db.cash import in_report, movements
 from pos.db.days import Day
 from pos.db.errors import bound, is_sqlite, storage_errors
 from pos.db.rows import tuples
+from pos.domain.manual_discounts import KINDS as MANUAL_KINDS
 from pos.domain.money import round_half_up
 from pos.domain.report import NO_REASON, DayFigures
 
@@ -66,6 +67,19 @@ def day_figures(
             row = sold_by.setdefault(op or "-", [0, 0])
             row[0] += int(n)
             row[1] += int(total)
+        # the cashier's discounts (issue 21), apart from the promotions: the few rows of
+        # their kinds among the day's sales
+        manual_count = manual = 0
+        for in_day in sale_parts:
+            for n, amount in tuples(
+                m.SaleDiscount.select(
+                    peewee.fn.COUNT(m.SaleDiscount.id), peewee.fn.SUM(m.SaleDiscount.amount)
+                )
+                .join(m.Sale)
+                .where(in_day & m.SaleDiscount.kind.in_(MANUAL_KINDS))
+            ):
+                manual_count += int(n)
+                manual += int(amount or 0)
         tender: dict[str, int] = {}
         change = 0
         for in_day in sale_parts:
@@ -193,7 +207,9 @@ def day_figures(
     return DayFigures(
         sales=count,
         gross=gross,
-        discounts=discounts,
+        discounts=discounts - manual,
+        manual_discounts=manual,
+        manual_discount_count=manual_count,
         net=net - sum(int(v) for v in refunds.values()),
         vat_added=net - (gross - discounts),
         refunds=sum(int(v) for v in refunds.values()),

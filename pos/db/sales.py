@@ -17,6 +17,8 @@ from pos.db.rows import dicts, tuples
 from pos.domain.cart import CartLine
 from pos.domain.discounts import Rule
 from pos.domain.history import RefundableLine, SaleRow, SaleSummary
+from pos.domain.manual_discounts import AMOUNT, PERCENT, SALE_LINE, ManualDiscount
+from pos.domain.manual_discounts import KINDS as MANUAL_KINDS
 from pos.domain.pricing import PricedBasket
 from pos.domain.refunds import RefundPlan, SaleBasis, plan_refund
 from pos.domain.rule_format import RuleError, parse_rule, rule_to_json
@@ -79,9 +81,11 @@ class SaleRepository:
         also: Callable[[int], None] | None = None,
         rules: Sequence[Rule] | None = None,
         priced_at: datetime | None = None,
+        manual: Sequence[ManualDiscount] = (),
     ) -> int:
         """Write the sale and remove its cart, all in one transaction; returns the receipt
         number. Idempotent on ``uuid``: a sale already written is not written again.
+        ``manual``: the cashier's discounts given (each kept with its reason and rate).
 
         ``rules`` (the discount rules that applied) and ``priced_at`` (the local, naive
         time it was priced at) are kept so that a refund can price what is kept again
@@ -108,6 +112,7 @@ class SaleRepository:
             receipt_text=receipt_text,
             rules=rules,
             priced_at=priced_at,
+            manual=tuple(manual),
         )
         with writing(self.db):
             done = self._sale_of_uuid.run(uuid=uuid)
@@ -269,7 +274,12 @@ class SaleRepository:
             except (ValueError, TypeError, RuleError):
                 rules = priced_at = None
         return SaleBasis(
-            tuple(self._lines(sale)), int(sale.total), bool(sale.tax_inclusive), rules, priced_at
+            tuple(self._lines(sale)),
+            int(sale.total),
+            bool(sale.tax_inclusive),
+            rules,
+            priced_at,
+            _manual_of(sale),
         )
 
     @reading
@@ -385,6 +395,21 @@ class SaleRepository:
         return None if refund is None else str(refund.receipt_text)
 
 
+def _manual_of(sale: m.Sale) -> tuple[ManualDiscount, ...]:
+    """The cashier's discounts a sale kept, as a refund applies them again: a percentage
+    as given, an amount off as what it took off."""
+    rows = m.SaleDiscount.select().where(
+        (m.SaleDiscount.sale == sale.id) & m.SaleDiscount.kind.in_(MANUAL_KINDS)
+    )
+    found = []
+    for row in rows:
+        uses = json.loads(row.uses)
+        line_no = int(uses[0][0]) if uses else SALE_LINE
+        kind, value = (PERCENT, int(row.rate)) if row.rate is not None else (AMOUNT, row.amount)
+        found.append(ManualDiscount(line_no, kind, int(value), row.reason or ""))
+    return tuple(found)
+
+
 BULK_SALES = 1_000
 """Sales per round of ``executemany`` in :meth:`SaleRepository.complete_many`."""
 
@@ -406,6 +431,7 @@ class SaleRecord:
     receipt_text: Callable[[int], str]
     rules: Sequence[Rule] | None = None
     priced_at: datetime | None = None
+    manual: Sequence[ManualDiscount] = ()
 
 
 def _sale_row(record: SaleRecord, till: str, number: int, day: int | None) -> dict[str, object]:
@@ -449,16 +475,25 @@ def _line_rows(sale_id: int, record: SaleRecord) -> list[dict[str, object]]:
 
 
 def _discount_rows(sale_id: int, record: SaleRecord) -> list[dict[str, object]]:
-    return [
-        {
-            "sale": sale_id,
-            "name": discount.name,
-            "kind": discount.kind,
-            "amount": discount.amount,
-            "uses": json.dumps([list(u) for u in discount.uses]),
-        }
-        for discount in record.priced.discounts
-    ]
+    """The sale's discounts; a cashier's with its reason and rate (its percentage)."""
+    given = {d.line_no: d for d in record.manual}
+    rows: list[dict[str, object]] = []
+    for discount in record.priced.discounts:
+        spec = None
+        if discount.kind in MANUAL_KINDS:
+            spec = given.get(discount.uses[0][0] if discount.uses else SALE_LINE)
+        rows.append(
+            {
+                "sale": sale_id,
+                "name": discount.name,
+                "kind": discount.kind,
+                "amount": discount.amount,
+                "uses": json.dumps([list(u) for u in discount.uses]),
+                "reason": None if spec is None else spec.reason,
+                "rate": spec.value if spec is not None and spec.kind == PERCENT else None,
+            }
+        )
+    return rows
 
 
 def _payment_rows(sale_id: int, record: SaleRecord) -> list[dict[str, object]]:

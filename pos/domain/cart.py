@@ -13,9 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pos.domain.catalog import Product, Unit
 from pos.domain.money import round_half_up
+
+if TYPE_CHECKING:
+    from pos.domain.manual_discounts import ManualDiscount
 
 MAX_COUNT = 9_999
 """The most items of one product on one line."""
@@ -206,6 +210,8 @@ class StoredCart:
     lines: list[CartLine]
     age_checked: int | None = None
     """The age the customer was confirmed to be (a Y to "Customer 18 or over?"), or None."""
+    discounts: tuple[ManualDiscount, ...] = ()
+    """The cashier's discounts on it (issue 21: a line's, the sale's)."""
 
 
 @dataclass(frozen=True, slots=True)

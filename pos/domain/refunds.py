@@ -44,6 +44,8 @@ from pos.domain.cart import CartLine
 from pos.domain.catalog import Unit
 from pos.domain.discounts import Rule
 from pos.domain.history import RefundableLine
+from pos.domain.manual_discounts import KINDS as MANUAL_KINDS
+from pos.domain.manual_discounts import ManualDiscount, kept_part, with_manual
 from pos.domain.pricing import PricedBasket, price_cart
 from pos.domain.tax import amount_due, share, vat_summary
 
@@ -64,6 +66,9 @@ class SaleBasis:
         inclusive: Prices include VAT (else it was added on top, and is paid back too).
         rules: The rules that priced the sale; None for sales saved before they were kept.
         priced_at: The local (naive) time the sale was priced at.
+        manual: The cashier's discounts (issue 21): applied again, after the rules, to
+            what is kept (an amount off as what it took off, shared by the units kept),
+            so that a refund pays back what was paid for a line, its discount included.
     """
 
     lines: tuple[RefundableLine, ...]
@@ -71,6 +76,7 @@ class SaleBasis:
     inclusive: bool = True
     rules: tuple[Rule, ...] | None = None
     priced_at: datetime | None = None
+    manual: tuple[ManualDiscount, ...] = ()
 
     @property
     def refunded(self) -> int:
@@ -182,6 +188,14 @@ class _Repricing:
         if hit is None:
             cart = [cart_line(self.lines[no], qty) for no, qty in kept]
             priced = price_cart(_Basket(cart), self.rules, self.at)
+            if self.sale.manual:
+                left = dict(kept)
+                manual = [
+                    d if d.is_sale else kept_part(d, self.lines[d.line_no].sold, left[d.line_no])
+                    for d in self.sale.manual
+                    if d.is_sale or left.get(d.line_no, 0) > 0
+                ]
+                priced = with_manual(cart, priced, manual)
             hit = (amount_due(vat_summary(cart, priced, inclusive=self.sale.inclusive)), priced)
             self._kept[kept] = hit
         return hit
@@ -231,7 +245,11 @@ class _Repricing:
         items = self._split(due, asked)
         kept_before = self.priced(before)[1].by_name()
         kept_after = self.priced(after)[1].by_name()
-        lost = tuple(name for name in kept_before if name not in kept_after)
+        lost = tuple(  # a cashier's discount goes with its line: no deal is lost
+            name
+            for name, discount in kept_before.items()
+            if name not in kept_after and discount.kind not in MANUAL_KINDS
+        )
         return RefundPlan(items, lost, recomputed=True)
 
     def _split(self, due: int, asked: Mapping[int, int]) -> tuple[RefundItem, ...]:

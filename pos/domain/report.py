@@ -46,6 +46,10 @@ class DayFigures:
     no_sales: int = 0
     movements: list[CashMovement] = field(default_factory=list)
     """Each cash movement (No sale, paid in or out, pickup), oldest first."""
+    manual_discounts: int = 0
+    """What the cashiers' discounts took off (issue 21), not in ``discounts`` (promotions)."""
+    manual_discount_count: int = 0
+    """How many cashiers' discounts were given."""
     float_amount: int | None = None
     """The open day's float, when the report shows what the drawer should hold (the X
     report of an open day); None otherwise (a Z report has its own cash-up)."""
@@ -88,6 +92,10 @@ class DayFigures:
             "sales": self.sales,
             "gross": format_money(self.gross),
             "discounts": format_money(self.discounts),
+            "manual_discounts": {
+                "count": self.manual_discount_count,
+                "amount": format_money(self.manual_discounts),
+            },
             "refunds": format_money(self.refunds),
             "vat_added": format_money(self.vat_added),
             "net": format_money(self.net),
@@ -147,6 +155,8 @@ class DayFigures:
             f"Sales             {self.sales:>12}",
             f"Gross takings     {format_money(self.gross):>12}",
             f"Discounts given   {format_money(self.discounts):>12}",
+            f"Manual discounts  {format_money(self.manual_discounts):>12}",
+            f"Manual disc. count{self.manual_discount_count:>12}",
             f"Refunds           {format_money(self.refunds):>12}",
         ]
         if self.vat_added:

@@ -68,6 +68,8 @@ def figures_lines(figures: DayFigures, width: int, hourly: Sequence[int] = ()) -
         pair("Sales", figures.sales),
         pair("Gross takings", format_money(figures.gross)),
         pair("Discounts given", format_money(figures.discounts)),
+        pair("Manual discounts", format_money(figures.manual_discounts)),
+        pair("  count", figures.manual_discount_count),
         pair("Refunds", format_money(figures.refunds)),
     ]
     if figures.vat_added:

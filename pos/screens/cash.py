@@ -24,6 +24,8 @@ from textual.widgets import Footer, Input, Label
 
 from pos.auth.guard import Guard, LoginRequired
 from pos.domain.cash import KINDS, NO_SALE, PAID_IN, PAID_OUT, PICKUP, SCOPES, TITLES, listing
+from pos.domain.manual_discounts import LINE, SALE
+from pos.domain.manual_discounts import TITLES as DISCOUNT_TITLES
 from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.returns import UNRECEIPTED, UNRECEIPTED_TITLE
 from pos.domain.text import sentence
@@ -44,15 +46,26 @@ CASH_COMMANDS = {
 }
 """The palette's commands (under the names the issue gives them) and what each does."""
 
-COMMAND_TITLES = {**TITLES, UNRECEIPTED: UNRECEIPTED_TITLE}
-"""The name of each of the cash office's commands."""
+COMMAND_TITLES = {**TITLES, UNRECEIPTED: UNRECEIPTED_TITLE, **DISCOUNT_TITLES}
+"""The name of each of the cash office's commands and menu choices."""
 
-MENU_KEYS = {NO_SALE: "n", PAID_IN: "i", PAID_OUT: "o", PICKUP: "p", UNRECEIPTED: "u"}
-"""The key of each movement in the cash menu (and of the refund without a receipt)."""
+MENU_KEYS = {
+    NO_SALE: "n",
+    PAID_IN: "i",
+    PAID_OUT: "o",
+    PICKUP: "p",
+    UNRECEIPTED: "u",
+    LINE: "l",
+    SALE: "s",
+}
+"""The key of each movement in the cash menu, of the refund without a receipt and of the
+cashier's discounts (issue 21)."""
 
 
 class CashMenuModal(GuardedModal[str | None]):
-    """The cash office's movements, one key each (a scanner's digits do nothing here)."""
+    """The cash office's movements, one key each (a scanner's digits do nothing here).
+    The dialog lists each choice with its key; the key bar keeps to Esc (seven choices
+    do not fit in it at 100 columns)."""
 
     BINDINGS = [
         *(
@@ -61,6 +74,7 @@ class CashMenuModal(GuardedModal[str | None]):
                 f"choose('{kind}')",
                 COMMAND_TITLES[kind],
                 key_display=key.upper(),
+                show=False,
             )
             for kind, key in MENU_KEYS.items()
         ),
@@ -70,9 +84,8 @@ class CashMenuModal(GuardedModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Cash office", id="title")
-            for kind in (*KINDS, UNRECEIPTED):
-                label = f"{MENU_KEYS[kind].upper()}  {COMMAND_TITLES[kind]}"
-                yield Label(label, classes="choice")
+            for kind, key in MENU_KEYS.items():
+                yield Label(f"{key.upper()}  {COMMAND_TITLES[kind]}", classes="choice")
             yield Label("", id="hint")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -184,9 +197,11 @@ class CashOfficeFlow:
         report: Callable[[Outcome], None],
         ended: Callable[[str], None],
         unreceipted: Callable[[], None] = lambda: None,
+        other: Callable[[str], None] | None = None,
     ) -> None:
         self.app = app
         self.unreceipted = unreceipted
+        self.other = other  # what the menu's other choices (the discounts) go to
         self.cash = cash
         self.approvals = approvals
         self.guard = guard
@@ -198,9 +213,13 @@ class CashOfficeFlow:
         if kind is not None:
             self.start(kind)
             return
-        self.app.push_screen(
-            CashMenuModal(), lambda kind: None if kind is None else self.start(kind)
-        )
+        self.app.push_screen(CashMenuModal(), self._chosen)
+
+    def _chosen(self, kind: str | None) -> None:
+        if kind in KINDS or kind == UNRECEIPTED:
+            self.start(kind)
+        elif kind is not None and self.other is not None:
+            self.other(kind)
 
     def start(self, kind: str) -> None:
         """Ask for the movement's amount and reason, then record it (a refund without a

@@ -59,6 +59,16 @@ class OpenCashOffice(Request):
         self.kind = kind
 
 
+class OpenManualDiscount(Request):
+    """A cashier's discount (issue 21): ``kind`` "manual_line" (on ``line_no``, the
+    selected line) or "manual_sale"."""
+
+    def __init__(self, kind: str, line_no: int | None = None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.line_no = line_no
+
+
 class OpenStoreLink(Request):
     """The store link: the sync's state and what waits to be sent (a store's till)."""
 

@@ -27,6 +27,7 @@ from pos.domain.money import format_money
 from pos.domain.text import plural
 from pos.screens.approval import ApprovalFlow
 from pos.screens.cash import CASH_COMMANDS, COMMAND_TITLES
+from pos.screens.discounts import DISCOUNT_COMMANDS, discount_titles
 from pos.screens.modals import ConfirmModal, RecallModal
 from pos.screens.requests import (
     LockTill,
@@ -35,6 +36,7 @@ from pos.screens.requests import (
     OpenDiscountEditor,
     OpenFind,
     OpenHistory,
+    OpenManualDiscount,
     OpenPriceCheck,
     OpenReport,
     OpenStoreLink,
@@ -588,5 +590,8 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
         )  # fmt: skip
         for kind, about in CASH_COMMANDS.items():
             commands.append((COMMAND_TITLES[kind], about, partial(self.action_cash_office, kind)))
+        for kind, about in DISCOUNT_COMMANDS.items():  # on the selected line, or the sale
+            ask = OpenManualDiscount(kind, self.cart_table.selected_line_no)
+            commands.append((discount_titles[kind], about, partial(self._ask, ask)))
         for title, about, action in commands:
             yield SystemCommand(title, about, action)

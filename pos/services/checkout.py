@@ -28,6 +28,7 @@ from pos.domain.clock import Clock
 from pos.domain.corrections import LastAddition, take_back
 from pos.domain.discounts import Rule
 from pos.domain.entry import BadEntry, CountEntry, Empty, ScanEntry, WeightEntry, parse_entry
+from pos.domain.manual_discounts import SALE_LINE, ManualDiscount, with_manual
 from pos.domain.money import format_money
 from pos.domain.pricing import PricedBasket
 from pos.domain.receipt import format_qty
@@ -112,6 +113,8 @@ class CheckoutService(Parking):
         self.cart_id = stored.id
         self.cart_uuid = stored.uuid
         self.cart = Cart(stored.lines)
+        # the cashier's discounts by line (0: the sale's), :mod:`.manual_discounts`
+        self.manual: dict[int, ManualDiscount] = {d.line_no: d for d in stored.discounts}
         self._ages.checked = stored.age_checked
         self._entry.reset()
         self._last = None  # a cart just loaded has no scan to take back
@@ -136,7 +139,16 @@ class CheckoutService(Parking):
         Raises:
             StorageError: only the first time, if the rules cannot be read.
         """
-        return self._pricing.priced(self.cart)
+        return self._with_manual(self._pricing.priced(self.cart))
+
+    def _with_manual(self, priced: PricedBasket) -> PricedBasket:  # then the cashier's
+        return with_manual(self.cart.lines, priced, self.manual.values()) if self.manual else priced
+
+    def _line_gone(self, line_no: int) -> None:
+        """A line left the cart: its discount too; the sale's if it is empty (as saved)."""
+        self.manual.pop(line_no, None)
+        if not len(self.cart):
+            self.manual.pop(SALE_LINE, None)
 
     @property
     def priced_at(self) -> datetime:
@@ -169,7 +181,7 @@ class CheckoutService(Parking):
         Raises:
             StorageError: only if the rules have never been read and cannot be.
         """
-        return self._pricing.reprice(self.cart, changed)
+        return self._with_manual(self._pricing.reprice(self.cart, changed))
 
     def applied_rules(self) -> tuple[Rule, ...]:
         """The rules behind the cart's discounts as priced (at :attr:`priced_at`, local):
@@ -464,6 +476,7 @@ class CheckoutService(Parking):
         if failed is not None:
             return failed
         self.cart.remove(line_no)
+        self._line_gone(line_no)
         self.reprice({line.barcode})
         self._entry.end_pending()
         return Outcome(Change.REMOVED, f"Voided {line.name}", line)
@@ -505,6 +518,7 @@ class CheckoutService(Parking):
         taken = format_qty(line.unit, line.qty - qty)
         if not qty:
             self.cart.remove(line_no)
+            self._line_gone(line_no)
             self.reprice({line.barcode})
             return Outcome(Change.REMOVED, f"Error correct: {taken} x {line.name} taken back", line)
         self.cart.put(new)
@@ -526,6 +540,7 @@ class CheckoutService(Parking):
             return failed
         count = plural(len(self.cart), "line")
         self.cart.clear()
+        self.manual.clear()  # (the repository's clear took them off)
         self._ages.checked = None  # the next customer is asked again
         self._entry.reset()
         self.reprice()

@@ -62,6 +62,7 @@ from pos.services.discount_admin import DiscountAdmin
 from pos.services.discounts import DiscountService
 from pos.services.guarded import guarded
 from pos.services.live_settings import LiveSettings
+from pos.services.manual_discounts import ManualDiscounts
 from pos.services.operators import OperatorAdmin
 from pos.services.other_tills import OtherTillSales
 from pos.services.price_check import PriceCheckService
@@ -115,6 +116,8 @@ class Services:
     """The X and Z reports for the printer, and copies of past Z reports."""
     returns: ReturnService
     """Refunds without a receipt (issue 21)."""
+    manual_discounts: ManualDiscounts
+    """The cashier's "Line discount" and "Sale discount" (issue 21)."""
     lock: TillLock | ServerTillLock | None = None
     sync: StoreSync | None = None
     """The sync worker of a store's till (None for a till of its own); the app starts it."""
@@ -302,6 +305,7 @@ def build_services(
             authority=guard,
         )
         reports = ReportPrints(sales, days, audit, live, clock, authority=guard)
+        manual_discounts = ManualDiscounts(checkout, carts, approvals, live, authority=guard)
         catalog = CatalogService(products, settings.patterns)  # for imports: not the till's
         discounts = DiscountService(DiscountRepository(db), products, audit)
 
@@ -382,5 +386,6 @@ def build_services(
         cash=cash,
         reports=reports,
         returns=returns,
+        manual_discounts=manual_discounts,
         lock=lock,
     )

@@ -207,6 +207,7 @@ class SaleService:
                 also=in_transaction,
                 rules=rules,
                 priced_at=priced_at,
+                manual=tuple(self.checkout.manual.values()),
             )
         except StorageError as exc:
             # an error at COMMIT can hide a commit that happened: look before saying no

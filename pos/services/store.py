@@ -34,7 +34,7 @@ from pos.domain.barcodes import (
 from pos.domain.cart import MAX_COUNT
 from pos.domain.cash import MAX_REASON, REASON_SEPARATOR, reason_list
 from pos.domain.clock import Clock, SystemClock
-from pos.domain.money import MoneyError, format_money, parse_money
+from pos.domain.money import MoneyError, format_money, format_scaled, parse_decimal, parse_money
 from pos.domain.returns import DEFAULT_REFUND_REASONS
 from pos.domain.sanity import DEFAULT_MAX_QTY, EntryChecks
 from pos.domain.text import cell_len
@@ -98,6 +98,16 @@ SETTINGS: dict[str, Setting] = {
     "max_unreceipted_refunds": Setting(
         "100.00", "refunds without a receipt a till may pay back a day (an amount; 0.00: none)"
     ),
+    "discount_reasons": Setting(
+        "Damaged|Staff|Price match|Customer goodwill",
+        'reasons for a cashier\'s "Line discount" or "Sale discount", split by | (or none)',
+    ),
+    **{
+        f"max_discount_percent_{role}": Setting(
+            cap, f"the most % a {role} takes off without a manager's approval (0 to 100)"
+        )
+        for role, cap in (("cashier", "0"), ("supervisor", "10"), ("manager", "100"))
+    },
 }
 """Every setting the till knows: the one table ``pos settings`` and its help come from."""
 
@@ -151,6 +161,18 @@ class StoreSettings:
     """The reasons a refund is chosen from (only these), issue 21."""
     max_unreceipted_refunds: int = 10_000
     """What refunds without a receipt may pay back on this till in one day, minor units."""
+    discount_reasons: tuple[str, ...] = reason_list(SETTINGS["discount_reasons"].default)
+    """The reasons a cashier's discount is given for (free text only when there are none)."""
+    discount_caps: tuple[tuple[str, int], ...] = (
+        ("cashier", 0),
+        ("supervisor", 1000),
+        ("manager", 10_000),
+    )
+    """Each role's most (basis points) off without a manager's approval."""
+
+    def discount_cap(self, role: str) -> int:
+        """The most ``role`` takes off without an approval (basis points; 0 if unknown)."""
+        return dict(self.discount_caps).get(role, 0)
 
     @property
     def entry(self) -> EntryChecks:
@@ -180,6 +202,11 @@ class StoreSettings:
             max_cash_movement=parse_money(values["max_cash_movement"]),
             refund_reasons=reason_list(values["refund_reasons"]),
             max_unreceipted_refunds=parse_money(values["max_unreceipted_refunds"]),
+            discount_reasons=reason_list(values["discount_reasons"]),
+            discount_caps=tuple(
+                (role, parse_decimal(values[f"max_discount_percent_{role}"], 2))
+                for role in ("cashier", "supervisor", "manager")
+            ),
             demo=values.get(DEMO_MARK) == "yes",
         )
 
@@ -268,8 +295,10 @@ def validate_setting(key: str, value: str) -> str:
         if not value or len(value) > 200 or not value.isprintable():
             raise ValueError("printer is none, host:port, or a device or file path")
         return value
-    if key in ("no_sale_reasons", "cash_reasons", "refund_reasons"):
+    if key in ("no_sale_reasons", "cash_reasons", "refund_reasons", "discount_reasons"):
         return _reasons(key, value)
+    if key.startswith("max_discount_percent_"):
+        return _percent(key, value)
     if key == "max_unreceipted_refunds":
         try:
             amount = parse_money(value, what="max_unreceipted_refunds")
@@ -315,16 +344,28 @@ def _receipt_header(value: str) -> str:
     return HEADER_SEPARATOR.join(lines)
 
 
+def _percent(key: str, value: str) -> str:
+    """A percentage from 0 to 100, at most two decimals (``12.5``)."""
+    try:
+        points = parse_decimal(value.strip().removesuffix("%"), 2, what=key)
+    except MoneyError as exc:
+        raise ValueError(f"{exc}: give a percentage from 0 to 100, such as 10") from None
+    if not 0 <= points <= 10_000:
+        raise ValueError(f"{key} is a percentage from 0 to 100, such as 10")
+    return format_scaled(points, 2)
+
+
 MAX_REASONS = 9
 """Reasons in a list: each is chosen by one digit."""
 
 
 def _reasons(key: str, value: str) -> str:
     """Up to :data:`MAX_REASONS` reasons split by ``|``, each 1 to :data:`MAX_REASON`
-    printable characters the printer can print (``cash_reasons``: or none)."""
+    printable characters the printer can print (``cash_reasons`` and ``discount_reasons``:
+    or none, when free text is asked instead)."""
     reasons = reason_list(value)
     if not reasons:
-        if key == "cash_reasons":
+        if key in ("cash_reasons", "discount_reasons"):
             return "none"
         example = (
             "Faulty|Changed mind" if key == "refund_reasons" else "Change for a customer|Other"

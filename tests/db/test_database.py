@@ -321,7 +321,8 @@ def test_the_report_reads_covering_indexes_only(empty_db: Path) -> None:
         day_figures(db, "Till 1", *year)
         connection.set_trace_callback(None)
         on_sales = [q for q in plans if '"sale" AS' in q or 'JOIN "sale"' in q]
-        assert len(on_sales) == 3  # one pass over the sales, one over payments, one over VAT
+        # one pass over the sales, one over payments, one over VAT, one over the discounts
+        assert len(on_sales) == 4
         for query in on_sales:
             plan = " / ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + query))
             assert "SCAN" not in plan, plan
@@ -703,7 +704,7 @@ def test_a_days_report_reads_covering_indexes_only(empty_db: Path) -> None:
         connection.set_trace_callback(None)
         on_sales = [q for q in plans if '"sale" AS' in q or 'JOIN "sale"' in q]
         on_refunds = [q for q in plans if '"refund" AS' in q]
-        assert len(on_sales) == 6  # sales, payments, VAT: the day's, and the old rows
+        assert len(on_sales) == 8  # sales, payments, VAT, discounts: the day's, and the old rows
         # by method and reason, by rate, by operator: the same two
         assert len(on_refunds) == 6
         for query in on_sales:

@@ -72,6 +72,8 @@ Day opened      2026-03-14 09:30
 Sales                          2
 Gross takings               1.70
 Discounts given             0.00
+Manual discounts            0.00
+  count                        0
 Refunds                     0.00
 Net                         1.70
 Voids                          0
@@ -153,6 +155,8 @@ Cash-up
 Sales                                    2
 Gross takings                         1.70
 Discounts given                       0.00
+Manual discounts                      0.00
+  count                                  0
 Refunds                               0.00
 Net                                   1.70
 Voids                                    0
@@ -241,6 +245,7 @@ def test_every_printed_line_fits_the_paper(
     for text in (x, z.text):  # the refunds by reason (issue 21 item 7), on paper too
         assert "Refunds by reason" in text
         assert "Faulty" in text
+        assert "Manual discounts" in text  # apart from the promotions (item 8)
 
 
 def test_a_table_too_wide_for_the_paper_gives_its_first_column_a_line() -> None:

@@ -54,3 +54,33 @@ def test_x_report_with_cash_movements(snap_compare, app_factory: AppFactory) -> 
         await settle(pilot)
 
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_line_discount_refused(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    """Issue 21, item 8: the dialog with a discount larger than the line."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.press(*"5010000123451", "enter")
+        await settle(pilot)
+        await pilot.press("ctrl+o", "l")
+        await settle(pilot)
+        await pilot.press(*"2.00", "enter", *"1", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_cart_with_manual_discounts(snap_compare, app_factory: AppFactory) -> None:  # type: ignore[no-untyped-def]
+    """A line discount under its line and the sale discount at the end, with the reasons."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        services = pilot.app.services  # type: ignore[attr-defined]
+        for code in ("5010000123451", "5010222129514"):
+            await pilot.press(*code, "enter")
+            await settle(pilot)
+        for line_no, value, reason in ((1, "0.45", "Price match"), (None, "10", "Staff")):
+            outcome = services.manual_discounts.give(line_no, value, reason)
+            pilot.app.screen.apply(outcome)  # type: ignore[attr-defined]
+        await settle(pilot)
+
+    assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)

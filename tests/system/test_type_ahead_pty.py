@@ -207,6 +207,17 @@ TRANSITIONS = [
         [CTRL_O, "u", *scan(PEN), F[2], ESC, ESC, *scan(LEMON)],
         scan(GUM),
     ),
+    Transition(
+        "a cashier's line discount approved by a manager, then a scan",
+        [CTRL_O, "l", *"10%", ENTER, "1", ENTER, *login(*MANAGER), *scan(LEMON)],
+        scan(PEN),
+        operator=CASHIER,
+    ),
+    Transition(
+        "a sale discount over 100% refused, Esc, then a scan",
+        [CTRL_O, "s", *"150", ENTER, "2", ENTER, ESC, *scan(GUM)],
+        scan(PEN),
+    ),
 ]
 
 TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{2} \w{3}\b")
@@ -224,6 +235,8 @@ STATE_SQL = {
     "days": "SELECT z_no, counted FROM till_day ORDER BY id",
     "audit": "SELECT event FROM audit_log ORDER BY seq",
     "cash movements": "SELECT kind, amount, reason, approver FROM cash_movement ORDER BY id",
+    "cart discounts": "SELECT line_no, kind, value, reason, approver FROM cart_discount "
+    "ORDER BY cart_id, line_no",
 }
 
 
@@ -374,7 +387,7 @@ def test_every_screen_and_dialog_has_a_row() -> None:
         "ReceiptScreen", "ConfirmModal", "RecallModal", "HistoryScreen", "SaleReceiptModal",
         "RefundScreen", "ReportScreen", "AmountModal", "DiscountEditorScreen", "PriceCheckScreen",
         "FindScreen", "CashMenuModal", "CashMovementModal", "UnreceiptedRefundScreen",
-        "RefundReasonModal",
+        "RefundReasonModal", "ManualDiscountModal",
     }  # fmt: skip
     skipped = {
         "SetupScreen": "only on a database with no operators (tests/ui/test_login_flow.py)",

@@ -265,6 +265,8 @@ DOUBLED = [  # the type-ahead table of the till's screens and dialogs
     ("cash-up amount: Esc", ["f12", "f4"], "escape"),
     ("discount rules: Esc", ["f3"], "escape"),
     ("audit log: Esc", ["f9"], "escape"),
+    ("line discount: Esc", ["ctrl+o", "l"], "escape"),
+    ("sale discount: Esc", ["ctrl+o", "s"], "escape"),
 ]
 
 
@@ -325,6 +327,38 @@ async def test_a_paid_out_typed_in_one_go_is_approved_and_the_scan_lands_in_the_
             "SELECT kind, amount, reason, approver FROM cash_movement"
         ).fetchall()
         assert [tuple(row) for row in moved] == [("paid_out", 550, "Window cleaner", MANAGER[0])]
+
+
+async def test_a_line_discount_typed_in_one_go_is_approved_and_the_scan_lands_in_the_cart(
+    app_factory: AppFactory,
+) -> None:
+    """Ctrl+O L, the discount and reason, a manager's number and PIN and a scan, typed
+    ahead of every dialog (issue 21, item 8): each key lands where it would one at a time."""
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        at_once(
+            app,
+            "ctrl+o",
+            "l",
+            *"10%",
+            "enter",
+            "1",
+            "enter",
+            *MANAGER[0],
+            "enter",
+            *MANAGER[1],
+            "enter",
+            *LEMON,
+            "enter",
+        )
+        await until(pilot, lambda: "Lemons unwaxed" in _names(app))
+        await _quiet(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        given = app.services.db.execute_sql(
+            "SELECT line_no, value, reason, approver FROM cart_discount"
+        ).fetchall()
+        assert [tuple(row) for row in given] == [(1, 1000, "Damaged", MANAGER[0])]
 
 
 def test_every_screen_and_dialog_of_the_till_answers_once() -> None:

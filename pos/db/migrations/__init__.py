@@ -34,6 +34,7 @@ from pos.db.migrations import (
     v15_cart_age_checked,
     v16_cash_movements,
     v17_refund_reasons,
+    v18_manual_discounts,
 )
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
@@ -54,6 +55,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     v15_cart_age_checked.step,
     v16_cash_movements.step,
     v17_refund_reasons.step,
+    v18_manual_discounts.step,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 
