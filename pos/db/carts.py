@@ -124,21 +124,33 @@ class CartRepository:
         """One transaction around several changes (an approved void and its audit)."""
         return writing(self.db)
 
-    def save_line(self, cart_id: int, line: CartLine) -> None:
-        """Insert or replace one line (one statement: see :func:`one_write`)."""
-        with one_write(self.db):
-            self._save_line.run(
-                cart=cart_id,
-                line_no=line.line_no,
-                barcode=line.barcode,
-                name=line.name,
-                unit=line.unit.value,
-                unit_price=line.unit_price,
-                qty=line.qty,
-                tax_rate=line.tax_rate,
-                fixed_price=int(line.fixed_price),
-                operator=line.operator,
-            )
+    def save_line(self, cart_id: int, line: CartLine, outgrown: tuple[int, ...] = ()) -> None:
+        """Insert or replace one line (one statement: see :func:`one_write`); with the
+        cashier's discounts it ``outgrew`` (their line numbers) taken off in the same
+        transaction (:func:`pos.domain.manual_discounts.outgrown`)."""
+        if not outgrown:
+            with one_write(self.db):
+                self._put_line(cart_id, line)
+            return
+        with writing(self.db):
+            self._put_line(cart_id, line)
+            m.CartDiscount.delete().where(
+                (m.CartDiscount.cart == cart_id) & m.CartDiscount.line_no.in_(outgrown)
+            ).execute()
+
+    def _put_line(self, cart_id: int, line: CartLine) -> None:
+        self._save_line.run(
+            cart=cart_id,
+            line_no=line.line_no,
+            barcode=line.barcode,
+            name=line.name,
+            unit=line.unit.value,
+            unit_price=line.unit_price,
+            qty=line.qty,
+            tax_rate=line.tax_rate,
+            fixed_price=int(line.fixed_price),
+            operator=line.operator,
+        )
 
     def check_age(self, cart_id: int, age: int) -> None:
         """Remember that the cart's customer was confirmed to be ``age`` or over."""

@@ -212,3 +212,33 @@ def kept_part(discount: ManualDiscount, sold: int, kept: int) -> ManualDiscount:
     if discount.kind == PERCENT or discount.is_sale or sold <= 0:
         return discount
     return replace(discount, value=discount.value * kept // sold)
+
+
+OUTGROWN = "its discount was taken off: give it again for the new quantity or price"
+"""Said when a change to a line takes the cashier's discounts it outgrew off."""
+
+
+class GivenDiscounts(dict[int, ManualDiscount]):
+    """The cashier's discounts on an open cart, by line number (``SALE_LINE``: the sale's)."""
+
+    def outgrown(self, line_no: int) -> tuple[int, ...]:
+        """The discounts a change of line ``line_no``'s quantity or price outgrows: the
+        line's own (checked against the cap, perhaps approved, for what the line held:
+        an amount off on fewer units is a bigger percentage) and a sale discount a manager
+        approved (for the basket as it was). A sale discount within its giver's cap
+        stays: a percentage within the cap is within it for any basket."""
+        sale = self.get(SALE_LINE)
+        approved_sale = (SALE_LINE,) if sale is not None and sale.approver is not None else ()
+        return ((line_no,) if line_no in self else ()) + approved_sale
+
+    def forget(self, stale: tuple[int, ...]) -> str:
+        """Take the ``stale`` discounts off (once saved so); what to tell the cashier."""
+        for line_no in stale:
+            self.pop(line_no, None)
+        return f"; {OUTGROWN}" if stale else ""
+
+    def line_gone(self, line_no: int, *, cart_empty: bool) -> None:
+        """A line left the cart: its discount too; the sale's if the cart is empty."""
+        self.pop(line_no, None)
+        if cart_empty:
+            self.pop(SALE_LINE, None)

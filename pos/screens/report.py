@@ -180,7 +180,7 @@ class ReportScreen(AnswersOnce, PrintsReceipts):
             self.query_one(MessageLine).show(f"{closed} (no printer is set up for its Z report)")
             return
         z = f"Z report {cash_up.day.z_no or 0:04d}"
-        self.start_print(
+        started = self.start_print(
             job,
             PrintMessages(
                 f"Day closed. Printing its {z}…",
@@ -188,6 +188,8 @@ class ReportScreen(AnswersOnce, PrintsReceipts):
                 f"Day closed. {z} not printed: {{}}. F2 prints a copy.",
             ),
         )
+        if not started:  # an X report still printing: the Z is saved, its copy prints later
+            self._refuse(f"Day closed. {z} not printed (the printer is busy): F2 prints a copy")
 
     def action_z_report(self) -> None:
         def counted(amount: int | None) -> None:

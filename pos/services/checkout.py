@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from pos.auth.guard import Authority
 from pos.auth.service import Identity
@@ -28,7 +29,7 @@ from pos.domain.clock import Clock
 from pos.domain.corrections import LastAddition, take_back
 from pos.domain.discounts import Rule
 from pos.domain.entry import BadEntry, CountEntry, Empty, ScanEntry, WeightEntry, parse_entry
-from pos.domain.manual_discounts import SALE_LINE, ManualDiscount, with_manual
+from pos.domain.manual_discounts import GivenDiscounts, with_manual
 from pos.domain.money import format_money
 from pos.domain.pricing import PricedBasket
 from pos.domain.receipt import format_qty
@@ -56,13 +57,8 @@ from pos.services.scan_entry import (
 )
 
 if TYPE_CHECKING:
+    from pos.services.days import TradingDay
     from pos.services.live_settings import LiveSettings
-
-
-class TradingDay(Protocol):
-    """The till's trading day: ``check_open`` raises DayClosed once a Z report closed it."""
-
-    def check_open(self, *, open_first: bool = True) -> None: ...
 
 
 class CheckoutService(Parking):
@@ -114,7 +110,7 @@ class CheckoutService(Parking):
         self.cart_uuid = stored.uuid
         self.cart = Cart(stored.lines)
         # the cashier's discounts by line (0: the sale's), :mod:`.manual_discounts`
-        self.manual: dict[int, ManualDiscount] = {d.line_no: d for d in stored.discounts}
+        self.manual = GivenDiscounts((d.line_no, d) for d in stored.discounts)
         self._ages.checked = stored.age_checked
         self._entry.reset()
         self._last = None  # a cart just loaded has no scan to take back
@@ -144,11 +140,11 @@ class CheckoutService(Parking):
     def _with_manual(self, priced: PricedBasket) -> PricedBasket:  # then the cashier's
         return with_manual(self.cart.lines, priced, self.manual.values()) if self.manual else priced
 
-    def _line_gone(self, line_no: int) -> None:
-        """A line left the cart: its discount too; the sale's if it is empty (as saved)."""
-        self.manual.pop(line_no, None)
-        if not len(self.cart):
-            self.manual.pop(SALE_LINE, None)
+    def _line_write(self, line: CartLine) -> tuple[Callable[[], None], tuple[int, ...]]:
+        """Saving a changed ``line`` with the discounts it outgrows taken off in the same
+        transaction (:meth:`~pos.domain.manual_discounts.GivenDiscounts.outgrown`)."""
+        stale = self.manual.outgrown(line.line_no)
+        return partial(self._carts.save_line, self.cart_id, line, stale), stale
 
     @property
     def priced_at(self) -> datetime:
@@ -318,7 +314,7 @@ class CheckoutService(Parking):
             return saved
         self._last = LastAddition(line.line_no, qty, line.qty, self._operator)
         self._entry.scanned(line, before, weight_typed=weight_typed)
-        return Outcome(Change.LINE, describe(line), line, is_new=existing is None)
+        return Outcome(Change.LINE, describe(line) + saved.message, line, is_new=existing is None)
 
     def _correct_last_scan(self, entry: CountEntry | WeightEntry, selected: int | None) -> Outcome:
         target = self._entry.correction_target(self.cart, selected)
@@ -391,25 +387,24 @@ class CheckoutService(Parking):
             allowed = self._authorise(actor or self.authority.current(), "void", action, approval)
             if isinstance(allowed, Outcome):
                 return allowed
+            write, stale = self._line_write(new)
             failed = self._audited_write(
-                lambda: self._carts.save_line(self.cart_id, new),
-                allowed,
-                "void_units",
-                {**action, "name": line.name},
+                write, allowed, "void_units", {**action, "name": line.name}
             )
             if failed is not None:
                 return failed
             self.cart.put(new)
+            note = self.manual.forget(stale)
             self.reprice({line.barcode})
             if not keep_pending:
                 self._entry.end_pending()
-            return Outcome(Change.LINE, describe(new), new)
+            return Outcome(Change.LINE, describe(new) + note, new)
         saved = self._save(new)
         if saved.error:
             return saved
         if not keep_pending:
             self._entry.end_pending()
-        return Outcome(Change.LINE, describe(new), new)
+        return replace(saved, message=describe(new) + saved.message)
 
     def confirmed(self, act: Callable[[], Outcome]) -> Outcome:
         """Run ``act`` again, its sanity question answered yes (the cashier pressed Y)."""
@@ -476,7 +471,7 @@ class CheckoutService(Parking):
         if failed is not None:
             return failed
         self.cart.remove(line_no)
-        self._line_gone(line_no)
+        self.manual.line_gone(line_no, cart_empty=not len(self.cart))
         self.reprice({line.barcode})
         self._entry.end_pending()
         return Outcome(Change.REMOVED, f"Voided {line.name}", line)
@@ -501,12 +496,9 @@ class CheckoutService(Parking):
         assert line is not None
         assert last is not None
         new = line.with_qty(qty)
+        write, stale = self._line_write(new) if qty else ((lambda: None), ())
         failed = self._audited_write(
-            lambda: (
-                self._carts.save_line(self.cart_id, new)
-                if qty
-                else self._carts.delete_line(self.cart_id, line_no)
-            ),
+            write if qty else lambda: self._carts.delete_line(self.cart_id, line_no),
             allowed,
             "error_correct",
             {**self.action_for("error_correct", line_no), "name": line.name, "new_qty": qty},
@@ -518,12 +510,13 @@ class CheckoutService(Parking):
         taken = format_qty(line.unit, line.qty - qty)
         if not qty:
             self.cart.remove(line_no)
-            self._line_gone(line_no)
+            self.manual.line_gone(line_no, cart_empty=not len(self.cart))
             self.reprice({line.barcode})
             return Outcome(Change.REMOVED, f"Error correct: {taken} x {line.name} taken back", line)
         self.cart.put(new)
+        note = self.manual.forget(stale)
         self.reprice({line.barcode})
-        return Outcome(Change.LINE, f"Error correct: {taken} x {line.name} taken back", new)
+        return Outcome(Change.LINE, f"Error correct: {taken} x {line.name} taken back{note}", new)
 
     def void_cart(self, approval: str | None = None) -> Outcome:
         """Remove every line (after the screen's confirmation)."""
@@ -565,8 +558,9 @@ class CheckoutService(Parking):
         if isinstance(allowed, Outcome):
             return allowed
         new = replace(line, unit_price=price, fixed_price=True)
+        write, stale = self._line_write(new)
         failed = self._audited_write(
-            lambda: self._carts.save_line(self.cart_id, new),
+            write,
             allowed,
             "price_override",
             {**action, "old_price": line.unit_price, "name": line.name},
@@ -574,9 +568,10 @@ class CheckoutService(Parking):
         if failed is not None:
             return failed
         self.cart.put(new)
+        note = self.manual.forget(stale)
         self.reprice({line.barcode})
         self._entry.end_pending()
-        return Outcome(Change.LINE, f"{line.name}: price {format_money(price)}", new)
+        return Outcome(Change.LINE, f"{line.name}: price {format_money(price)}{note}", new)
 
     def cancel(self) -> Outcome:
         """Escape: drop a weight prompt and stop a typed quantity applying to the last scan."""
@@ -585,14 +580,17 @@ class CheckoutService(Parking):
     # ----------------------------------------------------------------- saving
 
     def _save(self, line: CartLine) -> Outcome:
+        """Save a new or changed line (its message: what it outgrew, if anything)."""
+        write, stale = self._line_write(line)
         try:
-            self._carts.save_line(self.cart_id, line)
+            write()
         except StorageError as exc:
             return not_saved(exc)
         self._last = None  # any other change to the cart ends "the last scan"
         self.cart.put(line)
+        note = self.manual.forget(stale)
         self.reprice({line.barcode})
-        return Outcome(Change.LINE, line=line)
+        return Outcome(Change.LINE, note, line)
 
 
 def _max_text(line: CartLine) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from pos.auth.guard import Authority
 from pos.auth.service import AuditSink
@@ -13,6 +14,13 @@ from pos.db.reports import trading_day_figures
 from pos.domain.clock import Clock
 from pos.domain.money import format_money
 from pos.domain.report import DayFigures
+
+
+class TradingDay(Protocol):
+    """The till's trading day as the cart sees it: ``check_open`` raises DayClosed once a
+    Z report closed it (:class:`DayService`, or a test's stand-in)."""
+
+    def check_open(self, *, open_first: bool = True) -> None: ...
 
 
 class DayClosed(Exception):

@@ -150,6 +150,39 @@ def test_a_supervisor_gives_up_to_ten_percent(services: Services) -> None:
     assert not give(1, "0.15", "Damaged").error
 
 
+def test_a_discount_does_not_outgrow_what_was_checked_or_approved(services: Services) -> None:
+    """A line's discount was checked (and perhaps approved) for what the line held then:
+    a change of its quantity or price takes it off, in the same transaction, and says so;
+    so does any change to the cart for a sale discount a manager approved."""
+    as_operator(services, SUPERVISOR, "supervisor")  # a cap of 10%
+    give = services.manual_discounts.give
+    scan(services, "10*" + MILK)  # 10 x 1.45 = 14.50
+    assert not give(1, "1.45", "Damaged").error  # 10% of the line, within the cap
+    taken = services.checkout.error_correct(1, 9)  # down to one milk: 1.45 off would be 100%
+    assert not taken.error, taken.message
+    assert "its discount was taken off" in taken.message
+    assert saved(services) == []
+    assert services.checkout.priced.total == 145  # nothing off the one milk
+
+    # a manager's approval of 50% off one milk does not cover the ten scanned after it
+    assert not give(1, "10%", "Damaged").error
+    action = services.manual_discounts.action(services.manual_discounts.offer(None, "50", "Staff"))
+    token = services.approvals.grant(*MANAGER, requester=SUPERVISOR[0], scope=SCOPE, action=action)
+    assert not give(None, "50", "Staff", token).error
+    assert [row[0] for row in saved(services)] == [0, 1]
+    more = services.checkout.submit("9*" + MILK)  # the same line: ten milks now
+    assert "its discount was taken off" in more.message
+    assert saved(services) == []  # the line's and the approved sale discount, both off
+    assert services.checkout.priced.total == 1450
+    assert not services.checkout.manual
+
+    # within the cap, a sale discount stays as the cart grows (a percentage is within it)
+    assert not give(None, "10", "Staff").error
+    scan(services, BREAD)
+    assert [row[0] for row in saved(services)] == [0]
+    assert services.checkout.priced.total == round((1450 + 135) * 0.9)
+
+
 @pytest.mark.parametrize(
     ("line_no", "typed", "reason", "says"),
     [

@@ -287,3 +287,41 @@ async def test_the_palette_offers_the_report_screen_s_keys(app_factory: AppFacto
             "f4": "Close day (Z)",
             "f5": "Print a Z",
         }
+
+
+async def test_a_z_closed_while_the_x_still_prints_says_how_to_print_it(
+    app_factory: AppFactory,
+) -> None:
+    """F2 (the X) still printing when F4 closes the day: the day is closed and saved, and
+    the message says the Z was not printed and F2 prints its copy (never a silent Z)."""
+    import threading
+
+    app = app_factory()
+    paper = with_paper(app)
+    gate = threading.Event()
+    opened = paper.open
+
+    def slow() -> Dummy:
+        gate.wait(10)  # the X report's printer, held until the day is closed
+        return opened()
+
+    async with app.run_test(size=SIZE) as pilot:
+        await sell(pilot, PEN)
+        await printed(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        app.services.sales.printer = ReceiptPrinter(opener=slow)
+        await pilot.press("f2")
+        await settle(pilot)
+        await close_day(pilot)
+        said = message(app)
+        assert (
+            said == "Day closed. Z report 0001 not printed (the printer is busy): F2 prints a copy"
+        )
+        gate.set()
+        await printed(pilot)
+        app.services.sales.printer = ReceiptPrinter(opener=paper.open)
+        await pilot.press("f2")
+        await printed(pilot)
+        assert message(app) == "Copy of Z report 0001 printed"
+        assert "Z REPORT 0001" in paper.text()
