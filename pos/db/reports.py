@@ -138,7 +138,8 @@ def day_figures(
                     unreceipted[method] = _add(unreceipted.get(method), int(n), int(total))
             # a refund pays back what was paid for its lines, VAT included: take it off
             # each line's rate (the VAT in a refunded gross is worked out as on a receipt);
-            # a line of a refund without a receipt carries its own rate (v17)
+            # a line of a refund without a receipt carries its own rate (v17), and its
+            # amount has the VAT in it whatever tax_inclusive says (pos.domain.returns)
             rate_of = peewee.fn.COALESCE(m.RefundLine.tax_rate, m.SaleLine.tax_rate)
             for rate, gross_back in tuples(
                 m.RefundLine.select(rate_of, peewee.fn.SUM(m.RefundLine.amount))

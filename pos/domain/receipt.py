@@ -299,6 +299,7 @@ def render_refund(
     original_till: str | None = None,
     reason: str | None = None,
     approver: str | None = None,
+    vat: Sequence[RateLine] = (),
 ) -> str:
     """A refund's receipt: what came back, the deals the customer no longer gets
     (``lost``, by name), and how the money went back (the totals with the ``currency``
@@ -306,7 +307,9 @@ def render_refund(
     rest of what was paid for a line that came back in an earlier refund. ``demo``: marked
     as a demo database's (:func:`mark_demo`); ``original_till``: the sale was another
     till's; ``original`` None: a refund without a receipt; ``reason``: why it came back
-    (issue 21); ``approver``: the manager who approved it, if one had to."""
+    (issue 21); ``approver``: the manager who approved it, if one had to; ``vat``: the VAT
+    paid back on top of the items' prices, per rate, when prices exclude VAT (a refund
+    without a receipt): shown as a sale's receipt shows it, a VAT line and a VAT table."""
     check_width(width)
     rule = "-" * width
     out = store_header(store, header, width)
@@ -330,9 +333,16 @@ def render_refund(
     for name in lost:
         out.extend(wrap_cells(f"{name} no longer applies", width))
     out.append(rule)
-    total = sum(amount for _, _, amount in items)
+    tax = sum(row.vat for row in vat)
+    total = sum(amount for _, _, amount in items) + tax
+    if vat:  # the items' prices are before VAT: add it, as a sale's receipt does
+        out.append(label_amount("VAT", "-" + format_money(tax), width))
     out.append(label_amount("REFUNDED", format_money(total, currency), width))
     out.append(label_amount(f"Paid back by {method}", format_money(total, currency), width))
+    if vat:
+        out.append(rule)
+        back = [RateLine(r.rate, -r.net, -r.vat, -r.gross) for r in vat]
+        out.append(_vat_table(back, width))
     text = "\n".join(out) + "\n"
     return mark_demo(text, width) if demo else text
 

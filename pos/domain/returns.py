@@ -4,7 +4,9 @@ Every refund says why the customer brought it back: one of the ``refund_reasons`
 setting (only those, as real tills do, so the report can add refunds up by reason). A
 refund without a receipt pays back items that no sale on record sold: each at most
 today's price (a lower price may be given, never a higher one), for a reason, by cash or
-card, up to a limit a day on each till (the ``max_unreceipted_refunds`` setting).
+card, up to a limit a day on each till (the ``max_unreceipted_refunds`` setting). When
+prices exclude VAT (``tax_inclusive`` no) each line pays back its price and its VAT, as a
+sale of it adds the VAT (:func:`pos.domain.tax.vat_summary`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from pos.domain.cart import line_total
+from pos.domain.cart import CartLine, line_total
 from pos.domain.cash import listing
 from pos.domain.catalog import Unit
 from pos.domain.money import format_money
+from pos.domain.pricing import PricedBasket
+from pos.domain.tax import RateLine, vat_summary
 
 UNRECEIPTED_SCOPE = "refund:unreceipted"
 """The scope a refund without a receipt needs (managers), or a manager's approval of it."""
@@ -72,6 +76,8 @@ class ReturnLine:
         qty: How many come back (items), or grams.
         tax_rate: The VAT rate in basis points (2000 is 20%).
         price: A lower price per unit given for it; None: today's.
+        vat_added: The prices exclude VAT (``tax_inclusive`` no): its VAT is paid back
+            on top of its price, as a sale adds it.
     """
 
     code: str
@@ -82,16 +88,37 @@ class ReturnLine:
     qty: int
     tax_rate: int
     price: int | None = None
+    vat_added: bool = False
 
     @property
     def unit_price(self) -> int:
-        """What is paid back per unit (per kg)."""
+        """What is paid back per unit (per kg), before VAT when prices exclude it."""
         return self.today if self.price is None else self.price
 
     @property
-    def amount(self) -> int:
-        """What the line pays back."""
+    def price_total(self) -> int:
+        """The line at its price: before VAT when prices exclude it."""
         return line_total(Unit(self.unit), self.unit_price, self.qty)
+
+    @property
+    def vat_row(self) -> RateLine:
+        """The line's VAT row (net, VAT, gross at its rate), worked out as a sale of it
+        alone works it out in the line's mode."""
+        unit = Unit(self.unit)
+        line = CartLine(1, self.barcode, self.name, unit, self.unit_price, self.qty, self.tax_rate)
+        priced = PricedBasket(line.total, ())
+        (row,) = vat_summary([line], priced, inclusive=not self.vat_added)
+        return row
+
+    @property
+    def vat(self) -> int:
+        """The VAT paid back on top of the price (0 when prices include VAT)."""
+        return self.vat_row.vat if self.vat_added else 0
+
+    @property
+    def amount(self) -> int:
+        """What the line pays back: its price, and its VAT when prices exclude it."""
+        return self.price_total + self.vat
 
     def priced(self, price: int) -> ReturnLine:
         """The line at ``price`` a unit: above 0, at most today's.
@@ -128,6 +155,19 @@ def check_return(lines: Sequence[ReturnLine]) -> int:
         if line.amount <= 0:
             raise ReturnError(f"{line.name} would pay back nothing: type a higher price")
     return sum(line.amount for line in lines)
+
+
+def vat_rows(lines: Sequence[ReturnLine]) -> list[RateLine]:
+    """The VAT summary per rate of what ``lines`` pay back: each line's row (see
+    :attr:`ReturnLine.vat_row`) added up at its rate."""
+    rows: dict[int, RateLine] = {}
+    for line in lines:
+        row = line.vat_row
+        was = rows.get(row.rate, RateLine(row.rate, 0, 0, 0))
+        rows[row.rate] = RateLine(
+            row.rate, was.net + row.net, was.vat + row.vat, was.gross + row.gross
+        )
+    return [rows[rate] for rate in sorted(rows)]
 
 
 def check_limit(amount: int, already: int, limit: int) -> None:

@@ -3,6 +3,8 @@ price if need be, then cash or card, a reason, and a manager's say-so."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -159,10 +161,7 @@ class UnreceiptedRefundScreen(AnswersOnce, Screen[None]):
                 if line.qty >= MAX_QTY:
                     self._say(f"At most {MAX_QTY} of {line.name}", error=True)
                     return
-                self.lines[n] = ReturnLine(
-                    line.code, line.barcode, line.name, line.unit, found.today,
-                    line.qty + 1, line.tax_rate,
-                )  # fmt: skip
+                self.lines[n] = replace(found, qty=line.qty + 1)  # at today's price now
                 self._show()
                 self._say(f"{line.name}: {line.qty + 1}")
                 return
@@ -211,10 +210,7 @@ class UnreceiptedRefundScreen(AnswersOnce, Screen[None]):
         if not typed.isdigit() or not 1 <= int(typed) <= MAX_QTY:
             self._say(f"Type how many (1 to {MAX_QTY}), then F5", error=True)
             return
-        self.lines[n] = ReturnLine(
-            line.code, line.barcode, line.name, line.unit, line.today, int(typed),
-            line.tax_rate, line.price,
-        )  # fmt: skip
+        self.lines[n] = replace(line, qty=int(typed))
         self._show()
         self._say(f"{line.name}: {typed}")
 

@@ -32,6 +32,7 @@ from pos.domain.returns import (
     check_limit,
     check_return,
     reason_of,
+    vat_rows,
 )
 from pos.services.approvals import ApprovalRefused, Approvals
 from pos.services.days import DayClosed, DayService
@@ -85,10 +86,11 @@ class ReturnService:
         """The line a scanned or typed ``code`` brings back (``qty`` items) at today's
         price, read as a scan reads it, or a failed :class:`Outcome` that says why not (an
         unknown barcode). A weighed item comes back by its label's weight; a label's own
-        price is today's price of that item."""
-        return self._line(code, qty)
+        price is today's price of that item. When prices exclude VAT (``tax_inclusive``
+        no) the line pays back its VAT too."""
+        return self._line(code, qty, vat_added=not self.settings.tax_inclusive)
 
-    def _line(self, code: str, qty: int) -> ReturnLine | Outcome:
+    def _line(self, code: str, qty: int, *, vat_added: bool) -> ReturnLine | Outcome:
         found = look_up(code, self.products, self.patterns())
         if isinstance(found, Outcome):
             return found
@@ -104,8 +106,9 @@ class ReturnService:
         today = product.price if embedded.price is None else embedded.price
         if today <= 0:
             return Outcome.fail(f"{product.name} has no price today: it cannot be refunded")
+        unit = product.unit.value
         return ReturnLine(
-            code, product.barcode, product.name, product.unit.value, today, qty, product.tax_rate
+            code, product.barcode, product.name, unit, today, qty, product.tax_rate, None, vat_added
         )
 
     @guarded("sale")
@@ -156,7 +159,8 @@ class ReturnService:
             raise RefundFailed("Refund to cash or card")
         try:
             reason = reason_of(reason, settings.refund_reasons)
-            lines = [self._today(line) for line in lines]
+            vat_added = not settings.tax_inclusive
+            lines = [self._today(line, vat_added=vat_added) for line in lines]
             total = check_return(lines)
             limit = settings.max_unreceipted_refunds
             check_limit(total, 0, limit)  # over the limit on its own: before any approval
@@ -190,7 +194,8 @@ class ReturnService:
                 original=None,
                 operator=actor.name,
                 at=at.astimezone().replace(tzinfo=None),
-                items=[(_label(line), _qty(line), line.amount) for line in lines],
+                # each at its price; when prices exclude VAT, the VAT is added below them
+                items=[(_label(line), _qty(line), line.price_total) for line in lines],
                 method=method,
                 width=settings.receipt_width,
                 currency=settings.currency_symbol,
@@ -198,6 +203,7 @@ class ReturnService:
                 demo=settings.demo,
                 reason=reason,
                 approver=approved.approver,
+                vat=vat_rows(lines) if vat_added else (),
             )
             return texts[number]
 
@@ -226,10 +232,11 @@ class ReturnService:
         anchor_audit(self.audit)  # the refund's entry is committed: anchor it
         return RefundDone(number, amount, texts.get(number, ""), method)
 
-    def _today(self, line: ReturnLine) -> ReturnLine:
+    def _today(self, line: ReturnLine, *, vat_added: bool) -> ReturnLine:
         """``line`` read again from what was scanned, at today's price now (never the
-        price the caller says today's is), at the lower price given for it, if any."""
-        fresh = self._line(line.code, line.qty)
+        price the caller says today's is), at the lower price given for it, if any, with
+        its VAT on top when prices exclude it (the settings now, not the caller's say)."""
+        fresh = self._line(line.code, line.qty, vat_added=vat_added)
         if isinstance(fresh, Outcome):
             raise ReturnError(f"{line.name}: {fresh.message}")
         return fresh if line.price is None else fresh.priced(line.price)

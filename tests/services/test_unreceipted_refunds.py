@@ -319,3 +319,72 @@ def test_bad_settings_are_refused() -> None:
     for bad in ("", "none", "A|" + "x" * 61, "|".join("abcdefghij")):
         with pytest.raises(ValueError, match="refund_reasons"):
             validate_setting("refund_reasons", bad)
+
+
+VAT_ADDED_RECEIPT = """\
+------------------------------------------
+Highlighter pen yellow x 1           -1.20
+------------------------------------------
+VAT                                  -0.24
+REFUNDED                             £1.44
+Paid back by cash                    £1.44
+------------------------------------------
+VAT                        Net   VAT Gross
+20%                      -1.20 -0.24 -1.44
+"""
+"""A refund without a receipt of a pen when prices exclude VAT, from its lines down."""
+
+
+@pytest.fixture
+def vat_added(demo_db: Path, clock: FixedClock) -> Iterator[Services]:
+    """A till whose prices exclude VAT (``tax_inclusive`` no): VAT is added at the till."""
+    set_setting(demo_db, "tax_inclusive", "no")
+    set_setting(demo_db, "max_unreceipted_refunds", "2.00")
+    built = build_services(demo_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    built.sessions.login(*MANAGER)
+    yield built
+    built.close()
+
+
+def test_prices_without_vat_pay_back_the_vat_too(vat_added: Services) -> None:
+    """A pen is 1.20 before VAT, 1.44 with it: a refund without a receipt pays back what a
+    refund of a sold pen does, its receipt shows the VAT as the sale's does, and the report
+    takes back exactly the sale's VAT."""
+    services = vat_added
+    sold = sell(services, PEN, cash=144)  # exactly the 1.44 due
+    assert sold.change == 0
+    pen = item(services, PEN)
+    assert (pen.unit_price, pen.vat, pen.amount) == (120, 24, 144)
+    done = services.returns.refund([pen], "cash", "Faulty")
+    assert done.amount == 144
+    assert refunds(services) == [(2, None, "cash", 144, "Faulty", MANAGER[0], None)]
+    assert refund_lines(services) == [(1, 1, 144, PEN, "Highlighter pen yellow", "each", 120, 2000)]
+    # as the sale's receipt: the price before VAT, the VAT added, the VAT table
+    assert VAT_ADDED_RECEIPT in done.receipt_text
+    # the day's limit counts what was paid back, VAT and all
+    assert services.returns.left_today() == 56
+    with pytest.raises(RefundFailed, match=r"1\.44 would take .* limit of 2\.00 \(0\.56 left\)"):
+        services.returns.refund([item(services, PEN)], "cash", "Faulty")
+    # the sale and its refund without a receipt net to nothing, at 20% too
+    figures = services.sales.x_report()[1]
+    assert figures.vat == [(2000, 0, 0, 0)]
+    assert (figures.refunds, figures.unreceipted) == (144, {"cash": (1, 144)})
+    assert figures.as_json()["vat"] == [
+        {"rate": "20", "net": "0.00", "vat": "0.00", "gross": "0.00"}
+    ]
+    # a refund by receipt of a sold pen pays back the same, and takes back the same VAT
+    again = sell(services, PEN, cash=144)
+    line = (services.refunds.lines(again.receipt_no) or [])[0].line_no
+    by_receipt = services.refunds.refund(again.receipt_no, {line: 1}, "cash", reason="Faulty")
+    assert by_receipt.amount == done.amount
+    assert services.sales.x_report()[1].vat == [(2000, 0, 0, 0)]
+
+
+def test_prices_with_vat_are_paid_back_as_they_are(services: Services) -> None:
+    """The default (``tax_inclusive`` yes): the price is all that is paid back, and the
+    receipt has no VAT lines."""
+    pen = item(services, PEN)
+    assert (pen.vat, pen.amount) == (0, 120)
+    done = services.returns.refund([pen], "cash", "Faulty")
+    assert done.amount == 120
+    assert "VAT" not in done.receipt_text
