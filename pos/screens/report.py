@@ -292,7 +292,11 @@ class ZNumberModal(AnswersOnce, ModalScreen[int | None]):
                 Text(f"Print a copy of which Z report? (1 to {self.last}; Enter: the last)"),
                 id="question",
             )
-            yield Input(str(self.last), id="z-number", restrict=r"[0-9]*", max_length=9)
+            # empty, the last one as its placeholder: digits typed (or typed ahead) are
+            # the number as typed, never added to one already there
+            yield Input(
+                placeholder=str(self.last), id="z-number", restrict=r"[0-9]*", max_length=9
+            )
             yield Label("", id="hint")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -303,7 +307,7 @@ class ZNumberModal(AnswersOnce, ModalScreen[int | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            number = self.check(event.value)
+            number = self.check(event.value or str(self.last))
         except ZRefused as exc:
             problem = str(exc)
         except StorageError as exc:

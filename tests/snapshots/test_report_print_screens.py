@@ -27,7 +27,7 @@ def test_z_copy_number_refused(snap_compare, app_factory: AppFactory) -> None:  
         services.days.close_day(0)
         await pilot.press("f12", "f5")
         await settle(pilot)
-        await pilot.press("backspace", "9", "enter")
+        await pilot.press("9", "enter")
         await settle(pilot)
 
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)

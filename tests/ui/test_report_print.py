@@ -203,13 +203,12 @@ async def test_f5_prints_a_copy_of_a_past_z_by_its_number(app_factory: AppFactor
         await settle(pilot)
         assert isinstance(app.screen, ZNumberModal)
         number = app.screen.query_one(Input)
-        assert number.value == "2"  # the last one, offered
+        assert (number.value, number.placeholder) == ("", "2")  # the last one, offered
         question = str(app.screen.query_one("#question", Label).render())
         assert question == "Print a copy of which Z report? (1 to 2; Enter: the last)"
         for bad, said in [
             ("3", "Z report 0003 is the day still open"),
             ("9", "Till 1 has no Z report 0009"),
-            ("", "Z report 'nothing' is not a number"),
         ]:
             number.value = bad
             await pilot.press("enter")
@@ -261,7 +260,7 @@ async def test_a_z_number_typed_ahead_prints_one_copy(app_factory: AppFactory) -
         app.services.days.close_day(120)
         await pilot.press("f12")
         await settle(pilot)
-        at_once(app, "f5", "backspace", "1", "enter", "enter")
+        at_once(app, "f5", "1", "enter", "enter")
         await until(pilot, lambda: isinstance(app.screen, ReportScreen))
         await printed(pilot)
         assert isinstance(app.screen, ReportScreen)
