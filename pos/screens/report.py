@@ -294,9 +294,7 @@ class ZNumberModal(AnswersOnce, ModalScreen[int | None]):
             )
             # empty, the last one as its placeholder: digits typed (or typed ahead) are
             # the number as typed, never added to one already there
-            yield Input(
-                placeholder=str(self.last), id="z-number", restrict=r"[0-9]*", max_length=9
-            )
+            yield Input(placeholder=str(self.last), id="z-number", restrict=r"[0-9]*", max_length=9)
             yield Label("", id="hint")
         yield Footer(compact=True, show_command_palette=False)
 
