@@ -12,7 +12,8 @@ from pos.auth.service import AuditSink, anchor_audit
 from pos.db.database import checkpoint, checkpoint_apart
 from pos.db.errors import StorageError
 from pos.db.reports import day_figures, trading_day_figures
-from pos.db.sales import SaleRepository, find_sales
+from pos.db.sale_search import find_sales
+from pos.db.sales import SaleRepository
 from pos.domain.cart import StoredCart
 from pos.domain.clock import Clock
 from pos.domain.history import SaleRow, SaleSummary, named_receipt
