@@ -32,6 +32,7 @@ from pos.screens.requests import LockTill
 from pos.services.printing import PrinterError, PrintJob
 from pos.services.sales import Completed, SaleFailed, SaleService
 from pos.widgets import EntryLine, MessageLine
+from pos.widgets.entry_line import typing_keys
 from pos.widgets.type_ahead import AnswersOnce, PassesKeysOn
 
 QUICK_NOTE_KEYS = ("f6", "f7", "f8")
@@ -69,9 +70,7 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
     """
 
     BINDINGS = [
-        *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
-        Binding("full_stop", "type('.')", show=False, priority=True),
-        Binding("backspace", "backspace", show=False, priority=True),
+        *typing_keys("0123456789."),
         Binding("enter", "cash", show=False, priority=True),
         Binding("f2", "cash", "Cash", key_display="F2", priority=True),
         Binding("f3", "card", "Card", key_display="F3", priority=True),

@@ -23,6 +23,7 @@ from pos.screens.requests import LockTill
 from pos.services.outcomes import Outcome
 from pos.services.price_check import PriceCheck, PriceCheckService
 from pos.widgets import EntryLine, MessageLine
+from pos.widgets.entry_line import typing_keys
 from pos.widgets.type_ahead import AnswersOnce, PassesKeysOn, Typed
 
 ASKING = "Scan, or type the barcode and Enter; F2 finds by name"
@@ -54,8 +55,7 @@ class PriceCheckScreen(PassesKeysOn, AnswersOnce, ModalScreen[object]):
     """The price check dialog (see the module docstring)."""
 
     BINDINGS = [
-        *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
-        Binding("backspace", "backspace", show=False, priority=True),
+        *typing_keys(),
         Binding("enter,ctrl+j,tab", "check", show=False, priority=True),
         Binding("f2", "find", "Find", key_display="F2", priority=True),
         Binding("escape", "close", "Back", key_display="Esc", priority=True),

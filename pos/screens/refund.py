@@ -22,6 +22,7 @@ from pos.services.approvals import Approvals
 from pos.services.refunds import RefundDone, RefundFailed, RefundService
 from pos.services.sales import SaleService
 from pos.widgets import EntryLine, MessageLine
+from pos.widgets.entry_line import typing_keys
 from pos.widgets.type_ahead import AnswersOnce
 
 SESSION_ENDED = "Refund NOT made: the session has ended. Log in again."
@@ -41,8 +42,7 @@ class RefundScreen(AnswersOnce, Screen[None]):
     """
 
     BINDINGS = [
-        *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
-        Binding("backspace", "backspace", show=False, priority=True),
+        *typing_keys(),
         Binding("enter", "set_qty", "Set qty", key_display="Enter", priority=True),
         Binding("f2", "refund('cash')", "Refund cash", key_display="F2", priority=True),
         Binding("f3", "refund('card')", "Refund card", key_display="F3", priority=True),

@@ -48,15 +48,13 @@ from pos.services.checkout import CheckoutService
 from pos.services.discount_admin import OPEN_ACTION, SCOPE
 from pos.services.outcomes import Change, Outcome
 from pos.widgets import CartTable, EntryLine, KeyBar, MessageLine, TillHeader, TotalsPanel
+from pos.widgets.entry_line import typing_keys
 from pos.widgets.type_ahead import AnswersOnce, TakesText
 
 W = TypeVar("W", bound=Widget)
 
 _ENTRY_KEYS = [
-    *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
-    Binding("asterisk", "type('*')", show=False, priority=True),
-    Binding("full_stop", "type('.')", show=False, priority=True),
-    Binding("backspace", "backspace", show=False, priority=True),
+    *typing_keys("0123456789*."),
     # scanners can be set to end a code with CR, LF or Tab: all three submit
     Binding("enter,ctrl+j,tab", "submit", show=False, priority=True),
 ]

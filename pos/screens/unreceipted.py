@@ -32,6 +32,7 @@ from pos.services.refunds import RefundDone, RefundFailed
 from pos.services.returns import ReturnService
 from pos.services.sales import SaleService
 from pos.widgets import EntryLine, MessageLine
+from pos.widgets.entry_line import typing_keys
 from pos.widgets.type_ahead import AnswersOnce
 
 MAX_QTY = 999
@@ -49,9 +50,7 @@ class UnreceiptedRefundScreen(AnswersOnce, Screen[None]):
     """
 
     BINDINGS = [
-        *(Binding(d, f"type('{d}')", show=False, priority=True) for d in "0123456789"),
-        Binding("full_stop", "type('.')", show=False, priority=True),
-        Binding("backspace", "backspace", show=False, priority=True),
+        *typing_keys("0123456789."),
         Binding("enter", "scan", "Add", key_display="Enter", priority=True),
         Binding("f4", "price", "Price", key_display="F4", priority=True),
         Binding("f5", "qty", "Qty", key_display="F5", priority=True),

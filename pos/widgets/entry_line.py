@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding
 from textual.geometry import Region
 from textual.reactive import var
 from textual.strip import Strip
@@ -12,6 +13,22 @@ from textual.widget import Widget
 
 from pos.domain.barcodes import MAX_SCAN_LENGTH
 from pos.domain.text import visible
+
+_KEY_NAMES = {".": "full_stop", "*": "asterisk"}
+
+
+def typing_keys(chars: str = "0123456789") -> list[Binding]:
+    """The keys a screen with an entry line takes as typing (``chars``, each to its
+    ``type`` action, and Backspace), ahead of any focused widget: a scanner's digits
+    always reach the line."""
+    return [
+        *(
+            Binding(_KEY_NAMES.get(ch, ch), f"type('{ch}')", show=False, priority=True)
+            for ch in chars
+        ),
+        Binding("backspace", "backspace", show=False, priority=True),
+    ]
+
 
 _PROMPT = Style(bold=True)
 _ARROW = Style(dim=True)
