@@ -350,7 +350,21 @@ def _same(what: Callable[[], tuple[object, object]], timeout: float = 20.0) -> N
         time.sleep(0.1)
 
 
-@pytest.mark.parametrize("transition", TRANSITIONS, ids=[t.name for t in TRANSITIONS])
+PTY_GROUPS = 2
+"""The rows run in this many xdist groups ("pty-0", "pty-1"), each on one worker, one row
+after another: a row is mostly waits for its two tills to go quiet, so the other workers
+keep the cores busy with the tests that compute (``make test`` runs two more workers than
+it would without them)."""
+
+
+@pytest.mark.parametrize(
+    "transition",
+    [
+        pytest.param(t, marks=pytest.mark.xdist_group(f"pty-{i % PTY_GROUPS}"))
+        for i, t in enumerate(TRANSITIONS)
+    ],
+    ids=[t.name for t in TRANSITIONS],
+)
 def test_keys_in_one_write_end_as_keys_one_at_a_time(
     transition: Transition, tmp_path: Path, sqlite_template: Callable[[str], Path]
 ) -> None:
@@ -367,8 +381,8 @@ def test_keys_in_one_write_end_as_keys_one_at_a_time(
         screens = [future.result() for future in started]
     try:
         _same(lambda: (_state(dbs[0]), _state(dbs[1])))
-        for screen in screens:
-            screen.settle(0.3)  # (a text field's cursor blinks every 0.5 s)
+        with ThreadPoolExecutor(2) as pool:  # (a text field's cursor blinks every 0.5 s)
+            list(pool.map(lambda screen: screen.settle(0.3), screens))
         _same(lambda: (screens[0].text(), screens[1].text()))
         assert _state(dbs[0]) == _state(dbs[1])
         assert "Traceback" not in screens[0].text()
