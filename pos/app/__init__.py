@@ -42,7 +42,7 @@ from pos.screens.stack import is_payment, palette_of, scan_screens
 from pos.services.approvals import ApprovalRefused
 from pos.services.container import Services
 from pos.services.store import DEMO_BANNER
-from pos.widgets.terminal import TerminalWatch
+from pos.widgets.terminal import TerminalWatch, close_on_signals
 from pos.widgets.till_header import show_in_headers
 from pos.widgets.too_small import fit_overlays
 from pos.widgets.type_ahead import TakesText, TypeAhead, split_alt
@@ -109,11 +109,14 @@ class PosApp(ManagerRequests):
         self.type_ahead = TypeAhead(self, self._route_key)
         """Keys typed ahead of a screen that has not settled wait here, in order."""
         self.terminal = TerminalWatch(sys.__stdin__.fileno() if sys.__stdin__ else None)
+        self._default_signals: Callable[[], None] | None = None
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"  # pinned: snapshots must not follow the user's theme
         self.set_class(self.services.is_demo, "-demo")
         self.set_interval(1.0, self.tick)
+        if self.terminal.fd is not None:  # a real till: SIGHUP and SIGTERM close it in order
+            self._default_signals = close_on_signals(self.exit)
         if self.services.sync is not None:
             self.services.sync.start()  # its own thread: the till never waits for it
         self.screen_change_signal.subscribe(self, self._fit_window)
@@ -484,4 +487,6 @@ class PosApp(ManagerRequests):
     def on_unmount(self) -> None:
         gc.unfreeze()  # whatever runs on in this process collects as usual again
         self._closing = True
+        if self._default_signals is not None:
+            self._default_signals()
         self.services.close()

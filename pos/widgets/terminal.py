@@ -6,13 +6,21 @@ nothing at once, and Textual's input thread reads again, at full speed, for ever
 would go on holding its till lock and a core. The app (and the customer display's) asks
 :meth:`TerminalWatch.gone` every second and closes: every scan is saved as it is made, so
 nothing is lost.
+
+A till that is the terminal's controlling process gets SIGHUP when it hangs up, and a
+service manager or ``kill`` sends SIGTERM: :func:`close_on_signals` turns either into the
+same orderly close (a line in the log, the till lock released), instead of the default
+death that leaves the log silent about why the till stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import signal
 import termios
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -41,3 +49,26 @@ def _is_terminal(fd: int) -> bool:
         return os.isatty(fd)
     except OSError:
         return False
+
+
+CLOSING_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+
+
+def close_on_signals(close: Callable[[], None]) -> Callable[[], None]:
+    """From now on SIGHUP and SIGTERM log which came and call ``close`` on the running
+    event loop; returns what puts the default handling back (call it as the app ends).
+    Only for a till on a real terminal: under Pilot the process is the test runner's."""
+    loop = asyncio.get_running_loop()
+
+    def closing(signum: int) -> None:
+        log.warning("closing on %s (the open cart is kept)", signal.Signals(signum).name)
+        close()
+
+    for signum in CLOSING_SIGNALS:
+        loop.add_signal_handler(signum, closing, signum)
+
+    def restore() -> None:
+        for signum in CLOSING_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+    return restore

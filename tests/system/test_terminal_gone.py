@@ -4,6 +4,7 @@ terminal at full speed for ever while holding its till lock. Real processes on a
 
 from __future__ import annotations
 
+import signal
 import time
 from collections import Counter
 from pathlib import Path
@@ -43,6 +44,34 @@ def test_a_till_whose_terminal_hangs_up_closes_and_keeps_its_cart(
     assert cart_in_db(demo_db) == Counter({PEN: 1})
     log = (tmp_path / "logs" / "pos.log").read_text(encoding="utf-8")
     assert "the terminal has gone away: closing" in log
+    again = Till(demo_db)  # its till lock is free: the same till starts again
+    try:
+        again.log_in()
+        again.wait_for_text("Highlighter pen yellow")
+    finally:
+        again.kill()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+def test_a_till_sent_sighup_or_sigterm_closes_in_order_and_says_why(
+    signum: signal.Signals, demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The terminal's hang-up (the till as its controlling process) or a service manager's
+    stop: the till closes as on Ctrl+Q (exit status 0, its lock free, its cart kept) and
+    the log says why, where the default action would kill it without a word."""
+    monkeypatch.setenv("POS_LOG_DIR", str(tmp_path / "logs"))
+    till = Till(demo_db)
+    try:
+        till.log_in()
+        till.type(PEN + "\r")
+        wait_for_count(demo_db, 1)
+        till.proc.send_signal(signum)
+        assert till.proc.wait(timeout=10) == 0, f"the till did not close in order on {signum.name}"
+    finally:
+        till.kill()
+    assert cart_in_db(demo_db) == Counter({PEN: 1})
+    log = (tmp_path / "logs" / "pos.log").read_text(encoding="utf-8")
+    assert f"closing on {signum.name} (the open cart is kept)" in log
     again = Till(demo_db)  # its till lock is free: the same till starts again
     try:
         again.log_in()
