@@ -185,3 +185,44 @@ class CouponRepository:
             for row in m.RuleUse.select().where(m.RuleUse.rule.in_(names)):
                 found[row.rule] = row.used
         return found
+
+    # ------------------------------------------------------------ in an open cart, in a sale
+
+    @reading
+    def in_cart(self, cart_id: int) -> tuple[Coupon, ...]:
+        """The coupons scanned into a cart, in the order they were scanned."""
+        query = (
+            m.CouponCode.select()
+            .join(m.CartCoupon, on=(m.CartCoupon.code == m.CouponCode.code))
+            .where(m.CartCoupon.cart == cart_id)
+            .order_by(m.CartCoupon.id)
+        )
+        return tuple(_coupon(row) for row in query)
+
+    def put_in_cart(self, cart_id: int, coupon: Coupon) -> None:
+        """Keep ``coupon`` with the open cart (a restart keeps it)."""
+        with writing(self.db):
+            m.CartCoupon.insert(cart=cart_id, code=coupon.code, rule=coupon.rule).execute()
+
+    def take_from_cart(self, cart_id: int, code: str) -> None:
+        with writing(self.db):
+            m.CartCoupon.delete().where(
+                (m.CartCoupon.cart == cart_id) & (m.CartCoupon.code == code)
+            ).execute()
+
+    def record_sale(self, sale_uuid: str, used: Iterable[Coupon]) -> None:
+        """Note the coupons a sale used: call inside the sale's transaction."""
+        sale_id = m.Sale.select(m.Sale.id).where(m.Sale.uuid == sale_uuid).scalar()
+        for coupon in used:
+            m.SaleCoupon.insert(sale=sale_id, code=coupon.code, rule=coupon.rule).execute()
+
+    @reading
+    def of_sale(self, sale_uuid: str) -> list[tuple[str, str, bool]]:
+        """The coupons a sale used: (code, rule, given back by a refund)."""
+        query = (
+            m.SaleCoupon.select(m.SaleCoupon.code, m.SaleCoupon.rule, m.SaleCoupon.returned)
+            .join(m.Sale, on=(m.SaleCoupon.sale == m.Sale.id))
+            .where(m.Sale.uuid == sale_uuid)
+            .order_by(m.SaleCoupon.id)
+        )
+        return [(row.code, row.rule, bool(row.returned)) for row in query]

@@ -187,6 +187,8 @@ class ReceiptData:
     """Made on a demo database: marked :data:`DEMO_RECEIPT` above and below."""
     age_checked: int | None = None
     """The age the customer was confirmed to be (an age-restricted item asked), or None."""
+    coupons: Sequence[tuple[str, str]] = ()
+    """The coupons the sale used (issue 22): (code, rule)."""
 
 
 DEMO_RECEIPT = "DEMO - NOT A RECEIPT"
@@ -236,6 +238,9 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
             out.append(label_amount("Change", format_money(payment.change, money), width))
     if data.age_checked is not None:
         out.append(cut_cells(f"Age checked ({data.age_checked}+)", width))
+    for code, rule_name in data.coupons:
+        out.append(label_amount(cut_cells(f"Coupon: {rule_name}", width - 6), "0.00", width))
+        out.append(cut_cells(f"  {code}", width))
     out.append("")
     out.append(_centre("Thank you", width))
     text = "\n".join(out) + "\n"
