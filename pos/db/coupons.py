@@ -226,3 +226,38 @@ class CouponRepository:
             .order_by(m.SaleCoupon.id)
         )
         return [(row.code, row.rule, bool(row.returned)) for row in query]
+
+    # ------------------------------------------------------------ a refund
+
+    @reading
+    def of_receipt(self, till: str, receipt_no: int) -> list[tuple[str, str, bool]]:
+        """The coupons the sale ``receipt_no`` of ``till`` used: (code, rule, given back)."""
+        query = (
+            m.SaleCoupon.select(m.SaleCoupon.code, m.SaleCoupon.rule, m.SaleCoupon.returned)
+            .join(m.Sale, on=(m.SaleCoupon.sale == m.Sale.id))
+            .where((m.Sale.till == till) & (m.Sale.receipt_no == receipt_no))
+            .order_by(m.SaleCoupon.id)
+        )
+        return [(row.code, row.rule, bool(row.returned)) for row in query]
+
+    def return_use(self, till: str, receipt_no: int, code: str) -> bool:
+        """Give back the use the sale took of ``code`` (a refund broke its deal), once:
+        call inside the refund's transaction. False if it was given back before."""
+        sale_id = (
+            m.Sale.select(m.Sale.id)
+            .where((m.Sale.till == till) & (m.Sale.receipt_no == receipt_no))
+            .scalar()
+        )
+        marked = (
+            m.SaleCoupon.update(returned=1)
+            .where(
+                (m.SaleCoupon.sale == sale_id)
+                & (m.SaleCoupon.code == code)
+                & (m.SaleCoupon.returned == 0)
+            )
+            .execute()
+        )
+        if not marked:
+            return False
+        self.give_back(code)
+        return True

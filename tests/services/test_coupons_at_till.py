@@ -39,6 +39,10 @@ def _rules(db: Path) -> None:
                      "coupon": True}
                 ),
                 parse_rule(
+                    {"name": "Two pens for 2.00", "kind": "multibuy", "items": {PEN: 2},
+                     "price": "2.00", "coupon": True, "priority": 5}
+                ),
+                parse_rule(
                     {"name": "Milk for 10p", "kind": "multibuy", "items": {MILK: 1},
                      "price": "0.10", "max_uses": 1}
                 ),
@@ -252,3 +256,44 @@ def test_max_uses_on_a_rule_counts_sales_across_tills(db: Path, clock: FixedCloc
     finally:
         one.close()
         two.close()
+
+
+def test_a_refund_that_breaks_the_coupons_deal_gives_its_use_back(services: Services) -> None:
+    code = make_code("001", "5555555")
+    CouponRepository(services.db).issue(
+        Issue("Two pens for 2.00", 1, 1, None, services.clock.now(), None), lambda: code
+    )
+    co = services.checkout
+    co.submit(PEN)
+    co.submit(PEN)
+    co.submit(code)
+    assert co.priced.by_name()["Two pens for 2.00"].amount == 40
+    number = _pay(services)
+    repo = CouponRepository(services.db)
+    assert repo.get(code).uses_left == 0  # type: ignore[union-attr]
+    [pens] = services.refunds.lines(number) or []
+    done = services.refunds.refund(number, {pens.line_no: 1}, "cash", reason="Faulty")
+    assert "Two pens for 2.00 no longer applies" in done.receipt_text
+    assert f"Coupon {code} given back\n" in done.receipt_text
+    assert repo.get(code).uses_left == 1  # type: ignore[union-attr]
+    assert repo.of_receipt("Till 1", number) == [(code, "Two pens for 2.00", True)]
+    # the rest of the sale: the deal was lost already, the use is not given back twice
+    again = services.refunds.refund(number, {pens.line_no: 1}, "cash", reason="Faulty")
+    assert "given back" not in again.receipt_text
+    assert repo.get(code).uses_left == 1  # type: ignore[union-attr]
+
+
+def test_a_refund_that_keeps_the_deal_keeps_the_use(services: Services) -> None:
+    code = _issue(services)
+    co = services.checkout
+    co.submit(PEN)
+    co.submit(LEMON)
+    co.submit(code)
+    number = _pay(services)
+    lines = {line.barcode: line for line in services.refunds.lines(number) or []}
+    done = services.refunds.refund(number, {lines[LEMON].line_no: 1}, "cash", reason="Faulty")
+    # what the lemon's line was paid (its share of the pound off taken): the pen kept is
+    # priced with the coupon's deal still on (without it, 1.20 kept: nothing to pay back)
+    assert done.amount == 21
+    assert "given back" not in done.receipt_text
+    assert CouponRepository(services.db).get(code).uses_left == 0  # type: ignore[union-attr]
