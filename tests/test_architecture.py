@@ -110,6 +110,14 @@ NO_GUARD: dict[str, str] = {
     "DiscountService.import_json": "pos discounts import (command line only)",
     "DiscountService.export_json": "pos discounts export (command line only)",
     "DiscountService.all": "pos discounts list (command line only)",
+    "CouponService.issue": "pos coupons issue (command line only; audited)",
+    "CouponService.listed": "pos coupons list (command line only)",
+    "CouponService.show": "pos coupons show (command line only)",
+    "CouponService.void": "pos coupons void (command line only; audited)",
+    "CouponService.coupon_rule": "pos coupons issue's check of its --rule (command line only)",
+    "CouponService.usable": "pos basket --coupon (command line only); at the till a coupon is "
+    "scanned through the guarded checkout",
+    "CouponService.today": "the shop's date; reveals nothing",
     # the wiring and upkeep
     "Services.reload_keys_if_changed": "re-reads the key file; reveals nothing",
     "Services.take_up_settings": "re-reads the settings between sales (the app, every second);"

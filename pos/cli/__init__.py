@@ -16,6 +16,7 @@ from pos import __version__
 from pos.cli.audit import audit_group
 from pos.cli.basket import basket_command
 from pos.cli.common import db_option
+from pos.cli.coupons import coupons_group
 from pos.cli.db import db_group
 from pos.cli.discounts import discounts_group
 from pos.cli.display import display_command
@@ -75,6 +76,7 @@ for _command in (
     db_group,
     settings_group,
     discounts_group,
+    coupons_group,
     basket_command,
     operators_group,
     keys_group,

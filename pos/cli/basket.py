@@ -9,10 +9,13 @@ import click
 
 from pos.cli.common import db_option, db_path, friendly_errors, open_db
 from pos.config import DbTarget
+from pos.db.coupons import CouponRepository
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
-from pos.domain.clock import SystemClock
+from pos.domain.clock import FixedClock, SystemClock
+from pos.domain.coupons import Coupon, CouponRefused, unlocked, with_coupon
 from pos.domain.receipt import render_priced
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket
+from pos.services.coupons import CouponService
 from pos.services.store import StoreSettings
 
 
@@ -21,6 +24,12 @@ from pos.services.store import StoreSettings
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of receipt text.")
 @click.option("--at", "at_text", help="Price as at this local date and time (ISO 8601).")
 @click.option("--width", type=click.Choice(["32", "42", "48"]), default="42", help="Text width.")
+@click.option(
+    "--coupon",
+    "coupons",
+    multiple=True,
+    help="A coupon code scanned into the basket (repeatable): prices with its coupon rule.",
+)
 @click.argument("items", nargs=-1)
 @click.pass_context
 def basket_command(
@@ -29,6 +38,7 @@ def basket_command(
     as_json: bool,
     at_text: str | None,
     width: str,
+    coupons: tuple[str, ...],
     items: tuple[str, ...],
 ) -> None:
     """Price a basket without the till: ITEM is BARCODE or BARCODE:QTY (kg for weighed items).
@@ -52,8 +62,27 @@ def basket_command(
             cart = build_cart(items, ProductRepository(database), settings.patterns)
         except BasketError as exc:
             raise click.ClickException(str(exc)) from exc
-        priced = price_basket(cart, DiscountRepository(database).all(), at)
+        rules = DiscountRepository(database)
+        in_sale: tuple[Coupon, ...] = ()
+        if coupons:
+            service = CouponService(
+                CouponRepository(database),
+                rules,
+                FixedClock(at.astimezone()),
+                settings.store_number,
+            )
+            try:
+                for code in coupons:
+                    in_sale = with_coupon(in_sale, service.usable(code.strip()))
+            except CouponRefused as exc:
+                raise click.ClickException(str(exc)) from exc
+        priced = price_basket(cart, rules.all(), at, unlocked(in_sale))
     if as_json:
-        click.echo(json.dumps(basket_json(cart, priced), indent=2, ensure_ascii=False))
+        document = basket_json(cart, priced)
+        if in_sale:  # only with --coupon: the document without one is as it always was
+            document["coupons"] = [{"code": c.code, "rule": c.rule} for c in in_sale]
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         click.echo(render_priced(cart.lines, priced, cart.item_count, int(width)), nl=False)
+        for coupon in in_sale:
+            click.echo(f"Coupon {coupon.code}: {coupon.rule}")

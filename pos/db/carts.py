@@ -173,6 +173,7 @@ class CartRepository:
         with writing(self.db):
             m.CartLine.delete().where(m.CartLine.cart == cart_id).execute()
             m.CartDiscount.delete().where(m.CartDiscount.cart == cart_id).execute()
+            m.CartCoupon.delete().where(m.CartCoupon.cart == cart_id).execute()  # issue 22
             m.Cart.update(age_checked=None).where(m.Cart.id == cart_id).execute()
 
     def save_discount(self, cart_id: int, discount: ManualDiscount) -> None:

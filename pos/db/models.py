@@ -337,6 +337,61 @@ class CashMovement(BaseModel):
         table_name = "cash_movement"
 
 
+class CouponCode(BaseModel):
+    """A coupon code (v19): the coupon rule it unlocks and the sales it is still good for."""
+
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
+    code = peewee.TextField(unique=True)
+    rule = peewee.TextField(index=True)
+    uses = peewee.IntegerField()
+    uses_left = peewee.IntegerField()
+    expires = peewee.TextField(null=True)  # the last day it is good on (local, YYYY-MM-DD)
+    voided = peewee.IntegerField(default=0)
+    issued_at = UtcTextDateTimeField()
+    issued_by = peewee.TextField(null=True)
+    version = peewee.IntegerField(default=0)  # the store's (pos.db.store_schema)
+
+    class Meta:
+        table_name = "coupon_code"
+
+
+class RuleUse(BaseModel):
+    """How many sales a rule was used in (v19), for its ``max_uses``."""
+
+    rule = peewee.TextField(primary_key=True)
+    used = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "rule_use"
+
+
+class CartCoupon(BaseModel):
+    """A coupon scanned into an open or parked cart (v19)."""
+
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
+    cart = peewee.ForeignKeyField(Cart, on_delete="CASCADE", index=False)
+    code = peewee.TextField()
+    rule = peewee.TextField()
+
+    class Meta:
+        table_name = "cart_coupon"
+        indexes = ((("cart", "code"), True),)
+
+
+class SaleCoupon(BaseModel):
+    """A coupon a completed sale used (v19); ``returned`` once a refund gave the use back."""
+
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
+    sale = peewee.ForeignKeyField(Sale, on_delete="CASCADE", index=False)
+    code = peewee.TextField(index=True)
+    rule = peewee.TextField()
+    returned = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "sale_coupon"
+        indexes = ((("sale", "code"), True),)
+
+
 def insert_sql(model: type[BaseModel], fields: tuple[str, ...], param: str = "?") -> str:
     """A plain ``INSERT`` of ``fields`` (by field name) into the model's table, with one
     placeholder (the database's ``param``: ``?`` for SQLite, ``%s`` for PostgreSQL) per
@@ -406,4 +461,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     RefundLine,
     CashMovement,
     CartDiscount,
+    CouponCode,
+    RuleUse,
+    CartCoupon,
+    SaleCoupon,
 )

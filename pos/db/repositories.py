@@ -246,7 +246,15 @@ class SettingsRepository:
 
 RULES_VERSION_KEY = "rules_version"
 
-_CONDITION_KEYS = ("items", "any_of", "count", "min_subtotal")
+_CONDITION_KEYS = (
+    "items",
+    "any_of",
+    "count",
+    "min_subtotal",
+    "coupon",  # issue 22: kept with the conditions, no column of their own
+    "max_uses",
+    "max_uses_per_sale",
+)
 _REWARD_KEYS = ("price", "free", "percent", "amount")
 
 

@@ -31,6 +31,7 @@ from enum import StrEnum
 
 from stdnum import ean  # pure Python, no I/O: the one library the domain uses
 
+from pos.domain.coupons import COUPON_PREFIX
 from pos.domain.money import MINOR_DIGITS, round_half_up
 
 MAX_SCAN_LENGTH = 64
@@ -236,6 +237,8 @@ def catalog_code_problem(
     """
     if len(code) != 13:
         return None
+    if code.startswith(COUPON_PREFIX):
+        return f"{code} starts with {COUPON_PREFIX}: the store's coupon codes, never a product"
     for pattern in patterns:
         if pattern.matches(code):
             expected = pattern.product_code(code)

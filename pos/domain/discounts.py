@@ -1,8 +1,12 @@
 """Discount rules: what a rule is, and the registry of kinds and their rewards.
 
-A rule has a ``kind``, a condition and a reward. The item condition is either
-``items`` (barcode -> count: the set that must be bought together) or ``any_of``
-with ``count`` (mix and match: any ``count`` units from the list). The price
+A rule has a ``kind``, a condition and a reward. A *coupon rule* (``coupon``) applies
+only to a sale into which one of its coupon codes was scanned (see
+:mod:`pos.domain.coupons`); ``max_uses_per_sale`` caps the sets of any rule in one sale,
+and ``max_uses`` (in total, over every sale) is a count the database keeps.
+
+The item condition is either ``items`` (barcode -> count: the set that must be bought
+together) or ``any_of`` with ``count`` (mix and match: any ``count`` units from the list). The price
 condition is ``min_subtotal``, which the subtotal must exceed (strictly); it is optional
 on every rule (a basket rule without one has a threshold of 0: every sale).
 
@@ -47,6 +51,15 @@ class Rule:
     weekdays: frozenset[int] | None = None
     hours: tuple[time, time] | None = None
     active: bool = True
+    coupon: bool = False
+    max_uses: int | None = None
+    max_uses_per_sale: int | None = None
+
+    def unlocked(self, coupons: frozenset[str]) -> bool:
+        """Whether the rule may apply to a sale whose coupons unlock the rules ``coupons``
+        (by name): every rule that is not a coupon rule, and a coupon rule whose code was
+        scanned into the sale."""
+        return not self.coupon or self.name in coupons
 
     @property
     def spec(self) -> Kind:

@@ -187,6 +187,8 @@ class ReceiptData:
     """Made on a demo database: marked :data:`DEMO_RECEIPT` above and below."""
     age_checked: int | None = None
     """The age the customer was confirmed to be (an age-restricted item asked), or None."""
+    coupons: Sequence[tuple[str, str]] = ()
+    """The coupons the sale used (issue 22): (code, rule)."""
 
 
 DEMO_RECEIPT = "DEMO - NOT A RECEIPT"
@@ -236,6 +238,9 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
             out.append(label_amount("Change", format_money(payment.change, money), width))
     if data.age_checked is not None:
         out.append(cut_cells(f"Age checked ({data.age_checked}+)", width))
+    for code, rule_name in data.coupons:
+        out.append(label_amount(cut_cells(f"Coupon: {rule_name}", width - 6), "0.00", width))
+        out.append(cut_cells(f"  {code}", width))
     out.append("")
     out.append(_centre("Thank you", width))
     text = "\n".join(out) + "\n"
@@ -300,6 +305,7 @@ def render_refund(
     reason: str | None = None,
     approver: str | None = None,
     vat: Sequence[RateLine] = (),
+    given_back: Sequence[str] = (),
 ) -> str:
     """A refund's receipt: what came back, the deals the customer no longer gets
     (``lost``, by name), and how the money went back (the totals with the ``currency``
@@ -309,7 +315,8 @@ def render_refund(
     till's; ``original`` None: a refund without a receipt; ``reason``: why it came back
     (issue 21); ``approver``: the manager who approved it, if one had to; ``vat``: the VAT
     paid back on top of the items' prices, per rate, when prices exclude VAT (a refund
-    without a receipt): shown as a sale's receipt shows it, a VAT line and a VAT table."""
+    without a receipt): shown as a sale's receipt shows it, a VAT line and a VAT table;
+    ``given_back``: the coupons whose use the refund gives back (issue 22)."""
     check_width(width)
     rule = "-" * width
     out = store_header(store, header, width)
@@ -332,6 +339,8 @@ def render_refund(
         out.extend([*parts[:-1], label_amount(parts[-1], figure, width)])
     for name in lost:
         out.extend(wrap_cells(f"{name} no longer applies", width))
+    for code in given_back:  # issue 22: a coupon whose deal the refund broke
+        out.extend(wrap_cells(f"Coupon {code} given back", width))
     out.append(rule)
     tax = sum(row.vat for row in vat)
     total = sum(amount for _, _, amount in items) + tax

@@ -187,7 +187,9 @@ class _Repricing:
         hit = self._kept.get(kept)
         if hit is None:
             cart = [cart_line(self.lines[no], qty) for no, qty in kept]
-            priced = price_cart(_Basket(cart), self.rules, self.at)
+            # the sale's coupon rules applied: its coupons unlocked them (issue 22)
+            unlocked = frozenset(rule.name for rule in self.rules if rule.coupon)
+            priced = price_cart(_Basket(cart), self.rules, self.at, unlocked)
             if self.sale.manual:
                 left = dict(kept)
                 manual = [

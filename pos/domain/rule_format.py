@@ -27,6 +27,10 @@ MAX_SET_COUNT = 99
 """No set needs more than 99 units of one product."""
 MAX_PRIORITY = 1_000_000
 MAX_NAME = 80
+MAX_USES = 10_000_000
+"""The most uses in total a rule may be capped at (``max_uses``)."""
+MAX_USES_PER_SALE = 9_999
+"""The most sets per sale a rule may be capped at (``max_uses_per_sale``)."""
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
 
@@ -84,6 +88,9 @@ KNOWN_FIELDS = frozenset(
         "weekdays",
         "hours",
         "active",
+        "coupon",
+        "max_uses",
+        "max_uses_per_sale",
     }
 )
 
@@ -288,10 +295,22 @@ def parse_rule(data: object, catalog: CatalogLookup | None = None, position: int
         weekdays=weekdays,
         hours=hours,
         active=_bool(name, "active", data.get("active"), True),
+        coupon=_bool(name, "coupon", data.get("coupon"), False),
+        max_uses=_cap(name, "max_uses", data.get("max_uses"), MAX_USES),
+        max_uses_per_sale=_cap(
+            name, "max_uses_per_sale", data.get("max_uses_per_sale"), MAX_USES_PER_SALE
+        ),
     )
     if catalog is not None:
         check_products(rule, catalog)
     return rule
+
+
+def _cap(name: str, key: str, value: object, high: int) -> int | None:
+    """An optional usage cap: none (no cap) or a whole number from 1 to ``high``."""
+    if value is None or value == "":
+        return None
+    return _int(name, key, value, 1, high)
 
 
 def _barcode(name: str, key: str, code: object) -> str:
@@ -391,4 +410,10 @@ def rule_to_json(rule: Rule) -> dict[str, object]:
         out["hours"] = f"{start:%H:%M}-{end_text}"
     if not rule.active:
         out["active"] = False
+    if rule.coupon:
+        out["coupon"] = True
+    if rule.max_uses is not None:
+        out["max_uses"] = rule.max_uses
+    if rule.max_uses_per_sale is not None:
+        out["max_uses_per_sale"] = rule.max_uses_per_sale
     return out

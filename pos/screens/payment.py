@@ -30,7 +30,7 @@ from pos.screens.modals import SCANNER_KEY_NAMES, ConfirmModal
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.screens.requests import LockTill
 from pos.services.printing import PrinterError, PrintJob
-from pos.services.sales import Completed, SaleFailed, SaleService
+from pos.services.sales import Completed, Repriced, SaleFailed, SaleService
 from pos.widgets import EntryLine, MessageLine
 from pos.widgets.entry_line import typing_keys
 from pos.widgets.type_ahead import AnswersOnce, PassesKeysOn
@@ -87,6 +87,7 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
     def __init__(self, sales: SaleService) -> None:
         super().__init__()
         self.sales = sales
+        self._note = sales.recheck_coupons()  # a coupon used up meanwhile (issue 22)
         self.tender: Tender = sales.start()
         self._locked_out = False
         self.currency = sales.settings.currency_symbol
@@ -109,7 +110,7 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
 
     def on_mount(self) -> None:
         self.query_one(EntryLine).prompt = "Amount"
-        self._show()
+        self._show(self._note, error=bool(self._note))
 
     def on_screen_resume(self) -> None:
         """Back from the login after the session ended: the payments are still here."""
@@ -235,6 +236,11 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
             done = self.sales.complete(self.tender)
         except LoginRequired:
             self._session_ended()
+            return
+        except Repriced as exc:  # nothing saved: pay the new amount (issue 22)
+            self.tender = self.sales.start()
+            self._show(str(exc), error=True)
+            self.refresh_bindings()
             return
         except SaleFailed as exc:
             self._show(f"{exc} (F10 saves again)", error=True)

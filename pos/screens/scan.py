@@ -180,7 +180,7 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
     def _show_totals(self) -> None:
         cart = self.checkout.cart
         priced = self.checkout.priced
-        self.cart_table.show_discounts(priced.discounts)
+        self.cart_table.show_discounts(priced.discounts, self.checkout.coupons)
         self._one(TotalsPanel).show(
             items=cart.item_count,
             subtotal=priced.subtotal,
@@ -363,9 +363,9 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
         return True
 
     def action_void_line(self) -> None:
-        line_no = self.cart_table.selected_line_no
+        line_no, code = self.cart_table.selected_line_no, self.cart_table.selected_coupon
         if line_no is None:
-            self.apply(self._on_selected(self.checkout.void_line))
+            self.apply(self._on_selected(self.checkout.void_line, code))
             return
         if self._error_correct(line_no, None):
             return
@@ -396,8 +396,10 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
             f"to {format_money(price)}",
         )
 
-    def _on_selected(self, act: Callable[[int], Outcome]) -> Outcome:
+    def _on_selected(self, act: Callable[[int], Outcome], coupon: str | None = None) -> Outcome:
         line_no = self.cart_table.selected_line_no
+        if coupon is not None:  # Del on a coupon's row takes it off (issue 22)
+            return self.checkout.remove_coupon(coupon)
         if line_no is None:
             if not len(self.checkout.cart):
                 return Outcome.fail("The cart is empty: scan an item first")

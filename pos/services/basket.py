@@ -74,8 +74,11 @@ def _quantity(item: str, text: str, unit: Unit) -> int:
     raise BasketError(f"{item}: the quantity must be {kind}")
 
 
-def price_basket(cart: Cart, rules: Sequence[Rule], at: datetime) -> PricedBasket:
-    return price_cart(cart, rules, at)
+def price_basket(
+    cart: Cart, rules: Sequence[Rule], at: datetime, coupons: frozenset[str] = frozenset()
+) -> PricedBasket:
+    """``cart`` priced at ``at``, with the coupon rules ``coupons`` unlocked."""
+    return price_cart(cart, rules, at, coupons)
 
 
 def basket_json(cart: Cart, priced: PricedBasket) -> dict[str, object]:

@@ -52,6 +52,10 @@ class CartPricing:
         self._pricer: Pricer | None = None  # the rules are not read yet
         self._priced: PricedBasket | None = None
         self._priced_at: datetime | None = None
+        self.coupons: frozenset[str] = frozenset()
+        """The coupon rules the cart's coupons unlock (issue 22, :mod:`.cart_coupons`)."""
+        self.spent: frozenset[str] = frozenset()
+        """Rules found at their ``max_uses`` when a sale committed: left out from then on."""
 
     def forget(self) -> None:
         """Another cart was loaded: price it from scratch when it is next looked at."""
@@ -70,7 +74,7 @@ class CartPricing:
         """Read the rules (at ``version``) and price with them from now on; nothing
         changes if they cannot be read (StorageError)."""
         rule_set = tuple(self._rules.all())
-        self._pricer = Pricer(rule_set)
+        self._pricer = Pricer([r for r in rule_set if r.name not in self.spent])
         self.rule_set = rule_set
         self._rules_version = version
 
@@ -122,8 +126,14 @@ class CartPricing:
             changed = None  # a cart just loaded: nothing cached is about it
         assert self._pricer is not None
         self._priced_at = self.local_now()
-        self._priced = self._pricer.price(cart, self._priced_at, changed)
+        self._priced = self._pricer.price(cart, self._priced_at, changed, self.coupons)
         return self._priced
+
+    def leave_out(self, rule: str) -> None:
+        """Price without ``rule`` from now on (it reached its ``max_uses``)."""
+        self.spent |= {rule}
+        self._pricer = Pricer([r for r in self.rule_set if r.name not in self.spent])
+        self._priced = None
 
     def applied_rules(self, cart: Cart) -> tuple[Rule, ...]:
         """The rules behind ``cart``'s discounts as priced last."""

@@ -23,7 +23,7 @@ from pos.auth.guard import Authority
 from pos.auth.service import Identity
 from pos.db.carts import CartRepository
 from pos.db.errors import StorageError
-from pos.domain.cart import MAX_COUNT, Cart, CartLine, StoredCart, max_qty
+from pos.domain.cart import Cart, CartLine, StoredCart, max_qty
 from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.clock import Clock
 from pos.domain.corrections import LastAddition, take_back
@@ -38,6 +38,7 @@ from pos.domain.text import plural
 from pos.services.age_check import AgeCheck
 from pos.services.approvals import Approval, Approvals
 from pos.services.cart_approval import audited_write, authorise, cart_action
+from pos.services.cart_coupons import CartCoupons
 from pos.services.cart_pricing import CartPricing, RuleSource
 from pos.services.days import DayClosed
 from pos.services.outcomes import Change, Outcome, describe, not_saved, unreadable
@@ -46,6 +47,7 @@ from pos.services.scan_entry import (
     REFUSED_SCAN,
     EntryState,
     NeedsWeight,
+    max_text,
     neither_quantity_nor_barcode,
     quantity_from,
     read_scan,
@@ -61,7 +63,7 @@ if TYPE_CHECKING:
     from pos.services.live_settings import LiveSettings
 
 
-class CheckoutService(Parking):
+class CheckoutService(Parking, CartCoupons):
     """The open cart of one till and everything the scanning screen can do to it.
 
     Every command asks ``authority`` (the guard) who is acting at the moment it runs,
@@ -112,6 +114,7 @@ class CheckoutService(Parking):
         # the cashier's discounts by line (0: the sale's), :mod:`.manual_discounts`
         self.manual = GivenDiscounts((d.line_no, d) for d in stored.discounts)
         self._ages.checked = stored.age_checked
+        self._load_coupons(stored.id)  # issue 22 (:mod:`.cart_coupons`)
         self._entry.reset()
         self._last = None  # a cart just loaded has no scan to take back
         self._pricing.forget()  # priced from scratch when it is next looked at
@@ -266,7 +269,9 @@ class CheckoutService(Parking):
         return self._correct_last_scan(entry, selected)
 
     def _scan(self, entry: ScanEntry) -> Outcome:
-        scanned = read_scan(entry, self._catalog, self._settings.current.patterns)
+        scanned = self._coupon_scan(entry) or read_scan(
+            entry, self._catalog, self._settings.current.patterns
+        )
         if isinstance(scanned, Outcome):
             return scanned
         if isinstance(scanned, NeedsWeight):  # the age is asked before the weight
@@ -304,7 +309,7 @@ class CheckoutService(Parking):
             )
             before = 0
         if line.qty > max_qty(line.unit):
-            return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")
+            return Outcome.fail(f"{line.name}: a line cannot hold more than {max_text(line)}")
         if asked := self._ages.question(product):  # before anything is saved
             return asked
         if ask and (question := self._entry.question(line, before)):
@@ -377,7 +382,7 @@ class CheckoutService(Parking):
         checked: bool = False,
     ) -> Outcome:
         if qty > max_qty(line.unit):
-            return Outcome.fail(f"{line.name}: a line cannot hold more than {_max_text(line)}")
+            return Outcome.fail(f"{line.name}: a line cannot hold more than {max_text(line)}")
         new = line.with_qty(qty)
         if question := self._entry.question(new, line.qty):
             return Outcome(Change.NONE, confirm=question)
@@ -534,6 +539,7 @@ class CheckoutService(Parking):
         count = plural(len(self.cart), "line")
         self.cart.clear()
         self.manual.clear()  # (the repository's clear took them off)
+        self._coupons_gone()  # likewise
         self._ages.checked = None  # the next customer is asked again
         self._entry.reset()
         self.reprice()
@@ -591,7 +597,3 @@ class CheckoutService(Parking):
         note = self.manual.forget(stale)
         self.reprice({line.barcode})
         return Outcome(Change.LINE, note, line)
-
-
-def _max_text(line: CartLine) -> str:
-    return "999.999 kg" if line.unit is Unit.KG else f"{MAX_COUNT} items"

@@ -8,6 +8,7 @@ from typing import Any
 
 from pos.auth.guard import Authority
 from pos.auth.service import AuditSink, anchor_audit
+from pos.db.coupons import CouponRepository
 from pos.db.errors import StorageError
 from pos.db.sales import SaleRepository
 from pos.domain.clock import Clock
@@ -179,7 +180,17 @@ class RefundService:
         texts: dict[int, str] = {}
         settings = self.settings  # one set for the refund and its receipt
 
+        coupons = CouponRepository(self.sales.db)
+        sold_by = till if till is not None else self.sales.till
+        back: list[str] = []  # the coupons whose deal the refund breaks (issue 22)
+
         def receipt(number: int, plan: RefundPlan) -> str:
+            lost = {name.lower() for name in plan.lost}
+            back[:] = [
+                code
+                for code, rule, given in coupons.of_receipt(sold_by, receipt_no)
+                if not given and rule.lower() in lost
+            ]
             texts[number] = render_refund(
                 store=settings.store_name,
                 till=settings.till_name,
@@ -203,11 +214,14 @@ class RefundService:
                 header=settings.receipt_header,
                 demo=settings.demo,
                 reason=reason,
+                given_back=back,
             )
             return texts[number]
 
         def also(number: int, total: int) -> None:
             approved.use(receipt=receipt_no, **({} if till is None else {"till": till}))
+            for code in back:
+                coupons.return_use(sold_by, receipt_no, code)
             details: dict[str, Any] = {
                 "sale": receipt_no,
                 "refund": number,

@@ -21,6 +21,7 @@ from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render
 from pos.domain.report import DayFigures, local_hours
 from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
 from pos.domain.tender import Method, Tender
+from pos.services.cart_coupons import CouponLost
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayClosed, DayService
 from pos.services.guarded import guarded
@@ -41,6 +42,11 @@ class Completed:
 
 class SaleFailed(Exception):
     """The sale was NOT saved; ``str()`` says why. The cart is kept."""
+
+
+class Repriced(SaleFailed):
+    """The sale was NOT saved and the cart was re-priced (a coupon was just used up at
+    another till, issue 22): the payment starts again for the new amount."""
 
 
 class SaleService:
@@ -107,6 +113,12 @@ class SaleService:
         """A tender for what the open cart costs now."""
         return Tender(amount_due(self.vat()))
 
+    @guarded("sale")
+    def recheck_coupons(self) -> str:
+        """Before payment: the coupons no longer good taken off the cart and the cart
+        re-priced (issue 22); what to say, "" if there was nothing to do."""
+        return self.checkout.recheck()
+
     def last_sale(self) -> SaleSummary | None:
         """The till's last sale, for the scanning screen; None if it cannot be read or
         nobody may see it (no session: nothing is shown)."""
@@ -158,6 +170,7 @@ class SaleService:
         priced_at = self.checkout.priced_at
         texts: dict[int, str] = {}
         settings = self.settings  # one set for the whole sale, its receipt and its row
+        used = tuple((c.code, c.rule) for c in self.checkout.used_coupons())
 
         def receipt(number: int) -> str:
             texts[number] = render_receipt(
@@ -176,6 +189,7 @@ class SaleService:
                     header=settings.receipt_header,
                     demo=settings.demo,
                     age_checked=self.checkout.age_checked,
+                    coupons=used,
                 ),
                 settings.receipt_width,
             )
@@ -184,6 +198,7 @@ class SaleService:
         next_cart: list[StoredCart] = []
 
         def in_transaction(number: int) -> None:
+            self.checkout.claim(uuid)  # the coupons' uses (issue 22): CouponLost undoes all
             self.audit.append(
                 "sale_completed",
                 actor.number,
@@ -210,6 +225,8 @@ class SaleService:
                 priced_at=priced_at,
                 manual=tuple(self.checkout.manual.values()),
             )
+        except CouponLost as exc:
+            raise Repriced(self.checkout.lost(exc) + ": take payment again") from exc
         except StorageError as exc:
             # an error at COMMIT can hide a commit that happened: look before saying no
             try:

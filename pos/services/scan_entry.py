@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pos.db.errors import StorageError
 from pos.domain.barcodes import BarcodeError, BarcodePattern, parse_scan
-from pos.domain.cart import Cart, CartLine
+from pos.domain.cart import MAX_COUNT, Cart, CartLine
 from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.entry import (
     MAX_TYPED_COUNT,
@@ -302,3 +302,8 @@ def quantity_from(line: CartLine | None, text: str) -> int | None:
     if isinstance(entry, WeightEntry) and line.unit is Unit.KG:
         return entry.grams
     return None
+
+
+def max_text(line: CartLine) -> str:
+    """The most a line can hold, in words (for the refusal of more)."""
+    return "999.999 kg" if line.unit is Unit.KG else f"{MAX_COUNT} items"

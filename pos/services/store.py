@@ -98,6 +98,9 @@ SETTINGS: dict[str, Setting] = {
     "max_unreceipted_refunds": Setting(
         "100.00", "refunds without a receipt a till may pay back a day (an amount; 0.00: none)"
     ),
+    "store_number": Setting(
+        "001", "this store's number (3 digits) in its coupon and voucher codes (001 to 999)"
+    ),
     "discount_reasons": Setting(
         "Damaged|Staff|Price match|Customer goodwill",
         'reasons for a cashier\'s "Line discount" or "Sale discount", split by | (or none)',
@@ -147,6 +150,8 @@ class StoreSettings:
     """A line's quantity above this is confirmed first (a slip of the finger, or not)."""
     implied_decimal: bool = False
     """Typed prices and amounts without a point are in minor units (``2000`` is 20.00)."""
+    store_number: str = "001"
+    """The store's number in its coupon and voucher codes (issue 22)."""
     demo: bool = False
     """A database made with the demo data (:data:`DEMO_MARK`)."""
     kiosk: bool = False
@@ -207,6 +212,7 @@ class StoreSettings:
                 (role, parse_decimal(values[f"max_discount_percent_{role}"], 2))
                 for role in ("cashier", "supervisor", "manager")
             ),
+            store_number=values["store_number"],
             demo=values.get(DEMO_MARK) == "yes",
         )
 
@@ -315,6 +321,11 @@ def validate_setting(key: str, value: str) -> str:
         if amount <= 0:
             raise ValueError("max_cash_movement must be above 0.00, such as 1000.00")
         return format_money(amount)
+    if key == "store_number":
+        value = value.strip()
+        if not (value.isascii() and value.isdigit() and len(value) == 3) or value == "000":
+            raise ValueError("store_number is 3 digits, 001 to 999 (e.g. 042)")
+        return value
     if key == "currency_symbol":
         return _currency_symbol(value)
     if key == "receipt_header":

@@ -33,11 +33,14 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from pos.domain.cart import CartLine
+from pos.domain.coupons import Coupon
 from pos.domain.money import format_money
 from pos.domain.pricing import AppliedDiscount
 from pos.domain.receipt import discount_label, format_qty
 
 DISCOUNT_PREFIX = "discount:"
+COUPON_PREFIX = "coupon:"
+"""The key of a coupon's row (issue 22): the prefix and the code."""
 
 COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
     ("no", "#", 3, True),
@@ -155,6 +158,7 @@ class CartTable(Widget, can_focus=True):
         self._keys: dict[str, CartRow] = {}
         self._index = RowIndex(self._rows, self._keys)
         self._discounts: dict[str, AppliedDiscount] = {}
+        self._coupons: set[str] = set()  # the keys of the coupon rows shown
         self.cursor_row = 0
         self._widths: tuple[int, ...] = ()
         self._header: Strip | None = None
@@ -194,6 +198,14 @@ class CartTable(Widget, can_focus=True):
             return None
         row = self._rows[min(self.cursor_row, len(self._rows) - 1)]
         return None if row.discount else int(row.key)
+
+    @property
+    def selected_coupon(self) -> str | None:
+        """The code of the coupon row under the cursor, if it is on one."""
+        if not self._rows:
+            return None
+        key = self._rows[min(self.cursor_row, len(self._rows) - 1)].key
+        return key.removeprefix(COUPON_PREFIX) if key.startswith(COUPON_PREFIX) else None
 
     # ----------------------------------------------------------------- changing
 
@@ -235,6 +247,7 @@ class CartTable(Widget, can_focus=True):
         """Show a whole cart (start-up, park, recall, void cart)."""
         self._rows[:] = [self._item_row(line) for line in lines]
         self._discounts.clear()
+        self._coupons.clear()
         self._keys.clear()
         for row in self._rows:
             row.place = next(_PLACES)
@@ -244,7 +257,9 @@ class CartTable(Widget, can_focus=True):
         self.refresh()
         self.move_cursor(row=max(0, len(self._rows) - 1))
 
-    def show_discounts(self, discounts: Iterable[AppliedDiscount]) -> None:
+    def show_discounts(
+        self, discounts: Iterable[AppliedDiscount], coupons: Iterable[Coupon] = ()
+    ) -> None:
         """Show each applied discount as a row of its own, under the last line it uses
         (a basket discount at the end), updated when it changes and removed when a change
         breaks it. The row goes to the same place whether the discount triggers while
@@ -268,6 +283,21 @@ class CartTable(Widget, can_focus=True):
                     self._remove(index)
                 self._insert_under(row, discount.last_line)
             self._discounts[key] = discount
+        self._show_coupons(coupons)
+
+    def _show_coupons(self, coupons: Iterable[Coupon]) -> None:
+        """A row (0.00, named after its rule) for each coupon in the cart, at the end when
+        it is scanned; gone when it is taken off."""
+        wanted = {COUPON_PREFIX + c.code: c for c in coupons}
+        for key in [k for k in self._coupons if k not in wanted]:
+            self._coupons.discard(key)
+            index = self._index.get(key)
+            if index is not None:
+                self._remove(index)
+        for key, coupon in wanted.items():
+            if key not in self._coupons:
+                self._append(CartRow(key, ("", f"Coupon: {coupon.rule}", "", "", "0.00"), True))
+                self._coupons.add(key)
 
     def _insert_under(self, row: CartRow, line_no: int) -> None:
         """Put a discount row under the row of ``line_no`` and the discount rows already

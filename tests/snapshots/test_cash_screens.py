@@ -9,7 +9,7 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 
 from pos.app import PosApp
-from tests.ui.helpers import sell, settle
+from tests.ui.helpers import scan, sell, settle
 
 SIZE = (100, 30)
 AppFactory = Callable[..., PosApp]
@@ -84,3 +84,16 @@ def test_cart_with_manual_discounts(snap_compare, app_factory: AppFactory) -> No
         await settle(pilot)
 
     assert snap_compare(app_factory(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_coupon_in_the_cart(snap_compare, app_factory: AppFactory, shop_db) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22: a scanned coupon's row (0.00, named after its rule) under the deal it gives."""
+    from tests.ui.test_coupons_on_screen import CODE, with_coupon
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await scan(pilot, "4006381333931")
+        await scan(pilot, CODE)
+        await settle(pilot)
+
+    app = app_factory(with_coupon(shop_db))
+    assert snap_compare(app, run_before=run_before, terminal_size=SIZE)

@@ -263,3 +263,29 @@ def test_an_age_checked_sale_says_so_on_its_receipt(width: int) -> None:
     assert lines[-4:] == [lines[-4], "Age checked (18+)", "", lines[-1]]
     assert lines[-4].startswith("Change ")
     assert lines[-1].strip() == "Thank you"
+
+
+def test_a_sale_with_a_coupon_prints_its_row() -> None:
+    """Issue 22: each coupon the sale used, as its row (0.00, named after its rule) and its
+    code, under the payments; a text snapshot of the 32-column receipt's end."""
+    from pos.domain.pricing import price_cart
+    from pos.domain.tax import amount_due, vat_summary
+    from pos.domain.tender import Tender
+
+    cart = _cart()
+    priced = price_cart(cart, [], datetime(2026, 3, 14, 12))
+    vat = vat_summary(cart.lines, priced, inclusive=True)
+    tender = Tender(amount_due(vat))
+    tender.cash(5000)
+    at = datetime(2026, 3, 14, 12)
+    data = ReceiptData("Shop", "Till 1", 7, "Ann", at, cart.lines, priced, vat, tender.payments)
+    assert "Coupon" not in render_receipt(data, 32)
+    coupons = (("9900112345674", "A very long coupon deal name that is cut"),)
+    lines = render_receipt(replace(data, coupons=coupons), 32).splitlines()
+    assert lines[-5:] == [
+        "Change                      6.49",
+        "Coupon: A very long coupo…  0.00",
+        "  9900112345674",
+        "",
+        "           Thank you",
+    ]

@@ -26,12 +26,12 @@ from pos.db.sync.till_file import SALE_CHILDREN, SYNCED, Cursor, Entry, _quoted,
 Offline = (psycopg.OperationalError, psycopg.InterfaceError)
 """What a lost or refused connection raises: the till is offline, nothing is wrong."""
 
-MIN_SCHEMA = 18
+MIN_SCHEMA = 19
 """The oldest server schema a till can push to: 16 has the cash movements a till sends
 (issue 21), 17 the refunds without a receipt and the refunds' reasons, 18 the cashier
-discounts' reasons and rates on a sale's discount rows. An older server is refused at the
-connection, saying to upgrade it, rather than failing at the first movement, refund or
-discounted sale pushed."""
+discounts' reasons and rates on a sale's discount rows, 19 the coupon codes and a sale's
+coupons (issue 22). An older server is refused at the connection, saying to upgrade it,
+rather than failing at the first movement, refund or discounted sale pushed."""
 
 LINK_OPTIONS: dict[str, Any] = {
     "connect_timeout": 5,

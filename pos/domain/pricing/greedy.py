@@ -21,7 +21,8 @@ def _greedy(
 
     For a single rule of a kind whose ``greedy_exact`` holds this is optimal: sets built
     from the most valuable units in turn maximise its reward (the cheapest-free kind
-    included). ``counts`` (units left per slot) is updated in place.
+    included), also with a cap on its sets (``max_uses_per_sale``): the first sets are
+    the most valuable. ``counts`` (units left per slot) is updated in place.
     """
     spec = rule.spec
     assert spec.set_discount is not None
@@ -43,7 +44,8 @@ def _greedy(
         }
     needs = dict(rule.items) if rule.items else {"": rule.count}
     sets: list[tuple[int, dict[int, int]]] = []
-    while True:
+    cap = rule.max_uses_per_sale
+    while cap is None or len(sets) < cap:
         chosen: dict[int, int] = {}
         values: list[int] = []
         for code, need in needs.items():
@@ -64,10 +66,13 @@ def _greedy(
             return sets
         # identical sets repeat while every chosen slot still has units for another copy
         repeat = min((counts[i] // n for i, n in chosen.items()), default=1)
+        if cap is not None:
+            repeat = min(repeat, cap - len(sets))
         for i, n in chosen.items():
             counts[i] -= n * repeat
         used = {slots[i].line_no: n for i, n in chosen.items()}
         sets.extend([(discount, used)] * repeat)
+    return sets
 
 
 def _few_orders(rules: Sequence[Rule]) -> list[tuple[Rule, ...]]:

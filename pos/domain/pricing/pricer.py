@@ -70,7 +70,9 @@ class Pricer:
         # per component: its eligible rules when they never change (None otherwise)
         self._fixed: list[tuple[Rule, ...] | None] = [
             None
-            if any(map(_windowed, rules)) or any(map(_thresholded, rules))
+            if any(map(_windowed, rules))
+            or any(map(_thresholded, rules))
+            or any(r.coupon for r in rules)
             else tuple(r for r in rules if r.active)
             for rules in self._components
         ]
@@ -103,12 +105,17 @@ class Pricer:
             {} for _ in self._components
         ]
         self._primed = False  # every component priced at least once
+        self._coupons: frozenset[str] = frozenset()  # the coupon rules unlocked last time
         self._exclusive_found: dict[int, AppliedDiscount | None] = {}
         """The discount of each exclusive item rule (by position in ``_exclusive``) on the
         cart as last seen, dropped when a line of one of its products changes."""
 
     def price(
-        self, cart: CartView, at: datetime, changed: Iterable[str] | None = None
+        self,
+        cart: CartView,
+        at: datetime,
+        changed: Iterable[str] | None = None,
+        coupons: frozenset[str] = frozenset(),
     ) -> PricedBasket:
         """Price ``cart`` at ``at`` (local time).
 
@@ -118,8 +125,13 @@ class Pricer:
             changed: Barcodes whose lines changed since the last call; ``None`` means
                 anything may have changed. Only a hint: the answer is always the same
                 as pricing from scratch.
+            coupons: The names of the coupon rules the sale's coupon codes unlock; a
+                coupon rule not named here does not count (as if it were inactive).
         """
         subtotal = cart.subtotal
+        if coupons != self._coupons:
+            changed = None  # a coupon scanned or voided: rarely, so price from scratch
+            self._coupons = coupons
         minute = at.replace(second=0, microsecond=0) if self._whole_minutes else None
         if changed is None or not self._primed:
             stale = set(range(len(self._components)))
@@ -147,7 +159,7 @@ class Pricer:
                 eligible = tuple(
                     r
                     for r in self._components[index]
-                    if r.is_active_at(at) and _threshold_met(r, subtotal)
+                    if r.is_active_at(at) and _threshold_met(r, subtotal) and r.unlocked(coupons)
                 )
             kept, was = items[index]
             if index not in stale and kept == eligible:
@@ -160,7 +172,11 @@ class Pricer:
             self._used_groups[index] = _used_groups(eligible, result)
 
         for n, rule in enumerate(self._exclusive):
-            if not rule.is_active_at(at) or not _threshold_met(rule, subtotal):
+            if (
+                not rule.is_active_at(at)
+                or not _threshold_met(rule, subtotal)
+                or not rule.unlocked(coupons)
+            ):
                 continue
             if rule.is_basket:
                 found = self._exclusive_discount(rule, cart, subtotal)
@@ -192,7 +208,11 @@ class Pricer:
         live: list[Rule] = []  # active, with a threshold the sale can be over
         active_groups: set[str] = set()
         for rule in self._basket:
-            if rule.min_subtotal is None or not rule.is_active_at(at):
+            if (
+                rule.min_subtotal is None
+                or not rule.is_active_at(at)
+                or not rule.unlocked(self._coupons)
+            ):
                 continue
             if rule.group:
                 active_groups.add(rule.group)
@@ -345,6 +365,9 @@ def _threshold_met(rule: Rule, subtotal: int) -> bool:
     return rule.min_subtotal is None or subtotal > rule.min_subtotal
 
 
-def price_cart(cart: CartView, rules: Sequence[Rule], at: datetime) -> PricedBasket:
-    """Price a cart from scratch (the reference the incremental path must equal)."""
-    return Pricer(rules).price(cart, at)
+def price_cart(
+    cart: CartView, rules: Sequence[Rule], at: datetime, coupons: frozenset[str] = frozenset()
+) -> PricedBasket:
+    """Price a cart from scratch (the reference the incremental path must equal);
+    ``coupons`` names the coupon rules the sale's coupon codes unlock."""
+    return Pricer(rules).price(cart, at, coupons=coupons)

@@ -32,6 +32,10 @@ its rules). Only mix-and-match sets over many lines have more: ``any 3`` of 18 l
 be filled 1,140 ways, ``any 4`` of 20 lines 8,855."""
 
 
+CAP_LINE = -1
+"""The line number of the slot that holds a rule's cap on its sets (no cart line)."""
+
+
 class _TooBig(Exception):
     """The exact search would take too long for this component.
 
@@ -122,7 +126,16 @@ class _Search:
         if sum(_candidate_count(r, slots) for r in rules) > MAX_CANDIDATES:
             raise _TooBig
         self.rules = rules
-        self.slots = slots
+        # a rule's cap on its sets (max_uses_per_sale) is one more slot, of no value and
+        # no line, holding the cap: each set of the rule takes one unit of it, so the cap
+        # is one more kind of unit to the search and its bounds
+        capped = {
+            i: _Slot(CAP_LINE, "", 0, rule.max_uses_per_sale)
+            for i, rule in enumerate(rules)
+            if rule.max_uses_per_sale is not None
+        }
+        cap_slot = {i: len(slots) + n for n, i in enumerate(capped)}
+        self.slots = slots = [*slots, *capped.values()]
         counts = [s.count for s in slots]
         bits: dict[str, int] = {}
         self.rule_of: list[int] = []
@@ -136,7 +149,7 @@ class _Search:
                 discount = spec.set_discount(rule, values)
                 if discount > 0:
                     self.rule_of.append(i)
-                    self.take.append(take)
+                    self.take.append((*take, (cap_slot[i], 1)) if i in cap_slot else take)
                     self.gain.append(discount)
             if rule.group is not None:
                 bits.setdefault(rule.group, 1 << len(bits))
@@ -489,7 +502,8 @@ class _Search:
                 tally[1] += times
                 for j, k in self.take[n]:
                     line_no = self.slots[j].line_no
-                    uses[line_no] = uses.get(line_no, 0) + k * times
+                    if line_no != CAP_LINE:
+                        uses[line_no] = uses.get(line_no, 0) + k * times
         applied = []
         for i, ((amount, count), uses) in sorted(per_rule.items()):
             rule = self.rules[i]

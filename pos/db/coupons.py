@@ -1,0 +1,263 @@
+"""Coupon codes in the database (issue 22): issued, looked up, voided and used.
+
+A use is taken by a conditional update (``uses_left = uses_left - 1 WHERE ... AND
+uses_left > 0``) in the transaction of the sale that used it, and the row count says
+whether it was there to take: two tills on one database can never both take the last
+use. A rule's ``max_uses`` is counted the same way in ``rule_use``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import peewee
+
+from pos.db import models as m
+from pos.db.errors import reading, writing
+from pos.domain.coupons import Coupon
+
+ISSUE_TRIES = 50
+"""Fresh random digits drawn for one code before giving up (a store nearly out of codes)."""
+
+
+class CodesExhausted(Exception):
+    """No free code was found in :data:`ISSUE_TRIES` draws."""
+
+
+def _coupon(row: m.CouponCode) -> Coupon:
+    return Coupon(
+        code=row.code,
+        rule=row.rule,
+        uses=row.uses,
+        uses_left=row.uses_left,
+        expires=date.fromisoformat(row.expires) if row.expires else None,
+        voided=bool(row.voided),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A batch of codes to issue: for ``rule``, each good for ``uses`` sales until
+    ``expires``, issued ``at`` by ``by``."""
+
+    rule: str
+    count: int
+    uses: int
+    expires: date | None
+    at: datetime
+    by: str | None
+
+
+class CouponRepository:
+    """The coupon codes and the rules' use counts."""
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+
+    def issue(
+        self,
+        batch: Issue,
+        new_code: Callable[[], str],
+        also: Callable[[list[Coupon]], None] | None = None,
+    ) -> list[Coupon]:
+        """Make ``batch.count`` new codes, each drawn by ``new_code`` (drawn again while it
+        is taken), in one transaction with ``also`` (the audit entry).
+
+        Raises:
+            CodesExhausted: a code could not be found free (nothing is issued).
+        """
+        made: list[Coupon] = []
+        with writing(self.db):
+            for _ in range(batch.count):
+                for _ in range(ISSUE_TRIES):
+                    code = new_code()
+                    try:
+                        with self.db.atomic():  # a savepoint: a taken code undoes only itself
+                            m.CouponCode.insert(
+                                code=code,
+                                rule=batch.rule,
+                                uses=batch.uses,
+                                uses_left=batch.uses,
+                                expires=batch.expires.isoformat() if batch.expires else None,
+                                issued_at=batch.at,
+                                issued_by=batch.by,
+                            ).execute()
+                    except peewee.IntegrityError:
+                        continue
+                    made.append(Coupon(code, batch.rule, batch.uses, batch.uses, batch.expires))
+                    break
+                else:
+                    raise CodesExhausted(f"no free code found in {ISSUE_TRIES} tries")
+            if also is not None:
+                also(made)
+        return made
+
+    @reading
+    def get(self, code: str) -> Coupon | None:
+        row = m.CouponCode.get_or_none(m.CouponCode.code == code)
+        return None if row is None else _coupon(row)
+
+    @reading
+    def listed(self, rule: str | None = None, limit: int = 1000) -> list[Coupon]:
+        """The codes (of ``rule``, or all), newest first, at most ``limit``."""
+        query = m.CouponCode.select()
+        if rule is not None:
+            query = query.where(peewee.fn.LOWER(m.CouponCode.rule) == rule.lower())
+        return [_coupon(row) for row in query.order_by(m.CouponCode.id.desc()).limit(limit)]
+
+    @reading
+    def used_in(self, code: str) -> list[str]:
+        """The uuids of the sales that used ``code`` (and kept it: not refunded)."""
+        query = (
+            m.Sale.select(m.Sale.uuid)
+            .join(m.SaleCoupon, on=(m.SaleCoupon.sale == m.Sale.id))
+            .where((m.SaleCoupon.code == code) & (m.SaleCoupon.returned == 0))
+            .order_by(m.Sale.id)
+        )
+        return [row.uuid for row in query]
+
+    def void(self, code: str, also: Callable[[Coupon], None] | None = None) -> Coupon | None:
+        """Void ``code`` with ``also`` (its audit entry); None if there is no such code.
+        Voiding a voided code changes nothing (and audits nothing)."""
+        with writing(self.db):
+            row = m.CouponCode.get_or_none(m.CouponCode.code == code)
+            if row is None:
+                return None
+            if not row.voided:
+                m.CouponCode.update(voided=1).where(m.CouponCode.id == row.id).execute()
+                if also is not None:
+                    also(_coupon(row))
+            row = m.CouponCode.get(m.CouponCode.id == row.id)
+            return _coupon(row)
+
+    # ------------------------------------------------------------ uses (in a sale's commit)
+
+    def take_use(self, code: str, today: date) -> bool:
+        """Take one use of ``code`` if it is good today: call inside the sale's
+        transaction. False (nothing taken) if it is used up, voided or expired."""
+        taken = (
+            m.CouponCode.update(uses_left=m.CouponCode.uses_left - 1)
+            .where(
+                (m.CouponCode.code == code)
+                & (m.CouponCode.uses_left > 0)
+                & (m.CouponCode.voided == 0)
+                & (m.CouponCode.expires.is_null() | (m.CouponCode.expires >= today.isoformat()))
+            )
+            .execute()
+        )
+        return bool(taken)
+
+    def give_back(self, code: str) -> bool:
+        """Give one use of ``code`` back (a refund broke its deal): call inside the
+        refund's transaction. Never more than it was issued with."""
+        back = (
+            m.CouponCode.update(uses_left=m.CouponCode.uses_left + 1)
+            .where((m.CouponCode.code == code) & (m.CouponCode.uses_left < m.CouponCode.uses))
+            .execute()
+        )
+        return bool(back)
+
+    def take_rule_use(self, rule: str, max_uses: int) -> bool:
+        """Count one more sale for ``rule`` if it has had fewer than ``max_uses``: call
+        inside the sale's transaction. False (nothing counted) if it has had them all."""
+        m.RuleUse.insert(rule=rule, used=0).on_conflict_ignore().execute()
+        taken = (
+            m.RuleUse.update(used=m.RuleUse.used + 1)
+            .where((m.RuleUse.rule == rule) & (m.RuleUse.used < max_uses))
+            .execute()
+        )
+        return bool(taken)
+
+    def give_rule_use_back(self, rule: str) -> None:
+        """One sale fewer for ``rule`` (a refund broke its deal)."""
+        m.RuleUse.update(used=m.RuleUse.used - 1).where(
+            (m.RuleUse.rule == rule) & (m.RuleUse.used > 0)
+        ).execute()
+
+    @reading
+    def rule_uses(self, rules: Iterable[str]) -> dict[str, int]:
+        """The sales each of ``rules`` was used in (0 for none)."""
+        names = list(rules)
+        found = {name: 0 for name in names}
+        if names:
+            for row in m.RuleUse.select().where(m.RuleUse.rule.in_(names)):
+                found[row.rule] = row.used
+        return found
+
+    # ------------------------------------------------------------ in an open cart, in a sale
+
+    @reading
+    def in_cart(self, cart_id: int) -> tuple[Coupon, ...]:
+        """The coupons scanned into a cart, in the order they were scanned."""
+        query = (
+            m.CouponCode.select()
+            .join(m.CartCoupon, on=(m.CartCoupon.code == m.CouponCode.code))
+            .where(m.CartCoupon.cart == cart_id)
+            .order_by(m.CartCoupon.id)
+        )
+        return tuple(_coupon(row) for row in query)
+
+    def put_in_cart(self, cart_id: int, coupon: Coupon) -> None:
+        """Keep ``coupon`` with the open cart (a restart keeps it)."""
+        with writing(self.db):
+            m.CartCoupon.insert(cart=cart_id, code=coupon.code, rule=coupon.rule).execute()
+
+    def take_from_cart(self, cart_id: int, code: str) -> None:
+        with writing(self.db):
+            m.CartCoupon.delete().where(
+                (m.CartCoupon.cart == cart_id) & (m.CartCoupon.code == code)
+            ).execute()
+
+    def record_sale(self, sale_uuid: str, used: Iterable[Coupon]) -> None:
+        """Note the coupons a sale used: call inside the sale's transaction."""
+        sale_id = m.Sale.select(m.Sale.id).where(m.Sale.uuid == sale_uuid).scalar()
+        for coupon in used:
+            m.SaleCoupon.insert(sale=sale_id, code=coupon.code, rule=coupon.rule).execute()
+
+    @reading
+    def of_sale(self, sale_uuid: str) -> list[tuple[str, str, bool]]:
+        """The coupons a sale used: (code, rule, given back by a refund)."""
+        query = (
+            m.SaleCoupon.select(m.SaleCoupon.code, m.SaleCoupon.rule, m.SaleCoupon.returned)
+            .join(m.Sale, on=(m.SaleCoupon.sale == m.Sale.id))
+            .where(m.Sale.uuid == sale_uuid)
+            .order_by(m.SaleCoupon.id)
+        )
+        return [(row.code, row.rule, bool(row.returned)) for row in query]
+
+    # ------------------------------------------------------------ a refund
+
+    @reading
+    def of_receipt(self, till: str, receipt_no: int) -> list[tuple[str, str, bool]]:
+        """The coupons the sale ``receipt_no`` of ``till`` used: (code, rule, given back)."""
+        query = (
+            m.SaleCoupon.select(m.SaleCoupon.code, m.SaleCoupon.rule, m.SaleCoupon.returned)
+            .join(m.Sale, on=(m.SaleCoupon.sale == m.Sale.id))
+            .where((m.Sale.till == till) & (m.Sale.receipt_no == receipt_no))
+            .order_by(m.SaleCoupon.id)
+        )
+        return [(row.code, row.rule, bool(row.returned)) for row in query]
+
+    def return_use(self, till: str, receipt_no: int, code: str) -> bool:
+        """Give back the use the sale took of ``code`` (a refund broke its deal), once:
+        call inside the refund's transaction. False if it was given back before."""
+        sale_id = (
+            m.Sale.select(m.Sale.id)
+            .where((m.Sale.till == till) & (m.Sale.receipt_no == receipt_no))
+            .scalar()
+        )
+        marked = (
+            m.SaleCoupon.update(returned=1)
+            .where(
+                (m.SaleCoupon.sale == sale_id)
+                & (m.SaleCoupon.code == code)
+                & (m.SaleCoupon.returned == 0)
+            )
+            .execute()
+        )
+        if not marked:
+            return False
+        self.give_back(code)
+        return True

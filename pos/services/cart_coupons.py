@@ -1,0 +1,210 @@
+"""The coupons scanned into the open cart (issue 22): the part of
+:class:`pos.services.checkout.CheckoutService` that holds them (mixed in, as
+:mod:`.parking` is; the service owns the state these methods use).
+
+A coupon code is scanned like any barcode: it adds a coupon row (0.00, named after its
+rule) and unlocks its rule for the sale; a refused code says why and changes nothing.
+The coupons are kept with the cart (``cart_coupon``), so a restart, a park and a recall
+keep them. A use is taken only when the sale commits, in its transaction
+(:meth:`CartCoupons.claim`): a code another till used up in the meantime makes the sale
+fail with :class:`CouponLost`, nothing saved, and the cart is re-priced without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from pos.db.coupons import CouponRepository
+from pos.db.errors import StorageError
+from pos.domain.coupons import (
+    Coupon,
+    CouponRefused,
+    check_code,
+    check_usable,
+    is_coupon_code,
+    unlocked,
+    with_coupon,
+)
+from pos.domain.entry import ScanEntry
+from pos.services.outcomes import Change, Outcome, not_saved, unreadable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date
+
+    from pos.auth.guard import Authority
+    from pos.db.carts import CartRepository
+    from pos.domain.clock import Clock
+    from pos.domain.discounts import Rule
+    from pos.domain.pricing import PricedBasket
+    from pos.services.cart_pricing import CartPricing
+    from pos.services.live_settings import LiveSettings
+
+
+class CouponLost(Exception):
+    """At the sale's commit a coupon (or a rule's ``max_uses``) was found used up: nothing
+    was saved. ``str()`` says which, for the payment screen.
+
+    Attributes:
+        code: The coupon code (None: a rule reached its ``max_uses``).
+        rule: The rule it unlocked (or that reached its cap).
+    """
+
+    def __init__(self, code: str | None, rule: str) -> None:
+        what = f"Coupon {code} ({rule})" if code else f"The deal {rule!r}"
+        super().__init__(f"{what} was just used up at another till")
+        self.code = code
+        self.rule = rule
+
+
+class CartCoupons:
+    """Scan, remove and (at the sale's commit) use the open cart's coupons."""
+
+    coupons: tuple[Coupon, ...] = ()
+    """The coupons in the open cart, in the order scanned."""
+
+    if TYPE_CHECKING:  # what CheckoutService has, which these methods use
+        authority: Authority
+        cart_id: int
+        _carts: CartRepository
+        _clock: Clock
+        _pricing: CartPricing
+        _settings: LiveSettings
+
+        def reprice(self, changed: Iterable[str] | None = None) -> PricedBasket: ...
+        def applied_rules(self) -> tuple[Rule, ...]: ...
+
+    @property
+    def _coupon_codes(self) -> CouponRepository:
+        return CouponRepository(self._carts.db)
+
+    def _load_coupons(self, cart_id: int) -> None:
+        """The coupons of the cart just loaded (none if they cannot be read: the cart is
+        priced without them, and a scan adds them again)."""
+        try:
+            self._set_coupons(self._coupon_codes.in_cart(cart_id))
+        except StorageError:
+            self._set_coupons(())
+
+    def _set_coupons(self, coupons: tuple[Coupon, ...]) -> None:
+        self.coupons = coupons
+        self._pricing.coupons = unlocked(coupons)
+
+    def _coupon_scan(self, entry: ScanEntry) -> Outcome | None:
+        """A scanned coupon code added to the cart (or why not); None if the code is no
+        coupon code (then it is looked up as a product)."""
+        code = entry.code.strip()
+        if not is_coupon_code(code):
+            return None
+        if entry.explicit_multiplier:
+            return Outcome.fail("A coupon cannot be multiplied: scan it once")
+        try:
+            check_code(code, self._settings.current.store_number)
+            coupon = check_usable(self._coupon_codes.get(code), code, self._today())
+            self._rule_of(coupon)
+            now = with_coupon(self.coupons, coupon)
+        except CouponRefused as exc:
+            return Outcome.fail(str(exc))
+        except StorageError as exc:
+            return unreadable(exc)
+        if now is self.coupons:
+            return Outcome.info(f"Coupon {code} is in the sale already: it counts once")
+        try:
+            self._coupon_codes.put_in_cart(self.cart_id, coupon)
+        except StorageError as exc:
+            return not_saved(exc)
+        self._set_coupons(now)
+        self.reprice()
+        return Outcome(Change.RELOAD, f"Coupon: {coupon.rule}")
+
+    def _rule_of(self, coupon: Coupon) -> Rule:
+        for rule in self._pricing.rule_set:
+            if rule.name.lower() == coupon.rule.lower() and rule.coupon:
+                return rule
+        raise CouponRefused(
+            "no_rule", f"Coupon {coupon.code} is for {coupon.rule!r}, which is no longer a deal"
+        )
+
+    def _today(self) -> date:
+        return self._clock.now().astimezone().date()
+
+    def remove_coupon(self, code: str) -> Outcome:
+        """Take a coupon out of the cart (Del on its row): its deal no longer applies.
+        Needs no approval: it only takes a discount away (scope ``sale``)."""
+        self.authority.require("sale")
+        held = next((c for c in self.coupons if c.code == code), None)
+        if held is None:
+            return Outcome.fail("Select a coupon first")
+        try:
+            self._coupon_codes.take_from_cart(self.cart_id, code)
+        except StorageError as exc:
+            return not_saved(exc)
+        self._set_coupons(tuple(c for c in self.coupons if c.code != code))
+        self.reprice()
+        return Outcome(Change.RELOAD, f"Coupon taken off: {held.rule}")
+
+    def _coupons_gone(self) -> None:
+        """The cart was voided (its coupons with it, in the same write)."""
+        self._set_coupons(())
+
+    # ------------------------------------------------------------ at the sale's commit
+
+    def used_coupons(self) -> tuple[Coupon, ...]:
+        """The cart's coupons whose rule gives a discount now: a sale uses these."""
+        applied = {rule.name.lower() for rule in self.applied_rules()}
+        return tuple(c for c in self.coupons if c.rule.lower() in applied)
+
+    def claim(self, sale_uuid: str) -> tuple[Coupon, ...]:
+        """Take a use of each coupon the sale uses and count the sale for each rule with
+        a ``max_uses``: call inside the sale's transaction (which a raise undoes).
+
+        Raises:
+            CouponLost: one was used up meanwhile (another till).
+        """
+        repo = self._coupon_codes
+        today = self._today()
+        used = self.used_coupons()
+        for coupon in used:
+            if not repo.take_use(coupon.code, today):
+                raise CouponLost(coupon.code, coupon.rule)
+        for rule in self.applied_rules():
+            if rule.max_uses is not None and not repo.take_rule_use(rule.name, rule.max_uses):
+                raise CouponLost(None, rule.name)
+        if used:
+            repo.record_sale(sale_uuid, used)
+        return used
+
+    def lost(self, lost: CouponLost) -> str:
+        """After :class:`CouponLost`: the coupon out of the cart (or the rule left out),
+        the cart re-priced; what to tell the cashier."""
+        if lost.code is not None:
+            self.lost_quietly(lost.code)
+        else:
+            self._pricing.leave_out(lost.rule)
+        self.reprice()
+        return f"{lost}: it is taken off and the sale re-priced"
+
+    def recheck(self) -> str:
+        """Before payment: take off the coupons that can no longer be used (another till
+        used them up, a manager voided one, one expired), re-pricing; what to say ("" if
+        all are good). Read-only on the codes: the use is taken at the commit."""
+        gone: list[str] = []
+        today = self._today()
+        for coupon in self.coupons:
+            try:
+                check_usable(self._coupon_codes.get(coupon.code), coupon.code, today)
+            except CouponRefused as exc:
+                gone.append(str(exc))
+                self.lost_quietly(coupon.code)
+            except StorageError:
+                continue  # cannot look: the commit decides
+        if not gone:
+            return ""
+        self.reprice()
+        return "; ".join(gone) + ": taken off, the sale re-priced"
+
+    def lost_quietly(self, code: str) -> None:
+        with contextlib.suppress(StorageError):
+            self._coupon_codes.take_from_cart(self.cart_id, code)
+        self._set_coupons(tuple(c for c in self.coupons if c.code != code))
