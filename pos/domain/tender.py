@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pos.domain.money import format_money
+
 NOTES = (500, 1000, 2000, 5000)
 """Notes offered as quick keys (5, 10, 20, 50)."""
 
@@ -88,6 +90,33 @@ class Tender:
         payment = Payment(Method.CARD, amount, amount, 0, reference[:40])
         self.payments.append(payment)
         return payment
+
+    def repriced(self, due: int) -> Tender:
+        """The payments already taken, towards a new amount ``due``: the sale was re-priced
+        after they were taken (issue 22: its coupon was used up at another till as both
+        paid). Card payments stand as the terminal took them; cash counts again as handed
+        over, its change worked out anew. Nothing taken is forgotten.
+
+        Raises:
+            TenderError: the card payments alone come to more than ``due`` (the new price
+                is lower: the difference goes back on the card).
+        """
+        again = Tender(due)
+        for payment in self.payments:
+            if payment.method is Method.CARD:
+                if payment.amount > again.remaining:
+                    raise TenderError(
+                        f"The card paid {format_money(payment.amount - again.remaining)} more "
+                        "than the new "
+                        "total: refund the difference to the card"
+                    )
+                again.payments.append(payment)
+            else:
+                amount = min(payment.tendered, max(0, again.remaining))
+                again.payments.append(
+                    Payment(Method.CASH, amount, payment.tendered, payment.tendered - amount)
+                )
+        return again
 
 
 def quick_cash(remaining: int) -> list[int]:

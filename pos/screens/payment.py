@@ -237,9 +237,8 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
         except LoginRequired:
             self._session_ended()
             return
-        except Repriced as exc:  # nothing saved: pay the new amount (issue 22)
-            self.tender = self.sales.start()
-            self._show(str(exc), error=True)
+        except Repriced as exc:  # nothing saved; what was taken counts towards the new amount
+            self._show(self._repriced(str(exc)), error=True)
             self.refresh_bindings()
             return
         except SaleFailed as exc:
@@ -247,6 +246,26 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
             self.refresh_bindings()
             return
         self.dismiss(done)
+
+    def _repriced(self, why: str) -> str:
+        """The sale costs more than when its payments were taken (issue 22: a coupon lost
+        to another till): they are kept towards the new amount, never taken again."""
+        taken = self.tender
+        try:
+            self.tender = taken.repriced(self.sales.start().due)
+        except TenderError as exc:  # the new total is below the card payments
+            self.tender = self.sales.start()
+            return f"{why}. {exc}; then take the payment again"
+        due = format_money(self.tender.due)
+        if not taken.payments:
+            return f"{why}. Now due: {due}"
+        if self.tender.complete:
+            change = format_money(self.tender.change)
+            return f"{why}. Now {due}: the payments taken cover it, change {change}; F10 saves"
+        return (
+            f"{why}. Now {due}: {format_money(self.tender.paid)} taken is kept, "
+            f"{format_money(self.tender.remaining)} still to pay"
+        )
 
     def _session_ended(self) -> None:
         """Nothing was saved: say so, and lock to the login above this screen."""

@@ -226,7 +226,7 @@ class SaleService:
                 manual=tuple(self.checkout.manual.values()),
             )
         except CouponLost as exc:
-            raise Repriced(self.checkout.lost(exc) + ": take payment again") from exc
+            raise Repriced(self.checkout.lost(exc)) from exc
         except StorageError as exc:
             # an error at COMMIT can hide a commit that happened: look before saying no
             try:

@@ -84,3 +84,28 @@ def test_quick_cash_offers_exact_and_next_notes() -> None:
     assert quick_cash(1243) == [1243, 1500, 2000, 5000]
     assert quick_cash(2000) == [2000, 5000]
     assert quick_cash(7) == [7, 500, 1000, 2000]
+
+
+def test_repriced_keeps_what_was_taken_towards_the_new_amount() -> None:
+    """A sale re-priced after its payments were taken (a coupon lost to another till):
+    the card stands, cash counts again as handed over with its change worked out anew."""
+    tender = Tender(20)
+    tender.card(10, "AUTH1")
+    tender.cash(500)  # 0.10 of it pays, 4.90 change
+    again = tender.repriced(120)
+    assert [(p.method, p.amount, p.tendered, p.change) for p in again.payments] == [
+        (Method.CARD, 10, 10, 0),
+        (Method.CASH, 110, 500, 390),
+    ]
+    assert again.complete
+    assert again.change == 390
+    short = Tender(20)
+    short.cash(20)
+    assert short.repriced(120).remaining == 100
+
+
+def test_repriced_below_the_card_payments_is_refused() -> None:
+    tender = Tender(120)
+    tender.card(120)
+    with pytest.raises(TenderError, match="The card paid 0.20 more than the new total"):
+        tender.repriced(100)
