@@ -125,15 +125,15 @@ class ScanScreen(TakesText, AnswersOnce, Screen[None]):
         yield KeyBar(id="keys")  # every key, wrapped (a Footer cuts the last ones off)
 
     def on_screen_resume(self) -> None:
-        """Back from a dialog or a login: show who is at the till now, and the new cart
-        if a sale was completed while this screen was covered (the till locked on the
-        receipt)."""
+        """Back from a dialog or a login: show who is at the till now, the new cart if a
+        sale was completed while this screen was covered (the till locked on the receipt),
+        and the totals as they are now."""
         identity = self.guard.identity
         header = self.query_one(TillHeader)
         header.operator = f"{identity.name} ({identity.number})" if identity else ""
         if self._shown_cart != self.checkout.cart_uuid:
             self._load_cart()
-            self._show_totals()
+        self._show_totals()  # (the payment screen may have taken a coupon off, re-pricing)
 
     def _load_cart(self) -> None:
         self.cart_table.load(self.checkout.cart.lines)

@@ -109,3 +109,27 @@ async def test_a_coupon_lost_after_a_card_payment_keeps_the_payment(
     finally:
         database.close()
     assert paid == [("card", 20), ("cash", 100)]
+
+
+async def test_back_from_a_payment_screen_that_took_a_coupon_off_shows_the_cart_without_it(
+    app_factory: AppFactory, shop_db: Path, clock: FixedClock
+) -> None:
+    """The payment screen found the coupon used up at another till and took it off; Esc
+    back to the cart shows it without the coupon's row and deal (review of issue 22)."""
+    app = app_factory(with_coupon(shop_db))
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await scan(pilot, CODE)
+        other = open_database(shop_db)  # another till sells with the code now
+        try:
+            with other.atomic():
+                assert CouponRepository(other).take_use(CODE, clock.now().date())
+        finally:
+            other.close()
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, PaymentScreen))
+        await settle(pilot)
+        assert rows(app) == [["1", "Highlighter pen yellow", "1", "1.20", "1.20"]]
+        assert app.screen.query_one(TotalsPanel).total == 120
