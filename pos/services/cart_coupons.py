@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from pos.domain.pricing import PricedBasket
     from pos.services.cart_pricing import CartPricing
     from pos.services.live_settings import LiveSettings
+    from pos.services.scan_entry import EntryState
 
 
 class CouponLost(Exception):
@@ -69,6 +70,7 @@ class CartCoupons:
         cart_id: int
         _carts: CartRepository
         _clock: Clock
+        _entry: EntryState
         _pricing: CartPricing
         _settings: LiveSettings
 
@@ -108,6 +110,8 @@ class CartCoupons:
             return Outcome.fail(str(exc))
         except StorageError as exc:
             return unreadable(exc)
+        # a number typed next must not land on the line scanned before the coupon
+        self._entry.end_pending("A coupon counts once: scan the item again to add more")
         if now is self.coupons:
             return Outcome.info(f"Coupon {code} is in the sale already: it counts once")
         try:
@@ -119,7 +123,7 @@ class CartCoupons:
         return Outcome(Change.RELOAD, f"Coupon: {coupon.rule}")
 
     def _rule_of(self, coupon: Coupon) -> Rule:
-        for rule in self._pricing.rule_set:
+        for rule in self._pricing.current_rules():
             if rule.name.lower() == coupon.rule.lower() and rule.coupon:
                 return rule
         raise CouponRefused(

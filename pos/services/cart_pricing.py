@@ -70,6 +70,19 @@ class CartPricing:
         if self._pricer is None:
             self._read_rules(self._rules.version())
 
+    def current_rules(self) -> tuple[Rule, ...]:
+        """The rules as they are now, read again if their version changed since the last
+        scan (a coupon scanned first, or just after a manager added its rule); the cart is
+        then priced from scratch. The rules held are kept if they cannot be read."""
+        try:
+            version = self._rules.version()
+            if self._pricer is None or version != self._rules_version:
+                self._read_rules(version)
+                self._priced = None
+        except StorageError:
+            pass
+        return self.rule_set
+
     def _read_rules(self, version: int) -> None:
         """Read the rules (at ``version``) and price with them from now on; nothing
         changes if they cannot be read (StorageError)."""

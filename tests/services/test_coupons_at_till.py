@@ -297,3 +297,38 @@ def test_a_refund_that_keeps_the_deal_keeps_the_use(services: Services) -> None:
     assert done.amount == 21
     assert "given back" not in done.receipt_text
     assert CouponRepository(services.db).get(code).uses_left == 0  # type: ignore[union-attr]
+
+
+def test_a_coupon_rule_added_while_the_till_is_open_takes_its_coupon_at_once(
+    services: Services, clock: FixedClock
+) -> None:
+    """The till read the rules at its first scan; a manager adds a coupon rule and its
+    codes after: the first scan of such a code is taken, not refused as "no longer a
+    deal" until an item is scanned (review of issue 22)."""
+    checkout = services.checkout
+    checkout.submit(PEN)
+    DiscountRepository(services.db).upsert_many(
+        [parse_rule({"name": "Lemon deal", "kind": "basket_amount_off", "amount": "0.30",
+                     "coupon": True})]
+    )  # fmt: skip
+    code = make_code("001", "3333333")
+    CouponRepository(services.db).issue(
+        Issue("Lemon deal", 1, 1, None, clock.now(), None), lambda: code
+    )
+    outcome = checkout.submit(code)
+    assert not outcome.error, outcome.message
+    assert outcome.message == "Coupon: Lemon deal"
+    assert checkout.priced.total == 120 - 30
+
+
+def test_a_number_typed_after_a_coupon_changes_no_line(services: Services) -> None:
+    """Straight after an item a number corrects its quantity; after a coupon scanned
+    next, it corrects nothing (a coupon counts once; review of issue 22)."""
+    code = _issue(services)
+    checkout = services.checkout
+    checkout.submit(LEMON)
+    assert not checkout.submit(code).error
+    outcome = checkout.submit("3")
+    assert outcome.error
+    assert "A coupon counts once" in outcome.message
+    assert [(line.barcode, line.qty) for line in checkout.cart.lines] == [(LEMON, 1)]
