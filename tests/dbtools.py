@@ -56,6 +56,11 @@ def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:
         con.close()
 
 
+def undo_v20(con: sqlite3.Connection) -> None:
+    """Take schema 20 (a sale's coupon used offline, issue 22) off a SQLite file."""
+    con.execute("ALTER TABLE sale_coupon DROP COLUMN offline")
+
+
 def undo_v19(con: sqlite3.Connection) -> None:
     """Take schema 19 (the coupon codes, issue 22) off a SQLite file."""
     for table in ("sale_coupon", "cart_coupon", "rule_use", "coupon_code"):
@@ -63,11 +68,12 @@ def undo_v19(con: sqlite3.Connection) -> None:
 
 
 def undo_after_v12(con: sqlite3.Connection) -> None:
-    """Take schemas 13 to 19 off a SQLite file (the cashier discounts, the refunds'
+    """Take schemas 13 to 20 off a SQLite file (the cashier discounts, the refunds'
     reasons and their lines' items, the cash movements, a cart's confirmed age, the
     catalog's search index, its PLU and age columns, the coupon codes), leaving a file of
     version 12 (but for ``refund.sale_id``, which stays nullable: v17 then leaves it as it
     is)."""
+    undo_v20(con)
     undo_v19(con)
     con.execute("DROP INDEX sale_discount_report")
     con.execute('CREATE INDEX "salediscount_sale_id" ON "sale_discount" ("sale_id")')

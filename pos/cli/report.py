@@ -26,6 +26,7 @@ from pos.domain.clock import SystemClock
 from pos.domain.money import format_money
 
 if TYPE_CHECKING:
+    from pos.db.coupons import Overuse
     from pos.services.days import CashUp
 
 
@@ -66,6 +67,7 @@ def report_command(
     from datetime import time as time_type
     from datetime import timedelta
 
+    from pos.db.coupons import coupon_overuses
     from pos.db.reports import day_figures
     from pos.domain.report import local_hours, utc_offset
     from pos.services.report_prints import ZRefused, find_z
@@ -90,6 +92,7 @@ def report_command(
     start = datetime.combine(day, time_type()).astimezone()
     end = datetime.combine(day + timedelta(days=1), time_type()).astimezone()  # 23 or 25 h
     cash_up: CashUp | None = None
+    over: list[Overuse] = []
     with friendly_errors():
         database = open_db(ctx, path)
         till = till_name(ctx, till, database)
@@ -112,6 +115,7 @@ def report_command(
             figures = cash_up.figures
         else:
             figures = day_figures(database, till, start, end)
+            over = coupon_overuses(database, till, start, end)  # a store's server (issue 22)
     if cash_up is not None:
         assert cash_up.day.closed_at is not None
         assert z_no is not None
@@ -130,6 +134,17 @@ def report_command(
                 head["audit_head"] = {"seq": cash_up.audit_head[0], "hash": cash_up.audit_head[1]}
         else:
             head["date"] = day.isoformat()
+            if over:
+                head["coupon_overuses"] = [
+                    {
+                        "code": o.code,
+                        "rule": o.rule,
+                        "receipt": o.receipt_no,
+                        "at": o.at.astimezone().isoformat(timespec="seconds"),
+                        "why": o.why,
+                    }
+                    for o in over
+                ]
         click.echo(json.dumps({**head, **figures.as_json()}, indent=2))
         return
     if cash_up is not None:
@@ -155,6 +170,14 @@ def report_command(
         click.echo(f"  {hour:02d}:00  {format_money(takings):>10}  {bar}")
     if not hours:
         click.echo("  no sales")
+    if over:
+        click.echo("")
+        click.echo("Coupons used over their limit while the till was offline")
+        for o in over:
+            click.echo(
+                f"  {o.code}  {printable(o.rule)}  receipt {o.receipt_no:04d}  "
+                f"{o.at.astimezone():%H:%M}  {o.why}"
+            )
 
 
 def _print_copy(

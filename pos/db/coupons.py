@@ -8,14 +8,14 @@ use. A rule's ``max_uses`` is counted the same way in ``rule_use``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import peewee
 
 from pos.db import models as m
-from pos.db.errors import reading, writing
+from pos.db.errors import reading, storage_errors, writing
 from pos.domain.coupons import Coupon
 
 ISSUE_TRIES = 50
@@ -210,11 +210,32 @@ class CouponRepository:
                 (m.CartCoupon.cart == cart_id) & (m.CartCoupon.code == code)
             ).execute()
 
-    def record_sale(self, sale_uuid: str, used: Iterable[Coupon]) -> None:
-        """Note the coupons a sale used: call inside the sale's transaction."""
+    def record_sale(
+        self, sale_uuid: str, used: Iterable[Coupon], offline: Collection[str] = ()
+    ) -> None:
+        """Note the coupons a sale used (those in ``offline`` used without the store's
+        server): call inside the sale's transaction."""
         sale_id = m.Sale.select(m.Sale.id).where(m.Sale.uuid == sale_uuid).scalar()
         for coupon in used:
-            m.SaleCoupon.insert(sale=sale_id, code=coupon.code, rule=coupon.rule).execute()
+            m.SaleCoupon.insert(
+                sale=sale_id,
+                code=coupon.code,
+                rule=coupon.rule,
+                offline=int(coupon.code in offline),
+            ).execute()
+
+    @reading
+    def used_offline(self, code: str) -> bool:
+        """Whether a sale of this till used ``code`` offline and has not reached the
+        store's server yet (its outbox entry waits): a store's till uses a code once
+        while offline."""
+        found = self.db.execute_sql(
+            "SELECT 1 FROM sale_coupon sc JOIN sale s ON s.id = sc.sale_id "
+            "JOIN outbox o ON o.kind = 'sale' AND o.ref = s.uuid "
+            f"WHERE sc.code = {self.db.param} AND sc.offline = 1 AND o.pushed_at IS NULL LIMIT 1",
+            (code,),
+        ).fetchone()
+        return found is not None
 
     @reading
     def of_sale(self, sale_uuid: str) -> list[tuple[str, str, bool]]:
@@ -261,3 +282,42 @@ class CouponRepository:
             return False
         self.give_back(code)
         return True
+
+
+# ------------------------------------------------------------ a store's server (issue 22)
+
+
+@dataclass(frozen=True, slots=True)
+class Overuse:
+    """A coupon use found over its limit when its sale reached the store's server (the
+    till was offline and the code was used up, voided or unknown by then)."""
+
+    code: str
+    rule: str
+    till: str
+    receipt_no: int
+    at: datetime
+    why: str
+
+
+def coupon_overuses(
+    db: peewee.Database, till: str | None, start: datetime, end: datetime
+) -> list[Overuse]:
+    """The overuses of sales made from ``start`` to ``end`` (of ``till``, or any till), on
+    a store's server; none on a file (it has no claims: it is its own authority)."""
+    if isinstance(db, peewee.SqliteDatabase):
+        return []
+    field = m.Sale.at
+    with storage_errors():
+        rows = db.execute_sql(
+            "SELECT c.code, sc.rule, s.till, s.receipt_no, s.at, c.note FROM coupon_claim c "
+            "JOIN sale s ON s.uuid = c.sale_uuid "
+            "JOIN sale_coupon sc ON sc.sale_id = s.id AND sc.code = c.code "
+            "WHERE c.status = 'over' AND s.at >= %s AND s.at < %s "
+            "AND (%s::text IS NULL OR s.till = %s) ORDER BY s.at, c.code",
+            (field.db_value(start), field.db_value(end), till, till),
+        ).fetchall()
+    return [
+        Overuse(str(code), str(rule), str(t), int(no), datetime.fromisoformat(at), str(why or ""))
+        for code, rule, t, no, at, why in rows
+    ]

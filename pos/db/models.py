@@ -379,13 +379,16 @@ class CartCoupon(BaseModel):
 
 
 class SaleCoupon(BaseModel):
-    """A coupon a completed sale used (v19); ``returned`` once a refund gave the use back."""
+    """A coupon a completed sale used (v19; ``offline`` v20); ``returned`` once a refund
+    gave the use back."""
 
     id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
     sale = peewee.ForeignKeyField(Sale, on_delete="CASCADE", index=False)
     code = peewee.TextField(index=True)
     rule = peewee.TextField()
     returned = peewee.IntegerField(default=0)
+    offline = peewee.IntegerField(default=0)
+    """1: used while the store's server could not be reached (v20)."""
 
     class Meta:
         table_name = "sale_coupon"

@@ -41,6 +41,20 @@ if TYPE_CHECKING:
     from pos.services.cart_pricing import CartPricing
     from pos.services.live_settings import LiveSettings
     from pos.services.scan_entry import EntryState
+    from pos.services.store_coupons import StoreCoupons
+
+
+OFFLINE_AGAIN = (
+    "was used at this till while the store's server is out of reach: once per till until "
+    "the server is back"
+)
+
+
+def _just(why: str) -> str:
+    """The server's refusal, as the payment screen says it."""
+    if why == "used up":
+        return "was just used up at another till"
+    return f"cannot be used: {why}"
 
 
 class CouponLost(Exception):
@@ -52,9 +66,9 @@ class CouponLost(Exception):
         rule: The rule it unlocked (or that reached its cap).
     """
 
-    def __init__(self, code: str | None, rule: str) -> None:
+    def __init__(self, code: str | None, rule: str, why: str = "") -> None:
         what = f"Coupon {code} ({rule})" if code else f"The deal {rule!r}"
-        super().__init__(f"{what} was just used up at another till")
+        super().__init__(f"{what} {why or 'was just used up at another till'}")
         self.code = code
         self.rule = rule
 
@@ -65,9 +79,17 @@ class CartCoupons:
     coupons: tuple[Coupon, ...] = ()
     """The coupons in the open cart, in the order scanned."""
 
+    store: StoreCoupons | None = None
+    """A store's till: the server that claims the uses at payment (None: this file is
+    the authority, :meth:`claim` takes them)."""
+
+    _held: tuple[str, frozenset[str]] = ("", frozenset())
+    """The sale (uuid) whose coupons the store's server holds uses of, and which."""
+
     if TYPE_CHECKING:  # what CheckoutService has, which these methods use
         authority: Authority
         cart_id: int
+        cart_uuid: str
         _carts: CartRepository
         _clock: Clock
         _entry: EntryState
@@ -169,15 +191,56 @@ class CartCoupons:
         repo = self._coupon_codes
         today = self._today()
         used = self.used_coupons()
+        held = self._held[1] if self._held[0] == sale_uuid else frozenset()
+        offline = set()
         for coupon in used:
+            if coupon.code in held:
+                continue  # the store's server took it (its number comes back by the pull)
             if not repo.take_use(coupon.code, today):
                 raise CouponLost(coupon.code, coupon.rule)
+            if self.store is not None:
+                offline.add(coupon.code)
         for rule in self.applied_rules():
             if rule.max_uses is not None and not repo.take_rule_use(rule.name, rule.max_uses):
                 raise CouponLost(None, rule.name)
         if used:
-            repo.record_sale(sale_uuid, used)
+            repo.record_sale(sale_uuid, used, offline)
         return used
+
+    def claim_on_store(self, sale_uuid: str) -> None:
+        """A store's till, before the sale is saved: the server holds a use of each
+        coupon the sale uses (again, under the same sale: nothing taken twice). Offline,
+        a code is good once per till until its sale reaches the server.
+
+        Raises:
+            CouponLost: the server refused one (or it was used offline here already).
+        """
+        refused = self._store_refusals(sale_uuid)
+        if refused:
+            coupon, why = refused[0]
+            raise CouponLost(coupon.code, coupon.rule, why)
+
+    def _store_refusals(self, sale_uuid: str) -> list[tuple[Coupon, str]]:
+        """The coupons the sale cannot use, and why: asked of the store's server, or (it
+        cannot be reached) of this till's offline uses. Nothing for a till of its own."""
+        used = self.used_coupons()
+        if self.store is None or not used:
+            return []
+        codes = [c.code for c in used]
+        held = self._held[1] if self._held[0] == sale_uuid else frozenset()
+        answer = self.store.claim(sale_uuid, codes, self._today())
+        if answer is None:  # offline: what the server held already still counts
+            out: list[tuple[Coupon, str]] = []
+            for coupon in used:
+                if coupon.code in held:
+                    continue
+                with contextlib.suppress(StorageError):
+                    if self._coupon_codes.used_offline(coupon.code):
+                        out.append((coupon, OFFLINE_AGAIN))
+            return out
+        why = {r.code: r.why for r in answer}
+        self._held = (sale_uuid, frozenset() if why else frozenset(codes))
+        return [(c, _just(why[c.code])) for c in used if c.code in why]
 
     def lost(self, lost: CouponLost) -> str:
         """After :class:`CouponLost`: the coupon out of the cart (or the rule left out),
@@ -203,6 +266,9 @@ class CartCoupons:
                 self.lost_quietly(coupon.code)
             except StorageError:
                 continue  # cannot look: the commit decides
+        for coupon, why in self._store_refusals(self.cart_uuid):
+            gone.append(str(CouponLost(coupon.code, coupon.rule, why)))
+            self.lost_quietly(coupon.code)
         if not gone:
             return ""
         self.reprice()

@@ -128,6 +128,7 @@ class Services:
         self.sync = sync
         if sync is not None:
             self.sales.committed = sync.nudge
+            self.checkout.store = sync.coupon_claims()
 
     _keys_seen: tuple[int, float] | None = None
 

@@ -162,6 +162,10 @@ class SaleService:
         vat = self.vat()
         if amount_due(vat) != tender.due:
             raise SaleFailed("The cart changed during payment: take payment again")
+        try:  # a store's till: its server holds the coupons' uses first (issue 22)
+            self.checkout.claim_on_store(self.checkout.cart_uuid)
+        except CouponLost as exc:
+            raise Repriced(self.checkout.lost(exc) + ": take payment again") from exc
         at = self.clock.now()
         uuid = self.checkout.cart_uuid
         lines = cart.lines

@@ -15,6 +15,7 @@ import logging
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -26,6 +27,7 @@ from pos.db.sync.store import NotThisStore, NotYetThere, Offline, StoreServer, S
 from pos.db.sync.till_file import SYNCED, Cursor, Entry, TillFile, columns
 from pos.domain.clock import Clock
 from pos.domain.text import plural
+from pos.services.store_coupons import StoreCoupons
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,12 @@ class StoreSync:
         self._checked = False  # the server's "how far" compared since this connection began
         self._contact: datetime | None = None
         self._held: str | None = None  # what the last push waits for (NotYetThere)
+        self.session = uuid.uuid4().hex
+        """This run of the till: its coupon claims are told from an earlier run's."""
+        self.reachable = True
+        """Whether the last round reached the server (a coupon claim does not wait for a
+        server the worker finds out of reach)."""
+        self._claims: StoreCoupons | None = None
         self._wake: tuple[socket.socket, socket.socket] | None = None
         """A socket pair: the till's nudge after a sale (a closed socket refuses a write;
         a closed descriptor number could be another file's by then)."""
@@ -129,9 +137,20 @@ class StoreSync:
                 end.close()
             self._wake = None
         self.server.close()
+        if self._claims is not None:
+            self._claims.close()
         if self._file is not None:
             self._file.close()
             self._file = None
+
+    def coupon_claims(self) -> StoreCoupons:
+        """What the checkout claims coupon uses with (a connection of its own, on the
+        till's thread)."""
+        if self._claims is None:
+            self._claims = StoreCoupons(
+                self.server.url, self.till, self.session, lambda: self.reachable
+            )
+        return self._claims
 
     def _run(self) -> None:
         backoff = 1.0
@@ -149,6 +168,7 @@ class StoreSync:
                 backoff = 1.0
                 self.server.wait(self.wait_seconds, self._wake[0].fileno() if self._wake else None)
             except Offline as exc:
+                self.reachable = False
                 if self.status.online or self.status.last_contact is None:
                     log.warning(
                         "sync: the store's server is out of reach (%s)", describe_failure(exc)
@@ -187,9 +207,12 @@ class StoreSync:
         if not self.server.connected:
             self.server.connect()
             self._checked = False
+        self.reachable = True
         due = time.monotonic() - self._last_pull >= self.poll_seconds
         if due or not self._checked:
             self.resend_what_the_server_lost()
+            if not self._checked:
+                self.release_old_claims()
             self._checked = True
         # a refund waiting for another till's sale is tried again at each poll, not each round
         sent = self.push() if self._held is None or due or self.server.rang else 0
@@ -215,6 +238,20 @@ class StoreSync:
                 tf.pushed(),
                 again,
             )
+
+    def release_old_claims(self) -> int:
+        """Give back the coupon uses an earlier run of this till claimed on the server for
+        sales it never saved (it stopped between the claim and the sale's commit, or the
+        cart was voided); a claim whose sale is in this file stays (its push settles it).
+        Returns how many were given back."""
+        tf = self.file
+        unsaved = [u for u in self.server.old_claims(self.till, self.session) if not tf.has_sale(u)]
+        if not unsaved:
+            return 0
+        released = self.server.release_claims(self.till, self.session, unsaved)
+        if released:
+            log.info("sync: %d coupon use(s) claimed before a restart given back", released)
+        return released
 
     def push(self) -> int:
         """Send every waiting outbox entry, in order. Returns how many went.

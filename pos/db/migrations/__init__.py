@@ -36,6 +36,7 @@ from pos.db.migrations import (
     v17_refund_reasons,
     v18_manual_discounts,
     v19_coupons,
+    v20_coupon_store,
 )
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
@@ -58,6 +59,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     v17_refund_reasons.step,
     v18_manual_discounts.step,
     v19_coupons.step,
+    v20_coupon_store.step,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

@@ -21,17 +21,19 @@ from psycopg.rows import dict_row
 
 from pos.db import models as m
 from pos.db.store_schema import STORE_CHANNEL
+from pos.db.sync import coupon_claims
 from pos.db.sync.till_file import SALE_CHILDREN, SYNCED, Cursor, Entry, _quoted, columns
 
 Offline = (psycopg.OperationalError, psycopg.InterfaceError)
 """What a lost or refused connection raises: the till is offline, nothing is wrong."""
 
-MIN_SCHEMA = 19
+MIN_SCHEMA = 20
 """The oldest server schema a till can push to: 16 has the cash movements a till sends
 (issue 21), 17 the refunds without a receipt and the refunds' reasons, 18 the cashier
 discounts' reasons and rates on a sale's discount rows, 19 the coupon codes and a sale's
-coupons (issue 22). An older server is refused at the connection, saying to upgrade it,
-rather than failing at the first movement, refund or discounted sale pushed."""
+coupons (issue 22), 20 the coupons' claims and versions. An older server is refused at
+the connection, saying to upgrade it, rather than failing at the first movement, refund
+or discounted sale pushed."""
 
 LINK_OPTIONS: dict[str, Any] = {
     "connect_timeout": 5,
@@ -226,6 +228,16 @@ class StoreServer:
                 (till, entries[-1].seq, at, file_id),
             )
 
+    # -- coupon claims of an earlier run of the till (issue 22) ----------------------------
+
+    def old_claims(self, till: str, session: str) -> list[str]:
+        """The sales ``till`` claimed coupon uses for in an earlier run, still held."""
+        return coupon_claims.held_by(self._c(), till, session)
+
+    def release_claims(self, till: str, session: str, sales: Sequence[str]) -> int:
+        """Give back what ``till`` held for ``sales`` in an earlier run."""
+        return coupon_claims.release_old_sessions(self._c(), till, session, sales)
+
     # -- pulling --------------------------------------------------------------------------
 
     def changes(self, table: str, after: Cursor, limit: int) -> list[tuple[Any, ...]]:
@@ -390,6 +402,7 @@ def _sale(cur: psycopg.Cursor[Any], till: str, sale: dict[str, Any]) -> None:
     _counter(cur, sale["till"], sale["receipt_no"])
     for key, model in SALE_CHILDREN:
         _insert_many(cur, model._meta.table_name, "sale_id", sale_id, children[key])
+    coupon_claims.settle(cur, till, sale["uuid"], children["coupons"])
 
 
 def _refund(cur: psycopg.Cursor[Any], till: str, refund: dict[str, Any]) -> None:

@@ -31,6 +31,7 @@ def columns(model: type[m.BaseModel]) -> list[str]:
 SYNCED: dict[str, type[m.BaseModel]] = {
     "operator": m.Operator,
     "discount_rule": m.DiscountRule,
+    "coupon_code": m.CouponCode,
     "product": m.Product,
     "setting": m.Setting,
 }
@@ -38,10 +39,22 @@ SYNCED: dict[str, type[m.BaseModel]] = {
 rules' version (a setting) changes only once the rules it stands for are in, and an open
 cart that notices it reprices with the new rules."""
 
-PRIMARY_KEY = {"product": "id", "discount_rule": "id", "operator": "id", "setting": "key"}
+PRIMARY_KEY = {
+    "product": "id",
+    "discount_rule": "id",
+    "coupon_code": "id",
+    "operator": "id",
+    "setting": "key",
+}
 """The key a till keeps the store's rows under: the server's own ids (a setting's key)."""
 
-UNIQUE_KEY = {"product": "barcode", "discount_rule": "name", "operator": "number", "setting": "key"}
+UNIQUE_KEY = {
+    "product": "barcode",
+    "discount_rule": "name",
+    "coupon_code": "code",
+    "operator": "number",
+    "setting": "key",
+}
 
 
 SALE_CHILDREN: tuple[tuple[str, type[m.BaseModel]], ...] = (
@@ -49,6 +62,7 @@ SALE_CHILDREN: tuple[tuple[str, type[m.BaseModel]], ...] = (
     ("discounts", m.SaleDiscount),
     ("payments", m.Payment),
     ("vat", m.SaleVat),
+    ("coupons", m.SaleCoupon),
 )
 """A sale's rows in other tables, under the key a pushed or copied sale carries them."""
 _SALE_PARTS = frozenset({*(key for key, _ in SALE_CHILDREN), "refunds", "day_uuid"})
@@ -217,6 +231,11 @@ class TillFile:
                 del row["id"], row["sale_id"]
             sale[key] = rows
         return sale
+
+    def has_sale(self, uuid: str) -> bool:
+        """Whether this file holds the sale ``uuid`` (committed here)."""
+        found = self.conn.execute("SELECT 1 FROM sale WHERE uuid = ?", (uuid,)).fetchone()
+        return found is not None
 
     def refund(self, uuid: str) -> dict[str, Any] | None:
         refund = self._one("SELECT * FROM refund WHERE uuid = ?", (uuid,))
