@@ -139,6 +139,11 @@ NO_GUARD: dict[str, str] = {
     "approval is bound to)",
     # the open cart in memory, and pure computations on it
     "CheckoutService.load_rules": "reads the rules at the login (before the session starts)",
+    "CheckoutService.used_coupons": "the open cart's coupons in memory, for the guarded sale",
+    "CheckoutService.claim": "called inside the guarded sale's transaction",
+    "CheckoutService.claim_on_store": "called by the guarded sale and its guarded recheck",
+    "CheckoutService.lost": "called by the guarded sale after its transaction was undone",
+    "CheckoutService.recheck": "called by the guarded SaleService.recheck_coupons",
     "CheckoutService.reprice": "prices the open cart in memory",
     "CheckoutService.applied_rules": "the open cart's rules, for the guarded sale",
     "CheckoutService.local_now": "the clock",
@@ -158,7 +163,8 @@ NO_GUARD: dict[str, str] = {
 
 
 def service_methods() -> dict[str, object]:
-    """Every public method of every service class in ``pos/services``."""
+    """Every public method of every service class in ``pos/services``, with those it
+    takes from a mixin there."""
     import importlib
     import inspect
     import pkgutil
@@ -171,13 +177,16 @@ def service_methods() -> dict[str, object]:
         for name, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ != module.__name__ or not SERVICE_CLASS.search(name):
                 continue
-            for attr, value in vars(cls).items():
-                if attr.startswith("_"):
-                    continue
-                if isinstance(value, staticmethod | classmethod):
-                    value = value.__func__
-                if inspect.isfunction(value):
-                    found[f"{name}.{attr}"] = value
+            # its own methods and those it takes from a mixin of pos/services (CartCoupons)
+            bases = [b for b in cls.__mro__ if b.__module__.startswith("pos.services.")]
+            for base in reversed(bases):
+                for attr, value in vars(base).items():
+                    if attr.startswith("_"):
+                        continue
+                    if isinstance(value, staticmethod | classmethod):
+                        value = value.__func__
+                    if inspect.isfunction(value):
+                        found[f"{name}.{attr}"] = value
     return found
 
 

@@ -246,7 +246,7 @@ class CartCoupons:
         """After :class:`CouponLost`: the coupon out of the cart (or the rule left out),
         the cart re-priced; what to tell the cashier."""
         if lost.code is not None:
-            self.lost_quietly(lost.code)
+            self._lost_quietly(lost.code)
         else:
             self._pricing.leave_out(lost.rule)
         self.reprice()
@@ -263,18 +263,18 @@ class CartCoupons:
                 check_usable(self._coupon_codes.get(coupon.code), coupon.code, today)
             except CouponRefused as exc:
                 gone.append(str(exc))
-                self.lost_quietly(coupon.code)
+                self._lost_quietly(coupon.code)
             except StorageError:
                 continue  # cannot look: the commit decides
         for coupon, why in self._store_refusals(self.cart_uuid):
             gone.append(str(CouponLost(coupon.code, coupon.rule, why)))
-            self.lost_quietly(coupon.code)
+            self._lost_quietly(coupon.code)
         if not gone:
             return ""
         self.reprice()
         return "; ".join(gone) + ": taken off, the sale re-priced"
 
-    def lost_quietly(self, code: str) -> None:
+    def _lost_quietly(self, code: str) -> None:
         with contextlib.suppress(StorageError):
             self._coupon_codes.take_from_cart(self.cart_id, code)
         self._set_coupons(tuple(c for c in self.coupons if c.code != code))

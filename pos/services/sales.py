@@ -165,7 +165,7 @@ class SaleService:
         try:  # a store's till: its server holds the coupons' uses first (issue 22)
             self.checkout.claim_on_store(self.checkout.cart_uuid)
         except CouponLost as exc:
-            raise Repriced(self.checkout.lost(exc) + ": take payment again") from exc
+            raise Repriced(self.checkout.lost(exc)) from exc
         at = self.clock.now()
         uuid = self.checkout.cart_uuid
         lines = cart.lines
