@@ -56,11 +56,22 @@ def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:
         con.close()
 
 
+def undo_vouchers(con: sqlite3.Connection) -> None:
+    """Take the gift vouchers' step (:mod:`pos.db.migrations.v20_vouchers`) off a SQLite
+    file: its two tables and the voucher flag on products, cart lines and sale lines."""
+    con.execute("DROP TABLE voucher_use")
+    con.execute("DROP TABLE voucher")
+    for table in ("product", "cart_line", "sale_line"):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN voucher")
+
+
 def undo_after_v12(con: sqlite3.Connection) -> None:
-    """Take schemas 13 to 18 off a SQLite file (the cashier discounts, the refunds'
-    reasons and their lines' items, the cash movements, a cart's confirmed age, the
-    catalog's search index, its PLU and age columns), leaving a file of version 12 (but
-    for ``refund.sale_id``, which stays nullable: v17 then leaves it as it is)."""
+    """Take schemas 13 to 18 and the vouchers' step off a SQLite file (the vouchers, the
+    cashier discounts, the refunds' reasons and their lines' items, the cash movements, a
+    cart's confirmed age, the catalog's search index, its PLU and age columns), leaving a
+    file of version 12 (but for ``refund.sale_id``, which stays nullable: v17 then
+    leaves it as it is)."""
+    undo_vouchers(con)
     con.execute("DROP INDEX sale_discount_report")
     con.execute('CREATE INDEX "salediscount_sale_id" ON "sale_discount" ("sale_id")')
     con.execute("ALTER TABLE sale_discount DROP COLUMN rate")

@@ -123,6 +123,10 @@ NO_GUARD: dict[str, str] = {
     "SaleService.receipt_job": "wraps a text the guarded sale or refund made for the printer",
     "SaleService.vat": "prices the open cart in memory (the cart is the session's own)",
     "SaleService.start": "a tender for the open cart in memory; nothing is written",
+    "VoucherService.for_sale": "draws codes for the open cart's voucher lines in memory; "
+    "only SaleService.complete (which asks the guard) writes them",
+    "VoucherService.write_sold": "inside SaleService.complete's transaction, which asked "
+    "the guard for the sale",
     "SaleService.last_sale": "asks the guard itself, and shows nothing without a session",
     "DayService.check_open": "called by the guarded sale and refund; reveals open or closed",
     "DayService.current": "called by the guarded X report",

@@ -469,6 +469,7 @@ def _line_rows(sale_id: int, record: SaleRecord) -> list[dict[str, object]]:
             "total": line.total,
             "paid": record.paid.get(line.line_no, 0),
             "operator": line.operator,
+            "voucher": int(line.voucher),
         }
         for line in record.lines
     ]

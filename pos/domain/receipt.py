@@ -21,6 +21,7 @@ from pos.domain.pricing import AppliedDiscount, PricedBasket
 from pos.domain.tax import RateLine
 from pos.domain.tender import Method, Payment
 from pos.domain.text import cell_len, cut_cells, pad_left, pad_right, wrap_cells
+from pos.domain.vouchers import Voucher, issued_lines
 
 WIDTHS = (32, 42, 48)
 """Characters per line: 58 mm paper takes 32, 80 mm paper 42 or 48."""
@@ -187,6 +188,8 @@ class ReceiptData:
     """Made on a demo database: marked :data:`DEMO_RECEIPT` above and below."""
     age_checked: int | None = None
     """The age the customer was confirmed to be (an age-restricted item asked), or None."""
+    vouchers: Sequence[Voucher] = ()
+    """The gift vouchers the sale sold (issue 22): each printed with its barcode."""
 
 
 DEMO_RECEIPT = "DEMO - NOT A RECEIPT"
@@ -236,6 +239,9 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
             out.append(label_amount("Change", format_money(payment.change, money), width))
     if data.age_checked is not None:
         out.append(cut_cells(f"Age checked ({data.age_checked}+)", width))
+    if data.vouchers:
+        out.append(rule)
+        out.extend(issued_lines(data.vouchers, width, money))
     out.append("")
     out.append(_centre("Thank you", width))
     text = "\n".join(out) + "\n"

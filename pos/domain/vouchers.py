@@ -18,6 +18,7 @@ conditional update (``... WHERE balance >= amount``) and a CHECK constraint.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -25,7 +26,8 @@ from enum import StrEnum
 from stdnum import luhn
 from stdnum.exceptions import ValidationError
 
-from pos.domain.money import format_money
+from pos.domain.cart import Cart, CartLine
+from pos.domain.money import MoneyError, format_money, parse_money
 
 PREFIX = "98"
 """The first two digits of every voucher code."""
@@ -249,3 +251,84 @@ def take(balance: int, amount: int) -> int | None:
     if amount <= 0 or amount > balance:
         return None
     return balance - amount
+
+
+VOUCHER_SETTINGS = ("store_number", "max_voucher_value", "voucher_months")
+"""The settings :func:`check_voucher_setting` checks."""
+
+
+def check_voucher_setting(key: str, value: str) -> str:
+    """A voucher setting's value as stored, or a ValueError that says what to give."""
+    if key == "store_number":
+        try:
+            return check_store_number(value)
+        except VoucherError as exc:
+            raise ValueError(f"store_number: {exc}") from None
+    if key == "voucher_months":
+        text = value.strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_VOUCHER_MONTHS:
+            raise ValueError(f"voucher_months must be a whole number, 1 to {MAX_VOUCHER_MONTHS}")
+        return str(int(text))
+    try:
+        amount = parse_money(value, what=key)
+    except MoneyError as exc:
+        raise ValueError(f"{exc}: give an amount such as 500.00") from None
+    if amount <= 0:
+        raise ValueError(f"{key} must be above 0.00, such as 500.00")
+    return format_money(amount)
+
+
+class GoodsOnly:
+    """A cart seen without its gift voucher lines: what the promotions price (a voucher
+    is money, not goods, so no rule may count it or take anything off it). Satisfies
+    :class:`pos.domain.pricing.priced.CartView`."""
+
+    def __init__(self, cart: Cart) -> None:
+        self._cart = cart
+        self.subtotal = cart.subtotal - cart.voucher_total
+
+    def __iter__(self) -> Iterator[CartLine]:
+        return (line for line in self._cart if not line.voucher)
+
+    def lines_for(self, barcode: str) -> Iterable[CartLine]:
+        return [line for line in self._cart.lines_for(barcode) if not line.voucher]
+
+
+BARCODE_MARK = "[barcode "
+"""A receipt line ``[barcode 98...]`` is printed as that code's Code128 barcode (the
+printer's own barcode command, :func:`pos.services.printing.print_receipt`); on screen
+it shows as it is written."""
+
+
+def barcode_line(code: str) -> str:
+    """The receipt line that prints ``code`` as a barcode."""
+    return f"{BARCODE_MARK}{code}]"
+
+
+def barcode_in(line: str) -> str | None:
+    """The code a receipt line prints as a barcode, or None for a line of text."""
+    text = line.strip()
+    if text.startswith(BARCODE_MARK) and text.endswith("]"):
+        code = text[len(BARCODE_MARK) : -1]
+        if code.isascii() and code.isdigit():
+            return code
+    return None
+
+
+def spaced(code: str) -> str:
+    """A code in groups of 4 digits, for reading aloud or typing (``9800 1123 ...``)."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def issued_lines(vouchers: Iterable[Voucher], width: int, currency: str = "") -> list[str]:
+    """A receipt's section for the gift vouchers it sold: for each, its value, its expiry,
+    its barcode and its code in digits."""
+    out: list[str] = []
+    for voucher in vouchers:
+        value = format_money(voucher.value, currency)
+        out.append("GIFT VOUCHER" + value.rjust(max(1, width - 12)))
+        out.append(f"Good until {voucher.expires:%Y-%m-%d}")
+        out.append(barcode_line(voucher.code))
+        out.append(spaced(voucher.code).center(width).rstrip())
+        out.append("-" * width)
+    return out

@@ -266,7 +266,8 @@ class CheckoutService(Parking):
         return self._correct_last_scan(entry, selected)
 
     def _scan(self, entry: ScanEntry) -> Outcome:
-        scanned = read_scan(entry, self._catalog, self._settings.current.patterns)
+        settings = self._settings.current
+        scanned = read_scan(entry, self._catalog, settings.patterns, settings.max_voucher_value)
         if isinstance(scanned, Outcome):
             return scanned
         if isinstance(scanned, NeedsWeight):  # the age is asked before the weight

@@ -38,6 +38,13 @@ from pos.domain.money import MoneyError, format_money, format_scaled, parse_deci
 from pos.domain.returns import DEFAULT_REFUND_REASONS
 from pos.domain.sanity import DEFAULT_MAX_QTY, EntryChecks
 from pos.domain.text import cell_len
+from pos.domain.vouchers import (
+    DEFAULT_MAX_VOUCHER_VALUE,
+    DEFAULT_STORE_NUMBER,
+    DEFAULT_VOUCHER_MONTHS,
+    VOUCHER_SETTINGS,
+    check_voucher_setting,
+)
 from pos.services.catalog import CatalogService, ImportReport
 from pos.services.discounts import DiscountService, RulesReport
 from pos.services.printing import can_print
@@ -101,6 +108,13 @@ SETTINGS: dict[str, Setting] = {
     "discount_reasons": Setting(
         "Damaged|Staff|Price match|Customer goodwill",
         'reasons for a cashier\'s "Line discount" or "Sale discount", split by | (or none)',
+    ),
+    "store_number": Setting(
+        "001", "3 digits naming this store inside its coupon and voucher codes"
+    ),
+    "max_voucher_value": Setting("500.00", "the largest gift voucher that may be sold (an amount)"),
+    "voucher_months": Setting(
+        "24", "months a gift voucher is good for after it is sold (1 to 120)"
     ),
     **{
         f"max_discount_percent_{role}": Setting(
@@ -169,6 +183,10 @@ class StoreSettings:
         ("manager", 10_000),
     )
     """Each role's most (basis points) off without a manager's approval."""
+    store_number: str = DEFAULT_STORE_NUMBER
+    """Names the store inside its coupon and voucher codes (issue 22)."""
+    max_voucher_value: int = DEFAULT_MAX_VOUCHER_VALUE
+    voucher_months: int = DEFAULT_VOUCHER_MONTHS
 
     def discount_cap(self, role: str) -> int:
         """The most ``role`` takes off without an approval (basis points; 0 if unknown)."""
@@ -208,6 +226,9 @@ class StoreSettings:
                 for role in ("cashier", "supervisor", "manager")
             ),
             demo=values.get(DEMO_MARK) == "yes",
+            store_number=values["store_number"],
+            max_voucher_value=parse_money(values["max_voucher_value"]),
+            voucher_months=int(values["voucher_months"]),
         )
 
 
@@ -315,6 +336,8 @@ def validate_setting(key: str, value: str) -> str:
         if amount <= 0:
             raise ValueError("max_cash_movement must be above 0.00, such as 1000.00")
         return format_money(amount)
+    if key in VOUCHER_SETTINGS:
+        return check_voucher_setting(key, value)
     if key == "currency_symbol":
         return _currency_symbol(value)
     if key == "receipt_header":

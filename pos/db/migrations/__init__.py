@@ -35,6 +35,7 @@ from pos.db.migrations import (
     v16_cash_movements,
     v17_refund_reasons,
     v18_manual_discounts,
+    v20_vouchers,
 )
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
@@ -56,6 +57,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     v16_cash_movements.step,
     v17_refund_reasons.step,
     v18_manual_discounts.step,
+    v20_vouchers.step,  # the coupons' v19 goes before it at the merge
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

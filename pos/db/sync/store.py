@@ -20,16 +20,18 @@ import psycopg
 from psycopg.rows import dict_row
 
 from pos.db import models as m
+from pos.db.migrations import v20_vouchers
 from pos.db.store_schema import STORE_CHANNEL
 from pos.db.sync.till_file import SALE_CHILDREN, SYNCED, Cursor, Entry, _quoted, columns
 
 Offline = (psycopg.OperationalError, psycopg.InterfaceError)
 """What a lost or refused connection raises: the till is offline, nothing is wrong."""
 
-MIN_SCHEMA = 18
+MIN_SCHEMA = v20_vouchers.NUMBER
 """The oldest server schema a till can push to: 16 has the cash movements a till sends
 (issue 21), 17 the refunds without a receipt and the refunds' reasons, 18 the cashier
-discounts' reasons and rates on a sale's discount rows. An older server is refused at the
+discounts' reasons and rates on a sale's discount rows, the vouchers' step (issue 22) the
+voucher flag on a sale's lines. An older server is refused at the
 connection, saying to upgrade it, rather than failing at the first movement, refund or
 discounted sale pushed."""
 

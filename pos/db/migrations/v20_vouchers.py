@@ -1,0 +1,71 @@
+"""Schema version 20: gift vouchers (issue 22).
+
+* ``product.voucher`` (0 or 1): the catalog flag of a voucher product. Scanning one adds
+  a voucher line (its price is the voucher's face value); ``cart_line.voucher`` and
+  ``sale_line.voucher`` keep that flag with the line, so that no promotion touches it, no
+  VAT is charged on it, and the reports count it as a liability, not as takings.
+* ``voucher``: one row per voucher: its ``code`` (18 digits, unique: a collision of the
+  random digits is retried), its ``value`` and what is left of it (``balance``, never
+  below 0 nor above the value: CHECKs, so that no code path can overspend), the last
+  day it is good for (``expires``, ISO date), the sale that sold it (its uuid; NULL for a
+  pre-printed card), the till and time it was issued, and ``voided``.
+* ``voucher_use``: each redemption (``amount`` > 0) and each refund put back onto a
+  voucher (``amount`` < 0), under the id of the sale or refund that did it (``ref``: its
+  uuid; unique per voucher, so that a retried commit or a second push takes nothing
+  twice).
+
+Standard SQL, the same on SQLite and a store's PostgreSQL server. Written as version 20
+after the coupons' version 19: :data:`NUMBER` is the one place that says which step this
+is (19 on the vouchers branch alone, 20 once both are merged).
+"""
+
+from __future__ import annotations
+
+import peewee
+
+from pos.db.migrations.common import strict
+
+NUMBER = 19
+"""The version this step makes (see the module docstring)."""
+
+
+def step(db: peewee.Database) -> None:
+    """Take a database to version :data:`NUMBER` from the one before."""
+
+    class Base(peewee.Model):
+        class Meta:
+            database = db
+            strict_tables = strict(db)
+
+    class Voucher(Base):
+        code = peewee.TextField(unique=True)
+        value = peewee.IntegerField(constraints=[peewee.Check("value > 0")])
+        balance = peewee.IntegerField(
+            constraints=[peewee.Check("balance >= 0 AND balance <= value")]
+        )
+        expires = peewee.TextField()
+        sale = peewee.TextField(null=True, index=True)
+        till = peewee.TextField()
+        issued_at = peewee.TextField()
+        voided = peewee.IntegerField(default=0, constraints=[peewee.Check("voided IN (0, 1)")])
+
+        class Meta:
+            table_name = "voucher"
+
+    class VoucherUse(Base):
+        voucher = peewee.ForeignKeyField(Voucher, on_delete="RESTRICT", index=False)
+        ref = peewee.TextField()
+        amount = peewee.IntegerField(constraints=[peewee.Check("amount <> 0")])
+        till = peewee.TextField()
+        at = peewee.TextField()
+
+        class Meta:
+            table_name = "voucher_use"
+            indexes = ((("voucher", "ref"), True), (("ref",), False))
+
+    db.create_tables([Voucher, VoucherUse])
+    for table in ("product", "cart_line", "sale_line"):
+        db.execute_sql(
+            f'ALTER TABLE "{table}" ADD COLUMN "voucher" INTEGER NOT NULL DEFAULT 0 '
+            f"CONSTRAINT {table}_voucher_flag CHECK (voucher IN (0, 1))"
+        )

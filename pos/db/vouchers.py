@@ -1,0 +1,130 @@
+"""Gift vouchers at rest (schema step :mod:`pos.db.migrations.v20_vouchers`, issue 22).
+
+A voucher's balance only ever changes by a conditional update, ``UPDATE voucher SET
+balance = balance - x WHERE id = ? AND balance >= x AND voided = 0``, whose row count
+says whether it was taken: two tills on one SQLite file or one PostgreSQL database
+redeeming the same voucher at once can never take more than it holds, whatever balance
+each read before (the CHECK ``balance >= 0`` is the last guard).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+import peewee
+
+from pos.db import models as m
+from pos.db.errors import reading, writing
+from pos.domain.vouchers import Voucher
+
+
+class VoucherTaken(Exception):
+    """A redemption that could not be taken: the voucher holds less than it asked for
+    now (another till spent it), or it was voided; the message says so."""
+
+
+def _voucher(row: m.Voucher) -> Voucher:
+    return Voucher(
+        row.code, row.value, row.balance, date.fromisoformat(row.expires), bool(row.voided)
+    )
+
+
+class VoucherRepository:
+    """The vouchers of one database (one store): issued, looked up and redeemed."""
+
+    def __init__(self, db: peewee.Database, till: str) -> None:
+        self.db = db
+        self.till = till
+
+    @reading
+    def get(self, code: str) -> Voucher | None:
+        """The voucher with ``code``, or None if there is none."""
+        row = m.Voucher.get_or_none(m.Voucher.code == code)
+        return None if row is None else _voucher(row)
+
+    def insert(self, vouchers: Sequence[Voucher], sale: str | None, at: datetime) -> None:
+        """Write newly issued vouchers, in the caller's transaction (a sale's). A code
+        already taken (12 random digits collided) fails the transaction with a
+        StorageError of kind ``constraint``: the caller draws new codes and tries again."""
+        if not vouchers:
+            return
+        m.Voucher.insert_many(
+            [
+                {
+                    "code": v.code,
+                    "value": v.value,
+                    "balance": v.balance,
+                    "expires": v.expires.isoformat(),
+                    "sale": sale,
+                    "till": self.till,
+                    "issued_at": at.isoformat(),
+                    "voided": int(v.voided),
+                }
+                for v in vouchers
+            ]
+        ).execute()
+
+    def issue(self, vouchers: Sequence[Voucher], at: datetime) -> None:
+        """Write pre-printed cards (no sale) in one transaction of their own."""
+        with writing(self.db):
+            self.insert(vouchers, None, at)
+
+    @reading
+    def sold_by(self, sale: str) -> list[Voucher]:
+        """The vouchers a sale (its uuid) sold, in code order."""
+        query = m.Voucher.select().where(m.Voucher.sale == sale).order_by(m.Voucher.code)
+        return [_voucher(row) for row in query]
+
+    def take(self, code: str, amount: int, ref: str, at: datetime) -> int:
+        """Redeem ``amount`` off the voucher ``code`` under ``ref`` (the sale's uuid), in
+        the caller's transaction, by a conditional update; returns the balance left.
+        Idempotent on ``ref``: a redemption already taken under it is not taken again.
+
+        Raises:
+            VoucherTaken: the voucher holds less than ``amount`` now, or was voided, or
+                there is no such voucher: nothing was taken.
+        """
+        row = m.Voucher.get_or_none(m.Voucher.code == code)
+        if row is None:
+            raise VoucherTaken(f"Voucher {code} is not known here: nothing was taken")
+        done = m.VoucherUse.get_or_none(
+            (m.VoucherUse.voucher == row.id) & (m.VoucherUse.ref == ref)
+        )
+        if done is not None:
+            return int(row.balance)
+        changed = (
+            m.Voucher.update(balance=m.Voucher.balance - amount)
+            .where(
+                (m.Voucher.id == row.id) & (m.Voucher.balance >= amount) & (m.Voucher.voided == 0)
+            )
+            .execute()
+        )
+        if changed != 1:
+            raise VoucherTaken(
+                "That voucher was just used on another till and no longer holds "
+                f"{amount // 100}.{amount % 100:02d}: take the payment again"
+            )
+        m.VoucherUse.insert(
+            voucher=row.id, ref=ref, amount=amount, till=self.till, at=at.isoformat()
+        ).execute()
+        left = m.Voucher.select(m.Voucher.balance).where(m.Voucher.id == row.id).scalar()
+        return int(left)
+
+
+def flag_product(
+    db: peewee.Database, barcode: str, voucher: bool, also: Callable[[], object]
+) -> str:
+    """Make the product ``barcode`` a gift voucher product (or an ordinary one again), with
+    ``also`` (its audit entry) in the same transaction; returns its name.
+
+    Raises:
+        LookupError: no such product (nothing changed).
+    """
+    with writing(db):
+        row = m.Product.get_or_none(m.Product.barcode == barcode)
+        if row is None:
+            raise LookupError(f"No product with barcode {barcode}")
+        m.Product.update(voucher=int(voucher)).where(m.Product.id == row.id).execute()
+        also()
+        return str(row.name)

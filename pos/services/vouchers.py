@@ -1,0 +1,109 @@
+"""Gift vouchers: issuing them when a sale that sells them commits, pre-printed cards,
+and looking one up (issue 22). The codes' random digits come from :mod:`secrets`."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from pos.auth.guard import Authority
+from pos.db.vouchers import VoucherRepository
+from pos.domain.cart import CartLine
+from pos.domain.clock import Clock
+from pos.domain.vouchers import (
+    RANDOM_DIGITS,
+    Voucher,
+    VoucherError,
+    check_code,
+    check_face_value,
+    expiry,
+    make_code,
+)
+from pos.services.guarded import guarded
+from pos.services.live_settings import LiveSettings
+from pos.services.store import StoreSettings
+
+ISSUE_TRIES = 3
+"""Times a sale's commit is tried with fresh codes if one collided (10^-12 a code)."""
+
+
+def random_digits() -> str:
+    """12 digits from the operating system's secure random source."""
+    return "".join(secrets.choice("0123456789") for _ in range(RANDOM_DIGITS))
+
+
+def new_vouchers(
+    values: Iterable[int],
+    settings: StoreSettings,
+    at: datetime,
+    draw: Callable[[], str] = random_digits,
+) -> list[Voucher]:
+    """One new voucher for each of ``values``, good for ``voucher_months`` from the local
+    date of ``at``, with fresh codes of this store.
+
+    Raises:
+        VoucherError: a value of 0 or less, or above ``max_voucher_value``.
+    """
+    expires = expiry(at.astimezone().date(), settings.voucher_months)
+    vouchers = []
+    for value in values:
+        check_face_value(value, settings.max_voucher_value)
+        code = make_code(settings.store_number, draw())
+        vouchers.append(Voucher(code, value, value, expires))
+    return vouchers
+
+
+def sold_values(lines: Iterable[CartLine]) -> list[int]:
+    """The face value of each voucher a cart's lines sell (a line of 3 sells 3)."""
+    return [line.unit_price for line in lines if line.voucher for _ in range(line.qty)]
+
+
+class VoucherService:
+    """Vouchers for the screens and the CLI: balance, cards; issuing at a sale's commit."""
+
+    def __init__(
+        self,
+        vouchers: VoucherRepository,
+        settings: LiveSettings,
+        clock: Clock,
+        *,
+        authority: Authority,
+        draw: Callable[[], str] = random_digits,
+    ) -> None:
+        self.repo = vouchers
+        self.live = settings
+        self.clock = clock
+        self.authority = authority
+        self.draw = draw
+
+    @property
+    def settings(self) -> StoreSettings:
+        return self.live.current
+
+    def for_sale(self, lines: Sequence[CartLine], at: datetime) -> list[Voucher]:
+        """The vouchers a sale of ``lines`` at ``at`` issues (none if it sells none), with
+        fresh codes; written by :meth:`write_sold` in the sale's transaction.
+
+        Raises:
+            VoucherError: a voucher line of 0 or above ``max_voucher_value``.
+        """
+        return new_vouchers(sold_values(lines), self.settings, at, self.draw)
+
+    def write_sold(self, vouchers: Sequence[Voucher], sale: str, at: datetime) -> None:
+        """Write a sale's new vouchers; called inside the sale's transaction."""
+        self.repo.insert(vouchers, sale, at)
+
+    @guarded("sale")
+    def balance(self, code: str) -> Voucher:
+        """The voucher with ``code`` (scanned or typed), for its balance and expiry.
+
+        Raises:
+            VoucherError: not a voucher code, a wrong check digit, another store's, or
+                unknown here (the message says which).
+        """
+        checked = check_code(code, self.settings.store_number)
+        voucher = self.repo.get(checked)
+        if voucher is None:
+            raise VoucherError("That voucher is not known: check the code, or ask a manager")
+        return voucher
