@@ -58,7 +58,15 @@ def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:
 
 def undo_vouchers(con: sqlite3.Connection) -> None:
     """Take the gift vouchers' step (:mod:`pos.db.migrations.v20_vouchers`) off a SQLite
-    file: its two tables and the voucher flag on products, cart lines and sale lines."""
+    file: its two tables, the voucher flag on products, cart lines and sale lines, and the
+    ``voucher`` payment method."""
+    (create,) = con.execute("SELECT sql FROM sqlite_master WHERE name = 'payment'").fetchone()
+    con.execute('CREATE TABLE "payment_v20" AS SELECT * FROM "payment"')
+    con.execute('DROP TABLE "payment"')
+    con.execute(create.replace(", 'voucher')", ")"))
+    con.execute('INSERT INTO "payment" SELECT * FROM "payment_v20"')
+    con.execute('DROP TABLE "payment_v20"')
+    con.execute('CREATE INDEX payment_report ON payment (sale_id, method, amount, "change")')
     con.execute("DROP TABLE voucher_use")
     con.execute("DROP TABLE voucher")
     for table in ("product", "cart_line", "sale_line"):

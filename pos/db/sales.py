@@ -82,6 +82,7 @@ class SaleRepository:
         rules: Sequence[Rule] | None = None,
         priced_at: datetime | None = None,
         manual: Sequence[ManualDiscount] = (),
+        first: Callable[[], None] | None = None,
     ) -> int:
         """Write the sale and remove its cart, all in one transaction; returns the receipt
         number. Idempotent on ``uuid``: a sale already written is not written again.
@@ -90,7 +91,9 @@ class SaleRepository:
         ``rules`` (the discount rules that applied) and ``priced_at`` (the local, naive
         time it was priced at) are kept so that a refund can price what is kept again
         exactly as the sale was priced; without them its refunds are proportional.
-        ``also`` runs inside the same transaction (the audit entry, the next open cart).
+        ``also`` runs inside the same transaction (the audit entry, the next open cart);
+        ``first`` too, before anything is written or the receipt made (the redemption of
+        gift vouchers: what it raises undoes the whole sale).
         The sale records the till's open trading day as it is in this transaction (its
         ``day_id``; NULL if none is open), which is what the Z report counts it by.
 
@@ -118,6 +121,8 @@ class SaleRepository:
             done = self._sale_of_uuid.run(uuid=uuid)
             if done:
                 return int(done[0][0])
+            if first is not None:
+                first()
             number = self._next_number()
             row = _sale_row(record, self.till, number, self._day_now())
             sale_id = m.insert_row(self.db, m.Sale, row)

@@ -16,12 +16,21 @@ import peewee
 
 from pos.db import models as m
 from pos.db.errors import reading, writing
+from pos.domain.money import format_money
 from pos.domain.vouchers import Voucher
 
 
 class VoucherTaken(Exception):
     """A redemption that could not be taken: the voucher holds less than it asked for
-    now (another till spent it), or it was voided; the message says so."""
+    now (another till spent it), or it was voided; the message says so.
+
+    Attributes:
+        code: The voucher's code.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _voucher(row: m.Voucher) -> Voucher:
@@ -87,7 +96,7 @@ class VoucherRepository:
         """
         row = m.Voucher.get_or_none(m.Voucher.code == code)
         if row is None:
-            raise VoucherTaken(f"Voucher {code} is not known here: nothing was taken")
+            raise VoucherTaken(code, f"Voucher {code} is not known here: nothing was taken")
         done = m.VoucherUse.get_or_none(
             (m.VoucherUse.voucher == row.id) & (m.VoucherUse.ref == ref)
         )
@@ -102,8 +111,10 @@ class VoucherRepository:
         )
         if changed != 1:
             raise VoucherTaken(
-                "That voucher was just used on another till and no longer holds "
-                f"{amount // 100}.{amount % 100:02d}: take the payment again"
+                code,
+                f"Sale NOT saved: voucher ...{code[-4:]} was just used on another till (or "
+                f"voided) and no longer holds {format_money(amount)}. Its payment is taken "
+                "off: scan it again for what it holds now, or take another payment",
             )
         m.VoucherUse.insert(
             voucher=row.id, ref=ref, amount=amount, till=self.till, at=at.isoformat()

@@ -19,7 +19,7 @@ from pos.domain.catalog import Unit
 from pos.domain.money import format_money, format_scaled
 from pos.domain.pricing import AppliedDiscount, PricedBasket
 from pos.domain.tax import RateLine
-from pos.domain.tender import Method, Payment
+from pos.domain.tender import METHOD_LABELS, Method, Payment
 from pos.domain.text import cell_len, cut_cells, pad_left, pad_right, wrap_cells
 from pos.domain.vouchers import Voucher, issued_lines
 
@@ -190,6 +190,8 @@ class ReceiptData:
     """The age the customer was confirmed to be (an age-restricted item asked), or None."""
     vouchers: Sequence[Voucher] = ()
     """The gift vouchers the sale sold (issue 22): each printed with its barcode."""
+    voucher_left: tuple[tuple[str, int], ...] = ()
+    """What is left on each gift voucher that paid, by code."""
 
 
 DEMO_RECEIPT = "DEMO - NOT A RECEIPT"
@@ -231,10 +233,14 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
     out.append(_vat_table(data.vat, width))
     out.append(rule)
     for payment in data.payments:
-        label = "Cash" if payment.method is Method.CASH else "Card"
-        if payment.reference:
+        label = METHOD_LABELS[payment.method]
+        if payment.method is Method.VOUCHER:
+            label += f" ...{payment.reference[-4:]}"
+        elif payment.reference:
             label += f" {payment.reference}"
         out.append(label_amount(label, format_money(payment.tendered, money), width))
+        if (left := dict(data.voucher_left).get(payment.reference)) is not None:
+            out.append(label_amount("  Left on the voucher", format_money(left, money), width))
         if payment.change:
             out.append(label_amount("Change", format_money(payment.change, money), width))
     if data.age_checked is not None:

@@ -14,6 +14,7 @@ from pos.db.errors import StorageError
 from pos.db.reports import day_figures, trading_day_figures
 from pos.db.sale_search import find_sales
 from pos.db.sales import SaleRepository
+from pos.db.vouchers import VoucherTaken
 from pos.domain.cart import CartLine, StoredCart
 from pos.domain.clock import Clock
 from pos.domain.history import SaleRow, SaleSummary, named_receipt
@@ -164,6 +165,14 @@ class SaleService:
         texts: dict[int, str] = {}
         settings = self.settings  # one set for the whole sale, its receipt and its row
         issued = self._vouchers_for(lines, at)
+        left: dict[str, int] = {}  # what each voucher that pays holds after it
+
+        def redeem() -> None:  # first in the sale's transaction: before its receipt
+            if self.vouchers is None:
+                raise SaleFailed("Sale NOT saved: this till takes no gift vouchers")
+            left.update(self.vouchers.redeem(tender.payments, uuid, at))
+
+        pays_by_voucher = any(p.method is Method.VOUCHER for p in tender.payments)
 
         def receipt(number: int) -> str:
             texts[number] = render_receipt(
@@ -183,6 +192,7 @@ class SaleService:
                     demo=settings.demo,
                     age_checked=self.checkout.age_checked,
                     vouchers=issued,
+                    voucher_left=tuple(left.items()),
                 ),
                 settings.receipt_width,
             )
@@ -218,7 +228,12 @@ class SaleService:
                 rules=rules,
                 priced_at=priced_at,
                 manual=tuple(self.checkout.manual.values()),
+                first=redeem if pays_by_voucher else None,
             )
+        except VoucherTaken as exc:  # nothing saved; the voucher's payment comes off
+            for payment in [p for p in tender.payments if p.reference == exc.code]:
+                tender.drop(payment)
+            raise SaleFailed(str(exc)) from None
         except StorageError as exc:
             # an error at COMMIT can hide a commit that happened: look before saying no
             try:

@@ -11,6 +11,7 @@ from pos.auth.guard import Authority
 from pos.db.vouchers import VoucherRepository
 from pos.domain.cart import CartLine
 from pos.domain.clock import Clock
+from pos.domain.tender import Method, Payment, Tender, TenderError
 from pos.domain.vouchers import (
     RANDOM_DIGITS,
     Voucher,
@@ -19,6 +20,7 @@ from pos.domain.vouchers import (
     check_face_value,
     expiry,
     make_code,
+    redemption,
 )
 from pos.services.guarded import guarded
 from pos.services.live_settings import LiveSettings
@@ -94,6 +96,47 @@ class VoucherService:
         """Write a sale's new vouchers; called inside the sale's transaction."""
         self.repo.insert(vouchers, sale, at)
 
+    def _known(self, code: str) -> Voucher:
+        checked = check_code(code, self.settings.store_number)
+        voucher = self.repo.get(checked)
+        if voucher is None:
+            raise VoucherError("That voucher is not known: check the code, or ask a manager")
+        return voucher
+
+    @guarded("sale")
+    def pay(self, code: str, tender: Tender) -> tuple[Payment, Voucher]:
+        """A voucher scanned (or typed) on the payment screen pays the lesser of its
+        balance and what is left; nothing is taken off it until the sale commits
+        (:meth:`redeem`, in the sale's transaction). Returns the payment and the voucher
+        as read now.
+
+        Raises:
+            VoucherError: not a voucher code (a coupon, a product), a wrong check digit,
+                another store's, unknown, voided, expired, used up, nothing left to pay,
+                or the same voucher twice (the message says which); nothing changed.
+            StorageError: it cannot be looked up.
+        """
+        voucher = self._known(code).usable(self.clock.now().astimezone().date())
+        amount = redemption(voucher.balance, tender.remaining)
+        try:
+            return tender.voucher(voucher.code, amount), voucher
+        except TenderError as exc:
+            raise VoucherError(str(exc)) from None
+
+    def redeem(self, payments: Iterable[Payment], sale: str, at: datetime) -> dict[str, int]:
+        """Take each voucher payment off its voucher, in the sale's transaction, by a
+        conditional update (:meth:`pos.db.vouchers.VoucherRepository.take`); returns what
+        is left on each, by code.
+
+        Raises:
+            VoucherTaken: one holds less than its payment now: the sale is undone.
+        """
+        return {
+            p.reference: self.repo.take(p.reference, p.amount, sale, at)
+            for p in payments
+            if p.method is Method.VOUCHER
+        }
+
     @guarded("sale")
     def balance(self, code: str) -> Voucher:
         """The voucher with ``code`` (scanned or typed), for its balance and expiry.
@@ -102,8 +145,4 @@ class VoucherService:
             VoucherError: not a voucher code, a wrong check digit, another store's, or
                 unknown here (the message says which).
         """
-        checked = check_code(code, self.settings.store_number)
-        voucher = self.repo.get(checked)
-        if voucher is None:
-            raise VoucherError("That voucher is not known: check the code, or ask a manager")
-        return voucher
+        return self._known(code)

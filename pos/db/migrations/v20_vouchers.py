@@ -9,6 +9,11 @@
   below 0 nor above the value: CHECKs, so that no code path can overspend), the last
   day it is good for (``expires``, ISO date), the sale that sold it (its uuid; NULL for a
   pre-printed card), the till and time it was issued, and ``voided``.
+* ``payment.method`` may be ``voucher`` (a gift voucher paid that much; its code is the
+  payment's ``reference``). SQLite cannot change a CHECK in place: ``payment`` is made
+  again from its own CREATE statement with only that check changed (STRICT, its keys
+  kept; no table refers to it), its rows copied and its index made again. PostgreSQL
+  swaps the check in place.
 * ``voucher_use``: each redemption (``amount`` > 0) and each refund put back onto a
   voucher (``amount`` < 0), under the id of the sale or refund that did it (``ref``: its
   uuid; unique per voucher, so that a retried commit or a second push takes nothing
@@ -27,6 +32,9 @@ from pos.db.migrations.common import strict
 
 NUMBER = 19
 """The version this step makes (see the module docstring)."""
+
+OLD_METHODS = "method IN ('cash', 'card')"
+NEW_METHODS = "method IN ('cash', 'card', 'voucher')"
 
 
 def step(db: peewee.Database) -> None:
@@ -64,8 +72,41 @@ def step(db: peewee.Database) -> None:
             indexes = ((("voucher", "ref"), True), (("ref",), False))
 
     db.create_tables([Voucher, VoucherUse])
+    if isinstance(db, peewee.SqliteDatabase):
+        _payment_methods_sqlite(db)
+    else:
+        (name,) = db.execute_sql(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'payment'::regclass "
+            "AND contype = 'c' AND position('method' in pg_get_constraintdef(oid)) > 0"
+        ).fetchone()
+        db.execute_sql(f'ALTER TABLE "payment" DROP CONSTRAINT "{name}"')
+        db.execute_sql(f'ALTER TABLE "payment" ADD CONSTRAINT "{name}" CHECK ({NEW_METHODS})')
     for table in ("product", "cart_line", "sale_line"):
         db.execute_sql(
             f'ALTER TABLE "{table}" ADD COLUMN "voucher" INTEGER NOT NULL DEFAULT 0 '
             f"CONSTRAINT {table}_voucher_flag CHECK (voucher IN (0, 1))"
         )
+
+
+def _payment_methods_sqlite(db: peewee.Database) -> None:
+    create = db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'payment'"
+    ).fetchone()[0]
+    extras = [
+        sql
+        for (sql,) in db.execute_sql(
+            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            "AND tbl_name = 'payment' AND sql IS NOT NULL ORDER BY type, name"
+        ).fetchall()
+    ]
+    if NEW_METHODS in create:
+        return  # already there (a file made again from a newer one by hand)
+    if create.count(OLD_METHODS) != 1:
+        raise RuntimeError(f"payment is not as schema 18 made it: {create}")
+    db.execute_sql('CREATE TABLE "payment_v18" AS SELECT * FROM "payment"')
+    db.execute_sql('DROP TABLE "payment"')
+    db.execute_sql(create.replace(OLD_METHODS, NEW_METHODS))
+    db.execute_sql('INSERT INTO "payment" SELECT * FROM "payment_v18"')
+    db.execute_sql('DROP TABLE "payment_v18"')
+    for sql in extras:
+        db.execute_sql(sql)

@@ -1,0 +1,69 @@
+"""Pilot: a gift voucher scanned on the payment screen pays part of the sale; a refused
+one says why and takes nothing (issue 22)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from textual.widgets import Digits
+
+from pos.app import PosApp
+from pos.db.database import open_database
+from pos.db.vouchers import VoucherRepository
+from pos.domain.vouchers import Voucher, make_code
+from pos.screens.payment import PaymentScreen, ReceiptScreen
+from pos.widgets import MessageLine
+from tests.conftest import CASHIER, FIXED_NOW
+from tests.ui.helpers import burst, scan, settle
+
+SIZE = (100, 30)
+PEN = "4006381333931"  # 1.20
+CARD = make_code("001", "000000000005")
+AppFactory = Callable[..., PosApp]
+
+
+def _card(demo_db: Path, code: str, balance: int) -> None:
+    database = open_database(demo_db)
+    try:
+        VoucherRepository(database, "Till 1").issue(
+            [Voucher(code, 500, balance, date(2027, 1, 1))], FIXED_NOW
+        )
+    finally:
+        database.close()
+
+
+def _message(app: PosApp) -> str:
+    return str(app.screen.query_one(MessageLine).render())
+
+
+async def test_a_voucher_scanned_pays_then_cash_the_rest(
+    app_factory: AppFactory, demo_db: Path
+) -> None:
+    _card(demo_db, CARD, 100)  # 1.00 left on it
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        burst(app, make_code("042", "000000000005") + "\n")  # another store's
+        await settle(pilot)
+        assert "from store 042; this is store 001" in _message(app)
+        assert app.screen.tender.payments == []
+        burst(app, CARD + "\n")  # the scanner: digits, Enter
+        await settle(pilot)
+        assert "pays £1.00; £0.00 will be left on it" in _message(app)
+        assert app.screen.query_one("#due", Digits).value == "£0.20"
+        await pilot.press("f5")  # the exact rest in cash
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert "Left on the voucher" in app.screen.done.receipt_text
+    con = sqlite3.connect(demo_db)
+    assert con.execute("SELECT method, amount FROM payment ORDER BY id").fetchall() == [
+        ("voucher", 100),
+        ("cash", 20),
+    ]
+    assert con.execute("SELECT balance FROM voucher").fetchall() == [(0,)]
