@@ -26,8 +26,8 @@ from pos.services.guarded import guarded
 from pos.services.live_settings import LiveSettings
 from pos.services.store import StoreSettings
 
-ISSUE_TRIES = 3
-"""Times a sale's commit is tried with fresh codes if one collided (10^-12 a code)."""
+MAX_CARDS = 1_000
+"""The most pre-printed cards one ``pos vouchers issue`` makes."""
 
 
 def random_digits() -> str:

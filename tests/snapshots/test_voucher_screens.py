@@ -43,3 +43,23 @@ def test_payment_screen_after_a_voucher(
     assert snap_compare(
         app_factory(demo_db, login=("1001", "2580")), run_before=run_before, terminal_size=SIZE
     )
+
+
+def test_voucher_balance_dialog(snap_compare, app_factory: AppFactory, demo_db: Path) -> None:  # type: ignore[no-untyped-def]
+    database = open_database(demo_db)
+    try:
+        VoucherRepository(database, "Till 1").issue(
+            [Voucher(CARD, 2500, 1380, date(2028, 3, 14))], FIXED_NOW
+        )
+    finally:
+        database.close()
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.press("ctrl+o", "v")
+        await settle(pilot)
+        burst(pilot.app, CARD + "\n")
+        await settle(pilot)
+
+    assert snap_compare(
+        app_factory(demo_db, login=("1001", "2580")), run_before=run_before, terminal_size=SIZE
+    )

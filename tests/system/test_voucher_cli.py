@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,32 @@ def test_flag_a_product_sell_it_and_read_its_balance(shop_db: Path, clock: Fixed
     assert "not known" in out
     code, out = run("vouchers", "product", "--db", db, RICE, "--off")
     assert out.strip() == f"{RICE} Basmati rice 1kg: an ordinary product"
+
+
+def test_issue_cards_then_read_one(shop_db: Path) -> None:
+    db = str(shop_db)
+    code, out = run("vouchers", "issue", "--db", db, "--amount", "25.00", "--count", "3", "--json")
+    assert code == 0, out
+    cards = json.loads(out)
+    assert len(cards) == 3
+    assert len({card["code"] for card in cards}) == 3
+    assert {(c["value"], c["balance"]) for c in cards} == {("25.00", "25.00")}
+    first = cards[0]["code"]
+    assert first.startswith("98001")
+    assert len(first) == 18
+    code, out = run("vouchers", "balance", "--db", db, first)
+    assert out.strip().startswith(f"{first}: 25.00 left of 25.00, good until ")
+    code, out = run("vouchers", "issue", "--db", db, "--amount", "2")
+    assert code == 0, out
+    assert " 2.00  until " in out
+    for args, message in (
+        (("--amount", "0"), "worth more than 0.00"),
+        (("--amount", "500.01"), "at most 500.00"),
+        (("--amount", "abc"), "such as 25.00"),
+        (("--amount", "5", "--count", "0"), "--count must be 1 to 1000"),
+    ):
+        code, out = run("vouchers", "issue", "--db", db, *args)
+        assert code == 1, out
+        assert message in out
+    code, out = run("audit", "--db", db)
+    assert out.count("vouchers_issued") == 2

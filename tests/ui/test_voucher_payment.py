@@ -8,13 +8,15 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from textual.widgets import Digits
+from textual.widgets import Digits, Label
 
 from pos.app import PosApp
 from pos.db.database import open_database
 from pos.db.vouchers import VoucherRepository
 from pos.domain.vouchers import Voucher, make_code
+from pos.screens import ScanScreen
 from pos.screens.payment import PaymentScreen, ReceiptScreen
+from pos.screens.voucher_balance import VoucherBalanceModal
 from pos.widgets import MessageLine
 from tests.conftest import CASHIER, FIXED_NOW
 from tests.ui.helpers import burst, scan, settle
@@ -67,3 +69,31 @@ async def test_a_voucher_scanned_pays_then_cash_the_rest(
         ("cash", 20),
     ]
     assert con.execute("SELECT balance FROM voucher").fetchall() == [(0,)]
+
+
+async def test_voucher_balance_from_the_palette_and_ctrl_o_v(
+    app_factory: AppFactory, demo_db: Path
+) -> None:
+    _card(demo_db, CARD, 380)
+    app = app_factory(login=CASHIER)
+    async with app.run_test(size=SIZE) as pilot:
+        command = next(
+            c for c in app.get_system_commands(app.screen) if c.title == "Voucher balance"
+        )
+        command.callback()
+        await settle(pilot)
+        assert isinstance(app.screen, VoucherBalanceModal)
+        burst(app, CARD[:-1] + "1\n")  # a digit wrong
+        await settle(pilot)
+        assert "check digit is wrong" in str(app.screen.query_one("#hint", Label).render())
+        burst(app, CARD + "\n")
+        await settle(pilot)
+        answer = str(app.screen.query_one("#answer", Label).render())
+        assert answer == f"...{CARD[-4:]}: £3.80 left of £5.00, good until 2027-01-01"
+        assert str(app.screen.query_one("#hint", Label).render()) == ""
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ScanScreen)
+        await pilot.press("ctrl+o", "v")
+        await settle(pilot)
+        assert isinstance(app.screen, VoucherBalanceModal)
