@@ -69,6 +69,7 @@ def undo_vouchers(con: sqlite3.Connection) -> None:
     con.execute('CREATE INDEX payment_report ON payment (sale_id, method, amount, "change")')
     con.execute("DROP TABLE voucher_use")
     con.execute("DROP TABLE voucher")
+    con.execute("DROP INDEX sale_line_voucher")
     for table in ("product", "cart_line", "sale_line"):
         con.execute(f"ALTER TABLE {table} DROP COLUMN voucher")
 
