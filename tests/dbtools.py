@@ -56,17 +56,42 @@ def rows_in_main_file(path: Path, table: str, scratch: Path) -> int:
         con.close()
 
 
+def _without_voucher_method(con: sqlite3.Connection, tables: tuple[str, ...]) -> None:
+    """``tables[0]`` made again without the ``voucher`` method (its children set aside)."""
+    marks = ", ".join("?" * len(tables))
+    creates = dict(
+        con.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
+            tables,
+        ).fetchall()
+    )
+    extras = [
+        sql
+        for (sql,) in con.execute(
+            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            f"AND tbl_name IN ({marks}) AND sql IS NOT NULL",
+            tables,
+        ).fetchall()
+    ]
+    for name in tables[::-1]:
+        con.execute(f'CREATE TABLE "{name}_v20" AS SELECT * FROM "{name}"')
+        con.execute(f'DROP TABLE "{name}"')
+    con.execute(creates[tables[0]].replace(", 'voucher')", ")"))
+    for name in tables[1:]:
+        con.execute(creates[name])
+    for name in tables:
+        con.execute(f'INSERT INTO "{name}" SELECT * FROM "{name}_v20"')
+        con.execute(f'DROP TABLE "{name}_v20"')
+    for sql in extras:
+        con.execute(sql)
+
+
 def undo_vouchers(con: sqlite3.Connection) -> None:
     """Take the gift vouchers' step (:mod:`pos.db.migrations.v20_vouchers`) off a SQLite
     file: its two tables, the voucher flag on products, cart lines and sale lines, and the
     ``voucher`` payment method."""
-    (create,) = con.execute("SELECT sql FROM sqlite_master WHERE name = 'payment'").fetchone()
-    con.execute('CREATE TABLE "payment_v20" AS SELECT * FROM "payment"')
-    con.execute('DROP TABLE "payment"')
-    con.execute(create.replace(", 'voucher')", ")"))
-    con.execute('INSERT INTO "payment" SELECT * FROM "payment_v20"')
-    con.execute('DROP TABLE "payment_v20"')
-    con.execute('CREATE INDEX payment_report ON payment (sale_id, method, amount, "change")')
+    for tables in (("payment",), ("refund", "refund_line")):
+        _without_voucher_method(con, tables)
     con.execute("DROP TABLE voucher_use")
     con.execute("DROP TABLE voucher")
     con.execute("DROP INDEX sale_line_voucher")

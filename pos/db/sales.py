@@ -315,10 +315,13 @@ class SaleRepository:
         also: Callable[[int, int], None] | None = None,
         till: str | None = None,
         reason: str | None = None,
+        first: Callable[[str, int], None] | None = None,
     ) -> tuple[int, int]:
         """Refund ``quantities`` (line number -> units) of a sale, for ``reason``, in one
         transaction (``till``: a sale of another till, copied here; the refund is this
-        till's).
+        till's). ``first`` runs in it with the sale's uuid and the refund's total before
+        anything is written or the receipt made (a refund onto gift vouchers puts the
+        money back on them: what it raises undoes the refund).
 
         What is kept is priced again with the rules the sale kept (see
         :mod:`pos.domain.refunds`); never more in total than was paid for a line,
@@ -341,6 +344,8 @@ class SaleRepository:
             if total <= 0:
                 lost = "; ".join(f"{name} no longer applies" for name in plan.lost)
                 raise LookupError(f"nothing to pay back{': ' + lost if lost else ''}")
+            if first is not None:
+                first(str(sale.uuid), total)
             number = self._next_number()
             refund = m.Refund.create(
                 uuid=uuid,
@@ -370,6 +375,12 @@ class SaleRepository:
             if also is not None:
                 also(number, total)
             return number, total
+
+    @reading
+    def uuid_of(self, receipt_no: int, till: str | None = None) -> str | None:
+        """The id of the sale ``receipt_no`` (of ``till``, or this till), or None."""
+        sale = self._sale(receipt_no, till)
+        return None if sale is None else str(sale.uuid)
 
     @reading
     def receipt_no_of(self, uuid: str) -> int | None:

@@ -16,6 +16,7 @@ import peewee
 
 from pos.db import models as m
 from pos.db.errors import reading, writing
+from pos.db.rows import tuples
 from pos.domain.money import format_money
 from pos.domain.vouchers import Voucher
 
@@ -121,6 +122,80 @@ class VoucherRepository:
         ).execute()
         left = m.Voucher.select(m.Voucher.balance).where(m.Voucher.id == row.id).scalar()
         return int(left)
+
+    def _paid_back(self, sale: str) -> list[tuple[int, str, int]]:
+        """Each voucher that paid the sale ``sale`` (its uuid), in the order they paid:
+        its id, its code, and what of its payment refunds have not put back yet."""
+        paid = tuples(
+            m.VoucherUse.select(m.VoucherUse.voucher, m.Voucher.code, m.VoucherUse.amount)
+            .join(m.Voucher, on=(m.Voucher.id == m.VoucherUse.voucher))
+            .where((m.VoucherUse.ref == sale) & (m.VoucherUse.amount > 0))
+            .order_by(m.VoucherUse.id)
+        )
+        refunds = m.Refund.select(m.Refund.uuid).join(m.Sale).where(m.Sale.uuid == sale)
+        back = {  # (a refund's rows are negative)
+            int(vid): -int(total)
+            for vid, total in tuples(
+                m.VoucherUse.select(m.VoucherUse.voucher, peewee.fn.SUM(m.VoucherUse.amount))
+                .where(m.VoucherUse.ref.in_(refunds) & (m.VoucherUse.amount < 0))
+                .group_by(m.VoucherUse.voucher)
+            )
+        }
+        return [
+            (int(vid), str(code), int(amount) - back.get(int(vid), 0)) for vid, code, amount in paid
+        ]
+
+    @reading
+    def restorable(self, sale: str) -> int:
+        """What refunds of the sale ``sale`` (its uuid) may still put back onto the
+        vouchers that paid it."""
+        return sum(max(0, left) for _vid, _code, left in self._paid_back(sale))
+
+    def restore(
+        self, sale: str, ref: str, amount: int, at: datetime, today: date
+    ) -> list[tuple[str, int, int]]:
+        """Put ``amount`` back onto the vouchers that paid the sale ``sale`` (its uuid),
+        under ``ref`` (the refund's uuid), in the caller's transaction: each at most what
+        it paid less what earlier refunds put back, in the order they paid, each by a
+        conditional update (never above its value). Returns (code, amount put back,
+        balance now) for each.
+
+        Raises:
+            LookupError: the vouchers cannot take it all back (not paid by voucher, or
+                already put back, or a voucher voided or expired): nothing changed.
+        """
+        left = amount
+        done: list[tuple[str, int, int]] = []
+        for vid, code, room in self._paid_back(sale):
+            part = min(left, room)
+            if part <= 0:
+                continue
+            row = m.Voucher.get_by_id(vid)
+            if row.voided or date.fromisoformat(row.expires) < today:
+                state = "voided" if row.voided else f"expired on {row.expires}"
+                raise LookupError(
+                    f"voucher ...{code[-4:]} is {state}: refund to cash or card instead"
+                )
+            changed = (
+                m.Voucher.update(balance=m.Voucher.balance + part)
+                .where((m.Voucher.id == vid) & (m.Voucher.balance + part <= m.Voucher.value))
+                .execute()
+            )
+            if changed != 1:
+                raise LookupError(f"voucher ...{code[-4:]} cannot take {format_money(part)} back")
+            m.VoucherUse.insert(
+                voucher=vid, ref=ref, amount=-part, till=self.till, at=at.isoformat()
+            ).execute()
+            balance = int(m.Voucher.select(m.Voucher.balance).where(m.Voucher.id == vid).scalar())
+            done.append((code, part, balance))
+            left -= part
+        if left > 0:
+            paid = amount - left
+            raise LookupError(
+                f"only {format_money(paid)} of this refund can go back onto the vouchers that "
+                "paid the sale: refund to cash or card instead"
+            )
+        return done
 
 
 def flag_product(

@@ -312,6 +312,7 @@ def render_refund(
     reason: str | None = None,
     approver: str | None = None,
     vat: Sequence[RateLine] = (),
+    restored: Sequence[tuple[str, int, int]] = (),
 ) -> str:
     """A refund's receipt: what came back, the deals the customer no longer gets
     (``lost``, by name), and how the money went back (the totals with the ``currency``
@@ -321,7 +322,8 @@ def render_refund(
     till's; ``original`` None: a refund without a receipt; ``reason``: why it came back
     (issue 21); ``approver``: the manager who approved it, if one had to; ``vat``: the VAT
     paid back on top of the items' prices, per rate, when prices exclude VAT (a refund
-    without a receipt): shown as a sale's receipt shows it, a VAT line and a VAT table."""
+    without a receipt): shown as a sale's receipt shows it, a VAT line and a VAT table;
+    ``restored``: what went back onto each gift voucher (code, amount, what it now holds)."""
     check_width(width)
     rule = "-" * width
     out = store_header(store, header, width)
@@ -351,6 +353,9 @@ def render_refund(
         out.append(label_amount("VAT", "-" + format_money(tax), width))
     out.append(label_amount("REFUNDED", format_money(total, currency), width))
     out.append(label_amount(f"Paid back by {method}", format_money(total, currency), width))
+    for code, amount, balance in restored:  # a refund onto gift vouchers (issue 22)
+        out.append(label_amount(f"  Voucher ...{code[-4:]}", format_money(amount, currency), width))
+        out.append(label_amount("    now holds", format_money(balance, currency), width))
     if vat:
         out.append(rule)
         back = [RateLine(r.rate, -r.net, -r.vat, -r.gross) for r in vat]

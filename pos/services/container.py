@@ -284,11 +284,18 @@ def build_services(
         )
         sessions = SessionService(auth, guard, operators, checkout, integrity)
         sale_repo = SaleRepository(db, settings.till_name)
-        vouchers = VoucherService(
-            VoucherRepository(db, settings.till_name), live, clock, authority=guard
-        )
+        voucher_repo = VoucherRepository(db, settings.till_name)
+        vouchers = VoucherService(voucher_repo, live, clock, authority=guard)
         refunds = RefundService(
-            sale_repo, approvals, audit, days, live, clock, ids.new_id, authority=guard
+            sale_repo,
+            approvals,
+            audit,
+            days,
+            live,
+            clock,
+            ids.new_id,
+            authority=guard,
+            vouchers=voucher_repo,
         )
         sales = SaleService(
             checkout,

@@ -97,3 +97,37 @@ async def test_voucher_balance_from_the_palette_and_ctrl_o_v(
         await pilot.press("ctrl+o", "v")
         await settle(pilot)
         assert isinstance(app.screen, VoucherBalanceModal)
+
+
+def _footer(app: PosApp) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [key.description for key in app.screen.query(FooterKey)]
+
+
+async def test_f4_refunds_onto_the_voucher_of_a_sale_it_paid(
+    app_factory: AppFactory, demo_db: Path
+) -> None:
+    _card(demo_db, CARD, 500)
+    app = app_factory()  # the manager: refunds need the scope
+    async with app.run_test(size=SIZE) as pilot:
+        await scan(pilot, PEN)
+        await pilot.press("f10")
+        await settle(pilot)
+        burst(app, CARD + "\n")  # the card pays it all: the receipt shows
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        await pilot.press("enter", "f11")
+        await settle(pilot)
+        await pilot.press("enter")  # the sale's receipt
+        await settle(pilot)
+        await pilot.press("f4")  # refund
+        await settle(pilot)
+        assert "Refund voucher" in _footer(app)
+        await pilot.press("1", "enter", "f4")
+        await settle(pilot)
+        await pilot.press("enter")  # the first reason
+        await settle(pilot)
+    con = sqlite3.connect(demo_db)
+    assert con.execute("SELECT method, total FROM refund").fetchall() == [("voucher", 120)]
+    assert con.execute("SELECT balance FROM voucher").fetchall() == [(500,)]

@@ -11,10 +11,12 @@
   day it is good for (``expires``, ISO date), the sale that sold it (its uuid; NULL for a
   pre-printed card), the till and time it was issued, and ``voided``.
 * ``payment.method`` may be ``voucher`` (a gift voucher paid that much; its code is the
-  payment's ``reference``). SQLite cannot change a CHECK in place: ``payment`` is made
-  again from its own CREATE statement with only that check changed (STRICT, its keys
-  kept; no table refers to it), its rows copied and its index made again. PostgreSQL
-  swaps the check in place.
+  payment's ``reference``), and ``refund.method`` too (a refund put back onto the vouchers
+  that paid the sale). SQLite cannot change a CHECK in place: each table is made again from
+  its own CREATE statement with only that check changed (STRICT, its keys kept;
+  ``refund_line``, which refers to ``refund``, set aside and put back first), its rows
+  copied and its indexes and triggers made again, as v17 did. PostgreSQL swaps the check
+  in place.
 * ``voucher_use``: each redemption (``amount`` > 0) and each refund put back onto a
   voucher (``amount`` < 0), under the id of the sale or refund that did it (``ref``: its
   uuid; unique per voucher, so that a retried commit or a second push takes nothing
@@ -74,14 +76,16 @@ def step(db: peewee.Database) -> None:
 
     db.create_tables([Voucher, VoucherUse])
     if isinstance(db, peewee.SqliteDatabase):
-        _payment_methods_sqlite(db)
+        _methods_sqlite(db, "payment")
+        _methods_sqlite(db, "refund", ("refund_line",))
     else:
-        (name,) = db.execute_sql(
-            "SELECT conname FROM pg_constraint WHERE conrelid = 'payment'::regclass "
-            "AND contype = 'c' AND position('method' in pg_get_constraintdef(oid)) > 0"
-        ).fetchone()
-        db.execute_sql(f'ALTER TABLE "payment" DROP CONSTRAINT "{name}"')
-        db.execute_sql(f'ALTER TABLE "payment" ADD CONSTRAINT "{name}" CHECK ({NEW_METHODS})')
+        for table in ("payment", "refund"):
+            (name,) = db.execute_sql(
+                f"SELECT conname FROM pg_constraint WHERE conrelid = '{table}'::regclass "
+                "AND contype = 'c' AND position('method' in pg_get_constraintdef(oid)) > 0"
+            ).fetchone()
+            db.execute_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            db.execute_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" CHECK ({NEW_METHODS})')
     for table in ("product", "cart_line", "sale_line"):
         db.execute_sql(
             f'ALTER TABLE "{table}" ADD COLUMN "voucher" INTEGER NOT NULL DEFAULT 0 '
@@ -95,25 +99,38 @@ def step(db: peewee.Database) -> None:
     )
 
 
-def _payment_methods_sqlite(db: peewee.Database) -> None:
-    create = db.execute_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'payment'"
-    ).fetchone()[0]
+def _methods_sqlite(db: peewee.Database, table: str, children: tuple[str, ...] = ()) -> None:
+    """Make ``table`` again with ``voucher`` among its methods (its ``children``, which
+    refer to it, are set aside and put back the same way first), as v17 did for refund."""
+    tables = (table, *children)
+    marks = ", ".join("?" * len(tables))
+    creates = dict(
+        db.execute_sql(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
+            tables,
+        ).fetchall()
+    )
     extras = [
         sql
         for (sql,) in db.execute_sql(
             "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
-            "AND tbl_name = 'payment' AND sql IS NOT NULL ORDER BY type, name"
+            f"AND tbl_name IN ({marks}) AND sql IS NOT NULL ORDER BY type, name",
+            tables,
         ).fetchall()
     ]
+    create = str(creates[table])
     if NEW_METHODS in create:
         return  # already there (a file made again from a newer one by hand)
     if create.count(OLD_METHODS) != 1:
-        raise RuntimeError(f"payment is not as schema 18 made it: {create}")
-    db.execute_sql('CREATE TABLE "payment_v18" AS SELECT * FROM "payment"')
-    db.execute_sql('DROP TABLE "payment"')
+        raise RuntimeError(f"{table} is not as schema 18 made it: {create}")
+    for name in tables[::-1]:  # the children first: nothing refers to what is set aside
+        db.execute_sql(f'CREATE TABLE "{name}_v18" AS SELECT * FROM "{name}"')
+        db.execute_sql(f'DROP TABLE "{name}"')
     db.execute_sql(create.replace(OLD_METHODS, NEW_METHODS))
-    db.execute_sql('INSERT INTO "payment" SELECT * FROM "payment_v18"')
-    db.execute_sql('DROP TABLE "payment_v18"')
+    for name in children:
+        db.execute_sql(str(creates[name]))
+    for name in tables:
+        db.execute_sql(f'INSERT INTO "{name}" SELECT * FROM "{name}_v18"')
+        db.execute_sql(f'DROP TABLE "{name}_v18"')
     for sql in extras:
         db.execute_sql(sql)
