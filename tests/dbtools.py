@@ -92,6 +92,7 @@ def undo_vouchers(con: sqlite3.Connection) -> None:
     ``voucher`` payment method."""
     for tables in (("payment",), ("refund", "refund_line")):
         _without_voucher_method(con, tables)
+    con.execute("DROP TABLE voucher_overspend")
     con.execute("DROP TABLE voucher_use")
     con.execute("DROP TABLE voucher")
     con.execute("DROP INDEX sale_line_voucher")

@@ -129,6 +129,8 @@ NO_GUARD: dict[str, str] = {
     "the guard for the sale",
     "VoucherService.redeem": "inside SaleService.complete's transaction, which asked the "
     "guard for the sale (VoucherService.pay, which made the payments, asked it too)",
+    "VoucherService.claim": "called by SaleService.complete after it asked the guard for "
+    "the sale (VoucherService.pay, which made the payments, asked it too)",
     "SaleService.last_sale": "asks the guard itself, and shows nothing without a session",
     "DayService.check_open": "called by the guarded sale and refund; reveals open or closed",
     "DayService.current": "called by the guarded X report",

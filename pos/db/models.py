@@ -409,9 +409,22 @@ class VoucherUse(BaseModel):  # v20: a redemption (amount > 0) or a refund onto 
     amount = peewee.IntegerField()
     till = peewee.TextField()
     at = peewee.TextField()
+    claimed = peewee.IntegerField(default=1)  # 0: taken offline on a store's till
 
     class Meta:
         table_name = "voucher_use"
+
+
+class VoucherOverspend(BaseModel):  # v20: an offline redemption beyond the balance
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
+    code = peewee.TextField()
+    ref = peewee.TextField()  # the sale's uuid
+    till = peewee.TextField()
+    at = peewee.TextField()
+    amount = peewee.IntegerField()
+
+    class Meta:
+        table_name = "voucher_overspend"
 
 
 MODELS: tuple[type[BaseModel], ...] = (
@@ -438,4 +451,5 @@ MODELS: tuple[type[BaseModel], ...] = (
     CartDiscount,
     Voucher,
     VoucherUse,
+    VoucherOverspend,
 )

@@ -222,6 +222,17 @@ def day_figures(
             events = {e: events.get(e, 0) + pushed.get(e, 0) for e in events.keys() | pushed}
         # a day's few cash movements, listed one by one on the report (and added up here)
         moved = movements(in_report(till, start, end, day))
+        # gift voucher redemptions a till took offline beyond what the voucher held when
+        # its sale reached the store's server (issue 22): only a server has any
+        over = m.VoucherOverspend
+        overspent = [
+            (int(n or 0), int(total or 0))
+            for n, total in tuples(
+                over.select(peewee.fn.COUNT(over.id), peewee.fn.SUM(over.amount))
+                .where((over.till == till) & (over.at >= start.astimezone(UTC).isoformat()))
+                .where(over.at < end.astimezone(UTC).isoformat())
+            )
+        ][0]
     moved_by_kind: dict[str, int] = {}
     for movement in moved:
         moved_by_kind[movement.kind] = moved_by_kind.get(movement.kind, 0) + movement.amount
@@ -254,6 +265,7 @@ def day_figures(
         refund_reasons=reasons,
         vouchers_sold=(voucher_count, vouchers),
         vouchers_redeemed=(tender_count.get("voucher", 0), int(tender.get("voucher", 0))),
+        voucher_overspends=(overspent[0], overspent[1]),
     )
 
 

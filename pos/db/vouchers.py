@@ -86,14 +86,53 @@ class VoucherRepository:
         query = m.Voucher.select().where(m.Voucher.sale == sale).order_by(m.Voucher.code)
         return [_voucher(row) for row in query]
 
-    def take(self, code: str, amount: int, ref: str, at: datetime) -> int:
+    def mirror(self, voucher: Voucher, ref: str, amount: int, at: datetime) -> int:
+        """A redemption the store's server granted (:func:`pos.db.sync.vouchers.claim`),
+        kept on the till's file in the sale's transaction: the voucher as the server has
+        it now (so the till knows it if the server is down later) and its use, claimed.
+        Returns the balance left."""
+        m.Voucher.insert(
+            code=voucher.code,
+            value=voucher.value,
+            balance=voucher.balance,
+            expires=voucher.expires.isoformat(),
+            till=self.till,
+            issued_at=at.isoformat(),
+            voided=int(voucher.voided),
+        ).on_conflict(
+            conflict_target=[m.Voucher.code],
+            update={m.Voucher.balance: voucher.balance, m.Voucher.voided: int(voucher.voided)},
+        ).execute()
+        row = m.Voucher.get(m.Voucher.code == voucher.code)
+        m.VoucherUse.insert(
+            voucher=row.id, ref=ref, amount=amount, till=self.till, at=at.isoformat(), claimed=1
+        ).on_conflict_ignore().execute()
+        return voucher.balance
+
+    @reading
+    def taken_offline(self, code: str) -> int:
+        """What this till took off the voucher ``code`` while its store was unreachable."""
+        total = (
+            m.VoucherUse.select(peewee.fn.SUM(m.VoucherUse.amount))
+            .join(m.Voucher, on=(m.Voucher.id == m.VoucherUse.voucher))
+            .where((m.Voucher.code == code) & (m.VoucherUse.claimed == 0))
+            .scalar()
+        )
+        return int(total or 0)
+
+    def take(
+        self, code: str, amount: int, ref: str, at: datetime, offline_limit: int | None = None
+    ) -> int:
         """Redeem ``amount`` off the voucher ``code`` under ``ref`` (the sale's uuid), in
         the caller's transaction, by a conditional update; returns the balance left.
         Idempotent on ``ref``: a redemption already taken under it is not taken again.
+        ``offline_limit``: a store's till whose server is down takes at most that much
+        off one voucher in all while offline (its uses are marked unclaimed).
 
         Raises:
             VoucherTaken: the voucher holds less than ``amount`` now, or was voided, or
-                there is no such voucher: nothing was taken.
+                there is no such voucher, or the offline limit would be passed: nothing
+                was taken.
         """
         row = m.Voucher.get_or_none(m.Voucher.code == code)
         if row is None:
@@ -103,6 +142,13 @@ class VoucherRepository:
         )
         if done is not None:
             return int(row.balance)
+        if offline_limit is not None and self.taken_offline(code) + amount > offline_limit:
+            raise VoucherTaken(
+                code,
+                "Sale NOT saved: the store's server cannot be reached, and a voucher may pay "
+                f"at most {format_money(offline_limit)} while it is down (offline_voucher_limit). "
+                "Its payment is taken off: take another payment",
+            )
         changed = (
             m.Voucher.update(balance=m.Voucher.balance - amount)
             .where(
@@ -118,7 +164,12 @@ class VoucherRepository:
                 "off: scan it again for what it holds now, or take another payment",
             )
         m.VoucherUse.insert(
-            voucher=row.id, ref=ref, amount=amount, till=self.till, at=at.isoformat()
+            voucher=row.id,
+            ref=ref,
+            amount=amount,
+            till=self.till,
+            at=at.isoformat(),
+            claimed=int(offline_limit is None),
         ).execute()
         left = m.Voucher.select(m.Voucher.balance).where(m.Voucher.id == row.id).scalar()
         return int(left)

@@ -64,6 +64,9 @@ class DayFigures:
     ``cash``)."""
     vouchers_redeemed: tuple[int, int] = (0, 0)
     """Gift voucher payments: how many, how much (a tender, not cash)."""
+    voucher_overspends: tuple[int, int] = (0, 0)
+    """A store's server: redemptions a till took offline beyond what the voucher held
+    when the sale arrived (how many, by how much)."""
 
     @property
     def unreceipted_count(self) -> int:
@@ -111,6 +114,10 @@ class DayFigures:
                 **({"voucher": format_money(self.vouchers_redeemed[1])} if self.vouchers else {}),
             },
             "vouchers": {
+                "overspent": {
+                    "count": self.voucher_overspends[0],
+                    "amount": format_money(self.voucher_overspends[1]),
+                },
                 "sold": {
                     "count": self.vouchers_sold[0],
                     "amount": format_money(self.vouchers_sold[1]),
@@ -216,15 +223,18 @@ class DayFigures:
     def voucher_lines(self) -> list[str]:
         """Under the tenders: gift voucher payments (a tender), then the vouchers sold
         (a liability, not takings), each with how many; none without vouchers."""
-        if not self.vouchers:
+        if not self.vouchers and not self.voucher_overspends[0]:
             return []
-        redeemed, sold = self.vouchers_redeemed, self.vouchers_sold
-        return [
+        redeemed, sold, over = self.vouchers_redeemed, self.vouchers_sold, self.voucher_overspends
+        out = [
             f"  Voucher {redeemed[0]:>5}   {format_money(redeemed[1]):>12}",
             "",
             "Gift vouchers sold (not takings)",
             f"  Sold    {sold[0]:>5}   {format_money(sold[1]):>12}",
         ]
+        if over[0]:  # taken offline beyond the balance: for the manager to follow up
+            out.append(f"  Overspent{over[0]:>4}   {format_money(over[1]):>12}")
+        return out
 
     def refund_lines(self) -> list[str]:
         """The refunds by reason, then those without a receipt (whatever their reason),

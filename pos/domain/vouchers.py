@@ -253,7 +253,17 @@ def take(balance: int, amount: int) -> int | None:
     return balance - amount
 
 
-VOUCHER_SETTINGS = ("store_number", "max_voucher_value", "voucher_months")
+VOUCHER_SETTING_ROWS = {
+    "max_voucher_value": ("500.00", "the largest gift voucher that may be sold (an amount)"),
+    "voucher_months": ("24", "months a gift voucher is good for after it is sold (1 to 120)"),
+    "offline_voucher_limit": (
+        "0.00",
+        "what a store's till may take off one gift voucher while its server is down (0.00: none)",
+    ),
+}
+"""The gift vouchers' own settings: default and what each is (``pos settings --help``)."""
+
+VOUCHER_SETTINGS = ("store_number", *VOUCHER_SETTING_ROWS)
 """The settings :func:`check_voucher_setting` checks."""
 
 
@@ -273,7 +283,7 @@ def check_voucher_setting(key: str, value: str) -> str:
         amount = parse_money(value, what=key)
     except MoneyError as exc:
         raise ValueError(f"{exc}: give an amount such as 500.00") from None
-    if amount <= 0:
+    if amount < 0 or (amount == 0 and key != "offline_voucher_limit"):
         raise ValueError(f"{key} must be above 0.00, such as 500.00")
     return format_money(amount)
 

@@ -132,6 +132,8 @@ class Services:
         self.sync = sync
         if sync is not None:
             self.sales.committed = sync.nudge
+            if self.vouchers is not None:  # the store's server holds the vouchers
+                self.vouchers.store = sync.server.url
 
     _keys_seen: tuple[int, float] | None = None
 

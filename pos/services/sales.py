@@ -167,12 +167,13 @@ class SaleService:
         issued = self._vouchers_for(lines, at)
         left: dict[str, int] = {}  # what each voucher that pays holds after it
 
+        pays_by_voucher = any(p.method is Method.VOUCHER for p in tender.payments)
+        claimed = self._claim(tender, uuid, at) if pays_by_voucher else {}
+
         def redeem() -> None:  # first in the sale's transaction: before its receipt
             if self.vouchers is None:
                 raise SaleFailed("Sale NOT saved: this till takes no gift vouchers")
-            left.update(self.vouchers.redeem(tender.payments, uuid, at))
-
-        pays_by_voucher = any(p.method is Method.VOUCHER for p in tender.payments)
+            left.update(self.vouchers.redeem(tender.payments, uuid, at, claimed))
 
         def receipt(number: int) -> str:
             texts[number] = render_receipt(
@@ -254,6 +255,18 @@ class SaleService:
         text = texts.get(number) or self.sales.receipt_text(number) or ""
         cash = any(p.method is Method.CASH for p in tender.payments)
         return Completed(number, text, tender.change, cash)
+
+    def _claim(self, tender: Tender, uuid: str, at: datetime) -> dict[str, Voucher]:
+        """A store's till claims the voucher payments on its server before the sale is
+        saved (:meth:`VoucherService.claim`); a refusal takes that payment off."""
+        if self.vouchers is None:
+            return {}
+        try:
+            return self.vouchers.claim(tender.payments, uuid, at)
+        except VoucherTaken as exc:
+            for payment in [p for p in tender.payments if p.reference == exc.code]:
+                tender.drop(payment)
+            raise SaleFailed(str(exc)) from None
 
     def _vouchers_for(self, lines: Sequence[CartLine], at: datetime) -> list[Voucher]:
         """The gift vouchers the sale issues, with fresh codes (a collision of codes, one

@@ -42,6 +42,7 @@ from pos.domain.vouchers import (
     DEFAULT_MAX_VOUCHER_VALUE,
     DEFAULT_STORE_NUMBER,
     DEFAULT_VOUCHER_MONTHS,
+    VOUCHER_SETTING_ROWS,
     VOUCHER_SETTINGS,
     check_voucher_setting,
 )
@@ -112,10 +113,7 @@ SETTINGS: dict[str, Setting] = {
     "store_number": Setting(
         "001", "3 digits naming this store inside its coupon and voucher codes"
     ),
-    "max_voucher_value": Setting("500.00", "the largest gift voucher that may be sold (an amount)"),
-    "voucher_months": Setting(
-        "24", "months a gift voucher is good for after it is sold (1 to 120)"
-    ),
+    **{key: Setting(*row) for key, row in VOUCHER_SETTING_ROWS.items()},  # issue 22
     **{
         f"max_discount_percent_{role}": Setting(
             cap, f"the most % a {role} takes off without a manager's approval (0 to 100)"
@@ -187,6 +185,8 @@ class StoreSettings:
     """Names the store inside its coupon and voucher codes (issue 22)."""
     max_voucher_value: int = DEFAULT_MAX_VOUCHER_VALUE
     voucher_months: int = DEFAULT_VOUCHER_MONTHS
+    offline_voucher_limit: int = 0
+    """What a store's till may take off one voucher while its server is down (issue 22)."""
 
     def discount_cap(self, role: str) -> int:
         """The most ``role`` takes off without an approval (basis points; 0 if unknown)."""
@@ -229,6 +229,7 @@ class StoreSettings:
             store_number=values["store_number"],
             max_voucher_value=parse_money(values["max_voucher_value"]),
             voucher_months=int(values["voucher_months"]),
+            offline_voucher_limit=parse_money(values["offline_voucher_limit"]),
         )
 
 

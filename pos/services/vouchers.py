@@ -4,13 +4,14 @@ and looking one up (issue 22). The codes' random digits come from :mod:`secrets`
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from pos.auth.guard import Authority
 from pos.db.vouchers import VoucherRepository
 from pos.domain.cart import CartLine
 from pos.domain.clock import Clock
+from pos.domain.money import format_money
 from pos.domain.tender import Method, Payment, Tender, TenderError
 from pos.domain.vouchers import (
     RANDOM_DIGITS,
@@ -78,6 +79,9 @@ class VoucherService:
         self.clock = clock
         self.authority = authority
         self.draw = draw
+        self.store: str | None = None
+        """A store's till (issue 19): its server's URL. The server is then the authority on
+        every voucher: looked up there, each redemption claimed there at payment."""
 
     @property
     def settings(self) -> StoreSettings:
@@ -98,10 +102,55 @@ class VoucherService:
 
     def _known(self, code: str) -> Voucher:
         checked = check_code(code, self.settings.store_number)
-        voucher = self.repo.get(checked)
+        voucher = self._on_store(checked) if self.store else None
+        voucher = voucher or self.repo.get(checked)
         if voucher is None:
             raise VoucherError("That voucher is not known: check the code, or ask a manager")
         return voucher
+
+    def _on_store(self, code: str) -> Voucher | None:
+        """The voucher as the store's server has it; None if it has none, or if it cannot
+        be reached (then the till's own copy, if it knows the voucher, is used)."""
+        from pos.db.sync import vouchers as on_store  # psycopg: a store's till only
+
+        assert self.store is not None
+        try:
+            return on_store.look_up(self.store, code)
+        except on_store.StoreOffline:
+            return None
+
+    def _offline_room(self, code: str) -> int | None:
+        """What a store's till may still take off ``code`` while its server is down (None:
+        the server answers, or a till of its own: no offline limit)."""
+        if not self.store:
+            return None
+        from pos.db.sync import vouchers as on_store
+
+        try:
+            on_store.look_up(self.store, code)
+        except on_store.StoreOffline:
+            return max(0, self.settings.offline_voucher_limit - self.repo.taken_offline(code))
+        return None
+
+    def claim(self, payments: Sequence[Payment], sale: str, at: datetime) -> dict[str, Voucher]:
+        """A store's till: claim the sale's voucher payments on the store's server, before
+        the sale commits (and before any other money is taken at the next payment); returns
+        the vouchers as the server has them after, by code; empty if the server cannot be
+        reached (the sale then takes them offline, within ``offline_voucher_limit``).
+
+        Raises:
+            VoucherTaken: the server refused one (used elsewhere, voided): nothing claimed.
+        """
+        uses = [(p.reference, p.amount) for p in payments if p.method is Method.VOUCHER]
+        if not self.store or not uses:
+            return {}
+        from pos.db.sync import vouchers as on_store
+
+        try:
+            after = on_store.claim(self.store, self.repo.till, sale, uses, at.isoformat())
+        except on_store.StoreOffline:
+            return {}
+        return {voucher.code: voucher for voucher in after}
 
     @guarded("sale")
     def pay(self, code: str, tender: Tender) -> tuple[Payment, Voucher]:
@@ -118,24 +167,47 @@ class VoucherService:
         """
         voucher = self._known(code).usable(self.clock.now().astimezone().date())
         amount = redemption(voucher.balance, tender.remaining)
+        room = self._offline_room(voucher.code)
+        if room is not None and room <= 0:
+            raise VoucherError(
+                "The store's server cannot be reached, and a voucher may pay at most "
+                f"{format_money(self.settings.offline_voucher_limit)} while it is down "
+                "(offline_voucher_limit): take another payment"
+            )
+        amount = amount if room is None else min(amount, room)
         try:
             return tender.voucher(voucher.code, amount), voucher
         except TenderError as exc:
             raise VoucherError(str(exc)) from None
 
-    def redeem(self, payments: Iterable[Payment], sale: str, at: datetime) -> dict[str, int]:
+    def redeem(
+        self,
+        payments: Iterable[Payment],
+        sale: str,
+        at: datetime,
+        claimed: Mapping[str, Voucher] | None = None,
+    ) -> dict[str, int]:
         """Take each voucher payment off its voucher, in the sale's transaction, by a
         conditional update (:meth:`pos.db.vouchers.VoucherRepository.take`); returns what
-        is left on each, by code.
+        is left on each, by code. ``claimed``: what a store's server granted (:meth:`claim`),
+        kept as the server has it; a store's till takes the rest offline, within
+        ``offline_voucher_limit``.
 
         Raises:
-            VoucherTaken: one holds less than its payment now: the sale is undone.
+            VoucherTaken: one holds less than its payment now (or is past the offline
+                limit): the sale is undone.
         """
-        return {
-            p.reference: self.repo.take(p.reference, p.amount, sale, at)
-            for p in payments
-            if p.method is Method.VOUCHER
-        }
+        granted = claimed or {}
+        limit = self.settings.offline_voucher_limit if self.store else None
+        left = {}
+        for p in payments:
+            if p.method is not Method.VOUCHER:
+                continue
+            if p.reference in granted:
+                left[p.reference] = self.repo.mirror(granted[p.reference], sale, p.amount, at)
+            else:
+                left[p.reference] = self.repo.take(p.reference, p.amount, sale, at, limit)
+        return left
 
     @guarded("sale")
     def balance(self, code: str) -> Voucher:

@@ -84,6 +84,7 @@ def test_vouchers_sold_are_not_takings_and_redeemed_are_not_cash(services: Servi
     data = figures.as_json()
     assert data["tender"] == {"cash": "22.20", "card": "0.00", "voucher": "5.00"}
     assert data["vouchers"] == {
+        "overspent": {"count": 0, "amount": "0.00"},
         "sold": {"count": 2, "amount": "20.00"},
         "redeemed": {"count": 2, "amount": "5.00"},
     }

@@ -20,7 +20,11 @@
 * ``voucher_use``: each redemption (``amount`` > 0) and each refund put back onto a
   voucher (``amount`` < 0), under the id of the sale or refund that did it (``ref``: its
   uuid; unique per voucher, so that a retried commit or a second push takes nothing
-  twice).
+  twice); ``claimed`` is 0 for a redemption a store's till took while its server was down
+  (within ``offline_voucher_limit``), 1 for one the server granted (or a till of its own).
+* ``voucher_overspend`` (the store's server): what a till's offline redemption took beyond
+  what the voucher held when its sale reached the server, by code and the sale's uuid (once
+  each), for the server's report.
 
 Standard SQL, the same on SQLite and a store's PostgreSQL server. Written as version 20
 after the coupons' version 19: :data:`NUMBER` is the one place that says which step this
@@ -58,7 +62,9 @@ def step(db: peewee.Database) -> None:
         sale = peewee.TextField(null=True, index=True)
         till = peewee.TextField()
         issued_at = peewee.TextField()
-        voided = peewee.IntegerField(default=0, constraints=[peewee.Check("voided IN (0, 1)")])
+        voided = peewee.IntegerField(
+            default=0, constraints=[peewee.SQL("DEFAULT 0"), peewee.Check("voided IN (0, 1)")]
+        )
 
         class Meta:
             table_name = "voucher"
@@ -69,12 +75,26 @@ def step(db: peewee.Database) -> None:
         amount = peewee.IntegerField(constraints=[peewee.Check("amount <> 0")])
         till = peewee.TextField()
         at = peewee.TextField()
+        claimed = peewee.IntegerField(
+            default=1, constraints=[peewee.SQL("DEFAULT 1"), peewee.Check("claimed IN (0, 1)")]
+        )
 
         class Meta:
             table_name = "voucher_use"
             indexes = ((("voucher", "ref"), True), (("ref",), False))
 
-    db.create_tables([Voucher, VoucherUse])
+    class VoucherOverspend(Base):
+        code = peewee.TextField()
+        ref = peewee.TextField()
+        till = peewee.TextField()
+        at = peewee.TextField()
+        amount = peewee.IntegerField(constraints=[peewee.Check("amount > 0")])
+
+        class Meta:
+            table_name = "voucher_overspend"
+            indexes = ((("code", "ref"), True), (("till", "at"), False))
+
+    db.create_tables([Voucher, VoucherUse, VoucherOverspend])
     if isinstance(db, peewee.SqliteDatabase):
         _methods_sqlite(db, "payment")
         _methods_sqlite(db, "refund", ("refund_line",))

@@ -22,6 +22,7 @@ from psycopg.rows import dict_row
 from pos.db import models as m
 from pos.db.migrations import v20_vouchers
 from pos.db.store_schema import STORE_CHANNEL
+from pos.db.sync import vouchers
 from pos.db.sync.till_file import SALE_CHILDREN, SYNCED, Cursor, Entry, _quoted, columns
 
 Offline = (psycopg.OperationalError, psycopg.InterfaceError)
@@ -383,6 +384,7 @@ def _same(
 
 def _sale(cur: psycopg.Cursor[Any], till: str, sale: dict[str, Any]) -> None:
     children = {key: sale.pop(key) for key, _ in SALE_CHILDREN}
+    issued, uses = sale.pop("vouchers", []), sale.pop("voucher_uses", [])
     sale["day_id"] = _id_of(cur, "till_day", sale.pop("day_uuid"), "the day of sale")
     found = _insert(cur, "sale", sale, "ON CONFLICT (uuid) DO NOTHING RETURNING id")
     if found is None:
@@ -392,10 +394,12 @@ def _sale(cur: psycopg.Cursor[Any], till: str, sale: dict[str, Any]) -> None:
     _counter(cur, sale["till"], sale["receipt_no"])
     for key, model in SALE_CHILDREN:
         _insert_many(cur, model._meta.table_name, "sale_id", sale_id, children[key])
+    vouchers.receive(cur, sale["uuid"], issued, uses)  # gift vouchers (issue 22)
 
 
 def _refund(cur: psycopg.Cursor[Any], till: str, refund: dict[str, Any]) -> None:
     lines = refund.pop("lines")
+    uses = refund.pop("voucher_uses", [])
     sale_till, sale_no = refund.pop("sale_till", None), refund.pop("sale_receipt_no", None)
     sale_uuid = refund.pop("sale_uuid")
     # sale_uuid None: a refund without a receipt (v17), whose lines carry their items
@@ -411,6 +415,7 @@ def _refund(cur: psycopg.Cursor[Any], till: str, refund: dict[str, Any]) -> None
         return
     _insert_many(cur, "refund_line", "refund_id", int(found[0]), lines)
     _counter(cur, refund["till"], refund["receipt_no"])
+    vouchers.receive(cur, refund["uuid"], (), uses)  # put back onto gift vouchers
 
 
 def _counter(cur: psycopg.Cursor[Any], till: str, receipt_no: int) -> None:
