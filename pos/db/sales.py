@@ -337,6 +337,13 @@ class SaleRepository:
             sale = self._sale(receipt_no, till)
             if sale is None:
                 raise self._no_sale(receipt_no, till)
+            if (
+                m.SaleLine.select()
+                .where((m.SaleLine.sale == sale.id) & m.SaleLine.line_no.in_(list(quantities)))
+                .where(m.SaleLine.voucher == 1)
+                .exists()
+            ):  # its code is out there: a voucher sold is not taken back as an item
+                raise LookupError("a gift voucher sold is not refunded: it can still be spent")
             plan = plan_refund(self._basis(sale), quantities)
             if not plan.items:
                 raise LookupError("nothing to refund")

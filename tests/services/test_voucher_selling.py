@@ -19,6 +19,7 @@ from pos.domain.clock import FixedClock, SequentialIds
 from pos.domain.vouchers import check_code, make_code
 from pos.services.container import Services, build_services
 from pos.services.printing import code128, receipt_parts
+from pos.services.refunds import RefundFailed
 from pos.services.sales import SaleFailed
 from tests.conftest import FAST_HASHER, MANAGER
 from tests.sales import sell
@@ -206,3 +207,11 @@ def test_no_discount_comes_off_a_voucher_nor_is_shared_onto_it(services: Service
     assert done.receipt_no == 1
     ((_code, value, balance, *_rest),) = _vouchers(services)
     assert (value, balance) == (1000, 1000)
+
+
+def test_a_voucher_sold_is_not_refunded_as_an_item(services: Services) -> None:
+    done = sell(services, GIFT_10, PEN)
+    with pytest.raises(RefundFailed, match="A gift voucher sold is not refunded"):
+        services.refunds.refund(done.receipt_no, {1: 1}, "cash", reason="Faulty")
+    back = services.refunds.refund(done.receipt_no, {2: 1}, "cash", reason="Faulty")
+    assert back.amount == 120  # the pen comes back as ever
