@@ -34,7 +34,7 @@ from textual.widgets import Input
 from pos.auth.pins import fast_test_hasher
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
-from pos.services.store import init_database
+from pos.services.store_setup import init_database
 
 FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 

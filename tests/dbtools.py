@@ -67,12 +67,57 @@ def undo_v19(con: sqlite3.Connection) -> None:
         con.execute(f"DROP TABLE {table}")
 
 
+def _without_voucher_method(con: sqlite3.Connection, tables: tuple[str, ...]) -> None:
+    """``tables[0]`` made again without the ``voucher`` method (its children set aside)."""
+    marks = ", ".join("?" * len(tables))
+    creates = dict(
+        con.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
+            tables,
+        ).fetchall()
+    )
+    extras = [
+        sql
+        for (sql,) in con.execute(
+            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            f"AND tbl_name IN ({marks}) AND sql IS NOT NULL",
+            tables,
+        ).fetchall()
+    ]
+    for name in tables[::-1]:
+        con.execute(f'CREATE TABLE "{name}_v21" AS SELECT * FROM "{name}"')
+        con.execute(f'DROP TABLE "{name}"')
+    con.execute(creates[tables[0]].replace(", 'voucher')", ")"))
+    for name in tables[1:]:
+        con.execute(creates[name])
+    for name in tables:
+        con.execute(f'INSERT INTO "{name}" SELECT * FROM "{name}_v21"')
+        con.execute(f'DROP TABLE "{name}_v21"')
+    for sql in extras:
+        con.execute(sql)
+
+
+def undo_vouchers(con: sqlite3.Connection) -> None:
+    """Take the gift vouchers' step (:mod:`pos.db.migrations.v21_vouchers`) off a SQLite
+    file: its two tables, the voucher flag on products, cart lines and sale lines, and the
+    ``voucher`` payment method."""
+    for tables in (("payment",), ("refund", "refund_line")):
+        _without_voucher_method(con, tables)
+    con.execute("DROP TABLE voucher_overspend")
+    con.execute("DROP TABLE voucher_use")
+    con.execute("DROP TABLE voucher")
+    con.execute("DROP INDEX sale_line_voucher")
+    for table in ("product", "cart_line", "sale_line"):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN voucher")
+
+
 def undo_after_v12(con: sqlite3.Connection) -> None:
-    """Take schemas 13 to 20 off a SQLite file (the cashier discounts, the refunds'
-    reasons and their lines' items, the cash movements, a cart's confirmed age, the
-    catalog's search index, its PLU and age columns, the coupon codes), leaving a file of
-    version 12 (but for ``refund.sale_id``, which stays nullable: v17 then leaves it as it
-    is)."""
+    """Take schemas 13 to 21 off a SQLite file (the gift vouchers, the coupons' claims and
+    codes, the cashier discounts, the refunds' reasons and their lines' items, the cash
+    movements, a cart's confirmed age, the catalog's search index, its PLU and age
+    columns), leaving a file of version 12 (but for ``refund.sale_id``, which stays
+    nullable: v17 then leaves it as it is)."""
+    undo_vouchers(con)
     undo_v20(con)
     undo_v19(con)
     con.execute("DROP INDEX sale_discount_report")

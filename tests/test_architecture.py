@@ -64,7 +64,7 @@ def test_the_login_screen_does_not_load_what_only_a_logged_in_till_needs(
         "import sys\n"
         "from pathlib import Path\n"
         "from pos.auth.pins import fast_test_hasher\n"
-        "from pos.services.store import init_database\n"
+        "from pos.services.store_setup import init_database\n"
         f"init_database(Path({str(db)!r}), demo_operators=True, hasher=fast_test_hasher())\n"
         "from pos.factory import make_app\n"
         f"app = make_app(Path({str(db)!r}))\n"
@@ -131,6 +131,14 @@ NO_GUARD: dict[str, str] = {
     "SaleService.receipt_job": "wraps a text the guarded sale or refund made for the printer",
     "SaleService.vat": "prices the open cart in memory (the cart is the session's own)",
     "SaleService.start": "a tender for the open cart in memory; nothing is written",
+    "VoucherService.for_sale": "draws codes for the open cart's voucher lines in memory; "
+    "only SaleService.complete (which asks the guard) writes them",
+    "VoucherService.write_sold": "inside SaleService.complete's transaction, which asked "
+    "the guard for the sale",
+    "VoucherService.redeem": "inside SaleService.complete's transaction, which asked the "
+    "guard for the sale (VoucherService.pay, which made the payments, asked it too)",
+    "VoucherService.claim": "called by SaleService.complete after it asked the guard for "
+    "the sale (VoucherService.pay, which made the payments, asked it too)",
     "SaleService.last_sale": "asks the guard itself, and shows nothing without a session",
     "DayService.check_open": "called by the guarded sale and refund; reveals open or closed",
     "DayService.current": "called by the guarded X report",

@@ -123,7 +123,16 @@ class ManagerRequests(App[None]):
                 ended=self.lock_till,
                 unreceipted=self.open_unreceipted_refund,
                 other=self._discount_from_menu,
+                balance=self.open_voucher_balance,
             ).open(request.kind)
+
+    def open_voucher_balance(self) -> None:
+        """A gift voucher's balance (:mod:`pos.screens.voucher_balance`): anyone's."""
+        from pos.screens.voucher_balance import VoucherBalanceModal
+
+        vouchers = self.services.vouchers
+        if vouchers is not None:
+            self.push_screen(VoucherBalanceModal(vouchers, self.lock_till), lambda _: None)
 
     def open_unreceipted_refund(self) -> None:
         """A refund without a receipt (:mod:`pos.screens.unreceipted`): the screen is

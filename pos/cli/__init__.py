@@ -27,6 +27,7 @@ from pos.cli.report import report_command
 from pos.cli.settings import settings_group
 from pos.cli.setup import demo_data, init
 from pos.cli.till import run_till
+from pos.cli.vouchers import vouchers_group
 from pos.config import TILL_ENV, DbTarget, default_db_path
 from pos.db.files import private
 from pos.logs import LOG_ENV, configure_logging
@@ -83,6 +84,7 @@ for _command in (
     audit_group,
     report_command,
     display_command,
+    vouchers_group,
 ):
     cli.add_command(_command)
 del _command

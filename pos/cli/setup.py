@@ -13,7 +13,7 @@ from pos.cli.common import db_option, db_path, friendly_errors, till_given, till
 from pos.config import KEYS_ENV, DbTarget, describe, is_server
 from pos.domain.clock import SystemClock
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
-from pos.services.store import init_database
+from pos.services.store_setup import init_database
 
 
 @click.command("init")

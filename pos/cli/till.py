@@ -11,7 +11,8 @@ from pos.cli.common import friendly_errors
 from pos.config import DbTarget, default_db_path, describe
 from pos.domain.clock import SystemClock, UuidIds
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
-from pos.services.store import init_database, validate_setting
+from pos.services.store import validate_setting
+from pos.services.store_setup import init_database
 
 log = logging.getLogger(__name__)
 

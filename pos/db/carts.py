@@ -30,6 +30,7 @@ def cart_line(row: m.CartLine) -> CartLine:
         tax_rate=row.tax_rate,
         fixed_price=bool(row.fixed_price),
         operator=row.operator,
+        voucher=bool(row.voucher),
     )
 
 
@@ -44,6 +45,7 @@ _SAVED_LINE_FIELDS = (
     m.CartLine.tax_rate,
     m.CartLine.fixed_price,
     m.CartLine.operator,
+    m.CartLine.voucher,
 )
 """What a saved cart line holds (every column but the id)."""
 
@@ -150,6 +152,7 @@ class CartRepository:
             tax_rate=line.tax_rate,
             fixed_price=int(line.fixed_price),
             operator=line.operator,
+            voucher=int(line.voucher),
         )
 
     def check_age(self, cart_id: int, age: int) -> None:

@@ -42,6 +42,7 @@ class Product(BaseModel):
     version = peewee.IntegerField(default=0)  # the store's, v12 (pos.db.store_schema)
     plu = peewee.TextField(null=True)  # unique where set (a partial index), v13
     min_age = peewee.IntegerField(null=True)  # v13
+    voucher = peewee.IntegerField(default=0)  # a gift voucher product (issue 22)
 
     class Meta:
         table_name = "product"
@@ -72,6 +73,7 @@ class CartLine(BaseModel):
     tax_rate = peewee.IntegerField()
     fixed_price = peewee.IntegerField(default=0)
     operator = peewee.TextField(null=True)
+    voucher = peewee.IntegerField(default=0)  # a gift voucher line (issue 22)
 
     class Meta:
         table_name = "cart_line"
@@ -237,6 +239,7 @@ class SaleLine(BaseModel):
     total = peewee.IntegerField()
     paid = peewee.IntegerField()
     operator = peewee.TextField(null=True)
+    voucher = peewee.IntegerField(default=0)  # a gift voucher sold (issue 22)
 
     class Meta:
         table_name = "sale_line"
@@ -442,6 +445,46 @@ def insert_row(db: peewee.Database, model: type[BaseModel], row: dict[str, objec
     return int(cursor.fetchone()[0])
 
 
+class Voucher(BaseModel):  # v20 (issue 22): a gift voucher
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
+    code = peewee.TextField(unique=True)
+    value = peewee.IntegerField()
+    balance = peewee.IntegerField()  # CHECK 0 <= balance <= value
+    expires = peewee.TextField()  # ISO date: the last day it is good for
+    sale = peewee.TextField(null=True)  # the uuid of the sale that sold it (NULL: a card)
+    till = peewee.TextField()
+    issued_at = peewee.TextField()
+    voided = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "voucher"
+
+
+class VoucherUse(BaseModel):  # v20: a redemption (amount > 0) or a refund onto it (< 0)
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
+    voucher = peewee.ForeignKeyField(Voucher, on_delete="RESTRICT", index=False)
+    ref = peewee.TextField()  # the sale's or refund's uuid; unique per voucher
+    amount = peewee.IntegerField()
+    till = peewee.TextField()
+    at = peewee.TextField()
+    claimed = peewee.IntegerField(default=1)  # 0: taken offline on a store's till
+
+    class Meta:
+        table_name = "voucher_use"
+
+
+class VoucherOverspend(BaseModel):  # v20: an offline redemption beyond the balance
+    id = peewee.AutoField()  # peewee's own key, declared so that mypy knows it
+    code = peewee.TextField()
+    ref = peewee.TextField()  # the sale's uuid
+    till = peewee.TextField()
+    at = peewee.TextField()
+    amount = peewee.IntegerField()
+
+    class Meta:
+        table_name = "voucher_overspend"
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Setting,
     Product,
@@ -468,4 +511,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     RuleUse,
     CartCoupon,
     SaleCoupon,
+    Voucher,
+    VoucherUse,
+    VoucherOverspend,
 )

@@ -30,14 +30,16 @@ from pos.db.errors import StorageError, is_sqlite, reading, storage_errors, writ
 from pos.domain.catalog import Product, Unit
 from pos.domain.search import SearchRebuilding, fts5_query, tsquery
 
-_COLUMNS = 'p."barcode", p."name", p."price", p."tax_rate", p."unit", p."plu", p."min_age"'
+_COLUMNS = (
+    'p."barcode", p."name", p."price", p."tax_rate", p."unit", p."plu", p."min_age", p."voucher"'
+)
 TRIGGERS = ("product_search_insert", "product_search_delete", "product_search_update")
 """The triggers that keep a till file's index right through every write of ``product``."""
 
 
 def _product(row: tuple[Any, ...]) -> Product:
-    code, name, price, tax_rate, unit, plu, min_age = row
-    return Product(code, name, price, tax_rate, Unit(unit), plu, min_age)
+    code, name, price, tax_rate, unit, plu, min_age, voucher = row
+    return Product(code, name, price, tax_rate, Unit(unit), plu, min_age, bool(voucher))
 
 
 PREFIX_INDEXED = 4

@@ -81,20 +81,34 @@ def day_figures(
                 manual_count += int(n)
                 manual += int(amount or 0)
         tender: dict[str, int] = {}
+        tender_count: dict[str, int] = {}
         change = 0
         for in_day in sale_parts:
-            for method, amount, given in tuples(
+            for method, amount, given, n in tuples(
                 m.Payment.select(
                     m.Payment.method,
                     peewee.fn.SUM(m.Payment.amount),
                     peewee.fn.SUM(m.Payment.change),
+                    peewee.fn.COUNT(m.Payment.id),
                 )
                 .join(m.Sale)
                 .where(in_day)
                 .group_by(m.Payment.method)
             ):
                 tender[method] = tender.get(method, 0) + int(amount)
+                tender_count[method] = tender_count.get(method, 0) + int(n)
                 change += int(given or 0)
+        # gift vouchers sold (issue 22): a liability, not takings; their lines are at 0%
+        # and no discount is shared onto them, so they come off as they are
+        voucher_count = vouchers = 0
+        for in_day in sale_parts:
+            for n, amount in tuples(
+                m.SaleLine.select(peewee.fn.SUM(m.SaleLine.qty), peewee.fn.SUM(m.SaleLine.total))
+                .join(m.Sale)
+                .where(in_day & (m.SaleLine.voucher == 1))
+            ):
+                voucher_count += int(n or 0)
+                vouchers += int(amount or 0)
         by_rate: dict[int, list[int]] = {}
         for in_day in sale_parts:
             for rate, n, v, g in tuples(
@@ -166,6 +180,12 @@ def day_figures(
             row[0] -= gross_back - vat_back
             row[1] -= vat_back
             row[2] -= gross_back
+        if vouchers:
+            row = by_rate.setdefault(0, [0, 0, 0])
+            row[0] -= vouchers
+            row[2] -= vouchers
+            if row == [0, 0, 0]:
+                del by_rate[0]
         vat = [(rate, n, v, g) for rate, (n, v, g) in sorted(by_rate.items())]
         sold = {op: (n, t) for op, (n, t) in sold_by.items()}
         operators = [
@@ -202,16 +222,27 @@ def day_figures(
             events = {e: events.get(e, 0) + pushed.get(e, 0) for e in events.keys() | pushed}
         # a day's few cash movements, listed one by one on the report (and added up here)
         moved = movements(in_report(till, start, end, day))
+        # gift voucher redemptions a till took offline beyond what the voucher held when
+        # its sale reached the store's server (issue 22): only a server has any
+        over = m.VoucherOverspend
+        overspent = [
+            (int(n or 0), int(total or 0))
+            for n, total in tuples(
+                over.select(peewee.fn.COUNT(over.id), peewee.fn.SUM(over.amount))
+                .where((over.till == till) & (over.at >= start.astimezone(UTC).isoformat()))
+                .where(over.at < end.astimezone(UTC).isoformat())
+            )
+        ][0]
     moved_by_kind: dict[str, int] = {}
     for movement in moved:
         moved_by_kind[movement.kind] = moved_by_kind.get(movement.kind, 0) + movement.amount
     return DayFigures(
         sales=count,
-        gross=gross,
+        gross=gross - vouchers,
         discounts=discounts - manual,
         manual_discounts=manual,
         manual_discount_count=manual_count,
-        net=net - sum(int(v) for v in refunds.values()),
+        net=net - vouchers - sum(int(v) for v in refunds.values()),
         vat_added=net - (gross - discounts),
         refunds=sum(int(v) for v in refunds.values()),
         cash_refunds=int(refunds.get("cash", 0)),
@@ -232,6 +263,9 @@ def day_figures(
         movements=moved,
         unreceipted=unreceipted,
         refund_reasons=reasons,
+        vouchers_sold=(voucher_count, vouchers),
+        vouchers_redeemed=(tender_count.get("voucher", 0), int(tender.get("voucher", 0))),
+        voucher_overspends=(overspent[0], overspent[1]),
     )
 
 

@@ -30,7 +30,14 @@ _PRODUCT_FIELDS = product_import.FIELDS
 
 def _product(row: m.Product) -> Product:
     return Product(
-        row.barcode, row.name, row.price, row.tax_rate, Unit(row.unit), row.plu, row.min_age
+        row.barcode,
+        row.name,
+        row.price,
+        row.tax_rate,
+        Unit(row.unit),
+        row.plu,
+        row.min_age,
+        bool(row.voucher),
     )
 
 
@@ -53,17 +60,17 @@ class ProductRepository:
         # every scan looks its barcode up: compiled once (pos.db.prepared)
         self._by_barcode = Prepared(
             db,
-            lambda: m.Product.select(*(getattr(m.Product, name) for name in _PRODUCT_FIELDS)).where(
-                m.Product.barcode == slot("barcode")
-            ),
+            lambda: m.Product.select(
+                *(getattr(m.Product, name) for name in _PRODUCT_FIELDS), m.Product.voucher
+            ).where(m.Product.barcode == slot("barcode")),
         )
 
     def get(self, barcode: str) -> Product | None:
         rows = self._by_barcode.run(barcode=barcode)
         if not rows:
             return None
-        ((code, name, price, tax_rate, unit, plu, min_age),) = rows
-        return Product(code, name, price, tax_rate, Unit(unit), plu, min_age)
+        ((code, name, price, tax_rate, unit, plu, min_age, voucher),) = rows
+        return Product(code, name, price, tax_rate, Unit(unit), plu, min_age, bool(voucher))
 
     @reading
     def count(self) -> int:

@@ -82,6 +82,7 @@ class SaleRepository:
         rules: Sequence[Rule] | None = None,
         priced_at: datetime | None = None,
         manual: Sequence[ManualDiscount] = (),
+        first: Callable[[], None] | None = None,
     ) -> int:
         """Write the sale and remove its cart, all in one transaction; returns the receipt
         number. Idempotent on ``uuid``: a sale already written is not written again.
@@ -90,7 +91,9 @@ class SaleRepository:
         ``rules`` (the discount rules that applied) and ``priced_at`` (the local, naive
         time it was priced at) are kept so that a refund can price what is kept again
         exactly as the sale was priced; without them its refunds are proportional.
-        ``also`` runs inside the same transaction (the audit entry, the next open cart).
+        ``also`` runs inside the same transaction (the audit entry, the next open cart);
+        ``first`` too, before anything is written or the receipt made (the redemption of
+        gift vouchers: what it raises undoes the whole sale).
         The sale records the till's open trading day as it is in this transaction (its
         ``day_id``; NULL if none is open), which is what the Z report counts it by.
 
@@ -118,6 +121,8 @@ class SaleRepository:
             done = self._sale_of_uuid.run(uuid=uuid)
             if done:
                 return int(done[0][0])
+            if first is not None:
+                first()
             number = self._next_number()
             row = _sale_row(record, self.till, number, self._day_now())
             sale_id = m.insert_row(self.db, m.Sale, row)
@@ -310,10 +315,13 @@ class SaleRepository:
         also: Callable[[int, int], None] | None = None,
         till: str | None = None,
         reason: str | None = None,
+        first: Callable[[str, int], None] | None = None,
     ) -> tuple[int, int]:
         """Refund ``quantities`` (line number -> units) of a sale, for ``reason``, in one
         transaction (``till``: a sale of another till, copied here; the refund is this
-        till's).
+        till's). ``first`` runs in it with the sale's uuid and the refund's total before
+        anything is written or the receipt made (a refund onto gift vouchers puts the
+        money back on them: what it raises undoes the refund).
 
         What is kept is priced again with the rules the sale kept (see
         :mod:`pos.domain.refunds`); never more in total than was paid for a line,
@@ -329,6 +337,13 @@ class SaleRepository:
             sale = self._sale(receipt_no, till)
             if sale is None:
                 raise self._no_sale(receipt_no, till)
+            if (
+                m.SaleLine.select()
+                .where((m.SaleLine.sale == sale.id) & m.SaleLine.line_no.in_(list(quantities)))
+                .where(m.SaleLine.voucher == 1)
+                .exists()
+            ):  # its code is out there: a voucher sold is not taken back as an item
+                raise LookupError("a gift voucher sold is not refunded: it can still be spent")
             plan = plan_refund(self._basis(sale), quantities)
             if not plan.items:
                 raise LookupError("nothing to refund")
@@ -336,6 +351,8 @@ class SaleRepository:
             if total <= 0:
                 lost = "; ".join(f"{name} no longer applies" for name in plan.lost)
                 raise LookupError(f"nothing to pay back{': ' + lost if lost else ''}")
+            if first is not None:
+                first(str(sale.uuid), total)
             number = self._next_number()
             refund = m.Refund.create(
                 uuid=uuid,
@@ -365,6 +382,12 @@ class SaleRepository:
             if also is not None:
                 also(number, total)
             return number, total
+
+    @reading
+    def uuid_of(self, receipt_no: int, till: str | None = None) -> str | None:
+        """The id of the sale ``receipt_no`` (of ``till``, or this till), or None."""
+        sale = self._sale(receipt_no, till)
+        return None if sale is None else str(sale.uuid)
 
     @reading
     def receipt_no_of(self, uuid: str) -> int | None:
@@ -469,6 +492,7 @@ def _line_rows(sale_id: int, record: SaleRecord) -> list[dict[str, object]]:
             "total": line.total,
             "paid": record.paid.get(line.line_no, 0),
             "operator": line.operator,
+            "voucher": int(line.voucher),
         }
         for line in record.lines
     ]

@@ -58,6 +58,8 @@ class CartLine:
         fixed_price: True when the price came from the barcode (in-store price code):
             such lines are kept apart per price.
         operator: The number of the operator who scanned the line (from their token).
+        voucher: A gift voucher sold (issue 22): no promotion touches it, no VAT (its
+            ``tax_rate`` is 0), and each item is one voucher of ``unit_price``.
     """
 
     line_no: int
@@ -69,6 +71,7 @@ class CartLine:
     tax_rate: int
     fixed_price: bool = False
     operator: str | None = None
+    voucher: bool = False
 
     @property
     def key(self) -> LineKey:
@@ -105,8 +108,9 @@ class CartLine:
             unit=Unit.EACH if price is not None else product.unit,
             unit_price=product.price if price is None else price,
             qty=qty,
-            tax_rate=product.tax_rate,
+            tax_rate=0 if product.voucher else product.tax_rate,
             fixed_price=price is not None,
+            voucher=product.voucher,
         )
 
 
@@ -116,6 +120,8 @@ class Cart:
     Attributes:
         subtotal: Sum of the line totals, in minor units.
         item_count: Items in the cart (a weighed line counts as one).
+        voucher_lines: Gift voucher lines in the cart (issue 22).
+        voucher_total: What they come to (part of ``subtotal``).
     """
 
     def __init__(self, lines: Iterable[CartLine] = ()) -> None:
@@ -124,6 +130,7 @@ class Cart:
         self._by_barcode: dict[str, dict[int, CartLine]] = {}
         self.subtotal = 0
         self.item_count = 0
+        self.voucher_lines = self.voucher_total = 0
         self._last_line_no = 0
         for line in sorted(lines, key=lambda ln: ln.line_no):
             self.put(line)
@@ -163,6 +170,7 @@ class Cart:
         if old is not None:
             self.subtotal -= old.total
             self.item_count -= old.items
+            self._count_voucher(old, -1)
             if old.key != line.key:
                 del self._by_key[old.key]
             if old.barcode != line.barcode:
@@ -176,7 +184,13 @@ class Cart:
         self._by_barcode.setdefault(line.barcode, {})[line.line_no] = line
         self.subtotal += line.total
         self.item_count += line.items
+        self._count_voucher(line, 1)
         self._last_line_no = max(self._last_line_no, line.line_no)
+
+    def _count_voucher(self, line: CartLine, sign: int) -> None:
+        if line.voucher:
+            self.voucher_lines += sign
+            self.voucher_total += sign * line.total
 
     def remove(self, line_no: int) -> CartLine:
         """Take a line out of the cart and return it."""
@@ -188,6 +202,7 @@ class Cart:
             del self._by_barcode[line.barcode]
         self.subtotal -= line.total
         self.item_count -= line.items
+        self._count_voucher(line, -1)
         return line
 
     def clear(self) -> None:
@@ -197,6 +212,7 @@ class Cart:
         self._by_barcode.clear()
         self.subtotal = 0
         self.item_count = 0
+        self.voucher_lines = self.voucher_total = 0
         self._last_line_no = 0
 
 

@@ -31,6 +31,8 @@ class Product:
         plu: The price look-up code of loose produce (4 or 5 digits, ``4011`` for
             bananas), unique in the catalog; None if it has none.
         min_age: The age a customer must be to buy it (16, 18, 21); None if any age.
+        voucher: A gift voucher product: each one sold is a voucher worth its price
+            (issue 22), which no promotion touches and no VAT is charged on.
     """
 
     barcode: str
@@ -40,6 +42,7 @@ class Product:
     unit: Unit = Unit.EACH
     plu: str | None = None
     min_age: int | None = None
+    voucher: bool = False
 
 
 PLU_LENGTHS = (4, 5)

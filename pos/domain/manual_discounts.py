@@ -175,11 +175,12 @@ def with_manual(
         return priced
     by_no = {line.line_no: line for line in lines}
     costs = line_costs(lines, priced)
-    left = max(0, priced.total)
+    # a gift voucher sold is money: no cashier's discount comes off it (issue 22)
+    left = max(0, priced.total - sum(line.total for line in lines if line.voucher))
     added: list[AppliedDiscount] = []
     for discount in sorted((d for d in given if not d.is_sale), key=lambda d: d.line_no):
         line = by_no.get(discount.line_no)
-        if line is None:
+        if line is None or line.voucher:
             continue
         amount = min(left, amount_off(discount, costs[line.line_no]))
         if amount > 0:

@@ -19,8 +19,9 @@ from pos.domain.catalog import Unit
 from pos.domain.money import format_money, format_scaled
 from pos.domain.pricing import AppliedDiscount, PricedBasket
 from pos.domain.tax import RateLine
-from pos.domain.tender import Method, Payment
+from pos.domain.tender import METHOD_LABELS, Method, Payment
 from pos.domain.text import cell_len, cut_cells, pad_left, pad_right, wrap_cells
+from pos.domain.vouchers import Voucher, issued_lines
 
 WIDTHS = (32, 42, 48)
 """Characters per line: 58 mm paper takes 32, 80 mm paper 42 or 48."""
@@ -189,6 +190,10 @@ class ReceiptData:
     """The age the customer was confirmed to be (an age-restricted item asked), or None."""
     coupons: Sequence[tuple[str, str]] = ()
     """The coupons the sale used (issue 22): (code, rule)."""
+    vouchers: Sequence[Voucher] = ()
+    """The gift vouchers the sale sold (issue 22): each printed with its barcode."""
+    voucher_left: tuple[tuple[str, int], ...] = ()
+    """What is left on each gift voucher that paid, by code."""
 
 
 DEMO_RECEIPT = "DEMO - NOT A RECEIPT"
@@ -230,10 +235,14 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
     out.append(_vat_table(data.vat, width))
     out.append(rule)
     for payment in data.payments:
-        label = "Cash" if payment.method is Method.CASH else "Card"
-        if payment.reference:
+        label = METHOD_LABELS[payment.method]
+        if payment.method is Method.VOUCHER:
+            label += f" ...{payment.reference[-4:]}"
+        elif payment.reference:
             label += f" {payment.reference}"
         out.append(label_amount(label, format_money(payment.tendered, money), width))
+        if (left := dict(data.voucher_left).get(payment.reference)) is not None:
+            out.append(label_amount("  Left on the voucher", format_money(left, money), width))
         if payment.change:
             out.append(label_amount("Change", format_money(payment.change, money), width))
     if data.age_checked is not None:
@@ -241,6 +250,9 @@ def render_receipt(data: ReceiptData, width: int = 42, *, copy: bool = False) ->
     for code, rule_name in data.coupons:
         out.append(label_amount(cut_cells(f"Coupon: {rule_name}", width - 6), "0.00", width))
         out.append(cut_cells(f"  {code}", width))
+    if data.vouchers:
+        out.append(rule)
+        out.extend(issued_lines(data.vouchers, width, money))
     out.append("")
     out.append(_centre("Thank you", width))
     text = "\n".join(out) + "\n"
@@ -306,6 +318,7 @@ def render_refund(
     approver: str | None = None,
     vat: Sequence[RateLine] = (),
     given_back: Sequence[str] = (),
+    restored: Sequence[tuple[str, int, int]] = (),
 ) -> str:
     """A refund's receipt: what came back, the deals the customer no longer gets
     (``lost``, by name), and how the money went back (the totals with the ``currency``
@@ -316,7 +329,8 @@ def render_refund(
     (issue 21); ``approver``: the manager who approved it, if one had to; ``vat``: the VAT
     paid back on top of the items' prices, per rate, when prices exclude VAT (a refund
     without a receipt): shown as a sale's receipt shows it, a VAT line and a VAT table;
-    ``given_back``: the coupons whose use the refund gives back (issue 22)."""
+    ``given_back``: the coupons whose use the refund gives back (issue 22);
+    ``restored``: what went back onto each gift voucher (code, amount, what it now holds)."""
     check_width(width)
     rule = "-" * width
     out = store_header(store, header, width)
@@ -348,6 +362,9 @@ def render_refund(
         out.append(label_amount("VAT", "-" + format_money(tax), width))
     out.append(label_amount("REFUNDED", format_money(total, currency), width))
     out.append(label_amount(f"Paid back by {method}", format_money(total, currency), width))
+    for code, amount, balance in restored:  # a refund onto gift vouchers (issue 22)
+        out.append(label_amount(f"  Voucher ...{code[-4:]}", format_money(amount, currency), width))
+        out.append(label_amount("    now holds", format_money(balance, currency), width))
     if vat:
         out.append(rule)
         back = [RateLine(r.rate, -r.net, -r.vat, -r.gross) for r in vat]

@@ -58,6 +58,15 @@ class DayFigures:
     paid back (already in ``refunds`` and ``cash_refunds``: they are refunds)."""
     refund_reasons: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Every refund by its reason (:data:`NO_REASON` for older ones): how many, how much."""
+    vouchers_sold: tuple[int, int] = (0, 0)
+    """Gift vouchers sold (issue 22): how many, what they are worth. A liability, not
+    takings: not in ``gross``, ``net`` or the VAT rows (the cash paid for them is in
+    ``cash``)."""
+    vouchers_redeemed: tuple[int, int] = (0, 0)
+    """Gift voucher payments: how many, how much (a tender, not cash)."""
+    voucher_overspends: tuple[int, int] = (0, 0)
+    """A store's server: redemptions a till took offline beyond what the voucher held
+    when the sale arrived (how many, by how much)."""
 
     @property
     def unreceipted_count(self) -> int:
@@ -99,7 +108,25 @@ class DayFigures:
             "refunds": format_money(self.refunds),
             "vat_added": format_money(self.vat_added),
             "net": format_money(self.net),
-            "tender": {"cash": format_money(self.cash), "card": format_money(self.card)},
+            "tender": {
+                "cash": format_money(self.cash),
+                "card": format_money(self.card),
+                **({"voucher": format_money(self.vouchers_redeemed[1])} if self.vouchers else {}),
+            },
+            "vouchers": {
+                "overspent": {
+                    "count": self.voucher_overspends[0],
+                    "amount": format_money(self.voucher_overspends[1]),
+                },
+                "sold": {
+                    "count": self.vouchers_sold[0],
+                    "amount": format_money(self.vouchers_sold[1]),
+                },
+                "redeemed": {
+                    "count": self.vouchers_redeemed[0],
+                    "amount": format_money(self.vouchers_redeemed[1]),
+                },
+            },
             "vat": [
                 {
                     "rate": format_scaled(r, 2),
@@ -169,6 +196,7 @@ class DayFigures:
             "By tender",
             f"  Cash            {format_money(self.cash):>12}",
             f"  Card            {format_money(self.card):>12}",
+            *self.voucher_lines(),
             "",
             *self.refund_lines(),
             *self.cash_lines(),
@@ -185,6 +213,27 @@ class DayFigures:
             f"  {o:<10}{c:>6}{format_money(t):>12}{format_money(r):>10}"
             for o, c, t, r in self.operators
         ]
+        return out
+
+    @property
+    def vouchers(self) -> bool:
+        """Whether any gift voucher was sold or paid with."""
+        return bool(self.vouchers_sold[0] or self.vouchers_redeemed[0])
+
+    def voucher_lines(self) -> list[str]:
+        """Under the tenders: gift voucher payments (a tender), then the vouchers sold
+        (a liability, not takings), each with how many; none without vouchers."""
+        if not self.vouchers and not self.voucher_overspends[0]:
+            return []
+        redeemed, sold, over = self.vouchers_redeemed, self.vouchers_sold, self.voucher_overspends
+        out = [
+            f"  Voucher {redeemed[0]:>5}   {format_money(redeemed[1]):>12}",
+            "",
+            "Gift vouchers sold (not takings)",
+            f"  Sold    {sold[0]:>5}   {format_money(sold[1]):>12}",
+        ]
+        if over[0]:  # taken offline beyond the balance: for the manager to follow up
+            out.append(f"  Overspent{over[0]:>4}   {format_money(over[1]):>12}")
         return out
 
     def refund_lines(self) -> list[str]:

@@ -83,6 +83,16 @@ def figures_lines(figures: DayFigures, width: int, hourly: Sequence[int] = ()) -
         pair("  Cash", format_money(figures.cash)),
         pair("  Card", format_money(figures.card)),
     ]
+    if figures.vouchers:  # gift vouchers (issue 22): a tender, and a liability sold
+        out += [
+            pair(
+                f"  Voucher x{figures.vouchers_redeemed[0]}",
+                format_money(figures.vouchers_redeemed[1]),
+            ),
+            rule,
+            "Gift vouchers sold (not takings)",
+            pair(f"  Sold x{figures.vouchers_sold[0]}", format_money(figures.vouchers_sold[1])),
+        ]
     if figures.refund_reasons or figures.unreceipted:
         out += [rule, "Refunds by reason"]
         out += table(

@@ -53,8 +53,11 @@ def gross_by_rate(lines: Iterable[CartLine], priced: PricedBasket) -> dict[int, 
     """What is paid at each VAT rate, discounts shared out (see the module docstring)."""
     by_no = {line.line_no: line for line in lines}
     gross: dict[int, int] = {}
+    money: dict[int, int] = {}  # gift vouchers sold: no discount is ever shared onto them
     for line in by_no.values():
         gross[line.tax_rate] = gross.get(line.tax_rate, 0) + line.total
+        if line.voucher:
+            money[line.tax_rate] = money.get(line.tax_rate, 0) + line.total
     for discount in priced.discounts:
         if discount.uses:
             weights: dict[int, int] = {}
@@ -67,7 +70,11 @@ def gross_by_rate(lines: Iterable[CartLine], priced: PricedBasket) -> dict[int, 
                 )
                 weights[line.tax_rate] = weights.get(line.tax_rate, 0) + value
         else:
-            weights = {rate: amount for rate, amount in gross.items() if amount > 0}
+            weights = {
+                rate: goods
+                for rate, amount in gross.items()
+                if (goods := amount - money.get(rate, 0)) > 0
+            }
         for rate, part in share(discount.amount, weights).items():
             gross[rate] = gross.get(rate, 0) - part
     return {rate: amount for rate, amount in sorted(gross.items()) if amount or rate in gross}
@@ -107,7 +114,9 @@ def paid_per_line(lines: Iterable[CartLine], priced: PricedBasket, total: int) -
                 for no, units in discount.uses
             }
         else:
-            weights = {no: amount for no, amount in left.items() if amount > 0}
+            weights = {
+                no: amount for no, amount in left.items() if amount > 0 and not by_no[no].voucher
+            }
         for no, part in share(discount.amount, weights).items():
             left[no] -= part
     net = {no: max(0, amount) for no, amount in left.items()}

@@ -1,4 +1,4 @@
-"""Taking payment: cash with change, card, and split tender."""
+"""Taking payment: cash with change, card, gift vouchers, and split tender."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ MAX_TENDER = 100_000_00
 class Method(StrEnum):
     CASH = "cash"
     CARD = "card"
+    VOUCHER = "voucher"  # a gift voucher (issue 22): its code is the payment's reference
 
 
 class TenderError(ValueError):
@@ -28,11 +29,11 @@ class Payment:
     """One payment towards the sale.
 
     Attributes:
-        method: cash or card.
+        method: cash, card or voucher.
         amount: What it pays off the sale.
         tendered: What the customer handed over (cash; equals ``amount`` for card).
         change: What the customer gets back (cash only).
-        reference: The card terminal's reference, if typed.
+        reference: The card terminal's reference, if typed; a voucher's code.
     """
 
     method: Method
@@ -94,7 +95,7 @@ class Tender:
     def repriced(self, due: int) -> Tender:
         """The payments already taken, towards a new amount ``due``: the sale was re-priced
         after they were taken (issue 22: its coupon was used up at another till as both
-        paid). Card payments stand as the terminal took them; cash counts again as handed
+        paid). Card and voucher payments stand as taken; cash counts again as handed
         over, its change worked out anew. Nothing taken is forgotten.
 
         Raises:
@@ -103,12 +104,12 @@ class Tender:
         """
         again = Tender(due)
         for payment in self.payments:
-            if payment.method is Method.CARD:
+            if payment.method is not Method.CASH:  # a card or a voucher, as it was taken
                 if payment.amount > again.remaining:
                     raise TenderError(
-                        f"The card paid {format_money(payment.amount - again.remaining)} more "
-                        "than the new "
-                        "total: refund the difference to the card"
+                        f"The {payment.method.value} paid "
+                        f"{format_money(payment.amount - again.remaining)} more than the new "
+                        f"total: give the difference back on the {payment.method.value}"
                     )
                 again.payments.append(payment)
             else:
@@ -117,6 +118,31 @@ class Tender:
                     Payment(Method.CASH, amount, payment.tendered, payment.tendered - amount)
                 )
         return again
+
+    def voucher(self, code: str, amount: int) -> Payment:
+        """A gift voucher's payment of ``amount`` (the lesser of its balance and what is
+        left: :func:`pos.domain.vouchers.redemption`); one payment per voucher a sale.
+
+        Raises:
+            TenderError: nothing left to pay, a bad amount, more than is left, or the
+                same voucher twice.
+        """
+        self._check(amount)
+        if amount > self.remaining:
+            raise TenderError("A voucher cannot pay more than is left to pay")
+        if any(p.method is Method.VOUCHER and p.reference == code for p in self.payments):
+            raise TenderError("That voucher already pays for this sale")
+        payment = Payment(Method.VOUCHER, amount, amount, 0, code)
+        self.payments.append(payment)
+        return payment
+
+    def drop(self, payment: Payment) -> None:
+        """Take back a payment that did not go through (a voucher another till spent)."""
+        self.payments.remove(payment)
+
+
+METHOD_LABELS = {Method.CASH: "Cash", Method.CARD: "Card", Method.VOUCHER: "Voucher"}
+"""How a payment's method is named on screen and on the receipt."""
 
 
 def quick_cash(remaining: int) -> list[int]:

@@ -31,6 +31,11 @@ from pos.domain.returns import UNRECEIPTED, UNRECEIPTED_TITLE
 from pos.domain.text import sentence
 from pos.screens.approval import ApprovalFlow
 from pos.screens.modals import GuardedModal
+from pos.screens.voucher_balance import (
+    VOUCHER_BALANCE,
+    VOUCHER_BALANCE_ABOUT,
+    VOUCHER_BALANCE_TITLE,
+)
 from pos.services.approvals import Approvals
 from pos.services.cash_office import CashDone, CashOffice, CashRefused
 from pos.services.outcomes import Outcome
@@ -43,10 +48,16 @@ CASH_COMMANDS = {
     PAID_OUT: "Cash paid out of the drawer: an amount and a reason (Ctrl+O O)",
     PICKUP: "Cash taken from the drawer to the safe (Ctrl+O P)",
     UNRECEIPTED: "A manager's refund of items with no receipt, for a reason (Ctrl+O U)",
+    VOUCHER_BALANCE: VOUCHER_BALANCE_ABOUT,
 }
 """The palette's commands (under the names the issue gives them) and what each does."""
 
-COMMAND_TITLES = {**TITLES, UNRECEIPTED: UNRECEIPTED_TITLE, **DISCOUNT_TITLES}
+COMMAND_TITLES = {
+    **TITLES,
+    UNRECEIPTED: UNRECEIPTED_TITLE,
+    **DISCOUNT_TITLES,
+    VOUCHER_BALANCE: VOUCHER_BALANCE_TITLE,
+}
 """The name of each of the cash office's commands and menu choices."""
 
 MENU_KEYS = {
@@ -57,6 +68,7 @@ MENU_KEYS = {
     UNRECEIPTED: "u",
     LINE: "l",
     SALE: "s",
+    VOUCHER_BALANCE: "v",
 }
 """The key of each movement in the cash menu, of the refund without a receipt and of the
 cashier's discounts (issue 21)."""
@@ -64,7 +76,7 @@ cashier's discounts (issue 21)."""
 
 class CashMenuModal(GuardedModal[str | None]):
     """The cash office's movements, one key each (a scanner's digits do nothing here).
-    The dialog lists each choice with its key; the key bar keeps to Esc (seven choices
+    The dialog lists each choice with its key; the key bar keeps to Esc (eight choices
     do not fit in it at 100 columns)."""
 
     BINDINGS = [
@@ -198,9 +210,11 @@ class CashOfficeFlow:
         ended: Callable[[str], None],
         unreceipted: Callable[[], None] = lambda: None,
         other: Callable[[str], None] | None = None,
+        balance: Callable[[], None] = lambda: None,
     ) -> None:
         self.app = app
         self.unreceipted = unreceipted
+        self.balance = balance  # the gift voucher balance dialog (issue 22)
         self.other = other  # what the menu's other choices (the discounts) go to
         self.cash = cash
         self.approvals = approvals
@@ -216,7 +230,7 @@ class CashOfficeFlow:
         self.app.push_screen(CashMenuModal(), self._chosen)
 
     def _chosen(self, kind: str | None) -> None:
-        if kind in KINDS or kind == UNRECEIPTED:
+        if kind in KINDS or kind in (UNRECEIPTED, VOUCHER_BALANCE):
             self.start(kind)
         elif kind is not None and self.other is not None:
             self.other(kind)
@@ -226,6 +240,9 @@ class CashOfficeFlow:
         receipt: its own screen)."""
         if kind == UNRECEIPTED:
             self.unreceipted()
+            return
+        if kind == VOUCHER_BALANCE:
+            self.balance()
             return
         try:
             reasons = self.cash.reasons(kind)

@@ -24,11 +24,12 @@ from pos.auth.guard import LoginRequired
 from pos.domain.money import MoneyError, format_money
 from pos.domain.receipt import format_receipt_no
 from pos.domain.sanity import change_question
-from pos.domain.tender import MAX_TENDER, Method, Tender, TenderError, quick_cash
+from pos.domain.tender import MAX_TENDER, METHOD_LABELS, Tender, TenderError, quick_cash
 from pos.domain.text import plural, sentence
 from pos.screens.modals import SCANNER_KEY_NAMES, ConfirmModal
 from pos.screens.printing import PrintMessages, PrintsReceipts, show_not_printed
 from pos.screens.requests import LockTill
+from pos.screens.voucher_tender import is_voucher_code, take_voucher
 from pos.services.printing import PrinterError, PrintJob
 from pos.services.sales import Completed, Repriced, SaleFailed, SaleService
 from pos.widgets import EntryLine, MessageLine
@@ -74,6 +75,8 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
         Binding("enter", "cash", show=False, priority=True),
         Binding("f2", "cash", "Cash", key_display="F2", priority=True),
         Binding("f3", "card", "Card", key_display="F3", priority=True),
+        # a voucher scanned (or its 18 digits typed) and Enter pays with it, as F4 does
+        Binding("f4", "voucher", "Voucher", key_display="F4", show=False, priority=True),
         # F6 to F8 pay the next notes up: the footer labels them with their amounts (and
         # "Esc Back" keeps every key within 80 columns)
         Binding("f5", "quick(0)", "Exact", key_display="F5", priority=True),
@@ -132,7 +135,7 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
         )
         self._label_quick_keys(options)
         paid = [
-            f"{'Cash' if p.method is Method.CASH else 'Card'} {format_money(p.tendered):>10}"
+            f"{METHOD_LABELS[p.method]} {format_money(p.tendered):>10}"
             + (f"   change {format_money(p.change)}" if p.change else "")
             for p in tender.payments
         ]
@@ -175,6 +178,9 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
     # ------------------------------------------------------------------ payments
 
     def action_cash(self) -> None:
+        if is_voucher_code(self.query_one(EntryLine).buffer):  # a voucher scanned: Enter
+            self.action_voucher()
+            return
         typed = self._typed()
         if isinstance(typed, str):
             self._show(typed, error=True)
@@ -211,6 +217,21 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
                 self._pay(lambda: self.tender.card(amount, reference))
 
         self.app.push_screen(ReferenceModal(format_money(amount)), with_reference)
+
+    def action_voucher(self) -> None:
+        """F4 (or a voucher's code scanned): pay with a gift voucher."""
+        code = self.query_one(EntryLine).take()
+        try:
+            message, error = take_voucher(self.sales.vouchers, self.tender, code, self.currency)
+        except LoginRequired:
+            self._session_ended()
+            return
+        if error:
+            self._show(message, error=True)
+        elif self.tender.complete:
+            self._finish()
+        else:
+            self._show(message)
 
     def action_quick(self, index: int) -> None:
         self.query_one(EntryLine).take()

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
-from pos.auth.guard import Guard, LoginRequired
+from pos.auth.guard import Guard, LoginRequired, OverrideRequired
 from pos.domain.history import RefundableLine
 from pos.domain.money import format_money
 from pos.domain.receipt import format_qty_text
@@ -19,6 +19,7 @@ from pos.screens.history import SaleReceiptModal
 from pos.screens.refund_reason import RefundReasonModal
 from pos.screens.requests import LockTill
 from pos.services.approvals import Approvals
+from pos.services.errors import StorageError
 from pos.services.refunds import RefundDone, RefundFailed, RefundService
 from pos.services.sales import SaleService
 from pos.widgets import EntryLine, MessageLine
@@ -46,6 +47,8 @@ class RefundScreen(AnswersOnce, Screen[None]):
         Binding("enter", "set_qty", "Set qty", key_display="Enter", priority=True),
         Binding("f2", "refund('cash')", "Refund cash", key_display="F2", priority=True),
         Binding("f3", "refund('card')", "Refund card", key_display="F3", priority=True),
+        # shown only for a sale paid by gift voucher (issue 22): back onto its vouchers
+        Binding("f4", "refund('voucher')", "Refund voucher", key_display="F4", priority=True),
         Binding("escape", "back", "Back", key_display="Esc", priority=True),
     ]
 
@@ -71,6 +74,8 @@ class RefundScreen(AnswersOnce, Screen[None]):
         self.approvals = approvals
         self.chosen: dict[int, int] = {}
         self.plan: RefundPlan | None = None
+        self.onto_vouchers = 0
+        """What may go back onto the gift vouchers that paid the sale (F4 then shows)."""
 
     def compose(self) -> ComposeResult:
         yield Label(f"Refund from {self._sale_name()}", id="refund-title")
@@ -81,6 +86,11 @@ class RefundScreen(AnswersOnce, Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        try:
+            self.onto_vouchers = self.refunds.onto_vouchers(self.receipt_no, self.till)
+        except (LoginRequired, OverrideRequired, StorageError):
+            self.onto_vouchers = 0  # F4 stays hidden; cash and card work as ever
+        self.refresh_bindings()
         self.query_one(EntryLine).prompt = "Quantity"
         table = self.query_one(DataTable)
         for key, label in (
@@ -163,6 +173,12 @@ class RefundScreen(AnswersOnce, Screen[None]):
         for name in found.lost:
             text.append(f"\n{name} no longer applies", style="italic")
         label.update(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F4 (back onto the vouchers) only for a sale paid by gift voucher."""
+        if action == "refund" and parameters == ("voucher",):
+            return self.onto_vouchers > 0
+        return True
 
     def action_refund(self, method: str) -> None:
         chosen = {k: v for k, v in self.chosen.items() if v}

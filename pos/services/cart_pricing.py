@@ -9,6 +9,7 @@ products whose lines changed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -17,6 +18,7 @@ from pos.domain.cart import Cart
 from pos.domain.clock import Clock
 from pos.domain.discounts import Rule
 from pos.domain.pricing import PricedBasket, Pricer
+from pos.domain.vouchers import GoodsOnly
 
 
 class RuleSource(Protocol):
@@ -139,7 +141,12 @@ class CartPricing:
             changed = None  # a cart just loaded: nothing cached is about it
         assert self._pricer is not None
         self._priced_at = self.local_now()
-        self._priced = self._pricer.price(cart, self._priced_at, changed, self.coupons)
+        # a gift voucher is money, not goods: no promotion sees its lines (issue 22)
+        view = GoodsOnly(cart) if cart.voucher_lines else cart
+        priced = self._pricer.price(view, self._priced_at, changed, self.coupons)
+        if view is not cart:  # the vouchers are still paid for: back in the subtotal
+            priced = replace(priced, subtotal=cart.subtotal)
+        self._priced = priced
         return self._priced
 
     def leave_out(self, rule: str) -> None:

@@ -269,8 +269,9 @@ class CheckoutService(Parking, CartCoupons):
         return self._correct_last_scan(entry, selected)
 
     def _scan(self, entry: ScanEntry) -> Outcome:
+        settings = self._settings.current
         scanned = self._coupon_scan(entry) or read_scan(
-            entry, self._catalog, self._settings.current.patterns
+            entry, self._catalog, settings.patterns, settings.max_voucher_value
         )
         if isinstance(scanned, Outcome):
             return scanned

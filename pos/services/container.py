@@ -51,6 +51,7 @@ from pos.db.repositories import (
 )
 from pos.db.returns import ReturnRepository
 from pos.db.sales import SaleRepository
+from pos.db.vouchers import VoucherRepository
 from pos.domain.barcodes import BarcodePattern
 from pos.domain.clock import Clock, IdGenerator
 from pos.services.approvals import Approvals
@@ -73,6 +74,7 @@ from pos.services.sales import SaleService
 from pos.services.search import CatalogSearch
 from pos.services.session import SessionService
 from pos.services.store import StoreSettings
+from pos.services.vouchers import VoucherService
 
 if TYPE_CHECKING:
     from pos.db.server import ServerTillLock
@@ -121,6 +123,8 @@ class Services:
     lock: TillLock | ServerTillLock | None = None
     sync: StoreSync | None = None
     """The sync worker of a store's till (None for a till of its own); the app starts it."""
+    vouchers: VoucherService | None = None
+    """Gift vouchers: balance, issuing (issue 22)."""
 
     def attach_sync(self, sync: StoreSync | None) -> None:
         """Link a store's till to its sync worker: each sale's commit nudges it, so the
@@ -129,6 +133,8 @@ class Services:
         if sync is not None:
             self.sales.committed = sync.nudge
             self.checkout.store = sync.coupon_claims()
+            if self.vouchers is not None:  # the store's server holds the vouchers
+                self.vouchers.store = sync.server.url
 
     _keys_seen: tuple[int, float] | None = None
 
@@ -281,8 +287,18 @@ def build_services(
         )
         sessions = SessionService(auth, guard, operators, checkout, integrity)
         sale_repo = SaleRepository(db, settings.till_name)
+        voucher_repo = VoucherRepository(db, settings.till_name)
+        vouchers = VoucherService(voucher_repo, live, clock, authority=guard)
         refunds = RefundService(
-            sale_repo, approvals, audit, days, live, clock, ids.new_id, authority=guard
+            sale_repo,
+            approvals,
+            audit,
+            days,
+            live,
+            clock,
+            ids.new_id,
+            authority=guard,
+            vouchers=voucher_repo,
         )
         sales = SaleService(
             checkout,
@@ -293,6 +309,7 @@ def build_services(
             None,  # the ``printer`` setting's, as it is at each receipt
             days,
             authority=guard,
+            vouchers=vouchers,
         )
         cash = CashOffice(
             CashMovementRepository(db, settings.till_name),
@@ -380,6 +397,7 @@ def build_services(
         sales=sales,
         days=days,
         refunds=refunds,
+        vouchers=vouchers,
         discount_admin=discount_admin,
         integrity=integrity,
         price_check=price_check,

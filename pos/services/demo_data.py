@@ -43,7 +43,8 @@ from pos.domain.discounts import Rule
 from pos.paths import DEMO_CATALOG
 from pos.services.demo_catalog import make_products, make_rules
 from pos.services.demo_sales import make_sales
-from pos.services.store import StoreSettings, init_database
+from pos.services.store import StoreSettings
+from pos.services.store_setup import init_database
 
 MAX_PRODUCTS = 10_000_000
 MAX_RULES = 100_000

@@ -121,6 +121,8 @@ class ManualDiscounts:
         line = None if sale else cart.get(line_no)
         if not sale and line is None:
             raise DiscountEntryError("Select an item line first (Up/Down)")
+        if line is not None and line.voucher:
+            raise DiscountEntryError("A gift voucher is money: it cannot be discounted")
         kind, value = parse_discount(text, percent_only=sale)
         choices = self.settings.discount_reasons
         reason = clean_reason(reason, choices, listed_only=bool(choices))
@@ -128,7 +130,8 @@ class ManualDiscounts:
         priced = self.checkout.priced
         if sale:
             others = [d for no, d in self.checkout.manual.items() if no != SALE_LINE]
-            cost, name = with_manual(cart.lines, promotions(priced), others).total, "the sale"
+            cost = with_manual(cart.lines, promotions(priced), others).total
+            cost, name = cost - cart.voucher_total, "the sale"  # not the vouchers sold
         else:
             assert line is not None
             cost, name = line_costs(cart.lines, promotions(priced))[line_no], line.name

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pos.domain.vouchers import barcode_in
+
 log = logging.getLogger(__name__)
 
 NETWORK = re.compile(r"^(?P<host>[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
@@ -178,6 +180,37 @@ def can_print(text: str) -> bool:
     return can_encode(text)
 
 
+def receipt_parts(text: str) -> list[tuple[str, str | None]]:
+    """A receipt cut at its barcode lines (:func:`pos.domain.vouchers.barcode_line`): each
+    run of text, then the code printed as a barcode after it (None after the last)."""
+    parts: list[tuple[str, str | None]] = []
+    run: list[str] = []
+    for line in text.splitlines(keepends=True):
+        code = barcode_in(line)
+        if code is None:
+            run.append(line)
+        else:
+            parts.append(("".join(run), code))
+            run = []
+    parts.append(("".join(run), None))
+    return parts
+
+
+def code128(code: str) -> bytes:
+    """The ESC/POS commands that print ``code`` (digits) as a centred Code128 barcode in
+    code set C (B for an odd number of digits), 64 dots high, without the printer's own digits (the
+    receipt prints them under it, spaced for reading)."""
+    data = (b"{C" if len(code) % 2 == 0 else b"{B") + code.encode("ascii")
+    return (
+        b"\x1ba\x01"  # centre
+        + b"\x1dh\x40\x1dw\x02\x1dH\x00"  # height 64, module width 2, no digits
+        + b"\x1dkI"
+        + bytes([len(data)])
+        + data
+        + b"\n\x1ba\x00"  # and back to the left
+    )
+
+
 def print_receipt(printer: Any, text: str, *, open_drawer: bool) -> None:
     """Send the receipt: the text, a feed past the cutter, the cut, then the drawer kick.
 
@@ -185,7 +218,11 @@ def print_receipt(printer: Any, text: str, *, open_drawer: bool) -> None:
         PrinterError: the printer could not be reached or refused the job.
     """
     try:
-        printer.text(text)
+        for part, code in receipt_parts(text):
+            if part:
+                printer.text(part)
+            if code is not None:  # the printer's own Code128 (ESC/POS GS k, code set C)
+                printer._raw(code128(code))
         printer.text("\n" * FEED_LINES)
         printer.cut()
         if open_drawer:

@@ -11,6 +11,7 @@ from pos.auth.service import AuditSink, anchor_audit
 from pos.db.coupons import CouponRepository
 from pos.db.errors import StorageError
 from pos.db.sales import SaleRepository
+from pos.db.vouchers import VoucherRepository
 from pos.domain.clock import Clock
 from pos.domain.history import RefundableLine
 from pos.domain.receipt import format_qty_text, render_refund
@@ -55,8 +56,11 @@ class RefundService:
         new_id: Callable[[], str],
         *,
         authority: Authority,
+        vouchers: VoucherRepository | None = None,
     ) -> None:
         self.authority = authority
+        self.vouchers = vouchers
+        """The gift vouchers a refund may go back onto (issue 22)."""
         self.sales = sales
         self.approvals = approvals
         self.audit = audit
@@ -69,6 +73,15 @@ class RefundService:
     def settings(self) -> StoreSettings:
         """The settings in use now (:mod:`pos.services.live_settings`)."""
         return self.live.current
+
+    @guarded("sale")
+    def onto_vouchers(self, receipt_no: int, till: str | None = None) -> int:
+        """What a refund of the sale ``receipt_no`` may still put back onto the gift
+        vouchers that paid it (0: it was not paid by voucher, or it is all back)."""
+        if self.vouchers is None:
+            return 0
+        uuid = self.sales.uuid_of(receipt_no, till)
+        return 0 if uuid is None else self.vouchers.restorable(uuid)
 
     @guarded("sale")
     def reasons(self) -> tuple[str, ...]:
@@ -153,7 +166,7 @@ class RefundService:
                 too much, or not saved.
         """
         actor = self.authority.current()
-        if method not in ("cash", "card"):
+        if method not in ("cash", "card") and (method != "voucher" or self.vouchers is None):
             raise RefundFailed("Refund to cash or card")
         try:
             reason = reason_of(reason, self.settings.refund_reasons)
@@ -179,6 +192,13 @@ class RefundService:
         at = self.clock.now()
         texts: dict[int, str] = {}
         settings = self.settings  # one set for the refund and its receipt
+        uuid = self.new_id()
+        restored: list[tuple[str, int, int]] = []
+
+        def onto_vouchers(sale: str, total: int) -> None:  # first in the transaction
+            assert self.vouchers is not None
+            today = at.astimezone().date()
+            restored.extend(self.vouchers.restore(sale, uuid, total, at, today))
 
         coupons = CouponRepository(self.sales.db)
         sold_by = till if till is not None else self.sales.till
@@ -215,6 +235,7 @@ class RefundService:
                 demo=settings.demo,
                 reason=reason,
                 given_back=back,
+                restored=restored,
             )
             return texts[number]
 
@@ -236,7 +257,7 @@ class RefundService:
         try:
             number, amount = self.sales.refund(
                 receipt_no=receipt_no,
-                uuid=self.new_id(),
+                uuid=uuid,
                 quantities=quantities,
                 method=method,
                 at=at,
@@ -246,6 +267,7 @@ class RefundService:
                 also=also,
                 till=till,
                 reason=reason,
+                first=onto_vouchers if method == "voucher" else None,
             )
         except LookupError as exc:
             raise RefundFailed(sentence(str(exc))) from exc

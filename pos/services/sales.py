@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
@@ -14,13 +14,15 @@ from pos.db.errors import StorageError
 from pos.db.reports import day_figures, trading_day_figures
 from pos.db.sale_search import find_sales
 from pos.db.sales import SaleRepository
-from pos.domain.cart import StoredCart
+from pos.db.vouchers import VoucherTaken
+from pos.domain.cart import CartLine, StoredCart
 from pos.domain.clock import Clock
 from pos.domain.history import SaleRow, SaleSummary, named_receipt
 from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render_receipt
 from pos.domain.report import DayFigures, local_hours
 from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
 from pos.domain.tender import Method, Tender
+from pos.domain.vouchers import Voucher, VoucherError
 from pos.services.cart_coupons import CouponLost
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayClosed, DayService
@@ -28,6 +30,7 @@ from pos.services.guarded import guarded
 from pos.services.live_settings import LiveSettings
 from pos.services.printing import PrinterError, PrintJob, ReceiptPrinter, no_printer
 from pos.services.store import StoreSettings
+from pos.services.vouchers import VoucherService
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +72,11 @@ class SaleService:
         days: DayService | None = None,
         *,
         authority: Authority,
+        vouchers: VoucherService | None = None,
     ) -> None:
         self.authority = authority
+        self.vouchers = vouchers
+        """Issues the gift vouchers a sale sells (issue 22); None: a till without them."""
         self.days = days
         self._printer = printer  # given: always this one; else the ``printer`` setting's
         self._printers: dict[str, ReceiptPrinter] = {}
@@ -175,6 +181,16 @@ class SaleService:
         texts: dict[int, str] = {}
         settings = self.settings  # one set for the whole sale, its receipt and its row
         used = tuple((c.code, c.rule) for c in self.checkout.used_coupons())
+        issued = self._vouchers_for(lines, at)
+        left: dict[str, int] = {}  # what each voucher that pays holds after it
+
+        pays_by_voucher = any(p.method is Method.VOUCHER for p in tender.payments)
+        claimed = self._claim(tender, uuid, at) if pays_by_voucher else {}
+
+        def redeem() -> None:  # first in the sale's transaction: before its receipt
+            if self.vouchers is None:
+                raise SaleFailed("Sale NOT saved: this till takes no gift vouchers")
+            left.update(self.vouchers.redeem(tender.payments, uuid, at, claimed))
 
         def receipt(number: int) -> str:
             texts[number] = render_receipt(
@@ -194,6 +210,8 @@ class SaleService:
                     demo=settings.demo,
                     age_checked=self.checkout.age_checked,
                     coupons=used,
+                    vouchers=issued,
+                    voucher_left=tuple(left.items()),
                 ),
                 settings.receipt_width,
             )
@@ -208,6 +226,8 @@ class SaleService:
                 actor.number,
                 {"receipt": format_receipt_no(number), "total": tender.due, "sale": uuid},
             )
+            if issued and self.vouchers is not None:
+                self.vouchers.write_sold(issued, uuid, at)
             next_cart.append(self.checkout.open_next_cart())
 
         try:
@@ -228,9 +248,14 @@ class SaleService:
                 rules=rules,
                 priced_at=priced_at,
                 manual=tuple(self.checkout.manual.values()),
+                first=redeem if pays_by_voucher else None,
             )
         except CouponLost as exc:
             raise Repriced(self.checkout.lost(exc)) from exc
+        except VoucherTaken as exc:  # nothing saved; the voucher's payment comes off
+            for payment in [p for p in tender.payments if p.reference == exc.code]:
+                tender.drop(payment)
+            raise SaleFailed(str(exc)) from None
         except StorageError as exc:
             # an error at COMMIT can hide a commit that happened: look before saying no
             try:
@@ -251,6 +276,28 @@ class SaleService:
         text = texts.get(number) or self.sales.receipt_text(number) or ""
         cash = any(p.method is Method.CASH for p in tender.payments)
         return Completed(number, text, tender.change, cash)
+
+    def _claim(self, tender: Tender, uuid: str, at: datetime) -> dict[str, Voucher]:
+        """A store's till claims the voucher payments on its server before the sale is
+        saved (:meth:`VoucherService.claim`); a refusal takes that payment off."""
+        if self.vouchers is None:
+            return {}
+        try:
+            return self.vouchers.claim(tender.payments, uuid, at)
+        except VoucherTaken as exc:
+            for payment in [p for p in tender.payments if p.reference == exc.code]:
+                tender.drop(payment)
+            raise SaleFailed(str(exc)) from None
+
+    def _vouchers_for(self, lines: Sequence[CartLine], at: datetime) -> list[Voucher]:
+        """The gift vouchers the sale issues, with fresh codes (a collision of codes, one
+        in 10^12, fails the commit: the cashier's retry draws new ones)."""
+        if self.vouchers is None or not any(line.voucher for line in lines):
+            return []
+        try:
+            return self.vouchers.for_sale(lines, at)
+        except VoucherError as exc:
+            raise SaleFailed(f"Sale NOT saved: {exc}") from None
 
     def between_customers(self) -> None:
         """Upkeep nobody waits for, once a sale's receipt is on screen: the database log's

@@ -27,6 +27,13 @@ from pos.domain.entry import (
 from pos.domain.money import MoneyError
 from pos.domain.sanity import EntryChecks
 from pos.domain.scanning import Embedded, ScanProblem, embedded_measure
+from pos.domain.vouchers import (
+    DEFAULT_MAX_VOUCHER_VALUE,
+    CodeKind,
+    VoucherError,
+    check_face_value,
+    classify,
+)
 from pos.services.outcomes import Change, Outcome, unreadable
 
 REFUSED_SCAN = (
@@ -210,14 +217,29 @@ def look_up(
 
 
 def read_scan(
-    entry: ScanEntry, catalog: Catalog, patterns: tuple[BarcodePattern, ...]
+    entry: ScanEntry,
+    catalog: Catalog,
+    patterns: tuple[BarcodePattern, ...],
+    max_voucher: int = DEFAULT_MAX_VOUCHER_VALUE,
 ) -> Scanned | NeedsWeight | Outcome:
     """What a scan adds: the product, with a weight or price from its label, or the
-    multiplier typed before it; a weighed product's own code asks for its weight."""
+    multiplier typed before it; a weighed product's own code asks for its weight. A gift
+    voucher's code is refused (it pays; it is not sold), and so is a voucher product
+    worth 0 or more than ``max_voucher`` (issue 22)."""
+    if classify(entry.code) is CodeKind.VOUCHER:
+        return Outcome.fail(
+            "That is a gift voucher's code: it pays for a sale (Voucher, on the payment "
+            "screen), it is not an item"
+        )
     found = look_up(entry.code, catalog, patterns)
     if isinstance(found, Outcome):
         return found
     product, embedded = found
+    if product.voucher:
+        try:
+            check_face_value(embedded.price or product.price, max_voucher)
+        except VoucherError as exc:
+            return Outcome.fail(f"{product.name}: {exc}")
     if embedded.grams is not None:
         if entry.explicit_multiplier:
             return Outcome.fail(f"{product.name} is weighed: it cannot be multiplied")

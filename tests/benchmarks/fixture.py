@@ -40,7 +40,7 @@ from pos.db.migrations import SCHEMA_VERSION
 from pos.db.repositories import DiscountRepository, ProductRepository
 from pos.services.catalog import CatalogService
 from pos.services.discounts import DiscountService
-from pos.services.store import init_database
+from pos.services.store_setup import init_database
 
 FAST_HASHER = fast_test_hasher()
 MANAGER = ("9001", "7391")

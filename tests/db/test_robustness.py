@@ -17,7 +17,7 @@ from pos.db.repositories import ProductRepository
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.paths import DEMO_CATALOG
 from pos.services.container import build_services
-from pos.services.store import init_database
+from pos.services.store_setup import init_database
 from tests.conftest import MANAGER
 from tests.db.test_database import _make_v1
 

@@ -44,7 +44,7 @@ from pos.factory import make_app
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.checkout import CheckoutService
 from pos.services.outcomes import Change, Outcome
-from pos.services.store import init_database
+from pos.services.store_setup import init_database
 from tests.ui.helpers import scan, settle
 
 EXAMPLES = int(os.environ.get("POS_KEYS_EXAMPLES", "8"))

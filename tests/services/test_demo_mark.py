@@ -18,7 +18,8 @@ from pos.domain.receipt import DEMO_RECEIPT, mark_demo
 from pos.paths import DEMO_CATALOG
 from pos.services.catalog import CatalogService
 from pos.services.container import Services, build_services
-from pos.services.store import DEMO_BANNER, StoreSettings, init_database, validate_setting
+from pos.services.store import DEMO_BANNER, StoreSettings, validate_setting
+from pos.services.store_setup import init_database
 from tests.conftest import FAST_HASHER, MANAGER
 
 pytestmark = pytest.mark.backends

@@ -15,7 +15,7 @@ from pos.domain.clock import FixedClock, SequentialIds
 from pos.paths import DEMO_CATALOG, DEMO_DISCOUNTS
 from pos.services.container import Services, build_services
 from pos.services.refunds import RefundFailed
-from pos.services.store import init_database
+from pos.services.store_setup import init_database
 from tests.conftest import CASHIER, FAST_HASHER, MANAGER, shell_admin
 from tests.sales import sell as ring_up
 

@@ -12,7 +12,7 @@ from pos.auth.guard import LoginRequired
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.paths import DEMO_CATALOG
 from pos.services.container import Services, build_services
-from pos.services.store import init_database
+from pos.services.store_setup import init_database
 from tests.conftest import CASHIER, FAST_HASHER
 
 PEN = "4006381333931"

@@ -28,7 +28,7 @@ from pos.domain.tax import RateLine
 from pos.domain.tender import Method, Payment
 from pos.paths import DEMO_CATALOG
 from pos.services.demo_data import DemoReport, generate_demo_data
-from pos.services.store import init_database
+from pos.services.store_setup import init_database
 from tests.conftest import FAST_HASHER, MANAGER
 from tests.ui.helpers import scan, settle
 

@@ -414,6 +414,8 @@ def test_every_screen_and_dialog_has_a_row() -> None:
         "tested in tests/ui/test_store_link.py",
         "CustomerDisplayScreen": "the customer display is its own app (pos display): it takes "
         "no keys but Ctrl+Q",
+        "VoucherBalanceModal": "a dialog like the cash office's (Ctrl+O V): its doubled Esc "
+        "is a row of tests/ui/test_type_ahead.py, its keys in tests/ui/test_voucher_payment.py",
     }
     from textual.screen import Screen as TextualScreen
 

@@ -10,7 +10,7 @@ from pos.app import PosApp
 from pos.screens import LoginScreen, ScanScreen
 from pos.screens.modals import ConfirmModal
 from pos.screens.payment import PaymentScreen
-from pos.services.store import init_database
+from pos.services.store_setup import init_database
 from pos.widgets.too_small import DemoBadge
 from tests.conftest import CASHIER, FAST_HASHER
 from tests.ui.helpers import scan, settle

@@ -309,6 +309,7 @@ async def test_palette_offers_the_main_actions(app_factory: AppFactory) -> None:
             "Paid out",
             "Cash pickup",
             "Refund without receipt",
+            "Voucher balance",
             "Line discount",
             "Sale discount",
             "Log out",

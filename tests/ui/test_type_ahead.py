@@ -267,6 +267,7 @@ DOUBLED = [  # the type-ahead table of the till's screens and dialogs
     ("audit log: Esc", ["f9"], "escape"),
     ("line discount: Esc", ["ctrl+o", "l"], "escape"),
     ("sale discount: Esc", ["ctrl+o", "s"], "escape"),
+    ("voucher balance: Esc", ["ctrl+o", "v"], "escape"),
 ]
 
 

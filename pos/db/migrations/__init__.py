@@ -37,6 +37,7 @@ from pos.db.migrations import (
     v18_manual_discounts,
     v19_coupons,
     v20_coupon_store,
+    v21_vouchers,
 )
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
@@ -60,6 +61,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     v18_manual_discounts.step,
     v19_coupons.step,
     v20_coupon_store.step,
+    v21_vouchers.step,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 

@@ -20,20 +20,22 @@ import psycopg
 from psycopg.rows import dict_row
 
 from pos.db import models as m
+from pos.db.migrations import v21_vouchers
 from pos.db.store_schema import STORE_CHANNEL
-from pos.db.sync import coupon_claims
+from pos.db.sync import coupon_claims, vouchers
 from pos.db.sync.till_file import SALE_CHILDREN, SYNCED, Cursor, Entry, _quoted, columns
 
 Offline = (psycopg.OperationalError, psycopg.InterfaceError)
 """What a lost or refused connection raises: the till is offline, nothing is wrong."""
 
-MIN_SCHEMA = 20
+MIN_SCHEMA = v21_vouchers.NUMBER
 """The oldest server schema a till can push to: 16 has the cash movements a till sends
 (issue 21), 17 the refunds without a receipt and the refunds' reasons, 18 the cashier
 discounts' reasons and rates on a sale's discount rows, 19 the coupon codes and a sale's
-coupons (issue 22), 20 the coupons' claims and versions. An older server is refused at
-the connection, saying to upgrade it, rather than failing at the first movement, refund
-or discounted sale pushed."""
+coupons (issue 22), 20 the coupons' claims and versions, 21 (the vouchers' step) the gift
+vouchers and the voucher flag on a sale's lines. An older server is refused at the
+connection, saying to upgrade it, rather than failing at the first movement, refund or
+discounted sale pushed."""
 
 LINK_OPTIONS: dict[str, Any] = {
     "connect_timeout": 5,
@@ -393,6 +395,7 @@ def _same(
 
 def _sale(cur: psycopg.Cursor[Any], till: str, sale: dict[str, Any]) -> None:
     children = {key: sale.pop(key) for key, _ in SALE_CHILDREN}
+    issued, uses = sale.pop("vouchers", []), sale.pop("voucher_uses", [])
     sale["day_id"] = _id_of(cur, "till_day", sale.pop("day_uuid"), "the day of sale")
     found = _insert(cur, "sale", sale, "ON CONFLICT (uuid) DO NOTHING RETURNING id")
     if found is None:
@@ -403,10 +406,12 @@ def _sale(cur: psycopg.Cursor[Any], till: str, sale: dict[str, Any]) -> None:
     for key, model in SALE_CHILDREN:
         _insert_many(cur, model._meta.table_name, "sale_id", sale_id, children[key])
     coupon_claims.settle(cur, till, sale["uuid"], children["coupons"])
+    vouchers.receive(cur, sale["uuid"], issued, uses)  # gift vouchers (issue 22)
 
 
 def _refund(cur: psycopg.Cursor[Any], till: str, refund: dict[str, Any]) -> None:
     lines = refund.pop("lines")
+    uses = refund.pop("voucher_uses", [])
     sale_till, sale_no = refund.pop("sale_till", None), refund.pop("sale_receipt_no", None)
     sale_uuid = refund.pop("sale_uuid")
     # sale_uuid None: a refund without a receipt (v17), whose lines carry their items
@@ -422,6 +427,7 @@ def _refund(cur: psycopg.Cursor[Any], till: str, refund: dict[str, Any]) -> None
         return
     _insert_many(cur, "refund_line", "refund_id", int(found[0]), lines)
     _counter(cur, refund["till"], refund["receipt_no"])
+    vouchers.receive(cur, refund["uuid"], (), uses)  # put back onto gift vouchers
 
 
 def _counter(cur: psycopg.Cursor[Any], till: str, receipt_no: int) -> None:

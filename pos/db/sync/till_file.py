@@ -65,8 +65,10 @@ SALE_CHILDREN: tuple[tuple[str, type[m.BaseModel]], ...] = (
     ("coupons", m.SaleCoupon),
 )
 """A sale's rows in other tables, under the key a pushed or copied sale carries them."""
-_SALE_PARTS = frozenset({*(key for key, _ in SALE_CHILDREN), "refunds", "day_uuid"})
-_REFUND_PARTS = frozenset({"lines", "sale_uuid", "day_uuid"})
+_SALE_PARTS = frozenset(
+    {*(key for key, _ in SALE_CHILDREN), "refunds", "day_uuid", "vouchers", "voucher_uses"}
+)
+_REFUND_PARTS = frozenset({"lines", "sale_uuid", "day_uuid", "voucher_uses"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +232,8 @@ class TillFile:
             for row in rows:
                 del row["id"], row["sale_id"]
             sale[key] = rows
+        sale["vouchers"] = issued_rows(self.conn, uuid)  # gift vouchers (issue 22)
+        sale["voucher_uses"] = use_rows(self.conn, uuid)
         return sale
 
     def has_sale(self, uuid: str) -> bool:
@@ -256,6 +260,7 @@ class TillFile:
         for row in lines:
             del row["id"], row["refund_id"]
         refund["lines"] = lines
+        refund["voucher_uses"] = use_rows(self.conn, uuid)  # put back onto vouchers
         return refund
 
     def day(self, uuid: str) -> dict[str, Any] | None:
@@ -510,3 +515,25 @@ def _typed(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def _quoted(names: Iterable[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)
+
+
+def issued_rows(conn: sqlite3.Connection, sale: str) -> list[dict[str, Any]]:
+    """The vouchers a sale (its uuid) sold, as the server keeps them (new: balance = value)."""
+    rows = conn.execute(
+        "SELECT code, value, expires, sale, till, issued_at, voided FROM voucher "
+        "WHERE sale = ? ORDER BY code",
+        (sale,),
+    ).fetchall()
+    names = ("code", "value", "expires", "sale", "till", "issued_at", "voided")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def use_rows(conn: sqlite3.Connection, ref: str) -> list[dict[str, Any]]:
+    """A sale's redemptions or a refund's restorations (``ref``: its uuid), by code."""
+    rows = conn.execute(
+        "SELECT v.code, u.amount, u.till, u.at, u.claimed FROM voucher_use u "
+        "JOIN voucher v ON v.id = u.voucher_id WHERE u.ref = ? ORDER BY u.id",
+        (ref,),
+    ).fetchall()
+    names = ("code", "amount", "till", "at", "claimed")
+    return [dict(zip(names, row, strict=True)) for row in rows]

@@ -1,0 +1,144 @@
+"""Gift vouchers on a store (issue 22, slice 7): the server holds them. A voucher sold on
+one till reaches the server with its sale and pays on another; each redemption is claimed
+on the server at payment (once, whatever is pushed after); a till that lost the race is
+told and saves nothing; with the server down a till takes only vouchers it knows, up to
+offline_voucher_limit each, and an overspend found at the push shows on the server's
+report. Against a real PostgreSQL (skipped without one: POS_TEST_PG_URL)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from pos.cli import cli
+from pos.domain.vouchers import VoucherError, make_code
+from pos.services.container import Services
+from pos.services.sales import SaleFailed
+from pos.services.sync import StoreSync
+from tests.conftest import MANAGER
+from tests.sync.helpers import server
+
+GIFT = "5012345678900"  # the demo rice (2.40), made a voucher product at the store
+MILK = "5010000123451"  # 1.45
+Tills = Callable[[str], tuple[Services, StoreSync]]
+OFFLINE = "postgresql://nobody@127.0.0.1:1/none"  # a server that is not there
+
+
+def _execute(store: str, sql: str, *args: object) -> None:
+    with psycopg.connect(store) as conn:
+        conn.execute(sql, args)
+
+
+def _open(till: Tills, name: str) -> tuple[Services, StoreSync]:
+    services, sync = till(name)
+    services.sessions.login(*MANAGER)
+    services.days.open_day(0)
+    return services, sync
+
+
+def _pay(services: Services, code: str, *items: str) -> int:
+    """Sell ``items`` paid by the voucher ``code`` and cash for the rest."""
+    assert services.vouchers is not None
+    for item in items:
+        assert not services.checkout.submit(item).error
+    tender = services.sales.start()
+    services.vouchers.pay(code, tender)
+    if not tender.complete:
+        tender.cash(tender.remaining)
+    return services.sales.complete(tender).receipt_no
+
+
+def _balance(store: str, code: str) -> int:
+    return int(server(store, "SELECT balance FROM voucher WHERE code = %s", code)[0][0])
+
+
+def test_sold_on_one_till_redeemed_on_another_claimed_once(store: str, till: Tills) -> None:
+    _execute(store, "UPDATE product SET voucher = 1 WHERE barcode = %s", GIFT)
+    a, sync_a = _open(till, "Till A")
+    b, sync_b = _open(till, "Till B")
+    sync_a.run_once()  # the voucher product
+    assert a.vouchers is not None
+    a.vouchers.draw = lambda: "000000000777"
+    sell_done = a.checkout.submit(GIFT)
+    assert not sell_done.error, sell_done.message
+    tender = a.sales.start()
+    tender.cash(tender.due)
+    a.sales.complete(tender)
+    code = make_code("001", "000000000777")
+    sync_a.run_once()  # the sale and its voucher reach the server
+    assert _balance(store, code) == 240
+    _pay(b, code, MILK)  # till B never saw the voucher: the server has it
+    assert _balance(store, code) == 95  # claimed at payment, before the sale's push
+    uses = server(store, "SELECT amount, till, claimed FROM voucher_use")
+    assert [tuple(u) for u in uses] == [(145, "Till B", 1)]
+    sync_b.run_once()  # the sale's push takes nothing twice
+    assert _balance(store, code) == 95
+    assert len(server(store, "SELECT 1 FROM voucher_use")) == 1
+    # till A scanned it for 0.95 before till B spends 0.50 of it: A is told, saves nothing
+    assert a.vouchers is not None
+    a.checkout.submit(MILK)
+    tender_a = a.sales.start()
+    a.vouchers.pay(code, tender_a)
+    _pay(b, code, "5000000000012")  # lemons, 0.50
+    tender_a.cash(tender_a.remaining)
+    with pytest.raises(SaleFailed, match="just used on another till"):
+        a.sales.complete(tender_a)
+    assert [p.method.value for p in tender_a.payments] == ["cash"]
+    assert _balance(store, code) == 45
+
+
+def test_offline_only_known_vouchers_within_the_limit_and_the_overspend(
+    store: str, till: Tills
+) -> None:
+    code = make_code("001", "000000000555")
+    _execute(
+        store,
+        "INSERT INTO voucher (code, value, balance, expires, till, issued_at) "
+        "VALUES (%s, 1000, 1000, '2027-01-01', 'card', '2026-03-14T09:00:00+00:00')",
+        code,
+    )
+    a, sync_a = _open(till, "Till A")
+    b, sync_b = _open(till, "Till B")
+    assert a.vouchers is not None
+    _pay(a, code, MILK)  # online: till A now knows the voucher (9.55 left)
+    assert a.vouchers.store is not None
+    a.vouchers.store = OFFLINE  # the server goes away
+    a.checkout.submit(MILK)
+    tender = a.sales.start()
+    with pytest.raises(VoucherError, match="at most 0.00 while it is down"):
+        a.vouchers.pay(code, tender)  # offline_voucher_limit is 0 by default
+    with pytest.raises(VoucherError, match="not known"):  # one it never saw
+        a.vouchers.pay(make_code("001", "000000000556"), tender)
+    a.checkout.void_cart()
+    _execute(
+        store,
+        "INSERT INTO setting (key, value) VALUES ('offline_voucher_limit', '5.00') "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    sync_a.run_once()  # the setting (the sync's own connection still reaches the server)
+    a.take_up_settings()
+    assert a.settings.offline_voucher_limit == 500
+    for _ in range(4):
+        a.checkout.submit(MILK)  # 5.80
+    tender = a.sales.start()
+    payment, _voucher = a.vouchers.pay(code, tender)
+    assert payment.amount == 500  # at most the limit
+    tender.cash(tender.remaining)
+    a.sales.complete(tender)
+    _pay(b, code, *[MILK] * 5)  # meanwhile till B spends 7.25 of it online: 1.30 left
+    assert _balance(store, code) == 1000 - 145 - 725
+    sync_a.run_once()  # till A's offline 5.00 reaches the server: 1.30 covered, 3.70 not
+    assert _balance(store, code) == 0
+    over = server(store, "SELECT code, till, amount FROM voucher_overspend")
+    assert [tuple(o) for o in over] == [(code, "Till A", 370)]
+    sync_a.run_once()  # pushed again: nothing more
+    assert len(server(store, "SELECT 1 FROM voucher_overspend")) == 1
+    shown = CliRunner().invoke(
+        cli, ["report", "--db", store, "--till", "Till A", "--date", "2026-03-14", "--json"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["vouchers"]["overspent"] == {"count": 1, "amount": "3.70"}
