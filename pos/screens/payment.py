@@ -107,6 +107,7 @@ class PaymentScreen(AnswersOnce, Screen[Completed | None]):
             with Vertical(id="pay-right"):
                 yield Label("Type an amount, then F2 cash or F3 card.", id="help")
                 yield Label("Enter = cash. F5 to F8: exact and the next notes.", id="help2")
+                yield Label("A gift voucher: scan it (or type its code, F4).", id="help3")
         yield EntryLine(id="entry")
         yield MessageLine("", id="message")
         yield Footer(compact=True, show_command_palette=False)
