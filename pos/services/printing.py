@@ -199,8 +199,13 @@ def receipt_parts(text: str) -> list[tuple[str, str | None]]:
 def code128(code: str) -> bytes:
     """The ESC/POS commands that print ``code`` (digits) as a centred Code128 barcode in
     code set C (B for an odd number of digits), 64 dots high, without the printer's own digits (the
-    receipt prints them under it, spaced for reading)."""
-    data = (b"{C" if len(code) % 2 == 0 else b"{B") + code.encode("ascii")
+    receipt prints them under it, spaced for reading). In code set C each byte after ``{C`` is
+    one pair of digits, 0 to 99 (Epson's ``GS k`` 73: "No. 123456" is ``{B No. {C`` then the
+    bytes 12, 34, 56), not the digits' characters."""
+    if len(code) % 2 == 0:
+        data = b"{C" + bytes(int(code[i : i + 2]) for i in range(0, len(code), 2))
+    else:
+        data = b"{B" + code.encode("ascii")
     return (
         b"\x1ba\x01"  # centre
         + b"\x1dh\x40\x1dw\x02\x1dH\x00"  # height 64, module width 2, no digits

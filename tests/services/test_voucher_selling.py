@@ -139,7 +139,10 @@ def test_the_printer_prints_each_code_as_a_code128_barcode() -> None:
     code = make_code("001", "000000000001")
     text = f"top\n[barcode {code}]\nunder\n"
     assert receipt_parts(text) == [("top\n", code), ("under\n", None)]
-    assert code128(code).endswith(b"\x1dkI\x14{C" + code.encode() + b"\n\x1ba\x00")
+    pairs = bytes(int(code[i : i + 2]) for i in range(0, 18, 2))  # code set C: 0-99 a byte
+    assert code128(code).endswith(b"\x1dkI\x0b{C" + pairs + b"\n\x1ba\x00")
+    # an odd count of digits goes in code set B, as characters
+    assert code128("12345").endswith(b"\x1dkI\x07{B12345\n\x1ba\x00")
     assert receipt_parts("plain\n") == [("plain\n", None)]
 
 
