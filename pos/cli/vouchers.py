@@ -47,6 +47,8 @@ def vouchers_product(ctx: click.Context, db: DbTarget | None, barcode: str, off:
             )
         except LookupError as exc:
             raise click.ClickException(f"{exc}: add it first (pos products import)") from exc
+        except ValueError as exc:
+            raise click.ClickException(f"{exc}: choose a product sold by the unit") from exc
         anchor_audit(audit)
     click.echo(f"{barcode} {name}: " + ("an ordinary product" if off else "a gift voucher"))
 

@@ -257,11 +257,14 @@ def flag_product(
 
     Raises:
         LookupError: no such product (nothing changed).
+        ValueError: a product sold by weight (nothing changed).
     """
     with writing(db):
         row = m.Product.get_or_none(m.Product.barcode == barcode)
         if row is None:
             raise LookupError(f"No product with barcode {barcode}")
+        if voucher and row.unit != "each":  # one voucher a unit: never one a gram
+            raise ValueError(f"{row.name} is sold by weight: a gift voucher is sold one by one")
         m.Product.update(voucher=int(voucher)).where(m.Product.id == row.id).execute()
         also()
         return str(row.name)

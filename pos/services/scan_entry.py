@@ -236,6 +236,11 @@ def read_scan(
         return found
     product, embedded = found
     if product.voucher:
+        if product.unit is not Unit.EACH or embedded.grams is not None:
+            return Outcome.fail(
+                f"{product.name} is a gift voucher sold by weight: a voucher is sold one by "
+                "one (a manager makes it an ordinary product: pos vouchers product --off)"
+            )
         try:
             check_face_value(embedded.price or product.price, max_voucher)
         except VoucherError as exc:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from pos.cli import cli
+from pos.db.errors import bound
 from pos.domain.clock import FixedClock, SequentialIds
 from pos.domain.vouchers import make_code
 from pos.services.container import build_services
@@ -86,3 +87,27 @@ def test_issue_cards_then_read_one(shop_db: Path) -> None:
         assert message in out
     code, out = run("audit", "--db", db)
     assert out.count("vouchers_issued") == 2
+
+
+def test_a_product_sold_by_weight_is_never_a_voucher(shop_db: Path, clock: FixedClock) -> None:
+    """A weighed line's quantity is grams: flagged as a voucher, two kilos of bananas would
+    have issued 2,000 vouchers for 1.70 (review of issue 22). The flag is refused, and a
+    weighed product flagged some other way is refused at the scan."""
+    bananas = "2100001000004"
+    code, out = run("vouchers", "product", "--db", str(shop_db), bananas)
+    assert code == 1
+    assert "Bananas loose is sold by weight: a gift voucher is sold one by one" in out
+    services = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    try:
+        with bound(services.db):
+            mark = services.db.param  # ? on SQLite, %s on PostgreSQL
+            services.db.execute_sql(
+                f"UPDATE product SET voucher = 1 WHERE barcode = {mark}", (bananas,)
+            )
+        services.sessions.login(*MANAGER)
+        outcome = services.checkout.submit(bananas)
+        assert outcome.error
+        assert "is a gift voucher sold by weight" in outcome.message
+        assert not len(services.checkout.cart)
+    finally:
+        services.close()
