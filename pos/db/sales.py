@@ -261,6 +261,7 @@ class SaleRepository:
                 barcode=row.barcode,
                 unit_price=row.unit_price,
                 tax_rate=row.tax_rate,
+                voucher=bool(row.voucher),
             )
             for row in m.SaleLine.select()
             .where(m.SaleLine.sale == sale.id)

@@ -59,6 +59,8 @@ class RefundableLine:
     barcode: str = ""
     unit_price: int = 0
     tax_rate: int = 0
+    voucher: bool = False
+    """A gift voucher sold (issue 22): money, not goods, priced by no promotion."""
 
     @property
     def left(self) -> int:

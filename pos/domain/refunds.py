@@ -37,7 +37,7 @@ its share of what was paid, as before (cumulative, floored).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pos.domain.cart import CartLine
@@ -134,6 +134,7 @@ def cart_line(line: RefundableLine, qty: int | None = None) -> CartLine:
         unit_price=line.unit_price,
         qty=line.sold if qty is None else qty,
         tax_rate=line.tax_rate,
+        voucher=line.voucher,
     )
 
 
@@ -189,7 +190,13 @@ class _Repricing:
             cart = [cart_line(self.lines[no], qty) for no, qty in kept]
             # the sale's coupon rules applied: its coupons unlocked them (issue 22)
             unlocked = frozenset(rule.name for rule in self.rules if rule.coupon)
-            priced = price_cart(_Basket(cart), self.rules, self.at, unlocked)
+            # a gift voucher sold is money, not goods: no promotion counted it at the sale
+            # (issue 22), so none counts it in what is kept; it is still paid for
+            goods = [line for line in cart if not line.voucher]
+            priced = price_cart(_Basket(goods), self.rules, self.at, unlocked)
+            vouchers = sum(line.total for line in cart if line.voucher)
+            if vouchers:
+                priced = replace(priced, subtotal=priced.subtotal + vouchers)
             if self.sale.manual:
                 left = dict(kept)
                 manual = [

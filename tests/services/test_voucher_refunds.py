@@ -95,3 +95,57 @@ def test_a_sale_not_paid_by_voucher_and_an_expired_voucher(services: Services) -
         services.refunds.refund(sale, {1: 1}, "voucher", reason="Faulty")
     with pytest.raises(RefundFailed, match="Refund to cash or card"):
         services.refunds.refund(sale, {1: 1}, "cheque", reason="Faulty")
+
+
+CHEDDAR = "5010148127496"  # 3.75, 0% VAT; the demo's "5 off over 50" counts it
+GIFT_50 = "5012345670027"
+
+
+def _gift_voucher_product(services: Services) -> None:
+    mark = services.db.param
+    with bound(services.db):
+        services.db.execute_sql(
+            "INSERT INTO product (barcode, name, price, tax_rate, unit, voucher) "
+            f"VALUES ({mark}, 'Gift voucher 50', 5000, 0, 'each', 1)",
+            (GIFT_50,),
+        )
+    assert services.vouchers is not None
+    numbers = iter(range(100, 200))
+    services.vouchers.draw = lambda: f"{next(numbers):012d}"
+
+
+def _sell(services: Services, *codes: str, half_off: bool = False) -> int:
+    for code in codes:
+        assert not services.checkout.submit(code).error
+    if half_off:
+        assert not services.manual_discounts.give(None, "50%", "Damaged").error
+    tender = services.sales.start()
+    tender.cash(tender.due)
+    return services.sales.complete(tender).receipt_no
+
+
+@pytest.fixture
+def shop(shop_db: Path, clock: FixedClock) -> Iterator[Services]:
+    """The shop with its deals ("5 off over 50") and a 50.00 gift voucher product."""
+    built = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    _gift_voucher_product(built)
+    built.sessions.login(*MANAGER)
+    yield built
+    built.close()
+
+
+def test_a_voucher_sold_beside_goods_changes_none_of_their_refunds(shop: Services) -> None:
+    """What is kept is re-priced as the sale priced it: the voucher line (never refunded,
+    so always kept) counts towards no "spend over" deal and takes no share of a sale
+    discount (review of issue 22: 7.50 came back instead of 2.50)."""
+    services = shop
+    alone = _sell(services, *[CHEDDAR] * 14)  # 52.50 less "5 off over 50"
+    beside = _sell(services, GIFT_50, *[CHEDDAR] * 14)
+    quoted = services.refunds.quote(alone, {1: 2}).total
+    assert services.refunds.quote(beside, {2: 2}).total == quoted == 250
+    assert services.refunds.refund(beside, {2: 2}, "cash", reason="Faulty").amount == 250
+    alone = _sell(services, PEN, PEN, half_off=True)
+    beside = _sell(services, GIFT_50, PEN, PEN, half_off=True)
+    assert (
+        services.refunds.quote(beside, {2: 1}).total == services.refunds.quote(alone, {1: 1}).total
+    )
