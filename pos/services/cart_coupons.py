@@ -20,10 +20,13 @@ from pos.db.errors import StorageError
 from pos.domain.coupons import (
     Coupon,
     CouponRefused,
+    at_cap,
+    cap_reached,
     check_code,
     check_usable,
     is_coupon_code,
     unlocked,
+    with_cap,
     with_coupon,
 )
 from pos.domain.entry import ScanEntry
@@ -152,6 +155,19 @@ class CartCoupons:
             "no_rule", f"Coupon {coupon.code} is for {coupon.rule!r}, which is no longer a deal"
         )
 
+    def _capped_rules(self, rules: Iterable[Rule]) -> frozenset[str]:
+        """The rules of ``rules`` that have had all their ``max_uses`` (any till's sales,
+        as ``rule_use`` counts them).
+
+        Raises:
+            StorageError: the counts cannot be read.
+        """
+        rules = tuple(rules)
+        names = with_cap(rules)
+        if not names:
+            return frozenset()
+        return at_cap(rules, self._coupon_codes.rule_uses(names))
+
     def _today(self) -> date:
         return self._clock.now().astimezone().date()
 
@@ -269,10 +285,26 @@ class CartCoupons:
         for coupon, why in self._store_refusals(self.cart_uuid):
             gone.append(str(CouponLost(coupon.code, coupon.rule, why)))
             self._lost_quietly(coupon.code)
-        if not gone:
+        if gone:
+            self.reprice()
+        capped = self._capped_now()
+        if not gone and not capped:
             return ""
+        for rule in capped:
+            gone.append(cap_reached(rule))
+            self._pricing.leave_out(rule.name)
         self.reprice()
         return "; ".join(gone) + ": taken off, the sale re-priced"
+
+    def _capped_now(self) -> list[Rule]:
+        """The deals the cart has that have had all their ``max_uses`` (read now: another
+        till, or this one's last sale, may have used the last); none if unreadable."""
+        applied = self.applied_rules()
+        try:
+            names = self._capped_rules(applied)
+        except StorageError:
+            return []  # cannot look: the commit decides
+        return [rule for rule in applied if rule.name in names]
 
     def _lost_quietly(self, code: str) -> None:
         with contextlib.suppress(StorageError):

@@ -100,7 +100,7 @@ class CheckoutService(Parking, CartCoupons):
         self._carts = carts
         self._clock = clock
         self._new_id = new_id
-        self._pricing = CartPricing(rules, clock)  # the cart priced against the rules
+        self._pricing = CartPricing(rules, clock, self._capped_rules)  # priced by the rules
         self._last: LastAddition | None = None  # what error correct may take back
         self._entry = EntryState(self._entry_checks)  # a scan to correct, a weight to type
         self._actor: Identity | None = None

