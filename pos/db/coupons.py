@@ -8,6 +8,7 @@ use. A rule's ``max_uses`` is counted the same way in ``rule_use``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -260,6 +261,23 @@ class CouponRepository:
             .order_by(m.SaleCoupon.id)
         )
         return [(row.code, row.rule, bool(row.returned)) for row in query]
+
+    @reading
+    def capped_in_sale(self, till: str, receipt_no: int) -> frozenset[str]:
+        """The rules the sale ``receipt_no`` of ``till`` applied that had a ``max_uses``
+        then (the sale counted a use of each in ``rule_use``), as the sale kept them."""
+        kept = (
+            m.Sale.select(m.Sale.rules)
+            .where((m.Sale.till == till) & (m.Sale.receipt_no == receipt_no))
+            .scalar()
+        )
+        try:
+            rules = json.loads(kept) if kept else []
+            return frozenset(
+                str(r["name"]) for r in rules if isinstance(r, dict) and r.get("max_uses")
+            )
+        except (ValueError, TypeError, KeyError):
+            return frozenset()
 
     def return_use(self, till: str, receipt_no: int, code: str) -> bool:
         """Give back the use the sale took of ``code`` (a refund broke its deal), once:

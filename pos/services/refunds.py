@@ -184,13 +184,22 @@ class RefundService:
         sold_by = till if till is not None else self.sales.till
         back: list[str] = []  # the coupons whose deal the refund breaks (issue 22)
 
-        def receipt(number: int, plan: RefundPlan) -> str:
+        def breaks(plan: RefundPlan) -> list[str]:
+            """The codes of the sale's coupons whose deal ``plan`` breaks, not given back."""
             lost = {name.lower() for name in plan.lost}
-            back[:] = [
+            return [
                 code
                 for code, rule, given in coupons.of_receipt(sold_by, receipt_no)
                 if not given and rule.lower() in lost
             ]
+
+        def receipt(number: int, plan: RefundPlan) -> str:
+            # inside the refund's transaction: the uses are given back first and the
+            # receipt says only what this refund gave back (a refund of the same sale at
+            # another till at once gives back nothing twice)
+            back[:] = [c for c in breaks(plan) if coupons.return_use(sold_by, receipt_no, c)]
+            for rule in coupons.capped_in_sale(sold_by, receipt_no) & set(plan.lost):
+                coupons.give_rule_use_back(rule)  # its max_uses count, coupon rule or not
             texts[number] = render_refund(
                 store=settings.store_name,
                 till=settings.till_name,
@@ -220,8 +229,6 @@ class RefundService:
 
         def also(number: int, total: int) -> None:
             approved.use(receipt=receipt_no, **({} if till is None else {"till": till}))
-            for code in back:
-                coupons.return_use(sold_by, receipt_no, code)
             details: dict[str, Any] = {
                 "sale": receipt_no,
                 "refund": number,

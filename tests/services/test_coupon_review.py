@@ -11,9 +11,13 @@ from pathlib import Path
 import pytest
 from stdnum import ean
 
+from pos.db.coupons import CouponRepository, Issue
+from pos.db.repositories import DiscountRepository
 from pos.domain.clock import FixedClock
+from pos.domain.coupons import make_code
+from pos.domain.rule_format import parse_rule
 from tests.dbtools import undo_v19
-from tests.services.test_coupons_at_till import MILK, _pay, _rules, _till
+from tests.services.test_coupons_at_till import MILK, PEN, _issue, _pay, _rules, _till
 
 pytestmark = pytest.mark.backends
 
@@ -50,6 +54,77 @@ def test_a_rule_at_its_max_uses_is_left_out_by_every_till(shop_db: Path, clock: 
         assert three.sales.recheck_coupons() == ""
     finally:
         three.close()
+
+
+def test_a_refund_that_breaks_a_capped_deal_gives_its_use_back(
+    shop_db: Path, clock: FixedClock
+) -> None:
+    _rules(shop_db)
+    t = _till(shop_db, clock)
+    try:
+        DiscountRepository(t.db).upsert_many(
+            [
+                parse_rule(
+                    {"name": "Pens 2 for 2", "kind": "multibuy", "items": {PEN: 2},
+                     "price": "2.00", "coupon": True, "max_uses": 1}
+                )
+            ]
+        )  # fmt: skip
+        code = make_code("001", "6666666")
+        repo = CouponRepository(t.db)
+        repo.issue(Issue("Pens 2 for 2", 1, 1, None, clock.now(), None), lambda: code)
+        co = t.checkout
+        co.submit(PEN)
+        co.submit(PEN)
+        co.submit(code)
+        number = _pay(t)
+        assert repo.rule_uses(["Pens 2 for 2"]) == {"Pens 2 for 2": 1}
+        [pens] = t.refunds.lines(number) or []
+        done = t.refunds.refund(number, {pens.line_no: 2}, "cash", reason="Faulty")
+        assert f"Coupon {code} given back" in done.receipt_text
+        assert repo.rule_uses(["Pens 2 for 2"]) == {"Pens 2 for 2": 0}
+        # the customer comes back with the code: its deal is good again
+        co.submit(PEN)
+        co.submit(PEN)
+        co.submit(code)
+        assert t.sales.recheck_coupons() == ""
+        tender = t.sales.start()
+        assert tender.due == 200
+        tender.cash(tender.due)
+        t.sales.complete(tender)
+    finally:
+        t.close()
+
+
+def test_a_refund_says_given_back_only_for_what_it_gave_back(
+    shop_db: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another refund of the same sale at once (its read of the sale's coupons stale)
+    gave the use back first: this refund's receipt does not say it did too."""
+    _rules(shop_db)
+    t = _till(shop_db, clock)
+    try:
+        code = _issue(t, uses=2)
+        t.checkout.submit(PEN)
+        t.checkout.submit(code)
+        number = _pay(t)
+        repo = CouponRepository(t.db)
+        with t.db.atomic():
+            assert repo.return_use("Till 1", number, code)  # the other refund, just before
+        stale = CouponRepository.of_receipt
+        monkeypatch.setattr(
+            CouponRepository,
+            "of_receipt",
+            lambda self, till, no: [(c, r, False) for c, r, _ in stale(self, till, no)],
+        )
+        [pen] = t.refunds.lines(number) or []
+        done = t.refunds.refund(number, {pen.line_no: 1}, "cash", reason="Faulty")
+        assert "given back" not in done.receipt_text
+        coupon = repo.get(code)
+        assert coupon is not None
+        assert coupon.uses_left == 2  # given back once, not twice
+    finally:
+        t.close()
 
 
 def _old_99_product(shop_db: Path) -> str:
