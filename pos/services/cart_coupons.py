@@ -213,7 +213,7 @@ class CartCoupons:
             if coupon.code in held:
                 continue  # the store's server took it (its number comes back by the pull)
             if not repo.take_use(coupon.code, today):
-                raise CouponLost(coupon.code, coupon.rule)
+                raise CouponLost(coupon.code, coupon.rule, self._why_not(coupon.code, today))
             if self.store is not None:
                 offline.add(coupon.code)
         for rule in self.applied_rules():
@@ -222,6 +222,18 @@ class CartCoupons:
         if used:
             repo.record_sale(sale_uuid, used, offline)
         return used
+
+    def _why_not(self, code: str, today: date) -> str:
+        """Why a use of ``code`` could not be taken at the commit: it expired or was
+        voided meanwhile (said so), else another till used it up ("": the default)."""
+        try:
+            check_usable(self._coupon_codes.get(code), code, today)
+        except CouponRefused as exc:
+            if exc.reason in ("expired", "voided", "unknown"):
+                return str(exc).removeprefix(f"Coupon {code} ")
+        except StorageError:
+            pass
+        return ""
 
     def claim_on_store(self, sale_uuid: str) -> None:
         """A store's till, before the sale is saved: the server holds a use of each

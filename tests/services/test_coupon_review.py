@@ -6,6 +6,7 @@ for the rows a sale takes. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from pos.db.repositories import DiscountRepository
 from pos.domain.clock import FixedClock
 from pos.domain.coupons import make_code
 from pos.domain.rule_format import parse_rule
+from pos.services.sales import Repriced
 from tests.dbtools import undo_v19
 from tests.services.test_coupons_at_till import MILK, PEN, _issue, _pay, _rules, _till
 
@@ -123,6 +125,47 @@ def test_a_refund_says_given_back_only_for_what_it_gave_back(
         coupon = repo.get(code)
         assert coupon is not None
         assert coupon.uses_left == 2  # given back once, not twice
+    finally:
+        t.close()
+
+
+def test_a_code_that_expired_during_payment_says_so_at_the_commit(shop_db: Path) -> None:
+    _rules(shop_db)
+    clock = FixedClock(datetime(2026, 3, 14, 23, 59, 0).astimezone())  # local 23:59
+    t = _till(shop_db, clock)
+    try:
+        code = make_code("001", "2222222")
+        CouponRepository(t.db).issue(
+            Issue("Pound off", 1, 1, date(2026, 3, 14), clock.now(), None), lambda: code
+        )
+        t.checkout.submit(PEN)
+        t.checkout.submit(code)
+        assert t.sales.recheck_coupons() == ""
+        tender = t.sales.start()
+        tender.cash(tender.due)
+        clock.advance(seconds=90)  # past midnight: its last day is over
+        with pytest.raises(Repriced) as exc:
+            t.sales.complete(tender)
+        assert str(exc.value).startswith(f"Coupon {code} (Pound off) expired on 2026-03-14")
+        assert "another till" not in str(exc.value)
+    finally:
+        t.close()
+
+
+def test_a_voided_code_at_the_commit_says_voided(shop_db: Path, clock: FixedClock) -> None:
+    _rules(shop_db)
+    t = _till(shop_db, clock)
+    try:
+        code = _issue(t)
+        t.checkout.submit(PEN)
+        t.checkout.submit(code)
+        assert t.sales.recheck_coupons() == ""
+        tender = t.sales.start()
+        tender.cash(tender.due)
+        CouponRepository(t.db).void(code)  # a manager, while the customer pays
+        with pytest.raises(Repriced) as exc:
+            t.sales.complete(tender)
+        assert str(exc.value).startswith(f"Coupon {code} (Pound off) was voided")
     finally:
         t.close()
 
