@@ -255,10 +255,28 @@ class RefundService:
                 reason=reason,
             )
         except LookupError as exc:
-            raise RefundFailed(sentence(str(exc))) from exc
+            kept = self._kept_coupons(exc, sold_by, receipt_no)
+            raise RefundFailed(sentence(str(exc)) + kept) from exc
         except ApprovalRefused as exc:
             raise RefundFailed(str(exc)) from exc
         except StorageError as exc:
             raise RefundFailed(f"Refund NOT saved: {exc.reason}; {exc.advice}") from exc
         anchor_audit(self.audit)  # the refund's entry is committed: anchor it
         return RefundDone(number, amount, texts.get(number, ""), method)
+
+    def _kept_coupons(self, refused: LookupError, till: str, receipt_no: int) -> str:
+        """A refund that pays back nothing (a coupon made the sale free) cannot give the
+        coupon's use back (a refund is money): what to do instead, or ""."""
+        said = str(refused)
+        if not said.startswith("nothing to pay back"):
+            return ""
+        try:
+            held = CouponRepository(self.sales.db).of_receipt(till, receipt_no)
+        except StorageError:
+            return ""
+        return "".join(
+            f". Coupon {code} stays used (the sale was paid by its deal): give the customer "
+            f"a new one (pos coupons issue --rule {rule!r} --count 1)"
+            for code, rule, given in held
+            if not given and f"{rule} no longer applies" in said
+        )

@@ -17,9 +17,10 @@ from pos.db.repositories import DiscountRepository
 from pos.domain.clock import FixedClock
 from pos.domain.coupons import make_code
 from pos.domain.rule_format import parse_rule
+from pos.services.refunds import RefundFailed
 from pos.services.sales import Repriced
 from tests.dbtools import undo_v19
-from tests.services.test_coupons_at_till import MILK, PEN, _issue, _pay, _rules, _till
+from tests.services.test_coupons_at_till import LEMON, MILK, PEN, _issue, _pay, _rules, _till
 
 pytestmark = pytest.mark.backends
 
@@ -166,6 +167,30 @@ def test_a_voided_code_at_the_commit_says_voided(shop_db: Path, clock: FixedCloc
         with pytest.raises(Repriced) as exc:
             t.sales.complete(tender)
         assert str(exc.value).startswith(f"Coupon {code} (Pound off) was voided")
+    finally:
+        t.close()
+
+
+def test_a_free_sales_refund_says_what_to_do_with_its_coupon(
+    shop_db: Path, clock: FixedClock
+) -> None:
+    _rules(shop_db)
+    t = _till(shop_db, clock)
+    try:
+        code = _issue(t)
+        t.checkout.submit(LEMON)
+        t.checkout.submit(code)
+        tender = t.sales.start()
+        assert tender.due == 0
+        number = t.sales.complete(tender).receipt_no
+        [lemon] = t.refunds.lines(number) or []
+        with pytest.raises(RefundFailed) as exc:
+            t.refunds.refund(number, {lemon.line_no: 1}, "cash", reason="Faulty")
+        assert str(exc.value) == (
+            f"Nothing to pay back: Pound off no longer applies. Coupon {code} stays used "
+            "(the sale was paid by its deal): give the customer a new one "
+            "(pos coupons issue --rule 'Pound off' --count 1)"
+        )
     finally:
         t.close()
 
