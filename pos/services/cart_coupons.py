@@ -149,8 +149,14 @@ class CartCoupons:
 
     def _rule_of(self, coupon: Coupon) -> Rule:
         for rule in self._pricing.current_rules():
-            if rule.name.lower() == coupon.rule.lower() and rule.coupon:
-                return rule
+            if rule.name.lower() == coupon.rule.lower():
+                if rule.coupon:
+                    return rule
+                raise CouponRefused(
+                    "no_rule",
+                    f"Coupon {coupon.code} is not needed: {rule.name!r} is now a deal for "
+                    "everyone (the coupon is not used)",
+                )
         raise CouponRefused(
             "no_rule", f"Coupon {coupon.code} is for {coupon.rule!r}, which is no longer a deal"
         )
@@ -193,8 +199,9 @@ class CartCoupons:
     # ------------------------------------------------------------ at the sale's commit
 
     def used_coupons(self) -> tuple[Coupon, ...]:
-        """The cart's coupons whose rule gives a discount now: a sale uses these."""
-        applied = {rule.name.lower() for rule in self.applied_rules()}
+        """The cart's coupons whose coupon rule gives a discount now: a sale uses these (not
+        one whose rule no longer needs a coupon)."""
+        applied = {rule.name.lower() for rule in self.applied_rules() if rule.coupon}
         return tuple(c for c in self.coupons if c.rule.lower() in applied)
 
     def claim(self, sale_uuid: str) -> tuple[Coupon, ...]:
@@ -282,13 +289,16 @@ class CartCoupons:
 
     def recheck(self) -> str:
         """Before payment: take off the coupons that can no longer be used (another till
-        used them up, a manager voided one, one expired), re-pricing; what to say ("" if
-        all are good). Read-only on the codes: the use is taken at the commit."""
+        used them up, a manager voided one, one expired, its rule no longer needs one) and
+        leave out the deals that have had all their ``max_uses`` (at any till),
+        re-pricing; what to say ("" if all are good). Read-only on the codes: the use is
+        taken at the commit."""
         gone: list[str] = []
         today = self._today()
         for coupon in self.coupons:
             try:
                 check_usable(self._coupon_codes.get(coupon.code), coupon.code, today)
+                self._rule_of(coupon)
             except CouponRefused as exc:
                 gone.append(str(exc))
                 self._lost_quietly(coupon.code)

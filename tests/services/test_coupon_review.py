@@ -171,6 +171,33 @@ def test_a_voided_code_at_the_commit_says_voided(shop_db: Path, clock: FixedCloc
         t.close()
 
 
+def test_a_code_whose_rule_no_longer_needs_one_is_not_used(
+    shop_db: Path, clock: FixedClock
+) -> None:
+    _rules(shop_db)
+    t = _till(shop_db, clock)
+    try:
+        code = _issue(t, uses=1)
+        co = t.checkout
+        co.submit(PEN)
+        co.submit(code)
+        DiscountRepository(t.db).upsert_many(
+            [parse_rule({"name": "Pound off", "kind": "basket_amount_off", "amount": "1.00"})]
+        )
+        co.submit(PEN)  # re-priced with the new rules: the deal for everyone
+        assert co.used_coupons() == ()
+        said = t.sales.recheck_coupons()
+        assert "is now a deal for everyone (the coupon is not used)" in said
+        assert co.coupons == ()
+        number = _pay(t)
+        coupon = CouponRepository(t.db).get(code)
+        assert coupon is not None
+        assert coupon.uses_left == 1
+        assert code not in (t.sales.receipt(number) or "")
+    finally:
+        t.close()
+
+
 def test_a_free_sales_refund_says_what_to_do_with_its_coupon(
     shop_db: Path, clock: FixedClock
 ) -> None:
