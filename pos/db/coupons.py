@@ -74,6 +74,8 @@ class CouponRepository:
             for _ in range(batch.count):
                 for _ in range(ISSUE_TRIES):
                     code = new_code()
+                    if m.Product.select().where(m.Product.barcode == code).exists():
+                        continue  # a product from before coupons (v19) has it: never issued
                     try:
                         with self.db.atomic():  # a savepoint: a taken code undoes only itself
                             m.CouponCode.insert(
@@ -94,6 +96,17 @@ class CouponRepository:
             if also is not None:
                 also(made)
         return made
+
+    @reading
+    def products_in_range(self) -> list[tuple[str, str]]:
+        """The products (barcode, name) whose barcode is in the coupon range (13 digits
+        starting ``99``): only ones added before coupons (v19) can be."""
+        query = (
+            m.Product.select(m.Product.barcode, m.Product.name)
+            .where(m.Product.barcode.startswith("99"))
+            .order_by(m.Product.barcode)
+        )
+        return [(r.barcode, r.name) for r in query if len(r.barcode) == 13 and r.barcode.isdigit()]
 
     @reading
     def get(self, code: str) -> Coupon | None:

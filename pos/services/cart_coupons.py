@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from pos.auth.guard import Authority
     from pos.db.carts import CartRepository
+    from pos.domain.catalog import Catalog
     from pos.domain.clock import Clock
     from pos.domain.discounts import Rule
     from pos.domain.pricing import PricedBasket
@@ -91,6 +92,7 @@ class CartCoupons:
 
     if TYPE_CHECKING:  # what CheckoutService has, which these methods use
         authority: Authority
+        _catalog: Catalog
         cart_id: int
         cart_uuid: str
         _carts: CartRepository
@@ -132,6 +134,8 @@ class CartCoupons:
             self._rule_of(coupon)
             now = with_coupon(self.coupons, coupon)
         except CouponRefused as exc:
+            if exc.reason in ("tampered", "other_store", "unknown") and self._old_product(code):
+                return None  # a product from before coupons (v19) has that barcode: sell it
             return Outcome.fail(str(exc))
         except StorageError as exc:
             return unreadable(exc)
@@ -146,6 +150,13 @@ class CartCoupons:
         self._set_coupons(now)
         self.reprice()
         return Outcome(Change.RELOAD, f"Coupon: {coupon.rule}")
+
+    def _old_product(self, code: str) -> bool:
+        """Whether a product has ``code`` (one added before coupons, v19, could)."""
+        try:
+            return self._catalog.get(code) is not None
+        except StorageError:
+            return False
 
     def _rule_of(self, coupon: Coupon) -> Rule:
         for rule in self._pricing.current_rules():

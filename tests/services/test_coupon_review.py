@@ -237,3 +237,24 @@ def _old_99_product(shop_db: Path) -> str:
     con.commit()
     con.close()
     return code
+
+
+@pytest.mark.sqlite_only
+def test_an_old_product_in_the_coupon_range_still_sells_and_is_never_issued(
+    shop_db: Path, clock: FixedClock
+) -> None:
+    code = _old_99_product(shop_db)
+    _rules(shop_db)  # opens it: v19 and on
+    t = _till(shop_db, clock)
+    try:
+        scanned = t.checkout.submit(code)
+        assert not scanned.error
+        assert scanned.message.startswith("House blend coffee")
+        assert t.sales.start().due == 450
+        repo = CouponRepository(t.db)
+        assert repo.products_in_range() == [(code, "House blend coffee")]
+        draws = iter([code, make_code("001", "7777777")])
+        [made] = repo.issue(Issue("Pound off", 1, 1, None, clock.now(), None), lambda: next(draws))
+        assert made.code != code  # the product's barcode is never a coupon's code
+    finally:
+        t.close()

@@ -11,6 +11,7 @@ import pytest
 
 from pos.db.coupons import CouponRepository
 from pos.db.database import open_database
+from tests.services.test_coupon_review import _old_99_product
 from tests.system.test_coupons_cli import RULES, run
 
 pytestmark = pytest.mark.backends
@@ -47,3 +48,15 @@ def test_basket_leaves_out_a_deal_at_its_max_uses(db: str) -> None:
     assert json.loads(out)["left_out"] == ["The deal 'Milk for 10p' has had all its 2 uses"]
     code, out = run("basket", "--db", db, MILK)
     assert "The deal 'Milk for 10p' has had all its 2 uses: left out" in out
+
+
+@pytest.mark.sqlite_only
+def test_db_check_warns_of_a_product_in_the_coupon_range(shop_db: Path) -> None:
+    code = _old_99_product(shop_db)
+    open_database(shop_db).close()  # the till opened it: migrated
+    exit_code, out = run("db", "check", "--db", str(shop_db))
+    assert exit_code == 0
+    assert (
+        f"warning: product {code} (House blend coffee) has a barcode in the coupon range "
+        "(99...): it still sells while no coupon has that code, but give it another barcode"
+    ) in out
