@@ -200,6 +200,10 @@ class CouponService:
         code = code.strip()
         if not is_coupon_code(code):
             raise CouponError(f"{code!r} is not a coupon code (13 digits starting 99)")
+        try:
+            check_code(code, self._store)
+        except CouponRefused as exc:
+            raise CouponError(str(exc)) from None
         coupon = self._coupons.get(code)
         if coupon is None:
             raise CouponError(f"coupon {code} was never issued here")
@@ -212,6 +216,10 @@ class CouponService:
             CouponRefused: tampered with, another store's, unknown, voided, expired, used
                 up, or its rule is gone or no longer a coupon rule; the message says which.
         """
+        if not code:
+            raise CouponRefused("unknown", "No coupon code given: scan or type its 13 digits")
+        if not is_coupon_code(code):
+            raise CouponRefused("unknown", f"{code!r} is not a coupon code (13 digits starting 99)")
         check_code(code, self._store)
         coupon = check_usable(self._coupons.get(code), code, self.today())
         rule = self._rules.get(coupon.rule)

@@ -258,3 +258,19 @@ def test_an_old_product_in_the_coupon_range_still_sells_and_is_never_issued(
         assert made.code != code  # the product's barcode is never a coupon's code
     finally:
         t.close()
+
+
+def test_a_coupon_on_the_price_check_and_a_return_says_it_is_one(
+    shop_db: Path, clock: FixedClock
+) -> None:
+    _rules(shop_db)
+    t = _till(shop_db, clock)
+    try:
+        code = _issue(t)
+        said = f"{code} is a coupon, not a product: scan it into a sale on the scanning screen"
+        found = t.price_check.look_up(code)
+        assert getattr(found, "message", None) == said
+        back = t.returns.item(code)
+        assert getattr(back, "message", None) == said
+    finally:
+        t.close()

@@ -12,7 +12,7 @@ import pytest
 from pos.db.coupons import CouponRepository
 from pos.db.database import open_database
 from tests.services.test_coupon_review import _old_99_product
-from tests.system.test_coupons_cli import RULES, run
+from tests.system.test_coupons_cli import LEMON, RULES, run
 
 pytestmark = pytest.mark.backends
 
@@ -48,6 +48,27 @@ def test_basket_leaves_out_a_deal_at_its_max_uses(db: str) -> None:
     assert json.loads(out)["left_out"] == ["The deal 'Milk for 10p' has had all its 2 uses"]
     code, out = run("basket", "--db", db, MILK)
     assert "The deal 'Milk for 10p' has had all its 2 uses: left out" in out
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("abc", "Error: 'abc' is not a coupon code (13 digits starting 99)"),
+        ("", "Error: No coupon code given: scan or type its 13 digits"),
+        ("9900100000000", "Error: Coupon 9900100000000 has a bad check digit"),
+    ],
+)
+def test_basket_says_what_is_wrong_with_a_code(db: str, given: str, said: str) -> None:
+    code, out = run("basket", "--db", db, LEMON, "--coupon", given)
+    assert code == 1
+    assert out.startswith(said)
+
+
+def test_coupons_show_and_void_say_a_bad_check_digit(db: str) -> None:
+    for command in ("show", "void"):
+        code, out = run("coupons", command, "--db", db, "9900100000000")
+        assert code == 1
+        assert out.startswith("Error: Coupon 9900100000000 has a bad check digit"), out
 
 
 @pytest.mark.sqlite_only
