@@ -227,14 +227,16 @@ class CartCoupons:
         used = self.used_coupons()
         held = self._held[1] if self._held[0] == sale_uuid else frozenset()
         offline = set()
-        for coupon in used:
+        # rows are taken in one order (by code, then by rule): two tills whose sales share
+        # codes or capped rules wait for each other instead of deadlocking
+        for coupon in sorted(used, key=lambda c: c.code):
             if coupon.code in held:
                 continue  # the store's server took it (its number comes back by the pull)
             if not repo.take_use(coupon.code, today):
                 raise CouponLost(coupon.code, coupon.rule, self._why_not(coupon.code, today))
             if self.store is not None:
                 offline.add(coupon.code)
-        for rule in self.applied_rules():
+        for rule in sorted(self.applied_rules(), key=lambda r: r.name):
             if rule.max_uses is not None and not repo.take_rule_use(rule.name, rule.max_uses):
                 raise CouponLost(None, rule.name)
         if used:

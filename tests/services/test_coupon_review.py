@@ -274,3 +274,35 @@ def test_a_coupon_on_the_price_check_and_a_return_says_it_is_one(
         assert getattr(back, "message", None) == said
     finally:
         t.close()
+
+
+def test_a_sale_takes_its_coupons_in_code_order(
+    shop_db: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two carts with the same codes scanned in opposite orders take their rows in one
+    order (no deadlock on a server)."""
+    _rules(shop_db)
+    t = _till(shop_db, clock)
+    try:
+        pens = make_code("001", "9999999")
+        CouponRepository(t.db).issue(
+            Issue("Two pens for 2.00", 1, 5, None, clock.now(), None), lambda: pens
+        )
+        pound = _issue(t, uses=5)
+        assert pound < pens
+        taken: list[str] = []
+        real = CouponRepository.take_use
+
+        def recorded(self: CouponRepository, code: str, today: date) -> bool:
+            taken.append(code)
+            return real(self, code, today)
+
+        monkeypatch.setattr(CouponRepository, "take_use", recorded)
+        co = t.checkout
+        for scan in (PEN, PEN, LEMON, LEMON, LEMON, pens, pound):
+            co.submit(scan)
+        assert [c.code for c in co.used_coupons()] == [pens, pound]
+        _pay(t)
+        assert taken == [pound, pens]
+    finally:
+        t.close()
