@@ -283,18 +283,20 @@ class DiscountAdmin:
     @guarded(SIGNED_IN)
     def preview(self, rule: Rule, basket: Cart, editing: str | None = None) -> Preview:
         """Price ``basket`` at the current moment with the other saved rules only, with
-        ``rule`` as well, and (when editing) with the rule as it is saved now."""
+        ``rule`` as well, and (when editing) with the rule as it is saved now. A coupon
+        rule is priced as if one of its codes were scanned (issue 22)."""
         names = {rule.name.lower(), (editing or "").lower()}
         rules, _ = self._saved()
         others = [r for r in rules if r.name.lower() not in names]
         saved = next((r for r in rules if editing and r.name.lower() == editing.lower()), None)
         now = self.local_now()
+        coupons = frozenset(r.name for r in (rule, saved) if r is not None and r.coupon)
         return Preview(
             basket.item_count,
             price_cart(basket, others, now),
-            price_cart(basket, [*others, rule], now),
+            price_cart(basket, [*others, rule], now, coupons),
             rule.name,
-            price_cart(basket, [*others, saved], now) if saved is not None else None,
+            price_cart(basket, [*others, saved], now, coupons) if saved is not None else None,
             self._dearer_deal(rule),
         )
 

@@ -186,6 +186,20 @@ def test_the_preview_prices_without_the_rule_as_saved_and_as_edited(services: Se
     assert "As edited" in text
 
 
+def test_the_preview_prices_a_coupon_rule_as_if_its_coupon_were_scanned(
+    services: Services,
+) -> None:
+    """Issue 22: a coupon rule counts only in a sale with its code; the preview shows its deal."""
+    services.sessions.login(*MANAGER)
+    admin = services.discount_admin
+    form = RuleForm.from_rule(admin.get("Lemons 3 for 1.30"))  # type: ignore[arg-type]
+    form.coupon, form.price = True, "1.00"
+    rule, _ = admin.check(form, "Lemons 3 for 1.30")
+    assert rule is not None
+    preview = admin.preview(rule, admin.sample_basket(f"{LEMON}:3"), editing="Lemons 3 for 1.30")
+    assert preview.with_rule.total == 100
+
+
 def test_the_table_sees_a_rule_saved_on_another_till(services: Services) -> None:
     """The editor keeps the rules between keystrokes, but never past a change."""
     from pos.db.repositories import DiscountRepository
