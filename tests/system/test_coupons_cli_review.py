@@ -11,6 +11,7 @@ import pytest
 
 from pos.db.coupons import CouponRepository
 from pos.db.database import open_database
+from pos.services.store import validate_setting
 from tests.services.test_coupon_review import _old_99_product
 from tests.system.test_coupons_cli import LEMON, RULES, run
 
@@ -81,3 +82,12 @@ def test_db_check_warns_of_a_product_in_the_coupon_range(shop_db: Path) -> None:
         f"warning: product {code} (House blend coffee) has a barcode in the coupon range "
         "(99...): it still sells while no coupon has that code, but give it another barcode"
     ) in out
+
+
+@pytest.mark.parametrize("pattern", ["99IIIIIVVVVVC", "9IIIIIIVVVVVC", "9VVVVVVVVVVVC"])
+def test_a_barcode_pattern_that_would_read_coupons_is_refused(pattern: str) -> None:
+    table = json.dumps([{"name": "x", "pattern": pattern}])
+    with pytest.raises(ValueError, match=r"would read coupon codes \(99\.\.\.\) as in-store"):
+        validate_setting("barcode_patterns", table)
+    fine = json.dumps([{"name": "x", "pattern": "29IIIIIVVVVVC"}])
+    assert json.loads(validate_setting("barcode_patterns", fine))[0]["pattern"] == "29IIIIIVVVVVC"
