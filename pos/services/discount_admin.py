@@ -18,6 +18,7 @@ from typing import Any
 
 from pos.auth.guard import Guard, OverrideRequired
 from pos.auth.service import AuditSink, Identity
+from pos.db.coupons import CouponRepository
 from pos.db.errors import StorageError
 from pos.db.repositories import DiscountRepository, ProductRepository, store_owned_message
 from pos.domain.barcodes import BarcodePattern
@@ -346,6 +347,11 @@ class DiscountAdmin:
             renamed = not editing or editing.lower() != rule.name.lower()
             if renamed and self._rules.get(rule.name) is not None:
                 raise EditRefused(f"Not saved: another rule is already called {rule.name!r}")
+            if editing and renamed and CouponRepository(self._rules.db).listed(editing, 1):
+                raise EditRefused(  # its codes name it (issue 22): they would unlock nothing
+                    f"Not saved: coupon codes were issued for {editing!r} and name it: keep "
+                    "its name (F4 copies it under a new one, for new codes)"
+                )
             self._rules.save(rule, editing)
             return {
                 "name": rule.name,
