@@ -116,6 +116,14 @@ class CartCoupons:
         except StorageError:
             self._set_coupons(())
 
+    def _unlocked_in(self, cart_id: int) -> frozenset[str]:
+        """The coupon rules the coupons of a (parked) cart unlock.
+
+        Raises:
+            StorageError: they cannot be read.
+        """
+        return unlocked(self._coupon_codes.in_cart(cart_id))
+
     def _set_coupons(self, coupons: tuple[Coupon, ...]) -> None:
         self.coupons = coupons
         self._pricing.coupons = unlocked(coupons)

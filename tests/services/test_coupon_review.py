@@ -17,6 +17,7 @@ from pos.db.repositories import DiscountRepository
 from pos.domain.clock import FixedClock
 from pos.domain.coupons import make_code
 from pos.domain.rule_format import parse_rule
+from pos.services.outcomes import Outcome
 from pos.services.refunds import RefundFailed
 from pos.services.sales import Repriced
 from tests.dbtools import undo_v19
@@ -304,5 +305,24 @@ def test_a_sale_takes_its_coupons_in_code_order(
         assert [c.code for c in co.used_coupons()] == [pens, pound]
         _pay(t)
         assert taken == [pound, pens]
+    finally:
+        t.close()
+
+
+def test_the_parked_carts_list_shows_totals_with_their_coupons(
+    shop_db: Path, clock: FixedClock
+) -> None:
+    _rules(shop_db)
+    t = _till(shop_db, clock)
+    try:
+        code = _issue(t)
+        co = t.checkout
+        co.submit(PEN)
+        co.submit(code)
+        assert co.priced.total == 20
+        assert not co.park().error
+        parked = co.parked()
+        assert not isinstance(parked, Outcome)
+        assert [p.total for p in parked] == [20]  # 1.20, 1.00 off with its coupon
     finally:
         t.close()
