@@ -257,3 +257,16 @@ def test_the_guard_check_fails_for_a_method_that_lost_its_guard() -> None:
         "SaleService.x_report": SaleService.x_report,
     }
     assert unguarded(real) == []
+
+
+def test_every_module_stays_under_600_lines() -> None:
+    """The developers' rule (split a module along a seam before it grows past it)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "pos"
+    long = {
+        str(path.relative_to(root)): count
+        for path in root.rglob("*.py")
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) >= 600
+    }
+    assert long == {}

@@ -12,7 +12,15 @@ from pos.config import DbTarget
 from pos.db.coupons import CouponRepository
 from pos.db.repositories import DiscountRepository, ProductRepository, SettingsRepository
 from pos.domain.clock import FixedClock, SystemClock
-from pos.domain.coupons import Coupon, CouponRefused, unlocked, with_coupon
+from pos.domain.coupons import (
+    Coupon,
+    CouponRefused,
+    at_cap,
+    cap_reached,
+    unlocked,
+    with_cap,
+    with_coupon,
+)
 from pos.domain.receipt import render_priced
 from pos.services.basket import BasketError, basket_json, build_cart, price_basket
 from pos.services.coupons import CouponService
@@ -76,13 +84,22 @@ def basket_command(
                     in_sale = with_coupon(in_sale, service.usable(code.strip()))
             except CouponRefused as exc:
                 raise click.ClickException(str(exc)) from exc
-        priced = price_basket(cart, rules.all(), at, unlocked(in_sale))
+        every = rules.all()
+        capped = at_cap(every, CouponRepository(database).rule_uses(with_cap(every)))
+        left_out = [rule for rule in every if rule.name in capped]
+        priced = price_basket(
+            cart, [r for r in every if r.name not in capped], at, unlocked(in_sale)
+        )
     if as_json:
         document = basket_json(cart, priced)
         if in_sale:  # only with --coupon: the document without one is as it always was
             document["coupons"] = [{"code": c.code, "rule": c.rule} for c in in_sale]
+        if left_out:  # likewise: only when a deal has had all its max_uses
+            document["left_out"] = [cap_reached(rule) for rule in left_out]
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         click.echo(render_priced(cart.lines, priced, cart.item_count, int(width)), nl=False)
         for coupon in in_sale:
             click.echo(f"Coupon {coupon.code}: {coupon.rule}")
+        for rule in left_out:
+            click.echo(f"{cap_reached(rule)}: left out")

@@ -22,13 +22,15 @@ from pos.db.repositories import DiscountRepository, SettingsRepository
 from pos.domain.clock import SystemClock
 from pos.domain.coupons import MAX_ISSUE, Coupon
 from pos.domain.text import plural
+from pos.services.coupon_printing import print_coupons
 from pos.services.coupons import CouponError, CouponService
+from pos.services.printing import PrinterError, ReceiptPrinter
 from pos.services.store import StoreSettings
 
 
 @click.group("coupons")
 def coupons_group() -> None:
-    """Coupon codes: issue them for a coupon rule, list, show and void them."""
+    """Coupon codes: issue them for a coupon rule, list, show, print and void them."""
 
 
 def _service(database: Database, path: DbTarget, *, audited: bool = False) -> CouponService:
@@ -65,6 +67,12 @@ def _row(coupon: Coupon, status: str) -> tuple[str, ...]:
 @click.option("--uses", type=int, default=1, show_default=True, help="Sales each code is good for.")
 @click.option("--expires", help="The last day the codes are good on (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print the codes as JSON.")
+@click.option(
+    "--print",
+    "to_printer",
+    is_flag=True,
+    help="Also print them on the receipt printer (the printer setting), as barcodes.",
+)
 @click.pass_context
 def coupons_issue(
     ctx: click.Context,
@@ -75,21 +83,69 @@ def coupons_issue(
     uses: int,
     expires: str | None,
     as_json: bool,
+    to_printer: bool,
 ) -> None:
     """Make COUNT new coupon codes for a coupon rule and print them."""
     path = db_path(ctx, db)
     with friendly_errors():
         database = open_db(ctx, path, changes="coupon codes")
+        settings = StoreSettings.load(SettingsRepository(database))
+        printer = ReceiptPrinter(settings.printer)
+        if to_printer and not printer.configured:
+            raise click.ClickException(f"nothing issued: {NO_PRINTER}")
         try:
             made = _service(database, path, audited=True).issue(rule, count, uses, expires)
         except CouponError as exc:
             raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps([_json(c) for c in made], indent=2))
-        return
-    for coupon in made:
-        click.echo(coupon.code)
-    click.echo(f"issued {plural(len(made), 'code')} for {made[0].rule!r}", err=True)
+    else:
+        for coupon in made:
+            click.echo(coupon.code)
+        click.echo(f"issued {plural(len(made), 'code')} for {made[0].rule!r}", err=True)
+    if to_printer:
+        _print(printer, made, settings, issued=True)
+
+
+NO_PRINTER = "no printer is set up (pos settings set printer host:port, or a device or file path)"
+
+
+def _print(
+    printer: ReceiptPrinter, coupons: list[Coupon], settings: StoreSettings, *, issued: bool
+) -> None:
+    """The coupons on the receipt printer, or why not (they stay issued)."""
+    if not printer.configured:
+        raise click.ClickException(f"not printed: {NO_PRINTER}")
+    try:
+        print_coupons(printer, coupons, settings.store_name)
+    except PrinterError as exc:
+        first = "the codes are issued but" if issued else "the codes were"
+        raise click.ClickException(
+            f"{first} not printed ({exc}); some may have come out: put the printer right "
+            "and print them with pos coupons print CODE..."
+        ) from None
+    click.echo(f"printed {plural(len(coupons), 'code')} on {settings.printer}", err=True)
+
+
+@coupons_group.command("print")
+@db_option
+@till_option
+@click.argument("codes", nargs=-1, required=True)
+@click.pass_context
+def coupons_print(
+    ctx: click.Context, db: DbTarget | None, till: str | None, codes: tuple[str, ...]
+) -> None:
+    """Print issued codes on the receipt printer as barcodes (one slip each)."""
+    path = db_path(ctx, db)
+    with friendly_errors():
+        database = open_db(ctx, path)
+        service = _service(database, path)
+        try:
+            coupons = [service.show(code)[0] for code in codes]
+        except CouponError as exc:
+            raise click.ClickException(f"nothing printed: {exc}") from exc
+        settings = StoreSettings.load(SettingsRepository(database))
+    _print(ReceiptPrinter(settings.printer), coupons, settings, issued=False)
 
 
 @coupons_group.command("list")

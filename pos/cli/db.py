@@ -10,6 +10,7 @@ from pos.db.database import inspect_database
 from pos.db.files import open_to_others
 from pos.domain.text import plural
 from pos.services.audit_check import changed_operators_at
+from pos.services.coupons import products_in_coupon_range_at
 
 
 @click.group("db")
@@ -37,6 +38,8 @@ def db_check(ctx: click.Context, db: DbTarget | None) -> None:
     if not found.ok:
         raise click.ClickException("the database is damaged: restore it from a backup")
     with friendly_errors():
+        for warning in products_in_coupon_range_at(path, found.version):
+            click.echo(f"warning: {warning}", err=True)
         changed = changed_operators_at(path, found.version)
     for change in changed:
         click.echo(f"changed: {change}", err=True)

@@ -8,6 +8,7 @@ use. A rule's ``max_uses`` is counted the same way in ``rule_use``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -73,6 +74,8 @@ class CouponRepository:
             for _ in range(batch.count):
                 for _ in range(ISSUE_TRIES):
                     code = new_code()
+                    if m.Product.select().where(m.Product.barcode == code).exists():
+                        continue  # a product from before coupons (v19) has it: never issued
                     try:
                         with self.db.atomic():  # a savepoint: a taken code undoes only itself
                             m.CouponCode.insert(
@@ -93,6 +96,17 @@ class CouponRepository:
             if also is not None:
                 also(made)
         return made
+
+    @reading
+    def products_in_range(self) -> list[tuple[str, str]]:
+        """The products (barcode, name) whose barcode is in the coupon range (13 digits
+        starting ``99``): only ones added before coupons (v19) can be."""
+        query = (
+            m.Product.select(m.Product.barcode, m.Product.name)
+            .where(m.Product.barcode.startswith("99"))
+            .order_by(m.Product.barcode)
+        )
+        return [(r.barcode, r.name) for r in query if len(r.barcode) == 13 and r.barcode.isdigit()]
 
     @reading
     def get(self, code: str) -> Coupon | None:
@@ -260,6 +274,23 @@ class CouponRepository:
             .order_by(m.SaleCoupon.id)
         )
         return [(row.code, row.rule, bool(row.returned)) for row in query]
+
+    @reading
+    def capped_in_sale(self, till: str, receipt_no: int) -> frozenset[str]:
+        """The rules the sale ``receipt_no`` of ``till`` applied that had a ``max_uses``
+        then (the sale counted a use of each in ``rule_use``), as the sale kept them."""
+        kept = (
+            m.Sale.select(m.Sale.rules)
+            .where((m.Sale.till == till) & (m.Sale.receipt_no == receipt_no))
+            .scalar()
+        )
+        try:
+            rules = json.loads(kept) if kept else []
+            return frozenset(
+                str(r["name"]) for r in rules if isinstance(r, dict) and r.get("max_uses")
+            )
+        except (ValueError, TypeError, KeyError):
+            return frozenset()
 
     def return_use(self, till: str, receipt_no: int, code: str) -> bool:
         """Give back the use the sale took of ``code`` (a refund broke its deal), once:

@@ -11,7 +11,7 @@ import peewee
 
 from pos.db import models as m
 from pos.db.dialect import dialect
-from pos.db.errors import reading, writing
+from pos.db.errors import is_sqlite, reading, writing
 from pos.db.prepared import Prepared, slot
 from pos.db.rows import tuples
 from pos.domain.cart import CartLine
@@ -328,6 +328,9 @@ class SaleRepository:
         :mod:`pos.domain.refunds`); never more in total than was paid for a line,
         counting earlier refunds. Returns (receipt number, amount).
 
+        On a server the sale's row is locked first: two refunds of one sale at once are
+        made one after the other (each sees what the other refunded and gave back).
+
         Raises:
             LookupError: no such sale, more than is left to refund, or nothing to pay back.
         """
@@ -338,6 +341,8 @@ class SaleRepository:
             sale = self._sale(receipt_no, till)
             if sale is None:
                 raise self._no_sale(receipt_no, till)
+            if not is_sqlite(self.db):  # SQLite's write lock already makes them queue
+                m.Sale.select(m.Sale.id).where(m.Sale.id == sale.id).for_update().execute()
             if (
                 m.SaleLine.select()
                 .where((m.SaleLine.sale == sale.id) & m.SaleLine.line_no.in_(list(quantities)))

@@ -12,10 +12,13 @@ voided. Pure: no clock, no randomness, no storage.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from stdnum import ean
+
+from pos.domain.discounts import Rule
 
 COUPON_PREFIX = "99"
 """The first two digits of every coupon code: GS1's prefix for coupons, never a product."""
@@ -164,3 +167,23 @@ def with_coupon(in_sale: tuple[Coupon, ...], coupon: Coupon) -> tuple[Coupon, ..
 def unlocked(in_sale: tuple[Coupon, ...]) -> frozenset[str]:
     """The names of the coupon rules the sale's coupons unlock (for the pricing engine)."""
     return frozenset(coupon.rule for coupon in in_sale)
+
+
+def with_cap(rules: Iterable[Rule]) -> list[str]:
+    """The names of the rules with a ``max_uses`` (their counts are worth reading)."""
+    return [rule.name for rule in rules if rule.max_uses is not None]
+
+
+def at_cap(rules: Iterable[Rule], used: Mapping[str, int]) -> frozenset[str]:
+    """The names of the rules that have had all their ``max_uses`` (``used``: the sales
+    each was used in, as ``rule_use`` counts them): no sale may have them any more."""
+    return frozenset(
+        rule.name
+        for rule in rules
+        if rule.max_uses is not None and used.get(rule.name, 0) >= rule.max_uses
+    )
+
+
+def cap_reached(rule: Rule) -> str:
+    """Why a deal is left out: it has had all its ``max_uses``, in the cashier's words."""
+    return f"The deal {rule.name!r} has had all its {rule.max_uses} uses"

@@ -56,6 +56,9 @@ FIELDS = (
     "priority",
     "exclusive",
     "group",
+    "coupon",
+    "max_uses",
+    "max_uses_per_sale",
     "active",
     "starts_at",
     "ends_at",
@@ -75,6 +78,8 @@ FIELD_LABELS: dict[str, str] = {
     "min_subtotal": "spend threshold",
     "priority": "priority",
     "group": "group",
+    "max_uses_per_sale": "uses per sale",
+    "max_uses": "uses in total",
     "starts_at": "start",
     "ends_at": "end",
     "weekdays": "days",
@@ -97,7 +102,15 @@ _SAFE: dict[str, object] = {
     "exclusive": False,
     "active": True,
 }
-_OPTIONAL = ("group", "starts_at", "ends_at", "weekdays", "hours")
+_OPTIONAL = (
+    "group",
+    "max_uses",
+    "max_uses_per_sale",
+    "starts_at",
+    "ends_at",
+    "weekdays",
+    "hours",
+)
 
 
 @dataclass(slots=True)
@@ -109,6 +122,9 @@ class RuleForm:
             is used by a set, ignored by "any N of the list").
         any_of: "Any ``count`` of the list" (mix and match) rather than the whole set.
         weekdays: Ticked days (``mon`` ... ``sun``); none ticked means every day.
+        coupon: A coupon rule: it counts only in a sale with one of its codes (issue 22).
+        max_uses: The sales it may be used in altogether ("": no cap).
+        max_uses_per_sale: The sets it may give in one sale ("": no cap).
     """
 
     name: str = ""
@@ -124,6 +140,9 @@ class RuleForm:
     priority: str = "0"
     exclusive: bool = False
     group: str = ""
+    coupon: bool = False
+    max_uses: str = ""
+    max_uses_per_sale: str = ""
     active: bool = True
     starts_at: str = ""
     ends_at: str = ""
@@ -148,6 +167,9 @@ class RuleForm:
             priority=str(rule.priority),
             exclusive=rule.exclusive,
             group=rule.group or "",
+            coupon=rule.coupon,
+            max_uses="" if rule.max_uses is None else str(rule.max_uses),
+            max_uses_per_sale="" if rule.max_uses_per_sale is None else str(rule.max_uses_per_sale),
             active=rule.active,
             starts_at=rule.starts_at.isoformat(" ", "minutes") if rule.starts_at else "",
             ends_at=rule.ends_at.isoformat(" ", "minutes") if rule.ends_at else "",
@@ -159,6 +181,7 @@ class RuleForm:
         """The fields this kind of rule uses (the form hides the others)."""
         kind = KINDS[self.kind]
         shown = {"name", "kind", "min_subtotal", "priority", "exclusive", "group", "active"}
+        shown |= {"coupon", "max_uses", "max_uses_per_sale"}
         shown |= {"starts_at", "ends_at", "weekdays", "hours", *kind.reward_fields}
         if not kind.basket:
             shown.add("products")
@@ -187,6 +210,11 @@ def form_to_data(form: RuleForm) -> dict[str, object]:
     data["active"] = form.active
     if form.group.strip():
         data["group"] = form.group.strip()
+    if form.coupon:
+        data["coupon"] = True
+    for key in ("max_uses", "max_uses_per_sale"):
+        if getattr(form, key).strip():
+            data[key] = getattr(form, key).strip()
     for key in ("starts_at", "ends_at"):
         value = getattr(form, key).strip()
         if value:
@@ -333,6 +361,17 @@ def _make_safe(data: dict[str, object], where: str, any_of: bool) -> None:
             data.pop("starts_at", None)  # "ends before it starts" names the end
     elif where in _SAFE:
         data[where] = _SAFE[where]
+
+
+def describe_uses(rule: Rule) -> str:
+    """The editor table's "Uses" column: ``cpn`` for a coupon rule, ``≤100`` for its
+    ``max_uses``, ``2/s`` for its ``max_uses_per_sale`` (blank: none of them)."""
+    parts = ["cpn"] if rule.coupon else []
+    if rule.max_uses is not None:
+        parts.append(f"≤{rule.max_uses}")
+    if rule.max_uses_per_sale is not None:
+        parts.append(f"{rule.max_uses_per_sale}/s")
+    return " ".join(parts)
 
 
 def describe_window(rule: Rule) -> str:

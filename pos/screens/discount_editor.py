@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Input, Label
 
 from pos.domain.cart import Cart
 from pos.domain.discounts import Rule
-from pos.domain.rule_form import RuleForm
+from pos.domain.rule_form import RuleForm, describe_uses
 from pos.domain.text import plural
 from pos.screens.modals import ConfirmModal
 from pos.screens.rule_form_screen import DiscountFormScreen, run_change
@@ -32,13 +32,14 @@ from pos.widgets.type_ahead import AnswersOnce
 __all__ = ["DiscountEditorScreen", "DiscountFormScreen"]
 
 COLUMNS = (
-    ("name", "Name", 20),
+    ("name", "Name", 16),
     ("kind", "Kind", 10),
-    ("condition", "Condition", 19),
-    ("reward", "Reward", 16),
+    ("condition", "Condition", 15),
+    ("reward", "Reward", 13),
     ("priority", "Prio", 4),
     ("exclusive", "Excl", 4),
     ("group", "Group", 6),
+    ("uses", "Uses", 9),
     ("active", "Act", 3),
     ("window", "When", 12),
     ("now", "Now", 3),
@@ -114,6 +115,7 @@ class DiscountEditorScreen(AnswersOnce, Screen[None]):
                 Text(str(rule.priority).rjust(4)),
                 Text("yes" if rule.exclusive else ""),
                 Text(rule.group or "", no_wrap=True, overflow="ellipsis"),
+                Text(describe_uses(rule), no_wrap=True, overflow="ellipsis"),
                 Text("yes" if rule.active else "no", style="" if rule.active else "dim"),
                 Text(row.window, no_wrap=True, overflow="ellipsis"),
                 Text("on" if row.on_now else "off", style="bold" if row.on_now else "dim"),

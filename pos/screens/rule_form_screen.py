@@ -219,7 +219,14 @@ class DiscountFormScreen(AnswersOnce, Screen[Rule | None]):
                     "group",
                     "Group",
                     Input(f.group, id="f-group", compact=True, placeholder="one rule per group"),
+                    Checkbox("Coupon", f.coupon, id="f-coupon", compact=True),
                 )
+                for key, label, hint in _CAPS:
+                    yield from self._field(
+                        key,
+                        label,
+                        Input(getattr(f, key), id=f"f-{key}", compact=True, placeholder=hint),
+                    )
                 yield from self._field(
                     "starts_at",
                     "From",
@@ -298,8 +305,9 @@ class DiscountFormScreen(AnswersOnce, Screen[Rule | None]):
         form.kind = kind if isinstance(kind, str) else form.kind
         form.any_of = self.query_one("#f-mode", Select).value == "any"
         form.products = self.query_one(RuleProducts).items
-        for key in ("count", *_REWARDS, "min_subtotal", "priority", "group"):
+        for key in ("count", *_REWARDS, "min_subtotal", "priority", "group", *_CAP_KEYS):
             setattr(form, key, text(key))
+        form.coupon = self.query_one("#f-coupon", Checkbox).value
         form.starts_at, form.ends_at, form.hours = text("starts_at"), text("ends_at"), text("hours")
         form.exclusive = self.query_one("#f-exclusive", Checkbox).value
         form.active = self.query_one("#f-active", Checkbox).value
@@ -537,6 +545,14 @@ class DiscountFormScreen(AnswersOnce, Screen[Rule | None]):
 
 _FOCUS_FOR = {"products": "#f-pick", "weekdays": "#day-mon"}
 """Where the cursor goes for a field whose widget is not ``#f-<field>``."""
+
+
+_CAPS = (
+    ("max_uses", "Uses", "sales in total (blank: no cap)"),
+    ("max_uses_per_sale", "Per sale", "sets in one sale (blank: no cap)"),
+)
+"""The usage caps (issue 22): field, label, hint."""
+_CAP_KEYS = tuple(key for key, _, _ in _CAPS)
 
 
 def _topmost(errors: dict[str, str]) -> str:

@@ -20,10 +20,13 @@ from pos.db.errors import StorageError
 from pos.domain.coupons import (
     Coupon,
     CouponRefused,
+    at_cap,
+    cap_reached,
     check_code,
     check_usable,
     is_coupon_code,
     unlocked,
+    with_cap,
     with_coupon,
 )
 from pos.domain.entry import ScanEntry
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 
     from pos.auth.guard import Authority
     from pos.db.carts import CartRepository
+    from pos.domain.catalog import Catalog
     from pos.domain.clock import Clock
     from pos.domain.discounts import Rule
     from pos.domain.pricing import PricedBasket
@@ -88,6 +92,7 @@ class CartCoupons:
 
     if TYPE_CHECKING:  # what CheckoutService has, which these methods use
         authority: Authority
+        _catalog: Catalog
         cart_id: int
         cart_uuid: str
         _carts: CartRepository
@@ -111,6 +116,14 @@ class CartCoupons:
         except StorageError:
             self._set_coupons(())
 
+    def _unlocked_in(self, cart_id: int) -> frozenset[str]:
+        """The coupon rules the coupons of a (parked) cart unlock.
+
+        Raises:
+            StorageError: they cannot be read.
+        """
+        return unlocked(self._coupon_codes.in_cart(cart_id))
+
     def _set_coupons(self, coupons: tuple[Coupon, ...]) -> None:
         self.coupons = coupons
         self._pricing.coupons = unlocked(coupons)
@@ -129,6 +142,8 @@ class CartCoupons:
             self._rule_of(coupon)
             now = with_coupon(self.coupons, coupon)
         except CouponRefused as exc:
+            if exc.reason in ("tampered", "other_store", "unknown") and self._old_product(code):
+                return None  # a product from before coupons (v19) has that barcode: sell it
             return Outcome.fail(str(exc))
         except StorageError as exc:
             return unreadable(exc)
@@ -144,13 +159,39 @@ class CartCoupons:
         self.reprice()
         return Outcome(Change.RELOAD, f"Coupon: {coupon.rule}")
 
+    def _old_product(self, code: str) -> bool:
+        """Whether a product has ``code`` (one added before coupons, v19, could)."""
+        try:
+            return self._catalog.get(code) is not None
+        except StorageError:
+            return False
+
     def _rule_of(self, coupon: Coupon) -> Rule:
         for rule in self._pricing.current_rules():
-            if rule.name.lower() == coupon.rule.lower() and rule.coupon:
-                return rule
+            if rule.name.lower() == coupon.rule.lower():
+                if rule.coupon:
+                    return rule
+                raise CouponRefused(
+                    "no_rule",
+                    f"Coupon {coupon.code} is not needed: {rule.name!r} is now a deal for "
+                    "everyone (the coupon is not used)",
+                )
         raise CouponRefused(
             "no_rule", f"Coupon {coupon.code} is for {coupon.rule!r}, which is no longer a deal"
         )
+
+    def _capped_rules(self, rules: Iterable[Rule]) -> frozenset[str]:
+        """The rules of ``rules`` that have had all their ``max_uses`` (any till's sales,
+        as ``rule_use`` counts them).
+
+        Raises:
+            StorageError: the counts cannot be read.
+        """
+        rules = tuple(rules)
+        names = with_cap(rules)
+        if not names:
+            return frozenset()
+        return at_cap(rules, self._coupon_codes.rule_uses(names))
 
     def _today(self) -> date:
         return self._clock.now().astimezone().date()
@@ -177,8 +218,9 @@ class CartCoupons:
     # ------------------------------------------------------------ at the sale's commit
 
     def used_coupons(self) -> tuple[Coupon, ...]:
-        """The cart's coupons whose rule gives a discount now: a sale uses these."""
-        applied = {rule.name.lower() for rule in self.applied_rules()}
+        """The cart's coupons whose coupon rule gives a discount now: a sale uses these (not
+        one whose rule no longer needs a coupon)."""
+        applied = {rule.name.lower() for rule in self.applied_rules() if rule.coupon}
         return tuple(c for c in self.coupons if c.rule.lower() in applied)
 
     def claim(self, sale_uuid: str) -> tuple[Coupon, ...]:
@@ -193,19 +235,33 @@ class CartCoupons:
         used = self.used_coupons()
         held = self._held[1] if self._held[0] == sale_uuid else frozenset()
         offline = set()
-        for coupon in used:
+        # rows are taken in one order (by code, then by rule): two tills whose sales share
+        # codes or capped rules wait for each other instead of deadlocking
+        for coupon in sorted(used, key=lambda c: c.code):
             if coupon.code in held:
                 continue  # the store's server took it (its number comes back by the pull)
             if not repo.take_use(coupon.code, today):
-                raise CouponLost(coupon.code, coupon.rule)
+                raise CouponLost(coupon.code, coupon.rule, self._why_not(coupon.code, today))
             if self.store is not None:
                 offline.add(coupon.code)
-        for rule in self.applied_rules():
+        for rule in sorted(self.applied_rules(), key=lambda r: r.name):
             if rule.max_uses is not None and not repo.take_rule_use(rule.name, rule.max_uses):
                 raise CouponLost(None, rule.name)
         if used:
             repo.record_sale(sale_uuid, used, offline)
         return used
+
+    def _why_not(self, code: str, today: date) -> str:
+        """Why a use of ``code`` could not be taken at the commit: it expired or was
+        voided meanwhile (said so), else another till used it up ("": the default)."""
+        try:
+            check_usable(self._coupon_codes.get(code), code, today)
+        except CouponRefused as exc:
+            if exc.reason in ("expired", "voided", "unknown"):
+                return str(exc).removeprefix(f"Coupon {code} ")
+        except StorageError:
+            pass
+        return ""
 
     def claim_on_store(self, sale_uuid: str) -> None:
         """A store's till, before the sale is saved: the server holds a use of each
@@ -254,13 +310,16 @@ class CartCoupons:
 
     def recheck(self) -> str:
         """Before payment: take off the coupons that can no longer be used (another till
-        used them up, a manager voided one, one expired), re-pricing; what to say ("" if
-        all are good). Read-only on the codes: the use is taken at the commit."""
+        used them up, a manager voided one, one expired, its rule no longer needs one) and
+        leave out the deals that have had all their ``max_uses`` (at any till),
+        re-pricing; what to say ("" if all are good). Read-only on the codes: the use is
+        taken at the commit."""
         gone: list[str] = []
         today = self._today()
         for coupon in self.coupons:
             try:
                 check_usable(self._coupon_codes.get(coupon.code), coupon.code, today)
+                self._rule_of(coupon)
             except CouponRefused as exc:
                 gone.append(str(exc))
                 self._lost_quietly(coupon.code)
@@ -269,10 +328,26 @@ class CartCoupons:
         for coupon, why in self._store_refusals(self.cart_uuid):
             gone.append(str(CouponLost(coupon.code, coupon.rule, why)))
             self._lost_quietly(coupon.code)
-        if not gone:
+        if gone:
+            self.reprice()
+        capped = self._capped_now()
+        if not gone and not capped:
             return ""
+        for rule in capped:
+            gone.append(cap_reached(rule))
+            self._pricing.leave_out(rule.name)
         self.reprice()
         return "; ".join(gone) + ": taken off, the sale re-priced"
+
+    def _capped_now(self) -> list[Rule]:
+        """The deals the cart has that have had all their ``max_uses`` (read now: another
+        till, or this one's last sale, may have used the last); none if unreadable."""
+        applied = self.applied_rules()
+        try:
+            names = self._capped_rules(applied)
+        except StorageError:
+            return []  # cannot look: the commit decides
+        return [rule for rule in applied if rule.name in names]
 
     def _lost_quietly(self, code: str) -> None:
         with contextlib.suppress(StorageError):

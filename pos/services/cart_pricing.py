@@ -8,7 +8,8 @@ products whose lines changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
@@ -46,8 +47,16 @@ class CartPricing:
         rule_set: The rules read last (empty until they are read).
     """
 
-    def __init__(self, rules: RuleSource | None, clock: Clock) -> None:
+    def __init__(
+        self,
+        rules: RuleSource | None,
+        clock: Clock,
+        capped: Callable[[Iterable[Rule]], frozenset[str]] | None = None,
+    ) -> None:
         self._rules = rules or NoRules()
+        self._capped = capped
+        """The rules of those given that have had all their ``max_uses`` (read from the
+        database; issue 22): left out when the rules are read."""
         self._clock = clock
         self._rules_version = 0
         self.rule_set: tuple[Rule, ...] = ()
@@ -57,7 +66,8 @@ class CartPricing:
         self.coupons: frozenset[str] = frozenset()
         """The coupon rules the cart's coupons unlock (issue 22, :mod:`.cart_coupons`)."""
         self.spent: frozenset[str] = frozenset()
-        """Rules found at their ``max_uses`` when a sale committed: left out from then on."""
+        """Rules at their ``max_uses``: left out. Read with the rules (another till may
+        have used the last use), and added to when a sale or a recheck finds one."""
 
     def forget(self) -> None:
         """Another cart was loaded: price it from scratch when it is next looked at."""
@@ -89,6 +99,9 @@ class CartPricing:
         """Read the rules (at ``version``) and price with them from now on; nothing
         changes if they cannot be read (StorageError)."""
         rule_set = tuple(self._rules.all())
+        if self._capped is not None:
+            with suppress(StorageError):  # cannot look: the recheck and the commit do
+                self.spent = self._capped(rule_set)
         self._pricer = Pricer([r for r in rule_set if r.name not in self.spent])
         self.rule_set = rule_set
         self._rules_version = version

@@ -26,13 +26,11 @@ from pos.db.errors import StorageError
 from pos.domain.cart import Cart, CartLine, StoredCart, max_qty
 from pos.domain.catalog import Catalog, Product, Unit
 from pos.domain.clock import Clock
-from pos.domain.corrections import LastAddition, take_back
+from pos.domain.corrections import LastAddition
 from pos.domain.discounts import Rule
 from pos.domain.entry import BadEntry, CountEntry, Empty, ScanEntry, WeightEntry, parse_entry
 from pos.domain.manual_discounts import GivenDiscounts, with_manual
-from pos.domain.money import format_money
 from pos.domain.pricing import PricedBasket
-from pos.domain.receipt import format_qty
 from pos.domain.sanity import EntryChecks
 from pos.domain.text import plural
 from pos.services.age_check import AgeCheck
@@ -41,6 +39,7 @@ from pos.services.cart_approval import audited_write, authorise, cart_action
 from pos.services.cart_coupons import CartCoupons
 from pos.services.cart_pricing import CartPricing, RuleSource
 from pos.services.days import DayClosed
+from pos.services.line_corrections import LineCorrections
 from pos.services.outcomes import Change, Outcome, describe, not_saved, unreadable
 from pos.services.parking import Parking
 from pos.services.scan_entry import (
@@ -53,7 +52,6 @@ from pos.services.scan_entry import (
     read_scan,
     typed_addition,
     typed_grams,
-    typed_price,
     typed_quantity,
     with_skipped,
 )
@@ -63,7 +61,7 @@ if TYPE_CHECKING:
     from pos.services.live_settings import LiveSettings
 
 
-class CheckoutService(Parking, CartCoupons):
+class CheckoutService(Parking, CartCoupons, LineCorrections):
     """The open cart of one till and everything the scanning screen can do to it.
 
     Every command asks ``authority`` (the guard) who is acting at the moment it runs,
@@ -100,7 +98,7 @@ class CheckoutService(Parking, CartCoupons):
         self._carts = carts
         self._clock = clock
         self._new_id = new_id
-        self._pricing = CartPricing(rules, clock)  # the cart priced against the rules
+        self._pricing = CartPricing(rules, clock, self._capped_rules)  # priced by the rules
         self._last: LastAddition | None = None  # what error correct may take back
         self._entry = EntryState(self._entry_checks)  # a scan to correct, a weight to type
         self._actor: Identity | None = None
@@ -482,48 +480,6 @@ class CheckoutService(Parking, CartCoupons):
         self._entry.end_pending()
         return Outcome(Change.REMOVED, f"Voided {line.name}", line)
 
-    def can_error_correct(self, line_no: int, units: int | None, operator: str | None) -> bool:
-        """Whether ``-`` (``units`` 1) or Del (None) on the line takes back the most recent
-        scan (error correct) rather than voiding what was rung up before."""
-        return isinstance(take_back(self.cart.get(line_no), self._last, units, operator), int)
-
-    def error_correct(self, line_no: int, units: int | None = None) -> Outcome:
-        """Take back the most recent scan (``units`` of it, or all), without the void
-        scope: it is only the scan just made. Audited as ``error_correct``; anything
-        older is a void (:meth:`void_line`, :meth:`change_quantity`)."""
-        actor = self.authority.current()
-        allowed = self._authorise(actor, "sale", self.action_for("sale", line_no), None)
-        if isinstance(allowed, Outcome):
-            return allowed
-        line, last = self.cart.get(line_no), self._last
-        qty = take_back(line, last, units, allowed.requester)
-        if isinstance(qty, str):
-            return Outcome.fail(qty)
-        assert line is not None
-        assert last is not None
-        new = line.with_qty(qty)
-        write, stale = self._line_write(new) if qty else ((lambda: None), ())
-        failed = self._audited_write(
-            write if qty else lambda: self._carts.delete_line(self.cart_id, line_no),
-            allowed,
-            "error_correct",
-            {**self.action_for("error_correct", line_no), "name": line.name, "new_qty": qty},
-        )
-        if failed is not None:
-            return failed
-        self._entry.end_pending()
-        self._last = last.after_taking(line.qty - qty)
-        taken = format_qty(line.unit, line.qty - qty)
-        if not qty:
-            self.cart.remove(line_no)
-            self.manual.line_gone(line_no, cart_empty=not len(self.cart))
-            self.reprice({line.barcode})
-            return Outcome(Change.REMOVED, f"Error correct: {taken} x {line.name} taken back", line)
-        self.cart.put(new)
-        note = self.manual.forget(stale)
-        self.reprice({line.barcode})
-        return Outcome(Change.LINE, f"Error correct: {taken} x {line.name} taken back{note}", new)
-
     def void_cart(self, approval: str | None = None) -> Outcome:
         """Remove every line (after the screen's confirmation)."""
         if not len(self.cart):
@@ -545,40 +501,6 @@ class CheckoutService(Parking, CartCoupons):
         self._entry.reset()
         self.reprice()
         return Outcome(Change.RELOAD, f"Cart voided ({count})")
-
-    def parse_price(self, text: str) -> int | Outcome:
-        """A typed price (``1.50``) in minor units, or why not."""
-        return typed_price(self._entry_checks(), text)
-
-    def set_price(self, line_no: int, price: int, approval: str | None = None) -> Outcome:
-        """Change a line's unit price (scope ``price_override``, or a manager's approval)."""
-        line = self.cart.get(line_no)
-        if line is None:
-            return Outcome.fail("Select a line first")
-        if line.unit is Unit.KG and price <= 0:
-            return Outcome.fail("A weighed item's price per kg must be more than 0")
-        other = self.cart.find((line.barcode, price))
-        if other is not None and other.line_no != line_no:
-            return Outcome.fail(f"Line {other.line_no} already has {line.name} at that price")
-        action = self.action_for("price_override", line_no, price)
-        allowed = self._authorise(self.authority.current(), "price_override", action, approval)
-        if isinstance(allowed, Outcome):
-            return allowed
-        new = replace(line, unit_price=price, fixed_price=True)
-        write, stale = self._line_write(new)
-        failed = self._audited_write(
-            write,
-            allowed,
-            "price_override",
-            {**action, "old_price": line.unit_price, "name": line.name},
-        )
-        if failed is not None:
-            return failed
-        self.cart.put(new)
-        note = self.manual.forget(stale)
-        self.reprice({line.barcode})
-        self._entry.end_pending()
-        return Outcome(Change.LINE, f"{line.name}: price {format_money(price)}{note}", new)
 
     def cancel(self) -> Outcome:
         """Escape: drop a weight prompt and stop a typed quantity applying to the last scan."""

@@ -13,7 +13,10 @@ from collections.abc import Callable
 from datetime import date
 
 from pos.auth.service import AuditSink, anchor_audit
+from pos.config import DbTarget
 from pos.db.coupons import CodesExhausted, CouponRepository, Issue
+from pos.db.database import open_database
+from pos.db.migrations import SCHEMA_VERSION
 from pos.db.repositories import DiscountRepository
 from pos.domain.clock import Clock
 from pos.domain.coupons import (
@@ -29,6 +32,24 @@ from pos.domain.coupons import (
     parse_expiry,
 )
 from pos.domain.discounts import Rule
+
+
+def products_in_coupon_range_at(path: DbTarget, version: int) -> list[str]:
+    """For ``pos db check``: the products whose barcode is in the coupon range (added
+    before coupons, v19), each a warning that says what to do; only on a database at this
+    version (the check never upgrades one)."""
+    if version != SCHEMA_VERSION:
+        return []
+    database = open_database(path, check=False)
+    try:
+        found = CouponRepository(database).products_in_range()
+    finally:
+        database.close()
+    return [
+        f"product {barcode} ({name}) has a barcode in the coupon range (99...): it still "
+        "sells while no coupon has that code, but give it another barcode"
+        for barcode, name in found
+    ]
 
 
 class CouponError(ValueError):
@@ -179,6 +200,10 @@ class CouponService:
         code = code.strip()
         if not is_coupon_code(code):
             raise CouponError(f"{code!r} is not a coupon code (13 digits starting 99)")
+        try:
+            check_code(code, self._store)
+        except CouponRefused as exc:
+            raise CouponError(str(exc)) from None
         coupon = self._coupons.get(code)
         if coupon is None:
             raise CouponError(f"coupon {code} was never issued here")
@@ -191,6 +216,10 @@ class CouponService:
             CouponRefused: tampered with, another store's, unknown, voided, expired, used
                 up, or its rule is gone or no longer a coupon rule; the message says which.
         """
+        if not code:
+            raise CouponRefused("unknown", "No coupon code given: scan or type its 13 digits")
+        if not is_coupon_code(code):
+            raise CouponRefused("unknown", f"{code!r} is not a coupon code (13 digits starting 99)")
         check_code(code, self._store)
         coupon = check_usable(self._coupons.get(code), code, self.today())
         rule = self._rules.get(coupon.rule)

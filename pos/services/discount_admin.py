@@ -18,6 +18,7 @@ from typing import Any
 
 from pos.auth.guard import Guard, OverrideRequired
 from pos.auth.service import AuditSink, Identity
+from pos.db.coupons import CouponRepository
 from pos.db.errors import StorageError
 from pos.db.repositories import DiscountRepository, ProductRepository, store_owned_message
 from pos.domain.barcodes import BarcodePattern
@@ -283,18 +284,20 @@ class DiscountAdmin:
     @guarded(SIGNED_IN)
     def preview(self, rule: Rule, basket: Cart, editing: str | None = None) -> Preview:
         """Price ``basket`` at the current moment with the other saved rules only, with
-        ``rule`` as well, and (when editing) with the rule as it is saved now."""
+        ``rule`` as well, and (when editing) with the rule as it is saved now. A coupon
+        rule is priced as if one of its codes were scanned (issue 22)."""
         names = {rule.name.lower(), (editing or "").lower()}
         rules, _ = self._saved()
         others = [r for r in rules if r.name.lower() not in names]
         saved = next((r for r in rules if editing and r.name.lower() == editing.lower()), None)
         now = self.local_now()
+        coupons = frozenset(r.name for r in (rule, saved) if r is not None and r.coupon)
         return Preview(
             basket.item_count,
             price_cart(basket, others, now),
-            price_cart(basket, [*others, rule], now),
+            price_cart(basket, [*others, rule], now, coupons),
             rule.name,
-            price_cart(basket, [*others, saved], now) if saved is not None else None,
+            price_cart(basket, [*others, saved], now, coupons) if saved is not None else None,
             self._dearer_deal(rule),
         )
 
@@ -344,6 +347,11 @@ class DiscountAdmin:
             renamed = not editing or editing.lower() != rule.name.lower()
             if renamed and self._rules.get(rule.name) is not None:
                 raise EditRefused(f"Not saved: another rule is already called {rule.name!r}")
+            if editing and renamed and CouponRepository(self._rules.db).listed(editing, 1):
+                raise EditRefused(  # its codes name it (issue 22): they would unlock nothing
+                    f"Not saved: coupon codes were issued for {editing!r} and name it: keep "
+                    "its name (F4 copies it under a new one, for new codes)"
+                )
             self._rules.save(rule, editing)
             return {
                 "name": rule.name,

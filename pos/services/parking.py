@@ -40,11 +40,12 @@ class Parking:
         def _load(self, stored: StoredCart) -> None: ...
         def load_rules(self) -> None: ...
         def local_now(self) -> datetime: ...
+        def _unlocked_in(self, cart_id: int) -> frozenset[str]: ...
 
     def parked(self) -> list[ParkedCart] | Outcome:
         """The parked carts of this till, oldest first (or why they cannot be read), each
-        with the total the customer would pay now: priced with the discount rules
-        (``sale``)."""
+        with the total the customer would pay now: priced with the discount rules and its
+        coupons (``sale``)."""
         self.authority.require("sale")
         try:
             self.load_rules()
@@ -53,7 +54,9 @@ class Parking:
             shown = []
             for p in parked:
                 lines = self._carts.lines_of(p.id)
-                total = price_cart(Cart(lines), self._pricing.rule_set, at).total
+                rules = [r for r in self._pricing.rule_set if r.name not in self._pricing.spent]
+                # with its coupons' deals (issue 22), as the cart prices when recalled
+                total = price_cart(Cart(lines), rules, at, self._unlocked_in(p.id)).total
                 shown.append(replace(p, total=total, names=tuple(line.name for line in lines)))
             return shown
         except StorageError as exc:

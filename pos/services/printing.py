@@ -222,16 +222,29 @@ def print_receipt(printer: Any, text: str, *, open_drawer: bool) -> None:
     Raises:
         PrinterError: the printer could not be reached or refused the job.
     """
-    try:
+
+    def write(device: Any) -> None:
         for part, code in receipt_parts(text):
             if part:
-                printer.text(part)
+                device.text(part)
             if code is not None:  # the printer's own Code128 (ESC/POS GS k, code set C)
-                printer._raw(code128(code))
-        printer.text("\n" * FEED_LINES)
-        printer.cut()
+                device._raw(code128(code))
+        device.text("\n" * FEED_LINES)
+        device.cut()
         if open_drawer:
-            printer.cashdraw(2)
+            device.cashdraw(2)
+
+    send_to(printer, write)
+
+
+def send_to(printer: Any, write: Callable[[Any], None]) -> None:
+    """Run ``write`` (python-escpos calls) on an open printer, then close it.
+
+    Raises:
+        PrinterError: the printer could not be reached or refused the job.
+    """
+    try:
+        write(printer)
     except Exception as exc:  # escpos raises many kinds; all mean "not printed"
         raise _not_printed(exc) from exc
     finally:
@@ -273,15 +286,24 @@ class ReceiptPrinter:
         Raises:
             PrinterError: not printed (never anything else).
         """
+        self.run(lambda printer: print_receipt(printer, text, open_drawer=open_drawer))
+
+    def run(self, job: Callable[[Any], None]) -> None:
+        """Send one job (``job`` gets the open printer: a receipt, a batch of coupons),
+        blocking until it printed, failed or timed out.
+
+        Raises:
+            PrinterError: not printed (never anything else).
+        """
         try:
-            self._print(text, open_drawer)
+            self._print(job)
         except PrinterError as exc:
             if exc.printer is None:
                 exc.printer = self.name
             log.warning("printer fault: %s", exc)
             raise
 
-    def _print(self, text: str, open_drawer: bool) -> None:
+    def _print(self, job: Callable[[Any], None]) -> None:
         if self._open is None:
             raise no_printer()
         if not self._busy.acquire(timeout=self.timeout):
@@ -290,7 +312,7 @@ class ReceiptPrinter:
 
         def send() -> None:
             try:
-                self._send(text, open_drawer)
+                self._send(job)
                 outcome.append(None)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller below
                 outcome.append(exc)
@@ -307,13 +329,13 @@ class ReceiptPrinter:
         if problem is not None:
             raise _not_printed(problem) from problem
 
-    def _send(self, text: str, open_drawer: bool) -> None:
+    def _send(self, job: Callable[[Any], None]) -> None:
         assert self._open is not None
         try:
             printer = self._open()
         except Exception as exc:
             raise PrinterError(REACH, detail=_os_words(exc)) from exc
-        print_receipt(printer, text, open_drawer=open_drawer)
+        job(printer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,13 +204,22 @@ class RefundService:
         sold_by = till if till is not None else self.sales.till
         back: list[str] = []  # the coupons whose deal the refund breaks (issue 22)
 
-        def receipt(number: int, plan: RefundPlan) -> str:
+        def breaks(plan: RefundPlan) -> list[str]:
+            """The codes of the sale's coupons whose deal ``plan`` breaks, not given back."""
             lost = {name.lower() for name in plan.lost}
-            back[:] = [
+            return [
                 code
                 for code, rule, given in coupons.of_receipt(sold_by, receipt_no)
                 if not given and rule.lower() in lost
             ]
+
+        def receipt(number: int, plan: RefundPlan) -> str:
+            # inside the refund's transaction: the uses are given back first and the
+            # receipt says only what this refund gave back (a refund of the same sale at
+            # another till at once gives back nothing twice)
+            back[:] = [c for c in breaks(plan) if coupons.return_use(sold_by, receipt_no, c)]
+            for rule in coupons.capped_in_sale(sold_by, receipt_no) & set(plan.lost):
+                coupons.give_rule_use_back(rule)  # its max_uses count, coupon rule or not
             texts[number] = render_refund(
                 store=settings.store_name,
                 till=settings.till_name,
@@ -241,8 +250,6 @@ class RefundService:
 
         def also(number: int, total: int) -> None:
             approved.use(receipt=receipt_no, **({} if till is None else {"till": till}))
-            for code in back:
-                coupons.return_use(sold_by, receipt_no, code)
             details: dict[str, Any] = {
                 "sale": receipt_no,
                 "refund": number,
@@ -270,10 +277,28 @@ class RefundService:
                 first=onto_vouchers if method == "voucher" else None,
             )
         except LookupError as exc:
-            raise RefundFailed(sentence(str(exc))) from exc
+            kept = self._kept_coupons(exc, sold_by, receipt_no)
+            raise RefundFailed(sentence(str(exc)) + kept) from exc
         except ApprovalRefused as exc:
             raise RefundFailed(str(exc)) from exc
         except StorageError as exc:
             raise RefundFailed(f"Refund NOT saved: {exc.reason}; {exc.advice}") from exc
         anchor_audit(self.audit)  # the refund's entry is committed: anchor it
         return RefundDone(number, amount, texts.get(number, ""), method)
+
+    def _kept_coupons(self, refused: LookupError, till: str, receipt_no: int) -> str:
+        """A refund that pays back nothing (a coupon made the sale free) cannot give the
+        coupon's use back (a refund is money): what to do instead, or ""."""
+        said = str(refused)
+        if not said.startswith("nothing to pay back"):
+            return ""
+        try:
+            held = CouponRepository(self.sales.db).of_receipt(till, receipt_no)
+        except StorageError:
+            return ""
+        return "".join(
+            f". Coupon {code} stays used (the sale was paid by its deal): give the customer "
+            f"a new one (pos coupons issue --rule {rule!r} --count 1)"
+            for code, rule, given in held
+            if not given and f"{rule} no longer applies" in said
+        )

@@ -16,6 +16,7 @@ from pos.db.errors import StorageError
 from pos.domain.barcodes import BarcodeError, BarcodePattern, parse_scan
 from pos.domain.cart import MAX_COUNT, Cart, CartLine
 from pos.domain.catalog import Catalog, Product, Unit
+from pos.domain.coupons import is_coupon_code
 from pos.domain.entry import (
     MAX_TYPED_COUNT,
     MAX_TYPED_GRAMS,
@@ -208,6 +209,11 @@ def look_up(
         if scan.is_variable:
             return Outcome.fail(
                 f"No product for in-store code {scan.code} (item code {scan.lookup})"
+            )
+        if is_coupon_code(scan.code):
+            return Outcome.fail(
+                f"{scan.code} is a coupon, not a product: scan it into a sale on the "
+                "scanning screen"
             )
         return Outcome.fail(f"No product with barcode {scan.code}")
     try:

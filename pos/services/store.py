@@ -290,7 +290,14 @@ def validate_setting(key: str, value: str) -> str:
             data = json.loads(value)
         except json.JSONDecodeError as exc:
             raise ValueError(f"barcode_patterns is not JSON: {exc}") from None
-        return json.dumps(patterns_to_json(patterns_from_json(data)))
+        patterns = patterns_from_json(data)
+        for p in patterns:  # coupons' codes start 99 (issue 22): no pattern may take them
+            if (p.pattern[0] == "9" and not p.pattern[1].isdigit()) or p.pattern[:2] == "99":
+                raise ValueError(
+                    f"barcode pattern {p.pattern!r} would read coupon codes (99...) as "
+                    "in-store codes: start it with other digits (2 is the usual)"
+                )
+        return json.dumps(patterns_to_json(patterns))
     if key == "printer":
         value = value.strip()
         if not value or len(value) > 200 or not value.isprintable():

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from pos.auth.guard import LoginRequired
+from pos.db.coupons import CouponRepository, Issue
 from pos.db.database import open_database
 from pos.domain.clock import FixedClock, SequentialIds
+from pos.domain.coupons import make_code
 from pos.domain.rule_form import RuleForm, check_form
 from pos.services.container import Services, build_services
 from pos.services.discount_admin import EditRefused, NeedsApproval, summarise
@@ -93,6 +95,25 @@ def test_a_manager_saves_renames_and_the_audit_has_both_sides(services: Services
     assert (saved[-1]["after"]["name"], saved[-1]["after"]["price"]) == ("Lemon pair", "0.90")
     with pytest.raises(EditRefused, match="Another rule is already called"):
         admin.save(lemons("Meal deal"))
+
+
+def test_a_coupon_rule_with_codes_keeps_its_name(services: Services) -> None:
+    """Issue 22: its codes name the rule; renamed, they would unlock nothing."""
+    services.sessions.login(*MANAGER)
+    admin = services.discount_admin
+    form = lemons()
+    form.coupon = True
+    admin.save(form)
+    CouponRepository(services.db).issue(
+        Issue("Two lemons", 1, 1, None, services.clock.now(), None),
+        lambda: make_code("001", "1234567"),
+    )
+    with pytest.raises(EditRefused, match="coupon codes were issued for 'Two lemons' and name it"):
+        admin.save(lemons("Lemon pair", "0.80"), editing="Two lemons")
+    assert admin.get("Two lemons") is not None
+    form.price = "0.70"
+    admin.save(form, editing="Two lemons")  # a change that keeps the name is fine
+    admin.save(lemons("two LEMONS", "0.70"), editing="Two lemons")  # and one of its case
 
 
 def test_a_cashier_needs_an_approval_bound_to_exactly_that_change(services: Services) -> None:
@@ -184,6 +205,20 @@ def test_the_preview_prices_without_the_rule_as_saved_and_as_edited(services: Se
     text = "\n".join(summarise(preview))
     assert "As saved" in text
     assert "As edited" in text
+
+
+def test_the_preview_prices_a_coupon_rule_as_if_its_coupon_were_scanned(
+    services: Services,
+) -> None:
+    """Issue 22: a coupon rule counts only in a sale with its code; the preview shows its deal."""
+    services.sessions.login(*MANAGER)
+    admin = services.discount_admin
+    form = RuleForm.from_rule(admin.get("Lemons 3 for 1.30"))  # type: ignore[arg-type]
+    form.coupon, form.price = True, "1.00"
+    rule, _ = admin.check(form, "Lemons 3 for 1.30")
+    assert rule is not None
+    preview = admin.preview(rule, admin.sample_basket(f"{LEMON}:3"), editing="Lemons 3 for 1.30")
+    assert preview.with_rule.total == 100
 
 
 def test_the_table_sees_a_rule_saved_on_another_till(services: Services) -> None:

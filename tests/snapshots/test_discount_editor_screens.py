@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input
 
 from pos.app import PosApp
 from tests.ui.helpers import scan, settle
@@ -80,6 +80,33 @@ def test_form_preview(snap_compare, app_factory: AppFactory, shop_db: Path) -> N
         await _edit(pilot, "Lemons 3 for 1.30")
         form = pilot.app.screen
         form.query_one("#f-price", Input).value = "1.00"
+        await settle(pilot)
+
+    assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)
+
+
+async def _coupon_caps(pilot: Pilot[object]) -> None:
+    """Lemons 3 for 1.30 made a coupon rule with caps (issue 22)."""
+    await _edit(pilot, "Lemons 3 for 1.30")
+    form = pilot.app.screen
+    form.query_one("#f-coupon", Checkbox).value = True
+    form.query_one("#f-max_uses", Input).value = "100"
+    form.query_one("#f-max_uses_per_sale", Input).value = "2"
+    await settle(pilot)
+
+
+def test_form_with_coupon_and_caps(snap_compare, app_factory: AppFactory, shop_db: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app_factory(shop_db), run_before=_coupon_caps, terminal_size=SIZE)
+
+
+def test_rule_table_with_coupon_and_caps(  # type: ignore[no-untyped-def]
+    snap_compare, app_factory: AppFactory, shop_db: Path
+) -> None:
+    async def run_before(pilot: Pilot[object]) -> None:
+        await _coupon_caps(pilot)
+        await pilot.press("f2")  # save
+        await settle(pilot)
+        pilot.app.screen.query_one("#rule-filter", Input).value = ""
         await settle(pilot)
 
     assert snap_compare(app_factory(shop_db), run_before=run_before, terminal_size=SIZE)

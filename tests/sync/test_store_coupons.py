@@ -273,3 +273,26 @@ def test_a_server_out_of_reach_means_offline_at_once(store: str, clock: FixedClo
     assert claims.claim("u", ["9900100000001"], clock.now().date()) is None
     asleep = StoreCoupons(store, "Till A", "s", reachable=lambda: False)
     assert asleep.claim("u", ["9900100000001"], clock.now().date()) is None
+
+
+def test_a_claim_takes_its_codes_in_one_order(
+    store: str, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sales claiming the same codes scanned in opposite orders lock their rows in one
+    order (by code): they wait for each other, never deadlock."""
+    codes = _issue(store, tmp_path, uses=5, count=2)
+    taken: list[str] = []
+    real = coupon_claims._take
+
+    def recorded(cur: psycopg.Cursor[object], code: str, today: object) -> str | None:
+        taken.append(code)
+        return real(cur, code, clock.now().date())
+
+    monkeypatch.setattr(coupon_claims, "_take", recorded)
+    with psycopg.connect(store, autocommit=True) as conn:
+        for uuid, order in (("u1", sorted(codes)), ("u2", sorted(codes, reverse=True))):
+            assert coupon_claims.claim(
+                conn, till="Till A", session="s1", sale_uuid=uuid, codes=order,
+                today=clock.now().date(),
+            ) == []  # fmt: skip
+    assert taken == sorted(codes) * 2

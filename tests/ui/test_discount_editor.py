@@ -626,7 +626,7 @@ async def test_filter_by_kind_and_sort_by_state(app_factory: AppFactory, shop_db
         assert "sorted by state" in message(app)
         table = app.screen.query_one("#rule-table", DataTable)
         rows = [
-            (str(table.get_row_at(i)[0]), str(table.get_row_at(i)[7]), str(table.get_row_at(i)[9]))
+            (str(table.get_row_at(i)[0]), str(table.get_row_at(i)[8]), str(table.get_row_at(i)[10]))
             for i in range(table.row_count)
         ]
         assert rows == [  # Saturday 09:30

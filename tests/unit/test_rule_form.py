@@ -13,6 +13,7 @@ from pos.domain.rule_form import (
     KIND_SHORT,
     RuleForm,
     check_form,
+    describe_uses,
     form_to_data,
     rule_matches,
 )
@@ -124,3 +125,42 @@ def test_a_negative_priority_is_refused_with_a_message(typed: str) -> None:
     rule, errors = check_form(form, CATALOG.get)
     assert errors == {}
     assert rule is not None
+
+
+def test_a_coupon_rule_and_its_caps_go_through_the_form_unchanged() -> None:
+    """Issue 22: editing a coupon rule with caps keeps them (the form once dropped them)."""
+    saved = parse_rule(
+        {"name": "Lemons with a coupon", "kind": "multibuy", "items": {LEMON: 3},
+         "price": "1.00", "coupon": True, "max_uses": 100, "max_uses_per_sale": 2}
+    )  # fmt: skip
+    form = RuleForm.from_rule(saved)
+    assert (form.coupon, form.max_uses, form.max_uses_per_sale) == (True, "100", "2")
+    rule, errors = check_form(form, CATALOG.get)
+    assert errors == {}
+    assert rule == saved
+    form.coupon, form.max_uses, form.max_uses_per_sale = False, "", ""
+    rule, _ = check_form(form, CATALOG.get)
+    assert rule is not None
+    assert (rule.coupon, rule.max_uses, rule.max_uses_per_sale) == (False, None, None)
+
+
+def test_bad_caps_are_named_in_the_forms_words() -> None:
+    form = RuleForm(name="Pound off", kind="basket_amount_off", amount="1.00",
+                    max_uses="lots", max_uses_per_sale="0")  # fmt: skip
+    rule, errors = check_form(form)
+    assert rule is None
+    assert errors == {
+        "max_uses": "Uses in total must be a whole number",
+        "max_uses_per_sale": "Uses per sale must be between 1 and 9999",
+    }
+
+
+def test_the_rule_tables_uses_column() -> None:
+    def uses(**extra: object) -> str:
+        data = {"name": "x", "kind": "basket_amount_off", "amount": "1.00", **extra}
+        return describe_uses(parse_rule(data))
+
+    assert uses() == ""
+    assert uses(coupon=True) == "cpn"
+    assert uses(coupon=True, max_uses=100) == "cpn ≤100"
+    assert uses(max_uses_per_sale=2) == "2/s"

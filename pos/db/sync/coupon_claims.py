@@ -89,9 +89,9 @@ def claim(
             "SELECT code, status FROM coupon_claim WHERE sale_uuid = %s FOR UPDATE", (sale_uuid,)
         )
         had = {str(code): str(status) for code, status in cur.fetchall()}
-        dropped = [c for c, status in had.items() if status == "held" and c not in codes]
+        dropped = sorted(c for c, status in had.items() if status == "held" and c not in codes)
         _give_back(cur, sale_uuid, dropped)
-        for code in codes:
+        for code in sorted(set(codes)):  # in one order: two sales of the same codes never deadlock
             if had.get(code) in ("held", "sold", "offline"):
                 cur.execute(
                     "UPDATE coupon_claim SET session = %s, at = now() "
