@@ -253,8 +253,7 @@ class SaleService:
         except CouponLost as exc:
             raise Repriced(self.checkout.lost(exc)) from exc
         except VoucherTaken as exc:  # nothing saved; the voucher's payment comes off
-            for payment in [p for p in tender.payments if p.reference == exc.code]:
-                tender.drop(payment)
+            _drop_voucher(tender, exc.code)
             raise SaleFailed(str(exc)) from None
         except StorageError as exc:
             # an error at COMMIT can hide a commit that happened: look before saying no
@@ -285,8 +284,7 @@ class SaleService:
         try:
             return self.vouchers.claim(tender.payments, uuid, at)
         except VoucherTaken as exc:
-            for payment in [p for p in tender.payments if p.reference == exc.code]:
-                tender.drop(payment)
+            _drop_voucher(tender, exc.code)
             raise SaleFailed(str(exc)) from None
 
     def _vouchers_for(self, lines: Sequence[CartLine], at: datetime) -> list[Voucher]:
@@ -398,3 +396,12 @@ class SaleService:
             self.audit.append("reprint", actor.number, {"receipt": number})
 
         return PrintJob(copy, self.printer, after_printed=audit)
+
+
+def _drop_voucher(tender: Tender, code: str) -> None:
+    """Take the payment of voucher ``code`` (spent at another till) off ``tender``, and
+    count the cash handed over again against what is now left (its change anew: it was
+    worked out with the voucher's payment in)."""
+    for payment in [p for p in tender.payments if p.reference == code]:
+        tender.drop(payment)
+    tender.payments[:] = tender.repriced(tender.due).payments

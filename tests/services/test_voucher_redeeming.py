@@ -294,3 +294,30 @@ def test_parallel_tills_never_overspend_one_voucher(demo_db: Path) -> None:
     assert [m for m in said if m != "paid"]  # the rest were told, in words
     told = [m for m in said if m != "paid"]
     assert all("used up" in m or "just used" in m for m in told), told
+
+
+def test_cash_handed_over_counts_again_when_a_voucher_is_refused_at_the_save(
+    services: Services,
+) -> None:
+    """The voucher paid 5.00, the customer handed 10.00 for the 3.90 left (change 6.10);
+    another till spent the voucher meanwhile: its payment comes off and the 10.00 counts
+    against all 8.90, change 1.10, not the 6.10 worked out before (review of issue 22)."""
+    assert services.vouchers is not None
+    for code in [PEN] * 7 + [LEMON]:  # 8.90
+        services.checkout.submit(code)
+    tender = services.sales.start()
+    services.vouchers.pay(FIVE, tender)
+    with bound(services.db):
+        services.db.execute_sql(
+            f"UPDATE voucher SET balance = 200 WHERE code = {services.db.param}", (FIVE,)
+        )
+    tender.cash(1000)
+    assert tender.change == 610
+    with pytest.raises(SaleFailed):
+        services.sales.complete(tender)
+    assert [(p.method, p.amount, p.tendered, p.change) for p in tender.payments] == [
+        (Method.CASH, 890, 1000, 110)
+    ]
+    assert tender.complete
+    done = services.sales.complete(tender)
+    assert done.change == 110
