@@ -342,3 +342,18 @@ def issued_lines(vouchers: Iterable[Voucher], width: int, currency: str = "") ->
         out.append(spaced(voucher.code).center(width).rstrip())
         out.append("-" * width)
     return out
+
+
+_SPACED_CODE = re.compile(r"\b98\d{2}(?: \d{4}){3} \d{2}\b")
+
+
+def without_codes(text: str) -> str:
+    """A receipt as the sale keeps it for the history and reprints: each gift voucher it
+    sold shows only its code's last 4 digits, and no barcode. The customer's first print
+    has the whole code; a copy anyone at the till can print must not be a voucher too."""
+    out = []
+    for line in text.splitlines():
+        if barcode_in(line) is not None:
+            continue
+        out.append(_SPACED_CODE.sub(lambda m: "code ..." + m.group(0).replace(" ", "")[-4:], line))
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")

@@ -22,7 +22,7 @@ from pos.domain.receipt import ReceiptData, format_receipt_no, mark_copy, render
 from pos.domain.report import DayFigures, local_hours
 from pos.domain.tax import RateLine, amount_due, paid_per_line, vat_summary
 from pos.domain.tender import Method, Tender
-from pos.domain.vouchers import Voucher, VoucherError
+from pos.domain.vouchers import Voucher, VoucherError, without_codes
 from pos.services.cart_coupons import CouponLost
 from pos.services.checkout import CheckoutService
 from pos.services.days import DayClosed, DayService
@@ -215,7 +215,7 @@ class SaleService:
                 ),
                 settings.receipt_width,
             )
-            return texts[number]
+            return without_codes(texts[number])  # kept: a reprint is no gift voucher
 
         next_cart: list[StoredCart] = []
 
