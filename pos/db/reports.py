@@ -99,16 +99,25 @@ def day_figures(
                 tender_count[method] = tender_count.get(method, 0) + int(n)
                 change += int(given or 0)
         # gift vouchers sold (issue 22): a liability, not takings; their lines are at 0%
-        # and no discount is shared onto them, so they come off as they are
+        # and no discount is shared onto them, so they come off as they are: off the
+        # totals, and off each hour's takings and each operator's sales (grouped as above)
         voucher_count = vouchers = 0
         for in_day in sale_parts:
-            for n, amount in tuples(
-                m.SaleLine.select(peewee.fn.SUM(m.SaleLine.qty), peewee.fn.SUM(m.SaleLine.total))
+            for h, op, n, amount in tuples(
+                m.SaleLine.select(
+                    hour,
+                    m.Sale.operator,
+                    peewee.fn.SUM(m.SaleLine.qty),
+                    peewee.fn.SUM(m.SaleLine.total),
+                )
                 .join(m.Sale)
                 .where(in_day & (m.SaleLine.voucher == 1))
+                .group_by(hour, m.Sale.operator)
             ):
                 voucher_count += int(n or 0)
                 vouchers += int(amount or 0)
+                hours[int(h)] = hours.get(int(h), 0) - int(amount or 0)
+                sold_by.setdefault(op or "-", [0, 0])[1] -= int(amount or 0)
         by_rate: dict[int, list[int]] = {}
         for in_day in sale_parts:
             for rate, n, v, g in tuples(
