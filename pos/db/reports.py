@@ -242,6 +242,7 @@ def day_figures(
                 .where(over.at < end.astimezone(UTC).isoformat())
             )
         ][0]
+        clashes = (0, 0) if is_sqlite(db) else _code_clashes(db, till, start, end)
     moved_by_kind: dict[str, int] = {}
     for movement in moved:
         moved_by_kind[movement.kind] = moved_by_kind.get(movement.kind, 0) + movement.amount
@@ -275,7 +276,21 @@ def day_figures(
         vouchers_sold=(voucher_count, vouchers),
         vouchers_redeemed=(tender_count.get("voucher", 0), int(tender.get("voucher", 0))),
         voucher_overspends=(overspent[0], overspent[1]),
+        voucher_clashes=clashes,
     )
+
+
+def _code_clashes(
+    db: peewee.Database, till: str, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """On a store's server: how many vouchers the till sold in the range whose code another
+    till's voucher held already (``voucher_collision``, schema v22), and their value."""
+    n, total = db.execute_sql(
+        "SELECT COUNT(*), SUM(value) FROM voucher_collision "
+        "WHERE till = %s AND at >= %s AND at < %s",
+        (till, start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()),
+    ).fetchone()
+    return int(n or 0), int(total or 0)
 
 
 def _add(pair: tuple[int, int] | None, count: int, amount: int) -> tuple[int, int]:

@@ -244,3 +244,33 @@ def test_a_claim_for_more_is_conditional(store: str) -> None:
     assert after.balance == 400
     uses = server(store, "SELECT ref, amount FROM voucher_use ORDER BY ref")
     assert [tuple(u) for u in uses] == [("sale-1", 100), ("sale-2", 500)]
+
+
+def test_a_code_another_till_sold_is_recorded_for_the_report(store: str, till: Tills) -> None:
+    _execute(store, "UPDATE product SET voucher = 1 WHERE barcode = %s", GIFT)
+    code = make_code("001", "000000000777")
+    for name in ("Till A", "Till B"):  # both draw the same digits (1 in 10^12 a pair)
+        services, sync = _open(till, name)
+        sync.run_once()  # the voucher product
+        assert services.vouchers is not None
+        services.vouchers.draw = lambda: "000000000777"
+        assert not services.checkout.submit(GIFT).error
+        tender = services.sales.start()
+        tender.cash(tender.due)
+        services.sales.complete(tender)
+        sync.run_once()
+        sync.run_once()  # pushed again: recorded once
+    assert [tuple(v) for v in server(store, "SELECT code, till FROM voucher")] == [(code, "Till A")]
+    clash = server(store, "SELECT code, till, value, held_by FROM voucher_collision")
+    assert [tuple(c) for c in clash] == [(code, "Till B", 240, "Till A")]
+    args = ["report", "--db", store, "--date", "2026-03-14", "--json", "--till"]
+    shown = CliRunner().invoke(cli, [*args, "Till B"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)["vouchers"]
+    assert data["code_clashes"] == {"count": 1, "amount": "2.40"}
+    assert "code_clashes" not in json.loads(CliRunner().invoke(cli, [*args, "Till A"]).output)
+    text = CliRunner().invoke(
+        cli, ["report", "--db", store, "--date", "2026-03-14"] + ["--till", "Till B"]
+    )
+    assert "Code clash" in text.output
+    assert "give each such customer a new voucher" in text.output

@@ -20,6 +20,7 @@ store and is the authority on its balance.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -29,6 +30,8 @@ import psycopg
 from pos.db.vouchers import VoucherTaken
 from pos.domain.money import format_money
 from pos.domain.vouchers import Voucher
+
+log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = 3
 """Seconds a claim waits for the server to answer the connection (then: offline)."""
@@ -47,11 +50,13 @@ def receive(
     issued: Sequence[dict[str, Any]],
     uses: Sequence[dict[str, Any]],
 ) -> None:
-    """A pushed sale's (or refund's) vouchers and uses, in the push's transaction."""
+    """A pushed sale's (or refund's) vouchers and uses, in the push's transaction. A
+    voucher whose code another till's voucher holds already is recorded in
+    ``voucher_collision`` (:func:`_collision`), never dropped silently."""
     for row in issued:
         cur.execute(
             "INSERT INTO voucher (code, value, balance, expires, sale, till, issued_at, voided) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (code) DO NOTHING",
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (code) DO NOTHING RETURNING id",
             (
                 row["code"],
                 row["value"],
@@ -63,10 +68,36 @@ def receive(
                 row["voided"],
             ),
         )
+        if cur.fetchone() is None:
+            _collision(cur, row)
     used: set[int] = set()
     for use in uses:
         used |= _use(cur, ref, use)
     _give_back_others(cur, ref, used)  # a sale's claims off vouchers it did not keep
+
+
+def _collision(cur: psycopg.Cursor[Any], row: dict[str, Any]) -> None:
+    """The server holds a voucher under ``row``'s code already: unless it is this very
+    voucher, two tills drew the same code (1 in 10^12 a pair). The first keeps the code;
+    the second is recorded for the server's report (the manager gives its customer a new
+    voucher for its value) and logged."""
+    cur.execute("SELECT sale, till FROM voucher WHERE code = %s", (row["code"],))
+    found = cur.fetchone()
+    if found is None or (found[0] == row["sale"] and found[1] == row["till"]):
+        return
+    cur.execute(
+        "INSERT INTO voucher_collision (code, sale, till, at, value, held_by) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (code, sale) DO NOTHING",
+        (row["code"], row["sale"], row["till"], row["issued_at"], row["value"], found[1]),
+    )
+    log.warning(
+        "vouchers: %s sold voucher ...%s (%s) whose code %s's voucher holds already: "
+        "recorded for the report (give that customer a new voucher for its value)",
+        row["till"],
+        str(row["code"])[-4:],
+        format_money(int(row["value"])),
+        found[1],
+    )
 
 
 def _use(cur: psycopg.Cursor[Any], ref: str, use: dict[str, Any]) -> set[int]:
