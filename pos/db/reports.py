@@ -99,16 +99,25 @@ def day_figures(
                 tender_count[method] = tender_count.get(method, 0) + int(n)
                 change += int(given or 0)
         # gift vouchers sold (issue 22): a liability, not takings; their lines are at 0%
-        # and no discount is shared onto them, so they come off as they are
+        # and no discount is shared onto them, so they come off as they are: off the
+        # totals, and off each hour's takings and each operator's sales (grouped as above)
         voucher_count = vouchers = 0
         for in_day in sale_parts:
-            for n, amount in tuples(
-                m.SaleLine.select(peewee.fn.SUM(m.SaleLine.qty), peewee.fn.SUM(m.SaleLine.total))
+            for h, op, n, amount in tuples(
+                m.SaleLine.select(
+                    hour,
+                    m.Sale.operator,
+                    peewee.fn.SUM(m.SaleLine.qty),
+                    peewee.fn.SUM(m.SaleLine.total),
+                )
                 .join(m.Sale)
                 .where(in_day & (m.SaleLine.voucher == 1))
+                .group_by(hour, m.Sale.operator)
             ):
                 voucher_count += int(n or 0)
                 vouchers += int(amount or 0)
+                hours[int(h)] = hours.get(int(h), 0) - int(amount or 0)
+                sold_by.setdefault(op or "-", [0, 0])[1] -= int(amount or 0)
         by_rate: dict[int, list[int]] = {}
         for in_day in sale_parts:
             for rate, n, v, g in tuples(
@@ -233,6 +242,7 @@ def day_figures(
                 .where(over.at < end.astimezone(UTC).isoformat())
             )
         ][0]
+        clashes = (0, 0) if is_sqlite(db) else _code_clashes(db, till, start, end)
     moved_by_kind: dict[str, int] = {}
     for movement in moved:
         moved_by_kind[movement.kind] = moved_by_kind.get(movement.kind, 0) + movement.amount
@@ -266,7 +276,21 @@ def day_figures(
         vouchers_sold=(voucher_count, vouchers),
         vouchers_redeemed=(tender_count.get("voucher", 0), int(tender.get("voucher", 0))),
         voucher_overspends=(overspent[0], overspent[1]),
+        voucher_clashes=clashes,
     )
+
+
+def _code_clashes(
+    db: peewee.Database, till: str, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """On a store's server: how many vouchers the till sold in the range whose code another
+    till's voucher held already (``voucher_collision``, schema v22), and their value."""
+    n, total = db.execute_sql(
+        "SELECT COUNT(*), SUM(value) FROM voucher_collision "
+        "WHERE till = %s AND at >= %s AND at < %s",
+        (till, start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()),
+    ).fetchone()
+    return int(n or 0), int(total or 0)
 
 
 def _add(pair: tuple[int, int] | None, count: int, amount: int) -> tuple[int, int]:

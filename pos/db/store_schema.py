@@ -11,7 +11,14 @@ STORE_CHANNEL = "pos_store"
 """The channel the server notifies on when the store's catalog, rules, operators or
 settings change (the payload says nothing: the till pulls)."""
 
-SERVER_EXTRAS = ("store_meta", "tombstone", "till_audit", "till_sync", "coupon_claim")
+SERVER_EXTRAS = (
+    "store_meta",
+    "tombstone",
+    "till_audit",
+    "till_sync",
+    "coupon_claim",
+    "voucher_collision",
+)
 """The server's tables that have no model (the sync reads and writes them in SQL)."""
 
 SERVER_FUNCTIONS = (

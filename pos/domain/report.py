@@ -67,6 +67,8 @@ class DayFigures:
     voucher_overspends: tuple[int, int] = (0, 0)
     """A store's server: redemptions a till took offline beyond what the voucher held
     when the sale arrived (how many, by how much)."""
+    voucher_clashes: tuple[int, int] = (0, 0)
+    """A store's server: vouchers sold whose code another till's voucher held (count, value)."""
 
     @property
     def unreceipted_count(self) -> int:
@@ -114,6 +116,16 @@ class DayFigures:
                 **({"voucher": format_money(self.vouchers_redeemed[1])} if self.vouchers else {}),
             },
             "vouchers": {
+                **(
+                    {
+                        "code_clashes": {
+                            "count": self.voucher_clashes[0],
+                            "amount": format_money(self.voucher_clashes[1]),
+                        }
+                    }
+                    if self.voucher_clashes[0]
+                    else {}
+                ),
                 "overspent": {
                     "count": self.voucher_overspends[0],
                     "amount": format_money(self.voucher_overspends[1]),
@@ -223,7 +235,7 @@ class DayFigures:
     def voucher_lines(self) -> list[str]:
         """Under the tenders: gift voucher payments (a tender), then the vouchers sold
         (a liability, not takings), each with how many; none without vouchers."""
-        if not self.vouchers and not self.voucher_overspends[0]:
+        if not self.vouchers and not self.voucher_overspends[0] and not self.voucher_clashes[0]:
             return []
         redeemed, sold, over = self.vouchers_redeemed, self.vouchers_sold, self.voucher_overspends
         out = [
@@ -234,6 +246,10 @@ class DayFigures:
         ]
         if over[0]:  # taken offline beyond the balance: for the manager to follow up
             out.append(f"  Overspent{over[0]:>4}   {format_money(over[1]):>12}")
+        clash = self.voucher_clashes
+        if clash[0]:  # the server kept another till's voucher under the code
+            out.append(f"  Code clash{clash[0]:>3}   {format_money(clash[1]):>12}")
+            out.append("  (give each such customer a new voucher for its value)")
         return out
 
     def refund_lines(self) -> list[str]:

@@ -105,3 +105,12 @@ def test_without_vouchers_nothing_changes(services: Services) -> None:
     figures = services.sales.x_report()[1]
     assert not any("oucher" in line for line in figures.lines())
     assert figures.as_json()["tender"] == {"cash": "1.20", "card": "0.00"}
+
+
+def test_hourly_takings_and_operators_leave_the_vouchers_out(services: Services) -> None:
+    _day(services)
+    _title, figures, hourly = services.sales.x_report()
+    assert sum(hourly) == figures.net == 720  # not the 20.00 of vouchers sold
+    assert sum(figures.takings_by_utc_hour.values()) == figures.net
+    assert sum(total for _op, _n, total, _back in figures.operators) == figures.net
+    assert [n for _op, n, _total, _back in figures.operators] == [3]  # still three sales

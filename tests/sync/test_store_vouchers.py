@@ -8,13 +8,18 @@ report. Against a real PostgreSQL (skipped without one: POS_TEST_PG_URL)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
 from click.testing import CliRunner
 
 from pos.cli import cli
+from pos.db.errors import bound
+from pos.db.sync import vouchers as on_store
+from pos.db.vouchers import VoucherTaken
 from pos.domain.vouchers import VoucherError, make_code
 from pos.services.container import Services
 from pos.services.sales import SaleFailed
@@ -142,3 +147,130 @@ def test_offline_only_known_vouchers_within_the_limit_and_the_overspend(
     )
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.output)["vouchers"]["overspent"] == {"count": 1, "amount": "3.70"}
+
+
+def _card(store: str, number: str) -> str:
+    """A pre-printed 10.00 voucher card the server holds (no till has seen it)."""
+    code = make_code("001", number)
+    _execute(
+        store,
+        "INSERT INTO voucher (code, value, balance, expires, till, issued_at) "
+        "VALUES (%s, 1000, 1000, '2027-01-01', 'card', '2026-03-14T09:00:00+00:00')",
+        code,
+    )
+    return code
+
+
+@contextmanager
+def _file_busy(services: Services) -> Iterator[None]:
+    """Another program holds the till's file for a moment: its sale's commit fails (the
+    till waits 0.2 s for it instead of 5 s, as in tests/hardening/faults.py)."""
+    with bound(services.db):
+        services.db.execute_sql("PRAGMA busy_timeout = 200")
+    blocker = sqlite3.connect(services.db_path, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        blocker.rollback()
+        blocker.close()
+        with bound(services.db):
+            services.db.execute_sql("PRAGMA busy_timeout = 5000")
+
+
+def test_a_claim_again_under_the_sale_with_another_amount_sets_it(store: str, till: Tills) -> None:
+    code = _card(store, "000000000555")
+    a, sync_a = _open(till, "Till A")
+    assert a.vouchers is not None
+    a.checkout.submit(MILK)
+    a.checkout.submit(MILK)  # 2.90
+    tender = a.sales.start()
+    a.vouchers.pay(code, tender)
+    with _file_busy(a), pytest.raises(SaleFailed):
+        a.sales.complete(tender)  # claimed on the server, not saved on the till
+    assert _balance(store, code) == 710
+    a.checkout.change_quantity(1, -1)  # the cashier takes one milk off and pays again
+    tender = a.sales.start()
+    payment, voucher = a.vouchers.pay(code, tender)
+    assert payment.amount == 145
+    a.sales.complete(tender)  # the same sale's uuid, claimed again for 1.45
+    assert _balance(store, code) == 855
+    assert [tuple(u) for u in server(store, "SELECT amount FROM voucher_use")] == [(145,)]
+    sync_a.run_once()  # the push agrees: nothing more taken
+    assert _balance(store, code) == 855
+    paid = server(store, "SELECT SUM(amount) FROM payment WHERE method = 'voucher'")[0][0]
+    assert paid == 145
+
+
+def test_a_claim_the_sale_then_left_is_given_back(store: str, till: Tills) -> None:
+    code, other = _card(store, "000000000555"), _card(store, "000000000556")
+    a, sync_a = _open(till, "Till A")
+    assert a.vouchers is not None
+    a.checkout.submit(MILK)
+    tender = a.sales.start()
+    a.vouchers.pay(code, tender)
+    with _file_busy(a), pytest.raises(SaleFailed):
+        a.sales.complete(tender)
+    assert _balance(store, code) == 855
+    tender = a.sales.start()  # paid again by the other card: the first one's claim back
+    a.vouchers.pay(other, tender)
+    a.sales.complete(tender)
+    assert (_balance(store, code), _balance(store, other)) == (1000, 855)
+    a.checkout.submit(MILK)
+    tender = a.sales.start()
+    a.vouchers.pay(code, tender)
+    with _file_busy(a), pytest.raises(SaleFailed):
+        a.sales.complete(tender)
+    tender = a.sales.start()  # paid again in cash: the push gives the claim back
+    tender.cash(tender.due)
+    a.sales.complete(tender)
+    assert _balance(store, code) == 855
+    sync_a.run_once()
+    assert (_balance(store, code), _balance(store, other)) == (1000, 855)
+    assert len(server(store, "SELECT 1 FROM voucher_use")) == 1
+
+
+def test_a_claim_for_more_is_conditional(store: str) -> None:
+    code = _card(store, "000000000555")
+    on_store.claim(store, "Till A", "sale-1", [(code, 400)], "2026-03-14T10:00:00+00:00")
+    on_store.claim(store, "Till B", "sale-2", [(code, 500)], "2026-03-14T10:00:00+00:00")
+    with pytest.raises(VoucherTaken, match="no longer holds 6.00"):  # 1.00 left, 2.00 more
+        on_store.claim(store, "Till A", "sale-1", [(code, 600)], "2026-03-14T10:01:00+00:00")
+    assert _balance(store, code) == 100  # nothing taken
+    (after,) = on_store.claim(store, "Till A", "sale-1", [(code, 500)], "2026-03-14T10:01:00")
+    assert after.balance == 0
+    assert _balance(store, code) == 0
+    (after,) = on_store.claim(store, "Till A", "sale-1", [(code, 100)], "2026-03-14T10:02:00")
+    assert after.balance == 400
+    uses = server(store, "SELECT ref, amount FROM voucher_use ORDER BY ref")
+    assert [tuple(u) for u in uses] == [("sale-1", 100), ("sale-2", 500)]
+
+
+def test_a_code_another_till_sold_is_recorded_for_the_report(store: str, till: Tills) -> None:
+    _execute(store, "UPDATE product SET voucher = 1 WHERE barcode = %s", GIFT)
+    code = make_code("001", "000000000777")
+    for name in ("Till A", "Till B"):  # both draw the same digits (1 in 10^12 a pair)
+        services, sync = _open(till, name)
+        sync.run_once()  # the voucher product
+        assert services.vouchers is not None
+        services.vouchers.draw = lambda: "000000000777"
+        assert not services.checkout.submit(GIFT).error
+        tender = services.sales.start()
+        tender.cash(tender.due)
+        services.sales.complete(tender)
+        sync.run_once()
+        sync.run_once()  # pushed again: recorded once
+    assert [tuple(v) for v in server(store, "SELECT code, till FROM voucher")] == [(code, "Till A")]
+    clash = server(store, "SELECT code, till, value, held_by FROM voucher_collision")
+    assert [tuple(c) for c in clash] == [(code, "Till B", 240, "Till A")]
+    args = ["report", "--db", store, "--date", "2026-03-14", "--json", "--till"]
+    shown = CliRunner().invoke(cli, [*args, "Till B"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)["vouchers"]
+    assert data["code_clashes"] == {"count": 1, "amount": "2.40"}
+    assert "code_clashes" not in json.loads(CliRunner().invoke(cli, [*args, "Till A"]).output)
+    text = CliRunner().invoke(
+        cli, ["report", "--db", store, "--date", "2026-03-14"] + ["--till", "Till B"]
+    )
+    assert "Code clash" in text.output
+    assert "give each such customer a new voucher" in text.output

@@ -38,6 +38,7 @@ from pos.db.migrations import (
     v19_coupons,
     v20_coupon_store,
     v21_vouchers,
+    v22_voucher_collisions,
 )
 
 MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
@@ -62,6 +63,7 @@ MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (
     v19_coupons.step,
     v20_coupon_store.step,
     v21_vouchers.step,
+    v22_voucher_collisions.step,
 )
 """Step ``i`` takes a database from version ``i`` to ``i + 1``."""
 
