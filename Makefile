@@ -26,12 +26,13 @@ run: $(STAMP)
 	$(BIN)/pos
 
 ## The whole test suite (lint, types, import contracts, unit, Pilot, snapshot and crash tests)
-## in one pytest-xdist run: four workers on this machine's two cores, as the Pilot and pty
+## in one pytest-xdist run: six workers on this machine's two cores, as the Pilot and pty
 ## tests spend much of their time waiting for the app to go idle or a till to answer. The
 ## tests that run several tills or kill them (marked slow, xdist group "tills") run one after
-## another in one worker. TEST_JOBS=0 runs everything in one process; `$(BIN)/pytest --lf`
-## reruns what failed last time.
-TEST_JOBS ?= 4
+## another in one worker, and the type-ahead rows on a pty in two more (groups "pty-0" and
+## "pty-1"): their waits for quiet no longer hold the workers that compute. TEST_JOBS=0
+## runs everything in one process; `$(BIN)/pytest --lf` reruns what failed last time.
+TEST_JOBS ?= 6
 XDIST := $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadgroup)
 test: $(STAMP)
 	$(BIN)/ruff check pos tests
