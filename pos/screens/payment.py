@@ -357,7 +357,8 @@ class ReceiptScreen(AnswersOnce, PassesKeysOn, PrintsReceipts):
 
     Args:
         done: The saved sale.
-        reprint: A COPY of a receipt for the printer (F2).
+        reprint: A COPY of the receipt for the printer (F2), from the sale's number and
+            its text as first printed.
         job: The receipt to print now, or None without a printer.
         currency: The currency sign for the change shown large.
     """
@@ -379,7 +380,7 @@ class ReceiptScreen(AnswersOnce, PassesKeysOn, PrintsReceipts):
     def __init__(
         self,
         done: Completed,
-        reprint: Callable[[int], PrintJob] | None = None,
+        reprint: Callable[[int, str], PrintJob] | None = None,
         *,
         job: PrintJob | None = None,
         currency: str = "",
@@ -423,7 +424,9 @@ class ReceiptScreen(AnswersOnce, PassesKeysOn, PrintsReceipts):
         if self._reprint is None or self.print_busy():
             return
         try:
-            job = self._reprint(self.done.receipt_no)
+            # the sale's receipt as it printed first: a gift voucher's code whole (the
+            # history's copy has it cut), for when that first print failed
+            job = self._reprint(self.done.receipt_no, self.done.receipt_text)
         except LoginRequired:
             self._say("Sale saved. Not printed: the session has ended; log in again.")
             self.post_message(LockTill())

@@ -371,10 +371,15 @@ class SaleService:
     def receipt(self, receipt_no: int, till: str | None = None) -> str | None:
         return self.sales.receipt_text(receipt_no, till)
 
-    def reprint(self, receipt_no: int, till: str | None = None) -> PrintJob:
+    def reprint(
+        self, receipt_no: int, as_printed: str | None = None, till: str | None = None
+    ) -> PrintJob:
         """A saved receipt (a sale's or a refund's) to print again, marked COPY, for the
         current operator (asked of the guard now). Once it printed, its
-        ``after_printed`` puts the reprint in the audit log.
+        ``after_printed`` puts the reprint in the audit log. ``as_printed``: the text of
+        the sale just completed as its receipt screen holds it, its gift vouchers' codes
+        whole (the saved copy has them cut): F2 there prints the customer's vouchers if
+        the first print failed.
 
         Raises:
             LoginRequired: the session has ended: nothing is printed.
@@ -387,7 +392,7 @@ class SaleService:
         if not self.printer.configured:
             raise no_printer()
         number = format_receipt_no(receipt_no) + ("" if till is None else f" of {till}")
-        text = self.sales.receipt_text(receipt_no, till)
+        text = as_printed or self.sales.receipt_text(receipt_no, till)
         if text is None:
             raise PrinterError("", subject=f"no receipt {number} on this till")
         copy = mark_copy(text, self.settings.receipt_width)

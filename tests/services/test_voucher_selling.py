@@ -232,3 +232,32 @@ def test_a_voucher_sold_is_not_refunded_as_an_item(services: Services) -> None:
         services.refunds.refund(done.receipt_no, {1: 1}, "cash", reason="Faulty")
     back = services.refunds.refund(done.receipt_no, {2: 1}, "cash", reason="Faulty")
     assert back.amount == 120  # the pen comes back as ever
+
+
+def test_the_receipt_screen_s_copy_carries_the_vouchers_and_the_history_s_does_not(
+    shop_db: Path, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The first print failed (no paper): F2 on the receipt screen prints the sale as it was
+    meant to print, the customer's voucher whole; a copy from the history has it cut, so
+    nobody can print a voucher from there (review of issue 22)."""
+    database = open_database(shop_db)
+    try:
+        SettingsRepository(database).set("printer", str(tmp_path / "printer.bin"))
+    finally:
+        database.close()
+    built = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    try:
+        _add_voucher_products(built)
+        assert built.vouchers is not None
+        built.vouchers.draw = lambda: "000000000001"
+        built.sessions.login(*MANAGER)
+        done = sell(built, GIFT_10)
+        code = make_code("001", "000000000001")
+        on_screen = built.sales.reprint(done.receipt_no, done.receipt_text).text
+        assert f"[barcode {code}]" in on_screen
+        assert "*** COPY ***" in on_screen
+        from_history = built.sales.reprint(done.receipt_no).text
+        assert code not in from_history
+        assert "code ...0019" in from_history
+    finally:
+        built.close()
