@@ -11,7 +11,7 @@ from pos.cli.common import audit_log, cli_actor, db_option, db_path, friendly_er
 from pos.config import DbTarget
 from pos.db.errors import writing
 from pos.db.repositories import SettingsRepository
-from pos.db.vouchers import VoucherRepository, flag_product
+from pos.db.vouchers import VoucherRepository, flag_product, void_voucher
 from pos.domain.clock import SystemClock
 from pos.domain.money import MoneyError, format_money, parse_money
 from pos.domain.vouchers import VoucherError, balance_text, check_code
@@ -121,3 +121,30 @@ def vouchers_issue(
         return
     for card in cards:
         click.echo(f"{card.code}  {format_money(card.value)}  until {card.expires:%Y-%m-%d}")
+
+
+@vouchers_group.command("void", short_help="End a gift voucher at once (lost or stolen).")
+@db_option
+@click.argument("code")
+@click.pass_context
+def vouchers_void(ctx: click.Context, db: DbTarget | None, code: str) -> None:
+    """End the gift voucher CODE (its 18 digits) at once: a lost or stolen card, or one
+    sold in error. Its balance can no longer pay for anything, nor take a refund. Voiding
+    it again changes nothing; the first void is in the audit log (``voucher_voided``)."""
+    path = db_path(ctx, db)
+    with friendly_errors():
+        database = open_db(ctx, path, changes="gift vouchers")
+        store = SettingsRepository(database).get("store_number", SETTING_DEFAULTS["store_number"])
+        try:
+            checked = check_code(code, store)
+        except VoucherError as exc:
+            raise click.ClickException(str(exc)) from exc
+        audit = audit_log(database, path)
+        event = {"voucher": "..." + checked[-4:]}
+        voucher = void_voucher(
+            database, checked, lambda: audit.append("voucher_voided", cli_actor(), event)
+        )
+        if voucher is None:
+            raise click.ClickException("That voucher is not known: check the code")
+        anchor_audit(audit)
+    click.echo(f"{checked}: voided ({format_money(voucher.balance)} left on it can no longer pay)")

@@ -268,3 +268,18 @@ def flag_product(
         m.Product.update(voucher=int(voucher)).where(m.Product.id == row.id).execute()
         also()
         return str(row.name)
+
+
+def void_voucher(db: peewee.Database, code: str, also: Callable[[], object]) -> Voucher | None:
+    """Void the voucher ``code`` (a manager's ``pos vouchers void``), with ``also`` (its
+    audit entry) in the same transaction the first time; voiding a voided voucher changes
+    nothing. None if there is no such voucher (nothing changed)."""
+    with writing(db):
+        row = m.Voucher.get_or_none(m.Voucher.code == code)
+        if row is None:
+            return None
+        if not row.voided:
+            m.Voucher.update(voided=1).where(m.Voucher.id == row.id).execute()
+            also()
+            row = m.Voucher.get(m.Voucher.id == row.id)
+        return _voucher(row)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pos.cli import cli
 from pos.db.errors import bound
 from pos.domain.clock import FixedClock, SequentialIds
-from pos.domain.vouchers import make_code
+from pos.domain.vouchers import VoucherError, make_code
 from pos.services.container import build_services
 from tests.conftest import FAST_HASHER, MANAGER
 from tests.sales import sell
@@ -109,5 +109,40 @@ def test_a_product_sold_by_weight_is_never_a_voucher(shop_db: Path, clock: Fixed
         assert outcome.error
         assert "is a gift voucher sold by weight" in outcome.message
         assert not len(services.checkout.cart)
+    finally:
+        services.close()
+
+
+def test_a_voided_card_pays_for_nothing(shop_db: Path, clock: FixedClock) -> None:
+    """``pos vouchers void``: a lost card ends at once, the balance says so, the payment
+    screen refuses it, and voiding it again changes nothing (one audit entry)."""
+    db = str(shop_db)
+    code, out = run("vouchers", "issue", "--db", db, "--amount", "25.00", "--json")
+    assert code == 0, out
+    card = json.loads(out)[0]["code"]
+    code, out = run("vouchers", "void", "--db", db, card)
+    assert code == 0, out
+    assert out.strip() == f"{card}: voided (25.00 left on it can no longer pay)"
+    assert run("vouchers", "void", "--db", db, card)[0] == 0
+    code, out = run("vouchers", "balance", "--db", db, card)
+    assert out.strip().endswith("VOIDED")
+    code, out = run("vouchers", "void", "--db", db, card[:-1] + str((int(card[-1]) + 1) % 10))
+    assert code == 1
+    assert "check digit" in out
+    code, out = run("vouchers", "void", "--db", db, make_code("001", "999999999999"))
+    assert code == 1
+    assert "That voucher is not known" in out
+    services = build_services(shop_db, clock=clock, ids=SequentialIds(), hasher=FAST_HASHER)
+    try:
+        assert services.vouchers is not None
+        services.sessions.login(*MANAGER)
+        services.checkout.submit("4006381333931")
+        with pytest.raises(VoucherError, match="voided"):
+            services.vouchers.pay(card, services.sales.start())
+        with bound(services.db):
+            voids = services.db.execute_sql(
+                "SELECT count(*) FROM audit_log WHERE event = 'voucher_voided'"
+            ).fetchone()[0]
+        assert voids == 1
     finally:
         services.close()
