@@ -139,17 +139,8 @@ class CartPricing:
         if self._pricer is None:
             self.load_rules()
             changed = None
-        else:
-            try:
-                version = self._rules.version()
-            except StorageError:
-                version = self._rules_version  # cannot look: keep pricing with the rules we have
-            if version != self._rules_version:
-                try:
-                    self._read_rules(version)
-                    changed = None
-                except StorageError:
-                    pass  # keep the rules we have; the next scan tries again
+        else:  # rules read again (then priced from scratch) or kept if they cannot be
+            self.current_rules()
         if self._priced is None:
             changed = None  # a cart just loaded: nothing cached is about it
         assert self._pricer is not None
